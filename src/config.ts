@@ -1,0 +1,233 @@
+import { z } from 'zod';
+
+/** Thrown when settings are missing or invalid; the message names every bad setting at once. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid settings (${problems.length}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const list = (what: string, itemCheck: (item: string) => boolean) =>
+  z
+    .string()
+    .transform((raw) => raw.split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean))
+    .refine((items) => items.every(itemCheck), { message: `must be a comma-separated list of ${what}` });
+
+const positiveInt = z.coerce.number().int().positive();
+const percent = z.coerce.number().min(0).max(100);
+const httpsUrl = z.url({ protocol: /^https?$/ });
+const email = z.email();
+/** NCRONTAB with seconds, as Azure Functions timers use: six fields. */
+const ncrontab = z.string().refine((s) => s.trim().split(/\s+/).length === 6, {
+  message: 'must be an NCRONTAB expression with six fields ({second} {minute} {hour} {day} {month} {day-of-week})',
+});
+
+/**
+ * Every app setting the warden reads, with the safe local value written to local.settings.sample.json.
+ * Infra (app settings in Bicep) and the sample file are checked against this list by tests.
+ */
+export const SETTINGS = {
+  AzureWebJobsStorage: {
+    description: 'Storage for the Functions host, the inventory tables and the event queue (connection string locally).',
+    local: 'UseDevelopmentStorage=true',
+  },
+  AzureWebJobsStorage__accountName: {
+    description: 'In Azure: the storage account name, used with the managed identity instead of a connection string.',
+    local: '',
+  },
+  FUNCTIONS_WORKER_RUNTIME: { description: 'Functions worker language.', local: 'node' },
+  AZURE_CLIENT_ID: { description: 'Client id of the user-assigned managed identity (Azure only).', local: '' },
+  GOVERNED_SUBSCRIPTION_IDS: {
+    description: 'Comma-separated subscription ids (GUIDs) whose flexible servers the warden governs.',
+    local: '00000000-0000-4000-8000-000000000001,00000000-0000-4000-8000-000000000002',
+  },
+  ARM_ENDPOINT: { description: 'Azure Resource Manager endpoint.', local: 'https://management.azure.com' },
+  ARM_CA_CERT_PATH: {
+    description: 'PEM file of an extra CA to trust for ARM and ACS (the local emulator only).',
+    local: '',
+  },
+  WARDEN_CREDENTIAL: {
+    description: '"default" (DefaultAzureCredential) or "emulator" (any token, the local emulator only).',
+    local: 'emulator',
+  },
+  EVENTS_QUEUE_NAME: { description: 'Queue the Event Grid subscription delivers resource events to.', local: 'resource-events' },
+  TABLE_PREFIX: { description: 'Prefix of the inventory, evidence, runs and checkpoint table names.', local: 'warden' },
+  POLICY_PATH: { description: 'Path of the policy JSON file; empty for the built-in defaults.', local: '' },
+  RECONCILE_SCHEDULE: { description: 'NCRONTAB schedule of the reconcile timer.', local: '0 */5 * * * *' },
+  NOTICES_SCHEDULE: { description: 'NCRONTAB schedule of owner notices (business hours).', local: '0 0 9-17 * * 1-5' },
+  FINOPS_SUMMARY_SCHEDULE: { description: 'NCRONTAB schedule of the weekly FinOps summary.', local: '0 0 8 * * 1' },
+  SWEEP_SCHEDULE: { description: 'NCRONTAB schedule of the expiry sweep (deletion window).', local: '0 30 10-15 * * 1-4' },
+  SWEEP_MODE: { description: '"dry-run" (default) or "enforce"; only enforce deletes servers.', local: 'dry-run' },
+  SWEEP_MAX_DELETIONS_PER_RUN: { description: 'At most this many deletions per sweep run.', local: '10' },
+  SWEEP_MAX_DELETION_PERCENT: { description: 'At most this percentage of known clones deleted per run.', local: '20' },
+  SWEEP_MAX_DISAGREEMENT_PERCENT: {
+    description: 'The sweep deletes nothing when inventory and ARM disagree on more than this percentage of clones.',
+    local: '25',
+  },
+  ACS_ENDPOINT: { description: 'Azure Communication Services endpoint (managed identity in Azure).', local: '' },
+  ACS_CONNECTION_STRING: { description: 'ACS connection string (local runs; leave empty in Azure).', local: '' },
+  MAIL_SENDER: { description: 'Sender address on the ACS verified domain.', local: 'DoNotReply@warden.example.com' },
+  ALLOWED_RECIPIENT_DOMAINS: { description: 'Comma-separated mail domains owners may be mailed at.', local: 'contoso.com,example.com' },
+  FALLBACK_MAILBOX: { description: 'Mailbox for clones without a mailable owner.', local: 'dba-team@contoso.com' },
+  FINOPS_MAILBOX: { description: 'Mailbox of the weekly FinOps summary; empty to disable.', local: 'finops@contoso.com' },
+  MAIL_LIMIT_PER_MINUTE: { description: 'Emails sent per minute at most (ACS default 30).', local: '30' },
+  MAIL_LIMIT_PER_HOUR: { description: 'Emails sent per hour at most (ACS default 100).', local: '100' },
+  RETAIL_PRICES_ENDPOINT: { description: 'Azure Retail Prices API endpoint.', local: 'https://prices.azure.com' },
+  PORTAL_URL: { description: 'Azure portal base URL used in links.', local: 'https://portal.azure.com' },
+} as const satisfies Record<string, { description: string; local: string }>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+const schema = z.object({
+  AzureWebJobsStorage: z.string().optional(),
+  AzureWebJobsStorage__accountName: z.string().optional(),
+  AZURE_CLIENT_ID: z.string().optional(),
+  GOVERNED_SUBSCRIPTION_IDS: list('subscription GUIDs', (s) => GUID.test(s)).refine((ids) => ids.length > 0, {
+    message: 'must name at least one subscription id',
+  }),
+  ARM_ENDPOINT: httpsUrl.default('https://management.azure.com'),
+  ARM_CA_CERT_PATH: z.string().optional(),
+  WARDEN_CREDENTIAL: z.enum(['default', 'emulator']).default('default'),
+  EVENTS_QUEUE_NAME: z
+    .string()
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid queue name (3-63 lower-case letters, digits, dashes)')
+    .default('resource-events'),
+  TABLE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, 'must be letters and digits, starting with a letter').default('warden'),
+  POLICY_PATH: z.string().optional(),
+  RECONCILE_SCHEDULE: ncrontab.default('0 */5 * * * *'),
+  NOTICES_SCHEDULE: ncrontab.default('0 0 9-17 * * 1-5'),
+  FINOPS_SUMMARY_SCHEDULE: ncrontab.default('0 0 8 * * 1'),
+  SWEEP_SCHEDULE: ncrontab.default('0 30 10-15 * * 1-4'),
+  SWEEP_MODE: z.enum(['dry-run', 'enforce']).default('dry-run'),
+  SWEEP_MAX_DELETIONS_PER_RUN: positiveInt.default(10),
+  SWEEP_MAX_DELETION_PERCENT: percent.default(20),
+  SWEEP_MAX_DISAGREEMENT_PERCENT: percent.default(25),
+  ACS_ENDPOINT: httpsUrl.optional(),
+  ACS_CONNECTION_STRING: z
+    .string()
+    .regex(/endpoint=.+;accesskey=.+/i, 'must look like "endpoint=https://...;accesskey=..."')
+    .optional(),
+  MAIL_SENDER: email.default('DoNotReply@warden.example.com'),
+  ALLOWED_RECIPIENT_DOMAINS: list('mail domains', (d) => /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(d)).default([]),
+  FALLBACK_MAILBOX: email,
+  FINOPS_MAILBOX: email.optional(),
+  MAIL_LIMIT_PER_MINUTE: positiveInt.default(30),
+  MAIL_LIMIT_PER_HOUR: positiveInt.default(100),
+  RETAIL_PRICES_ENDPOINT: httpsUrl.default('https://prices.azure.com'),
+  PORTAL_URL: httpsUrl.default('https://portal.azure.com'),
+});
+
+type Parsed = z.infer<typeof schema>;
+
+/** The warden's settings, read once, validated and frozen. Units are in the names. */
+export interface Config {
+  readonly storage: { readonly connectionString?: string; readonly accountName?: string };
+  readonly managedIdentityClientId?: string;
+  readonly subscriptionIds: readonly string[];
+  readonly arm: { readonly endpoint: string; readonly caCertPath?: string; readonly credential: 'default' | 'emulator' };
+  readonly eventsQueueName: string;
+  readonly tablePrefix: string;
+  readonly policyPath?: string;
+  readonly schedules: { readonly reconcile: string; readonly notices: string; readonly finopsSummary: string; readonly sweep: string };
+  readonly sweep: {
+    readonly mode: 'dry-run' | 'enforce';
+    readonly maxDeletionsPerRun: number;
+    readonly maxDeletionPercent: number;
+    readonly maxDisagreementPercent: number;
+  };
+  readonly mail: {
+    readonly endpoint?: string;
+    readonly connectionString?: string;
+    readonly sender: string;
+    readonly allowedRecipientDomains: readonly string[];
+    readonly fallbackMailbox: string;
+    readonly finopsMailbox?: string;
+    readonly limitPerMinute: number;
+    readonly limitPerHour: number;
+  };
+  readonly retailPricesEndpoint: string;
+  readonly portalUrl: string;
+}
+
+const blankToUndefined = (env: Record<string, string | undefined>): Record<string, string | undefined> =>
+  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === undefined || v.trim() === '' ? undefined : v.trim()]));
+
+/**
+ * Reads every setting once; reports all problems together.
+ * @example const config = loadConfig(process.env);
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(blankToUndefined(env));
+  const problems: string[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const name = issue.path.join('.') || '(settings)';
+      const value = env[name];
+      const shown = value === undefined || value.trim() === '' ? 'missing' : `got ${JSON.stringify(value)}`;
+      problems.push(`${name}: ${issue.message.replace(/^Invalid input: expected string, received undefined$/, 'is required')} (${shown})`);
+    }
+  }
+  const parsed = result.data;
+  if (parsed && !parsed.AzureWebJobsStorage && !parsed.AzureWebJobsStorage__accountName) {
+    problems.push('AzureWebJobsStorage: is required (a connection string), or set AzureWebJobsStorage__accountName (missing)');
+  }
+  if (parsed && parsed.ACS_ENDPOINT && parsed.ACS_CONNECTION_STRING) {
+    problems.push('ACS_ENDPOINT and ACS_CONNECTION_STRING: set one, not both');
+  }
+  if (problems.length > 0 || !parsed) throw new ConfigError(problems);
+  return deepFreeze(toConfig(parsed));
+}
+
+function toConfig(p: Parsed): Config {
+  return {
+    storage: { connectionString: p.AzureWebJobsStorage, accountName: p.AzureWebJobsStorage__accountName },
+    managedIdentityClientId: p.AZURE_CLIENT_ID,
+    subscriptionIds: p.GOVERNED_SUBSCRIPTION_IDS.map((s) => s.toLowerCase()),
+    arm: { endpoint: p.ARM_ENDPOINT.replace(/\/+$/, ''), caCertPath: p.ARM_CA_CERT_PATH, credential: p.WARDEN_CREDENTIAL },
+    eventsQueueName: p.EVENTS_QUEUE_NAME,
+    tablePrefix: p.TABLE_PREFIX,
+    policyPath: p.POLICY_PATH,
+    schedules: {
+      reconcile: p.RECONCILE_SCHEDULE,
+      notices: p.NOTICES_SCHEDULE,
+      finopsSummary: p.FINOPS_SUMMARY_SCHEDULE,
+      sweep: p.SWEEP_SCHEDULE,
+    },
+    sweep: {
+      mode: p.SWEEP_MODE,
+      maxDeletionsPerRun: p.SWEEP_MAX_DELETIONS_PER_RUN,
+      maxDeletionPercent: p.SWEEP_MAX_DELETION_PERCENT,
+      maxDisagreementPercent: p.SWEEP_MAX_DISAGREEMENT_PERCENT,
+    },
+    mail: {
+      endpoint: p.ACS_ENDPOINT,
+      connectionString: p.ACS_CONNECTION_STRING,
+      sender: p.MAIL_SENDER,
+      allowedRecipientDomains: p.ALLOWED_RECIPIENT_DOMAINS.map((d) => d.toLowerCase()),
+      fallbackMailbox: p.FALLBACK_MAILBOX,
+      finopsMailbox: p.FINOPS_MAILBOX,
+      limitPerMinute: p.MAIL_LIMIT_PER_MINUTE,
+      limitPerHour: p.MAIL_LIMIT_PER_HOUR,
+    },
+    retailPricesEndpoint: p.RETAIL_PRICES_ENDPOINT.replace(/\/+$/, ''),
+    portalUrl: p.PORTAL_URL.replace(/\/+$/, ''),
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+let cached: Config | undefined;
+/** The process-wide configuration, read from the environment on first use. */
+export function config(): Config {
+  cached ??= loadConfig(process.env);
+  return cached;
+}

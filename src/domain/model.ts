@@ -1,0 +1,140 @@
+/**
+ * The warden's own view of the things it governs. Adapters translate ARM and Table shapes into these;
+ * every decision in src/domain is made on them.
+ */
+
+export interface FirewallRule {
+  readonly name: string;
+  readonly startIpAddress: string;
+  readonly endIpAddress: string;
+}
+
+export type LockLevel = 'CanNotDelete' | 'ReadOnly';
+
+export interface ManagementLock {
+  readonly name: string;
+  readonly level: LockLevel;
+  readonly notes?: string;
+}
+
+/** A PostgreSQL flexible server as read from ARM (live), normalised. */
+export interface Server {
+  /** ARM id as ARM returned it. */
+  readonly id: string;
+  /** Lower-case id: the identity used everywhere else (inventory keys, comparisons). */
+  readonly key: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly name: string;
+  readonly location: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly skuName?: string;
+  readonly skuTier?: string;
+  readonly version?: string;
+  readonly administratorLogin?: string;
+  readonly storageSizeGb?: number;
+  /** ARM `properties.state`: Ready, Provisioning, Stopped, Starting, Stopping, Updating, Disabled, Dropping. */
+  readonly state?: string;
+  /** `systemData.createdAt` (ISO). */
+  readonly createdAt?: string;
+  readonly createdBy?: string;
+  readonly createdByType?: string;
+  readonly publicNetworkAccess?: 'Enabled' | 'Disabled';
+  /** Set for VNet-integrated servers. */
+  readonly delegatedSubnetId?: string;
+  /** Set for servers that ARM reports as read replicas or restores with a source (rarely filled for restores). */
+  readonly sourceServerId?: string;
+  /** Firewall rules; undefined when not read (they are read only for servers that may be governed). */
+  readonly firewallRules?: readonly FirewallRule[];
+  /** Management locks at the server or above; undefined when not read. */
+  readonly locks?: readonly ManagementLock[];
+}
+
+export type Classification = 'clone' | 'probable-clone' | 'not-a-clone';
+
+/** Who did something, from event claims. Service principals have no mailbox. */
+export interface Actor {
+  readonly type: 'user' | 'service-principal' | 'unknown';
+  readonly upn?: string;
+  readonly name?: string;
+  readonly objectId?: string;
+  readonly appId?: string;
+}
+
+export type OwnerSource = 'tag-at-restore' | 'claims' | 'fallback';
+
+export type NoticeStage = 'new-clone' | 'reminder' | 'final-notice' | 'deleted' | 'noncompliant';
+
+export interface NoticeSent {
+  readonly stage: NoticeStage;
+  /** For reminders: the lead time in days the reminder was for (so each lead time is sent once). */
+  readonly leadDays?: number;
+  readonly sentAt: string;
+  readonly to: string;
+}
+
+export type CloneState = 'detected' | 'governed' | 'quarantined' | 'held' | 'deleted' | 'listed';
+
+export interface Violation {
+  readonly rule: string;
+  readonly detail: string;
+}
+
+export interface Lineage {
+  readonly sourceServerId?: string;
+  readonly restorePointUtc?: string;
+  readonly restoredBy?: string;
+  readonly correlationId?: string;
+}
+
+/** One inventory row per server the warden has seen: what it knows and has done. */
+export interface InventoryRecord {
+  readonly key: string;
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly name: string;
+  readonly location: string;
+  readonly classification: Classification;
+  /** Why the classification was made, one line per fact. */
+  readonly classificationEvidence: readonly string[];
+  readonly lineage: Lineage;
+  readonly owner?: string;
+  readonly ownerSource?: OwnerSource;
+  /** Parsed `ExpiresOn` (ISO), or undefined when absent or unparseable. */
+  readonly expiresOn?: string;
+  /** The raw `ExpiresOn` tag value as last seen. */
+  readonly expiresOnTag?: string;
+  readonly violations: readonly Violation[];
+  readonly compliant: boolean;
+  readonly skuName?: string;
+  readonly skuTier?: string;
+  readonly storageSizeGb?: number;
+  readonly createdAt?: string;
+  readonly noticesSent: readonly NoticeSent[];
+  readonly state: CloneState;
+  readonly serverState?: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly firstSeenAt: string;
+  /** Time of the newest event or read applied: older events never overwrite newer state. */
+  readonly observedAt: string;
+  readonly updatedAt: string;
+  readonly deletedAt?: string;
+  readonly deletedBy?: string;
+  readonly deleteReason?: string;
+}
+
+/** One append-only evidence entry: a decision or an action, with who, what, when, why, before and after. */
+export interface EvidenceEntry {
+  readonly serverKey: string;
+  /** Unique and deterministic for the fact recorded, so a replay writes nothing new. */
+  readonly id: string;
+  readonly at: string;
+  readonly actor: string;
+  readonly kind: string;
+  readonly summary: string;
+  readonly reason?: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+  readonly details?: unknown;
+}
