@@ -163,17 +163,15 @@ export function estimateCost(input: CostInput, prices: Prices, now: Date): CostE
   };
 }
 
+const TIERS: Readonly<Record<string, ServerTier>> = {
+  burstable: 'Burstable',
+  generalpurpose: 'GeneralPurpose',
+  memoryoptimized: 'MemoryOptimized',
+};
+
+/** ARM answers `GeneralPurpose`; people write `General Purpose` or `general_purpose`. */
 function normaliseTier(tier: string | undefined): ServerTier | undefined {
-  switch (tier?.replace(/[\s_-]/g, '').toLowerCase()) {
-    case 'burstable':
-      return 'Burstable';
-    case 'generalpurpose':
-      return 'GeneralPurpose';
-    case 'memoryoptimized':
-      return 'MemoryOptimized';
-    default:
-      return undefined;
-  }
+  return tier === undefined ? undefined : TIERS[tier.replace(/[\s_-]/g, '').toLowerCase()];
 }
 
 function tierLabel(tier: ServerTier): string {
