@@ -138,3 +138,23 @@ export interface EvidenceEntry {
   readonly after?: unknown;
   readonly details?: unknown;
 }
+
+/**
+ * A restore seen in the Activity Log (or another audit source), normalised: the facts that prove lineage.
+ * @example { key: 'eventDataId', serverId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-restore',
+ *   createMode: 'PointInTimeRestore', sourceServerId: '.../flexibleServers/pg', pointInTimeUtc: '2026-11-20T08:00:00Z',
+ *   actor: { type: 'user', upn: 'alice@contoso.com' }, at: '2026-11-20T09:00:00Z', operationName: 'Microsoft.DBforPostgreSQL/flexibleServers/write', status: 'Succeeded' }
+ */
+export interface RestoreEvidence {
+  /** Unique per entry (the Activity Log eventDataId), so the same entry seen twice counts once. */
+  readonly key: string;
+  readonly serverId: string;
+  readonly createMode?: string;
+  readonly sourceServerId?: string;
+  readonly pointInTimeUtc?: string;
+  readonly actor: Actor;
+  readonly at: string;
+  readonly correlationId?: string;
+  readonly operationName: string;
+  readonly status: string;
+}
