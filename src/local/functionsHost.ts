@@ -1,0 +1,375 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { HttpRequest, InvocationContext, type HttpResponseInit, type LogLevel } from '@azure/functions';
+import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import { Cron } from 'croner';
+
+/**
+ * A local stand-in for the Azure Functions host: it plays the worker's `@azure/functions-core` so that the
+ * app's own `app.timer/app.storageQueue/app.http` registrations are collected as the real host collects them,
+ * then fires each handler from Azurite queues, NCRONTAB schedules and a loopback HTTP port.
+ */
+
+interface Binding {
+  readonly type: string;
+  readonly direction: string;
+  readonly [key: string]: unknown;
+}
+type Handler = (trigger: unknown, context: InvocationContext) => unknown;
+
+export interface RegisteredFunction {
+  readonly name: string;
+  readonly trigger: Binding;
+  readonly handler: Handler;
+}
+
+export interface HostSettings {
+  /** host.json `extensions.queues`. */
+  readonly queues: { maxPollingIntervalInMs: number; visibilityTimeoutInMs: number; batchSize: number; maxDequeueCount: number; messageEncoding: 'base64' | 'none' };
+}
+
+export interface InvocationRecord {
+  readonly functionName: string;
+  readonly invocationId: string;
+  readonly trigger: 'queue' | 'timer' | 'http';
+  readonly startedAt: Date;
+  readonly durationInMs: number;
+  readonly outcome: 'succeeded' | 'failed';
+  readonly error?: string;
+}
+
+export interface StartHostOptions {
+  /** Path of the app's entry module (the bundle, or functions/index.ts under tsx/vitest). */
+  readonly entry: string;
+  /** App settings: `%NAME%` in bindings resolves from these, and they become process.env for the app. */
+  readonly settings: Readonly<Record<string, string>>;
+  readonly hostJsonPath?: string;
+  /** Overrides of host.json queue settings (tests retry failed messages at once). */
+  readonly queueSettings?: Partial<HostSettings['queues']>;
+  /** Port of the HTTP listener; 0 for a free one. Undefined: no HTTP listener. */
+  readonly httpPort?: number;
+  /** Only run these functions (all by default). */
+  readonly only?: readonly string[];
+  readonly onInvocation?: (record: InvocationRecord) => void;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalHost {
+  readonly functions: readonly RegisteredFunction[];
+  readonly httpUrl?: string;
+  readonly invocations: readonly InvocationRecord[];
+  /** Runs a timer function now, as the portal's "Test/Run" does. */
+  runTimer(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const registered: RegisteredFunction[] = [];
+let shimInstalled = false;
+
+/** Makes `require('@azure/functions-core')` answer with this host, as the Functions worker does. */
+export function installFunctionsCore(): void {
+  if (shimInstalled) return;
+  shimInstalled = true;
+  const require = createRequire(import.meta.url);
+  const Module = require('node:module') as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
+  const coreApi = {
+    version: 'local',
+    hostVersion: '4.local',
+    setProgrammingModel: () => undefined,
+    getProgrammingModel: () => undefined,
+    registerHook: () => ({ dispose: () => undefined }),
+    registerFunction: (metadata: { name: string; bindings: Record<string, Binding> }, handler: Handler) => {
+      const trigger = Object.values(metadata.bindings).find((b) => b.direction === 'in' && b.type.endsWith('Trigger'));
+      if (!trigger) throw new Error(`Function "${metadata.name}" has no trigger binding`);
+      if (registered.some((f) => f.name === metadata.name)) throw new Error(`Function "${metadata.name}" is registered twice`);
+      registered.push({ name: metadata.name, trigger, handler });
+      return { dispose: () => undefined };
+    },
+    Disposable: class {
+      constructor(private readonly callOnDispose: () => void) {}
+      dispose(): void {
+        this.callOnDispose();
+      }
+    },
+  };
+  const load = Module._load;
+  Module._load = function (request, parent, isMain) {
+    if (request === '@azure/functions-core') return coreApi;
+    return load.call(this, request, parent, isMain);
+  };
+}
+
+export function readHostSettings(hostJsonPath = 'host.json'): HostSettings {
+  const host = JSON.parse(readFileSync(hostJsonPath, 'utf8')) as { extensions?: { queues?: Record<string, unknown> } };
+  const q = host.extensions?.queues ?? {};
+  return {
+    queues: {
+      maxPollingIntervalInMs: timespanMs(q.maxPollingInterval, 60_000),
+      visibilityTimeoutInMs: timespanMs(q.visibilityTimeout, 0),
+      batchSize: typeof q.batchSize === 'number' ? q.batchSize : 16,
+      maxDequeueCount: typeof q.maxDequeueCount === 'number' ? q.maxDequeueCount : 5,
+      messageEncoding: q.messageEncoding === 'none' ? 'none' : 'base64',
+    },
+  };
+}
+
+/** Resolves `%SETTING%` references in binding values, as the host does. */
+export function resolveSetting(value: string, settings: Readonly<Record<string, string>>): string {
+  return value.replace(/%([^%]+)%/g, (_, name: string) => {
+    const resolved = settings[name];
+    if (resolved === undefined || resolved === '') throw new Error(`Binding refers to app setting ${name}, which is not set`);
+    return resolved;
+  });
+}
+
+export async function startLocalHost(options: StartHostOptions): Promise<LocalHost> {
+  installFunctionsCore();
+  const settings = options.settings;
+  for (const [k, v] of Object.entries(settings)) process.env[k] ??= v;
+  const before = registered.length;
+  await import(pathToFileURL(options.entry).href);
+  // A module imported twice registers nothing new; reuse what it registered before.
+  const functions = (registered.length > before ? registered.slice(before) : registered.slice()).filter(
+    (f) => !options.only || options.only.includes(f.name),
+  );
+  const fromFile = readHostSettings(options.hostJsonPath);
+  const hostSettings: HostSettings = { queues: { ...fromFile.queues, ...options.queueSettings } };
+  const log = options.log ?? (() => undefined);
+  const invocations: InvocationRecord[] = [];
+  const stoppers: Array<() => Promise<void> | void> = [];
+  let closed = false;
+
+  const invoke = async (fn: RegisteredFunction, kind: InvocationRecord['trigger'], input: unknown, triggerMetadata: Record<string, unknown>) => {
+    const invocationId = randomUUID();
+    const context = new InvocationContext({
+      functionName: fn.name,
+      invocationId,
+      triggerMetadata,
+      logHandler: (level: LogLevel, ...args: unknown[]) => log(`[${fn.name}] ${level === 'information' ? '' : `${level}: `}${args.map(String).join(' ')}`),
+    });
+    const startedAt = new Date();
+    try {
+      const result = await fn.handler(input, context);
+      record({ functionName: fn.name, invocationId, trigger: kind, startedAt, durationInMs: Date.now() - startedAt.getTime(), outcome: 'succeeded' });
+      return result;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      record({ functionName: fn.name, invocationId, trigger: kind, startedAt, durationInMs: Date.now() - startedAt.getTime(), outcome: 'failed', error: message });
+      log(`[${fn.name}] failed: ${message}`);
+      throw error;
+    }
+  };
+  const record = (r: InvocationRecord) => {
+    invocations.push(r);
+    options.onInvocation?.(r);
+  };
+
+  for (const fn of functions) {
+    switch (fn.trigger.type) {
+      case 'timerTrigger':
+        stoppers.push(startTimer(fn, settings, (timer) => invoke(fn, 'timer', timer, {}).catch(() => undefined)));
+        break;
+      case 'queueTrigger':
+        stoppers.push(await startQueue(fn, settings, hostSettings, invoke, () => closed));
+        break;
+      case 'httpTrigger':
+        break;
+      default:
+        log(`[${fn.name}] trigger ${fn.trigger.type} is not run locally`);
+    }
+  }
+
+  let httpServer: HttpServer | undefined;
+  let httpUrl: string | undefined;
+  const httpFunctions = functions.filter((f) => f.trigger.type === 'httpTrigger');
+  if (options.httpPort !== undefined && httpFunctions.length > 0) {
+    httpServer = createServer((req, res) => {
+      serveHttp(req, httpFunctions, (fn, request, params) => invoke(fn, 'http', request, { params })).then(
+        (response) => {
+          res.writeHead(response.status ?? 200, headersOf(response));
+          res.end(bodyOf(response));
+        },
+        (error: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(error instanceof Error ? error.message : String(error));
+        },
+      );
+    });
+    await new Promise<void>((resolve) => httpServer!.listen(options.httpPort, '127.0.0.1', resolve));
+    httpUrl = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+  }
+
+  return {
+    functions,
+    httpUrl,
+    invocations,
+    runTimer: async (name) => {
+      const fn = functions.find((f) => f.name === name && f.trigger.type === 'timerTrigger');
+      if (!fn) throw new Error(`No timer function named ${name}`);
+      await invoke(fn, 'timer', timerInput(false), {});
+    },
+    close: async () => {
+      closed = true;
+      await Promise.all(stoppers.map((stop) => stop()));
+      if (httpServer) await new Promise<void>((resolve) => httpServer!.close(() => resolve()));
+    },
+  };
+}
+
+function timerInput(isPastDue: boolean, last?: Date, next?: Date) {
+  const now = new Date().toISOString();
+  return {
+    isPastDue,
+    schedule: { adjustForDST: true },
+    scheduleStatus: { last: (last ?? new Date(0)).toISOString(), next: next?.toISOString() ?? now, lastUpdated: now },
+  };
+}
+
+function startTimer(fn: RegisteredFunction, settings: Readonly<Record<string, string>>, fire: (timer: unknown) => Promise<unknown>) {
+  const schedule = resolveSetting(String(fn.trigger.schedule), settings);
+  let last: Date | undefined;
+  let running = false;
+  // NCRONTAB has six fields with seconds first, which croner reads natively; overlapping runs are skipped like the host's singleton lock.
+  const job = new Cron(schedule, { protect: true }, async () => {
+    if (running) return;
+    running = true;
+    try {
+      await fire(timerInput(false, last, job.nextRun() ?? undefined));
+      last = new Date();
+    } finally {
+      running = false;
+    }
+  });
+  return () => job.stop();
+}
+
+type Invoke = (fn: RegisteredFunction, kind: 'queue', input: unknown, meta: Record<string, unknown>) => Promise<unknown>;
+
+async function startQueue(
+  fn: RegisteredFunction,
+  settings: Readonly<Record<string, string>>,
+  host: HostSettings,
+  invoke: Invoke,
+  isClosed: () => boolean,
+): Promise<() => Promise<void>> {
+  const queueName = resolveSetting(String(fn.trigger.queueName), settings);
+  const connectionName = String(fn.trigger.connection ?? 'AzureWebJobsStorage');
+  const connectionString = settings[connectionName];
+  if (!connectionString) throw new Error(`Function ${fn.name}: connection setting ${connectionName} is not set`);
+  const service = QueueServiceClient.fromConnectionString(connectionString);
+  const queue = service.getQueueClient(queueName);
+  const poison = service.getQueueClient(`${queueName}-poison`);
+  await queue.createIfNotExists();
+  let wake: (() => void) | undefined;
+  const loop = (async () => {
+    let idleMs = 100;
+    while (!isClosed()) {
+      const got = await receive(queue, host).catch(() => []);
+      if (got.length === 0) {
+        // Exponential back-off up to maxPollingInterval, as the host's queue listener does.
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, idleMs).unref();
+        });
+        idleMs = Math.min(idleMs * 2, host.queues.maxPollingIntervalInMs);
+        continue;
+      }
+      idleMs = 100;
+      await Promise.all(
+        got.map(async (m) => {
+          const meta = { id: m.messageId, dequeueCount: m.dequeueCount, insertionTime: m.insertedOn, popReceipt: m.popReceipt };
+          let input: unknown;
+          try {
+            input = decodeMessage(m.messageText, host.queues.messageEncoding);
+            await invoke(fn, 'queue', input, meta);
+            await queue.deleteMessage(m.messageId, m.popReceipt);
+          } catch {
+            if (m.dequeueCount >= host.queues.maxDequeueCount) {
+              await poison.createIfNotExists();
+              await poison.sendMessage(m.messageText);
+              await queue.deleteMessage(m.messageId, m.popReceipt);
+            } else {
+              await queue.updateMessage(m.messageId, m.popReceipt, undefined, host.queues.visibilityTimeoutInMs / 1000).catch(() => undefined);
+            }
+          }
+        }),
+      );
+    }
+  })();
+  return async () => {
+    wake?.();
+    await loop;
+  };
+}
+
+async function receive(queue: QueueClient, host: HostSettings) {
+  const response = await queue.receiveMessages({ numberOfMessages: host.queues.batchSize, visibilityTimeout: 600 });
+  return response.receivedMessageItems;
+}
+
+/** The host decodes base64 (its default) and hands JSON as an object, anything else as a string. */
+export function decodeMessage(text: string, encoding: 'base64' | 'none'): unknown {
+  let body = text;
+  if (encoding === 'base64') {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text.trim())) throw new Error('Queue message is not valid base64 (host.json messageEncoding is base64)');
+    body = Buffer.from(text, 'base64').toString('utf8');
+  }
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
+}
+
+async function serveHttp(
+  req: IncomingMessage,
+  fns: readonly RegisteredFunction[],
+  invoke: (fn: RegisteredFunction, request: HttpRequest, params: Record<string, string>) => Promise<unknown>,
+): Promise<HttpResponseInit> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const path = url.pathname.replace(/^\/api\/?/, '').replace(/\/$/, '');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const fn = fns.find((f) => {
+    const route = String(f.trigger.route ?? f.name);
+    const methods = (f.trigger.methods as string[] | undefined) ?? ['GET', 'POST'];
+    return route.toLowerCase() === path.toLowerCase() && methods.map((m) => m.toUpperCase()).includes(method);
+  });
+  if (!fn) return { status: 404, body: `No function at ${method} /api/${path}` };
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+  const request = new HttpRequest({ method, url: url.toString(), headers, body: { bytes: Buffer.concat(chunks) }, query: Object.fromEntries(url.searchParams) });
+  const result = (await invoke(fn, request, {})) as HttpResponseInit | undefined;
+  return result ?? { status: 204 };
+}
+
+function headersOf(response: HttpResponseInit): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const init = response.headers;
+  if (init instanceof Headers) init.forEach((v, k) => (headers[k] = v));
+  else if (Array.isArray(init)) for (const [k, v] of init as [string, string][]) headers[k] = v;
+  else if (init) Object.assign(headers, init);
+  if (response.jsonBody !== undefined) headers['content-type'] ??= 'application/json';
+  return headers;
+}
+
+function bodyOf(response: HttpResponseInit): string | Buffer {
+  if (response.jsonBody !== undefined) return JSON.stringify(response.jsonBody);
+  const body = response.body;
+  if (body === undefined || body === null) return '';
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  return String(body as unknown as string);
+}
+
+function timespanMs(value: unknown, fallback: number): number {
+  if (typeof value !== 'string') return fallback;
+  const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(value);
+  if (!m) return fallback;
+  const [, d, h, min, s] = m;
+  return (((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(min)) * 60 + Number(s)) * 1000;
+}
