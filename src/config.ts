@@ -160,7 +160,8 @@ const blankToUndefined = (env: Record<string, string | undefined>): Record<strin
  * @example const config = loadConfig(process.env);
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = schema.safeParse(blankToUndefined(env));
+  const values = blankToUndefined(env);
+  const result = schema.safeParse(values);
   const problems: string[] = [];
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -171,10 +172,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
   const parsed = result.data;
-  if (parsed && !parsed.AzureWebJobsStorage && !parsed.AzureWebJobsStorage__accountName) {
+  if (!values.AzureWebJobsStorage && !values.AzureWebJobsStorage__accountName) {
     problems.push('AzureWebJobsStorage: is required (a connection string), or set AzureWebJobsStorage__accountName (missing)');
   }
-  if (parsed && parsed.ACS_ENDPOINT && parsed.ACS_CONNECTION_STRING) {
+  if (values.ACS_ENDPOINT && values.ACS_CONNECTION_STRING) {
     problems.push('ACS_ENDPOINT and ACS_CONNECTION_STRING: set one, not both');
   }
   if (problems.length > 0 || !parsed) throw new ConfigError(problems);

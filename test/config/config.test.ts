@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, SETTINGS, loadConfig } from '../../src/config.js';
+
+const sample = JSON.parse(readFileSync(new URL('../../local.settings.sample.json', import.meta.url), 'utf8')) as { Values: Record<string, string> };
+
+describe('settings', () => {
+  it('local.settings.sample.json lists every setting with its safe local value, and nothing else', () => {
+    expect(Object.keys(sample.Values).sort()).toEqual(Object.keys(SETTINGS).sort());
+    for (const [name, setting] of Object.entries(SETTINGS)) expect(sample.Values[name], name).toBe(setting.local);
+  });
+
+  it('the sample values load as a valid configuration', () => {
+    const config = loadConfig(sample.Values);
+    expect(config.subscriptionIds).toEqual(['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002']);
+    expect(config.sweep).toEqual({ mode: 'dry-run', maxDeletionsPerRun: 10, maxDeletionPercent: 20, maxDisagreementPercent: 25 });
+    expect(config.mail.limitPerMinute).toBe(30);
+    expect(Object.isFrozen(config) && Object.isFrozen(config.mail) && Object.isFrozen(config.subscriptionIds)).toBe(true);
+  });
+
+  it('reports every bad setting in one message', () => {
+    const bad = {
+      ...sample.Values,
+      AzureWebJobsStorage: '',
+      GOVERNED_SUBSCRIPTION_IDS: 'not-a-guid,00000000-0000-4000-8000-000000000001',
+      SWEEP_MODE: 'yolo',
+      MAIL_LIMIT_PER_MINUTE: '-3',
+      RECONCILE_SCHEDULE: '*/5 * * * *',
+      FALLBACK_MAILBOX: '',
+    };
+    let error: unknown;
+    try {
+      loadConfig(bad);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['AzureWebJobsStorage', 'GOVERNED_SUBSCRIPTION_IDS', 'SWEEP_MODE', 'MAIL_LIMIT_PER_MINUTE', 'RECONCILE_SCHEDULE', 'FALLBACK_MAILBOX'])
+      expect(message).toContain(name);
+    expect((error as ConfigError).problems).toHaveLength(6);
+    expect(message).toContain('"not-a-guid,00000000-0000-4000-8000-000000000001"');
+  });
+
+  it('accepts identity-based storage instead of a connection string, and defaults the sweep to dry-run', () => {
+    const config = loadConfig({
+      AzureWebJobsStorage__accountName: 'wardenstore',
+      GOVERNED_SUBSCRIPTION_IDS: '11111111-1111-4111-8111-111111111111',
+      FALLBACK_MAILBOX: 'dba@contoso.com',
+    });
+    expect(config.storage).toEqual({ connectionString: undefined, accountName: 'wardenstore' });
+    expect(config.sweep.mode).toBe('dry-run');
+    expect(config.arm.endpoint).toBe('https://management.azure.com');
+    expect(config.arm.credential).toBe('default');
+  });
+});
