@@ -1,0 +1,185 @@
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { resolve } from 'node:path';
+import type { PriceItem, PriceSourceInfo } from '../../domain/cost.js';
+import type { Clock } from '../../ports/clock.js';
+import type { CheckpointsPort } from '../../ports/inventory.js';
+
+/**
+ * Price items of one region, and where they came from.
+ * @example
+ *   const { items, source } = await prices.itemsFor('westeurope');
+ *   estimateCost({ skuName, storageSizeGb, region: 'westeurope', createdAt }, { items, source }, now);
+ */
+export interface PriceSource {
+  itemsFor(region: string): Promise<{ items: PriceItem[]; source: PriceSourceInfo; fallbackReason?: string }>;
+}
+
+/** The dated price table shipped in the repo (`data/retail-prices-YYYY-MM-DD.json`). */
+export interface PriceTable {
+  readonly asOf: string;
+  readonly currency: string;
+  readonly source?: string;
+  readonly Items: readonly PriceItem[];
+}
+
+export const DEFAULT_PRICE_TABLE_FILE = 'data/retail-prices-2026-11-01.json';
+const DAY_MS = 86_400_000;
+const MAX_PAGES = 50;
+
+export interface RetailPriceSourceOptions {
+  /** e.g. `https://prices.azure.com` (RETAIL_PRICES_ENDPOINT). */
+  readonly endpoint: string;
+  readonly checkpoints: CheckpointsPort;
+  readonly clock: Clock;
+  /** PEM of an extra CA to trust (the local emulator's self-signed certificate). */
+  readonly ca?: string;
+  /** The fallback table; when absent it is read from `priceTablePath`. */
+  readonly priceTable?: PriceTable;
+  /** Default: env PRICE_TABLE_PATH, else `data/retail-prices-2026-11-01.json` under the working directory. */
+  readonly priceTablePath?: string;
+  /** How long cached API items are used; default one day. */
+  readonly cacheTtlInMs?: number;
+  readonly timeoutInMs?: number;
+}
+
+/** What a `prices:<region>` checkpoint holds. */
+interface CachedPrices {
+  readonly fetchedAt: string;
+  /** Compact rows (see `toRow`) keep the value small: checkpoints live in one Table Storage property. */
+  readonly rows: readonly Row[];
+}
+type Row = [productName: string, skuName: string, meterName: string, armSkuName: string, unitOfMeasure: string, unitPrice: number, effectiveStartDate: string, currencyCode: string];
+
+/**
+ * Prices from the Retail Prices API, cached per region for a day in checkpoints, falling back to the shipped
+ * dated price table when the API fails or knows nothing about the region.
+ */
+export function createRetailPriceSource(options: RetailPriceSourceOptions): PriceSource {
+  const ttl = options.cacheTtlInMs ?? DAY_MS;
+  let table: Promise<PriceTable> | undefined;
+  const loadTable = (): Promise<PriceTable> =>
+    (table ??= options.priceTable
+      ? Promise.resolve(options.priceTable)
+      : loadPriceTable(options.priceTablePath ?? process.env.PRICE_TABLE_PATH ?? resolve(process.cwd(), DEFAULT_PRICE_TABLE_FILE)));
+
+  return {
+    async itemsFor(rawRegion) {
+      const region = rawRegion.trim().toLowerCase();
+      const now = options.clock.now();
+      const key = `prices:${region}`;
+      const cached = await readCache(options.checkpoints, key);
+      if (cached && now.getTime() - Date.parse(cached.value.fetchedAt) < ttl && cached.value.rows.length > 0) {
+        return { items: cached.value.rows.map((row) => fromRow(row, region)), source: { kind: 'retail-prices-api', asOf: cached.value.fetchedAt } };
+      }
+      let fallbackReason: string;
+      try {
+        const items = (await fetchRegion(options, region)).filter(isFlexibleConsumption);
+        if (items.length > 0) {
+          const fetchedAt = now.toISOString();
+          await writeCache(options.checkpoints, key, { fetchedAt, rows: items.map(toRow) }, cached?.etag);
+          return { items, source: { kind: 'retail-prices-api', asOf: fetchedAt } };
+        }
+        fallbackReason = `Retail Prices API returned no flexible server prices for ${region}`;
+      } catch (error) {
+        fallbackReason = error instanceof Error ? error.message : String(error);
+      }
+      const fallback = await loadTable();
+      return {
+        items: fallback.Items.filter((i) => i.armRegionName.toLowerCase() === region),
+        source: { kind: 'price-table', asOf: fallback.asOf },
+        fallbackReason,
+      };
+    },
+  };
+}
+
+/** Reads and checks a dated price table file. */
+export async function loadPriceTable(path: string): Promise<PriceTable> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`Cannot read the price table ${path}`, { cause: error });
+  }
+  const t = parsed as Partial<PriceTable>;
+  if (typeof t.asOf !== 'string' || !Array.isArray(t.Items)) throw new Error(`Price table ${path} lacks "asOf" or "Items"`);
+  return { asOf: t.asOf, currency: t.currency ?? 'USD', source: t.source, Items: t.Items };
+}
+
+async function fetchRegion(options: RetailPriceSourceOptions, region: string): Promise<PriceItem[]> {
+  if (!/^[a-z0-9]+$/.test(region)) throw new Error(`Region "${region}" is not an ARM region name`);
+  const filter = `serviceName eq 'Azure Database for PostgreSQL' and armRegionName eq '${region}'`;
+  let url: string | undefined = `${options.endpoint.replace(/\/+$/, '')}/api/retail/prices?$filter=${encodeURIComponent(filter)}`;
+  const items: PriceItem[] = [];
+  for (let page = 0; url; page++) {
+    if (page >= MAX_PAGES) throw new Error(`Retail Prices API: more than ${MAX_PAGES} pages for ${region}; stopped following NextPageLink`);
+    const body = (await getJson(url, options)) as { Items?: unknown; NextPageLink?: unknown };
+    if (!Array.isArray(body.Items)) throw new Error(`Retail Prices API: no "Items" in the answer to GET ${url}`);
+    items.push(...(body.Items as PriceItem[]));
+    url = typeof body.NextPageLink === 'string' && body.NextPageLink !== '' ? body.NextPageLink : undefined;
+  }
+  return items;
+}
+
+function isFlexibleConsumption(item: PriceItem): boolean {
+  return item.type === 'Consumption' && /flexible server/i.test(item.productName ?? '') && typeof item.unitPrice === 'number';
+}
+
+/** GET through node:http(s) rather than fetch: Node 20's fetch cannot trust an extra CA per request. */
+function getJson(url: string, options: Pick<RetailPriceSourceOptions, 'ca' | 'timeoutInMs'>): Promise<unknown> {
+  return new Promise((resolvePromise, reject) => {
+    const target = new URL(url);
+    const client = target.protocol === 'https:' ? https : http;
+    const request = client.get(target, { headers: { accept: 'application/json' }, ...(options.ca ? { ca: options.ca } : {}) }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', (error) => reject(new Error(`Retail Prices API request failed: GET ${url}`, { cause: error })));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const status = response.statusCode ?? 0;
+        if (status < 200 || status >= 300) {
+          reject(new Error(`Retail Prices API request failed with status code ${status}: GET ${url}`));
+          return;
+        }
+        try {
+          resolvePromise(JSON.parse(text));
+        } catch (error) {
+          reject(new Error(`Retail Prices API answered with invalid JSON: GET ${url}`, { cause: error }));
+        }
+      });
+    });
+    request.setTimeout(options.timeoutInMs ?? 15_000, () => request.destroy(new Error(`timed out after ${options.timeoutInMs ?? 15_000} ms`)));
+    request.on('error', (error) => reject(new Error(`Retail Prices API request failed: GET ${url}: ${error.message}`, { cause: error })));
+  });
+}
+
+async function readCache(checkpoints: CheckpointsPort, key: string): Promise<{ value: CachedPrices; etag: string } | undefined> {
+  try {
+    const entry = await checkpoints.get(key);
+    if (!entry) return undefined;
+    const value = JSON.parse(entry.value) as CachedPrices;
+    if (typeof value.fetchedAt !== 'string' || !Array.isArray(value.rows)) return undefined;
+    return { value, etag: entry.etag };
+  } catch {
+    return undefined; // an unreadable cache only costs a fresh request
+  }
+}
+
+async function writeCache(checkpoints: CheckpointsPort, key: string, value: CachedPrices, etag: string | undefined): Promise<void> {
+  try {
+    await checkpoints.set(key, JSON.stringify(value), { ifMatch: etag ?? null });
+  } catch {
+    // Another run refreshed it first, or storage is down: the prices in hand are still good for this run.
+  }
+}
+
+function toRow(i: PriceItem): Row {
+  return [i.productName, i.skuName, i.meterName, i.armSkuName ?? '', i.unitOfMeasure, i.unitPrice, i.effectiveStartDate, i.currencyCode ?? 'USD'];
+}
+
+function fromRow(row: Row, region: string): PriceItem {
+  const [productName, skuName, meterName, armSkuName, unitOfMeasure, unitPrice, effectiveStartDate, currencyCode] = row;
+  return { armRegionName: region, productName, skuName, meterName, armSkuName, unitOfMeasure, unitPrice, effectiveStartDate, currencyCode, type: 'Consumption', serviceName: 'Azure Database for PostgreSQL' };
+}
