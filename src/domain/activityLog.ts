@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import type { RestoreEvidence } from './model.js';
+import { parseServerId } from './ids.js';
+import { actorFromCaller, actorFromClaims, claimsObject, claimsSchema } from './events/claims.js';
+import { findServer, ignored, isoTime, notAServer, SERVER_DELETE, serverEvent, statusProblem } from './events/resource.js';
+import { EventFormatError, type ParsedEvent } from './events/types.js';
+import { describeValue, validate } from './events/validate.js';
+
+export type { RestoreEvidence } from './model.js';
+
+const SERVER_WRITE = 'microsoft.dbforpostgresql/flexibleservers/write';
+/** Create modes that make a new server from another one's data (2025-08-01 API); Default/Create/Update do not. */
+export const RESTORE_CREATE_MODES: readonly string[] = ['PointInTimeRestore', 'GeoRestore', 'ReviveDropped', 'Replica'];
+
+/** `{ value, localizedValue }` in REST and SDK entries; a plain string is accepted too. */
+const localizable = z
+  .union([z.string(), z.object({ value: z.string(), localizedValue: z.string().optional() })], {
+    error: (issue) => `expected a string or an object with a string value, got ${describeValue(issue.input)}`,
+  })
+  .transform((v) => (typeof v === 'string' ? v : v.value));
+
+const entrySchema = z.object({
+  operationName: localizable,
+  status: localizable,
+  eventTimestamp: z.union([z.string(), z.date()], { error: (issue) => `expected a date-time, got ${describeValue(issue.input)}` }),
+  category: localizable.optional(),
+  resourceId: z.string().optional(),
+  id: z.string().optional(),
+  eventDataId: z.string().optional(),
+  correlationId: z.string().optional(),
+  caller: z.string().optional(),
+  claims: claimsSchema.optional(),
+  authorization: z.object({ scope: z.string().optional(), action: z.string().optional() }).optional(),
+  properties: z.record(z.string(), z.unknown()).nullish(),
+});
+
+type Entry = z.output<typeof entrySchema>;
+
+/** The entry's `id` names the resource followed by `/events/{eventDataId}/ticks/{ticks}`. */
+function resourceIdFromEntryId(id: string | undefined): string | undefined {
+  return id?.replace(/\/events\/[^/]+\/ticks\/[^/]+$/i, '');
+}
+
+function actorOf(entry: Entry, where: string) {
+  const claims = claimsObject(entry.claims, `${where}.claims`);
+  const actor = actorFromClaims(claims);
+  return actor.type === 'unknown' && !claims ? actorFromCaller(entry.caller) : actor;
+}
+
+function serverOf(entry: Entry) {
+  return findServer([entry.resourceId, entry.authorization?.scope, resourceIdFromEntryId(entry.id)]);
+}
+
+/**
+ * Normalises one Activity Log entry as the REST API or `@azure/arm-monitor` lists it (the reconcile job's
+ * feed), with the same rules as an Activity Log alert: only Succeeded Administrative operations on flexible
+ * servers give events.
+ * @throws EventFormatError naming the field, e.g. `entry.operationName: missing`.
+ */
+export function resourceEventFromActivityEntry(entry: unknown): ParsedEvent {
+  const where = 'entry';
+  const parsed = validate(entrySchema, entry, where);
+  const eventTime = isoTime(parsed.eventTimestamp, `${where}.eventTimestamp`);
+  const actor = actorOf(parsed, where);
+  const eventId = parsed.eventDataId;
+  if (parsed.category !== undefined && parsed.category !== 'Administrative') {
+    return ignored('activity-log', `not an Administrative category entry (category ${parsed.category})`, eventId);
+  }
+  const found = serverOf(parsed);
+  if (!found) {
+    const named = parsed.resourceId ?? parsed.authorization?.scope ?? resourceIdFromEntryId(parsed.id);
+    if (named === undefined) throw new EventFormatError(`${where}.resourceId: missing (the entry names no resource)`);
+    return notAServer('activity-log', named, eventId);
+  }
+  const problem = statusProblem(parsed.status);
+  if (problem) return ignored('activity-log', problem, eventId);
+  return serverEvent({
+    source: 'activity-log',
+    ...found,
+    deleteReported: parsed.operationName.trim().toLowerCase() === SERVER_DELETE,
+    operationName: parsed.operationName,
+    eventTime,
+    correlationId: parsed.correlationId,
+    eventId,
+    actor,
+    status: parsed.status,
+  });
+}
+
+function property(object: Record<string, unknown> | null | undefined, name: string): unknown {
+  if (!object) return undefined;
+  const match = Object.keys(object).find((key) => key.toLowerCase() === name.toLowerCase());
+  return match === undefined ? undefined : object[match];
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** The request body of the entry, parsed; undefined when absent, empty or not a JSON object. */
+function requestBody(entry: Entry): Record<string, unknown> | undefined {
+  const raw = property(entry.properties, 'requestbody');
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) return raw as Record<string, unknown>;
+  if (typeof raw !== 'string' || raw.trim() === '') return undefined;
+  try {
+    const body: unknown = JSON.parse(raw);
+    return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Restore facts from an Activity Log entry of a flexible server write whose request body shows a restore
+ * (`createMode` PointInTimeRestore, GeoRestore, ReviveDropped, Replica, or a `sourceServerResourceId`).
+ * Undefined for any other entry, and when the body is empty or unreadable (the Activity Log often omits it).
+ * The status is passed on: the caller decides whether a Started or Accepted write is enough.
+ * @throws EventFormatError when the entry itself is malformed (as resourceEventFromActivityEntry).
+ * @example restoreEvidenceFrom(entry) // { key: '<eventDataId>', serverId: '…/flexibleServers/pg-restore', createMode: 'PointInTimeRestore', sourceServerId: '…/flexibleServers/pg', pointInTimeUtc: '2025-06-01T18:35:22.123Z', … }
+ */
+export function restoreEvidenceFrom(entry: unknown): RestoreEvidence | undefined {
+  const where = 'entry';
+  const parsed = validate(entrySchema, entry, where);
+  const found = serverOf(parsed);
+  if (!found || found.ref.child || parsed.operationName.trim().toLowerCase() !== SERVER_WRITE) return undefined;
+  const properties = property(requestBody(parsed), 'properties');
+  const fields = properties !== null && typeof properties === 'object' ? (properties as Record<string, unknown>) : undefined;
+  const createMode = text(property(fields, 'createMode'));
+  const source = text(property(fields, 'sourceServerResourceId'));
+  const restoreMode = RESTORE_CREATE_MODES.find((mode) => mode.toLowerCase() === createMode?.toLowerCase());
+  if (!restoreMode && !source) return undefined;
+  const pointInTime = text(property(fields, 'pointInTimeUTC'));
+  const at = isoTime(parsed.eventTimestamp, `${where}.eventTimestamp`);
+  return {
+    key: parsed.eventDataId ?? parsed.id ?? `${found.ref.key}@${at}`,
+    serverId: found.ref.id,
+    ...(createMode ? { createMode: restoreMode ?? createMode } : {}),
+    ...(source ? { sourceServerId: parseServerId(source)?.id ?? source } : {}),
+    ...(pointInTime ? { pointInTimeUtc: Number.isNaN(Date.parse(pointInTime)) ? pointInTime : new Date(pointInTime).toISOString() } : {}),
+    actor: actorOf(parsed, where),
+    at,
+    ...(parsed.correlationId ? { correlationId: parsed.correlationId } : {}),
+    operationName: parsed.operationName,
+    status: parsed.status,
+  };
+}

@@ -1,0 +1,78 @@
+import type { Actor } from '../model.js';
+import { parseServerId, type ServerRef } from '../ids.js';
+import { EventFormatError, type EventSource, type ParsedEvent } from './types.js';
+
+export const SERVER_DELETE = 'microsoft.dbforpostgresql/flexibleservers/delete';
+
+/** Normalises a timestamp to ISO 8601 UTC with milliseconds; throws EventFormatError naming `where` otherwise. */
+export function isoTime(value: string | Date, where: string): string {
+  const ms = value instanceof Date ? value.getTime() : Date.parse(value.trim());
+  if (Number.isNaN(ms)) throw new EventFormatError(`${where}: not a date-time (${JSON.stringify(String(value))})`);
+  return new Date(ms).toISOString();
+}
+
+/** The first id that names a flexible server (or one of its children), with the id as received. */
+export function findServer(candidates: ReadonlyArray<string | undefined>): { ref: ServerRef; receivedId: string } | undefined {
+  for (const candidate of candidates) {
+    const ref = candidate === undefined ? undefined : parseServerId(candidate);
+    if (ref && candidate !== undefined) return { ref, receivedId: candidate.trim() };
+  }
+  return undefined;
+}
+
+export function notAServer(source: EventSource, receivedId: string, eventId?: string): ParsedEvent {
+  return ignored(source, `not a PostgreSQL flexible server: ${receivedId}`, eventId);
+}
+
+export function ignored(source: EventSource, reason: string, eventId?: string): ParsedEvent {
+  return { source, kind: 'ignored', reason, ...(eventId ? { eventId } : {}) };
+}
+
+export interface ServerNotice {
+  readonly source: EventSource;
+  readonly ref: ServerRef;
+  readonly receivedId: string;
+  /** The channel says something was deleted (Event Grid DeleteSuccess, an operation ending in /delete). */
+  readonly deleteReported: boolean;
+  readonly operationName: string;
+  readonly eventTime: string;
+  readonly correlationId?: string | undefined;
+  readonly eventId?: string | undefined;
+  readonly actor: Actor;
+  readonly status?: string | undefined;
+}
+
+/**
+ * Builds the normalised event. A delete counts as the server's deletion only when the id is the server's own
+ * and the operation (when named) is `Microsoft.DBforPostgreSQL/flexibleServers/delete`; deleting a child
+ * (firewall rule, database, tags, lock) is a change of its server.
+ */
+export function serverEvent(notice: ServerNotice): ParsedEvent {
+  const { ref } = notice;
+  const operation = notice.operationName.trim().toLowerCase();
+  // Anything less certain stays a change: the handler's ARM read finds a server that is really gone.
+  const serverDeleted = notice.deleteReported && !ref.child && (operation === '' || operation === SERVER_DELETE);
+  return {
+    source: notice.source,
+    kind: serverDeleted ? 'deleted' : 'changed',
+    key: ref.key,
+    resourceId: ref.id,
+    subscriptionId: ref.subscriptionId,
+    resourceGroup: ref.resourceGroup,
+    serverName: ref.name,
+    ...(ref.child ? { childResourceId: notice.receivedId } : {}),
+    operationName: notice.operationName,
+    eventTime: notice.eventTime,
+    ...(notice.correlationId ? { correlationId: notice.correlationId } : {}),
+    ...(notice.eventId ? { eventId: notice.eventId } : {}),
+    actor: notice.actor,
+    ...(notice.status ? { status: notice.status } : {}),
+  };
+}
+
+/** Activity Log statuses: only Succeeded is a completed change; Started/Accepted are still running. */
+export function statusProblem(status: string): string | undefined {
+  if (/^succeeded$/i.test(status.trim())) return undefined;
+  if (/^(failed|canceled|cancelled)$/i.test(status.trim())) return `operation did not succeed (status ${status})`;
+  return `not completed (status ${status || 'empty'})`;
+}
