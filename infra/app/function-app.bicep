@@ -1,0 +1,175 @@
+// The warden's Function App on Flex Consumption: Node 22, the esbuild bundle deployed by azd from a blob
+// container, identity-based storage and telemetry, and every app setting src/config.ts reads in Azure.
+param name string
+param planName string
+param location string
+param tags object = {}
+@description('azd deploys the service whose name is in this tag (azure.yaml services.warden).')
+param serviceName string = 'warden'
+
+param identityId string
+param identityClientId string
+param storageAccountName string
+param storageBlobEndpoint string
+param deploymentContainerName string
+param applicationInsightsConnectionString string
+
+@allowed(['20', '22'])
+param nodeVersion string = '22'
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+@allowed([2048, 4096])
+param instanceMemoryMB int = 2048
+
+// Settings of src/config.ts (SETTINGS); test/infra/bicep.test.ts checks the list against it.
+param governedSubscriptionIds array
+param armEndpoint string
+param eventsQueueName string
+param tablePrefix string
+param policyPath string
+param reconcileSchedule string
+param noticesSchedule string
+param finopsSummarySchedule string
+param sweepSchedule string
+@allowed(['dry-run', 'enforce'])
+param sweepMode string
+param sweepMaxDeletionsPerRun int
+param sweepMaxDeletionPercent int
+param sweepMaxDisagreementPercent int
+param acsEndpoint string
+param mailSender string
+param allowedRecipientDomains string
+param fallbackMailbox string
+param finopsMailbox string
+param mailLimitPerMinute int
+param mailLimitPerHour int
+param retailPricesEndpoint string
+param portalUrl string
+
+@description('Name of the host key the Activity Log action group calls onActivityLogAlert with.')
+param activityLogAlertKeyName string
+@secure()
+param activityLogAlertKey string
+
+resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    publicNetworkAccess: 'Enabled'
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storageBlobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      // Flex takes the worker runtime from here; FUNCTIONS_WORKER_RUNTIME is not an app setting on Flex.
+      runtime: {
+        name: 'node'
+        version: nodeVersion
+      }
+    }
+  }
+}
+
+// azd deploys with Entra ID; publishing with basic credentials (FTP, SCM user/password) stays off.
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: { allow: false }
+}
+
+resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: {
+    // Functions host storage through the managed identity: no connection string, no key.
+    AzureWebJobsStorage__accountName: storageAccountName
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+    APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    // DefaultAzureCredential picks the user-assigned identity by this client id.
+    AZURE_CLIENT_ID: identityClientId
+    WARDEN_CREDENTIAL: 'default'
+    GOVERNED_SUBSCRIPTION_IDS: join(governedSubscriptionIds, ',')
+    ARM_ENDPOINT: armEndpoint
+    EVENTS_QUEUE_NAME: eventsQueueName
+    TABLE_PREFIX: tablePrefix
+    POLICY_PATH: policyPath
+    RECONCILE_SCHEDULE: reconcileSchedule
+    NOTICES_SCHEDULE: noticesSchedule
+    FINOPS_SUMMARY_SCHEDULE: finopsSummarySchedule
+    SWEEP_SCHEDULE: sweepSchedule
+    SWEEP_MODE: sweepMode
+    SWEEP_MAX_DELETIONS_PER_RUN: string(sweepMaxDeletionsPerRun)
+    SWEEP_MAX_DELETION_PERCENT: string(sweepMaxDeletionPercent)
+    SWEEP_MAX_DISAGREEMENT_PERCENT: string(sweepMaxDisagreementPercent)
+    // ACS through the managed identity (custom email-sender role), never a connection string.
+    ACS_ENDPOINT: acsEndpoint
+    MAIL_SENDER: mailSender
+    ALLOWED_RECIPIENT_DOMAINS: allowedRecipientDomains
+    FALLBACK_MAILBOX: fallbackMailbox
+    FINOPS_MAILBOX: finopsMailbox
+    MAIL_LIMIT_PER_MINUTE: string(mailLimitPerMinute)
+    MAIL_LIMIT_PER_HOUR: string(mailLimitPerHour)
+    RETAIL_PRICES_ENDPOINT: retailPricesEndpoint
+    PORTAL_URL: portalUrl
+  }
+}
+
+// A host key of our own for the action group, so no key has to be read back from the running host.
+resource activityLogAlertKeyResource 'Microsoft.Web/sites/host/functionKeys@2024-11-01' = {
+  name: '${functionApp.name}/default/${activityLogAlertKeyName}'
+  properties: {
+    name: activityLogAlertKeyName
+    value: activityLogAlertKey
+  }
+  dependsOn: [appSettings]
+}
+
+output id string = functionApp.id
+output name string = functionApp.name
+output defaultHostName string = functionApp.properties.defaultHostName

@@ -1,0 +1,42 @@
+// The warden identity's only ARM rights: a custom role with exactly the actions the code calls
+// (ARM_ACTIONS in src/adapters/azure/permissions.ts; test/infra/bicep.test.ts keeps the two equal).
+targetScope = 'subscription'
+
+@description('Makes the role name unique in the tenant (role names are tenant-wide).')
+param roleNameSuffix string
+@description('Subscriptions the role may be assigned in.')
+param governedSubscriptionIds array
+
+resource wardenRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(subscription().id, 'pitr-warden-clone-governor', roleNameSuffix)
+  properties: {
+    roleName: 'pitr-warden clone governor (${roleNameSuffix})'
+    description: 'Read, tag, lock down, stop and delete PostgreSQL flexible-server clones; read locks and the Activity Log.'
+    type: 'customRole'
+    permissions: [
+      {
+        actions: [
+          'Microsoft.DBforPostgreSQL/flexibleServers/read'
+          'Microsoft.DBforPostgreSQL/flexibleServers/write'
+          'Microsoft.DBforPostgreSQL/flexibleServers/delete'
+          'Microsoft.DBforPostgreSQL/flexibleServers/stop/action'
+          'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'
+          'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write'
+          'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete'
+          'Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read'
+          'Microsoft.DBforPostgreSQL/locations/operationResults/read'
+          'Microsoft.Resources/tags/read'
+          'Microsoft.Resources/tags/write'
+          'Microsoft.Authorization/locks/read'
+          'Microsoft.Insights/eventtypes/values/read'
+        ]
+        notActions: []
+        dataActions: []
+        notDataActions: []
+      }
+    ]
+    assignableScopes: [for subscriptionId in union([subscription().subscriptionId], governedSubscriptionIds): '/subscriptions/${subscriptionId}']
+  }
+}
+
+output roleDefinitionName string = wardenRole.name
