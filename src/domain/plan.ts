@@ -1,0 +1,509 @@
+/** The warden's one decision: (servers, inventory, notice history, policy, now) -> what to do to each server. */
+import { classify, type ClassificationResult } from './classify.js';
+import { serverKey } from './ids.js';
+import { blockingLocks, decideExpiry, deletionCheck, dueExpiryNotice, type NoticeRecord, wasSent } from './lifecycle.js';
+import type { Classification, InventoryRecord, Lineage, NoticeStage, OwnerSource, RestoreEvidence, Server, Violation } from './model.js';
+import { firewallRuleProblem, subnetAllowed } from './network.js';
+import { attributeOwner, mailRoute, type MailSettings, type OwnerAttribution } from './owner.js';
+import { ruleOf, type Policy, type Rule, type RuleOf } from './policy.js';
+import { AZURE_MAX_TAGS, formatUtc, getNonEmptyTag, getTag, isLegalHold, mergeTags, parseExpiresOn, tagChanges } from './tags.js';
+
+/** A notice as given with a snapshot or by a job: ids in any casing. */
+export interface NoticeSentInput {
+  readonly server: string;
+  readonly stage: NoticeStage;
+  readonly sentAt: string;
+  readonly leadDays?: number;
+}
+
+/**
+ * Everything the plan decides on. Pure data: the same input always gives the same plan.
+ * @example buildPlan({ now: new Date('2026-12-01T09:00:00Z'), policy: DEFAULT_POLICY, servers, inventory: [],
+ *   settings: { fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] } })
+ */
+export interface PlanInput {
+  readonly now: Date;
+  readonly policy: Policy;
+  /** Live servers, with firewallRules and locks where they were read. */
+  readonly servers: readonly Server[];
+  readonly inventory: readonly InventoryRecord[];
+  readonly noticesSent?: readonly NoticeSentInput[];
+  readonly restoreEvidence?: readonly RestoreEvidence[];
+  readonly settings: MailSettings;
+}
+
+export type PlanAction =
+  /** One Tags API Merge with every tag write. */
+  | { readonly type: 'tag'; readonly set: Record<string, string>; readonly reason: string }
+  | { readonly type: 'delete-firewall-rule'; readonly rule: string; readonly startIpAddress: string; readonly endIpAddress: string; readonly reason: string }
+  | { readonly type: 'disable-public-access'; readonly reason: string }
+  | { readonly type: 'stop-server'; readonly reason: string }
+  | {
+      readonly type: 'notify';
+      readonly stage: NoticeStage;
+      readonly to: string;
+      readonly toSource: OwnerSource | 'fallback-domain-not-allowed';
+      readonly leadDays?: number;
+      readonly deleteAfter?: string;
+      readonly reason: string;
+    }
+  | { readonly type: 'delete-server'; readonly reason: string; readonly expiresOn: string; readonly finalNoticeSentAt: string }
+  | { readonly type: 'skip'; readonly reason: string; readonly detail?: string };
+
+export type PlanActionType = PlanAction['type'];
+
+export interface ServerPlan {
+  readonly key: string;
+  readonly name: string;
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly classification: Classification;
+  readonly classificationEvidence: string[];
+  readonly lineage: Lineage;
+  readonly owner?: string;
+  readonly ownerSource?: OwnerSource;
+  /** The expiry once this plan's tag writes are done (ISO UTC), null when absent or unparseable. */
+  readonly expiresOn: string | null;
+  /** The raw ExpiresOn tag on the live server (what the owner wrote), when present. */
+  readonly expiresOnTag?: string;
+  /** Never deleted: a legal-hold tag or a CanNotDelete/ReadOnly lock. */
+  readonly held: boolean;
+  readonly violations: Violation[];
+  readonly actions: PlanAction[];
+}
+
+/** What `pitr-warden plan` prints and what jobs execute. */
+export interface Plan {
+  readonly now: string;
+  readonly servers: ServerPlan[];
+}
+
+const DEFAULT_GRACE_DAYS = 2;
+
+/** Builds the plan: one entry per live server and per inventory row without a live server, sorted by key. */
+export function buildPlan(input: PlanInput): Plan {
+  const inventory = new Map<string, InventoryRecord>();
+  for (const record of input.inventory) inventory.set(serverKey(record.key || record.id), record);
+  const notices = new Map<string, NoticeRecord[]>();
+  for (const n of input.noticesSent ?? []) {
+    const key = serverKey(n.server);
+    notices.set(key, [...(notices.get(key) ?? []), { stage: n.stage, sentAt: n.sentAt, ...(n.leadDays !== undefined ? { leadDays: n.leadDays } : {}) }]);
+  }
+  const live = new Map<string, Server>();
+  for (const server of [...input.servers].sort(byKey)) if (!live.has(server.key)) live.set(server.key, server);
+  const estate = [...live.values()];
+
+  const plans: ServerPlan[] = estate.map((server) => {
+    const record = inventory.get(server.key);
+    // A row of a deleted server whose name was reused describes another server.
+    const current = record && record.state !== 'deleted' ? record : undefined;
+    const history = [...(current?.noticesSent ?? []), ...(notices.get(server.key) ?? [])];
+    return planServer(server, { input, estate, record: current, history });
+  });
+  for (const [key, record] of inventory) {
+    if (live.has(key)) continue;
+    plans.push(planGone(key, record, [...record.noticesSent, ...(notices.get(key) ?? [])], input));
+  }
+  return { now: formatUtc(input.now), servers: plans.sort(byKey) };
+}
+
+function byKey<T extends { key: string }>(a: T, b: T): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+interface ServerContext {
+  readonly input: PlanInput;
+  readonly estate: readonly Server[];
+  readonly record: InventoryRecord | undefined;
+  readonly history: readonly NoticeRecord[];
+}
+
+/** What the tag and network rules found on one server. */
+interface Findings {
+  readonly violations: Violation[];
+  /** Tag writes in rule order, each with its reason. */
+  readonly tagWrites: { key: string; value: string; reason: string }[];
+  readonly remediations: PlanAction[];
+  readonly auditSkips: PlanAction[];
+  /** What only the owner can fix: drives the noncompliant notice. */
+  readonly ownerNeeded: string[];
+  /** Why the clone should be stopped (enforce-mode rules with quarantine and an unremediable violation). */
+  readonly quarantine: string[];
+}
+
+function planServer(server: Server, ctx: ServerContext): ServerPlan {
+  const { policy, now } = ctx.input;
+  const prefix = ruleOf(policy, 'replace-inherited-ownership')?.sourceKeyPrefix ?? 'Source';
+  const classified = classify(server, {
+    servers: ctx.estate,
+    restoreEvidence: ctx.input.restoreEvidence ?? [],
+    ...(ctx.record ? { inventory: ctx.record } : {}),
+    tagKeys: policy.tagKeys,
+    sourceKeyPrefix: prefix,
+  });
+  const expiresOnTag = getTag(server.tags, policy.tagKeys.expiresOn);
+  const legalHold = isLegalHold(getTag(server.tags, policy.tagKeys.legalHold));
+  const held = legalHold || blockingLocks(server.locks).length > 0;
+  const base = {
+    key: server.key,
+    name: server.name,
+    id: server.id,
+    subscriptionId: server.subscriptionId,
+    resourceGroup: server.resourceGroup,
+    classification: classified.classification,
+    classificationEvidence: classified.evidence,
+    lineage: classified.lineage,
+    ...(expiresOnTag !== undefined ? { expiresOnTag } : {}),
+    held,
+  };
+  if (classified.classification === 'not-a-clone') {
+    const parsed = parseExpiresOn(expiresOnTag);
+    return { ...base, expiresOn: parsed.ok ? formatUtc(parsed.at) : null, violations: [], actions: [{ type: 'skip', reason: 'not-a-clone' }] };
+  }
+
+  const owner = attributeOwner({
+    server,
+    ...(classified.source ? { source: classified.source } : {}),
+    lineage: classified.lineage,
+    ...(classified.restore ? { restore: classified.restore } : {}),
+    ...(ctx.record ? { inventory: ctx.record } : {}),
+    tagKeys: policy.tagKeys,
+    sourceKeyPrefix: prefix,
+    settings: ctx.input.settings,
+  });
+  const expiry = decideExpiry(server, ruleOf(policy, 'expiry'), policy.tagKeys.expiresOn, now);
+  const findings: Findings = { violations: [], tagWrites: [], remediations: [], auditSkips: [], ownerNeeded: [], quarantine: [] };
+  for (const rule of policy.rules) applyRule(rule, server, { classified, owner, expiry, policy, findings });
+
+  const tagAction = tagActionFor(server, findings);
+  const expiryWrite = tagAction?.type === 'tag' ? getTag(tagAction.set, policy.tagKeys.expiresOn) : undefined;
+  const effectiveExpiry = expiryWrite !== undefined ? parseExpiresOn(expiryWrite) : expiry.parsed;
+  const expiresOn = effectiveExpiry.ok ? formatUtc(effectiveExpiry.at) : null;
+
+  const notices = ruleOf(policy, 'notices');
+  const check = ruleOf(policy, 'sweep')
+    ? deletionCheck({
+        classification: classified.classification,
+        newCloneNoticeSent: wasSent(ctx.history, 'new-clone'),
+        expiresOnTag,
+        expiryChanging: expiryWrite !== undefined,
+        now,
+        history: ctx.history,
+        graceDays: notices?.graceDays ?? DEFAULT_GRACE_DAYS,
+        legalHold,
+        locks: server.locks,
+      })
+    : undefined;
+  const sweep = ruleOf(policy, 'sweep');
+  const common = { ...base, owner: owner.owner, ownerSource: owner.ownerSource, expiresOn, violations: findings.violations };
+  if (check?.eligible && sweep?.mode === 'enforce') {
+    const reason = `expired ${check.expiresOn}; final notice sent ${check.finalNoticeSentAt}, grace of ${notices?.graceDays ?? DEFAULT_GRACE_DAYS} days over; no hold, no lock`;
+    return { ...common, actions: [{ type: 'delete-server', reason, expiresOn: check.expiresOn, finalNoticeSentAt: check.finalNoticeSentAt }] };
+  }
+
+  const actions: PlanAction[] = [];
+  if (tagAction) actions.push(tagAction);
+  actions.push(...findings.remediations);
+  actions.push(...quarantine(server, findings.quarantine));
+  if (notices) {
+    const notify = noticesFor({ owner, findings, history: ctx.history, now, effectiveExpiry: effectiveExpiry.ok ? effectiveExpiry.at : undefined, blocked: held, rule: notices });
+    actions.push(...(notices.mode === 'enforce' ? notify : notify.map((n) => auditSkip('notices', describe(n)))));
+  }
+  actions.push(...findings.auditSkips);
+  if (check?.eligible) actions.push(auditSkip('sweep', `would delete: expired ${check.expiresOn}, final notice sent ${check.finalNoticeSentAt}`));
+  else if (check) actions.push({ type: 'skip', reason: check.reason, detail: check.detail });
+  return { ...common, actions };
+}
+
+interface RuleContext {
+  readonly classified: ClassificationResult;
+  readonly owner: OwnerAttribution;
+  readonly expiry: ReturnType<typeof decideExpiry>;
+  readonly policy: Policy;
+  readonly findings: Findings;
+}
+
+/** Evaluates one tag or network rule into the findings; audit mode keeps the violations and reports the rest as skips. */
+function applyRule(rule: Rule, server: Server, ctx: RuleContext): void {
+  let found: RuleFindings;
+  switch (rule.type) {
+    case 'required-tags':
+      found = requiredTags(rule, server, ctx);
+      break;
+    case 'stamp-lineage':
+      found = stampLineage(server, ctx);
+      break;
+    case 'expiry':
+      found = expiryFindings(ctx);
+      break;
+    case 'replace-inherited-ownership':
+      found = replaceInherited(rule, server, ctx);
+      break;
+    case 'network-firewall':
+      found = networkFirewall(rule, server);
+      break;
+    case 'network-subnet':
+      found = networkSubnet(rule, server);
+      break;
+    case 'notices':
+    case 'sweep':
+      // Decided after the tag writes are known (they can move the expiry).
+      return;
+  }
+  const f = ctx.findings;
+  f.violations.push(...found.violations);
+  f.ownerNeeded.push(...found.ownerNeeded);
+  if (rule.mode === 'enforce') {
+    f.tagWrites.push(...found.tagWrites);
+    f.remediations.push(...found.actions);
+    if (found.unremediable.length > 0 && 'quarantine' in rule && rule.quarantine) f.quarantine.push(`quarantine (${rule.type}): ${found.unremediable.join('; ')}`);
+    return;
+  }
+  const would = [
+    ...found.tagWrites.map((w) => `set tag ${w.key}=${w.value}`),
+    ...found.actions.map(describe),
+    ...(found.unremediable.length > 0 && 'quarantine' in rule && rule.quarantine ? ['stop the server (quarantine)'] : []),
+  ];
+  if (would.length > 0) f.auditSkips.push(auditSkip(rule.type, `would ${would.join('; ')}`));
+}
+
+interface RuleFindings {
+  violations: Violation[];
+  tagWrites: { key: string; value: string; reason: string }[];
+  actions: PlanAction[];
+  ownerNeeded: string[];
+  /** Violations the warden cannot fix (quarantine applies). */
+  unremediable: string[];
+}
+
+const none = (): RuleFindings => ({ violations: [], tagWrites: [], actions: [], ownerNeeded: [], unremediable: [] });
+
+function requiredTags(rule: RuleOf<'required-tags'>, server: Server, ctx: RuleContext): RuleFindings {
+  const out = none();
+  const k = ctx.policy.tagKeys;
+  for (const requirement of rule.require) {
+    switch (requirement) {
+      case 'owner':
+        if (!getNonEmptyTag(server.tags, k.owner)) {
+          out.violations.push({ rule: rule.type, detail: `missing ${k.owner} tag` });
+          out.tagWrites.push({ key: k.owner, value: ctx.owner.owner, reason: `${k.owner} from ${ctx.owner.ownerSource}` });
+        }
+        break;
+      case 'incident-or-purpose':
+        if (!getNonEmptyTag(server.tags, k.incident) && !getNonEmptyTag(server.tags, k.purpose)) {
+          out.violations.push({ rule: rule.type, detail: `missing ${k.incident} or ${k.purpose} tag` });
+          out.ownerNeeded.push(`add an ${k.incident} or ${k.purpose} tag saying why the clone exists`);
+        }
+        break;
+      case 'expires-on':
+        if (!getNonEmptyTag(server.tags, k.expiresOn)) {
+          const stamped = ruleOf(ctx.policy, 'expiry')?.mode === 'enforce';
+          out.violations.push({ rule: rule.type, detail: `missing ${k.expiresOn} tag${stamped ? ' (a default is stamped)' : ''}` });
+          if (!stamped) out.ownerNeeded.push(`add an ${k.expiresOn} tag (ISO 8601 UTC date)`);
+        }
+        break;
+    }
+  }
+  return out;
+}
+
+function stampLineage(server: Server, ctx: RuleContext): RuleFindings {
+  const out = none();
+  const k = ctx.policy.tagKeys;
+  const { lineage } = ctx.classified;
+  const stamp = (key: string, value: string | undefined, what: string) => {
+    if (value && !getNonEmptyTag(server.tags, key)) out.tagWrites.push({ key, value, reason: `lineage: ${what}` });
+  };
+  stamp(k.restoredFrom, lineage.sourceServerId, 'restore source');
+  stamp(k.restorePointUtc, lineage.restorePointUtc, 'UTC restore point');
+  stamp(k.restoredBy, lineage.restoredBy, 'restoring principal');
+  return out;
+}
+
+function expiryFindings(ctx: RuleContext): RuleFindings {
+  const out = none();
+  const { expiry } = ctx;
+  if (expiry.violation) out.violations.push(expiry.violation);
+  if (expiry.ownerNeeded) out.ownerNeeded.push(expiry.ownerNeeded);
+  if (expiry.write) out.tagWrites.push({ key: ctx.policy.tagKeys.expiresOn, value: expiry.write, reason: expiry.writeReason ?? 'expiry' });
+  return out;
+}
+
+function replaceInherited(rule: RuleOf<'replace-inherited-ownership'>, server: Server, ctx: RuleContext): RuleFindings {
+  const out = none();
+  const k = ctx.policy.tagKeys;
+  const inherited = ctx.owner.inheritedOwnerTag;
+  if (inherited !== undefined) {
+    out.violations.push({ rule: rule.type, detail: `${k.owner} tag "${inherited}" is inherited from the source` });
+    out.tagWrites.push({ key: `${rule.sourceKeyPrefix}${k.owner}`, value: inherited, reason: `keep the source's ${k.owner}` });
+    out.tagWrites.push({ key: k.owner, value: ctx.owner.owner, reason: `${k.owner} from ${ctx.owner.ownerSource}` });
+  }
+  const source = ctx.classified.source;
+  for (const key of Object.keys(rule.alsoReplace).sort()) {
+    const cloneValue = rule.alsoReplace[key]!;
+    const value = getNonEmptyTag(server.tags, key);
+    const sourceValue = source ? getNonEmptyTag(source.tags, key) : getNonEmptyTag(server.tags, `${rule.sourceKeyPrefix}${key}`);
+    if (value === undefined || sourceValue === undefined || value !== sourceValue || value === cloneValue) continue;
+    out.violations.push({ rule: rule.type, detail: `${key} tag "${value}" is inherited from the source` });
+    out.tagWrites.push({ key: `${rule.sourceKeyPrefix}${key}`, value, reason: `keep the source's ${key}` });
+    out.tagWrites.push({ key, value: cloneValue, reason: `${key} of a clone` });
+  }
+  return out;
+}
+
+function networkFirewall(rule: RuleOf<'network-firewall'>, server: Server): RuleFindings {
+  const out = none();
+  // VNet-integrated servers have no public endpoint and no firewall rules; the subnet rule covers them.
+  if (server.delegatedSubnetId || server.publicNetworkAccess !== 'Enabled') return out;
+  if (rule.publicAccess === 'disabled') {
+    out.violations.push({ rule: rule.type, detail: 'public network access is enabled' });
+    out.actions.push({ type: 'disable-public-access', reason: 'policy requires public network access disabled' });
+  }
+  if (server.firewallRules === undefined) {
+    out.actions.push({ type: 'skip', reason: 'firewall-rules-not-read', detail: 'firewall rules were not read; they are checked on the next read' });
+    return out;
+  }
+  const rules = [...server.firewallRules].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const fw of rules) {
+    const problem = firewallRuleProblem(fw.startIpAddress, fw.endIpAddress, rule.allowedRanges);
+    if (!problem) continue;
+    out.violations.push({ rule: rule.type, detail: `firewall rule "${fw.name}" ${problem}` });
+    out.actions.push({ type: 'delete-firewall-rule', rule: fw.name, startIpAddress: fw.startIpAddress, endIpAddress: fw.endIpAddress, reason: problem });
+  }
+  return out;
+}
+
+function networkSubnet(rule: RuleOf<'network-subnet'>, server: Server): RuleFindings {
+  const out = none();
+  if (!server.delegatedSubnetId || subnetAllowed(server.delegatedSubnetId, rule.allowedSubnets)) return out;
+  const detail = `in subnet ${server.delegatedSubnetId}, which is not allow-listed`;
+  out.violations.push({ rule: rule.type, detail });
+  out.unremediable.push(detail);
+  out.ownerNeeded.push('restore the clone into an allow-listed subnet (a server cannot change subnet)');
+  return out;
+}
+
+/** Stop a clone with an unremediable violation once (a stopped or stopping server needs no second stop). */
+function quarantine(server: Server, reasons: readonly string[]): PlanAction[] {
+  if (reasons.length === 0) return [];
+  const state = server.state?.toLowerCase();
+  if (state === 'stopped' || state === 'stopping') return [{ type: 'skip', reason: 'already-stopped', detail: reasons.join('; ') }];
+  return [{ type: 'stop-server', reason: reasons.join('; ') }];
+}
+
+/** One Merge with every change; a result over Azure's 50-tag limit is a violation and no write. */
+function tagActionFor(server: Server, findings: Findings): PlanAction | undefined {
+  const wanted: Record<string, string> = {};
+  const reasons: string[] = [];
+  for (const write of findings.tagWrites) {
+    const existing = Object.keys(wanted).find((k) => k.toLowerCase() === write.key.toLowerCase());
+    wanted[existing ?? write.key] = write.value;
+    reasons.push(`${write.key}: ${write.reason}`);
+  }
+  const set = tagChanges(server.tags, wanted);
+  if (Object.keys(set).length === 0) return undefined;
+  const total = Object.keys(mergeTags(server.tags, set)).length;
+  if (total > AZURE_MAX_TAGS) {
+    const detail = `writing ${Object.keys(set).join(', ')} would give ${total} tags, over Azure's limit of ${AZURE_MAX_TAGS}`;
+    findings.violations.push({ rule: 'tag-limit', detail });
+    findings.ownerNeeded.push(`remove tags so the warden can write ${Object.keys(set).join(', ')}`);
+    return { type: 'skip', reason: 'tag-limit', detail };
+  }
+  const relevant = reasons.filter((r) => Object.keys(set).some((k) => r.toLowerCase().startsWith(`${k.toLowerCase()}:`)));
+  return { type: 'tag', set: sortedRecord(set), reason: relevant.join('; ') };
+}
+
+function noticesFor(args: {
+  owner: OwnerAttribution;
+  findings: Findings;
+  history: readonly NoticeRecord[];
+  now: Date;
+  effectiveExpiry: Date | undefined;
+  blocked: boolean;
+  rule: RuleOf<'notices'>;
+}): PlanAction[] {
+  const { owner, findings, history } = args;
+  const to = { to: owner.mailTo, toSource: owner.mailToSource };
+  const route = owner.mailToSource === 'fallback-domain-not-allowed' ? `; ${owner.reasons.at(-1) ?? 'owner not mailable'}` : '';
+  const out: PlanAction[] = [];
+  if (!wasSent(history, 'new-clone')) {
+    const found = findings.violations.length === 0 ? 'no violations' : `${findings.violations.length} violation(s): ${findings.violations.map((v) => v.detail).join('; ')}`;
+    out.push({ type: 'notify', stage: 'new-clone', ...to, reason: `first governed; ${found}${route}` });
+  }
+  if (findings.ownerNeeded.length > 0 && !wasSent(history, 'noncompliant')) {
+    out.push({ type: 'notify', stage: 'noncompliant', ...to, reason: `owner must: ${findings.ownerNeeded.join('; ')}${route}` });
+  }
+  // A held or locked clone is never deleted: no countdown to announce.
+  if (args.effectiveExpiry && !args.blocked) {
+    const due = dueExpiryNotice(args.effectiveExpiry, args.now, history, args.rule);
+    if (due?.stage === 'reminder') {
+      out.push({ type: 'notify', stage: 'reminder', ...to, leadDays: due.leadDays, reason: `expires ${formatUtc(args.effectiveExpiry)}, within ${due.leadDays} day(s)${route}` });
+    } else if (due?.stage === 'final-notice') {
+      out.push({ type: 'notify', stage: 'final-notice', ...to, deleteAfter: due.deleteAfter, reason: `expired ${formatUtc(args.effectiveExpiry)}; deletion not before ${due.deleteAfter}${route}` });
+    }
+  }
+  return out;
+}
+
+/** A server the inventory knows but that is not live: the deleted notice, once, for a deleted clone. */
+function planGone(key: string, record: InventoryRecord, history: readonly NoticeRecord[], input: PlanInput): ServerPlan {
+  const base = {
+    key,
+    name: record.name,
+    id: record.id,
+    subscriptionId: record.subscriptionId,
+    resourceGroup: record.resourceGroup,
+    classification: record.classification,
+    classificationEvidence: [...record.classificationEvidence],
+    lineage: record.lineage,
+    ...(record.owner ? { owner: record.owner } : {}),
+    ...(record.ownerSource ? { ownerSource: record.ownerSource } : {}),
+    expiresOn: record.expiresOn ?? null,
+    ...(record.expiresOnTag !== undefined ? { expiresOnTag: record.expiresOnTag } : {}),
+    held: record.state === 'held',
+    violations: [],
+  };
+  if (record.classification === 'not-a-clone') return { ...base, actions: [{ type: 'skip', reason: 'not-a-clone' }] };
+  const deleted = record.state === 'deleted' || record.deletedAt !== undefined;
+  if (!deleted) return { ...base, actions: [{ type: 'skip', reason: 'not-found', detail: 'in the inventory but not among the live servers' }] };
+  const actions: PlanAction[] = [];
+  const notices = ruleOf(input.policy, 'notices');
+  if (notices && !wasSent(history, 'deleted')) {
+    const owner = record.owner ?? input.settings.fallbackMailbox;
+    const route = mailRoute(owner, record.owner ? (record.ownerSource ?? 'tag-at-restore') : 'fallback', input.settings);
+    const why = `deleted ${record.deletedAt ?? ''}${record.deletedBy ? ` by ${record.deletedBy}` : ''}${record.deleteReason ? `: ${record.deleteReason}` : ''}`.replace(/ +/g, ' ').trim();
+    const notify: PlanAction = { type: 'notify', stage: 'deleted', to: route.to, toSource: route.toSource, reason: why + (route.reason ? `; ${route.reason}` : '') };
+    actions.push(notices.mode === 'enforce' ? notify : auditSkip('notices', describe(notify)));
+  }
+  actions.push({ type: 'skip', reason: 'deleted', ...(record.deletedAt ? { detail: `deleted ${record.deletedAt}` } : {}) });
+  return { ...base, actions };
+}
+
+function auditSkip(rule: string, detail: string): PlanAction {
+  return { type: 'skip', reason: 'audit-mode', detail: `${rule}: ${detail}` };
+}
+
+/** A one-line description of an action, for audit skips and tables. */
+export function describe(action: PlanAction): string {
+  switch (action.type) {
+    case 'tag':
+      return `set tags ${Object.entries(action.set).map(([k, v]) => `${k}=${v}`).join(', ')}`;
+    case 'delete-firewall-rule':
+      return `delete firewall rule "${action.rule}" (${action.startIpAddress}-${action.endIpAddress})`;
+    case 'disable-public-access':
+      return 'disable public network access';
+    case 'stop-server':
+      return 'stop the server';
+    case 'notify':
+      return `notify ${action.to} (${action.stage}${action.leadDays !== undefined ? `, ${action.leadDays} day(s) ahead` : ''}${action.deleteAfter ? `, deletion not before ${action.deleteAfter}` : ''})`;
+    case 'delete-server':
+      return `delete the server (expired ${action.expiresOn})`;
+    case 'skip':
+      return `skip: ${action.reason}${action.detail ? ` (${action.detail})` : ''}`;
+  }
+}
+
+function sortedRecord(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
