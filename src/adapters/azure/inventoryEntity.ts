@@ -1,0 +1,65 @@
+import type { InventoryRecord } from '../../domain/model.js';
+import type { InventoryWrite, Versioned } from '../../ports/inventory.js';
+import type { Entity } from './countedTable.js';
+import { encodeKey, inventoryPartition, partitionOfRecord } from './tableKeys.js';
+import { entitySizeBytes, getJson, MAX_ENTITY_BYTES, putJson } from './tableFields.js';
+
+/** Plain (string, number, boolean) fields of a record, stored as properties of the same name. */
+const SCALARS = [
+  'key', 'id', 'subscriptionId', 'resourceGroup', 'name', 'location', 'classification', 'owner', 'ownerSource',
+  'expiresOn', 'expiresOnTag', 'compliant', 'skuName', 'skuTier', 'storageSizeGb', 'createdAt', 'state', 'serverState',
+  'firstSeenAt', 'observedAt', 'updatedAt', 'deletedAt', 'deletedBy', 'deleteReason',
+] as const satisfies readonly (keyof InventoryRecord)[];
+
+/** Structured fields, stored as JSON strings (split when long). */
+const STRUCTURED = ['classificationEvidence', 'lineage', 'violations', 'noticesSent', 'tags'] as const satisfies readonly (keyof InventoryRecord)[];
+
+/**
+ * One inventory row: PartitionKey = subscription id, RowKey = the encoded server key.
+ * @example toInventoryEntity(record) // { partitionKey: '0000...', rowKey: '|subscriptions|0000...|flexibleservers|pg', ... }
+ */
+export function toInventoryEntity(record: InventoryRecord): Entity {
+  const entity: Entity = { partitionKey: partitionOfRecord(record), rowKey: encodeKey(record.key) };
+  for (const field of SCALARS) {
+    const value = record[field];
+    if (value !== undefined && value !== null) entity[field] = value;
+  }
+  for (const field of STRUCTURED) putJson(entity, field, record[field]);
+  const size = entitySizeBytes(entity);
+  if (size > MAX_ENTITY_BYTES) {
+    throw new Error(`Inventory row for ${record.key} would be ${size} bytes; Table Storage takes at most ${MAX_ENTITY_BYTES}`);
+  }
+  return entity;
+}
+
+export function fromInventoryEntity(entity: Record<string, unknown>): InventoryRecord {
+  const record: Record<string, unknown> = {};
+  for (const field of SCALARS) {
+    const value = entity[field];
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') record[field] = value;
+  }
+  record.classificationEvidence = getJson<string[]>(entity, 'classificationEvidence') ?? [];
+  record.lineage = getJson(entity, 'lineage') ?? {};
+  record.violations = getJson(entity, 'violations') ?? [];
+  record.noticesSent = getJson(entity, 'noticesSent') ?? [];
+  record.tags = getJson(entity, 'tags') ?? {};
+  record.compliant = entity.compliant === true;
+  return record as unknown as InventoryRecord;
+}
+
+/** Rejects a key written twice in one call: a transaction cannot touch one row twice, and the intent is unclear. */
+export function checkedWrites(writes: readonly InventoryWrite[]): readonly InventoryWrite[] {
+  const seen = new Set<string>();
+  for (const { record } of writes) {
+    if (seen.has(record.key)) throw new Error(`Inventory upsertMany got ${record.key} twice; write each row once per call`);
+    seen.add(record.key);
+  }
+  return writes;
+}
+
+export function byKey(a: Versioned<InventoryRecord>, b: Versioned<InventoryRecord>): number {
+  const pa = inventoryPartition(a.value.key) ?? '';
+  const pb = inventoryPartition(b.value.key) ?? '';
+  if (pa !== pb) return pa < pb ? -1 : 1;
+  return a.value.key < b.value.key ? -1 : a.value.key > b.value.key ? 1 : 0;
+}

@@ -1,0 +1,21 @@
+import { afterAll, beforeAll } from 'vitest';
+import { openTables } from '../../src/adapters/azure/tables.js';
+import { startAzurite } from '../../src/local/azurite.js';
+import type { AzuriteHandle } from '../../src/local/azurite.js';
+import { runInventoryContract } from '../contract/inventoryContract.js';
+
+let azurite: AzuriteHandle;
+let tests = 0;
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+});
+afterAll(async () => {
+  await azurite.close();
+});
+
+// A fresh table prefix per test: every test starts from empty tables.
+runInventoryContract('Azure Table Storage (Azurite)', async () => ({
+  stores: await openTables({ connectionString: azurite.connectionString, prefix: `contract${++tests}` }),
+  close: () => Promise.resolve(),
+}));
