@@ -1,0 +1,127 @@
+import type { NoticeStage, Violation } from '../model.js';
+import { formatUtc } from '../tags.js';
+import type { Digest, DigestEntry } from './digest.js';
+import { daysLeftText, displayUtc, estimateNote, money, totalOf } from './format.js';
+import { sameViolation } from './item.js';
+import { renderTemplate } from './template.js';
+
+/** The three parts of one email template. */
+export interface MailTemplate {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+/** Notice templates as loaded from `templates/` (see src/adapters/noticeTemplates.ts). */
+export interface NoticeTemplates {
+  readonly ownerDigest: MailTemplate;
+  readonly finopsSummary: MailTemplate;
+}
+
+export interface RenderedMail {
+  readonly subject: string;
+  readonly plainText: string;
+  readonly html: string;
+}
+
+/**
+ * Renders an owner digest: subject, plain text and HTML, every tag- or name-derived value escaped in HTML.
+ * @example const mail = renderDigest(digest, await loadTemplates());
+ */
+export function renderDigest(digest: Digest, templates: NoticeTemplates): RenderedMail {
+  return renderMail(templates.ownerDigest, digestView(digest), 'owner-digest');
+}
+
+/** Renders any of the templates against a view (subject on one line, at most 250 characters). */
+export function renderMail(template: MailTemplate, view: object, name: string): RenderedMail {
+  const subject = renderTemplate(template.subject, view, 'text', `${name}.subject.txt`).replace(/\s+/g, ' ').trim().slice(0, 250);
+  return {
+    subject,
+    plainText: renderTemplate(template.text, view, 'text', `${name}.txt`),
+    html: renderTemplate(template.html, view, 'html', `${name}.html`),
+  };
+}
+
+const STAGE_WORDS: Readonly<Record<NoticeStage, string>> = {
+  'final-notice': 'final notice',
+  deleted: 'deleted',
+  reminder: 'expiring soon',
+  noncompliant: 'non-compliant',
+  'new-clone': 'new',
+};
+
+/** What the owner-digest templates can use; every key is always present. */
+export function digestView(digest: Digest) {
+  const counts = new Map<NoticeStage, number>();
+  for (const entry of digest.entries) counts.set(entry.item.stage, (counts.get(entry.item.stage) ?? 0) + 1);
+  const costs = digest.entries.map((e) => e.item.cost);
+  const n = digest.entries.length;
+  return {
+    recipient: digest.recipient,
+    generatedAt: displayUtc(digest.generatedAt),
+    cloneCount: n,
+    clonesWord: n === 1 ? 'clone' : 'clones',
+    subscriptionCount: digest.subscriptionIds.length,
+    headline: [...counts.entries()].map(([stage, count]) => `${count} ${STAGE_WORDS[stage]}`).join(', '),
+    estimateNote: estimateNote(costs.map((c) => c.priceSource)),
+    totalPerDay: totalOf(costs, (c) => c.perDay),
+    totalToDate: totalOf(costs, (c) => c.toDate),
+    hasUnknownCosts: costs.some((c) => !c.known),
+    clones: digest.entries.map(cloneView),
+  };
+}
+
+function cloneView(entry: DigestEntry) {
+  const item = entry.item;
+  const cost = item.cost;
+  const latest = item.extend.latestAllowed ? new Date(item.extend.latestAllowed) : undefined;
+  const rawExpiry = item.expiresOnRaw?.trim() ?? '';
+  const has = (stage: NoticeStage): boolean => entry.stages.some((s) => s.stage === stage);
+  const deleted = has('deleted');
+  return {
+    name: item.server.name,
+    id: item.server.id,
+    subscriptionId: item.server.subscriptionId,
+    resourceGroup: item.server.resourceGroup,
+    location: item.server.location ?? '',
+    recipientNote: item.recipientNote ?? '',
+    stages: entry.stages.map((s) => (s.stage === 'reminder' && s.leadDays !== undefined ? `reminder (${s.leadDays} days before expiry)` : s.stage)).join(', '),
+    isFinal: has('final-notice'),
+    isDeleted: deleted,
+    isReminder: has('reminder') && !deleted,
+    isNoncompliant: has('noncompliant') && !deleted,
+    isNew: has('new-clone') && !deleted,
+    sourceServer: item.sourceServer ?? '',
+    restorePointUtc: displayUtc(item.restorePointUtc),
+    incidentOrPurpose: item.incidentOrPurpose ?? '',
+    expiresOn: displayUtc(item.expiresOn),
+    expiryKnown: item.expiresOn !== undefined,
+    expiryUnparseable: item.expiresOn === undefined && rawExpiry !== '' ? rawExpiry : '',
+    expiryMissing: item.expiresOn === undefined && rawExpiry === '',
+    daysLeft: deleted ? '' : daysLeftText(item.daysLeft),
+    costKnown: cost.known,
+    costPerDay: cost.known ? money(cost.perDay, cost.currency) : '',
+    costPerMonth: cost.known ? money(cost.perMonth, cost.currency) : '',
+    costToDate: cost.known && cost.toDate !== undefined ? money(cost.toDate, cost.currency) : '',
+    costUnknownReason: cost.known ? '' : cost.reason,
+    state: deleted ? 'Deleted' : (item.serverState ?? 'unknown'),
+    held: item.legalHold.held,
+    violationsFound: item.violationsFound.map(violationView),
+    violationsFixed: item.violationsFixed.map(violationView),
+    violationsOpen: item.violationsFound.filter((v) => !item.violationsFixed.some((f) => sameViolation(f, v))).map(violationView),
+    deleteAfter: displayUtc(item.deleteAfter),
+    deletedAt: displayUtc(item.deleted?.at),
+    deletedBy: item.deleted?.by ?? '',
+    deleteReason: item.deleted?.reason ?? '',
+    extendTag: item.extend.expiryTagKey,
+    maxLifetimeDays: item.extend.maxLifetimeDays,
+    latestAllowedUtc: latest ? formatUtc(latest) : '',
+    latestAllowedDay: latest ? latest.toISOString().slice(0, 10) : '',
+    legalHoldTag: item.legalHold.tagKey,
+    portalLink: item.portalLink,
+  };
+}
+
+function violationView(v: Violation) {
+  return { rule: v.rule, detail: v.detail };
+}
