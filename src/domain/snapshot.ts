@@ -1,0 +1,302 @@
+/** The snapshot file `pitr-warden plan` reads (the emulator's seed format), parsed into the plan's input. */
+import { z } from 'zod';
+import { restoreEvidenceFrom } from './activityLog.js';
+import { parseServerId, serverKey } from './ids.js';
+import type { FirewallRule, InventoryRecord, ManagementLock, RestoreEvidence, Server } from './model.js';
+import type { NoticeSentInput } from './plan.js';
+
+/** Thrown when a snapshot cannot be read; `problems` names each bad entry and field. */
+export class SnapshotError extends Error {
+  override name = 'SnapshotError';
+  constructor(readonly problems: readonly string[], source = 'snapshot') {
+    super(`Invalid ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * A snapshot as the plan takes it: live servers with their firewall rules and locks, restore evidence from
+ * the Activity Log, and optionally the inventory and notice history.
+ */
+export interface Snapshot {
+  readonly servers: Server[];
+  readonly restoreEvidence: RestoreEvidence[];
+  readonly inventory: InventoryRecord[];
+  readonly noticesSent: NoticeSentInput[];
+}
+
+const text = z.string().trim().min(1, 'must not be empty');
+const isoTime = z.union([z.string(), z.date()]).transform((v, ctx) => {
+  const ms = v instanceof Date ? v.getTime() : Date.parse(v);
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a date-time` });
+    return z.NEVER;
+  }
+  return new Date(ms).toISOString();
+});
+
+/** Fields of a server, read from `properties` (REST) or from the object itself (the SDK flattens them). */
+const serverFields = z.object({
+  administratorLogin: z.string().optional(),
+  version: z.string().optional(),
+  state: z.string().optional(),
+  storage: z.object({ storageSizeGB: z.number().optional() }).loose().optional(),
+  network: z.object({ publicNetworkAccess: z.string().optional(), delegatedSubnetResourceId: z.string().optional() }).loose().optional(),
+  sourceServerResourceId: z.string().optional(),
+});
+
+const armServer = z
+  .object({
+    id: text.refine((id) => parseServerId(id) !== undefined && !parseServerId(id)?.child, { error: (issue) => `${JSON.stringify(issue.input)} is not a flexible server id` }),
+    name: z.string().optional(),
+    location: text,
+    tags: z.record(z.string(), z.string({ error: 'tag values must be strings' })).nullish(),
+    sku: z.object({ name: z.string().optional(), tier: z.string().optional() }).loose().optional(),
+    systemData: z.object({ createdAt: isoTime.optional(), createdBy: z.string().optional(), createdByType: z.string().optional() }).loose().optional(),
+    properties: serverFields.loose().optional(),
+    ...serverFields.shape,
+  })
+  .loose();
+
+const armFirewallRule = z
+  .object({
+    name: text,
+    properties: z.object({ startIpAddress: text, endIpAddress: text }).loose().optional(),
+    startIpAddress: text.optional(),
+    endIpAddress: text.optional(),
+  })
+  .loose()
+  .refine((r) => (r.properties?.startIpAddress ?? r.startIpAddress) !== undefined && (r.properties?.endIpAddress ?? r.endIpAddress) !== undefined, {
+    message: 'properties.startIpAddress and properties.endIpAddress are required',
+  });
+
+const armLock = z
+  .object({
+    name: text,
+    properties: z.object({ level: z.string(), notes: z.string().optional() }).loose().optional(),
+    level: z.string().optional(),
+    notes: z.string().optional(),
+  })
+  .loose();
+
+/**
+ * Converts a flexible server as ARM GET returns it (REST JSON, or the SDK's flattened object) into a `Server`.
+ * Firewall rules and locks are not part of the server object; pass them when they were read.
+ * @throws SnapshotError naming the field when the object is not a flexible server.
+ * @example serverFromArm(getResponse.body) // { key: '/subscriptions/…/flexibleservers/exampleserver', version: '17', storageSizeGb: 128, … }
+ */
+export function serverFromArm(obj: unknown, extras: { firewallRules?: readonly FirewallRule[]; locks?: readonly ManagementLock[] } = {}, where = 'server'): Server {
+  const result = armServer.safeParse(obj);
+  if (!result.success) throw new SnapshotError(result.error.issues.map((i) => `${where}${pathText(i.path)}: ${say(i.message)}`));
+  const s = result.data;
+  const p = { ...s, ...(s.properties ?? {}) };
+  const ref = parseServerId(s.id)!;
+  const access = p.network?.publicNetworkAccess;
+  const server: Server = {
+    id: s.id.trim(),
+    key: ref.key,
+    subscriptionId: ref.subscriptionId,
+    resourceGroup: ref.resourceGroup,
+    name: s.name ?? ref.name,
+    location: s.location,
+    tags: { ...(s.tags ?? {}) },
+    ...defined({
+      skuName: s.sku?.name,
+      skuTier: s.sku?.tier,
+      version: p.version,
+      administratorLogin: p.administratorLogin,
+      storageSizeGb: p.storage?.storageSizeGB,
+      state: p.state,
+      createdAt: s.systemData?.createdAt,
+      createdBy: s.systemData?.createdBy,
+      createdByType: s.systemData?.createdByType,
+      publicNetworkAccess: access === 'Enabled' || access === 'Disabled' ? access : undefined,
+      delegatedSubnetId: p.network?.delegatedSubnetResourceId,
+      sourceServerId: p.sourceServerResourceId,
+    }),
+    ...(extras.firewallRules ? { firewallRules: [...extras.firewallRules] } : {}),
+    ...(extras.locks ? { locks: [...extras.locks] } : {}),
+  };
+  return server;
+}
+
+/** A firewall rule as ARM returns it (`properties.startIpAddress`), or flattened as the SDK does. */
+export function firewallRuleFromArm(obj: unknown, where = 'firewallRule'): FirewallRule {
+  const result = armFirewallRule.safeParse(obj);
+  if (!result.success) throw new SnapshotError(result.error.issues.map((i) => `${where}${pathText(i.path)}: ${say(i.message)}`));
+  const r = result.data;
+  return { name: r.name, startIpAddress: (r.properties?.startIpAddress ?? r.startIpAddress)!, endIpAddress: (r.properties?.endIpAddress ?? r.endIpAddress)! };
+}
+
+/** A management lock; undefined for a level that blocks nothing (NotSpecified). */
+export function lockFromArm(obj: unknown, where = 'lock'): ManagementLock | undefined {
+  const result = armLock.safeParse(obj);
+  if (!result.success) throw new SnapshotError(result.error.issues.map((i) => `${where}${pathText(i.path)}: ${say(i.message)}`));
+  const level = result.data.properties?.level ?? result.data.level;
+  const notes = result.data.properties?.notes ?? result.data.notes;
+  if (level !== 'CanNotDelete' && level !== 'ReadOnly') return undefined;
+  return { name: result.data.name, level, ...(notes !== undefined ? { notes } : {}) };
+}
+
+const noticeStage = z.enum(['new-clone', 'reminder', 'final-notice', 'deleted', 'noncompliant']);
+
+const noticeSent = z.object({ server: text, stage: noticeStage, sentAt: isoTime, leadDays: z.number().int().positive().optional() }).loose();
+
+const inventoryNotice = z.object({ stage: noticeStage, sentAt: isoTime, leadDays: z.number().int().positive().optional(), to: z.string().default('') }).loose();
+
+const inventoryRecord = z
+  .object({
+    key: z.string().optional(),
+    id: text,
+    subscriptionId: z.string().optional(),
+    resourceGroup: z.string().optional(),
+    name: z.string().optional(),
+    location: z.string().default(''),
+    classification: z.enum(['clone', 'probable-clone', 'not-a-clone']),
+    classificationEvidence: z.array(z.string()).default([]),
+    lineage: z.object({ sourceServerId: z.string().optional(), restorePointUtc: z.string().optional(), restoredBy: z.string().optional(), correlationId: z.string().optional() }).loose().default({}),
+    owner: z.string().optional(),
+    ownerSource: z.enum(['tag-at-restore', 'claims', 'fallback']).optional(),
+    expiresOn: z.string().optional(),
+    expiresOnTag: z.string().optional(),
+    violations: z.array(z.object({ rule: z.string(), detail: z.string() })).default([]),
+    compliant: z.boolean().optional(),
+    noticesSent: z.array(inventoryNotice).default([]),
+    state: z.enum(['detected', 'governed', 'quarantined', 'held', 'deleted', 'listed']).default('detected'),
+    tags: z.record(z.string(), z.string()).default({}),
+    firstSeenAt: z.string().default(''),
+    observedAt: z.string().default(''),
+    updatedAt: z.string().default(''),
+    deletedAt: z.string().optional(),
+    deletedBy: z.string().optional(),
+    deleteReason: z.string().optional(),
+  })
+  .loose();
+
+const snapshotShape = z
+  .object({
+    servers: z.array(z.unknown(), { error: 'must be an array of ARM server objects' }),
+    firewallRules: z.record(z.string(), z.array(z.unknown(), { error: 'must be an array of ARM firewall rule objects' })).default({}),
+    locks: z.record(z.string(), z.array(z.unknown(), { error: 'must be an array of ARM lock objects' })).default({}),
+    activityLog: z.array(z.unknown()).default([]),
+    inventory: z.array(z.unknown()).default([]),
+    noticesSent: z.array(z.unknown()).default([]),
+  })
+  .loose();
+
+/**
+ * Parses a snapshot document: `{ servers: [ARM server], firewallRules: { "<server id>": [ARM rule] },
+ * locks: { "<scope id>": [ARM lock] }, activityLog?: [entry], inventory?: [InventoryRecord], noticesSent?: [...] }`.
+ * Ids are matched case-insensitively. A snapshot is a complete picture: a server without an entry in
+ * `firewallRules` or `locks` has none. A lock on a resource group or subscription applies to its servers.
+ * @throws SnapshotError listing every bad entry (`servers[2].location: ...`).
+ */
+export function parseSnapshot(document: unknown, source = 'snapshot'): Snapshot {
+  const shape = snapshotShape.safeParse(document);
+  if (!shape.success) throw new SnapshotError(shape.error.issues.map((i) => `${pathText(i.path).replace(/^\./, '') || '(snapshot)'}: ${say(i.message)}`), source);
+  const doc = shape.data;
+  const problems: string[] = [];
+  const collect = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof SnapshotError) problems.push(...error.problems);
+      else problems.push(error instanceof Error ? error.message : String(error));
+      return undefined;
+    }
+  };
+
+  const rulesByServer = new Map<string, FirewallRule[]>();
+  for (const [id, rules] of Object.entries(doc.firewallRules)) {
+    const parsed = rules.map((r, i) => collect(() => firewallRuleFromArm(r, `firewallRules["${id}"][${i}]`))).filter((r): r is FirewallRule => r !== undefined);
+    const key = serverKey(id);
+    rulesByServer.set(key, [...(rulesByServer.get(key) ?? []), ...parsed]);
+  }
+  const locksByScope: { scope: string; lock: ManagementLock }[] = [];
+  for (const [scope, locks] of Object.entries(doc.locks)) {
+    locks.forEach((l, i) => {
+      const lock = collect(() => lockFromArm(l, `locks["${scope}"][${i}]`));
+      if (lock) locksByScope.push({ scope: scopeKey(scope), lock });
+    });
+  }
+
+  const servers: Server[] = [];
+  const seen = new Map<string, number>();
+  doc.servers.forEach((obj, i) => {
+    const server = collect(() => serverFromArm(obj, {}, `servers[${i}]`));
+    if (!server) return;
+    const first = seen.get(server.key);
+    if (first !== undefined) return void problems.push(`servers[${i}].id: same server as servers[${first}] (ids compare case-insensitively)`);
+    seen.set(server.key, i);
+    const locks = locksByScope.filter((l) => server.key === l.scope || server.key.startsWith(`${l.scope}/`)).map((l) => l.lock);
+    servers.push({ ...server, firewallRules: rulesByServer.get(server.key) ?? [], locks });
+  });
+
+  const restoreEvidence: RestoreEvidence[] = [];
+  doc.activityLog.forEach((entry, i) => {
+    const evidence = collect(() => {
+      try {
+        return restoreEvidenceFrom(entry);
+      } catch (error) {
+        throw new SnapshotError([`activityLog[${i}]: ${error instanceof Error ? error.message : String(error)}`]);
+      }
+    });
+    if (evidence) restoreEvidence.push(evidence);
+  });
+
+  const inventory: InventoryRecord[] = [];
+  doc.inventory.forEach((obj, i) => {
+    const result = inventoryRecord.safeParse(obj);
+    if (!result.success) return void problems.push(...result.error.issues.map((issue) => `inventory[${i}]${pathText(issue.path)}: ${say(issue.message)}`));
+    const r = result.data;
+    const ref = parseServerId(r.id);
+    inventory.push({
+      ...r,
+      key: serverKey(r.key ?? r.id),
+      subscriptionId: r.subscriptionId ?? ref?.subscriptionId ?? '',
+      resourceGroup: r.resourceGroup ?? ref?.resourceGroup ?? '',
+      name: r.name ?? ref?.name ?? r.id,
+      compliant: r.compliant ?? r.violations.length === 0,
+    });
+  });
+
+  const noticesSent: NoticeSentInput[] = [];
+  doc.noticesSent.forEach((obj, i) => {
+    const result = noticeSent.safeParse(obj);
+    if (!result.success) return void problems.push(...result.error.issues.map((issue) => `noticesSent[${i}]${pathText(issue.path)}: ${say(issue.message)}`));
+    const n = result.data;
+    noticesSent.push({ server: n.server, stage: n.stage, sentAt: n.sentAt, ...(n.leadDays !== undefined ? { leadDays: n.leadDays } : {}) });
+  });
+
+  if (problems.length > 0) throw new SnapshotError(problems, source);
+  return { servers, restoreEvidence, inventory, noticesSent };
+}
+
+/** Parses snapshot JSON text; a syntax error is a SnapshotError too. */
+export function parseSnapshotText(text: string, source = 'snapshot'): Snapshot {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new SnapshotError([`not valid JSON: ${(error as Error).message}`], source);
+  }
+  return parseSnapshot(document, source);
+}
+
+/** A lock scope in lower case with a leading slash and no trailing one (`/subscriptions/s/resourcegroups/rg`). */
+function scopeKey(scope: string): string {
+  const key = serverKey(scope);
+  return `/${key.replace(/^\/+/, '').replace(/\/+$/, '')}`;
+}
+
+/** zod's message for a missing field, said plainly. */
+function say(message: string): string {
+  return message.replace(/^Invalid input: expected (\w+), received undefined$/, 'is required ($1)');
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+}
+
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
