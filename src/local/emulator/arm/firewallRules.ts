@@ -1,0 +1,101 @@
+import { isIPv4 } from 'node:net';
+import type { Reply, RequestContext } from '../http.js';
+import { HttpError, isRecord, ok } from '../http.js';
+import type { FaultDecision } from '../faults.js';
+import type { Route } from '../route.js';
+import type { ArmFirewallRule } from '../types.js';
+import type { ArmServices } from './common.js';
+import { assertNotLocked, pageOf, POSTGRES_API_VERSIONS, resourceNotFound } from './common.js';
+import { acceptOperation, findServer, systemDataFor } from './servers.js';
+import { isVnetServer } from './serverShape.js';
+
+const RULE_TYPE = 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules';
+const RULES = '^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/microsoft\\.dbforpostgresql/flexibleservers/([^/]+)/firewallrules';
+const RULE_NAME = /^[-\w.]{1,128}$/;
+
+const ipToNumber = (ip: string): number => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+
+function getRule(services: ArmServices, [sub, rg, server, rule]: string[]): ArmFirewallRule {
+  const record = findServer(services, sub!, rg!, server!);
+  const found = record.rules.get(rule!.toLowerCase());
+  if (!found) throw resourceNotFound(RULE_TYPE.replace('/firewallRules', `/${server}/firewallRules`), rule!, rg!);
+  return found;
+}
+
+function putRule(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, server, name]: string[]): Reply {
+  const record = findServer(services, sub!, rg!, server!);
+  if (!RULE_NAME.test(name!)) throw new HttpError(400, 'InvalidParameterValue', `Firewall rule name '${name}' of server '${server}' is not valid.`);
+  if (isVnetServer(record.server)) {
+    throw new HttpError(400, 'FirewallRuleNotSupportedForVnetServer', `Server '${server}' is integrated with a virtual network; firewall rules do not apply to it.`);
+  }
+  const properties = isRecord(ctx.body) && isRecord(ctx.body.properties) ? ctx.body.properties : {};
+  const start = properties.startIpAddress;
+  const end = properties.endIpAddress;
+  if (typeof start !== 'string' || typeof end !== 'string' || !isIPv4(start) || !isIPv4(end) || ipToNumber(start) > ipToNumber(end)) {
+    throw new HttpError(
+      400,
+      'InvalidParameterValue',
+      `Firewall rule '${name}' of server '${server}' needs IPv4 properties.startIpAddress <= properties.endIpAddress; got ${String(start)}-${String(end)}.`,
+    );
+  }
+  const id = `${record.server.id}/firewallRules/${name}`;
+  assertNotLocked(services.store, id, 'write');
+  const request = services.audit.request(ctx, true);
+  return acceptOperation(services, ctx, fault, {
+    request,
+    resourceId: id,
+    location: record.server.location,
+    operationName: `${RULE_TYPE}/write`,
+    kind: 'write',
+    apply: () => {
+      const existing = record.rules.get(name!.toLowerCase());
+      record.rules.set(name!.toLowerCase(), {
+        id,
+        name: name!,
+        type: RULE_TYPE,
+        properties: { startIpAddress: start, endIpAddress: end },
+        systemData: systemDataFor(request, services.clock.now(), existing?.systemData),
+      });
+    },
+  });
+}
+
+function deleteRule(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, server, name]: string[]): Reply {
+  const record = findServer(services, sub!, rg!, server!);
+  const rule = record.rules.get(name!.toLowerCase());
+  if (!rule) return { status: 204 };
+  assertNotLocked(services.store, rule.id, 'delete');
+  const request = services.audit.request(ctx, false);
+  return acceptOperation(services, ctx, fault, {
+    request,
+    resourceId: rule.id,
+    location: record.server.location,
+    operationName: `${RULE_TYPE}/delete`,
+    kind: 'delete',
+    apply: () => {
+      record.rules.delete(name!.toLowerCase());
+    },
+  });
+}
+
+/** ARM answers rules without systemData in the samples; keep it internal. */
+const ruleView = (rule: ArmFirewallRule) => ({ id: rule.id, name: rule.name, type: rule.type, properties: rule.properties, ...(rule.systemData ? { systemData: rule.systemData } : {}) });
+
+export function firewallRuleRoutes(services: ArmServices): Route[] {
+  const arm = { kind: 'arm' as const, apiVersions: POSTGRES_API_VERSIONS };
+  return [
+    {
+      ...arm,
+      operation: 'FirewallRules_ListByServer',
+      method: 'GET',
+      pattern: new RegExp(`${RULES}$`, 'i'),
+      handle: (ctx, [sub, rg, server]) => {
+        const rules = [...findServer(services, sub!, rg!, server!).rules.values()].map(ruleView);
+        return ok(pageOf(rules, ctx, services.pageSize));
+      },
+    },
+    { ...arm, operation: 'FirewallRules_Get', method: 'GET', pattern: new RegExp(`${RULES}/([^/]+)$`, 'i'), handle: (_ctx, params) => ok(ruleView(getRule(services, params))) },
+    { ...arm, operation: 'FirewallRules_CreateOrUpdate', method: 'PUT', pattern: new RegExp(`${RULES}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => putRule(services, ctx, fault, params) },
+    { ...arm, operation: 'FirewallRules_Delete', method: 'DELETE', pattern: new RegExp(`${RULES}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => deleteRule(services, ctx, fault, params) },
+  ];
+}

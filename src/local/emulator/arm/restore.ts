@@ -1,0 +1,101 @@
+import { serverId } from '../../../domain/ids.js';
+import { HttpError, isRecord } from '../http.js';
+import type { ServerRecord } from '../store.js';
+import type { ArmFirewallRule, ArmServer, SystemData, Tags } from '../types.js';
+import { completeServer, earliestRestoreDate, isVnetServer } from './serverShape.js';
+
+export interface RestoreRequest {
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly name: string;
+  readonly body: Record<string, unknown>;
+  /** Tags of the request, already validated. */
+  readonly tags: Tags;
+  readonly source: ServerRecord | undefined;
+  readonly now: Date;
+  readonly systemData: SystemData;
+}
+
+const invalid = (message: string) => new HttpError(400, 'InvalidParameterValue', message);
+
+/**
+ * The server a point-in-time restore creates: the source's SKU, version, storage, backup settings, administrator
+ * login, network mode and tags (the request's tags win), and the source's firewall rules when it is public.
+ * Throws the 400 the service answers for a missing source or a restore point outside the retention window.
+ */
+export function restoredServer(request: RestoreRequest): { server: ArmServer; rules: ArmFirewallRule[] } {
+  const properties = isRecord(request.body.properties) ? request.body.properties : {};
+  const targetId = serverId(request.subscriptionId, request.resourceGroup, request.name);
+  const sourceId = properties.sourceServerResourceId;
+  if (typeof sourceId !== 'string' || sourceId === '') {
+    throw invalid(`The point-in-time restore of server '${targetId}' needs properties.sourceServerResourceId.`);
+  }
+  const source = request.source;
+  if (!source) throw invalid(`The source server '${sourceId}' of the point-in-time restore of '${request.name}' does not exist.`);
+  const pointInTime = typeof properties.pointInTimeUTC === 'string' ? Date.parse(properties.pointInTimeUTC) : NaN;
+  if (Number.isNaN(pointInTime)) {
+    throw invalid(`The point-in-time restore of server '${targetId}' needs properties.pointInTimeUTC as an ISO 8601 UTC time.`);
+  }
+  const earliest = earliestRestoreDate(source.server, request.now);
+  if (pointInTime < earliest.getTime() || pointInTime > request.now.getTime()) {
+    throw new HttpError(
+      400,
+      'InvalidRestorePointInTime',
+      `The restore point '${new Date(pointInTime).toISOString()}' is outside the retention of server '${source.server.name}': ` +
+        `choose a time between '${earliest.toISOString()}' and '${request.now.toISOString()}'.`,
+    );
+  }
+  const location = typeof request.body.location === 'string' ? request.body.location.toLowerCase().replace(/\s+/g, '') : source.server.location;
+  if (location !== source.server.location) {
+    throw invalid(`A point-in-time restore stays in the source's region '${source.server.location}'; got location '${location}'. Use GeoRestore for another region.`);
+  }
+  const src = source.server;
+  const requestedNetwork = isRecord(properties.network) ? properties.network : {};
+  const vnet = isVnetServer(src);
+  if (!vnet && typeof requestedNetwork.delegatedSubnetResourceId === 'string') {
+    throw invalid(`Server '${src.name}' uses public access; its restore cannot be placed in a virtual network.`);
+  }
+  if (vnet && requestedNetwork.publicNetworkAccess === 'Enabled') {
+    throw invalid(`Server '${src.name}' is integrated with a virtual network; its restore cannot use public access.`);
+  }
+  const network = vnet
+    ? {
+        publicNetworkAccess: 'Disabled',
+        delegatedSubnetResourceId: (requestedNetwork.delegatedSubnetResourceId as string | undefined) ?? src.properties.network?.delegatedSubnetResourceId,
+        privateDnsZoneArmResourceId: (requestedNetwork.privateDnsZoneArmResourceId as string | undefined) ?? src.properties.network?.privateDnsZoneArmResourceId,
+      }
+    : { publicNetworkAccess: 'Enabled' };
+  const server = completeServer(
+    {
+      id: targetId,
+      name: request.name,
+      type: src.type,
+      location,
+      tags: { ...(src.tags ?? {}), ...request.tags },
+      sku: { ...src.sku! },
+      systemData: request.systemData,
+      properties: {
+        version: src.properties.version,
+        minorVersion: src.properties.minorVersion,
+        administratorLogin: src.properties.administratorLogin,
+        storage: { ...src.properties.storage },
+        backup: { backupRetentionDays: src.properties.backup?.backupRetentionDays, geoRedundantBackup: src.properties.backup?.geoRedundantBackup },
+        network,
+        authConfig: src.properties.authConfig,
+        dataEncryption: src.properties.dataEncryption,
+        availabilityZone: typeof properties.availabilityZone === 'string' ? properties.availabilityZone : src.properties.availabilityZone,
+        state: 'Provisioning',
+      },
+    },
+    request.now,
+  );
+  const rules = vnet
+    ? []
+    : [...source.rules.values()].map((rule) => ({
+        id: `${targetId}/firewallRules/${rule.name}`,
+        name: rule.name,
+        type: rule.type,
+        properties: { ...rule.properties },
+      }));
+  return { server, rules };
+}

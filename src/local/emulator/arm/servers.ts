@@ -1,0 +1,303 @@
+import { FLEXIBLE_SERVER_TYPE, serverId } from '../../../domain/ids.js';
+import type { FaultDecision } from '../faults.js';
+import type { Reply, RequestContext } from '../http.js';
+import { HttpError, isRecord, ok } from '../http.js';
+import type { Route } from '../route.js';
+import type { ServerRecord } from '../store.js';
+import type { ArmServer, SystemData } from '../types.js';
+import type { ArmServices, AuditedRequest } from './common.js';
+import { assertNotLocked, assertSubscription, pageOf, POSTGRES_API_VERSIONS, resourceNotFound, validateTags } from './common.js';
+import { restoredServer } from './restore.js';
+import { completeServer, isVnetServer, serverView, storageTier, tierOfSku } from './serverShape.js';
+
+const SERVERS = '/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/microsoft\\.dbforpostgresql/flexibleservers';
+const NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+export function findServer(services: ArmServices, subscriptionId: string, resourceGroup: string, name: string): ServerRecord {
+  const record = services.store.get(serverId(assertSubscription(subscriptionId), resourceGroup, name));
+  if (!record) throw resourceNotFound(FLEXIBLE_SERVER_TYPE, name, resourceGroup);
+  return record;
+}
+
+export function systemDataFor(request: AuditedRequest, at: Date, created?: SystemData): SystemData {
+  const by = request.caller.identity.type === 'user' ? (request.caller.identity.upn ?? request.caller.caller) : request.caller.identity.appId;
+  const byType = request.caller.identity.type === 'user' ? 'User' : 'Application';
+  return {
+    createdBy: created?.createdBy ?? by,
+    createdByType: created?.createdByType ?? byType,
+    createdAt: created?.createdAt ?? at.toISOString(),
+    lastModifiedBy: by,
+    lastModifiedByType: byType,
+    lastModifiedAt: at.toISOString(),
+  };
+}
+
+/** Accepts an LRO: Activity Log "Accepted" now; on completion the effect, "Succeeded" and the event. */
+export function acceptOperation(
+  services: ArmServices,
+  ctx: RequestContext,
+  fault: FaultDecision,
+  input: {
+    request: AuditedRequest;
+    resourceId: string;
+    location: string;
+    operationName: string;
+    kind: 'write' | 'delete' | 'action';
+    apply: () => void;
+    onFailed?: () => void;
+  },
+): Reply {
+  const op = { resourceId: input.resourceId, operationName: input.operationName, kind: input.kind, httpStatus: 202 };
+  services.audit.accepted(input.request, op);
+  const operation = services.operations.start({
+    subscriptionId: assertSubscription(ctx.path.split('/')[2] ?? ''),
+    location: input.location,
+    apply: () => {
+      input.apply();
+      services.audit.succeeded(input.request, { ...op, httpStatus: 200 });
+    },
+    onFailed: () => {
+      input.onFailed?.();
+      services.audit.failed(input.request, { ...op, httpStatus: 500 }, operation.error ?? { code: 'InternalServerError', message: 'The operation failed.' });
+    },
+    ...(fault.failLro ? { failure: fault.failLro } : {}),
+  });
+  return { status: 202, headers: services.operations.headers(operation, ctx.baseUrl) };
+}
+
+function createServer(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
+  const subscriptionId = assertSubscription(sub!);
+  const id = serverId(subscriptionId, rg!, name!);
+  const body = ctx.body;
+  if (!isRecord(body)) throw new HttpError(400, 'InvalidRequestContent', `The request of PUT ${id} needs a JSON body.`);
+  const properties = isRecord(body.properties) ? body.properties : {};
+  const createMode = typeof properties.createMode === 'string' ? properties.createMode : 'Default';
+  const existing = services.store.get(id);
+  if (existing && createMode !== 'Default' && createMode !== 'Update') {
+    throw new HttpError(409, 'ServerNameAlreadyExists', `The server name '${name}' is already in use; a ${createMode} needs a new server name.`);
+  }
+  if (existing) return updateServer(services, ctx, fault, [sub!, rg!, name!]);
+  if (!NAME.test(name!)) {
+    throw new HttpError(400, 'InvalidServerName', `The server name '${name}' must be 3 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen.`);
+  }
+  assertNotLocked(services.store, id, 'write');
+  const request = services.audit.request(ctx, true);
+  const now = services.clock.now();
+  const tags = validateTags(body.tags, `server '${name}'`);
+  const systemData = systemDataFor(request, now);
+  let server: ArmServer;
+  let rules: ReturnType<typeof restoredServer>['rules'] = [];
+  if (createMode === 'PointInTimeRestore') {
+    const sourceId = typeof properties.sourceServerResourceId === 'string' ? properties.sourceServerResourceId : '';
+    ({ server, rules } = restoredServer({
+      subscriptionId,
+      resourceGroup: rg!,
+      name: name!,
+      body,
+      tags,
+      source: sourceId ? services.store.get(sourceId) : undefined,
+      now,
+      systemData,
+    }));
+  } else if (createMode === 'Default' || createMode === 'Create') {
+    server = newServer(id, body, properties, tags, systemData, now);
+  } else {
+    throw new HttpError(400, 'UnsupportedCreateMode', `createMode '${createMode}' is not supported by the emulator (Default, Create, PointInTimeRestore).`);
+  }
+  const record = services.store.put(server);
+  for (const rule of rules) record.rules.set(rule.name.toLowerCase(), rule);
+  return acceptOperation(services, ctx, fault, {
+    request,
+    resourceId: id,
+    location: server.location,
+    operationName: 'Microsoft.DBforPostgreSQL/flexibleServers/write',
+    kind: 'write',
+    apply: () => {
+      record.server = { ...record.server, properties: { ...record.server.properties, state: 'Ready' } };
+    },
+    onFailed: () => {
+      services.store.remove(id);
+    },
+  });
+}
+
+function newServer(id: string, body: Record<string, unknown>, properties: Record<string, unknown>, tags: Record<string, string>, systemData: SystemData, now: Date): ArmServer {
+  const sku = isRecord(body.sku) && typeof body.sku.name === 'string' ? body.sku.name : undefined;
+  if (!sku) throw new HttpError(400, 'InvalidParameterValue', `Creating server '${id}' needs sku.name.`);
+  if (typeof body.location !== 'string' || body.location === '') throw new HttpError(400, 'LocationRequired', `Creating server '${id}' needs a location.`);
+  if (typeof properties.administratorLogin !== 'string') throw new HttpError(400, 'InvalidParameterValue', `Creating server '${id}' needs properties.administratorLogin.`);
+  const { administratorLoginPassword: _password, createMode: _mode, ...rest } = properties;
+  return completeServer(
+    {
+      id,
+      name: id.split('/').pop()!,
+      type: FLEXIBLE_SERVER_TYPE,
+      location: body.location,
+      tags,
+      sku: { name: sku, tier: isRecord(body.sku) && typeof body.sku.tier === 'string' ? body.sku.tier : tierOfSku(sku) },
+      systemData,
+      properties: { ...rest, state: 'Provisioning' },
+    },
+    now,
+  );
+}
+
+function updateServer(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
+  const record = findServer(services, sub!, rg!, name!);
+  const id = record.server.id;
+  const body = isRecord(ctx.body) ? ctx.body : {};
+  const properties = isRecord(body.properties) ? body.properties : {};
+  const network = isRecord(properties.network) ? properties.network : undefined;
+  if (network && 'publicNetworkAccess' in network && isVnetServer(record.server)) {
+    throw new HttpError(
+      400,
+      'PublicNetworkAccessNotAllowedForVnetServer',
+      `Server '${name}' is integrated with a virtual network: network.publicNetworkAccess cannot be changed.`,
+    );
+  }
+  if (network && typeof network.publicNetworkAccess === 'string' && !['Enabled', 'Disabled'].includes(network.publicNetworkAccess)) {
+    throw new HttpError(400, 'InvalidParameterValue', `network.publicNetworkAccess of server '${name}' must be Enabled or Disabled.`);
+  }
+  const tags = 'tags' in body ? validateTags(body.tags, `server '${name}'`) : undefined;
+  assertNotLocked(services.store, id, 'write');
+  const request = services.audit.request(ctx, true);
+  return acceptOperation(services, ctx, fault, {
+    request,
+    resourceId: id,
+    location: record.server.location,
+    operationName: 'Microsoft.DBforPostgreSQL/flexibleServers/write',
+    kind: 'write',
+    apply: () => {
+      const current = record.server;
+      const p = current.properties;
+      const skuName = isRecord(body.sku) && typeof body.sku.name === 'string' ? body.sku.name : undefined;
+      const requestedStorage = isRecord(properties.storage) ? properties.storage : undefined;
+      const resized = typeof requestedStorage?.storageSizeGB === 'number' ? storageTier(requestedStorage.storageSizeGB) : {};
+      record.server = {
+        ...current,
+        ...(tags ? { tags } : {}),
+        ...(skuName ? { sku: { name: skuName, tier: isRecord(body.sku) && typeof body.sku.tier === 'string' ? body.sku.tier : tierOfSku(skuName) } } : {}),
+        systemData: systemDataFor(request, services.clock.now(), current.systemData),
+        properties: {
+          ...p,
+          ...(typeof properties.version === 'string' ? { version: properties.version } : {}),
+          storage: requestedStorage ? { ...p.storage, ...resized, ...requestedStorage } : p.storage,
+          backup: isRecord(properties.backup) ? { ...p.backup, ...(properties.backup as object) } : p.backup,
+          network: network ? { ...p.network, ...network } : p.network,
+          ...(isRecord(properties.highAvailability) ? { highAvailability: { ...p.highAvailability, ...properties.highAvailability } } : {}),
+          ...(isRecord(properties.maintenanceWindow) ? { maintenanceWindow: properties.maintenanceWindow } : {}),
+          ...(isRecord(properties.authConfig) ? { authConfig: { ...(p.authConfig as object), ...properties.authConfig } } : {}),
+        },
+      };
+    },
+  });
+}
+
+function deleteServer(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
+  const id = serverId(assertSubscription(sub!), rg!, name!);
+  const record = services.store.get(id);
+  if (!record) return { status: 204 };
+  assertNotLocked(services.store, record.server.id, 'delete');
+  const request = services.audit.request(ctx, false);
+  const previousState = record.server.properties.state;
+  record.server = { ...record.server, properties: { ...record.server.properties, state: 'Dropping' } };
+  return acceptOperation(services, ctx, fault, {
+    request,
+    resourceId: record.server.id,
+    location: record.server.location,
+    operationName: 'Microsoft.DBforPostgreSQL/flexibleServers/delete',
+    kind: 'delete',
+    apply: () => {
+      services.store.remove(id);
+    },
+    onFailed: () => {
+      record.server = { ...record.server, properties: { ...record.server.properties, state: previousState } };
+    },
+  });
+}
+
+const ACTIONS: Record<string, { from: string[]; during: string; to: string }> = {
+  start: { from: ['Stopped'], during: 'Starting', to: 'Ready' },
+  stop: { from: ['Ready'], during: 'Stopping', to: 'Stopped' },
+  restart: { from: ['Ready'], during: 'Restarting', to: 'Ready' },
+};
+
+function serverAction(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, name, action]: string[]): Reply {
+  const record = findServer(services, sub!, rg!, name!);
+  const verb = action!.toLowerCase();
+  const rule = ACTIONS[verb]!;
+  const state = record.server.properties.state ?? 'Ready';
+  if (!rule.from.includes(state)) {
+    throw new HttpError(400, 'InvalidServerState', `Server '${name}' is '${state}'; ${verb} needs it to be ${rule.from.join(' or ')}.`);
+  }
+  assertNotLocked(services.store, record.server.id, 'action');
+  const request = services.audit.request(ctx, false);
+  record.server = { ...record.server, properties: { ...record.server.properties, state: rule.during } };
+  return acceptOperation(services, ctx, fault, {
+    request,
+    resourceId: record.server.id,
+    location: record.server.location,
+    operationName: `Microsoft.DBforPostgreSQL/flexibleServers/${verb}/action`,
+    kind: 'action',
+    apply: () => {
+      record.server = { ...record.server, properties: { ...record.server.properties, state: rule.to } };
+    },
+    onFailed: () => {
+      record.server = { ...record.server, properties: { ...record.server.properties, state } };
+    },
+  });
+}
+
+export function serverRoutes(services: ArmServices): Route[] {
+  const arm = { kind: 'arm' as const, apiVersions: POSTGRES_API_VERSIONS };
+  const now = () => services.clock.now();
+  return [
+    {
+      ...arm,
+      operation: 'Servers_ListBySubscription',
+      method: 'GET',
+      pattern: /^\/subscriptions\/([^/]+)\/providers\/microsoft\.dbforpostgresql\/flexibleservers$/i,
+      handle: (ctx, [sub]) => {
+        const page = pageOf(services.store.listBySubscription(assertSubscription(sub!)), ctx, services.pageSize);
+        const at = now();
+        return ok({ ...page, value: page.value.map((r) => serverView(r.server, at)) });
+      },
+    },
+    {
+      ...arm,
+      operation: 'Servers_ListByResourceGroup',
+      method: 'GET',
+      pattern: new RegExp(`^${SERVERS}$`, 'i'),
+      handle: (ctx, [sub, rg]) => {
+        const page = pageOf(services.store.listByGroup(assertSubscription(sub!), rg!), ctx, services.pageSize);
+        const at = now();
+        return ok({ ...page, value: page.value.map((r) => serverView(r.server, at)) });
+      },
+    },
+    { ...arm, operation: 'Servers_Get', method: 'GET', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (_ctx, [sub, rg, name]) => ok(serverView(findServer(services, sub!, rg!, name!).server, now())) },
+    { ...arm, operation: 'Servers_Create', method: 'PUT', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => createServer(services, ctx, fault, params) },
+    { ...arm, operation: 'Servers_Update', method: 'PATCH', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => updateServer(services, ctx, fault, params) },
+    { ...arm, operation: 'Servers_Delete', method: 'DELETE', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => deleteServer(services, ctx, fault, params) },
+    ...(['Start', 'Stop', 'Restart'] as const).map((verb) => ({
+      ...arm,
+      operation: `Servers_${verb}`,
+      method: 'POST',
+      pattern: new RegExp(`^${SERVERS}/([^/]+)/(${verb.toLowerCase()})$`, 'i'),
+      handle: (ctx: RequestContext, params: string[], fault: FaultDecision) => serverAction(services, ctx, fault, params),
+    })),
+    {
+      kind: 'arm',
+      operation: 'AzureAsyncOperation_Get',
+      method: 'GET',
+      pattern: /^\/subscriptions\/[^/]+\/providers\/microsoft\.dbforpostgresql\/locations\/[^/]+\/azureasyncoperation\/([^/]+)$/i,
+      handle: (_ctx, [id]) => services.operations.statusReply(id!),
+    },
+    {
+      kind: 'arm',
+      operation: 'OperationResults_Get',
+      method: 'GET',
+      pattern: /^\/subscriptions\/[^/]+\/providers\/microsoft\.dbforpostgresql\/locations\/[^/]+\/operationresults\/([^/]+)$/i,
+      handle: (ctx, [id]) => services.operations.resultReply(id!, ctx.baseUrl),
+    },
+  ];
+}

@@ -1,0 +1,215 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { emailRoutes } from './acs/email.js';
+import { Mailbox } from './acs/mailbox.js';
+import { ActivityLog } from './activityLog.js';
+import { adminHandler } from './admin.js';
+import { activityLogRoutes } from './arm/activityLogRoutes.js';
+import { Audit, type ArmServices } from './arm/common.js';
+import { firewallRuleRoutes } from './arm/firewallRules.js';
+import { lockRoutes } from './arm/locks.js';
+import { serverRoutes } from './arm/servers.js';
+import { tagRoutes } from './arm/tags.js';
+import { createLoopbackCertificate } from './certificate.js';
+import { EmulatorClock } from './clock.js';
+import { emulatorCredential } from './credential.js';
+import { EventSink, type EventSchema } from './eventGrid.js';
+import { Faults } from './faults.js';
+import { Operations } from './operations.js';
+import { loadPriceTable, priceRoutes } from './prices.js';
+import { RequestLog } from './requestLog.js';
+import { createRouter } from './router.js';
+import { exportSnapshot, loadSnapshot, readSnapshot } from './snapshot.js';
+import { ArmStore } from './store.js';
+import type { EmulatorSnapshot } from './types.js';
+
+export type { EmulatorSnapshot, ArmServer, ArmFirewallRule, ArmLock, ActivityLogEntry } from './types.js';
+export type { FaultRule, FaultEntry } from './faults.js';
+export type { RequestRecord, RequestCounter, RequestFilter } from './requestLog.js';
+export type { MailboxMessage, MailAddress } from './acs/mailbox.js';
+export type { EventSchema } from './eventGrid.js';
+export type { EmulatorIdentity } from './credential.js';
+export { RequestLog } from './requestLog.js';
+export { Faults } from './faults.js';
+export { Mailbox } from './acs/mailbox.js';
+export { EventSink } from './eventGrid.js';
+export { EmulatorClock } from './clock.js';
+export { emulatorCredential, fakeJwt, DEFAULT_IDENTITY } from './credential.js';
+export { SnapshotError } from './snapshot.js';
+
+/** The subscriptions of an empty emulator: the defaults of GOVERNED_SUBSCRIPTION_IDS in src/config.ts. */
+export const DEFAULT_SUBSCRIPTION_IDS = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
+
+/**
+ * How to start the emulator. Every field is optional.
+ * @example await startEmulator({ snapshot: 'examples/estate.json', events: { connectionString: azurite.connectionString, queueName: 'resource-events' } })
+ */
+export interface EmulatorOptions {
+  /** Seed: a snapshot object or the path of a snapshot JSON file. */
+  snapshot?: EmulatorSnapshot | string;
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Loopback address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Queue that receives the Event Grid events of every write, delete and action. */
+  events?: { connectionString: string; queueName: string; schema?: EventSchema };
+  /** Time for every timestamp the emulator writes and for restore windows (default: system clock). */
+  now?: () => Date;
+  /** Real time a long-running operation (ARM or email) takes (default 0: done at the SDK's first poll). */
+  lroDelayMs?: number;
+  /** Items per page of list operations (default 100). */
+  pageSize?: number;
+  /** Folder that receives one JSON file per sent email. */
+  mailboxDir?: string;
+  /** ACS access key (base64); a random one by default. */
+  acsKey?: string;
+}
+
+/**
+ * A running emulator: ARM (PostgreSQL flexible servers, firewall rules, tags, locks, Activity Log), ACS Email and
+ * the Retail Prices API on one loopback HTTPS endpoint.
+ * @example
+ * const emulator = await startEmulator({ snapshot: 'examples/estate.json' });
+ * const client = new PostgreSQLManagementFlexibleServerClient(emulator.credential, emulator.subscriptionIds[0]!, armClientOptions(emulator));
+ * for await (const server of client.servers.listBySubscription()) console.log(server.name);
+ * await emulator.close();
+ */
+export interface Emulator {
+  readonly armEndpoint: string;
+  readonly acsEndpoint: string;
+  /** `endpoint=https://127.0.0.1:<port>/;accesskey=<key>` for EmailClient. */
+  readonly acsConnectionString: string;
+  /** Base URL of the Retail Prices API (`<pricesEndpoint>/api/retail/prices`). */
+  readonly pricesEndpoint: string;
+  /** The self-signed certificate to trust (it is its own CA). */
+  readonly caCertPem: string;
+  readonly caCertPath: string;
+  readonly subscriptionIds: string[];
+  /** Hands out a fake JWT of the default user (operator@contoso.com) for any scope. */
+  readonly credential: TokenCredential;
+  readonly requests: RequestLog;
+  readonly faults: Faults;
+  readonly mailbox: Mailbox;
+  /** Event Grid events emitted; `flushed()` resolves when they reached the queue. */
+  readonly events: EventSink;
+  readonly clock: EmulatorClock;
+  /** The current state in the snapshot format. */
+  snapshot(): EmulatorSnapshot;
+  /** Back to the seed: state, Activity Log, events, mailbox, request log, faults and clock. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const host = options.host ?? '127.0.0.1';
+  const pageSize = options.pageSize ?? 100;
+  const delayMs = options.lroDelayMs ?? 0;
+  const acsKey = options.acsKey ?? randomBytes(32).toString('base64');
+  const seed = options.snapshot ? readSnapshot(options.snapshot) : undefined;
+  const clock = new EmulatorClock(options.now);
+  const store = new ArmStore();
+  const activityLog = new ActivityLog();
+  const events = new EventSink(options.events);
+  const operations = new Operations(delayMs, clock);
+  const requests = new RequestLog();
+  const faults = new Faults();
+  const mailbox = new Mailbox(options.mailboxDir);
+  const services: ArmServices = { store, operations, activityLog, events, clock, pageSize, audit: new Audit(activityLog, events, clock) };
+
+  const seedState = (): void => {
+    store.clear();
+    activityLog.clear();
+    if (seed) loadSnapshot(seed, store, activityLog, clock.now());
+    if (store.subscriptions.size === 0) DEFAULT_SUBSCRIPTION_IDS.forEach((s) => store.subscriptions.add(s));
+  };
+  seedState();
+
+  const certificate = await createLoopbackCertificate();
+  let baseUrl = '';
+  const routes = [
+    ...serverRoutes(services),
+    ...firewallRuleRoutes(services),
+    ...tagRoutes(services),
+    ...lockRoutes(services),
+    ...activityLogRoutes(services),
+    ...emailRoutes({ accessKey: acsKey, mailbox, clock, delayMs }),
+    ...priceRoutes(loadPriceTable(), pageSize),
+  ];
+  const reset = (): void => {
+    operations.settleAll();
+    operations.clear();
+    clock.reset();
+    seedState();
+    events.clear();
+    mailbox.clear();
+    requests.clear();
+    faults.clear();
+  };
+  const admin = adminHandler({ requests, faults, mailbox, events, clock, reset, snapshot: () => exportSnapshot(store, activityLog) });
+  const server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, createRouter({ routes, admin, faults, requests, baseUrl: () => baseUrl }));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => resolve());
+    });
+  } catch (cause) {
+    await certificate.dispose();
+    throw new Error(`The emulator could not listen on ${host}:${options.port ?? 0}`, { cause });
+  }
+  const { port } = server.address() as AddressInfo;
+  baseUrl = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  return {
+    armEndpoint: baseUrl,
+    acsEndpoint: baseUrl,
+    acsConnectionString: `endpoint=${baseUrl}/;accesskey=${acsKey}`,
+    pricesEndpoint: baseUrl,
+    caCertPem: certificate.certPem,
+    caCertPath: certificate.certPath,
+    get subscriptionIds() {
+      return [...store.subscriptions].sort();
+    },
+    credential: emulatorCredential(),
+    requests,
+    faults,
+    mailbox,
+    events,
+    clock,
+    snapshot: () => exportSnapshot(store, activityLog),
+    reset,
+    close: async () => {
+      operations.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await events.flushed();
+      await certificate.dispose();
+    },
+  };
+}
+
+/** What an ARM SDK client needs to talk to the emulator: its endpoint and its certificate as a trusted CA. */
+export interface EmulatorClientOptions {
+  endpoint: string;
+  tlsOptions: { ca: string };
+}
+
+/**
+ * The options bag for any ARM SDK client (@azure/arm-postgresql-flexible, arm-resources, arm-locks, arm-monitor).
+ * TLS verification stays on: only this client trusts the emulator's certificate.
+ * @example new ManagementLockClient(emulator.credential, subscriptionId, armClientOptions(emulator))
+ */
+export function armClientOptions(emulator: Pick<Emulator, 'armEndpoint' | 'caCertPem'>): EmulatorClientOptions {
+  return { endpoint: emulator.armEndpoint, tlsOptions: { ca: emulator.caCertPem } };
+}
+
+/**
+ * The options bag for EmailClient (with `emulator.acsConnectionString`, or `acsEndpoint` and a TokenCredential).
+ * @example new EmailClient(emulator.acsConnectionString, emailClientOptions(emulator))
+ */
+export function emailClientOptions(emulator: Pick<Emulator, 'caCertPem'>): { tlsOptions: { ca: string } } {
+  return { tlsOptions: { ca: emulator.caCertPem } };
+}

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { parseServerId } from '../../domain/ids.js';
+import type { ActivityLog } from './activityLog.js';
+import { completeServer } from './arm/serverShape.js';
+import { lockId } from './arm/locks.js';
+import { isRecord } from './http.js';
+import type { ArmStore } from './store.js';
+import type { ArmLock, EmulatorSnapshot } from './types.js';
+
+/** A snapshot that cannot seed the emulator; the message names the file and every problem. */
+export class SnapshotError extends Error {
+  override name = 'SnapshotError';
+}
+
+export function readSnapshot(source: EmulatorSnapshot | string): EmulatorSnapshot {
+  if (typeof source !== 'string') return source;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(source, 'utf8'));
+  } catch (cause) {
+    throw new SnapshotError(`Cannot read emulator snapshot ${source}: ${(cause as Error).message}`, { cause });
+  }
+  if (!isRecord(parsed) || !Array.isArray(parsed.servers)) throw new SnapshotError(`Emulator snapshot ${source} needs a "servers" array.`);
+  return parsed as unknown as EmulatorSnapshot;
+}
+
+/** Seeds the store and the Activity Log; completes partial server objects with the fields GET returns. */
+export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activityLog: ActivityLog, now: Date): void {
+  const problems: string[] = [];
+  snapshot.servers.forEach((server, i) => {
+    if (!isRecord(server) || typeof server.id !== 'string' || !parseServerId(server.id) || parseServerId(server.id)?.child) {
+      problems.push(`servers[${i}]: needs the id of a flexible server`);
+      return;
+    }
+    store.put(completeServer(server, now));
+  });
+  for (const [id, rules] of Object.entries(snapshot.firewallRules ?? {})) {
+    const record = store.get(parseServerId(id)?.key ?? id);
+    if (!record) {
+      problems.push(`firewallRules["${id}"]: no such server in "servers"`);
+      continue;
+    }
+    for (const rule of rules) {
+      const start = rule.properties?.startIpAddress;
+      const end = rule.properties?.endIpAddress;
+      if (typeof rule.name !== 'string' || typeof start !== 'string' || typeof end !== 'string') {
+        problems.push(`firewallRules["${id}"]: every rule needs name, properties.startIpAddress and properties.endIpAddress`);
+        continue;
+      }
+      record.rules.set(rule.name.toLowerCase(), {
+        id: `${record.server.id}/firewallRules/${rule.name}`,
+        name: rule.name,
+        type: 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules',
+        properties: { startIpAddress: start, endIpAddress: end },
+      });
+    }
+  }
+  for (const [scope, locks] of Object.entries(snapshot.locks ?? {})) {
+    const canonicalScope = store.get(parseServerId(scope)?.key ?? '')?.server.id ?? scope;
+    for (const lock of locks) {
+      const level = lock.properties?.level;
+      if (typeof lock.name !== 'string' || (level !== 'CanNotDelete' && level !== 'ReadOnly')) {
+        problems.push(`locks["${scope}"]: every lock needs name and properties.level CanNotDelete or ReadOnly`);
+        continue;
+      }
+      const full: ArmLock = { id: lockId(canonicalScope, lock.name), name: lock.name, type: 'Microsoft.Authorization/locks', properties: { ...lock.properties, level } };
+      store.putLock(canonicalScope, full);
+      const sub = /^\/subscriptions\/([^/]+)/i.exec(canonicalScope)?.[1];
+      if (sub) store.subscriptions.add(sub.toLowerCase());
+    }
+  }
+  (snapshot.activityLog ?? []).forEach((entry, i) => {
+    if (!isRecord(entry) || typeof entry.subscriptionId !== 'string' || typeof entry.eventTimestamp !== 'string') {
+      problems.push(`activityLog[${i}]: needs subscriptionId and eventTimestamp`);
+      return;
+    }
+    activityLog.add(entry);
+  });
+  if (problems.length > 0) throw new SnapshotError(`Emulator snapshot has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}
+
+/** The current state in the snapshot format (what GET returns), e.g. to save a demo estate after changes. */
+export function exportSnapshot(store: ArmStore, activityLog: ActivityLog): EmulatorSnapshot {
+  const records = store.allServers();
+  const locks: EmulatorSnapshot['locks'] = {};
+  for (const { lock } of store.allLocks()) {
+    const scope = lock.id.replace(/\/providers\/Microsoft\.Authorization\/locks\/[^/]+$/i, '');
+    (locks[scope] ??= []).push(lock);
+  }
+  return {
+    servers: records.map((r) => r.server),
+    firewallRules: Object.fromEntries(records.filter((r) => r.rules.size > 0).map((r) => [r.server.id, [...r.rules.values()]])),
+    locks,
+    activityLog: activityLog.all(),
+  };
+}

@@ -1,0 +1,84 @@
+/** ARM payload shapes the emulator stores and serves, as the REST API returns them (2025-08-01). */
+
+export type Tags = Record<string, string>;
+
+export interface SystemData {
+  createdBy?: string;
+  createdByType?: string;
+  createdAt?: string;
+  lastModifiedBy?: string;
+  lastModifiedByType?: string;
+  lastModifiedAt?: string;
+}
+
+export interface ArmServerProperties {
+  administratorLogin?: string;
+  version?: string;
+  minorVersion?: string;
+  state?: string;
+  fullyQualifiedDomainName?: string;
+  availabilityZone?: string;
+  storage?: { storageSizeGB?: number; autoGrow?: string; tier?: string; iops?: number; type?: string; throughput?: number };
+  backup?: { backupRetentionDays?: number; geoRedundantBackup?: string; earliestRestoreDate?: string };
+  network?: { publicNetworkAccess?: string; delegatedSubnetResourceId?: string; privateDnsZoneArmResourceId?: string };
+  highAvailability?: { mode?: string; state?: string; standbyAvailabilityZone?: string };
+  replicationRole?: string;
+  replicaCapacity?: number;
+  sourceServerResourceId?: string;
+  [property: string]: unknown;
+}
+
+export interface ArmServer {
+  id: string;
+  name: string;
+  type: string;
+  location: string;
+  tags?: Tags;
+  sku?: { name: string; tier: string };
+  systemData?: SystemData;
+  properties: ArmServerProperties;
+  [property: string]: unknown;
+}
+
+export interface ArmFirewallRule {
+  id: string;
+  name: string;
+  type: string;
+  properties: { startIpAddress: string; endIpAddress: string };
+  systemData?: SystemData;
+}
+
+export type LockLevel = 'CanNotDelete' | 'ReadOnly';
+
+export interface ArmLock {
+  id: string;
+  name: string;
+  type: string;
+  properties: { level: LockLevel; notes?: string; owners?: { applicationId?: string }[] };
+}
+
+/** An Activity Log record (EventData) as `Microsoft.Insights/eventtypes/management/values` returns it. */
+export interface ActivityLogEntry {
+  subscriptionId: string;
+  eventTimestamp: string;
+  resourceId?: string;
+  correlationId?: string;
+  [property: string]: unknown;
+}
+
+/**
+ * The seed of an emulator: ARM objects as GET returns them.
+ * @example
+ * { "servers": [{ "id": "/subscriptions/…/flexibleServers/pg", "name": "pg", "location": "eastus", "properties": { … } }],
+ *   "firewallRules": { "/subscriptions/…/flexibleServers/pg": [{ "name": "office", "properties": { "startIpAddress": "1.2.3.4", "endIpAddress": "1.2.3.4" } }] },
+ *   "locks": { "/subscriptions/…/flexibleServers/pg": [{ "name": "keep", "properties": { "level": "CanNotDelete" } }] },
+ *   "activityLog": [] }
+ */
+export interface EmulatorSnapshot {
+  servers: ArmServer[];
+  /** Rules by server id (any casing); `id` and `type` may be left out. */
+  firewallRules?: Record<string, Partial<ArmFirewallRule>[]>;
+  /** Locks by scope id (a server, a resource group or a subscription); `id` and `type` may be left out. */
+  locks?: Record<string, Partial<ArmLock>[]>;
+  activityLog?: ActivityLogEntry[];
+}
