@@ -4,7 +4,7 @@ import { parseServerId } from './ids.js';
 import { actorFromCaller, actorFromClaims, claimsObject, claimsSchema } from './events/claims.js';
 import { findServer, ignored, isoTime, notAServer, SERVER_DELETE, serverEvent, statusProblem } from './events/resource.js';
 import { EventFormatError, type ParsedEvent } from './events/types.js';
-import { describeValue, validate } from './events/validate.js';
+import { expected, validate } from './events/validate.js';
 
 export type { RestoreEvidence } from './model.js';
 
@@ -14,15 +14,13 @@ export const RESTORE_CREATE_MODES: readonly string[] = ['PointInTimeRestore', 'G
 
 /** `{ value, localizedValue }` in REST and SDK entries; a plain string is accepted too. */
 const localizable = z
-  .union([z.string(), z.object({ value: z.string(), localizedValue: z.string().optional() })], {
-    error: (issue) => `expected a string or an object with a string value, got ${describeValue(issue.input)}`,
-  })
+  .union([z.string(), z.object({ value: z.string(), localizedValue: z.string().optional() })], { error: expected('a string or an object with a string value') })
   .transform((v) => (typeof v === 'string' ? v : v.value));
 
 const entrySchema = z.object({
   operationName: localizable,
   status: localizable,
-  eventTimestamp: z.union([z.string(), z.date()], { error: (issue) => `expected a date-time, got ${describeValue(issue.input)}` }),
+  eventTimestamp: z.union([z.string(), z.date()], { error: expected('a date-time') }),
   category: localizable.optional(),
   resourceId: z.string().optional(),
   id: z.string().optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Actor } from '../model.js';
-import { describeValue } from './validate.js';
+import { describeValue, expected } from './validate.js';
 import { EventFormatError } from './types.js';
 
 const UPN = ['upn', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn'];
@@ -17,9 +17,7 @@ const APP_ID = ['appid', 'azp'];
 const EMAIL_ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 /** Event claims: an object (Event Grid, Activity Log REST) or a JSON string (Activity Log alerts). */
-export const claimsSchema = z.union([z.record(z.string(), z.unknown()), z.string()], {
-  error: (issue) => `expected an object or a JSON string, got ${describeValue(issue.input)}`,
-});
+export const claimsSchema = z.union([z.record(z.string(), z.unknown()), z.string()], { error: expected('an object or a JSON string') });
 
 /**
  * Turns claims given as a JSON string into an object; throws EventFormatError naming `where` when the

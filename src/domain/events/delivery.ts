@@ -50,7 +50,7 @@ export function parseDelivery(input: unknown): ParsedEvent[] {
     try {
       text = JSON.stringify(input);
     } catch (error) {
-      throw new EventFormatError(`delivery: not JSON data (${(error as Error).message})`);
+      throw new EventFormatError(`delivery: not JSON data (${(error as Error).message.split('\n')[0]})`);
     }
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > MAX_DELIVERY_BYTES) throw tooLarge(bytes);
