@@ -26,14 +26,22 @@ const pkg = JSON.parse(fs.readFileSync("package.json", "utf8"));
 const slim = { name: pkg.name, version: pkg.version, private: true, type: pkg.type, main: pkg.main };
 fs.writeFileSync(path.join(out, "package.json"), JSON.stringify(slim, null, 2) + "\n");
 const provided = new Set(["@azure/functions-core", ...builtinModules]);
-const bare = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["\x27]([^"\x27./][^"\x27]*)["\x27]/g;
+// Static imports start a line in esbuild output (JSDoc examples start with "*"); dynamic ones and the
+// require shim (__require) take a bare package name.
+const bare = new RegExp([
+  "^\\s*(?:import|export)\\s[^;]*?\\bfrom\\s*[\"\x27]([^\"\x27]+)[\"\x27]",
+  "^\\s*import\\s*[\"\x27]([^\"\x27]+)[\"\x27]",
+  "\\b(?:import|__require|require)\\(\\s*[\"\x27](@?[a-z0-9][\\w.-]*(?:/[\\w.-]+)*)[\"\x27]\\s*\\)",
+].join("|"), "gm");
 const missing = new Set();
 const walk = (dir) => {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) walk(file);
     else if (/\.(m?js|cjs)$/.test(entry.name)) {
-      for (const [, spec] of fs.readFileSync(file, "utf8").matchAll(bare)) {
+      for (const match of fs.readFileSync(file, "utf8").matchAll(bare)) {
+        const spec = match[1] ?? match[2] ?? match[3];
+        if (spec.startsWith(".")) continue;
         const name = spec.replace(/^node:/, "").split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/");
         if (!provided.has(name) && !provided.has(spec.replace(/^node:/, ""))) missing.add(spec);
       }
