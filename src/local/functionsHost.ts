@@ -129,7 +129,8 @@ export function resolveSetting(value: string, settings: Readonly<Record<string, 
 export async function startLocalHost(options: StartHostOptions): Promise<LocalHost> {
   installFunctionsCore();
   const settings = options.settings;
-  for (const [k, v] of Object.entries(settings)) process.env[k] ??= v;
+  // App settings become the environment of the app, as in the host; they win over the shell so nothing points at real Azure by accident.
+  for (const [k, v] of Object.entries(settings)) process.env[k] = v;
   const before = registered.length;
   await import(pathToFileURL(options.entry).href);
   // A module imported twice registers nothing new; reuse what it registered before.

@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import type { EvidenceEntry, InventoryRecord, RestoreEvidence, Server } from '../domain/model.js';
+import { buildPlan, type PlanAction, type ServerPlan } from '../domain/plan.js';
+import { recordFromPlan } from '../domain/record.js';
+import { ConcurrencyError } from '../ports/inventory.js';
+import type { GovernDeps } from './deps.js';
+
+/** What happened to one server in one pass. */
+export interface GovernOutcome {
+  readonly key: string;
+  readonly classification?: string;
+  readonly deleted?: boolean;
+  readonly actionsDone: readonly string[];
+  readonly failed: ReadonlyArray<{ action: string; reason: string }>;
+  readonly evidenceWritten: number;
+}
+
+export interface GovernInput {
+  /** The live server (with firewall rules and locks when it may be governed), or undefined when ARM says it is gone. */
+  readonly live: Server | undefined;
+  readonly key: string;
+  /** Other servers of the subscription, for probable-clone matching. */
+  readonly peers: readonly Server[];
+  readonly restoreEvidence: readonly RestoreEvidence[];
+  /** Identifies what triggered this pass (event id, or the reconcile run), so a replay writes no second evidence. */
+  readonly triggerId: string;
+  /** When the triggering fact happened; older facts never overwrite newer state. */
+  readonly observedAt: string;
+  /** Execute remediation actions (false: plan and record only). */
+  readonly enforce?: boolean;
+}
+
+const REMEDIATIONS = new Set<PlanAction['type']>(['tag', 'delete-firewall-rule', 'disable-public-access', 'stop-server']);
+
+/**
+ * One server, one pass: decide with the pure plan, execute its remediations, then record the row and the evidence.
+ * A concurrent writer of the same row makes it decide again from fresh state (once).
+ */
+export async function governServer(input: GovernInput, deps: GovernDeps): Promise<GovernOutcome> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await governOnce(input, deps);
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= 2) throw error;
+    }
+  }
+}
+
+async function governOnce(input: GovernInput, deps: GovernDeps): Promise<GovernOutcome> {
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const stored = await deps.inventory.get(input.key);
+  const previous = stored?.value;
+
+  if (!input.live) return recordGone(input, previous, stored?.etag, deps, at);
+
+  const plan = buildPlan({
+    now,
+    policy: deps.policy,
+    servers: [input.live, ...input.peers.filter((p) => p.key !== input.key)],
+    inventory: previous ? [previous] : [],
+    restoreEvidence: [...input.restoreEvidence],
+    settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] },
+  });
+  const serverPlan = plan.servers.find((s) => s.key === input.key);
+  if (!serverPlan) throw new Error(`The plan has no entry for ${input.key}`);
+
+  const done: string[] = [];
+  const failed: Array<{ action: string; reason: string }> = [];
+  const evidence: EvidenceEntry[] = [];
+  const note = (kind: string, summary: string, extra: Partial<EvidenceEntry> = {}) =>
+    evidence.push({ serverKey: input.key, id: `${kind}:${digest(extra.after ?? extra.details ?? summary)}:${input.triggerId}`, at, actor: deps.actor, kind, summary, ...extra });
+
+  if (!previous || previous.classification !== serverPlan.classification) {
+    evidence.push({
+      serverKey: input.key,
+      id: `classified:${serverPlan.classification}:${digest(serverPlan.classificationEvidence)}`,
+      at,
+      actor: deps.actor,
+      kind: 'classified',
+      summary: `${input.live.name} classified ${serverPlan.classification}`,
+      reason: serverPlan.classificationEvidence.join('; '),
+      before: previous ? { classification: previous.classification } : undefined,
+      after: { classification: serverPlan.classification, owner: serverPlan.owner, ownerSource: serverPlan.ownerSource },
+    });
+  }
+  const newViolations = serverPlan.violations.filter((v) => !previous?.violations.some((p) => p.rule === v.rule && p.detail === v.detail));
+  for (const v of newViolations) note('violation', `${v.rule}: ${v.detail}`, { details: v });
+
+  let live = input.live;
+  for (const action of serverPlan.actions) {
+    if (!REMEDIATIONS.has(action.type)) continue;
+    if (input.enforce === false) continue;
+    try {
+      live = await execute(action, live, deps);
+      done.push(action.type);
+      note(action.type, describe(action, input.live), { reason: action.reason, before: beforeOf(action, input.live), after: afterOf(action) });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      failed.push({ action: action.type, reason });
+      evidence.push({ serverKey: input.key, id: `failed:${action.type}:${at}`, at, actor: deps.actor, kind: 'action-failed', summary: `${action.type} failed on ${input.live.name}`, reason, details: action });
+    }
+  }
+
+  const record = recordFromPlan({ server: live, plan: serverPlan, previous, now: at, observedAt: input.observedAt });
+  await deps.inventory.upsert(record, { ifMatch: stored ? stored.etag : null });
+  const written = evidence.length > 0 ? (await deps.evidence.append(evidence)).written : 0;
+  return { key: input.key, classification: serverPlan.classification, actionsDone: done, failed, evidenceWritten: written };
+}
+
+async function recordGone(input: GovernInput, previous: InventoryRecord | undefined, etag: string | undefined, deps: GovernDeps, at: string): Promise<GovernOutcome> {
+  if (!previous || previous.state === 'deleted') return { key: input.key, deleted: true, actionsDone: [], failed: [], evidenceWritten: 0 };
+  const record: InventoryRecord = { ...previous, state: 'deleted', deletedAt: previous.deletedAt ?? input.observedAt, updatedAt: at, observedAt: maxIso(previous.observedAt, input.observedAt) };
+  await deps.inventory.upsert(record, { ifMatch: etag ?? null });
+  const { written } = await deps.evidence.append([
+    { serverKey: input.key, id: 'gone', at, actor: deps.actor, kind: 'gone', summary: `${previous.name} no longer exists in ARM`, before: { state: previous.state }, after: { state: 'deleted' } },
+  ]);
+  return { key: input.key, classification: previous.classification, deleted: true, actionsDone: [], failed: [], evidenceWritten: written };
+}
+
+async function execute(action: PlanAction, live: Server, deps: GovernDeps): Promise<Server> {
+  switch (action.type) {
+    case 'tag':
+      await deps.servers.mergeTags(live.id, action.set);
+      return { ...live, tags: { ...live.tags, ...action.set } };
+    case 'delete-firewall-rule':
+      await deps.servers.deleteFirewallRule(live.id, action.rule);
+      return { ...live, firewallRules: live.firewallRules?.filter((r) => r.name !== action.rule) };
+    case 'disable-public-access':
+      await deps.servers.disablePublicAccess(live.id);
+      return { ...live, publicNetworkAccess: 'Disabled' };
+    case 'stop-server':
+      await deps.servers.stop(live.id);
+      return { ...live, state: 'Stopped' };
+    default:
+      return live;
+  }
+}
+
+function describe(action: PlanAction, server: Server): string {
+  switch (action.type) {
+    case 'tag':
+      return `Tagged ${server.name}: ${Object.entries(action.set).map(([k, v]) => `${k}=${v}`).join(', ')}`;
+    case 'delete-firewall-rule':
+      return `Deleted firewall rule ${action.rule} (${action.startIpAddress}-${action.endIpAddress}) of ${server.name}`;
+    case 'disable-public-access':
+      return `Disabled public network access of ${server.name}`;
+    case 'stop-server':
+      return `Stopped ${server.name} (quarantine)`;
+    default:
+      return `${action.type} on ${server.name}`;
+  }
+}
+
+function beforeOf(action: PlanAction, server: Server): unknown {
+  switch (action.type) {
+    case 'tag':
+      return Object.fromEntries(Object.keys(action.set).map((k) => [k, server.tags[k] ?? null]));
+    case 'delete-firewall-rule':
+      return server.firewallRules?.find((r) => r.name === action.rule);
+    case 'disable-public-access':
+      return { publicNetworkAccess: server.publicNetworkAccess };
+    case 'stop-server':
+      return { state: server.state };
+    default:
+      return undefined;
+  }
+}
+
+function afterOf(action: PlanAction): unknown {
+  switch (action.type) {
+    case 'tag':
+      return action.set;
+    case 'delete-firewall-rule':
+      return { rule: action.rule, deleted: true };
+    case 'disable-public-access':
+      return { publicNetworkAccess: 'Disabled' };
+    case 'stop-server':
+      return { state: 'Stopped' };
+    default:
+      return undefined;
+  }
+}
+
+export function digest(value: unknown): string {
+  return createHash('sha1').update(JSON.stringify(value ?? null)).digest('hex').slice(0, 12);
+}
+
+const maxIso = (a: string, b: string) => (a >= b ? a : b);
+
+export type { ServerPlan };

@@ -1,0 +1,46 @@
+import type { FirewallRule, ManagementLock, Server } from '../domain/model.js';
+
+/** Outcome of a delete that ARM may refuse because of a lock. */
+export type DeleteOutcome = 'deleted' | 'already-gone' | 'locked';
+
+export interface RestoreRequest {
+  readonly sourceServerId: string;
+  readonly targetResourceGroup: string;
+  readonly targetName: string;
+  readonly location: string;
+  readonly pointInTimeUtc: string;
+  /** Tags set in the create request itself, so the clone is born governed. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * PostgreSQL flexible servers in ARM, with the few writes the warden makes. Ids in any casing.
+ * @example
+ *   for (const server of await servers.list(subscriptionId)) ...;
+ *   const live = await servers.get(id, { withFirewallRules: true, withLocks: true });
+ *   if (live) await servers.mergeTags(live.id, { ExpiresOn: '2026-12-01' });
+ */
+export interface ServersPort {
+  /** Every server of a subscription, all pages. Throws when any page fails: a partial list is never returned. */
+  list(subscriptionId: string): Promise<Server[]>;
+  /** The live server, or undefined when ARM answers 404. */
+  get(id: string, options?: { withFirewallRules?: boolean; withLocks?: boolean }): Promise<Server | undefined>;
+  listFirewallRules(id: string): Promise<FirewallRule[]>;
+  /** Locks that apply to the server, including those inherited from its resource group and subscription. */
+  listLocks(id: string): Promise<ManagementLock[]>;
+  /** Tags API Merge: the Tag Contributor role suffices. */
+  mergeTags(id: string, tags: Readonly<Record<string, string>>): Promise<void>;
+  /** Succeeds when the rule is already gone. */
+  deleteFirewallRule(id: string, ruleName: string): Promise<'deleted' | 'already-gone'>;
+  disablePublicAccess(id: string): Promise<void>;
+  stop(id: string): Promise<void>;
+  delete(id: string): Promise<DeleteOutcome>;
+  /** Point-in-time restore into a new server; resolves when ARM accepted it, or when it is Ready with `wait`. */
+  restore(request: RestoreRequest, options?: { wait?: boolean; onProgress?: (state: string) => void }): Promise<Server>;
+}
+
+/** Raw Activity Log entries (the REST list shape) of administrative operations on flexible servers. */
+export interface ActivityFeedPort {
+  /** Entries in the window, of one resource when `resourceUri` is given (ARM's fixed filter forms allow one such clause). */
+  list(subscriptionId: string, window: { from: Date; to: Date }, options?: { resourceUri?: string }): Promise<unknown[]>;
+}

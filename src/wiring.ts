@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { openTables, type TableStores } from './adapters/azure/tables.js';
+import { ArmActivityFeed, ArmServers } from './adapters/azure/servers.js';
+import { armClientOptions, credentialFor } from './adapters/azure/credential.js';
+import { config as readConfig, type Config } from './config.js';
+import { DEFAULT_POLICY, parsePolicyText, type Policy } from './domain/policy.js';
+import type { GovernDeps } from './jobs/deps.js';
+import { systemClock } from './ports/clock.js';
+
+export interface Wired extends GovernDeps {
+  readonly config: Config;
+  readonly stores: TableStores;
+}
+
+let wired: Promise<Wired> | undefined;
+
+/** The process-wide composition root: settings, policy, ARM and Table Storage adapters, built once on first use. */
+export function wire(): Promise<Wired> {
+  wired ??= build(readConfig()).catch((error: unknown) => {
+    wired = undefined;
+    throw error;
+  });
+  return wired;
+}
+
+export async function build(config: Config, options: { log?: (line: string) => void } = {}): Promise<Wired> {
+  const credential = credentialFor(config);
+  const arm = { credential, clientOptions: armClientOptions(config) };
+  const stores = await openTables({
+    connectionString: config.storage.connectionString,
+    accountName: config.storage.accountName,
+    credential,
+    prefix: config.tablePrefix,
+  });
+  return {
+    config,
+    stores,
+    clock: systemClock,
+    servers: new ArmServers(arm),
+    activity: new ArmActivityFeed(arm),
+    inventory: stores.inventory,
+    evidence: stores.evidence,
+    runs: stores.runs,
+    checkpoints: stores.checkpoints,
+    policy: loadPolicy(config.policyPath),
+    settings: {
+      subscriptionIds: config.subscriptionIds,
+      fallbackMailbox: config.mail.fallbackMailbox,
+      allowedRecipientDomains: config.mail.allowedRecipientDomains,
+    },
+    actor: config.managedIdentityClientId ? `pitr-warden (managed identity ${config.managedIdentityClientId})` : 'pitr-warden',
+    log: options.log,
+  };
+}
+
+/** The policy file named by POLICY_PATH, or the built-in defaults; invalid policy fails the whole run with every problem. */
+export function loadPolicy(path: string | undefined): Policy {
+  if (!path) return DEFAULT_POLICY;
+  return parsePolicyText(readFileSync(path, 'utf8'), path);
+}

@@ -1,0 +1,90 @@
+import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RULES } from '../../src/domain/policy.js';
+import { openTables, type TableStores } from '../../src/adapters/azure/tables.js';
+import { serverKey } from '../../src/domain/ids.js';
+import { armClientOptions } from '../../src/local/emulator/index.js';
+import { startLocalHost, type LocalHost } from '../../src/local/functionsHost.js';
+import { SUB1, productionEstate } from '../support/estate.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+const entry = new URL('../../functions/index.ts', import.meta.url).pathname;
+
+describe('restore intake, end to end on the emulator and Azurite', () => {
+  const { prod, snapshot } = productionEstate();
+  let stack: TestStack;
+  let host: LocalHost;
+  let stores: TableStores;
+  let pg: PostgreSQLManagementFlexibleServerClient;
+
+  beforeAll(async () => {
+    // The office range is allow-listed; everything wider is an open door.
+    const policyPath = join(mkdtempSync(join(tmpdir(), 'warden-')), 'policy.json');
+    const rules = DEFAULT_RULES.map((r) => (r.type === 'network-firewall' ? { ...r, allowedRanges: ['203.0.113.0/24'] } : r));
+    writeFileSync(policyPath, JSON.stringify({ rules }));
+    stack = await startStack({ snapshot, settings: { POLICY_PATH: policyPath } });
+    host = await startLocalHost({ entry, settings: stack.settings, only: ['onResourceEvent'], queueSettings: { maxPollingIntervalInMs: 100, visibilityTimeoutInMs: 0 } });
+    stores = await openTables({ connectionString: stack.azurite.connectionString, prefix: stack.config.tablePrefix });
+    pg = new PostgreSQLManagementFlexibleServerClient(stack.emulator.credential, SUB1, armClientOptions(stack.emulator));
+  });
+  afterAll(async () => {
+    await host?.close();
+    await stack?.close();
+  });
+
+  it('a PITR restore made through the SDK becomes a governed clone: classified, owned, tagged, firewall closed', async () => {
+    const restoredAt = Date.now();
+    await pg.servers.beginCreateOrUpdateAndWait(
+      'rg-prod',
+      'pg-orders-restore',
+      { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: prod.id, pointInTimeUTC: new Date(Date.now() - 3_600_000) },
+      { updateIntervalInMs: 10 },
+    );
+    const key = serverKey(`/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`);
+
+    await expect.poll(async () => (await stores.inventory.get(key))?.value.classification, { timeout: 5_000, interval: 50 }).toBe('clone');
+    const elapsedMs = Date.now() - restoredAt;
+    const row = (await stores.inventory.get(key))!.value;
+    expect(row.owner).toBe('operator@contoso.com');
+    expect(row.ownerSource).toBe('claims');
+    expect(row.lineage.sourceServerId?.toLowerCase()).toBe(prod.id.toLowerCase());
+    expect(elapsedMs).toBeLessThan(2_000);
+
+    // What reached ARM: lineage and owner tags, the inherited open rule gone, the office rule kept, production untouched.
+    await expect.poll(async () => (await pg.servers.get('rg-prod', 'pg-orders-restore')).tags?.RestoredFrom, { timeout: 5_000 }).toBeTruthy();
+    const clone = await pg.servers.get('rg-prod', 'pg-orders-restore');
+    expect(clone.tags?.Owner).toBe('operator@contoso.com');
+    expect(clone.tags?.SourceOwner).toBe('orders-team@contoso.com');
+    expect(clone.tags?.ExpiresOn).toMatch(/^\d{4}-\d{2}-\d{2}/);
+    const rules = [];
+    for await (const r of pg.firewallRules.listByServer('rg-prod', 'pg-orders-restore')) rules.push(r.name);
+    expect(rules).toEqual(['office']);
+    const prodRules = [];
+    for await (const r of pg.firewallRules.listByServer('rg-prod', 'pg-orders-prod')) prodRules.push(r.name);
+    expect(prodRules.sort()).toEqual(['allow-all', 'office']);
+    expect((await pg.servers.get('rg-prod', 'pg-orders-prod')).tags).toEqual(prod.tags);
+
+    const evidence = await stores.evidence.list(key);
+    expect(evidence.map((e) => e.kind)).toEqual(expect.arrayContaining(['classified', 'tag', 'delete-firewall-rule']));
+  });
+
+  it('a redelivered event makes no further Azure writes and no new evidence', async () => {
+    const key = serverKey(`/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`);
+    const before = (await stores.evidence.list(key)).length;
+    const writesBefore = stack.emulator.requests.count({ method: 'PATCH' }) + stack.emulator.requests.count({ method: 'DELETE' }) + stack.emulator.requests.count({ method: 'PUT' });
+    // Re-deliver every event the emulator queued so far.
+    const { QueueServiceClient } = await import('@azure/storage-queue');
+    const queue = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient('resource-events');
+    const sent = stack.emulator.events.emitted().filter((e) => JSON.stringify(e).toLowerCase().includes('pg-orders-restore'));
+    expect(sent.length).toBeGreaterThan(0);
+    const invocationsBefore = host.invocations.length;
+    for (const e of sent) await queue.sendMessage(Buffer.from(JSON.stringify(e)).toString('base64'));
+    await expect.poll(() => host.invocations.length - invocationsBefore, { timeout: 5_000 }).toBeGreaterThanOrEqual(sent.length);
+    const writesAfter = stack.emulator.requests.count({ method: 'PATCH' }) + stack.emulator.requests.count({ method: 'DELETE' }) + stack.emulator.requests.count({ method: 'PUT' });
+    expect(writesAfter).toBe(writesBefore);
+    expect((await stores.evidence.list(key)).length).toBe(before);
+  });
+});

@@ -1,0 +1,60 @@
+// Builders of ARM-shaped servers, rules and snapshots (as ServersGet.json in shared/azure-samples), for tests.
+export const SUB1 = '00000000-0000-4000-8000-000000000001';
+export const SUB2 = '00000000-0000-4000-8000-000000000002';
+
+export function armServer(o: {
+  subscriptionId?: string;
+  resourceGroup?: string;
+  name: string;
+  location?: string;
+  tags?: Record<string, string>;
+  createdAt?: string;
+  publicAccess?: boolean;
+  subnetId?: string;
+  administratorLogin?: string;
+  version?: string;
+  storageSizeGb?: number;
+  sku?: { name: string; tier: string };
+  state?: string;
+}) {
+  const subscriptionId = o.subscriptionId ?? SUB1;
+  const resourceGroup = o.resourceGroup ?? 'rg-prod';
+  const createdAt = o.createdAt ?? '2026-01-10T09:00:00Z';
+  return {
+    sku: o.sku ?? { name: 'Standard_D4ds_v5', tier: 'GeneralPurpose' },
+    systemData: { createdAt, createdBy: 'dba@contoso.com', createdByType: 'User', lastModifiedAt: createdAt, lastModifiedBy: 'dba@contoso.com', lastModifiedByType: 'User' },
+    properties: {
+      storage: { storageSizeGB: o.storageSizeGb ?? 128, autoGrow: 'Disabled', tier: 'P10', iops: 500 },
+      network: o.subnetId ? { publicNetworkAccess: 'Disabled', delegatedSubnetResourceId: o.subnetId } : { publicNetworkAccess: o.publicAccess === false ? 'Disabled' : 'Enabled' },
+      fullyQualifiedDomainName: `${o.name}.postgres.database.azure.com`,
+      version: o.version ?? '16',
+      minorVersion: '4',
+      administratorLogin: o.administratorLogin ?? 'pgadmin',
+      state: o.state ?? 'Ready',
+      backup: { backupRetentionDays: 35, geoRedundantBackup: 'Disabled', earliestRestoreDate: '2026-10-20T00:00:00Z' },
+      highAvailability: { mode: 'Disabled', state: 'NotEnabled' },
+    },
+    location: o.location ?? 'eastus',
+    tags: o.tags ?? {},
+    id: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${o.name}`,
+    name: o.name,
+    type: 'Microsoft.DBforPostgreSQL/flexibleServers',
+  };
+}
+
+export function armRule(serverId: string, name: string, start: string, end: string) {
+  return { id: `${serverId}/firewallRules/${name}`, name, type: 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules', properties: { startIpAddress: start, endIpAddress: end } };
+}
+
+/** A production server, public, with an office range and the open "allow all" rule a restore would inherit. */
+export function productionEstate() {
+  const prod = armServer({ name: 'pg-orders-prod', tags: { Owner: 'orders-team@contoso.com', Environment: 'production', CostCenter: 'CC-1001' } });
+  return {
+    prod,
+    snapshot: {
+      servers: [prod],
+      firewallRules: { [prod.id]: [armRule(prod.id, 'office', '203.0.113.0', '203.0.113.255'), armRule(prod.id, 'allow-all', '0.0.0.0', '255.255.255.255')] },
+      locks: {},
+    },
+  };
+}

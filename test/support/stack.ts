@@ -1,0 +1,49 @@
+import { loadConfig, type Config } from '../../src/config.js';
+import { startAzurite, type AzuriteHandle } from '../../src/local/azurite.js';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/local/emulator/index.js';
+
+export interface TestStack {
+  readonly azurite: AzuriteHandle;
+  readonly emulator: Emulator;
+  /** App settings pointing at this stack (what the local runner hands the app). */
+  readonly settings: Record<string, string>;
+  readonly config: Config;
+  close(): Promise<void>;
+}
+
+let tablePrefixCounter = 0;
+
+/** Azurite plus the local Azure emulator, and settings for the app that point at both. */
+export async function startStack(options: { snapshot?: EmulatorOptions['snapshot']; now?: () => Date; settings?: Record<string, string> } = {}): Promise<TestStack> {
+  const azurite = await startAzurite();
+  const emulator = await startEmulator({
+    snapshot: options.snapshot,
+    now: options.now,
+    events: { connectionString: azurite.connectionString, queueName: 'resource-events' },
+  });
+  const settings: Record<string, string> = {
+    AzureWebJobsStorage: azurite.connectionString,
+    GOVERNED_SUBSCRIPTION_IDS: emulator.subscriptionIds.join(','),
+    ARM_ENDPOINT: emulator.armEndpoint,
+    ARM_CA_CERT_PATH: emulator.caCertPath,
+    WARDEN_CREDENTIAL: 'emulator',
+    EVENTS_QUEUE_NAME: 'resource-events',
+    TABLE_PREFIX: `t${process.pid}x${tablePrefixCounter++}`,
+    ACS_CONNECTION_STRING: emulator.acsConnectionString,
+    RETAIL_PRICES_ENDPOINT: emulator.pricesEndpoint,
+    FALLBACK_MAILBOX: 'dba-team@contoso.com',
+    ALLOWED_RECIPIENT_DOMAINS: 'contoso.com,example.com',
+    FINOPS_MAILBOX: 'finops@contoso.com',
+    ...options.settings,
+  };
+  return {
+    azurite,
+    emulator,
+    settings,
+    config: loadConfig(settings),
+    close: async () => {
+      await emulator.close();
+      await azurite.close();
+    },
+  };
+}
