@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
+import { classifyCommand } from './classify.js';
+import { evidenceCommand, inventoryCommand } from './inventory.js';
+import { planCommand } from './plan.js';
+import { policyCommand } from './policy.js';
 
 /** Every command of the CLI, in one list. */
 export function commands(): Command[] {
-  return [];
+  return [classifyCommand(), inventoryCommand(), evidenceCommand(), planCommand(), policyCommand()];
 }
