@@ -45,6 +45,38 @@ const EVENT_TYPES = [
   'Microsoft.Resources.ResourceActionSuccess',
 ];
 
+/**
+ * The RBAC actions each ARM SDK method needs; LROs also poll the provider's operation status. An empty list:
+ * the app never makes that call (servers.beginCreateOrUpdate is the operator's governed restore, under the
+ * operator's own identity).
+ */
+const LRO = ['Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read', 'Microsoft.DBforPostgreSQL/locations/operationResults/read'];
+const SDK_CALL_ACTIONS: Record<string, readonly string[]> = {
+  'servers.listBySubscription': ['Microsoft.DBforPostgreSQL/flexibleServers/read'],
+  'servers.listByResourceGroup': ['Microsoft.DBforPostgreSQL/flexibleServers/read'],
+  'servers.get': ['Microsoft.DBforPostgreSQL/flexibleServers/read'],
+  'servers.beginUpdate': ['Microsoft.DBforPostgreSQL/flexibleServers/write', ...LRO],
+  'servers.beginStop': ['Microsoft.DBforPostgreSQL/flexibleServers/stop/action', ...LRO],
+  'servers.beginDelete': ['Microsoft.DBforPostgreSQL/flexibleServers/delete', ...LRO],
+  'servers.beginCreateOrUpdate': [],
+  'firewallRules.listByServer': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'],
+  'firewallRules.get': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'],
+  'firewallRules.beginCreateOrUpdate': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write', ...LRO],
+  'firewallRules.beginDelete': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete', ...LRO],
+  'managementLocks.listAtResourceLevel': ['Microsoft.Authorization/locks/read'],
+  'managementLocks.listByScope': ['Microsoft.Authorization/locks/read'],
+  'tagsOperations.getAtScope': ['Microsoft.Resources/tags/read'],
+  'tagsOperations.beginUpdateAtScope': ['Microsoft.Resources/tags/write', 'Microsoft.Resources/tags/read'],
+  'activityLogs.list': ['Microsoft.Insights/eventtypes/values/read'],
+};
+
+function azureAdapterSources(): string[] {
+  const dir = join(root, 'src', 'adapters', 'azure');
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => readFileSync(join(dir, name), 'utf8'));
+}
+
 function bicepFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -202,6 +234,21 @@ describe('least privilege', () => {
     expect(new Set(actions).size).toBe(actions.length);
     expect([...actions].sort()).toEqual([...ARM_ACTIONS].sort());
     expect(stringItems(required(valueOf(permissions[0]!, 'dataActions'), 'dataActions'))).toEqual([]);
+  });
+
+  it('covers every ARM SDK call the Azure adapters make', () => {
+    const calls = new Set(
+      azureAdapterSources().flatMap((text) =>
+        [...text.matchAll(/\.(servers|firewallRules|managementLocks|tagsOperations|activityLogs)\.(\w+)\(/g)].map(
+          ([, group, method]) => `${group}.${method!.replace(/AndWait$/, '')}`,
+        ),
+      ),
+    );
+    expect(calls.size).toBeGreaterThanOrEqual(5);
+    const unmapped = [...calls].filter((call) => !(call in SDK_CALL_ACTIONS));
+    expect(unmapped, 'new SDK calls: add their RBAC action to ARM_ACTIONS and to SDK_CALL_ACTIONS').toEqual([]);
+    const needed = [...calls].flatMap((call) => SDK_CALL_ACTIONS[call] ?? []);
+    expect(needed.filter((action) => !(ARM_ACTIONS as readonly string[]).includes(action))).toEqual([]);
   });
 
   it('has no wildcard action in any role the templates define, nor in ARM_ACTIONS', () => {
