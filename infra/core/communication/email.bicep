@@ -56,6 +56,6 @@ resource communication 'Microsoft.Communication/communicationServices@2023-04-01
 
 output name string = communication.name
 output endpoint string = 'https://${communication.properties.hostName}'
-output senderAddress string = useCustomDomain
+output senderAddress string = (useCustomDomain
   ? '${senderUsername}@${senderDomain}'
-  : '${senderUsername}@${azureManagedDomain.properties.mailFromSenderDomain}'
+  : '${senderUsername}@${azureManagedDomain.properties.mailFromSenderDomain}')
