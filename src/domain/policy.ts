@@ -243,7 +243,10 @@ function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
     const expected = `expected one of ${RULE_TYPES.map((t) => `"${t}"`).join(', ')}`;
     return value === undefined ? `is required; ${expected}` : `unknown rule type ${JSON.stringify(value)}; ${expected}`;
   }
-  if (issue.code === 'invalid_value') return `${JSON.stringify(value)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (issue.code === 'invalid_value') {
+    const options = issue.values.map((v) => JSON.stringify(v)).join(', ');
+    return value === undefined ? `is required; one of ${options}` : `${JSON.stringify(value)} is not one of ${options}`;
+  }
   if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.code === 'invalid_type') return issue.message.replace(/^Invalid input: expected (\w+), received undefined$/, 'is required ($1)');
   return issue.message;
