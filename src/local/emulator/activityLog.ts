@@ -32,7 +32,7 @@ export function activityEntry(input: ActivityInput): ActivityLogEntry {
   const statusText = STATUS_TEXT[input.httpStatus] ?? String(input.httpStatus);
   const ended = input.status !== 'Started';
   return {
-    authorization: { action: input.operationName, scope: input.resourceId },
+    authorization: { action: input.operationName, role: 'Owner', scope: input.resourceId },
     caller: input.caller.caller,
     channels: 'Operation',
     claims: input.caller.claims,
@@ -63,7 +63,8 @@ export function activityEntry(input: ActivityInput): ActivityLogEntry {
       entity: input.resourceId,
       message: input.operationName,
       hierarchy: '',
-      ...(input.requestBody !== undefined ? { requestbody: input.requestBody } : {}),
+      responseBody: '',
+      requestbody: input.requestBody ?? '',
       ...(input.error ? { statusMessage: JSON.stringify({ error: input.error }) } : {}),
     },
     relatedEvents: [],

@@ -96,7 +96,8 @@ export function emailRoutes(services: EmailServices): Route[] {
     const apiVersion = ctx.query.get('api-version') ?? EMAIL_API_VERSIONS[0];
     return {
       status: 202,
-      headers: { 'Operation-Location': `${ctx.baseUrl}/emails/operations/${id}?api-version=${apiVersion}`, 'operation-id': id },
+      // retry-after as the service sends it; the SDK only honours it on poll responses, not on this one.
+      headers: { 'Operation-Location': `${ctx.baseUrl}/emails/operations/${id}?api-version=${apiVersion}`, 'operation-id': id, 'retry-after': '1' },
       body: statusBody(op),
     };
   };
