@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RestoreEvidence } from './model.js';
 import { parseServerId } from './ids.js';
 import { actorFromCaller, actorFromClaims, claimsObject, claimsSchema } from './events/claims.js';
-import { findServer, ignored, isoTime, notAServer, SERVER_DELETE, serverEvent, statusProblem } from './events/resource.js';
+import { findServer, ignored, isServerDeleteOperation, isoTime, notAServer, serverEvent, statusProblem } from './events/resource.js';
 import { EventFormatError, type ParsedEvent } from './events/types.js';
 import { expected, validate } from './events/validate.js';
 
@@ -75,7 +75,7 @@ export function resourceEventFromActivityEntry(entry: unknown): ParsedEvent {
   return serverEvent({
     source: 'activity-log',
     ...found,
-    deleteReported: parsed.operationName.trim().toLowerCase() === SERVER_DELETE,
+    deleteReported: isServerDeleteOperation(parsed.operationName),
     operationName: parsed.operationName,
     eventTime,
     correlationId: parsed.correlationId,

@@ -68,9 +68,10 @@ describe('properties', () => {
     const event = fixture('eventgrid/flexible-server-delete-success.json');
     const segment = fc.stringMatching(/^[A-Za-z0-9_.-]{1,20}$/);
     fc.assert(
-      fc.property(randomCase(CLONE_ID), segment, segment, (id, type, name) => {
+      fc.property(randomCase(CLONE_ID), segment, segment, fc.option(fc.constantFrom('child', 'Microsoft.DBforPostgreSQL/flexibleServers/delete')), (id, type, name, operation) => {
         const uri = `${id}/${type}/${name}`;
-        const [parsed] = parseDelivery({ ...event, data: { ...event.data, resourceUri: uri, operationName: `Microsoft.DBforPostgreSQL/flexibleServers/${type}/delete` } });
+        const operationName = operation === 'child' ? `Microsoft.DBforPostgreSQL/flexibleServers/${type}/delete` : (operation ?? undefined);
+        const [parsed] = parseDelivery({ ...event, data: { ...event.data, resourceUri: uri, operationName } });
         expect(parsed).toMatchObject({ kind: 'changed', key: CLONE_KEY, childResourceId: uri });
       }),
     );

@@ -121,6 +121,26 @@ describe('Event Grid events on flexible servers', () => {
     ]);
   });
 
+  it('a Delete event without an operation name on the server itself is its deletion', () => {
+    const event = fixture('eventgrid/flexible-server-delete-success.json');
+    delete event.data.operationName;
+    expect(parseDelivery(event)).toEqual([expect.objectContaining({ kind: 'deleted', key: CLONE_KEY, operationName: 'Microsoft.Resources.ResourceDeleteSuccess' })]);
+  });
+
+  it('a Delete event whose operation is not the server delete stays a change (the ARM read decides)', () => {
+    const event = fixture('eventgrid/flexible-server-delete-success.json');
+    event.data.operationName = 'Microsoft.Resources/tags/delete';
+    expect(parseDelivery(event)).toEqual([expect.objectContaining({ kind: 'changed', key: CLONE_KEY })]);
+  });
+
+  it('a Delete event on a child id is a change even when it names the server delete operation or none', () => {
+    const event = fixture('eventgrid/firewall-rule-delete-success.json');
+    event.data.operationName = 'Microsoft.DBforPostgreSQL/flexibleServers/delete';
+    expect(parseDelivery(event)).toEqual([expect.objectContaining({ kind: 'changed', key: CLONE_KEY })]);
+    delete event.data.operationName;
+    expect(parseDelivery(event)).toEqual([expect.objectContaining({ kind: 'changed', key: CLONE_KEY })]);
+  });
+
   it('an action on the server is a change, by a service principal', () => {
     expect(parseDelivery(fixture('eventgrid/flexible-server-restart-action-success.json'))).toEqual([
       expect.objectContaining({ kind: 'changed', key: CLONE_KEY, operationName: 'Microsoft.DBforPostgreSQL/flexibleServers/restart/action', actor: servicePrincipal }),
@@ -218,6 +238,12 @@ describe('Activity Log alerts (common alert schema) on flexible servers', () => 
     expect(parseDelivery(fixture('activity-log-alert/firewall-rule-delete-succeeded.json'))).toEqual([
       expect.objectContaining({ kind: 'changed', ...server, childResourceId: `${CLONE_ID}/firewallRules/office` }),
     ]);
+  });
+
+  it('the server delete operation with a child as the scope is a change of the server', () => {
+    const alert = fixture('activity-log-alert/firewall-rule-delete-succeeded.json');
+    alert.data.alertContext.operationName = 'Microsoft.DBforPostgreSQL/flexibleServers/delete';
+    expect(parseDelivery(alert)).toEqual([expect.objectContaining({ kind: 'changed', key: CLONE_KEY })]);
   });
 
   it('the lower-case alert target is used when the authorization scope is absent', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { actorFromCaller, actorFromClaims, claimsObject, claimsSchema } from './claims.js';
-import { findServer, ignored, isoTime, notAServer, SERVER_DELETE, serverEvent, statusProblem } from './resource.js';
+import { findServer, ignored, isServerDeleteOperation, isoTime, notAServer, serverEvent, statusProblem } from './resource.js';
 import { EventFormatError, type ParsedEvent } from './types.js';
 import { validate } from './validate.js';
 
@@ -67,7 +67,7 @@ export function parseActivityLogAlert(body: unknown, where = 'alert'): ParsedEve
     serverEvent({
       source: 'activity-log',
       ...found,
-      deleteReported: context.operationName.trim().toLowerCase() === SERVER_DELETE,
+      deleteReported: isServerDeleteOperation(context.operationName),
       operationName: context.operationName,
       eventTime,
       correlationId: context.correlationId,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { actorFromClaims, claimsObject, claimsSchema } from './claims.js';
-import { findServer, ignored, isoTime, notAServer, serverEvent } from './resource.js';
+import { findServer, ignored, isServerDeleteOperation, isoTime, notAServer, serverEvent } from './resource.js';
 import { EventFormatError, type EventSource, type ParsedEvent } from './types.js';
 import { validate } from './validate.js';
 
@@ -110,7 +110,7 @@ function fromNotice(notice: Notice): ParsedEvent {
   return serverEvent({
     source,
     ...found,
-    deleteReported: resourceEvent[1]?.toLowerCase() === 'delete',
+    deleteReported: resourceEvent[1]?.toLowerCase() === 'delete' && isServerDeleteOperation(data.operationName),
     operationName: data.operationName ?? eventType,
     eventTime,
     correlationId: data.correlationId,

@@ -2,7 +2,7 @@ import type { Actor } from '../model.js';
 import { parseServerId, type ServerRef } from '../ids.js';
 import { EventFormatError, type EventSource, type ParsedEvent } from './types.js';
 
-export const SERVER_DELETE = 'microsoft.dbforpostgresql/flexibleservers/delete';
+const SERVER_DELETE = 'microsoft.dbforpostgresql/flexibleservers/delete';
 
 /** Normalises a timestamp to ISO 8601 UTC with milliseconds; throws EventFormatError naming `where` otherwise. */
 export function isoTime(value: string | Date, where: string): string {
@@ -32,7 +32,7 @@ export interface ServerNotice {
   readonly source: EventSource;
   readonly ref: ServerRef;
   readonly receivedId: string;
-  /** The channel says something was deleted (Event Grid DeleteSuccess, an operation ending in /delete). */
+  /** The channel reports the server delete (a Delete event or the `flexibleServers/delete` operation); a child's id still makes it a change. */
   readonly deleteReported: boolean;
   readonly operationName: string;
   readonly eventTime: string;
@@ -42,16 +42,10 @@ export interface ServerNotice {
   readonly status?: string | undefined;
 }
 
-/**
- * Builds the normalised event. A delete counts as the server's deletion only when the id is the server's own
- * and the operation (when named) is `Microsoft.DBforPostgreSQL/flexibleServers/delete`; deleting a child
- * (firewall rule, database, tags, lock) is a change of its server.
- */
+/** Builds the normalised event: a delete reported for a child (firewall rule, database, tags, lock) is a change of its server. */
 export function serverEvent(notice: ServerNotice): ParsedEvent {
   const { ref } = notice;
-  const operation = notice.operationName.trim().toLowerCase();
-  // Anything less certain stays a change: the handler's ARM read finds a server that is really gone.
-  const serverDeleted = notice.deleteReported && !ref.child && (operation === '' || operation === SERVER_DELETE);
+  const serverDeleted = notice.deleteReported && !ref.child;
   return {
     source: notice.source,
     kind: serverDeleted ? 'deleted' : 'changed',
@@ -68,6 +62,14 @@ export function serverEvent(notice: ServerNotice): ParsedEvent {
     actor: notice.actor,
     ...(notice.status ? { status: notice.status } : {}),
   };
+}
+
+/**
+ * Whether an operation name (when one is given) is the server delete. Anything less certain stays a change:
+ * the handler's ARM read finds a server that is really gone.
+ */
+export function isServerDeleteOperation(operationName: string | undefined): boolean {
+  return operationName === undefined || operationName.trim().toLowerCase() === SERVER_DELETE;
 }
 
 /** Activity Log statuses: only Succeeded is a completed change; Started/Accepted are still running. */
