@@ -57,7 +57,7 @@ export class CountedTable {
     const pages = this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: PAGE_SIZE });
     for await (const page of pages) {
       this.counter.reads++;
-      for (const entity of page) if (wanted.has(entity.rowKey)) found.add(entity.rowKey);
+      for (const { rowKey } of page) if (rowKey !== undefined && wanted.has(rowKey)) found.add(rowKey);
     }
     return found;
   }
