@@ -25,7 +25,7 @@ export function parseServerId(resourceId: string): ServerRef | undefined {
   const match = SERVER_ID.exec(resourceId.trim());
   if (!match) return undefined;
   const [, subscriptionId, resourceGroup, name, childType, childName] = match as unknown as [string, string, string, string, string?, string?];
-  const id = serverId(subscriptionId, resourceGroup, name);
+  const id = serverId(subscriptionId.toLowerCase(), resourceGroup, name);
   return {
     id,
     key: id.toLowerCase(),
