@@ -65,18 +65,15 @@ export function parseJsonBody(raw: string): unknown {
   }
 }
 
+/** Decodes first (SDKs send `{scope}` as %2F-encoded text), then collapses slashes and drops a trailing one. */
 export function normalisePath(pathname: string): string {
-  const collapsed = pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '');
-  return collapsed
-    .split('/')
-    .map((segment) => {
-      try {
-        return decodeURIComponent(segment);
-      } catch {
-        return segment;
-      }
-    })
-    .join('/');
+  let decoded = pathname;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    // keep the raw path: a malformed escape simply matches no route
+  }
+  return decoded.replace(/\/{2,}/g, '/').replace(/\/+$/, '');
 }
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>

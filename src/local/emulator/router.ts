@@ -16,7 +16,8 @@ export interface RouterOptions {
 }
 
 function contextOf(req: IncomingMessage, rawBody: string, baseUrl: string): RequestContext {
-  const url = new URL(req.url ?? '/', baseUrl);
+  // Concatenate: new URL('//subscriptions/…', base) would read a doubled leading slash as a host name.
+  const url = new URL(`${baseUrl}${req.url ?? '/'}`);
   const header = (name: string): string | undefined => {
     const value = req.headers[name.toLowerCase()];
     return Array.isArray(value) ? value[0] : value;

@@ -14,7 +14,7 @@ export function hmacProblem(ctx: RequestContext, accessKey: string): string | un
   const contentHash = createHash('sha256').update(ctx.rawBody).digest('base64');
   if ((ctx.header('x-ms-content-sha256') ?? '') !== contentHash) return 'x-ms-content-sha256 does not match the body';
   const values = signedHeaders.map((name) => (name === 'host' ? (ctx.header('host') ?? '') : (ctx.header(name) ?? '')));
-  const url = new URL(ctx.rawUrl, ctx.baseUrl);
+  const url = new URL(`${ctx.baseUrl}${ctx.rawUrl}`);
   const query = url.searchParams.toString();
   const pathAndQuery = query ? `${url.pathname}?${query}` : url.pathname;
   const stringToSign = `${ctx.method}\n${pathAndQuery}\n${values.join(';')}`;

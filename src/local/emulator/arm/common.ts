@@ -65,7 +65,7 @@ export function pageOf<T>(items: readonly T[], ctx: RequestContext, pageSize: nu
   if (offset + pageSize >= items.length) return { value };
   const next = new URLSearchParams(ctx.query);
   next.set('$skiptoken', String(offset + pageSize));
-  const pathname = new URL(ctx.rawUrl, ctx.baseUrl).pathname;
+  const pathname = new URL(`${ctx.baseUrl}${ctx.rawUrl}`).pathname;
   return { value, nextLink: `${ctx.baseUrl}${pathname}?${next.toString()}` };
 }
 
