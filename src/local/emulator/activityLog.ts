@@ -127,7 +127,9 @@ export class ActivityLog {
 
   query(subscriptionId: string, filter: ActivityFilter): ActivityLogEntry[] {
     const value = filter.value?.toLowerCase();
-    return (this.bySubscription.get(subscriptionId.toLowerCase()) ?? [])
+    // Newest first; entries with equal timestamps (a pinned clock) keep the later-recorded one first.
+    return [...(this.bySubscription.get(subscriptionId.toLowerCase()) ?? [])]
+      .reverse()
       .filter((e) => {
         const at = Date.parse(e.eventTimestamp);
         if (at < filter.from || at > filter.to) return false;

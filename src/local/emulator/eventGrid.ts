@@ -97,6 +97,18 @@ export class EventSink {
     this.queue = destination ? new QueueClient(destination.connectionString, destination.queueName) : undefined;
   }
 
+  /** Creates the queue if it is missing; the emulator calls this at start so a bad destination fails fast. */
+  async open(): Promise<void> {
+    if (!this.queue) return;
+    try {
+      this.ready ??= this.queue.createIfNotExists();
+      await this.ready;
+    } catch (cause) {
+      this.ready = undefined;
+      throw new Error(`Cannot create the Event Grid destination queue '${this.queue.name}' at ${this.queue.url}`, { cause });
+    }
+  }
+
   emit(input: ResourceEventInput): void {
     const event = resourceEvent(input, this.schema);
     this.events.push(event);

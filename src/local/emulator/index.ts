@@ -125,6 +125,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (store.subscriptions.size === 0) DEFAULT_SUBSCRIPTION_IDS.forEach((s) => store.subscriptions.add(s));
   };
   seedState();
+  await events.open();
 
   const certificate = await createLoopbackCertificate();
   let baseUrl = '';
