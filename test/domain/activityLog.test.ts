@@ -31,7 +31,7 @@ describe('resourceEventFromActivityEntry', () => {
       source: 'activity-log',
       kind: 'changed',
       key: CLONE_KEY,
-      resourceId: `/subscriptions/${SUBSCRIPTION.toUpperCase()}/resourceGroups/RG-PAYMENTS/providers/Microsoft.DBforPostgreSQL/flexibleServers/PG-PAYMENTS-RESTORE-0412`,
+      resourceId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/RG-PAYMENTS/providers/Microsoft.DBforPostgreSQL/flexibleServers/PG-PAYMENTS-RESTORE-0412`,
       subscriptionId: SUBSCRIPTION,
       resourceGroup: 'RG-PAYMENTS',
       serverName: 'PG-PAYMENTS-RESTORE-0412',
@@ -110,7 +110,7 @@ describe('restoreEvidenceFrom', () => {
 
   it('upper-case ids and operation names still give the lineage, with canonical ids', () => {
     expect(restoreEvidenceFrom(fixture('activity-log-entries/pitr-write-succeeded.json'))).toMatchObject({
-      serverId: `/subscriptions/${SUBSCRIPTION.toUpperCase()}/resourceGroups/RG-PAYMENTS/providers/Microsoft.DBforPostgreSQL/flexibleServers/PG-PAYMENTS-RESTORE-0412`,
+      serverId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/RG-PAYMENTS/providers/Microsoft.DBforPostgreSQL/flexibleServers/PG-PAYMENTS-RESTORE-0412`,
       createMode: 'PointInTimeRestore',
       sourceServerId: SOURCE_ID,
       status: 'Succeeded',
