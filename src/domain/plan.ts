@@ -208,7 +208,7 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
   actions.push(...quarantine(server, findings.quarantine));
   if (notices) {
     const notify = noticesFor({ owner, findings, history: ctx.history, now, effectiveExpiry: effectiveExpiry.ok ? effectiveExpiry.at : undefined, blocked: held, rule: notices });
-    actions.push(...(notices.mode === 'enforce' ? notify : notify.map((n) => auditSkip('notices', describe(n)))));
+    actions.push(...(notices.mode === 'enforce' ? notify : notify.map((n) => auditSkip('notices', `would ${describe(n)}`))));
   }
   actions.push(...findings.auditSkips);
   if (check?.eligible) actions.push(auditSkip('sweep', `would delete: expired ${check.expiresOn}, final notice sent ${check.finalNoticeSentAt}`));
@@ -474,7 +474,7 @@ function planGone(key: string, record: InventoryRecord, history: readonly Notice
     const route = mailRoute(owner, record.owner ? (record.ownerSource ?? 'tag-at-restore') : 'fallback', input.settings);
     const why = `deleted ${record.deletedAt ?? ''}${record.deletedBy ? ` by ${record.deletedBy}` : ''}${record.deleteReason ? `: ${record.deleteReason}` : ''}`.replace(/ +/g, ' ').trim();
     const notify: PlanAction = { type: 'notify', stage: 'deleted', to: route.to, toSource: route.toSource, reason: why + (route.reason ? `; ${route.reason}` : '') };
-    actions.push(notices.mode === 'enforce' ? notify : auditSkip('notices', describe(notify)));
+    actions.push(notices.mode === 'enforce' ? notify : auditSkip('notices', `would ${describe(notify)}`));
   }
   actions.push({ type: 'skip', reason: 'deleted', ...(record.deletedAt ? { detail: `deleted ${record.deletedAt}` } : {}) });
   return { ...base, actions };
