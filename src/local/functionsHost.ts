@@ -215,8 +215,9 @@ export async function startLocalHost(options: StartHostOptions): Promise<LocalHo
     },
     close: async () => {
       closed = true;
-      await Promise.all(stoppers.map((stop) => stop()));
-      if (httpServer) await new Promise<void>((resolve) => httpServer!.close(() => resolve()));
+      for (const stop of stoppers) await stop();
+      const server = httpServer;
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
@@ -258,7 +259,7 @@ async function startQueue(
   isClosed: () => boolean,
 ): Promise<() => Promise<void>> {
   const queueName = resolveSetting(String(fn.trigger.queueName), settings);
-  const connectionName = String(fn.trigger.connection ?? 'AzureWebJobsStorage');
+  const connectionName = typeof fn.trigger.connection === 'string' ? fn.trigger.connection : 'AzureWebJobsStorage';
   const connectionString = settings[connectionName];
   if (!connectionString) throw new Error(`Function ${fn.name}: connection setting ${connectionName} is not set`);
   const service = QueueServiceClient.fromConnectionString(connectionString);
@@ -335,7 +336,7 @@ async function serveHttp(
   const path = url.pathname.replace(/^\/api\/?/, '').replace(/\/$/, '');
   const method = (req.method ?? 'GET').toUpperCase();
   const fn = fns.find((f) => {
-    const route = String(f.trigger.route ?? f.name);
+    const route = typeof f.trigger.route === 'string' ? f.trigger.route : f.name;
     const methods = (f.trigger.methods as string[] | undefined) ?? ['GET', 'POST'];
     return route.toLowerCase() === path.toLowerCase() && methods.map((m) => m.toUpperCase()).includes(method);
   });
@@ -352,7 +353,7 @@ function headersOf(response: HttpResponseInit): Record<string, string> {
   const headers: Record<string, string> = {};
   const init = response.headers;
   if (init instanceof Headers) init.forEach((v, k) => (headers[k] = v));
-  else if (Array.isArray(init)) for (const [k, v] of init as [string, string][]) headers[k] = v;
+  else if (Array.isArray(init)) for (const [k, v] of init) headers[k] = v;
   else if (init) Object.assign(headers, init);
   if (response.jsonBody !== undefined) headers['content-type'] ??= 'application/json';
   return headers;
@@ -364,7 +365,7 @@ function bodyOf(response: HttpResponseInit): string | Buffer {
   if (body === undefined || body === null) return '';
   if (typeof body === 'string') return body;
   if (body instanceof Uint8Array) return Buffer.from(body);
-  return String(body as unknown as string);
+  return JSON.stringify(body);
 }
 
 function timespanMs(value: unknown, fallback: number): number {

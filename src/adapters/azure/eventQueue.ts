@@ -1,4 +1,4 @@
-import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
+import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../../config.js';
 
