@@ -25,7 +25,8 @@ export function wire(): Promise<Wired> {
 
 export async function build(config: Config, options: { log?: (line: string) => void } = {}): Promise<Wired> {
   const credential = credentialFor(config);
-  const arm = { credential, clientOptions: armClientOptions(config) };
+  // The local emulator finishes long-running operations at once; poll it briskly rather than every 2 s.
+  const arm = { credential, clientOptions: armClientOptions(config), pollIntervalInMs: config.arm.credential === 'emulator' ? 50 : undefined };
   const stores = await openTables({
     connectionString: config.storage.connectionString,
     accountName: config.storage.accountName,

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer } from 'n
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { HttpRequest, InvocationContext, type HttpResponseInit, type LogLevel } from '@azure/functions';
+import type { HttpRequest as HttpRequestType, HttpResponseInit, InvocationContext as InvocationContextType, LogLevel } from '@azure/functions';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { Cron } from 'croner';
 
@@ -19,7 +19,7 @@ interface Binding {
   readonly direction: string;
   readonly [key: string]: unknown;
 }
-type Handler = (trigger: unknown, context: InvocationContext) => unknown;
+type Handler = (trigger: unknown, context: InvocationContextType) => unknown;
 
 export interface RegisteredFunction {
   readonly name: string;
@@ -66,6 +66,9 @@ export interface LocalHost {
   runTimer(name: string): Promise<void>;
   close(): Promise<void>;
 }
+
+// @azure/functions is CommonJS whose named exports Node's ESM loader cannot see; load it as the app's bundle would.
+const { HttpRequest, InvocationContext } = createRequire(import.meta.url)('@azure/functions') as typeof import('@azure/functions');
 
 const registered: RegisteredFunction[] = [];
 let shimInstalled = false;
@@ -330,7 +333,7 @@ export function decodeMessage(text: string, encoding: 'base64' | 'none'): unknow
 async function serveHttp(
   req: IncomingMessage,
   fns: readonly RegisteredFunction[],
-  invoke: (fn: RegisteredFunction, request: HttpRequest, params: Record<string, string>) => Promise<unknown>,
+  invoke: (fn: RegisteredFunction, request: HttpRequestType, params: Record<string, string>) => Promise<unknown>,
 ): Promise<HttpResponseInit> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const path = url.pathname.replace(/^\/api\/?/, '').replace(/\/$/, '');
