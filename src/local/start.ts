@@ -104,12 +104,12 @@ function describeTrigger(trigger: { type: string; [k: string]: unknown }, settin
   }
 }
 
+/** Safe defaults < local.settings.json < the environment (as Core Tools does: a variable already set wins). */
 function localSettingsFile(): Record<string, string> {
-  const file = existsSync('local.settings.json') ? 'local.settings.json' : undefined;
   const defaults = Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [k, v.local]));
-  if (!file) return defaults;
-  const values = (JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, string> }).Values ?? {};
-  return { ...defaults, ...values };
+  const file = existsSync('local.settings.json') ? (JSON.parse(readFileSync('local.settings.json', 'utf8')) as { Values?: Record<string, string> }).Values : undefined;
+  const fromEnv = Object.fromEntries(Object.keys(SETTINGS).flatMap((k) => (process.env[k] !== undefined ? [[k, process.env[k]!]] : [])));
+  return { ...defaults, ...file, ...fromEnv };
 }
 
 async function main(argv: string[]): Promise<void> {
