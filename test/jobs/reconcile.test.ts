@@ -1,0 +1,138 @@
+import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
+import { afterEach, describe, expect, it } from 'vitest';
+import { emulatorCredential } from '../../src/adapters/azure/credential.js';
+import { ArmActivityFeed, ArmServers } from '../../src/adapters/azure/servers.js';
+import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
+import { serverKey } from '../../src/domain/ids.js';
+import { DEFAULT_POLICY } from '../../src/domain/policy.js';
+import type { GovernDeps } from '../../src/jobs/deps.js';
+import { reconcile } from '../../src/jobs/reconcile.js';
+import type { InventoryStores } from '../../src/ports/inventory.js';
+import { systemClock } from '../../src/ports/clock.js';
+import { armClientOptions, startEmulator, type Emulator, type EmulatorSnapshot } from '../../src/local/emulator/index.js';
+import { SUB1, SUB2, armServer, productionEstate } from '../support/estate.js';
+
+/** The jobs' dependencies on the emulator (as the warden's service principal) and memory stores; SDK retries off so faults answer at once. */
+function deps(emulator: Emulator, stores: InventoryStores): GovernDeps {
+  const arm = { credential: emulatorCredential, clientOptions: { ...armClientOptions(emulator), retryOptions: { maxRetries: 0 } }, pollIntervalInMs: 1 };
+  return {
+    clock: systemClock,
+    servers: new ArmServers(arm),
+    activity: new ArmActivityFeed(arm),
+    ...stores,
+    policy: DEFAULT_POLICY,
+    settings: { subscriptionIds: emulator.subscriptionIds, fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] },
+    actor: 'pitr-warden',
+  };
+}
+
+const idOf = (subscriptionId: string, resourceGroup: string, name: string) =>
+  `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}`;
+
+describe('reconcile on the emulator: the safety net under the event path', () => {
+  let emulator: Emulator | undefined;
+  afterEach(async () => {
+    await emulator?.close();
+    emulator = undefined;
+  });
+
+  /** An emulator with no event destination: every event is dropped. */
+  async function start(snapshot: EmulatorSnapshot) {
+    emulator = await startEmulator({ snapshot });
+    const stores = createMemoryStores();
+    const user = (sub: string) => new PostgreSQLManagementFlexibleServerClient(emulator!.credential, sub, armClientOptions(emulator!));
+    return { emulator, stores, deps: deps(emulator, stores), user };
+  }
+
+  it('finds a restore whose event never reached the queue: classified clone, governed in ARM, evidence recorded', async () => {
+    const { prod, snapshot } = productionEstate();
+    const { emulator, stores, deps: d, user } = await start(snapshot);
+    const pg = user(SUB1);
+    await pg.servers.beginCreateOrUpdateAndWait(
+      'rg-prod',
+      'pg-orders-restore',
+      { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: prod.id, pointInTimeUTC: new Date(Date.now() - 3_600_000) },
+      { updateIntervalInMs: 1 },
+    );
+    expect(emulator.events.delivered).toBe(0);
+
+    const outcome = await reconcile(d);
+    expect(outcome).toMatchObject({ subscriptions: 1, servers: 2, clones: 1, added: 2, failed: [] });
+
+    const key = serverKey(idOf(SUB1, 'rg-prod', 'pg-orders-restore'));
+    const row = (await stores.inventory.get(key))?.value;
+    expect(row).toMatchObject({ classification: 'clone', owner: 'operator@contoso.com', ownerSource: 'claims', state: 'governed' });
+    expect(row?.lineage.sourceServerId?.toLowerCase()).toBe(prod.id.toLowerCase());
+    expect((await stores.inventory.get(serverKey(prod.id)))?.value).toMatchObject({ classification: 'not-a-clone', state: 'listed' });
+
+    // What reached ARM: lineage and owner tags, the inherited open rule deleted; production untouched.
+    const clone = await pg.servers.get('rg-prod', 'pg-orders-restore');
+    expect(clone.tags).toMatchObject({ Owner: 'operator@contoso.com', SourceOwner: 'orders-team@contoso.com', RestoredFrom: prod.id });
+    const rules: string[] = [];
+    for await (const r of pg.firewallRules.listByServer('rg-prod', 'pg-orders-restore')) rules.push(r.name!);
+    // The default policy allow-lists no range: both inherited rules are open doors on a clone.
+    expect(rules).toEqual([]);
+    expect(emulator.requests.count({ operation: 'FirewallRules_Delete' })).toBe(2);
+    const prodRules: string[] = [];
+    for await (const r of pg.firewallRules.listByServer('rg-prod', 'pg-orders-prod')) prodRules.push(r.name!);
+    expect(prodRules.sort()).toEqual(['allow-all', 'office']);
+
+    const evidence = await stores.evidence.list(key);
+    expect(evidence.map((e) => e.kind)).toEqual(expect.arrayContaining(['classified', 'violation', 'tag', 'delete-firewall-rule']));
+    const deletion = evidence.find((e) => e.kind === 'delete-firewall-rule' && (e.before as { name?: string }).name === 'allow-all');
+    expect(deletion?.before).toEqual({ name: 'allow-all', startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' });
+    expect(deletion?.after).toEqual({ rule: 'allow-all', deleted: true });
+
+    // A second run finds nothing new to do: no ARM writes, no new evidence.
+    const writes = () => emulator.requests.count({ method: 'PATCH' }) + emulator.requests.count({ method: 'DELETE' }) + emulator.requests.count({ method: 'PUT' });
+    const before = { writes: writes(), evidence: evidence.length };
+    await reconcile(d);
+    expect(writes()).toBe(before.writes);
+    expect((await stores.evidence.list(key)).length).toBe(before.evidence);
+  });
+
+  it('records a server deleted in ARM as deleted, with a "gone" evidence entry', async () => {
+    const { prod, snapshot } = productionEstate();
+    const restored = armServer({ name: 'pg-orders-restore-old', tags: { RestoredFrom: prod.id, RestorePointUtc: '2026-01-12T08:00:00Z', Owner: 'alice@contoso.com', ExpiresOn: '2099-01-01' } });
+    const { stores, deps: d, user } = await start({ ...snapshot, servers: [prod, restored] });
+    await reconcile(d);
+    const key = serverKey(restored.id);
+    expect((await stores.inventory.get(key))?.value).toMatchObject({ classification: 'clone', state: 'governed' });
+
+    await user(SUB1).servers.beginDeleteAndWait('rg-prod', 'pg-orders-restore-old', { updateIntervalInMs: 1 });
+    const outcome = await reconcile(d);
+    expect(outcome.vanished).toBe(1);
+    const row = (await stores.inventory.get(key))?.value;
+    expect(row?.state).toBe('deleted');
+    expect(row?.deletedAt).toMatch(/^\d{4}-/);
+    expect((await stores.evidence.list(key)).filter((e) => e.kind === 'gone')).toHaveLength(1);
+    expect((await stores.inventory.get(serverKey(prod.id)))?.value.state).toBe('listed');
+  });
+
+  it('skips a subscription whose listing fails, whole: none of its rows is marked deleted, the other is reconciled', async () => {
+    const { prod, snapshot } = productionEstate();
+    const other = armServer({ subscriptionId: SUB2, resourceGroup: 'rg-b', name: 'pg-billing-prod', tags: { Owner: 'billing@contoso.com' } });
+    const otherClone = armServer({ subscriptionId: SUB2, resourceGroup: 'rg-b', name: 'pg-billing-restore', tags: { RestoredFrom: other.id, RestorePointUtc: '2026-01-12T08:00:00Z', Owner: 'bob@contoso.com', ExpiresOn: '2099-01-01' } });
+    const gone = armServer({ name: 'pg-orders-restore-gone', tags: { RestoredFrom: prod.id, RestorePointUtc: '2026-01-12T08:00:00Z', Owner: 'alice@contoso.com', ExpiresOn: '2099-01-01' } });
+    const { emulator, stores, deps: d, user } = await start({ ...snapshot, servers: [prod, gone, other, otherClone] });
+    await reconcile(d);
+    expect((await stores.inventory.list({ subscriptionId: SUB2 })).map((r) => r.state).sort()).toEqual(['governed', 'listed']);
+
+    // Both subscriptions lose a server; only SUB1 can be listed.
+    await user(SUB2).servers.beginDeleteAndWait('rg-b', 'pg-billing-restore', { updateIntervalInMs: 1 });
+    await user(SUB1).servers.beginDeleteAndWait('rg-prod', 'pg-orders-restore-gone', { updateIntervalInMs: 1 });
+    emulator.faults.add({ operation: 'Servers_ListBySubscription', pathContains: `/subscriptions/${SUB2}/`, status: 500 });
+    const checkpoint = await stores.checkpoints.get('reconcile:activity-log');
+
+    const outcome = await reconcile(d);
+    expect(outcome.failed.map((f) => f.id)).toContain(`/subscriptions/${SUB2}`);
+    expect(outcome.failed.find((f) => f.id === `/subscriptions/${SUB2}`)?.reason).toMatch(new RegExp(`list flexible servers of subscription ${SUB2}`));
+    expect(outcome.vanished).toBe(1);
+    expect((await stores.inventory.list({ subscriptionId: SUB2 })).map((r) => r.state).sort()).toEqual(['governed', 'listed']);
+    expect((await stores.inventory.get(serverKey(gone.id)))?.value.state).toBe('deleted');
+    // The Activity Log window of the failed subscription is read again next time.
+    expect((await stores.checkpoints.get('reconcile:activity-log'))?.value).toBe(checkpoint?.value);
+    const [run] = await stores.runs.list();
+    expect(run).toMatchObject({ job: 'reconcile', lastOutcome: 'failed' });
+  });
+});
