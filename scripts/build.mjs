@@ -1,6 +1,6 @@
 // Builds the function app bundle (dist/app) and the operator tools (dist/cli, dist/local, dist/bench).
 import { build } from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 
 const common = { platform: 'node', target: 'node20', format: 'esm', sourcemap: 'linked', logLevel: 'warning', legalComments: 'none' };
 // ESM output still meets CommonJS packages that call require(); give them one.
@@ -9,7 +9,7 @@ const requireShim = "import { createRequire as __wardenCreateRequire } from 'nod
 rmSync('dist', { recursive: true, force: true });
 
 // The app: everything bundled but the worker-provided core API; chunks split so each function loads its job on first use.
-await build({
+const app = await build({
   ...common,
   entryPoints: { main: 'functions/index.ts' },
   outdir: 'dist/app',
@@ -18,8 +18,10 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   external: ['@azure/functions-core'],
   banner: { js: requireShim },
-  metafile: false,
+  metafile: true,
 });
+// What went into the bundle, for the check that no test or sandbox code ships.
+writeFileSync('dist/app-inputs.json', JSON.stringify(Object.keys(app.metafile.inputs).sort(), null, 1));
 
 // Tools run from a clone with node_modules present: bundle our code only.
 const tools = { cli: 'src/cli/main.ts', local: 'src/local/start.ts', bench: 'bench/run.ts' };

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -20,6 +21,13 @@ describe('npm start (the local runner on embedded defaults)', () => {
     expect(result.stdout).toMatch(/reconcile: \d+ servers in 2 subscriptions, [1-9]\d* clones/);
     expect(result.stdout).toMatch(/reconcile \(timer\) succeeded/);
   }, 90_000);
+
+  it('bundles the app without test code or the local sandbox', () => {
+    const inputs = JSON.parse(readFileSync(`${root}/dist/app-inputs.json`, 'utf8')) as string[];
+    expect(inputs).toContain('functions/index.ts');
+    expect(inputs.filter((i) => i.startsWith('test/') || i.startsWith('src/local/') || i.startsWith('src/cli/') || i.startsWith('bench/'))).toEqual([]);
+    expect(inputs.some((i) => i.includes('node_modules/azurite') || i.includes('node_modules/vitest'))).toBe(false);
+  });
 
   it('refuses bad settings with one message naming each of them, and exits non-zero', () => {
     const result = run({ SWEEP_MODE: 'yolo', MAIL_LIMIT_PER_MINUTE: '-1', FALLBACK_MAILBOX: 'not-an-address' });
