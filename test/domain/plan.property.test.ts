@@ -33,7 +33,7 @@ const tagsArb = fc.record(
 ).map((t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) as Record<string, string>);
 
 const lockArb: fc.Arbitrary<ManagementLock[] | undefined> = fc.oneof(
-  fc.constant([]),
+  fc.constant<ManagementLock[]>([]),
   fc.constant(undefined),
   fc.constantFrom<ManagementLock['level']>('CanNotDelete', 'ReadOnly').map((level) => [{ name: 'keep', level }]),
 );
