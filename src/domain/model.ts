@@ -44,6 +44,8 @@ export interface Server {
   readonly delegatedSubnetId?: string;
   /** Set for servers that ARM reports as read replicas or restores with a source (rarely filled for restores). */
   readonly sourceServerId?: string;
+  /** ARM `properties.backup.earliestRestoreDate` (ISO): the start of the point-in-time restore window. */
+  readonly earliestRestoreDate?: string;
   /** Firewall rules; undefined when not read (they are read only for servers that may be governed). */
   readonly firewallRules?: readonly FirewallRule[];
   /** Management locks at the server or above; undefined when not read. */

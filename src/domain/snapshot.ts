@@ -42,6 +42,7 @@ const serverFields = z.object({
   storage: z.object({ storageSizeGB: z.number().optional() }).loose().optional(),
   network: z.object({ publicNetworkAccess: z.string().optional(), delegatedSubnetResourceId: z.string().optional() }).loose().optional(),
   sourceServerResourceId: z.string().optional(),
+  backup: z.object({ earliestRestoreDate: isoTime.optional() }).loose().optional(),
 });
 
 const armServer = z
@@ -112,6 +113,7 @@ export function serverFromArm(obj: unknown, extras: { firewallRules?: readonly F
       publicNetworkAccess: access === 'Enabled' || access === 'Disabled' ? access : undefined,
       delegatedSubnetId: p.network?.delegatedSubnetResourceId,
       sourceServerId: p.sourceServerResourceId,
+      earliestRestoreDate: p.backup?.earliestRestoreDate,
     }),
     ...(extras.firewallRules ? { firewallRules: [...extras.firewallRules] } : {}),
     ...(extras.locks ? { locks: [...extras.locks] } : {}),

@@ -13,21 +13,27 @@ export class AzureCallError extends Error {
   readonly statusCode?: number;
   readonly code?: string;
 
-  constructor(operation: string, cause: unknown) {
+  /** `action`: the RBAC action the call needs, named in the 403 hint when ARM's message does not name it. */
+  constructor(operation: string, cause: unknown, options: { action?: string } = {}) {
     const status = statusOf(cause);
     const code = (cause as { code?: unknown } | undefined)?.code;
     const detail = cause instanceof Error ? cause.message : String(cause);
-    super(`Could not ${operation}: ${status ? `${status} ` : ''}${typeof code === 'string' ? `${code}: ` : ''}${detail}${hint(status, detail)}`, { cause });
+    super(`Could not ${operation}: ${status ? `${status} ` : ''}${typeof code === 'string' ? `${code}: ` : ''}${detail}${hint(status, detail, options.action)}`, { cause });
     this.statusCode = status;
     this.code = typeof code === 'string' ? code : undefined;
   }
 }
 
-function hint(status: number | undefined, detail: string): string {
+function hint(status: number | undefined, detail: string, action?: string): string {
   if (/CredentialUnavailable|ChainedTokenCredential|az login|authenticate/i.test(detail))
     return ' (no Azure login found: run `az login`, set AZURE_CLIENT_ID for a managed identity, or use WARDEN_CREDENTIAL=emulator against the local emulator)';
   if (status === 401) return ' (the credential was rejected: sign in again)';
-  if (status === 403) return ' (the identity lacks this permission: see src/adapters/azure/permissions.ts for the role the warden needs)';
+  if (status === 403) {
+    // ARM names the action in AuthorizationFailed messages ("...perform action 'X' over scope..."); else the caller's.
+    const needed = /action '([^']+)'/i.exec(detail)?.[1] ?? action;
+    const what = needed ? `permission for ${needed}` : 'this permission';
+    return ` (the signed-in identity lacks ${what}: ask for a role that grants it; the warden's own role is in src/adapters/azure/permissions.ts)`;
+  }
   if (status === 429) return ' (throttled by ARM after the SDK retries: run again later)';
   return '';
 }

@@ -120,7 +120,21 @@ export class ArmServers implements ServersPort {
         this.poll,
       );
     } catch (error) {
-      throw new AzureCallError(`merge tags ${Object.keys(tags).join(', ')} on ${ref.id}`, error);
+      throw new AzureCallError(`merge tags ${Object.keys(tags).join(', ')} on ${ref.id}`, error, { action: 'Microsoft.Resources/tags/write' });
+    }
+  }
+
+  async deleteTags(id: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    const ref = ref_(id);
+    try {
+      // Delete with name/value pairs removes a tag only while it still has the value that was read.
+      await this.client(ref.subscriptionId).resources.tagsOperations.beginUpdateAtScopeAndWait(
+        ref.id.replace(/^\//, ''),
+        { operation: 'Delete', properties: { tags: { ...tags } } },
+        this.poll,
+      );
+    } catch (error) {
+      throw new AzureCallError(`delete tags ${Object.keys(tags).join(', ')} on ${ref.id}`, error, { action: 'Microsoft.Resources/tags/write' });
     }
   }
 
@@ -193,7 +207,7 @@ export class ArmServers implements ServersPort {
       options.onProgress?.(done.state ?? 'Ready');
       return requireServer(serverFromSdk(done), target);
     } catch (error) {
-      throw new AzureCallError(`restore ${source.id} to ${target} at ${request.pointInTimeUtc}`, error);
+      throw new AzureCallError(`restore ${source.id} to ${target} at ${request.pointInTimeUtc}`, error, { action: 'Microsoft.DBforPostgreSQL/flexibleServers/write' });
     }
   }
 }
@@ -259,5 +273,6 @@ export function serverFromSdk(s: ArmServer): Server | undefined {
     publicNetworkAccess: s.network?.publicNetworkAccess as Server['publicNetworkAccess'],
     delegatedSubnetId: s.network?.delegatedSubnetResourceId,
     sourceServerId: s.sourceServerResourceId,
+    earliestRestoreDate: iso(s.backup?.earliestRestoreDate),
   };
 }
