@@ -2,7 +2,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteHandle } from '../../src/local/azurite.js';
 import { DEFAULT_IDENTITY, emulatorCredential, fakeJwt, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
-import { baseSnapshot, clients, collect, now, SUB1, serverIdOf } from './helpers.js';
+import { baseSnapshot, clients, collect, now, SUB1, serverIdOf, type Json } from './helpers.js';
 
 const QUEUE = 'resource-events';
 let azurite: AzuriteHandle;
@@ -13,11 +13,11 @@ const window = "eventTimestamp ge '2026-11-20T00:00:00Z' and eventTimestamp le '
 const prodId = serverIdOf(SUB1, 'rg-prod', 'pg-prod');
 const cloneId = serverIdOf(SUB1, 'rg-restore', 'pg-prod-pitr');
 
-async function drain(): Promise<Record<string, any>[]> {
+async function drain(): Promise<Json[]> {
   await emulator.events.flushed();
   const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
   for (const m of receivedMessageItems) await queue.deleteMessage(m.messageId, m.popReceipt);
-  return receivedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')));
+  return receivedMessageItems.map((m): Json => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')));
 }
 
 const restore = (credential = emulator.credential) =>
@@ -135,7 +135,7 @@ describe('Event Grid delivery to an Azurite queue', () => {
     await c.postgres.servers.beginDeleteAndWait('rg-other', 'pg-other');
     await c.postgres.servers.beginUpdateAndWait('rg-prod', 'pg-vnet', { network: { publicNetworkAccess: 'Enabled' } }).catch(() => undefined);
     const events = await drain();
-    expect(events.map((e) => [e.eventType, e.data.operationName])).toEqual([
+    expect(events.map((e: Json) => [e.eventType as string, e.data.operationName as string])).toEqual([
       ['Microsoft.Resources.ResourceActionSuccess', 'Microsoft.DBforPostgreSQL/flexibleServers/stop/action'],
       ['Microsoft.Resources.ResourceDeleteSuccess', 'Microsoft.DBforPostgreSQL/flexibleServers/delete'],
     ]);

@@ -69,7 +69,7 @@ describe('ACS Email through @azure/communication-email', () => {
     await (await client.beginSend(message)).pollUntilDone();
     const listing = await call(emulator, 'GET', '/_emulator/mailbox?to=dba-team@contoso.com');
     expect(listing.status).toBe(200);
-    expect(listing.body.value.map((m: { subject: string }) => m.subject)).toEqual([message.content.subject]);
+    expect((listing.body.value as { subject: string }[]).map((m) => m.subject)).toEqual([message.content.subject]);
     const files = readdirSync(mailboxDir).filter((f) => f.endsWith('.json'));
     const onDisk = files.map((f) => JSON.parse(readFileSync(join(mailboxDir, f), 'utf8')) as { subject: string; to: { address: string }[] });
     expect(onDisk.some((m) => m.subject === message.content.subject && m.to[0]?.address === 'alice@contoso.com')).toBe(true);

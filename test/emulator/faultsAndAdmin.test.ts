@@ -59,7 +59,7 @@ describe('admin endpoints under /_emulator', () => {
         { method: 'GET', operation: 'Servers_Get', status: 200, count: 1 },
       ]),
     );
-    expect(log.body.entries.map((e: { status: number }) => e.status)).toEqual([429, 200]);
+    expect((log.body.entries as { status: number }[]).map((e) => e.status)).toEqual([429, 200]);
     expect((await call(emulator, 'GET', '/_emulator/faults')).body.value[0].hits).toBe(1);
     expect((await call(emulator, 'DELETE', '/_emulator/faults')).status).toBe(204);
     expect(emulator.faults.list()).toEqual([]);

@@ -7,6 +7,10 @@ import { request } from 'node:https';
 import { armClientOptions, type Emulator, type EmulatorSnapshot } from '../../src/local/emulator/index.js';
 import type { ArmServer } from '../../src/local/emulator/types.js';
 
+/** Parsed wire JSON, read freely in assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- wire JSON is asserted on, not modelled
+export type Json = any;
+
 export const SUB1 = '00000000-0000-4000-8000-000000000001';
 export const SUB2 = '00000000-0000-4000-8000-000000000002';
 /** The emulator's clock in these tests. */
@@ -66,7 +70,7 @@ export function clients(emulator: Emulator, credential: TokenCredential = emulat
 }
 
 /** Plain HTTPS call (admin endpoints, the Retail Prices API), trusting only the emulator's certificate. */
-export function call(emulator: Emulator, method: string, path: string, body?: unknown): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
+export function call(emulator: Emulator, method: string, path: string, body?: unknown): Promise<{ status: number; headers: Record<string, unknown>; body: Json }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(`${emulator.armEndpoint}${path}`, { method, ca: emulator.caCertPem, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
@@ -74,7 +78,7 @@ export function call(emulator: Emulator, method: string, path: string, body?: un
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text)) : undefined });
       });
     });
     req.on('error', reject);

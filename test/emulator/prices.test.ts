@@ -29,7 +29,7 @@ describe('Retail Prices API subset', () => {
     const next = new URL(all.body.NextPageLink as string);
     const second = await call(emulator, 'GET', `${next.pathname}${next.search}`);
     expect(second.body.Items).toHaveLength(4);
-    expect(second.body.Items.every((i: { armRegionName: string }) => i.armRegionName === 'westeurope')).toBe(true);
+    expect((second.body.Items as { armRegionName: string }[]).every((i) => i.armRegionName === 'westeurope')).toBe(true);
   });
 
   it('converts to another currency and rejects a filter it cannot read', async () => {
