@@ -40,9 +40,18 @@ export function recordFromPlan(input: { server: Server; plan: ServerPlan; previo
 
 function stateOf(plan: ServerPlan, previous: InventoryRecord | undefined): CloneState {
   if (plan.classification === 'not-a-clone') return 'listed';
+  // The sweep recorded its intent to delete; it finishes or releases the row itself.
+  if (previous?.state === 'deleting') return 'deleting';
   if (plan.held) return 'held';
   if (plan.actions.some((a) => a.type === 'stop-server') || previous?.state === 'quarantined') return 'quarantined';
-  return plan.violations.length === 0 || plan.actions.some((a) => a.type !== 'skip' && a.type !== 'notify') ? 'governed' : 'detected';
+  // Governed once the warden enforces its tag and network rules; a later pass with nothing left to fix stays governed.
+  // Only a remediation the policy keeps to reporting (audit mode) leaves the clone merely detected.
+  return plan.actions.some(reportedRemediation) ? 'detected' : 'governed';
+}
+
+/** An audit-mode skip of a tag or network rule (notices and sweep in audit mode say nothing about governance). */
+function reportedRemediation(action: ServerPlan['actions'][number]): boolean {
+  return action.type === 'skip' && action.reason === 'audit-mode' && !/^(notices|sweep):/.test(action.detail ?? '');
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -1,0 +1,134 @@
+import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTables, type TableStores } from '../../src/adapters/azure/tables.js';
+import { serverKey } from '../../src/domain/ids.js';
+import { DEFAULT_RULES } from '../../src/domain/policy.js';
+import { armClientOptions } from '../../src/local/emulator/index.js';
+import { startLocalHost, type LocalHost } from '../../src/local/functionsHost.js';
+import { SUB1, productionEstate } from '../support/estate.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+const entry = new URL('../../functions/onResourceEvent.ts', import.meta.url).pathname;
+const CLONE_ID = `/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`;
+
+/** Enforce mode, end to end: SDK call -> emulator event -> queue -> onResourceEvent -> ARM writes and Table rows. */
+describe('policy on clones, enforced through the event path', () => {
+  const { prod, snapshot } = productionEstate();
+  let stack: TestStack;
+  let host: LocalHost;
+  let stores: TableStores;
+  let pg: PostgreSQLManagementFlexibleServerClient;
+  const key = serverKey(CLONE_ID);
+  /** Messages queued by the tests themselves (redeliveries), on top of the emulator's events. */
+  let redelivered = 0;
+
+  beforeAll(async () => {
+    // The office range is allow-listed; everything wider is an open door.
+    const policyPath = join(mkdtempSync(join(tmpdir(), 'warden-')), 'policy.json');
+    writeFileSync(policyPath, JSON.stringify({ rules: DEFAULT_RULES.map((r) => (r.type === 'network-firewall' ? { ...r, allowedRanges: ['203.0.113.0/24'] } : r)) }));
+    stack = await startStack({ snapshot, settings: { POLICY_PATH: policyPath } });
+    host = await startLocalHost({ entry, settings: stack.settings, queueSettings: { maxPollingIntervalInMs: 20, visibilityTimeoutInMs: 0 } });
+    stores = await openTables({ connectionString: stack.azurite.connectionString, prefix: stack.config.tablePrefix });
+    pg = new PostgreSQLManagementFlexibleServerClient(stack.emulator.credential, SUB1, armClientOptions(stack.emulator));
+  });
+  afterAll(async () => {
+    await host?.close();
+    await stack?.close();
+  });
+
+  /** Every event emitted so far was delivered and handled (the warden's own writes emit events too, handled in turn). */
+  async function settled(): Promise<void> {
+    await expect
+      .poll(
+        async () => {
+          await stack.emulator.events.flushed();
+          return host.invocations.length === stack.emulator.events.emitted().length + redelivered;
+        },
+        { timeout: 10_000, interval: 20 },
+      )
+      .toBe(true);
+    expect(host.invocations.filter((i) => i.outcome === 'failed')).toEqual([]);
+  }
+  const rulesOf = async (name: string) => {
+    const names: string[] = [];
+    for await (const r of pg.firewallRules.listByServer('rg-prod', name)) names.push(`${r.name}:${r.startIpAddress}-${r.endIpAddress}`);
+    return names.sort();
+  };
+  const writes = () => stack.emulator.requests.entries().filter((r) => ['PUT', 'PATCH', 'DELETE', 'POST'].includes(r.method) && !r.path.includes('/_emulator'));
+
+  it('a PITR restore of a public production server ends with lineage and owner tags, the open rule deleted, evidence before/after', async () => {
+    await pg.servers.beginCreateOrUpdateAndWait(
+      'rg-prod',
+      'pg-orders-restore',
+      { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: prod.id, pointInTimeUTC: new Date(Date.now() - 3_600_000) },
+      { updateIntervalInMs: 5 },
+    );
+    await settled();
+
+    const clone = await pg.servers.get('rg-prod', 'pg-orders-restore');
+    expect(clone.tags).toMatchObject({
+      Owner: 'operator@contoso.com',
+      SourceOwner: 'orders-team@contoso.com',
+      RestoredFrom: prod.id,
+      RestoredBy: 'operator@contoso.com',
+      Environment: 'production',
+    });
+    expect(clone.tags?.RestorePointUtc).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(clone.tags?.ExpiresOn).toMatch(/^\d{4}-\d{2}-\d{2}/);
+    expect(await rulesOf('pg-orders-restore')).toEqual(['office:203.0.113.0-203.0.113.255']);
+
+    const row = (await stores.inventory.get(key))!.value;
+    expect(row).toMatchObject({ classification: 'clone', owner: 'operator@contoso.com', ownerSource: 'claims', state: 'governed' });
+    const evidence = await stores.evidence.list(key);
+    const tag = evidence.find((e) => e.kind === 'tag');
+    expect(tag?.before).toMatchObject({ Owner: 'orders-team@contoso.com', RestoredFrom: null });
+    expect(tag?.after).toMatchObject({ Owner: 'operator@contoso.com', SourceOwner: 'orders-team@contoso.com', RestoredFrom: prod.id });
+    const deleted = evidence.filter((e) => e.kind === 'delete-firewall-rule');
+    expect(deleted).toHaveLength(1);
+    expect(deleted[0]).toMatchObject({ before: { name: 'allow-all', startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' }, after: { rule: 'allow-all', deleted: true } });
+    expect(evidence.filter((e) => e.kind === 'violation').map((e) => e.summary)).toEqual(expect.arrayContaining([expect.stringMatching(/^network-firewall: .*allow-all/)]));
+    expect(await rulesOf('pg-orders-prod')).toEqual(['allow-all:0.0.0.0-255.255.255.255', 'office:203.0.113.0-203.0.113.255']);
+  });
+
+  it('a second delivery of the same event makes no further Azure writes and no new evidence', async () => {
+    const restoreEvent = stack.emulator.events.emitted().find((e) => String(e.subject).toLowerCase() === key && (e.data as { operationName?: string }).operationName === 'Microsoft.DBforPostgreSQL/flexibleServers/write');
+    expect(restoreEvent).toBeDefined();
+    const before = { writes: writes().length, evidence: (await stores.evidence.list(key)).length, invocations: host.invocations.length };
+    const { QueueClient } = await import('@azure/storage-queue');
+    await new QueueClient(stack.azurite.connectionString, 'resource-events').sendMessage(Buffer.from(JSON.stringify(restoreEvent)).toString('base64'));
+    redelivered++;
+    await expect.poll(() => host.invocations.length, { timeout: 5_000, interval: 20 }).toBe(before.invocations + 1);
+    expect(host.invocations.at(-1)?.outcome).toBe('succeeded');
+    expect(writes().length).toBe(before.writes);
+    expect((await stores.evidence.list(key)).length).toBe(before.evidence);
+  });
+
+  it('re-opening the firewall of a governed clone is undone on its event', async () => {
+    const evidenceBefore = (await stores.evidence.list(key)).length;
+    await pg.firewallRules.beginCreateOrUpdateAndWait('rg-prod', 'pg-orders-restore', 'reopened', { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' }, { updateIntervalInMs: 5 });
+    await settled();
+    expect(await rulesOf('pg-orders-restore')).toEqual(['office:203.0.113.0-203.0.113.255']);
+    const undone = writes().filter((r) => r.method === 'DELETE' && r.path.toLowerCase().endsWith('/firewallrules/reopened'));
+    expect(undone).toHaveLength(1);
+    const evidence = (await stores.evidence.list(key)).slice(evidenceBefore);
+    expect(evidence.map((e) => e.kind).sort()).toEqual(['delete-firewall-rule', 'violation']);
+    expect(evidence.find((e) => e.kind === 'delete-firewall-rule')?.before).toEqual({ name: 'reopened', startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' });
+    expect((await stores.inventory.get(key))!.value).toMatchObject({ state: 'governed' });
+  });
+
+  it("never touches a production server's firewall rules, also when one of them changes and its event is delivered", async () => {
+    await pg.firewallRules.beginCreateOrUpdateAndWait('rg-prod', 'pg-orders-prod', 'vendor', { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' }, { updateIntervalInMs: 5 });
+    await settled();
+    expect(await rulesOf('pg-orders-prod')).toEqual(['allow-all:0.0.0.0-255.255.255.255', 'office:203.0.113.0-203.0.113.255', 'vendor:0.0.0.0-255.255.255.255']);
+    const prodPath = prod.id.toLowerCase();
+    const wardenOnProd = writes().filter((r) => r.path.toLowerCase().startsWith(prodPath) && r.method !== 'PUT');
+    expect(wardenOnProd).toEqual([]);
+    expect((await pg.servers.get('rg-prod', 'pg-orders-prod')).tags).toEqual(prod.tags);
+    const row = (await stores.inventory.get(serverKey(prod.id)))!.value;
+    expect(row).toMatchObject({ classification: 'not-a-clone', state: 'listed', violations: [] });
+    expect((await stores.evidence.list(serverKey(prod.id))).map((e) => e.kind)).toEqual(['classified']);
+  });
+});
