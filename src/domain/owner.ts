@@ -91,6 +91,11 @@ export function attributeOwner(context: OwnerContext): OwnerAttribution {
   const recorded = context.inventory;
   if (recorded?.owner && recorded.ownerSource && sameAddress(recorded.owner, chosen.owner)) chosen = { owner: chosen.owner, ownerSource: recorded.ownerSource };
 
+  // The restoring user may be the source's owner too: then the tag is right and nothing needs replacing.
+  if (inheritedOwnerTag !== undefined && sameAddress(inheritedOwnerTag, chosen.owner)) {
+    reasons.push(`the ${keys.owner} tag matches the restoring principal: kept`);
+    inheritedOwnerTag = undefined;
+  }
   const mail = mailRoute(chosen.owner, chosen.ownerSource, settings);
   if (mail.reason) reasons.push(mail.reason);
   return {

@@ -32,6 +32,13 @@ describe('owner attribution', () => {
     expect(attributeOwner({ server: clone, lineage: {}, tagKeys, settings: SETTINGS })).toMatchObject({ owner: FALLBACK, ownerSource: 'fallback', inheritedOwnerTag: 'lead@contoso.com' });
   });
 
+  it('an inherited Owner tag that names the restoring user is kept, not replaced', () => {
+    const clone = { ...server({ name: 'pg-copy', tags: { ...PROD_TAGS } }), createdBy: PROD_TAGS.Owner, createdByType: 'User' };
+    const owner = attributeOwner({ server: clone, source: prod, lineage: {}, tagKeys, settings: SETTINGS });
+    expect(owner).toMatchObject({ owner: PROD_TAGS.Owner, ownerSource: 'claims' });
+    expect(owner.inheritedOwnerTag).toBeUndefined();
+  });
+
   it('service principals have no mailbox: fallback, with the reason', () => {
     const clone = server({ name: 'pg-restore', tags: { ...PROD_TAGS } });
     const owner = attributeOwner({ server: clone, source: prod, lineage: {}, restore: restoreBy({ type: 'service-principal', appId: 'app-123' }), tagKeys, settings: SETTINGS });
