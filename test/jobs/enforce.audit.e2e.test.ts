@@ -1,0 +1,71 @@
+import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTables, type TableStores } from '../../src/adapters/azure/tables.js';
+import { serverKey } from '../../src/domain/ids.js';
+import { DEFAULT_RULES } from '../../src/domain/policy.js';
+import { armClientOptions } from '../../src/local/emulator/index.js';
+import { startLocalHost, type LocalHost } from '../../src/local/functionsHost.js';
+import { SUB1, productionEstate } from '../support/estate.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+const entry = new URL('../../functions/onResourceEvent.ts', import.meta.url).pathname;
+
+/** The same restore as enforce.e2e, with every rule in audit mode: the warden reports and never writes to ARM. */
+describe('policy in audit mode, through the event path', () => {
+  const { prod, snapshot } = productionEstate();
+  let stack: TestStack;
+  let host: LocalHost;
+  let stores: TableStores;
+  let pg: PostgreSQLManagementFlexibleServerClient;
+
+  beforeAll(async () => {
+    const policyPath = join(mkdtempSync(join(tmpdir(), 'warden-')), 'policy.json');
+    writeFileSync(policyPath, JSON.stringify({ rules: DEFAULT_RULES.map((r) => ({ ...r, mode: 'audit' })) }));
+    stack = await startStack({ snapshot, settings: { POLICY_PATH: policyPath } });
+    host = await startLocalHost({ entry, settings: stack.settings, queueSettings: { maxPollingIntervalInMs: 20, visibilityTimeoutInMs: 0 } });
+    stores = await openTables({ connectionString: stack.azurite.connectionString, prefix: stack.config.tablePrefix });
+    pg = new PostgreSQLManagementFlexibleServerClient(stack.emulator.credential, SUB1, armClientOptions(stack.emulator));
+  });
+  afterAll(async () => {
+    await host?.close();
+    await stack?.close();
+  });
+
+  it('only reports: violations in the row and the evidence, and no PATCH or DELETE reaches ARM', async () => {
+    await pg.servers.beginCreateOrUpdateAndWait(
+      'rg-prod',
+      'pg-orders-restore',
+      { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: prod.id, pointInTimeUTC: new Date(Date.now() - 3_600_000) },
+      { updateIntervalInMs: 5 },
+    );
+    await stack.emulator.events.flushed();
+    const emitted = stack.emulator.events.emitted().length;
+    expect(emitted).toBe(1);
+    await expect.poll(() => host.invocations.length, { timeout: 10_000, interval: 20 }).toBe(emitted);
+    expect(host.invocations[0]?.outcome).toBe('succeeded');
+
+    const key = serverKey(`/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`);
+    const row = (await stores.inventory.get(key))!.value;
+    expect(row).toMatchObject({ classification: 'clone', compliant: false, state: 'detected' });
+    expect(row.violations.map((v) => v.rule)).toEqual(expect.arrayContaining(['required-tags', 'network-firewall']));
+    expect(row.violations.find((v) => v.rule === 'network-firewall')?.detail).toMatch(/allow-all/);
+
+    const evidence = await stores.evidence.list(key);
+    expect(evidence.map((e) => e.kind).sort()).toEqual(['classified', ...row.violations.map(() => 'violation')].sort());
+    const reported = evidence.filter((e) => e.kind === 'violation').map((e) => e.details as { rule: string; detail: string });
+    expect(reported.map((v) => `${v.rule}: ${v.detail}`).sort()).toEqual(row.violations.map((v) => `${v.rule}: ${v.detail}`).sort());
+
+    // The only write ARM saw is the user's restore; the clone still carries what it inherited.
+    expect(stack.emulator.requests.count({ method: 'PATCH' })).toBe(0);
+    expect(stack.emulator.requests.count({ method: 'DELETE' })).toBe(0);
+    expect(stack.emulator.requests.entries().filter((r) => r.method === 'PUT').map((r) => r.operation)).toEqual(['Servers_Create']);
+    const clone = await pg.servers.get('rg-prod', 'pg-orders-restore');
+    expect(clone.tags).toEqual(prod.tags);
+    const rules: string[] = [];
+    for await (const r of pg.firewallRules.listByServer('rg-prod', 'pg-orders-restore')) rules.push(r.name!);
+    expect(rules.sort()).toEqual(['allow-all', 'office']);
+  });
+});
