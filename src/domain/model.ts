@@ -75,7 +75,8 @@ export interface NoticeSent {
   readonly to: string;
 }
 
-export type CloneState = 'detected' | 'governed' | 'quarantined' | 'held' | 'deleted' | 'listed';
+/** `deleting`: the sweep recorded its intent to delete and may have called ARM; the next sweep finishes it. */
+export type CloneState = 'detected' | 'governed' | 'quarantined' | 'held' | 'deleting' | 'deleted' | 'listed';
 
 export interface Violation {
   readonly rule: string;

@@ -1,0 +1,486 @@
+import type { EvidenceEntry, InventoryRecord, ManagementLock, Server } from '../domain/model.js';
+import { buildPlan, type PlanAction, type ServerPlan } from '../domain/plan.js';
+import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
+import type { GovernDeps } from './deps.js';
+import { runLimited } from './reconcile.js';
+
+/** The runs-table name of the sweep (also the function name). */
+export const SWEEP_JOB = 'deleteExpiredClones';
+
+export type SweepDeps = Pick<GovernDeps, 'clock' | 'servers' | 'inventory' | 'evidence' | 'runs' | 'policy' | 'settings' | 'actor' | 'log'>;
+
+/**
+ * How one sweep runs. Caps come from the SWEEP_* settings (`config.sweep`).
+ * @example await sweep(deps, { mode: 'dry-run', maxDeletionsPerRun: 10, maxDeletionPercent: 20, maxDisagreementPercent: 25 })
+ */
+export interface SweepOptions {
+  /** `dry-run` records what it would delete and never calls delete; only `enforce` deletes. */
+  readonly mode: 'dry-run' | 'enforce';
+  readonly maxDeletionsPerRun: number;
+  /** Of the known clones (inventory clones not deleted, and listed clones). */
+  readonly maxDeletionPercent: number;
+  /** Inventory and ARM disagreeing on more than this share of known clones stops the run. */
+  readonly maxDisagreementPercent: number;
+  readonly onProgress?: (done: number, total: number, label: string) => void;
+  /** Deletions in flight at once (default 4). */
+  readonly concurrency?: number;
+  /** Test seams around each DELETE; a throw aborts the run the way a crash would (nothing more is written). */
+  readonly hooks?: {
+    readonly beforeDelete?: (id: string) => void | Promise<void>;
+    readonly afterDelete?: (id: string, outcome: string) => void | Promise<void>;
+  };
+}
+
+/** A clone the plan proposes to delete: expired, announced, past grace, no hold, no lock. */
+export interface SweepCandidate {
+  readonly id: string;
+  readonly name: string;
+  readonly expiresOn: string;
+  readonly finalNoticeSentAt: string;
+  readonly reason: string;
+}
+
+export interface SweepItem {
+  readonly id: string;
+  readonly name: string;
+  readonly reason: string;
+}
+
+export interface SweepDeletion extends SweepItem {
+  /** `finished`: an interrupted earlier run had asked ARM; this run found the server gone and recorded it. */
+  readonly outcome: 'deleted' | 'already-gone' | 'finished';
+}
+
+/** What one sweep did; `stoppedBecause` set means nothing was deleted (or recorded as would-delete). */
+export interface SweepResult {
+  readonly mode: 'dry-run' | 'enforce';
+  readonly at: string;
+  /** Every clone the plan proposes to delete, oldest expiry first (before the caps). */
+  readonly planned: SweepCandidate[];
+  readonly deleted: SweepDeletion[];
+  /** Dry-run: what enforce would delete now (within the caps). */
+  readonly wouldDelete: SweepItem[];
+  /** Expired clones not deleted this run, with why (plan skips, caps, changes since planning). */
+  readonly skipped: SweepItem[];
+  /** Retried next run. */
+  readonly failed: SweepItem[];
+  /** Expired clones under a legal hold or a lock, including deletes ARM refused with 409 ScopeLocked. */
+  readonly held: SweepItem[];
+  readonly stoppedBecause?: string;
+  readonly counts: { subscriptions: number; servers: number; knownClones: number; disagreements: number; cap: number };
+}
+
+/** Plan skips of expired clones that the sweep reports (the rest are not about deletion). */
+const DELETION_SKIPS = new Set(['expiry-unparseable', 'locks-not-read', 'not-announced', 'expiry-changing', 'final-notice-not-sent', 'grace-period']);
+const HOLD_SKIPS = new Set(['legal-hold', 'locked']);
+/** ARM states of a server whose delete is already under way: never sent a second DELETE. */
+const DROPPING = new Set(['dropping', 'deleting']);
+
+type DeleteAction = Extract<PlanAction, { type: 'delete-server' }>;
+
+interface Listing {
+  readonly subscriptionId: string;
+  readonly servers: Server[];
+  readonly rows: InventoryRecord[];
+}
+
+interface Selected {
+  readonly server: Server;
+  readonly plan: ServerPlan;
+  readonly action: DeleteAction;
+  readonly peers: readonly Server[];
+}
+
+class SweepAborted extends Error {}
+
+/**
+ * The expiry sweep: lists every governed subscription, plans with the inventory's notice history, and executes only
+ * the plan's `delete-server` actions, within the caps, each after a live re-read that must show nothing changed.
+ * Stops without deleting when any listing failed or inventory and ARM disagree too much. Intent is recorded before
+ * each DELETE (evidence `deleting`, row state `deleting`), so a run that dies mid-way is finished by the next one
+ * without a second DELETE or a second evidence entry.
+ */
+export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<SweepResult> {
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  await deps.runs.started(SWEEP_JOB, at);
+  const out = emptyResult(options.mode, at);
+  try {
+    const result = await sweepOnce(deps, options, now, out);
+    await deps.runs.finished(SWEEP_JOB, deps.clock.now().toISOString(), {
+      ok: result.failed.length === 0 && !result.stoppedBecause,
+      error: result.stoppedBecause ?? result.failed[0]?.reason,
+      counts: countsOf(result),
+    });
+    return result;
+  } catch (error) {
+    await deps.runs.finished(SWEEP_JOB, deps.clock.now().toISOString(), { ok: false, error: error instanceof Error ? error.message : String(error), counts: countsOf(out) });
+    throw error;
+  }
+}
+
+async function sweepOnce(deps: SweepDeps, options: SweepOptions, now: Date, out: Mutable<SweepResult>): Promise<SweepResult> {
+  const subscriptions = deps.settings.subscriptionIds;
+  const listings: Listing[] = [];
+  const listFailures: string[] = [];
+  let listed = 0;
+  await runLimited(
+    subscriptions.map((subscriptionId) => async () => {
+      try {
+        const [servers, rows] = await Promise.all([deps.servers.list(subscriptionId), deps.inventory.list({ subscriptionId: subscriptionId.toLowerCase() })]);
+        listings.push({ subscriptionId, servers, rows });
+      } catch (error) {
+        listFailures.push(`${subscriptionId}: ${messageOf(error)}`);
+      }
+      options.onProgress?.(++listed, subscriptions.length, 'list');
+    }),
+    4,
+    () => undefined,
+  );
+  out.counts.subscriptions = subscriptions.length;
+  out.counts.servers = listings.reduce((n, l) => n + l.servers.length, 0);
+  if (listFailures.length > 0) {
+    out.stoppedBecause = `listing failed for ${listFailures.length} of ${subscriptions.length} subscription(s), so the estate may be incomplete: ${listFailures.join('; ')}`;
+    return out;
+  }
+
+  // First pass without locks finds the expired clones whose locks must be read; the second decides with them.
+  const planned = await Promise.all(listings.map((l) => planWithLocks(l, now, deps, out)));
+  const known = knownClones(listings, planned);
+  out.counts.knownClones = known.clones;
+  out.counts.disagreements = known.disagreements.length;
+  const disagreementPercent = (known.disagreements.length / Math.max(known.clones, 1)) * 100;
+  if (disagreementPercent > options.maxDisagreementPercent) {
+    out.stoppedBecause =
+      `inventory and ARM disagree on ${known.disagreements.length} server(s), ${disagreementPercent.toFixed(1)}% of ${known.clones} known clone(s) ` +
+      `(limit ${options.maxDisagreementPercent}%): ${known.disagreements.slice(0, 5).join('; ')}${known.disagreements.length > 5 ? '; ...' : ''}`;
+    return out;
+  }
+
+  const eligible: Selected[] = [];
+  for (const [i, listing] of listings.entries()) {
+    const { plans, live } = planned[i]!;
+    for (const plan of plans) {
+      const server = live.get(plan.key);
+      if (!server || plan.classification === 'not-a-clone') continue;
+      const action = plan.actions.find((a): a is DeleteAction => a.type === 'delete-server');
+      if (action) eligible.push({ server, plan, action, peers: listing.servers });
+      else reportSkip(plan, out);
+    }
+  }
+  eligible.sort((a, b) => a.action.expiresOn.localeCompare(b.action.expiresOn) || a.plan.key.localeCompare(b.plan.key));
+  out.planned = eligible.map(({ plan, action }) => ({ id: plan.id, name: plan.name, expiresOn: action.expiresOn, finalNoticeSentAt: action.finalNoticeSentAt, reason: action.reason }));
+
+  // Both caps, literally: a 20% cap of 4 known clones allows none.
+  const byPercent = Math.floor((known.clones * options.maxDeletionPercent) / 100);
+  const cap = Math.min(options.maxDeletionsPerRun, byPercent);
+  out.counts.cap = cap;
+  const selected = eligible.slice(0, cap);
+  for (const { plan } of eligible.slice(cap)) {
+    out.skipped.push(item(plan, `deferred: ${eligible.length} eligible, cap ${cap} this run (SWEEP_MAX_DELETIONS_PER_RUN ${options.maxDeletionsPerRun}, SWEEP_MAX_DELETION_PERCENT ${options.maxDeletionPercent}% of ${known.clones} known clones); oldest expiry first`));
+  }
+
+  const rows = new Map(listings.flatMap((l) => l.rows.map((r) => [r.key, r] as const)));
+  if (options.mode === 'dry-run') {
+    await recordWouldDelete(selected, rows, deps, out);
+    return out;
+  }
+  await finishInterrupted(listings, planned, eligible, deps, out);
+  await deleteSelected(selected, deps, options, now, out);
+  return out;
+}
+
+interface SubscriptionPlan {
+  readonly plans: ServerPlan[];
+  /** Listed servers, with locks where they were read. */
+  readonly live: Map<string, Server>;
+}
+
+async function planWithLocks(listing: Listing, now: Date, deps: SweepDeps, out: Mutable<SweepResult>): Promise<SubscriptionPlan> {
+  const first = planOf(listing.servers, listing.rows, now, deps);
+  const needLocks = first.servers.filter((p) => p.actions.some((a) => a.type === 'skip' && a.reason === 'locks-not-read'));
+  const live = new Map(listing.servers.map((s) => [s.key, s]));
+  await runLimited(
+    needLocks.map((p) => async () => {
+      const server = live.get(p.key);
+      if (!server) return;
+      try {
+        live.set(p.key, { ...server, locks: await deps.servers.listLocks(server.id) });
+      } catch (error) {
+        // Unknown locks never delete: the plan keeps it at locks-not-read.
+        out.failed.push(item(p, `read locks: ${messageOf(error)}`));
+      }
+    }),
+    8,
+    () => undefined,
+  );
+  const plans = needLocks.length === 0 ? first.servers : planOf([...live.values()], listing.rows, now, deps).servers;
+  return { plans, live };
+}
+
+function planOf(servers: readonly Server[], rows: readonly InventoryRecord[], now: Date, deps: SweepDeps) {
+  return buildPlan({
+    now,
+    policy: deps.policy,
+    servers,
+    inventory: rows,
+    settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] },
+  });
+}
+
+/**
+ * Known clones: inventory clones not deleted, and listed servers the plan calls clones. Disagreements: rows not
+ * deleted whose server is not listed (a row mid-deletion excepted), and listed clones without a row.
+ */
+function knownClones(listings: readonly Listing[], planned: readonly SubscriptionPlan[]): { clones: number; disagreements: string[] } {
+  const clones = new Set<string>();
+  const disagreements: string[] = [];
+  for (const [i, listing] of listings.entries()) {
+    const { plans, live } = planned[i]!;
+    const rows = new Map(listing.rows.map((r) => [r.key, r]));
+    for (const row of listing.rows) {
+      if (row.state === 'deleted') continue;
+      if (row.classification !== 'not-a-clone') clones.add(row.key);
+      if (!live.has(row.key) && row.state !== 'deleting') disagreements.push(`${row.name}: in the inventory, not listed by ARM`);
+    }
+    for (const plan of plans) {
+      if (!live.has(plan.key) || plan.classification === 'not-a-clone') continue;
+      clones.add(plan.key);
+      const row = rows.get(plan.key);
+      if (!row || row.state === 'deleted') disagreements.push(`${plan.name}: a listed ${plan.classification} without an inventory row`);
+    }
+  }
+  return { clones: clones.size, disagreements };
+}
+
+function reportSkip(plan: ServerPlan, out: Mutable<SweepResult>): void {
+  for (const action of plan.actions) {
+    if (action.type !== 'skip') continue;
+    const why = `${action.reason}${action.detail ? `: ${action.detail}` : ''}`;
+    if (HOLD_SKIPS.has(action.reason)) out.held.push(item(plan, why));
+    else if (DELETION_SKIPS.has(action.reason) && action.reason !== 'locks-not-read') out.skipped.push(item(plan, why));
+    else if (action.reason === 'audit-mode' && action.detail?.startsWith('sweep:')) out.skipped.push(item(plan, `policy sweep rule is audit: ${action.detail}`));
+  }
+}
+
+async function recordWouldDelete(selected: readonly Selected[], rows: ReadonlyMap<string, InventoryRecord>, deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
+  const at = out.at;
+  const entries: EvidenceEntry[] = selected.map(({ plan, action }) => ({
+    serverKey: plan.key,
+    id: `sweep:would-delete:${action.expiresOn}`,
+    at,
+    actor: deps.actor,
+    kind: 'would-delete',
+    summary: `Would delete ${plan.name} (dry-run): expired ${action.expiresOn}`,
+    reason: action.reason,
+    details: { mode: 'dry-run', action, noticesSent: rows.get(plan.key)?.noticesSent ?? [] },
+  }));
+  if (entries.length > 0) await deps.evidence.append(entries);
+  out.wouldDelete.push(...selected.map(({ plan, action }) => item(plan, action.reason)));
+}
+
+/**
+ * Rows left at `deleting` by an interrupted run: a server that is gone is recorded deleted (no second DELETE);
+ * one still listed but no longer eligible gets its row back, so nothing stays marked for deletion by mistake.
+ */
+async function finishInterrupted(listings: readonly Listing[], planned: readonly SubscriptionPlan[], eligible: readonly Selected[], deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
+  const stillEligible = new Set(eligible.map((e) => e.plan.key));
+  const work: Array<() => Promise<void>> = [];
+  for (const [i, listing] of listings.entries()) {
+    const { plans, live } = planned[i]!;
+    for (const row of listing.rows) {
+      if (row.state !== 'deleting') continue;
+      if (live.has(row.key)) {
+        if (stillEligible.has(row.key)) continue;
+        const plan = plans.find((p) => p.key === row.key);
+        work.push(() => releaseRow(row, plan, deps, out));
+        continue;
+      }
+      work.push(async () => {
+        // The list did not show it: confirm with a read before recording the deletion.
+        if (await deps.servers.get(row.id)) return;
+        const stored = await deps.inventory.get(row.key);
+        if (!stored || stored.value.state !== 'deleting') return;
+        const reason = stored.value.deleteReason ?? 'expired clone';
+        await recordDeleted(stored, { outcome: 'finished', reason, details: { noticesSent: stored.value.noticesSent } }, deps, out.at);
+        out.deleted.push({ id: row.id, name: row.name, outcome: 'finished', reason: `an interrupted run asked ARM to delete it; now gone (${reason})` });
+      });
+    }
+  }
+  await runLimited(work, 8, (error, index) => out.failed.push({ id: `interrupted#${index}`, name: '', reason: `finish an interrupted deletion: ${messageOf(error)}` }));
+}
+
+async function releaseRow(row: InventoryRecord, plan: ServerPlan | undefined, deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
+  const stored = await deps.inventory.get(row.key);
+  if (!stored || stored.value.state !== 'deleting') return;
+  const { deletedBy: _by, deleteReason: _reason, ...rest } = stored.value;
+  const why = plan?.actions.find((a) => a.type === 'skip');
+  const reason = why?.type === 'skip' ? `${why.reason}${why.detail ? `: ${why.detail}` : ''}` : 'no longer eligible';
+  await deps.evidence.append([
+    { serverKey: row.key, id: `sweep:released:${row.expiresOn ?? 'none'}:${out.at}`, at: out.at, actor: deps.actor, kind: 'deletion-cancelled', summary: `Deletion of ${row.name} cancelled: ${reason}`, reason, before: { state: 'deleting' }, after: { state: plan?.held ? 'held' : 'governed' } },
+  ]);
+  await deps.inventory.upsert({ ...rest, state: plan?.held ? 'held' : 'governed', updatedAt: out.at }, { ifMatch: stored.etag });
+  out.skipped.push({ id: row.id, name: row.name, reason: `interrupted deletion cancelled: ${reason}` });
+}
+
+async function deleteSelected(selected: readonly Selected[], deps: SweepDeps, options: SweepOptions, now: Date, out: Mutable<SweepResult>): Promise<void> {
+  let aborted: unknown;
+  let done = 0;
+  const tasks = selected.map((candidate) => async () => {
+    if (aborted !== undefined) return;
+    try {
+      await deleteOne(candidate, deps, options, now, out, (error) => (aborted ??= error));
+    } finally {
+      options.onProgress?.(++done, selected.length, 'delete');
+    }
+  });
+  await runLimited(tasks, Math.max(1, options.concurrency ?? 4), (error) => {
+    if (!(error instanceof SweepAborted)) aborted ??= error;
+  });
+  if (aborted !== undefined) throw aborted instanceof Error ? aborted : new Error(messageOf(aborted));
+}
+
+async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOptions, now: Date, out: Mutable<SweepResult>, abort: (error: unknown) => void): Promise<void> {
+  const { plan, action } = candidate;
+  const hook = async (run: () => void | Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      abort(error);
+      throw new SweepAborted('aborted by a hook');
+    }
+  };
+  let live: Server | undefined;
+  let stored: Versioned<InventoryRecord> | undefined;
+  try {
+    [live, stored] = await Promise.all([deps.servers.get(plan.id, { withLocks: true }), deps.inventory.get(plan.key)]);
+  } catch (error) {
+    out.failed.push(item(plan, `re-read before delete: ${messageOf(error)}`));
+    return;
+  }
+  if (!live) return void out.skipped.push(item(plan, 'gone before the delete (not by this run; reconcile records it)'));
+  if (DROPPING.has((live.state ?? '').toLowerCase())) return void out.skipped.push(item(plan, `ARM state ${live.state}: a delete is already under way`));
+  if (!stored) return void out.skipped.push(item(plan, 'no inventory row at the re-check'));
+  const change = changeSince(candidate, live, stored.value, now, deps);
+  if (change) return void out.skipped.push(item(plan, `changed since planning: ${change}`));
+
+  const at = out.at;
+  const noticesSent = stored.value.noticesSent;
+  // Intent: the row first (a concurrent writer cancels cleanly), then the evidence; both before ARM is asked.
+  const intent: InventoryRecord = { ...stored.value, state: 'deleting', expiresOn: action.expiresOn, deletedBy: deps.actor, deleteReason: action.reason, updatedAt: at };
+  let intentEtag: string;
+  try {
+    intentEtag = await deps.inventory.upsert(intent, { ifMatch: stored.etag });
+    await deps.evidence.append([
+      { serverKey: plan.key, id: `sweep:deleting:${action.expiresOn}`, at, actor: deps.actor, kind: 'deleting', summary: `Deleting ${plan.name}: expired ${action.expiresOn}`, reason: action.reason, before: { state: stored.value.state, tags: live.tags }, details: { action, noticesSent } },
+    ]);
+  } catch (error) {
+    if (error instanceof ConcurrencyError) return void out.skipped.push(item(plan, 'changed since planning: the inventory row was written meanwhile'));
+    out.failed.push(item(plan, `record the intent to delete: ${messageOf(error)}`));
+    return;
+  }
+
+  await hook(() => options.hooks?.beforeDelete?.(plan.id));
+  let outcome: Awaited<ReturnType<SweepDeps['servers']['delete']>>;
+  try {
+    outcome = await deps.servers.delete(plan.id);
+  } catch (error) {
+    // The row stays at `deleting`: the next run sees whether ARM took it (gone) or not (deletes again).
+    out.failed.push(item(plan, `delete: ${messageOf(error)}`));
+    return;
+  }
+  await hook(() => options.hooks?.afterDelete?.(plan.id, outcome));
+
+  const intended = { value: intent, etag: intentEtag };
+  try {
+    if (outcome === 'locked') {
+      const reason = 'ARM refused the delete: 409 ScopeLocked (a lock appeared after the re-check)';
+      await deps.evidence.append([
+        { serverKey: plan.key, id: `sweep:held:${action.expiresOn}`, at, actor: deps.actor, kind: 'held', summary: `${plan.name} is locked; not deleted`, reason, details: { action } },
+      ]);
+      const { deletedBy: _by, deleteReason: _reason, ...rest } = intended.value;
+      await deps.inventory.upsert({ ...rest, state: 'held', updatedAt: at }, { ifMatch: intended.etag });
+      out.held.push(item(plan, reason));
+      return;
+    }
+    await recordDeleted(intended, { outcome, reason: action.reason, details: { action, noticesSent } }, deps, at);
+    out.deleted.push({ ...item(plan, action.reason), outcome });
+  } catch (error) {
+    out.failed.push(item(plan, `record the ${outcome} outcome (the next run finishes it): ${messageOf(error)}`));
+  }
+}
+
+/** Evidence first, then the row: a crash in between leaves `deleting`, which the next run finishes under the same evidence id. */
+async function recordDeleted(stored: Versioned<InventoryRecord>, what: { outcome: string; reason: string; details: Record<string, unknown> }, deps: SweepDeps, at: string): Promise<void> {
+  const row = stored.value;
+  await deps.evidence.append([
+    {
+      serverKey: row.key,
+      // The intent set expiresOn to the action's: a finishing run writes the same id.
+      id: `sweep:deleted:${row.expiresOn ?? 'none'}`,
+      at,
+      actor: deps.actor,
+      kind: 'deleted',
+      summary: `Deleted ${row.name} (${what.outcome})`,
+      reason: what.reason,
+      before: { state: row.state },
+      after: { state: 'deleted', deletedAt: at, deletedBy: deps.actor },
+      details: { outcome: what.outcome, ...what.details },
+    },
+  ]);
+  await deps.inventory.upsert({ ...row, state: 'deleted', deletedAt: at, deletedBy: deps.actor, deleteReason: what.reason, updatedAt: at }, { ifMatch: stored.etag });
+}
+
+/** What changed between planning and the live re-read, or undefined when nothing did and the re-plan still deletes. */
+function changeSince(candidate: Selected, live: Server, row: InventoryRecord, now: Date, deps: SweepDeps): string | undefined {
+  const before = candidate.server;
+  const tags = changedKeys(before.tags, live.tags);
+  if (tags.length > 0) return `tags ${tags.join(', ')}`;
+  if ((before.state ?? '') !== (live.state ?? '')) return `state ${before.state ?? 'unknown'} -> ${live.state ?? 'unknown'}`;
+  if (lockSignature(before.locks) !== lockSignature(live.locks)) return `locks ${lockSignature(before.locks) || 'none'} -> ${lockSignature(live.locks) || 'none'}`;
+  const replanned = planOf([live, ...candidate.peers.filter((p) => p.key !== live.key)], [row], now, deps).servers.find((p) => p.key === live.key);
+  const action = replanned?.actions.find((a): a is DeleteAction => a.type === 'delete-server');
+  if (!action) {
+    const skip = replanned?.actions.find((a) => a.type === 'skip');
+    return `the re-plan no longer deletes it${skip?.type === 'skip' ? ` (${skip.reason}${skip.detail ? `: ${skip.detail}` : ''})` : ''}`;
+  }
+  if (action.expiresOn !== candidate.action.expiresOn) return `expiry ${candidate.action.expiresOn} -> ${action.expiresOn}`;
+  if (action.finalNoticeSentAt !== candidate.action.finalNoticeSentAt) return `final notice ${candidate.action.finalNoticeSentAt} -> ${action.finalNoticeSentAt}`;
+  return undefined;
+}
+
+function changedKeys(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter((k) => a[k] !== b[k]).sort();
+}
+
+function lockSignature(locks: readonly ManagementLock[] | undefined): string {
+  return (locks ?? []).map((l) => `${l.level}:${l.name}`).sort().join(',');
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function emptyResult(mode: SweepOptions['mode'], at: string): Mutable<SweepResult> {
+  return { mode, at, planned: [], deleted: [], wouldDelete: [], skipped: [], failed: [], held: [], counts: { subscriptions: 0, servers: 0, knownClones: 0, disagreements: 0, cap: 0 } };
+}
+
+function countsOf(r: SweepResult): Record<string, number> {
+  return {
+    ...r.counts,
+    planned: r.planned.length,
+    deleted: r.deleted.length,
+    wouldDelete: r.wouldDelete.length,
+    skipped: r.skipped.length,
+    failed: r.failed.length,
+    held: r.held.length,
+    stopped: r.stoppedBecause ? 1 : 0,
+  };
+}
+
+function item(plan: Pick<ServerPlan, 'id' | 'name'>, reason: string): SweepItem {
+  return { id: plan.id, name: plan.name, reason };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
