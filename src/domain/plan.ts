@@ -260,9 +260,11 @@ function applyRule(rule: Rule, server: Server, ctx: RuleContext): void {
     if (found.unremediable.length > 0 && 'quarantine' in rule && rule.quarantine) f.quarantine.push(`quarantine (${rule.type}): ${found.unremediable.join('; ')}`);
     return;
   }
+  // Notes such as "firewall rules not read" are facts in either mode, not something audit mode holds back.
+  f.auditSkips.push(...found.actions.filter((a) => a.type === 'skip'));
   const would = [
     ...found.tagWrites.map((w) => `set tag ${w.key}=${w.value}`),
-    ...found.actions.map(describe),
+    ...found.actions.filter((a) => a.type !== 'skip').map(describe),
     ...(found.unremediable.length > 0 && 'quarantine' in rule && rule.quarantine ? ['stop the server (quarantine)'] : []),
   ];
   if (would.length > 0) f.auditSkips.push(auditSkip(rule.type, `would ${would.join('; ')}`));

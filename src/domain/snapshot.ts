@@ -163,7 +163,7 @@ const inventoryRecord = z
     violations: z.array(z.object({ rule: z.string(), detail: z.string() })).default([]),
     compliant: z.boolean().optional(),
     noticesSent: z.array(inventoryNotice).default([]),
-    state: z.enum(['detected', 'governed', 'quarantined', 'held', 'deleted', 'listed']).default('detected'),
+    state: z.enum(['detected', 'governed', 'quarantined', 'held', 'deleting', 'deleted', 'listed']).default('detected'),
     tags: z.record(z.string(), z.string()).default({}),
     firstSeenAt: z.string().default(''),
     observedAt: z.string().default(''),
