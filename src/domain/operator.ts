@@ -1,0 +1,351 @@
+/** Decisions of the operator CLI: restore preflight and birth tags, extend, hold, release, job health. Pure, given `now`. */
+import { Cron } from 'croner';
+import type { Server } from './model.js';
+import { ruleOf, type Policy } from './policy.js';
+import { addDays, AZURE_MAX_TAGS, DAY_MS, findTagKey, formatUtc, getNonEmptyTag, getTag, isLegalHold, mergeTags, parseExpiresOn } from './tags.js';
+
+/** Thrown when a request cannot go ahead; `problems` lists every reason at once, each naming the option. */
+export class PreflightError extends Error {
+  override name = 'PreflightError';
+  constructor(readonly problems: readonly string[], what = 'restore') {
+    super(`The ${what} was refused before anything was changed (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Azure's limit on a tag value. */
+export const TAG_VALUE_MAX_CHARS = 256;
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
+
+const ZONED = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * An instant written with its zone: ISO 8601 ending in `Z` or an offset. A bare local time is refused: the
+ * operator's laptop time zone must never decide which data a clone holds.
+ * @example parseZonedTime('2026-11-20T10:00:00+01:00') // { ok: true, value: 2026-11-20T09:00:00.000Z }
+ */
+export function parseZonedTime(text: string): Parsed<Date> {
+  const t = text.trim();
+  const m = ZONED.exec(t);
+  if (!m) {
+    const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(t);
+    return { ok: false, problem: `"${text}" is not an ISO 8601 date-time${dateOnly ? ' (a date alone has no time of day)' : ''}; write it in UTC such as 2026-11-20T10:00:00Z or with an offset such as 2026-11-20T11:00:00+01:00` };
+  }
+  if (!m[8]) return { ok: false, problem: `"${text}" has no time zone: add Z for UTC (${t}Z) or an offset (${t}+01:00)` };
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+  const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
+  const zone = m[8].toUpperCase();
+  const offsetMinutes = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
+  const local = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
+  const real = local.getUTCFullYear() === year && local.getUTCMonth() === month - 1 && local.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
+  if (!real || Math.abs(offsetMinutes) > 14 * 60) return { ok: false, problem: `"${text}" is not a real date, time and offset` };
+  return { ok: true, value: new Date(local.getTime() - offsetMinutes * 60_000) };
+}
+
+/** UTC text of an instant: seconds precision unless it has milliseconds. */
+export function utcText(at: Date): string {
+  return at.getUTCMilliseconds() === 0 ? formatUtc(at) : at.toISOString();
+}
+
+const TTL = /^(\d{1,5})\s*(h|d|w)$/i;
+const TTL_UNIT_MS: Record<string, number> = { h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS };
+
+/**
+ * A lifetime such as `36h`, `7d` or `2w`.
+ * @example parseTtl('7d') // { ok: true, value: 604800000 }
+ */
+export function parseTtl(text: string): Parsed<number> {
+  const m = TTL.exec(text.trim());
+  const ms = m ? Number(m[1]) * TTL_UNIT_MS[m[2]!.toLowerCase()]! : NaN;
+  if (!m || !(ms > 0)) return { ok: false, problem: `"${text}" is not a lifetime such as 36h, 7d or 2w` };
+  return { ok: true, value: ms };
+}
+
+const SERVER_NAME = /^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/;
+
+/** Undefined when `name` is a valid flexible server name (3-63 lower-case letters, digits, hyphens; no hyphen at either end). */
+export function serverNameProblem(name: string): string | undefined {
+  return SERVER_NAME.test(name) ? undefined : `"${name}" is not a valid server name: 3 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen`;
+}
+
+const EMAIL = /^[^\s@<>"]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+)$/i;
+
+/** Undefined when `owner` is an e-mail address in one of the allowed domains (exact domain, case-insensitive). */
+export function ownerProblem(owner: string, allowedDomains: readonly string[]): string | undefined {
+  const domain = EMAIL.exec(owner.trim())?.[1]?.toLowerCase();
+  if (domain === undefined) return `"${owner}" is not an e-mail address`;
+  if (allowedDomains.length === 0) return `no owner domain is allowed (set policy restore.allowedOwnerDomains or ALLOWED_RECIPIENT_DOMAINS)`;
+  if (!allowedDomains.some((d) => d.toLowerCase() === domain)) return `"${owner}" is not in an allowed domain (${allowedDomains.join(', ')})`;
+  return undefined;
+}
+
+/** The lifetimes a restore may ask for: the expiry rule's default and maximum (no maximum when the rule is off). */
+export function lifetimeLimits(policy: Policy): { defaultDays: number; maxDays?: number } {
+  const rule = ruleOf(policy, 'expiry');
+  return rule ? { defaultDays: rule.defaultLifetimeDays, maxDays: rule.maxLifetimeDays } : { defaultDays: 7 };
+}
+
+/**
+ * Everything the restore preflight decides on, as read before any write.
+ * @example planRestore({ now, policy, source, time: '2026-11-20T08:00:00Z', name: 'pg-orders-0412', targetResourceGroup: 'rg-prod',
+ *   nameTaken: false, owner: 'alice@contoso.com', allowedOwnerDomains: ['contoso.com'], incident: 'INC-4242', restoredBy: 'alice@contoso.com' })
+ */
+export interface RestoreFacts {
+  readonly now: Date;
+  readonly policy: Policy;
+  /** The source as read live; undefined when it was not found (`sourceProblem` says why). */
+  readonly source: Server | undefined;
+  readonly sourceProblem?: string;
+  readonly time: string;
+  readonly name: string;
+  /** Resolved target: `--resource-group`, else the source's. */
+  readonly targetResourceGroup: string | undefined;
+  /** The id of the server of that name when one exists; undefined when it is free or was not checked. */
+  readonly nameTakenBy?: string;
+  readonly owner: string;
+  readonly allowedOwnerDomains: readonly string[];
+  readonly incident?: string;
+  readonly purpose?: string;
+  readonly ttl?: string;
+  /** Who runs the restore (RestoredBy). */
+  readonly restoredBy: string;
+}
+
+/** What to send: the restore request with the birth tags, and the expiry it sets. */
+export interface RestorePlan {
+  readonly sourceServerId: string;
+  readonly targetResourceGroup: string;
+  readonly targetName: string;
+  readonly location: string;
+  readonly pointInTime: Date;
+  readonly expiresOn: Date;
+  readonly tags: Record<string, string>;
+}
+
+export type RestoreCheck = { readonly ok: true; readonly plan: RestorePlan } | { readonly ok: false; readonly problems: string[] };
+
+/** The preflight: every problem with the request at once, or the request to send. */
+export function planRestore(f: RestoreFacts): RestoreCheck {
+  const problems: string[] = [];
+  const k = f.policy.tagKeys;
+  if (f.sourceProblem || !f.source) problems.push(`--source: ${f.sourceProblem ?? 'not found'}`);
+
+  const time = parseZonedTime(f.time);
+  if (!time.ok) problems.push(`--time: ${time.problem}`);
+  else if (f.source) {
+    const earliest = f.source.earliestRestoreDate ? new Date(f.source.earliestRestoreDate) : undefined;
+    const window = `${earliest ? formatUtc(earliest) : '(earliest unknown)'} to now (${formatUtc(f.now)})`;
+    if (time.value.getTime() > f.now.getTime()) problems.push(`--time ${f.time} (${utcText(time.value)}) is in the future: the restore window of ${f.source.name} is ${window}`);
+    else if (earliest && time.value.getTime() < earliest.getTime()) {
+      problems.push(`--time ${f.time} (${utcText(time.value)}) is before the earliest restore point of ${f.source.name}: the restore window is ${window}`);
+    }
+  }
+
+  const nameProblem = serverNameProblem(f.name);
+  if (nameProblem) problems.push(`--name: ${nameProblem}`);
+  else if (f.nameTakenBy) problems.push(`--name: a server named ${f.name} already exists (${f.nameTakenBy}); a restore needs a new name`);
+
+  if (f.source && f.targetResourceGroup) {
+    const allowed = f.policy.restore.allowedTargetResourceGroups;
+    const ok = allowed.length === 0 ? sameText(f.targetResourceGroup, f.source.resourceGroup) : allowed.some((rg) => sameText(rg, f.targetResourceGroup!));
+    if (!ok) {
+      problems.push(
+        allowed.length === 0
+          ? `--resource-group ${f.targetResourceGroup}: only the source's own resource group ${f.source.resourceGroup} is allowed (policy restore.allowedTargetResourceGroups is empty)`
+          : `--resource-group ${f.targetResourceGroup} is not an allowed restore target (policy restore.allowedTargetResourceGroups: ${allowed.join(', ')})`,
+      );
+    }
+  }
+
+  const owner = ownerProblem(f.owner, f.allowedOwnerDomains);
+  if (owner) problems.push(`--owner: ${owner}`);
+  const sourceOwner = f.source ? getNonEmptyTag(f.source.tags, k.owner) : undefined;
+  if (!owner && sourceOwner && sameText(sourceOwner, f.owner)) {
+    problems.push(`--owner ${f.owner} is the source's ${k.owner}: a clone needs the person answerable for this copy (an inherited owner is never taken as the clone's)`);
+  }
+
+  const incident = f.incident?.trim();
+  const purpose = f.purpose?.trim();
+  if (!incident && !purpose) problems.push(`give --incident <id> or --purpose <text>: why the clone exists`);
+  if (incident && purpose) problems.push(`give --incident or --purpose, not both`);
+  for (const [option, value] of [['--incident', incident], ['--purpose', purpose], ['--owner', f.owner.trim()]] as const) {
+    if (value && value.length > TAG_VALUE_MAX_CHARS) problems.push(`${option}: at most ${TAG_VALUE_MAX_CHARS} characters (an Azure tag value); got ${value.length}`);
+  }
+
+  const limits = lifetimeLimits(f.policy);
+  const ttl = f.ttl === undefined ? { ok: true as const, value: limits.defaultDays * DAY_MS } : parseTtl(f.ttl);
+  if (!ttl.ok) problems.push(`--ttl: ${ttl.problem}`);
+  else if (limits.maxDays !== undefined && ttl.value > limits.maxDays * DAY_MS) {
+    problems.push(`--ttl ${f.ttl}: over the maximum lifetime of ${limits.maxDays} days (policy rule expiry.maxLifetimeDays)`);
+  }
+
+  if (problems.length > 0 || !f.source || !time.ok || !ttl.ok || !f.targetResourceGroup) return { ok: false, problems };
+  const expiresOn = new Date(Math.floor((f.now.getTime() + ttl.value) / 1000) * 1000);
+  const tags = restoreTags({ source: f.source, policy: f.policy, pointInTime: time.value, restoredBy: f.restoredBy, owner: f.owner.trim(), incident, purpose, expiresOn });
+  if (Object.keys(tags).length > AZURE_MAX_TAGS) {
+    return { ok: false, problems: [`the clone would carry ${Object.keys(tags).length} tags (the source's plus the warden's), over Azure's limit of ${AZURE_MAX_TAGS}`] };
+  }
+  return {
+    ok: true,
+    plan: { sourceServerId: f.source.id, targetResourceGroup: f.targetResourceGroup, targetName: f.name, location: f.source.location, pointInTime: time.value, expiresOn, tags },
+  };
+}
+
+/**
+ * The tags a clone is born with: what the restore would copy from the source, without the labels that describe the
+ * source as a clone, with inherited ownership moved aside as the `replace-inherited-ownership` rule does (SourceOwner,
+ * and `alsoReplace` keys), and the lineage, owner, reason and expiry tags. The plan finds nothing to write on it.
+ */
+export function restoreTags(input: {
+  source: Server;
+  policy: Policy;
+  pointInTime: Date;
+  restoredBy: string;
+  owner: string;
+  incident?: string;
+  purpose?: string;
+  expiresOn: Date;
+}): Record<string, string> {
+  const k = input.policy.tagKeys;
+  const replace = ruleOf(input.policy, 'replace-inherited-ownership');
+  const prefix = replace?.sourceKeyPrefix ?? 'Source';
+  const labels = new Set([k.restoredFrom, k.restorePointUtc, k.restoredBy, k.expiresOn, k.legalHold, k.incident, k.purpose].map((key) => key.toLowerCase()));
+  const inherited: Record<string, string> = Object.fromEntries(Object.entries(input.source.tags).filter(([key]) => !labels.has(key.toLowerCase())));
+  const set: Record<string, string> = {};
+  const sourceOwner = getNonEmptyTag(input.source.tags, k.owner);
+  if (replace && sourceOwner) set[`${prefix}${k.owner}`] = sourceOwner;
+  for (const key of Object.keys(replace?.alsoReplace ?? {}).sort()) {
+    const cloneValue = replace!.alsoReplace[key]!;
+    const value = getNonEmptyTag(input.source.tags, key);
+    if (value === undefined || value === cloneValue) continue;
+    set[`${prefix}${key}`] = value;
+    set[key] = cloneValue;
+  }
+  set[k.owner] = input.owner;
+  set[k.restoredFrom] = input.source.id;
+  set[k.restorePointUtc] = utcText(input.pointInTime);
+  set[k.restoredBy] = input.restoredBy;
+  if (input.incident) set[k.incident] = input.incident;
+  if (input.purpose) set[k.purpose] = input.purpose;
+  set[k.expiresOn] = formatUtc(input.expiresOn);
+  return mergeTags(inherited, set);
+}
+
+/**
+ * `extend --until`: the new ExpiresOn, or why not. Accepted: a UTC date (midnight UTC), a date-time with Z or an
+ * offset; refused: unparseable, not later than now or than the current expiry, beyond creation + maxLifetimeDays.
+ * @example planExtend({ server, until: '2026-12-10', now, policy }) // { ok: true, set: { ExpiresOn: '2026-12-10T00:00:00Z' }, ... }
+ */
+export function planExtend(input: { server: Server; until: string; now: Date; policy: Policy }): { ok: true; set: Record<string, string>; before?: string; expiresOn: string } | { ok: false; problems: string[] } {
+  const { server, policy, now } = input;
+  const k = policy.tagKeys;
+  const dateOnly = parseExpiresOn(input.until.trim());
+  const zoned = parseZonedTime(input.until);
+  const until = /^\d{4}-\d{2}-\d{2}$/.test(input.until.trim()) && dateOnly.ok ? dateOnly.at : zoned.ok ? zoned.value : undefined;
+  if (!until) return { ok: false, problems: [`--until: "${input.until}" is not a date (2026-12-10, meaning 00:00 UTC) or a date-time with Z or an offset`] };
+  const problems: string[] = [];
+  if (until.getTime() <= now.getTime()) problems.push(`--until ${input.until} is not in the future (now is ${formatUtc(now)})`);
+  const current = parseExpiresOn(getTag(server.tags, k.expiresOn));
+  if (current.ok && until.getTime() < current.at.getTime()) problems.push(`--until ${input.until} is earlier than the current ${k.expiresOn} ${formatUtc(current.at)}: extend only moves the expiry later`);
+  const max = lifetimeLimits(policy).maxDays;
+  if (max !== undefined) {
+    const created = server.createdAt ? new Date(server.createdAt) : undefined;
+    if (!created || Number.isNaN(created.getTime())) problems.push(`${server.name} has no creation time in ARM: the maximum lifetime of ${max} days cannot be checked`);
+    else if (until.getTime() > addDays(created, max).getTime()) {
+      problems.push(`--until ${input.until} is beyond the maximum lifetime of ${max} days (policy rule expiry.maxLifetimeDays): ${server.name} was created ${formatUtc(created)}, so the latest allowed is ${formatUtc(addDays(created, max))}`);
+    }
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const key = findTagKey(server.tags, k.expiresOn) ?? k.expiresOn;
+  const before = getTag(server.tags, k.expiresOn);
+  return { ok: true, set: { [key]: formatUtc(until) }, ...(before !== undefined ? { before } : {}), expiresOn: formatUtc(until) };
+}
+
+/**
+ * `hold --reason`: the legal-hold tag carries the reason itself (one tag; any value but empty or "false" holds).
+ * @example planHold({ server, reason: 'litigation INC-9', policy }) // { ok: true, set: { LegalHold: 'litigation INC-9' } }
+ */
+export function planHold(input: { server: Server; reason: string; policy: Policy }): { ok: true; set: Record<string, string> } | { ok: false; problems: string[] } {
+  const reason = input.reason.trim().replace(/\s+/g, ' ');
+  const problems: string[] = [];
+  if (!isLegalHold(reason)) problems.push(`--reason: say why the clone is held ("${input.reason}" would not hold it)`);
+  if (reason.length > TAG_VALUE_MAX_CHARS) problems.push(`--reason: at most ${TAG_VALUE_MAX_CHARS} characters (an Azure tag value); got ${reason.length}`);
+  if (problems.length > 0) return { ok: false, problems };
+  const key = findTagKey(input.server.tags, input.policy.tagKeys.legalHold) ?? input.policy.tagKeys.legalHold;
+  return { ok: true, set: { [key]: reason } };
+}
+
+/** `release`: the legal-hold tag to delete, exactly as it is on the server (Delete removes a name/value pair); undefined when not held by tag. */
+export function planRelease(server: Server, policy: Policy): Record<string, string> | undefined {
+  const key = findTagKey(server.tags, policy.tagKeys.legalHold);
+  if (key === undefined) return undefined;
+  const value = server.tags[key] ?? '';
+  return isLegalHold(value) ? { [key]: value } : undefined;
+}
+
+/** The jobs `pitr-warden status` judges, by the name they record in the runs table, with their schedule setting. */
+export const SCHEDULED_JOBS = [
+  { job: 'reconcile', schedule: 'reconcile' },
+  { job: 'notices', schedule: 'notices' },
+  { job: 'finops-summary', schedule: 'finopsSummary' },
+  { job: 'sweep', schedule: 'sweep' },
+] as const;
+
+/** What the health check reads of a job's run row. */
+export interface JobRunFacts {
+  readonly job: string;
+  readonly lastStartedAt?: string;
+  readonly lastFinishedAt?: string;
+  readonly lastSucceededAt?: string;
+  readonly lastOutcome?: 'succeeded' | 'failed';
+  readonly lastError?: string;
+}
+
+export interface JobHealth extends JobRunFacts {
+  readonly schedule?: string;
+  /** Gap between the next two scheduled runs (minutes). */
+  readonly intervalMinutes?: number;
+  /** When the job is stale unless it succeeds before (ISO). */
+  readonly dueBy?: string;
+  /** ok, stale, never-succeeded, disabled, unscheduled (a run row without a schedule). */
+  readonly status: 'ok' | 'stale' | 'never-succeeded' | 'disabled' | 'unscheduled';
+  readonly detail: string;
+}
+
+/** Grace after the second missed run for the run itself: one interval, at most this. */
+const MAX_GRACE_MS = 15 * 60_000;
+
+/**
+ * Whether a job succeeded within twice its schedule: stale once the second scheduled run after its last success is
+ * past (plus a grace of one interval, at most 15 minutes, for that run to finish). Counting scheduled runs rather than
+ * a fixed period keeps a business-hours job from looking stale over a weekend. Schedules are NCRONTAB in UTC.
+ * @example jobHealth({ job: 'reconcile', schedule: '0 *\/5 * * * *', run, now }) // { status: 'ok', dueBy: '...' }
+ */
+export function jobHealth(input: { job: string; schedule?: string; enabled?: boolean; run?: JobRunFacts; now: Date }): JobHealth {
+  const base = { ...input.run, job: input.job, ...(input.schedule ? { schedule: input.schedule } : {}) };
+  if (input.enabled === false) return { ...base, status: 'disabled', detail: 'switched off by configuration' };
+  if (!input.schedule) return { ...base, status: 'unscheduled', detail: 'no schedule known for this job' };
+  const cron = new Cron(input.schedule, { paused: true, timezone: 'Etc/UTC' });
+  const upcoming = cron.nextRuns(2, input.now);
+  const intervalMinutes = upcoming.length === 2 ? (upcoming[1]!.getTime() - upcoming[0]!.getTime()) / 60_000 : undefined;
+  const withInterval = { ...base, ...(intervalMinutes !== undefined ? { intervalMinutes } : {}) };
+  const success = input.run?.lastSucceededAt ? new Date(input.run.lastSucceededAt) : undefined;
+  if (!success || Number.isNaN(success.getTime())) {
+    return { ...withInterval, status: 'never-succeeded', detail: input.run?.lastStartedAt ? `never succeeded (last started ${input.run.lastStartedAt}${input.run.lastError ? `: ${input.run.lastError}` : ''})` : 'never ran' };
+  }
+  const missed = cron.nextRuns(2, success);
+  if (missed.length < 2) return { ...withInterval, status: 'ok', detail: 'the schedule has no further runs' };
+  const dueBy = new Date(missed[1]!.getTime() + Math.min(missed[1]!.getTime() - missed[0]!.getTime(), MAX_GRACE_MS));
+  const stale = input.now.getTime() > dueBy.getTime();
+  const failing = input.run?.lastOutcome === 'failed' ? `; last run failed${input.run.lastError ? `: ${input.run.lastError}` : ''}` : '';
+  return {
+    ...withInterval,
+    dueBy: formatUtc(dueBy),
+    status: stale ? 'stale' : 'ok',
+    detail: stale ? `no success since ${input.run!.lastSucceededAt}: missed the runs of ${formatUtc(missed[0]!)} and ${formatUtc(missed[1]!)}${failing}` : `last success ${input.run!.lastSucceededAt}${failing}`,
+  };
+}
+
+function sameText(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}

@@ -1,0 +1,335 @@
+/** Operator use cases: governed restore with preflight, extend, hold, release, status. Decisions in src/domain/operator.ts. */
+import type { TokenCredential } from '@azure/core-auth';
+import { parseServerId, serverId } from '../domain/ids.js';
+import type { CloneState, EvidenceEntry, InventoryRecord, Server } from '../domain/model.js';
+import { jobHealth, planExtend, planHold, planRelease, planRestore, PreflightError, SCHEDULED_JOBS, serverNameProblem, utcText, type JobHealth } from '../domain/operator.js';
+import { classify } from '../domain/classify.js';
+import { formatUtc, getTag } from '../domain/tags.js';
+import type { GovernDeps } from './deps.js';
+import { digest } from './govern.js';
+
+/**
+ * What the operator commands act through: the governance ports plus who is running the command.
+ * @example await restoreClone({ source: 'pg-orders-prod', time: '2026-11-20T08:00:00Z', name: 'pg-orders-0412', owner, incident }, { ...wired, operator: 'alice@contoso.com' })
+ */
+export interface OperatorDeps extends Pick<GovernDeps, 'clock' | 'servers' | 'inventory' | 'evidence' | 'runs' | 'policy' | 'settings' | 'log'> {
+  /** Who runs the command (UPN from the sign-in, else `--as`, else USER): RestoredBy and the evidence actor. */
+  readonly operator: string;
+}
+
+export interface RestoreInput {
+  /** Server name (inventory, else the governed subscriptions) or resource id. */
+  readonly source: string;
+  /** ISO 8601 with Z or an offset. */
+  readonly time: string;
+  readonly name: string;
+  readonly resourceGroup?: string;
+  readonly owner: string;
+  readonly incident?: string;
+  readonly purpose?: string;
+  /** `7d`, `36h`, `2w`; default the expiry rule's defaultLifetimeDays. */
+  readonly ttl?: string;
+  /** Wait until the clone is Ready. */
+  readonly wait?: boolean;
+  readonly onProgress?: (state: string) => void;
+}
+
+/** The evidence of one governed restore: what the runbook's ticket needs. */
+export interface RestoreRecord {
+  readonly sourceServerId: string;
+  /** `--time` as given. */
+  readonly requestedRestorePoint: string;
+  /** The UTC instant sent to ARM as pointInTimeUTC. */
+  readonly effectiveRestorePointUtc: string;
+  readonly newServerId: string;
+  /** ARM state when the command ended (Ready with --wait). */
+  readonly state: string;
+  readonly restoredBy: string;
+  readonly owner: string;
+  readonly incident?: string;
+  readonly purpose?: string;
+  readonly expiresOn: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationSeconds: number;
+}
+
+/**
+ * Preflight (only reads; every problem at once, as a PreflightError), then one PointInTimeRestore request carrying the
+ * lineage, owner, reason and expiry tags, then one evidence entry on the new server. A failed request is recorded too.
+ */
+export async function restoreClone(input: RestoreInput, deps: OperatorDeps): Promise<RestoreRecord> {
+  const started = deps.clock.now();
+  const located = await locateServer(input.source, deps);
+  const source = located.server;
+  const targetResourceGroup = input.resourceGroup?.trim() || source?.resourceGroup;
+  let nameTakenBy: string | undefined;
+  if (source && targetResourceGroup && serverNameProblem(input.name) === undefined) {
+    nameTakenBy = (await deps.servers.get(serverId(source.subscriptionId, targetResourceGroup, input.name)))?.id;
+  }
+  const ownerDomains = deps.policy.restore.allowedOwnerDomains;
+  const check = planRestore({
+    now: started,
+    policy: deps.policy,
+    source,
+    ...(located.problem ? { sourceProblem: located.problem } : {}),
+    time: input.time,
+    name: input.name,
+    targetResourceGroup,
+    ...(nameTakenBy ? { nameTakenBy } : {}),
+    owner: input.owner,
+    allowedOwnerDomains: ownerDomains.length > 0 ? ownerDomains : deps.settings.allowedRecipientDomains,
+    ...(input.incident !== undefined ? { incident: input.incident } : {}),
+    ...(input.purpose !== undefined ? { purpose: input.purpose } : {}),
+    ...(input.ttl !== undefined ? { ttl: input.ttl } : {}),
+    restoredBy: deps.operator,
+  });
+  if (!check.ok) throw new PreflightError(check.problems);
+
+  const { plan } = check;
+  const targetKey = serverId(source!.subscriptionId, plan.targetResourceGroup, plan.targetName).toLowerCase();
+  const point = utcText(plan.pointInTime);
+  let created: Server;
+  try {
+    created = await deps.servers.restore(
+      { sourceServerId: plan.sourceServerId, targetResourceGroup: plan.targetResourceGroup, targetName: plan.targetName, location: plan.location, pointInTimeUtc: point, tags: plan.tags },
+      { ...(input.wait ? { wait: true } : {}), ...(input.onProgress ? { onProgress: input.onProgress } : {}) },
+    );
+  } catch (error) {
+    const at = deps.clock.now().toISOString();
+    const reason = error instanceof Error ? error.message : String(error);
+    await deps.evidence
+      .append([{ serverKey: targetKey, id: `restore-failed:${digest([plan.sourceServerId, point, at])}`, at, actor: deps.operator, kind: 'action-failed', summary: `restore of ${source!.name} to ${plan.targetName} at ${point} failed`, reason, details: { sourceServerId: plan.sourceServerId, pointInTimeUtc: point, tags: plan.tags } }])
+      .catch(() => undefined);
+    throw error;
+  }
+  const finished = deps.clock.now();
+  const reason = input.incident?.trim() ? { incident: input.incident.trim() } : { purpose: input.purpose!.trim() };
+  const record: RestoreRecord = {
+    sourceServerId: plan.sourceServerId,
+    requestedRestorePoint: input.time,
+    effectiveRestorePointUtc: point,
+    newServerId: created.id,
+    state: created.state ?? 'Unknown',
+    restoredBy: deps.operator,
+    owner: input.owner.trim(),
+    ...reason,
+    expiresOn: formatUtc(plan.expiresOn),
+    tags: plan.tags,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationSeconds: Math.round((finished.getTime() - started.getTime()) / 100) / 10,
+  };
+  await deps.evidence.append([
+    {
+      serverKey: created.key,
+      id: `restore:${digest([record.newServerId.toLowerCase(), record.startedAt])}`,
+      at: record.finishedAt,
+      actor: deps.operator,
+      kind: 'restore',
+      summary: `Restored ${source!.name} to ${created.name} at ${point} (governed restore)`,
+      reason: 'incident' in reason ? `incident ${reason.incident}` : `purpose: ${reason.purpose}`,
+      after: plan.tags,
+      details: record,
+    },
+  ]);
+  return record;
+}
+
+/** What one tag command changed. */
+export interface TagChangeOutcome {
+  readonly serverId: string;
+  readonly name: string;
+  /** `changed`, or `unchanged` when there was nothing to do (no write, no evidence). */
+  readonly outcome: 'changed' | 'unchanged';
+  readonly before: Record<string, string | null>;
+  readonly after: Record<string, string | null>;
+  readonly note?: string;
+}
+
+/** `extend`: moves ExpiresOn later, within creation + maxLifetimeDays (PreflightError otherwise). */
+export async function extendClone(input: { server: string; until: string; reason?: string }, deps: OperatorDeps): Promise<TagChangeOutcome> {
+  const live = await governedServer(input.server, 'extend', deps);
+  const now = deps.clock.now();
+  const decision = planExtend({ server: live, until: input.until, now, policy: deps.policy });
+  if (!decision.ok) throw new PreflightError(decision.problems, `extension of ${live.name}`);
+  const before = { [Object.keys(decision.set)[0]!]: decision.before ?? null };
+  if (decision.before === decision.expiresOn) return { serverId: live.id, name: live.name, outcome: 'unchanged', before, after: decision.set, note: `already expires ${decision.expiresOn}` };
+  await deps.servers.mergeTags(live.id, decision.set);
+  await record(deps, live, 'extend', `Extended ${live.name} to ${decision.expiresOn}`, { before, after: decision.set, reason: input.reason });
+  return { serverId: live.id, name: live.name, outcome: 'changed', before, after: decision.set };
+}
+
+/** `hold`: sets the legal-hold tag to the reason; a held clone is never deleted. */
+export async function holdClone(input: { server: string; reason: string }, deps: OperatorDeps): Promise<TagChangeOutcome> {
+  const live = await governedServer(input.server, 'hold', deps);
+  const decision = planHold({ server: live, reason: input.reason, policy: deps.policy });
+  if (!decision.ok) throw new PreflightError(decision.problems, `hold of ${live.name}`);
+  const key = Object.keys(decision.set)[0]!;
+  const before = { [key]: getTag(live.tags, key) ?? null };
+  if (before[key] === decision.set[key]) return { serverId: live.id, name: live.name, outcome: 'unchanged', before, after: decision.set, note: 'already held for this reason' };
+  await deps.servers.mergeTags(live.id, decision.set);
+  await record(deps, live, 'hold', `Legal hold on ${live.name}`, { before, after: decision.set, reason: decision.set[key] });
+  return { serverId: live.id, name: live.name, outcome: 'changed', before, after: decision.set };
+}
+
+/**
+ * `release`: deletes the legal-hold tag (Tags API Delete with the name/value as read: a Merge cannot remove a tag), then
+ * re-reads to confirm it is gone. Locks are not touched; a remaining CanNotDelete lock is reported in `note`.
+ */
+export async function releaseClone(input: { server: string; reason?: string }, deps: OperatorDeps): Promise<TagChangeOutcome> {
+  const live = await governedServer(input.server, 'release', deps, { withLocks: true });
+  const lockNote = (live.locks ?? []).length > 0 ? `still locked by ${live.locks!.map((l) => `${l.level} lock "${l.name}"`).join(', ')}: the warden will not delete it` : undefined;
+  const held = planRelease(live, deps.policy);
+  if (!held) {
+    const key = deps.policy.tagKeys.legalHold;
+    return { serverId: live.id, name: live.name, outcome: 'unchanged', before: { [key]: getTag(live.tags, key) ?? null }, after: { [key]: getTag(live.tags, key) ?? null }, note: ['not under legal hold by tag', lockNote].filter(Boolean).join('; ') };
+  }
+  if (!deps.servers.deleteTags) throw new Error(`Cannot release ${live.name}: this servers adapter cannot delete tags (Tags API Delete)`);
+  await deps.servers.deleteTags(live.id, held);
+  const key = Object.keys(held)[0]!;
+  const after = await deps.servers.get(live.id);
+  if (after && getTag(after.tags, key) !== undefined) {
+    throw new Error(`Released ${live.name}, but its ${key} tag is still "${getTag(after.tags, key)}" (changed by someone else meanwhile?); run release again`);
+  }
+  await record(deps, live, 'release', `Legal hold released on ${live.name}`, { before: held, after: { [key]: null }, reason: input.reason });
+  return { serverId: live.id, name: live.name, outcome: 'changed', before: held, after: { [key]: null }, ...(lockNote ? { note: lockNote } : {}) };
+}
+
+async function record(deps: OperatorDeps, live: Server, kind: string, summary: string, change: { before: unknown; after: unknown; reason?: string | undefined }): Promise<void> {
+  const at = deps.clock.now().toISOString();
+  const entry: EvidenceEntry = {
+    serverKey: live.key,
+    id: `${kind}:${digest(change.after)}:${at}`,
+    at,
+    actor: deps.operator,
+    kind,
+    summary,
+    ...(change.reason ? { reason: change.reason } : {}),
+    before: change.before,
+    after: change.after,
+  };
+  await deps.evidence.append([entry]);
+}
+
+/** The live server for a tag command; refused for what is not a clone (the warden never tags other servers). */
+async function governedServer(nameOrId: string, command: string, deps: OperatorDeps, options: { withLocks?: boolean } = {}): Promise<Server> {
+  const located = await locateServer(nameOrId, deps, options);
+  if (!located.server) throw new Error(`Cannot ${command} ${nameOrId}: ${located.problem ?? 'not found'}`);
+  const live = located.server;
+  const classification = located.row?.classification ?? classify(live, { servers: [live], tagKeys: deps.policy.tagKeys }).classification;
+  if (classification === 'not-a-clone') {
+    throw new Error(`Cannot ${command} ${live.name}: it is not a clone (${located.row ? 'inventory' : 'no lineage tags'}); the warden changes only clones`);
+  }
+  return live;
+}
+
+/**
+ * A server by resource id, or by name: the inventory first (deleted rows left out), else every governed subscription.
+ * Never throws for "not found" or "ambiguous": the problem is returned so a preflight reports it with the others.
+ */
+export async function locateServer(nameOrId: string, deps: Pick<OperatorDeps, 'servers' | 'inventory' | 'settings'>, options: { withLocks?: boolean } = {}): Promise<{ server?: Server; row?: InventoryRecord; problem?: string }> {
+  const wanted = nameOrId.trim();
+  const ref = parseServerId(wanted);
+  const read = options.withLocks ? { withLocks: true } : {};
+  if (ref && !ref.child) {
+    const server = await deps.servers.get(ref.id, read);
+    const row = (await deps.inventory.get(ref.key))?.value;
+    return server ? { server, ...(row ? { row } : {}) } : { problem: `no server ${ref.id} in ARM` };
+  }
+  if (ref || wanted.includes('/')) return { problem: `"${wanted}" is neither a server name nor a flexible server resource id` };
+  const name = wanted.toLowerCase();
+  const rows = (await deps.inventory.list()).filter((r) => r.state !== 'deleted' && r.name.toLowerCase() === name);
+  if (rows.length > 1) return { problem: `${rows.length} servers are named ${wanted}; give the resource id: ${rows.map((r) => r.id).join(', ')}` };
+  if (rows.length === 1) {
+    const server = await deps.servers.get(rows[0]!.id, read);
+    return server ? { server, row: rows[0]! } : { problem: `${wanted} is in the inventory (${rows[0]!.id}) but no longer in ARM` };
+  }
+  const found: Server[] = [];
+  for (const subscriptionId of deps.settings.subscriptionIds) found.push(...(await deps.servers.list(subscriptionId)).filter((s) => s.name.toLowerCase() === name));
+  if (found.length > 1) return { problem: `${found.length} servers are named ${wanted}; give the resource id: ${found.map((s) => s.id).join(', ')}` };
+  if (found.length === 0) return { problem: `no server named ${wanted} in the inventory or in the governed subscriptions (${deps.settings.subscriptionIds.join(', ')})` };
+  const server = await deps.servers.get(found[0]!.id, read);
+  return server ? { server } : { problem: `${wanted} vanished while it was read` };
+}
+
+/** Queue depths for `status`; null when the queue does not exist. */
+export interface QueueDepths {
+  readonly events: { readonly name: string; readonly depth: number | null };
+  readonly poison: { readonly name: string; readonly depth: number | null };
+}
+
+export interface WardenStatus {
+  readonly now: string;
+  readonly healthy: boolean;
+  readonly jobs: readonly JobHealth[];
+  readonly queues: QueueDepths;
+  /** Clones (and probable clones) by state, deleted ones counted too. */
+  readonly clones: Readonly<Partial<Record<CloneState, number>>> & { readonly total: number };
+  /** Why `healthy` is false: stale or never-succeeded jobs. */
+  readonly problems: readonly string[];
+  /** Worth a look, not a failure: messages in the poison queue. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * The warden's health: last run and success of every scheduled job, queue depths, clones by state. Unhealthy when a
+ * job has not succeeded within twice its schedule or never succeeded; poison messages are a warning.
+ */
+export async function wardenStatus(
+  input: { schedules: Readonly<Record<(typeof SCHEDULED_JOBS)[number]['schedule'], string>>; disabled?: readonly string[]; queues: () => Promise<QueueDepths> },
+  deps: Pick<OperatorDeps, 'clock' | 'runs' | 'inventory'>,
+): Promise<WardenStatus> {
+  const now = deps.clock.now();
+  const [runs, rows, queues] = await Promise.all([deps.runs.list(), deps.inventory.list(), input.queues()]);
+  const byJob = new Map(runs.map((r) => [r.job, r]));
+  const jobs: JobHealth[] = SCHEDULED_JOBS.map(({ job, schedule }) => {
+    const run = byJob.get(job);
+    return jobHealth({ job, schedule: input.schedules[schedule], enabled: !(input.disabled ?? []).includes(job), ...(run ? { run } : {}), now });
+  });
+  for (const run of runs) if (!SCHEDULED_JOBS.some((j) => j.job === run.job)) jobs.push(jobHealth({ job: run.job, run, now }));
+  const clones: Partial<Record<CloneState, number>> & { total: number } = { total: 0 };
+  for (const row of rows) {
+    if (row.classification === 'not-a-clone') continue;
+    clones[row.state] = (clones[row.state] ?? 0) + 1;
+    clones.total++;
+  }
+  const problems = jobs.filter((j) => j.status === 'stale' || j.status === 'never-succeeded').map((j) => `${j.job}: ${j.detail}`);
+  const warnings = queues.poison.depth ? [`${queues.poison.name}: ${queues.poison.depth} message(s) the intake gave up on`] : [];
+  return { now: now.toISOString(), healthy: problems.length === 0, jobs, queues, clones, problems, warnings };
+}
+
+/**
+ * Who runs the command, for RestoredBy and evidence: the `upn` (or unique_name, preferred_username) claim of the ARM
+ * token when it is a JWT of a user, else `fallback` (`--as`, else USER). Throws with a sign-in hint when there is no login.
+ */
+export async function operatorName(credential: TokenCredential, fallback: string | undefined): Promise<string> {
+  let token: string | undefined;
+  try {
+    token = (await credential.getToken('https://management.azure.com/.default'))?.token;
+  } catch (error) {
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new Error(`No Azure sign-in found (${firstLine(detail)}): run \`az login\` (add --tenant <id> if needed), or pass --local to use the stack \`npm start\` runs`, { cause: error });
+  }
+  const claims = token ? jwtClaims(token) : undefined;
+  const upn = [claims?.upn, claims?.unique_name, claims?.preferred_username].find((v): v is string => typeof v === 'string' && v.includes('@'));
+  const name = upn ?? fallback?.trim();
+  if (!name) throw new Error('Cannot tell who is running the command: the sign-in has no user name; pass --as <your e-mail>');
+  return name;
+}
+
+function jwtClaims(token: string): Record<string, unknown> | undefined {
+  const part = token.split('.')[1];
+  if (!part) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.slice(0, 300);
+}
