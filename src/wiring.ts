@@ -2,6 +2,11 @@ import { readFileSync } from 'node:fs';
 import { openTables, type TableStores } from './adapters/azure/tables.js';
 import { ArmActivityFeed, ArmServers } from './adapters/azure/servers.js';
 import { armClientOptions, credentialFor } from './adapters/azure/credential.js';
+import { acsMailerFor } from './adapters/azure/mailer.js';
+import { createRetailPriceSource, type PriceSource } from './adapters/azure/retailPrices.js';
+import { loadTemplates } from './adapters/noticeTemplates.js';
+import type { NoticeTemplates } from './domain/notices/index.js';
+import type { MailerPort } from './ports/mailer.js';
 import { config as readConfig, type Config } from './config.js';
 import { DEFAULT_POLICY, parsePolicyText, type Policy } from './domain/policy.js';
 import type { GovernDeps } from './jobs/deps.js';
@@ -10,6 +15,12 @@ import { systemClock } from './ports/clock.js';
 export interface Wired extends GovernDeps {
   readonly config: Config;
   readonly stores: TableStores;
+  /** ACS Email; its client is built on the first send. */
+  readonly mailer: MailerPort;
+  /** Retail prices, cached a day in checkpoints; nothing is fetched until a region is asked for. */
+  readonly prices: PriceSource;
+  /** The notice templates, read and checked on first call. */
+  readonly templates: () => Promise<NoticeTemplates>;
 }
 
 let wired: Promise<Wired> | undefined;
@@ -33,6 +44,8 @@ export async function build(config: Config, options: { log?: (line: string) => v
     credential,
     prefix: config.tablePrefix,
   });
+  const ca = arm.clientOptions.tlsOptions?.ca;
+  let templates: Promise<NoticeTemplates> | undefined;
   return {
     config,
     stores,
@@ -51,6 +64,13 @@ export async function build(config: Config, options: { log?: (line: string) => v
     },
     actor: config.managedIdentityClientId ? `pitr-warden (managed identity ${config.managedIdentityClientId})` : 'pitr-warden',
     log: options.log,
+    mailer: acsMailerFor(config, credential, arm.clientOptions.tlsOptions ? { tlsOptions: arm.clientOptions.tlsOptions } : {}),
+    prices: createRetailPriceSource({ endpoint: config.retailPricesEndpoint, checkpoints: stores.checkpoints, clock: systemClock, ...(typeof ca === 'string' ? { ca } : {}) }),
+    templates: () =>
+      (templates ??= loadTemplates().catch((error: unknown) => {
+        templates = undefined;
+        throw error;
+      })),
   };
 }
 
