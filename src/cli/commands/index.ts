@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { classifyCommand } from './classify.js';
+import { emulatorCommand } from './emulator.js';
 import { evidenceCommand, inventoryCommand } from './inventory.js';
 import { planCommand } from './plan.js';
 import { policyCommand } from './policy.js';
 
 /** Every command of the CLI, in one list. */
 export function commands(): Command[] {
-  return [classifyCommand(), inventoryCommand(), evidenceCommand(), planCommand(), policyCommand()];
+  return [classifyCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), planCommand(), policyCommand()];
 }
