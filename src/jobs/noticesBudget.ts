@@ -65,7 +65,7 @@ export class SendBudget {
     const { checkpoints } = this.options;
     for (let attempt = 0; ; attempt++) {
       const stored = await checkpoints.get(SEND_LOG_CHECKPOINT);
-      const merged = [...new Set([...parseLog(stored?.value), ...this.times])].filter((t) => t > at - HOUR_MS).sort((a, b) => a - b);
+      const merged = union(parseLog(stored?.value), this.times).filter((t) => t > at - HOUR_MS);
       try {
         await checkpoints.set(SEND_LOG_CHECKPOINT, JSON.stringify(merged.map((t) => new Date(t).toISOString())), { ifMatch: stored?.etag ?? null });
         this.times = merged;
@@ -88,6 +88,19 @@ function freeAt(times: readonly number[], now: number, windowMs: number, limit: 
   const inWindow = times.filter((t) => t > now - windowMs).sort((a, b) => a - b);
   if (inWindow.length < limit) return now;
   return inWindow[inWindow.length - limit]! + windowMs;
+}
+
+/** Multiset union: sends at the same millisecond each count; a time in both logs is the same send. */
+function union(a: readonly number[], b: readonly number[]): number[] {
+  const counts = new Map<number, number>();
+  const tally = (list: readonly number[]) => {
+    const mine = new Map<number, number>();
+    for (const t of list) mine.set(t, (mine.get(t) ?? 0) + 1);
+    for (const [t, n] of mine) counts.set(t, Math.max(counts.get(t) ?? 0, n));
+  };
+  tally(a);
+  tally(b);
+  return [...counts.entries()].flatMap(([t, n]) => Array<number>(n).fill(t)).sort((x, y) => x - y);
 }
 
 function parseLog(value: string | undefined): number[] {
