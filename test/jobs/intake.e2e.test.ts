@@ -36,7 +36,6 @@ describe('restore intake, end to end on the emulator and Azurite', () => {
   });
 
   it('a PITR restore made through the SDK becomes a governed clone: classified, owned, tagged, firewall closed', async () => {
-    const restoredAt = Date.now();
     await pg.servers.beginCreateOrUpdateAndWait(
       'rg-prod',
       'pg-orders-restore',
@@ -46,12 +45,10 @@ describe('restore intake, end to end on the emulator and Azurite', () => {
     const key = serverKey(`/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`);
 
     await expect.poll(async () => (await stores.inventory.get(key))?.value.classification, { timeout: 5_000, interval: 50 }).toBe('clone');
-    const elapsedMs = Date.now() - restoredAt;
     const row = (await stores.inventory.get(key))!.value;
     expect(row.owner).toBe('operator@contoso.com');
     expect(row.ownerSource).toBe('claims');
     expect(row.lineage.sourceServerId?.toLowerCase()).toBe(prod.id.toLowerCase());
-    expect(elapsedMs).toBeLessThan(2_000);
 
     // What reached ARM: lineage and owner tags, the inherited open rule gone, the office rule kept, production untouched.
     await expect.poll(async () => (await pg.servers.get('rg-prod', 'pg-orders-restore')).tags?.RestoredFrom, { timeout: 5_000 }).toBeTruthy();
