@@ -139,7 +139,7 @@ describe('planRestore', () => {
     ['an unreadable TTL', { ttl: 'forever' }, /--ttl: "forever" is not a lifetime/],
     ['a source not found', { source: undefined, sourceProblem: 'no server named pg-nope' }, /--source: no server named pg-nope/],
   ] as const)('refuses %s with a clear message', (_label, over, message) => {
-    const check = planRestore(facts(over as Partial<RestoreFacts>));
+    const check = planRestore(facts(over));
     expect(check.ok).toBe(false);
     if (check.ok) return;
     expect(check.problems).toHaveLength(1);
