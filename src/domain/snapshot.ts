@@ -302,3 +302,28 @@ function pathText(path: readonly PropertyKey[]): string {
 function defined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/**
+ * A `Server` back in the ARM GET shape that `serverFromArm` reads, for snapshots written from a live estate.
+ * @example serverFromArm(armFromServer(server)) // deep-equals server without firewallRules and locks
+ */
+export function armFromServer(server: Server): Record<string, unknown> {
+  return {
+    id: server.id,
+    name: server.name,
+    type: 'Microsoft.DBforPostgreSQL/flexibleServers',
+    location: server.location,
+    tags: { ...server.tags },
+    ...(server.skuName || server.skuTier ? { sku: defined({ name: server.skuName, tier: server.skuTier }) } : {}),
+    ...(server.createdAt || server.createdBy ? { systemData: defined({ createdAt: server.createdAt, createdBy: server.createdBy, createdByType: server.createdByType }) } : {}),
+    properties: defined({
+      administratorLogin: server.administratorLogin,
+      version: server.version,
+      state: server.state,
+      storage: server.storageSizeGb === undefined ? undefined : { storageSizeGB: server.storageSizeGb },
+      network: server.publicNetworkAccess || server.delegatedSubnetId ? defined({ publicNetworkAccess: server.publicNetworkAccess, delegatedSubnetResourceId: server.delegatedSubnetId }) : undefined,
+      sourceServerResourceId: server.sourceServerId,
+      backup: server.earliestRestoreDate ? { earliestRestoreDate: server.earliestRestoreDate } : undefined,
+    }),
+  };
+}

@@ -4,8 +4,9 @@ import { emulatorCommand } from './emulator.js';
 import { evidenceCommand, inventoryCommand } from './inventory.js';
 import { planCommand } from './plan.js';
 import { policyCommand } from './policy.js';
+import { reconcileCommand, snapshotCommand } from './snapshot.js';
 
 /** Every command of the CLI, in one list. */
 export function commands(): Command[] {
-  return [classifyCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), planCommand(), policyCommand()];
+  return [classifyCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), planCommand(), policyCommand(), reconcileCommand(), snapshotCommand()];
 }
