@@ -58,25 +58,30 @@ export function createAcsMailer(options: AcsMailerOptions): MailerPort {
         content: { subject: message.subject, plainText: message.plainText, html: message.html },
         ...(message.headers ? { headers: { ...message.headers } } : {}),
       };
-      const poller = await (await clientFor(message.to))
-        .beginSend(email, { operationId: id, updateIntervalInMs: options.pollIntervalInMs ?? 1000 })
-        .catch((error: unknown) => {
-          throw sendError(message.to, where, error);
-        });
+      const client = await clientFor(message.to);
       try {
+        const poller = await client.beginSend(email, { operationId: id, updateIntervalInMs: options.pollIntervalInMs ?? 1000 });
         const result = await poller.pollUntilDone();
         if (result.status === 'Succeeded') return { id: result.id || id, status: 'Succeeded' };
         return { id: result.id || id, status: 'Failed', error: result.error?.message ?? `ACS ended the send ${result.status}` };
       } catch (error) {
-        // core-lro throws when the operation ends Failed: that is the service's answer, not a transport failure.
-        const state = poller.getOperationState();
-        if (state.status === 'failed' || state.status === 'canceled') {
-          return { id, status: 'Failed', error: state.error?.message ?? (error instanceof Error ? error.message : String(error)) };
-        }
+        const failed = operationFailure(error);
+        if (failed !== undefined) return { id, status: 'Failed', error: failed };
         throw sendError(message.to, where, error);
       }
     },
   };
+}
+
+/**
+ * core-lro throws (from beginSend's first poll or from pollUntilDone) when the operation ends Failed: that is the
+ * service's answer about this email, not a transport failure. Returns its reason, e.g. `EmailDropped. Mailbox full`.
+ */
+function operationFailure(error: unknown): string | undefined {
+  if (statusOf(error) !== undefined || !(error instanceof Error)) return undefined;
+  if (error.message === 'Operation was canceled') return 'ACS canceled the send';
+  const match = /^The long-running operation has failed\.?\s*(.*)$/s.exec(error.message);
+  return match ? match[1] || 'ACS ended the send Failed' : undefined;
 }
 
 function sendError(to: string, where: string, cause: unknown): MailerError {
