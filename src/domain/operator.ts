@@ -283,12 +283,15 @@ export function planRelease(server: Server, policy: Policy): Record<string, stri
   return isLegalHold(value) ? { [key]: value } : undefined;
 }
 
-/** The jobs `pitr-warden status` judges, by the name they record in the runs table, with their schedule setting. */
+/**
+ * The jobs `pitr-warden status` judges, by the name they record in the runs table (their function names, as in
+ * src/jobs/reconcile.ts, notices.ts and sweep.ts), with the Config.schedules entry of their timer.
+ */
 export const SCHEDULED_JOBS = [
   { job: 'reconcile', schedule: 'reconcile' },
-  { job: 'notices', schedule: 'notices' },
-  { job: 'finops-summary', schedule: 'finopsSummary' },
-  { job: 'sweep', schedule: 'sweep' },
+  { job: 'sendOwnerNotices', schedule: 'notices' },
+  { job: 'sendFinopsSummary', schedule: 'finopsSummary' },
+  { job: 'deleteExpiredClones', schedule: 'sweep' },
 ] as const;
 
 /** What the health check reads of a job's run row. */

@@ -237,7 +237,7 @@ describe('operator CLI on the emulator and Azurite', () => {
     };
 
     it('is healthy when every job succeeded recently, with queue depths and clones by state', async () => {
-      await seed({ reconcile: '2026-11-20T11:55:30Z', notices: '2026-11-20T11:00:10Z', 'finops-summary': '2026-11-16T08:00:05Z', sweep: '2026-11-19T15:30:20Z' });
+      await seed({ reconcile: '2026-11-20T11:55:30Z', sendOwnerNotices: '2026-11-20T11:00:10Z', sendFinopsSummary: '2026-11-16T08:00:05Z', deleteExpiredClones: '2026-11-19T15:30:20Z' });
       const poison = queues().getQueueClient('resource-events-poison');
       await poison.createIfNotExists();
       await poison.sendMessage('e30=');
@@ -249,9 +249,9 @@ describe('operator CLI on the emulator and Azurite', () => {
       expect(status.queues.events.depth).toBeGreaterThan(0);
       expect(status.jobs.map((j) => [j.job, j.status])).toEqual([
         ['reconcile', 'ok'],
-        ['notices', 'ok'],
-        ['finops-summary', 'ok'],
-        ['sweep', 'ok'],
+        ['sendOwnerNotices', 'ok'],
+        ['sendFinopsSummary', 'ok'],
+        ['deleteExpiredClones', 'ok'],
       ]);
     });
 

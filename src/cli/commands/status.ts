@@ -31,7 +31,7 @@ export function statusCommand(options: StatusCommandOptions = {}): Command {
       const status = await wardenStatus(
         {
           schedules: wired.config.schedules,
-          disabled: wired.config.mail.finopsMailbox ? [] : ['finops-summary'],
+          disabled: wired.config.mail.finopsMailbox ? [] : ['sendFinopsSummary'],
           queues: (options.queues ?? storageQueueDepths)(wired),
         },
         wired,
