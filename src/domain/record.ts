@@ -16,7 +16,8 @@ export function recordFromPlan(input: { server: Server; plan: ServerPlan; previo
     name: server.name,
     location: server.location,
     classification: plan.classification,
-    classificationEvidence: plan.classificationEvidence,
+    // Why it was first classified so stands while the classification holds (later passes may only see the lineage tags).
+    classificationEvidence: previous?.classification === plan.classification ? previous.classificationEvidence : plan.classificationEvidence,
     lineage,
     owner: plan.owner,
     ownerSource: plan.ownerSource,

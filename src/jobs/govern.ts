@@ -50,20 +50,24 @@ async function governOnce(input: GovernInput, deps: GovernDeps): Promise<GovernO
   const now = deps.clock.now();
   const at = now.toISOString();
   const stored = await deps.inventory.get(input.key);
-  const previous = stored?.value;
+  if (!input.live) return recordGone(input, stored?.value, stored?.etag, deps, at);
+  // A live server under the id of a row recorded deleted is a new server that reuses the name: nothing carries over.
+  const previous = stored?.value.state === 'deleted' ? undefined : stored?.value;
 
-  if (!input.live) return recordGone(input, previous, stored?.etag, deps, at);
-
-  const plan = buildPlan({
-    now,
-    policy: deps.policy,
-    servers: [input.live, ...input.peers.filter((p) => p.key !== input.key)],
-    inventory: previous ? [previous] : [],
-    restoreEvidence: [...input.restoreEvidence],
-    settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] },
-  });
-  const serverPlan = plan.servers.find((s) => s.key === input.key);
-  if (!serverPlan) throw new Error(`The plan has no entry for ${input.key}`);
+  const planOf = (server: Server): ServerPlan => {
+    const plan = buildPlan({
+      now,
+      policy: deps.policy,
+      servers: [server, ...input.peers.filter((p) => p.key !== input.key)],
+      inventory: previous ? [previous] : [],
+      restoreEvidence: [...input.restoreEvidence],
+      settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] },
+    });
+    const found = plan.servers.find((s) => s.key === input.key);
+    if (!found) throw new Error(`The plan has no entry for ${input.key}`);
+    return found;
+  };
+  const serverPlan = planOf(input.live);
 
   const done: string[] = [];
   const failed: Array<{ action: string; reason: string }> = [];
@@ -102,8 +106,12 @@ async function governOnce(input: GovernInput, deps: GovernDeps): Promise<GovernO
     }
   }
 
-  const record = recordFromPlan({ server: live, plan: serverPlan, previous, now: at, observedAt: input.observedAt });
-  await deps.inventory.upsert(record, { ifMatch: stored ? stored.etag : null });
+  // The row tells what is left after remediation (the next delivery sees exactly that), so one pass or many record the same.
+  const after = done.length > 0 ? planOf(live) : serverPlan;
+  const settled: ServerPlan = { ...serverPlan, violations: after.violations, ...(after.expiresOnTag !== undefined ? { expiresOnTag: after.expiresOnTag } : {}) };
+  const record = recordFromPlan({ server: live, plan: settled, previous, now: at, observedAt: input.observedAt });
+  // A redelivery that changes nothing writes nothing (not even the row's write time).
+  if (!stored || !sameRecord(record, stored.value)) await deps.inventory.upsert(record, { ifMatch: stored ? stored.etag : null });
   const written = evidence.length > 0 ? (await deps.evidence.append(evidence)).written : 0;
   return { key: input.key, classification: serverPlan.classification, actionsDone: done, failed, evidenceWritten: written };
 }
@@ -180,6 +188,17 @@ function afterOf(action: PlanAction): unknown {
     default:
       return undefined;
   }
+}
+
+/** Equal but for the write time: key order and absent-versus-undefined fields do not count. */
+function sameRecord(a: InventoryRecord, b: InventoryRecord): boolean {
+  return canonical({ ...a, updatedAt: undefined }) === canonical({ ...b, updatedAt: undefined });
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
+  );
 }
 
 export function digest(value: unknown): string {
