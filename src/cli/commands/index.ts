@@ -4,9 +4,12 @@ import { emulatorCommand } from './emulator.js';
 import { evidenceCommand, inventoryCommand } from './inventory.js';
 import { planCommand } from './plan.js';
 import { policyCommand } from './policy.js';
+import { restoreCommand } from './restore.js';
 import { reconcileCommand, snapshotCommand } from './snapshot.js';
+import { statusCommand } from './status.js';
+import { tagCommands } from './tags.js';
 
 /** Every command of the CLI, in one list. */
 export function commands(): Command[] {
-  return [classifyCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), planCommand(), policyCommand(), reconcileCommand(), snapshotCommand()];
+  return [classifyCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), planCommand(), policyCommand(), reconcileCommand(), restoreCommand(), snapshotCommand(), statusCommand(), ...tagCommands()];
 }
