@@ -5,6 +5,7 @@ import { MonitorClient } from '@azure/arm-monitor';
 import { PostgreSQLManagementFlexibleServerClient, type Server as ArmServer } from '@azure/arm-postgresql-flexible';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { parseServerId, type ServerRef } from '../../domain/ids.js';
+import { serverFromArm } from '../../domain/snapshot.js';
 import type { FirewallRule, LockLevel, ManagementLock, Server } from '../../domain/model.js';
 import type { ActivityFeedPort, DeleteOutcome, RestoreRequest, ServersPort } from '../../ports/servers.js';
 import { AzureCallError, statusOf } from './errors.js';
@@ -247,32 +248,12 @@ function requireServer(server: Server | undefined, target: string): Server {
   return server;
 }
 
-const iso = (d: Date | string | undefined): string | undefined => (d === undefined ? undefined : new Date(d).toISOString());
-
-/** SDK model (properties flattened, dates as Date) to the warden's Server. */
+/**
+ * SDK model (properties flattened, dates as Date) to the warden's Server, through the converter snapshots use.
+ * Undefined for ids that are not a server; a malformed server throws, so a listing is never silently short.
+ */
 export function serverFromSdk(s: ArmServer): Server | undefined {
   const ref = s.id ? parseServerId(s.id) : undefined;
   if (!ref || ref.child) return undefined;
-  return {
-    id: s.id!,
-    key: ref.key,
-    subscriptionId: ref.subscriptionId,
-    resourceGroup: ref.resourceGroup,
-    name: s.name ?? ref.name,
-    location: s.location,
-    tags: { ...(s.tags ?? {}) },
-    skuName: s.sku?.name,
-    skuTier: s.sku?.tier,
-    version: s.version,
-    administratorLogin: s.administratorLogin,
-    storageSizeGb: s.storage?.storageSizeGB,
-    state: s.state,
-    createdAt: iso(s.systemData?.createdAt),
-    createdBy: s.systemData?.createdBy,
-    createdByType: s.systemData?.createdByType,
-    publicNetworkAccess: s.network?.publicNetworkAccess as Server['publicNetworkAccess'],
-    delegatedSubnetId: s.network?.delegatedSubnetResourceId,
-    sourceServerId: s.sourceServerResourceId,
-    earliestRestoreDate: iso(s.backup?.earliestRestoreDate),
-  };
+  return serverFromArm(s, {}, s.id);
 }
