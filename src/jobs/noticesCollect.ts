@@ -10,6 +10,7 @@ import { recordFromPlan } from '../domain/record.js';
 import type { PriceSource } from '../adapters/azure/retailPrices.js';
 import type { MailerPort } from '../ports/mailer.js';
 import type { GovernDeps } from './deps.js';
+import { runLimited } from './reconcile.js';
 
 /**
  * What the notice jobs act through: the governance ports plus mail, prices and templates (src/wiring.ts `Wired`).
@@ -58,6 +59,8 @@ export async function dueNotices(deps: NoticesDeps, now: Date, options: { owner?
     const subRows = inventory.filter((r) => r.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
     const plan = buildPlan({ now, policy: deps.policy, servers: live, inventory: subRows, settings: mailSettings(deps) });
     const liveByKey = new Map(live.map((s) => [s.key, s]));
+    const work: Array<() => Promise<void>> = [];
+    const planned: ServerPlan[] = [];
     for (const serverPlan of plan.servers) {
       const notify = serverPlan.actions.filter((a): a is Notify => a.type === 'notify');
       const row = rows.get(serverPlan.key);
@@ -65,15 +68,15 @@ export async function dueNotices(deps: NoticesDeps, now: Date, options: { owner?
       const server = liveByKey.get(serverPlan.key);
       // A deleted row under a live server is an older server of the same name: reconcile records the new one first.
       if (server && row.state === 'deleted') continue;
-      try {
+      planned.push(serverPlan);
+      work.push(async () => {
         const violations = server ? await violationsNow(deps, serverPlan, row) : { open: [...row.violations], fixed: [] };
         const record = server ? { ...liveRecord(server, serverPlan, row, now), violations: violations.open, compliant: violations.open.length === 0 } : row;
         const cost = await costOf(record);
         for (const action of notify) items.push(itemFor(deps, record, serverPlan, action, { cost, now, fixed: action.stage === 'new-clone' ? violations.fixed : [] }));
-      } catch (error) {
-        failed.push({ id: serverPlan.id, reason: `building the notice failed: ${messageOf(error)}` });
-      }
+      });
     }
+    await runLimited(work, 8, (error, index) => failed.push({ id: planned[index]?.id ?? subscriptionId, reason: `building the notice failed: ${messageOf(error)}` }));
   }
   const wanted = options.owner?.trim().toLowerCase();
   const digests = buildDigests(wanted ? items.filter((i) => i.recipient.trim().toLowerCase() === wanted) : items, { now });

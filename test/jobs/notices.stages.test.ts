@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { previewOwnerNotices, sendFinopsSummary, sendOwnerNotices } from '../../src/jobs/notices.js';
+import { recipientOf } from '../../src/jobs/noticesCollect.js';
 import { cloneServer, memoryNoticesDeps, NOW } from './notices.support.js';
 
 const HOUR = 3_600_000;
@@ -99,5 +100,27 @@ describe('owner notices: stages, cost and the FinOps summary (memory adapters)',
     const { deps, mailer } = await memoryNoticesDeps([cloneServer('pg-alive', 'a@contoso.com')]);
     expect(await sendFinopsSummary(deps)).toEqual({ sent: false, clones: 0, skipped: 'FINOPS_MAILBOX is not set' });
     expect(mailer.sent).toEqual([]);
+  });
+});
+
+describe('recipientOf: the last check before a mailbox', () => {
+  const deps = { settings: { subscriptionIds: [], fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] } };
+
+  it('keeps an owner in an allowed domain', () => {
+    expect(recipientOf(deps, { owner: 'ann@contoso.com', ownerSource: 'claims' }, { to: 'ann@contoso.com', toSource: 'claims' })).toEqual({ to: 'ann@contoso.com' });
+  });
+
+  it('reroutes an address outside the allowed domains to the fallback, with the reason, even when the plan did not', () => {
+    expect(recipientOf(deps, { owner: 'x@evil.example', ownerSource: 'claims' }, { to: 'x@evil.example', toSource: 'claims' })).toEqual({
+      to: 'dba-team@contoso.com',
+      note: 'Sent to dba-team@contoso.com: owner domain evil.example is not an allowed recipient domain: notices go to dba-team@contoso.com',
+    });
+  });
+
+  it('says why the fallback gets a clone the plan routed there', () => {
+    expect(recipientOf(deps, { owner: 'eve@gmail.com', ownerSource: 'tag-at-restore' }, { to: 'dba-team@contoso.com', toSource: 'fallback-domain-not-allowed' }).note).toContain(
+      'owner domain gmail.com is not an allowed recipient domain',
+    );
+    expect(recipientOf(deps, { owner: 'dba-team@contoso.com', ownerSource: 'fallback' }, { to: 'dba-team@contoso.com', toSource: 'fallback' }).note).toContain('no owner is known');
   });
 });
