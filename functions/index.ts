@@ -2,4 +2,6 @@
 import './onResourceEvent.js';
 import './onActivityLogAlert.js';
 import './reconcile.js';
+import './sendOwnerNotices.js';
+import './sendFinopsSummary.js';
 import './health.js';

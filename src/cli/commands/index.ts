@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { classifyCommand } from './classify.js';
 import { emulatorCommand } from './emulator.js';
 import { evidenceCommand, inventoryCommand } from './inventory.js';
+import { noticesCommand } from './notices.js';
 import { planCommand } from './plan.js';
 import { policyCommand } from './policy.js';
 import { restoreCommand } from './restore.js';
@@ -11,5 +12,5 @@ import { tagCommands } from './tags.js';
 
 /** Every command of the CLI, in one list. */
 export function commands(): Command[] {
-  return [classifyCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), planCommand(), policyCommand(), reconcileCommand(), restoreCommand(), snapshotCommand(), statusCommand(), ...tagCommands()];
+  return [classifyCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), noticesCommand(), planCommand(), policyCommand(), reconcileCommand(), restoreCommand(), snapshotCommand(), statusCommand(), ...tagCommands()];
 }
