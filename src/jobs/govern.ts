@@ -26,6 +26,8 @@ export interface GovernInput {
   readonly triggerId: string;
   /** When the triggering fact happened; older facts never overwrite newer state. */
   readonly observedAt: string;
+  /** A periodic read (reconcile) rather than an event: when it finds nothing changed, the row is left as it is, observedAt included. */
+  readonly periodic?: boolean;
   /** Execute remediation actions (false: plan and record only). */
   readonly enforce?: boolean;
 }
@@ -111,7 +113,9 @@ async function governOnce(input: GovernInput, deps: GovernDeps): Promise<GovernO
   const settled: ServerPlan = { ...serverPlan, violations: after.violations, ...(after.expiresOnTag !== undefined ? { expiresOnTag: after.expiresOnTag } : {}) };
   const record = recordFromPlan({ server: live, plan: settled, previous, now: at, observedAt: input.observedAt });
   // A redelivery that changes nothing writes nothing (not even the row's write time).
-  if (!stored || !sameRecord(record, stored.value)) await deps.inventory.upsert(record, { ifMatch: stored ? stored.etag : null });
+  if (!stored || !sameRecord(record, stored.value, input.periodic ? ['updatedAt', 'observedAt'] : ['updatedAt'])) {
+    await deps.inventory.upsert(record, { ifMatch: stored ? stored.etag : null });
+  }
   const written = evidence.length > 0 ? (await deps.evidence.append(evidence)).written : 0;
   return { key: input.key, classification: serverPlan.classification, actionsDone: done, failed, evidenceWritten: written };
 }
@@ -190,9 +194,10 @@ function afterOf(action: PlanAction): unknown {
   }
 }
 
-/** Equal but for the write time: key order and absent-versus-undefined fields do not count. */
-function sameRecord(a: InventoryRecord, b: InventoryRecord): boolean {
-  return canonical({ ...a, updatedAt: undefined }) === canonical({ ...b, updatedAt: undefined });
+/** Equal but for the bookkeeping times named: key order and absent-versus-undefined fields do not count. */
+function sameRecord(a: InventoryRecord, b: InventoryRecord, ignore: ReadonlyArray<'updatedAt' | 'observedAt'>): boolean {
+  const without = (r: InventoryRecord) => canonical({ ...r, ...Object.fromEntries(ignore.map((k) => [k, undefined])) });
+  return without(a) === without(b);
 }
 
 function canonical(value: unknown): string {

@@ -2,7 +2,10 @@ import { serverKey } from '../domain/ids.js';
 import { restoreEvidenceFrom } from '../domain/activityLog.js';
 import type { InventoryRecord, RestoreEvidence, Server } from '../domain/model.js';
 import { buildPlan } from '../domain/plan.js';
+import { classify } from '../domain/classify.js';
+import { ruleOf } from '../domain/policy.js';
 import { recordFromPlan } from '../domain/record.js';
+import type { InventoryWrite } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 import { governServer } from './govern.js';
 
@@ -37,14 +40,16 @@ export async function reconcile(deps: GovernDeps, options: { onProgress?: (done:
     const checkpoint = await deps.checkpoints.get(CHECKPOINT);
     const since = checkpoint ? new Date(JSON.parse(checkpoint.value) as string) : new Date(now.getTime() - FIRST_WINDOW_MS);
     let done = 0;
+    let complete = true;
     for (const subscriptionId of deps.settings.subscriptionIds) {
       const outcome = await reconcileSubscription(subscriptionId, since, now, runId, deps, failed);
       totals.subscriptions++;
-      for (const k of Object.keys(outcome) as Array<keyof typeof outcome>) totals[k] += outcome[k];
+      for (const k of Object.keys(outcome.counts) as Array<keyof Counts>) totals[k] += outcome.counts[k];
+      complete &&= outcome.complete;
       options.onProgress?.(++done, deps.settings.subscriptionIds.length);
     }
-    // Advance only past what every subscription read; a failed one is read again next time.
-    if (!failed.some((f) => f.id.startsWith('/subscriptions/') && !f.id.includes('/resourcegroups/'))) {
+    // Advance only past what every subscription read and recorded; restores seen in a failed part are read again next time.
+    if (complete) {
       await deps.checkpoints.set(CHECKPOINT, JSON.stringify(now.toISOString()));
     }
     const result = { ...totals, failed };
@@ -56,6 +61,9 @@ export async function reconcile(deps: GovernDeps, options: { onProgress?: (done:
   }
 }
 
+/** Clones governed at once per subscription: each needs two ARM reads (firewall rules, locks) and maybe a few writes. */
+const CLONE_CONCURRENCY = 16;
+
 async function reconcileSubscription(
   subscriptionId: string,
   since: Date,
@@ -63,71 +71,150 @@ async function reconcileSubscription(
   runId: string,
   deps: GovernDeps,
   failed: Array<{ id: string; reason: string }>,
-) {
-  const counts = { servers: 0, clones: 0, added: 0, updated: 0, governed: 0, vanished: 0, unchanged: 0 };
+): Promise<{ counts: Counts; complete: boolean }> {
+  const counts: Counts = { servers: 0, clones: 0, added: 0, updated: 0, governed: 0, vanished: 0, unchanged: 0 };
   let servers: Server[];
   try {
     servers = await deps.servers.list(subscriptionId);
   } catch (error) {
     failed.push({ id: `/subscriptions/${subscriptionId}`, reason: error instanceof Error ? error.message : String(error) });
-    return counts;
+    return { counts, complete: false };
   }
-  const [rows, restoreEvidence] = await Promise.all([deps.inventory.list({ subscriptionId }), restoreEvidenceSince(subscriptionId, since, now, deps, failed)]);
-  const rowsByKey = new Map(rows.map((r) => [r.key, r]));
+  const failedBefore = failed.length;
+  const [rows, restoreEvidence] = await Promise.all([deps.inventory.listVersioned({ subscriptionId }), restoreEvidenceSince(subscriptionId, since, now, deps, failed)]);
+  const rowsByKey = new Map(rows.map((r) => [r.value.key, r]));
   const liveByKey = new Map(servers.map((s) => [s.key, s]));
+  const evidenceByKey = groupBy(restoreEvidence, (e) => serverKey(e.serverId));
   counts.servers = servers.length;
 
   const plan = buildPlan({
     now,
     policy: deps.policy,
     servers,
-    inventory: rows,
+    inventory: rows.map((r) => r.value),
     restoreEvidence,
     settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] },
   });
 
-  const work: Array<() => Promise<void>> = [];
+  const pass: SubscriptionPass = { servers, evidenceByKey, runId, now, deps, counts, failed, actionFailures: new Set() };
+  const listed: InventoryWrite[] = [];
+  const tasks: Task[] = [];
   for (const serverPlan of plan.servers) {
     const live = liveByKey.get(serverPlan.key);
     if (!live) continue;
     const row = rowsByKey.get(serverPlan.key);
-    if (serverPlan.classification === 'not-a-clone') {
-      if (row && !changed(row, live) && row.classification === 'not-a-clone') {
-        counts.unchanged++;
-        continue;
-      }
-      // Listed, never governed: the row carries the evidence of the classification.
-      work.push(async () => {
-        const record = recordFromPlan({ server: live, plan: serverPlan, previous: row, now: now.toISOString(), observedAt: now.toISOString() });
-        await deps.inventory.upsert(record);
-        counts[row ? 'updated' : 'added']++;
-      });
-      continue;
+    if (serverPlan.classification !== 'not-a-clone') {
+      counts.clones++;
+      tasks.push({ id: live.id, run: () => governClone(live, row?.value, pass) });
+    } else if (row && !changed(row.value, live) && row.value.classification === 'not-a-clone') {
+      counts.unchanged++;
+    } else {
+      // Listed, never governed: the row carries the evidence of the classification. Written in batches below.
+      const record = recordFromPlan({ server: live, plan: serverPlan, previous: row?.value, now: now.toISOString(), observedAt: now.toISOString() });
+      listed.push({ record, ifMatch: row ? row.etag : null });
     }
-    counts.clones++;
-    work.push(async () => {
-      const detailed = await deps.servers.get(live.id, { withFirewallRules: true, withLocks: true });
-      const outcome = await governServer(
-        { live: detailed, key: serverPlan.key, peers: servers, restoreEvidence: restoreEvidence.filter((e) => serverKey(e.serverId) === serverPlan.key), triggerId: runId, observedAt: now.toISOString() },
-        deps,
-      );
-      counts.governed++;
-      counts[row ? 'updated' : 'added']++;
-      for (const f of outcome.failed) failed.push({ id: live.id, reason: `${f.action}: ${f.reason}` });
-    });
   }
-  for (const row of rows) {
-    if (liveByKey.has(row.key) || row.state === 'deleted') continue;
-    work.push(async () => {
-      // The list did not show it: confirm with a read before recording a deletion.
-      const confirmed = await deps.servers.get(row.id);
-      if (confirmed) return;
-      await governServer({ live: undefined, key: row.key, peers: [], restoreEvidence: [], triggerId: runId, observedAt: now.toISOString() }, deps);
-      counts.vanished++;
-    });
+  await writeListed(listed, now, deps, counts, failed);
+  for (const { value: row } of rows) {
+    if (!liveByKey.has(row.key) && row.state !== 'deleted') tasks.push({ id: row.id, run: () => confirmVanished(row, pass) });
   }
-  await runLimited(work, 8, (error, index) => failed.push({ id: `${subscriptionId}#${index}`, reason: error instanceof Error ? error.message : String(error) }));
-  return counts;
+  await runLimited(
+    tasks.map((t) => t.run),
+    CLONE_CONCURRENCY,
+    (error, index) => failed.push({ id: tasks[index]!.id, reason: error instanceof Error ? error.message : String(error) }),
+  );
+  // A remediation that failed was recorded with its row; anything else that failed here may have lost a restore's evidence.
+  const lost = failed.slice(failedBefore).filter((f) => !pass.actionFailures.has(f));
+  return { counts, complete: lost.length === 0 };
+}
+
+type Counts = { servers: number; clones: number; added: number; updated: number; governed: number; vanished: number; unchanged: number };
+type Task = { readonly id: string; readonly run: () => Promise<void> };
+
+/** What every server of one subscription's pass shares. */
+interface SubscriptionPass {
+  readonly servers: readonly Server[];
+  readonly evidenceByKey: ReadonlyMap<string, RestoreEvidence[]>;
+  readonly runId: string;
+  readonly now: Date;
+  readonly deps: GovernDeps;
+  readonly counts: Counts;
+  readonly failed: Array<{ id: string; reason: string }>;
+  /** Entries of `failed` that are failed remediations (the row and evidence were written). */
+  readonly actionFailures: Set<{ id: string; reason: string }>;
+}
+
+/** The listing already holds the server: only its rules and locks are read (two ARM calls), then it is governed. */
+async function governClone(live: Server, row: InventoryRecord | undefined, pass: SubscriptionPass): Promise<void> {
+  const { deps, now } = pass;
+  const [firewallRules, locks] = await Promise.all([deps.servers.listFirewallRules(live.id), deps.servers.listLocks(live.id)]);
+  const detailed: Server = { ...live, firewallRules, locks };
+  const restoreEvidence = pass.evidenceByKey.get(live.key) ?? [];
+  const peers = peersOf(detailed, pass.servers, restoreEvidence, row, deps);
+  const outcome = await governServer({ live: detailed, key: live.key, peers, restoreEvidence, triggerId: pass.runId, observedAt: now.toISOString(), periodic: true }, deps);
+  pass.counts.governed++;
+  pass.counts[row ? 'updated' : 'added']++;
+  for (const f of outcome.failed) {
+    const entry = { id: live.id, reason: `${f.action}: ${f.reason}` };
+    pass.failed.push(entry);
+    pass.actionFailures.add(entry);
+  }
+}
+
+/** The list did not show it: confirm with a read before recording a deletion. */
+async function confirmVanished(row: InventoryRecord, pass: SubscriptionPass): Promise<void> {
+  if (await pass.deps.servers.get(row.id)) return;
+  await governServer({ live: undefined, key: row.key, peers: [], restoreEvidence: [], triggerId: pass.runId, observedAt: pass.now.toISOString() }, pass.deps);
+  pass.counts.vanished++;
+}
+
+/**
+ * Rows of servers that are only listed, in batches per subscription partition (`upsertMany`). A row an event handler
+ * wrote meanwhile (ETag conflict) is left as that handler wrote it: it read the same server live.
+ */
+async function writeListed(
+  writes: readonly InventoryWrite[],
+  now: Date,
+  deps: GovernDeps,
+  counts: { added: number; updated: number },
+  failed: Array<{ id: string; reason: string }>,
+): Promise<void> {
+  if (writes.length === 0) return;
+  try {
+    const outcomes = await deps.inventory.upsertMany(writes);
+    outcomes.forEach((outcome, i) => {
+      if ('conflict' in outcome) return;
+      counts[writes[i]!.ifMatch === null ? 'added' : 'updated']++;
+    });
+  } catch (error) {
+    failed.push({ id: `inventory@${now.toISOString()}`, reason: `writing ${writes.length} listed rows: ${error instanceof Error ? error.message : String(error)}` });
+  }
+}
+
+/**
+ * The servers a clone's pass needs besides itself: its source (lineage) or its earlier twin (probable clone). Found once
+ * here against the whole listing, so each pass plans two servers instead of the subscription.
+ */
+function peersOf(server: Server, servers: readonly Server[], restoreEvidence: readonly RestoreEvidence[], row: InventoryRecord | undefined, deps: GovernDeps): Server[] {
+  const { source } = classify(server, {
+    servers,
+    restoreEvidence,
+    ...(row && row.state !== 'deleted' ? { inventory: row } : {}),
+    tagKeys: deps.policy.tagKeys,
+    sourceKeyPrefix: ruleOf(deps.policy, 'replace-inherited-ownership')?.sourceKeyPrefix ?? 'Source',
+  });
+  return source ? [source] : [];
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }
 
 async function restoreEvidenceSince(subscriptionId: string, since: Date, now: Date, deps: GovernDeps, failed: Array<{ id: string; reason: string }>): Promise<RestoreEvidence[]> {

@@ -135,4 +135,45 @@ describe('reconcile on the emulator: the safety net under the event path', () =>
     const [run] = await stores.runs.list();
     expect(run).toMatchObject({ job: 'reconcile', lastOutcome: 'failed' });
   });
+
+  it('reads list pages and two calls per clone (no GET per server), and writes listed rows in batches with upsertMany', async () => {
+    const servers: Array<ReturnType<typeof armServer>> = [];
+    for (let i = 0; i < 40; i++) servers.push(armServer({ subscriptionId: i % 2 ? SUB2 : SUB1, resourceGroup: 'rg-a', name: `pg-prod-${i}`, administratorLogin: `app${i}` }));
+    for (let i = 0; i < 6; i++) {
+      const source = servers[i]!;
+      servers.push(armServer({ subscriptionId: source.id.split('/')[2], resourceGroup: 'rg-a', name: `pg-prod-${i}-restore`, administratorLogin: `app${i}`, tags: { RestoredFrom: source.id, RestorePointUtc: '2026-01-12T08:00:00Z', Owner: 'alice@contoso.com', Incident: 'INC-1', ExpiresOn: '2099-01-01' } }));
+    }
+    emulator = await startEmulator({ snapshot: { servers }, pageSize: 10 });
+    const stores = createMemoryStores();
+    const calls = { upsert: 0, upsertMany: 0, rows: 0 };
+    const inventory = stores.inventory;
+    const counted: InventoryStores = {
+      ...stores,
+      inventory: {
+        get: (k) => inventory.get(k),
+        list: (o) => inventory.list(o),
+        listVersioned: (o) => inventory.listVersioned(o),
+        upsert: (r, o) => (calls.upsert++, inventory.upsert(r, o)),
+        upsertMany: (w) => (calls.upsertMany++, (calls.rows += w.length), inventory.upsertMany(w)),
+      },
+    };
+    const outcome = await reconcile(deps(emulator, counted));
+    expect(outcome).toMatchObject({ subscriptions: 2, servers: 46, clones: 6, added: 46, failed: [] });
+    // 23 servers per subscription in pages of 10: 3 pages each.
+    expect(emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBe(6);
+    expect(emulator.requests.count({ operation: 'Servers_Get' })).toBe(0);
+    expect(emulator.requests.count({ operation: 'FirewallRules_ListByServer' })).toBe(6);
+    expect(emulator.requests.count({ operation: 'ManagementLocks_List' })).toBe(6);
+    expect(emulator.requests.count({ operation: 'ActivityLogs_List' })).toBe(2);
+    expect(calls).toEqual({ upsertMany: 2, rows: 40, upsert: 6 });
+    expect(await stores.inventory.list()).toHaveLength(46);
+
+    // Nothing changed: the second run reads the same pages and the clones' rules and locks, and writes no row.
+    emulator.requests.clear();
+    Object.assign(calls, { upsert: 0, upsertMany: 0, rows: 0 });
+    const again = await reconcile(deps(emulator, counted));
+    expect(again).toMatchObject({ unchanged: 40, clones: 6, added: 0 });
+    expect(calls).toEqual({ upsert: 0, upsertMany: 0, rows: 0 });
+    expect(emulator.requests.count({ method: 'PATCH' }) + emulator.requests.count({ method: 'DELETE' })).toBe(0);
+  });
 });
