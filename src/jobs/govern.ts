@@ -13,6 +13,8 @@ export interface GovernOutcome {
   readonly actionsDone: readonly string[];
   readonly failed: ReadonlyArray<{ action: string; reason: string }>;
   readonly evidenceWritten: number;
+  /** Whether the inventory row was written (false: the pass changed nothing worth a write). */
+  readonly rowWritten?: boolean;
 }
 
 export interface GovernInput {
@@ -113,11 +115,10 @@ async function governOnce(input: GovernInput, deps: GovernDeps): Promise<GovernO
   const settled: ServerPlan = { ...serverPlan, violations: after.violations, ...(after.expiresOnTag !== undefined ? { expiresOnTag: after.expiresOnTag } : {}) };
   const record = recordFromPlan({ server: live, plan: settled, previous, now: at, observedAt: input.observedAt });
   // A redelivery that changes nothing writes nothing (not even the row's write time).
-  if (!stored || !sameRecord(record, stored.value, input.periodic ? ['updatedAt', 'observedAt'] : ['updatedAt'])) {
-    await deps.inventory.upsert(record, { ifMatch: stored ? stored.etag : null });
-  }
+  const rowWritten = !stored || !sameRecord(record, stored.value, input.periodic ? ['updatedAt', 'observedAt'] : ['updatedAt']);
+  if (rowWritten) await deps.inventory.upsert(record, { ifMatch: stored ? stored.etag : null });
   const written = evidence.length > 0 ? (await deps.evidence.append(evidence)).written : 0;
-  return { key: input.key, classification: serverPlan.classification, actionsDone: done, failed, evidenceWritten: written };
+  return { key: input.key, classification: serverPlan.classification, actionsDone: done, failed, evidenceWritten: written, rowWritten };
 }
 
 async function recordGone(input: GovernInput, previous: InventoryRecord | undefined, etag: string | undefined, deps: GovernDeps, at: string): Promise<GovernOutcome> {

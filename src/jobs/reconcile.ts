@@ -153,7 +153,7 @@ async function governClone(live: Server, row: InventoryRecord | undefined, pass:
   const peers = peersOf(detailed, pass.servers, restoreEvidence, row, deps);
   const outcome = await governServer({ live: detailed, key: live.key, peers, restoreEvidence, triggerId: pass.runId, observedAt: now.toISOString(), periodic: true }, deps);
   pass.counts.governed++;
-  pass.counts[row ? 'updated' : 'added']++;
+  pass.counts[!row ? 'added' : outcome.rowWritten === false ? 'unchanged' : 'updated']++;
   for (const f of outcome.failed) {
     const entry = { id: live.id, reason: `${f.action}: ${f.reason}` };
     pass.failed.push(entry);

@@ -172,7 +172,7 @@ describe('reconcile on the emulator: the safety net under the event path', () =>
     emulator.requests.clear();
     Object.assign(calls, { upsert: 0, upsertMany: 0, rows: 0 });
     const again = await reconcile(deps(emulator, counted));
-    expect(again).toMatchObject({ unchanged: 40, clones: 6, added: 0 });
+    expect(again).toMatchObject({ unchanged: 46, updated: 0, clones: 6, added: 0 });
     expect(calls).toEqual({ upsert: 0, upsertMany: 0, rows: 0 });
     expect(emulator.requests.count({ method: 'PATCH' }) + emulator.requests.count({ method: 'DELETE' })).toBe(0);
   });
