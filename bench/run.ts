@@ -1,6 +1,7 @@
 // `npm run bench -- <name>`: benchmarks that print numbers. Each lives in its own module, loaded on demand.
 const benches: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
   'cold-start': () => import('./coldStart.js'),
+  sweep: () => import('./sweep.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

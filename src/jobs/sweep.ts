@@ -214,8 +214,24 @@ async function planWithLocks(listing: Listing, now: Date, deps: SweepDeps, out: 
     8,
     () => undefined,
   );
-  const plans = needLocks.length === 0 ? first.servers : planOf([...live.values()], listing.rows, now, deps).servers;
-  return { plans, live };
+  if (needLocks.length === 0) return { plans: first.servers, live };
+  // The second pass plans only the candidates and the peers their classification can rest on.
+  const subset = new Set<string>();
+  for (const p of needLocks) {
+    const server = live.get(p.key);
+    if (!server) continue;
+    subset.add(p.key);
+    for (const twin of twinCandidates(server, listing.servers)) subset.add(twin.key);
+  }
+  const second = planOf(
+    [...subset].map((key) => live.get(key)!),
+    listing.rows.filter((r) => subset.has(r.key)),
+    now,
+    deps,
+  );
+  const decided = new Map(second.servers.map((p) => [p.key, p]));
+  const relocked = new Set(needLocks.map((p) => p.key));
+  return { plans: first.servers.map((p) => (relocked.has(p.key) ? (decided.get(p.key) ?? p) : p)), live };
 }
 
 function planOf(servers: readonly Server[], rows: readonly InventoryRecord[], now: Date, deps: SweepDeps) {
@@ -438,7 +454,7 @@ function changeSince(candidate: Selected, live: Server, row: InventoryRecord, no
   if (tags.length > 0) return `tags ${tags.join(', ')}`;
   if ((before.state ?? '') !== (live.state ?? '')) return `state ${before.state ?? 'unknown'} -> ${live.state ?? 'unknown'}`;
   if (lockSignature(before.locks) !== lockSignature(live.locks)) return `locks ${lockSignature(before.locks) || 'none'} -> ${lockSignature(live.locks) || 'none'}`;
-  const replanned = planOf([live, ...candidate.peers.filter((p) => p.key !== live.key)], [row], now, deps).servers.find((p) => p.key === live.key);
+  const replanned = planOf([live, ...twinCandidates(live, candidate.peers)], [row], now, deps).servers.find((p) => p.key === live.key);
   const action = replanned?.actions.find((a): a is DeleteAction => a.type === 'delete-server');
   if (!action) {
     const skip = replanned?.actions.find((a) => a.type === 'skip');
@@ -447,6 +463,17 @@ function changeSince(candidate: Selected, live: Server, row: InventoryRecord, no
   if (action.expiresOn !== candidate.action.expiresOn) return `expiry ${candidate.action.expiresOn} -> ${action.expiresOn}`;
   if (action.finalNoticeSentAt !== candidate.action.finalNoticeSentAt) return `final notice ${candidate.action.finalNoticeSentAt} -> ${action.finalNoticeSentAt}`;
   return undefined;
+}
+
+/**
+ * The peers a classification of `server` can rest on (a probable-clone twin is an earlier server with the same
+ * administrator login), so a re-plan is one server's work, not the subscription's. Fewer peers can only lower the
+ * classification, so this never widens what is deleted.
+ */
+function twinCandidates(server: Server, peers: readonly Server[]): Server[] {
+  const created = server.createdAt ? Date.parse(server.createdAt) : NaN;
+  if (Number.isNaN(created)) return [];
+  return peers.filter((p) => p.key !== server.key && p.administratorLogin === server.administratorLogin && p.createdAt !== undefined && Date.parse(p.createdAt) < created);
 }
 
 function changedKeys(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): string[] {
