@@ -7,6 +7,7 @@ import { serverKey } from '../../src/domain/ids.js';
 import { DEFAULT_POLICY } from '../../src/domain/policy.js';
 import type { GovernDeps } from '../../src/jobs/deps.js';
 import { handleQueueMessage } from '../../src/jobs/intake.js';
+import { reconcile } from '../../src/jobs/reconcile.js';
 import { fixedClock } from '../../src/ports/clock.js';
 import type { InventoryStores } from '../../src/ports/inventory.js';
 import { armClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
@@ -105,5 +106,17 @@ describe('a delivered event handled again changes nothing', () => {
     expect(row).toMatchObject({ state: 'governed', firstSeenAt: clock.now().toISOString(), noticesSent: [] });
     expect(row.deletedAt).toBeUndefined();
     expect(row.lineage.sourceServerId).toBe(fresh.value.lineage.sourceServerId);
+  });
+
+  it('the reconcile that follows the event path agrees with it: the clone row is left unwritten, ARM untouched', async () => {
+    const [restore] = emulator.events.emitted();
+    await handleQueueMessage(restore, deps);
+    const row = await stores.inventory.get(key);
+    const armWrites = writes();
+    clock.advance(60_000);
+    const outcome = await reconcile(deps);
+    expect(outcome).toMatchObject({ clones: 1, governed: 1, unchanged: 1, added: 1, failed: [] });
+    expect(await stores.inventory.get(key)).toEqual(row);
+    expect(writes()).toBe(armWrites);
   });
 });
