@@ -4,4 +4,5 @@ import './onActivityLogAlert.js';
 import './reconcile.js';
 import './sendOwnerNotices.js';
 import './sendFinopsSummary.js';
+import './deleteExpiredClones.js';
 import './health.js';

@@ -8,9 +8,10 @@ import { policyCommand } from './policy.js';
 import { restoreCommand } from './restore.js';
 import { reconcileCommand, snapshotCommand } from './snapshot.js';
 import { statusCommand } from './status.js';
+import { sweepCommand } from './sweep.js';
 import { tagCommands } from './tags.js';
 
 /** Every command of the CLI, in one list. */
 export function commands(): Command[] {
-  return [classifyCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), noticesCommand(), planCommand(), policyCommand(), reconcileCommand(), restoreCommand(), snapshotCommand(), statusCommand(), ...tagCommands()];
+  return [classifyCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), noticesCommand(), planCommand(), policyCommand(), reconcileCommand(), restoreCommand(), snapshotCommand(), statusCommand(), sweepCommand(), ...tagCommands()];
 }
