@@ -49,7 +49,9 @@ export async function handleEvents(parsed: ReadonlyArray<ResourceEvent | Ignored
 
 async function handleOne(event: ResourceEvent, deps: GovernDeps): Promise<GovernOutcome> {
   const live = await deps.servers.get(event.resourceId, { withFirewallRules: true, withLocks: true });
-  const known = await deps.inventory.get(event.key);
+  const row = await deps.inventory.get(event.key);
+  // A row recorded deleted describes an earlier server of the same name: a live one now is new.
+  const known = row !== undefined && row.value.state !== 'deleted';
   let peers: Server[] = [];
   let restoreEvidence: RestoreEvidence[] = [];
   // Lineage is captured at birth: for a server not seen before, look for its restore in the Activity Log and, when
