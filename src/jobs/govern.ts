@@ -37,20 +37,28 @@ export interface GovernInput {
 const REMEDIATIONS = new Set<PlanAction['type']>(['tag', 'delete-firewall-rule', 'disable-public-access', 'stop-server']);
 
 /**
- * One server, one pass: decide with the pure plan, execute its remediations, then record the row and the evidence.
- * A concurrent writer of the same row makes it decide again from fresh state (once).
+ * One server, one pass: decide with the pure plan, execute its remediations, then record the evidence and the row.
+ * A concurrent writer of the same row makes it decide again from the fresh row and the server as this pass left it
+ * (remediations done are not redone).
  */
 export async function governServer(input: GovernInput, deps: GovernDeps): Promise<GovernOutcome> {
+  const progress: Progress = { live: input.live, done: [] };
   for (let attempt = 0; ; attempt++) {
     try {
-      return await governOnce(input, deps);
+      return await governOnce({ ...input, live: progress.live }, deps, progress);
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= 2) throw error;
     }
   }
 }
 
-async function governOnce(input: GovernInput, deps: GovernDeps): Promise<GovernOutcome> {
+/** Follows the remediations as they are done, across attempts: a retry starts from the server as it now is. */
+interface Progress {
+  live: Server | undefined;
+  readonly done: string[];
+}
+
+async function governOnce(input: GovernInput, deps: GovernDeps, progress: Progress): Promise<GovernOutcome> {
   const now = deps.clock.now();
   const at = now.toISOString();
   const stored = await deps.inventory.get(input.key);
@@ -73,7 +81,7 @@ async function governOnce(input: GovernInput, deps: GovernDeps): Promise<GovernO
   };
   const serverPlan = planOf(input.live);
 
-  const done: string[] = [];
+  const { done } = progress;
   const failed: Array<{ action: string; reason: string }> = [];
   const evidence: EvidenceEntry[] = [];
   const note = (kind: string, summary: string, extra: Partial<EvidenceEntry> = {}) =>
@@ -101,6 +109,7 @@ async function governOnce(input: GovernInput, deps: GovernDeps): Promise<GovernO
     if (input.enforce === false) continue;
     try {
       live = await execute(action, live, deps);
+      progress.live = live;
       done.push(action.type);
       note(action.type, describe(action, input.live), { reason: action.reason, before: beforeOf(action, input.live), after: afterOf(action) });
     } catch (error) {
@@ -116,8 +125,9 @@ async function governOnce(input: GovernInput, deps: GovernDeps): Promise<GovernO
   const record = recordFromPlan({ server: live, plan: settled, previous, now: at, observedAt: input.observedAt });
   // A redelivery that changes nothing writes nothing (not even the row's write time).
   const rowWritten = !stored || !sameRecord(record, stored.value, input.periodic ? ['updatedAt', 'observedAt'] : ['updatedAt']);
-  if (rowWritten) await deps.inventory.upsert(record, { ifMatch: stored ? stored.etag : null });
+  // Evidence first: when the row write loses a race (ConcurrencyError, decided again) the actions done stay recorded.
   const written = evidence.length > 0 ? (await deps.evidence.append(evidence)).written : 0;
+  if (rowWritten) await deps.inventory.upsert(record, { ifMatch: stored ? stored.etag : null });
   return { key: input.key, classification: serverPlan.classification, actionsDone: done, failed, evidenceWritten: written, rowWritten };
 }
 

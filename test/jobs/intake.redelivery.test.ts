@@ -119,4 +119,37 @@ describe('a delivered event handled again changes nothing', () => {
     expect(await stores.inventory.get(key)).toEqual(row);
     expect(writes()).toBe(armWrites);
   });
+
+  it('a row write that loses a race is decided again from fresh state, and the evidence of what was done is kept', async () => {
+    const [restore] = emulator.events.emitted();
+    const inventory = stores.inventory;
+    let raced = false;
+    // Another writer (say, a reconcile elsewhere) writes the row between this pass's read and its write.
+    const racing: GovernDeps = {
+      ...deps,
+      inventory: {
+        ...inventory,
+        get: (k) => inventory.get(k),
+        list: (o) => inventory.list(o),
+        listVersioned: (o) => inventory.listVersioned(o),
+        upsertMany: (w) => inventory.upsertMany(w),
+        upsert: async (record, options) => {
+          if (!raced) {
+            raced = true;
+            await inventory.upsert({ ...record, serverState: 'Updating', updatedAt: '2000-01-01T00:00:00.000Z' });
+          }
+          return inventory.upsert(record, options);
+        },
+      },
+    };
+    const outcome = await handleQueueMessage(restore, racing);
+    expect(raced).toBe(true);
+    // The second attempt starts from the server as the first left it: nothing is done twice, the evidence stands.
+    expect([...outcome.governed[0]!.actionsDone].sort()).toEqual(['delete-firewall-rule', 'delete-firewall-rule', 'tag']);
+    expect(emulator.requests.count({ operation: 'Tags_UpdateAtScope' })).toBe(1);
+    expect(emulator.requests.count({ operation: 'FirewallRules_Delete' })).toBe(2);
+    const kinds = (await stores.evidence.list(key)).map((e) => e.kind).sort();
+    expect(kinds.filter((k) => k === 'tag' || k === 'delete-firewall-rule')).toEqual(['delete-firewall-rule', 'delete-firewall-rule', 'tag']);
+    expect((await stores.inventory.get(key))?.value).toMatchObject({ serverState: 'Ready', state: 'governed', updatedAt: clock.now().toISOString() });
+  });
 });
