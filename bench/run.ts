@@ -1,6 +1,8 @@
 // `npm run bench -- <name>`: benchmarks that print numbers. Each lives in its own module, loaded on demand.
 const benches: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
   'cold-start': () => import('./coldStart.js'),
+  reconcile: () => import('./reconcile.js'),
+  enforce: () => import('./enforce.js'),
   sweep: () => import('./sweep.js'),
 };
 
