@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer } from 'n
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import type * as AzureFunctions from '@azure/functions';
 import type { HttpRequest as HttpRequestType, HttpResponseInit, InvocationContext as InvocationContextType, LogLevel } from '@azure/functions';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { Cron } from 'croner';
@@ -68,7 +69,7 @@ export interface LocalHost {
 }
 
 // @azure/functions is CommonJS whose named exports Node's ESM loader cannot see; load it as the app's bundle would.
-const { HttpRequest, InvocationContext } = createRequire(import.meta.url)('@azure/functions') as typeof import('@azure/functions');
+const { HttpRequest, InvocationContext } = createRequire(import.meta.url)('@azure/functions') as typeof AzureFunctions;
 
 const registered: RegisteredFunction[] = [];
 let shimInstalled = false;

@@ -108,7 +108,10 @@ function describeTrigger(trigger: { type: string; [k: string]: unknown }, settin
 function localSettingsFile(): Record<string, string> {
   const defaults = Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [k, v.local]));
   const file = existsSync('local.settings.json') ? (JSON.parse(readFileSync('local.settings.json', 'utf8')) as { Values?: Record<string, string> }).Values : undefined;
-  const fromEnv = Object.fromEntries(Object.keys(SETTINGS).flatMap((k) => (process.env[k] !== undefined ? [[k, process.env[k]!]] : [])));
+  const fromEnv = Object.fromEntries(Object.keys(SETTINGS).flatMap((k) => {
+    const value = process.env[k];
+    return value === undefined ? [] : [[k, value]];
+  }));
   return { ...defaults, ...file, ...fromEnv };
 }
 
