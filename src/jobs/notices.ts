@@ -1,3 +1,4 @@
+import { groupBy } from '../domain/collections.js';
 import type { InventoryRecord, NoticeSent, NoticeStage } from '../domain/model.js';
 import { buildFinopsSummary, renderDigest, type CoveredNotice, type Digest } from '../domain/notices/index.js';
 import { ruleOf } from '../domain/policy.js';
@@ -108,7 +109,7 @@ async function sendDigest(deps: NoticesDeps, digest: Digest, templates: Awaited<
 async function recordSent(deps: NoticesDeps, digest: Digest, result: MailResult, names: ReadonlyMap<string, string>, failed: { to: string; reason: string }[]): Promise<number> {
   const sentAt = deps.clock.now().toISOString();
   let recorded = 0;
-  for (const [serverKey, covers] of groupByServer(digest.covers)) {
+  for (const [serverKey, covers] of groupBy(digest.covers, (c) => c.serverKey)) {
     const notices: NoticeSent[] = covers.map((c) => ({ stage: c.stage, ...(c.leadDays !== undefined ? { leadDays: c.leadDays } : {}), sentAt, to: digest.recipient }));
     try {
       if (await appendNotices(deps, serverKey, notices, sentAt)) recorded += notices.length;
@@ -259,12 +260,6 @@ export async function sendFinopsSummary(deps: NoticesDeps, options: SendNoticesO
     await deps.runs.finished(FINOPS_JOB, deps.clock.now().toISOString(), { ok: false, error: messageOf(error) });
     throw error;
   }
-}
-
-function groupByServer(covers: readonly CoveredNotice[]): Map<string, CoveredNotice[]> {
-  const out = new Map<string, CoveredNotice[]>();
-  for (const c of covers) out.set(c.serverKey, [...(out.get(c.serverKey) ?? []), c]);
-  return out;
 }
 
 function namesOf(digest: Digest, rows: ReadonlyMap<string, InventoryRecord>): Map<string, string> {

@@ -1,3 +1,4 @@
+import { groupBy } from '../domain/collections.js';
 import { serverKey } from '../domain/ids.js';
 import { restoreEvidenceFrom } from '../domain/activityLog.js';
 import type { InventoryRecord, RestoreEvidence, Server } from '../domain/model.js';
@@ -204,17 +205,6 @@ function peersOf(server: Server, servers: readonly Server[], restoreEvidence: re
     sourceKeyPrefix: ruleOf(deps.policy, 'replace-inherited-ownership')?.sourceKeyPrefix ?? 'Source',
   });
   return source ? [source] : [];
-}
-
-function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
 }
 
 async function restoreEvidenceSince(subscriptionId: string, since: Date, now: Date, deps: GovernDeps, failed: Array<{ id: string; reason: string }>): Promise<RestoreEvidence[]> {

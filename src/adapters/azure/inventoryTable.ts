@@ -1,3 +1,4 @@
+import { groupBy } from '../../domain/collections.js';
 import type { TransactionAction } from '@azure/data-tables';
 import type { InventoryRecord } from '../../domain/model.js';
 import { ConcurrencyError } from '../../ports/inventory.js';
@@ -102,15 +103,4 @@ function isConflict(error: unknown, ifMatch: string | null | undefined): boolean
   const status = statusOf(error) ?? 0;
   if (ifMatch === null) return status === CONFLICT_ON_CREATE;
   return ifMatch !== undefined && CONFLICT_ON_UPDATE.has(status);
-}
-
-function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
 }
