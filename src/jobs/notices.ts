@@ -52,14 +52,7 @@ export async function sendOwnerNotices(deps: NoticesDeps, options: SendNoticesOp
     const [templates, due] = await Promise.all([deps.templates(), dueNotices(deps, started)]);
     problems = due.failed;
     counts.owners = due.digests.length;
-    const budget = await SendBudget.open({
-      checkpoints: deps.checkpoints,
-      clock: deps.clock,
-      sleep: options.sleep ?? realSleep,
-      limitPerMinute: deps.config.mail.limitPerMinute,
-      limitPerHour: deps.config.mail.limitPerHour,
-      deadline: new Date(started.getTime() + (options.maxRunMs ?? DEFAULT_MAX_RUN_MS)),
-    });
+    const budget = await openBudget(deps, options, started);
     for (const [index, digest] of due.digests.entries()) {
       if (!(await budget.acquire())) {
         counts.deferred = due.digests.length - index;
@@ -232,14 +225,7 @@ export async function sendFinopsSummary(deps: NoticesDeps, options: SendNoticesO
       graceDays: ruleOf(deps.policy, 'notices')?.graceDays ?? 2,
       legalHoldTagKey: deps.policy.tagKeys.legalHold,
     });
-    const budget = await SendBudget.open({
-      checkpoints: deps.checkpoints,
-      clock: deps.clock,
-      sleep: options.sleep ?? realSleep,
-      limitPerMinute: deps.config.mail.limitPerMinute,
-      limitPerHour: deps.config.mail.limitPerHour,
-      deadline: new Date(now.getTime() + (options.maxRunMs ?? DEFAULT_MAX_RUN_MS)),
-    });
+    const budget = await openBudget(deps, options, now);
     let outcome: FinopsOutcome;
     if (!(await budget.acquire())) {
       outcome = { sent: false, to, clones: clones.length, skipped: 'the hourly mail budget is spent; the summary goes with the next run' };
@@ -273,4 +259,16 @@ function stageId(c: Pick<CoveredNotice, 'stage' | 'leadDays'>): string {
 function stageText(c: Pick<CoveredNotice, 'stage' | 'leadDays'>): string {
   const text = { 'new-clone': 'New-clone', reminder: 'Reminder', 'final-notice': 'Final', deleted: 'Deletion', noncompliant: 'Non-compliance' }[c.stage];
   return c.leadDays !== undefined ? `${text} (${c.leadDays} days ahead)` : text;
+}
+
+/** The ACS send budget of this run: per-minute and per-hour limits shared across runs, and the run's deadline. */
+function openBudget(deps: NoticesDeps, options: { sleep?: (ms: number) => Promise<void>; maxRunMs?: number }, startedAt: Date): Promise<SendBudget> {
+  return SendBudget.open({
+    checkpoints: deps.checkpoints,
+    clock: deps.clock,
+    sleep: options.sleep ?? realSleep,
+    limitPerMinute: deps.config.mail.limitPerMinute,
+    limitPerHour: deps.config.mail.limitPerHour,
+    deadline: new Date(startedAt.getTime() + (options.maxRunMs ?? DEFAULT_MAX_RUN_MS)),
+  });
 }
