@@ -129,8 +129,12 @@ async function main(argv: string[]): Promise<void> {
     }
     throw error;
   }
-  // The main job at start, so the estate is governed at once rather than at the first schedule.
-  await run.runTimer('reconcile').catch((error: unknown) => console.error(`reconcile failed: ${error instanceof Error ? error.message : String(error)}`));
+  // The whole cycle once at start rather than at the first schedules: govern the estate, mail the owners (the
+  // emulator's mailbox), then the expiry sweep (dry-run unless SWEEP_MODE=enforce).
+  for (const job of ['reconcile', 'sendOwnerNotices', 'deleteExpiredClones']) {
+    if (!run.functions.includes(job)) continue;
+    await run.runTimer(job).catch((error: unknown) => console.error(`${job} failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
   if (once) {
     await run.close();
     return;

@@ -29,6 +29,8 @@ export function acsMailerFor(config: Config, credential: TokenCredential, client
     endpoint: config.mail.endpoint,
     credential,
     clientOptions,
+    // The local emulator settles a send at once; ACS usually takes seconds.
+    ...(config.arm.credential === 'emulator' ? { pollIntervalInMs: 50 } : {}),
   });
 }
 
