@@ -20,6 +20,8 @@ describe('npm start (the local runner on embedded defaults)', () => {
     expect(result.stdout).toMatch(/ARM emulator\s+https:\/\/127\.0\.0\.1:\d+/);
     expect(result.stdout).toMatch(/reconcile: \d+ servers in 2 subscriptions, [1-9]\d* clones/);
     expect(result.stdout).toMatch(/reconcile \(timer\) succeeded/);
+    expect(result.stdout).toMatch(/sendOwnerNotices: [1-9]\d* owner\(s\) due, [1-9]\d* digest\(s\) sent/);
+    expect(result.stdout).toMatch(/deleteExpiredClones \(dry-run\): .* 0 deleted/);
   }, 90_000);
 
   it('bundles the app without test code or the local sandbox', () => {
