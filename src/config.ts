@@ -77,6 +77,11 @@ export const SETTINGS = {
   MAIL_LIMIT_PER_HOUR: { description: 'Emails sent per hour at most (ACS default 100).', local: '100' },
   RETAIL_PRICES_ENDPOINT: { description: 'Azure Retail Prices API endpoint.', local: 'https://prices.azure.com' },
   PORTAL_URL: { description: 'Azure portal base URL used in links.', local: 'https://portal.azure.com' },
+  TEMPLATES_DIR: { description: 'Folder of the notice email templates, relative to the app root.', local: 'templates' },
+  PRICE_TABLE_PATH: {
+    description: 'Dated retail price table used when the Retail Prices API fails, relative to the app root.',
+    local: 'data/retail-prices-2026-11-01.json',
+  },
 } as const satisfies Record<string, { description: string; local: string }>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -118,6 +123,8 @@ const schema = z.object({
   MAIL_LIMIT_PER_HOUR: positiveInt.default(100),
   RETAIL_PRICES_ENDPOINT: httpsUrl.default('https://prices.azure.com'),
   PORTAL_URL: httpsUrl.default('https://portal.azure.com'),
+  TEMPLATES_DIR: z.string().default('templates'),
+  PRICE_TABLE_PATH: z.string().default('data/retail-prices-2026-11-01.json'),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -150,6 +157,9 @@ export interface Config {
   };
   readonly retailPricesEndpoint: string;
   readonly portalUrl: string;
+  /** Notice templates and the fallback price table, resolved against the app root (the working directory). */
+  readonly templatesDir: string;
+  readonly priceTablePath: string;
 }
 
 const blankToUndefined = (env: Record<string, string | undefined>): Record<string, string | undefined> =>
@@ -215,6 +225,8 @@ function toConfig(p: Parsed): Config {
     },
     retailPricesEndpoint: p.RETAIL_PRICES_ENDPOINT.replace(/\/+$/, ''),
     portalUrl: p.PORTAL_URL.replace(/\/+$/, ''),
+    templatesDir: p.TEMPLATES_DIR,
+    priceTablePath: p.PRICE_TABLE_PATH,
   };
 }
 

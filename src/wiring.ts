@@ -65,9 +65,9 @@ export async function build(config: Config, options: { log?: (line: string) => v
     actor: config.managedIdentityClientId ? `pitr-warden (managed identity ${config.managedIdentityClientId})` : 'pitr-warden',
     log: options.log,
     mailer: acsMailerFor(config, credential, arm.clientOptions.tlsOptions ? { tlsOptions: arm.clientOptions.tlsOptions } : {}),
-    prices: createRetailPriceSource({ endpoint: config.retailPricesEndpoint, checkpoints: stores.checkpoints, clock: systemClock, ...(typeof ca === 'string' ? { ca } : {}) }),
+    prices: createRetailPriceSource({ endpoint: config.retailPricesEndpoint, priceTablePath: config.priceTablePath, checkpoints: stores.checkpoints, clock: systemClock, ...(typeof ca === 'string' ? { ca } : {}) }),
     templates: () =>
-      (templates ??= loadTemplates().catch((error: unknown) => {
+      (templates ??= loadTemplates(config.templatesDir).catch((error: unknown) => {
         templates = undefined;
         throw error;
       })),

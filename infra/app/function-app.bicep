@@ -157,6 +157,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     MAIL_LIMIT_PER_HOUR: string(mailLimitPerHour)
     RETAIL_PRICES_ENDPOINT: retailPricesEndpoint
     PORTAL_URL: portalUrl
+    // The staging hook puts templates/ and data/ beside dist/ in the package root.
+    TEMPLATES_DIR: 'templates'
+    PRICE_TABLE_PATH: 'data/retail-prices-2026-11-01.json'
   }
 }
 

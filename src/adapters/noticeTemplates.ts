@@ -4,11 +4,11 @@ import { checkTemplates } from '../domain/notices/check.js';
 import type { MailTemplate, NoticeTemplates } from '../domain/notices/render.js';
 
 /**
- * Where notice templates are read from: the `dir` argument, else env TEMPLATES_DIR, else `templates/` under the
- * working directory (the package root for `func start`, the CLI and the deployed function app).
+ * Where notice templates are read from: the `dir` argument (the TEMPLATES_DIR setting), else `templates/`, both
+ * against the working directory (the package root for `func start`, the CLI and the deployed function app).
  */
 export function templatesDir(dir?: string): string {
-  return resolve(dir ?? process.env.TEMPLATES_DIR ?? join(process.cwd(), 'templates'));
+  return resolve(process.cwd(), dir ?? 'templates');
 }
 
 /**

@@ -42,7 +42,6 @@ describe('renderTemplate', () => {
 describe('loadTemplates', () => {
   const dirs: string[] = [];
   afterEach(() => {
-    delete process.env.TEMPLATES_DIR;
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
   const copy = () => {
@@ -52,17 +51,16 @@ describe('loadTemplates', () => {
     return dir;
   };
 
-  it('loads the shipped templates, from the argument, TEMPLATES_DIR, or ./templates', async () => {
+  it('loads the shipped templates, from the TEMPLATES_DIR setting (relative to the app root) or ./templates', async () => {
     const templates = await loadTemplates(shipped);
     expect(templates.ownerDigest.html).toContain('{{#clones}}');
     expect(templates.finopsSummary.subject).toContain('{{aliveCount}}');
 
     const dir = copy();
     writeFileSync(join(dir, 'owner-digest.subject.txt'), 'Custom: {{cloneCount}} clones');
-    process.env.TEMPLATES_DIR = dir;
-    expect(templatesDir()).toBe(dir);
-    expect((await loadTemplates()).ownerDigest.subject).toBe('Custom: {{cloneCount}} clones');
-    delete process.env.TEMPLATES_DIR;
+    expect(templatesDir(dir)).toBe(dir);
+    expect((await loadTemplates(dir)).ownerDigest.subject).toBe('Custom: {{cloneCount}} clones');
+    expect(templatesDir('templates')).toBe(join(process.cwd(), 'templates'));
     expect(templatesDir()).toBe(join(process.cwd(), 'templates'));
   });
 

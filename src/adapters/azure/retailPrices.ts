@@ -62,7 +62,7 @@ export function createRetailPriceSource(options: RetailPriceSourceOptions): Pric
   const loadTable = (): Promise<PriceTable> =>
     (table ??= options.priceTable
       ? Promise.resolve(options.priceTable)
-      : loadPriceTable(options.priceTablePath ?? process.env.PRICE_TABLE_PATH ?? resolve(process.cwd(), DEFAULT_PRICE_TABLE_FILE)));
+      : loadPriceTable(resolve(process.cwd(), options.priceTablePath ?? DEFAULT_PRICE_TABLE_FILE)));
 
   return {
     async itemsFor(rawRegion) {
