@@ -1,7 +1,9 @@
-import { enqueue, eventsQueue } from '../adapters/azure/eventQueue.js';
+import { eventsSender } from '../adapters/azure/eventQueue.js';
 import { credentialFor } from '../adapters/azure/credential.js';
 import { config } from '../config.js';
 import { EventFormatError, parseActivityLogAlert } from '../domain/events.js';
+
+let defaultSender: ((body: string) => Promise<void>) | undefined;
 
 export type AlertAcceptance = { ok: true; events: number; ignored: number } | { ok: false; error: string };
 
@@ -17,7 +19,7 @@ export async function acceptActivityLogAlert(body: string, send?: (body: string)
   }
   const events = parsed.filter((e) => e.kind !== 'ignored').length;
   if (events > 0) {
-    const deliver = send ?? ((text: string) => enqueue(eventsQueue(config(), credentialFor(config())), text));
+    const deliver = send ?? (defaultSender ??= eventsSender(config(), credentialFor(config())));
     await deliver(body);
   }
   return { ok: true, events, ignored: parsed.length - events };

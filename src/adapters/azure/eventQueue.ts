@@ -13,3 +13,17 @@ export function eventsQueue(config: Config, credential: TokenCredential): QueueC
 export async function enqueue(queue: QueueClient, body: string): Promise<void> {
   await queue.sendMessage(Buffer.from(body, 'utf8').toString('base64'));
 }
+
+/**
+ * A sender onto the events queue, built once per process. It makes sure the queue exists on first use (Bicep
+ * creates it in Azure; locally the first alert may come before any event), and carries on if it may not create it.
+ */
+export function eventsSender(config: Config, credential: TokenCredential): (body: string) => Promise<void> {
+  const queue = eventsQueue(config, credential);
+  let ready: Promise<unknown> | undefined;
+  return async (body) => {
+    ready ??= queue.createIfNotExists().catch(() => undefined);
+    await ready;
+    await enqueue(queue, body);
+  };
+}
