@@ -25,8 +25,9 @@ export interface ExpiryDecision {
 }
 
 /**
- * The expiry of a clone under the `expiry` rule: a missing tag gets created (or now) + defaultLifetimeDays;
- * a tag beyond created + maxLifetimeDays is clamped; an unparseable tag is a violation left to the owner.
+ * The expiry of a clone under the `expiry` rule: a missing tag gets now + defaultLifetimeDays (the owner hears of
+ * the clone now, so the countdown starts now), capped at created + maxLifetimeDays; a tag beyond created +
+ * maxLifetimeDays is clamped; an unparseable tag is a violation left to the owner.
  * @example decideExpiry(server, { type: 'expiry', mode: 'enforce', defaultLifetimeDays: 7, maxLifetimeDays: 30 }, 'ExpiresOn', now)
  */
 export function decideExpiry(server: Server, rule: RuleOf<'expiry'> | undefined, expiresOnKey: string, now: Date): ExpiryDecision {
@@ -55,8 +56,14 @@ export function decideExpiry(server: Server, rule: RuleOf<'expiry'> | undefined,
     return { tagValue, parsed, violation: { rule: 'expiry', detail }, ownerNeeded: `set ${expiresOnKey} to an ISO 8601 UTC date such as ${formatUtc(addDays(now, 7)).slice(0, 10)}` };
   }
   if (!rule) return { parsed };
-  const at = addDays(base, rule.defaultLifetimeDays);
-  return { parsed, write: formatUtc(at), writeReason: `default ${expiresOnKey}: ${rule.defaultLifetimeDays} days from ${basis}`, effective: at };
+  const fromNow = addDays(now, rule.defaultLifetimeDays);
+  const latest = addDays(base, rule.maxLifetimeDays);
+  const at = fromNow.getTime() <= latest.getTime() ? fromNow : latest;
+  const writeReason =
+    at === fromNow
+      ? `default ${expiresOnKey}: ${rule.defaultLifetimeDays} days from now`
+      : `default ${expiresOnKey}: the maximum lifetime of ${rule.maxLifetimeDays} days from ${basis}`;
+  return { parsed, write: formatUtc(at), writeReason, effective: at };
 }
 
 function createdAt(server: Server): Date | undefined {

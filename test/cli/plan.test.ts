@@ -37,7 +37,7 @@ describe('pitr-warden plan', () => {
     const block = out.split('\n\n').find((b) => b.startsWith('pg-prod-restore-1129'))!;
     expect(block).toContain('pg-prod-restore-1129  [clone]');
     expect(block).toMatch(/owner\s+alice@contoso.com \(claims\)/);
-    expect(block).toMatch(/expires\s+2026-12-06T08:00:00Z/);
+    expect(block).toMatch(/expires\s+2026-12-08T09:00:00Z/);
     expect(block).toContain('network-firewall: firewall rule "AllowAll" opens 0.0.0.0-255.255.255.255');
     expect(block).toContain('delete-firewall-rule: delete firewall rule "AllowAll" (0.0.0.0-255.255.255.255)');
     expect(out).toMatch(/pg-evidence-hold {2}\[clone\] {2}HELD[\s\S]*?skip: legal-hold/);

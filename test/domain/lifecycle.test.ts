@@ -8,11 +8,18 @@ const notices = { reminderLeadDays: [3, 1], graceDays: 2 };
 const now = new Date('2026-12-01T09:00:00Z');
 
 describe('decideExpiry', () => {
-  it('stamps created + default lifetime when missing (now when creation is unknown)', () => {
+  it('stamps now + default lifetime when missing, whether or not the creation time is known', () => {
     const s = server({ name: 'c', createdAt: '2026-11-29T08:00:00Z' });
-    expect(decideExpiry(s, expiryRule, 'ExpiresOn', now)).toMatchObject({ write: '2026-12-06T08:00:00Z' });
+    expect(decideExpiry(s, expiryRule, 'ExpiresOn', now)).toMatchObject({ write: '2026-12-08T09:00:00Z' });
     const unknown = { ...s, createdAt: undefined };
     expect(decideExpiry(unknown, expiryRule, 'ExpiresOn', now)).toMatchObject({ write: '2026-12-08T09:00:00Z' });
+  });
+
+  it('caps the stamped default at the maximum lifetime from creation', () => {
+    const old = server({ name: 'c', createdAt: '2026-11-05T08:00:00Z' });
+    const d = decideExpiry(old, expiryRule, 'ExpiresOn', now);
+    expect(d.write).toBe('2026-12-05T08:00:00Z');
+    expect(d.writeReason).toContain('maximum lifetime of 30 days from creation');
   });
 
   it('clamps to the maximum lifetime from creation, as a violation', () => {

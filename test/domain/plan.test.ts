@@ -34,7 +34,7 @@ describe('plan of a small estate (examples/policy.json)', () => {
 
   it('governs a fresh PITR clone of production: lineage, owner, expiry, open rules deleted, owner told', () => {
     const clone = byName(plan, 'pg-prod-restore-1129');
-    expect(clone).toMatchObject({ classification: 'clone', owner: 'alice@contoso.com', ownerSource: 'claims', expiresOn: '2026-12-06T08:00:00Z' });
+    expect(clone).toMatchObject({ classification: 'clone', owner: 'alice@contoso.com', ownerSource: 'claims', expiresOn: '2026-12-08T09:00:00Z' });
     const tag = clone.actions.find((a) => a.type === 'tag');
     expect(tag).toMatchObject({
       type: 'tag',
@@ -46,7 +46,7 @@ describe('plan of a small estate (examples/policy.json)', () => {
         RestoredFrom: serverIdOf('pg-prod'),
         RestorePointUtc: '2026-11-29T07:45:00.000Z',
         RestoredBy: 'alice@contoso.com',
-        ExpiresOn: '2026-12-06T08:00:00Z',
+        ExpiresOn: '2026-12-08T09:00:00Z',
       },
     });
     const deletes = clone.actions.filter((a): a is Extract<PlanAction, { type: 'delete-firewall-rule' }> => a.type === 'delete-firewall-rule');
