@@ -204,7 +204,16 @@ export class ArmServers implements ServersPort {
         const accepted = poller.getResult() ?? (await pg.servers.get(request.targetResourceGroup, request.targetName));
         return requireServer(serverFromSdk(accepted), target);
       }
-      const done = await poller.pollUntilDone({ abortSignal: undefined });
+      // Poll by hand so each step can report the new server's own state (Provisioning, ... Ready).
+      let last = 'Accepted';
+      while (!poller.isDone()) {
+        await poller.poll();
+        if (poller.isDone()) break;
+        const state = await pg.servers.get(request.targetResourceGroup, request.targetName).then((s) => s.state ?? 'Provisioning', () => 'Provisioning');
+        if (state !== last) options.onProgress?.((last = state));
+        await new Promise((resolve) => setTimeout(resolve, this.poll.updateIntervalInMs ?? 5_000));
+      }
+      const done = await poller.pollUntilDone();
       options.onProgress?.(done.state ?? 'Ready');
       return requireServer(serverFromSdk(done), target);
     } catch (error) {

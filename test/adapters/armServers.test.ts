@@ -1,0 +1,54 @@
+import { ManagementLockClient } from '@azure/arm-locks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArmServers } from '../../src/adapters/azure/servers.js';
+import { armClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
+import { SUB1, armRule, armServer } from '../support/estate.js';
+
+/** The ServersPort on the real SDKs, against the emulator: the outcomes jobs rely on. */
+describe('ArmServers (ServersPort on the Azure SDKs)', () => {
+  const prod = armServer({ name: 'pg-prod', tags: { Owner: 'team@contoso.com' } });
+  let emulator: Emulator;
+  let servers: ArmServers;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({
+      snapshot: { servers: [prod], firewallRules: { [prod.id]: [armRule(prod.id, 'office', '203.0.113.0', '203.0.113.255')] }, locks: {} },
+      lroDelayMs: 150,
+    });
+    servers = new ArmServers({ credential: emulator.credential, clientOptions: armClientOptions(emulator), pollIntervalInMs: 20 });
+  });
+  afterAll(async () => emulator?.close());
+
+  it('get answers undefined for a server ARM does not have, and reads rules and locks on request', async () => {
+    expect(await servers.get(prod.id.replace('pg-prod', 'pg-missing'))).toBeUndefined();
+    const live = await servers.get(prod.id.toUpperCase(), { withFirewallRules: true, withLocks: true });
+    expect(live?.key).toBe(prod.id.toLowerCase());
+    expect(live?.firewallRules).toEqual([{ name: 'office', startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' }]);
+    expect(live?.locks).toEqual([]);
+  });
+
+  it('restore with wait reports the new server state until Ready, and the clone carries the request tags', async () => {
+    const states: string[] = [];
+    const clone = await servers.restore(
+      { sourceServerId: prod.id, targetResourceGroup: 'rg-prod', targetName: 'pg-prod-fix', location: 'eastus', pointInTimeUtc: new Date(Date.now() - 3_600_000).toISOString(), tags: { Owner: 'alice@contoso.com', Incident: 'INC-1' } },
+      { wait: true, onProgress: (s) => states.push(s) },
+    );
+    expect(states[0]).toBe('Accepted');
+    expect(states.at(-1)).toBe('Ready');
+    expect(clone.state).toBe('Ready');
+    expect(clone.tags).toMatchObject({ Owner: 'alice@contoso.com', Incident: 'INC-1' });
+  });
+
+  it('delete: a locked server is "locked" (409 ScopeLocked); deleting what is gone succeeds', async () => {
+    const locks = new ManagementLockClient(emulator.credential, SUB1, armClientOptions(emulator));
+    const cloneId = prod.id.replace('pg-prod', 'pg-prod-fix');
+    await locks.managementLocks.createOrUpdateByScope(cloneId, 'keep', { level: 'CanNotDelete' });
+    expect(await servers.delete(cloneId)).toBe('locked');
+    await locks.managementLocks.deleteByScope(cloneId, 'keep');
+    expect(await servers.delete(cloneId)).toBe('deleted');
+    expect(await servers.get(cloneId)).toBeUndefined();
+    // ARM answers 204 (or 404) for what is already gone: either way no error.
+    expect(['deleted', 'already-gone']).toContain(await servers.delete(cloneId));
+    expect(['deleted', 'already-gone']).toContain(await servers.deleteFirewallRule(prod.id, 'no-such-rule'));
+  });
+});
