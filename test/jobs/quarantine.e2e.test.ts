@@ -32,7 +32,7 @@ describe('network policy: disable public access, quarantine what cannot be fixed
   beforeAll(async () => {
     // The built-in rules know no subnets; a site adds its own subnet rule.
     const rules = [
-      ...DEFAULT_RULES.filter((r) => r.type !== 'network-subnet').map((r) => (r.type === 'network-firewall' ? { ...r, publicAccess: 'disabled' } : r)),
+      ...DEFAULT_RULES.map((r) => (r.type === 'network-firewall' ? { ...r, publicAccess: 'disabled' } : r)),
       { type: 'network-subnet', mode: 'enforce', allowedSubnets: [ALLOWED_SUBNET], quarantine: true },
     ];
     const policyPath = join(mkdtempSync(join(tmpdir(), 'warden-')), 'policy.json');
