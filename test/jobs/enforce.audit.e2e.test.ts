@@ -1,17 +1,12 @@
-import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTables, type TableStores } from '../../src/adapters/azure/tables.js';
+import type { TableStores } from '../../src/adapters/azure/tables.js';
 import { serverKey } from '../../src/domain/ids.js';
 import { DEFAULT_RULES } from '../../src/domain/policy.js';
-import { armClientOptions } from '../../src/local/emulator/index.js';
-import { startLocalHost, type LocalHost } from '../../src/local/functionsHost.js';
+import type { LocalHost } from '../../src/local/functionsHost.js';
 import { SUB1, productionEstate } from '../support/estate.js';
-import { startStack, type TestStack } from '../support/stack.js';
-
-const entry = new URL('../../functions/onResourceEvent.ts', import.meta.url).pathname;
+import { startEventPipeline, type EventPipeline } from '../support/pipeline.js';
+import type { TestStack } from '../support/stack.js';
 
 /** The same restore as enforce.e2e, with every rule in audit mode: the warden reports and never writes to ARM. */
 describe('policy in audit mode, through the event path', () => {
@@ -21,18 +16,13 @@ describe('policy in audit mode, through the event path', () => {
   let stores: TableStores;
   let pg: PostgreSQLManagementFlexibleServerClient;
 
+  let pipeline: EventPipeline | undefined;
+
   beforeAll(async () => {
-    const policyPath = join(mkdtempSync(join(tmpdir(), 'warden-')), 'policy.json');
-    writeFileSync(policyPath, JSON.stringify({ rules: DEFAULT_RULES.map((r) => ({ ...r, mode: 'audit' })) }));
-    stack = await startStack({ snapshot, settings: { POLICY_PATH: policyPath } });
-    host = await startLocalHost({ entry, settings: stack.settings, queueSettings: { maxPollingIntervalInMs: 20, visibilityTimeoutInMs: 0 } });
-    stores = await openTables({ connectionString: stack.azurite.connectionString, prefix: stack.config.tablePrefix });
-    pg = new PostgreSQLManagementFlexibleServerClient(stack.emulator.credential, SUB1, armClientOptions(stack.emulator));
+    pipeline = await startEventPipeline({ snapshot, rules: DEFAULT_RULES.map((r) => ({ ...r, mode: 'audit' })) });
+    ({ stack, host, stores, pg } = pipeline);
   });
-  afterAll(async () => {
-    await host?.close();
-    await stack?.close();
-  });
+  afterAll(async () => pipeline?.close());
 
   it('only reports: violations in the row and the evidence, and no PATCH or DELETE reaches ARM', async () => {
     await pg.servers.beginCreateOrUpdateAndWait(

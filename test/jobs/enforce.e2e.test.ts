@@ -1,17 +1,13 @@
-import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTables, type TableStores } from '../../src/adapters/azure/tables.js';
+import type { TableStores } from '../../src/adapters/azure/tables.js';
 import { serverKey } from '../../src/domain/ids.js';
 import { DEFAULT_RULES } from '../../src/domain/policy.js';
-import { armClientOptions } from '../../src/local/emulator/index.js';
-import { startLocalHost, type LocalHost } from '../../src/local/functionsHost.js';
+import type { LocalHost } from '../../src/local/functionsHost.js';
 import { SUB1, productionEstate } from '../support/estate.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { startEventPipeline, type EventPipeline } from '../support/pipeline.js';
+import type { TestStack } from '../support/stack.js';
 
-const entry = new URL('../../functions/onResourceEvent.ts', import.meta.url).pathname;
 const CLONE_ID = `/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`;
 
 /** Enforce mode, end to end: SDK call -> emulator event -> queue -> onResourceEvent -> ARM writes and Table rows. */
@@ -25,19 +21,13 @@ describe('policy on clones, enforced through the event path', () => {
   /** Messages queued by the tests themselves (redeliveries), on top of the emulator's events. */
   let redelivered = 0;
 
+  let pipeline: EventPipeline | undefined;
+
   beforeAll(async () => {
-    // The office range is allow-listed; everything wider is an open door.
-    const policyPath = join(mkdtempSync(join(tmpdir(), 'warden-')), 'policy.json');
-    writeFileSync(policyPath, JSON.stringify({ rules: DEFAULT_RULES.map((r) => (r.type === 'network-firewall' ? { ...r, allowedRanges: ['203.0.113.0/24'] } : r)) }));
-    stack = await startStack({ snapshot, settings: { POLICY_PATH: policyPath } });
-    host = await startLocalHost({ entry, settings: stack.settings, queueSettings: { maxPollingIntervalInMs: 20, visibilityTimeoutInMs: 0 } });
-    stores = await openTables({ connectionString: stack.azurite.connectionString, prefix: stack.config.tablePrefix });
-    pg = new PostgreSQLManagementFlexibleServerClient(stack.emulator.credential, SUB1, armClientOptions(stack.emulator));
+    pipeline = await startEventPipeline({ snapshot, rules: DEFAULT_RULES.map((r) => (r.type === 'network-firewall' ? { ...r, allowedRanges: ['203.0.113.0/24'] } : r)) });
+    ({ stack, host, stores, pg } = pipeline);
   });
-  afterAll(async () => {
-    await host?.close();
-    await stack?.close();
-  });
+  afterAll(async () => pipeline?.close());
 
   /** Every event emitted so far was delivered and handled (the warden's own writes emit events too, handled in turn). */
   async function settled(): Promise<void> {

@@ -1,17 +1,12 @@
-import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RULES } from '../../src/domain/policy.js';
-import { openTables, type TableStores } from '../../src/adapters/azure/tables.js';
+import type { TableStores } from '../../src/adapters/azure/tables.js';
 import { serverKey } from '../../src/domain/ids.js';
-import { armClientOptions } from '../../src/local/emulator/index.js';
-import { startLocalHost, type LocalHost } from '../../src/local/functionsHost.js';
+import type { LocalHost } from '../../src/local/functionsHost.js';
 import { SUB1, productionEstate } from '../support/estate.js';
-import { startStack, type TestStack } from '../support/stack.js';
-
-const entry = new URL('../../functions/index.ts', import.meta.url).pathname;
+import { startEventPipeline, type EventPipeline } from '../support/pipeline.js';
+import type { TestStack } from '../support/stack.js';
 
 describe('restore intake, end to end on the emulator and Azurite', () => {
   const { prod, snapshot } = productionEstate();
@@ -20,20 +15,13 @@ describe('restore intake, end to end on the emulator and Azurite', () => {
   let stores: TableStores;
   let pg: PostgreSQLManagementFlexibleServerClient;
 
+  let pipeline: EventPipeline | undefined;
+
   beforeAll(async () => {
-    // The office range is allow-listed; everything wider is an open door.
-    const policyPath = join(mkdtempSync(join(tmpdir(), 'warden-')), 'policy.json');
-    const rules = DEFAULT_RULES.map((r) => (r.type === 'network-firewall' ? { ...r, allowedRanges: ['203.0.113.0/24'] } : r));
-    writeFileSync(policyPath, JSON.stringify({ rules }));
-    stack = await startStack({ snapshot, settings: { POLICY_PATH: policyPath } });
-    host = await startLocalHost({ entry, settings: stack.settings, only: ['onResourceEvent'], queueSettings: { maxPollingIntervalInMs: 100, visibilityTimeoutInMs: 0 } });
-    stores = await openTables({ connectionString: stack.azurite.connectionString, prefix: stack.config.tablePrefix });
-    pg = new PostgreSQLManagementFlexibleServerClient(stack.emulator.credential, SUB1, armClientOptions(stack.emulator));
+    pipeline = await startEventPipeline({ snapshot, rules: DEFAULT_RULES.map((r) => (r.type === 'network-firewall' ? { ...r, allowedRanges: ['203.0.113.0/24'] } : r)) });
+    ({ stack, host, stores, pg } = pipeline);
   });
-  afterAll(async () => {
-    await host?.close();
-    await stack?.close();
-  });
+  afterAll(async () => pipeline?.close());
 
   it('a PITR restore made through the SDK becomes a governed clone: classified, owned, tagged, firewall closed', async () => {
     await pg.servers.beginCreateOrUpdateAndWait(

@@ -1,7 +1,4 @@
 import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { serverKey } from '../../src/domain/ids.js';
@@ -10,6 +7,7 @@ import { reconcile } from '../../src/jobs/reconcile.js';
 import { armClientOptions } from '../../src/local/emulator/index.js';
 import { build, type Wired } from '../../src/wiring.js';
 import { SUB1, armRule, armServer } from '../support/estate.js';
+import { policyFile } from '../support/pipeline.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
 const ALLOWED_SUBNET = `/subscriptions/${SUB1}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-restore/subnets/clones`;
@@ -35,11 +33,9 @@ describe('network policy: disable public access, quarantine what cannot be fixed
       ...DEFAULT_RULES.map((r) => (r.type === 'network-firewall' ? { ...r, publicAccess: 'disabled' } : r)),
       { type: 'network-subnet', mode: 'enforce', allowedSubnets: [ALLOWED_SUBNET], quarantine: true },
     ];
-    const policyPath = join(mkdtempSync(join(tmpdir(), 'warden-')), 'policy.json');
-    writeFileSync(policyPath, JSON.stringify({ rules }));
     stack = await startStack({
       snapshot: { servers: [prodPublic, prodVnet, publicClone, vnetClone], firewallRules: { [publicClone.id]: [armRule(publicClone.id, 'office', '203.0.113.0', '203.0.113.255')] }, locks: {} },
-      settings: { POLICY_PATH: policyPath },
+      settings: { POLICY_PATH: policyFile(rules) },
     });
     deps = await build(loadConfig(stack.settings));
     pg = new PostgreSQLManagementFlexibleServerClient(stack.emulator.credential, SUB1, armClientOptions(stack.emulator));
