@@ -204,7 +204,21 @@ export async function startLocalHost(options: StartHostOptions): Promise<LocalHo
         },
       );
     });
-    await new Promise<void>((resolve) => httpServer!.listen(options.httpPort, '127.0.0.1', resolve));
+    const server = httpServer;
+    const listen = (port: number) =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    // Like `func start`, prefer the usual port; unlike it, take a free one rather than fail when it is busy.
+    await listen(options.httpPort).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' || options.httpPort === 0) throw error;
+      log(`port ${options.httpPort} is busy; serving HTTP functions on a free port`);
+      return listen(0);
+    });
     httpUrl = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
   }
 

@@ -88,3 +88,30 @@ describe('local functions host', () => {
     expect(() => decodeMessage('{"a":1}', 'base64')).toThrow(/not valid base64/);
   });
 });
+
+describe('local functions host HTTP port', () => {
+  it('takes a free port when the one asked for is busy', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busy = (blocker.address() as { port: number }).port;
+    const azurite = await startAzurite();
+    const lines: string[] = [];
+    const host = await startLocalHost({
+      entry,
+      settings: { AzureWebJobsStorage: azurite.connectionString, FIXTURE_QUEUE: 'fixture-port', FIXTURE_SCHEDULE: '0 0 0 1 1 *' },
+      httpPort: busy,
+      log: (l) => lines.push(l),
+    });
+    try {
+      expect(host.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(host.httpUrl).not.toContain(`:${busy}`);
+      expect(lines.join('\n')).toContain(`port ${busy} is busy`);
+      expect((await fetch(`${host.httpUrl}/api/echo`, { method: 'POST', body: 'x' })).status).toBe(200);
+    } finally {
+      await host.close();
+      await azurite.close();
+      blocker.close();
+    }
+  });
+});
