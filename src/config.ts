@@ -62,7 +62,7 @@ export const SETTINGS = {
   SWEEP_SCHEDULE: { description: 'NCRONTAB schedule of the expiry sweep (deletion window).', local: '0 30 10-15 * * 1-4' },
   SWEEP_MODE: { description: '"dry-run" (default) or "enforce"; only enforce deletes servers.', local: 'dry-run' },
   SWEEP_MAX_DELETIONS_PER_RUN: { description: 'At most this many deletions per sweep run.', local: '10' },
-  SWEEP_MAX_DELETION_PERCENT: { description: 'At most this percentage of known clones deleted per run.', local: '20' },
+  SWEEP_MAX_DELETION_PERCENT: { description: 'At most this percentage of known clones deleted per run (rounded down, but at least one; 0 switches deletion off).', local: '20' },
   SWEEP_MAX_DISAGREEMENT_PERCENT: {
     description: 'The sweep deletes nothing when inventory and ARM disagree on more than this percentage of clones.',
     local: '25',

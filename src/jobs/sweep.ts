@@ -171,8 +171,9 @@ async function sweepOnce(deps: SweepDeps, options: SweepOptions, now: Date, out:
   eligible.sort((a, b) => a.action.expiresOn.localeCompare(b.action.expiresOn) || a.plan.key.localeCompare(b.plan.key));
   out.planned = eligible.map(({ plan, action }) => ({ id: plan.id, name: plan.name, expiresOn: action.expiresOn, finalNoticeSentAt: action.finalNoticeSentAt, reason: action.reason }));
 
-  // Both caps, literally: a 20% cap of 4 known clones allows none.
-  const byPercent = Math.floor((known.clones * options.maxDeletionPercent) / 100);
+  // Both caps; the percentage rounds down but allows one deletion per run (a 20% cap of 4 clones would otherwise
+  // never let a small estate expire anything). 0% switches deletion off.
+  const byPercent = options.maxDeletionPercent > 0 ? Math.max(1, Math.floor((known.clones * options.maxDeletionPercent) / 100)) : 0;
   const cap = Math.min(options.maxDeletionsPerRun, byPercent);
   out.counts.cap = cap;
   const selected = eligible.slice(0, cap);

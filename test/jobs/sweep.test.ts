@@ -99,6 +99,16 @@ describe('sweep in enforce mode (memory adapters)', () => {
     expect(deleteCalls(t.servers)).toEqual([t.older.key]);
   });
 
+  it('lets a small estate expire one clone per run under the percentage cap (10% of 7 clones rounds to 0), and 0% none', async () => {
+    const t = await setup();
+    const result = await sweep(t.deps, { ...ENFORCE, maxDeletionPercent: 10 });
+    expect(result.counts.cap).toBe(1);
+    expect(deleteCalls(t.servers)).toEqual([t.older.key]);
+    const off = await setup();
+    expect((await sweep(off.deps, { ...ENFORCE, maxDeletionPercent: 0 })).counts.cap).toBe(0);
+    expect(deleteCalls(off.servers)).toEqual([]);
+  });
+
   it('deletes nothing and says why when listing any subscription fails', async () => {
     const t = await setup();
     t.deps = { ...t.deps, settings: { ...t.deps.settings, subscriptionIds: [SUB_A, SUB_B] } };

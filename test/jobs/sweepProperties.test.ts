@@ -122,7 +122,7 @@ describe('sweep properties over random estates and histories', () => {
           if (deleted.has(keyOf(i, spec))) expect(mayBeDeleted(spec), JSON.stringify(spec)).toBe(true);
         });
         expect(deleted.has(t.source.key)).toBe(false);
-        expect(result.deleted.length).toBeLessThanOrEqual(Math.min(maxPerRun, Math.floor((result.counts.knownClones * percent) / 100)));
+        expect(result.deleted.length).toBeLessThanOrEqual(Math.min(maxPerRun, Math.max(1, Math.floor((result.counts.knownClones * percent) / 100))));
       }),
       { numRuns: 150 },
     );
