@@ -6,6 +6,7 @@ import { serverKey } from '../src/domain/ids.js';
 import { startAzurite } from '../src/local/azurite.js';
 import { armClientOptions, startEmulator, type EmulatorSnapshot } from '../src/local/emulator/index.js';
 import { startLocalHost } from '../src/local/functionsHost.js';
+import { sandboxSettings } from '../src/local/sandboxSettings.js';
 
 const SUBSCRIPTION = '00000000-0000-4000-8000-000000000001';
 const QUEUE = 'resource-events';
@@ -30,15 +31,10 @@ export async function run(args: string[]): Promise<void> {
   const host = await startLocalHost({
     ...appEntry(),
     settings: {
-      AzureWebJobsStorage: azurite.connectionString,
+      ...sandboxSettings(azurite, emulator),
       GOVERNED_SUBSCRIPTION_IDS: SUBSCRIPTION,
-      ARM_ENDPOINT: emulator.armEndpoint,
-      ARM_CA_CERT_PATH: emulator.caCertPath,
-      WARDEN_CREDENTIAL: 'emulator',
       EVENTS_QUEUE_NAME: QUEUE,
       TABLE_PREFIX: `bench${process.pid}`,
-      ACS_CONNECTION_STRING: emulator.acsConnectionString,
-      RETAIL_PRICES_ENDPOINT: emulator.pricesEndpoint,
       FALLBACK_MAILBOX: 'dba-team@contoso.com',
       ALLOWED_RECIPIENT_DOMAINS: 'contoso.com',
     },

@@ -1,12 +1,10 @@
-import { emulatorCredential } from '../src/adapters/azure/credential.js';
-import { ArmActivityFeed, ArmServers } from '../src/adapters/azure/servers.js';
-import { openTables, type TableStores } from '../src/adapters/azure/tables.js';
-import { DEFAULT_POLICY } from '../src/domain/policy.js';
-import type { GovernDeps } from '../src/jobs/deps.js';
+import type { TableStores } from '../src/adapters/azure/tables.js';
+import { loadConfig } from '../src/config.js';
 import { reconcile, type ReconcileOutcome } from '../src/jobs/reconcile.js';
-import { systemClock } from '../src/ports/clock.js';
 import { startAzurite } from '../src/local/azurite.js';
-import { armClientOptions, startEmulator, type Emulator, type EmulatorSnapshot } from '../src/local/emulator/index.js';
+import { startEmulator, type Emulator, type EmulatorSnapshot } from '../src/local/emulator/index.js';
+import { sandboxSettings } from '../src/local/sandboxSettings.js';
+import { build } from '../src/wiring.js';
 
 /**
  * `npm run bench -- reconcile [servers] [subscriptions]`: reconcile over an emulated estate (default 10,000 servers
@@ -21,8 +19,11 @@ export async function run(args: string[]): Promise<void> {
   const azurite = await startAzurite();
   const emulator = await startEmulator({ snapshot });
   try {
-    const stores = await openTables({ connectionString: azurite.connectionString, prefix: `bench${process.pid}` });
-    const deps = governDeps(emulator, stores);
+    // The app's own composition root, pointed at the sandbox.
+    const deps = await build(
+      loadConfig({ ...sandboxSettings(azurite, emulator), TABLE_PREFIX: `bench${process.pid}`, FALLBACK_MAILBOX: 'dba-team@contoso.com', ALLOWED_RECIPIENT_DOMAINS: 'contoso.com' }),
+    );
+    const stores = deps.stores;
     console.log(`reconcile: ${servers} servers (${snapshot.servers.length - servers / 10} production, ${servers / 10} clones) over ${subscriptions} subscriptions, emulator pages of 100`);
     for (const label of ['first run (records and governs)', 'second run (nothing changed)']) {
       emulator.requests.clear();
@@ -34,22 +35,6 @@ export async function run(args: string[]): Promise<void> {
     await emulator.close();
     await azurite.close();
   }
-}
-
-function governDeps(emulator: Emulator, stores: TableStores): GovernDeps {
-  const arm = { credential: emulatorCredential, clientOptions: armClientOptions(emulator), pollIntervalInMs: 1 };
-  return {
-    clock: systemClock,
-    servers: new ArmServers(arm),
-    activity: new ArmActivityFeed(arm),
-    inventory: stores.inventory,
-    evidence: stores.evidence,
-    runs: stores.runs,
-    checkpoints: stores.checkpoints,
-    policy: DEFAULT_POLICY,
-    settings: { subscriptionIds: emulator.subscriptionIds, fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] },
-    actor: 'pitr-warden (bench)',
-  };
 }
 
 /** Production servers with distinct administrator logins (so none looks like another's clone), and their clones. */

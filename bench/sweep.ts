@@ -1,4 +1,5 @@
 import { loadConfig } from '../src/config.js';
+import { sandboxSettings } from '../src/local/sandboxSettings.js';
 import type { InventoryRecord, NoticeSent } from '../src/domain/model.js';
 import { buildPlan } from '../src/domain/plan.js';
 import { DEFAULT_POLICY } from '../src/domain/policy.js';
@@ -26,11 +27,7 @@ export async function run(args: string[]): Promise<void> {
   const emulator = await startEmulator({ snapshot: { servers: estate.arm }, now: () => NOW });
   try {
     const config = loadConfig({
-      AzureWebJobsStorage: azurite.connectionString,
-      GOVERNED_SUBSCRIPTION_IDS: emulator.subscriptionIds.join(','),
-      ARM_ENDPOINT: emulator.armEndpoint,
-      ARM_CA_CERT_PATH: emulator.caCertPath,
-      WARDEN_CREDENTIAL: 'emulator',
+      ...sandboxSettings(azurite, emulator),
       TABLE_PREFIX: `bench${process.pid}`,
       FALLBACK_MAILBOX: MAIL.fallbackMailbox,
       ALLOWED_RECIPIENT_DOMAINS: MAIL.allowedRecipientDomains.join(','),

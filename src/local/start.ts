@@ -6,6 +6,7 @@ import { ConfigError, SETTINGS, loadConfig } from '../config.js';
 import { startAzurite } from './azurite.js';
 import { startEmulator } from './emulator/index.js';
 import { startLocalHost, type InvocationRecord } from './functionsHost.js';
+import { sandboxSettings } from './sandboxSettings.js';
 
 /**
  * `npm start`: the whole warden on this machine with no Azure account. Azurite (tables, queues) and the local Azure
@@ -33,17 +34,7 @@ export async function startLocal(
     events: { connectionString: azurite.connectionString, queueName: base.EVENTS_QUEUE_NAME || 'resource-events' },
     lroDelayMs: 50,
   });
-  const settings: Record<string, string> = {
-    ...base,
-    AzureWebJobsStorage: azurite.connectionString,
-    ARM_ENDPOINT: emulator.armEndpoint,
-    ARM_CA_CERT_PATH: emulator.caCertPath,
-    WARDEN_CREDENTIAL: 'emulator',
-    ACS_ENDPOINT: '',
-    ACS_CONNECTION_STRING: emulator.acsConnectionString,
-    RETAIL_PRICES_ENDPOINT: emulator.pricesEndpoint,
-    GOVERNED_SUBSCRIPTION_IDS: emulator.subscriptionIds.join(','),
-  };
+  const settings: Record<string, string> = { ...base, ...sandboxSettings(azurite, emulator) };
   try {
     // One message naming every bad setting, before anything runs.
     loadConfig(settings);

@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from '../../src/config.js';
 import { startAzurite, type AzuriteHandle } from '../../src/local/azurite.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/local/emulator/index.js';
+import { sandboxSettings } from '../../src/local/sandboxSettings.js';
 
 export interface TestStack {
   readonly azurite: AzuriteHandle;
@@ -22,15 +23,9 @@ export async function startStack(options: { snapshot?: EmulatorOptions['snapshot
     events: { connectionString: azurite.connectionString, queueName: 'resource-events' },
   });
   const settings: Record<string, string> = {
-    AzureWebJobsStorage: azurite.connectionString,
-    GOVERNED_SUBSCRIPTION_IDS: emulator.subscriptionIds.join(','),
-    ARM_ENDPOINT: emulator.armEndpoint,
-    ARM_CA_CERT_PATH: emulator.caCertPath,
-    WARDEN_CREDENTIAL: 'emulator',
+    ...sandboxSettings(azurite, emulator),
     EVENTS_QUEUE_NAME: 'resource-events',
     TABLE_PREFIX: `t${process.pid}x${tablePrefixCounter++}`,
-    ACS_CONNECTION_STRING: emulator.acsConnectionString,
-    RETAIL_PRICES_ENDPOINT: emulator.pricesEndpoint,
     FALLBACK_MAILBOX: 'dba-team@contoso.com',
     ALLOWED_RECIPIENT_DOMAINS: 'contoso.com,example.com',
     FINOPS_MAILBOX: 'finops@contoso.com',
