@@ -186,7 +186,6 @@ export async function releaseClone(input: { server: string; reason?: string }, d
     const key = deps.policy.tagKeys.legalHold;
     return { serverId: live.id, name: live.name, outcome: 'unchanged', before: { [key]: getTag(live.tags, key) ?? null }, after: { [key]: getTag(live.tags, key) ?? null }, note: ['not under legal hold by tag', lockNote].filter(Boolean).join('; ') };
   }
-  if (!deps.servers.deleteTags) throw new Error(`Cannot release ${live.name}: this servers adapter cannot delete tags (Tags API Delete)`);
   await deps.servers.deleteTags(live.id, held);
   const key = Object.keys(held)[0]!;
   const after = await deps.servers.get(live.id);

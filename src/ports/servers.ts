@@ -32,11 +32,10 @@ export interface ServersPort {
   mergeTags(id: string, tags: Readonly<Record<string, string>>): Promise<void>;
   /**
    * Tags API Delete (a Merge cannot remove a tag): removes each named tag whose current value equals the one given
-   * (pass the key and value as read, so a tag changed meanwhile stays). Optional so adapters
-   * written before it still compile; `pitr-warden release` needs it.
-   * @example await servers.deleteTags?.(live.id, { LegalHold: live.tags.LegalHold });
+   * (pass the key and value as read, so a tag changed meanwhile stays). `pitr-warden release` uses it.
+   * @example await servers.deleteTags(live.id, { LegalHold: live.tags.LegalHold });
    */
-  deleteTags?(id: string, tags: Readonly<Record<string, string>>): Promise<void>;
+  deleteTags(id: string, tags: Readonly<Record<string, string>>): Promise<void>;
   /** Succeeds when the rule is already gone. */
   deleteFirewallRule(id: string, ruleName: string): Promise<'deleted' | 'already-gone'>;
   disablePublicAccess(id: string): Promise<void>;

@@ -87,6 +87,15 @@ export class MemoryServers implements ServersPort {
     });
   }
 
+  deleteTags(id: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    return this.answer('deleteTags', serverKey(id), () => {
+      const server = this.require(id, 'delete tags on');
+      // As the Tags API Delete: a tag goes only when its value is the one named.
+      const kept = Object.fromEntries(Object.entries(server.tags).filter(([k, v]) => tags[k] !== v));
+      this.servers.set(server.key, { ...server, tags: kept });
+    });
+  }
+
   deleteFirewallRule(id: string, ruleName: string): Promise<'deleted' | 'already-gone'> {
     return this.answer('deleteFirewallRule', serverKey(id), () => {
       const rules = this.rules.get(serverKey(id)) ?? [];
