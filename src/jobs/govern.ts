@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EvidenceEntry, InventoryRecord, RestoreEvidence, Server } from '../domain/model.js';
 import { buildPlan, type PlanAction, type ServerPlan } from '../domain/plan.js';
 import { recordFromPlan } from '../domain/record.js';
-import { ConcurrencyError } from '../ports/inventory.js';
+import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 
 /** What happened to one server in one pass. */
@@ -32,6 +32,11 @@ export interface GovernInput {
   readonly periodic?: boolean;
   /** Execute remediation actions (false: plan and record only). */
   readonly enforce?: boolean;
+  /**
+   * The inventory row as the caller already read it (null: there is none), so the first attempt does not read it
+   * again; a retry after a conflicting write reads it afresh.
+   */
+  readonly stored?: Versioned<InventoryRecord> | null;
 }
 
 const REMEDIATIONS = new Set<PlanAction['type']>(['tag', 'delete-firewall-rule', 'disable-public-access', 'stop-server']);
@@ -45,7 +50,7 @@ export async function governServer(input: GovernInput, deps: GovernDeps): Promis
   const progress: Progress = { live: input.live, done: [] };
   for (let attempt = 0; ; attempt++) {
     try {
-      return await governOnce({ ...input, live: progress.live }, deps, progress);
+      return await governOnce({ ...input, live: progress.live, stored: attempt === 0 ? input.stored : undefined }, deps, progress);
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= 2) throw error;
     }
@@ -61,7 +66,7 @@ interface Progress {
 async function governOnce(input: GovernInput, deps: GovernDeps, progress: Progress): Promise<GovernOutcome> {
   const now = deps.clock.now();
   const at = now.toISOString();
-  const stored = await deps.inventory.get(input.key);
+  const stored = input.stored !== undefined ? (input.stored ?? undefined) : await deps.inventory.get(input.key);
   if (!input.live) return recordGone(input, stored?.value, stored?.etag, deps, at);
   // A live server under the id of a row recorded deleted is a new server that reuses the name: nothing carries over.
   const previous = stored?.value.state === 'deleted' ? undefined : stored?.value;

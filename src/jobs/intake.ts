@@ -64,7 +64,15 @@ async function handleOne(event: ResourceEvent, deps: GovernDeps): Promise<Govern
     peers = source ? [source] : restoreEvidence.length === 0 ? await deps.servers.list(event.subscriptionId) : [];
   }
   return governServer(
-    { live, key: event.key, peers, restoreEvidence, triggerId: event.eventId ?? event.correlationId ?? `${event.operationName}@${event.eventTime}`, observedAt: event.eventTime },
+    {
+      live,
+      key: event.key,
+      peers,
+      restoreEvidence,
+      triggerId: event.eventId ?? event.correlationId ?? `${event.operationName}@${event.eventTime}`,
+      observedAt: event.eventTime,
+      stored: row ?? null,
+    },
     deps,
   );
 }

@@ -6,7 +6,7 @@ import { buildPlan } from '../domain/plan.js';
 import { classify } from '../domain/classify.js';
 import { ruleOf } from '../domain/policy.js';
 import { recordFromPlan } from '../domain/record.js';
-import type { InventoryWrite } from '../ports/inventory.js';
+import type { InventoryWrite, Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 import { governServer } from './govern.js';
 
@@ -106,7 +106,7 @@ async function reconcileSubscription(
     const row = rowsByKey.get(serverPlan.key);
     if (serverPlan.classification !== 'not-a-clone') {
       counts.clones++;
-      tasks.push({ id: live.id, run: () => governClone(live, row?.value, pass) });
+      tasks.push({ id: live.id, run: () => governClone(live, row, pass) });
     } else if (row && !changed(row.value, live) && row.value.classification === 'not-a-clone') {
       counts.unchanged++;
     } else {
@@ -146,13 +146,18 @@ interface SubscriptionPass {
 }
 
 /** The listing already holds the server: only its rules and locks are read (two ARM calls), then it is governed. */
-async function governClone(live: Server, row: InventoryRecord | undefined, pass: SubscriptionPass): Promise<void> {
+async function governClone(live: Server, stored: Versioned<InventoryRecord> | undefined, pass: SubscriptionPass): Promise<void> {
+  const row = stored?.value;
   const { deps, now } = pass;
   const [firewallRules, locks] = await Promise.all([deps.servers.listFirewallRules(live.id), deps.servers.listLocks(live.id)]);
   const detailed: Server = { ...live, firewallRules, locks };
   const restoreEvidence = pass.evidenceByKey.get(live.key) ?? [];
   const peers = peersOf(detailed, pass.servers, restoreEvidence, row, deps);
-  const outcome = await governServer({ live: detailed, key: live.key, peers, restoreEvidence, triggerId: pass.runId, observedAt: now.toISOString(), periodic: true }, deps);
+  // The listing read the row with its ETag: govern from it rather than reading it again.
+  const outcome = await governServer(
+    { live: detailed, key: live.key, peers, restoreEvidence, triggerId: pass.runId, observedAt: now.toISOString(), periodic: true, stored: stored ?? null },
+    deps,
+  );
   pass.counts.governed++;
   pass.counts[!row ? 'added' : outcome.rowWritten === false ? 'unchanged' : 'updated']++;
   for (const f of outcome.failed) {
