@@ -1,4 +1,5 @@
 import type { EvidenceEntry, InventoryRecord } from '../domain/model.js';
+import type { JobRunFacts } from '../domain/operator.js';
 
 /** Thrown by `upsert` when the row changed since it was read (Table Storage answered 412). */
 export class ConcurrencyError extends Error {
@@ -82,13 +83,8 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export interface JobRun {
-  readonly job: string;
-  readonly lastStartedAt?: string;
-  readonly lastFinishedAt?: string;
-  readonly lastSucceededAt?: string;
-  readonly lastOutcome?: 'succeeded' | 'failed';
-  readonly lastError?: string;
+/** A job's run row: what the health check reads, and the counts of the last run. */
+export interface JobRun extends JobRunFacts {
   /** Counts of the last run, by name (servers seen, deleted, failed, ...). */
   readonly counts?: Readonly<Record<string, number>>;
 }
