@@ -34,7 +34,11 @@ export function wire(): Promise<Wired> {
   return wired;
 }
 
-export async function build(config: Config, options: { log?: (line: string) => void } = {}): Promise<Wired> {
+/**
+ * Builds every adapter from the settings. `createTables: false` opens the tables without creating them: an operator
+ * with read rights only can still list (the deployment, or the app's first start, creates them).
+ */
+export async function build(config: Config, options: { log?: (line: string) => void; createTables?: boolean } = {}): Promise<Wired> {
   const credential = credentialFor(config);
   // The local emulator finishes long-running operations at once; poll it briskly rather than every 2 s.
   const arm = { credential, clientOptions: armClientOptions(config), pollIntervalInMs: config.arm.credential === 'emulator' ? 50 : undefined };
@@ -43,6 +47,7 @@ export async function build(config: Config, options: { log?: (line: string) => v
     accountName: config.storage.accountName,
     credential,
     prefix: config.tablePrefix,
+    createIfMissing: options.createTables ?? true,
   });
   const ca = arm.clientOptions.tlsOptions?.ca;
   let templates: Promise<NoticeTemplates> | undefined;

@@ -21,5 +21,6 @@ export function cliConfig(options: { local?: boolean } = {}): Config {
 }
 
 export async function cliDeps(options: { local?: boolean } = {}): Promise<Wired> {
-  return build(cliConfig(options));
+  // The app (or the deployment) creates the tables; the CLI only uses them.
+  return build(cliConfig(options), { createTables: false });
 }

@@ -105,10 +105,10 @@ describe('Table Storage layout', () => {
     const record = minimalRecord(SUB_A, 'pg-x');
     const failure = await stores.inventory.upsert(record).catch((error: unknown) => error as Error);
     expect(failure).toBeInstanceOf(Error);
-    expect((failure as Error).message).toBe(`Inventory upsert failed for ${record.key}: 404 TableNotFound`);
+    expect((failure as Error).message).toBe(`Inventory upsert failed for ${record.key}: 404 TableNotFound (the table does not exist yet: deploy the infrastructure, or start the app once)`);
     expect((failure as Error).cause).toMatchObject({ statusCode: 404 });
     await expect(stores.inventory.get(record.key)).rejects.toThrow(`Inventory get failed for ${record.key}: 404 TableNotFound`);
-    await expect(stores.evidence.append([evidenceEntry(record.key, 'a', '2026-11-01T00:00:00.000Z')])).rejects.toThrow(/^Evidence append of a failed for \/subscriptions\/.*: 404 TableNotFound$/);
+    await expect(stores.evidence.append([evidenceEntry(record.key, 'a', '2026-11-01T00:00:00.000Z')])).rejects.toThrow(/^Evidence append of a failed for \/subscriptions\/.*: 404 TableNotFound \(the table does not exist yet/);
     await expect(stores.checkpoints.set('prices', 'v')).rejects.toThrow('Checkpoints set failed for prices: 404 TableNotFound');
   });
 });

@@ -1,6 +1,7 @@
 import { odata } from '@azure/data-tables';
 import type { TableClient, TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
-import { codeOf, statusOf } from './tableErrors.js';
+import { statusOf } from './errors.js';
+import { codeOf } from './tableErrors.js';
 import type { TableCounter } from './tableStats.js';
 
 export type Entity = TableEntity<Record<string, unknown>>;

@@ -4,7 +4,8 @@ import type { EvidencePort } from '../../ports/inventory.js';
 import { batchesOf } from './countedTable.js';
 import type { CountedTable, Entity } from './countedTable.js';
 import { fromEvidenceEntity, groupByServer, toEvidenceEntity } from './evidenceEntity.js';
-import { statusOf, tableError } from './tableErrors.js';
+import { statusOf } from './errors.js';
+import { tableError } from './tableErrors.js';
 import { encodeKey } from './tableKeys.js';
 
 /**

@@ -6,7 +6,8 @@ import type { InventoryPort, InventoryWrite, InventoryWriteOutcome, Versioned } 
 import { batchesOf } from './countedTable.js';
 import type { CountedTable, Entity } from './countedTable.js';
 import { byKey, checkedWrites, fromInventoryEntity, toInventoryEntity } from './inventoryEntity.js';
-import { statusOf, tableError } from './tableErrors.js';
+import { statusOf } from './errors.js';
+import { tableError } from './tableErrors.js';
 import { encodeKey, inventoryPartition } from './tableKeys.js';
 
 /** Status codes that mean "the row is not the version you expected". */

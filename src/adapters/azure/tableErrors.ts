@@ -1,8 +1,4 @@
-/** HTTP status of an SDK error (RestError), if it has one. */
-export function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
+import { statusOf } from './errors.js';
 
 /** The Table Storage error code (`EntityAlreadyExists`, `AuthorizationFailure`, ...): from the error or its OData body. */
 export function codeOf(error: unknown): string | undefined {
@@ -20,5 +16,6 @@ export function tableError(table: string, operation: string, key: string, cause:
   const status = statusOf(cause);
   const code = codeOf(cause);
   const why = [status, code].filter((part) => part !== undefined).join(' ') || (cause instanceof Error ? cause.message : String(cause));
-  return new Error(`${table} ${operation} failed for ${key}: ${why}`, { cause });
+  const hint = code === 'TableNotFound' ? ' (the table does not exist yet: deploy the infrastructure, or start the app once)' : '';
+  return new Error(`${table} ${operation} failed for ${key}: ${why}${hint}`, { cause });
 }
