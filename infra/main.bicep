@@ -52,6 +52,9 @@ param sweepMode string = 'dry-run'
 
 @description('NCRONTAB (UTC, six fields) of the reconcile timer.')
 param reconcileSchedule string = '0 */5 * * * *'
+@description('Every clone\'s firewall rules and locks are read live at least once in this many hours (RECONCILE_REFRESH_HOURS).')
+@minValue(1)
+param reconcileRefreshHours int = 6
 @description('NCRONTAB (UTC) of owner notices.')
 param noticesSchedule string = '0 0 9-17 * * 1-5'
 @description('NCRONTAB (UTC) of the weekly FinOps summary.')
@@ -203,6 +206,7 @@ module app 'app/function-app.bicep' = {
     tablePrefix: tablePrefix
     policyPath: policyPath
     reconcileSchedule: reconcileSchedule
+    reconcileRefreshHours: reconcileRefreshHours
     noticesSchedule: noticesSchedule
     finopsSummarySchedule: finopsSummarySchedule
     sweepSchedule: sweepSchedule

@@ -57,6 +57,10 @@ export const SETTINGS = {
   TABLE_PREFIX: { description: 'Prefix of the inventory, evidence, runs and checkpoint table names.', local: 'warden' },
   POLICY_PATH: { description: 'Path of the policy JSON file; empty for the built-in defaults.', local: '' },
   RECONCILE_SCHEDULE: { description: 'NCRONTAB schedule of the reconcile timer.', local: '0 */5 * * * *' },
+  RECONCILE_REFRESH_HOURS: {
+    description: 'Reconcile reads a clone\'s firewall rules and locks only when something changed, and every clone\'s at least once in this many hours, spread over the period.',
+    local: '6',
+  },
   NOTICES_SCHEDULE: { description: 'NCRONTAB schedule of owner notices (business hours).', local: '0 0 9-17 * * 1-5' },
   FINOPS_SUMMARY_SCHEDULE: { description: 'NCRONTAB schedule of the weekly FinOps summary.', local: '0 0 8 * * 1' },
   SWEEP_SCHEDULE: { description: 'NCRONTAB schedule of the expiry sweep (deletion window).', local: '0 30 10-15 * * 1-4' },
@@ -103,6 +107,7 @@ const schema = z.object({
   TABLE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, 'must be letters and digits, starting with a letter').default('warden'),
   POLICY_PATH: z.string().optional(),
   RECONCILE_SCHEDULE: ncrontab.default('0 */5 * * * *'),
+  RECONCILE_REFRESH_HOURS: z.coerce.number().positive().max(24 * 30).default(6),
   NOTICES_SCHEDULE: ncrontab.default('0 0 9-17 * * 1-5'),
   FINOPS_SUMMARY_SCHEDULE: ncrontab.default('0 0 8 * * 1'),
   SWEEP_SCHEDULE: ncrontab.default('0 30 10-15 * * 1-4'),
@@ -139,6 +144,8 @@ export interface Config {
   readonly tablePrefix: string;
   readonly policyPath?: string;
   readonly schedules: { readonly reconcile: string; readonly notices: string; readonly finopsSummary: string; readonly sweep: string };
+  /** Reconcile's full refresh of rules and locks: every clone once in this period. */
+  readonly reconcile: { readonly refreshPeriodMs: number };
   readonly sweep: {
     readonly mode: 'dry-run' | 'enforce';
     readonly maxDeletionsPerRun: number;
@@ -207,6 +214,7 @@ function toConfig(p: Parsed): Config {
       finopsSummary: p.FINOPS_SUMMARY_SCHEDULE,
       sweep: p.SWEEP_SCHEDULE,
     },
+    reconcile: { refreshPeriodMs: Math.round(p.RECONCILE_REFRESH_HOURS * 3_600_000) },
     sweep: {
       mode: p.SWEEP_MODE,
       maxDeletionsPerRun: p.SWEEP_MAX_DELETIONS_PER_RUN,

@@ -29,6 +29,7 @@ param eventsQueueName string
 param tablePrefix string
 param policyPath string
 param reconcileSchedule string
+param reconcileRefreshHours int
 param noticesSchedule string
 param finopsSummarySchedule string
 param sweepSchedule string
@@ -140,6 +141,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     TABLE_PREFIX: tablePrefix
     POLICY_PATH: policyPath
     RECONCILE_SCHEDULE: reconcileSchedule
+    RECONCILE_REFRESH_HOURS: string(reconcileRefreshHours)
     NOTICES_SCHEDULE: noticesSchedule
     FINOPS_SUMMARY_SCHEDULE: finopsSummarySchedule
     SWEEP_SCHEDULE: sweepSchedule

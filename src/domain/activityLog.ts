@@ -142,3 +142,18 @@ export function restoreEvidenceFrom(entry: unknown): RestoreEvidence | undefined
     status: parsed.status,
   };
 }
+
+/**
+ * The flexible server an Activity Log entry is about (the server itself or one of its children, such as a firewall
+ * rule), whatever its status, with the entry's time (ISO); undefined for entries about anything else or unreadable.
+ * Reconcile re-reads such a server's rules and locks instead of trusting its last check.
+ * @example serverTouchedBy(firewallRuleWriteEntry) // { key: '/subscriptions/s/resourcegroups/rg/providers/microsoft.dbforpostgresql/flexibleservers/pg', at: '2026-11-20T09:00:00.000Z' }
+ */
+export function serverTouchedBy(entry: unknown): { key: string; at: string } | undefined {
+  const parsed = entrySchema.safeParse(entry);
+  if (!parsed.success) return undefined;
+  const found = serverOf(parsed.data);
+  const at = new Date(parsed.data.eventTimestamp);
+  if (!found || Number.isNaN(at.getTime())) return undefined;
+  return { key: found.ref.key, at: at.toISOString() };
+}

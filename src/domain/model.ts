@@ -118,6 +118,16 @@ export interface InventoryRecord {
   readonly state: CloneState;
   readonly serverState?: string;
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * The locks on the server when it was last read with them (`lockSignature`: `level:name`, comma-separated, empty for
+   * none); undefined when they were never read. Reconcile compares it with the subscription's lock listing.
+   */
+  readonly lockSignature?: string;
+  /**
+   * When the warden last read the server with its firewall rules and locks and finished acting on it: Activity Log
+   * entries up to this time (its own remediations included) are already reflected in the row.
+   */
+  readonly checkedAt?: string;
   readonly firstSeenAt: string;
   /** Time of the newest event or read applied: older events never overwrite newer state. */
   readonly observedAt: string;

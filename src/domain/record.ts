@@ -1,3 +1,4 @@
+import { lockSignature } from './locks.js';
 import type { CloneState, InventoryRecord, Server } from './model.js';
 import type { ServerPlan } from './plan.js';
 
@@ -5,7 +6,7 @@ import type { ServerPlan } from './plan.js';
  * The inventory row after a pass over a live server: what ARM showed, what the plan decided, what was kept from before
  * (first sighting, notice history, lineage once known).
  */
-export function recordFromPlan(input: { server: Server; plan: ServerPlan; previous: InventoryRecord | undefined; now: string; observedAt: string }): InventoryRecord {
+export function recordFromPlan(input: { server: Server; plan: ServerPlan; previous: InventoryRecord | undefined; now: string; observedAt: string; checkedAt?: string }): InventoryRecord {
   const { server, plan, previous, now } = input;
   const lineage = { ...previous?.lineage, ...definedOnly(plan.lineage ?? {}) };
   return {
@@ -33,6 +34,9 @@ export function recordFromPlan(input: { server: Server; plan: ServerPlan; previo
     state: stateOf(plan, previous),
     serverState: server.state,
     tags: server.tags,
+    lockSignature: server.locks ? lockSignature(server.locks) : previous?.lockSignature,
+    // Read in full (rules and locks) by this pass, or as the last full read left it.
+    checkedAt: server.firewallRules && server.locks ? (input.checkedAt ?? now) : previous?.checkedAt,
     firstSeenAt: previous?.firstSeenAt ?? now,
     observedAt: previous && previous.observedAt > input.observedAt ? previous.observedAt : input.observedAt,
     updatedAt: now,

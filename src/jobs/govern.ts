@@ -127,9 +127,12 @@ async function governOnce(input: GovernInput, deps: GovernDeps, progress: Progre
   // The row tells what is left after remediation (the next delivery sees exactly that), so one pass or many record the same.
   const after = done.length > 0 ? planOf(live) : serverPlan;
   const settled: ServerPlan = { ...serverPlan, violations: after.violations, ...(after.expiresOnTag !== undefined ? { expiresOnTag: after.expiresOnTag } : {}) };
-  const record = recordFromPlan({ server: live, plan: settled, previous, now: at, observedAt: input.observedAt });
-  // A redelivery that changes nothing writes nothing (not even the row's write time).
-  const rowWritten = !stored || !sameRecord(record, stored.value, input.periodic ? ['updatedAt', 'observedAt'] : ['updatedAt']);
+  // Checked once the remediations are done: the Activity Log entries of this pass's own writes are then older.
+  const record = recordFromPlan({ server: live, plan: settled, previous, now: at, observedAt: input.observedAt, checkedAt: deps.clock.now().toISOString() });
+  // A redelivery that changes nothing writes nothing (not even the row's write time). The check time counts once this
+  // pass wrote to ARM, so the Activity Log entries of those writes are known to be reflected in the row.
+  const ignored: Array<'updatedAt' | 'observedAt' | 'checkedAt'> = ['updatedAt', ...(input.periodic ? (['observedAt'] as const) : []), ...(done.length === 0 ? (['checkedAt'] as const) : [])];
+  const rowWritten = !stored || !sameRecord(record, stored.value, ignored);
   // Evidence first: when the row write loses a race (ConcurrencyError, decided again) the actions done stay recorded.
   const written = evidence.length > 0 ? (await deps.evidence.append(evidence)).written : 0;
   if (rowWritten) await deps.inventory.upsert(record, { ifMatch: stored ? stored.etag : null });
@@ -211,7 +214,7 @@ function afterOf(action: PlanAction): unknown {
 }
 
 /** Equal but for the bookkeeping times named: key order and absent-versus-undefined fields do not count. */
-function sameRecord(a: InventoryRecord, b: InventoryRecord, ignore: ReadonlyArray<'updatedAt' | 'observedAt'>): boolean {
+function sameRecord(a: InventoryRecord, b: InventoryRecord, ignore: ReadonlyArray<'updatedAt' | 'observedAt' | 'checkedAt'>): boolean {
   const without = (r: InventoryRecord) => canonical({ ...r, ...Object.fromEntries(ignore.map((k) => [k, undefined])) });
   return without(a) === without(b);
 }

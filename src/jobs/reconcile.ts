@@ -1,7 +1,9 @@
 import { groupBy } from '../domain/collections.js';
 import { serverKey } from '../domain/ids.js';
-import { restoreEvidenceFrom } from '../domain/activityLog.js';
-import type { InventoryRecord, RestoreEvidence, Server } from '../domain/model.js';
+import { restoreEvidenceFrom, serverTouchedBy } from '../domain/activityLog.js';
+import { lockSignature, locksOn } from '../domain/locks.js';
+import type { InventoryRecord, ManagementLock, RestoreEvidence, Server } from '../domain/model.js';
+import { refreshDue } from '../domain/refresh.js';
 import { buildPlan } from '../domain/plan.js';
 import { classify } from '../domain/classify.js';
 import { ruleOf } from '../domain/policy.js';
@@ -19,8 +21,23 @@ export interface ReconcileOutcome {
   readonly governed: number;
   readonly vanished: number;
   readonly unchanged: number;
+  /** Clones whose firewall rules (and locks) were read live: new, changed, or their turn in the full refresh. */
+  readonly cloneReads: number;
+  /** Of those, clones read only because it was their turn in the full refresh. */
+  readonly refreshed: number;
   readonly failed: ReadonlyArray<{ id: string; reason: string }>;
 }
+
+/**
+ * @example await reconcile(deps, { refreshPeriodMs: config.reconcile.refreshPeriodMs, onProgress: (done, total) => ... })
+ */
+export interface ReconcileOptions {
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Every clone's firewall rules and locks are read live at least once in this period (RECONCILE_REFRESH_HOURS; default 6 h). */
+  readonly refreshPeriodMs?: number;
+}
+
+const DEFAULT_REFRESH_PERIOD_MS = 6 * 3_600_000;
 
 const CHECKPOINT = 'reconcile:activity-log';
 /** How far back the first run reads the Activity Log (it keeps 90 days; a day catches any recent restore). */
@@ -31,11 +48,11 @@ const FIRST_WINDOW_MS = 24 * 3_600_000;
  * checkpoint, governs what is new or changed, and records servers that vanished. A subscription whose listing
  * failed is skipped whole: its rows are never marked deleted from an incomplete list.
  */
-export async function reconcile(deps: GovernDeps, options: { onProgress?: (done: number, total: number) => void } = {}): Promise<ReconcileOutcome> {
+export async function reconcile(deps: GovernDeps, options: ReconcileOptions = {}): Promise<ReconcileOutcome> {
   const now = deps.clock.now();
   const runId = `reconcile:${now.toISOString()}`;
   await deps.runs.started('reconcile', now.toISOString());
-  const totals = { subscriptions: 0, servers: 0, clones: 0, added: 0, updated: 0, governed: 0, vanished: 0, unchanged: 0 };
+  const totals = { subscriptions: 0, servers: 0, clones: 0, added: 0, updated: 0, governed: 0, vanished: 0, unchanged: 0, cloneReads: 0, refreshed: 0 };
   const failed: Array<{ id: string; reason: string }> = [];
   try {
     const checkpoint = await deps.checkpoints.get(CHECKPOINT);
@@ -43,7 +60,8 @@ export async function reconcile(deps: GovernDeps, options: { onProgress?: (done:
     let done = 0;
     let complete = true;
     for (const subscriptionId of deps.settings.subscriptionIds) {
-      const outcome = await reconcileSubscription(subscriptionId, since, now, runId, deps, failed);
+      const window = { since, now, periodMs: options.refreshPeriodMs ?? DEFAULT_REFRESH_PERIOD_MS };
+      const outcome = await reconcileSubscription(subscriptionId, window, runId, deps, failed);
       totals.subscriptions++;
       for (const k of Object.keys(outcome.counts) as Array<keyof Counts>) totals[k] += outcome.counts[k];
       complete &&= outcome.complete;
@@ -62,18 +80,25 @@ export async function reconcile(deps: GovernDeps, options: { onProgress?: (done:
   }
 }
 
-/** Clones governed at once per subscription: each needs two ARM reads (firewall rules, locks) and maybe a few writes. */
+/** Clones governed at once per subscription: each needs an ARM read (firewall rules) and maybe a few writes. */
 const CLONE_CONCURRENCY = 16;
 
-async function reconcileSubscription(
-  subscriptionId: string,
-  since: Date,
-  now: Date,
-  runId: string,
-  deps: GovernDeps,
-  failed: Array<{ id: string; reason: string }>,
-): Promise<{ counts: Counts; complete: boolean }> {
-  const counts: Counts = { servers: 0, clones: 0, added: 0, updated: 0, governed: 0, vanished: 0, unchanged: 0 };
+/** The reconcile window: the Activity Log and the refresh schedule cover (since, now]. */
+interface Window {
+  readonly since: Date;
+  readonly now: Date;
+  readonly periodMs: number;
+}
+
+/**
+ * One subscription: the listing, the inventory partition, the Activity Log of the window and the subscription's locks
+ * (one list each, paged). A clone is read and governed only when something says it may have changed: no row yet, a
+ * listing that differs from its row, an Activity Log entry on it or its children, locks that differ from those its row
+ * recorded, or its turn in the full-refresh schedule. The others cost no ARM call.
+ */
+async function reconcileSubscription(subscriptionId: string, window: Window, runId: string, deps: GovernDeps, failed: Array<{ id: string; reason: string }>): Promise<{ counts: Counts; complete: boolean }> {
+  const { since, now } = window;
+  const counts: Counts = { servers: 0, clones: 0, added: 0, updated: 0, governed: 0, vanished: 0, unchanged: 0, cloneReads: 0, refreshed: 0 };
   let servers: Server[];
   try {
     servers = await deps.servers.list(subscriptionId);
@@ -82,7 +107,16 @@ async function reconcileSubscription(
     return { counts, complete: false };
   }
   const failedBefore = failed.length;
-  const [rows, restoreEvidence] = await Promise.all([deps.inventory.listVersioned({ subscriptionId }), restoreEvidenceSince(subscriptionId, since, now, deps, failed)]);
+  const [rows, activity, subscriptionLocks] = await Promise.all([
+    deps.inventory.listVersioned({ subscriptionId }),
+    activitySince(subscriptionId, since, now, deps, failed),
+    // Unknown locks (the list failed) make every clone's read fall back to a lock read of its own.
+    deps.servers.listSubscriptionLocks(subscriptionId).catch((error: unknown) => {
+      deps.log?.(`reconcile: could not list the locks of subscription ${subscriptionId}, reading each clone's: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }),
+  ]);
+  const { restoreEvidence, touched } = activity;
   const rowsByKey = new Map(rows.map((r) => [r.value.key, r]));
   const liveByKey = new Map(servers.map((s) => [s.key, s]));
   const evidenceByKey = groupBy(restoreEvidence, (e) => serverKey(e.serverId));
@@ -106,7 +140,16 @@ async function reconcileSubscription(
     const row = rowsByKey.get(serverPlan.key);
     if (serverPlan.classification !== 'not-a-clone') {
       counts.clones++;
-      tasks.push({ id: live.id, run: () => governClone(live, row, pass) });
+      const locks = subscriptionLocks ? locksOn(live.key, subscriptionLocks) : undefined;
+      const changedBecause = whyRead({ live, row: row?.value, classification: serverPlan.classification, locks, touched, evidence: evidenceByKey.has(live.key), window });
+      if (changedBecause) {
+        deps.log?.(`reconcile: reading ${live.name} (${changedBecause})`);
+        counts.cloneReads++;
+        if (changedBecause === 'refresh') counts.refreshed++;
+        tasks.push({ id: live.id, run: () => governClone(live, locks, row, pass) });
+      } else {
+        counts.unchanged++;
+      }
     } else if (row && !changed(row.value, live) && row.value.classification === 'not-a-clone') {
       counts.unchanged++;
     } else {
@@ -129,7 +172,33 @@ async function reconcileSubscription(
   return { counts, complete: lost.length === 0 };
 }
 
-type Counts = { servers: number; clones: number; added: number; updated: number; governed: number; vanished: number; unchanged: number };
+/**
+ * Why a listed clone's rules and locks must be read this run, or undefined when nothing can have changed since its
+ * last event or check (the listing matches its row, no Activity Log entry on it, same locks, not its refresh turn).
+ */
+function whyRead(input: {
+  live: Server;
+  row: InventoryRecord | undefined;
+  classification: InventoryRecord['classification'];
+  locks: readonly ManagementLock[] | undefined;
+  touched: ReadonlyMap<string, string> | undefined;
+  evidence: boolean;
+  window: Window;
+}): string | undefined {
+  const { live, row } = input;
+  if (!row || row.state === 'deleted') return 'new';
+  if (row.classification !== input.classification) return 'classification';
+  if (changed(row, live)) return 'listing';
+  if (input.evidence) return 'restore evidence';
+  // Entries up to the row's check are reflected in it (the warden's own remediations among them).
+  const touchedAt = input.touched?.get(live.key);
+  if (!input.touched || (touchedAt !== undefined && (row.checkedAt === undefined || touchedAt > row.checkedAt))) return 'activity';
+  if (!input.locks || row.lockSignature === undefined || row.lockSignature !== lockSignature(input.locks)) return 'locks';
+  if (refreshDue(live.key, input.window)) return 'refresh';
+  return undefined;
+}
+
+type Counts = { servers: number; clones: number; added: number; updated: number; governed: number; vanished: number; unchanged: number; cloneReads: number; refreshed: number };
 type Task = { readonly id: string; readonly run: () => Promise<void> };
 
 /** What every server of one subscription's pass shares. */
@@ -145,11 +214,14 @@ interface SubscriptionPass {
   readonly actionFailures: Set<{ id: string; reason: string }>;
 }
 
-/** The listing already holds the server: only its rules and locks are read (two ARM calls), then it is governed. */
-async function governClone(live: Server, stored: Versioned<InventoryRecord> | undefined, pass: SubscriptionPass): Promise<void> {
+/**
+ * The listing already holds the server and the subscription's lock list its locks: only its rules are read (one ARM
+ * call; two when the lock list failed), then it is governed.
+ */
+async function governClone(live: Server, knownLocks: readonly ManagementLock[] | undefined, stored: Versioned<InventoryRecord> | undefined, pass: SubscriptionPass): Promise<void> {
   const row = stored?.value;
   const { deps, now } = pass;
-  const [firewallRules, locks] = await Promise.all([deps.servers.listFirewallRules(live.id), deps.servers.listLocks(live.id)]);
+  const [firewallRules, locks] = await Promise.all([deps.servers.listFirewallRules(live.id), knownLocks ?? deps.servers.listLocks(live.id)]);
   const detailed: Server = { ...live, firewallRules, locks };
   const restoreEvidence = pass.evidenceByKey.get(live.key) ?? [];
   const peers = peersOf(detailed, pass.servers, restoreEvidence, row, deps);
@@ -212,13 +284,30 @@ function peersOf(server: Server, servers: readonly Server[], restoreEvidence: re
   return source ? [source] : [];
 }
 
-async function restoreEvidenceSince(subscriptionId: string, since: Date, now: Date, deps: GovernDeps, failed: Array<{ id: string; reason: string }>): Promise<RestoreEvidence[]> {
+/**
+ * The Activity Log of the window: restore evidence, and the servers it shows touched (themselves or their children),
+ * each with the time of its latest entry.
+ * `touched` is undefined when the log could not be read: then every clone is read.
+ */
+async function activitySince(
+  subscriptionId: string,
+  since: Date,
+  now: Date,
+  deps: GovernDeps,
+  failed: Array<{ id: string; reason: string }>,
+): Promise<{ restoreEvidence: RestoreEvidence[]; touched: Map<string, string> | undefined }> {
   try {
     const entries = await deps.activity.list(subscriptionId, { from: since, to: now });
-    return entries.map((e) => restoreEvidenceFrom(e)).filter((e): e is RestoreEvidence => e !== undefined);
+    const restoreEvidence = entries.map((e) => restoreEvidenceFrom(e)).filter((e): e is RestoreEvidence => e !== undefined);
+    const touched = new Map<string, string>();
+    for (const entry of entries) {
+      const seen = serverTouchedBy(entry);
+      if (seen && seen.at > (touched.get(seen.key) ?? '')) touched.set(seen.key, seen.at);
+    }
+    return { restoreEvidence, touched };
   } catch (error) {
     failed.push({ id: `/subscriptions/${subscriptionId}/activity-log`, reason: error instanceof Error ? error.message : String(error) });
-    return [];
+    return { restoreEvidence: [], touched: undefined };
   }
 }
 

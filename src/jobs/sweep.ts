@@ -1,4 +1,5 @@
-import type { EvidenceEntry, InventoryRecord, ManagementLock, Server } from '../domain/model.js';
+import { lockSignature, locksOn } from '../domain/locks.js';
+import type { EvidenceEntry, InventoryRecord, Server } from '../domain/model.js';
 import { buildPlan, type PlanAction, type ServerPlan } from '../domain/plan.js';
 import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
@@ -201,20 +202,19 @@ async function planWithLocks(listing: Listing, now: Date, deps: SweepDeps, out: 
   const first = planOf(listing.servers, listing.rows, now, deps);
   const needLocks = first.servers.filter((p) => p.actions.some((a) => a.type === 'skip' && a.reason === 'locks-not-read'));
   const live = new Map(listing.servers.map((s) => [s.key, s]));
-  await runLimited(
-    needLocks.map((p) => async () => {
-      const server = live.get(p.key);
-      if (!server) return;
-      try {
-        live.set(p.key, { ...server, locks: await deps.servers.listLocks(server.id) });
-      } catch (error) {
-        // Unknown locks never delete: the plan keeps it at locks-not-read.
-        out.failed.push(item(p, `read locks: ${messageOf(error)}`));
+  if (needLocks.length > 0) {
+    // One lock list for the subscription; the only other lock read is the re-check right before each DELETE.
+    try {
+      const locks = await deps.servers.listSubscriptionLocks(listing.subscriptionId);
+      for (const p of needLocks) {
+        const server = live.get(p.key);
+        if (server) live.set(p.key, { ...server, locks: locksOn(server.key, locks) });
       }
-    }),
-    8,
-    () => undefined,
-  );
+    } catch (error) {
+      // Unknown locks never delete: the plan keeps them at locks-not-read.
+      for (const p of needLocks) out.failed.push(item(p, `read locks: ${messageOf(error)}`));
+    }
+  }
   if (needLocks.length === 0) return { plans: first.servers, live };
   // The second pass plans only the candidates and the peers their classification can rest on.
   const subset = new Set<string>();
@@ -480,10 +480,6 @@ function twinCandidates(server: Server, peers: readonly Server[]): Server[] {
 function changedKeys(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].filter((k) => a[k] !== b[k]).sort();
-}
-
-function lockSignature(locks: readonly ManagementLock[] | undefined): string {
-  return (locks ?? []).map((l) => `${l.level}:${l.name}`).sort().join(',');
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -1,4 +1,7 @@
+import type { ScopedLock } from '../domain/locks.js';
 import type { FirewallRule, ManagementLock, Server } from '../domain/model.js';
+
+export type { ScopedLock };
 
 /** Outcome of a delete that ARM may refuse because of a lock. */
 export type DeleteOutcome = 'deleted' | 'already-gone' | 'locked';
@@ -28,6 +31,12 @@ export interface ServersPort {
   listFirewallRules(id: string): Promise<FirewallRule[]>;
   /** Locks that apply to the server, including those inherited from its resource group and subscription. */
   listLocks(id: string): Promise<ManagementLock[]>;
+  /**
+   * Every lock of a subscription (on it, its resource groups and their resources), all pages: one list instead of a
+   * read per server. `locksOn(server.key, locks)` picks those that apply to one server. Throws when any page fails.
+   * @example const locks = await servers.listSubscriptionLocks(subscriptionId); locksOn(clone.key, locks);
+   */
+  listSubscriptionLocks(subscriptionId: string): Promise<ScopedLock[]>;
   /** Tags API Merge: the Tag Contributor role suffices. */
   mergeTags(id: string, tags: Readonly<Record<string, string>>): Promise<void>;
   /**

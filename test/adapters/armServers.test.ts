@@ -1,6 +1,7 @@
 import { ManagementLockClient } from '@azure/arm-locks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArmServers } from '../../src/adapters/azure/servers.js';
+import { locksOn } from '../../src/domain/locks.js';
 import { armClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
 import { SUB1, armRule, armServer } from '../support/estate.js';
 
@@ -50,5 +51,31 @@ describe('ArmServers (ServersPort on the Azure SDKs)', () => {
     // ARM answers 204 (or 404) for what is already gone: either way no error.
     expect(['deleted', 'already-gone']).toContain(await servers.delete(cloneId));
     expect(['deleted', 'already-gone']).toContain(await servers.deleteFirewallRule(prod.id, 'no-such-rule'));
+  });
+
+  it('listSubscriptionLocks: every lock of the subscription, all pages, with the scope each sits on; locksOn picks a server\'s', async () => {
+    const small = await startEmulator({ snapshot: { servers: [prod], locks: {} }, pageSize: 2 });
+    try {
+      const client = new ManagementLockClient(small.credential, SUB1, armClientOptions(small));
+      await client.managementLocks.createOrUpdateAtSubscriptionLevel('sub-wide', { level: 'ReadOnly' });
+      await client.managementLocks.createOrUpdateAtResourceGroupLevel('rg-prod', 'group', { level: 'CanNotDelete' });
+      await client.managementLocks.createOrUpdateByScope(prod.id, 'keep', { level: 'CanNotDelete', notes: 'evidence' });
+      await client.managementLocks.createOrUpdateAtResourceGroupLevel('rg-other', 'elsewhere', { level: 'CanNotDelete' });
+      const port = new ArmServers({ credential: small.credential, clientOptions: armClientOptions(small) });
+      small.requests.clear();
+      const locks = await port.listSubscriptionLocks(SUB1);
+      // Four locks in pages of two: two requests, one listing.
+      expect(small.requests.count({ operation: 'ManagementLocks_List' })).toBe(2);
+      expect(locks.map((l) => `${l.name}@${l.scope}`).sort()).toEqual([
+        `elsewhere@/subscriptions/${SUB1}/resourcegroups/rg-other`,
+        `group@/subscriptions/${SUB1}/resourcegroups/rg-prod`,
+        `keep@${prod.id.toLowerCase()}`,
+        `sub-wide@/subscriptions/${SUB1}`,
+      ]);
+      expect(locksOn(prod.id.toLowerCase(), locks).map((l) => l.name).sort()).toEqual(['group', 'keep', 'sub-wide']);
+      expect(locksOn(prod.id.toLowerCase(), locks).find((l) => l.name === 'keep')).toEqual({ name: 'keep', level: 'CanNotDelete', notes: 'evidence' });
+    } finally {
+      await small.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { ManagementLockClient } from '@azure/arm-locks';
 import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorCredential } from '../../src/adapters/azure/credential.js';
@@ -136,7 +137,7 @@ describe('reconcile on the emulator: the safety net under the event path', () =>
     expect(run).toMatchObject({ job: 'reconcile', lastOutcome: 'failed' });
   });
 
-  it('reads list pages and two calls per clone (no GET per server, no row read twice), and writes listed rows in batches with upsertMany', async () => {
+  it('reads list pages, one lock list per subscription and one rules read per new clone (no GET per server, no row read twice), and writes listed rows in batches', async () => {
     const servers: Array<ReturnType<typeof armServer>> = [];
     for (let i = 0; i < 40; i++) servers.push(armServer({ subscriptionId: i % 2 ? SUB2 : SUB1, resourceGroup: 'rg-a', name: `pg-prod-${i}`, administratorLogin: `app${i}` }));
     for (let i = 0; i < 6; i++) {
@@ -158,23 +159,64 @@ describe('reconcile on the emulator: the safety net under the event path', () =>
       },
     };
     const outcome = await reconcile(deps(emulator, counted));
-    expect(outcome).toMatchObject({ subscriptions: 2, servers: 46, clones: 6, added: 46, failed: [] });
+    expect(outcome).toMatchObject({ subscriptions: 2, servers: 46, clones: 6, added: 46, cloneReads: 6, failed: [] });
     // 23 servers per subscription in pages of 10: 3 pages each.
     expect(emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBe(6);
     expect(emulator.requests.count({ operation: 'Servers_Get' })).toBe(0);
     expect(emulator.requests.count({ operation: 'FirewallRules_ListByServer' })).toBe(6);
-    expect(emulator.requests.count({ operation: 'ManagementLocks_List' })).toBe(6);
+    // Locks come from one list per subscription, not one read per clone.
+    expect(emulator.requests.entries({ operation: 'ManagementLocks_List' }).map((r) => r.path.toLowerCase()).sort()).toEqual(
+      [SUB1, SUB2].map((s) => `/subscriptions/${s}/providers/microsoft.authorization/locks`),
+    );
     expect(emulator.requests.count({ operation: 'ActivityLogs_List' })).toBe(2);
     // Rows come from the partition listing (with their ETags): no row is read again one by one.
     expect(calls).toEqual({ get: 0, upsertMany: 2, rows: 40, upsert: 6 });
     expect(await stores.inventory.list()).toHaveLength(46);
 
-    // Nothing changed: the second run reads the same pages and the clones' rules and locks, and writes no row.
+    // Nothing changed: the second run reads the same pages and lists, no server of its own, and writes no row.
     emulator.requests.clear();
     Object.assign(calls, { get: 0, upsert: 0, upsertMany: 0, rows: 0 });
     const again = await reconcile(deps(emulator, counted));
-    expect(again).toMatchObject({ unchanged: 46, updated: 0, clones: 6, added: 0 });
+    expect(again).toMatchObject({ unchanged: 46, updated: 0, clones: 6, added: 0, cloneReads: 0 });
     expect(calls).toEqual({ get: 0, upsert: 0, upsertMany: 0, rows: 0 });
     expect(emulator.requests.count({ method: 'PATCH' }) + emulator.requests.count({ method: 'DELETE' })).toBe(0);
+    expect(emulator.requests.counters().map((c) => `${c.operation} ${c.count}`)).toEqual(['ActivityLogs_List 2', 'ManagementLocks_List 2', 'Servers_ListBySubscription 6']);
+  });
+
+  it('an unchanged reconcile makes no per-server ARM call; a change brings that clone\'s rules and locks back into view', async () => {
+    const { prod, snapshot } = productionEstate();
+    const clones = [0, 1, 2].map((i) =>
+      armServer({ name: `pg-orders-restore-${i}`, tags: { RestoredFrom: prod.id, RestorePointUtc: '2026-01-12T08:00:00Z', Owner: 'alice@contoso.com', Incident: 'INC-1', ExpiresOn: '2099-01-01' } }),
+    );
+    const { emulator, stores, deps: d, user } = await start({ ...snapshot, servers: [prod, ...clones] });
+    const first = await reconcile(d);
+    expect(first).toMatchObject({ clones: 3, cloneReads: 3, failed: [] });
+    // The first run's own remediations (tags) are in the Activity Log, older than each row's check: no re-read for them.
+    emulator.requests.clear();
+    expect(await reconcile(d)).toMatchObject({ clones: 3, cloneReads: 0, unchanged: 4, failed: [] });
+    const perServer = () => emulator.requests.counters().filter((c) => !['Servers_ListBySubscription', 'ActivityLogs_List', 'ManagementLocks_List'].includes(c.operation));
+    expect(perServer()).toEqual([]);
+
+    // Someone opens a firewall rule on clone 0 (its event is lost: no queue), and locks clone 1.
+    const pg = user(SUB1);
+    await pg.firewallRules.beginCreateOrUpdateAndWait('rg-prod', 'pg-orders-restore-0', 'everyone', { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' }, { updateIntervalInMs: 1 });
+    const locks = new ManagementLockClient(emulator.credential, SUB1, armClientOptions(emulator));
+    await locks.managementLocks.createOrUpdateAtResourceLevel('rg-prod', 'Microsoft.DBforPostgreSQL', '', 'flexibleServers', 'pg-orders-restore-1', 'keep', { level: 'CanNotDelete' });
+    emulator.requests.clear();
+    const third = await reconcile(d);
+    expect(third).toMatchObject({ clones: 3, cloneReads: 2, failed: [] });
+    // Only the two changed clones were read: clone 0 for its rules (the Activity Log shows the write), clone 1 for its locks.
+    expect(emulator.requests.entries({ operation: 'FirewallRules_ListByServer' }).map((r) => r.path.split('/')[8]).sort()).toEqual(['pg-orders-restore-0', 'pg-orders-restore-1']);
+    expect(emulator.requests.count({ operation: 'FirewallRules_Delete' })).toBe(1);
+    const rules: string[] = [];
+    for await (const r of pg.firewallRules.listByServer('rg-prod', 'pg-orders-restore-0')) rules.push(r.name!);
+    expect(rules).toEqual([]);
+    expect((await stores.inventory.get(serverKey(clones[1]!.id)))?.value).toMatchObject({ state: 'held', lockSignature: 'CanNotDelete:keep' });
+    expect((await stores.inventory.get(serverKey(clones[2]!.id)))?.value.state).toBe('governed');
+
+    // Settled again: the fourth run reads no server of its own.
+    emulator.requests.clear();
+    expect(await reconcile(d)).toMatchObject({ cloneReads: 0, failed: [] });
+    expect(perServer()).toEqual([]);
   });
 });

@@ -233,12 +233,29 @@ describe('sweep in enforce mode (memory adapters)', () => {
     expect(result.skipped.find((s) => s.name === 'pg-expired')?.reason).toMatch(/Dropping: a delete is already under way/);
   });
 
-  it('a lock that cannot be read keeps the clone (unknown locks never delete)', async () => {
+  it('locks that cannot be read keep the clones (unknown locks never delete)', async () => {
     const t = await setup();
-    t.servers.fault = (call) => (call.op === 'listLocks' && call.target === t.expired.key ? new Error('Could not list locks: 403') : undefined);
+    t.servers.fault = (call) => (call.op === 'listSubscriptionLocks' ? new Error('Could not list locks: 403') : undefined);
+    const result = await sweep(t.deps, ENFORCE);
+    expect(deleteCalls(t.servers)).toEqual([]);
+    expect(result.failed.map((f) => f.name)).toEqual(expect.arrayContaining(['pg-expired', 'pg-older']));
+    expect(result.failed.every((f) => f.reason.includes('read locks'))).toBe(true);
+  });
+
+  it('a lock that fails the re-check right before the DELETE keeps that clone; the other is deleted', async () => {
+    const t = await setup();
+    t.servers.fault = (call) => (call.op === 'get' && call.target === t.expired.key ? new Error('Could not list locks: 403') : undefined);
     const result = await sweep(t.deps, ENFORCE);
     expect(deleteCalls(t.servers)).toEqual([t.older.key]);
-    expect(result.failed).toEqual([expect.objectContaining({ name: 'pg-expired', reason: expect.stringContaining('read locks') })]);
+    expect(result.failed).toEqual([expect.objectContaining({ name: 'pg-expired', reason: expect.stringContaining('re-read before delete') })]);
+  });
+
+  it('reads locks once per deletion: one list per subscription to plan, one re-read right before each DELETE', async () => {
+    const t = await setup();
+    await sweep(t.deps, ENFORCE);
+    expect(t.servers.calls.filter((c) => c.op === 'listSubscriptionLocks')).toHaveLength(1);
+    expect(t.servers.calls.filter((c) => c.op === 'listLocks')).toHaveLength(0);
+    expect(t.servers.calls.filter((c) => c.op === 'get').map((c) => c.target).sort()).toEqual(deleteCalls(t.servers).sort());
   });
 });
 

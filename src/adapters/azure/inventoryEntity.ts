@@ -8,7 +8,7 @@ import { entitySizeBytes, getJson, MAX_ENTITY_BYTES, putJson } from './tableFiel
 const SCALARS = [
   'key', 'id', 'subscriptionId', 'resourceGroup', 'name', 'location', 'classification', 'owner', 'ownerSource',
   'expiresOn', 'expiresOnTag', 'compliant', 'skuName', 'skuTier', 'storageSizeGb', 'createdAt', 'state', 'serverState',
-  'firstSeenAt', 'observedAt', 'updatedAt', 'deletedAt', 'deletedBy', 'deleteReason',
+  'lockSignature', 'checkedAt', 'firstSeenAt', 'observedAt', 'updatedAt', 'deletedAt', 'deletedBy', 'deleteReason',
 ] as const satisfies readonly (keyof InventoryRecord)[];
 
 /** Structured fields, stored as JSON strings (split when long). */

@@ -5,6 +5,7 @@ import { MonitorClient } from '@azure/arm-monitor';
 import { PostgreSQLManagementFlexibleServerClient, type Server as ArmServer } from '@azure/arm-postgresql-flexible';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { parseServerId, type ServerRef } from '../../domain/ids.js';
+import { lockScopeOf, type ScopedLock } from '../../domain/locks.js';
 import { serverFromArm } from '../../domain/snapshot.js';
 import type { FirewallRule, LockLevel, ManagementLock, Server } from '../../domain/model.js';
 import type { ActivityFeedPort, DeleteOutcome, RestoreRequest, ServersPort } from '../../ports/servers.js';
@@ -107,6 +108,21 @@ export class ArmServers implements ServersPort {
     } catch (error) {
       if (statusOf(error) === 404) return [];
       throw new AzureCallError(`list locks of ${ref.id}`, error);
+    }
+    return locks;
+  }
+
+  async listSubscriptionLocks(subscriptionId: string): Promise<ScopedLock[]> {
+    const locks: ScopedLock[] = [];
+    try {
+      for await (const page of this.client(subscriptionId).locks.managementLocks.listAtSubscriptionLevel().byPage()) {
+        for (const l of page) {
+          const scope = l.id ? lockScopeOf(l.id) : undefined;
+          if (scope) locks.push({ scope, name: l.name ?? '', level: l.level as LockLevel, ...(l.notes ? { notes: l.notes } : {}) });
+        }
+      }
+    } catch (error) {
+      throw new AzureCallError(`list the locks of subscription ${subscriptionId}`, error);
     }
     return locks;
   }

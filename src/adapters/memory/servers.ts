@@ -1,11 +1,11 @@
 import { parseServerId, serverKey } from '../../domain/ids.js';
 import type { FirewallRule, ManagementLock, Server } from '../../domain/model.js';
-import type { DeleteOutcome, RestoreRequest, ServersPort } from '../../ports/servers.js';
+import type { DeleteOutcome, RestoreRequest, ScopedLock, ServersPort } from '../../ports/servers.js';
 
 /** One call the twin answered (or failed), in order. */
 export interface MemoryServerCall {
   readonly op: keyof ServersPort;
-  /** Server key (or subscription id for `list`). */
+  /** Server key (or subscription id for `list` and `listSubscriptionLocks`). */
   readonly target: string;
 }
 
@@ -78,6 +78,13 @@ export class MemoryServers implements ServersPort {
 
   listLocks(id: string): Promise<ManagementLock[]> {
     return this.answer('listLocks', serverKey(id), () => [...(this.locks.get(serverKey(id)) ?? [])]);
+  }
+
+  listSubscriptionLocks(subscriptionId: string): Promise<ScopedLock[]> {
+    const prefix = `/subscriptions/${subscriptionId.toLowerCase()}/`;
+    return this.answer('listSubscriptionLocks', subscriptionId.toLowerCase(), () =>
+      [...this.locks.entries()].filter(([key]) => key.startsWith(prefix)).flatMap(([key, locks]) => locks.map((l) => ({ ...l, scope: key }))),
+    );
   }
 
   mergeTags(id: string, tags: Readonly<Record<string, string>>): Promise<void> {

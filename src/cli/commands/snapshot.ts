@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { armFromServer } from '../../domain/snapshot.js';
+import { locksOn, type ScopedLock } from '../../domain/locks.js';
 import type { Server } from '../../domain/model.js';
 import { runLimited } from '../../jobs/reconcile.js';
 import { cliDeps } from '../context.js';
@@ -26,8 +27,11 @@ export function snapshotCommand(io: Io = processIo): Command {
       const now = deps.clock.now();
       const servers: Server[] = [];
       const activityLog: unknown[] = [];
+      // One lock list per subscription instead of one read per server.
+      const subscriptionLocks: ScopedLock[] = [];
       for (const subscriptionId of subscriptions) {
         servers.push(...(await deps.servers.list(subscriptionId)));
+        subscriptionLocks.push(...(await deps.servers.listSubscriptionLocks(subscriptionId)));
         if (days > 0) activityLog.push(...(await deps.activity.list(subscriptionId, { from: new Date(now.getTime() - days * 86_400_000), to: now })));
       }
       const firewallRules: Record<string, unknown[]> = {};
@@ -36,7 +40,8 @@ export function snapshotCommand(io: Io = processIo): Command {
       let done = 0;
       await runLimited(
         servers.map((server) => async () => {
-          const [rules, serverLocks] = await Promise.all([deps.servers.listFirewallRules(server.id), deps.servers.listLocks(server.id)]);
+          const rules = await deps.servers.listFirewallRules(server.id);
+          const serverLocks = locksOn(server.key, subscriptionLocks);
           if (rules.length > 0) firewallRules[server.id] = rules.map((r) => ({ name: r.name, properties: { startIpAddress: r.startIpAddress, endIpAddress: r.endIpAddress } }));
           if (serverLocks.length > 0) locks[server.id] = serverLocks.map((l) => ({ name: l.name, properties: { level: l.level, ...(l.notes ? { notes: l.notes } : {}) } }));
           show(++done, servers.length, 'servers read');
@@ -70,7 +75,7 @@ export function reconcileCommand(io: Io = processIo): Command {
     .addOption(new Option('--local', 'run against the stack `npm start` runs'))
     .action(async (opts: { output: 'json' | 'table'; local?: boolean }) => {
       const [{ reconcile }, deps] = await Promise.all([import('../../jobs/reconcile.js'), cliDeps({ local: opts.local })]);
-      const outcome = await reconcile(deps, { onProgress: progress(io) });
+      const outcome = await reconcile(deps, { onProgress: progress(io), refreshPeriodMs: deps.config.reconcile.refreshPeriodMs });
       if (opts.output === 'json') io.out(JSON.stringify(outcome, null, 2));
       else {
         io.out(

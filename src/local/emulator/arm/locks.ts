@@ -4,7 +4,7 @@ import { HttpError, isRecord, ok } from '../http.js';
 import type { Route } from '../route.js';
 import type { ArmLock, LockLevel } from '../types.js';
 import type { ArmServices } from './common.js';
-import { assertSubscription, LOCKS_API_VERSIONS, resourceNotFound } from './common.js';
+import { assertSubscription, LOCKS_API_VERSIONS, pageOf, resourceNotFound } from './common.js';
 
 const LEVELS: readonly LockLevel[] = ['CanNotDelete', 'ReadOnly'];
 
@@ -66,7 +66,7 @@ export function lockRoutes(services: ArmServices): Route[] {
       pattern: /^(\/subscriptions\/.+)\/providers\/microsoft\.authorization\/locks$/i,
       handle: (ctx, [scope]) => {
         const atScope = /^\s*atScope\(\)\s*$/i.test(ctx.query.get('$filter') ?? '');
-        return ok({ value: services.store.locksAround(scope!, atScope) });
+        return ok(pageOf(services.store.locksAround(scope!, atScope), ctx, services.pageSize));
       },
     },
     {
