@@ -64,6 +64,7 @@ const SDK_CALL_ACTIONS: Record<string, readonly string[]> = {
   'firewallRules.beginCreateOrUpdate': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write', ...LRO],
   'firewallRules.beginDelete': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete', ...LRO],
   'managementLocks.listAtResourceLevel': ['Microsoft.Authorization/locks/read'],
+  'managementLocks.listAtSubscriptionLevel': ['Microsoft.Authorization/locks/read'],
   'managementLocks.listByScope': ['Microsoft.Authorization/locks/read'],
   'tagsOperations.getAtScope': ['Microsoft.Resources/tags/read'],
   'tagsOperations.beginUpdateAtScope': ['Microsoft.Resources/tags/write', 'Microsoft.Resources/tags/read'],
