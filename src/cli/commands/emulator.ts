@@ -19,6 +19,7 @@ interface Flags {
   lroDelayMs: string;
   pageSize: string;
   mailboxDir?: string;
+  dataPlane: boolean;
   output: OutputFormat;
 }
 
@@ -59,6 +60,7 @@ export function emulatorCommand(options: EmulatorCommandOptions = {}): Command {
     .option('--lro-delay-ms <n>', 'real time each long-running operation takes', '0')
     .option('--page-size <n>', 'items per page of list operations', '100')
     .option('--mailbox-dir <dir>', 'also write each sent email as a JSON file here')
+    .option('--no-data-plane', 'do not start real PostgreSQL behind the servers the snapshot lists in "dataPlanes"')
     .addOption(outputOption('table'))
     .action(async (flags: Flags) => {
       const snapshot = flags.snapshot ?? (existsSync(DEMO_ESTATE) ? DEMO_ESTATE : undefined);
@@ -73,6 +75,7 @@ export function emulatorCommand(options: EmulatorCommandOptions = {}): Command {
           lroDelayMs: integer('lro-delay-ms', flags.lroDelayMs),
           pageSize: Math.max(1, integer('page-size', flags.pageSize)),
           ...(flags.mailboxDir ? { mailboxDir: flags.mailboxDir } : {}),
+          dataPlane: flags.dataPlane,
         });
       } catch (error) {
         await azurite.close();
@@ -89,6 +92,7 @@ export function emulatorCommand(options: EmulatorCommandOptions = {}): Command {
         eventSchema: flags.schema,
         snapshot: snapshot ?? null,
         admin: `${emulator.armEndpoint}/_emulator`,
+        dataPlanes: emulator.dataPlanes.list().map((id) => emulator.dataPlanes.connection(id)!),
       };
       if (flags.output === 'json') {
         io.out(JSON.stringify(info, null, 2));
@@ -104,7 +108,8 @@ export function emulatorCommand(options: EmulatorCommandOptions = {}): Command {
             `  Storage (Azurite)      ${info.storageConnectionString}`,
             `  Event queue            ${info.queueName} (${info.eventSchema}, one Base64 JSON event per message)`,
             `  Seed                   ${info.snapshot ?? '(empty)'}`,
-            `  Admin                  ${info.admin} (requests, faults, mailbox, events, clock, snapshot, reset)`,
+            `  Admin                  ${info.admin} (requests, faults, mailbox, events, clock, snapshot, dataplanes, reset)`,
+            ...info.dataPlanes.map((c) => `  PostgreSQL             ${c.serverId.split('/').pop()!}: host=${c.host} port=${c.port} user=${c.user} password=${c.password} dbname=${c.database} sslmode=verify-full sslrootcert=${info.caCertPath}`),
             '',
             'Point the warden at it:',
             `  ARM_ENDPOINT=${info.armEndpoint} ARM_CA_CERT_PATH=${info.caCertPath} WARDEN_CREDENTIAL=emulator \\`,

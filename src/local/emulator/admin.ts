@@ -1,5 +1,6 @@
 import type { Mailbox } from './acs/mailbox.js';
 import type { EmulatorClock } from './clock.js';
+import type { DataPlanes } from './dataPlane/index.js';
 import type { EventSink } from './eventGrid.js';
 import type { FaultRule, Faults } from './faults.js';
 import type { Reply, RequestContext } from './http.js';
@@ -15,6 +16,7 @@ export interface AdminServices {
   readonly clock: EmulatorClock;
   readonly reset: () => void;
   readonly snapshot: () => EmulatorSnapshot;
+  readonly dataPlanes: DataPlanes;
 }
 
 const ENDPOINTS = [
@@ -23,6 +25,7 @@ const ENDPOINTS = [
   'GET    /_emulator/mailbox?to=                          sent emails; DELETE clears',
   'GET    /_emulator/events                               Event Grid events emitted',
   'GET    /_emulator/clock                                the emulator time; POST {"now": iso} or {"advanceMs": n}; DELETE unpins',
+  'GET    /_emulator/dataplanes?server=              connection details (host, port, user, password, CA) of data planes',
   'GET    /_emulator/snapshot                             current state in the snapshot format',
   'POST   /_emulator/reset                                reload the seed snapshot, clear logs, faults, mailbox, clock',
 ];
@@ -80,6 +83,12 @@ export function adminHandler(services: AdminServices): (ctx: RequestContext) => 
       case 'DELETE clock':
         services.clock.reset();
         return ok({ now: services.clock.now().toISOString() });
+      case 'GET dataplanes': {
+        const server = ctx.query.get('server');
+        if (!server) return ok({ value: services.dataPlanes.list().map((s) => services.dataPlanes.connection(s)) });
+        const connection = services.dataPlanes.connection(server);
+        return connection ? ok(connection) : armError(404, 'NotFound', `Server '${server}' has no data plane.`);
+      }
       case 'GET snapshot':
         return ok(services.snapshot());
       case 'POST reset':

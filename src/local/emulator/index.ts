@@ -14,6 +14,7 @@ import { serverRoutes } from './arm/servers.js';
 import { tagRoutes } from './arm/tags.js';
 import { createLoopbackCertificate } from './certificate.js';
 import { EmulatorClock } from './clock.js';
+import { DataPlanes } from './dataPlane/index.js';
 import { emulatorCredential } from './credential.js';
 import { EventSink, type EventSchema } from './eventGrid.js';
 import { Faults } from './faults.js';
@@ -21,7 +22,7 @@ import { Operations } from './operations.js';
 import { loadPriceTable, priceRoutes } from './prices.js';
 import { RequestLog } from './requestLog.js';
 import { createRouter } from './router.js';
-import { exportSnapshot, loadSnapshot, readSnapshot } from './snapshot.js';
+import { exportSnapshot, loadSnapshot, readSnapshot, SnapshotError } from './snapshot.js';
 import { ArmStore } from './store.js';
 import type { EmulatorSnapshot } from './types.js';
 
@@ -38,6 +39,8 @@ export { EventSink } from './eventGrid.js';
 export { EmulatorClock } from './clock.js';
 export { emulatorCredential, fakeJwt, DEFAULT_IDENTITY } from './credential.js';
 export { SnapshotError } from './snapshot.js';
+export type { DataPlaneConnection, DataPlaneSpec } from './dataPlane/index.js';
+export { DataPlanes } from './dataPlane/index.js';
 
 /** The subscriptions of an empty emulator: the defaults of GOVERNED_SUBSCRIPTION_IDS in src/config.ts. */
 export const DEFAULT_SUBSCRIPTION_IDS = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
@@ -65,6 +68,12 @@ export interface EmulatorOptions {
   mailboxDir?: string;
   /** ACS access key (base64); a random one by default. */
   acsKey?: string;
+  /**
+   * Start real PostgreSQL behind the servers the snapshot lists in `dataPlanes` (`npm start` and `pitr-warden emulator`
+   * do; in-process the default is off, so a test that does not need data pays nothing). `root` is the parent folder
+   * of the clusters (default: a fresh folder in the temp directory).
+   */
+  dataPlane?: boolean | { root?: string };
 }
 
 /**
@@ -95,6 +104,8 @@ export interface Emulator {
   /** Event Grid events emitted; `flushed()` resolves when they reached the queue. */
   readonly events: EventSink;
   readonly clock: EmulatorClock;
+  /** Real PostgreSQL of the servers that have a data plane: connection details, queries. */
+  readonly dataPlanes: DataPlanes;
   /** The current state in the snapshot format. */
   snapshot(): EmulatorSnapshot;
   /** Back to the seed: state, Activity Log, events, mailbox, request log, faults and clock. */
@@ -116,7 +127,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const requests = new RequestLog();
   const faults = new Faults();
   const mailbox = new Mailbox(options.mailboxDir);
-  const services: ArmServices = { store, operations, activityLog, events, clock, pageSize, audit: new Audit(activityLog, events, clock) };
+  const certificate = await createLoopbackCertificate();
+  const dataPlanes = new DataPlanes({ tls: { certPem: certificate.certPem, keyPem: certificate.keyPem }, clock, ...(typeof options.dataPlane === 'object' ? options.dataPlane : {}) });
+  const services: ArmServices = {
+    store,
+    operations,
+    activityLog,
+    events,
+    clock,
+    pageSize,
+    audit: new Audit(activityLog, events, clock),
+    ...(options.dataPlane ? { dataPlanes } : {}),
+  };
 
   const seedState = (): void => {
     store.clear();
@@ -126,8 +148,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   seedState();
   await events.open();
+  if (options.dataPlane) {
+    try {
+      await provisionDataPlanes(seed, store, dataPlanes);
+    } catch (error) {
+      await dataPlanes.close();
+      await certificate.dispose();
+      throw error;
+    }
+  }
 
-  const certificate = await createLoopbackCertificate();
   let baseUrl = '';
   const routes = [
     ...serverRoutes(services),
@@ -143,12 +173,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     operations.clear();
     clock.reset();
     seedState();
+    // Clones' data planes go with the clones; the seeded sources keep theirs (and the rows written since).
+    for (const id of dataPlanes.list()) if (!store.get(id)) void dataPlanes.remove(id);
     events.clear();
     mailbox.clear();
     requests.clear();
     faults.clear();
   };
-  const admin = adminHandler({ requests, faults, mailbox, events, clock, reset, snapshot: () => exportSnapshot(store, activityLog) });
+  const admin = adminHandler({ requests, faults, mailbox, events, clock, reset, dataPlanes, snapshot: () => ({ ...exportSnapshot(store, activityLog), ...(seed?.dataPlanes ? { dataPlanes: seed.dataPlanes } : {}) }) });
   const server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, createRouter({ routes, admin, faults, requests, baseUrl: () => baseUrl }));
   try {
     await new Promise<void>((resolve, reject) => {
@@ -178,7 +210,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     mailbox,
     events,
     clock,
-    snapshot: () => exportSnapshot(store, activityLog),
+    dataPlanes,
+    snapshot: () => ({ ...exportSnapshot(store, activityLog), ...(seed?.dataPlanes ? { dataPlanes: seed.dataPlanes } : {}) }),
     reset,
     close: async () => {
       operations.clear();
@@ -187,9 +220,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         server.closeAllConnections();
       });
       await events.flushed();
+      await dataPlanes.close();
       await certificate.dispose();
     },
   };
+}
+
+/** Starts the data planes the snapshot asks for, all at once; a server it names must be in the snapshot. */
+async function provisionDataPlanes(seed: EmulatorSnapshot | undefined, store: ArmStore, dataPlanes: DataPlanes): Promise<void> {
+  const wanted = Object.entries(seed?.dataPlanes ?? {});
+  const problems = wanted.flatMap(([id, spec]) => dataPlaneProblems(id, spec, store).map((p) => `  - dataPlanes["${id}"]${p}`));
+  if (problems.length > 0) throw new SnapshotError(`Emulator snapshot has ${problems.length} problem(s):\n${problems.join('\n')}`);
+  await Promise.all(wanted.map(([id, spec]) => dataPlanes.provision(store.get(id)!.server.id, store.get(id)!.server.properties.administratorLogin ?? 'azureadmin', spec)));
 }
 
 /** What an ARM SDK client needs to talk to the emulator: its endpoint and its certificate as a trusted CA. */
@@ -213,4 +255,16 @@ export function armClientOptions(emulator: Pick<Emulator, 'armEndpoint' | 'caCer
  */
 export function emailClientOptions(emulator: Pick<Emulator, 'caCertPem'>): { tlsOptions: { ca: string } } {
   return { tlsOptions: { ca: emulator.caCertPem } };
+}
+
+function dataPlaneProblems(id: string, spec: unknown, store: ArmStore): string[] {
+  if (!store.get(id)) return [': no such server in "servers"'];
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return [': must be an object ({} for an empty database)'];
+  const s = spec as Record<string, unknown>;
+  const problems: string[] = [];
+  if (s.database !== undefined && (typeof s.database !== 'string' || s.database === '')) problems.push('.database: must be a database name');
+  if (s.seedSql !== undefined && !(Array.isArray(s.seedSql) && s.seedSql.every((q) => typeof q === 'string'))) problems.push('.seedSql: must be an array of SQL statements');
+  const w = s.workload as Record<string, unknown> | undefined;
+  if (w !== undefined && (typeof w !== 'object' || w === null || typeof w.sql !== 'string' || typeof w.everyMs !== 'number')) problems.push('.workload: needs sql (text) and everyMs (number)');
+  return problems;
 }

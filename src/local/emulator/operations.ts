@@ -28,6 +28,9 @@ interface Tracked {
   readonly failure: ArmErrorDetail | undefined;
   readonly onFailed: (() => void) | undefined;
   timer?: NodeJS.Timeout;
+  /** True while `until` is still running. */
+  waiting: boolean;
+  failure_?: ArmErrorDetail;
 }
 
 export interface StartOperation {
@@ -39,6 +42,8 @@ export interface StartOperation {
   readonly failure?: ArmErrorDetail;
   /** Undo of what acceptance changed (e.g. state back to Ready) when the operation fails. */
   readonly onFailed?: () => void;
+  /** Work the operation also waits for (a data plane being restored); its rejection fails the operation. */
+  readonly until?: Promise<unknown>;
 }
 
 const API_VERSION = '2025-08-01';
@@ -64,10 +69,21 @@ export class Operations {
       startTime: this.clock.now().toISOString(),
       status: 'InProgress',
     };
-    const entry: Tracked = { operation, dueAt: performance.now() + this.delayMs, apply: input.apply, failure: input.failure, onFailed: input.onFailed };
+    const entry: Tracked = { operation, dueAt: performance.now() + this.delayMs, apply: input.apply, failure: input.failure, onFailed: input.onFailed, waiting: input.until !== undefined };
     this.tracked.set(operation.id, entry);
     entry.timer = setTimeout(() => this.settle(entry), this.delayMs);
     entry.timer.unref();
+    input.until?.then(
+      () => {
+        entry.waiting = false;
+        if (performance.now() >= entry.dueAt) this.settle(entry);
+      },
+      (cause: unknown) => {
+        entry.waiting = false;
+        entry.failure_ = { code: 'InternalServerError', message: cause instanceof Error ? cause.message : String(cause) };
+        this.settle(entry);
+      },
+    );
     return operation;
   }
 
@@ -75,7 +91,7 @@ export class Operations {
   get(id: string): LroOperation | undefined {
     const entry = this.tracked.get(id.toLowerCase()) ?? this.tracked.get(id);
     if (!entry) return undefined;
-    if (entry.operation.status === 'InProgress' && performance.now() >= entry.dueAt) this.settle(entry);
+    if (entry.operation.status === 'InProgress' && !entry.waiting && performance.now() >= entry.dueAt) this.settle(entry);
     return entry.operation;
   }
 
@@ -124,12 +140,13 @@ export class Operations {
 
   private settle(entry: Tracked): void {
     const op = entry.operation;
-    if (op.status !== 'InProgress') return;
+    if (op.status !== 'InProgress' || entry.waiting) return;
     clearTimeout(entry.timer);
     op.endTime = this.clock.now().toISOString();
-    if (entry.failure) {
+    const failure = entry.failure ?? entry.failure_;
+    if (failure) {
       op.status = 'Failed';
-      op.error = entry.failure;
+      op.error = failure;
       entry.onFailed?.();
       return;
     }

@@ -1,3 +1,5 @@
+import type { DataPlaneSpec } from './dataPlane/index.js';
+
 /** ARM payload shapes the emulator stores and serves, as the REST API returns them (2025-08-01). */
 
 export type Tags = Record<string, string>;
@@ -81,4 +83,6 @@ export interface EmulatorSnapshot {
   /** Locks by scope id (a server, a resource group or a subscription); `id` and `type` may be left out. */
   locks?: Record<string, Partial<ArmLock>[]>;
   activityLog?: ActivityLogEntry[];
+  /** Servers backed by a real PostgreSQL engine, by server id (see dataPlane/index.ts); the others are control plane only. */
+  dataPlanes?: Record<string, DataPlaneSpec>;
 }

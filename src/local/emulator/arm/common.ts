@@ -6,6 +6,7 @@ import type { EventSink, ResourceEventKind } from '../eventGrid.js';
 import type { RequestContext } from '../http.js';
 import { HttpError } from '../http.js';
 import type { Operations } from '../operations.js';
+import type { DataPlanes } from '../dataPlane/index.js';
 import type { ArmStore } from '../store.js';
 import type { ArmLock, Tags } from '../types.js';
 
@@ -23,6 +24,8 @@ export interface ArmServices {
   readonly clock: EmulatorClock;
   readonly pageSize: number;
   readonly audit: Audit;
+  /** Real PostgreSQL behind the servers that have one; restores and deletes carry it along. */
+  readonly dataPlanes?: DataPlanes;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -45,6 +45,7 @@ export function acceptOperation(
     kind: 'write' | 'delete' | 'action';
     apply: () => void;
     onFailed?: () => void;
+    until?: Promise<unknown>;
   },
 ): Reply {
   const op = { resourceId: input.resourceId, operationName: input.operationName, kind: input.kind, httpStatus: 202 };
@@ -61,6 +62,7 @@ export function acceptOperation(
       services.audit.failed(input.request, { ...op, httpStatus: 500 }, operation.error ?? { code: 'InternalServerError', message: 'The operation failed.' });
     },
     ...(fault.failLro ? { failure: fault.failLro } : {}),
+    ...(input.until ? { until: input.until } : {}),
   });
   return { status: 202, headers: services.operations.headers(operation, ctx.baseUrl) };
 }
@@ -106,6 +108,9 @@ function createServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
   }
   const record = services.store.put(server);
   for (const rule of rules) record.rules.set(rule.name.toLowerCase(), rule);
+  // A source with a data plane gives its clone one: base backup plus WAL replay to the restore point.
+  const restoring =
+    createMode === 'PointInTimeRestore' && !fault.failLro ? services.dataPlanes?.restore(String(properties.sourceServerResourceId), id, new Date(String(properties.pointInTimeUTC))) : undefined;
   return acceptOperation(services, ctx, fault, {
     request,
     resourceId: id,
@@ -117,7 +122,9 @@ function createServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
     },
     onFailed: () => {
       services.store.remove(id);
+      void services.dataPlanes?.remove(id);
     },
+    ...(restoring ? { until: restoring } : {}),
   });
 }
 
@@ -209,6 +216,7 @@ function deleteServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
     kind: 'delete',
     apply: () => {
       services.store.remove(id);
+      void services.dataPlanes?.remove(id);
     },
     onFailed: () => {
       record.server = { ...record.server, properties: { ...record.server.properties, state: previousState } };
