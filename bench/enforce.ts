@@ -110,7 +110,7 @@ function estate(count: number): EmulatorSnapshot {
       location: 'eastus',
       tags: { Owner: `team${i}@contoso.com`, Environment: 'production' },
       sku: { name: 'Standard_D4ds_v5', tier: 'GeneralPurpose' },
-      systemData: { createdAt: '2026-01-10T09:00:00Z', createdBy: 'dba@contoso.com', createdByType: 'User' },
+      systemData: { createdAt: '2026-01-10T09:00:00Z' },
       properties: { administratorLogin: `app${i}`, version: '16', state: 'Ready', storage: { storageSizeGB: 128 }, network: { publicNetworkAccess: 'Enabled' } },
     });
     firewallRules[id] = [{ name: 'allow-all', properties: { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' } }];

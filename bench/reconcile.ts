@@ -65,7 +65,7 @@ function server(subscriptionId: string, name: string, administratorLogin: string
     location: 'eastus',
     tags,
     sku: { name: 'Standard_D4ds_v5', tier: 'GeneralPurpose' },
-    systemData: { createdAt, createdBy: 'dba@contoso.com', createdByType: 'User' },
+    systemData: { createdAt },
     properties: { administratorLogin, version: '16', state: 'Ready', storage: { storageSizeGB: 128 }, network: { publicNetworkAccess: 'Enabled' } },
   };
 }

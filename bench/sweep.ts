@@ -119,7 +119,7 @@ function armServer(id: string, name: string, createdAt: string, tags: Record<str
     location: 'eastus',
     tags,
     sku: { name: 'Standard_D2ds_v5', tier: 'GeneralPurpose' },
-    systemData: { createdAt, createdBy: 'dba@contoso.com', createdByType: 'User', lastModifiedAt: createdAt, lastModifiedBy: 'dba@contoso.com', lastModifiedByType: 'User' },
+    systemData: { createdAt },
     properties: { administratorLogin: login, version: '16', state: 'Ready', storage: { storageSizeGB: 128 }, network: { publicNetworkAccess: 'Disabled' } },
   };
 }

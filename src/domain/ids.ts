@@ -48,3 +48,12 @@ export function serverKey(resourceId: string): string {
 export function sameServer(a: string, b: string): boolean {
   return serverKey(a) === serverKey(b);
 }
+
+/**
+ * The ARM name of a region from either form Azure uses: GET answers the display name ("Canada Central"), ids, polling
+ * URLs and the Retail Prices API use the name ("canadacentral").
+ * @example armRegionName('Canada Central') // 'canadacentral'
+ */
+export function armRegionName(location: string): string {
+  return location.trim().toLowerCase().replace(/\s+/g, '');
+}

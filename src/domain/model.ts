@@ -37,8 +37,6 @@ export interface Server {
   readonly state?: string;
   /** `systemData.createdAt` (ISO). */
   readonly createdAt?: string;
-  readonly createdBy?: string;
-  readonly createdByType?: string;
   readonly publicNetworkAccess?: 'Enabled' | 'Disabled';
   /** Set for VNet-integrated servers. */
   readonly delegatedSubnetId?: string;

@@ -108,7 +108,10 @@ export function attributeOwner(context: OwnerContext): OwnerAttribution {
   };
 }
 
-/** The restoring user's mailbox from the claims (the restore entry, the RestoredBy lineage, or ARM's systemData). */
+/**
+ * The restoring user's mailbox from the claims (the restore's Activity Log entry or event, or the RestoredBy lineage).
+ * ARM's systemData is not asked: Azure returns only createdAt for a flexible server.
+ */
 function claimsOwner(context: OwnerContext, reasons: string[]): string | undefined {
   const actor = context.restore?.actor;
   if (actor) {
@@ -117,9 +120,6 @@ function claimsOwner(context: OwnerContext, reasons: string[]): string | undefin
   }
   const restoredBy = context.lineage.restoredBy;
   if (restoredBy && EMAIL.test(restoredBy)) return restoredBy;
-  const { createdBy, createdByType } = context.server;
-  if (createdBy && createdByType?.toLowerCase() === 'user' && EMAIL.test(createdBy)) return createdBy;
-  if (createdBy && createdByType && createdByType.toLowerCase() !== 'user' && !actor) reasons.push(`created by ${createdByType} ${createdBy}: no mailbox`);
   return undefined;
 }
 

@@ -360,7 +360,12 @@ function networkFirewall(rule: RuleOf<'network-firewall'>, server: Server): Rule
   if (server.delegatedSubnetId || server.publicNetworkAccess !== 'Enabled') return out;
   if (rule.publicAccess === 'disabled') {
     out.violations.push({ rule: rule.type, detail: 'public network access is enabled' });
-    out.actions.push({ type: 'disable-public-access', reason: 'policy requires public network access disabled' });
+    // Azure accepts a PATCH of a stopped server, then fails it (UpsertServerManagementOperationUnsupportedForStoppedServer).
+    out.actions.push(
+      isStopped(server)
+        ? { type: 'skip', reason: 'server-stopped', detail: `public network access is disabled once ${server.name} runs again (Azure refuses to change a stopped server)` }
+        : { type: 'disable-public-access', reason: 'policy requires public network access disabled' },
+    );
   }
   if (server.firewallRules === undefined) {
     out.actions.push({ type: 'skip', reason: 'firewall-rules-not-read', detail: 'firewall rules were not read; they are checked on the next read' });
@@ -389,9 +394,14 @@ function networkSubnet(rule: RuleOf<'network-subnet'>, server: Server): RuleFind
 /** Stop a clone with an unremediable violation once (a stopped or stopping server needs no second stop). */
 function quarantine(server: Server, reasons: readonly string[]): PlanAction[] {
   if (reasons.length === 0) return [];
-  const state = server.state?.toLowerCase();
-  if (state === 'stopped' || state === 'stopping') return [{ type: 'skip', reason: 'already-stopped', detail: reasons.join('; ') }];
+  if (isStopped(server)) return [{ type: 'skip', reason: 'already-stopped', detail: reasons.join('; ') }];
   return [{ type: 'stop-server', reason: reasons.join('; ') }];
+}
+
+/** Stopped or on its way there: Azure refuses configuration changes (PATCH) of such a server. */
+function isStopped(server: Server): boolean {
+  const state = server.state?.toLowerCase();
+  return state === 'stopped' || state === 'stopping';
 }
 
 /** One Merge with every change; a result over Azure's 50-tag limit is a violation and no write. */

@@ -1,7 +1,7 @@
 /** The snapshot file `pitr-warden plan` reads (the emulator's seed format), parsed into the plan's input. */
 import { z } from 'zod';
 import { restoreEvidenceFrom } from './activityLog.js';
-import { parseServerId, serverKey } from './ids.js';
+import { armRegionName, parseServerId, serverKey } from './ids.js';
 import type { FirewallRule, InventoryRecord, ManagementLock, RestoreEvidence, Server } from './model.js';
 import type { NoticeSentInput } from './plan.js';
 
@@ -52,7 +52,8 @@ const armServer = z
     location: text,
     tags: z.record(z.string(), z.string({ error: 'tag values must be strings' })).nullish(),
     sku: z.object({ name: z.string().optional(), tier: z.string().optional() }).loose().optional(),
-    systemData: z.object({ createdAt: isoTime.optional(), createdBy: z.string().optional(), createdByType: z.string().optional() }).loose().optional(),
+    // Azure returns createdAt only; any other systemData field is ignored.
+    systemData: z.object({ createdAt: isoTime.optional() }).loose().optional(),
     properties: serverFields.loose().optional(),
     ...serverFields.shape,
   })
@@ -98,7 +99,8 @@ export function serverFromArm(obj: unknown, extras: { firewallRules?: readonly F
     subscriptionId: ref.subscriptionId,
     resourceGroup: ref.resourceGroup,
     name: s.name ?? ref.name,
-    location: s.location,
+    // GET answers the display name ("Canada Central"); ids, prices and restores use the ARM name ("canadacentral").
+    location: armRegionName(s.location),
     tags: { ...(s.tags ?? {}) },
     ...defined({
       skuName: s.sku?.name,
@@ -108,8 +110,6 @@ export function serverFromArm(obj: unknown, extras: { firewallRules?: readonly F
       storageSizeGb: p.storage?.storageSizeGB,
       state: p.state,
       createdAt: s.systemData?.createdAt,
-      createdBy: s.systemData?.createdBy,
-      createdByType: s.systemData?.createdByType,
       publicNetworkAccess: access === 'Enabled' || access === 'Disabled' ? access : undefined,
       delegatedSubnetId: p.network?.delegatedSubnetResourceId,
       sourceServerId: p.sourceServerResourceId,
@@ -315,7 +315,7 @@ export function armFromServer(server: Server): Record<string, unknown> {
     location: server.location,
     tags: { ...server.tags },
     ...(server.skuName || server.skuTier ? { sku: defined({ name: server.skuName, tier: server.skuTier }) } : {}),
-    ...(server.createdAt || server.createdBy ? { systemData: defined({ createdAt: server.createdAt, createdBy: server.createdBy, createdByType: server.createdByType }) } : {}),
+    ...(server.createdAt ? { systemData: { createdAt: server.createdAt } } : {}),
     properties: defined({
       administratorLogin: server.administratorLogin,
       version: server.version,

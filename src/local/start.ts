@@ -32,7 +32,7 @@ export async function startLocal(
   const emulator = await startEmulator({
     snapshot: options.snapshot ?? resolve('examples/estate.json'),
     events: { connectionString: azurite.connectionString, queueName: base.EVENTS_QUEUE_NAME || 'resource-events' },
-    lroDelayMs: 50,
+    timeScale: 0.001,
   });
   const settings: Record<string, string> = { ...base, ...sandboxSettings(azurite, emulator) };
   try {

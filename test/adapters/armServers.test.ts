@@ -14,7 +14,7 @@ describe('ArmServers (ServersPort on the Azure SDKs)', () => {
   beforeAll(async () => {
     emulator = await startEmulator({
       snapshot: { servers: [prod], firewallRules: { [prod.id]: [armRule(prod.id, 'office', '203.0.113.0', '203.0.113.255')] }, locks: {} },
-      lroDelayMs: 150,
+      timeScale: 0.001,
     });
     servers = new ArmServers({ credential: emulator.credential, clientOptions: armClientOptions(emulator), pollIntervalInMs: 20 });
   });

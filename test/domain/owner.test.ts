@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InventoryRecord, RestoreEvidence } from '../../src/domain/model.js';
 import { attributeOwner, mailRoute } from '../../src/domain/owner.js';
 import { DEFAULT_POLICY } from '../../src/domain/policy.js';
+import { armFromServer, serverFromArm } from '../../src/domain/snapshot.js';
 import { FALLBACK, lineageTags, PROD_TAGS, server, SETTINGS } from '../fixtures/snapshots/build.js';
 
 const tagKeys = DEFAULT_POLICY.tagKeys;
@@ -33,8 +34,8 @@ describe('owner attribution', () => {
   });
 
   it('an inherited Owner tag that names the restoring user is kept, not replaced', () => {
-    const clone = { ...server({ name: 'pg-copy', tags: { ...PROD_TAGS } }), createdBy: PROD_TAGS.Owner, createdByType: 'User' };
-    const owner = attributeOwner({ server: clone, source: prod, lineage: {}, tagKeys, settings: SETTINGS });
+    const clone = server({ name: 'pg-copy', tags: { ...PROD_TAGS } });
+    const owner = attributeOwner({ server: clone, source: prod, lineage: {}, restore: restoreBy({ type: 'user', upn: PROD_TAGS.Owner }), tagKeys, settings: SETTINGS });
     expect(owner).toMatchObject({ owner: PROD_TAGS.Owner, ownerSource: 'claims' });
     expect(owner.inheritedOwnerTag).toBeUndefined();
   });
@@ -46,11 +47,13 @@ describe('owner attribution', () => {
     expect(owner.reasons.join('\n')).toContain('service principal app-123: no mailbox');
   });
 
-  it('uses the RestoredBy lineage or ARM systemData.createdBy of a user as claims', () => {
+  it('uses the RestoredBy lineage as claims; ARM systemData (createdAt only in Azure) names nobody', () => {
     const clone = server({ name: 'pg-restore', tags: {} });
     expect(attributeOwner({ server: clone, lineage: { restoredBy: 'dave@contoso.com' }, tagKeys, settings: SETTINGS })).toMatchObject({ owner: 'dave@contoso.com', ownerSource: 'claims' });
-    const created = { ...clone, createdBy: 'erin@contoso.com', createdByType: 'User' };
-    expect(attributeOwner({ server: created, lineage: {}, tagKeys, settings: SETTINGS })).toMatchObject({ owner: 'erin@contoso.com', ownerSource: 'claims' });
+    // Even a server object that carries createdBy (as older emulators wrote it) is not attributed from it.
+    const read = serverFromArm({ ...armFromServer(clone), systemData: { createdAt: '2026-11-20T08:00:00Z', createdBy: 'erin@contoso.com', createdByType: 'User' } });
+    expect(read).not.toHaveProperty('createdBy');
+    expect(attributeOwner({ server: read, lineage: {}, tagKeys, settings: SETTINGS })).toMatchObject({ owner: FALLBACK, ownerSource: 'fallback' });
   });
 
   it('an owner outside the allowed domains is not mailed: the fallback gets it with the reason', () => {

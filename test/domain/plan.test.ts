@@ -134,6 +134,18 @@ describe('plan edge cases', () => {
     expect(s.expiresOn).toBeNull();
   });
 
+  it('never PATCHes a stopped clone (Azure fails it): public access is disabled once it runs again', () => {
+    const policy = parsePolicy({ ...DEFAULT_POLICY, rules: [{ type: 'network-firewall', mode: 'enforce', publicAccess: 'disabled', allowedRanges: [] }] });
+    const lineage = { RestoredFrom: serverIdOf('pg-prod'), RestorePointUtc: '2026-11-29T07:45:00Z' };
+    const running = server({ name: 'pg-restore', createdAt: '2026-11-30T00:00:00Z', tags: lineage, state: 'Ready', publicNetworkAccess: 'Enabled', firewallRules: [] });
+    const stopped = { ...running, state: 'Stopped' };
+    expect(types(buildPlan(input([running], { policy })).servers[0]!)).toContain('disable-public-access');
+    const plan = buildPlan(input([stopped], { policy })).servers[0]!;
+    expect(types(plan)).not.toContain('disable-public-access');
+    expect(plan.actions).toContainEqual(expect.objectContaining({ type: 'skip', reason: 'server-stopped' }));
+    expect(plan.violations).toContainEqual(expect.objectContaining({ rule: 'network-firewall', detail: 'public network access is enabled' }));
+  });
+
   it('a production server with an open firewall is never touched', () => {
     const plan = buildPlan(input([prod]));
     expect(plan.servers[0]!.actions).toEqual([{ type: 'skip', reason: 'not-a-clone' }]);

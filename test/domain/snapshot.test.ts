@@ -32,7 +32,7 @@ describe('serverFromArm', () => {
     expect(serverFromArm(vnetServerBody())).toMatchObject({ publicNetworkAccess: 'Disabled', delegatedSubnetId: expect.stringContaining('/subnets/examplesubnet1'), tags: { VnetServer: '1' }, storageSizeGb: 512 });
     const body = serversGetBody();
     const flattened = { ...body, ...body.properties, properties: undefined, systemData: { createdAt: new Date('2025-06-01T18:30:22Z'), createdBy: 'alice@contoso.com', createdByType: 'User' } };
-    expect(serverFromArm(flattened)).toMatchObject({ version: '17', administratorLogin: 'exampleadministratorlogin', storageSizeGb: 128, createdAt: '2025-06-01T18:30:22.000Z', createdBy: 'alice@contoso.com', createdByType: 'User' });
+    expect(serverFromArm(flattened)).toMatchObject({ version: '17', administratorLogin: 'exampleadministratorlogin', storageSizeGb: 128, createdAt: '2025-06-01T18:30:22.000Z' });
   });
 
   it('names the field of a malformed server', () => {

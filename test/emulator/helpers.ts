@@ -28,7 +28,7 @@ export function seedServer(sub: string, rg: string, name: string, extra: Partial
     type: 'Microsoft.DBforPostgreSQL/flexibleServers',
     location: 'eastus',
     sku: { name: 'Standard_D4ds_v5', tier: 'GeneralPurpose' },
-    systemData: { createdAt: '2026-01-10T08:00:00Z', createdBy: 'platform@contoso.com', createdByType: 'User' },
+    systemData: { createdAt: '2026-01-10T08:00:00Z' },
     ...extra,
     properties: { administratorLogin: 'ordersadmin', version: '16', storage: { storageSizeGB: 512 }, backup: { backupRetentionDays: 14 }, ...extra.properties },
   };

@@ -37,9 +37,11 @@ describe('flexible servers through @azure/arm-postgresql-flexible (api-version 2
 
   it('gets a server with its properties and systemData', async () => {
     const server = await pg.servers.get('rg-prod', 'pg-prod');
-    expect(server).toMatchObject({ name: 'pg-prod', location: 'eastus', administratorLogin: 'ordersadmin', version: '16', state: 'Ready' });
+    // Azure answers the region's display name and systemData.createdAt only.
+    expect(server).toMatchObject({ name: 'pg-prod', location: 'East US', administratorLogin: 'ordersadmin', version: '16', state: 'Ready' });
     expect(server.sku).toEqual({ name: 'Standard_D4ds_v5', tier: 'GeneralPurpose' });
     expect(server.systemData?.createdAt?.toISOString()).toBe('2026-01-10T08:00:00.000Z');
+    expect(Object.keys(server.systemData ?? {})).toEqual(['createdAt']);
     expect(server.backup?.earliestRestoreDate?.toISOString()).toBe('2026-11-07T12:00:00.000Z');
   });
 
@@ -58,7 +60,7 @@ describe('flexible servers through @azure/arm-postgresql-flexible (api-version 2
     expect(clone.backup?.backupRetentionDays).toBe(14);
     expect(clone.network?.publicNetworkAccess).toBe('Enabled');
     expect(clone.tags).toEqual({ Environment: 'Production', CostCenter: 'CC-1001', Owner: 'alice@contoso.com', Incident: 'INC-1' });
-    expect(clone.systemData).toMatchObject({ createdBy: 'operator@contoso.com', createdByType: 'User', lastModifiedBy: 'operator@contoso.com' });
+    expect(Object.keys(clone.systemData ?? {})).toEqual(['createdAt']);
     const rules = await collect(pg.firewallRules.listByServer('rg-restore', 'pg-prod-pitr'));
     expect(rules.map((r) => [r.name, r.startIpAddress, r.endIpAddress]).sort()).toEqual([
       ['AllowAllAzureServicesAndResourcesWithinAzureIps', '0.0.0.0', '0.0.0.0'],
@@ -68,8 +70,9 @@ describe('flexible servers through @azure/arm-postgresql-flexible (api-version 2
     expect(emulator.requests.count({ operation: 'AzureAsyncOperation_Get' })).toBeGreaterThan(0);
   });
 
-  it('shows the clone Provisioning while the operation runs, then Ready', async () => {
-    const slow = await startEmulator({ snapshot: baseSnapshot(), now, lroDelayMs: 300 });
+  it('shows the clone Provisioning for the 6.5 minutes of Azure time a restore takes, then Ready', async () => {
+    // timeScale 1 with a pinned clock: only moving the clock moves the restore along.
+    const slow = await startEmulator({ snapshot: baseSnapshot(), now, timeScale: 1 });
     try {
       const client = clients(slow).postgres;
       const poller = await client.servers.beginCreateOrUpdate(
@@ -79,8 +82,14 @@ describe('flexible servers through @azure/arm-postgresql-flexible (api-version 2
         { updateIntervalInMs: 25 },
       );
       expect((await client.servers.get('rg-restore', 'pg-slow')).state).toBe('Provisioning');
-      const done = await poller.pollUntilDone();
-      expect(done.state).toBe('Ready');
+      slow.clock.advance(6 * 60_000);
+      await poller.poll();
+      expect(poller.isDone()).toBe(false);
+      expect((await client.servers.get('rg-restore', 'pg-slow')).state).toBe('Provisioning');
+      slow.clock.advance(60_000);
+      await poller.poll();
+      expect(poller.isDone()).toBe(true);
+      expect(poller.getResult()?.state).toBe('Ready');
     } finally {
       await slow.close();
     }
@@ -127,7 +136,7 @@ describe('flexible servers through @azure/arm-postgresql-flexible (api-version 2
       version: '17',
       storage: { storageSizeGB: 32 },
     });
-    expect(created).toMatchObject({ name: 'pg-new', location: 'westeurope', state: 'Ready', administratorLogin: 'newadmin' });
+    expect(created).toMatchObject({ name: 'pg-new', location: 'West Europe', state: 'Ready', administratorLogin: 'newadmin' });
     expect(emulator.snapshot().servers.find((s) => s.name === 'pg-new')?.properties).not.toHaveProperty('administratorLoginPassword');
   });
 
@@ -135,7 +144,7 @@ describe('flexible servers through @azure/arm-postgresql-flexible (api-version 2
     const updated = await pg.servers.beginUpdateAndWait('rg-prod', 'pg-prod', { tags: { Owner: 'bob@contoso.com' }, network: { publicNetworkAccess: 'Disabled' } });
     expect(updated.tags).toEqual({ Owner: 'bob@contoso.com' });
     expect(updated.network?.publicNetworkAccess).toBe('Disabled');
-    expect((await pg.servers.get('rg-prod', 'pg-prod')).systemData?.lastModifiedAt?.toISOString()).toBe(now().toISOString());
+    expect(Object.keys((await pg.servers.get('rg-prod', 'pg-prod')).systemData ?? {})).toEqual(['createdAt']);
   });
 
   it('refuses to change public network access of a VNet-integrated server (400) and changes nothing', async () => {

@@ -22,7 +22,7 @@ export function armServer(o: {
   const createdAt = o.createdAt ?? '2026-01-10T09:00:00Z';
   return {
     sku: o.sku ?? { name: 'Standard_D4ds_v5', tier: 'GeneralPurpose' },
-    systemData: { createdAt, createdBy: 'dba@contoso.com', createdByType: 'User', lastModifiedAt: createdAt, lastModifiedBy: 'dba@contoso.com', lastModifiedByType: 'User' },
+    systemData: { createdAt },
     properties: {
       storage: { storageSizeGB: o.storageSizeGb ?? 128, autoGrow: 'Disabled', tier: 'P10', iops: 500 },
       network: o.subnetId ? { publicNetworkAccess: 'Disabled', delegatedSubnetResourceId: o.subnetId } : { publicNetworkAccess: o.publicAccess === false ? 'Disabled' : 'Enabled' },

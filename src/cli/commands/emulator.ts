@@ -16,7 +16,7 @@ interface Flags {
   host: string;
   schema: EventSchema;
   queue: string;
-  lroDelayMs: string;
+  timeScale: string;
   pageSize: string;
   mailboxDir?: string;
   dataPlane: boolean;
@@ -43,6 +43,12 @@ const integer = (name: string, value: string): number => {
   return n;
 };
 
+const scale = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`--time-scale must be a number >= 0; got ${JSON.stringify(value)}`);
+  return n;
+};
+
 /**
  * `pitr-warden emulator [--snapshot <file>] [--port <n>] [--schema …]`: the local Azure emulator with its own Azurite for
  * the event queue; prints where everything is and runs until SIGINT/SIGTERM.
@@ -57,7 +63,7 @@ export function emulatorCommand(options: EmulatorCommandOptions = {}): Command {
     .option('--host <address>', 'loopback address to listen on', '127.0.0.1')
     .addOption(new Option('--schema <schema>', 'Event Grid delivery schema').choices(['EventGridSchema', 'CloudEventSchemaV1_0']).default('EventGridSchema'))
     .option('--queue <name>', 'queue that receives the resource events', 'resource-events')
-    .option('--lro-delay-ms <n>', 'real time each long-running operation takes', '0')
+    .option('--time-scale <x>', "real time per unit of Azure time for long-running operations (1: as long as Azure, e.g. a restore 6.5 min; 0.01: 100x faster; 0: done at the first poll)", '0')
     .option('--page-size <n>', 'items per page of list operations', '100')
     .option('--mailbox-dir <dir>', 'also write each sent email as a JSON file here')
     .option('--no-data-plane', 'do not start real PostgreSQL behind the servers the snapshot lists in "dataPlanes"')
@@ -72,7 +78,7 @@ export function emulatorCommand(options: EmulatorCommandOptions = {}): Command {
           port: integer('port', flags.port),
           host: flags.host,
           events: { connectionString: azurite.connectionString, queueName: flags.queue, schema: flags.schema },
-          lroDelayMs: integer('lro-delay-ms', flags.lroDelayMs),
+          timeScale: scale(flags.timeScale),
           pageSize: Math.max(1, integer('page-size', flags.pageSize)),
           ...(flags.mailboxDir ? { mailboxDir: flags.mailboxDir } : {}),
           dataPlane: flags.dataPlane,

@@ -60,8 +60,12 @@ export interface EmulatorOptions {
   events?: { connectionString: string; queueName: string; schema?: EventSchema };
   /** Time for every timestamp the emulator writes and for restore windows (default: system clock). */
   now?: () => Date;
-  /** Real time a long-running operation (ARM or email) takes (default 0: done at the SDK's first poll). */
-  lroDelayMs?: number;
+  /**
+   * Real milliseconds per millisecond of Azure time: how long long-running operations take here (see AZURE_DURATIONS_MS).
+   * 0 (default): done at the first poll; 1: as long as in Azure (a restore about 6.5 minutes); 0.01: a hundred times faster.
+   * Moving the clock (`clock.advance`) also moves operations along, at any scale.
+   */
+  timeScale?: number;
   /** Items per page of list operations (default 100). */
   pageSize?: number;
   /** Folder that receives one JSON file per sent email. */
@@ -116,14 +120,13 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1';
   const pageSize = options.pageSize ?? 100;
-  const delayMs = options.lroDelayMs ?? 0;
   const acsKey = options.acsKey ?? randomBytes(32).toString('base64');
   const seed = options.snapshot ? readSnapshot(options.snapshot) : undefined;
-  const clock = new EmulatorClock(options.now);
+  const clock = new EmulatorClock(options.now, options.timeScale ?? 0);
   const store = new ArmStore();
   const activityLog = new ActivityLog();
   const events = new EventSink(options.events);
-  const operations = new Operations(delayMs, clock);
+  const operations = new Operations(clock);
   const requests = new RequestLog();
   const faults = new Faults();
   const mailbox = new Mailbox(options.mailboxDir);
@@ -165,7 +168,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...tagRoutes(services),
     ...lockRoutes(services),
     ...activityLogRoutes(services),
-    ...emailRoutes({ accessKey: acsKey, mailbox, clock, delayMs }),
+    ...emailRoutes({ accessKey: acsKey, mailbox, clock }),
     ...priceRoutes(loadPriceTable(), pageSize),
   ];
   const reset = (): void => {

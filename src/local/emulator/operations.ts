@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EmulatorClock } from './clock.js';
+import type { EmulatorClock, TimeMark } from './clock.js';
 import type { Reply } from './http.js';
 import { armError } from './http.js';
 
@@ -10,77 +10,122 @@ export interface ArmErrorDetail {
   readonly message: string;
 }
 
+/** Why an operation failed, and the HTTP status its Location URL answers with then. */
+export interface OperationFailure extends ArmErrorDetail {
+  readonly status?: number;
+}
+
 export interface LroOperation {
   readonly id: string;
+  readonly provider: string;
   readonly subscriptionId: string;
   readonly location: string;
+  /** `RestoreSnapshotManagementOperation`, …: what the 202 body names. */
+  readonly name: string;
+  readonly apiVersion: string;
   readonly startTime: string;
   status: LroStatus;
-  endTime?: string;
   error?: ArmErrorDetail;
 }
 
 interface Tracked {
   readonly operation: LroOperation;
-  /** performance.now() after which the operation completes. */
-  readonly dueAt: number;
+  readonly started: TimeMark;
+  readonly durationMs: number;
   readonly apply: () => void;
-  readonly failure: ArmErrorDetail | undefined;
-  readonly onFailed: (() => void) | undefined;
+  readonly result: (() => unknown) | undefined;
+  readonly failure: OperationFailure | undefined;
+  readonly onFailed: ((error: ArmErrorDetail) => void) | undefined;
+  failedStatus?: number;
   timer?: NodeJS.Timeout;
-  /** True while `until` is still running. */
+  /** True while `until` is still running: the operation cannot end before it settles. */
   waiting: boolean;
-  failure_?: ArmErrorDetail;
+  untilFailure?: OperationFailure;
 }
 
 export interface StartOperation {
+  /** Resource provider namespace of the polling URLs, e.g. `Microsoft.DBforPostgreSQL`. */
+  readonly provider: string;
   readonly subscriptionId: string;
+  /** ARM region name (`canadacentral`), as the polling URLs carry it. */
   readonly location: string;
-  /** The effect of the operation, run once when it completes; a throw fails the operation. */
+  /** The operation as the 202 body names it, e.g. `DropServerManagementOperation`. */
+  readonly name: string;
+  /** api-version of the request; the polling URLs repeat it. */
+  readonly apiVersion: string;
+  /** How long the operation takes in Azure (scaled by the clock's timeScale). */
+  readonly durationMs: number;
+  /** The effect of the operation, run once when it completes; a throw fails the operation (an `OperationFailure`'s status is kept). */
   readonly apply: () => void;
-  /** Set to end the operation Failed instead (an injected fault). */
-  readonly failure?: ArmErrorDetail;
+  /** The body the Location URL answers with (200) once the operation succeeded; none when left out. */
+  readonly result?: () => unknown;
+  /** Set to end the operation Failed instead (an injected fault, or a failure Azure reports only in the operation). */
+  readonly failure?: OperationFailure;
   /** Undo of what acceptance changed (e.g. state back to Ready) when the operation fails. */
-  readonly onFailed?: () => void;
+  readonly onFailed?: (error: ArmErrorDetail) => void;
   /** Work the operation also waits for (a data plane being restored); its rejection fails the operation. */
   readonly until?: Promise<unknown>;
 }
 
-const API_VERSION = '2025-08-01';
+/** Retry-After never asks a client to wait longer than this (invented: real values are not in the recorded traffic). */
+const MAX_RETRY_AFTER_SECONDS = 15;
 
 /**
- * Long-running operations the way the PostgreSQL RP runs them: accepted with `Azure-AsyncOperation` and
- * `Location`, completed `delayMs` of real time later (on a timer, or when a poll arrives after that).
- * The SDK polls once right after the initial response, so a zero delay completes at the first poll.
+ * Long-running operations the way ARM resource providers run them: accepted with a 202 whose body names the
+ * operation (`{"operation": "…ManagementOperation", "startTime"}`) and whose `Azure-AsyncOperation` and `Location`
+ * headers point at the status (`{name, status, startTime}`, plus `error` when failed) and the result. Each operation
+ * takes its Azure duration on the emulator clock (see EmulatorClock): done on a timer, or when a request comes after
+ * its time, or when the clock is moved past it.
  */
 export class Operations {
   private readonly tracked = new Map<string, Tracked>();
+  private readonly pending = new Set<Tracked>();
 
-  constructor(
-    private readonly delayMs: number,
-    private readonly clock: EmulatorClock,
-  ) {}
+  constructor(private readonly clock: EmulatorClock) {
+    clock.onChange(() => {
+      this.settleDue();
+      for (const entry of this.pending) this.arm(entry);
+    });
+  }
+
+  /** Starts an operation and answers the 202 that accepts it. */
+  accept(input: StartOperation, baseUrl: string): Reply {
+    const operation = this.start(input);
+    return { status: 202, headers: this.headers(operation, baseUrl), body: { operation: operation.name, startTime: operation.startTime } };
+  }
 
   start(input: StartOperation): LroOperation {
     const operation: LroOperation = {
       id: randomUUID(),
+      provider: input.provider,
       subscriptionId: input.subscriptionId,
       location: input.location,
+      name: input.name,
+      apiVersion: input.apiVersion,
       startTime: this.clock.now().toISOString(),
       status: 'InProgress',
     };
-    const entry: Tracked = { operation, dueAt: performance.now() + this.delayMs, apply: input.apply, failure: input.failure, onFailed: input.onFailed, waiting: input.until !== undefined };
+    const entry: Tracked = {
+      operation,
+      started: this.clock.mark(),
+      durationMs: input.durationMs,
+      apply: input.apply,
+      result: input.result,
+      failure: input.failure,
+      onFailed: input.onFailed,
+      waiting: input.until !== undefined,
+    };
     this.tracked.set(operation.id, entry);
-    entry.timer = setTimeout(() => this.settle(entry), this.delayMs);
-    entry.timer.unref();
+    this.pending.add(entry);
+    this.arm(entry);
     input.until?.then(
       () => {
         entry.waiting = false;
-        if (performance.now() >= entry.dueAt) this.settle(entry);
+        this.settleIfDue(entry);
       },
       (cause: unknown) => {
         entry.waiting = false;
-        entry.failure_ = { code: 'InternalServerError', message: cause instanceof Error ? cause.message : String(cause) };
+        entry.untilFailure = { code: 'InternalServerError', message: cause instanceof Error ? cause.message : String(cause) };
         this.settle(entry);
       },
     );
@@ -89,82 +134,94 @@ export class Operations {
 
   /** The operation, completed first if its time has come. */
   get(id: string): LroOperation | undefined {
-    const entry = this.tracked.get(id.toLowerCase()) ?? this.tracked.get(id);
+    const entry = this.tracked.get(id.toLowerCase());
     if (!entry) return undefined;
-    if (entry.operation.status === 'InProgress' && !entry.waiting && performance.now() >= entry.dueAt) this.settle(entry);
+    this.settleIfDue(entry);
     return entry.operation;
   }
 
-  /** The polling headers of a 201/202 answer. */
+  /** The polling headers of a 202 answer; `Retry-After` is the whole real seconds left (0 when under one). */
   headers(operation: LroOperation, baseUrl: string): Record<string, string> {
-    const root = `${baseUrl}/subscriptions/${operation.subscriptionId}/providers/Microsoft.DBforPostgreSQL/locations/${operation.location}`;
+    const root = `${baseUrl}/subscriptions/${operation.subscriptionId}/providers/${operation.provider}/locations/${operation.location}`;
     return {
-      'Azure-AsyncOperation': `${root}/azureAsyncOperation/${operation.id}?api-version=${API_VERSION}`,
-      Location: `${root}/operationResults/${operation.id}?api-version=${API_VERSION}`,
+      'Azure-AsyncOperation': `${root}/azureAsyncOperation/${operation.id}?api-version=${operation.apiVersion}`,
+      Location: `${root}/operationResults/${operation.id}?api-version=${operation.apiVersion}`,
       ...this.retryAfter(operation.id),
     };
   }
 
-  /** `GET …/azureAsyncOperation/{id}`: the operation status body. */
+  /** `GET …/azureAsyncOperation/{id}`: `{name, status, startTime}`, plus `error` when failed. */
   statusReply(id: string): Reply {
     const op = this.get(id);
     if (!op) return armError(404, 'OperationNotFound', `The operation '${id}' could not be found.`);
-    const body = {
-      name: op.id,
-      status: op.status,
-      startTime: op.startTime,
-      ...(op.endTime ? { endTime: op.endTime } : {}),
-      ...(op.error ? { error: op.error } : {}),
-    };
+    const body = { name: op.id, status: op.status, startTime: op.startTime, ...(op.error ? { error: op.error } : {}) };
     return { status: 200, body, headers: op.status === 'InProgress' ? this.retryAfter(op.id) : {} };
   }
 
-  /** `GET …/operationResults/{id}`: 202 while running, 204 when done, the error when failed. */
+  /** `GET …/operationResults/{id}`: 202 while running, then 200 with the operation's result, or the error when failed. */
   resultReply(id: string, baseUrl: string): Reply {
     const op = this.get(id);
     if (!op) return armError(404, 'OperationNotFound', `The operation '${id}' could not be found.`);
     if (op.status === 'InProgress') return { status: 202, headers: this.headers(op, baseUrl) };
-    if (op.status === 'Failed') return armError(500, op.error?.code ?? 'InternalServerError', op.error?.message ?? 'The operation failed.');
-    return { status: 204 };
+    const entry = this.tracked.get(op.id)!;
+    if (op.status === 'Failed') return armError(entry.failedStatus ?? 500, op.error?.code ?? 'InternalServerError', op.error?.message ?? 'The operation failed.');
+    const body = entry.result?.();
+    return body === undefined ? { status: 200 } : { status: 200, body };
+  }
+
+  /** Completes every operation whose Azure time has passed. */
+  settleDue(): void {
+    for (const entry of [...this.pending]) this.settleIfDue(entry);
   }
 
   /** Completes everything still running (on close and reset). */
   settleAll(): void {
-    for (const entry of this.tracked.values()) if (entry.operation.status === 'InProgress') this.settle(entry);
+    for (const entry of [...this.pending]) this.settle(entry);
   }
 
   clear(): void {
     for (const entry of this.tracked.values()) clearTimeout(entry.timer);
     this.tracked.clear();
+    this.pending.clear();
+  }
+
+  private settleIfDue(entry: Tracked): void {
+    if (entry.operation.status === 'InProgress' && !entry.waiting && this.clock.elapsedMs(entry.started) >= entry.durationMs) this.settle(entry);
+  }
+
+  /** (Re)sets the real-time timer that completes an operation; timers never keep the process alive. */
+  private arm(entry: Tracked): void {
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => this.settle(entry), this.clock.realMsUntil(entry.started, entry.durationMs));
+    entry.timer.unref();
   }
 
   private settle(entry: Tracked): void {
     const op = entry.operation;
     if (op.status !== 'InProgress' || entry.waiting) return;
     clearTimeout(entry.timer);
-    op.endTime = this.clock.now().toISOString();
-    const failure = entry.failure ?? entry.failure_;
-    if (failure) {
-      op.status = 'Failed';
-      op.error = failure;
-      entry.onFailed?.();
-      return;
+    this.pending.delete(entry);
+    let failure = entry.failure ?? entry.untilFailure;
+    if (!failure) {
+      try {
+        entry.apply();
+        op.status = 'Succeeded';
+        return;
+      } catch (cause) {
+        const c = cause as { code?: string; status?: number; message?: string };
+        failure = { code: c.code ?? 'InternalServerError', message: c.message ?? 'The operation failed.', ...(c.status ? { status: c.status } : {}) };
+      }
     }
-    try {
-      entry.apply();
-      op.status = 'Succeeded';
-    } catch (cause) {
-      op.status = 'Failed';
-      op.error = { code: (cause as { code?: string }).code ?? 'InternalServerError', message: (cause as Error).message };
-      entry.onFailed?.();
-    }
+    op.status = 'Failed';
+    op.error = { code: failure.code, message: failure.message };
+    entry.failedStatus = failure.status ?? 500;
+    entry.onFailed?.(op.error);
   }
 
-  /** Retry-After only when a whole second remains: core-lro ignores 0 and would fall back to its 2 s default. */
   private retryAfter(id: string): Record<string, string> {
     const entry = this.tracked.get(id);
-    if (!entry) return {};
-    const remainingMs = entry.dueAt - performance.now();
-    return remainingMs >= 1000 ? { 'Retry-After': String(Math.ceil(remainingMs / 1000)) } : {};
+    if (!entry || entry.operation.status !== 'InProgress') return {};
+    const seconds = Math.floor(this.clock.realMsUntil(entry.started, entry.durationMs) / 1000);
+    return { 'Retry-After': String(Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, seconds))) };
   }
 }

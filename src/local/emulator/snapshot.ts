@@ -32,7 +32,9 @@ export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activi
       problems.push(`servers[${i}]: needs the id of a flexible server`);
       return;
     }
-    store.put(completeServer(server, now));
+    const record = store.put(completeServer(server, now));
+    // A seeded server has been Ready since it was created: its first backup follows on the emulator clock.
+    if (record.server.properties.state !== 'Provisioning') record.readyAt = { clockMs: Date.parse(record.server.systemData?.createdAt ?? now.toISOString()), realMs: performance.now() };
   });
   for (const [id, rules] of Object.entries(snapshot.firewallRules ?? {})) {
     const record = store.get(parseServerId(id)?.key ?? id);

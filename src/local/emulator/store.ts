@@ -1,4 +1,5 @@
 import { parseServerId } from '../../domain/ids.js';
+import type { TimeMark } from './clock.js';
 import type { ArmFirewallRule, ArmLock, ArmServer, Tags } from './types.js';
 
 export interface ServerRecord {
@@ -8,6 +9,8 @@ export interface ServerRecord {
   readonly groupKey: string;
   /** Firewall rules by lower-case name. */
   readonly rules: Map<string, ArmFirewallRule>;
+  /** When the server was first Ready: its first backup (and `backup.earliestRestoreDate`) comes some Azure time later. */
+  readyAt?: TimeMark;
 }
 
 interface LockRecord {

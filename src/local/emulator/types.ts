@@ -4,13 +4,9 @@ import type { DataPlaneSpec } from './dataPlane/index.js';
 
 export type Tags = Record<string, string>;
 
+/** What ARM returns of a flexible server's systemData: `createdAt` only (no createdBy, createdByType, lastModified*). */
 export interface SystemData {
-  createdBy?: string;
-  createdByType?: string;
   createdAt?: string;
-  lastModifiedBy?: string;
-  lastModifiedByType?: string;
-  lastModifiedAt?: string;
 }
 
 export interface ArmServerProperties {
@@ -47,7 +43,6 @@ export interface ArmFirewallRule {
   name: string;
   type: string;
   properties: { startIpAddress: string; endIpAddress: string };
-  systemData?: SystemData;
 }
 
 export type LockLevel = 'CanNotDelete' | 'ReadOnly';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EmulatorClock } from '../clock.js';
+import type { EmulatorClock, TimeMark } from '../clock.js';
+import { AZURE_DURATIONS_MS } from '../durations.js';
 import type { FaultDecision } from '../faults.js';
 import type { Reply, RequestContext } from '../http.js';
 import { HttpError, isRecord, ok } from '../http.js';
@@ -11,7 +12,7 @@ export const EMAIL_API_VERSIONS = ['2025-09-01', '2024-07-01-preview', '2023-03-
 
 interface SendOperation {
   readonly id: string;
-  readonly dueAt: number;
+  readonly started: TimeMark;
   status: 'Running' | 'Succeeded' | 'Failed';
   error?: { code: string; message: string };
 }
@@ -20,7 +21,6 @@ export interface EmailServices {
   readonly accessKey: string;
   readonly mailbox: Mailbox;
   readonly clock: EmulatorClock;
-  readonly delayMs: number;
 }
 
 /** ACS answers 401 with this body for a bad or missing signature. */
@@ -88,7 +88,7 @@ export function emailRoutes(services: EmailServices): Route[] {
     });
     const op: SendOperation = {
       id,
-      dueAt: performance.now() + services.delayMs,
+      started: services.clock.mark(),
       status: 'Running',
       ...(fault.failLro ? { error: { code: 'EmailDropped', message: fault.failLro.message } } : {}),
     };
@@ -106,8 +106,8 @@ export function emailRoutes(services: EmailServices): Route[] {
     authenticate(ctx, services.accessKey);
     const op = operations.get(id);
     if (!op) throw new HttpError(404, 'NotFound', `The email operation '${id}' was not found.`);
-    if (op.status === 'Running' && performance.now() >= op.dueAt) op.status = op.error ? 'Failed' : 'Succeeded';
-    const remainingMs = op.dueAt - performance.now();
+    if (op.status === 'Running' && services.clock.elapsedMs(op.started) >= AZURE_DURATIONS_MS.emailSend) op.status = op.error ? 'Failed' : 'Succeeded';
+    const remainingMs = services.clock.realMsUntil(op.started, AZURE_DURATIONS_MS.emailSend);
     return ok(statusBody(op), op.status === 'Running' && remainingMs >= 1000 ? { 'retry-after': String(Math.ceil(remainingMs / 1000)) } : undefined);
   };
 

@@ -3,17 +3,15 @@ import { activityEntry } from '../activityLog.js';
 import { callerOf, type Caller } from '../caller.js';
 import type { EmulatorClock } from '../clock.js';
 import type { EventSink, ResourceEventKind } from '../eventGrid.js';
-import type { RequestContext } from '../http.js';
+import type { FaultDecision } from '../faults.js';
+import type { Reply, RequestContext } from '../http.js';
 import { HttpError } from '../http.js';
-import type { Operations } from '../operations.js';
 import type { DataPlanes } from '../dataPlane/index.js';
+import type { ArmErrorDetail, OperationFailure, Operations } from '../operations.js';
 import type { ArmStore } from '../store.js';
 import type { ArmLock, Tags } from '../types.js';
 
-export const POSTGRES_API_VERSIONS = ['2025-08-01', '2024-08-01'] as const;
-export const RESOURCES_API_VERSIONS = ['2025-04-01', '2024-11-01', '2024-03-01', '2022-09-01', '2021-04-01'] as const;
-export const LOCKS_API_VERSIONS = ['2020-05-01', '2016-09-01'] as const;
-export const ACTIVITY_LOG_API_VERSIONS = ['2015-04-01'] as const;
+export { ACTIVITY_LOG_API_VERSIONS, LOCKS_API_VERSIONS, POSTGRES_API_VERSIONS, RESOURCES_API_VERSIONS } from './apiVersions.js';
 
 /** Everything ARM handlers share. */
 export interface ArmServices {
@@ -170,4 +168,61 @@ export class Audit {
       }),
     );
   }
+}
+
+/** One long-running ARM operation as a resource provider accepts it. */
+export interface AcceptedOperation {
+  readonly request: AuditedRequest;
+  readonly resourceId: string;
+  /** Resource provider namespace of the polling URLs, e.g. `Microsoft.DBforPostgreSQL`. */
+  readonly provider: string;
+  /** ARM region name of the resource (the polling URLs carry it). */
+  readonly location: string;
+  /** Activity Log and Event Grid operation, e.g. `Microsoft.DBforPostgreSQL/flexibleServers/write`. */
+  readonly operationName: string;
+  readonly kind: ResourceEventKind;
+  /** What the 202 body names, e.g. `RestoreSnapshotManagementOperation`. */
+  readonly managementOperation: string;
+  /** Azure time the operation takes (see AZURE_DURATIONS_MS). */
+  readonly durationMs: number;
+  readonly apply: () => void;
+  /** The Location URL's 200 body once done; none when left out. */
+  readonly result?: () => unknown;
+  /** Accept, then fail the operation this way (what Azure reports only in the operation). */
+  readonly failure?: OperationFailure;
+  readonly onFailed?: (error: ArmErrorDetail) => void;
+  /** Work the operation also waits for (a data plane being restored); its rejection fails the operation. */
+  readonly until?: Promise<unknown>;
+}
+
+/**
+ * Accepts an LRO: 202 with `{operation, startTime}` and the polling headers, Activity Log "Accepted" now; on completion
+ * the effect, "Succeeded" and the Event Grid event (or "Failed").
+ */
+export function acceptOperation(services: ArmServices, ctx: RequestContext, fault: FaultDecision, input: AcceptedOperation): Reply {
+  const op = { resourceId: input.resourceId, operationName: input.operationName, kind: input.kind, httpStatus: 202 };
+  services.audit.accepted(input.request, op);
+  const failure = fault.failLro ?? input.failure;
+  return services.operations.accept(
+    {
+      provider: input.provider,
+      subscriptionId: assertSubscription(ctx.path.split('/')[2] ?? ''),
+      location: input.location,
+      name: input.managementOperation,
+      apiVersion: ctx.query.get('api-version') ?? '',
+      durationMs: input.durationMs,
+      apply: () => {
+        input.apply();
+        services.audit.succeeded(input.request, { ...op, httpStatus: 200 });
+      },
+      ...(input.result ? { result: input.result } : {}),
+      ...(failure ? { failure } : {}),
+      ...(input.until ? { until: input.until } : {}),
+      onFailed: (error) => {
+        input.onFailed?.(error);
+        services.audit.failed(input.request, { ...op, httpStatus: 500 }, error);
+      },
+    },
+    ctx.baseUrl,
+  );
 }

@@ -5,8 +5,9 @@ import type { FaultDecision } from '../faults.js';
 import type { Route } from '../route.js';
 import type { ArmFirewallRule } from '../types.js';
 import type { ArmServices } from './common.js';
-import { assertNotLocked, pageOf, POSTGRES_API_VERSIONS, resourceNotFound } from './common.js';
-import { acceptOperation, findServer, systemDataFor } from './servers.js';
+import { AZURE_DURATIONS_MS } from '../durations.js';
+import { acceptOperation, assertNotLocked, pageOf, POSTGRES_API_VERSIONS, resourceNotFound } from './common.js';
+import { findServer } from './servers.js';
 import { isVnetServer } from './serverShape.js';
 
 const RULE_TYPE = 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules';
@@ -44,19 +45,16 @@ function putRule(services: ArmServices, ctx: RequestContext, fault: FaultDecisio
   return acceptOperation(services, ctx, fault, {
     request,
     resourceId: id,
+    provider: 'Microsoft.DBforPostgreSQL',
     location: record.server.location,
     operationName: `${RULE_TYPE}/write`,
     kind: 'write',
+    managementOperation: 'UpsertServerFirewallRulesManagementOperation',
+    durationMs: AZURE_DURATIONS_MS.pgFirewallRule,
     apply: () => {
-      const existing = record.rules.get(name!.toLowerCase());
-      record.rules.set(name!.toLowerCase(), {
-        id,
-        name: name!,
-        type: RULE_TYPE,
-        properties: { startIpAddress: start, endIpAddress: end },
-        systemData: systemDataFor(request, services.clock.now(), existing?.systemData),
-      });
+      record.rules.set(name!.toLowerCase(), { id, name: name!, type: RULE_TYPE, properties: { startIpAddress: start, endIpAddress: end } });
     },
+    result: () => ruleView(record.rules.get(name!.toLowerCase())!),
   });
 }
 
@@ -69,17 +67,20 @@ function deleteRule(services: ArmServices, ctx: RequestContext, fault: FaultDeci
   return acceptOperation(services, ctx, fault, {
     request,
     resourceId: rule.id,
+    provider: 'Microsoft.DBforPostgreSQL',
     location: record.server.location,
     operationName: `${RULE_TYPE}/delete`,
     kind: 'delete',
+    managementOperation: 'DropServerFirewallRulesManagementOperation',
+    durationMs: AZURE_DURATIONS_MS.pgFirewallRule,
     apply: () => {
       record.rules.delete(name!.toLowerCase());
     },
   });
 }
 
-/** ARM answers rules without systemData in the samples; keep it internal. */
-const ruleView = (rule: ArmFirewallRule) => ({ id: rule.id, name: rule.name, type: rule.type, properties: rule.properties, ...(rule.systemData ? { systemData: rule.systemData } : {}) });
+/** A rule as ARM answers it (the samples show no systemData on rules). */
+const ruleView = (rule: ArmFirewallRule) => ({ id: rule.id, name: rule.name, type: rule.type, properties: rule.properties });
 
 export function firewallRuleRoutes(services: ArmServices): Route[] {
   const arm = { kind: 'arm' as const, apiVersions: POSTGRES_API_VERSIONS };

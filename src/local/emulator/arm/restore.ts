@@ -2,6 +2,7 @@ import { serverId } from '../../../domain/ids.js';
 import { HttpError, isRecord } from '../http.js';
 import type { ServerRecord } from '../store.js';
 import type { ArmFirewallRule, ArmServer, SystemData, Tags } from '../types.js';
+import { regionName } from './regions.js';
 import { completeServer, earliestRestoreDate, isVnetServer } from './serverShape.js';
 
 export interface RestoreRequest {
@@ -9,8 +10,8 @@ export interface RestoreRequest {
   readonly resourceGroup: string;
   readonly name: string;
   readonly body: Record<string, unknown>;
-  /** Tags of the request, already validated. */
-  readonly tags: Tags;
+  /** Tags of the request, already validated; undefined when it has none. */
+  readonly tags: Tags | undefined;
   readonly source: ServerRecord | undefined;
   readonly now: Date;
   readonly systemData: SystemData;
@@ -37,15 +38,16 @@ export function restoredServer(request: RestoreRequest): { server: ArmServer; ru
     throw invalid(`The point-in-time restore of server '${targetId}' needs properties.pointInTimeUTC as an ISO 8601 UTC time.`);
   }
   const earliest = earliestRestoreDate(source.server, request.now);
-  if (pointInTime < earliest.getTime() || pointInTime > request.now.getTime()) {
+  // A restore point in the future is accepted (Azure restores to the latest point); one before the window is not.
+  if (pointInTime < earliest.getTime()) {
     throw new HttpError(
       400,
       'InvalidRestorePointInTime',
       `The restore point '${new Date(pointInTime).toISOString()}' is outside the retention of server '${source.server.name}': ` +
-        `choose a time between '${earliest.toISOString()}' and '${request.now.toISOString()}'.`,
+        `choose a time after '${earliest.toISOString()}'.`,
     );
   }
-  const location = typeof request.body.location === 'string' ? request.body.location.toLowerCase().replace(/\s+/g, '') : source.server.location;
+  const location = typeof request.body.location === 'string' ? regionName(request.body.location) : source.server.location;
   if (location !== source.server.location) {
     throw invalid(`A point-in-time restore stays in the source's region '${source.server.location}'; got location '${location}'. Use GeoRestore for another region.`);
   }
@@ -71,7 +73,8 @@ export function restoredServer(request: RestoreRequest): { server: ArmServer; ru
       name: request.name,
       type: src.type,
       location,
-      tags: { ...(src.tags ?? {}), ...request.tags },
+      // The source's tags are copied (the request's win); no tags key when neither has any.
+      ...(src.tags || request.tags ? { tags: { ...(src.tags ?? {}), ...(request.tags ?? {}) } } : {}),
       sku: { ...src.sku! },
       systemData: request.systemData,
       properties: {

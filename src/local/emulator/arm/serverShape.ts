@@ -1,5 +1,9 @@
 import { FLEXIBLE_SERVER_TYPE, parseServerId } from '../../../domain/ids.js';
+import type { EmulatorClock } from '../clock.js';
+import { AZURE_DURATIONS_MS } from '../durations.js';
+import type { ServerRecord } from '../store.js';
 import type { ArmServer, ArmServerProperties } from '../types.js';
+import { regionDisplayName, regionName } from './regions.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -47,8 +51,6 @@ export function completeServer(input: ArmServer, now: Date): ArmServer {
   const tier = storageTier(sizeGb);
   const vnet = Boolean(p.network?.delegatedSubnetResourceId);
   const createdAt = input.systemData?.createdAt ?? now.toISOString();
-  const createdBy = input.systemData?.createdBy ?? 'operator@contoso.com';
-  const createdByType = input.systemData?.createdByType ?? 'User';
   const properties: ArmServerProperties = {
     replica: { role: 'Primary', capacity: 5 },
     ...p,
@@ -71,26 +73,25 @@ export function completeServer(input: ArmServer, now: Date): ArmServer {
     replicationRole: p.replicationRole ?? 'Primary',
     replicaCapacity: p.replicaCapacity ?? 5,
   };
+  // Write-only in the REST API: a restore carries no lineage (only a read replica shows sourceServerResourceId).
   delete properties.administratorLoginPassword;
   delete properties.createMode;
   delete properties.pointInTimeUTC;
+  if (properties.replicationRole !== 'AsyncReplica' && properties.replicationRole !== 'GeoAsyncReplica') delete properties.sourceServerResourceId;
+  if (properties.backup) delete properties.backup.earliestRestoreDate;
   const skuName = input.sku?.name ?? 'Standard_B1ms';
+  const { tags, systemData: _systemData, ...rest } = input;
   return {
-    ...input,
+    ...rest,
     id: ref.id,
     name: ref.name,
     type: FLEXIBLE_SERVER_TYPE,
-    location: (input.location ?? 'eastus').toLowerCase().replace(/\s+/g, ''),
-    tags: { ...(input.tags ?? {}) },
+    location: regionName(input.location ?? 'eastus'),
+    // A server that never had tags has no tags key; one whose tags were emptied shows {}.
+    ...(tags ? { tags: { ...tags } } : {}),
     sku: { name: skuName, tier: input.sku?.tier ?? tierOfSku(skuName) },
-    systemData: {
-      createdBy,
-      createdByType,
-      createdAt,
-      lastModifiedBy: input.systemData?.lastModifiedBy ?? createdBy,
-      lastModifiedByType: input.systemData?.lastModifiedByType ?? createdByType,
-      lastModifiedAt: input.systemData?.lastModifiedAt ?? createdAt,
-    },
+    // ARM returns createdAt only (no createdBy, createdByType or lastModified*).
+    systemData: { createdAt },
     properties,
   };
 }
@@ -106,13 +107,24 @@ export function earliestRestoreDate(server: ArmServer, now: Date): Date {
   return new Date(Number.isNaN(created) ? windowStart : Math.max(created, windowStart));
 }
 
-/** The server as GET returns it now: `earliestRestoreDate` moves with the clock. */
-export function serverView(server: ArmServer, now: Date): ArmServer {
+/** True once the server's first backup is taken, some Azure time after it was first Ready. */
+export function hasBackup(record: ServerRecord, clock: EmulatorClock): boolean {
+  return record.readyAt !== undefined && clock.scheduleElapsedMs(record.readyAt) >= AZURE_DURATIONS_MS.pgFirstBackup;
+}
+
+/**
+ * The server as GET returns it now: `location` as its display name, and `backup.earliestRestoreDate` (moving with the
+ * clock) only once the first backup exists and while the server is not stopped.
+ */
+export function serverView(record: ServerRecord, clock: EmulatorClock): ArmServer {
+  const server = record.server;
+  const showEarliest = hasBackup(record, clock) && server.properties.state !== 'Stopped';
   return {
     ...server,
+    location: regionDisplayName(server.location),
     properties: {
       ...server.properties,
-      backup: { ...server.properties.backup, earliestRestoreDate: earliestRestoreDate(server, now).toISOString() },
+      backup: { ...server.properties.backup, ...(showEarliest ? { earliestRestoreDate: earliestRestoreDate(server, clock.now()).toISOString() } : {}) },
     },
   };
 }

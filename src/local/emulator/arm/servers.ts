@@ -5,8 +5,9 @@ import { HttpError, isRecord, ok } from '../http.js';
 import type { Route } from '../route.js';
 import type { ServerRecord } from '../store.js';
 import type { ArmServer, SystemData } from '../types.js';
-import type { ArmServices, AuditedRequest } from './common.js';
-import { assertNotLocked, assertSubscription, pageOf, POSTGRES_API_VERSIONS, resourceNotFound, validateTags } from './common.js';
+import { AZURE_DURATIONS_MS } from '../durations.js';
+import type { ArmServices } from './common.js';
+import { acceptOperation, assertNotLocked, assertSubscription, pageOf, POSTGRES_API_VERSIONS, resourceNotFound, validateTags } from './common.js';
 import { restoredServer } from './restore.js';
 import { completeServer, isVnetServer, serverView, storageTier, tierOfSku } from './serverShape.js';
 
@@ -19,53 +20,15 @@ export function findServer(services: ArmServices, subscriptionId: string, resour
   return record;
 }
 
-export function systemDataFor(request: AuditedRequest, at: Date, created?: SystemData): SystemData {
-  const by = request.caller.identity.type === 'user' ? (request.caller.identity.upn ?? request.caller.caller) : request.caller.identity.appId;
-  const byType = request.caller.identity.type === 'user' ? 'User' : 'Application';
-  return {
-    createdBy: created?.createdBy ?? by,
-    createdByType: created?.createdByType ?? byType,
-    createdAt: created?.createdAt ?? at.toISOString(),
-    lastModifiedBy: by,
-    lastModifiedByType: byType,
-    lastModifiedAt: at.toISOString(),
-  };
+/** ARM's systemData of a resource: `createdAt` only, kept from creation. */
+export function systemDataFor(at: Date, created?: SystemData): SystemData {
+  return { createdAt: created?.createdAt ?? at.toISOString() };
 }
 
-/** Accepts an LRO: Activity Log "Accepted" now; on completion the effect, "Succeeded" and the event. */
-export function acceptOperation(
-  services: ArmServices,
-  ctx: RequestContext,
-  fault: FaultDecision,
-  input: {
-    request: AuditedRequest;
-    resourceId: string;
-    location: string;
-    operationName: string;
-    kind: 'write' | 'delete' | 'action';
-    apply: () => void;
-    onFailed?: () => void;
-    until?: Promise<unknown>;
-  },
-): Reply {
-  const op = { resourceId: input.resourceId, operationName: input.operationName, kind: input.kind, httpStatus: 202 };
-  services.audit.accepted(input.request, op);
-  const operation = services.operations.start({
-    subscriptionId: assertSubscription(ctx.path.split('/')[2] ?? ''),
-    location: input.location,
-    apply: () => {
-      input.apply();
-      services.audit.succeeded(input.request, { ...op, httpStatus: 200 });
-    },
-    onFailed: () => {
-      input.onFailed?.();
-      services.audit.failed(input.request, { ...op, httpStatus: 500 }, operation.error ?? { code: 'InternalServerError', message: 'The operation failed.' });
-    },
-    ...(fault.failLro ? { failure: fault.failLro } : {}),
-    ...(input.until ? { until: input.until } : {}),
-  });
-  return { status: 202, headers: services.operations.headers(operation, ctx.baseUrl) };
-}
+const PROVIDER = 'Microsoft.DBforPostgreSQL';
+
+/** What GET on the Location URL of a start, stop or restart answers once it is done. */
+const actionResult = (name: string) => () => ({ properties: {}, name, type: 'PostgreSQL' });
 
 function createServer(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
   const subscriptionId = assertSubscription(sub!);
@@ -85,8 +48,8 @@ function createServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
   assertNotLocked(services.store, id, 'write');
   const request = services.audit.request(ctx, true);
   const now = services.clock.now();
-  const tags = validateTags(body.tags, `server '${name}'`);
-  const systemData = systemDataFor(request, now);
+  const tags = body.tags === undefined || body.tags === null ? undefined : validateTags(body.tags, `server '${name}'`);
+  const systemData = systemDataFor(now);
   let server: ArmServer;
   let rules: ReturnType<typeof restoredServer>['rules'] = [];
   if (createMode === 'PointInTimeRestore') {
@@ -108,18 +71,24 @@ function createServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
   }
   const record = services.store.put(server);
   for (const rule of rules) record.rules.set(rule.name.toLowerCase(), rule);
+  const restore = createMode === 'PointInTimeRestore';
   // A source with a data plane gives its clone one: base backup plus WAL replay to the restore point.
   const restoring =
-    createMode === 'PointInTimeRestore' && !fault.failLro ? services.dataPlanes?.restore(String(properties.sourceServerResourceId), id, new Date(String(properties.pointInTimeUTC))) : undefined;
+    restore && !fault.failLro ? services.dataPlanes?.restore(String(properties.sourceServerResourceId), id, new Date(String(properties.pointInTimeUTC))) : undefined;
   return acceptOperation(services, ctx, fault, {
     request,
     resourceId: id,
+    provider: PROVIDER,
     location: server.location,
     operationName: 'Microsoft.DBforPostgreSQL/flexibleServers/write',
     kind: 'write',
+    managementOperation: restore ? 'RestoreSnapshotManagementOperation' : 'UpsertServerManagementOperation',
+    durationMs: restore ? AZURE_DURATIONS_MS.pgRestore : AZURE_DURATIONS_MS.pgCreate,
     apply: () => {
       record.server = { ...record.server, properties: { ...record.server.properties, state: 'Ready' } };
+      record.readyAt = services.clock.mark();
     },
+    result: () => serverView(record, services.clock),
     onFailed: () => {
       services.store.remove(id);
       void services.dataPlanes?.remove(id);
@@ -128,7 +97,7 @@ function createServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
   });
 }
 
-function newServer(id: string, body: Record<string, unknown>, properties: Record<string, unknown>, tags: Record<string, string>, systemData: SystemData, now: Date): ArmServer {
+function newServer(id: string, body: Record<string, unknown>, properties: Record<string, unknown>, tags: Record<string, string> | undefined, systemData: SystemData, now: Date): ArmServer {
   const sku = isRecord(body.sku) && typeof body.sku.name === 'string' ? body.sku.name : undefined;
   if (!sku) throw new HttpError(400, 'InvalidParameterValue', `Creating server '${id}' needs sku.name.`);
   if (typeof body.location !== 'string' || body.location === '') throw new HttpError(400, 'LocationRequired', `Creating server '${id}' needs a location.`);
@@ -140,7 +109,7 @@ function newServer(id: string, body: Record<string, unknown>, properties: Record
       name: id.split('/').pop()!,
       type: FLEXIBLE_SERVER_TYPE,
       location: body.location,
-      tags,
+      ...(tags ? { tags } : {}),
       sku: { name: sku, tier: isRecord(body.sku) && typeof body.sku.tier === 'string' ? body.sku.tier : tierOfSku(sku) },
       systemData,
       properties: { ...rest, state: 'Provisioning' },
@@ -168,12 +137,32 @@ function updateServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
   const tags = 'tags' in body ? validateTags(body.tags, `server '${name}'`) : undefined;
   assertNotLocked(services.store, id, 'write');
   const request = services.audit.request(ctx, true);
+  const state = record.server.properties.state ?? 'Ready';
+  // Azure accepts a PATCH of a stopped server and fails it in the operation (the Tags API still works).
+  const stopped = state === 'Stopped';
+  if (!stopped) record.server = { ...record.server, properties: { ...record.server.properties, state: 'Updating' } };
   return acceptOperation(services, ctx, fault, {
     request,
     resourceId: id,
+    provider: PROVIDER,
     location: record.server.location,
     operationName: 'Microsoft.DBforPostgreSQL/flexibleServers/write',
     kind: 'write',
+    managementOperation: 'UpsertServerManagementOperation',
+    durationMs: AZURE_DURATIONS_MS.pgUpdate,
+    ...(stopped
+      ? {
+          failure: {
+            code: 'UpsertServerManagementOperationUnsupportedForStoppedServer',
+            message: `Operation UpsertServerManagementOperation is not supported for the server '${name}' because it is stopped. Start the server and try again.`,
+            status: 400,
+          },
+        }
+      : {}),
+    result: () => serverView(record, services.clock),
+    onFailed: () => {
+      record.server = { ...record.server, properties: { ...record.server.properties, state } };
+    },
     apply: () => {
       const current = record.server;
       const p = current.properties;
@@ -184,9 +173,9 @@ function updateServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
         ...current,
         ...(tags ? { tags } : {}),
         ...(skuName ? { sku: { name: skuName, tier: isRecord(body.sku) && typeof body.sku.tier === 'string' ? body.sku.tier : tierOfSku(skuName) } } : {}),
-        systemData: systemDataFor(request, services.clock.now(), current.systemData),
         properties: {
           ...p,
+          state,
           ...(typeof properties.version === 'string' ? { version: properties.version } : {}),
           storage: requestedStorage ? { ...p.storage, ...resized, ...requestedStorage } : p.storage,
           backup: isRecord(properties.backup) ? { ...p.backup, ...(properties.backup as object) } : p.backup,
@@ -211,9 +200,12 @@ function deleteServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
   return acceptOperation(services, ctx, fault, {
     request,
     resourceId: record.server.id,
+    provider: PROVIDER,
     location: record.server.location,
     operationName: 'Microsoft.DBforPostgreSQL/flexibleServers/delete',
     kind: 'delete',
+    managementOperation: 'DropServerManagementOperation',
+    durationMs: AZURE_DURATIONS_MS.pgDelete,
     apply: () => {
       services.store.remove(id);
       void services.dataPlanes?.remove(id);
@@ -224,10 +216,10 @@ function deleteServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
   });
 }
 
-const ACTIONS: Record<string, { from: string[]; during: string; to: string }> = {
-  start: { from: ['Stopped'], during: 'Starting', to: 'Ready' },
-  stop: { from: ['Ready'], during: 'Stopping', to: 'Stopped' },
-  restart: { from: ['Ready'], during: 'Restarting', to: 'Ready' },
+const ACTIONS: Record<string, { from: string[]; during: string; to: string; operation: string; durationMs: number }> = {
+  start: { from: ['Stopped'], during: 'Starting', to: 'Ready', operation: 'StartServerManagementOperation', durationMs: AZURE_DURATIONS_MS.pgStart },
+  stop: { from: ['Ready'], during: 'Stopping', to: 'Stopped', operation: 'StopServerManagementOperation', durationMs: AZURE_DURATIONS_MS.pgStop },
+  restart: { from: ['Ready'], during: 'Restarting', to: 'Ready', operation: 'RestartServerManagementOperation', durationMs: AZURE_DURATIONS_MS.pgRestart },
 };
 
 function serverAction(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, name, action]: string[]): Reply {
@@ -245,8 +237,12 @@ function serverAction(services: ArmServices, ctx: RequestContext, fault: FaultDe
     request,
     resourceId: record.server.id,
     location: record.server.location,
+    provider: PROVIDER,
     operationName: `Microsoft.DBforPostgreSQL/flexibleServers/${verb}/action`,
     kind: 'action',
+    managementOperation: rule.operation,
+    durationMs: rule.durationMs,
+    result: actionResult(record.server.name),
     apply: () => {
       record.server = { ...record.server, properties: { ...record.server.properties, state: rule.to } };
     },
@@ -258,7 +254,6 @@ function serverAction(services: ArmServices, ctx: RequestContext, fault: FaultDe
 
 export function serverRoutes(services: ArmServices): Route[] {
   const arm = { kind: 'arm' as const, apiVersions: POSTGRES_API_VERSIONS };
-  const now = () => services.clock.now();
   return [
     {
       ...arm,
@@ -267,8 +262,7 @@ export function serverRoutes(services: ArmServices): Route[] {
       pattern: /^\/subscriptions\/([^/]+)\/providers\/microsoft\.dbforpostgresql\/flexibleservers$/i,
       handle: (ctx, [sub]) => {
         const page = pageOf(services.store.listBySubscription(assertSubscription(sub!)), ctx, services.pageSize);
-        const at = now();
-        return ok({ ...page, value: page.value.map((r) => serverView(r.server, at)) });
+        return ok({ ...page, value: page.value.map((r) => serverView(r, services.clock)) });
       },
     },
     {
@@ -278,11 +272,10 @@ export function serverRoutes(services: ArmServices): Route[] {
       pattern: new RegExp(`^${SERVERS}$`, 'i'),
       handle: (ctx, [sub, rg]) => {
         const page = pageOf(services.store.listByGroup(assertSubscription(sub!), rg!), ctx, services.pageSize);
-        const at = now();
-        return ok({ ...page, value: page.value.map((r) => serverView(r.server, at)) });
+        return ok({ ...page, value: page.value.map((r) => serverView(r, services.clock)) });
       },
     },
-    { ...arm, operation: 'Servers_Get', method: 'GET', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (_ctx, [sub, rg, name]) => ok(serverView(findServer(services, sub!, rg!, name!).server, now())) },
+    { ...arm, operation: 'Servers_Get', method: 'GET', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (_ctx, [sub, rg, name]) => ok(serverView(findServer(services, sub!, rg!, name!), services.clock)) },
     { ...arm, operation: 'Servers_Create', method: 'PUT', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => createServer(services, ctx, fault, params) },
     { ...arm, operation: 'Servers_Update', method: 'PATCH', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => updateServer(services, ctx, fault, params) },
     { ...arm, operation: 'Servers_Delete', method: 'DELETE', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => deleteServer(services, ctx, fault, params) },

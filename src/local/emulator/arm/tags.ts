@@ -5,7 +5,6 @@ import type { Route } from '../route.js';
 import type { Tags } from '../types.js';
 import type { ArmServices } from './common.js';
 import { assertNotLocked, assertSubscription, RESOURCES_API_VERSIONS, resourceNotFound, validateTags } from './common.js';
-import { systemDataFor } from './servers.js';
 
 const SCOPE_OF_CONTAINER = /^\/subscriptions\/([^/]+)(?:\/resourcegroups\/([^/]+))?$/i;
 
@@ -25,8 +24,8 @@ function targetOf(services: ArmServices, scope: string): TagTarget {
     return {
       id: record.server.id,
       read: () => ({ ...(record.server.tags ?? {}) }),
-      write: (tags, request) => {
-        record.server = { ...record.server, tags, systemData: systemDataFor(request, services.clock.now(), record.server.systemData) };
+      write: (tags) => {
+        record.server = { ...record.server, tags };
       },
     };
   }

@@ -1,0 +1,34 @@
+/**
+ * api-versions each resource provider accepts: every published version of the resource type (ARM answers 400
+ * InvalidApiVersionParameter for others), not only the ones the installed SDKs send.
+ */
+
+/**
+ * `Microsoft.DBforPostgreSQL/flexibleServers` and its child resources, from the package tags of
+ * Azure/azure-rest-api-specs specification/postgresql/resource-manager/readme.md (stable and public preview).
+ */
+export const POSTGRES_API_VERSIONS = [
+  '2026-04-01-preview',
+  '2026-01-01-preview',
+  '2025-08-01',
+  '2025-06-01-preview',
+  '2025-01-01-preview',
+  '2024-11-01-preview',
+  '2024-08-01',
+  '2024-03-01-preview',
+  '2023-12-01-preview',
+  '2023-06-01-preview',
+  '2023-03-01-preview',
+  '2022-12-01',
+  '2022-03-08-preview',
+  '2022-01-20-preview',
+  '2021-06-01',
+  '2021-06-01-preview',
+] as const;
+
+/** `Microsoft.Resources` (tags at scope). */
+export const RESOURCES_API_VERSIONS = ['2025-04-01', '2025-03-01', '2024-11-01', '2024-07-01', '2024-03-01', '2023-07-01', '2022-09-01', '2021-04-01', '2021-01-01', '2020-10-01', '2020-06-01', '2019-10-01'] as const;
+/** `Microsoft.Authorization/locks`. */
+export const LOCKS_API_VERSIONS = ['2020-05-01', '2016-09-01'] as const;
+/** `Microsoft.Insights/eventtypes/management/values`. */
+export const ACTIVITY_LOG_API_VERSIONS = ['2015-04-01'] as const;

@@ -1,0 +1,27 @@
+/**
+ * How long operations take in Azure (Azure time, in ms); the emulator's clock scales them (`timeScale`).
+ * "Measured" values come from traffic recorded against Azure by other projects' test suites; the others are invented
+ * and say so in the README.
+ */
+export const AZURE_DURATIONS_MS = {
+  /** PostgreSQL flexible server, point-in-time restore of a small server: 6-7 minutes (measured). */
+  pgRestore: 390_000,
+  /** Create of a new server (invented: a little less than a restore). */
+  pgCreate: 300_000,
+  /** PATCH or PUT of an existing server (invented). */
+  pgUpdate: 60_000,
+  /** Stop: about 3 minutes (measured). */
+  pgStop: 180_000,
+  /** Start (invented: as long as a stop). */
+  pgStart: 180_000,
+  /** Restart (invented). */
+  pgRestart: 120_000,
+  /** Delete: about 1 minute (measured). */
+  pgDelete: 60_000,
+  /** Firewall rule create/update or delete (invented). */
+  pgFirewallRule: 30_000,
+  /** From Ready to the first full backup, before which a server has no `backup.earliestRestoreDate` (invented). */
+  pgFirstBackup: 600_000,
+  /** ACS Email, from accepted to delivered (invented). */
+  emailSend: 5_000,
+} as const;
