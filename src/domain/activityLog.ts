@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RestoreEvidence } from './model.js';
+import { ENGINE_SPECS } from './engines.js';
 import { parseServerId } from './ids.js';
 import { actorFromCaller, actorFromClaims, claimsObject, claimsSchema } from './events/claims.js';
 import { findServer, ignored, isServerDeleteOperation, isoTime, notAServer, serverEvent, statusProblem } from './events/resource.js';
@@ -8,9 +9,6 @@ import { expected, validate } from './events/validate.js';
 
 export type { RestoreEvidence } from './model.js';
 
-const SERVER_WRITE = 'microsoft.dbforpostgresql/flexibleservers/write';
-/** Create modes that make a new server from another one's data (2025-08-01 API); Default/Create/Update do not. */
-export const RESTORE_CREATE_MODES: readonly string[] = ['PointInTimeRestore', 'GeoRestore', 'ReviveDropped', 'Replica'];
 
 /** `{ value, localizedValue }` in REST and SDK entries; a plain string is accepted too. */
 const localizable = z
@@ -75,7 +73,7 @@ export function resourceEventFromActivityEntry(entry: unknown): ParsedEvent {
   return serverEvent({
     source: 'activity-log',
     ...found,
-    deleteReported: isServerDeleteOperation(parsed.operationName),
+    deleteReported: isServerDeleteOperation(parsed.operationName, found.ref.engine),
     operationName: parsed.operationName,
     eventTime,
     correlationId: parsed.correlationId,
@@ -109,8 +107,10 @@ function requestBody(entry: Entry): Record<string, unknown> | undefined {
 }
 
 /**
- * Restore facts from an Activity Log entry of a flexible server write whose request body shows a restore
- * (`createMode` PointInTimeRestore, GeoRestore, ReviveDropped, Replica, or a `sourceServerResourceId`).
+ * Restore facts from an Activity Log entry of a flexible server write whose request body shows a restore:
+ * a create mode that copies another server (the engine's `lineageCreateModes`: PointInTimeRestore, GeoRestore,
+ * Replica, and ReviveDropped for PostgreSQL) or a `sourceServerResourceId`. The restore point is read from the
+ * engine's field (`pointInTimeUTC` for PostgreSQL, `restorePointInTime` for MySQL).
  * Undefined for any other entry, and when the body is empty or unreadable (the Activity Log often omits it).
  * The status is passed on: the caller decides whether a Started or Accepted write is enough.
  * @throws EventFormatError when the entry itself is malformed (as resourceEventFromActivityEntry).
@@ -120,14 +120,16 @@ export function restoreEvidenceFrom(entry: unknown): RestoreEvidence | undefined
   const where = 'entry';
   const parsed = validate(entrySchema, entry, where);
   const found = serverOf(parsed);
-  if (!found || found.ref.child || parsed.operationName.trim().toLowerCase() !== SERVER_WRITE) return undefined;
+  if (!found || found.ref.child) return undefined;
+  const spec = ENGINE_SPECS[found.ref.engine];
+  if (parsed.operationName.trim().toLowerCase() !== spec.operations.write.toLowerCase()) return undefined;
   const properties = property(requestBody(parsed), 'properties');
   const fields = properties !== null && typeof properties === 'object' ? (properties as Record<string, unknown>) : undefined;
-  const createMode = text(property(fields, 'createMode'));
-  const source = text(property(fields, 'sourceServerResourceId'));
-  const restoreMode = RESTORE_CREATE_MODES.find((mode) => mode.toLowerCase() === createMode?.toLowerCase());
+  const createMode = text(property(fields, spec.restoreBody.createMode));
+  const source = text(property(fields, spec.restoreBody.source));
+  const restoreMode = spec.lineageCreateModes.find((mode) => mode.toLowerCase() === createMode?.toLowerCase());
   if (!restoreMode && !source) return undefined;
-  const pointInTime = text(property(fields, 'pointInTimeUTC'));
+  const pointInTime = text(property(fields, spec.restoreBody.pointInTime));
   const at = isoTime(parsed.eventTimestamp, `${where}.eventTimestamp`);
   return {
     key: parsed.eventDataId ?? parsed.id ?? `${found.ref.key}@${at}`,

@@ -1,10 +1,9 @@
+import { ENGINE_SPECS } from './engines.js';
 import { serverKey } from './ids.js';
 import type { Classification, InventoryRecord, Lineage, RestoreEvidence, Server } from './model.js';
 import type { TagKeys } from './policy.js';
 import { getNonEmptyTag, type Tags } from './tags.js';
 
-/** Create modes that make a new server out of another server's backups (a read replica is not a restore clone). */
-const CLONE_CREATE_MODES = ['pointintimerestore', 'georestore', 'revivedropped'] as const;
 
 /**
  * What the classification knows around one server.
@@ -36,7 +35,7 @@ const RANK: Record<Classification, number> = { 'not-a-clone': 0, 'probable-clone
 
 /**
  * Classifies a server: `clone` when lineage is known (the warden's lineage tags, or a restore in the Activity
- * Log with a source), `probable-clone` when it matches an earlier server of the same subscription on
+ * Log with a source), `probable-clone` when it matches an earlier server of the same engine and subscription on
  * administrator login, version, location, storage size and inherited tags, `not-a-clone` otherwise.
  * A classification recorded in the inventory is never lowered (the warden's own tag writes change the tags).
  */
@@ -109,7 +108,8 @@ function classifyLive(server: Server, context: ClassifyContext): ClassificationR
 function latestRestore(server: Server, entries: readonly RestoreEvidence[]): RestoreEvidence | undefined {
   return entries
     .filter((e) => serverKey(e.serverId) === server.key)
-    .filter((e) => CLONE_CREATE_MODES.includes((e.createMode ?? '').toLowerCase() as (typeof CLONE_CREATE_MODES)[number]))
+    // Create modes that make a new server out of another server's backups (a read replica is not a restore clone).
+    .filter((e) => ENGINE_SPECS[server.engine].cloneCreateModes.some((mode) => mode.toLowerCase() === (e.createMode ?? '').toLowerCase()))
     .filter((e) => Boolean(e.sourceServerId) && e.status.toLowerCase() !== 'failed')
     .sort((a, b) => (a.at === b.at ? a.key.localeCompare(b.key) : a.at < b.at ? -1 : 1))
     .at(-1);
@@ -134,6 +134,7 @@ function earlierTwin(server: Server, context: ClassifyContext): Server | undefin
     .filter(
       (other) =>
         other.key !== server.key &&
+        other.engine === server.engine &&
         other.subscriptionId.toLowerCase() === server.subscriptionId.toLowerCase() &&
         other.createdAt !== undefined &&
         Date.parse(other.createdAt) < Date.parse(server.createdAt!) &&

@@ -1,3 +1,7 @@
+import type { Engine } from './engines.js';
+
+export type { Engine } from './engines.js';
+
 /**
  * The warden's own view of the things it governs. Adapters translate ARM and Table shapes into these;
  * every decision in src/domain is made on them.
@@ -17,12 +21,14 @@ export interface ManagementLock {
   readonly notes?: string;
 }
 
-/** A PostgreSQL flexible server as read from ARM (live), normalised. */
+/** A governed server (PostgreSQL or MySQL flexible server) as read from ARM (live), normalised. */
 export interface Server {
   /** ARM id as ARM returned it. */
   readonly id: string;
   /** Lower-case id: the identity used everywhere else (inventory keys, comparisons). */
   readonly key: string;
+  /** Which engine's resource this is (from the id's provider and type). */
+  readonly engine: Engine;
   readonly subscriptionId: string;
   readonly resourceGroup: string;
   readonly name: string;
@@ -92,6 +98,8 @@ export interface Lineage {
 export interface InventoryRecord {
   readonly key: string;
   readonly id: string;
+  /** Rows written before engines existed have none in the table and read as PostgreSQL. */
+  readonly engine: Engine;
   readonly subscriptionId: string;
   readonly resourceGroup: string;
   readonly name: string;

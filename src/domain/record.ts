@@ -12,6 +12,7 @@ export function recordFromPlan(input: { server: Server; plan: ServerPlan; previo
   return {
     key: server.key,
     id: server.id,
+    engine: server.engine,
     subscriptionId: server.subscriptionId,
     resourceGroup: server.resourceGroup,
     name: server.name,

@@ -1,6 +1,7 @@
 /** The snapshot file `pitr-warden plan` reads (the emulator's seed format), parsed into the plan's input. */
 import { z } from 'zod';
 import { restoreEvidenceFrom } from './activityLog.js';
+import { DEFAULT_ENGINE, ENGINES, GOVERNED_LABELS, resourceTypeOf } from './engines.js';
 import { armRegionName, parseServerId, serverKey } from './ids.js';
 import type { FirewallRule, InventoryRecord, ManagementLock, RestoreEvidence, Server } from './model.js';
 import type { NoticeSentInput } from './plan.js';
@@ -47,7 +48,7 @@ const serverFields = z.object({
 
 const armServer = z
   .object({
-    id: text.refine((id) => parseServerId(id) !== undefined && !parseServerId(id)?.child, { error: (issue) => `${JSON.stringify(issue.input)} is not a flexible server id` }),
+    id: text.refine((id) => parseServerId(id) !== undefined && !parseServerId(id)?.child, { error: (issue) => `${JSON.stringify(issue.input)} is not the id of a ${GOVERNED_LABELS}` }),
     name: z.string().optional(),
     location: text,
     tags: z.record(z.string(), z.string({ error: 'tag values must be strings' })).nullish(),
@@ -96,6 +97,7 @@ export function serverFromArm(obj: unknown, extras: { firewallRules?: readonly F
   const server: Server = {
     id: s.id.trim(),
     key: ref.key,
+    engine: ref.engine,
     subscriptionId: ref.subscriptionId,
     resourceGroup: ref.resourceGroup,
     name: s.name ?? ref.name,
@@ -149,6 +151,7 @@ const inventoryRecord = z
   .object({
     key: z.string().optional(),
     id: text,
+    engine: z.enum(ENGINES).optional(),
     subscriptionId: z.string().optional(),
     resourceGroup: z.string().optional(),
     name: z.string().optional(),
@@ -254,6 +257,8 @@ export function parseSnapshot(document: unknown, source = 'snapshot'): Snapshot 
     inventory.push({
       ...r,
       key: serverKey(r.key ?? r.id),
+      // Rows written before engines existed are PostgreSQL; the id names the engine otherwise.
+      engine: r.engine ?? ref?.engine ?? DEFAULT_ENGINE,
       subscriptionId: r.subscriptionId ?? ref?.subscriptionId ?? '',
       resourceGroup: r.resourceGroup ?? ref?.resourceGroup ?? '',
       name: r.name ?? ref?.name ?? r.id,
@@ -311,7 +316,7 @@ export function armFromServer(server: Server): Record<string, unknown> {
   return {
     id: server.id,
     name: server.name,
-    type: 'Microsoft.DBforPostgreSQL/flexibleServers',
+    type: resourceTypeOf(server.engine),
     location: server.location,
     tags: { ...server.tags },
     ...(server.skuName || server.skuTier ? { sku: defined({ name: server.skuName, tier: server.skuTier }) } : {}),

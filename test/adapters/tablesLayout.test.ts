@@ -53,6 +53,24 @@ describe('Table Storage layout', () => {
     expect(row?.compliant).toBe(false);
   });
 
+  it('stores the engine in its own column; a row written before engines existed reads as PostgreSQL', async () => {
+    const { stores, raw } = await fresh();
+    const id = `/subscriptions/${SUB_A}/resourceGroups/rg-data/providers/Microsoft.DBforMySQL/flexibleServers/mysql-clone`;
+    const mysql = { ...minimalRecord(SUB_A, 'mysql-clone'), key: id.toLowerCase(), id, engine: 'mysql-flexible' as const };
+    const old = minimalRecord(SUB_A, 'pg-old');
+    await stores.inventory.upsertMany([{ record: mysql }, { record: old }]);
+    // The row as an earlier version wrote it: no engine column at all.
+    const rows = await rowsOf(raw('Inventory'));
+    const oldRow = rows.find((r) => r.name === 'pg-old')!;
+    delete oldRow.engine;
+    await raw('Inventory').upsertEntity(oldRow as { partitionKey: string; rowKey: string }, 'Replace');
+    expect(rows.find((r) => r.name === 'mysql-clone')?.engine).toBe('mysql-flexible');
+    expect((await rowsOf(raw('Inventory'))).find((r) => r.name === 'pg-old')).not.toHaveProperty('engine');
+    expect((await stores.inventory.get(mysql.key))?.value.engine).toBe('mysql-flexible');
+    expect((await stores.inventory.get(old.key))?.value).toEqual(old);
+    expect(old.engine).toBe('postgresql-flexible');
+  });
+
   it('stores evidence by server with the id as RowKey, and splits a 100K details over properties', async () => {
     const { stores, raw } = await fresh();
     const server = serverKeyOf(SUB_A, 'rg', 'pg');

@@ -25,6 +25,7 @@ const aliceWrite = {
   source: 'event-grid',
   kind: 'changed',
   key: CLONE_KEY,
+  engine: 'postgresql-flexible',
   resourceId: CLONE_ID,
   subscriptionId: SUBSCRIPTION,
   resourceGroup: 'rg-payments',
@@ -40,7 +41,7 @@ describe('classifyFileText', () => {
     const { lines } = classifyFileText(fixtureText('eventgrid/batch-mixed.json'));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(JSON.stringify(aliceWrite));
-    expect(JSON.parse(lines[1]!)).toEqual({ source: 'event-grid', kind: 'ignored', reason: expect.stringMatching(/^not a PostgreSQL flexible server: .*storageAccounts/) });
+    expect(JSON.parse(lines[1]!)).toEqual({ source: 'event-grid', kind: 'ignored', reason: expect.stringMatching(/^not a PostgreSQL flexible server or MySQL flexible server: .*storageAccounts/) });
     expect(Object.keys(JSON.parse(lines[1]!))).toEqual(['source', 'kind', 'reason']);
     expect(JSON.parse(lines[2]!)).toMatchObject({ kind: 'changed', key: CLONE_KEY });
   });
@@ -51,6 +52,13 @@ describe('classifyFileText', () => {
 });
 
 describe('pitr-warden classify <file>', () => {
+  it('names the engine of a MySQL flexible server event, after the key', async () => {
+    const result = await run([fixturePath('mysql/eventgrid-firewall-rule-delete-success.json')]);
+    const line = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(line).toMatchObject({ kind: 'changed', engine: 'mysql-flexible', key: expect.stringMatching(/microsoft\.dbformysql\/flexibleservers\/mysql-payments-restore-0412$/) });
+    expect(Object.keys(line).slice(0, 4)).toEqual(['source', 'kind', 'key', 'engine']);
+  });
+
   it('prints one JSON object per line for an Event Grid file', async () => {
     const result = await run([fixturePath('eventgrid/flexible-server-write-success.json')]);
     expect(result).toEqual({ stdout: `${JSON.stringify(aliceWrite)}`, stderr: '', exitCode: undefined });

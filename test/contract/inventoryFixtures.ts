@@ -13,6 +13,7 @@ export function minimalRecord(subscriptionId: string, name: string, resourceGrou
   return {
     key,
     id: key,
+    engine: 'postgresql-flexible',
     subscriptionId,
     resourceGroup,
     name,

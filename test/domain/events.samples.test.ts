@@ -10,7 +10,7 @@ const alice = {
   appId: 'c44b4083-3bb0-49c1-b47d-974e53cbdf3c',
 };
 const servicePrincipal = { type: 'service-principal', objectId: '0f9e8d7c-6b5a-4948-8372-615049382716', appId: '5d8e2f10-3c4b-4a59-9e1d-7a6b5c4d3e2f' };
-const server = { key: CLONE_KEY, resourceId: CLONE_ID, subscriptionId: SUBSCRIPTION, resourceGroup: 'rg-payments', serverName: 'pg-payments-restore-0412' };
+const server = { key: CLONE_KEY, engine: 'postgresql-flexible', resourceId: CLONE_ID, subscriptionId: SUBSCRIPTION, resourceGroup: 'rg-payments', serverName: 'pg-payments-restore-0412' };
 
 describe('Microsoft samples, as published', () => {
   it.each([
@@ -19,7 +19,7 @@ describe('Microsoft samples, as published', () => {
     ['eventgrid-resources/event-grid-schema/resource_action_success.json', 'Microsoft.EventHub/namespaces/{namespace}/AuthorizationRules/RootManageSharedAccessKey', '{ID}'],
   ])('%s is ignored: not a flexible server', (path, resource, eventId) => {
     const events = parseDeliveryText(sampleText(path));
-    expect(events).toEqual([{ source: 'event-grid', kind: 'ignored', reason: expect.stringContaining(`not a PostgreSQL flexible server: /subscriptions/{subscription-id}/`), eventId }]);
+    expect(events).toEqual([{ source: 'event-grid', kind: 'ignored', reason: expect.stringContaining(`not a PostgreSQL flexible server or MySQL flexible server: /subscriptions/{subscription-id}/`), eventId }]);
     expect(events[0]).toMatchObject({ reason: expect.stringContaining(resource) });
   });
 
@@ -55,7 +55,7 @@ describe('Microsoft samples, as published', () => {
       {
         source: 'activity-log',
         kind: 'ignored',
-        reason: 'not a PostgreSQL flexible server: /subscriptions/<subscription ID>/resourceGroups/PipeLineAlertRG/providers/Microsoft.Compute/virtualMachines/WCUS-R2-ActLog',
+        reason: 'not a PostgreSQL flexible server or MySQL flexible server: /subscriptions/<subscription ID>/resourceGroups/PipeLineAlertRG/providers/Microsoft.Compute/virtualMachines/WCUS-R2-ActLog',
         eventId: '161fda7e-1cb4-4bc5-9c90-857c55a8f57b',
       },
     ]);

@@ -19,6 +19,7 @@ export function record(name: string, overrides: Partial<InventoryRecord> = {}): 
   return {
     key: id.toLowerCase(),
     id,
+    engine: 'postgresql-flexible',
     subscriptionId,
     resourceGroup,
     name,

@@ -85,6 +85,7 @@ const inventoryArb: fc.Arbitrary<InventoryRecord> = fc
     return {
       key: id.toLowerCase(),
       id,
+      engine: 'postgresql-flexible',
       subscriptionId: '00000000-0000-4000-8000-000000000001',
       resourceGroup: 'rg-payments',
       name,

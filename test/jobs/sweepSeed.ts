@@ -19,6 +19,7 @@ export function domainServer(o: { name: string; sub?: string; rg?: string; tags?
   return {
     id,
     key: id.toLowerCase(),
+    engine: 'postgresql-flexible',
     subscriptionId: sub,
     resourceGroup: o.rg ?? 'rg',
     name: o.name,

@@ -1,3 +1,5 @@
+import { DEFAULT_ENGINE, isEngine } from '../../domain/engines.js';
+import { engineOfId } from '../../domain/ids.js';
 import type { InventoryRecord } from '../../domain/model.js';
 import type { InventoryWrite, Versioned } from '../../ports/inventory.js';
 import type { Entity } from './countedTable.js';
@@ -6,7 +8,7 @@ import { entitySizeBytes, getJson, MAX_ENTITY_BYTES, putJson } from './tableFiel
 
 /** Plain (string, number, boolean) fields of a record, stored as properties of the same name. */
 const SCALARS = [
-  'key', 'id', 'subscriptionId', 'resourceGroup', 'name', 'location', 'classification', 'owner', 'ownerSource',
+  'key', 'id', 'engine', 'subscriptionId', 'resourceGroup', 'name', 'location', 'classification', 'owner', 'ownerSource',
   'expiresOn', 'expiresOnTag', 'compliant', 'skuName', 'skuTier', 'storageSizeGb', 'createdAt', 'state', 'serverState',
   'lockSignature', 'checkedAt', 'firstSeenAt', 'observedAt', 'updatedAt', 'deletedAt', 'deletedBy', 'deleteReason',
 ] as const satisfies readonly (keyof InventoryRecord)[];
@@ -44,6 +46,8 @@ export function fromInventoryEntity(entity: Record<string, unknown>): InventoryR
   record.noticesSent = getJson(entity, 'noticesSent') ?? [];
   record.tags = getJson(entity, 'tags') ?? {};
   record.compliant = entity.compliant === true;
+  // Rows written before engines existed have no engine column: they are PostgreSQL (their ids say so too).
+  if (!isEngine(record.engine)) record.engine = (typeof record.id === 'string' ? engineOfId(record.id) : undefined) ?? DEFAULT_ENGINE;
   return record as unknown as InventoryRecord;
 }
 

@@ -10,6 +10,7 @@ function outputLine(event: ParsedEvent): string {
     source: event.source,
     kind: event.kind,
     key: event.key,
+    engine: event.engine,
     resourceId: event.resourceId,
     subscriptionId: event.subscriptionId,
     resourceGroup: event.resourceGroup,

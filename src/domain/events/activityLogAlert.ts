@@ -67,7 +67,7 @@ export function parseActivityLogAlert(body: unknown, where = 'alert'): ParsedEve
     serverEvent({
       source: 'activity-log',
       ...found,
-      deleteReported: isServerDeleteOperation(context.operationName),
+      deleteReported: isServerDeleteOperation(context.operationName, found.ref.engine),
       operationName: context.operationName,
       eventTime,
       correlationId: context.correlationId,

@@ -110,7 +110,7 @@ function fromNotice(notice: Notice): ParsedEvent {
   return serverEvent({
     source,
     ...found,
-    deleteReported: resourceEvent[1]?.toLowerCase() === 'delete' && isServerDeleteOperation(data.operationName),
+    deleteReported: resourceEvent[1]?.toLowerCase() === 'delete' && isServerDeleteOperation(data.operationName, found.ref.engine),
     operationName: data.operationName ?? eventType,
     eventTime,
     correlationId: data.correlationId,

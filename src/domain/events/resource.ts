@@ -1,8 +1,7 @@
+import { ENGINE_SPECS, GOVERNED_LABELS, type Engine } from '../engines.js';
 import type { Actor } from '../model.js';
 import { parseServerId, type ServerRef } from '../ids.js';
 import { EventFormatError, type EventSource, type ParsedEvent } from './types.js';
-
-const SERVER_DELETE = 'microsoft.dbforpostgresql/flexibleservers/delete';
 
 /** Normalises a timestamp to ISO 8601 UTC with milliseconds; throws EventFormatError naming `where` otherwise. */
 export function isoTime(value: string | Date, where: string): string {
@@ -21,7 +20,7 @@ export function findServer(candidates: ReadonlyArray<string | undefined>): { ref
 }
 
 export function notAServer(source: EventSource, receivedId: string, eventId?: string): ParsedEvent {
-  return ignored(source, `not a PostgreSQL flexible server: ${receivedId}`, eventId);
+  return ignored(source, `not a ${GOVERNED_LABELS}: ${receivedId}`, eventId);
 }
 
 export function ignored(source: EventSource, reason: string, eventId?: string): ParsedEvent {
@@ -50,6 +49,7 @@ export function serverEvent(notice: ServerNotice): ParsedEvent {
     source: notice.source,
     kind: serverDeleted ? 'deleted' : 'changed',
     key: ref.key,
+    engine: ref.engine,
     resourceId: ref.id,
     subscriptionId: ref.subscriptionId,
     resourceGroup: ref.resourceGroup,
@@ -65,11 +65,11 @@ export function serverEvent(notice: ServerNotice): ParsedEvent {
 }
 
 /**
- * Whether an operation name (when one is given) is the server delete. Anything less certain stays a change:
+ * Whether an operation name (when one is given) is the engine's server delete. Anything less certain stays a change:
  * the handler's ARM read finds a server that is really gone.
  */
-export function isServerDeleteOperation(operationName: string | undefined): boolean {
-  return operationName === undefined || operationName.trim().toLowerCase() === SERVER_DELETE;
+export function isServerDeleteOperation(operationName: string | undefined, engine: Engine): boolean {
+  return operationName === undefined || operationName.trim().toLowerCase() === ENGINE_SPECS[engine].operations.delete.toLowerCase();
 }
 
 /** Activity Log statuses: only Succeeded is a completed change; Started/Accepted are still running. */

@@ -1,10 +1,11 @@
+import type { Engine } from '../engines.js';
 import type { Actor } from '../model.js';
 
 /** Where a change notice came from. */
 export type EventSource = 'event-grid' | 'cloud-events' | 'activity-log';
 
 /**
- * One change notice about one flexible server, whatever channel brought it. It is a hint: the handler
+ * One change notice about one flexible server (of any engine), whatever channel brought it. It is a hint: the handler
  * reads the live server from ARM before deciding anything.
  * @example
  *   { source: 'event-grid', kind: 'changed', key: '/subscriptions/0000…/resourcegroups/rg/providers/microsoft.dbforpostgresql/flexibleservers/pg-restore',
@@ -19,6 +20,8 @@ export interface ResourceEvent {
   readonly kind: 'changed' | 'deleted';
   /** Lower-case server id (ids.ts `serverKey`): one identity across every channel. */
   readonly key: string;
+  /** The server's engine, from its id. */
+  readonly engine: Engine;
   /** The server's id (never the child's), fixed segments in canonical casing. */
   readonly resourceId: string;
   /** Lower case. */
@@ -41,7 +44,7 @@ export interface ResourceEvent {
 export interface IgnoredEvent {
   readonly source: EventSource;
   readonly kind: 'ignored';
-  /** Plain words, e.g. "not a PostgreSQL flexible server: /subscriptions/…/storageAccounts/x". */
+  /** Plain words, e.g. "not a PostgreSQL flexible server or MySQL flexible server: /subscriptions/…/storageAccounts/x". */
   readonly reason: string;
   readonly eventId?: string;
 }

@@ -20,7 +20,7 @@ const SAMPLE_ITEM: NoticeItem = {
 };
 
 const SAMPLE_RECORD: InventoryRecord = {
-  key: ID.toLowerCase(), id: ID, subscriptionId: '00000000-0000-4000-8000-000000000001', resourceGroup: 'rg', name: 'sample', location: 'eastus',
+  key: ID.toLowerCase(), id: ID, engine: 'postgresql-flexible', subscriptionId: '00000000-0000-4000-8000-000000000001', resourceGroup: 'rg', name: 'sample', location: 'eastus',
   classification: 'clone', classificationEvidence: [], lineage: {}, violations: [], compliant: true, noticesSent: [], state: 'governed',
   tags: {}, firstSeenAt: AT, observedAt: AT, updatedAt: AT, expiresOnTag: 'soon',
 };
