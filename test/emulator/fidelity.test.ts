@@ -159,7 +159,33 @@ describe('polls and results', () => {
   });
 });
 
+describe('replaying recorded traffic', () => {
+  it('a polling URL with an operation id the emulator never issued answers for the latest operation polled that way', async () => {
+    const stop = await arm('POST', `${PROD}/stop`);
+    const recorded = (kind: string, id: string) => `/subscriptions/${SUB1}/providers/Microsoft.DBforPostgreSQL/locations/eastus/${kind}/${id}?api-version=2025-08-01`;
+    const status = await arm('GET', recorded('azureAsyncOperation', 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa'));
+    expect(status.status).toBe(200);
+    expect(status.body).toMatchObject({ name: (await poll(stop)).body.name, status: 'InProgress' });
+    emulator.clock.advance(3 * MINUTE);
+    expect((await arm('GET', recorded('azureAsyncOperation', 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa'))).body.status).toBe('Succeeded');
+    expect((await arm('GET', recorded('operationResults', 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb'))).body).toEqual({ properties: {}, name: 'pg-prod', type: 'PostgreSQL' });
+    expect((await arm('GET', recorded('azureAsyncOperation', 'not-a-guid'))).status).toBe(404);
+  });
+});
+
 describe('durations on the scaled clock, with the phases a client sees', () => {
+  it('the time scale can change while the emulator runs: 0 ends what is running at its next poll', async () => {
+    const restore = await arm('PUT', serverIdOf(SUB1, 'rg-prod', 'pg-prod-pitr'), restoreBody('2026-11-20T00:00:00Z'));
+    expect((await poll(restore)).body.status).toBe('InProgress');
+    const admin = await arm('POST', '/_emulator/clock', { timeScale: 0 }, '');
+    expect(admin.body).toMatchObject({ timeScale: 0 });
+    try {
+      expect((await poll(restore)).body.status).toBe('Succeeded');
+    } finally {
+      emulator.clock.timeScale = 1;
+    }
+  });
+
   it('a restore is Provisioning for about 6.5 minutes, then Ready', async () => {
     const target = serverIdOf(SUB1, 'rg-prod', 'pg-prod-pitr');
     const accepted = await arm('PUT', target, restoreBody('2026-11-20T00:00:00Z'));

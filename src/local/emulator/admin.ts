@@ -24,7 +24,7 @@ const ENDPOINTS = [
   'GET    /_emulator/faults                               active faults; POST a fault rule (or an array); DELETE [/id]',
   'GET    /_emulator/mailbox?to=                          sent emails; DELETE clears',
   'GET    /_emulator/events                               Event Grid events emitted',
-  'GET    /_emulator/clock                                the emulator time; POST {"now": iso} or {"advanceMs": n}; DELETE unpins',
+  'GET    /_emulator/clock                                the emulator time and timeScale; POST {"now": iso}, {"advanceMs": n} and/or {"timeScale": x}; DELETE unpins',
   'GET    /_emulator/dataplanes?server=              connection details (host, port, user, password, CA) of data planes',
   'GET    /_emulator/snapshot                             current state in the snapshot format',
   'POST   /_emulator/reset                                reload the seed snapshot, clear logs, faults, mailbox, clock',
@@ -72,13 +72,18 @@ export function adminHandler(services: AdminServices): (ctx: RequestContext) => 
       case 'GET events':
         return ok({ schema: services.events.schema, delivered: services.events.delivered, value: services.events.emitted() });
       case 'GET clock':
-        return ok({ now: services.clock.now().toISOString() });
+        return ok({ now: services.clock.now().toISOString(), timeScale: services.clock.timeScale });
       case 'POST clock': {
         const body = isRecord(ctx.body) ? ctx.body : {};
+        const scale = body.timeScale;
+        if (scale !== undefined && (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0)) {
+          throw new HttpError(400, 'BadRequest', `timeScale must be a number >= 0 (real ms per Azure ms); got ${JSON.stringify(scale)}.`);
+        }
         if (typeof body.now === 'string' && !Number.isNaN(Date.parse(body.now))) services.clock.pin(new Date(body.now));
         else if (typeof body.advanceMs === 'number') services.clock.advance(body.advanceMs);
-        else throw new HttpError(400, 'BadRequest', 'Send {"now": "<ISO time>"} or {"advanceMs": <number>}.');
-        return ok({ now: services.clock.now().toISOString() });
+        else if (scale === undefined) throw new HttpError(400, 'BadRequest', 'Send {"now": "<ISO time>"}, {"advanceMs": <number>} or {"timeScale": <number>}.');
+        if (typeof scale === 'number') services.clock.timeScale = scale;
+        return ok({ now: services.clock.now().toISOString(), timeScale: services.clock.timeScale });
       }
       case 'DELETE clock':
         services.clock.reset();

@@ -20,8 +20,11 @@ export const AZURE_DURATIONS_MS = {
   pgDelete: 60_000,
   /** Firewall rule create/update or delete (invented). */
   pgFirewallRule: 30_000,
-  /** From Ready to the first full backup, before which a server has no `backup.earliestRestoreDate` (invented). */
-  pgFirstBackup: 600_000,
+  /**
+   * From Ready to the first full backup, before which a server has no `backup.earliestRestoreDate` (invented; Microsoft's
+   * ServersGet example shows earliestRestoreDate 5 minutes after createdAt).
+   */
+  pgFirstBackup: 300_000,
   /** ACS Email, from accepted to delivered (invented). */
   emailSend: 5_000,
 } as const;

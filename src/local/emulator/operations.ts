@@ -41,7 +41,11 @@ interface Tracked {
   /** True while `until` is still running: the operation cannot end before it settles. */
   waiting: boolean;
   untilFailure?: OperationFailure;
+  /** Which polling URLs (status, result) have asked for it, by its id or an alias. */
+  readonly claimed: Set<'status' | 'result'>;
 }
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface StartOperation {
   /** Resource provider namespace of the polling URLs, e.g. `Microsoft.DBforPostgreSQL`. */
@@ -80,6 +84,8 @@ const MAX_RETRY_AFTER_SECONDS = 15;
 export class Operations {
   private readonly tracked = new Map<string, Tracked>();
   private readonly pending = new Set<Tracked>();
+  /** Operation ids the emulator never issued, each bound to the operation it was taken for. */
+  private readonly aliases = new Map<string, Tracked>();
 
   constructor(private readonly clock: EmulatorClock) {
     clock.onChange(() => {
@@ -114,6 +120,7 @@ export class Operations {
       failure: input.failure,
       onFailed: input.onFailed,
       waiting: input.until !== undefined,
+      claimed: new Set(),
     };
     this.tracked.set(operation.id, entry);
     this.pending.add(entry);
@@ -133,11 +140,26 @@ export class Operations {
   }
 
   /** The operation, completed first if its time has come. */
-  get(id: string): LroOperation | undefined {
-    const entry = this.tracked.get(id.toLowerCase());
+  get(id: string, via: 'status' | 'result' = 'status'): LroOperation | undefined {
+    const entry = this.find(id, via);
     if (!entry) return undefined;
     this.settleIfDue(entry);
     return entry.operation;
+  }
+
+  /**
+   * An operation by id. An id the emulator never issued (recorded traffic replayed with its own polling URLs) is taken
+   * for the latest operation not yet polled through the same kind of URL, and keeps meaning it.
+   */
+  private find(id: string, via: 'status' | 'result'): Tracked | undefined {
+    const key = id.toLowerCase();
+    let entry = this.tracked.get(key) ?? this.aliases.get(key);
+    if (!entry && GUID.test(key)) {
+      entry = [...this.tracked.values()].reverse().find((e) => !e.claimed.has(via));
+      if (entry) this.aliases.set(key, entry);
+    }
+    entry?.claimed.add(via);
+    return entry;
   }
 
   /** The polling headers of a 202 answer; `Retry-After` is the whole real seconds left (0 when under one). */
@@ -152,7 +174,7 @@ export class Operations {
 
   /** `GET …/azureAsyncOperation/{id}`: `{name, status, startTime}`, plus `error` when failed. */
   statusReply(id: string): Reply {
-    const op = this.get(id);
+    const op = this.get(id, 'status');
     if (!op) return armError(404, 'OperationNotFound', `The operation '${id}' could not be found.`);
     const body = { name: op.id, status: op.status, startTime: op.startTime, ...(op.error ? { error: op.error } : {}) };
     return { status: 200, body, headers: op.status === 'InProgress' ? this.retryAfter(op.id) : {} };
@@ -160,7 +182,7 @@ export class Operations {
 
   /** `GET …/operationResults/{id}`: 202 while running, then 200 with the operation's result, or the error when failed. */
   resultReply(id: string, baseUrl: string): Reply {
-    const op = this.get(id);
+    const op = this.get(id, 'result');
     if (!op) return armError(404, 'OperationNotFound', `The operation '${id}' could not be found.`);
     if (op.status === 'InProgress') return { status: 202, headers: this.headers(op, baseUrl) };
     const entry = this.tracked.get(op.id)!;
@@ -183,6 +205,7 @@ export class Operations {
     for (const entry of this.tracked.values()) clearTimeout(entry.timer);
     this.tracked.clear();
     this.pending.clear();
+    this.aliases.clear();
   }
 
   private settleIfDue(entry: Tracked): void {

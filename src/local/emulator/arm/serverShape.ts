@@ -99,12 +99,12 @@ export function completeServer(input: ArmServer, now: Date): ArmServer {
 const MINOR: Record<string, string> = { '11': '22', '12': '22', '13': '18', '14': '15', '15': '10', '16': '6', '17': '5', '18': '0' };
 const minorOf = (major: string): string => MINOR[major] ?? '0';
 
-/** The earliest restore point: creation time or the start of the retention window, whichever is later. */
+/** The earliest restore point: the first backup (creation + its delay) or the start of the retention window, whichever is later. */
 export function earliestRestoreDate(server: ArmServer, now: Date): Date {
   const retentionDays = server.properties.backup?.backupRetentionDays ?? 7;
   const windowStart = now.getTime() - retentionDays * DAY_MS;
   const created = Date.parse(server.systemData?.createdAt ?? '');
-  return new Date(Number.isNaN(created) ? windowStart : Math.max(created, windowStart));
+  return new Date(Number.isNaN(created) ? windowStart : Math.max(created + AZURE_DURATIONS_MS.pgFirstBackup, windowStart));
 }
 
 /** True once the server's first backup is taken, some Azure time after it was first Ready. */
