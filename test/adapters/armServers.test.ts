@@ -1,6 +1,6 @@
 import { ManagementLockClient } from '@azure/arm-locks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArmServers } from '../../src/adapters/azure/servers.js';
+import { ArmServers, retryAfterMsOf } from '../../src/adapters/azure/servers.js';
 import { locksOn } from '../../src/domain/locks.js';
 import { armClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
 import { SUB1, armRule, armServer } from '../support/estate.js';
@@ -38,6 +38,35 @@ describe('ArmServers (ServersPort on the Azure SDKs)', () => {
     expect(states.at(-1)).toBe('Ready');
     expect(clone.state).toBe('Ready');
     expect(clone.tags).toMatchObject({ Owner: 'alice@contoso.com', Incident: 'INC-1' });
+  });
+
+  it('restore with wait polls as often as Retry-After says, not at its own faster interval', async () => {
+    // A restore of 390 s of Azure time at 0.004: 1.56 s here, so the emulator asks for 1 s between polls.
+    const paced = await startEmulator({ snapshot: { servers: [prod] }, timeScale: 0.004 });
+    try {
+      const port = new ArmServers({ credential: paced.credential, clientOptions: armClientOptions(paced), pollIntervalInMs: 10 });
+      const point = new Date(Date.now() - 3_600_000).toISOString();
+      const clone = await port.restore(
+        { sourceServerId: prod.id, targetResourceGroup: 'rg-prod', targetName: 'pg-paced', location: 'eastus', pointInTimeUtc: point, tags: { Owner: 'alice@contoso.com' } },
+        { wait: true },
+      );
+      expect(clone.state).toBe('Ready');
+      // While a second or more remains the emulator says Retry-After: 1, and the adapter waits that long (not 10 ms);
+      // under a second it says 0 and the adapter falls back to its own interval.
+      const polls = paced.requests.entries({ operation: 'AzureAsyncOperation_Get' }).map((r) => Date.parse(r.at));
+      const gaps = polls.slice(1).map((t, i) => t - polls[i]!);
+      expect(Math.max(...gaps)).toBeGreaterThanOrEqual(900);
+    } finally {
+      await paced.close();
+    }
+  });
+
+  it('reads Retry-After as seconds or an HTTP date; 0, absent or unreadable leaves the client its own interval', () => {
+    expect(retryAfterMsOf('3')).toBe(3000);
+    expect(retryAfterMsOf('0')).toBeUndefined();
+    expect(retryAfterMsOf(undefined)).toBeUndefined();
+    expect(retryAfterMsOf('soon')).toBeUndefined();
+    expect(retryAfterMsOf('Sat, 05 Dec 2026 09:00:05 GMT', Date.parse('2026-12-05T09:00:00Z'))).toBe(5000);
   });
 
   it('delete: a locked server is "locked" (409 ScopeLocked); deleting what is gone succeeds', async () => {

@@ -213,21 +213,27 @@ export class ArmServers implements ServersPort {
       pointInTimeUTC: new Date(request.pointInTimeUtc),
     };
     const target = `${request.targetResourceGroup}/${request.targetName}`;
+    // The wait Azure asks for between polls (Retry-After of the 202 and of each poll), seen on every response.
+    let retryAfterMs: number | undefined;
+    const onResponse = (raw: { headers: { get(name: string): string | undefined } }) => {
+      retryAfterMs = retryAfterMsOf(raw.headers.get('retry-after'));
+    };
     try {
-      const poller = await pg.servers.beginCreateOrUpdate(request.targetResourceGroup, request.targetName, body, this.poll);
+      const poller = await pg.servers.beginCreateOrUpdate(request.targetResourceGroup, request.targetName, body, { ...this.poll, onResponse });
       options.onProgress?.('Accepted');
       if (!options.wait) {
         const accepted = poller.getResult() ?? (await pg.servers.get(request.targetResourceGroup, request.targetName));
         return requireServer(serverFromSdk(accepted), target);
       }
-      // Poll by hand so each step can report the new server's own state (Provisioning, ... Ready).
+      // Poll by hand so each step can report the new server's own state (Provisioning, ... Ready), waiting as long as
+      // Azure's Retry-After says (the configured interval when it sends none, or 0).
       let last = 'Accepted';
       while (!poller.isDone()) {
         await poller.poll();
         if (poller.isDone()) break;
         const state = await pg.servers.get(request.targetResourceGroup, request.targetName).then((s) => s.state ?? 'Provisioning', () => 'Provisioning');
         if (state !== last) options.onProgress?.((last = state));
-        await new Promise((resolve) => setTimeout(resolve, this.poll.updateIntervalInMs ?? 5_000));
+        await new Promise((resolve) => setTimeout(resolve, retryAfterMs ?? this.poll.updateIntervalInMs ?? 5_000));
       }
       const done = await poller.pollUntilDone();
       options.onProgress?.(done.state ?? 'Ready');
@@ -260,6 +266,14 @@ export class ArmActivityFeed implements ActivityFeedPort {
     }
     return entries;
   }
+}
+
+/** Retry-After in ms: whole seconds or an HTTP date; undefined when absent, 0 or unreadable (the client's own interval then). */
+export function retryAfterMsOf(header: string | undefined, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now;
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 
 function ref_(id: string): ServerRef {
