@@ -1,4 +1,5 @@
 // The function app: every trigger, one file each. The Functions host (and the local runner) load this module.
+import './startup.js';
 import './onResourceEvent.js';
 import './onActivityLogAlert.js';
 import './reconcile.js';

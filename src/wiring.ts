@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { openTables, type TableStores } from './adapters/azure/tables.js';
 import { ArmActivityFeed, ArmServers } from './adapters/azure/servers.js';
 import { armClientOptions, credentialFor } from './adapters/azure/credential.js';
@@ -8,7 +7,7 @@ import { loadTemplates } from './adapters/noticeTemplates.js';
 import type { NoticeTemplates } from './domain/notices/index.js';
 import type { MailerPort } from './ports/mailer.js';
 import { config as readConfig, type Config } from './config.js';
-import { DEFAULT_POLICY, parsePolicyText, type Policy } from './domain/policy.js';
+import { loadPolicy } from './startup.js';
 import type { GovernDeps } from './jobs/deps.js';
 import { systemClock } from './ports/clock.js';
 
@@ -79,8 +78,5 @@ export async function build(config: Config, options: { log?: (line: string) => v
   };
 }
 
-/** The policy file named by POLICY_PATH, or the built-in defaults; invalid policy fails the whole run with every problem. */
-export function loadPolicy(path: string | undefined): Policy {
-  if (!path) return DEFAULT_POLICY;
-  return parsePolicyText(readFileSync(path, 'utf8'), path);
-}
+/** The policy file named by POLICY_PATH (see src/startup.ts); kept here for callers that build their own deps. */
+export { loadPolicy };

@@ -73,7 +73,10 @@ const EMAIL = /^[^\s@<>"]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+)$/i;
 /** Undefined when `owner` is an e-mail address in one of the allowed domains (exact domain, case-insensitive). */
 export function ownerProblem(owner: string, allowedDomains: readonly string[]): string | undefined {
   const domain = EMAIL.exec(owner.trim())?.[1]?.toLowerCase();
-  if (domain === undefined) return `"${owner}" is not an e-mail address`;
+  if (domain === undefined) {
+    const objectId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(owner.trim());
+    return objectId ? `"${owner}" is an object id, which cannot be mailed: the owner gets the clone's notices, give their e-mail address` : `"${owner}" is not an e-mail address`;
+  }
   if (allowedDomains.length === 0) return `no owner domain is allowed (set policy restore.allowedOwnerDomains or ALLOWED_RECIPIENT_DOMAINS)`;
   if (!allowedDomains.some((d) => d.toLowerCase() === domain)) return `"${owner}" is not in an allowed domain (${allowedDomains.join(', ')})`;
   return undefined;

@@ -72,6 +72,8 @@ export interface LocalHost {
 const { HttpRequest, InvocationContext } = createRequire(import.meta.url)('@azure/functions') as typeof AzureFunctions;
 
 const registered: RegisteredFunction[] = [];
+/** `app.hook.appStart` handlers, as the worker runs them once the app is loaded. */
+const appStartHooks: Array<(context: unknown) => unknown> = [];
 let shimInstalled = false;
 
 /** Makes `require('@azure/functions-core')` answer with this host, as the Functions worker does. */
@@ -85,7 +87,11 @@ export function installFunctionsCore(): void {
     hostVersion: '4.local',
     setProgrammingModel: () => undefined,
     getProgrammingModel: () => undefined,
-    registerHook: () => ({ dispose: () => undefined }),
+    registerHook: (hookName: string, callback: (context: unknown) => unknown) => {
+      if (hookName !== 'appStart') return { dispose: () => undefined };
+      appStartHooks.push(callback);
+      return { dispose: () => void appStartHooks.splice(appStartHooks.indexOf(callback), 1) };
+    },
     registerFunction: (metadata: { name: string; bindings: Record<string, Binding> }, handler: Handler) => {
       const trigger = Object.values(metadata.bindings).find((b) => b.direction === 'in' && b.type.endsWith('Trigger'));
       if (!trigger) throw new Error(`Function "${metadata.name}" has no trigger binding`);
@@ -136,7 +142,11 @@ export async function startLocalHost(options: StartHostOptions): Promise<LocalHo
   // App settings become the environment of the app, as in the host; they win over the shell so nothing points at real Azure by accident.
   for (const [k, v] of Object.entries(settings)) process.env[k] = v;
   const before = registered.length;
+  const hooksBefore = appStartHooks.length;
   await import(pathToFileURL(options.entry).href);
+  // The worker runs the app's start hooks before any function; one that throws stops the app (the warden's checks its settings and policy).
+  const hooks = appStartHooks.length > hooksBefore ? appStartHooks.slice(hooksBefore) : appStartHooks.slice();
+  for (const hook of hooks) await hook({ hookData: {}, appHookData: {} });
   // A module imported twice registers nothing new; reuse what it registered before.
   const functions = (registered.length > before ? registered.slice(before) : registered.slice()).filter(
     (f) => !options.only || options.only.includes(f.name),
@@ -179,7 +189,7 @@ export async function startLocalHost(options: StartHostOptions): Promise<LocalHo
         stoppers.push(startTimer(fn, settings, (timer) => invoke(fn, 'timer', timer, {}).catch(() => undefined)));
         break;
       case 'queueTrigger':
-        stoppers.push(await startQueue(fn, settings, hostSettings, invoke, () => closed));
+        stoppers.push(await startQueue(fn, settings, hostSettings, invoke, () => closed, log));
         break;
       case 'httpTrigger':
         break;
@@ -191,18 +201,31 @@ export async function startLocalHost(options: StartHostOptions): Promise<LocalHo
   let httpServer: HttpServer | undefined;
   let httpUrl: string | undefined;
   const httpFunctions = functions.filter((f) => f.trigger.type === 'httpTrigger');
-  if (options.httpPort !== undefined && httpFunctions.length > 0) {
+  const maxBodyBytes = requestBodyLimit(settings);
+  const background = new Set<Promise<unknown>>();
+  const runNow = (fn: RegisteredFunction, input: string): void => {
+    const run = fn.trigger.type === 'timerTrigger' ? invoke(fn, 'timer', timerInput(false), {}) : invoke(fn, 'queue', decodeMessage(input, 'none'), { id: randomUUID(), dequeueCount: 1 });
+    const tracked = run.catch(() => undefined).finally(() => background.delete(tracked));
+    background.add(tracked);
+  };
+  if (options.httpPort !== undefined) {
     httpServer = createServer((req, res) => {
-      serveHttp(req, httpFunctions, (fn, request, params) => invoke(fn, 'http', request, { params })).then(
-        (response) => {
-          res.writeHead(response.status ?? 200, headersOf(response));
-          res.end(bodyOf(response));
-        },
-        (error: unknown) => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(error instanceof Error ? error.message : String(error));
-        },
-      );
+      const answer = (response: HttpResponseInit) => {
+        res.writeHead(response.status ?? 200, headersOf(response));
+        res.end(bodyOf(response));
+      };
+      readLimitedBody(req, maxBodyBytes)
+        .then((body) => {
+          if (body === undefined) {
+            // Like the Functions host: the body is refused before any function sees it; the connection is closed.
+            res.setHeader('connection', 'close');
+            return { status: 413, body: `Request body too large: the limit is ${maxBodyBytes} bytes (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT)` };
+          }
+          const admin = /^\/admin\/functions\/([^/?]+)\/?$/i.exec(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+          if (admin) return adminRun(req.method ?? 'GET', decodeURIComponent(admin[1]!), body, functions, runNow);
+          return serveHttp(req, body, httpFunctions, (fn, request, params) => invoke(fn, 'http', request, { params }));
+        })
+        .then(answer, (error: unknown) => answer({ status: 500, headers: { 'content-type': 'text/plain' }, body: error instanceof Error ? error.message : String(error) }));
     });
     const server = httpServer;
     const listen = (port: number) =>
@@ -234,6 +257,7 @@ export async function startLocalHost(options: StartHostOptions): Promise<LocalHo
     close: async () => {
       closed = true;
       for (const stop of stoppers) await stop();
+      await Promise.all([...background]);
       const server = httpServer;
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -275,6 +299,7 @@ async function startQueue(
   host: HostSettings,
   invoke: Invoke,
   isClosed: () => boolean,
+  log: (line: string) => void,
 ): Promise<() => Promise<void>> {
   const queueName = resolveSetting(String(fn.trigger.queueName), settings);
   const connectionName = typeof fn.trigger.connection === 'string' ? fn.trigger.connection : 'AzureWebJobsStorage';
@@ -304,7 +329,12 @@ async function startQueue(
           const meta = { id: m.messageId, dequeueCount: m.dequeueCount, insertionTime: m.insertedOn, popReceipt: m.popReceipt };
           let input: unknown;
           try {
-            input = decodeMessage(m.messageText, host.queues.messageEncoding);
+            try {
+              input = decodeMessage(m.messageText, host.queues.messageEncoding);
+            } catch (error) {
+              log(`[${fn.name}] queue message ${m.messageId} (attempt ${m.dequeueCount}) cannot be decoded: ${error instanceof Error ? error.message : String(error)}`);
+              throw error;
+            }
             await invoke(fn, 'queue', input, meta);
             await queue.deleteMessage(m.messageId, m.popReceipt);
           } catch {
@@ -312,6 +342,7 @@ async function startQueue(
               await poison.createIfNotExists();
               await poison.sendMessage(m.messageText);
               await queue.deleteMessage(m.messageId, m.popReceipt);
+              log(`[${fn.name}] queue message ${m.messageId} failed ${m.dequeueCount} times; moved to ${poison.name}`);
             } else {
               await queue.updateMessage(m.messageId, m.popReceipt, undefined, host.queues.visibilityTimeoutInMs / 1000).catch(() => undefined);
             }
@@ -347,6 +378,7 @@ export function decodeMessage(text: string, encoding: 'base64' | 'none'): unknow
 
 async function serveHttp(
   req: IncomingMessage,
+  body: Buffer,
   fns: readonly RegisteredFunction[],
   invoke: (fn: RegisteredFunction, request: HttpRequestType, params: Record<string, string>) => Promise<unknown>,
 ): Promise<HttpResponseInit> {
@@ -359,12 +391,72 @@ async function serveHttp(
     return route.toLowerCase() === path.toLowerCase() && methods.map((m) => m.toUpperCase()).includes(method);
   });
   if (!fn) return { status: 404, body: `No function at ${method} /api/${path}` };
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-  const request = new HttpRequest({ method, url: url.toString(), headers, body: { bytes: Buffer.concat(chunks) }, query: Object.fromEntries(url.searchParams) });
+  const request = new HttpRequest({ method, url: url.toString(), headers, body: { bytes: body }, query: Object.fromEntries(url.searchParams) });
   const result = (await invoke(fn, request, {})) as HttpResponseInit | undefined;
   return result ?? { status: 204 };
+}
+
+/** Azure Functions refuses request bodies over 100 MB unless FUNCTIONS_REQUEST_BODY_SIZE_LIMIT says otherwise. */
+const DEFAULT_REQUEST_BODY_LIMIT = 104_857_600;
+
+function requestBodyLimit(settings: Readonly<Record<string, string>>): number {
+  const limit = Number(settings.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT);
+  return Number.isInteger(limit) && limit > 0 ? limit : DEFAULT_REQUEST_BODY_LIMIT;
+}
+
+/** The whole body, or undefined once it is over `limit` bytes (by Content-Length, or counted as it arrives; the rest is drained). */
+function readLimitedBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      resolve(undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        resolve(undefined);
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => !over && resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * `POST /admin/functions/<name>` with `{"input": "..."}`, as Core Tools serves it: runs a timer function now (or a queue
+ * function with `input` as its message) and answers 202 at once; the outcome is logged like any invocation.
+ */
+function adminRun(method: string, name: string, body: Buffer, fns: readonly RegisteredFunction[], runNow: (fn: RegisteredFunction, input: string) => void): HttpResponseInit {
+  if (method.toUpperCase() !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: 'Use POST /admin/functions/<name> with {"input": ""}' };
+  const fn = fns.find((f) => f.name.toLowerCase() === name.toLowerCase());
+  if (!fn) return { status: 404, body: `No function named ${name}; functions: ${fns.map((f) => f.name).join(', ')}` };
+  let input = '';
+  const text = body.toString('utf8').trim();
+  if (text !== '') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return { status: 400, body: 'The body must be JSON: {"input": "<trigger input>"}' };
+    }
+    const given = (parsed as { input?: unknown } | null)?.input;
+    if (given !== undefined && typeof given !== 'string') return { status: 400, body: '"input" must be a string' };
+    input = given ?? '';
+  }
+  if (fn.trigger.type !== 'timerTrigger' && fn.trigger.type !== 'queueTrigger') {
+    return { status: 400, body: `${fn.name} is triggered by ${fn.trigger.type}: call it at its own route, not through /admin/functions` };
+  }
+  runNow(fn, input);
+  return { status: 202 };
 }
 
 function headersOf(response: HttpResponseInit): Record<string, string> {

@@ -24,19 +24,19 @@ describe('pitr-warden policy', () => {
     expect(out).toContain('valid; 8 rule(s): required-tags (enforce), stamp-lineage (enforce), expiry (enforce)');
   });
 
-  it('validate: exits 1 listing every problem', async () => {
+  it('validate: exits 2 (refused input) listing every problem', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'policy-cli-'));
     const file = join(dir, 'policy.json');
     writeFileSync(file, JSON.stringify({ rules: [{ type: 'expiry', mode: 'enforce', defaultLifetimeDays: 0 }, { type: 'network-firewall', mode: 'block', allowedRanges: ['10.0.0.0/33'] }] }));
     const { out, err, exitCode } = await run(['validate', file]);
-    expect(exitCode).toBe(1);
+    expect(exitCode).toBe(2);
     expect(out).toBe('');
     expect(err).toContain('3 problem(s)');
     expect(err).toContain('rules[0] (expiry).defaultLifetimeDays: must be at least 1');
     expect(err).toContain('rules[1] (network-firewall).mode: "block" is not one of "audit", "enforce"');
     expect(err).toContain('rules[1] (network-firewall).allowedRanges[0]: "10.0.0.0/33" is not a CIDR range');
     writeFileSync(file, '{ "rules": ');
-    expect(await run(['validate', file])).toMatchObject({ exitCode: 1, err: expect.stringContaining('not valid JSON') });
+    expect(await run(['validate', file])).toMatchObject({ exitCode: 2, err: expect.stringContaining('not valid JSON') });
   });
 
   it('show: the built-in policy as JSON and as a table', async () => {
@@ -49,7 +49,7 @@ describe('pitr-warden policy', () => {
     expect(table.out).toMatch(/legalHold\s+LegalHold/);
   });
 
-  it('show: a file (or POLICY_PATH) with defaults filled in; a bad file exits 1', async () => {
+  it('show: a file (or POLICY_PATH) with defaults filled in; a bad file exits 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'policy-cli-'));
     const file = join(dir, 'policy.json');
     writeFileSync(file, JSON.stringify({ rules: [{ type: 'sweep', mode: 'audit' }] }));
@@ -57,6 +57,6 @@ describe('pitr-warden policy', () => {
     expect(shown.rules).toEqual([{ type: 'sweep', mode: 'audit' }]);
     expect(shown.tagKeys.expiresOn).toBe('ExpiresOn');
     writeFileSync(file, JSON.stringify({ rules: [{ type: 'sweep' }] }));
-    expect(await run(['show', '--policy', file])).toMatchObject({ exitCode: 1, err: expect.stringContaining('rules[0] (sweep).mode: is required') });
+    expect(await run(['show', '--policy', file])).toMatchObject({ exitCode: 2, err: expect.stringContaining('rules[0] (sweep).mode: is required') });
   });
 });

@@ -35,3 +35,20 @@ describe('pitr-warden emulator', () => {
     expect(refused).toBe('ECONNREFUSED');
   });
 });
+
+describe('the emulator listens on loopback only', () => {
+  it('startEmulator refuses any other address before it listens', async () => {
+    const { startEmulator } = await import('../../src/local/emulator/index.js');
+    await expect(startEmulator({ host: '0.0.0.0' })).rejects.toThrow('The emulator listens on loopback only (127.0.0.1, ::1 or localhost); refused host "0.0.0.0"');
+    await expect(startEmulator({ host: '192.168.1.20' })).rejects.toThrow(/loopback only/);
+  });
+
+  it('`pitr-warden emulator --host 0.0.0.0` is refused input (commander exit code) naming the option', async () => {
+    const errors: string[] = [];
+    const command = emulatorCommand({ io: { out: () => undefined, err: (t) => errors.push(t) } })
+      .exitOverride()
+      .configureOutput({ writeErr: (t) => errors.push(t), writeOut: () => undefined });
+    await expect(command.parseAsync(['--host', '0.0.0.0'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.invalidArgument' });
+    expect(errors.join('')).toContain("option '--host <address>' argument '0.0.0.0' is invalid. the emulator listens on loopback only");
+  });
+});

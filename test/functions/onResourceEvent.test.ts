@@ -52,6 +52,17 @@ describe('onResourceEvent and reconcile (queue and timer triggers)', () => {
     expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^information: ${key}: clone; done .*tag.*delete-firewall-rule`)));
   });
 
+  it('onResourceEvent logs why a message cannot be read on every attempt (host.json passes the text as queued)', async () => {
+    const garbage = new InvocationContext({
+      functionName: 'onResourceEvent',
+      invocationId: 'garbage',
+      triggerMetadata: { id: 'msg-7', dequeueCount: 3 },
+      logHandler: (level, ...args) => logged.push(`${level}: ${args.join(' ')}`),
+    });
+    await expect(triggers.onResourceEvent('%%% not an event %%%', garbage)).rejects.toBeInstanceOf(EventFormatError);
+    expect(logged).toContainEqual(expect.stringMatching(/^error: queue message msg-7 \(attempt 3\) cannot be read: delivery: not JSON/));
+  });
+
   it('onResourceEvent throws on a message that is not an event, so the host retries it and then moves it to the poison queue', async () => {
     const rowsBefore = (await stores.inventory.list()).length;
     await expect(triggers.onResourceEvent({ hello: 'world' }, context('onResourceEvent'))).rejects.toBeInstanceOf(EventFormatError);
@@ -65,5 +76,18 @@ describe('onResourceEvent and reconcile (queue and timer triggers)', () => {
     expect(logged).toContainEqual(expect.stringMatching(/^information: reconcile: 2 servers in 1 subscriptions, 1 clones, 1 added, 0 updated, 0 vanished, 0 failed$/));
     const runs = await stores.runs.list();
     expect(runs.find((r) => r.job === 'reconcile')).toMatchObject({ lastOutcome: 'succeeded' });
+  });
+
+  it('onResourceEvent accepts an event queued as plain JSON text, not only base64', async () => {
+    const pg = new PostgreSQLManagementFlexibleServerClient(stack.emulator.credential, SUB1, armClientOptions(stack.emulator));
+    await pg.servers.beginCreateOrUpdateAndWait(
+      'rg-prod',
+      'pg-orders-plain',
+      { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: prod.id, pointInTimeUTC: new Date(Date.now() - 3_600_000) },
+      { updateIntervalInMs: 1 },
+    );
+    const event = stack.emulator.events.emitted().find((e) => String(e.subject).endsWith('/pg-orders-plain'));
+    await triggers.onResourceEvent(JSON.stringify(event), context('onResourceEvent'));
+    expect((await stores.inventory.get(serverKey(String(event!.subject))))?.value).toMatchObject({ classification: 'clone' });
   });
 });

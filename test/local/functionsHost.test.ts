@@ -11,6 +11,7 @@ describe('local functions host', () => {
   let azurite: AzuriteHandle;
   let host: LocalHost;
   const waiters: Array<(r: InvocationRecord) => void> = [];
+  const lines: string[] = [];
   const next = (predicate: (r: InvocationRecord) => boolean) =>
     new Promise<InvocationRecord>((resolve) => waiters.push((r) => predicate(r) && resolve(r)));
 
@@ -18,7 +19,8 @@ describe('local functions host', () => {
     azurite = await startAzurite();
     host = await startLocalHost({
       entry,
-      settings: { AzureWebJobsStorage: azurite.connectionString, FIXTURE_QUEUE: 'fixture-events', FIXTURE_SCHEDULE: '*/1 * * * * *' },
+      settings: { AzureWebJobsStorage: azurite.connectionString, FIXTURE_QUEUE: 'fixture-events', FIXTURE_SCHEDULE: '*/1 * * * * *', FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '4096' },
+      log: (line) => lines.push(line),
       httpPort: 0,
       queueSettings: { visibilityTimeoutInMs: 0, maxPollingIntervalInMs: 200 },
       onInvocation: (r) => waiters.forEach((w) => w(r)),
@@ -40,11 +42,14 @@ describe('local functions host', () => {
   it('feeds a queued message to the queue-triggered handler, decoded as the host does', async () => {
     const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('fixture-events');
     const done = next((r) => r.functionName === 'onMessage');
-    await queue.sendMessage(Buffer.from(JSON.stringify({ hello: 'world' })).toString('base64'));
+    // host.json says messageEncoding "none": the text reaches the function as it was queued (base64 stays text; the
+    // warden's intake decodes it), JSON as an object.
+    const base64 = Buffer.from(JSON.stringify({ hello: 'world' })).toString('base64');
+    await queue.sendMessage(base64);
     const record = await done;
     expect(record.outcome).toBe('succeeded');
     const got = received().find((r) => r.fn === 'onMessage' && r.invocationId === record.invocationId);
-    expect(got?.input).toEqual({ hello: 'world' });
+    expect(got?.input).toBe(base64);
     expect(got?.functionName).toBe('onMessage');
     expect((await queue.peekMessages()).peekedMessageItems).toHaveLength(0);
   });
@@ -59,11 +64,47 @@ describe('local functions host', () => {
         if (failures.length === 5) resolve();
       }),
     );
-    await queue.sendMessage(Buffer.from(JSON.stringify({ fail: true })).toString('base64'));
+    await queue.sendMessage(JSON.stringify({ fail: true }));
     await fifth;
     const poison = service.getQueueClient('fixture-events-poison');
     await expect.poll(async () => (await poison.exists()) && (await poison.peekMessages()).peekedMessageItems.length, { timeout: 10_000 }).toBe(1);
     expect(failures).toHaveLength(5);
+  });
+
+  it('accepts a message queued as plain JSON (host.json messageEncoding "none"), as well as base64', async () => {
+    const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('fixture-events');
+    const done = next((r) => r.functionName === 'onMessage');
+    await queue.sendMessage(JSON.stringify({ plain: 'json' }));
+    const record = await done;
+    expect(record.outcome).toBe('succeeded');
+    expect(received().find((r) => r.invocationId === record.invocationId)?.input).toEqual({ plain: 'json' });
+  });
+
+  it('logs why a message failed on every attempt, and when it moves it to the poison queue', async () => {
+    const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('fixture-events');
+    const { messageId } = await queue.sendMessage(JSON.stringify({ fail: 'again' }));
+    await expect.poll(() => lines.filter((l) => l.includes(`queue message ${messageId} failed 5 times; moved to fixture-events-poison`)).length, { timeout: 10_000 }).toBe(1);
+    expect(lines.filter((l) => l === '[onMessage] failed: asked to fail').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('runs a function now on POST /admin/functions/<name> with {"input": ...}, answering 202 as Core Tools does', async () => {
+    const done = next((r) => r.functionName === 'onMessage' && r.outcome === 'succeeded');
+    const response = await fetch(`${host.httpUrl}/admin/functions/onMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: '{"via":"admin"}' }) });
+    expect(response.status).toBe(202);
+    const record = await done;
+    expect(received().find((r) => r.invocationId === record.invocationId)?.input).toEqual({ via: 'admin' });
+    expect((await fetch(`${host.httpUrl}/admin/functions/nothere`, { method: 'POST', body: '{"input":""}' })).status).toBe(404);
+    expect((await fetch(`${host.httpUrl}/admin/functions/onMessage`, { method: 'POST', body: 'not json' })).status).toBe(400);
+    expect((await fetch(`${host.httpUrl}/admin/functions/echo`, { method: 'POST', body: '{"input":""}' })).status).toBe(400);
+  });
+
+  it('refuses a request body over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT with 413 before any function runs', async () => {
+    const before = host.invocations.filter((i) => i.functionName === 'echo').length;
+    const response = await fetch(`${host.httpUrl}/api/echo`, { method: 'POST', body: 'x'.repeat(5000) });
+    expect(response.status).toBe(413);
+    expect(await response.text()).toContain('4096 bytes');
+    expect(host.invocations.filter((i) => i.functionName === 'echo').length).toBe(before);
+    expect((await fetch(`${host.httpUrl}/api/echo`, { method: 'POST', body: 'x'.repeat(4000) })).status).toBe(200);
   });
 
   it('fires a timer function on its NCRONTAB schedule', async () => {
@@ -108,10 +149,21 @@ describe('local functions host HTTP port', () => {
       expect(host.httpUrl).not.toContain(`:${busy}`);
       expect(lines.join('\n')).toContain(`port ${busy} is busy`);
       expect((await fetch(`${host.httpUrl}/api/echo`, { method: 'POST', body: 'x' })).status).toBe(200);
+      const ticked = received().filter((r) => r.fn === 'tick').length;
+      expect((await fetch(`${host.httpUrl}/admin/functions/tick`, { method: 'POST', body: '{"input":""}' })).status).toBe(202);
+      await expect.poll(() => received().filter((r) => r.fn === 'tick').length).toBe(ticked + 1);
     } finally {
       await host.close();
       await azurite.close();
       blocker.close();
     }
+  });
+});
+
+describe('local functions host start hooks', () => {
+  it('runs the app\'s appStart hooks before any trigger, and a hook that throws stops the start', async () => {
+    const failing = new URL('../fixtures/app/failingStart.ts', import.meta.url).pathname;
+    await expect(startLocalHost({ entry: failing, settings: {}, httpPort: 0 })).rejects.toThrow('POLICY_PATH: fixture says no');
+    expect((globalThis as { __neverRan?: boolean }).__neverRan).toBeUndefined();
   });
 });

@@ -1,11 +1,19 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const run = (env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, ['dist/local/start.js', '--once'], { cwd: root, encoding: 'utf8', timeout: 90_000, env: { ...process.env, ...env } });
+const scratch = mkdtempSync(join(tmpdir(), 'warden-start-'));
+const run = (env: Record<string, string> = {}, args = ['--once']) =>
+  spawnSync(process.execPath, ['dist/local/start.js', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 90_000,
+    env: { ...process.env, PITR_WARDEN_LOCAL_SETTINGS: join(scratch, 'settings.json'), ...env },
+  });
 
 describe('npm start (the local runner on embedded defaults)', () => {
   beforeAll(() => {
@@ -37,5 +45,41 @@ describe('npm start (the local runner on embedded defaults)', () => {
     expect(result.stderr).toContain('Invalid settings (3)');
     for (const name of ['SWEEP_MODE', 'MAIL_LIMIT_PER_MINUTE', 'FALLBACK_MAILBOX']) expect(result.stderr).toContain(name);
     expect(result.stdout).not.toContain('is running locally');
+  }, 90_000);
+
+  it('stops at once on a missing policy file, naming POLICY_PATH, with nothing started', () => {
+    const result = run({ POLICY_PATH: join(scratch, 'missing-policy.json') });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`POLICY_PATH: cannot read the policy file "${join(scratch, 'missing-policy.json')}": no such file`);
+    expect(result.stdout).not.toContain('is running locally');
+    expect(result.stdout).not.toContain('reconcile');
+  }, 90_000);
+
+  it('stops at once on an invalid policy, listing every problem under POLICY_PATH together with bad settings', () => {
+    const broken = join(scratch, 'broken-policy.json');
+    writeFileSync(broken, JSON.stringify({ rules: [{ type: 'expiry', mode: 'enforce', defaultLifetimeDays: 0 }, { type: 'sweep' }] }));
+    const result = run({ POLICY_PATH: broken, SWEEP_MODE: 'yolo' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/Invalid settings \([3-9]\)/);
+    expect(result.stderr).toContain('SWEEP_MODE');
+    expect(result.stderr.split('\n').filter((l) => l.includes(`POLICY_PATH: ${broken}: `)).length).toBeGreaterThanOrEqual(2);
+    expect(result.stdout).not.toContain('is running locally');
+  }, 90_000);
+
+  it('does not silently replace an invalid GOVERNED_SUBSCRIPTION_IDS with the emulator\'s subscriptions', () => {
+    const result = run({ GOVERNED_SUBSCRIPTION_IDS: 'prod-sub-1' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('GOVERNED_SUBSCRIPTION_IDS');
+    expect(result.stderr).toContain('"prod-sub-1"');
+  }, 90_000);
+
+  it('a second `npm start` refuses, naming the running one, while that one lives', () => {
+    const settings = join(scratch, 'running.json');
+    // This test process plays the running stack: its pid is alive.
+    writeFileSync(settings, JSON.stringify({ PITR_WARDEN_LOCAL_PID: String(process.pid), PITR_WARDEN_LOCAL_STARTED_AT: '2026-12-05T07:00:00.000Z', PITR_WARDEN_LOCAL_HTTP_URL: 'http://127.0.0.1:7071' }));
+    const result = run({ PITR_WARDEN_LOCAL_SETTINGS: settings }, []);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`another local stack is running (pid ${process.pid}, started 2026-12-05T07:00:00.000Z, functions at http://127.0.0.1:7071)`);
+    expect(JSON.parse(readFileSync(settings, 'utf8'))).toMatchObject({ PITR_WARDEN_LOCAL_PID: String(process.pid) });
   }, 90_000);
 });

@@ -1,7 +1,7 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { startAzurite } from '../../local/azurite.js';
-import { startEmulator, type EventSchema } from '../../local/emulator/index.js';
+import { isLoopbackHost, startEmulator, type EventSchema } from '../../local/emulator/index.js';
 import { outputOption, processIo, type Io, type OutputFormat } from '../output.js';
 
 export interface EmulatorCommandOptions {
@@ -49,6 +49,11 @@ const scale = (value: string): number => {
   return n;
 };
 
+function loopbackHost(value: string): string {
+  if (!isLoopbackHost(value)) throw new InvalidArgumentError(`the emulator listens on loopback only (127.0.0.1, ::1 or localhost), not ${JSON.stringify(value)}`);
+  return value;
+}
+
 /**
  * `pitr-warden emulator [--snapshot <file>] [--port <n>] [--schema …]`: the local Azure emulator with its own Azurite for
  * the event queue; prints where everything is and runs until SIGINT/SIGTERM.
@@ -60,7 +65,7 @@ export function emulatorCommand(options: EmulatorCommandOptions = {}): Command {
     .description('Run the local Azure emulator (ARM, ACS Email, retail prices) with Azurite for the event queue, until stopped')
     .option('-s, --snapshot <file>', `seed snapshot (default: ${DEMO_ESTATE} when present)`)
     .option('-p, --port <n>', 'HTTPS port (0 picks a free one)', '0')
-    .option('--host <address>', 'loopback address to listen on', '127.0.0.1')
+    .option('--host <address>', 'loopback address to listen on (127.0.0.1, ::1 or localhost; nothing else)', loopbackHost, '127.0.0.1')
     .addOption(new Option('--schema <schema>', 'Event Grid delivery schema').choices(['EventGridSchema', 'CloudEventSchemaV1_0']).default('EventGridSchema'))
     .option('--queue <name>', 'queue that receives the resource events', 'resource-events')
     .option('--time-scale <x>', "real time per unit of Azure time for long-running operations (1: as long as Azure, e.g. a restore 6.5 min; 0.01: 100x faster; 0: done at the first poll)", '0')

@@ -6,6 +6,7 @@ import { noticesCommand } from './notices.js';
 import { planCommand } from './plan.js';
 import { policyCommand } from './policy.js';
 import { restoreCommand } from './restore.js';
+import { runCommand } from './run.js';
 import { reconcileCommand, snapshotCommand } from './snapshot.js';
 import { statusCommand } from './status.js';
 import { sweepCommand } from './sweep.js';
@@ -13,5 +14,5 @@ import { tagCommands } from './tags.js';
 
 /** Every command of the CLI, in one list. */
 export function commands(): Command[] {
-  return [classifyCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), noticesCommand(), planCommand(), policyCommand(), reconcileCommand(), restoreCommand(), snapshotCommand(), statusCommand(), sweepCommand(), ...tagCommands()];
+  return [classifyCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), noticesCommand(), planCommand(), policyCommand(), reconcileCommand(), restoreCommand(), runCommand(), snapshotCommand(), statusCommand(), sweepCommand(), ...tagCommands()];
 }

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { previewOwnerNotices, type NoticePreview, type NoticesDeps } from '../../jobs/notices.js';
 import { cliDeps } from '../context.js';
 import { outputOption, processIo, type Io, type OutputFormat } from '../output.js';
+import { emailOrObjectId } from './restore.js';
 
 export interface NoticesCommandOptions {
   readonly io?: Io;
@@ -21,7 +22,7 @@ export function noticesCommand(options: NoticesCommandOptions = {}): Command {
   notices
     .command('preview')
     .description('render what the next notices run would send, without sending (plans live servers and reads the inventory)')
-    .option('--owner <email>', 'only the digest of this recipient')
+    .addOption(new Option('--owner <email>', 'only the digest of this recipient (an e-mail address or an Entra object id)').argParser(emailOrObjectId))
     .addOption(outputOption('table'))
     .addOption(new Option('--local', 'talk to the stack `npm start` runs (its Azurite and emulator)'))
     .action(async (opts: { owner?: string; output: OutputFormat; local?: boolean }) => {

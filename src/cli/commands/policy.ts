@@ -25,7 +25,7 @@ export function policyCommand(options: PolicyCommandOptions = {}): Command {
 
   policy
     .command('validate')
-    .description('Validate a policy file; lists every problem and exits 1 when there is one')
+    .description('Validate a policy file; lists every problem and exits 2 when there is one')
     .argument('<file>', 'policy JSON')
     .action(async (file: string) => {
       let document: unknown;
@@ -33,13 +33,13 @@ export function policyCommand(options: PolicyCommandOptions = {}): Command {
         document = JSON.parse(await readFile(file, 'utf8'));
       } catch (error) {
         io.err(`${file}: ${error instanceof SyntaxError ? 'not valid JSON: ' : 'cannot read: '}${(error as Error).message}`);
-        setExitCode(1);
+        setExitCode(2);
         return;
       }
       const result = validatePolicy(document);
       if (!result.ok) {
         io.err(`${file}: ${result.problems.length} problem(s)\n${result.problems.map((p) => `  - ${p}`).join('\n')}`);
-        setExitCode(1);
+        setExitCode(2);
         return;
       }
       io.out(`${file}: valid; ${result.policy.rules.length} rule(s): ${result.policy.rules.map((r) => `${r.type} (${r.mode})`).join(', ')}`);
@@ -57,12 +57,12 @@ export function policyCommand(options: PolicyCommandOptions = {}): Command {
       } catch (error) {
         if (error instanceof PolicyError) {
           io.err(error.message);
-          setExitCode(1);
+          setExitCode(2);
           return;
         }
         if (error instanceof Error && 'code' in error) {
           io.err(`cannot read ${opts.policy}: ${error.message}`);
-          setExitCode(1);
+          setExitCode(2);
           return;
         }
         throw error;

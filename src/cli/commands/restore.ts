@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { credentialFor } from '../../adapters/azure/credential.js';
 import { PreflightError } from '../../domain/operator.js';
 import { operatorName, restoreClone, type OperatorDeps, type RestoreRecord } from '../../jobs/operator.js';
@@ -18,7 +18,18 @@ export interface OperatorCommandOptions {
 }
 
 export const localOption = (): Option => new Option('--local', 'talk to the stack `npm start` runs (its Azurite and emulator) instead of Azure');
-export const asOption = (): Option => new Option('--as <email>', 'who you are, when the sign-in carries no user name (default: $USER)');
+const EMAIL = /^[^\s@<>"(),;:]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$/i;
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Commander parser of a principal: an e-mail address or an Entra object id (GUID); anything else is refused input (exit 2). */
+export function emailOrObjectId(value: string): string {
+  const v = value.trim();
+  if (EMAIL.test(v) || OBJECT_ID.test(v)) return v;
+  throw new InvalidArgumentError('give an e-mail address (alice@contoso.com) or an Entra object id (a GUID).');
+}
+
+export const asOption = (): Option =>
+  new Option('--as <email-or-object-id>', 'who you are, when the sign-in carries no user name (default: $USER): an e-mail address or an Entra object id').argParser(emailOrObjectId);
 
 /** Wired deps plus the operator's name (from the sign-in, --as or USER). */
 export async function operatorDeps(options: OperatorCommandOptions, opts: { local?: boolean; as?: string }): Promise<OperatorDeps & { wired: Wired }> {
@@ -67,7 +78,7 @@ export function restoreCommand(options: OperatorCommandOptions = {}): Command {
     .requiredOption('--time <iso>', 'restore point, ISO 8601 in UTC (2026-11-20T08:00:00Z) or with an offset (2026-11-20T09:00:00+01:00)')
     .requiredOption('--name <new>', 'name of the new server (3-63 lower-case letters, digits, hyphens)')
     .option('--resource-group <rg>', "target resource group (default: the source's; others only when the policy allows them)")
-    .requiredOption('--owner <email>', 'who answers for the clone (an allowed mail domain)')
+    .addOption(new Option('--owner <email>', 'who answers for the clone: an e-mail address in an allowed mail domain').argParser(emailOrObjectId).makeOptionMandatory())
     // Not commander conflicts: the preflight reports "both" together with every other problem.
     .option('--incident <id>', 'incident the clone serves (give this or --purpose)')
     .option('--purpose <text>', 'why the clone exists, when there is no incident')

@@ -117,8 +117,16 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/** True for 127.0.0.0/8, ::1 and localhost: the only addresses the emulator (any-token ARM, no auth) may listen on. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1';
+  // It accepts any token and serves every subscription it holds: reachable from this machine only.
+  if (!isLoopbackHost(host)) throw new Error(`The emulator listens on loopback only (127.0.0.1, ::1 or localhost); refused host ${JSON.stringify(host)}`);
   const pageSize = options.pageSize ?? 100;
   const acsKey = options.acsKey ?? randomBytes(32).toString('base64');
   const seed = options.snapshot ? readSnapshot(options.snapshot) : undefined;

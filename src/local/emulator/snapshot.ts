@@ -24,6 +24,32 @@ export function readSnapshot(source: EmulatorSnapshot | string): EmulatorSnapsho
   return parsed as unknown as EmulatorSnapshot;
 }
 
+const DAY_MS = 86_400_000;
+/** Dates and date-times with a zone, as snapshots write them (tags, systemData, Activity Log, request bodies inside strings). */
+const ISO = /\b(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?(?![\d:T])/g;
+
+/**
+ * The snapshot with its times moved by the time between its `asOf` and `to`: a demo estate written once reads the same on
+ * any day (a clone restored "an hour ago" still was, one "expiring in 2 days" still does). Date-times move exactly, dates
+ * alone by whole days. Without `asOf`, unchanged.
+ * @example shiftSnapshotDates('examples/estate.json', new Date()) // asOf 2026-11-21T09:00:00Z, now 14 days later: every time + 14 days
+ */
+export function shiftSnapshotDates(source: EmulatorSnapshot | string, to: Date): EmulatorSnapshot {
+  const snapshot = readSnapshot(source);
+  const asOf = snapshot.asOf ? Date.parse(/T/.test(snapshot.asOf) ? snapshot.asOf : `${snapshot.asOf}T00:00:00Z`) : NaN;
+  if (!Number.isFinite(asOf)) return snapshot;
+  const shiftMs = to.getTime() - asOf;
+  const shiftDays = Math.round(shiftMs / DAY_MS);
+  const shifted = JSON.stringify(snapshot).replace(ISO, (whole, date: string, time: string | undefined) => {
+    const at = Date.parse(time ? `${date}${time}` : `${date}T00:00:00Z`);
+    if (!Number.isFinite(at)) return whole;
+    if (!time) return new Date(at + shiftDays * DAY_MS).toISOString().slice(0, 10);
+    const moved = new Date(at + shiftMs).toISOString();
+    return /\.\d/.test(time) ? moved : moved.replace(/\.\d{3}Z$/, 'Z');
+  });
+  return JSON.parse(shifted) as EmulatorSnapshot;
+}
+
 /** Seeds the store and the Activity Log; completes partial server objects with the fields GET returns. */
 export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activityLog: ActivityLog, now: Date): void {
   const problems: string[] = [];

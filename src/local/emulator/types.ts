@@ -72,6 +72,8 @@ export interface ActivityLogEntry {
  *   "activityLog": [] }
  */
 export interface EmulatorSnapshot {
+  /** The day the snapshot's dates are written for (YYYY-MM-DD); `npm start` moves them to today (shiftSnapshotDates). */
+  asOf?: string;
   servers: ArmServer[];
   /** Rules by server id (any casing); `id` and `type` may be left out. */
   firewallRules?: Record<string, Partial<ArmFirewallRule>[]>;
