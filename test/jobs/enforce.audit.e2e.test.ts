@@ -34,7 +34,7 @@ describe('policy in audit mode, through the event path', () => {
     await stack.emulator.events.flushed();
     const emitted = stack.emulator.events.emitted().length;
     expect(emitted).toBe(1);
-    await expect.poll(() => host.invocations.length, { timeout: 10_000, interval: 20 }).toBe(emitted);
+    await expect.poll(() => host.invocations.length, { timeout: 20_000, interval: 20 }).toBe(emitted);
     expect(host.invocations[0]?.outcome).toBe('succeeded');
 
     const key = serverKey(`/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`);

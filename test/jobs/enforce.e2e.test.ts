@@ -37,7 +37,7 @@ describe('policy on clones, enforced through the event path', () => {
           await stack.emulator.events.flushed();
           return host.invocations.length === stack.emulator.events.emitted().length + redelivered;
         },
-        { timeout: 10_000, interval: 20 },
+        { timeout: 20_000, interval: 20 },
       )
       .toBe(true);
     expect(host.invocations.filter((i) => i.outcome === 'failed')).toEqual([]);

@@ -32,14 +32,14 @@ describe('restore intake, end to end on the emulator and Azurite', () => {
     );
     const key = serverKey(`/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`);
 
-    await expect.poll(async () => (await stores.inventory.get(key))?.value.classification, { timeout: 5_000, interval: 50 }).toBe('clone');
+    await expect.poll(async () => (await stores.inventory.get(key))?.value.classification, { timeout: 20_000, interval: 50 }).toBe('clone');
     const row = (await stores.inventory.get(key))!.value;
     expect(row.owner).toBe('operator@contoso.com');
     expect(row.ownerSource).toBe('claims');
     expect(row.lineage.sourceServerId?.toLowerCase()).toBe(prod.id.toLowerCase());
 
     // What reached ARM: lineage and owner tags, the inherited open rule gone, the office rule kept, production untouched.
-    await expect.poll(async () => (await pg.servers.get('rg-prod', 'pg-orders-restore')).tags?.RestoredFrom, { timeout: 5_000 }).toBeTruthy();
+    await expect.poll(async () => (await pg.servers.get('rg-prod', 'pg-orders-restore')).tags?.RestoredFrom, { timeout: 20_000 }).toBeTruthy();
     const clone = await pg.servers.get('rg-prod', 'pg-orders-restore');
     expect(clone.tags?.Owner).toBe('operator@contoso.com');
     expect(clone.tags?.SourceOwner).toBe('orders-team@contoso.com');
@@ -67,7 +67,7 @@ describe('restore intake, end to end on the emulator and Azurite', () => {
     expect(sent.length).toBeGreaterThan(0);
     const invocationsBefore = host.invocations.length;
     for (const e of sent) await queue.sendMessage(Buffer.from(JSON.stringify(e)).toString('base64'));
-    await expect.poll(() => host.invocations.length - invocationsBefore, { timeout: 5_000 }).toBeGreaterThanOrEqual(sent.length);
+    await expect.poll(() => host.invocations.length - invocationsBefore, { timeout: 20_000 }).toBeGreaterThanOrEqual(sent.length);
     const writesAfter = stack.emulator.requests.count({ method: 'PATCH' }) + stack.emulator.requests.count({ method: 'DELETE' }) + stack.emulator.requests.count({ method: 'PUT' });
     expect(writesAfter).toBe(writesBefore);
     expect((await stores.evidence.list(key)).length).toBe(before);
