@@ -198,6 +198,23 @@ describe('durations on the scaled clock, with the phases a client sees', () => {
     expect((await arm('GET', target)).body.properties.state).toBe('Ready');
   });
 
+  it('a PATCH shows Updating on a Ready server and leaves a restore in progress its own phase', async () => {
+    const patch = await arm('PATCH', PROD, { properties: { network: { publicNetworkAccess: 'Disabled' } } });
+    expect((await arm('GET', PROD)).body.properties.state).toBe('Updating');
+    emulator.clock.advance(MINUTE);
+    expect((await poll(patch)).body.status).toBe('Succeeded');
+    expect((await arm('GET', PROD)).body.properties).toMatchObject({ state: 'Ready', network: { publicNetworkAccess: 'Disabled' } });
+
+    const target = serverIdOf(SUB1, 'rg-prod', 'pg-prod-pitr');
+    await arm('PUT', target, restoreBody('2026-11-20T00:00:00Z'));
+    await arm('PATCH', target, { tags: { Owner: 'alice@contoso.com' } });
+    expect((await arm('GET', target)).body.properties.state).toBe('Provisioning');
+    emulator.clock.advance(2 * MINUTE);
+    expect((await arm('GET', target)).body).toMatchObject({ tags: { Owner: 'alice@contoso.com' }, properties: { state: 'Provisioning' } });
+    emulator.clock.advance(5 * MINUTE);
+    expect((await arm('GET', target)).body.properties.state).toBe('Ready');
+  });
+
   it('a stop is Stopping for about 3 minutes; a delete takes about 1', async () => {
     const stop = await arm('POST', `${PROD}/stop`);
     emulator.clock.advance(2.5 * MINUTE);

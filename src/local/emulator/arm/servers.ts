@@ -140,7 +140,11 @@ function updateServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
   const state = record.server.properties.state ?? 'Ready';
   // Azure accepts a PATCH of a stopped server and fails it in the operation (the Tags API still works).
   const stopped = state === 'Stopped';
-  if (!stopped) record.server = { ...record.server, properties: { ...record.server.properties, state: 'Updating' } };
+  // Only a Ready server shows Updating; whatever else runs on it (a create, a start) keeps its own phase.
+  const updating = state === 'Ready';
+  if (updating) record.server = { ...record.server, properties: { ...record.server.properties, state: 'Updating' } };
+  /** Back from Updating to the state before, unless another operation has moved the server on meanwhile. */
+  const settledState = (): string | undefined => (record.server.properties.state === 'Updating' && updating ? state : record.server.properties.state);
   return acceptOperation(services, ctx, fault, {
     request,
     resourceId: id,
@@ -161,7 +165,7 @@ function updateServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
       : {}),
     result: () => serverView(record, services.clock),
     onFailed: () => {
-      record.server = { ...record.server, properties: { ...record.server.properties, state } };
+      record.server = { ...record.server, properties: { ...record.server.properties, state: settledState() } };
     },
     apply: () => {
       const current = record.server;
@@ -175,7 +179,7 @@ function updateServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
         ...(skuName ? { sku: { name: skuName, tier: isRecord(body.sku) && typeof body.sku.tier === 'string' ? body.sku.tier : tierOfSku(skuName) } } : {}),
         properties: {
           ...p,
-          state,
+          state: settledState(),
           ...(typeof properties.version === 'string' ? { version: properties.version } : {}),
           storage: requestedStorage ? { ...p.storage, ...resized, ...requestedStorage } : p.storage,
           backup: isRecord(properties.backup) ? { ...p.backup, ...(properties.backup as object) } : p.backup,
