@@ -1,5 +1,6 @@
 /** Decisions of the operator CLI: restore preflight and birth tags, extend, hold, release, job health. Pure, given `now`. */
 import { Cron } from 'croner';
+import type { Engine } from './engines.js';
 import type { Server } from './model.js';
 import { ruleOf, type Policy } from './policy.js';
 import { addDays, AZURE_MAX_TAGS, DAY_MS, findTagKey, formatUtc, getNonEmptyTag, getTag, isLegalHold, mergeTags, parseExpiresOn } from './tags.js';
@@ -82,9 +83,9 @@ export function ownerProblem(owner: string, allowedDomains: readonly string[]): 
   return undefined;
 }
 
-/** The lifetimes a restore may ask for: the expiry rule's default and maximum (no maximum when the rule is off). */
-export function lifetimeLimits(policy: Policy): { defaultDays: number; maxDays?: number } {
-  const rule = ruleOf(policy, 'expiry');
+/** The lifetimes a restore may ask for: the engine's expiry rule's default and maximum (no maximum when the rule is off). */
+export function lifetimeLimits(policy: Policy, engine?: Engine): { defaultDays: number; maxDays?: number } {
+  const rule = ruleOf(policy, 'expiry', engine);
   return rule ? { defaultDays: rule.defaultLifetimeDays, maxDays: rule.maxLifetimeDays } : { defaultDays: 7 };
 }
 
@@ -175,7 +176,7 @@ export function planRestore(f: RestoreFacts): RestoreCheck {
     if (value && value.length > TAG_VALUE_MAX_CHARS) problems.push(`${option}: at most ${TAG_VALUE_MAX_CHARS} characters (an Azure tag value); got ${value.length}`);
   }
 
-  const limits = lifetimeLimits(f.policy);
+  const limits = lifetimeLimits(f.policy, f.source?.engine);
   const ttl = f.ttl === undefined ? { ok: true as const, value: limits.defaultDays * DAY_MS } : parseTtl(f.ttl);
   if (!ttl.ok) problems.push(`--ttl: ${ttl.problem}`);
   else if (limits.maxDays !== undefined && ttl.value > limits.maxDays * DAY_MS) {
@@ -250,7 +251,7 @@ export function planExtend(input: { server: Server; until: string; now: Date; po
   if (until.getTime() <= now.getTime()) problems.push(`--until ${input.until} is not in the future (now is ${formatUtc(now)})`);
   const current = parseExpiresOn(getTag(server.tags, k.expiresOn));
   if (current.ok && until.getTime() < current.at.getTime()) problems.push(`--until ${input.until} is earlier than the current ${k.expiresOn} ${formatUtc(current.at)}: extend only moves the expiry later`);
-  const max = lifetimeLimits(policy).maxDays;
+  const max = lifetimeLimits(policy, server.engine).maxDays;
   if (max !== undefined) {
     const created = server.createdAt ? new Date(server.createdAt) : undefined;
     if (!created || Number.isNaN(created.getTime())) problems.push(`${server.name} has no creation time in ARM: the maximum lifetime of ${max} days cannot be checked`);

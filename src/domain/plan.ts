@@ -5,7 +5,8 @@ import { blockingLocks, decideExpiry, deletionCheck, dueExpiryNotice, type Notic
 import type { Classification, InventoryRecord, Lineage, NoticeStage, OwnerSource, RestoreEvidence, Server, Violation } from './model.js';
 import { firewallRuleProblem, subnetAllowed } from './network.js';
 import { attributeOwner, mailRoute, type MailSettings, type OwnerAttribution } from './owner.js';
-import { ruleOf, type Policy, type Rule, type RuleOf } from './policy.js';
+import { ENGINE_SPECS, type Engine, type EngineSpec } from './engines.js';
+import { ruleOf, rulesFor, type Policy, type Rule, type RuleOf } from './policy.js';
 import { AZURE_MAX_TAGS, formatUtc, getNonEmptyTag, getTag, isLegalHold, mergeTags, parseExpiresOn, tagChanges } from './tags.js';
 
 /** A notice as given with a snapshot or by a job: ids in any casing. */
@@ -54,6 +55,7 @@ export type PlanActionType = PlanAction['type'];
 
 export interface ServerPlan {
   readonly key: string;
+  readonly engine: Engine;
   readonly name: string;
   readonly id: string;
   readonly subscriptionId: string;
@@ -134,7 +136,8 @@ interface Findings {
 
 function planServer(server: Server, ctx: ServerContext): ServerPlan {
   const { policy, now } = ctx.input;
-  const prefix = ruleOf(policy, 'replace-inherited-ownership')?.sourceKeyPrefix ?? 'Source';
+  const engine = server.engine;
+  const prefix = ruleOf(policy, 'replace-inherited-ownership', engine)?.sourceKeyPrefix ?? 'Source';
   const classified = classify(server, {
     servers: ctx.estate,
     restoreEvidence: ctx.input.restoreEvidence ?? [],
@@ -147,6 +150,7 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
   const held = legalHold || blockingLocks(server.locks).length > 0;
   const base = {
     key: server.key,
+    engine,
     name: server.name,
     id: server.id,
     subscriptionId: server.subscriptionId,
@@ -172,17 +176,17 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
     sourceKeyPrefix: prefix,
     settings: ctx.input.settings,
   });
-  const expiry = decideExpiry(server, ruleOf(policy, 'expiry'), policy.tagKeys.expiresOn, now);
+  const expiry = decideExpiry(server, ruleOf(policy, 'expiry', engine), policy.tagKeys.expiresOn, now);
   const findings: Findings = { violations: [], tagWrites: [], remediations: [], auditSkips: [], ownerNeeded: [], quarantine: [] };
-  for (const rule of policy.rules) applyRule(rule, server, { classified, owner, expiry, policy, findings });
+  for (const rule of rulesFor(policy, engine)) applyRule(rule, server, { classified, owner, expiry, policy, findings });
 
   const tagAction = tagActionFor(server, findings);
   const expiryWrite = tagAction?.type === 'tag' ? getTag(tagAction.set, policy.tagKeys.expiresOn) : undefined;
   const effectiveExpiry = expiryWrite !== undefined ? parseExpiresOn(expiryWrite) : expiry.parsed;
   const expiresOn = effectiveExpiry.ok ? formatUtc(effectiveExpiry.at) : null;
 
-  const notices = ruleOf(policy, 'notices');
-  const check = ruleOf(policy, 'sweep')
+  const notices = ruleOf(policy, 'notices', engine);
+  const check = ruleOf(policy, 'sweep', engine)
     ? deletionCheck({
         classification: classified.classification,
         newCloneNoticeSent: wasSent(ctx.history, 'new-clone'),
@@ -195,7 +199,7 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
         locks: server.locks,
       })
     : undefined;
-  const sweep = ruleOf(policy, 'sweep');
+  const sweep = ruleOf(policy, 'sweep', engine);
   const common = { ...base, owner: owner.owner, ownerSource: owner.ownerSource, expiresOn, violations: findings.violations };
   if (check?.eligible && sweep?.mode === 'enforce') {
     const reason = `expired ${check.expiresOn}; final notice sent ${check.finalNoticeSentAt}, grace of ${notices?.graceDays ?? DEFAULT_GRACE_DAYS} days over; no hold, no lock`;
@@ -251,6 +255,7 @@ function applyRule(rule: Rule, server: Server, ctx: RuleContext): void {
       // Decided after the tag writes are known (they can move the expiry).
       return;
   }
+  if (rule.type === 'network-firewall' || rule.type === 'network-subnet') found = withinNetworkCapability(found, server.engine);
   const f = ctx.findings;
   f.violations.push(...found.violations);
   f.ownerNeeded.push(...found.ownerNeeded);
@@ -300,7 +305,7 @@ function requiredTags(rule: RuleOf<'required-tags'>, server: Server, ctx: RuleCo
         break;
       case 'expires-on':
         if (!getNonEmptyTag(server.tags, k.expiresOn)) {
-          const stamped = ruleOf(ctx.policy, 'expiry')?.mode === 'enforce';
+          const stamped = ruleOf(ctx.policy, 'expiry', server.engine)?.mode === 'enforce';
           out.violations.push({ rule: rule.type, detail: `missing ${k.expiresOn} tag${stamped ? ' (a default is stamped)' : ''}` });
           if (!stamped) out.ownerNeeded.push(`add an ${k.expiresOn} tag (ISO 8601 UTC date)`);
         }
@@ -391,6 +396,26 @@ function networkSubnet(rule: RuleOf<'network-subnet'>, server: Server): RuleFind
   return out;
 }
 
+/**
+ * Keeps the network findings to what the engine lets the warden change (`ENGINE_SPECS[engine].networkActions`): an
+ * engine whose network is report-only (a parent resource shared with production owns it) gets its violations
+ * reported and every change turned into a skip that says why; nothing there is quarantined either.
+ */
+function withinNetworkCapability(found: RuleFindings, engine: Engine): RuleFindings {
+  const spec = ENGINE_SPECS[engine];
+  return { ...found, actions: networkActionsFor(found.actions, spec), unremediable: spec.networkActions.includes('stop') ? found.unremediable : [] };
+}
+
+/**
+ * The network actions an engine lets the warden take; the others become `network-report-only` skips saying why.
+ * @example networkActionsFor([{ type: 'delete-firewall-rule', … }], { …, networkActions: [] }) // [{ type: 'skip', reason: 'network-report-only', detail: 'delete firewall rule "open" (…): the network of a SQL database belongs to its logical server, …' }]
+ */
+export function networkActionsFor(actions: readonly PlanAction[], spec: Pick<EngineSpec, 'label' | 'parent' | 'networkActions'>): PlanAction[] {
+  const allowed = new Set<string>(spec.networkActions);
+  const why = `the network of a ${spec.label} belongs to its ${spec.parent?.label ?? 'parent resource'}, shared with production: reported, never changed`;
+  return actions.map((a): PlanAction => (a.type === 'skip' || allowed.has(a.type) ? a : { type: 'skip', reason: 'network-report-only', detail: `${describe(a)}: ${why}` }));
+}
+
 /** Stop a clone with an unremediable violation once (a stopped or stopping server needs no second stop). */
 function quarantine(server: Server, reasons: readonly string[]): PlanAction[] {
   if (reasons.length === 0) return [];
@@ -462,6 +487,7 @@ function noticesFor(args: {
 function planGone(key: string, record: InventoryRecord, history: readonly NoticeRecord[], input: PlanInput): ServerPlan {
   const base = {
     key,
+    engine: record.engine,
     name: record.name,
     id: record.id,
     subscriptionId: record.subscriptionId,
@@ -480,7 +506,7 @@ function planGone(key: string, record: InventoryRecord, history: readonly Notice
   const deleted = record.state === 'deleted' || record.deletedAt !== undefined;
   if (!deleted) return { ...base, actions: [{ type: 'skip', reason: 'not-found', detail: 'in the inventory but not among the live servers' }] };
   const actions: PlanAction[] = [];
-  const notices = ruleOf(input.policy, 'notices');
+  const notices = ruleOf(input.policy, 'notices', record.engine);
   if (notices && !wasSent(history, 'deleted')) {
     const owner = record.owner ?? input.settings.fallbackMailbox;
     const route = mailRoute(owner, record.owner ? (record.ownerSource ?? 'tag-at-restore') : 'fallback', input.settings);

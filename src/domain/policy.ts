@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENGINES, type Engine } from './engines.js';
 import { parseCidr } from './network.js';
 
 /** Thrown when a policy document is invalid; `problems` lists every problem, each naming the rule and the field. */
@@ -10,6 +11,15 @@ export class PolicyError extends Error {
 }
 
 const mode = z.enum(['audit', 'enforce']);
+
+/**
+ * Any rule may be scoped to engines: `"engines": ["mysql-flexible"]` applies it to MySQL clones only; without
+ * `engines` it applies to every engine. Two rules of one type are allowed when their engines do not overlap.
+ */
+const engines = z
+  .array(z.enum(ENGINES), { error: `must be an array of engines (${ENGINES.join(', ')})` })
+  .min(1, 'must name at least one engine; leave engines out to apply the rule to every engine')
+  .optional();
 
 const TAG_KEY_FORBIDDEN = /[<>%&\\?/]/;
 const tagKey = z
@@ -42,6 +52,7 @@ const tagKeysSchema = z.strictObject({
 const requiredTagsRule = z.strictObject({
   type: z.literal('required-tags'),
   mode,
+  engines,
   /** What every clone must carry: an owner, an incident or a purpose, an expiry. */
   require: z.array(z.enum(['owner', 'incident-or-purpose', 'expires-on'])).default(['owner', 'incident-or-purpose', 'expires-on']),
 });
@@ -49,12 +60,14 @@ const requiredTagsRule = z.strictObject({
 const stampLineageRule = z.strictObject({
   type: z.literal('stamp-lineage'),
   mode,
+  engines,
 });
 
 const expiryRule = z
   .strictObject({
     type: z.literal('expiry'),
     mode,
+    engines,
     defaultLifetimeDays: days(1).default(7),
     maxLifetimeDays: days(1).default(30),
   })
@@ -66,6 +79,7 @@ const expiryRule = z
 const replaceInheritedOwnershipRule = z.strictObject({
   type: z.literal('replace-inherited-ownership'),
   mode,
+  engines,
   /** Inherited values move to `<prefix><Key>` (SourceOwner) before the clone's own values are written. */
   sourceKeyPrefix: tagKey.default('Source'),
   /** Other inherited tags to replace, with the value a clone gets (e.g. { "Environment": "restore-clone" }). */
@@ -75,6 +89,7 @@ const replaceInheritedOwnershipRule = z.strictObject({
 const networkFirewallRule = z.strictObject({
   type: z.literal('network-firewall'),
   mode,
+  engines,
   /** `disabled`: public access must be off; `allow-listed`: public access may stay on with rules inside allowedRanges only. */
   publicAccess: z.enum(['disabled', 'allow-listed']).default('allow-listed'),
   allowedRanges: z.array(cidr).default([]),
@@ -85,6 +100,7 @@ const networkFirewallRule = z.strictObject({
 const networkSubnetRule = z.strictObject({
   type: z.literal('network-subnet'),
   mode,
+  engines,
   /** Subnet ids, or VNet ids meaning any of their subnets. */
   allowedSubnets: z.array(subnetId).default([]),
   quarantine: z.boolean().default(false),
@@ -94,6 +110,7 @@ const noticesRule = z
   .strictObject({
     type: z.literal('notices'),
     mode,
+    engines,
     reminderLeadDays: z.array(days(1)).default([3, 1]),
     /** Deletion no earlier than this many days after the final notice. */
     graceDays: days(1).default(2),
@@ -104,6 +121,7 @@ const sweepRule = z.strictObject({
   type: z.literal('sweep'),
   /** `audit`: the plan shows what would be deleted as skips; `enforce`: it proposes deletions (the job still needs SWEEP_MODE=enforce). */
   mode,
+  engines,
 });
 
 const ruleSchema = z.discriminatedUnion('type', [
@@ -162,9 +180,22 @@ export type RuleOf<T extends RuleType> = Extract<Rule, { type: T }>;
 export type TagKeys = Policy['tagKeys'];
 export type Mode = z.output<typeof mode>;
 
-/** The first (only) rule of a type, or undefined when the policy switches it off. */
-export function ruleOf<T extends RuleType>(policy: Policy, type: T): RuleOf<T> | undefined {
-  return policy.rules.find((rule): rule is RuleOf<T> => rule.type === type);
+/** Whether a rule applies to an engine (a rule without `engines` applies to all). */
+export function appliesTo(rule: Rule, engine: Engine): boolean {
+  return rule.engines === undefined || rule.engines.includes(engine);
+}
+
+/** The rules that apply to one engine's servers, in policy order. */
+export function rulesFor(policy: Policy, engine: Engine): Rule[] {
+  return policy.rules.filter((rule) => appliesTo(rule, engine));
+}
+
+/**
+ * The rule of a type that applies to the engine (without an engine: the first of the type), or undefined when the
+ * policy switches it off there.
+ */
+export function ruleOf<T extends RuleType>(policy: Policy, type: T, engine?: Engine): RuleOf<T> | undefined {
+  return policy.rules.find((rule): rule is RuleOf<T> => rule.type === type && (engine === undefined || appliesTo(rule, engine)));
 }
 
 export type PolicyValidation = { readonly ok: true; readonly policy: Policy } | { readonly ok: false; readonly problems: string[] };
@@ -185,13 +216,18 @@ function crossChecks(document: unknown): string[] {
   if (!isObject(document)) return [];
   const problems: string[] = [];
   if (Array.isArray(document.rules)) {
-    const seen = new Map<unknown, number>();
+    // One rule of a type per engine: a second rule of the type must name engines the first does not cover.
+    const seen = new Map<string, number>();
     document.rules.forEach((rule: unknown, index) => {
       const type = isObject(rule) ? rule.type : undefined;
       if (typeof type !== 'string') return;
-      const first = seen.get(type);
-      if (first !== undefined) problems.push(`rules[${index}] (${type}).type: duplicate rule type; already given at rules[${first}]`);
-      else seen.set(type, index);
+      const scoped = isObject(rule) && Array.isArray(rule.engines) ? rule.engines.filter((e): e is Engine => (ENGINES as readonly unknown[]).includes(e)) : [...ENGINES];
+      const clash = scoped.map((engine) => ({ engine, first: seen.get(`${type}|${engine}`) })).find((c) => c.first !== undefined);
+      if (clash) {
+        problems.push(`rules[${index}] (${type}).type: duplicate rule type for engine ${clash.engine}; already given at rules[${clash.first}] (scope rules to engines with "engines")`);
+        return;
+      }
+      for (const engine of scoped) seen.set(`${type}|${engine}`, index);
     });
   }
   if (isObject(document.tagKeys)) {

@@ -93,7 +93,7 @@ function itemFor(deps: NoticesDeps, record: InventoryRecord, plan: ServerPlan, a
     cost: facts.cost,
     now: facts.now,
     tagKeys: deps.policy.tagKeys,
-    maxLifetimeDays: ruleOf(deps.policy, 'expiry')?.maxLifetimeDays ?? DEFAULT_MAX_LIFETIME_DAYS,
+    maxLifetimeDays: ruleOf(deps.policy, 'expiry', record.engine)?.maxLifetimeDays ?? DEFAULT_MAX_LIFETIME_DAYS,
     portalUrl: deps.config.portalUrl,
     ...(action.deleteAfter ? { deleteAfter: action.deleteAfter } : {}),
     violationsFixed: facts.fixed,

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { ENGINE_SPECS } from '../../domain/engines.js';
 import type { InventoryRecord } from '../../domain/model.js';
 import { cliDeps } from '../context.js';
 import { outputOption, print, processIo, renderTable, type Io, type OutputFormat } from '../output.js';
@@ -24,6 +25,7 @@ export function inventoryCommand(io: Io = processIo): Command {
         renderTable(
           rows.map((r) => ({
             name: r.name,
+            engine: ENGINE_SPECS[r.engine].shortLabel,
             resourceGroup: r.resourceGroup,
             class: r.classification,
             state: r.state,

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { ENGINE_SPECS } from '../../domain/engines.js';
 import { readFile } from 'node:fs/promises';
 import { SETTINGS } from '../../config.js';
 import { buildPlan, describe, type Plan, type ServerPlan } from '../../domain/plan.js';
@@ -113,7 +114,7 @@ export function renderPlanTable(plan: Plan): string {
 function serverBlock(s: ServerPlan): string[] {
   const field = (label: string, values: readonly string[]) => values.map((v, i) => `  ${(i === 0 ? label : '').padEnd(12)}${v}`);
   const lines = [`${s.name}  [${s.classification}]${s.held ? '  HELD' : ''}`];
-  lines.push(...field('server', [`${s.subscriptionId} / ${s.resourceGroup}`]));
+  lines.push(...field('server', [`${ENGINE_SPECS[s.engine].label}, ${s.subscriptionId} / ${s.resourceGroup}`]));
   if (s.lineage.sourceServerId) lines.push(...field('source', [`${s.lineage.sourceServerId}${s.lineage.restorePointUtc ? ` at ${s.lineage.restorePointUtc}` : ''}`]));
   if (s.owner) lines.push(...field('owner', [`${s.owner} (${s.ownerSource ?? 'unknown'})`]));
   lines.push(...field('expires', [s.expiresOn ?? (s.expiresOnTag ? `unparseable: "${s.expiresOnTag}"` : 'none')]));
