@@ -51,7 +51,7 @@ describe('policy as data', () => {
         expect.stringMatching(/^rules\[3\] \(no-such-rule\)\.type: unknown rule type "no-such-rule"; expected one of "required-tags"/),
         expect.stringMatching(/^rules\[5\]\.type: is required/),
         'rules[4] (expiry).maxLifetimeDays: must not be shorter than defaultLifetimeDays',
-        'rules[4] (expiry).type: duplicate rule type; already given at rules[1]',
+        'rules[4] (expiry).type: duplicate rule type for engine postgresql-flexible; already given at rules[1] (scope rules to engines with "engines")',
         'rules[6] (notices).graceDays: must be at least 1',
         'tagKeys.incident: must not contain < > % & \\ ? / (Azure limit)',
         'tagKeys.expiresOn: "ExpiresOn" is also tagKeys.owner; tag keys are compared case-insensitively',
