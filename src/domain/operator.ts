@@ -106,6 +106,8 @@ export interface RestoreFacts {
   readonly targetResourceGroup: string | undefined;
   /** The id of the server of that name when one exists; undefined when it is free or was not checked. */
   readonly nameTakenBy?: string;
+  /** Why Azure's name availability check refused the name (flexible server names are unique across Azure). */
+  readonly nameUnavailable?: string;
   readonly owner: string;
   readonly allowedOwnerDomains: readonly string[];
   readonly incident?: string;
@@ -148,6 +150,7 @@ export function planRestore(f: RestoreFacts): RestoreCheck {
   const nameProblem = serverNameProblem(f.name);
   if (nameProblem) problems.push(`--name: ${nameProblem}`);
   else if (f.nameTakenBy) problems.push(`--name: a server named ${f.name} already exists (${f.nameTakenBy}); a restore needs a new name`);
+  else if (f.nameUnavailable) problems.push(`--name: ${f.name} is not available: ${f.nameUnavailable} (a flexible server name is unique across all of Azure, not only your subscriptions); choose another`);
 
   if (f.source && f.targetResourceGroup) {
     const allowed = f.policy.restore.allowedTargetResourceGroups;
@@ -314,21 +317,31 @@ export interface JobHealth extends JobRunFacts {
   readonly intervalMinutes?: number;
   /** When the job is stale unless it succeeds before (ISO). */
   readonly dueBy?: string;
-  /** ok, stale, never-succeeded, disabled, unscheduled (a run row without a schedule). */
-  readonly status: 'ok' | 'stale' | 'never-succeeded' | 'disabled' | 'unscheduled';
+  /**
+   * ok; failing (its last run failed); stale (no success within twice its schedule); never-succeeded (its first runs
+   * were due and none succeeded); pending (never ran, its first scheduled run is not due yet: a fresh deployment);
+   * disabled; unscheduled (a run row without a schedule).
+   */
+  readonly status: 'ok' | 'failing' | 'stale' | 'never-succeeded' | 'pending' | 'disabled' | 'unscheduled';
   readonly detail: string;
 }
+
+/** The statuses that make the warden unhealthy (`status` exits 1, /api/health answers 503). */
+export const UNHEALTHY_JOB_STATUSES: ReadonlySet<JobHealth['status']> = new Set(['failing', 'stale', 'never-succeeded']);
 
 /** Grace after the second missed run for the run itself: one interval, at most this. */
 const MAX_GRACE_MS = 15 * 60_000;
 
 /**
- * Whether a job succeeded within twice its schedule: stale once the second scheduled run after its last success is
- * past (plus a grace of one interval, at most 15 minutes, for that run to finish). Counting scheduled runs rather than
- * a fixed period keeps a business-hours job from looking stale over a weekend. Schedules are NCRONTAB in UTC.
- * @example jobHealth({ job: 'reconcile', schedule: '0 *\/5 * * * *', run, now }) // { status: 'ok', dueBy: '...' }
+ * Whether a job is doing its work. Failing when its last run failed (a job that fails on every run is reported at once,
+ * not only once it is stale); stale once the second scheduled run after its last success is past (plus a grace of one
+ * interval, at most 15 minutes, for that run to finish); never-succeeded when it has no success and its first two
+ * scheduled runs after `since` (when the warden started: a fresh deployment) are past; pending before that. Counting
+ * scheduled runs rather than a fixed period keeps a weekly job from looking broken in its first week and a
+ * business-hours job from looking stale over a weekend. Schedules are NCRONTAB in UTC.
+ * @example jobHealth({ job: 'reconcile', schedule: '0 *\/5 * * * *', run, now, since }) // { status: 'ok', dueBy: '...' }
  */
-export function jobHealth(input: { job: string; schedule?: string; enabled?: boolean; run?: JobRunFacts; now: Date }): JobHealth {
+export function jobHealth(input: { job: string; schedule?: string; enabled?: boolean; run?: JobRunFacts; now: Date; since?: Date }): JobHealth {
   const base = { ...input.run, job: input.job, ...(input.schedule ? { schedule: input.schedule } : {}) };
   if (input.enabled === false) return { ...base, status: 'disabled', detail: 'switched off by configuration' };
   if (!input.schedule) return { ...base, status: 'unscheduled', detail: 'no schedule known for this job' };
@@ -336,21 +349,34 @@ export function jobHealth(input: { job: string; schedule?: string; enabled?: boo
   const upcoming = cron.nextRuns(2, input.now);
   const intervalMinutes = upcoming.length === 2 ? (upcoming[1]!.getTime() - upcoming[0]!.getTime()) / 60_000 : undefined;
   const withInterval = { ...base, ...(intervalMinutes !== undefined ? { intervalMinutes } : {}) };
-  const success = input.run?.lastSucceededAt ? new Date(input.run.lastSucceededAt) : undefined;
-  if (!success || Number.isNaN(success.getTime())) {
-    return { ...withInterval, status: 'never-succeeded', detail: input.run?.lastStartedAt ? `never succeeded (last started ${input.run.lastStartedAt}${input.run.lastError ? `: ${input.run.lastError}` : ''})` : 'never ran' };
-  }
-  const missed = cron.nextRuns(2, success);
-  if (missed.length < 2) return { ...withInterval, status: 'ok', detail: 'the schedule has no further runs' };
-  const dueBy = new Date(missed[1]!.getTime() + Math.min(missed[1]!.getTime() - missed[0]!.getTime(), MAX_GRACE_MS));
-  const stale = input.now.getTime() > dueBy.getTime();
-  const failing = input.run?.lastOutcome === 'failed' ? `; last run failed${input.run.lastError ? `: ${input.run.lastError}` : ''}` : '';
-  return {
-    ...withInterval,
-    dueBy: formatUtc(dueBy),
-    status: stale ? 'stale' : 'ok',
-    detail: stale ? `no success since ${input.run!.lastSucceededAt}: missed the runs of ${formatUtc(missed[0]!)} and ${formatUtc(missed[1]!)}${failing}` : `last success ${input.run!.lastSucceededAt}${failing}`,
+  const run = input.run;
+  const lastFailure = run?.lastOutcome === 'failed' ? `last run ${run.lastFinishedAt ? `(${run.lastFinishedAt}) ` : ''}failed${run.lastError ? `: ${run.lastError}` : ''}` : undefined;
+  /** When the second scheduled run after `from` is past, plus grace. */
+  const secondRunDue = (from: Date): { dueBy: Date; missed: [Date, Date] } | undefined => {
+    const next = cron.nextRuns(2, from);
+    if (next.length < 2) return undefined;
+    return { dueBy: new Date(next[1]!.getTime() + Math.min(next[1]!.getTime() - next[0]!.getTime(), MAX_GRACE_MS)), missed: [next[0]!, next[1]!] };
   };
+  const success = run?.lastSucceededAt ? new Date(run.lastSucceededAt) : undefined;
+  if (!success || Number.isNaN(success.getTime())) {
+    if (lastFailure) return { ...withInterval, status: 'failing', detail: `never succeeded; ${lastFailure}` };
+    if (!run?.lastStartedAt) {
+      const first = input.since ? secondRunDue(input.since) : undefined;
+      if (first && input.since && input.now.getTime() <= first.dueBy.getTime()) {
+        return { ...withInterval, dueBy: formatUtc(first.dueBy), status: 'pending', detail: `not run yet: its first scheduled run is ${formatUtc(first.missed[0])} (the warden started ${formatUtc(input.since)})` };
+      }
+    }
+    return { ...withInterval, status: 'never-succeeded', detail: run?.lastStartedAt ? `never succeeded (last started ${run.lastStartedAt}${run.lastError ? `: ${run.lastError}` : ', still running or cut off'})` : `never ran${input.since ? ` since the warden started ${formatUtc(input.since)}` : ''}` };
+  }
+  const missed = secondRunDue(success);
+  if (!missed) return { ...withInterval, status: lastFailure ? 'failing' : 'ok', detail: lastFailure ?? 'the schedule has no further runs' };
+  const stale = input.now.getTime() > missed.dueBy.getTime();
+  const dueBy = formatUtc(missed.dueBy);
+  if (stale) {
+    return { ...withInterval, dueBy, status: 'stale', detail: `no success since ${run!.lastSucceededAt}: missed the runs of ${formatUtc(missed.missed[0])} and ${formatUtc(missed.missed[1])}${lastFailure ? `; ${lastFailure}` : ''}` };
+  }
+  if (lastFailure) return { ...withInterval, dueBy, status: 'failing', detail: `${lastFailure} (last success ${run!.lastSucceededAt})` };
+  return { ...withInterval, dueBy, status: 'ok', detail: `last success ${run!.lastSucceededAt}` };
 }
 
 function sameText(a: string, b: string): boolean {

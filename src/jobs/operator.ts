@@ -2,17 +2,18 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { parseServerId, serverId } from '../domain/ids.js';
 import type { CloneState, EvidenceEntry, InventoryRecord, Server } from '../domain/model.js';
-import { jobHealth, planExtend, planHold, planRelease, planRestore, PreflightError, SCHEDULED_JOBS, serverNameProblem, utcText, type JobHealth } from '../domain/operator.js';
+import { jobHealth, planExtend, planHold, planRelease, planRestore, PreflightError, SCHEDULED_JOBS, serverNameProblem, utcText, UNHEALTHY_JOB_STATUSES, type JobHealth } from '../domain/operator.js';
 import { classify } from '../domain/classify.js';
 import { formatUtc, getTag } from '../domain/tags.js';
 import type { GovernDeps } from './deps.js';
 import { digest } from './govern.js';
+import { wardenSince } from './since.js';
 
 /**
  * What the operator commands act through: the governance ports plus who is running the command.
  * @example await restoreClone({ source: 'pg-orders-prod', time: '2026-11-20T08:00:00Z', name: 'pg-orders-0412', owner, incident }, { ...wired, operator: 'alice@contoso.com' })
  */
-export interface OperatorDeps extends Pick<GovernDeps, 'clock' | 'servers' | 'inventory' | 'evidence' | 'runs' | 'policy' | 'settings' | 'log'> {
+export interface OperatorDeps extends Pick<GovernDeps, 'clock' | 'servers' | 'inventory' | 'evidence' | 'runs' | 'checkpoints' | 'policy' | 'settings' | 'log'> {
   /** Who runs the command (UPN from the sign-in, else `--as`, else USER): RestoredBy and the evidence actor. */
   readonly operator: string;
 }
@@ -65,8 +66,14 @@ export async function restoreClone(input: RestoreInput, deps: OperatorDeps): Pro
   const source = located.server;
   const targetResourceGroup = input.resourceGroup?.trim() || source?.resourceGroup;
   let nameTakenBy: string | undefined;
+  let nameUnavailable: string | undefined;
   if (source && targetResourceGroup && serverNameProblem(input.name) === undefined) {
     nameTakenBy = (await deps.servers.get(serverId(source.subscriptionId, targetResourceGroup, input.name)))?.id;
+    // Names are global: a server of that name in another subscription or tenant blocks the restore just the same.
+    if (!nameTakenBy) {
+      const check = await deps.servers.checkName(source.subscriptionId, source.location, input.name);
+      if (!check.available) nameUnavailable = `${check.reason ?? 'refused'}${check.message ? `: ${check.message}` : ''}`;
+    }
   }
   const ownerDomains = deps.policy.restore.allowedOwnerDomains;
   const check = planRestore({
@@ -78,6 +85,7 @@ export async function restoreClone(input: RestoreInput, deps: OperatorDeps): Pro
     name: input.name,
     targetResourceGroup,
     ...(nameTakenBy ? { nameTakenBy } : {}),
+    ...(nameUnavailable ? { nameUnavailable } : {}),
     owner: input.owner,
     allowedOwnerDomains: ownerDomains.length > 0 ? ownerDomains : deps.settings.allowedRecipientDomains,
     ...(input.incident !== undefined ? { incident: input.incident } : {}),
@@ -278,25 +286,40 @@ export interface WardenStatus {
  */
 export async function wardenStatus(
   input: { schedules: Readonly<Record<(typeof SCHEDULED_JOBS)[number]['schedule'], string>>; disabled?: readonly string[]; queues: () => Promise<QueueDepths> },
-  deps: Pick<OperatorDeps, 'clock' | 'runs' | 'inventory'>,
+  deps: Pick<OperatorDeps, 'clock' | 'runs' | 'inventory' | 'checkpoints'>,
 ): Promise<WardenStatus> {
   const now = deps.clock.now();
-  const [runs, rows, queues] = await Promise.all([deps.runs.list(), deps.inventory.list(), input.queues()]);
-  const byJob = new Map(runs.map((r) => [r.job, r]));
-  const jobs: JobHealth[] = SCHEDULED_JOBS.map(({ job, schedule }) => {
-    const run = byJob.get(job);
-    return jobHealth({ job, schedule: input.schedules[schedule], enabled: !(input.disabled ?? []).includes(job), ...(run ? { run } : {}), now });
-  });
-  for (const run of runs) if (!SCHEDULED_JOBS.some((j) => j.job === run.job)) jobs.push(jobHealth({ job: run.job, run, now }));
+  const [jobs, rows, queues] = await Promise.all([jobsHealth(input, deps), deps.inventory.list(), input.queues()]);
   const clones: Partial<Record<CloneState, number>> & { total: number } = { total: 0 };
   for (const row of rows) {
     if (row.classification === 'not-a-clone') continue;
     clones[row.state] = (clones[row.state] ?? 0) + 1;
     clones.total++;
   }
-  const problems = jobs.filter((j) => j.status === 'stale' || j.status === 'never-succeeded').map((j) => `${j.job}: ${j.detail}`);
+  const problems = jobs.filter((j) => UNHEALTHY_JOB_STATUSES.has(j.status)).map((j) => `${j.job}: ${j.detail}`);
   const warnings = queues.poison.depth ? [`${queues.poison.name}: ${queues.poison.depth} message(s) the intake gave up on`] : [];
   return { now: now.toISOString(), healthy: problems.length === 0, jobs, queues, clones, problems, warnings };
+}
+
+/**
+ * Every scheduled job's health from the runs table (and any other job that records runs), judged against the
+ * schedules and the warden's start (a fresh deployment's jobs are pending until their first runs are due).
+ * Reads only Table Storage: the health endpoint answers from it.
+ */
+export async function jobsHealth(
+  input: { schedules: Readonly<Record<(typeof SCHEDULED_JOBS)[number]['schedule'], string>>; disabled?: readonly string[] },
+  deps: Pick<OperatorDeps, 'clock' | 'runs' | 'checkpoints'>,
+): Promise<JobHealth[]> {
+  const now = deps.clock.now();
+  const [runs, since] = await Promise.all([deps.runs.list(), wardenSince(deps.checkpoints)]);
+  const byJob = new Map(runs.map((r) => [r.job, r]));
+  const common = { now, ...(since ? { since } : {}) };
+  const jobs: JobHealth[] = SCHEDULED_JOBS.map(({ job, schedule }) => {
+    const run = byJob.get(job);
+    return jobHealth({ job, schedule: input.schedules[schedule], enabled: !(input.disabled ?? []).includes(job), ...(run ? { run } : {}), ...common });
+  });
+  for (const run of runs) if (!SCHEDULED_JOBS.some((j) => j.job === run.job)) jobs.push(jobHealth({ job: run.job, run, ...common }));
+  return jobs;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { groupBy } from '../domain/collections.js';
+import { recordWardenStart } from './since.js';
 import { serverKey } from '../domain/ids.js';
 import { restoreEvidenceFrom, serverTouchedBy } from '../domain/activityLog.js';
 import { lockSignature, locksOn } from '../domain/locks.js';
@@ -55,6 +56,7 @@ export async function reconcile(deps: GovernDeps, options: ReconcileOptions = {}
   const totals = { subscriptions: 0, servers: 0, clones: 0, added: 0, updated: 0, governed: 0, vanished: 0, unchanged: 0, cloneReads: 0, refreshed: 0 };
   const failed: Array<{ id: string; reason: string }> = [];
   try {
+    await recordWardenStart(deps.checkpoints, now.toISOString());
     const checkpoint = await deps.checkpoints.get(CHECKPOINT);
     const since = checkpoint ? new Date(JSON.parse(checkpoint.value) as string) : new Date(now.getTime() - FIRST_WINDOW_MS);
     let done = 0;

@@ -50,8 +50,21 @@ export interface ServersPort {
   disablePublicAccess(id: string): Promise<void>;
   stop(id: string): Promise<void>;
   delete(id: string): Promise<DeleteOutcome>;
+  /**
+   * Azure's name availability check for a new flexible server: the name is a DNS name, unique across all of Azure.
+   * @example await servers.checkName(subscriptionId, 'eastus', 'pg-orders-fix') // { available: false, reason: 'AlreadyExists', message: '...' }
+   */
+  checkName(subscriptionId: string, location: string, name: string): Promise<NameAvailability>;
   /** Point-in-time restore into a new server; resolves when ARM accepted it, or when it is Ready with `wait`. */
   restore(request: RestoreRequest, options?: { wait?: boolean; onProgress?: (state: string) => void }): Promise<Server>;
+}
+
+/** What Azure's checkNameAvailability answers. */
+export interface NameAvailability {
+  readonly available: boolean;
+  /** `AlreadyExists` or `Invalid`. */
+  readonly reason?: string;
+  readonly message?: string;
 }
 
 /** Raw Activity Log entries (the REST list shape) of administrative operations on flexible servers. */

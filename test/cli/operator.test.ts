@@ -44,7 +44,9 @@ describe('operator CLI on the emulator and Azurite', () => {
     return { stdout: out.join('\n'), stderr: err.join('\n'), exitCode };
   }
   const tag = (name: 'extend' | 'hold' | 'release') => (o: OperatorCommandOptions) => tagCommands(o).find((c) => c.name() === name)!;
-  const writes = () => ['PUT', 'PATCH', 'DELETE', 'POST'].reduce((n, method) => n + stack.emulator.requests.count({ method }), 0);
+  // The name availability check is a POST that only reads.
+  const writes = () =>
+    ['PUT', 'PATCH', 'DELETE', 'POST'].reduce((n, method) => n + stack.emulator.requests.count({ method }), 0) - stack.emulator.requests.count({ operation: 'NameAvailability_CheckWithLocation' });
   const restoreArgs = (over: Record<string, string> = {}) =>
     Object.entries({ '--source': 'pg-orders-prod', '--time': '2026-11-20T08:00:00Z', '--name': 'pg-orders-0412', '--owner': 'alice@contoso.com', '--incident': 'INC-4242', '--as': 'alice@contoso.com', ...over }).flatMap(
       ([k, v]) => (v === '' ? [] : [k, v]),
@@ -142,6 +144,20 @@ describe('operator CLI on the emulator and Azurite', () => {
     for (const option of ['--time:', '--name: a server named pg-orders-prod already exists', '--owner:', 'not both', '--ttl 45d']) expect(result.stderr).toContain(option);
     expect(writes() - writesBefore).toBe(0);
     expect(stack.emulator.requests.count({ method: 'PUT' })).toBe(1);
+  });
+
+  it('restore preflight asks Azure whether the name is free: a name used in another subscription is refused, nothing created', async () => {
+    const { PostgreSQLManagementFlexibleServerClient } = await import('@azure/arm-postgresql-flexible');
+    const { armClientOptions } = await import('../../src/local/emulator/index.js');
+    const elsewhere = new PostgreSQLManagementFlexibleServerClient(stack.emulator.credential, '00000000-0000-4000-8000-0000000000aa', armClientOptions(stack.emulator));
+    await elsewhere.servers.beginCreateOrUpdateAndWait('rg-other-team', 'pg-orders-0999', { location: 'eastus', sku: { name: 'Standard_B1ms', tier: 'Burstable' }, administratorLogin: 'adm', administratorLoginPassword: 'x' });
+    const checks = stack.emulator.requests.count({ operation: 'NameAvailability_CheckWithLocation' });
+    const creates = stack.emulator.requests.count({ operation: 'Servers_Create' });
+    const result = await run(restoreCommand, restoreArgs({ '--name': 'pg-orders-0999' }));
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--name: pg-orders-0999 is not available: AlreadyExists: Specified server name is already used. (a flexible server name is unique across all of Azure, not only your subscriptions); choose another');
+    expect(stack.emulator.requests.count({ operation: 'NameAvailability_CheckWithLocation' }) - checks).toBe(1);
+    expect(stack.emulator.requests.count({ operation: 'Servers_Create' }) - creates).toBe(0);
   });
 
   it('restore preflight refuses a target resource group the policy does not allow', async () => {

@@ -225,6 +225,26 @@ describe('jobHealth', () => {
     expect(jobHealth({ job: 'notices', schedule, run, now: new Date('2026-11-23T10:16:00Z') })).toMatchObject({ status: 'stale' });
   });
 
+  it('reports a job whose last run failed as failing at once, not only once it is stale', () => {
+    const run = { job: 'reconcile', lastStartedAt: '2026-11-20T11:55:00Z', lastFinishedAt: '2026-11-20T11:55:04Z', lastSucceededAt: '2026-11-20T11:50:10Z', lastOutcome: 'failed' as const, lastError: 'ARM 403' };
+    expect(jobHealth({ job: 'reconcile', schedule: every5, run, now: new Date('2026-11-20T11:56:00Z') })).toMatchObject({
+      status: 'failing',
+      detail: 'last run (2026-11-20T11:55:04Z) failed: ARM 403 (last success 2026-11-20T11:50:10Z)',
+    });
+    const never = { job: 'deleteExpiredClones', lastStartedAt: '2026-11-20T11:00:00Z', lastFinishedAt: '2026-11-20T11:00:02Z', lastOutcome: 'failed' as const, lastError: 'listing failed' };
+    expect(jobHealth({ job: 'deleteExpiredClones', schedule: every5, run: never, now: NOW })).toMatchObject({ status: 'failing', detail: expect.stringMatching(/^never succeeded; last run .*failed: listing failed$/) });
+  });
+
+  it('calls a job that has not had its first scheduled run on a fresh deployment pending, not unhealthy', () => {
+    const weekly = '0 0 8 * * 1';
+    // The warden started on Friday 2026-11-20; the weekly summary first runs Monday 2026-11-23 08:00.
+    const since = new Date('2026-11-20T10:00:00Z');
+    expect(jobHealth({ job: 'sendFinopsSummary', schedule: weekly, now: NOW, since })).toMatchObject({ status: 'pending', detail: expect.stringContaining('its first scheduled run is 2026-11-23T08:00:00Z') });
+    // Still pending until its second scheduled run (plus grace) is past, then never-succeeded.
+    expect(jobHealth({ job: 'sendFinopsSummary', schedule: weekly, now: new Date('2026-11-30T08:14:00Z'), since })).toMatchObject({ status: 'pending' });
+    expect(jobHealth({ job: 'sendFinopsSummary', schedule: weekly, now: new Date('2026-11-30T08:16:00Z'), since })).toMatchObject({ status: 'never-succeeded', detail: 'never ran since the warden started 2026-11-20T10:00:00Z' });
+  });
+
   it('reports a job that never ran or never succeeded, and leaves disabled ones alone', () => {
     expect(jobHealth({ job: 'sweep', schedule: every5, now: NOW })).toMatchObject({ status: 'never-succeeded', detail: 'never ran' });
     expect(jobHealth({ job: 'sweep', schedule: every5, run: { job: 'sweep', lastStartedAt: '2026-11-20T11:00:00Z', lastError: 'boom' }, now: NOW })).toMatchObject({ status: 'never-succeeded', detail: expect.stringContaining('boom') });

@@ -8,7 +8,7 @@ import { parseServerId, type ServerRef } from '../../domain/ids.js';
 import { lockScopeOf, type ScopedLock } from '../../domain/locks.js';
 import { serverFromArm } from '../../domain/snapshot.js';
 import type { FirewallRule, LockLevel, ManagementLock, Server } from '../../domain/model.js';
-import type { ActivityFeedPort, DeleteOutcome, RestoreRequest, ServersPort } from '../../ports/servers.js';
+import type { ActivityFeedPort, DeleteOutcome, NameAvailability, RestoreRequest, ServersPort } from '../../ports/servers.js';
 import { AzureCallError, statusOf } from './errors.js';
 
 export interface ArmOptions {
@@ -199,6 +199,17 @@ export class ArmServers implements ServersPort {
       if (status === 404) return 'already-gone';
       if (status === 409 && /ScopeLocked/i.test(String((error as { code?: string }).code ?? (error as Error).message))) return 'locked';
       throw new AzureCallError(`delete ${ref.id}`, error);
+    }
+  }
+
+  async checkName(subscriptionId: string, location: string, name: string): Promise<NameAvailability> {
+    // ARM wants the location's short name (eastus) in the path; servers report the display name (East US).
+    const region = location.replace(/\s+/g, '').toLowerCase();
+    try {
+      const answer = await this.client(subscriptionId).pg.nameAvailability.checkWithLocation(region, { name, type: 'Microsoft.DBforPostgreSQL/flexibleServers' });
+      return { available: answer.nameAvailable === true, ...(answer.reason ? { reason: answer.reason } : {}), ...(answer.message ? { message: answer.message } : {}) };
+    } catch (error) {
+      throw new AzureCallError(`check whether the server name ${name} is available in ${region}`, error, { action: 'Microsoft.DBforPostgreSQL/locations/checkNameAvailability/action' });
     }
   }
 

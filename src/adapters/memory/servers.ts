@@ -1,6 +1,6 @@
 import { parseServerId, serverKey } from '../../domain/ids.js';
 import type { FirewallRule, ManagementLock, Server } from '../../domain/model.js';
-import type { DeleteOutcome, RestoreRequest, ScopedLock, ServersPort } from '../../ports/servers.js';
+import type { DeleteOutcome, NameAvailability, RestoreRequest, ScopedLock, ServersPort } from '../../ports/servers.js';
 
 /** One call the twin answered (or failed), in order. */
 export interface MemoryServerCall {
@@ -137,6 +137,14 @@ export class MemoryServers implements ServersPort {
       this.locks.delete(key);
       return 'deleted';
     });
+  }
+
+  checkName(_subscriptionId: string, _location: string, name: string): Promise<NameAvailability> {
+    return this.answer('checkName', name.toLowerCase(), () =>
+      [...this.servers.values()].some((s) => s.name.toLowerCase() === name.toLowerCase())
+        ? { available: false, reason: 'AlreadyExists', message: 'Specified server name is already used.' }
+        : { available: true },
+    );
   }
 
   restore(request: RestoreRequest): Promise<Server> {

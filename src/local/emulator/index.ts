@@ -11,6 +11,7 @@ import { Audit, type ArmServices } from './arm/common.js';
 import { firewallRuleRoutes } from './arm/firewallRules.js';
 import { lockRoutes } from './arm/locks.js';
 import { serverRoutes } from './arm/servers.js';
+import { nameAvailabilityRoutes } from './arm/nameAvailability.js';
 import { tagRoutes } from './arm/tags.js';
 import { createLoopbackCertificate } from './certificate.js';
 import { EmulatorClock } from './clock.js';
@@ -172,6 +173,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let baseUrl = '';
   const routes = [
     ...serverRoutes(services),
+    ...nameAvailabilityRoutes(services),
     ...firewallRuleRoutes(services),
     ...tagRoutes(services),
     ...lockRoutes(services),

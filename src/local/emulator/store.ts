@@ -30,6 +30,8 @@ export const isWithin = (target: string, scope: string): boolean => target === s
  */
 export class ArmStore {
   private readonly servers = new Map<string, ServerRecord>();
+  /** Keys of the servers of each lower-case name, in any subscription: names are global in Azure. */
+  private readonly byName = new Map<string, Set<string>>();
   private readonly bySubscription = new Map<string, Map<string, ServerRecord>>();
   private readonly byGroup = new Map<string, Map<string, ServerRecord>>();
   /** Ordered listings, rebuilt only after a server is added or removed. */
@@ -57,6 +59,8 @@ export class ArmStore {
     }
     const record: ServerRecord = { server, key: ref.key, subscriptionId: ref.subscriptionId, groupKey: groupKeyOf(ref.subscriptionId, ref.resourceGroup), rules: new Map() };
     this.servers.set(ref.key, record);
+    const named = this.byName.get(ref.name.toLowerCase()) ?? new Set<string>();
+    this.byName.set(ref.name.toLowerCase(), named.add(ref.key));
     this.index(this.bySubscription, record.subscriptionId, record);
     this.index(this.byGroup, record.groupKey, record);
     this.subscriptions.add(record.subscriptionId);
@@ -67,6 +71,7 @@ export class ArmStore {
     const record = this.servers.get(serverIdOrKey.toLowerCase());
     if (!record) return false;
     this.servers.delete(record.key);
+    this.byName.get(record.server.name.toLowerCase())?.delete(record.key);
     this.bySubscription.get(record.subscriptionId)?.delete(record.key);
     this.byGroup.get(record.groupKey)?.delete(record.key);
     this.listings.delete(record.subscriptionId);
@@ -80,6 +85,11 @@ export class ArmStore {
 
   listByGroup(subscriptionId: string, resourceGroup: string): readonly ServerRecord[] {
     return this.listing(this.byGroup, groupKeyOf(subscriptionId, resourceGroup));
+  }
+
+  /** Servers of this name in any subscription and resource group. */
+  serversNamed(name: string): ServerRecord[] {
+    return [...(this.byName.get(name.toLowerCase()) ?? [])].flatMap((key) => this.servers.get(key) ?? []);
   }
 
   allServers(): ServerRecord[] {
@@ -129,6 +139,7 @@ export class ArmStore {
 
   clear(): void {
     this.servers.clear();
+    this.byName.clear();
     this.bySubscription.clear();
     this.byGroup.clear();
     this.listings.clear();

@@ -42,6 +42,9 @@ function createServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
     throw new HttpError(409, 'ServerNameAlreadyExists', `The server name '${name}' is already in use; a ${createMode} needs a new server name.`);
   }
   if (existing) return updateServer(services, ctx, fault, [sub!, rg!, name!]);
+  // A flexible server name is a DNS name: unique across Azure, not only in the resource group.
+  const elsewhere = services.store.serversNamed(name!)[0];
+  if (elsewhere) throw new HttpError(409, 'ServerNameAlreadyExists', `The server name '${name}' is already in use (server names are unique across Azure); choose another name.`);
   if (!NAME.test(name!)) {
     throw new HttpError(400, 'InvalidServerName', `The server name '${name}' must be 3 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen.`);
   }
