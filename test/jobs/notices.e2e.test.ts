@@ -10,6 +10,7 @@ import { MailerError } from '../../src/ports/mailer.js';
 import { build, type Wired } from '../../src/wiring.js';
 import { armServer, SUB1 } from '../support/estate.js';
 import { startStack, type TestStack } from '../support/stack.js';
+import { withRestoreLog } from '../support/restoreLog.js';
 
 const NOW = '2026-11-21T09:00:00.000Z';
 const HOUR = 3_600_000;
@@ -111,8 +112,9 @@ describe('owner notices: escaping, allowed domains, ACS failures', () => {
       source,
       clone('pg-xss', 'mallory@contoso.com', { Purpose: script }),
       clone('pg-outsider', 'eve@gmail.com', { Incident: 'INC-7' }),
-      // Expired: its final notice is the most urgent digest, so it goes first and meets the injected fault.
-      clone('pg-flaky', 'flaky@contoso.com', { Incident: 'INC-8', ExpiresOn: '2026-11-20' }),
+      // No Incident or Purpose: its noncompliant notice is the most urgent digest, so it goes first and meets the
+      // injected fault. Expired before its owner was told: the countdown restarts, no final notice in the first digest.
+      clone('pg-flaky', 'flaky@contoso.com', { ExpiresOn: '2026-11-20' }),
     ],
     firewallRules: {},
     locks: {},
@@ -122,7 +124,7 @@ describe('owner notices: escaping, allowed domains, ACS failures', () => {
   const key = (name: string) => serverKey(`/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}`);
 
   beforeAll(async () => {
-    stack = await startStack({ snapshot, now: () => clock.now() });
+    stack = await startStack({ snapshot: withRestoreLog(snapshot), now: () => clock.now() });
     deps = await noticesDeps(stack, clock);
     expect((await reconcile(deps)).failed).toEqual([]);
   });
@@ -184,6 +186,6 @@ describe('owner notices: escaping, allowed domains, ACS failures', () => {
     expect(outcome).toMatchObject({ owners: 1, sent: 1, notices: 2, failed: [] });
     const added = stack.emulator.mailbox.list().slice(before);
     expect(added.map((m) => m.to[0]!.address)).toEqual(['flaky@contoso.com']);
-    expect((await deps.inventory.get(key('pg-flaky')))!.value.noticesSent.map((n) => n.stage).sort()).toEqual(['final-notice', 'new-clone']);
+    expect((await deps.inventory.get(key('pg-flaky')))!.value.noticesSent.map((n) => n.stage).sort()).toEqual(['new-clone', 'noncompliant']);
   });
 });
