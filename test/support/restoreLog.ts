@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-type ArmServerLike = { id: string; location?: string; tags?: Record<string, string>; systemData?: { createdAt?: string } };
+type ArmServerLike = { id: string; location?: string; tags?: Readonly<Record<string, string>>; createdAt?: string; systemData?: { createdAt?: string } };
 
 /**
  * The Activity Log's start record of each restore in a snapshot (every server carrying RestoredFrom and
@@ -9,13 +9,21 @@ type ArmServerLike = { id: string; location?: string; tags?: Record<string, stri
  * @example startStack({ snapshot: withRestoreLog({ servers: [prod, clone] }) })
  */
 export function withRestoreLog<T extends { servers: unknown[]; activityLog?: unknown[] }>(snapshot: T): T {
-  const records = (snapshot.servers as ArmServerLike[])
+  return { ...snapshot, activityLog: [...(snapshot.activityLog ?? []), ...restoreLogEntries(snapshot.servers as ArmServerLike[])] };
+}
+
+/**
+ * The same records for ARM-shaped or domain servers, with an Activity Log feed over them that answers a time window
+ * as the real one does.
+ */
+export function restoreLogEntries(servers: readonly ArmServerLike[]) {
+  return servers
     .filter((s) => s.tags?.RestoredFrom && s.tags.RestorePointUtc)
     .map((s) => {
       const hash = createHash('sha1').update(s.id.toLowerCase()).digest('hex');
       const eventDataId = `${hash.slice(0, 8)}-${hash.slice(8, 12)}-4${hash.slice(13, 16)}-8${hash.slice(17, 20)}-${hash.slice(20, 32)}`;
       const who = s.tags!.RestoredBy ?? 'alice@contoso.com';
-      const at = new Date(Date.parse(s.systemData?.createdAt ?? '2026-01-10T09:00:00Z') + 5_000).toISOString();
+      const at = new Date(Date.parse(s.createdAt ?? s.systemData?.createdAt ?? '2026-01-10T09:00:00Z') + 5_000).toISOString();
       const parts = s.id.split('/');
       return {
         authorization: { action: 'Microsoft.DBforPostgreSQL/flexibleServers/write', scope: s.id },
@@ -38,5 +46,15 @@ export function withRestoreLog<T extends { servers: unknown[]; activityLog?: unk
         },
       };
     });
-  return { ...snapshot, activityLog: [...(snapshot.activityLog ?? []), ...records] };
+}
+
+/** An Activity Log feed (the ActivityFeedPort) holding the restore records of `servers`. */
+export function restoreLogFeed(servers: readonly ArmServerLike[]) {
+  const entries = restoreLogEntries(servers);
+  return {
+    list: (subscriptionId: string, window: { from: Date; to: Date }) =>
+      Promise.resolve(
+        entries.filter((e) => e.subscriptionId?.toLowerCase() === subscriptionId.toLowerCase() && Date.parse(e.eventTimestamp) >= window.from.getTime() && Date.parse(e.eventTimestamp) <= window.to.getTime()) as unknown[],
+      ),
+  };
 }
