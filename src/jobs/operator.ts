@@ -238,6 +238,7 @@ function freshRow(server: Server, now: string): InventoryRecord {
   return {
     key: server.key,
     id: server.id,
+    engine: server.engine,
     subscriptionId: server.subscriptionId,
     resourceGroup: server.resourceGroup,
     name: server.name,
