@@ -138,8 +138,9 @@ describe('plan edge cases', () => {
     const lineage = { RestoredFrom: serverIdOf('pg-prod'), RestorePointUtc: '2026-11-29T07:45:00Z' };
     const running = server({ name: 'pg-restore', createdAt: '2026-11-30T00:00:00Z', tags: lineage, state: 'Ready', publicNetworkAccess: 'Enabled', firewallRules: [] });
     const stopped = { ...running, state: 'Stopped' };
-    expect(types(buildPlan(input([running], { policy })).servers[0]!)).toContain('disable-public-access');
-    const plan = buildPlan(input([stopped], { policy })).servers[0]!;
+    const restoreEvidence = [restoreRecord(running)];
+    expect(types(buildPlan(input([running], { policy, restoreEvidence })).servers[0]!)).toContain('disable-public-access');
+    const plan = buildPlan(input([stopped], { policy, restoreEvidence })).servers[0]!;
     expect(types(plan)).not.toContain('disable-public-access');
     expect(plan.actions).toContainEqual(expect.objectContaining({ type: 'skip', reason: 'server-stopped' }));
     expect(plan.violations).toContainEqual(expect.objectContaining({ rule: 'network-firewall', detail: 'public network access is enabled' }));
