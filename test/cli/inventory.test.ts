@@ -34,11 +34,7 @@ describe('pitr-warden inventory and evidence, against Table Storage', () => {
     out.length = 0;
     await run(inventoryCommand(io), ['list', '--all']);
     const table = out.join('');
-<<<<<<< HEAD
-    expect(table).toMatch(/^NAME\s+ENGINE\s+RESOURCEGROUP\s+CLASS\s+STATE\s+OWNER\s+EXPIRESON/m);
-=======
-    expect(table).toMatch(/^NAME\s+RESOURCEGROUP\s+CLASS\s+PROOF\s+STATE\s+OWNER\s+EXPIRESON/m);
->>>>>>> 51d4149 (confirm --clone/--not-a-clone and promote: operator decisions recorded on the row and in the evidence log; inventory list and README show each server's proof)
+    expect(table).toMatch(/^NAME\s+ENGINE\s+RESOURCEGROUP\s+CLASS\s+PROOF\s+STATE\s+OWNER\s+EXPIRESON/m);
     expect(table).toContain('not-a-clone');
   });
 
