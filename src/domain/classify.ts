@@ -1,6 +1,7 @@
 import { ENGINE_SPECS } from './engines.js';
 import { serverKey } from './ids.js';
-import type { Classification, InventoryRecord, Lineage, RestoreEvidence, Server } from './model.js';
+import type { Classification, InventoryRecord, Lineage, OperatorDecision, Proof, ProofBasis, ProofLevel, RestoreEvidence, Server } from './model.js';
+import { decisionsFor, lineageContradictions, proofOfRecord, PROOF_RANK, promotionOf, restoreRecordProblem, rowOfIncarnation, verdictOf } from './proof.js';
 import type { TagKeys } from './policy.js';
 import { getNonEmptyTag, type Tags } from './tags.js';
 
@@ -24,39 +25,78 @@ export interface ClassificationResult {
   readonly classification: Classification;
   /** One line per fact behind the decision. */
   readonly evidence: string[];
+  /** How well the classification is known: only `proven` clones are ever modified. */
+  readonly proof: Proof;
   readonly lineage: Lineage;
   /** The source server when it is in the estate (lineage source, or the matched server of a probable clone). */
   readonly source?: Server;
   /** The restore entry that proved lineage, when one did. */
   readonly restore?: RestoreEvidence;
+  /** The operator's promotion of this server: its clone lifecycle ended for good. */
+  readonly promoted?: OperatorDecision;
 }
 
-const RANK: Record<Classification, number> = { 'not-a-clone': 0, 'probable-clone': 1, clone: 2 };
+const CLASS_OF: Record<ProofLevel, Classification> = { proven: 'clone', claimed: 'clone', suspected: 'probable-clone', none: 'not-a-clone' };
 
 /**
- * Classifies a server: `clone` when lineage is known (the warden's lineage tags, or a restore in the Activity
- * Log with a source), `probable-clone` when it matches an earlier server of the same engine and subscription on
- * administrator login, version, location, storage size and inherited tags, `not-a-clone` otherwise.
- * A classification recorded in the inventory is never lowered (the warden's own tag writes change the tags).
+ * Classifies a server and records its proof. Proven: an operator confirmed it, the warden made the restore, or the
+ * Activity Log's record of its create carries the restore (a record of another server of the same name does not
+ * count). Claimed: the lineage tags alone (a claim that contradicts itself is reported with its contradictions).
+ * Suspected: an earlier server of the same engine and subscription with the same administrator login, version,
+ * location, storage size and inherited tags. An operator's dismissal makes it not a clone for good. The inventory row
+ * of the same server keeps what it recorded: a proof is never lowered by a pass that sees less.
  */
 export function classify(server: Server, context: ClassifyContext): ClassificationResult {
-  const fresh = classifyLive(server, context);
-  const recorded = context.inventory;
-  if (!recorded || RANK[recorded.classification] <= RANK[fresh.classification]) {
-    return recorded ? { ...fresh, lineage: { ...recorded.lineage, ...definedOnly(fresh.lineage) } } : fresh;
+  const row = rowOfIncarnation(context.inventory, server);
+  const decisions = decisionsFor(server, row?.decisions);
+  const promoted = promotionOf(decisions);
+  const withPromotion = (r: ClassificationResult): ClassificationResult => (promoted && r.proof.level !== 'none' ? { ...r, promoted } : r);
+  const verdict = verdictOf(decisions);
+  if (verdict?.kind === 'dismissed') {
+    const line = `operator: dismissed by ${verdict.by} at ${verdict.at}: ${verdict.reason}`;
+    return { classification: 'not-a-clone', evidence: [line], proof: { level: 'none', evidence: [line], contradictions: [] }, lineage: {} };
   }
-  const lineage = { ...definedOnly(fresh.lineage), ...definedOnly(recorded.lineage) };
-  return {
-    classification: recorded.classification,
-    evidence: [
-      `inventory: classified ${recorded.classification} since ${recorded.firstSeenAt}`,
-      ...recorded.classificationEvidence.map((line) => `inventory: ${line}`),
-      ...fresh.evidence,
-    ],
-    lineage,
-    source: fresh.source ?? findServer(context.servers, lineage.sourceServerId),
-    ...(fresh.restore ? { restore: fresh.restore } : {}),
+  const fresh = classifyLive(server, context);
+  const recordedLineage = row?.lineage ?? {};
+  const merge = (lineage: Lineage) => ({ ...definedOnly(recordedLineage), ...definedOnly(lineage) });
+  const provenAt = row && row.proof?.level === 'proven' ? row.proof.provenAt : undefined;
+  const proven = (basis: ProofBasis, line: string, lineage: Lineage): ClassificationResult => {
+    const clean = merge(lineage);
+    const source = fresh.source ?? findServer(context.servers, clean.sourceServerId);
+    const evidence = [line, ...fresh.evidence.filter((l) => l !== line)];
+    return withPromotion({
+      classification: 'clone',
+      evidence,
+      proof: { level: 'proven', basis, evidence, contradictions: [], ...(provenAt ? { provenAt } : {}) },
+      lineage: clean,
+      ...(source ? { source } : {}),
+      ...(fresh.restore ? { restore: fresh.restore } : {}),
+    });
   };
+  if (verdict?.kind === 'confirmed-clone') {
+    const lineage = { ...definedOnly(fresh.lineage), ...definedOnly({ sourceServerId: verdict.sourceServerId, restorePointUtc: verdict.restorePointUtc }) };
+    return proven('operator', `operator: confirmed a clone by ${verdict.by} at ${verdict.at}: ${verdict.reason}`, lineage);
+  }
+  const governed = decisions.filter((d) => d.kind === 'governed-restore').at(-1);
+  if (governed) {
+    const lineage = { ...definedOnly(fresh.lineage), ...definedOnly({ sourceServerId: governed.sourceServerId, restorePointUtc: governed.restorePointUtc, restoredBy: governed.by }) };
+    return proven('governed-restore', `warden: governed restore by ${governed.by} at ${governed.at}: ${governed.reason}`, lineage);
+  }
+  if (fresh.proof.level === 'proven') return withPromotion({ ...fresh, lineage: merge(fresh.lineage), proof: { ...fresh.proof, ...(provenAt ? { provenAt } : {}) } });
+  const recorded = row ? proofOfRecord(row) : undefined;
+  if (recorded && PROOF_RANK[recorded.level] > PROOF_RANK[fresh.proof.level]) {
+    const evidence = [...recorded.evidence.map((line) => (line.startsWith('inventory: ') ? line : `inventory: ${line}`)), ...fresh.evidence];
+    const lineage = { ...definedOnly(fresh.lineage), ...definedOnly(recordedLineage) };
+    return withPromotion({
+      classification: CLASS_OF[recorded.level],
+      evidence,
+      proof: { ...recorded, evidence },
+      lineage,
+      ...(fresh.source ?? findServer(context.servers, lineage.sourceServerId) ? { source: (fresh.source ?? findServer(context.servers, lineage.sourceServerId))! } : {}),
+      ...(fresh.restore ? { restore: fresh.restore } : {}),
+    });
+  }
+  return withPromotion({ ...fresh, lineage: fresh.proof.level === 'none' ? fresh.lineage : merge(fresh.lineage) });
 }
 
 function classifyLive(server: Server, context: ClassifyContext): ClassificationResult {
@@ -64,55 +104,69 @@ function classifyLive(server: Server, context: ClassifyContext): ClassificationR
   const restoredFrom = getNonEmptyTag(server.tags, keys.restoredFrom);
   const restorePointUtc = getNonEmptyTag(server.tags, keys.restorePointUtc);
   const restoredBy = getNonEmptyTag(server.tags, keys.restoredBy);
-  const restore = latestRestore(server, context.restoreEvidence ?? []);
+  const records = restoresOf(server, context.restoreEvidence ?? []);
   const evidence: string[] = [];
-  let lineage: Lineage = {};
+  const rejected = records.map((r) => restoreRecordProblem(server, r)).filter((p): p is string => p !== undefined);
+  const restore = records.filter((r) => restoreRecordProblem(server, r) === undefined).at(-1);
+  const tagLineage: Lineage = restoredFrom && restorePointUtc ? { sourceServerId: restoredFrom, restorePointUtc, ...(restoredBy ? { restoredBy } : {}) } : {};
 
-  if (restoredFrom && restorePointUtc) {
-    evidence.push(`tags: ${keys.restoredFrom}=${restoredFrom} and ${keys.restorePointUtc}=${restorePointUtc} (the warden's lineage tags)`);
-    lineage = { sourceServerId: restoredFrom, restorePointUtc, ...(restoredBy ? { restoredBy } : {}) };
-  }
   if (restore) {
     evidence.push(describeRestore(restore));
-    lineage = {
-      sourceServerId: lineage.sourceServerId ?? restore.sourceServerId,
-      restorePointUtc: lineage.restorePointUtc ?? restore.pointInTimeUtc,
-      restoredBy: lineage.restoredBy ?? actorName(restore),
+    if (restoredFrom && serverKey(restoredFrom) !== serverKey(restore.sourceServerId ?? '')) {
+      evidence.push(`tags: ${keys.restoredFrom}=${restoredFrom} differs from the Activity Log's source; the Activity Log is taken`);
+    }
+    const lineage = definedOnly({
+      sourceServerId: restore.sourceServerId ?? tagLineage.sourceServerId,
+      restorePointUtc: restore.pointInTimeUtc ?? tagLineage.restorePointUtc,
+      restoredBy: tagLineage.restoredBy ?? actorName(restore),
       correlationId: restore.correlationId,
+    });
+    const source = findServer(context.servers, lineage.sourceServerId);
+    return {
+      classification: 'clone',
+      evidence,
+      proof: { level: 'proven', basis: 'activity-log', evidence: [...evidence], contradictions: [] },
+      lineage,
+      ...(source ? { source } : {}),
+      restore,
     };
   }
-  if (evidence.length > 0) {
-    const clean = definedOnly(lineage);
-    const source = findServer(context.servers, clean.sourceServerId);
-    return { classification: 'clone', evidence, lineage: clean, ...(source ? { source } : {}), ...(restore ? { restore } : {}) };
+  evidence.push(...rejected.map((p) => `activity log: ${p}`));
+  if (tagLineage.sourceServerId) {
+    const source = findServer(context.servers, tagLineage.sourceServerId);
+    const contradictions = lineageContradictions(server, tagLineage, source);
+    evidence.push(`tags: ${keys.restoredFrom}=${restoredFrom} and ${keys.restorePointUtc}=${restorePointUtc} claim a restore; no Activity Log record, governed restore or operator confirmation proves it`);
+    evidence.push(...contradictions.map((c) => `contradiction: ${c}`));
+    return {
+      classification: 'clone',
+      evidence,
+      proof: { level: 'claimed', evidence: [...evidence], contradictions },
+      lineage: tagLineage,
+      ...(source && contradictions.length === 0 ? { source } : {}),
+    };
   }
 
   const match = earlierTwin(server, context);
   if (match) {
-    return {
-      classification: 'probable-clone',
-      evidence: [
-        `matches ${match.id} created earlier (${match.createdAt}): same administratorLogin "${server.administratorLogin}", version ${server.version}, ` +
-          `location ${server.location}, storage ${server.storageSizeGb} GB and inherited tags`,
-      ],
-      lineage: {},
-      source: match,
-    };
+    evidence.push(
+      `matches ${match.id} created earlier (${match.createdAt}): same administratorLogin "${server.administratorLogin}", version ${server.version}, ` +
+        `location ${server.location}, storage ${server.storageSizeGb} GB and inherited tags (servers from one template look alike too)`,
+    );
+    return { classification: 'probable-clone', evidence, proof: { level: 'suspected', evidence: [...evidence], contradictions: [] }, lineage: {}, source: match };
   }
   if (restoredFrom) evidence.push(`tags: ${keys.restoredFrom} present without ${keys.restorePointUtc}: not enough for lineage`);
-  evidence.push('no lineage tags, no restore in the activity log, no earlier server with the same login, version, location, storage and tags');
-  return { classification: 'not-a-clone', evidence, lineage: {} };
+  evidence.push('no restore in the Activity Log, no lineage tags, no earlier server with the same login, version, location, storage and tags');
+  return { classification: 'not-a-clone', evidence, proof: { level: 'none', evidence: [...evidence], contradictions: [] }, lineage: {} };
 }
 
-/** The newest restore entry of this server that created it from a source, failed attempts excluded. */
-function latestRestore(server: Server, entries: readonly RestoreEvidence[]): RestoreEvidence | undefined {
+/** The restore entries of this server that created it from a source, oldest first, failed attempts excluded. */
+function restoresOf(server: Server, entries: readonly RestoreEvidence[]): RestoreEvidence[] {
   return entries
     .filter((e) => serverKey(e.serverId) === server.key)
     // Create modes that make a new server out of another server's backups (a read replica is not a restore clone).
     .filter((e) => ENGINE_SPECS[server.engine].cloneCreateModes.some((mode) => mode.toLowerCase() === (e.createMode ?? '').toLowerCase()))
     .filter((e) => Boolean(e.sourceServerId) && e.status.toLowerCase() !== 'failed')
-    .sort((a, b) => (a.at === b.at ? a.key.localeCompare(b.key) : a.at < b.at ? -1 : 1))
-    .at(-1);
+    .sort((a, b) => (a.at === b.at ? a.key.localeCompare(b.key) : a.at < b.at ? -1 : 1));
 }
 
 function describeRestore(e: RestoreEvidence): string {

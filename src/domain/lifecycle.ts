@@ -24,29 +24,57 @@ export interface ExpiryDecision {
   readonly ownerNeeded?: string;
 }
 
+export interface ExpiryOptions {
+  /** When the owner got the new-clone notice; undefined when not yet (the countdown of a late clone runs from now). */
+  readonly announcedAt?: Date | undefined;
+  /** Owner notices are on and the new-clone notice was not sent: an expiry already past restarts from now. */
+  readonly unannounced?: boolean;
+}
+
 /**
  * The expiry of a clone under the `expiry` rule: a missing tag gets now + defaultLifetimeDays (the owner hears of
  * the clone now, so the countdown starts now), capped at created + maxLifetimeDays; a tag beyond created +
  * maxLifetimeDays is clamped; an unparseable tag is a violation left to the owner.
  * @example decideExpiry(server, { type: 'expiry', mode: 'enforce', defaultLifetimeDays: 7, maxLifetimeDays: 30 }, 'ExpiresOn', now)
  */
-export function decideExpiry(server: Server, rule: RuleOf<'expiry'> | undefined, expiresOnKey: string, now: Date): ExpiryDecision {
+export function decideExpiry(server: Server, rule: RuleOf<'expiry'> | undefined, expiresOnKey: string, now: Date, options: ExpiryOptions = {}): ExpiryDecision {
   const tagValue = getTag(server.tags, expiresOnKey);
   const parsed = parseExpiresOn(tagValue);
   const base = createdAt(server) ?? now;
   const basis = createdAt(server) ? `creation ${formatUtc(base)}` : `now (creation time unknown)`;
   const present = tagValue !== undefined && tagValue.trim() !== '';
+  // The owner hears of the clone at the new-clone notice (now, when it is not sent yet): however late the warden found
+  // it, the owner gets the default lifetime from then, so the whole notice schedule runs before any deletion.
+  const announced = options.announcedAt ?? now;
+  const maxLatest = rule ? addDays(base, rule.maxLifetimeDays) : undefined;
+  const lateLatest = rule ? addDays(announced, rule.defaultLifetimeDays) : undefined;
+  // Found (or first told) only after its maximum lifetime had passed.
+  const late = Boolean(rule && maxLatest && lateLatest && maxLatest.getTime() <= announced.getTime());
+  const latest = late ? lateLatest : maxLatest;
   if (parsed.ok) {
-    const latest = rule ? addDays(base, rule.maxLifetimeDays) : undefined;
-    if (rule && latest && parsed.at.getTime() > latest.getTime()) {
-      const write = formatUtc(latest);
+    if (rule && options.unannounced && parsed.at.getTime() <= now.getTime()) {
+      // Expired before the owner was ever told (an inherited or stale tag, a clone found late): restart the countdown.
+      const write = formatUtc(addDays(now, rule.defaultLifetimeDays));
       return {
         tagValue,
         parsed,
         write,
-        writeReason: `${expiresOnKey} clamped to the maximum lifetime of ${rule.maxLifetimeDays} days from ${basis}`,
+        writeReason: `${expiresOnKey} ${tagValue} passed before the owner was told: ${rule.defaultLifetimeDays} days from now, so the whole notice schedule runs first`,
+        effective: new Date(write),
+        violation: { rule: 'expiry', detail: `${expiresOnKey} ${tagValue} passed before the owner was told of the clone` },
+      };
+    }
+    if (rule && latest && parsed.at.getTime() > latest.getTime()) {
+      const write = formatUtc(latest);
+      const limit = late ? `${rule.defaultLifetimeDays} days from when the owner was told (found after its maximum lifetime)` : `the maximum lifetime of ${rule.maxLifetimeDays} days from ${basis}`;
+      const beyond = late ? limit : `the maximum lifetime (${rule.maxLifetimeDays} days from ${basis})`;
+      return {
+        tagValue,
+        parsed,
+        write,
+        writeReason: `${expiresOnKey} clamped to ${limit}`,
         effective: latest,
-        violation: { rule: 'expiry', detail: `${expiresOnKey} ${tagValue} is beyond the maximum lifetime (${rule.maxLifetimeDays} days from ${basis}): latest allowed ${write}` },
+        violation: { rule: 'expiry', detail: `${expiresOnKey} ${tagValue} is beyond ${beyond}: latest allowed ${write}` },
       };
     }
     return { tagValue, parsed, effective: parsed.at };
@@ -57,12 +85,13 @@ export function decideExpiry(server: Server, rule: RuleOf<'expiry'> | undefined,
   }
   if (!rule) return { parsed };
   const fromNow = addDays(now, rule.defaultLifetimeDays);
-  const latest = addDays(base, rule.maxLifetimeDays);
-  const at = fromNow.getTime() <= latest.getTime() ? fromNow : latest;
+  const at = fromNow.getTime() <= latest!.getTime() ? fromNow : latest!;
   const writeReason =
     at === fromNow
       ? `default ${expiresOnKey}: ${rule.defaultLifetimeDays} days from now`
-      : `default ${expiresOnKey}: the maximum lifetime of ${rule.maxLifetimeDays} days from ${basis}`;
+      : late
+        ? `default ${expiresOnKey}: ${rule.defaultLifetimeDays} days from when the owner was told`
+        : `default ${expiresOnKey}: the maximum lifetime of ${rule.maxLifetimeDays} days from ${basis}`;
   return { parsed, write: formatUtc(at), writeReason, effective: at };
 }
 
@@ -124,6 +153,8 @@ export function blockingLocks(locks: readonly ManagementLock[] | undefined): Man
  */
 export interface DeletionFacts {
   readonly classification: Classification;
+  /** Proven a clone (Activity Log, governed restore, operator): nothing else is ever deleted. */
+  readonly proven: boolean;
   readonly newCloneNoticeSent: boolean;
   /** The ExpiresOn tag as it is on the live server (a value the plan is about to write never counts). */
   readonly expiresOnTag: string | undefined;
@@ -155,11 +186,12 @@ export function deletionCheck(f: DeletionFacts): DeletionCheck | undefined {
   if (f.now.getTime() < expiry.getTime()) return undefined;
   const expired = `expired ${formatUtc(expiry)}`;
   if (f.classification === 'not-a-clone') return { eligible: false, reason: 'not-a-clone', detail: expired };
+  if (!f.proven) return { eligible: false, reason: 'unproven', detail: `${expired}; not proven a clone: never deleted until an operator confirms it` };
   if (f.legalHold) return { eligible: false, reason: 'legal-hold', detail: `${expired}; under legal hold` };
   if (f.locks === undefined) return { eligible: false, reason: 'locks-not-read', detail: `${expired}; locks unknown` };
   const locks = blockingLocks(f.locks);
   if (locks.length > 0) return { eligible: false, reason: 'locked', detail: `${expired}; ${locks.map((l) => `${l.level} lock "${l.name}"`).join(', ')}` };
-  if (f.classification === 'probable-clone' && !f.newCloneNoticeSent) return { eligible: false, reason: 'not-announced', detail: `${expired}; a probable clone is deleted only after its owner got the new-clone notice` };
+  if (!f.newCloneNoticeSent) return { eligible: false, reason: 'not-announced', detail: `${expired}; a clone is deleted only after its owner got the new-clone notice` };
   if (f.expiryChanging) return { eligible: false, reason: 'expiry-changing', detail: `${expired}; ExpiresOn is rewritten by this plan` };
   const final = finalNoticeFor(expiry, f.history);
   if (!final) return { eligible: false, reason: 'final-notice-not-sent', detail: `${expired}; the final notice for this expiry was not sent yet` };

@@ -58,6 +58,47 @@ export interface Server {
 
 export type Classification = 'clone' | 'probable-clone' | 'not-a-clone';
 
+/**
+ * How well the warden knows a server is a restored copy. Only `proven` servers are ever modified or deleted.
+ * - `proven`: the Activity Log's record of the create carries the restore, the warden made the restore itself, or an
+ *   operator confirmed it;
+ * - `claimed`: lineage tags without any of that (anyone who can write tags can write them);
+ * - `suspected`: resemblance to an earlier server (same login, version, region, storage and tags);
+ * - `none`: not a clone (or dismissed by an operator).
+ */
+export type ProofLevel = 'proven' | 'claimed' | 'suspected' | 'none';
+
+/** What proved a `proven` server. */
+export type ProofBasis = 'activity-log' | 'governed-restore' | 'operator';
+
+/** The proof recorded with every classification. */
+export interface Proof {
+  readonly level: ProofLevel;
+  readonly basis?: ProofBasis;
+  /** One line per fact behind the level. */
+  readonly evidence: readonly string[];
+  /** Why a claim proves nothing: it contradicts itself (source is the server itself, restore point after creation, ...). */
+  readonly contradictions: readonly string[];
+  /** When the warden first recorded the server proven (ISO): a late-discovered clone's notice schedule starts there. */
+  readonly provenAt?: string;
+}
+
+/**
+ * An operator's word on one server, bound to that server's creation time (a server recreated under the same name is
+ * another server). `governed-restore`: written by `pitr-warden restore`; `confirmed-clone` / `dismissed`: by
+ * `pitr-warden confirm`; `promoted`: by `pitr-warden promote`.
+ */
+export interface OperatorDecision {
+  readonly kind: 'governed-restore' | 'confirmed-clone' | 'dismissed' | 'promoted';
+  readonly by: string;
+  readonly at: string;
+  readonly reason: string;
+  /** `createdAt` of the server the decision was made on; absent for a governed restore made before ARM had it. */
+  readonly serverCreatedAt?: string;
+  readonly sourceServerId?: string;
+  readonly restorePointUtc?: string;
+}
+
 /** Who did something, from event claims. Service principals have no mailbox. */
 export interface Actor {
   readonly type: 'user' | 'service-principal' | 'unknown';
@@ -80,7 +121,7 @@ export interface NoticeSent {
 }
 
 /** `deleting`: the sweep recorded its intent to delete and may have called ARM; the next sweep finishes it. */
-export type CloneState = 'detected' | 'governed' | 'quarantined' | 'held' | 'deleting' | 'deleted' | 'listed';
+export type CloneState = 'detected' | 'governed' | 'quarantined' | 'held' | 'deleting' | 'deleted' | 'listed' | 'promoted';
 
 export interface Violation {
   readonly rule: string;
@@ -107,6 +148,10 @@ export interface InventoryRecord {
   readonly classification: Classification;
   /** Why the classification was made, one line per fact. */
   readonly classificationEvidence: readonly string[];
+  /** Absent on rows written before the warden recorded proof (see `proofOfRecord`: they are migrated on read). */
+  readonly proof?: Proof;
+  /** Operator decisions on this server (confirm, dismiss, promote, governed restore), oldest first. */
+  readonly decisions?: readonly OperatorDecision[];
   readonly lineage: Lineage;
   readonly owner?: string;
   readonly ownerSource?: OwnerSource;

@@ -2,7 +2,8 @@
 import { classify, type ClassificationResult } from './classify.js';
 import { serverKey } from './ids.js';
 import { blockingLocks, decideExpiry, deletionCheck, dueExpiryNotice, type NoticeRecord, wasSent } from './lifecycle.js';
-import type { Classification, InventoryRecord, Lineage, NoticeStage, OwnerSource, RestoreEvidence, Server, Violation } from './model.js';
+import type { Classification, InventoryRecord, Lineage, NoticeStage, OperatorDecision, OwnerSource, Proof, RestoreEvidence, Server, Violation } from './model.js';
+import { mayModify, proofOfRecord, reviewCommands, rowOfIncarnation } from './proof.js';
 import { firewallRuleProblem, subnetAllowed } from './network.js';
 import { attributeOwner, mailRoute, type MailSettings, type OwnerAttribution } from './owner.js';
 import { ENGINE_SPECS, type Engine, type EngineSpec } from './engines.js';
@@ -49,9 +50,20 @@ export type PlanAction =
       readonly reason: string;
     }
   | { readonly type: 'delete-server'; readonly reason: string; readonly expiresOn: string; readonly finalNoticeSentAt: string }
+  /** Tags API Delete of name/value pairs (a Merge cannot remove a tag): ExpiresOn of a promoted server. */
+  | { readonly type: 'remove-tags'; readonly tags: Record<string, string>; readonly reason: string }
   | { readonly type: 'skip'; readonly reason: string; readonly detail?: string };
 
 export type PlanActionType = PlanAction['type'];
+
+/** Every action that changes a server in Azure: the gate lets them through for proven clones only. */
+export const MODIFYING_ACTIONS: ReadonlySet<PlanActionType> = new Set<PlanActionType>(['tag', 'remove-tags', 'delete-firewall-rule', 'disable-public-access', 'stop-server', 'delete-server']);
+
+export type ModifyingAction = Extract<PlanAction, { type: 'tag' | 'remove-tags' | 'delete-firewall-rule' | 'disable-public-access' | 'stop-server' | 'delete-server' }>;
+
+export function isModifying(action: PlanAction): action is ModifyingAction {
+  return MODIFYING_ACTIONS.has(action.type);
+}
 
 export interface ServerPlan {
   readonly key: string;
@@ -62,6 +74,12 @@ export interface ServerPlan {
   readonly resourceGroup: string;
   readonly classification: Classification;
   readonly classificationEvidence: string[];
+  /** The proof of the classification: the plan modifies only proven clones. */
+  readonly proof: Proof;
+  /** Operator decisions on this server (confirm, dismiss, promote, governed restore), as recorded. */
+  readonly decisions?: readonly OperatorDecision[];
+  /** Promoted by an operator: no longer a clone under the lifecycle (no expiry, notices, deletion or clone policy). */
+  readonly promoted?: boolean;
   readonly lineage: Lineage;
   readonly owner?: string;
   readonly ownerSource?: OwnerSource;
@@ -98,13 +116,14 @@ export function buildPlan(input: PlanInput): Plan {
 
   const plans: ServerPlan[] = estate.map((server) => {
     const record = inventory.get(server.key);
-    // A row of a deleted server whose name was reused describes another server.
-    const current = record && record.state !== 'deleted' ? record : undefined;
+    // A row of a deleted server, or of an earlier server of the same name (another creation time), describes another server.
+    const current = rowOfIncarnation(record, server);
     const history = [...(current?.noticesSent ?? []), ...(notices.get(server.key) ?? [])];
-    return planServer(server, { input, estate, record: current, history });
+    return gate(planServer(server, { input, estate, record: current, history }));
   });
   for (const [key, record] of inventory) {
     if (live.has(key)) continue;
+    // A server that is gone has nothing left to modify; the deleted notice tells what happened.
     plans.push(planGone(key, record, [...record.noticesSent, ...(notices.get(key) ?? [])], input));
   }
   return { now: formatUtc(input.now), servers: plans.sort(byKey) };
@@ -148,6 +167,9 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
   const expiresOnTag = getTag(server.tags, policy.tagKeys.expiresOn);
   const legalHold = isLegalHold(getTag(server.tags, policy.tagKeys.legalHold));
   const held = legalHold || blockingLocks(server.locks).length > 0;
+  // A clone is proven from this pass on when no earlier pass recorded it so: its late-discovery countdown starts now.
+  const proof: Proof = classified.proof.level === 'proven' ? { ...classified.proof, provenAt: classified.proof.provenAt ?? formatUtc(now) } : classified.proof;
+  const decisions = ctx.record?.decisions;
   const base = {
     key: server.key,
     engine,
@@ -157,6 +179,8 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
     resourceGroup: server.resourceGroup,
     classification: classified.classification,
     classificationEvidence: classified.evidence,
+    proof,
+    ...(decisions && decisions.length > 0 ? { decisions } : {}),
     lineage: classified.lineage,
     ...(expiresOnTag !== undefined ? { expiresOnTag } : {}),
     held,
@@ -165,6 +189,7 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
     const parsed = parseExpiresOn(expiresOnTag);
     return { ...base, expiresOn: parsed.ok ? formatUtc(parsed.at) : null, violations: [], actions: [{ type: 'skip', reason: 'not-a-clone' }] };
   }
+  if (classified.promoted && proof.level === 'proven') return planPromoted(server, base, classified, ctx);
 
   const owner = attributeOwner({
     server,
@@ -176,9 +201,17 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
     sourceKeyPrefix: prefix,
     settings: ctx.input.settings,
   });
-  const expiry = decideExpiry(server, ruleOf(policy, 'expiry', engine), policy.tagKeys.expiresOn, now);
+  const newCloneSent = ctx.history.filter((n) => n.stage === 'new-clone').map((n) => n.sentAt).sort()[0];
+  // The countdown of a clone the owner has not heard of yet runs from now (late discovery), else from the new-clone notice.
+  // An unproven server has no countdown: its expiry is what its tag says, and the expiry rule is not applied to it.
+  const proven = mayModify(proof);
+  const expiry = decideExpiry(server, proven ? ruleOf(policy, 'expiry', engine) : undefined, policy.tagKeys.expiresOn, now, {
+    announcedAt: newCloneSent ? new Date(newCloneSent) : undefined,
+    // A held or locked clone runs no countdown: its passed expiry is left as it is.
+    unannounced: !newCloneSent && !held && ruleOf(policy, 'notices', engine) !== undefined,
+  });
   const findings: Findings = { violations: [], tagWrites: [], remediations: [], auditSkips: [], ownerNeeded: [], quarantine: [] };
-  for (const rule of rulesFor(policy, engine)) applyRule(rule, server, { classified, owner, expiry, policy, findings });
+  for (const rule of rulesFor(policy, engine)) if (proven || rule.type !== 'expiry') applyRule(rule, server, { classified, owner, expiry, policy, findings });
 
   const tagAction = tagActionFor(server, findings);
   const expiryWrite = tagAction?.type === 'tag' ? getTag(tagAction.set, policy.tagKeys.expiresOn) : undefined;
@@ -189,6 +222,7 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
   const check = ruleOf(policy, 'sweep', engine)
     ? deletionCheck({
         classification: classified.classification,
+        proven: mayModify(proof),
         newCloneNoticeSent: wasSent(ctx.history, 'new-clone'),
         expiresOnTag,
         expiryChanging: expiryWrite !== undefined,
@@ -464,15 +498,17 @@ function noticesFor(args: {
   const to = { to: owner.mailTo, toSource: owner.mailToSource };
   const route = owner.mailToSource === 'fallback-domain-not-allowed' ? `; ${owner.reasons.at(-1) ?? 'owner not mailable'}` : '';
   const out: PlanAction[] = [];
-  if (!wasSent(history, 'new-clone')) {
+  const announced = wasSent(history, 'new-clone');
+  if (!announced) {
     const found = findings.violations.length === 0 ? 'no violations' : `${findings.violations.length} violation(s): ${findings.violations.map((v) => v.detail).join('; ')}`;
     out.push({ type: 'notify', stage: 'new-clone', ...to, reason: `first governed; ${found}${route}` });
   }
   if (findings.ownerNeeded.length > 0 && !wasSent(history, 'noncompliant')) {
     out.push({ type: 'notify', stage: 'noncompliant', ...to, reason: `owner must: ${findings.ownerNeeded.join('; ')}${route}` });
   }
-  // A held or locked clone is never deleted: no countdown to announce.
-  if (args.effectiveExpiry && !args.blocked) {
+  // A held or locked clone is never deleted: no countdown to announce. The countdown starts once the owner heard of the
+  // clone: never a reminder or final notice in the same digest as the new-clone notice (late discovery included).
+  if (args.effectiveExpiry && !args.blocked && announced) {
     const due = dueExpiryNotice(args.effectiveExpiry, args.now, history, args.rule);
     if (due?.stage === 'reminder') {
       out.push({ type: 'notify', stage: 'reminder', ...to, leadDays: due.leadDays, reason: `expires ${formatUtc(args.effectiveExpiry)}, within ${due.leadDays} day(s)${route}` });
@@ -481,6 +517,57 @@ function noticesFor(args: {
     }
   }
   return out;
+}
+
+/**
+ * A promoted server left the clone lifecycle for good: no expiry, reminders, deletion or clone policy. The warden only
+ * removes its ExpiresOn tag (the lineage tags stay as history).
+ */
+function planPromoted(server: Server, base: Omit<ServerPlan, 'expiresOn' | 'violations' | 'actions'>, classified: ClassificationResult, ctx: ServerContext): ServerPlan {
+  const promoted = classified.promoted!;
+  const key = ctx.input.policy.tagKeys.expiresOn;
+  const found = Object.keys(server.tags).find((k) => k.toLowerCase() === key.toLowerCase());
+  const why = `promoted by ${promoted.by} at ${promoted.at}: ${promoted.reason}`;
+  const actions: PlanAction[] = [];
+  if (found !== undefined) actions.push({ type: 'remove-tags', tags: { [found]: server.tags[found]! }, reason: `${why}; a service has no expiry` });
+  actions.push({ type: 'skip', reason: 'promoted', detail: `${why}; no expiry, notices, deletion or clone policy` });
+  const owner = ctx.record?.owner;
+  return {
+    ...base,
+    promoted: true,
+    ...(owner ? { owner, ...(ctx.record?.ownerSource ? { ownerSource: ctx.record.ownerSource } : {}) } : {}),
+    expiresOn: null,
+    violations: [],
+    actions,
+  };
+}
+
+/**
+ * The gate: only proven clones are modified. Any modifying action on a server without proof becomes a skip that says
+ * what would be done once it is confirmed; owner notices are not sent (an owner of an unproven server is never told it
+ * will be deleted); the server is put on the review list with the commands to confirm or dismiss it.
+ */
+export function gate(plan: ServerPlan): ServerPlan {
+  if (mayModify(plan.proof) || plan.proof.level === 'none') return plan;
+  const actions: PlanAction[] = [];
+  const wouldDo: string[] = [];
+  for (const action of plan.actions) {
+    if (isModifying(action) || action.type === 'notify') wouldDo.push(describe(action));
+    else actions.push(action);
+  }
+  const commands = reviewCommands(plan.name);
+  const contradictions = plan.proof.contradictions.length > 0 ? `; the claim contradicts itself: ${plan.proof.contradictions.join('; ')}` : '';
+  return {
+    ...plan,
+    actions: [
+      {
+        type: 'skip',
+        reason: 'unproven',
+        detail: `${plan.proof.level}, not proven${contradictions}; nothing is changed until an operator confirms it (${commands.confirm}) or dismisses it (${commands.dismiss})${wouldDo.length > 0 ? `; once confirmed: ${wouldDo.join('; ')}` : ''}`,
+      },
+      ...actions,
+    ],
+  };
 }
 
 /** A server the inventory knows but that is not live: the deleted notice, once, for a deleted clone. */
@@ -494,6 +581,8 @@ function planGone(key: string, record: InventoryRecord, history: readonly Notice
     resourceGroup: record.resourceGroup,
     classification: record.classification,
     classificationEvidence: [...record.classificationEvidence],
+    proof: proofOfRecord(record),
+    ...(record.decisions && record.decisions.length > 0 ? { decisions: record.decisions } : {}),
     lineage: record.lineage,
     ...(record.owner ? { owner: record.owner } : {}),
     ...(record.ownerSource ? { ownerSource: record.ownerSource } : {}),
@@ -537,6 +626,8 @@ export function describe(action: PlanAction): string {
       return `notify ${action.to} (${action.stage}${action.leadDays !== undefined ? `, ${action.leadDays} day(s) ahead` : ''}${action.deleteAfter ? `, deletion not before ${action.deleteAfter}` : ''})`;
     case 'delete-server':
       return `delete the server (expired ${action.expiresOn})`;
+    case 'remove-tags':
+      return `remove tags ${Object.keys(action.tags).join(', ')}`;
     case 'skip':
       return `skip: ${action.reason}${action.detail ? ` (${action.detail})` : ''}`;
   }

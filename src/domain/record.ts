@@ -1,13 +1,16 @@
 import { lockSignature } from './locks.js';
 import type { CloneState, InventoryRecord, Server } from './model.js';
 import type { ServerPlan } from './plan.js';
+import { rowOfIncarnation } from './proof.js';
 
 /**
  * The inventory row after a pass over a live server: what ARM showed, what the plan decided, what was kept from before
  * (first sighting, notice history, lineage once known).
  */
 export function recordFromPlan(input: { server: Server; plan: ServerPlan; previous: InventoryRecord | undefined; now: string; observedAt: string; checkedAt?: string }): InventoryRecord {
-  const { server, plan, previous, now } = input;
+  const { server, plan, now } = input;
+  // A row of a deleted server or of an earlier server of the same name: nothing carries over to this one.
+  const previous = rowOfIncarnation(input.previous, server);
   const lineage = { ...previous?.lineage, ...definedOnly(plan.lineage ?? {}) };
   return {
     key: server.key,
@@ -18,8 +21,10 @@ export function recordFromPlan(input: { server: Server; plan: ServerPlan; previo
     name: server.name,
     location: server.location,
     classification: plan.classification,
-    // Why it was first classified so stands while the classification holds (later passes may only see the lineage tags).
-    classificationEvidence: previous?.classification === plan.classification ? previous.classificationEvidence : plan.classificationEvidence,
+    // Why it was first classified so stands while the classification and its proof hold (later passes may only see the lineage tags).
+    classificationEvidence: sameProof(previous, plan) ? previous!.classificationEvidence : plan.classificationEvidence,
+    proof: sameProof(previous, plan) && previous!.proof ? previous!.proof : plan.proof,
+    ...(plan.decisions && plan.decisions.length > 0 ? { decisions: plan.decisions } : previous?.decisions ? { decisions: previous.decisions } : {}),
     lineage,
     owner: plan.owner,
     ownerSource: plan.ownerSource,
@@ -44,8 +49,13 @@ export function recordFromPlan(input: { server: Server; plan: ServerPlan; previo
   };
 }
 
+function sameProof(previous: InventoryRecord | undefined, plan: ServerPlan): boolean {
+  return previous !== undefined && previous.classification === plan.classification && previous.proof?.level === plan.proof.level && previous.proof?.basis === plan.proof.basis;
+}
+
 function stateOf(plan: ServerPlan, previous: InventoryRecord | undefined): CloneState {
   if (plan.classification === 'not-a-clone') return 'listed';
+  if (plan.promoted) return 'promoted';
   // The sweep recorded its intent to delete; it finishes or releases the row itself.
   if (previous?.state === 'deleting') return 'deleting';
   if (plan.held) return 'held';

@@ -158,6 +158,28 @@ const inventoryRecord = z
     location: z.string().default(''),
     classification: z.enum(['clone', 'probable-clone', 'not-a-clone']),
     classificationEvidence: z.array(z.string()).default([]),
+    proof: z
+      .object({
+        level: z.enum(['proven', 'claimed', 'suspected', 'none']),
+        basis: z.enum(['activity-log', 'governed-restore', 'operator']).optional(),
+        evidence: z.array(z.string()).default([]),
+        contradictions: z.array(z.string()).default([]),
+        provenAt: z.string().optional(),
+      })
+      .optional(),
+    decisions: z
+      .array(
+        z.object({
+          kind: z.enum(['governed-restore', 'confirmed-clone', 'dismissed', 'promoted']),
+          by: z.string(),
+          at: isoTime,
+          reason: z.string(),
+          serverCreatedAt: z.string().optional(),
+          sourceServerId: z.string().optional(),
+          restorePointUtc: z.string().optional(),
+        }),
+      )
+      .optional(),
     lineage: z.object({ sourceServerId: z.string().optional(), restorePointUtc: z.string().optional(), restoredBy: z.string().optional(), correlationId: z.string().optional() }).loose().default({}),
     owner: z.string().optional(),
     ownerSource: z.enum(['tag-at-restore', 'claims', 'fallback']).optional(),
@@ -166,7 +188,7 @@ const inventoryRecord = z
     violations: z.array(z.object({ rule: z.string(), detail: z.string() })).default([]),
     compliant: z.boolean().optional(),
     noticesSent: z.array(inventoryNotice).default([]),
-    state: z.enum(['detected', 'governed', 'quarantined', 'held', 'deleting', 'deleted', 'listed']).default('detected'),
+    state: z.enum(['detected', 'governed', 'quarantined', 'held', 'deleting', 'deleted', 'listed', 'promoted']).default('detected'),
     tags: z.record(z.string(), z.string()).default({}),
     firstSeenAt: z.string().default(''),
     observedAt: z.string().default(''),

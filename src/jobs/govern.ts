@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { EvidenceEntry, InventoryRecord, RestoreEvidence, Server } from '../domain/model.js';
-import { buildPlan, type PlanAction, type ServerPlan } from '../domain/plan.js';
+import { buildPlan, isModifying, type ModifyingAction, type PlanAction, type ServerPlan } from '../domain/plan.js';
+import { rowOfIncarnation } from '../domain/proof.js';
 import { recordFromPlan } from '../domain/record.js';
 import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
+import { modify } from './gate.js';
 
 /** What happened to one server in one pass. */
 export interface GovernOutcome {
@@ -39,7 +41,8 @@ export interface GovernInput {
   readonly stored?: Versioned<InventoryRecord> | null;
 }
 
-const REMEDIATIONS = new Set<PlanAction['type']>(['tag', 'delete-firewall-rule', 'disable-public-access', 'stop-server']);
+/** What a governing pass executes; deletion is the sweep's alone. */
+const REMEDIATIONS = new Set<PlanAction['type']>(['tag', 'remove-tags', 'delete-firewall-rule', 'disable-public-access', 'stop-server']);
 
 /**
  * One server, one pass: decide with the pure plan, execute its remediations, then record the evidence and the row.
@@ -68,8 +71,9 @@ async function governOnce(input: GovernInput, deps: GovernDeps, progress: Progre
   const at = now.toISOString();
   const stored = input.stored !== undefined ? (input.stored ?? undefined) : await deps.inventory.get(input.key);
   if (!input.live) return recordGone(input, stored?.value, stored?.etag, deps, at);
-  // A live server under the id of a row recorded deleted is a new server that reuses the name: nothing carries over.
-  const previous = stored?.value.state === 'deleted' ? undefined : stored?.value;
+  // A live server under the id of a row recorded deleted, or with another creation time, is a new server that reuses
+  // the name: nothing carries over (classification, proof, notices, expiry).
+  const previous = rowOfIncarnation(stored?.value, input.live);
 
   const planOf = (server: Server): ServerPlan => {
     const plan = buildPlan({
@@ -92,17 +96,17 @@ async function governOnce(input: GovernInput, deps: GovernDeps, progress: Progre
   const note = (kind: string, summary: string, extra: Partial<EvidenceEntry> = {}) =>
     evidence.push({ serverKey: input.key, id: `${kind}:${digest(extra.after ?? extra.details ?? summary)}:${input.triggerId}`, at, actor: deps.actor, kind, summary, ...extra });
 
-  if (!previous || previous.classification !== serverPlan.classification) {
+  if (!previous || previous.classification !== serverPlan.classification || previous.proof?.level !== serverPlan.proof.level) {
     evidence.push({
       serverKey: input.key,
-      id: `classified:${serverPlan.classification}:${digest(serverPlan.classificationEvidence)}`,
+      id: `classified:${serverPlan.classification}:${serverPlan.proof.level}:${digest([serverPlan.classificationEvidence, input.live.createdAt ?? ''])}`,
       at,
       actor: deps.actor,
       kind: 'classified',
-      summary: `${input.live.name} classified ${serverPlan.classification}`,
+      summary: `${input.live.name} classified ${serverPlan.classification} (${serverPlan.proof.level}${serverPlan.proof.basis ? ` by ${serverPlan.proof.basis}` : ''})`,
       reason: serverPlan.classificationEvidence.join('; '),
-      before: previous ? { classification: previous.classification } : undefined,
-      after: { classification: serverPlan.classification, owner: serverPlan.owner, ownerSource: serverPlan.ownerSource },
+      before: previous ? { classification: previous.classification, proof: previous.proof?.level } : undefined,
+      after: { classification: serverPlan.classification, proof: serverPlan.proof.level, proofBasis: serverPlan.proof.basis, owner: serverPlan.owner, ownerSource: serverPlan.ownerSource },
     });
   }
   const newViolations = serverPlan.violations.filter((v) => !previous?.violations.some((p) => p.rule === v.rule && p.detail === v.detail));
@@ -110,13 +114,14 @@ async function governOnce(input: GovernInput, deps: GovernDeps, progress: Progre
 
   let live = input.live;
   for (const action of serverPlan.actions) {
-    if (!REMEDIATIONS.has(action.type)) continue;
+    if (!isModifying(action) || !REMEDIATIONS.has(action.type)) continue;
     if (input.enforce === false) continue;
     try {
-      live = await execute(action, live, deps);
+      live = await execute(action, live, serverPlan, deps);
       progress.live = live;
       done.push(action.type);
-      note(action.type, describe(action, input.live), { reason: action.reason, before: beforeOf(action, input.live), after: afterOf(action) });
+      const proof = { level: serverPlan.proof.level, basis: serverPlan.proof.basis, evidence: serverPlan.proof.evidence[0] };
+      note(action.type, describe(action, input.live), { reason: action.reason, before: beforeOf(action, input.live), after: afterOf(action), details: { proof } });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       failed.push({ action: action.type, reason });
@@ -149,21 +154,21 @@ async function recordGone(input: GovernInput, previous: InventoryRecord | undefi
   return { key: input.key, classification: previous.classification, deleted: true, actionsDone: [], failed: [], evidenceWritten: written };
 }
 
-async function execute(action: PlanAction, live: Server, deps: GovernDeps): Promise<Server> {
+/** Through the gate, which refuses anything on a server the plan did not find proven. */
+async function execute(action: ModifyingAction, live: Server, plan: ServerPlan, deps: GovernDeps): Promise<Server> {
+  await modify(deps.servers, { server: live, proof: plan.proof }, action);
   switch (action.type) {
     case 'tag':
-      await deps.servers.mergeTags(live.id, action.set);
       return { ...live, tags: { ...live.tags, ...action.set } };
+    case 'remove-tags':
+      return { ...live, tags: Object.fromEntries(Object.entries(live.tags).filter(([k]) => !(k in action.tags))) };
     case 'delete-firewall-rule':
-      await deps.servers.deleteFirewallRule(live.id, action.rule);
       return { ...live, firewallRules: live.firewallRules?.filter((r) => r.name !== action.rule) };
     case 'disable-public-access':
-      await deps.servers.disablePublicAccess(live.id);
       return { ...live, publicNetworkAccess: 'Disabled' };
     case 'stop-server':
-      await deps.servers.stop(live.id);
       return { ...live, state: 'Stopped' };
-    default:
+    case 'delete-server':
       return live;
   }
 }
@@ -178,6 +183,8 @@ function describe(action: PlanAction, server: Server): string {
       return `Disabled public network access of ${server.name}`;
     case 'stop-server':
       return `Stopped ${server.name} (quarantine)`;
+    case 'remove-tags':
+      return `Removed tags ${Object.keys(action.tags).join(', ')} of ${server.name}`;
     default:
       return `${action.type} on ${server.name}`;
   }
@@ -193,6 +200,8 @@ function beforeOf(action: PlanAction, server: Server): unknown {
       return { publicNetworkAccess: server.publicNetworkAccess };
     case 'stop-server':
       return { state: server.state };
+    case 'remove-tags':
+      return action.tags;
     default:
       return undefined;
   }
@@ -208,6 +217,8 @@ function afterOf(action: PlanAction): unknown {
       return { publicNetworkAccess: 'Disabled' };
     case 'stop-server':
       return { state: 'Stopped' };
+    case 'remove-tags':
+      return Object.fromEntries(Object.keys(action.tags).map((k) => [k, null]));
     default:
       return undefined;
   }

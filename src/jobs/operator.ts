@@ -1,11 +1,14 @@
 /** Operator use cases: governed restore with preflight, extend, hold, release, status. Decisions in src/domain/operator.ts. */
 import type { TokenCredential } from '@azure/core-auth';
 import { parseServerId, serverId } from '../domain/ids.js';
-import type { CloneState, EvidenceEntry, InventoryRecord, Server } from '../domain/model.js';
+import type { CloneState, EvidenceEntry, InventoryRecord, OperatorDecision, Proof, Server } from '../domain/model.js';
+import { ConcurrencyError } from '../ports/inventory.js';
 import { jobHealth, planExtend, planHold, planRelease, planRestore, PreflightError, SCHEDULED_JOBS, serverNameProblem, utcText, UNHEALTHY_JOB_STATUSES, type JobHealth } from '../domain/operator.js';
 import { classify } from '../domain/classify.js';
+import { mayModify, rowOfIncarnation } from '../domain/proof.js';
 import { formatUtc, getTag } from '../domain/tags.js';
 import type { GovernDeps } from './deps.js';
+import { modify, UnprovenError } from './gate.js';
 import { digest } from './govern.js';
 import { wardenSince } from './since.js';
 
@@ -129,6 +132,20 @@ export async function restoreClone(input: RestoreInput, deps: OperatorDeps): Pro
     finishedAt: finished.toISOString(),
     durationSeconds: Math.round((finished.getTime() - started.getTime()) / 100) / 10,
   };
+  // The warden made this restore: the proof is recorded on the row at birth, before any event of the new server is handled.
+  await recordDecision(
+    created,
+    {
+      kind: 'governed-restore',
+      by: deps.operator,
+      at: record.startedAt,
+      reason: 'incident' in reason ? `incident ${reason.incident}` : `purpose: ${reason.purpose}`,
+      ...(created.createdAt ? { serverCreatedAt: created.createdAt } : {}),
+      sourceServerId: plan.sourceServerId,
+      restorePointUtc: point,
+    },
+    deps,
+  );
   await deps.evidence.append([
     {
       serverKey: created.key,
@@ -158,26 +175,26 @@ export interface TagChangeOutcome {
 
 /** `extend`: moves ExpiresOn later, within creation + maxLifetimeDays (PreflightError otherwise). */
 export async function extendClone(input: { server: string; until: string; reason?: string }, deps: OperatorDeps): Promise<TagChangeOutcome> {
-  const live = await governedServer(input.server, 'extend', deps);
+  const { live, proof } = await governedServer(input.server, 'extend', deps);
   const now = deps.clock.now();
   const decision = planExtend({ server: live, until: input.until, now, policy: deps.policy });
   if (!decision.ok) throw new PreflightError(decision.problems, `extension of ${live.name}`);
   const before = { [Object.keys(decision.set)[0]!]: decision.before ?? null };
   if (decision.before === decision.expiresOn) return { serverId: live.id, name: live.name, outcome: 'unchanged', before, after: decision.set, note: `already expires ${decision.expiresOn}` };
-  await deps.servers.mergeTags(live.id, decision.set);
+  await modify(deps.servers, { server: live, proof }, { type: 'tag', set: decision.set, reason: `extend to ${decision.expiresOn}` });
   await record(deps, live, 'extend', `Extended ${live.name} to ${decision.expiresOn}`, { before, after: decision.set, reason: input.reason });
   return { serverId: live.id, name: live.name, outcome: 'changed', before, after: decision.set };
 }
 
 /** `hold`: sets the legal-hold tag to the reason; a held clone is never deleted. */
 export async function holdClone(input: { server: string; reason: string }, deps: OperatorDeps): Promise<TagChangeOutcome> {
-  const live = await governedServer(input.server, 'hold', deps);
+  const { live, proof } = await governedServer(input.server, 'hold', deps);
   const decision = planHold({ server: live, reason: input.reason, policy: deps.policy });
   if (!decision.ok) throw new PreflightError(decision.problems, `hold of ${live.name}`);
   const key = Object.keys(decision.set)[0]!;
   const before = { [key]: getTag(live.tags, key) ?? null };
   if (before[key] === decision.set[key]) return { serverId: live.id, name: live.name, outcome: 'unchanged', before, after: decision.set, note: 'already held for this reason' };
-  await deps.servers.mergeTags(live.id, decision.set);
+  await modify(deps.servers, { server: live, proof }, { type: 'tag', set: decision.set, reason: `legal hold: ${decision.set[key]}` });
   await record(deps, live, 'hold', `Legal hold on ${live.name}`, { before, after: decision.set, reason: decision.set[key] });
   return { serverId: live.id, name: live.name, outcome: 'changed', before, after: decision.set };
 }
@@ -187,14 +204,14 @@ export async function holdClone(input: { server: string; reason: string }, deps:
  * re-reads to confirm it is gone. Locks are not touched; a remaining CanNotDelete lock is reported in `note`.
  */
 export async function releaseClone(input: { server: string; reason?: string }, deps: OperatorDeps): Promise<TagChangeOutcome> {
-  const live = await governedServer(input.server, 'release', deps, { withLocks: true });
+  const { live, proof } = await governedServer(input.server, 'release', deps, { withLocks: true });
   const lockNote = (live.locks ?? []).length > 0 ? `still locked by ${live.locks!.map((l) => `${l.level} lock "${l.name}"`).join(', ')}: the warden will not delete it` : undefined;
   const held = planRelease(live, deps.policy);
   if (!held) {
     const key = deps.policy.tagKeys.legalHold;
     return { serverId: live.id, name: live.name, outcome: 'unchanged', before: { [key]: getTag(live.tags, key) ?? null }, after: { [key]: getTag(live.tags, key) ?? null }, note: ['not under legal hold by tag', lockNote].filter(Boolean).join('; ') };
   }
-  await deps.servers.deleteTags(live.id, held);
+  await modify(deps.servers, { server: live, proof }, { type: 'remove-tags', tags: held, reason: 'legal hold released' });
   const key = Object.keys(held)[0]!;
   const after = await deps.servers.get(live.id);
   if (after && getTag(after.tags, key) !== undefined) {
@@ -202,6 +219,55 @@ export async function releaseClone(input: { server: string; reason?: string }, d
   }
   await record(deps, live, 'release', `Legal hold released on ${live.name}`, { before: held, after: { [key]: null }, reason: input.reason });
   return { serverId: live.id, name: live.name, outcome: 'changed', before: held, after: { [key]: null }, ...(lockNote ? { note: lockNote } : {}) };
+}
+
+/**
+ * Adds an operator decision to the server's inventory row (a fresh row when there is none, or when the row describes
+ * an earlier server of the same name), over the version read; a concurrent writer makes it read and add again.
+ * The next governing pass (event or reconcile) decides with it.
+ */
+export async function recordDecision(server: Server, decision: OperatorDecision, deps: Pick<OperatorDeps, 'inventory' | 'clock' | 'policy' | 'settings'>, change: (row: InventoryRecord) => InventoryRecord = (r) => r): Promise<InventoryRecord> {
+  for (let attempt = 0; ; attempt++) {
+    const stored = await deps.inventory.get(server.key);
+    const now = deps.clock.now().toISOString();
+    const current = rowOfIncarnation(stored?.value, server) ?? freshRow(server, now);
+    const row = change({ ...current, decisions: [...(current.decisions ?? []), decision], updatedAt: now });
+    try {
+      await deps.inventory.upsert(row, { ifMatch: stored ? stored.etag : null });
+      return row;
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= 4) throw error;
+    }
+  }
+}
+
+/** The row of a server the warden has not recorded yet: what ARM shows, classified by the next governing pass. */
+function freshRow(server: Server, now: string): InventoryRecord {
+  return {
+    key: server.key,
+    id: server.id,
+    engine: server.engine,
+    subscriptionId: server.subscriptionId,
+    resourceGroup: server.resourceGroup,
+    name: server.name,
+    location: server.location,
+    classification: 'not-a-clone',
+    classificationEvidence: ['not classified yet: an operator decision was recorded before the warden governed it'],
+    lineage: {},
+    violations: [],
+    compliant: true,
+    ...(server.skuName ? { skuName: server.skuName } : {}),
+    ...(server.skuTier ? { skuTier: server.skuTier } : {}),
+    ...(server.storageSizeGb !== undefined ? { storageSizeGb: server.storageSizeGb } : {}),
+    ...(server.createdAt ? { createdAt: server.createdAt } : {}),
+    noticesSent: [],
+    state: 'detected',
+    ...(server.state ? { serverState: server.state } : {}),
+    tags: server.tags,
+    firstSeenAt: now,
+    observedAt: now,
+    updatedAt: now,
+  };
 }
 
 async function record(deps: OperatorDeps, live: Server, kind: string, summary: string, change: { before: unknown; after: unknown; reason?: string | undefined }): Promise<void> {
@@ -220,16 +286,20 @@ async function record(deps: OperatorDeps, live: Server, kind: string, summary: s
   await deps.evidence.append([entry]);
 }
 
-/** The live server for a tag command; refused for what is not a clone (the warden never tags other servers). */
-async function governedServer(nameOrId: string, command: string, deps: OperatorDeps, options: { withLocks?: boolean } = {}): Promise<Server> {
+/**
+ * The live server for a tag command with its proof (from its inventory row, else from the server alone); refused for
+ * what is not a clone. The gate refuses a write on a clone that is not proven.
+ */
+async function governedServer(nameOrId: string, command: string, deps: OperatorDeps, options: { withLocks?: boolean } = {}): Promise<{ live: Server; proof: Proof }> {
   const located = await locateServer(nameOrId, deps, options);
   if (!located.server) throw new Error(`Cannot ${command} ${nameOrId}: ${located.problem ?? 'not found'}`);
   const live = located.server;
-  const classification = located.row?.classification ?? classify(live, { servers: [live], tagKeys: deps.policy.tagKeys }).classification;
-  if (classification === 'not-a-clone') {
-    throw new Error(`Cannot ${command} ${live.name}: it is not a clone (${located.row ? 'inventory' : 'no lineage tags'}); the warden changes only clones`);
+  const classified = classify(live, { servers: [live], ...(located.row ? { inventory: located.row } : {}), tagKeys: deps.policy.tagKeys });
+  if (classified.classification === 'not-a-clone') {
+    throw new Error(`Cannot ${command} ${live.name}: it is not a clone (${classified.evidence[0] ?? 'no lineage'}); the warden changes only clones`);
   }
-  return live;
+  if (!mayModify(classified.proof)) throw new UnprovenError(live.name, command === 'release' ? 'remove-tags' : 'tag', classified.proof.level);
+  return { live, proof: classified.proof };
 }
 
 /**

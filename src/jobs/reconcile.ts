@@ -41,8 +41,12 @@ export interface ReconcileOptions {
 const DEFAULT_REFRESH_PERIOD_MS = 6 * 3_600_000;
 
 const CHECKPOINT = 'reconcile:activity-log';
-/** How far back the first run reads the Activity Log (it keeps 90 days; a day catches any recent restore). */
-const FIRST_WINDOW_MS = 24 * 3_600_000;
+/**
+ * How far back the first run reads the Activity Log: as far as Azure keeps it (90 days), so restores made before the
+ * warden was installed are proven when Azure still has their record. A subscription with rows recorded before the
+ * warden kept proof reads as far back too, once, to prove what it can of them.
+ */
+export const ACTIVITY_LOG_RETENTION_MS = 90 * 24 * 3_600_000;
 
 /**
  * The safety net under the event path: lists every governed subscription, reads the Activity Log since the last
@@ -58,7 +62,7 @@ export async function reconcile(deps: GovernDeps, options: ReconcileOptions = {}
   try {
     await recordWardenStart(deps.checkpoints, now.toISOString());
     const checkpoint = await deps.checkpoints.get(CHECKPOINT);
-    const since = checkpoint ? new Date(JSON.parse(checkpoint.value) as string) : new Date(now.getTime() - FIRST_WINDOW_MS);
+    const since = checkpoint ? new Date(JSON.parse(checkpoint.value) as string) : new Date(now.getTime() - ACTIVITY_LOG_RETENTION_MS);
     let done = 0;
     let complete = true;
     for (const subscriptionId of deps.settings.subscriptionIds) {
@@ -109,9 +113,12 @@ async function reconcileSubscription(subscriptionId: string, window: Window, run
     return { counts, complete: false };
   }
   const failedBefore = failed.length;
-  const [rows, activity, subscriptionLocks] = await Promise.all([
-    deps.inventory.listVersioned({ subscriptionId }),
-    activitySince(subscriptionId, since, now, deps, failed),
+  const rows = await deps.inventory.listVersioned({ subscriptionId });
+  // Rows written before proof was recorded: read the whole retained Activity Log once to prove what it still can.
+  const legacy = rows.some((r) => r.value.proof === undefined && r.value.state !== 'deleted' && r.value.classification !== 'not-a-clone');
+  const from = legacy ? new Date(Math.min(since.getTime(), now.getTime() - ACTIVITY_LOG_RETENTION_MS)) : since;
+  const [activity, subscriptionLocks] = await Promise.all([
+    activitySince(subscriptionId, from, now, deps, failed),
     // Unknown locks (the list failed) make every clone's read fall back to a lock read of its own.
     deps.servers.listSubscriptionLocks(subscriptionId).catch((error: unknown) => {
       deps.log?.(`reconcile: could not list the locks of subscription ${subscriptionId}, reading each clone's: ${error instanceof Error ? error.message : String(error)}`);

@@ -3,6 +3,7 @@ import type { EvidenceEntry, InventoryRecord, Server } from '../domain/model.js'
 import { buildPlan, type PlanAction, type ServerPlan } from '../domain/plan.js';
 import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
+import { modify } from './gate.js';
 import { runLimited } from './reconcile.js';
 
 /** The runs-table name of the sweep (also the function name). */
@@ -389,7 +390,7 @@ async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOpt
   try {
     intentEtag = await deps.inventory.upsert(intent, { ifMatch: stored.etag });
     await deps.evidence.append([
-      { serverKey: plan.key, id: `sweep:deleting:${action.expiresOn}`, at, actor: deps.actor, kind: 'deleting', summary: `Deleting ${plan.name}: expired ${action.expiresOn}`, reason: action.reason, before: { state: stored.value.state, tags: live.tags }, details: { action, noticesSent } },
+      { serverKey: plan.key, id: `sweep:deleting:${action.expiresOn}`, at, actor: deps.actor, kind: 'deleting', summary: `Deleting ${plan.name}: expired ${action.expiresOn}`, reason: action.reason, before: { state: stored.value.state, tags: live.tags }, details: { action, noticesSent, proof: plan.proof } },
     ]);
   } catch (error) {
     if (error instanceof ConcurrencyError) return void out.skipped.push(item(plan, 'changed since planning: the inventory row was written meanwhile'));
@@ -400,7 +401,7 @@ async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOpt
   await hook(() => options.hooks?.beforeDelete?.(plan.id));
   let outcome: Awaited<ReturnType<SweepDeps['servers']['delete']>>;
   try {
-    outcome = await deps.servers.delete(plan.id);
+    outcome = await modify(deps.servers, { server: plan, proof: plan.proof }, action);
   } catch (error) {
     // The row stays at `deleting`: the next run sees whether ARM took it (gone) or not (deletes again).
     out.failed.push(item(plan, `delete: ${messageOf(error)}`));

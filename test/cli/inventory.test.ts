@@ -34,7 +34,7 @@ describe('pitr-warden inventory and evidence, against Table Storage', () => {
     out.length = 0;
     await run(inventoryCommand(io), ['list', '--all']);
     const table = out.join('');
-    expect(table).toMatch(/^NAME\s+ENGINE\s+RESOURCEGROUP\s+CLASS\s+STATE\s+OWNER\s+EXPIRESON/m);
+    expect(table).toMatch(/^NAME\s+ENGINE\s+RESOURCEGROUP\s+CLASS\s+PROOF\s+STATE\s+OWNER\s+EXPIRESON/m);
     expect(table).toContain('not-a-clone');
   });
 

@@ -216,7 +216,9 @@ describe('operator CLI on the emulator and Azurite', () => {
       { server: id, stage: 'new-clone' as const, sentAt: '2026-11-20T12:05:00Z' },
       { server: id, stage: 'final-notice' as const, sentAt: '2026-12-15T09:00:00Z' },
     ];
-    const sweep = (server: typeof live) => buildPlan({ now: later, policy: wired.policy, servers: [server], inventory: [], noticesSent, settings: wired.settings }).servers[0]!;
+    // The row carries the proof recorded at the governed restore.
+    const row = (await wired.inventory.get(live.key))!.value;
+    const sweep = (server: typeof live) => buildPlan({ now: later, policy: wired.policy, servers: [server], inventory: [row], noticesSent, settings: wired.settings }).servers[0]!;
     expect(sweep(live).held).toBe(true);
     expect(sweep(live).actions).toContainEqual({ type: 'skip', reason: 'legal-hold', detail: expect.stringContaining('under legal hold') });
     expect(sweep(live).actions.map((a) => a.type)).not.toContain('delete-server');

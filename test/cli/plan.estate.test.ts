@@ -41,7 +41,9 @@ describe.runIf(existsSync(ESTATE))('pitr-warden plan on examples/estate.json', (
   it('prints a plan a person can read', async () => {
     const table = await plan('table');
     expect(table).toMatch(/^Plan at 2026-11-21T12:00:00Z: \d+ server\(s\)/);
-    expect(table).toMatch(/pg-orders-prod-pitr-20261121 {2}\[clone\]\n {2}server {6}/);
+    expect(table).toMatch(/pg-orders-prod-pitr-20261121 {2}\[clone\]\n {2}server {6}.*\n {2}proof {7}proven by the Activity Log's record of the restore/);
+    expect(table).toMatch(/pg-orders-copy {2}\[probable-clone\]\n {2}server {6}.*\n {2}proof {7}suspected/);
+    expect(table).toMatch(/pg-inventory-prod-pitr-1109 {2}\[clone\]\n {2}server {6}.*\n {2}proof {7}claimed/);
     expect(table).toMatch(/actions {5}tag: set tags /);
     console.log(table);
   });

@@ -26,14 +26,17 @@ describe('pitr-warden plan', () => {
     const plan = JSON.parse(out) as Plan;
     expect(plan.now).toBe('2026-12-01T09:00:00Z');
     const copy = plan.servers.find((s) => s.name === 'pg-prod-copy')!;
-    expect(copy).toMatchObject({ key: expect.stringMatching(/flexibleservers\/pg-prod-copy$/), classification: 'probable-clone', expiresOn: '2026-11-27T00:00:00Z', actions: [{ type: 'delete-server' }] });
+    // A look-alike is suspected, never proven: reported for review, never deleted.
+    expect(copy).toMatchObject({ key: expect.stringMatching(/flexibleservers\/pg-prod-copy$/), classification: 'probable-clone', proof: { level: 'suspected' }, expiresOn: '2026-11-27T00:00:00Z' });
+    expect(copy.actions.map((a) => a.type)).not.toContain('delete-server');
     for (const s of plan.servers) expect(Object.keys(s)).toEqual(expect.arrayContaining(['key', 'name', 'classification', 'expiresOn', 'violations', 'actions']));
   });
 
   it('prints one readable block per server in table form', async () => {
     const { out, exitCode } = await run(['--snapshot', SNAPSHOT, '--policy', POLICY, '--output', 'table']);
     expect(exitCode).toBe(0);
-    expect(out).toMatch(/^Plan at 2026-12-01T09:00:00Z: 11 server\(s\): 8 clone\(s\), 1 probable clone\(s\), 2 not a clone; \d+ action\(s\)/);
+    expect(out).toMatch(/^Plan at 2026-12-01T09:00:00Z: 11 server\(s\): 8 clone\(s\), 1 probable clone\(s\), 2 not a clone; proof: 7 proven, 1 claimed, 1 suspected; \d+ action\(s\); 1 for review/);
+    expect(out).toMatch(/pg-prod-copy {2}\[probable-clone\]\n {2}server .*\n {2}proof {7}suspected/);
     const block = out.split('\n\n').find((b) => b.startsWith('pg-prod-restore-1129'))!;
     expect(block).toContain('pg-prod-restore-1129  [clone]');
     expect(block).toMatch(/owner\s+alice@contoso.com \(claims\)/);

@@ -57,6 +57,7 @@ describe('dueExpiryNotice', () => {
 describe('deletionCheck', () => {
   const eligible: DeletionFacts = {
     classification: 'clone',
+    proven: true,
     newCloneNoticeSent: true,
     expiresOnTag: '2026-11-27',
     expiryChanging: false,

@@ -5,6 +5,7 @@ import { buildPlan } from '../../src/domain/plan.js';
 import { DEFAULT_POLICY, parsePolicy } from '../../src/domain/policy.js';
 import { serverFromArm } from '../../src/domain/snapshot.js';
 import { armServer } from '../support/estate.js';
+import { restoreRecord } from '../fixtures/snapshots/build.js';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
 const settings = { fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] };
@@ -184,7 +185,9 @@ describe('planExtend', () => {
 describe('planHold and planRelease', () => {
   const expired = { ...cloneOf({ Owner: 'alice@contoso.com', RestoredFrom: prod.id, RestorePointUtc: '2026-10-20T00:00:00Z', Incident: 'INC-1', ExpiresOn: '2026-11-01' }), createdAt: '2026-10-20T01:00:00.000Z' };
   const finalNotice = [{ server: expired.id, stage: 'final-notice' as const, sentAt: '2026-11-01T09:00:00Z' }, { server: expired.id, stage: 'new-clone' as const, sentAt: '2026-10-20T02:00:00Z' }];
-  const sweepOf = (server: Server) => buildPlan({ now: NOW, policy: DEFAULT_POLICY, servers: [server], inventory: [], noticesSent: finalNotice, settings }).servers[0]!.actions;
+  // Proven by its restore record in the Activity Log.
+  const restoreEvidence = [restoreRecord(expired, { source: prod.id, point: '2026-10-20T00:00:00Z' })];
+  const sweepOf = (server: Server) => buildPlan({ now: NOW, policy: DEFAULT_POLICY, servers: [server], inventory: [], noticesSent: finalNotice, restoreEvidence, settings }).servers[0]!.actions;
 
   it('a held clone is skipped by the sweep with legal-hold; released, it is deleted again', () => {
     expect(sweepOf(expired).map((a) => a.type)).toEqual(['delete-server']);

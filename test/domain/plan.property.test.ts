@@ -135,7 +135,24 @@ const inputArb: fc.Arbitrary<PlanInput> = fc.record({
   noticesSent: fc.array(noticeArb, { maxLength: 10 }),
   restoreEvidence: fc.array(evidenceArb, { maxLength: 4 }),
   settings: fc.constant(SETTINGS),
-});
+}).map((input) => ({
+  ...input,
+  // Half the restore records are logged when their server was created (they prove it), the rest at random times.
+  restoreEvidence: (input.restoreEvidence ?? []).map((e, i) => {
+    const created = input.servers.find((s) => s.key === e.serverId.toLowerCase())?.createdAt;
+    return i % 2 === 0 && created ? { ...e, at: new Date(Date.parse(created) + 5_000).toISOString() } : e;
+  }),
+  // Half the servers' owners got the new-clone notice an hour after creation.
+  noticesSent: [
+    ...(input.noticesSent ?? []),
+    ...input.servers.filter((_, i) => i % 2 === 0).map((s) => ({ server: s.id, stage: 'new-clone' as const, sentAt: new Date(Date.parse(s.createdAt!) + HOUR).toISOString() })),
+    // ... and a final notice an hour after the expiry on its tag, so deletions are reached.
+    ...input.servers.filter((_, i) => i % 2 === 0).flatMap((s) => {
+      const expiry = parseExpiresOn(getTag(s.tags, 'ExpiresOn'));
+      return expiry.ok ? [{ server: s.id, stage: 'final-notice' as const, sentAt: new Date(expiry.at.getTime() + HOUR).toISOString() }] : [];
+    }),
+  ],
+}));
 
 /** The notice history the plan must have looked at, rebuilt independently. */
 function historyOf(input: PlanInput, key: string) {
@@ -167,7 +184,9 @@ describe('plan properties over random estates and histories', () => {
           const live = input.servers.find((x) => x.key === s.key);
           expect(live, 'only live servers are deleted').toBeDefined();
           const history = historyOf(input, s.key);
-          expect(s.classification === 'clone' || (s.classification === 'probable-clone' && history.some((n) => n.stage === 'new-clone'))).toBe(true);
+          expect(s.classification).toBe('clone');
+          expect(s.proof.level, 'proven').toBe('proven');
+          expect(history.some((n) => n.stage === 'new-clone'), 'the owner was told').toBe(true);
           const expiry = parseExpiresOn(getTag(live!.tags, input.policy.tagKeys.expiresOn));
           expect(expiry.ok, 'expiry parses').toBe(true);
           const expiresAt = expiry.ok ? expiry.at.getTime() : Infinity;

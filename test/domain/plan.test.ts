@@ -5,7 +5,7 @@ import { buildPlan, type PlanAction, type PlanInput, type ServerPlan } from '../
 import { DEFAULT_POLICY, parsePolicy, parsePolicyText, type Policy } from '../../src/domain/policy.js';
 import { parseSnapshotText } from '../../src/domain/snapshot.js';
 import { mergeTags } from '../../src/domain/tags.js';
-import { FALLBACK, lineageTags, PROD_TAGS, server, serverIdOf, SETTINGS } from '../fixtures/snapshots/build.js';
+import { FALLBACK, lineageTags, PROD_TAGS, restoreRecord, server, serverIdOf, SETTINGS } from '../fixtures/snapshots/build.js';
 
 const NOW = new Date('2026-12-01T09:00:00Z');
 const examplePolicy = parsePolicyText(readFileSync(new URL('../../examples/policy.json', import.meta.url), 'utf8'));
@@ -59,13 +59,12 @@ describe('plan of a small estate (examples/policy.json)', () => {
     expect(clone.violations.map((v) => v.rule)).toEqual(['required-tags', 'required-tags', 'replace-inherited-ownership', 'replace-inherited-ownership', 'network-firewall', 'network-firewall']);
   });
 
-  it('deletes an announced probable clone past expiry and grace, and nothing else', () => {
+  it('never deletes a probable clone, even announced and past expiry and grace: it goes on the review list', () => {
     const copy = byName(plan, 'pg-prod-copy');
-    expect(copy.classification).toBe('probable-clone');
-    expect(copy.actions).toEqual([
-      expect.objectContaining({ type: 'delete-server', expiresOn: '2026-11-27T00:00:00Z', finalNoticeSentAt: '2026-11-27T10:00:00.000Z' }),
-    ]);
-    expect(plan.servers.filter((s) => s.actions.some((a) => a.type === 'delete-server')).map((s) => s.name)).toEqual(['pg-prod-copy']);
+    expect(copy).toMatchObject({ classification: 'probable-clone', proof: { level: 'suspected' } });
+    expect(types(copy)).toEqual(['skip:unproven', 'skip:unproven']);
+    expect(copy.actions[0]).toMatchObject({ detail: expect.stringContaining('pitr-warden confirm pg-prod-copy --clone') });
+    expect(plan.servers.filter((s) => s.actions.some((a) => a.type === 'delete-server')).map((s) => s.name)).toEqual([]);
   });
 
   it('holds, locks, unparseable expiries and grace periods stop deletion, with the reason', () => {
@@ -96,7 +95,7 @@ describe('plan of a small estate (examples/policy.json)', () => {
 
   it('grace, then the final notice: the deletion date moves with the clock', () => {
     const later = planEstate(examplePolicy, new Date('2026-12-02T09:00:00Z'));
-    expect(later.servers.filter((s) => s.actions.some((a) => a.type === 'delete-server')).map((s) => s.name)).toEqual(['pg-grace', 'pg-prod-copy']);
+    expect(later.servers.filter((s) => s.actions.some((a) => a.type === 'delete-server')).map((s) => s.name)).toEqual(['pg-grace']);
   });
 });
 
@@ -114,7 +113,7 @@ describe('audit mode', () => {
     expect(clone.actions.filter((a) => a.type === 'skip' && a.reason === 'audit-mode').map((a) => (a.type === 'skip' ? a.detail : ''))).toEqual(
       expect.arrayContaining([expect.stringMatching(/^network-firewall: would delete firewall rule "AllowAll"/), expect.stringMatching(/^notices: would notify alice@contoso.com \(new-clone\)/)]),
     );
-    expect(byName(audited, 'pg-prod-copy').actions).toContainEqual(expect.objectContaining({ reason: 'audit-mode', detail: expect.stringMatching(/^sweep: would delete/) }));
+    expect(byName(audited, 'pg-prod-copy').actions).toContainEqual(expect.objectContaining({ reason: 'unproven' }));
   });
 });
 
@@ -139,8 +138,9 @@ describe('plan edge cases', () => {
     const lineage = { RestoredFrom: serverIdOf('pg-prod'), RestorePointUtc: '2026-11-29T07:45:00Z' };
     const running = server({ name: 'pg-restore', createdAt: '2026-11-30T00:00:00Z', tags: lineage, state: 'Ready', publicNetworkAccess: 'Enabled', firewallRules: [] });
     const stopped = { ...running, state: 'Stopped' };
-    expect(types(buildPlan(input([running], { policy })).servers[0]!)).toContain('disable-public-access');
-    const plan = buildPlan(input([stopped], { policy })).servers[0]!;
+    const restoreEvidence = [restoreRecord(running)];
+    expect(types(buildPlan(input([running], { policy, restoreEvidence })).servers[0]!)).toContain('disable-public-access');
+    const plan = buildPlan(input([stopped], { policy, restoreEvidence })).servers[0]!;
     expect(types(plan)).not.toContain('disable-public-access');
     expect(plan.actions).toContainEqual(expect.objectContaining({ type: 'skip', reason: 'server-stopped' }));
     expect(plan.violations).toContainEqual(expect.objectContaining({ rule: 'network-firewall', detail: 'public network access is enabled' }));
@@ -158,12 +158,12 @@ describe('plan edge cases', () => {
       tags: { ...PROD_TAGS, ...lineageTags(), Incident: 'INC-9' },
       firewallRules: [{ name: 'AllowAll', startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' }],
     });
-    const first = buildPlan(input([prod, clone]));
+    const first = buildPlan(input([prod, clone], { restoreEvidence: [restoreRecord(clone)] }));
     const actions = first.servers.find((s) => s.name === 'pg-restore')!.actions;
     expect(actions.map((a) => a.type)).toEqual(['tag', 'delete-firewall-rule', 'notify']);
     const tag = actions.find((a) => a.type === 'tag')!;
     const applied: Server = { ...clone, tags: mergeTags(clone.tags, tag.type === 'tag' ? tag.set : {}), firewallRules: [] };
-    const second = buildPlan(input([prod, applied], { noticesSent: [{ server: clone.id, stage: 'new-clone', sentAt: NOW.toISOString() }] }));
+    const second = buildPlan(input([prod, applied], { restoreEvidence: [restoreRecord(clone)], noticesSent: [{ server: clone.id, stage: 'new-clone', sentAt: NOW.toISOString() }] }));
     const again = second.servers.find((s) => s.name === 'pg-restore')!;
     expect(again.actions).toEqual([]);
     expect(again).toMatchObject({ classification: 'clone', owner: 'alice@contoso.com', violations: [] });
@@ -176,9 +176,10 @@ describe('plan edge cases', () => {
       { server: serverIdOf('pg-restore'), stage: 'final-notice' as const, sentAt: '2026-11-25T09:00:00Z' },
     ];
     const extended = server({ name: 'pg-restore', createdAt: '2026-11-18T00:00:00Z', tags: { ...tags, ExpiresOn: '2026-12-05' } });
-    expect(buildPlan(input([extended], { noticesSent: history })).servers[0]!.actions.map((a) => a.type)).toEqual([]);
+    const restoreEvidence = [restoreRecord(extended)];
+    expect(buildPlan(input([extended], { noticesSent: history, restoreEvidence })).servers[0]!.actions.map((a) => a.type)).toEqual([]);
     const laterNow = new Date('2026-12-05T10:00:00Z');
-    const atNewExpiry = buildPlan(input([extended], { now: laterNow, noticesSent: history })).servers[0]!;
+    const atNewExpiry = buildPlan(input([extended], { now: laterNow, noticesSent: history, restoreEvidence })).servers[0]!;
     expect(atNewExpiry.actions).toEqual([
       expect.objectContaining({ type: 'notify', stage: 'final-notice', deleteAfter: '2026-12-07T10:00:00Z' }),
       expect.objectContaining({ type: 'skip', reason: 'final-notice-not-sent' }),

@@ -5,6 +5,7 @@ import { startLocalHost, type LocalHost } from '../../src/local/functionsHost.js
 import { build } from '../../src/wiring.js';
 import { armServer } from '../support/estate.js';
 import { startStack, type TestStack } from '../support/stack.js';
+import { withRestoreLog } from '../support/restoreLog.js';
 
 const DAY = 86_400_000;
 
@@ -25,7 +26,7 @@ describe('the sendOwnerNotices and sendFinopsSummary timer functions, as the Fun
   const settings = () => ({ ...stack.settings, NOTICES_SCHEDULE: '0 0 0 1 1 *', FINOPS_SUMMARY_SCHEDULE: '0 0 0 1 1 *' });
 
   beforeAll(async () => {
-    stack = await startStack({ snapshot: { servers: [source, clone], firewallRules: {}, locks: {} } });
+    stack = await startStack({ snapshot: withRestoreLog({ servers: [source, clone], firewallRules: {}, locks: {} }) });
     expect((await reconcile(await build(loadConfig(stack.settings)))).failed).toEqual([]);
     host = await startLocalHost({ entry: new URL('../../functions/sendOwnerNotices.ts', import.meta.url).pathname, settings: settings() });
   });

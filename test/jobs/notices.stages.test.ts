@@ -42,8 +42,11 @@ describe('owner notices: stages, cost and the FinOps summary (memory adapters)',
   it('sends the reminder for each lead time once, and none for an expiry the owner moved out of the window', async () => {
     const servers = [cloneServer('pg-soon', 'soon@contoso.com', { ExpiresOn: '2026-11-23T09:00:00Z' })];
     const { deps, mailer, clock } = await memoryNoticesDeps(servers);
-    await sendOwnerNotices(deps); // new-clone + reminder (3 days)
-    expect(mailer.sent[0]?.subject).toMatch(/expiring soon/);
+    await sendOwnerNotices(deps); // new-clone: the countdown starts once the owner heard of the clone
+    expect(mailer.sent[0]?.plainText).not.toContain('reminder');
+    clock.advance(HOUR);
+    await sendOwnerNotices(deps); // reminder (3 days)
+    expect(mailer.sent[1]?.subject).toMatch(/expiring soon/);
     // The owner extends the clone before the 1-day reminder is due: the live tag counts, not the row.
     servers[0] = cloneServer('pg-soon', 'soon@contoso.com', { ExpiresOn: '2026-11-30T09:00:00Z' });
     clock.set('2026-11-22T10:00:00Z');

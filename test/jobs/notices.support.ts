@@ -9,6 +9,7 @@ import type { Server } from '../../src/domain/model.js';
 import { buildPlan } from '../../src/domain/plan.js';
 import { DEFAULT_POLICY } from '../../src/domain/policy.js';
 import { recordFromPlan } from '../../src/domain/record.js';
+import { restoresOf } from './sweepSeed.js';
 import type { NoticesDeps } from '../../src/jobs/notices.js';
 import { fixedClock } from '../../src/ports/clock.js';
 import type { ServersPort } from '../../src/ports/servers.js';
@@ -49,7 +50,8 @@ export async function memoryNoticesDeps(servers: Server[], settings: Record<stri
   const mailer = new MemoryMailer(clock);
   const config = loadConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', GOVERNED_SUBSCRIPTION_IDS: SUB1, FALLBACK_MAILBOX: 'dba-team@contoso.com', ALLOWED_RECIPIENT_DOMAINS: 'contoso.com', ...settings });
   const mail = { fallbackMailbox: config.mail.fallbackMailbox, allowedRecipientDomains: [...config.mail.allowedRecipientDomains] };
-  const plan = buildPlan({ now: clock.now(), policy: DEFAULT_POLICY, servers, inventory: [], settings: mail });
+  // The clones' restores are in the Activity Log: reconcile recorded them proven.
+  const plan = buildPlan({ now: clock.now(), policy: DEFAULT_POLICY, servers, inventory: [], restoreEvidence: restoresOf(servers), settings: mail });
   for (const server of servers) {
     const serverPlan = plan.servers.find((p) => p.key === server.key)!;
     await stores.inventory.upsert(recordFromPlan({ server, plan: serverPlan, previous: undefined, now: NOW, observedAt: NOW }));

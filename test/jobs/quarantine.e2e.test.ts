@@ -9,6 +9,7 @@ import { build, type Wired } from '../../src/wiring.js';
 import { SUB1, armRule, armServer } from '../support/estate.js';
 import { policyFile } from '../support/pipeline.js';
 import { startStack, type TestStack } from '../support/stack.js';
+import { withRestoreLog } from '../support/restoreLog.js';
 
 const ALLOWED_SUBNET = `/subscriptions/${SUB1}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-restore/subnets/clones`;
 const PROD_SUBNET = `/subscriptions/${SUB1}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-prod/subnets/db`;
@@ -34,7 +35,7 @@ describe('network policy: disable public access, quarantine what cannot be fixed
       { type: 'network-subnet', mode: 'enforce', allowedSubnets: [ALLOWED_SUBNET], quarantine: true },
     ];
     stack = await startStack({
-      snapshot: { servers: [prodPublic, prodVnet, publicClone, vnetClone], firewallRules: { [publicClone.id]: [armRule(publicClone.id, 'office', '203.0.113.0', '203.0.113.255')] }, locks: {} },
+      snapshot: withRestoreLog({ servers: [prodPublic, prodVnet, publicClone, vnetClone], firewallRules: { [publicClone.id]: [armRule(publicClone.id, 'office', '203.0.113.0', '203.0.113.255')] }, locks: {} }),
       settings: { POLICY_PATH: policyFile(rules) },
     });
     deps = await build(loadConfig(stack.settings));

@@ -6,12 +6,16 @@ import { refreshDue } from '../../src/domain/refresh.js';
 import type { GovernDeps } from '../../src/jobs/deps.js';
 import { reconcile } from '../../src/jobs/reconcile.js';
 import { fixedClock } from '../../src/ports/clock.js';
+import { restoreLogFeed } from '../support/restoreLog.js';
 import { ACTOR, MAIL, SUB_A, cloneServer, domainServer } from './sweepSeed.js';
 
 const HOUR = 3_600_000;
 const PERIOD = 6 * HOUR;
 
-/** Production and clones in memory, an Activity Log that shows nothing (every event and log entry lost), a clock the test moves. */
+/**
+ * Production and clones in memory, an Activity Log that holds only the clones' restore records (every later event and
+ * log entry lost), a clock the test moves.
+ */
 function setup(clones = 8) {
   const prod = domainServer({ name: 'pg-prod', createdAt: '2026-10-01T00:00:00Z' });
   // Public clones: an open firewall rule on one is a violation the warden removes.
@@ -22,7 +26,7 @@ function setup(clones = 8) {
   const deps: GovernDeps = {
     clock,
     servers: memory,
-    activity: { list: () => Promise.resolve([]) },
+    activity: restoreLogFeed(servers),
     ...stores,
     policy: DEFAULT_POLICY,
     settings: { subscriptionIds: [SUB_A], ...MAIL },

@@ -12,6 +12,7 @@ import type { InventoryStores } from '../../src/ports/inventory.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { armClientOptions, startEmulator, type Emulator, type EmulatorSnapshot } from '../../src/local/emulator/index.js';
 import { SUB1, SUB2, armServer, productionEstate } from '../support/estate.js';
+import { withRestoreLog } from '../support/restoreLog.js';
 
 /** The jobs' dependencies on the emulator (as the warden's service principal) and memory stores; SDK retries off so faults answer at once. */
 function deps(emulator: Emulator, stores: InventoryStores): GovernDeps {
@@ -186,9 +187,10 @@ describe('reconcile on the emulator: the safety net under the event path', () =>
   it('an unchanged reconcile makes no per-server ARM call; a change brings that clone\'s rules and locks back into view', async () => {
     const { prod, snapshot } = productionEstate();
     const clones = [0, 1, 2].map((i) =>
-      armServer({ name: `pg-orders-restore-${i}`, tags: { RestoredFrom: prod.id, RestorePointUtc: '2026-01-12T08:00:00Z', Owner: 'alice@contoso.com', Incident: 'INC-1', ExpiresOn: '2099-01-01' } }),
+      // Restored an hour ago: the Activity Log holds the record that proves each one.
+      armServer({ name: `pg-orders-restore-${i}`, createdAt: new Date(Date.now() - 3_600_000).toISOString(), tags: { RestoredFrom: prod.id, RestorePointUtc: '2026-01-12T08:00:00Z', Owner: 'alice@contoso.com', Incident: 'INC-1', ExpiresOn: '2099-01-01' } }),
     );
-    const { emulator, stores, deps: d, user } = await start({ ...snapshot, servers: [prod, ...clones] });
+    const { emulator, stores, deps: d, user } = await start(withRestoreLog({ ...snapshot, servers: [prod, ...clones] }));
     const first = await reconcile(d);
     expect(first).toMatchObject({ clones: 3, cloneReads: 3, failed: [] });
     // The first run's own remediations (tags) are in the Activity Log, older than each row's check: no re-read for them.

@@ -6,6 +6,7 @@ import { startLocalHost, type LocalHost } from '../../src/local/functionsHost.js
 import { armServer, SUB1 } from '../support/estate.js';
 import { startStack, type TestStack } from '../support/stack.js';
 import { rowsFor } from './sweepSeed.js';
+import { withRestoreLog } from '../support/restoreLog.js';
 
 const entry = new URL('../../functions/deleteExpiredClones.ts', import.meta.url).pathname;
 const DAY = 86_400_000;
@@ -24,7 +25,7 @@ describe('deleteExpiredClones, the timer function, on the emulator and Azurite',
   const lines: string[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ snapshot: { servers: [expired, fresh, prod] }, settings: { SWEEP_MODE: 'enforce', SWEEP_MAX_DELETION_PERCENT: '100', GOVERNED_SUBSCRIPTION_IDS: SUB1, SWEEP_SCHEDULE: '0 0 0 1 1 *' } });
+    stack = await startStack({ snapshot: withRestoreLog({ servers: [expired, fresh, prod] }), settings: { SWEEP_MODE: 'enforce', SWEEP_MAX_DELETION_PERCENT: '100', GOVERNED_SUBSCRIPTION_IDS: SUB1, SWEEP_SCHEDULE: '0 0 0 1 1 *' } });
     stores = await openTables({ connectionString: stack.azurite.connectionString, prefix: stack.config.tablePrefix });
     const servers = parseSnapshot({ servers: [expired, fresh, prod] }).servers.map(({ locks: _l, firewallRules: _f, ...s }) => s);
     const history = { [servers[0]!.key]: [{ stage: 'new-clone' as const, sentAt: day(-15), to: 'alice@contoso.com' }, { stage: 'final-notice' as const, sentAt: day(-9), to: 'alice@contoso.com' }] };

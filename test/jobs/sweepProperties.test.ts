@@ -86,8 +86,9 @@ function build(specs: readonly Spec[]) {
 function mayBeDeleted(spec: Spec): boolean {
   const expiry = expiryOf(spec);
   if (!expiry || expiry.getTime() > NOW.getTime()) return false;
-  if (spec.kind === 'plain') return false;
-  if (spec.kind === 'probable' && !spec.newCloneNotice) return false;
+  // Only proven clones (here: their restore is in the Activity Log) are ever deleted; look-alikes never are.
+  if (spec.kind !== 'clone') return false;
+  if (!spec.newCloneNotice) return false;
   if (spec.legalHold || spec.lock) return false;
   if (spec.finalAfterHours === undefined || spec.finalAfterHours < 0) return false;
   const finalAt = expiry.getTime() + spec.finalAfterHours * 3_600_000;

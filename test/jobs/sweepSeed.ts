@@ -64,9 +64,32 @@ export function noticesFor(server: Server, o: { finalAt?: string; newClone?: boo
   return out;
 }
 
-/** Rows as reconcile would write them at `at`, with the given notice histories. */
+/**
+ * The Activity Log's restore records of the servers that carry lineage tags (logged 5 s after their creation): what
+ * proved them clones when reconcile first saw them.
+ */
+export function restoresOf(servers: readonly Server[]): RestoreEvidence[] {
+  return servers
+    .filter((s) => s.tags.RestoredFrom)
+    .map((s) => ({
+      key: `restore-${s.key}`,
+      serverId: s.id,
+      createMode: 'PointInTimeRestore',
+      sourceServerId: s.tags.RestoredFrom!,
+      ...(s.tags.RestorePointUtc ? { pointInTimeUtc: s.tags.RestorePointUtc } : {}),
+      actor: { type: 'user' as const, upn: s.tags.RestoredBy ?? 'alice@contoso.com' },
+      at: new Date(Date.parse(s.createdAt ?? '2026-11-01T00:00:00Z') + 5_000).toISOString(),
+      operationName: 'Microsoft.DBforPostgreSQL/flexibleServers/write',
+      status: 'Accepted',
+    }));
+}
+
+/**
+ * Rows as reconcile would write them at `at`, with the given notice histories. Servers with lineage tags were proven
+ * by their Activity Log record (`restoresOf`) unless `restoreEvidence` says otherwise.
+ */
 export function rowsFor(servers: readonly Server[], at: Date, notices: Readonly<Record<string, readonly NoticeSent[]>> = {}, o: { policy?: Policy; restoreEvidence?: RestoreEvidence[] } = {}): InventoryRecord[] {
-  const plan = buildPlan({ now: at, policy: o.policy ?? DEFAULT_POLICY, servers, inventory: [], restoreEvidence: o.restoreEvidence ?? [], settings: MAIL });
+  const plan = buildPlan({ now: at, policy: o.policy ?? DEFAULT_POLICY, servers, inventory: [], restoreEvidence: o.restoreEvidence ?? restoresOf(servers), settings: MAIL });
   return plan.servers
     .filter((p) => servers.some((s) => s.key === p.key))
     .map((p) => {

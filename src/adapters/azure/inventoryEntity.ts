@@ -14,7 +14,7 @@ const SCALARS = [
 ] as const satisfies readonly (keyof InventoryRecord)[];
 
 /** Structured fields, stored as JSON strings (split when long). */
-const STRUCTURED = ['classificationEvidence', 'lineage', 'violations', 'noticesSent', 'tags'] as const satisfies readonly (keyof InventoryRecord)[];
+const STRUCTURED = ['classificationEvidence', 'proof', 'decisions', 'lineage', 'violations', 'noticesSent', 'tags'] as const satisfies readonly (keyof InventoryRecord)[];
 
 /**
  * One inventory row: PartitionKey = subscription id, RowKey = the encoded server key.
@@ -41,6 +41,11 @@ export function fromInventoryEntity(entity: Record<string, unknown>): InventoryR
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') record[field] = value;
   }
   record.classificationEvidence = getJson<string[]>(entity, 'classificationEvidence') ?? [];
+  // Rows written before proof was recorded have none: proofOfRecord migrates them when they are read for a decision.
+  const proof = getJson(entity, 'proof');
+  if (proof !== undefined) record.proof = proof;
+  const decisions = getJson(entity, 'decisions');
+  if (decisions !== undefined) record.decisions = decisions;
   record.lineage = getJson(entity, 'lineage') ?? {};
   record.violations = getJson(entity, 'violations') ?? [];
   record.noticesSent = getJson(entity, 'noticesSent') ?? [];

@@ -3,6 +3,7 @@ import { ENGINE_SPECS } from '../../domain/engines.js';
 import type { InventoryRecord } from '../../domain/model.js';
 import { cliDeps } from '../context.js';
 import { outputOption, print, processIo, renderTable, type Io, type OutputFormat } from '../output.js';
+import { proofOfRecord } from '../../domain/proof.js';
 
 const localOption = () => new Option('--local', 'talk to the stack `npm start` runs (its Azurite and emulator)');
 
@@ -28,6 +29,7 @@ export function inventoryCommand(io: Io = processIo): Command {
             engine: ENGINE_SPECS[r.engine].shortLabel,
             resourceGroup: r.resourceGroup,
             class: r.classification,
+            proof: proofOfRecord(r).level + (r.proof?.basis ? ` (${r.proof.basis})` : r.proof ? '' : ' (recorded before proof)'),
             state: r.state,
             owner: r.owner ? `${r.owner} (${r.ownerSource})` : '',
             expiresOn: r.expiresOn ?? (r.expiresOnTag ? `invalid: ${r.expiresOnTag}` : ''),

@@ -103,9 +103,12 @@ function isFileError(error: unknown): error is Error & { code: string; path?: st
  */
 export function renderPlanTable(plan: Plan): string {
   const count = (c: string) => plan.servers.filter((s) => s.classification === c).length;
+  const proof = (level: string) => plan.servers.filter((s) => s.proof.level === level).length;
   const acting = plan.servers.flatMap((s) => s.actions).filter((a) => a.type !== 'skip').length;
+  const review = plan.servers.filter((s) => s.actions.some((a) => a.type === 'skip' && a.reason === 'unproven')).length;
   const lines = [
-    `Plan at ${plan.now}: ${plan.servers.length} server(s): ${count('clone')} clone(s), ${count('probable-clone')} probable clone(s), ${count('not-a-clone')} not a clone; ${acting} action(s)`,
+    `Plan at ${plan.now}: ${plan.servers.length} server(s): ${count('clone')} clone(s), ${count('probable-clone')} probable clone(s), ${count('not-a-clone')} not a clone; ` +
+      `proof: ${proof('proven')} proven, ${proof('claimed')} claimed, ${proof('suspected')} suspected; ${acting} action(s); ${review} for review (only proven clones are changed)`,
   ];
   for (const server of plan.servers) lines.push('', ...serverBlock(server));
   return lines.join('\n');
@@ -115,11 +118,28 @@ function serverBlock(s: ServerPlan): string[] {
   const field = (label: string, values: readonly string[]) => values.map((v, i) => `  ${(i === 0 ? label : '').padEnd(12)}${v}`);
   const lines = [`${s.name}  [${s.classification}]${s.held ? '  HELD' : ''}`];
   lines.push(...field('server', [`${ENGINE_SPECS[s.engine].label}, ${s.subscriptionId} / ${s.resourceGroup}`]));
+  lines.push(...field('proof', [proofLine(s)]));
   if (s.lineage.sourceServerId) lines.push(...field('source', [`${s.lineage.sourceServerId}${s.lineage.restorePointUtc ? ` at ${s.lineage.restorePointUtc}` : ''}`]));
   if (s.owner) lines.push(...field('owner', [`${s.owner} (${s.ownerSource ?? 'unknown'})`]));
   lines.push(...field('expires', [s.expiresOn ?? (s.expiresOnTag ? `unparseable: "${s.expiresOnTag}"` : 'none')]));
-  if (s.classification !== 'not-a-clone') lines.push(...field('evidence', s.classificationEvidence));
+  if (s.classification !== 'not-a-clone' || s.proof.evidence.some((l) => l.startsWith('operator:'))) lines.push(...field('evidence', s.classificationEvidence));
   lines.push(...field('violations', s.violations.length === 0 ? ['none'] : s.violations.map((v) => `${v.rule}: ${v.detail}`)));
   lines.push(...field('actions', s.actions.map((a) => (a.type === 'skip' ? describe(a) : `${a.type}: ${describe(a)} -- ${a.reason}`))));
   return lines;
+}
+
+const BASIS: Record<string, string> = { 'activity-log': "the Activity Log's record of the restore", 'governed-restore': 'a governed restore (pitr-warden restore)', operator: "an operator's confirmation" };
+
+/** One line on how well the warden knows what the server is. */
+function proofLine(s: ServerPlan): string {
+  switch (s.proof.level) {
+    case 'proven':
+      return `proven by ${BASIS[s.proof.basis ?? ''] ?? s.proof.basis ?? 'evidence'}${s.promoted ? '; promoted: out of the clone lifecycle' : ''}`;
+    case 'claimed':
+      return `claimed (lineage tags only): reported, never changed${s.proof.contradictions.length > 0 ? `; contradicts itself: ${s.proof.contradictions.join('; ')}` : ''}`;
+    case 'suspected':
+      return 'suspected (looks like an earlier server): reported, never changed';
+    case 'none':
+      return s.proof.evidence.some((l) => l.startsWith('operator:')) ? 'dismissed by an operator: not a clone' : 'none: not a clone';
+  }
 }

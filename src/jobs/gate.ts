@@ -1,0 +1,63 @@
+/**
+ * The one door to every change the warden (or an operator command) makes to a server in Azure: tag writes, tag
+ * removal (ExpiresOn of a promoted server), firewall-rule deletion, public-access change, stop (quarantine) and
+ * deletion. It lets an action through only for a proven clone, and names the proof in what it returns. No other
+ * module of src/jobs calls the modifying methods of ServersPort (test/jobs/gate.test.ts checks the source).
+ */
+import type { Proof, Server } from '../domain/model.js';
+import type { ModifyingAction } from '../domain/plan.js';
+import { mayModify, reviewCommands } from '../domain/proof.js';
+import type { DeleteOutcome, ServersPort } from '../ports/servers.js';
+
+/** Thrown when a modifying action is asked for a server that is not proven a clone; nothing reached Azure. */
+export class UnprovenError extends Error {
+  override name = 'UnprovenError';
+  constructor(
+    readonly server: string,
+    readonly action: ModifyingAction['type'],
+    readonly level: Proof['level'] | 'unknown',
+  ) {
+    const commands = reviewCommands(server);
+    super(
+      `Refused to ${action} on ${server}: it is not proven a clone (${level}); the warden changes only proven clones. ` +
+        `If it is a restored copy: ${commands.confirm}; if it is not: ${commands.dismiss}`,
+    );
+  }
+}
+
+/** What the gate is shown: the server and the proof the decision rests on. */
+export interface GateTarget {
+  readonly server: Pick<Server, 'id' | 'name'>;
+  readonly proof: Pick<Proof, 'level'> | undefined;
+}
+
+export type ModifyOutcome = 'done' | DeleteOutcome | 'already-gone';
+
+/**
+ * Performs one modifying action on a proven clone; throws UnprovenError (before any call) for anything else.
+ * @example await modify(deps.servers, { server: live, proof: plan.proof }, { type: 'tag', set: { Owner: 'a@contoso.com' }, reason })
+ */
+export async function modify(servers: ServersPort, target: GateTarget, action: Extract<ModifyingAction, { type: 'delete-server' }>): Promise<DeleteOutcome>;
+export async function modify(servers: ServersPort, target: GateTarget, action: ModifyingAction): Promise<ModifyOutcome>;
+export async function modify(servers: ServersPort, target: GateTarget, action: ModifyingAction): Promise<ModifyOutcome> {
+  if (!mayModify(target.proof)) throw new UnprovenError(target.server.name, action.type, target.proof?.level ?? 'unknown');
+  const id = target.server.id;
+  switch (action.type) {
+    case 'tag':
+      await servers.mergeTags(id, action.set);
+      return 'done';
+    case 'remove-tags':
+      await servers.deleteTags(id, action.tags);
+      return 'done';
+    case 'delete-firewall-rule':
+      return (await servers.deleteFirewallRule(id, action.rule)) === 'deleted' ? 'done' : 'already-gone';
+    case 'disable-public-access':
+      await servers.disablePublicAccess(id);
+      return 'done';
+    case 'stop-server':
+      await servers.stop(id);
+      return 'done';
+    case 'delete-server':
+      return servers.delete(id);
+  }
+}
