@@ -27,7 +27,7 @@ function twins() {
 async function world(servers: Server[], notices: Record<string, NoticeSent[]> = {}, restoreEvidence = restoresOf(servers)) {
   const rows = rowsFor(servers, new Date('2026-12-09T10:00:00Z'), notices, { restoreEvidence });
   const t = await memoryDeps({ now: NOW, servers, rows, subscriptions: [SUB_A] });
-  const deps: OperatorDeps = { ...t.deps, operator: 'dana@contoso.com' };
+  const deps: OperatorDeps = { ...t.deps, checkpoints: t.stores.checkpoints, operator: 'dana@contoso.com' };
   const planOf = async (server: Server, extra: { noticesSent?: NoticeSent[] } = {}) => {
     const row = (await t.stores.inventory.get(server.key))?.value;
     const live = (await t.servers.get(server.id, { withFirewallRules: true, withLocks: true })) ?? server;
