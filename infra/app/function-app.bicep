@@ -30,6 +30,7 @@ param tablePrefix string
 param policyPath string
 param reconcileSchedule string
 param reconcileRefreshHours int
+param armConcurrencyPerSubscription int
 param noticesSchedule string
 param finopsSummarySchedule string
 param sweepSchedule string
@@ -142,6 +143,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     POLICY_PATH: policyPath
     RECONCILE_SCHEDULE: reconcileSchedule
     RECONCILE_REFRESH_HOURS: string(reconcileRefreshHours)
+    ARM_CONCURRENCY_PER_SUBSCRIPTION: string(armConcurrencyPerSubscription)
     NOTICES_SCHEDULE: noticesSchedule
     FINOPS_SUMMARY_SCHEDULE: finopsSummarySchedule
     SWEEP_SCHEDULE: sweepSchedule
