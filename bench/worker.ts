@@ -33,7 +33,7 @@ export interface WorkerSpec {
 export interface RunFigures {
   readonly label: string;
   readonly wallMs: number;
-  /** Peak RSS of the warden's process while the run lasted (sampled every 10 ms). */
+  /** Peak RSS of the warden's process while the run lasted (sampled every 50 ms). */
   readonly peakRssMb: number;
   readonly arm: { readonly total: number; readonly counters: ArmCounter[] };
   readonly table: { readonly reads: number; readonly writes: number; readonly batches: number; readonly entitiesWritten: number };
@@ -150,7 +150,7 @@ function activity(deps: GovernDeps, subscriptionId: string, now: Date): Promise<
 async function measure(work: () => Promise<Record<string, unknown>>): Promise<{ wallMs: number; peakRssMb: number; outcome: Record<string, unknown> }> {
   const mb = (bytes: number) => bytes / 1024 / 1024;
   let peak = mb(process.memoryUsage.rss());
-  const sampler = setInterval(() => (peak = Math.max(peak, mb(process.memoryUsage.rss()))), 10);
+  const sampler = setInterval(() => (peak = Math.max(peak, mb(process.memoryUsage.rss()))), 50);
   const started = performance.now();
   try {
     const outcome = await work();
