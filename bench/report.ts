@@ -17,7 +17,7 @@ export function armByKind(counters: readonly ArmCounter[]): { reads: number; wri
 export function printRun(run: RunFigures, servers: number): void {
   const kinds = armByKind(run.arm.counters);
   console.log(`\n${run.label}`);
-  console.log(`  wall time        ${(run.wallMs / 1000).toFixed(2)} s`);
+  console.log(`  wall time        ${(run.wallMs / 1000).toFixed(2)} s (CPU time of the warden's process ${(run.cpuMs / 1000).toFixed(2)} s)`);
   console.log(`  outcome          ${Object.entries(run.outcome).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
   console.log(
     `  ARM calls        ${run.arm.total} (${(run.arm.total / servers).toFixed(3)} per server): ${kinds.reads} reads, ${kinds.writes} writes, ${kinds.deletes} deletes` +
@@ -32,6 +32,7 @@ export function printRun(run: RunFigures, servers: number): void {
 export function summary(run: RunFigures): Record<string, unknown> {
   return {
     wallMs: Math.round(run.wallMs),
+    cpuMs: Math.round(run.cpuMs),
     armCalls: run.arm.total,
     armByKind: armByKind(run.arm.counters),
     armByOperation: Object.fromEntries(run.arm.counters.map((c) => [`${c.method} ${c.operation} ${c.status}`, c.count])),

@@ -33,7 +33,9 @@ export interface WorkerSpec {
 export interface RunFigures {
   readonly label: string;
   readonly wallMs: number;
-  /** Peak RSS of the warden's process while the run lasted (sampled every 50 ms). */
+  /** CPU time (user and system) of the warden's process during the run. */
+  readonly cpuMs: number;
+  /** Peak RSS of the warden's process while the run lasted (sampled every 100 ms). */
   readonly peakRssMb: number;
   readonly arm: { readonly total: number; readonly counters: ArmCounter[] };
   readonly table: { readonly reads: number; readonly writes: number; readonly batches: number; readonly entitiesWritten: number };
@@ -125,7 +127,8 @@ function shifted(ms: number): Clock {
 async function naiveReads(deps: Wired, job: 'reconcile' | 'sweep'): Promise<Record<string, unknown>> {
   const counts = { servers: 0, clones: 0, failed: 0 };
   const now = deps.clock.now();
-  for (const subscriptionId of deps.settings.subscriptionIds) {
+  // Every subscription at once (each has its own ARM budget), or the naive run would take minutes of pacing.
+  await Promise.all(deps.settings.subscriptionIds.map(async (subscriptionId) => {
     const [servers, rows] = await Promise.all([deps.servers.list(subscriptionId), deps.inventory.list({ subscriptionId }), job === 'reconcile' ? activity(deps, subscriptionId, now) : undefined]);
     const clones = new Set(rows.filter((r) => r.classification !== 'not-a-clone' && r.state !== 'deleted').map((r) => r.key));
     counts.servers += servers.length;
@@ -138,7 +141,7 @@ async function naiveReads(deps: Wired, job: 'reconcile' | 'sweep'): Promise<Reco
       16,
       () => counts.failed++,
     );
-  }
+  }));
   return counts;
 }
 
@@ -147,14 +150,16 @@ function activity(deps: GovernDeps, subscriptionId: string, now: Date): Promise<
 }
 
 /** Wall time and the peak RSS of this process while `work` runs. */
-async function measure(work: () => Promise<Record<string, unknown>>): Promise<{ wallMs: number; peakRssMb: number; outcome: Record<string, unknown> }> {
+async function measure(work: () => Promise<Record<string, unknown>>): Promise<{ wallMs: number; cpuMs: number; peakRssMb: number; outcome: Record<string, unknown> }> {
   const mb = (bytes: number) => bytes / 1024 / 1024;
   let peak = mb(process.memoryUsage.rss());
-  const sampler = setInterval(() => (peak = Math.max(peak, mb(process.memoryUsage.rss()))), 50);
+  const sampler = setInterval(() => (peak = Math.max(peak, mb(process.memoryUsage.rss()))), 100);
   const started = performance.now();
+  const cpu = process.cpuUsage();
   try {
     const outcome = await work();
-    return { wallMs: performance.now() - started, peakRssMb: Math.max(peak, mb(process.memoryUsage.rss())), outcome };
+    const used = process.cpuUsage(cpu);
+    return { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000, peakRssMb: Math.max(peak, mb(process.memoryUsage.rss())), outcome };
   } finally {
     clearInterval(sampler);
   }

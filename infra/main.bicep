@@ -59,6 +59,9 @@ param reconcileRefreshHours int = 6
 @minValue(1)
 @maxValue(64)
 param armConcurrencyPerSubscription int = 8
+@allowed(['arm', 'resource-graph'])
+@description('"resource-graph" lists every governed subscription in one Azure Resource Graph query (SERVER_LISTING).')
+param serverListing string = 'arm'
 @description('NCRONTAB (UTC) of owner notices.')
 param noticesSchedule string = '0 0 9-17 * * 1-5'
 @description('NCRONTAB (UTC) of the weekly FinOps summary.')
@@ -212,6 +215,7 @@ module app 'app/function-app.bicep' = {
     reconcileSchedule: reconcileSchedule
     reconcileRefreshHours: reconcileRefreshHours
     armConcurrencyPerSubscription: armConcurrencyPerSubscription
+    serverListing: serverListing
     noticesSchedule: noticesSchedule
     finopsSummarySchedule: finopsSummarySchedule
     sweepSchedule: sweepSchedule

@@ -53,6 +53,10 @@ export const SETTINGS = {
     description: 'ARM requests the warden has in flight at once per subscription; it also slows down when ARM reports its request budget running low.',
     local: '8',
   },
+  SERVER_LISTING: {
+    description: '"arm" lists each subscription\'s servers through ARM; "resource-graph" lists every subscription in one Azure Resource Graph query (1,000 rows a page), falling back to ARM lists when it fails.',
+    local: 'arm',
+  },
   WARDEN_CREDENTIAL: {
     description: '"default" (DefaultAzureCredential) or "emulator" (any token, the local emulator only).',
     local: 'emulator',
@@ -104,6 +108,7 @@ const schema = z.object({
   ARM_ENDPOINT: httpsUrl.default('https://management.azure.com'),
   ARM_CA_CERT_PATH: z.string().optional(),
   ARM_CONCURRENCY_PER_SUBSCRIPTION: positiveInt.max(64).default(8),
+  SERVER_LISTING: z.enum(['arm', 'resource-graph']).default('arm'),
   WARDEN_CREDENTIAL: z.enum(['default', 'emulator']).default('default'),
   EVENTS_QUEUE_NAME: z
     .string()
@@ -145,6 +150,8 @@ export interface Config {
   readonly managedIdentityClientId?: string;
   readonly subscriptionIds: readonly string[];
   readonly arm: { readonly endpoint: string; readonly caCertPath?: string; readonly credential: 'default' | 'emulator'; readonly concurrencyPerSubscription: number };
+  /** Where reconcile lists servers from: ARM per subscription, or one Resource Graph query. */
+  readonly serverListing: 'arm' | 'resource-graph';
   readonly eventsQueueName: string;
   readonly tablePrefix: string;
   readonly policyPath?: string;
@@ -210,6 +217,7 @@ function toConfig(p: Parsed): Config {
     managedIdentityClientId: p.AZURE_CLIENT_ID,
     subscriptionIds: p.GOVERNED_SUBSCRIPTION_IDS.map((s) => s.toLowerCase()),
     arm: { endpoint: p.ARM_ENDPOINT.replace(/\/+$/, ''), caCertPath: p.ARM_CA_CERT_PATH, credential: p.WARDEN_CREDENTIAL, concurrencyPerSubscription: p.ARM_CONCURRENCY_PER_SUBSCRIPTION },
+    serverListing: p.SERVER_LISTING,
     eventsQueueName: p.EVENTS_QUEUE_NAME,
     tablePrefix: p.TABLE_PREFIX,
     policyPath: p.POLICY_PATH,

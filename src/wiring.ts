@@ -1,6 +1,7 @@
 import { openTables, type TableStores } from './adapters/azure/tables.js';
 import { ArmActivityFeed, ArmServers } from './adapters/azure/servers.js';
 import { armBudgetPolicy, type ArmBudgetStats } from './adapters/azure/armBudget.js';
+import { ResourceGraphListing } from './adapters/azure/resourceGraph.js';
 import { armClientOptions, credentialFor } from './adapters/azure/credential.js';
 import { acsMailerFor } from './adapters/azure/mailer.js';
 import { createRetailPriceSource, type PriceSource } from './adapters/azure/retailPrices.js';
@@ -65,6 +66,7 @@ export async function build(config: Config, options: { log?: (line: string) => v
     armBudget: armBudget.stats,
     clock: systemClock,
     servers: new ArmServers(arm),
+    ...(config.serverListing === 'resource-graph' ? { listing: new ResourceGraphListing(arm) } : {}),
     activity: new ArmActivityFeed(arm),
     inventory: stores.inventory,
     evidence: stores.evidence,

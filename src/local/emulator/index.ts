@@ -10,6 +10,7 @@ import { activityLogRoutes } from './arm/activityLogRoutes.js';
 import { Audit, type ArmServices } from './arm/common.js';
 import { firewallRuleRoutes } from './arm/firewallRules.js';
 import { lockRoutes } from './arm/locks.js';
+import { resourceGraphRoutes } from './arm/resourceGraph.js';
 import { serverRoutes } from './arm/servers.js';
 import { tagRoutes } from './arm/tags.js';
 import { createLoopbackCertificate } from './certificate.js';
@@ -184,6 +185,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...firewallRuleRoutes(services),
     ...tagRoutes(services),
     ...lockRoutes(services),
+    ...resourceGraphRoutes(services),
     ...activityLogRoutes(services),
     ...emailRoutes({ accessKey: acsKey, mailbox, clock }),
     ...priceRoutes(loadPriceTable(), pageSize),
