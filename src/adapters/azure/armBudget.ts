@@ -40,6 +40,8 @@ interface Budget {
   /** Estimated requests left: the last header value, refilled since at the ARM rate, less what was sent since. */
   tokens: number;
   at: number;
+  /** Requests sent and not answered yet: a header value does not count them. */
+  inFlight: number;
 }
 
 /**
@@ -69,9 +71,15 @@ export function armBudgetPolicy(options: ArmBudgetOptions): PipelinePolicy & { r
     };
   };
 
-  const pace = async (subscription: string, kind: BudgetKind) => {
-    const budget = budgets.get(`${subscription}|${kind}`);
-    if (!budget) return;
+  const budgetOf = (subscription: string, kind: BudgetKind): Budget => {
+    const key = `${subscription}|${kind}`;
+    let budget = budgets.get(key);
+    if (!budget) budgets.set(key, (budget = { tokens: Infinity, at: nowMs(), inFlight: 0 }));
+    return budget;
+  };
+
+  const pace = async (budget: Budget, kind: BudgetKind) => {
+    if (budget.tokens === Infinity) return;
     const rate = refill[kind];
     const now = nowMs();
     budget.tokens += ((now - budget.at) / 1000) * rate;
@@ -85,12 +93,14 @@ export function armBudgetPolicy(options: ArmBudgetOptions): PipelinePolicy & { r
     await sleep(waitMs);
   };
 
-  const observe = (subscription: string, kind: BudgetKind, response: PipelineResponse) => {
+  const observe = (budget: Budget, kind: BudgetKind, response: PipelineResponse) => {
     if (response.status === 429) stats.throttled++;
     const header = response.headers.get(`x-ms-ratelimit-remaining-subscription-${kind}`);
     const remaining = header === undefined ? NaN : Number(header);
     if (!Number.isFinite(remaining)) return;
-    budgets.set(`${subscription}|${kind}`, { tokens: remaining, at: nowMs() });
+    // The others still in flight may not be counted in the header yet: assume they will be.
+    budget.tokens = remaining - budget.inFlight;
+    budget.at = nowMs();
     stats.lowest[kind] = Math.min(stats.lowest[kind] ?? Infinity, remaining);
   };
 
@@ -102,10 +112,17 @@ export function armBudgetPolicy(options: ArmBudgetOptions): PipelinePolicy & { r
       if (!subscription) return next(request);
       const kind = kindOf(request.method);
       const release = await acquire(subscription);
+      const budget = budgetOf(subscription, kind);
       try {
-        await pace(subscription, kind);
-        const response = await next(request);
-        observe(subscription, kind, response);
+        await pace(budget, kind);
+        budget.inFlight++;
+        let response: PipelineResponse;
+        try {
+          response = await next(request);
+        } finally {
+          budget.inFlight--;
+        }
+        observe(budget, kind, response);
         return response;
       } finally {
         release();

@@ -12,20 +12,20 @@ export interface Bucket {
  * writes (PUT, PATCH, POST) and deletes; it reports what is left in `x-ms-ratelimit-remaining-subscription-*` and
  * answers 429 with `Retry-After` when a bucket is empty.
  * @example startEmulator({ throttling: 'arm' }) // ARM's budgets: reads 250 + 25/s, writes and deletes 200 + 10/s
- * @example startEmulator({ throttling: { reads: { capacity: 5, refillPerSecond: 1 }, timeScale: 100 } }) // a small budget that refills fast
+ * @example startEmulator({ throttling: { reads: { capacity: 5, refillPerSecond: 1 }, speedup: 100 } }) // a small budget that refills fast
  */
 export interface ThrottlingOptions {
   readonly reads?: Bucket;
   readonly writes?: Bucket;
   readonly deletes?: Bucket;
   /** Refill runs this many times faster than real time (default 1), so tests meet throttling without waiting. */
-  readonly timeScale?: number;
+  readonly speedup?: number;
 }
 
 export type BudgetKind = 'reads' | 'writes' | 'deletes';
 
 /** ARM's documented budgets per principal and subscription. */
-export const ARM_BUDGETS: Required<Omit<ThrottlingOptions, 'timeScale'>> = {
+export const ARM_BUDGETS: Required<Omit<ThrottlingOptions, 'speedup'>> = {
   reads: { capacity: 250, refillPerSecond: 25 },
   writes: { capacity: 200, refillPerSecond: 10 },
   deletes: { capacity: 200, refillPerSecond: 10 },
@@ -35,18 +35,18 @@ export const budgetKindOf = (method: string): BudgetKind => (method === 'GET' ||
 
 const KIND_WORD: Record<BudgetKind, string> = { reads: 'read', writes: 'write', deletes: 'delete' };
 
-/** Token buckets per principal, subscription and kind, refilled on a monotonic clock (scaled by `timeScale`). */
+/** Token buckets per principal, subscription and kind, refilled on a monotonic clock (scaled by `speedup`). */
 export class Throttle {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  private readonly budgets: Required<Omit<ThrottlingOptions, 'timeScale'>>;
-  private readonly timeScale: number;
+  private readonly budgets: Required<Omit<ThrottlingOptions, 'speedup'>>;
+  private readonly speedup: number;
 
   constructor(
     options: ThrottlingOptions,
     private readonly monotonicMs: () => number = () => performance.now(),
   ) {
     this.budgets = { ...ARM_BUDGETS, ...options };
-    this.timeScale = options.timeScale ?? 1;
+    this.speedup = options.speedup ?? 1;
   }
 
   /**
@@ -59,15 +59,15 @@ export class Throttle {
     const key = `${request.principal}|${request.subscriptionId.toLowerCase()}|${kind}`;
     const now = this.monotonicMs();
     const bucket = this.buckets.get(key) ?? { tokens: budget.capacity, at: now };
-    bucket.tokens = Math.min(budget.capacity, bucket.tokens + ((now - bucket.at) / 1000) * budget.refillPerSecond * this.timeScale);
+    bucket.tokens = Math.min(budget.capacity, bucket.tokens + ((now - bucket.at) / 1000) * budget.refillPerSecond * this.speedup);
     bucket.at = now;
     this.buckets.set(key, bucket);
     const header = `x-ms-ratelimit-remaining-subscription-${kind}`;
     if (bucket.tokens < 1) {
-      const waitMs = ((1 - bucket.tokens) / (budget.refillPerSecond * this.timeScale)) * 1000;
+      const waitMs = ((1 - bucket.tokens) / (budget.refillPerSecond * this.speedup)) * 1000;
       const seconds = Math.max(1, Math.ceil(waitMs / 1000));
       // ARM sends whole seconds; on a scaled clock the exact wait goes in x-ms-retry-after-ms, which the SDK prefers.
-      const scaled: Record<string, string> = this.timeScale === 1 ? {} : { 'x-ms-retry-after-ms': String(Math.ceil(waitMs)) };
+      const scaled: Record<string, string> = this.speedup === 1 ? {} : { 'x-ms-retry-after-ms': String(Math.ceil(waitMs)) };
       const message =
         `Number of '${KIND_WORD[kind]}' requests for subscription '${request.subscriptionId}' actor '${request.principal}' exceeded. ` +
         `Please try again after '${seconds}' seconds after the last request.`;

@@ -1,7 +1,8 @@
 import { parseServerId } from '../../../domain/ids.js';
 import { HttpError, isRecord, ok } from '../http.js';
 import type { Route } from '../route.js';
-import type { ArmServer } from '../types.js';
+import type { EmulatorClock } from '../clock.js';
+import type { ServerRecord } from '../store.js';
 import type { ArmServices } from './common.js';
 import { assertSubscription } from './common.js';
 import { serverView } from './serverShape.js';
@@ -60,9 +61,9 @@ function parseQuery(text: string): Query {
 
 const sortKey = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? ''));
 
-function rowOf(server: ArmServer, now: Date): Record<Column, unknown> {
-  const ref = parseServerId(server.id)!;
-  const view = serverView(server, now);
+function rowOf(record: ServerRecord, clock: EmulatorClock): Record<Column, unknown> {
+  const ref = parseServerId(record.server.id)!;
+  const view = serverView(record, clock);
   return {
     id: view.id,
     name: view.name,
@@ -100,9 +101,8 @@ export function resourceGraphRoutes(services: ArmServices): Route[] {
         const skip = typeof options.$skipToken === 'string' ? Number(Buffer.from(options.$skipToken, 'base64url').toString('utf8')) : 0;
         if (!Number.isInteger(skip) || skip < 0) throw new HttpError(400, 'BadRequest', 'options.$skipToken is not one this service issued.');
         const query = parseQuery(body.query);
-        const now = services.clock.now();
         const matching = subscriptions.flatMap((s) => services.store.listBySubscription(s)).filter((r) => r.server.type.toLowerCase() === query.type);
-        let rows = matching.map((r) => rowOf(r.server, now));
+        let rows = matching.map((r) => rowOf(r, services.clock));
         if (query.orderBy.length > 0) {
           rows = rows.sort((a, b) => {
             for (const { column, descending } of query.orderBy) {
