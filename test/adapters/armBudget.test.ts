@@ -55,9 +55,8 @@ describe('the ARM budget policy on the real SDK clients, against a throttling em
   });
 
   it('paces at the refill rate once the remaining budget falls below the reserve (fake ARM, fake clock)', async () => {
-    let now = 0;
     const waits: number[] = [];
-    const policy = armBudgetPolicy({ concurrencyPerSubscription: 1, reserve: { reads: 10 }, nowMs: () => now, sleep: async (ms) => void waits.push(ms) });
+    const policy = armBudgetPolicy({ concurrencyPerSubscription: 1, reserve: { reads: 10 }, nowMs: () => 0, sleep: (ms) => Promise.resolve(void waits.push(ms)) });
     let remaining = 14;
     const next = (): Promise<PipelineResponse> => {
       const request = createPipelineRequest({ url: '' });
