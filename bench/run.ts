@@ -7,10 +7,18 @@ const benches: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
 };
 
 const [name, ...args] = process.argv.slice(2);
-const load = name ? benches[name] : undefined;
-if (!load) {
-  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}>`);
-  process.exitCode = 2;
+if (name === '__sandbox') {
+  // A benchmark's child process: Azurite and the emulator (bench/sandbox.ts).
+  await (await import('./sandbox.js')).sandboxMain(args[0]!);
+} else if (name === '__worker') {
+  // A benchmark's child process: the warden running one job (bench/worker.ts).
+  await (await import('./worker.js')).workerMain(args[0]!);
 } else {
-  await (await load()).run(args);
+  const load = name ? benches[name] : undefined;
+  if (!load) {
+    console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}>`);
+    process.exitCode = 2;
+  } else {
+    await (await load()).run(args);
+  }
 }

@@ -55,6 +55,13 @@ param reconcileSchedule string = '0 */5 * * * *'
 @description('Every clone\'s firewall rules and locks are read live at least once in this many hours (RECONCILE_REFRESH_HOURS).')
 @minValue(1)
 param reconcileRefreshHours int = 6
+@description('ARM requests in flight at once per subscription (ARM_CONCURRENCY_PER_SUBSCRIPTION).')
+@minValue(1)
+@maxValue(64)
+param armConcurrencyPerSubscription int = 8
+@allowed(['arm', 'resource-graph'])
+@description('"resource-graph" lists every governed subscription in one Azure Resource Graph query (SERVER_LISTING).')
+param serverListing string = 'arm'
 @description('NCRONTAB (UTC) of owner notices.')
 param noticesSchedule string = '0 0 9-17 * * 1-5'
 @description('NCRONTAB (UTC) of the weekly FinOps summary.')
@@ -207,6 +214,8 @@ module app 'app/function-app.bicep' = {
     policyPath: policyPath
     reconcileSchedule: reconcileSchedule
     reconcileRefreshHours: reconcileRefreshHours
+    armConcurrencyPerSubscription: armConcurrencyPerSubscription
+    serverListing: serverListing
     noticesSchedule: noticesSchedule
     finopsSummarySchedule: finopsSummarySchedule
     sweepSchedule: sweepSchedule

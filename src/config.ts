@@ -49,6 +49,14 @@ export const SETTINGS = {
     description: 'PEM file of an extra CA to trust for ARM and ACS (the local emulator only).',
     local: '',
   },
+  ARM_CONCURRENCY_PER_SUBSCRIPTION: {
+    description: 'ARM requests the warden has in flight at once per subscription; it also slows down when ARM reports its request budget running low.',
+    local: '8',
+  },
+  SERVER_LISTING: {
+    description: '"arm" lists each subscription\'s servers through ARM; "resource-graph" lists every subscription in one Azure Resource Graph query (1,000 rows a page), falling back to ARM lists when it fails.',
+    local: 'arm',
+  },
   WARDEN_CREDENTIAL: {
     description: '"default" (DefaultAzureCredential) or "emulator" (any token, the local emulator only).',
     local: 'emulator',
@@ -99,6 +107,8 @@ const schema = z.object({
   }),
   ARM_ENDPOINT: httpsUrl.default('https://management.azure.com'),
   ARM_CA_CERT_PATH: z.string().optional(),
+  ARM_CONCURRENCY_PER_SUBSCRIPTION: positiveInt.max(64).default(8),
+  SERVER_LISTING: z.enum(['arm', 'resource-graph']).default('arm'),
   WARDEN_CREDENTIAL: z.enum(['default', 'emulator']).default('default'),
   EVENTS_QUEUE_NAME: z
     .string()
@@ -139,7 +149,9 @@ export interface Config {
   readonly storage: { readonly connectionString?: string; readonly accountName?: string };
   readonly managedIdentityClientId?: string;
   readonly subscriptionIds: readonly string[];
-  readonly arm: { readonly endpoint: string; readonly caCertPath?: string; readonly credential: 'default' | 'emulator' };
+  readonly arm: { readonly endpoint: string; readonly caCertPath?: string; readonly credential: 'default' | 'emulator'; readonly concurrencyPerSubscription: number };
+  /** Where reconcile lists servers from: ARM per subscription, or one Resource Graph query. */
+  readonly serverListing: 'arm' | 'resource-graph';
   readonly eventsQueueName: string;
   readonly tablePrefix: string;
   readonly policyPath?: string;
@@ -204,7 +216,8 @@ function toConfig(p: Parsed): Config {
     storage: { connectionString: p.AzureWebJobsStorage, accountName: p.AzureWebJobsStorage__accountName },
     managedIdentityClientId: p.AZURE_CLIENT_ID,
     subscriptionIds: p.GOVERNED_SUBSCRIPTION_IDS.map((s) => s.toLowerCase()),
-    arm: { endpoint: p.ARM_ENDPOINT.replace(/\/+$/, ''), caCertPath: p.ARM_CA_CERT_PATH, credential: p.WARDEN_CREDENTIAL },
+    arm: { endpoint: p.ARM_ENDPOINT.replace(/\/+$/, ''), caCertPath: p.ARM_CA_CERT_PATH, credential: p.WARDEN_CREDENTIAL, concurrencyPerSubscription: p.ARM_CONCURRENCY_PER_SUBSCRIPTION },
+    serverListing: p.SERVER_LISTING,
     eventsQueueName: p.EVENTS_QUEUE_NAME,
     tablePrefix: p.TABLE_PREFIX,
     policyPath: p.POLICY_PATH,

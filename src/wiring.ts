@@ -1,5 +1,7 @@
 import { openTables, type TableStores } from './adapters/azure/tables.js';
 import { ArmActivityFeed, ArmServers } from './adapters/azure/servers.js';
+import { armBudgetPolicy, type ArmBudgetStats } from './adapters/azure/armBudget.js';
+import { ResourceGraphListing } from './adapters/azure/resourceGraph.js';
 import { armClientOptions, credentialFor } from './adapters/azure/credential.js';
 import { acsMailerFor } from './adapters/azure/mailer.js';
 import { createRetailPriceSource, type PriceSource } from './adapters/azure/retailPrices.js';
@@ -14,6 +16,8 @@ import { systemClock } from './ports/clock.js';
 export interface Wired extends GovernDeps {
   readonly config: Config;
   readonly stores: TableStores;
+  /** What the ARM budget policy did in this process: requests paced, 429s seen, lowest remaining budgets. */
+  readonly armBudget: ArmBudgetStats;
   /** ACS Email; its client is built on the first send. */
   readonly mailer: MailerPort;
   /** Retail prices, cached a day in checkpoints; nothing is fetched until a region is asked for. */
@@ -40,7 +44,13 @@ export function wire(): Promise<Wired> {
 export async function build(config: Config, options: { log?: (line: string) => void; createTables?: boolean } = {}): Promise<Wired> {
   const credential = credentialFor(config);
   // The local emulator finishes long-running operations at once; poll it briskly rather than every 2 s.
-  const arm = { credential, clientOptions: armClientOptions(config), pollIntervalInMs: config.arm.credential === 'emulator' ? 50 : undefined };
+  // One budget per process for every ARM client: per-subscription concurrency, paced by ARM's remaining-requests headers.
+  const armBudget = armBudgetPolicy({ concurrencyPerSubscription: config.arm.concurrencyPerSubscription });
+  const arm = {
+    credential,
+    clientOptions: { ...armClientOptions(config), additionalPolicies: [{ policy: armBudget, position: 'perRetry' as const }] },
+    pollIntervalInMs: config.arm.credential === 'emulator' ? 50 : undefined,
+  };
   const stores = await openTables({
     connectionString: config.storage.connectionString,
     accountName: config.storage.accountName,
@@ -53,8 +63,10 @@ export async function build(config: Config, options: { log?: (line: string) => v
   return {
     config,
     stores,
+    armBudget: armBudget.stats,
     clock: systemClock,
     servers: new ArmServers(arm),
+    ...(config.serverListing === 'resource-graph' ? { listing: new ResourceGraphListing(arm) } : {}),
     activity: new ArmActivityFeed(arm),
     inventory: stores.inventory,
     evidence: stores.evidence,

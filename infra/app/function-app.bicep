@@ -30,6 +30,8 @@ param tablePrefix string
 param policyPath string
 param reconcileSchedule string
 param reconcileRefreshHours int
+param armConcurrencyPerSubscription int
+param serverListing string
 param noticesSchedule string
 param finopsSummarySchedule string
 param sweepSchedule string
@@ -142,6 +144,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     POLICY_PATH: policyPath
     RECONCILE_SCHEDULE: reconcileSchedule
     RECONCILE_REFRESH_HOURS: string(reconcileRefreshHours)
+    ARM_CONCURRENCY_PER_SUBSCRIPTION: string(armConcurrencyPerSubscription)
+    SERVER_LISTING: serverListing
     NOTICES_SCHEDULE: noticesSchedule
     FINOPS_SUMMARY_SCHEDULE: finopsSummarySchedule
     SWEEP_SCHEDULE: sweepSchedule

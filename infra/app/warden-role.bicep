@@ -29,6 +29,7 @@ resource wardenRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
           'Microsoft.Resources/tags/write'
           'Microsoft.Authorization/locks/read'
           'Microsoft.Insights/eventtypes/values/read'
+          'Microsoft.ResourceGraph/resources/read'
         ]
         notActions: []
         dataActions: []

@@ -1,12 +1,14 @@
 import type { Policy } from '../domain/policy.js';
 import type { Clock } from '../ports/clock.js';
 import type { CheckpointsPort, EvidencePort, InventoryPort, RunsPort } from '../ports/inventory.js';
-import type { ActivityFeedPort, ServersPort } from '../ports/servers.js';
+import type { ActivityFeedPort, ServerListing, ServersPort } from '../ports/servers.js';
 
 /** What the governance jobs act through. Built once per process by src/wiring.ts, or from memory adapters in tests. */
 export interface GovernDeps {
   readonly clock: Clock;
   readonly servers: ServersPort;
+  /** Lists every governed subscription in one query (Resource Graph, SERVER_LISTING); reconcile falls back to `servers.list`. */
+  readonly listing?: ServerListing;
   readonly activity: ActivityFeedPort;
   readonly inventory: InventoryPort;
   readonly evidence: EvidencePort;

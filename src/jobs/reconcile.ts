@@ -63,16 +63,32 @@ export async function reconcile(deps: GovernDeps, options: ReconcileOptions = {}
     await recordWardenStart(deps.checkpoints, now.toISOString());
     const checkpoint = await deps.checkpoints.get(CHECKPOINT);
     const since = checkpoint ? new Date(JSON.parse(checkpoint.value) as string) : new Date(now.getTime() - ACTIVITY_LOG_RETENTION_MS);
-    let done = 0;
+    const window = { since, now, periodMs: options.refreshPeriodMs ?? DEFAULT_REFRESH_PERIOD_MS };
+    const subscriptions = deps.settings.subscriptionIds.map((s) => s.toLowerCase());
+    const done = new Set<string>();
     let complete = true;
-    for (const subscriptionId of deps.settings.subscriptionIds) {
-      const window = { since, now, periodMs: options.refreshPeriodMs ?? DEFAULT_REFRESH_PERIOD_MS };
-      const outcome = await reconcileSubscription(subscriptionId, window, runId, deps, failed);
+    /** `listed` undefined: list the subscription through ARM. */
+    const one = async (subscriptionId: string, listed: Server[] | undefined) => {
+      const outcome = await reconcileSubscription(subscriptionId, listed, window, runId, deps, failed);
+      done.add(subscriptionId);
       totals.subscriptions++;
       for (const k of Object.keys(outcome.counts) as Array<keyof Counts>) totals[k] += outcome.counts[k];
       complete &&= outcome.complete;
-      options.onProgress?.(++done, deps.settings.subscriptionIds.length);
+      options.onProgress?.(done.size, subscriptions.length);
+    };
+    if (deps.listing) {
+      // One query for every subscription, a subscription at a time as its rows arrive; a failure falls back to ARM lists.
+      try {
+        for await (const group of deps.listing.listBySubscription(subscriptions)) {
+          const subscriptionId = group.subscriptionId.toLowerCase();
+          if (subscriptions.includes(subscriptionId) && !done.has(subscriptionId)) await one(subscriptionId, group.servers);
+        }
+        for (const subscriptionId of subscriptions) if (!done.has(subscriptionId)) await one(subscriptionId, []);
+      } catch (error) {
+        deps.log?.(`reconcile: the Resource Graph listing failed, listing the remaining subscriptions through ARM: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
+    for (const subscriptionId of subscriptions) if (!done.has(subscriptionId)) await one(subscriptionId, undefined);
     // Advance only past what every subscription read and recorded; restores seen in a failed part are read again next time.
     if (complete) {
       await deps.checkpoints.set(CHECKPOINT, JSON.stringify(now.toISOString()));
@@ -102,12 +118,19 @@ interface Window {
  * listing that differs from its row, an Activity Log entry on it or its children, locks that differ from those its row
  * recorded, or its turn in the full-refresh schedule. The others cost no ARM call.
  */
-async function reconcileSubscription(subscriptionId: string, window: Window, runId: string, deps: GovernDeps, failed: Array<{ id: string; reason: string }>): Promise<{ counts: Counts; complete: boolean }> {
+async function reconcileSubscription(
+  subscriptionId: string,
+  listedServers: Server[] | undefined,
+  window: Window,
+  runId: string,
+  deps: GovernDeps,
+  failed: Array<{ id: string; reason: string }>,
+): Promise<{ counts: Counts; complete: boolean }> {
   const { since, now } = window;
   const counts: Counts = { servers: 0, clones: 0, added: 0, updated: 0, governed: 0, vanished: 0, unchanged: 0, cloneReads: 0, refreshed: 0 };
   let servers: Server[];
   try {
-    servers = await deps.servers.list(subscriptionId);
+    servers = listedServers ?? (await deps.servers.list(subscriptionId));
   } catch (error) {
     failed.push({ id: `/subscriptions/${subscriptionId}`, reason: error instanceof Error ? error.message : String(error) });
     return { counts, complete: false };
@@ -127,6 +150,12 @@ async function reconcileSubscription(subscriptionId: string, window: Window, run
   ]);
   const { restoreEvidence, touched } = activity;
   const rowsByKey = new Map(rows.map((r) => [r.value.key, r]));
+  try {
+    servers = await withCreationTimes(servers, rowsByKey, deps);
+  } catch (error) {
+    failed.push({ id: `/subscriptions/${subscriptionId}`, reason: `read new servers: ${error instanceof Error ? error.message : String(error)}` });
+    return { counts, complete: false };
+  }
   const liveByKey = new Map(servers.map((s) => [s.key, s]));
   const evidenceByKey = groupBy(restoreEvidence, (e) => serverKey(e.serverId));
   counts.servers = servers.length;
@@ -179,6 +208,26 @@ async function reconcileSubscription(subscriptionId: string, window: Window, run
   // A remediation that failed was recorded with its row; anything else that failed here may have lost a restore's evidence.
   const lost = failed.slice(failedBefore).filter((f) => !pass.actionFailures.has(f));
   return { counts, complete: lost.length === 0 };
+}
+
+/**
+ * A listing without systemData (Resource Graph) has no creation times, which classification compares: a server takes
+ * its own from its row, and a server without one (new to the warden) is read from ARM.
+ */
+async function withCreationTimes(servers: Server[], rows: ReadonlyMap<string, Versioned<InventoryRecord>>, deps: GovernDeps): Promise<Server[]> {
+  if (servers.every((s) => s.createdAt !== undefined)) return servers;
+  const out = [...servers];
+  const reads: Array<() => Promise<void>> = [];
+  out.forEach((server, i) => {
+    if (server.createdAt !== undefined) return;
+    const row = rows.get(server.key)?.value;
+    if (row?.createdAt && row.state !== 'deleted') out[i] = { ...server, createdAt: row.createdAt };
+    else reads.push(async () => void (out[i] = (await deps.servers.get(server.id)) ?? server));
+  });
+  let failure: Error | undefined;
+  await runLimited(reads, CLONE_CONCURRENCY, (error) => (failure ??= error instanceof Error ? error : new Error(String(error))));
+  if (failure) throw failure;
+  return out;
 }
 
 /**

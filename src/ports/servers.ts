@@ -67,6 +67,16 @@ export interface NameAvailability {
   readonly message?: string;
 }
 
+/**
+ * Servers of many subscriptions in one go (Azure Resource Graph), one subscription at a time as the pages arrive, so
+ * memory holds one subscription and one page. Servers may lack `createdAt` (no systemData in Resource Graph).
+ * @example for await (const { subscriptionId, servers } of listing.listBySubscription(ids)) reconcileOne(subscriptionId, servers);
+ */
+export interface ServerListing {
+  /** Subscriptions without servers are not yielded. Throws when a page fails (what was yielded before is complete). */
+  listBySubscription(subscriptionIds: readonly string[]): AsyncIterable<{ subscriptionId: string; servers: Server[] }>;
+}
+
 /** Raw Activity Log entries (the REST list shape) of administrative operations on flexible servers. */
 export interface ActivityFeedPort {
   /** Entries in the window, of one resource when `resourceUri` is given (ARM's fixed filter forms allow one such clause). */

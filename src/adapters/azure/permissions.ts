@@ -31,10 +31,12 @@ export const ARM_ACTIONS = [
   'Microsoft.Resources/tags/read',
   // tagsOperations.beginUpdateAtScope (Merge): lineage, owner and expiry tags without write on the server.
   'Microsoft.Resources/tags/write',
-  // managementLocks.listAtResourceLevel: CanNotDelete and ReadOnly locks hold a clone.
+  // managementLocks.listAtResourceLevel / listAtSubscriptionLevel: CanNotDelete and ReadOnly locks hold a clone.
   'Microsoft.Authorization/locks/read',
   // activityLogs.list (MonitorClient): reconcile reads restore create modes and callers since its checkpoint.
   'Microsoft.Insights/eventtypes/values/read',
+  // POST /providers/Microsoft.ResourceGraph/resources (SERVER_LISTING=resource-graph): one query lists every subscription.
+  'Microsoft.ResourceGraph/resources/read',
 ] as const satisfies readonly string[];
 
 /** One of the RBAC actions the warden's identity holds. */

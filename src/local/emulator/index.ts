@@ -10,6 +10,7 @@ import { activityLogRoutes } from './arm/activityLogRoutes.js';
 import { Audit, type ArmServices } from './arm/common.js';
 import { firewallRuleRoutes } from './arm/firewallRules.js';
 import { lockRoutes } from './arm/locks.js';
+import { resourceGraphRoutes } from './arm/resourceGraph.js';
 import { serverRoutes } from './arm/servers.js';
 import { nameAvailabilityRoutes } from './arm/nameAvailability.js';
 import { tagRoutes } from './arm/tags.js';
@@ -24,6 +25,7 @@ import { loadPriceTable, priceRoutes } from './prices.js';
 import { RequestLog } from './requestLog.js';
 import { createRouter } from './router.js';
 import { exportSnapshot, loadSnapshot, readSnapshot, SnapshotError } from './snapshot.js';
+import { ARM_BUDGETS, Throttle, type ThrottlingOptions } from './throttle.js';
 import { ArmStore } from './store.js';
 import type { EmulatorSnapshot } from './types.js';
 
@@ -32,6 +34,8 @@ export type { FaultRule, FaultEntry } from './faults.js';
 export type { RequestRecord, RequestCounter, RequestFilter } from './requestLog.js';
 export type { MailboxMessage, MailAddress } from './acs/mailbox.js';
 export type { EventSchema } from './eventGrid.js';
+export type { ThrottlingOptions, Bucket } from './throttle.js';
+export { ARM_BUDGETS } from './throttle.js';
 export type { EmulatorIdentity } from './credential.js';
 export { RequestLog } from './requestLog.js';
 export { Faults } from './faults.js';
@@ -79,6 +83,11 @@ export interface EmulatorOptions {
    * of the clusters (default: a fresh folder in the temp directory).
    */
   dataPlane?: boolean | { root?: string };
+  /**
+   * ARM throttling: `'arm'` for ARM's budgets per principal and subscription (reads 250 + 25/s, writes and deletes
+   * 200 + 10/s), or buckets of your own on a scaled clock. Off by default.
+   */
+  throttling?: 'arm' | ThrottlingOptions;
 }
 
 /**
@@ -139,6 +148,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const requests = new RequestLog();
   const faults = new Faults();
   const mailbox = new Mailbox(options.mailboxDir);
+  const throttle = options.throttling ? new Throttle(options.throttling === 'arm' ? ARM_BUDGETS : options.throttling) : undefined;
   const certificate = await createLoopbackCertificate();
   const dataPlanes = new DataPlanes({ tls: { certPem: certificate.certPem, keyPem: certificate.keyPem }, clock, ...(typeof options.dataPlane === 'object' ? options.dataPlane : {}) });
   const services: ArmServices = {
@@ -177,6 +187,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...firewallRuleRoutes(services),
     ...tagRoutes(services),
     ...lockRoutes(services),
+    ...resourceGraphRoutes(services),
     ...activityLogRoutes(services),
     ...emailRoutes({ accessKey: acsKey, mailbox, clock }),
     ...priceRoutes(loadPriceTable(), pageSize),
@@ -192,9 +203,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     mailbox.clear();
     requests.clear();
     faults.clear();
+    throttle?.clear();
   };
   const admin = adminHandler({ requests, faults, mailbox, events, clock, reset, dataPlanes, snapshot: () => ({ ...exportSnapshot(store, activityLog), ...(seed?.dataPlanes ? { dataPlanes: seed.dataPlanes } : {}) }) });
-  const server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, createRouter({ routes, admin, faults, requests, baseUrl: () => baseUrl }));
+  const server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, createRouter({ routes, admin, faults, requests, baseUrl: () => baseUrl, ...(throttle ? { throttle } : {}) }));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -6,6 +6,8 @@ import type { Reply, RequestContext } from './http.js';
 import { armError, HttpError, normalisePath, parseJsonBody, readBody } from './http.js';
 import type { RequestLog } from './requestLog.js';
 import type { Route } from './route.js';
+import { identityOf } from './caller.js';
+import type { Throttle } from './throttle.js';
 
 export interface RouterOptions {
   readonly routes: readonly Route[];
@@ -13,6 +15,8 @@ export interface RouterOptions {
   readonly faults: Faults;
   readonly requests: RequestLog;
   readonly baseUrl: () => string;
+  /** ARM's token buckets; left out, nothing is throttled and no remaining-requests header is sent. */
+  readonly throttle?: Throttle;
 }
 
 function contextOf(req: IncomingMessage, rawBody: string, baseUrl: string): RequestContext {
@@ -72,13 +76,21 @@ function preconditions(route: Route, ctx: RequestContext): void {
   }
 }
 
+/** ARM's budget for a request to a subscription's resources, by the principal its token names. */
+function throttled(throttle: Throttle | undefined, ctx: RequestContext): ReturnType<Throttle['take']> | undefined {
+  const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(ctx.path)?.[1];
+  if (!throttle || !subscriptionId) return undefined;
+  const identity = identityOf(ctx);
+  return throttle.take({ principal: identity.objectId, subscriptionId, method: ctx.method });
+}
+
 /** Dispatches requests to routes, applies injected faults, and logs and counts every non-admin request. */
 export function createRouter(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
     const raw = await readBody(req);
     const base = contextOf(req, raw, options.baseUrl());
-    const responseHeaders = { 'x-ms-request-id': randomUUID(), 'x-ms-correlation-request-id': base.correlationId };
+    const responseHeaders: Record<string, string> = { 'x-ms-request-id': randomUUID(), 'x-ms-correlation-request-id': base.correlationId };
     if (base.path === '/_emulator' || base.path.startsWith('/_emulator/')) {
       let reply: Reply;
       try {
@@ -103,8 +115,12 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       const fault = options.faults.decide({ operation: route.operation, method: base.method, path: base.path });
       if (fault.applied.length > 0) faultNote = fault.applied.join(',');
       if (fault.latencyMs > 0) await delay(fault.latencyMs);
+      const budget = route.kind === 'arm' ? throttled(options.throttle, base) : undefined;
+      if (budget) Object.assign(responseHeaders, budget.headers);
       if (fault.reply) {
         reply = fault.reply;
+      } else if (budget?.reply) {
+        reply = budget.reply;
       } else {
         try {
           preconditions(route, base);

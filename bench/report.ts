@@ -1,0 +1,42 @@
+import type { ArmCounter } from './sandbox.js';
+import type { RunFigures } from './worker.js';
+
+/** ARM calls grouped by kind: reads (GET), writes (PUT, PATCH, POST) and deletes, as ARM's budgets count them. */
+export function armByKind(counters: readonly ArmCounter[]): { reads: number; writes: number; deletes: number; throttled: number } {
+  const out = { reads: 0, writes: 0, deletes: 0, throttled: 0 };
+  for (const c of counters) {
+    if (c.status === 429) out.throttled += c.count;
+    if (c.method === 'GET') out.reads += c.count;
+    else if (c.method === 'DELETE') out.deletes += c.count;
+    else out.writes += c.count;
+  }
+  return out;
+}
+
+/** Prints one run: wall time, outcome, ARM calls by kind and operation, Table operations, peak RSS. */
+export function printRun(run: RunFigures, servers: number): void {
+  const kinds = armByKind(run.arm.counters);
+  console.log(`\n${run.label}`);
+  console.log(`  wall time        ${(run.wallMs / 1000).toFixed(2)} s (CPU time of the warden's process ${(run.cpuMs / 1000).toFixed(2)} s)`);
+  console.log(`  outcome          ${Object.entries(run.outcome).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
+  console.log(
+    `  ARM calls        ${run.arm.total} (${(run.arm.total / servers).toFixed(3)} per server): ${kinds.reads} reads, ${kinds.writes} writes, ${kinds.deletes} deletes` +
+      (kinds.throttled > 0 ? `, ${kinds.throttled} answered 429` : ''),
+  );
+  for (const c of run.arm.counters) console.log(`    ${`${c.method} ${c.operation} ${c.status}`.padEnd(46)} ${String(c.count).padStart(6)}`);
+  console.log(`  Table operations ${run.table.reads} reads, ${run.table.writes} single writes, ${run.table.batches} batches, ${run.table.entitiesWritten} entities written`);
+  console.log(`  peak RSS         ${run.peakRssMb.toFixed(0)} MB (the warden's process; Azurite and the emulator run in another)`);
+}
+
+/** The JSON summary of a run, for the last line. */
+export function summary(run: RunFigures): Record<string, unknown> {
+  return {
+    wallMs: Math.round(run.wallMs),
+    cpuMs: Math.round(run.cpuMs),
+    armCalls: run.arm.total,
+    armByKind: armByKind(run.arm.counters),
+    armByOperation: Object.fromEntries(run.arm.counters.map((c) => [`${c.method} ${c.operation} ${c.status}`, c.count])),
+    table: run.table,
+    peakRssMb: Math.round(run.peakRssMb),
+  };
+}

@@ -1,0 +1,166 @@
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../src/config.js';
+import type { GovernDeps } from '../src/jobs/deps.js';
+import { reconcile, runLimited } from '../src/jobs/reconcile.js';
+import { sweep } from '../src/jobs/sweep.js';
+import { fixedClock, type Clock } from '../src/ports/clock.js';
+import { build, type Wired } from '../src/wiring.js';
+import { EmulatorRequests, type ArmCounter } from './sandbox.js';
+
+/**
+ * The warden's side of a benchmark, in a process of its own (the sandbox runs Azurite and the emulator in another), so
+ * the RSS measured is the warden's alone.
+ */
+export type Job =
+  /** The reconcile job: a first run that records and governs, then a run 5 minutes later with nothing changed. */
+  | 'reconcile'
+  /** One GET of every server, and the firewall rules and locks of every clone, as a reconcile that trusts nothing would. */
+  | 'reconcile-naive'
+  /** The sweep job in enforce mode. */
+  | 'sweep'
+  /** The reads of a sweep that trusts nothing: one GET of every server, the rules and locks of every clone (no deletions). */
+  | 'sweep-naive';
+
+export interface WorkerSpec {
+  readonly job: Job;
+  readonly settings: Record<string, string>;
+  /** Sweep: the fixed "now", caps and concurrency. */
+  readonly sweep?: { readonly now: string; readonly maxDeletions: number; readonly concurrency: number };
+}
+
+/** The figures of one measured run. */
+export interface RunFigures {
+  readonly label: string;
+  readonly wallMs: number;
+  /** CPU time (user and system) of the warden's process during the run. */
+  readonly cpuMs: number;
+  /** Peak RSS of the warden's process while the run lasted (sampled every 100 ms). */
+  readonly peakRssMb: number;
+  readonly arm: { readonly total: number; readonly counters: ArmCounter[] };
+  readonly table: { readonly reads: number; readonly writes: number; readonly batches: number; readonly entitiesWritten: number };
+  readonly outcome: Record<string, unknown>;
+}
+
+export interface WorkerResult {
+  readonly runs: RunFigures[];
+  /** The process's own peak RSS over its life (getrusage maxrss). */
+  readonly maxRssMb: number;
+}
+
+/** Runs one job in a child process and returns its figures. */
+export function runWorker(spec: WorkerSpec): Promise<WorkerResult> {
+  const child = fork(process.argv[1]!, ['__worker', JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    let result: WorkerResult | undefined;
+    child.on('message', (message: { type: string; result?: WorkerResult; error?: string }) => {
+      if (message.type === 'result') result = message.result;
+      if (message.type === 'error') reject(new Error(`${spec.job}: ${message.error}`));
+    });
+    child.once('exit', (code) => (result ? resolve(result) : reject(new Error(`the ${spec.job} worker exited with code ${code} and no result`))));
+  });
+}
+
+/** The child side: `node dist/bench/run.js __worker <spec>`. */
+export async function workerMain(specJson: string): Promise<void> {
+  const spec = JSON.parse(specJson) as WorkerSpec;
+  try {
+    const wired = await build(loadConfig(spec.settings));
+    const requests = new EmulatorRequests(spec.settings, readFileSync(spec.settings.ARM_CA_CERT_PATH!, 'utf8'));
+    const runs: RunFigures[] = [];
+    const measured = async (label: string, work: () => Promise<Record<string, unknown>>) => {
+      await requests.clear();
+      wired.stores.resetStats();
+      runs.push({ label, ...(await measure(work)), arm: await requests.counters(), table: wired.stores.stats() });
+    };
+    switch (spec.job) {
+      case 'reconcile': {
+        const options = { refreshPeriodMs: wired.config.reconcile.refreshPeriodMs };
+        await measured('first run (records and governs)', async () => ({ ...(await reconcile(wired, options)) }));
+        // The next timer run (RECONCILE_SCHEDULE: every 5 minutes), with nothing changed in between.
+        const later = shifted(5 * 60_000);
+        await measured('unchanged (5 minutes later)', async () => ({ ...(await reconcile({ ...wired, clock: later }, options)) }));
+        break;
+      }
+      case 'reconcile-naive':
+        await measured('naive, unchanged', () => naiveReads(wired, 'reconcile'));
+        break;
+      case 'sweep': {
+        const s = spec.sweep!;
+        await measured('sweep (enforce)', async () => {
+          const result = await sweep(
+            { ...wired, clock: fixedClock(s.now) },
+            { mode: 'enforce', maxDeletionsPerRun: s.maxDeletions, maxDeletionPercent: 100, maxDisagreementPercent: 25, concurrency: s.concurrency },
+          );
+          return {
+            eligible: result.planned.length,
+            deleted: result.deleted.length,
+            held: result.held.length,
+            skipped: result.skipped.length,
+            failed: result.failed.length,
+            ...(result.failed[0] ? { firstFailure: `${result.failed[0].name}: ${result.failed[0].reason}` } : {}),
+            ...(result.stoppedBecause ? { stoppedBecause: result.stoppedBecause } : {}),
+          };
+        });
+        break;
+      }
+      case 'sweep-naive':
+        await measured('naive reads (no deletions)', () => naiveReads(wired, 'sweep'));
+        break;
+    }
+    process.send?.({ type: 'result', result: { runs, maxRssMb: process.resourceUsage().maxRSS / 1024 } satisfies WorkerResult });
+  } catch (error) {
+    process.send?.({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    process.exitCode = 1;
+  }
+}
+
+/** The system clock moved forward: the timer's next run. */
+function shifted(ms: number): Clock {
+  return { now: () => new Date(Date.now() + ms) };
+}
+
+/**
+ * What a reconcile (or sweep) that trusts nothing reads: every subscription's listing and inventory partition (and, for
+ * reconcile, its Activity Log), then one GET of every server, with the firewall rules and locks of every clone.
+ */
+async function naiveReads(deps: Wired, job: 'reconcile' | 'sweep'): Promise<Record<string, unknown>> {
+  const counts = { servers: 0, clones: 0, failed: 0 };
+  const now = deps.clock.now();
+  // Every subscription at once (each has its own ARM budget), or the naive run would take minutes of pacing.
+  await Promise.all(deps.settings.subscriptionIds.map(async (subscriptionId) => {
+    const [servers, rows] = await Promise.all([deps.servers.list(subscriptionId), deps.inventory.list({ subscriptionId }), job === 'reconcile' ? activity(deps, subscriptionId, now) : undefined]);
+    const clones = new Set(rows.filter((r) => r.classification !== 'not-a-clone' && r.state !== 'deleted').map((r) => r.key));
+    counts.servers += servers.length;
+    counts.clones += servers.filter((s) => clones.has(s.key)).length;
+    await runLimited(
+      servers.map((s) => async () => {
+        const clone = clones.has(s.key);
+        await deps.servers.get(s.id, { withFirewallRules: clone, withLocks: clone });
+      }),
+      16,
+      () => counts.failed++,
+    );
+  }));
+  return counts;
+}
+
+function activity(deps: GovernDeps, subscriptionId: string, now: Date): Promise<unknown[]> {
+  return deps.activity.list(subscriptionId, { from: new Date(now.getTime() - 5 * 60_000), to: now });
+}
+
+/** Wall time and the peak RSS of this process while `work` runs. */
+async function measure(work: () => Promise<Record<string, unknown>>): Promise<{ wallMs: number; cpuMs: number; peakRssMb: number; outcome: Record<string, unknown> }> {
+  const mb = (bytes: number) => bytes / 1024 / 1024;
+  let peak = mb(process.memoryUsage.rss());
+  const sampler = setInterval(() => (peak = Math.max(peak, mb(process.memoryUsage.rss()))), 100);
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  try {
+    const outcome = await work();
+    const used = process.cpuUsage(cpu);
+    return { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000, peakRssMb: Math.max(peak, mb(process.memoryUsage.rss())), outcome };
+  } finally {
+    clearInterval(sampler);
+  }
+}

@@ -1,0 +1,129 @@
+import { parseServerId } from '../../../domain/ids.js';
+import { HttpError, isRecord, ok } from '../http.js';
+import type { Route } from '../route.js';
+import type { EmulatorClock } from '../clock.js';
+import type { ServerRecord } from '../store.js';
+import type { ArmServices } from './common.js';
+import { assertSubscription } from './common.js';
+import { serverView } from './serverShape.js';
+
+export const RESOURCE_GRAPH_API_VERSIONS = ['2022-10-01', '2021-03-01'] as const;
+
+/** Columns of the `resources` table the emulator can project (Resource Graph has no systemData column). */
+const COLUMNS = ['id', 'name', 'type', 'location', 'tags', 'sku', 'properties', 'subscriptionId', 'resourceGroup', 'tenantId', 'kind'] as const;
+type Column = (typeof COLUMNS)[number];
+
+/**
+ * The subset of KQL the warden sends (and only that; anything else is a 400 naming what is not supported):
+ *   resources
+ *   | where type =~ 'microsoft.dbforpostgresql/flexibleservers'
+ *   [| project col, col, ...]
+ *   [| order by col [asc|desc], ...]
+ */
+interface Query {
+  readonly type: string;
+  readonly project?: readonly Column[];
+  readonly orderBy: ReadonlyArray<{ column: Column; descending: boolean }>;
+}
+
+function parseQuery(text: string): Query {
+  const stages = text
+    .split('|')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unsupported = (what: string) =>
+    new HttpError(400, 'BadRequest', `The emulator's Resource Graph serves only "resources | where type =~ '<type>' | project ... | order by ..."; not: ${what}`);
+  if (stages[0]?.toLowerCase() !== 'resources') throw unsupported(stages[0] ?? '(empty query)');
+  let type: string | undefined;
+  let project: Column[] | undefined;
+  const orderBy: Array<{ column: Column; descending: boolean }> = [];
+  const column = (name: string): Column => {
+    const found = COLUMNS.find((c) => c.toLowerCase() === name.trim().toLowerCase());
+    if (!found) throw unsupported(`column ${name.trim()}`);
+    return found;
+  };
+  for (const stage of stages.slice(1)) {
+    const where = /^where\s+type\s*(=~|==)\s*'([^']+)'$/i.exec(stage);
+    const projection = /^project\s+(.+)$/i.exec(stage);
+    const order = /^(?:order|sort)\s+by\s+(.+)$/i.exec(stage);
+    if (where) type = where[2]!.toLowerCase();
+    else if (projection) project = projection[1]!.split(',').map(column);
+    else if (order) {
+      for (const part of order[1]!.split(',')) {
+        const [name = '', direction = 'desc'] = part.trim().split(/\s+/);
+        orderBy.push({ column: column(name), descending: direction.toLowerCase() !== 'asc' });
+      }
+    } else throw unsupported(stage);
+  }
+  if (!type) throw unsupported('a query without "where type =~ ..."');
+  return { type, ...(project ? { project } : {}), orderBy };
+}
+
+const sortKey = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? ''));
+
+function rowOf(record: ServerRecord, clock: EmulatorClock): Record<Column, unknown> {
+  const ref = parseServerId(record.server.id)!;
+  const view = serverView(record, clock);
+  return {
+    id: view.id,
+    name: view.name,
+    type: view.type.toLowerCase(),
+    location: view.location.toLowerCase().replace(/\s+/g, ''),
+    tags: view.tags ?? {},
+    sku: view.sku ?? null,
+    properties: view.properties,
+    subscriptionId: ref.subscriptionId,
+    resourceGroup: ref.resourceGroup.toLowerCase(),
+    tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+    kind: '',
+  };
+}
+
+/**
+ * `POST /providers/Microsoft.ResourceGraph/resources`: one query across the subscriptions named in the body, pages of
+ * `options.$top` rows (at most 1,000) continued by `$skipToken`, rows as objects (`resultFormat` objectArray).
+ */
+export function resourceGraphRoutes(services: ArmServices): Route[] {
+  return [
+    {
+      kind: 'arm',
+      apiVersions: RESOURCE_GRAPH_API_VERSIONS,
+      operation: 'Resources_Query',
+      method: 'POST',
+      pattern: /^\/providers\/microsoft\.resourcegraph\/resources$/i,
+      handle: (ctx) => {
+        const body = ctx.body;
+        if (!isRecord(body) || typeof body.query !== 'string') throw new HttpError(400, 'BadRequest', 'The request body needs a "query" string.');
+        const subscriptions = Array.isArray(body.subscriptions) ? body.subscriptions.map((s) => assertSubscription(String(s))) : [...services.store.subscriptions];
+        const options = isRecord(body.options) ? body.options : {};
+        const top = options.$top === undefined ? 100 : Number(options.$top);
+        if (!Number.isInteger(top) || top < 1 || top > 1000) throw new HttpError(400, 'BadRequest', `options.$top must be an integer from 1 to 1000; got ${JSON.stringify(options.$top)}.`);
+        const skip = typeof options.$skipToken === 'string' ? Number(Buffer.from(options.$skipToken, 'base64url').toString('utf8')) : 0;
+        if (!Number.isInteger(skip) || skip < 0) throw new HttpError(400, 'BadRequest', 'options.$skipToken is not one this service issued.');
+        const query = parseQuery(body.query);
+        const matching = subscriptions.flatMap((s) => services.store.listBySubscription(s)).filter((r) => r.server.type.toLowerCase() === query.type);
+        let rows = matching.map((r) => rowOf(r, services.clock));
+        if (query.orderBy.length > 0) {
+          rows = rows.sort((a, b) => {
+            for (const { column, descending } of query.orderBy) {
+              const x = sortKey(a[column]);
+              const y = sortKey(b[column]);
+              if (x !== y) return (x < y ? -1 : 1) * (descending ? -1 : 1);
+            }
+            return 0;
+          });
+        }
+        const page = rows.slice(skip, skip + top).map((row) => (query.project ? Object.fromEntries(query.project.map((c) => [c, row[c]])) : row));
+        const more = skip + top < rows.length;
+        return ok({
+          totalRecords: rows.length,
+          count: page.length,
+          resultTruncated: 'false',
+          facets: [],
+          data: page,
+          ...(more ? { $skipToken: Buffer.from(String(skip + top), 'utf8').toString('base64url') } : {}),
+        });
+      },
+    },
+  ];
+}

@@ -1,0 +1,105 @@
+import { ServiceClient } from '@azure/core-client';
+import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { emulatorCredential } from '../../src/adapters/azure/credential.js';
+import { ResourceGraphListing } from '../../src/adapters/azure/resourceGraph.js';
+import { ArmActivityFeed, ArmServers } from '../../src/adapters/azure/servers.js';
+import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
+import { DEFAULT_POLICY } from '../../src/domain/policy.js';
+import type { GovernDeps } from '../../src/jobs/deps.js';
+import { reconcile } from '../../src/jobs/reconcile.js';
+import { armClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
+import { systemClock } from '../../src/ports/clock.js';
+import { SUB1, SUB2, armServer } from '../support/estate.js';
+
+const SUB3 = '00000000-0000-4000-8000-000000000003';
+
+describe('Resource Graph listing (REST through the Azure core pipeline) against the emulator', () => {
+  let emulator: Emulator | undefined;
+  afterEach(async () => {
+    await emulator?.close();
+    emulator = undefined;
+  });
+
+  it('lists every subscription in one query, 1,000 rows a page, one subscription at a time', async () => {
+    const servers = [
+      ...Array.from({ length: 1_100 }, (_, i) => armServer({ subscriptionId: SUB1, resourceGroup: `rg-${i % 3}`, name: `pg-a${i}` })),
+      ...Array.from({ length: 5 }, (_, i) => armServer({ subscriptionId: SUB2, name: `pg-b${i}` })),
+    ];
+    emulator = await startEmulator({ snapshot: { servers } });
+    const listing = new ResourceGraphListing({ credential: emulatorCredential, clientOptions: armClientOptions(emulator) });
+    const groups: Array<{ subscriptionId: string; count: number; createdAt: unknown }> = [];
+    for await (const g of listing.listBySubscription([SUB1, SUB2, SUB3])) groups.push({ subscriptionId: g.subscriptionId, count: g.servers.length, createdAt: g.servers[0]?.createdAt });
+    // Subscriptions come whole and in order; SUB3 has no servers and is not yielded. No systemData: no createdAt.
+    expect(groups).toEqual([
+      { subscriptionId: SUB1, count: 1_100, createdAt: undefined },
+      { subscriptionId: SUB2, count: 5, createdAt: undefined },
+    ]);
+    expect(emulator.requests.count({ operation: 'Resources_Query', status: 200 })).toBe(2);
+    expect(emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBe(0);
+  });
+
+  it('answers a query outside the subset it serves with a 400 that names the part', async () => {
+    emulator = await startEmulator();
+    const client = new ServiceClient({ credential: emulatorCredential, credentialScopes: ['https://management.azure.com/.default'], ...armClientOptions(emulator) });
+    const response = await client.sendRequest(
+      createPipelineRequest({
+        url: `${emulator.armEndpoint}/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01`,
+        method: 'POST',
+        headers: createHttpHeaders({ 'Content-Type': 'application/json' }),
+        body: JSON.stringify({ subscriptions: [SUB1], query: "resources | where type =~ 'x' | summarize count() by location" }),
+      }),
+    );
+    expect(response.status).toBe(400);
+    expect(response.bodyAsText).toMatch(/summarize count\(\) by location/);
+  });
+
+  describe('reconcile with SERVER_LISTING=resource-graph', () => {
+    function deps(e: Emulator, stores = createMemoryStores()): GovernDeps & { stores: typeof stores } {
+      const arm = { credential: emulatorCredential, clientOptions: { ...armClientOptions(e), retryOptions: { maxRetries: 0 } }, pollIntervalInMs: 1 };
+      return {
+        stores,
+        clock: systemClock,
+        servers: new ArmServers(arm),
+        listing: new ResourceGraphListing(arm),
+        activity: new ArmActivityFeed(arm),
+        ...stores,
+        policy: DEFAULT_POLICY,
+        settings: { subscriptionIds: [SUB1, SUB2], fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] },
+        actor: 'pitr-warden',
+      };
+    }
+
+    it('lists with one query, reads new servers for their creation time, later runs take it from the rows', async () => {
+      const prod = armServer({ name: 'pg-orders-prod', administratorLogin: 'orders', tags: { Owner: 'orders@contoso.com' }, createdAt: '2026-01-01T00:00:00Z' });
+      // A twin of production: same login, version, region, storage and tags, created later. Only creation times tell which is which.
+      const twin = armServer({ name: 'pg-orders-copy', administratorLogin: 'orders', tags: { Owner: 'orders@contoso.com' }, createdAt: '2026-02-01T00:00:00Z' });
+      const other = armServer({ subscriptionId: SUB2, name: 'pg-billing-prod', administratorLogin: 'billing' });
+      emulator = await startEmulator({ snapshot: { servers: [prod, twin, other] } });
+      const d = deps(emulator);
+      const first = await reconcile(d);
+      expect(first).toMatchObject({ subscriptions: 2, servers: 3, failed: [] });
+      expect(emulator.requests.count({ operation: 'Resources_Query' })).toBe(1);
+      expect(emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBe(0);
+      expect(emulator.requests.count({ operation: 'Servers_Get' })).toBe(3);
+      expect((await d.stores.inventory.get(twin.id.toLowerCase()))?.value).toMatchObject({ classification: 'probable-clone', createdAt: '2026-02-01T00:00:00.000Z' });
+      expect((await d.stores.inventory.get(prod.id.toLowerCase()))?.value.classification).toBe('not-a-clone');
+
+      emulator.requests.clear();
+      const second = await reconcile(d);
+      expect(second).toMatchObject({ servers: 3, failed: [] });
+      expect(emulator.requests.count({ operation: 'Servers_Get' })).toBe(0);
+      expect((await d.stores.inventory.get(twin.id.toLowerCase()))?.value.classification).toBe('probable-clone');
+    });
+
+    it('falls back to ARM lists when the query fails, and reconciles every subscription', async () => {
+      emulator = await startEmulator({ snapshot: { servers: [armServer({ name: 'pg-a' }), armServer({ subscriptionId: SUB2, name: 'pg-b' })] } });
+      emulator.faults.add({ operation: 'Resources_Query', status: 500 });
+      const lines: string[] = [];
+      const outcome = await reconcile({ ...deps(emulator), log: (l) => lines.push(l) });
+      expect(outcome).toMatchObject({ subscriptions: 2, servers: 2, failed: [] });
+      expect(emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBe(2);
+      expect(lines.join('\n')).toMatch(/Resource Graph listing failed, listing the remaining subscriptions through ARM: Could not query Resource Graph/);
+    });
+  });
+});
