@@ -89,6 +89,9 @@ param nodeVersion string = '22'
 @description('Seed of the host key the action group calls onActivityLogAlert with; new on every deployment.')
 param activityLogAlertKeySeed string = newGuid()
 
+@description('Object id of the Entra group whose members may open the dashboard; empty: every user the dashboard app registration signs in.')
+param dashboardAllowedGroupId string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -223,6 +226,7 @@ module app 'app/function-app.bicep' = {
     mailLimitPerHour: mailLimitPerHour
     retailPricesEndpoint: 'https://prices.azure.com'
     portalUrl: environment().portal
+    dashboardAllowedGroupId: dashboardAllowedGroupId
     activityLogAlertKeyName: activityLogAlertKeyName
     activityLogAlertKey: activityLogAlertKey
   }

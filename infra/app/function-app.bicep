@@ -47,6 +47,8 @@ param mailLimitPerMinute int
 param mailLimitPerHour int
 param retailPricesEndpoint string
 param portalUrl string
+@description('Object id of the Entra group whose members may open the dashboard; empty: every user the app registration signs in.')
+param dashboardAllowedGroupId string = ''
 
 @description('Name of the host key the Activity Log action group calls onActivityLogAlert with.')
 param activityLogAlertKeyName string
@@ -162,6 +164,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     // The staging hook puts templates/ and data/ beside dist/ in the package root.
     TEMPLATES_DIR: 'templates'
     PRICE_TABLE_PATH: 'data/retail-prices-2026-11-01.json'
+    // The dashboard answers only requests App Service authentication signed in (and checks the group itself).
+    DASHBOARD_AUTH: 'entra'
+    DASHBOARD_ALLOWED_GROUP_ID: dashboardAllowedGroupId
   }
 }
 

@@ -2,7 +2,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { parseServerId, serverId } from '../domain/ids.js';
 import type { CloneState, EvidenceEntry, InventoryRecord, Server } from '../domain/model.js';
-import { jobHealth, planExtend, planHold, planRelease, planRestore, PreflightError, SCHEDULED_JOBS, serverNameProblem, utcText, type JobHealth } from '../domain/operator.js';
+import { jobHealth, planExtend, planHold, planRelease, planRestore, PreflightError, SCHEDULED_JOBS, serverNameProblem, utcText, type JobHealth, type JobRunFacts } from '../domain/operator.js';
 import { classify } from '../domain/classify.js';
 import { formatUtc, getTag } from '../domain/tags.js';
 import type { GovernDeps } from './deps.js';
@@ -282,6 +282,19 @@ export async function wardenStatus(
 ): Promise<WardenStatus> {
   const now = deps.clock.now();
   const [runs, rows, queues] = await Promise.all([deps.runs.list(), deps.inventory.list(), input.queues()]);
+  return statusFrom({ ...input, runs, rows, queues, now });
+}
+
+/** The status from what was read: run rows, inventory rows and queue depths (the dashboard reads them once for all its views). */
+export function statusFrom(input: {
+  schedules: Readonly<Record<(typeof SCHEDULED_JOBS)[number]['schedule'], string>>;
+  disabled?: readonly string[];
+  runs: readonly JobRunFacts[];
+  rows: readonly InventoryRecord[];
+  queues: QueueDepths;
+  now: Date;
+}): WardenStatus {
+  const { runs, rows, queues, now } = input;
   const byJob = new Map(runs.map((r) => [r.job, r]));
   const jobs: JobHealth[] = SCHEDULED_JOBS.map(({ job, schedule }) => {
     const run = byJob.get(job);
