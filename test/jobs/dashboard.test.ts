@@ -4,6 +4,7 @@ import { DASHBOARD_ASSETS, DASHBOARD_PAGE } from '../../src/adapters/dashboardAs
 import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
 import type { InventoryRecord } from '../../src/domain/model.js';
 import { DEFAULT_POLICY } from '../../src/domain/policy.js';
+import { dashboardCommand } from '../../src/cli/commands/dashboard.js';
 import { dashboardReader, type DashboardDeps } from '../../src/jobs/dashboard.js';
 import { CONTENT_SECURITY_POLICY, dashboardResponse, type DashboardRequest } from '../../src/jobs/dashboardHttp.js';
 import { fixedClock } from '../../src/ports/clock.js';
@@ -130,6 +131,26 @@ describe('dashboard views (memory stores, price table)', () => {
     expect(reads()).toBe(2);
     await get('data', 'summary', { fresh: '1' });
     expect(reads()).toBe(3);
+  });
+});
+
+describe('pitr-warden dashboard <view>', () => {
+  it('prints the same data as the view that names it', async () => {
+    const { get, reader } = await setup();
+    const endpoint = JSON.parse((await get('data', 'clones', { owner: 'bob@contoso.com' })).body) as { command: string };
+    const argv = endpoint.command.split(' ').slice(2);
+    expect(argv).toEqual(['clones', '--owner', 'bob@contoso.com', '--output', 'json']);
+    const out: string[] = [];
+    await dashboardCommand({ io: { out: (t) => out.push(t), err: () => undefined }, reader: () => Promise.resolve(reader) })
+      .exitOverride()
+      .parseAsync(argv, { from: 'user' });
+    expect(JSON.parse(out.join(''))).toEqual(endpoint);
+
+    out.length = 0;
+    await dashboardCommand({ io: { out: (t) => out.push(t), err: () => undefined }, reader: () => Promise.resolve(reader) })
+      .exitOverride()
+      .parseAsync(['review'], { from: 'user' });
+    expect(out.join('')).toContain('pitr-warden confirm pg-twin --clone');
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { classifyCommand } from './classify.js';
+import { dashboardCommand } from './dashboard.js';
 import { emulatorCommand } from './emulator.js';
 import { evidenceCommand, inventoryCommand } from './inventory.js';
 import { noticesCommand } from './notices.js';
@@ -14,5 +15,5 @@ import { tagCommands } from './tags.js';
 
 /** Every command of the CLI, in one list. */
 export function commands(): Command[] {
-  return [classifyCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), noticesCommand(), planCommand(), policyCommand(), reconcileCommand(), restoreCommand(), runCommand(), snapshotCommand(), statusCommand(), sweepCommand(), ...tagCommands()];
+  return [classifyCommand(), dashboardCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), noticesCommand(), planCommand(), policyCommand(), reconcileCommand(), restoreCommand(), runCommand(), snapshotCommand(), statusCommand(), sweepCommand(), ...tagCommands()];
 }
