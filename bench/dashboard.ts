@@ -110,6 +110,7 @@ function estate(count: number, subscriptions: number, now: Date): InventoryRecor
       subscriptionId: sub,
       resourceGroup: `rg-${i % 4}`,
       name,
+      engine: 'postgresql-flexible',
       location: 'eastus',
       classification: clone ? (i % 70 === 0 ? 'probable-clone' : 'clone') : 'not-a-clone',
       classificationEvidence: clone ? ['lineage tags RestoredFrom, RestorePointUtc'] : [],

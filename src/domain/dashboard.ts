@@ -16,7 +16,7 @@ export const COST_SERIES_MAX_DAYS = 90;
 /** Rows of the clones table per page, unless asked otherwise (at most MAX_PAGE_SIZE). */
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
-/** Rows recorded before engines were (issue: MySQL) read as PostgreSQL flexible servers. */
+/** Rows recorded before engines existed read as PostgreSQL flexible servers. */
 export const DEFAULT_ENGINE = 'postgresql-flexible';
 
 /** One inventory row as the dashboard shows it: flat, with its cost estimate. */
@@ -157,7 +157,7 @@ export function dashboardRow(record: InventoryRecord, cost: CostEstimate | undef
     subscriptionId: record.subscriptionId,
     resourceGroup: record.resourceGroup,
     location: record.location,
-    engine: optionalText(record, 'engine') ?? DEFAULT_ENGINE,
+    engine: record.engine || DEFAULT_ENGINE,
     classification: record.classification,
     ...defined('proof', optionalText(record, 'proof')),
     state: record.state,
