@@ -1,4 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import type { DashboardReader } from '../src/jobs/dashboard.js';
 import type { DashboardHttpDeps, DashboardRequest } from '../src/jobs/dashboardHttp.js';
 
 /**
@@ -22,17 +23,32 @@ export const dashboardData = serve('data');
 export const dashboardExport = serve('export');
 
 let deps: Promise<DashboardHttpDeps> | undefined;
-/** Built once per process; the page and its files need no storage, the views open the tables on first use. */
+/**
+ * Built once per process. The page and its files need only the bundle's text and the access settings; the Azure SDKs
+ * and the tables load on the first data request, which the page request starts at once so both overlap.
+ */
 function dashboardDeps(): Promise<DashboardHttpDeps> {
   deps ??= (async () => {
-    const [wiring, assets, { dashboardReader }] = await Promise.all([import('../src/wiring.js'), import('../src/adapters/dashboardAssets.js'), import('../src/jobs/dashboard.js')]);
-    const { dashboard: access } = (await import('../src/config.js')).config();
-    let reader: ReturnType<typeof dashboardReader> | undefined;
+    const [assets, { config }] = await Promise.all([import('../src/adapters/dashboardAssets.js'), import('../src/config.js')]);
+    const { dashboard: access } = config();
+    let reader: Promise<DashboardReader> | undefined;
+    const openReader = () =>
+      (reader ??= (async () => {
+        const [wiring, { dashboardReader }] = await Promise.all([import('../src/wiring.js'), import('../src/jobs/dashboard.js')]);
+        const opened = dashboardReader(wiring.dashboardDeps(await wiring.wire()));
+        // Start the first read of the tables now: the page's script asks for it a moment later.
+        void opened.snapshot().catch(() => undefined);
+        return opened;
+      })().catch((error: unknown) => {
+        reader = undefined;
+        throw error;
+      }));
     return {
       access: { mode: access.auth, ...(access.allowedGroupId ? { allowedGroupId: access.allowedGroupId } : {}) },
       page: assets.DASHBOARD_PAGE,
       assets: assets.DASHBOARD_ASSETS,
-      reader: async () => (reader ??= dashboardReader(wiring.dashboardDeps(await wiring.wire()))),
+      reader: openReader,
+      warm: () => void openReader().catch(() => undefined),
     };
   })().catch((error: unknown) => {
     deps = undefined;

@@ -24,6 +24,8 @@ export interface DashboardHttpDeps {
   readonly page: DashboardAsset;
   readonly assets: Readonly<Record<string, DashboardAsset>>;
   readonly log?: (line: string) => void;
+  /** Called when the page is served and allowed: starts reading the tables before the page's script asks. */
+  readonly warm?: () => void;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function dashboardResponse(request: DashboardRequest, deps: Dashboa
   try {
     switch (request.route) {
       case 'page':
+        deps.warm?.();
         return file(deps.page, request);
       case 'asset': {
         const found = Object.hasOwn(deps.assets, request.name) ? deps.assets[request.name] : undefined;

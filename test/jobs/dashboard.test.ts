@@ -173,12 +173,17 @@ describe('dashboard HTTP', () => {
   it('answers 401 without App Service sign-in when Entra is required, before reading any table', async () => {
     const { reader } = await setup();
     let opened = false;
-    const response = await dashboardResponse(
-      { route: 'data', name: 'summary', query: {}, headers: {} },
-      { reader: () => ((opened = true), Promise.resolve(reader)), access: { mode: 'entra' }, page: DASHBOARD_PAGE, assets: DASHBOARD_ASSETS },
-    );
-    expect(response.status).toBe(401);
-    expect(response.body).toContain('App Service authentication');
+    let warmed = 0;
+    const deps = { reader: () => ((opened = true), Promise.resolve(reader)), warm: () => void warmed++, page: DASHBOARD_PAGE, assets: DASHBOARD_ASSETS };
+    for (const route of ['data', 'page'] as const) {
+      const response = await dashboardResponse({ route, name: 'summary', query: {}, headers: {} }, { ...deps, access: { mode: 'entra' } });
+      expect(response.status).toBe(401);
+      expect(response.body).toContain('App Service authentication');
+    }
     expect(opened).toBe(false);
+    expect(warmed).toBe(0);
+    // Once allowed, serving the page starts the table read the page's script will ask for.
+    expect((await dashboardResponse({ route: 'page', name: '', query: {}, headers: {} }, { ...deps, access: { mode: 'none' } })).status).toBe(200);
+    expect(warmed).toBe(1);
   });
 });
