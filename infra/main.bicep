@@ -92,6 +92,9 @@ param activityLogAlertKeySeed string = newGuid()
 @description('Object id of the Entra group whose members may open the dashboard; empty: every user the dashboard app registration signs in.')
 param dashboardAllowedGroupId string = ''
 
+@description('Client id of the Entra app registration that signs people in to the dashboard; empty: the dashboard stays closed (401).')
+param dashboardClientId string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -227,6 +230,7 @@ module app 'app/function-app.bicep' = {
     retailPricesEndpoint: 'https://prices.azure.com'
     portalUrl: environment().portal
     dashboardAllowedGroupId: dashboardAllowedGroupId
+    dashboardClientId: dashboardClientId
     activityLogAlertKeyName: activityLogAlertKeyName
     activityLogAlertKey: activityLogAlertKey
   }

@@ -49,6 +49,8 @@ param retailPricesEndpoint string
 param portalUrl string
 @description('Object id of the Entra group whose members may open the dashboard; empty: every user the app registration signs in.')
 param dashboardAllowedGroupId string = ''
+@description('Client id of the Entra app registration of the dashboard (App Service authentication); empty: no sign-in is configured and the dashboard answers 401.')
+param dashboardClientId string = ''
 
 @description('Name of the host key the Activity Log action group calls onActivityLogAlert with.')
 param activityLogAlertKeyName string
@@ -183,3 +185,13 @@ resource activityLogAlertKeyResource 'Microsoft.Web/sites/host/functionKeys@2024
 output id string = functionApp.id
 output name string = functionApp.name
 output defaultHostName string = functionApp.properties.defaultHostName
+
+// App Service authentication with Microsoft Entra ID in front of the dashboard (README "Dashboard").
+module dashboardAuth 'dashboard-auth.bicep' = if (!empty(dashboardClientId)) {
+  name: 'dashboard-auth'
+  params: {
+    siteName: functionApp.name
+    clientId: dashboardClientId
+    allowedGroupId: dashboardAllowedGroupId
+  }
+}
