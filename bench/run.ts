@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   reconcile: () => import('./reconcile.js'),
   enforce: () => import('./enforce.js'),
   sweep: () => import('./sweep.js'),
+  dashboard: () => import('./dashboard.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -7,3 +7,4 @@ import './sendOwnerNotices.js';
 import './sendFinopsSummary.js';
 import './deleteExpiredClones.js';
 import './health.js';
+import './dashboard.js';

@@ -96,6 +96,12 @@ param nodeVersion string = '22'
 @description('Seed of the host key the action group calls onActivityLogAlert with; new on every deployment.')
 param activityLogAlertKeySeed string = newGuid()
 
+@description('Object id of the Entra group whose members may open the dashboard; empty: every user the dashboard app registration signs in.')
+param dashboardAllowedGroupId string = ''
+
+@description('Client id of the Entra app registration that signs people in to the dashboard; empty: the dashboard stays closed (401).')
+param dashboardClientId string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -232,6 +238,8 @@ module app 'app/function-app.bicep' = {
     mailLimitPerHour: mailLimitPerHour
     retailPricesEndpoint: 'https://prices.azure.com'
     portalUrl: environment().portal
+    dashboardAllowedGroupId: dashboardAllowedGroupId
+    dashboardClientId: dashboardClientId
     activityLogAlertKeyName: activityLogAlertKeyName
     activityLogAlertKey: activityLogAlertKey
   }

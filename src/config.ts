@@ -94,6 +94,14 @@ export const SETTINGS = {
     description: 'Dated retail price table used when the Retail Prices API fails, relative to the app root.',
     local: 'data/retail-prices-2026-11-01.json',
   },
+  DASHBOARD_AUTH: {
+    description: '"entra" (default: only people App Service authentication signed in with Microsoft Entra ID may open the dashboard) or "none" (the local stack only).',
+    local: 'none',
+  },
+  DASHBOARD_ALLOWED_GROUP_ID: {
+    description: 'Object id of the Entra group whose members may open the dashboard; empty: every user the app registration signs in.',
+    local: '',
+  },
 } as const satisfies Record<string, { description: string; local: string }>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -140,6 +148,8 @@ const schema = z.object({
   PORTAL_URL: httpsUrl.default('https://portal.azure.com'),
   TEMPLATES_DIR: z.string().default('templates'),
   PRICE_TABLE_PATH: z.string().default('data/retail-prices-2026-11-01.json'),
+  DASHBOARD_AUTH: z.enum(['entra', 'none']).default('entra'),
+  DASHBOARD_ALLOWED_GROUP_ID: z.string().regex(GUID, 'must be the object id (a GUID) of an Entra group').optional(),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -179,6 +189,8 @@ export interface Config {
   /** Notice templates and the fallback price table, resolved against the app root (the working directory). */
   readonly templatesDir: string;
   readonly priceTablePath: string;
+  /** Who may open the dashboard (src/domain/dashboardAccess.ts). */
+  readonly dashboard: { readonly auth: 'entra' | 'none'; readonly allowedGroupId?: string };
 }
 
 const blankToUndefined = (env: Record<string, string | undefined>): Record<string, string | undefined> =>
@@ -248,6 +260,7 @@ function toConfig(p: Parsed): Config {
     portalUrl: p.PORTAL_URL.replace(/\/+$/, ''),
     templatesDir: p.TEMPLATES_DIR,
     priceTablePath: p.PRICE_TABLE_PATH,
+    dashboard: { auth: p.DASHBOARD_AUTH, allowedGroupId: p.DASHBOARD_ALLOWED_GROUP_ID },
   };
 }
 

@@ -4,7 +4,9 @@ import { armBudgetPolicy, type ArmBudgetStats } from './adapters/azure/armBudget
 import { ResourceGraphListing } from './adapters/azure/resourceGraph.js';
 import { armClientOptions, credentialFor } from './adapters/azure/credential.js';
 import { acsMailerFor } from './adapters/azure/mailer.js';
-import { createRetailPriceSource, type PriceSource } from './adapters/azure/retailPrices.js';
+import { cachedPriceSource, createRetailPriceSource, type PriceSource } from './adapters/azure/retailPrices.js';
+import { queueDepths } from './adapters/azure/eventQueue.js';
+import type { DashboardDeps } from './jobs/dashboard.js';
 import { loadTemplates } from './adapters/noticeTemplates.js';
 import type { NoticeTemplates } from './domain/notices/index.js';
 import type { MailerPort } from './ports/mailer.js';
@@ -92,3 +94,19 @@ export async function build(config: Config, options: { log?: (line: string) => v
 
 /** The policy file named by POLICY_PATH (see src/startup.ts); kept here for callers that build their own deps. */
 export { loadPolicy };
+
+/** What the dashboard reads through: the tables, the cached prices (never fetched), the queue depths. No ARM client. */
+export function dashboardDeps(wired: Wired): DashboardDeps {
+  const { config } = wired;
+  return {
+    inventory: wired.inventory,
+    evidence: wired.evidence,
+    runs: wired.runs,
+    prices: cachedPriceSource({ checkpoints: wired.checkpoints, priceTablePath: config.priceTablePath }),
+    queues: queueDepths(config, credentialFor(config)),
+    clock: wired.clock,
+    policy: wired.policy,
+    schedules: config.schedules,
+    disabledJobs: config.mail.finopsMailbox ? [] : ['sendFinopsSummary'],
+  };
+}

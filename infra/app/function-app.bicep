@@ -49,6 +49,10 @@ param mailLimitPerMinute int
 param mailLimitPerHour int
 param retailPricesEndpoint string
 param portalUrl string
+@description('Object id of the Entra group whose members may open the dashboard; empty: every user the app registration signs in.')
+param dashboardAllowedGroupId string = ''
+@description('Client id of the Entra app registration of the dashboard (App Service authentication); empty: no sign-in is configured and the dashboard answers 401.')
+param dashboardClientId string = ''
 
 @description('Name of the host key the Activity Log action group calls onActivityLogAlert with.')
 param activityLogAlertKeyName string
@@ -166,6 +170,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     // The staging hook puts templates/ and data/ beside dist/ in the package root.
     TEMPLATES_DIR: 'templates'
     PRICE_TABLE_PATH: 'data/retail-prices-2026-11-01.json'
+    // The dashboard answers only requests App Service authentication signed in (and checks the group itself).
+    DASHBOARD_AUTH: 'entra'
+    DASHBOARD_ALLOWED_GROUP_ID: dashboardAllowedGroupId
   }
 }
 
@@ -182,3 +189,13 @@ resource activityLogAlertKeyResource 'Microsoft.Web/sites/host/functionKeys@2024
 output id string = functionApp.id
 output name string = functionApp.name
 output defaultHostName string = functionApp.properties.defaultHostName
+
+// App Service authentication with Microsoft Entra ID in front of the dashboard (README "Dashboard").
+module dashboardAuth 'dashboard-auth.bicep' = if (!empty(dashboardClientId)) {
+  name: 'dashboard-auth'
+  params: {
+    siteName: functionApp.name
+    clientId: dashboardClientId
+    allowedGroupId: dashboardAllowedGroupId
+  }
+}

@@ -3,7 +3,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { parseServerId, serverId } from '../domain/ids.js';
 import type { CloneState, EvidenceEntry, InventoryRecord, OperatorDecision, Proof, Server } from '../domain/model.js';
 import { ConcurrencyError } from '../ports/inventory.js';
-import { jobHealth, planExtend, planHold, planRelease, planRestore, PreflightError, SCHEDULED_JOBS, serverNameProblem, utcText, UNHEALTHY_JOB_STATUSES, type JobHealth } from '../domain/operator.js';
+import { jobHealth, planExtend, planHold, planRelease, planRestore, PreflightError, SCHEDULED_JOBS, serverNameProblem, utcText, UNHEALTHY_JOB_STATUSES, type JobHealth, type JobRunFacts } from '../domain/operator.js';
 import { classify } from '../domain/classify.js';
 import { mayModify, rowOfIncarnation } from '../domain/proof.js';
 import { formatUtc, getTag } from '../domain/tags.js';
@@ -359,7 +359,23 @@ export async function wardenStatus(
   deps: Pick<OperatorDeps, 'clock' | 'runs' | 'inventory' | 'checkpoints'>,
 ): Promise<WardenStatus> {
   const now = deps.clock.now();
-  const [jobs, rows, queues] = await Promise.all([jobsHealth(input, deps), deps.inventory.list(), input.queues()]);
+  const [runs, since, rows, queues] = await Promise.all([deps.runs.list(), wardenSince(deps.checkpoints), deps.inventory.list(), input.queues()]);
+  return statusFrom({ ...input, runs, rows, queues, now, ...(since ? { since } : {}) });
+}
+
+/** The status from what was read: run rows, inventory rows and queue depths (the dashboard reads them once for all its views). */
+export function statusFrom(input: {
+  schedules: Readonly<Record<(typeof SCHEDULED_JOBS)[number]['schedule'], string>>;
+  disabled?: readonly string[];
+  runs: readonly JobRunFacts[];
+  rows: readonly InventoryRecord[];
+  queues: QueueDepths;
+  now: Date;
+  /** When the warden first ran here: jobs not yet due since then are pending. */
+  since?: Date;
+}): WardenStatus {
+  const { rows, queues, now } = input;
+  const jobs = jobsFrom(input);
   const clones: Partial<Record<CloneState, number>> & { total: number } = { total: 0 };
   for (const row of rows) {
     if (row.classification === 'not-a-clone') continue;
@@ -380,8 +396,18 @@ export async function jobsHealth(
   input: { schedules: Readonly<Record<(typeof SCHEDULED_JOBS)[number]['schedule'], string>>; disabled?: readonly string[] },
   deps: Pick<OperatorDeps, 'clock' | 'runs' | 'checkpoints'>,
 ): Promise<JobHealth[]> {
-  const now = deps.clock.now();
   const [runs, since] = await Promise.all([deps.runs.list(), wardenSince(deps.checkpoints)]);
+  return jobsFrom({ ...input, runs, now: deps.clock.now(), ...(since ? { since } : {}) });
+}
+
+function jobsFrom(input: {
+  schedules: Readonly<Record<(typeof SCHEDULED_JOBS)[number]['schedule'], string>>;
+  disabled?: readonly string[];
+  runs: readonly JobRunFacts[];
+  now: Date;
+  since?: Date;
+}): JobHealth[] {
+  const { runs, now, since } = input;
   const byJob = new Map(runs.map((r) => [r.job, r]));
   const common = { now, ...(since ? { since } : {}) };
   const jobs: JobHealth[] = SCHEDULED_JOBS.map(({ job, schedule }) => {

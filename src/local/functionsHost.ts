@@ -385,15 +385,18 @@ async function serveHttp(
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const path = url.pathname.replace(/^\/api\/?/, '').replace(/\/$/, '');
   const method = (req.method ?? 'GET').toUpperCase();
+  let params: Record<string, string> = {};
   const fn = fns.find((f) => {
     const route = typeof f.trigger.route === 'string' ? f.trigger.route : f.name;
     const methods = (f.trigger.methods as string[] | undefined) ?? ['GET', 'POST'];
-    return route.toLowerCase() === path.toLowerCase() && methods.map((m) => m.toUpperCase()).includes(method);
+    const matched = methods.map((m) => m.toUpperCase()).includes(method) ? matchRoute(route, path) : undefined;
+    if (matched) params = matched;
+    return matched !== undefined;
   });
   if (!fn) return { status: 404, body: `No function at ${method} /api/${path}` };
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-  const request = new HttpRequest({ method, url: url.toString(), headers, body: { bytes: body }, query: Object.fromEntries(url.searchParams) });
-  const result = (await invoke(fn, request, {})) as HttpResponseInit | undefined;
+  const request = new HttpRequest({ method, url: url.toString(), headers, body: { bytes: body }, query: Object.fromEntries(url.searchParams), params });
+  const result = (await invoke(fn, request, params)) as HttpResponseInit | undefined;
   return result ?? { status: 204 };
 }
 
@@ -457,6 +460,35 @@ function adminRun(method: string, name: string, body: Buffer, fns: readonly Regi
   }
   runNow(fn, input);
   return { status: 202 };
+}
+
+/**
+ * Matches a path against a Functions route template, as the host does: literal segments case-insensitively,
+ * `{name}` one segment, `{name?}` an optional last segment, `{*name}` the rest; `:constraint`s are not checked.
+ * Returns the parameters, or undefined when the path does not match.
+ * @example matchRoute('dashboard/data/{name}', 'dashboard/data/summary') // { name: 'summary' }
+ */
+export function matchRoute(template: string, path: string): Record<string, string> | undefined {
+  const parts = template.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean);
+  const segments = path.split('/').filter(Boolean);
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const param = /^\{(\*)?([A-Za-z_][\w]*)(?::[^}?]*)?(\?)?\}$/.exec(part);
+    const segment = segments[i];
+    if (!param) {
+      if (segment === undefined || segment.toLowerCase() !== part.toLowerCase()) return undefined;
+      continue;
+    }
+    const [, rest, name = '', optional] = param;
+    if (rest) {
+      if (segments.length > i) params[name] = segments.slice(i).map(decodeURIComponent).join('/');
+      return params;
+    }
+    if (segment === undefined) return optional && i === parts.length - 1 ? params : undefined;
+    params[name] = decodeURIComponent(segment);
+  }
+  return segments.length === parts.length ? params : undefined;
 }
 
 function headersOf(response: HttpResponseInit): Record<string, string> {

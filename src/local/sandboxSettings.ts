@@ -19,5 +19,7 @@ export function sandboxSettings(
     ACS_CONNECTION_STRING: emulator.acsConnectionString,
     RETAIL_PRICES_ENDPOINT: emulator.pricesEndpoint,
     GOVERNED_SUBSCRIPTION_IDS: emulator.subscriptionIds.join(','),
+    // No App Service authentication in front of the local host: the dashboard is open on loopback.
+    DASHBOARD_AUTH: 'none',
   };
 }

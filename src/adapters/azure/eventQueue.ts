@@ -1,6 +1,8 @@
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../../config.js';
+import type { QueueDepths } from '../../jobs/operator.js';
+import { statusOf } from './errors.js';
 
 /** The events queue the Event Grid subscription delivers to; the HTTP alert endpoint adds to it too. */
 export function eventsQueue(config: Config, credential: TokenCredential): QueueClient {
@@ -25,5 +27,27 @@ export function eventsSender(config: Config, credential: TokenCredential): (body
     ready ??= queue.createIfNotExists().catch(() => undefined);
     await ready;
     await enqueue(queue, body);
+  };
+}
+
+/**
+ * Depths of the events queue and its `-poison` twin (`approximateMessagesCount`); a queue that does not exist counts
+ * as null. For `pitr-warden status` and the dashboard.
+ * @example const depths = await queueDepths(config, credential)();
+ */
+export function queueDepths(config: Config, credential: TokenCredential): () => Promise<QueueDepths> {
+  const depth = async (queue: QueueClient): Promise<{ name: string; depth: number | null }> => {
+    try {
+      return { name: queue.name, depth: (await queue.getProperties()).approximateMessagesCount ?? 0 };
+    } catch (error) {
+      if (statusOf(error) === 404) return { name: queue.name, depth: null };
+      throw new Error(`Could not read the depth of queue ${queue.name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  };
+  const events = eventsQueue(config, credential);
+  const poison = eventsQueue({ ...config, eventsQueueName: `${config.eventsQueueName}-poison` }, credential);
+  return async () => {
+    const [e, p] = await Promise.all([depth(events), depth(poison)]);
+    return { events: e, poison: p };
   };
 }

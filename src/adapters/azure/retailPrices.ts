@@ -95,6 +95,27 @@ export function createRetailPriceSource(options: RetailPriceSourceOptions): Pric
   };
 }
 
+/**
+ * Prices without a request or a write: the cached Retail Prices API items of the region whatever their age (the notice
+ * and reconcile jobs refresh them), else the shipped dated table. For read-only views such as the dashboard.
+ * @example const { items, source } = await cachedPriceSource({ checkpoints, priceTablePath }).itemsFor('eastus');
+ */
+export function cachedPriceSource(options: Pick<RetailPriceSourceOptions, 'checkpoints' | 'priceTable' | 'priceTablePath'>): PriceSource {
+  let table: Promise<PriceTable> | undefined;
+  return {
+    async itemsFor(rawRegion) {
+      const region = rawRegion.trim().toLowerCase();
+      const cached = await readCache(options.checkpoints, `prices:${region}`);
+      if (cached && cached.value.rows.length > 0) {
+        return { items: cached.value.rows.map((row) => fromRow(row, region)), source: { kind: 'retail-prices-api', asOf: cached.value.fetchedAt } };
+      }
+      table ??= options.priceTable ? Promise.resolve(options.priceTable) : loadPriceTable(resolve(process.cwd(), options.priceTablePath ?? DEFAULT_PRICE_TABLE_FILE));
+      const fallback = await table;
+      return { items: fallback.Items.filter((i) => i.armRegionName.toLowerCase() === region), source: { kind: 'price-table', asOf: fallback.asOf } };
+    },
+  };
+}
+
 /** Reads and checks a dated price table file. */
 export async function loadPriceTable(path: string): Promise<PriceTable> {
   let parsed: unknown;

@@ -1,8 +1,6 @@
 import { Command } from 'commander';
 import { credentialFor } from '../../adapters/azure/credential.js';
-import { eventsQueue } from '../../adapters/azure/eventQueue.js';
-import { statusOf } from '../../adapters/azure/errors.js';
-import type { Config } from '../../config.js';
+import { queueDepths } from '../../adapters/azure/eventQueue.js';
 import { wardenStatus, type QueueDepths, type WardenStatus } from '../../jobs/operator.js';
 import type { Wired } from '../../wiring.js';
 import { cliDeps } from '../context.js';
@@ -43,20 +41,7 @@ export function statusCommand(options: StatusCommandOptions = {}): Command {
 
 /** Depths from Azure Storage queues (`approximateMessagesCount`); a queue that does not exist counts as null. */
 export function storageQueueDepths(wired: Wired): () => Promise<QueueDepths> {
-  const depth = async (config: Config): Promise<{ name: string; depth: number | null }> => {
-    const queue = eventsQueue(config, credentialFor(config));
-    try {
-      return { name: queue.name, depth: (await queue.getProperties()).approximateMessagesCount ?? 0 };
-    } catch (error) {
-      if (statusOf(error) === 404) return { name: queue.name, depth: null };
-      throw new Error(`Could not read the depth of queue ${queue.name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-  };
-  const poison: Config = { ...wired.config, eventsQueueName: `${wired.config.eventsQueueName}-poison` };
-  return async () => {
-    const [events, dead] = await Promise.all([depth(wired.config), depth(poison)]);
-    return { events, poison: dead };
-  };
+  return queueDepths(wired.config, credentialFor(wired.config));
 }
 
 function renderStatus(s: WardenStatus): string {
