@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyCommand, classifyFileText } from '../../src/cli/commands/classify.js';
 import { EventFormatError } from '../../src/domain/events.js';
-import { CLONE_ID, CLONE_KEY, fixturePath, fixtureText, SAMPLES_DIR, SUBSCRIPTION } from '../fixtures/events/load.js';
+import { CLONE_ID, CLONE_KEY, fixturePath, fixtureText, samplePath, SUBSCRIPTION } from '../fixtures/events/load.js';
 
 /** Runs `pitr-warden classify <args>` in-process with captured output and exit status. */
 async function run(args: string[], stdin = '') {
@@ -65,7 +65,7 @@ describe('pitr-warden classify <file>', () => {
   });
 
   it('prints the Microsoft validation sample as ignored', async () => {
-    const result = await run([join(SAMPLES_DIR, 'eventgrid-validation/subscription_validation_event.json')]);
+    const result = await run([samplePath('eventgrid-validation/subscription_validation_event.json')]);
     expect(result.stdout).toBe('{"source":"event-grid","kind":"ignored","reason":"Event Grid subscription validation: not needed for Storage Queue delivery"}');
     expect(result.exitCode).toBeUndefined();
   });

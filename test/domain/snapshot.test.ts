@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { firewallRuleFromArm, lockFromArm, parseSnapshot, parseSnapshotText, serverFromArm, SnapshotError } from '../../src/domain/snapshot.js';
+import { sample as readSample } from '../support/samples.js';
 import { serversGetBody, serverIdOf, SUB, vnetServerBody } from '../fixtures/snapshots/build.js';
 
-const samples = new URL('../../../shared/azure-samples/', import.meta.url);
 const sample = (path: string): { responses: Record<string, { body: { value: unknown[] } }> } =>
-  JSON.parse(readFileSync(new URL(path, samples), 'utf8')) as { responses: Record<string, { body: { value: unknown[] } }> };
+  readSample(path) as { responses: Record<string, { body: { value: unknown[] } }> };
 
 describe('serverFromArm', () => {
   it('reads ServersGet.json (2025-08-01) as the plan needs it', () => {

@@ -1,17 +1,13 @@
 import { EmailClient } from '@azure/communication-email';
 import type { FullOperationResponse } from '@azure/core-client';
 import { QueueClient } from '@azure/storage-queue';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteHandle } from '../../src/local/azurite.js';
 import { emailClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
+import { sample } from '../support/samples.js';
 import { baseSnapshot, clients, collect, missingKeys, now, SUB1, serverIdOf, type Json } from './helpers.js';
 
 /** The emulator's answers carry every field of the matching Microsoft example (key sets compared; tag names and claims are data). */
-// shared/ sits beside the repository, in CI as here.
-const SAMPLES = fileURLToPath(new URL('../../../shared/azure-samples', import.meta.url));
-const sample = (path: string): Json => JSON.parse(readFileSync(`${SAMPLES}/${path}`, 'utf8'));
 
 let azurite: AzuriteHandle;
 let emulator: Emulator;

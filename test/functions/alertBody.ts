@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { SAMPLES_DIR } from '../fixtures/events/load.js';
+import { sample } from '../support/samples.js';
 
 /**
  * A common-alert-schema Activity Log alert built from Microsoft's two samples: the envelope
@@ -8,7 +6,7 @@ import { SAMPLES_DIR } from '../fixtures/events/load.js';
  * (common-alert-schema_alertContext_ActivityLog-Administrative.json), both pointed at one flexible server and a user.
  */
 export function activityLogAlert(serverId: string, options: { operationName?: string; upn?: string; at?: string } = {}): Record<string, unknown> {
-  const read = (name: string) => JSON.parse(readFileSync(resolve(SAMPLES_DIR, 'activity-log', name), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- sample JSON
+  const read = (name: string) => sample(`activity-log/${name}`) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- sample JSON
   const envelope = read('common-alert-schema_envelope_sample.json');
   const { alertContext } = read('common-alert-schema_alertContext_ActivityLog-Administrative.json');
   const operationName = options.operationName ?? 'Microsoft.DBforPostgreSQL/flexibleServers/write';

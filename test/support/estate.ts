@@ -1,4 +1,4 @@
-// Builders of ARM-shaped servers, rules and snapshots (as ServersGet.json in shared/azure-samples), for tests.
+// Builders of ARM-shaped servers, rules and snapshots (as ServersGet.json in test/fixtures/azure-samples), for tests.
 export const SUB1 = '00000000-0000-4000-8000-000000000001';
 export const SUB2 = '00000000-0000-4000-8000-000000000002';
 
