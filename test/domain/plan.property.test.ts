@@ -160,7 +160,8 @@ function historyOf(input: PlanInput, key: string) {
   return [...(record?.noticesSent ?? []), ...(input.noticesSent ?? []).filter((n) => n.server.toLowerCase() === key)];
 }
 
-const RUNS = { numRuns: 400 };
+// Seeded: a run is the same on every machine, and the deletion property is shown not to be vacuous.
+const RUNS = { numRuns: 400, seed: 1 };
 
 describe('plan properties over random estates and histories', () => {
   it('never gives a not-a-clone anything but skips', () => {
@@ -252,7 +253,7 @@ describe('plan properties over random estates and histories', () => {
         const shuffled = { ...input, servers: shuffle(input.servers), inventory: shuffle(input.inventory), noticesSent: shuffle(input.noticesSent ?? []), restoreEvidence: shuffle(input.restoreEvidence ?? []) };
         expect(buildPlan(shuffled)).toEqual(first);
       }),
-      { numRuns: 200 },
+      { numRuns: 200, seed: 20261205 },
     );
   });
 });
