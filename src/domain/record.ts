@@ -3,6 +3,12 @@ import type { CloneState, InventoryRecord, Server } from './model.js';
 import type { ServerPlan } from './plan.js';
 import { rowOfIncarnation } from './proof.js';
 
+/** Who a server is, as every inventory row of it starts: ids, engine, place. */
+export function identityOf(server: Server): Pick<InventoryRecord, 'key' | 'id' | 'engine' | 'subscriptionId' | 'resourceGroup' | 'name' | 'location'> {
+  const { key, id, engine, subscriptionId, resourceGroup, name, location } = server;
+  return { key, id, engine, subscriptionId, resourceGroup, name, location };
+}
+
 /**
  * The inventory row after a pass over a live server: what ARM showed, what the plan decided, what was kept from before
  * (first sighting, notice history, lineage once known).
@@ -13,13 +19,7 @@ export function recordFromPlan(input: { server: Server; plan: ServerPlan; previo
   const previous = rowOfIncarnation(input.previous, server);
   const lineage = { ...previous?.lineage, ...definedOnly(plan.lineage ?? {}) };
   return {
-    key: server.key,
-    id: server.id,
-    engine: server.engine,
-    subscriptionId: server.subscriptionId,
-    resourceGroup: server.resourceGroup,
-    name: server.name,
-    location: server.location,
+    ...identityOf(server),
     classification: plan.classification,
     // Why it was first classified so stands while the classification and its proof hold (later passes may only see the lineage tags).
     classificationEvidence: sameProof(previous, plan) ? previous!.classificationEvidence : plan.classificationEvidence,

@@ -5,6 +5,7 @@ import type { CloneState, EvidenceEntry, InventoryRecord, OperatorDecision, Proo
 import { ConcurrencyError } from '../ports/inventory.js';
 import { jobHealth, planExtend, planHold, planRelease, planRestore, PreflightError, SCHEDULED_JOBS, serverNameProblem, utcText, UNHEALTHY_JOB_STATUSES, type JobHealth, type JobRunFacts } from '../domain/operator.js';
 import { classify } from '../domain/classify.js';
+import { identityOf } from '../domain/record.js';
 import { mayModify, rowOfIncarnation } from '../domain/proof.js';
 import { formatUtc, getTag } from '../domain/tags.js';
 import type { GovernDeps } from './deps.js';
@@ -244,13 +245,7 @@ export async function recordDecision(server: Server, decision: OperatorDecision,
 /** The row of a server the warden has not recorded yet: what ARM shows, classified by the next governing pass. */
 function freshRow(server: Server, now: string): InventoryRecord {
   return {
-    key: server.key,
-    id: server.id,
-    engine: server.engine,
-    subscriptionId: server.subscriptionId,
-    resourceGroup: server.resourceGroup,
-    name: server.name,
-    location: server.location,
+    ...identityOf(server),
     classification: 'not-a-clone',
     classificationEvidence: ['not classified yet: an operator decision was recorded before the warden governed it'],
     lineage: {},

@@ -7,7 +7,7 @@ import type { FaultDecision } from '../faults.js';
 import type { Reply, RequestContext } from '../http.js';
 import { HttpError } from '../http.js';
 import type { DataPlanes } from '../dataPlane/index.js';
-import type { ArmErrorDetail, OperationFailure, Operations } from '../operations.js';
+import type { Operations, StartOperation } from '../operations.js';
 import type { ArmStore } from '../store.js';
 import type { ArmLock, Tags } from '../types.js';
 
@@ -170,29 +170,15 @@ export class Audit {
   }
 }
 
-/** One long-running ARM operation as a resource provider accepts it. */
-export interface AcceptedOperation {
+/** One long-running ARM operation as a resource provider accepts it: the operation's timing and effect, plus what ARM audits. */
+export interface AcceptedOperation extends Omit<StartOperation, 'subscriptionId' | 'name' | 'apiVersion'> {
   readonly request: AuditedRequest;
   readonly resourceId: string;
-  /** Resource provider namespace of the polling URLs, e.g. `Microsoft.DBforPostgreSQL`. */
-  readonly provider: string;
-  /** ARM region name of the resource (the polling URLs carry it). */
-  readonly location: string;
   /** Activity Log and Event Grid operation, e.g. `Microsoft.DBforPostgreSQL/flexibleServers/write`. */
   readonly operationName: string;
   readonly kind: ResourceEventKind;
   /** What the 202 body names, e.g. `RestoreSnapshotManagementOperation`. */
   readonly managementOperation: string;
-  /** Azure time the operation takes (see AZURE_DURATIONS_MS). */
-  readonly durationMs: number;
-  readonly apply: () => void;
-  /** The Location URL's 200 body once done; none when left out. */
-  readonly result?: () => unknown;
-  /** Accept, then fail the operation this way (what Azure reports only in the operation). */
-  readonly failure?: OperationFailure;
-  readonly onFailed?: (error: ArmErrorDetail) => void;
-  /** Work the operation also waits for (a data plane being restored); its rejection fails the operation. */
-  readonly until?: Promise<unknown>;
 }
 
 /**
