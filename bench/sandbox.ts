@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { request } from 'node:https';
-import { openTables } from '../src/adapters/azure/tables.js';
+import { openTables } from '../src/adapters/azure/tables/tables.js';
 import { startAzurite } from '../src/local/azurite.js';
 import { startEmulator, type EmulatorOptions } from '../src/local/emulator/index.js';
 import { sandboxSettings } from '../src/local/sandboxSettings.js';

@@ -1,11 +1,11 @@
-import { openTables, type TableStores } from './adapters/azure/tables.js';
-import { ArmActivityFeed, ArmServers } from './adapters/azure/servers.js';
-import { armBudgetPolicy, type ArmBudgetStats } from './adapters/azure/armBudget.js';
-import { ResourceGraphListing } from './adapters/azure/resourceGraph.js';
+import { openTables, type TableStores } from './adapters/azure/tables/tables.js';
+import { ArmActivityFeed, ArmServers } from './adapters/azure/arm/servers.js';
+import { armBudgetPolicy, type ArmBudgetStats } from './adapters/azure/arm/armBudget.js';
+import { ResourceGraphListing } from './adapters/azure/arm/resourceGraph.js';
 import { armClientOptions, credentialFor } from './adapters/azure/credential.js';
-import { acsMailerFor } from './adapters/azure/mailer.js';
-import { cachedPriceSource, createRetailPriceSource, type PriceSource } from './adapters/azure/retailPrices.js';
-import { queueDepths } from './adapters/azure/eventQueue.js';
+import { acsMailerFor } from './adapters/azure/email/mailer.js';
+import { cachedPriceSource, createRetailPriceSource, type PriceSource } from './adapters/azure/prices/retailPrices.js';
+import { queueDepths } from './adapters/azure/queues/eventQueue.js';
 import type { DashboardDeps } from './jobs/dashboard.js';
 import { loadTemplates } from './adapters/noticeTemplates.js';
 import type { NoticeTemplates } from './domain/notices/index.js';

@@ -1,4 +1,4 @@
-import { eventsSender } from '../adapters/azure/eventQueue.js';
+import { eventsSender } from '../adapters/azure/queues/eventQueue.js';
 import { credentialFor } from '../adapters/azure/credential.js';
 import { config } from '../config.js';
 import { EventFormatError, parseActivityLogAlert } from '../domain/events.js';

@@ -7,7 +7,7 @@ import { mailRoute } from '../domain/owner.js';
 import { buildPlan, type PlanAction, type ServerPlan } from '../domain/plan.js';
 import { ruleOf } from '../domain/policy.js';
 import { recordFromPlan } from '../domain/record.js';
-import type { PriceSource } from '../adapters/azure/retailPrices.js';
+import type { PriceSource } from '../adapters/azure/prices/retailPrices.js';
 import type { MailerPort } from '../ports/mailer.js';
 import type { GovernDeps } from './deps.js';
 import { runLimited } from './reconcile.js';

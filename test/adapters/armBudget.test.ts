@@ -1,7 +1,7 @@
 import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { armBudgetPolicy } from '../../src/adapters/azure/armBudget.js';
-import { ArmServers } from '../../src/adapters/azure/servers.js';
+import { armBudgetPolicy } from '../../src/adapters/azure/arm/armBudget.js';
+import { ArmServers } from '../../src/adapters/azure/arm/servers.js';
 import { Throttle } from '../../src/local/emulator/throttle.js';
 import { armClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
 import { SUB1, SUB2, armServer } from '../support/estate.js';

@@ -1,6 +1,6 @@
 import { ManagementLockClient } from '@azure/arm-locks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArmServers, retryAfterMsOf } from '../../src/adapters/azure/servers.js';
+import { ArmServers, retryAfterMsOf } from '../../src/adapters/azure/arm/servers.js';
 import { locksOn } from '../../src/domain/locks.js';
 import { armClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
 import { SUB1, armRule, armServer } from '../support/estate.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { acsMailerFor, createAcsMailer } from '../../src/adapters/azure/mailer.js';
+import { acsMailerFor, createAcsMailer } from '../../src/adapters/azure/email/mailer.js';
 import { MemoryMailer } from '../../src/adapters/memory/mailer.js';
 import { loadConfig } from '../../src/config.js';
 import { emailClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';

@@ -4,7 +4,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRetailPriceSource, type PriceTable } from '../../src/adapters/azure/retailPrices.js';
+import { createRetailPriceSource, type PriceTable } from '../../src/adapters/azure/prices/retailPrices.js';
 import { estimateCost } from '../../src/domain/cost.js';
 import { fixedClock } from '../../src/ports/clock.js';
 import type { CheckpointsPort, Versioned } from '../../src/ports/inventory.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArmServers } from '../../src/adapters/azure/servers.js';
+import { ArmServers } from '../../src/adapters/azure/arm/servers.js';
 import { MemoryServers } from '../../src/adapters/memory/servers.js';
 import { serverFromArm } from '../../src/domain/snapshot.js';
 import { armClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTables } from '../../src/adapters/azure/tables.js';
+import { openTables } from '../../src/adapters/azure/tables/tables.js';
 import { startAzurite } from '../../src/local/azurite.js';
 import type { AzuriteHandle } from '../../src/local/azurite.js';
 import { runInventoryContract } from '../contract/inventoryContract.js';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHttp, tableClient, tableEndpointOf } from '../../src/adapters/azure/tables.js';
-import { decodeKey, encodeKey, inventoryPartition, MAX_KEY_CHARS, partitionOfRecord } from '../../src/adapters/azure/tableKeys.js';
-import { fitEvidence, getJson, JSON_CHUNK_CHARS, putJson } from '../../src/adapters/azure/tableFields.js';
+import { isLoopbackHttp, tableClient, tableEndpointOf } from '../../src/adapters/azure/tables/tables.js';
+import { decodeKey, encodeKey, inventoryPartition, MAX_KEY_CHARS, partitionOfRecord } from '../../src/adapters/azure/tables/tableKeys.js';
+import { fitEvidence, getJson, JSON_CHUNK_CHARS, putJson } from '../../src/adapters/azure/tables/tableFields.js';
 
 /** Characters Table Storage forbids in keys, and the two that break point operations. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must not appear

@@ -1,7 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTables } from '../../src/adapters/azure/tables.js';
-import type { TableStores } from '../../src/adapters/azure/tables.js';
+import { openTables } from '../../src/adapters/azure/tables/tables.js';
+import type { TableStores } from '../../src/adapters/azure/tables/tables.js';
 import { startAzurite } from '../../src/local/azurite.js';
 import type { AzuriteHandle } from '../../src/local/azurite.js';
 import { evidenceEntry, fullRecord, minimalRecord, serverKeyOf, SUB_A, SUB_B } from '../contract/inventoryFixtures.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTables, type TableStores } from '../../src/adapters/azure/tables.js';
+import { openTables, type TableStores } from '../../src/adapters/azure/tables/tables.js';
 import type { EmulatorSnapshot } from '../../src/local/emulator/index.js';
 import { startLocalHost, type LocalHost } from '../../src/local/functionsHost.js';
 import { reconcile } from '../../src/jobs/reconcile.js';

@@ -1,6 +1,6 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTables, type TableStores } from '../../src/adapters/azure/tables.js';
+import { openTables, type TableStores } from '../../src/adapters/azure/tables/tables.js';
 import { WARDEN_SINCE_CHECKPOINT } from '../../src/jobs/since.js';
 import { startStack, type TestStack } from '../support/stack.js';
 

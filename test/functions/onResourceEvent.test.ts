@@ -1,7 +1,7 @@
 import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
 import { InvocationContext, type Timer } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTables, type TableStores } from '../../src/adapters/azure/tables.js';
+import { openTables, type TableStores } from '../../src/adapters/azure/tables/tables.js';
 import { EventFormatError } from '../../src/domain/events.js';
 import { serverKey } from '../../src/domain/ids.js';
 import { armClientOptions } from '../../src/local/emulator/index.js';

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS, type SettingName } from '../../src/config.js';
-import { ARM_ACTIONS } from '../../src/adapters/azure/permissions.js';
+import { ARM_ACTIONS } from '../../src/adapters/azure/arm/permissions.js';
 import {
   allowedValues,
   balanced,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cachedPriceSource } from '../../src/adapters/azure/retailPrices.js';
+import { cachedPriceSource } from '../../src/adapters/azure/prices/retailPrices.js';
 import { DASHBOARD_ASSETS, DASHBOARD_PAGE } from '../../src/adapters/dashboardAssets.js';
 import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
 import type { InventoryRecord } from '../../src/domain/model.js';

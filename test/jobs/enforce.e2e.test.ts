@@ -1,6 +1,6 @@
 import type { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TableStores } from '../../src/adapters/azure/tables.js';
+import type { TableStores } from '../../src/adapters/azure/tables/tables.js';
 import { serverKey } from '../../src/domain/ids.js';
 import { DEFAULT_RULES } from '../../src/domain/policy.js';
 import type { LocalHost } from '../../src/local/functionsHost.js';

@@ -1,7 +1,7 @@
 import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emulatorCredential } from '../../src/adapters/azure/credential.js';
-import { ArmActivityFeed, ArmServers } from '../../src/adapters/azure/servers.js';
+import { ArmActivityFeed, ArmServers } from '../../src/adapters/azure/arm/servers.js';
 import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
 import { serverKey } from '../../src/domain/ids.js';
 import { DEFAULT_POLICY } from '../../src/domain/policy.js';

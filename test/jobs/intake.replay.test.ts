@@ -2,7 +2,7 @@ import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorCredential } from '../../src/adapters/azure/credential.js';
-import { ArmActivityFeed, ArmServers } from '../../src/adapters/azure/servers.js';
+import { ArmActivityFeed, ArmServers } from '../../src/adapters/azure/arm/servers.js';
 import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
 import { parseQueueMessage } from '../../src/domain/events.js';
 import type { EvidenceEntry, InventoryRecord } from '../../src/domain/model.js';

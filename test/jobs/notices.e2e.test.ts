@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAcsMailer } from '../../src/adapters/azure/mailer.js';
+import { createAcsMailer } from '../../src/adapters/azure/email/mailer.js';
 import { loadConfig } from '../../src/config.js';
 import { serverKey } from '../../src/domain/ids.js';
 import { sendOwnerNotices } from '../../src/jobs/notices.js';

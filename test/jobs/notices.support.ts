@@ -1,7 +1,7 @@
 // Memory deps for notice job tests: stores, a list-only servers port, the memory mailer, prices from the shipped table.
 import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
 import { MemoryMailer } from '../../src/adapters/memory/mailer.js';
-import { DEFAULT_PRICE_TABLE_FILE, loadPriceTable, type PriceSource } from '../../src/adapters/azure/retailPrices.js';
+import { DEFAULT_PRICE_TABLE_FILE, loadPriceTable, type PriceSource } from '../../src/adapters/azure/prices/retailPrices.js';
 import { loadTemplates } from '../../src/adapters/noticeTemplates.js';
 import { loadConfig } from '../../src/config.js';
 import { serverFromArm } from '../../src/domain/snapshot.js';

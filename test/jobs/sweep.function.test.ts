@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTables, type TableStores } from '../../src/adapters/azure/tables.js';
+import { openTables, type TableStores } from '../../src/adapters/azure/tables/tables.js';
 import { parseSnapshot } from '../../src/domain/snapshot.js';
 import { SWEEP_JOB } from '../../src/jobs/sweep.js';
 import { startLocalHost, type LocalHost } from '../../src/local/functionsHost.js';

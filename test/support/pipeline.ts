@@ -2,7 +2,7 @@ import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openTables, type TableStores } from '../../src/adapters/azure/tables.js';
+import { openTables, type TableStores } from '../../src/adapters/azure/tables/tables.js';
 import { armClientOptions, type EmulatorOptions } from '../../src/local/emulator/index.js';
 import { startLocalHost, type LocalHost } from '../../src/local/functionsHost.js';
 import { SUB1 } from './estate.js';

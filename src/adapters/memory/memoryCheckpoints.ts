@@ -1,7 +1,7 @@
 import { ConcurrencyError } from '../../ports/inventory.js';
 import type { CheckpointsPort, Versioned } from '../../ports/inventory.js';
-import type { Entity } from '../azure/countedTable.js';
-import { fromCheckpointEntity, toCheckpointEntity } from '../azure/checkpointsTable.js';
+import type { Entity } from '../azure/tables/countedTable.js';
+import { fromCheckpointEntity, toCheckpointEntity } from '../azure/tables/checkpointsTable.js';
 import { nextEtag, settle } from './memoryEtags.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { EvidenceEntry } from '../../domain/model.js';
 import { compareEvidence } from '../../ports/inventory.js';
 import type { EvidencePort } from '../../ports/inventory.js';
-import type { Entity } from '../azure/countedTable.js';
-import { fromEvidenceEntity, groupByServer, toEvidenceEntity } from '../azure/evidenceEntity.js';
+import type { Entity } from '../azure/tables/countedTable.js';
+import { fromEvidenceEntity, groupByServer, toEvidenceEntity } from '../azure/tables/evidenceEntity.js';
 import { settle } from './memoryEtags.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { InventoryRecord } from '../../domain/model.js';
 import { ConcurrencyError } from '../../ports/inventory.js';
 import type { InventoryPort, InventoryWrite, InventoryWriteOutcome, Versioned } from '../../ports/inventory.js';
-import type { Entity } from '../azure/countedTable.js';
-import { byKey, checkedWrites, fromInventoryEntity, toInventoryEntity } from '../azure/inventoryEntity.js';
-import { inventoryPartition } from '../azure/tableKeys.js';
+import type { Entity } from '../azure/tables/countedTable.js';
+import { byKey, checkedWrites, fromInventoryEntity, toInventoryEntity } from '../azure/tables/inventoryEntity.js';
+import { inventoryPartition } from '../azure/tables/tableKeys.js';
 import { nextEtag, settle } from './memoryEtags.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { JobRun, RunsPort } from '../../ports/inventory.js';
-import type { Entity } from '../azure/countedTable.js';
-import { finishedProps, fromRunEntity } from '../azure/runsTable.js';
+import type { Entity } from '../azure/tables/countedTable.js';
+import { finishedProps, fromRunEntity } from '../azure/tables/runsTable.js';
 
 /**
  * The runs twin: one merged row per job, as in Table Storage.

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { credentialFor } from '../../adapters/azure/credential.js';
-import { queueDepths } from '../../adapters/azure/eventQueue.js';
+import { queueDepths } from '../../adapters/azure/queues/eventQueue.js';
 import { wardenStatus, type QueueDepths, type WardenStatus } from '../../jobs/operator.js';
 import type { Wired } from '../../wiring.js';
 import { cliDeps } from '../context.js';

@@ -1,12 +1,12 @@
-import { groupBy } from '../../domain/collections.js';
+import { groupBy } from '../../../domain/collections.js';
 import type { TransactionAction } from '@azure/data-tables';
-import type { InventoryRecord } from '../../domain/model.js';
-import { ConcurrencyError } from '../../ports/inventory.js';
-import type { InventoryPort, InventoryWrite, InventoryWriteOutcome, Versioned } from '../../ports/inventory.js';
+import type { InventoryRecord } from '../../../domain/model.js';
+import { ConcurrencyError } from '../../../ports/inventory.js';
+import type { InventoryPort, InventoryWrite, InventoryWriteOutcome, Versioned } from '../../../ports/inventory.js';
 import { batchesOf } from './countedTable.js';
 import type { CountedTable, Entity } from './countedTable.js';
 import { byKey, checkedWrites, fromInventoryEntity, toInventoryEntity } from './inventoryEntity.js';
-import { statusOf } from './errors.js';
+import { statusOf } from '../errors.js';
 import { tableError } from './tableErrors.js';
 import { encodeKey, inventoryPartition } from './tableKeys.js';
 

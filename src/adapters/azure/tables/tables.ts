@@ -1,6 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
-import type { InventoryStores } from '../../ports/inventory.js';
+import type { InventoryStores } from '../../../ports/inventory.js';
 import { CheckpointsTable } from './checkpointsTable.js';
 import { CountedTable } from './countedTable.js';
 import { EvidenceTable } from './evidenceTable.js';

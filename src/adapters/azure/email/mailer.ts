@@ -1,9 +1,9 @@
 import type { EmailClient, EmailClientOptions, EmailMessage } from '@azure/communication-email';
 import type { TokenCredential } from '@azure/core-auth';
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../../config.js';
-import { MailerError, type MailerPort, type MailMessage, type MailResult } from '../../ports/mailer.js';
-import { statusOf } from './errors.js';
+import type { Config } from '../../../config.js';
+import { MailerError, type MailerPort, type MailMessage, type MailResult } from '../../../ports/mailer.js';
+import { statusOf } from '../errors.js';
 
 /**
  * How to reach Azure Communication Services Email: a connection string (local runs, the emulator) or an endpoint

@@ -1,10 +1,10 @@
-import type { EvidenceEntry } from '../../domain/model.js';
-import { compareEvidence } from '../../ports/inventory.js';
-import type { EvidencePort } from '../../ports/inventory.js';
+import type { EvidenceEntry } from '../../../domain/model.js';
+import { compareEvidence } from '../../../ports/inventory.js';
+import type { EvidencePort } from '../../../ports/inventory.js';
 import { batchesOf } from './countedTable.js';
 import type { CountedTable, Entity } from './countedTable.js';
 import { fromEvidenceEntity, groupByServer, toEvidenceEntity } from './evidenceEntity.js';
-import { statusOf } from './errors.js';
+import { statusOf } from '../errors.js';
 import { tableError } from './tableErrors.js';
 import { encodeKey } from './tableKeys.js';
 

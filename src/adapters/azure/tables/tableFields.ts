@@ -1,4 +1,4 @@
-import type { EvidenceEntry } from '../../domain/model.js';
+import type { EvidenceEntry } from '../../../domain/model.js';
 
 /**
  * How structured values fit Table Storage limits (string property 64 KiB = 32K UTF-16 characters, entity 1 MiB,

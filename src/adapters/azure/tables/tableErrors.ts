@@ -1,4 +1,4 @@
-import { statusOf } from './errors.js';
+import { statusOf } from '../errors.js';
 
 /** The Table Storage error code (`EntityAlreadyExists`, `AuthorizationFailure`, ...): from the error or its OData body. */
 export function codeOf(error: unknown): string | undefined {

@@ -1,6 +1,6 @@
 import { odata } from '@azure/data-tables';
 import type { TableClient, TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
-import { statusOf } from './errors.js';
+import { statusOf } from '../errors.js';
 import { codeOf } from './tableErrors.js';
 import type { TableCounter } from './tableStats.js';
 

@@ -4,12 +4,12 @@ import { ManagementLockClient } from '@azure/arm-locks';
 import { MonitorClient } from '@azure/arm-monitor';
 import { PostgreSQLManagementFlexibleServerClient, type Server as ArmServer } from '@azure/arm-postgresql-flexible';
 import { ResourceManagementClient } from '@azure/arm-resources';
-import { parseServerId, type ServerRef } from '../../domain/ids.js';
-import { lockScopeOf, type ScopedLock } from '../../domain/locks.js';
-import { serverFromArm } from '../../domain/snapshot.js';
-import type { FirewallRule, LockLevel, ManagementLock, Server } from '../../domain/model.js';
-import type { ActivityFeedPort, DeleteOutcome, NameAvailability, RestoreRequest, ServersPort } from '../../ports/servers.js';
-import { AzureCallError, statusOf } from './errors.js';
+import { parseServerId, type ServerRef } from '../../../domain/ids.js';
+import { lockScopeOf, type ScopedLock } from '../../../domain/locks.js';
+import { serverFromArm } from '../../../domain/snapshot.js';
+import type { FirewallRule, LockLevel, ManagementLock, Server } from '../../../domain/model.js';
+import type { ActivityFeedPort, DeleteOutcome, NameAvailability, RestoreRequest, ServersPort } from '../../../ports/servers.js';
+import { AzureCallError, statusOf } from '../errors.js';
 
 export interface ArmOptions {
   readonly credential: TokenCredential;

@@ -1,4 +1,4 @@
-import type { JobRun, RunsPort } from '../../ports/inventory.js';
+import type { JobRun, RunsPort } from '../../../ports/inventory.js';
 import type { CountedTable, Entity } from './countedTable.js';
 import { tableError } from './tableErrors.js';
 import { encodeKey } from './tableKeys.js';

@@ -1,8 +1,8 @@
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/core-auth';
-import type { Config } from '../../config.js';
-import type { QueueDepths } from '../../jobs/operator.js';
-import { statusOf } from './errors.js';
+import type { Config } from '../../../config.js';
+import type { QueueDepths } from '../../../jobs/operator.js';
+import { statusOf } from '../errors.js';
 
 /** The events queue the Event Grid subscription delivers to; the HTTP alert endpoint adds to it too. */
 export function eventsQueue(config: Config, credential: TokenCredential): QueueClient {

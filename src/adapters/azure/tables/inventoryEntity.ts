@@ -1,7 +1,7 @@
-import { DEFAULT_ENGINE, isEngine } from '../../domain/engines.js';
-import { engineOfId } from '../../domain/ids.js';
-import type { InventoryRecord } from '../../domain/model.js';
-import type { InventoryWrite, Versioned } from '../../ports/inventory.js';
+import { DEFAULT_ENGINE, isEngine } from '../../../domain/engines.js';
+import { engineOfId } from '../../../domain/ids.js';
+import type { InventoryRecord } from '../../../domain/model.js';
+import type { InventoryWrite, Versioned } from '../../../ports/inventory.js';
 import type { Entity } from './countedTable.js';
 import { encodeKey, inventoryPartition, partitionOfRecord } from './tableKeys.js';
 import { entitySizeBytes, getJson, MAX_ENTITY_BYTES, putJson } from './tableFields.js';

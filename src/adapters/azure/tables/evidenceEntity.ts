@@ -1,4 +1,4 @@
-import type { EvidenceEntry } from '../../domain/model.js';
+import type { EvidenceEntry } from '../../../domain/model.js';
 import type { Entity } from './countedTable.js';
 import { encodeKey } from './tableKeys.js';
 import { entitySizeBytes, fitEvidence, getJson, MAX_ENTITY_BYTES, putJson } from './tableFields.js';

@@ -1,10 +1,10 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { ServiceClient, type CommonClientOptions } from '@azure/core-client';
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
-import { serverFromArm } from '../../domain/snapshot.js';
-import type { Server } from '../../domain/model.js';
-import type { ServerListing } from '../../ports/servers.js';
-import { AzureCallError } from './errors.js';
+import { serverFromArm } from '../../../domain/snapshot.js';
+import type { Server } from '../../../domain/model.js';
+import type { ServerListing } from '../../../ports/servers.js';
+import { AzureCallError } from '../errors.js';
 
 const API_VERSION = '2022-10-01';
 /** Resource Graph's largest page. */

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { resolve } from 'node:path';
-import type { PriceItem, PriceSourceInfo } from '../../domain/cost.js';
-import type { Clock } from '../../ports/clock.js';
-import type { CheckpointsPort } from '../../ports/inventory.js';
+import type { PriceItem, PriceSourceInfo } from '../../../domain/cost.js';
+import type { Clock } from '../../../ports/clock.js';
+import type { CheckpointsPort } from '../../../ports/inventory.js';
 
 /**
  * Price items of one region, and where they came from.

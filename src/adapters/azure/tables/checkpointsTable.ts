@@ -1,7 +1,7 @@
-import { CHECKPOINT_VALUE_MAX_BYTES, ConcurrencyError } from '../../ports/inventory.js';
-import type { CheckpointsPort, Versioned } from '../../ports/inventory.js';
+import { CHECKPOINT_VALUE_MAX_BYTES, ConcurrencyError } from '../../../ports/inventory.js';
+import type { CheckpointsPort, Versioned } from '../../../ports/inventory.js';
 import type { CountedTable, Entity } from './countedTable.js';
-import { statusOf } from './errors.js';
+import { statusOf } from '../errors.js';
 import { tableError } from './tableErrors.js';
 import { encodeKey } from './tableKeys.js';
 import { JSON_CHUNK_CHARS } from './tableFields.js';
