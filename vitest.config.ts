@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Deadlines for a hung test, not expectations of speed: the machine is shared, and nothing waits for them to pass.
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    expect: { poll: { timeout: 60_000, interval: 20 } },
     pool: 'forks',
     // Suites that start Azurite and the emulator are I/O bound; two cores run four files well.
     maxWorkers: 4,

@@ -164,7 +164,7 @@ describe('replaying 1,000 events (30% duplicates) shuffled gives the inventory o
     } finally {
       await emulator.close();
     }
-  }, 120_000);
+  });
   afterAll(() => undefined);
 
   it('the corpus is 1,000 deliveries over the estate, 30% of them duplicates', () => {

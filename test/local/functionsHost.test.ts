@@ -67,7 +67,7 @@ describe('local functions host', () => {
     await queue.sendMessage(JSON.stringify({ fail: true }));
     await fifth;
     const poison = service.getQueueClient('fixture-events-poison');
-    await expect.poll(async () => (await poison.exists()) && (await poison.peekMessages()).peekedMessageItems.length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(async () => (await poison.exists()) && (await poison.peekMessages()).peekedMessageItems.length).toBe(1);
     expect(failures).toHaveLength(5);
   });
 
