@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Seeds fast-check and the emulator's faults (TEST_SEED, default 1) and prints the seed when a test fails.
+    setupFiles: ['test/support/seed.ts'],
     // Deadlines for a hung test, not expectations of speed: the machine is shared, and nothing waits for them to pass.
     testTimeout: 120_000,
     hookTimeout: 300_000,

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 
 const out = join(process.cwd(), 'test-results.json');
 rmSync(out, { force: true });
+// Every random choice of the run (fast-check, the emulator's faults) comes from this seed: test/support/seed.ts.
+const seed = process.env.TEST_SEED || '1';
 const vitest = join(process.cwd(), 'node_modules', 'vitest', 'vitest.mjs');
 const run = spawnSync(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)], {
   stdio: 'inherit',
-  env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : process.env.FORCE_COLOR },
+  env: { ...process.env, TEST_SEED: seed, FORCE_COLOR: process.env.CI ? '0' : process.env.FORCE_COLOR },
 });
 let passed = 0;
 let failed = 0;
@@ -20,5 +22,6 @@ try {
 } catch {
   failed = Math.max(failed, 1);
 }
+if (failed > 0) console.log(`\nSeed of this run: TEST_SEED=${seed} (replay: TEST_SEED=${seed} npm test)`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(run.status === 0 && failed === 0 ? 0 : 1);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/local/emulator/index.js';
+import { Faults, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
 import { baseSnapshot, call, clients, collect, now, SUB1 } from './helpers.js';
 
 let emulator: Emulator;
@@ -38,12 +38,29 @@ describe('fault injection', () => {
     await c.postgres.servers.get('rg-prod', 'pg-prod');
     await collect(c.postgres.servers.listByResourceGroup('rg-prod'));
     expect(emulator.requests.entries({ operation: 'Servers_Get' })[0]!.durationMs).toBeGreaterThanOrEqual(100);
-    expect(emulator.requests.entries({ operation: 'Servers_ListByResourceGroup' })[0]!.durationMs).toBeLessThan(100);
+    expect(emulator.requests.entries({ operation: 'Servers_Get' })[0]!.fault).toBeDefined();
+    expect(emulator.requests.entries({ operation: 'Servers_ListByResourceGroup' })[0]!.fault).toBeUndefined();
   });
 
   it('applies a probability: 0 never hits', async () => {
     emulator.faults.add({ status: 500, probability: 0 });
     expect((await c.postgres.servers.get('rg-prod', 'pg-prod')).name).toBe('pg-prod');
+  });
+
+  it('draws a probability from the seed: the same faults for the same requests in any order, others for another seed', () => {
+    const requests = Array.from({ length: 400 }, (_, i) => ({ operation: 'Servers_Get', method: 'GET', path: `/subscriptions/s/resourceGroups/rg/providers/x/flexibleServers/pg-${i % 200}` }));
+    const hits = (seed: number, order: typeof requests) => {
+      const faults = new Faults(seed);
+      faults.add({ status: 503, probability: 0.2 });
+      // Keyed by request and repetition, as the draw is.
+      const seen = new Map<string, number>();
+      return new Set(order.filter((r) => faults.decide(r).reply).map((r) => `${r.path}#${seen.set(r.path, (seen.get(r.path) ?? 0) + 1).get(r.path)}`));
+    };
+    const forward = hits(42, requests);
+    expect([...hits(42, [...requests].reverse().sort((a, b) => (a.path < b.path ? -1 : 1)))].sort()).toEqual([...forward].sort());
+    expect(forward.size).toBeGreaterThan(50);
+    expect(forward.size).toBeLessThan(110);
+    expect([...hits(43, requests)].sort()).not.toEqual([...forward].sort());
   });
 });
 

@@ -21,7 +21,7 @@ export interface AdminServices {
 
 const ENDPOINTS = [
   'GET    /_emulator/requests?operation=&status=&limit=   request log and counters; DELETE clears',
-  'GET    /_emulator/faults                               active faults; POST a fault rule (or an array); DELETE [/id]',
+  'GET    /_emulator/faults                               active faults and the seed; POST a fault rule (or an array); DELETE [/id]',
   'GET    /_emulator/mailbox?to=                          sent emails; DELETE clears',
   'GET    /_emulator/events                               Event Grid events emitted',
   'GET    /_emulator/clock                                the emulator time and timeScale; POST {"now": iso}, {"advanceMs": n} and/or {"timeScale": x}; DELETE unpins',
@@ -52,7 +52,7 @@ export function adminHandler(services: AdminServices): (ctx: RequestContext) => 
         services.requests.clear();
         return { status: 204 };
       case 'GET faults':
-        return ok({ value: services.faults.list() });
+        return ok({ seed: services.faults.seed, value: services.faults.list() });
       case 'POST faults': {
         const rules = Array.isArray(ctx.body) ? ctx.body : [ctx.body];
         if (!rules.every(isFaultRule)) throw new HttpError(400, 'BadRequest', 'A fault needs at least one of status, latencyMs, failLro.');

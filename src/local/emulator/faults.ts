@@ -27,7 +27,11 @@ export interface FaultRule {
   readonly errorMessage?: string;
   /** How many matching requests the fault hits; unlimited when left out. */
   readonly times?: number;
-  /** Chance (0..1) a matching request is hit; 1 when left out. */
+  /**
+   * Chance (0..1) a matching request is hit; 1 when left out. The draw is a hash of the emulator's seed, the fault's
+   * place in the list, the request (method and path) and how often that request came before, so one seed gives the
+   * same faults on every run, however concurrent requests interleave.
+   */
   readonly probability?: number;
 }
 
@@ -53,14 +57,25 @@ const STATUS_CODES: Record<number, string> = {
   504: 'GatewayTimeout',
 };
 
-export class Faults {
-  private rules: { id: string; rule: FaultRule; hits: number }[] = [];
+/** The seed of an emulator started without one: `EMULATOR_SEED` when set, else 1. */
+export function defaultFaultSeed(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.EMULATOR_SEED;
+  if (value === undefined || value === '') return 1;
+  const seed = Number(value);
+  if (!Number.isSafeInteger(seed)) throw new Error(`EMULATOR_SEED must be an integer, got "${value}".`);
+  return seed;
+}
 
-  constructor(private readonly random: () => number = Math.random) {}
+export class Faults {
+  private rules: { id: string; rule: FaultRule; hits: number; ordinal: number; seen: Map<string, number> }[] = [];
+  private added = 0;
+
+  /** `seed` fixes every probabilistic fault; `GET /_emulator/faults` shows it. */
+  constructor(readonly seed: number = defaultFaultSeed()) {}
 
   add(rule: FaultRule): string {
     const id = randomUUID();
-    this.rules.push({ id, rule, hits: 0 });
+    this.rules.push({ id, rule, hits: 0, ordinal: this.added++, seen: new Map() });
     return id;
   }
 
@@ -72,6 +87,7 @@ export class Faults {
 
   clear(): void {
     this.rules = [];
+    this.added = 0;
   }
 
   list(): FaultEntry[] {
@@ -90,7 +106,7 @@ export class Faults {
       if (rule.operation && rule.operation !== '*' && rule.operation.toLowerCase() !== request.operation.toLowerCase()) continue;
       if (rule.method && rule.method.toUpperCase() !== request.method) continue;
       if (rule.pathContains && !request.path.toLowerCase().includes(rule.pathContains.toLowerCase())) continue;
-      if (rule.probability !== undefined && this.random() >= rule.probability) continue;
+      if (rule.probability !== undefined && this.draw(entry, request) >= rule.probability) continue;
       if (rule.status !== undefined && reply) continue;
       if (rule.failLro && failLro) continue;
       entry.hits += 1;
@@ -106,6 +122,26 @@ export class Faults {
     }
     return { latencyMs, applied, ...(reply ? { reply } : {}), ...(failLro ? { failLro } : {}) };
   }
+
+  /** A number in [0, 1) fixed by the seed, the fault, the request and its repetition. */
+  private draw(entry: Faults['rules'][number], request: { method: string; path: string }): number {
+    const key = `${request.method} ${request.path.toLowerCase()}`;
+    const nth = entry.seen.get(key) ?? 0;
+    entry.seen.set(key, nth + 1);
+    return unitHash(`${this.seed}|${entry.ordinal}|${key}|${nth}`);
+  }
+}
+
+/** FNV-1a over the text, finished with a murmur3 mix, scaled to [0, 1). */
+function unitHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 0x1_0000_0000;
 }
 
 function faultReply(rule: FaultRule): Reply {

@@ -19,7 +19,7 @@ import { EmulatorClock } from './clock.js';
 import { DataPlanes } from './dataPlane/index.js';
 import { emulatorCredential } from './credential.js';
 import { EventSink, type EventSchema } from './eventGrid.js';
-import { Faults } from './faults.js';
+import { defaultFaultSeed, Faults } from './faults.js';
 import { Operations } from './operations.js';
 import { loadPriceTable, priceRoutes } from './prices.js';
 import { RequestLog } from './requestLog.js';
@@ -88,6 +88,8 @@ export interface EmulatorOptions {
    * 200 + 10/s), or buckets of your own on a scaled clock. Off by default.
    */
   throttling?: 'arm' | ThrottlingOptions;
+  /** Seed of the faults with a `probability` (default: `EMULATOR_SEED`, else 1): one seed, the same faults. */
+  seed?: number;
 }
 
 /**
@@ -146,7 +148,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const events = new EventSink(options.events);
   const operations = new Operations(clock);
   const requests = new RequestLog();
-  const faults = new Faults();
+  const faults = new Faults(options.seed ?? defaultFaultSeed());
   const mailbox = new Mailbox(options.mailboxDir);
   const throttle = options.throttling ? new Throttle(options.throttling === 'arm' ? ARM_BUDGETS : options.throttling) : undefined;
   const certificate = await createLoopbackCertificate();
