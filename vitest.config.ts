@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Seeds fast-check and the emulator's faults (TEST_SEED, default 1) and prints the seed when a test fails.
     setupFiles: ['test/support/seed.ts'],
+    // One Azurite per worker for the whole run (test/support/azurite.ts hands it to a file, emptied).
+    globalSetup: ['test/support/globalSetup.ts'],
     // Deadlines for a hung test, not expectations of speed: the machine is shared, and nothing waits for them to pass.
     testTimeout: 120_000,
     hookTimeout: 300_000,

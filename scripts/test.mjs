@@ -1,7 +1,7 @@
 // Runs vitest, shows its usual output, and closes with the line CI reads: "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const out = join(process.cwd(), 'test-results.json');
 rmSync(out, { force: true });
@@ -19,9 +19,22 @@ try {
   passed = report.numPassedTests ?? 0;
   failed = (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0);
   if (run.status !== 0 && failed === 0) failed = 1;
+  printSlowest(report.testResults ?? [], 10);
 } catch {
   failed = Math.max(failed, 1);
 }
 if (failed > 0) console.log(`\nSeed of this run: TEST_SEED=${seed} (replay: TEST_SEED=${seed} npm test)`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(run.status === 0 && failed === 0 ? 0 : 1);
+
+/** The files that took longest (import, setup and tests), to see where the run's time goes. */
+function printSlowest(files, count) {
+  const timed = files
+    .filter((f) => typeof f.startTime === 'number' && typeof f.endTime === 'number')
+    .map((f) => ({ file: relative(process.cwd(), f.name), ms: f.endTime - f.startTime }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, count);
+  if (timed.length === 0) return;
+  console.log(`\nSlowest ${timed.length} test files:`);
+  for (const { file, ms } of timed) console.log(`${(ms / 1000).toFixed(1).padStart(7)} s  ${file}`);
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTables } from '../../src/adapters/azure/tables/tables.js';
-import { startAzurite } from '../../src/local/azurite.js';
+import { workerAzurite } from '../support/azurite.js';
 import type { AzuriteHandle } from '../../src/local/azurite.js';
 import { runInventoryContract } from '../contract/inventoryContract.js';
 
@@ -8,7 +8,7 @@ let azurite: AzuriteHandle;
 let tests = 0;
 
 beforeAll(async () => {
-  azurite = await startAzurite();
+  azurite = await workerAzurite();
 });
 afterAll(async () => {
   await azurite.close();

@@ -2,7 +2,7 @@ import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTables } from '../../src/adapters/azure/tables/tables.js';
 import type { TableStores } from '../../src/adapters/azure/tables/tables.js';
-import { startAzurite } from '../../src/local/azurite.js';
+import { workerAzurite } from '../support/azurite.js';
 import type { AzuriteHandle } from '../../src/local/azurite.js';
 import { evidenceEntry, fullRecord, minimalRecord, serverKeyOf, SUB_A, SUB_B } from '../contract/inventoryFixtures.js';
 
@@ -10,7 +10,7 @@ let azurite: AzuriteHandle;
 let prefixes = 0;
 
 beforeAll(async () => {
-  azurite = await startAzurite();
+  azurite = await workerAzurite();
 });
 afterAll(async () => {
   await azurite.close();

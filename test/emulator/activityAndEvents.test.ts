@@ -1,6 +1,7 @@
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startAzurite, type AzuriteHandle } from '../../src/local/azurite.js';
+import type { AzuriteHandle } from '../../src/local/azurite.js';
+import { workerAzurite } from '../support/azurite.js';
 import { DEFAULT_IDENTITY, emulatorCredential, fakeJwt, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
 import { baseSnapshot, clients, collect, now, SUB1, serverIdOf, type Json } from './helpers.js';
 
@@ -29,7 +30,7 @@ const restore = (credential = emulator.credential) =>
   });
 
 beforeAll(async () => {
-  azurite = await startAzurite();
+  azurite = await workerAzurite();
   emulator = await startEmulator({ snapshot: baseSnapshot(), now, pageSize: 2, events: { connectionString: azurite.connectionString, queueName: QUEUE } });
   c = clients(emulator);
   queue = new QueueClient(azurite.connectionString, QUEUE);

@@ -2,7 +2,8 @@ import { EmailClient } from '@azure/communication-email';
 import type { FullOperationResponse } from '@azure/core-client';
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type AzuriteHandle } from '../../src/local/azurite.js';
+import type { AzuriteHandle } from '../../src/local/azurite.js';
+import { workerAzurite } from '../support/azurite.js';
 import { emailClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
 import { sample } from '../support/samples.js';
 import { baseSnapshot, clients, collect, missingKeys, now, SUB1, serverIdOf, type Json } from './helpers.js';
@@ -22,7 +23,7 @@ function capture() {
 }
 
 beforeAll(async () => {
-  azurite = await startAzurite();
+  azurite = await workerAzurite();
   emulator = await startEmulator({ snapshot: baseSnapshot(), now, pageSize: 1, events: { connectionString: azurite.connectionString, queueName: QUEUE } });
   c = clients(emulator);
 });

@@ -1,6 +1,7 @@
 import { QueueServiceClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type AzuriteHandle } from '../../src/local/azurite.js';
+import type { AzuriteHandle } from '../../src/local/azurite.js';
+import { workerAzurite } from '../support/azurite.js';
 import { decodeMessage, startLocalHost, type InvocationRecord, type LocalHost } from '../../src/local/functionsHost.js';
 
 const entry = new URL('../fixtures/app/index.ts', import.meta.url).pathname;
@@ -16,7 +17,7 @@ describe('local functions host', () => {
     new Promise<InvocationRecord>((resolve) => waiters.push((r) => predicate(r) && resolve(r)));
 
   beforeAll(async () => {
-    azurite = await startAzurite();
+    azurite = await workerAzurite();
     host = await startLocalHost({
       entry,
       settings: { AzureWebJobsStorage: azurite.connectionString, FIXTURE_QUEUE: 'fixture-events', FIXTURE_SCHEDULE: '*/1 * * * * *', FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '4096' },
@@ -136,7 +137,7 @@ describe('local functions host HTTP port', () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const busy = (blocker.address() as { port: number }).port;
-    const azurite = await startAzurite();
+    const azurite = await workerAzurite();
     const lines: string[] = [];
     const host = await startLocalHost({
       entry,

@@ -1,7 +1,8 @@
 import { loadConfig, type Config } from '../../src/config.js';
-import { startAzurite, type AzuriteHandle } from '../../src/local/azurite.js';
+import type { AzuriteHandle } from '../../src/local/azurite.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/local/emulator/index.js';
 import { sandboxSettings } from '../../src/local/sandboxSettings.js';
+import { workerAzurite } from './azurite.js';
 
 export interface TestStack {
   readonly azurite: AzuriteHandle;
@@ -14,9 +15,9 @@ export interface TestStack {
 
 let tablePrefixCounter = 0;
 
-/** Azurite plus the local Azure emulator, and settings for the app that point at both. */
+/** The worker's Azurite (emptied) plus a local Azure emulator, and settings for the app that point at both. */
 export async function startStack(options: { snapshot?: EmulatorOptions['snapshot']; now?: () => Date; settings?: Record<string, string> } = {}): Promise<TestStack> {
-  const azurite = await startAzurite();
+  const azurite = await workerAzurite();
   const emulator = await startEmulator({
     snapshot: options.snapshot,
     now: options.now,
