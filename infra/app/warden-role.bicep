@@ -21,7 +21,6 @@ resource wardenRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
           'Microsoft.DBforPostgreSQL/flexibleServers/delete'
           'Microsoft.DBforPostgreSQL/flexibleServers/stop/action'
           'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'
-          'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write'
           'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete'
           'Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read'
           'Microsoft.DBforPostgreSQL/locations/operationResults/read'

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS, type SettingName } from '../../src/config.js';
-import { ARM_ACTIONS } from '../../src/adapters/azure/arm/permissions.js';
+import { ARM_ACTIONS, SDK_OPERATION_ACTIONS } from '../../src/adapters/azure/arm/permissions.js';
 import {
   allowedValues,
   balanced,
@@ -45,37 +45,18 @@ const EVENT_TYPES = [
   'Microsoft.Resources.ResourceActionSuccess',
 ];
 
-/**
- * The RBAC actions each ARM SDK method needs; LROs also poll the provider's operation status. An empty list:
- * the app never makes that call (servers.beginCreateOrUpdate is the operator's governed restore, under the
- * operator's own identity).
- */
-const LRO = ['Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read', 'Microsoft.DBforPostgreSQL/locations/operationResults/read'];
-const SDK_CALL_ACTIONS: Record<string, readonly string[]> = {
-  'servers.listBySubscription': ['Microsoft.DBforPostgreSQL/flexibleServers/read'],
-  'servers.listByResourceGroup': ['Microsoft.DBforPostgreSQL/flexibleServers/read'],
-  'servers.get': ['Microsoft.DBforPostgreSQL/flexibleServers/read'],
-  'servers.beginUpdate': ['Microsoft.DBforPostgreSQL/flexibleServers/write', ...LRO],
-  'servers.beginStop': ['Microsoft.DBforPostgreSQL/flexibleServers/stop/action', ...LRO],
-  'servers.beginDelete': ['Microsoft.DBforPostgreSQL/flexibleServers/delete', ...LRO],
-  'servers.beginCreateOrUpdate': [],
-  'firewallRules.listByServer': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'],
-  'firewallRules.get': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'],
-  'firewallRules.beginCreateOrUpdate': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write', ...LRO],
-  'firewallRules.beginDelete': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete', ...LRO],
-  'managementLocks.listAtResourceLevel': ['Microsoft.Authorization/locks/read'],
-  'managementLocks.listAtSubscriptionLevel': ['Microsoft.Authorization/locks/read'],
-  'managementLocks.listByScope': ['Microsoft.Authorization/locks/read'],
-  'tagsOperations.getAtScope': ['Microsoft.Resources/tags/read'],
-  'tagsOperations.beginUpdateAtScope': ['Microsoft.Resources/tags/write', 'Microsoft.Resources/tags/read'],
-  'activityLogs.list': ['Microsoft.Insights/eventtypes/values/read'],
-};
 
-function azureAdapterSources(): string[] {
+/** Actions the code needs that the role lacks, and actions the role grants that no call needs. */
+function roleGap(role: readonly string[], needed: ReadonlySet<string>): { missing: string[]; extra: string[] } {
+  return { missing: [...needed].filter((a) => !role.includes(a)).sort(), extra: role.filter((a) => !needed.has(a)).sort() };
+}
+
+/** The Azure adapters' sources, with their path under src/adapters/azure. */
+function azureAdapterSources(): { path: string; text: string }[] {
   const dir = join(root, 'src', 'adapters', 'azure');
   return readdirSync(dir)
     .filter((name) => name.endsWith('.ts'))
-    .map((name) => readFileSync(join(dir, name), 'utf8'));
+    .map((path) => ({ path, text: readFileSync(join(dir, path), 'utf8') }));
 }
 
 function bicepFiles(dir: string): string[] {
@@ -237,19 +218,31 @@ describe('least privilege', () => {
     expect(stringItems(required(valueOf(permissions[0]!, 'dataActions'), 'dataActions'))).toEqual([]);
   });
 
-  it('covers every ARM SDK call the Azure adapters make', () => {
-    const calls = new Set(
-      azureAdapterSources().flatMap((text) =>
-        [...text.matchAll(/\.(servers|firewallRules|managementLocks|tagsOperations|activityLogs)\.(\w+)\(/g)].map(
-          ([, group, method]) => `${group}.${method!.replace(/AndWait$/, '')}`,
-        ),
-      ),
-    );
-    expect(calls.size).toBeGreaterThanOrEqual(5);
-    const unmapped = [...calls].filter((call) => !(call in SDK_CALL_ACTIONS));
-    expect(unmapped, 'new SDK calls: add their RBAC action to ARM_ACTIONS and to SDK_CALL_ACTIONS').toEqual([]);
-    const needed = [...calls].flatMap((call) => SDK_CALL_ACTIONS[call] ?? []);
-    expect(needed.filter((action) => !(ARM_ACTIONS as readonly string[]).includes(action))).toEqual([]);
+  it('grants exactly the actions of the SDK calls the adapters make: a missing and an extra action both fail', () => {
+    const calls: { path: string; pkg: string; call: string }[] = [];
+    for (const { path, text } of azureAdapterSources()) {
+      for (const [pkg, operations] of Object.entries(SDK_OPERATION_ACTIONS)) {
+        if (!text.includes(`from '${pkg}'`)) continue;
+        const groups = [...new Set(Object.keys(operations).map((op) => op.split('.')[0]!))];
+        for (const [, group, method] of text.matchAll(new RegExp(`\\.(${groups.join('|')})\\.(\\w+)\\(`, 'g'))) {
+          calls.push({ path, pkg, call: `${group}.${method!.replace(/AndWait$/, '')}` });
+        }
+      }
+    }
+    expect(new Set(calls.map((c) => c.pkg)).size, 'every SDK package of the map is used').toBe(Object.keys(SDK_OPERATION_ACTIONS).length);
+    const unlisted = calls.filter(({ pkg, call }) => !(call in SDK_OPERATION_ACTIONS[pkg]!)).map(({ path, pkg, call }) => `${path}: ${pkg} ${call}`);
+    expect(unlisted, 'new SDK calls: list their RBAC actions in SDK_OPERATION_ACTIONS (src/adapters/azure/arm/permissions.ts)').toEqual([]);
+    const needed = new Set(calls.flatMap(({ pkg, call }) => SDK_OPERATION_ACTIONS[pkg]![call] ?? []));
+    expect(roleGap(ARM_ACTIONS, needed)).toEqual({ missing: [], extra: [] });
+  });
+
+  it('would catch an extra and a missing action (the same comparison, on a role with one of each)', () => {
+    const needed = new Set<string>(Object.values(SDK_OPERATION_ACTIONS).flatMap((ops) => Object.values(ops).flat()));
+    const role = [...ARM_ACTIONS.filter((a) => a !== 'Microsoft.Resources/tags/write'), 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write'];
+    expect(roleGap(role, needed)).toEqual({
+      missing: ['Microsoft.Resources/tags/write'],
+      extra: ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write'],
+    });
   });
 
   it('has no wildcard action in any role the templates define, nor in ARM_ACTIONS', () => {

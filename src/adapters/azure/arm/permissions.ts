@@ -19,8 +19,6 @@ export const ARM_ACTIONS = [
   'Microsoft.DBforPostgreSQL/flexibleServers/stop/action',
   // firewallRules.listByServer / get: network policy evaluation.
   'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read',
-  // firewallRules.beginCreateOrUpdate: network remediation that narrows a rule to the allow-listed range.
-  'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write',
   // firewallRules.beginDelete: removing open-door rules (0.0.0.0, 0.0.0.0-255.255.255.255).
   'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete',
   // LRO polling of PATCH/PUT answers (Azure-AsyncOperation header).
@@ -41,3 +39,40 @@ export const ARM_ACTIONS = [
 
 /** One of the RBAC actions the warden's identity holds. */
 export type ArmAction = (typeof ARM_ACTIONS)[number];
+
+const PG_LRO = ['Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read', 'Microsoft.DBforPostgreSQL/locations/operationResults/read'] as const;
+
+/**
+ * The RBAC actions each Azure SDK operation needs, per SDK package: the one place a new engine adds its calls
+ * (for example `'@azure/arm-mysql-flexible': { 'servers.get': ['Microsoft.DBforMySQL/flexibleServers/read'] }`).
+ * test/infra/bicep.test.ts finds the `<group>.<method>(` calls in every file of src/adapters/azure that imports the
+ * package and requires ARM_ACTIONS to be exactly the union of their actions: an unlisted call, a missing action and
+ * an action no call needs all fail it. LROs also poll the provider's operation status. An empty list: a call the app
+ * never makes under its own identity (`servers.beginCreateOrUpdate` is the governed restore of the operator CLI).
+ */
+export const SDK_OPERATION_ACTIONS: Readonly<Record<string, Readonly<Record<string, readonly ArmAction[]>>>> = {
+  '@azure/arm-postgresql-flexible': {
+    'servers.listBySubscription': ['Microsoft.DBforPostgreSQL/flexibleServers/read'],
+    'servers.listByResourceGroup': ['Microsoft.DBforPostgreSQL/flexibleServers/read'],
+    'servers.get': ['Microsoft.DBforPostgreSQL/flexibleServers/read'],
+    'servers.beginUpdate': ['Microsoft.DBforPostgreSQL/flexibleServers/write', ...PG_LRO],
+    'servers.beginStop': ['Microsoft.DBforPostgreSQL/flexibleServers/stop/action', ...PG_LRO],
+    'servers.beginDelete': ['Microsoft.DBforPostgreSQL/flexibleServers/delete', ...PG_LRO],
+    'servers.beginCreateOrUpdate': [],
+    'firewallRules.listByServer': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'],
+    'firewallRules.get': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'],
+    'firewallRules.beginDelete': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete', ...PG_LRO],
+  },
+  '@azure/arm-locks': {
+    'managementLocks.listAtResourceLevel': ['Microsoft.Authorization/locks/read'],
+    'managementLocks.listAtSubscriptionLevel': ['Microsoft.Authorization/locks/read'],
+    'managementLocks.listByScope': ['Microsoft.Authorization/locks/read'],
+  },
+  '@azure/arm-resources': {
+    'tagsOperations.getAtScope': ['Microsoft.Resources/tags/read'],
+    'tagsOperations.beginUpdateAtScope': ['Microsoft.Resources/tags/write', 'Microsoft.Resources/tags/read'],
+  },
+  '@azure/arm-monitor': {
+    'activityLogs.list': ['Microsoft.Insights/eventtypes/values/read'],
+  },
+};
