@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS, type SettingName } from '../../src/config.js';
-import { ARM_ACTIONS, SDK_OPERATION_ACTIONS } from '../../src/adapters/azure/arm/permissions.js';
+import { ARM_ACTIONS, REST_OPERATION_ACTIONS, SDK_OPERATION_ACTIONS } from '../../src/adapters/azure/arm/permissions.js';
 import {
   allowedValues,
   balanced,
@@ -54,7 +54,7 @@ function roleGap(role: readonly string[], needed: ReadonlySet<string>): { missin
 /** The Azure adapters' sources, with their path under src/adapters/azure. */
 function azureAdapterSources(): { path: string; text: string }[] {
   const dir = join(root, 'src', 'adapters', 'azure');
-  return readdirSync(dir)
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((name) => name.endsWith('.ts'))
     .map((path) => ({ path, text: readFileSync(join(dir, path), 'utf8') }));
 }
@@ -233,11 +233,16 @@ describe('least privilege', () => {
     const unlisted = calls.filter(({ pkg, call }) => !(call in SDK_OPERATION_ACTIONS[pkg]!)).map(({ path, pkg, call }) => `${path}: ${pkg} ${call}`);
     expect(unlisted, 'new SDK calls: list their RBAC actions in SDK_OPERATION_ACTIONS (src/adapters/azure/arm/permissions.ts)').toEqual([]);
     const needed = new Set(calls.flatMap(({ pkg, call }) => SDK_OPERATION_ACTIONS[pkg]![call] ?? []));
+    const sources = azureAdapterSources();
+    for (const [path, actions] of Object.entries(REST_OPERATION_ACTIONS)) {
+      expect(sources.some(({ text }) => text.includes(path)), `a REST call of ${path} in src/adapters/azure`).toBe(true);
+      for (const action of actions) needed.add(action);
+    }
     expect(roleGap(ARM_ACTIONS, needed)).toEqual({ missing: [], extra: [] });
   });
 
   it('would catch an extra and a missing action (the same comparison, on a role with one of each)', () => {
-    const needed = new Set<string>(Object.values(SDK_OPERATION_ACTIONS).flatMap((ops) => Object.values(ops).flat()));
+    const needed = new Set<string>([...Object.values(SDK_OPERATION_ACTIONS).flatMap((ops) => Object.values(ops).flat()), ...Object.values(REST_OPERATION_ACTIONS).flat()]);
     const role = [...ARM_ACTIONS.filter((a) => a !== 'Microsoft.Resources/tags/write'), 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write'];
     expect(roleGap(role, needed)).toEqual({
       missing: ['Microsoft.Resources/tags/write'],

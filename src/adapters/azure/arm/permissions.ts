@@ -76,3 +76,12 @@ export const SDK_OPERATION_ACTIONS: Readonly<Record<string, Readonly<Record<stri
     'activityLogs.list': ['Microsoft.Insights/eventtypes/values/read'],
   },
 };
+
+/**
+ * The RBAC actions of the REST calls the adapters make through the Azure core pipeline without an SDK client, keyed
+ * by the path the request names (test/infra/bicep.test.ts counts a path once an adapter's source contains it).
+ */
+export const REST_OPERATION_ACTIONS: Readonly<Record<string, readonly ArmAction[]>> = {
+  // Resource Graph through the REST API (@azure/arm-resourcegraph 5 needs Node 22).
+  '/providers/Microsoft.ResourceGraph/resources?': ['Microsoft.ResourceGraph/resources/read'],
+};
