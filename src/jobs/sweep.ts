@@ -1,6 +1,24 @@
-import { lockSignature, locksOn } from '../domain/locks.js';
+import { locksOn } from '../domain/locks.js';
 import type { EvidenceEntry, InventoryRecord, Server } from '../domain/model.js';
-import { buildPlan, type PlanAction, type ServerPlan } from '../domain/plan.js';
+import type { ServerPlan } from '../domain/plan.js';
+import {
+  changeSincePlanning,
+  deletionCap,
+  deleteUnderWay,
+  disagreementStop,
+  knownClones,
+  needingLocks,
+  planForSweep,
+  releaseReason,
+  sweepItem as item,
+  sweepSelection,
+  twinCandidates,
+  type Eligible,
+  type PlannedSubscription,
+  type SweepCandidate,
+  type SweepItem,
+  type SweepPlanContext,
+} from '../domain/sweep.js';
 import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 import { modify } from './gate.js';
@@ -33,20 +51,7 @@ export interface SweepOptions {
   };
 }
 
-/** A clone the plan proposes to delete: expired, announced, past grace, no hold, no lock. */
-export interface SweepCandidate {
-  readonly id: string;
-  readonly name: string;
-  readonly expiresOn: string;
-  readonly finalNoticeSentAt: string;
-  readonly reason: string;
-}
-
-export interface SweepItem {
-  readonly id: string;
-  readonly name: string;
-  readonly reason: string;
-}
+export type { SweepCandidate, SweepItem } from '../domain/sweep.js';
 
 export interface SweepDeletion extends SweepItem {
   /** `finished`: an interrupted earlier run had asked ARM; this run found the server gone and recorded it. */
@@ -72,26 +77,13 @@ export interface SweepResult {
   readonly counts: { subscriptions: number; servers: number; knownClones: number; disagreements: number; cap: number };
 }
 
-/** Plan skips of expired clones that the sweep reports (the rest are not about deletion). */
-const DELETION_SKIPS = new Set(['expiry-unparseable', 'locks-not-read', 'not-announced', 'expiry-changing', 'final-notice-not-sent', 'grace-period']);
-const HOLD_SKIPS = new Set(['legal-hold', 'locked']);
-/** ARM states of a server whose delete is already under way: never sent a second DELETE. */
-const DROPPING = new Set(['dropping', 'deleting']);
-
-type DeleteAction = Extract<PlanAction, { type: 'delete-server' }>;
-
 interface Listing {
   readonly subscriptionId: string;
   readonly servers: Server[];
   readonly rows: InventoryRecord[];
 }
 
-interface Selected {
-  readonly server: Server;
-  readonly plan: ServerPlan;
-  readonly action: DeleteAction;
-  readonly peers: readonly Server[];
-}
+type Selected = Eligible;
 
 class SweepAborted extends Error {}
 
@@ -148,35 +140,21 @@ async function sweepOnce(deps: SweepDeps, options: SweepOptions, now: Date, out:
 
   // First pass without locks finds the expired clones whose locks must be read; the second decides with them.
   const planned = await Promise.all(listings.map((l) => planWithLocks(l, now, deps, out)));
-  const known = knownClones(listings, planned);
+  const known = knownClones(planned);
   out.counts.knownClones = known.clones;
   out.counts.disagreements = known.disagreements.length;
-  const disagreementPercent = (known.disagreements.length / Math.max(known.clones, 1)) * 100;
-  if (disagreementPercent > options.maxDisagreementPercent) {
-    out.stoppedBecause =
-      `inventory and ARM disagree on ${known.disagreements.length} server(s), ${disagreementPercent.toFixed(1)}% of ${known.clones} known clone(s) ` +
-      `(limit ${options.maxDisagreementPercent}%): ${known.disagreements.slice(0, 5).join('; ')}${known.disagreements.length > 5 ? '; ...' : ''}`;
+  const stop = disagreementStop(known, options.maxDisagreementPercent);
+  if (stop) {
+    out.stoppedBecause = stop;
     return out;
   }
 
-  const eligible: Selected[] = [];
-  for (const [i, listing] of listings.entries()) {
-    const { plans, live } = planned[i]!;
-    for (const plan of plans) {
-      const server = live.get(plan.key);
-      if (!server || plan.classification === 'not-a-clone') continue;
-      const action = plan.actions.find((a): a is DeleteAction => a.type === 'delete-server');
-      if (action) eligible.push({ server, plan, action, peers: listing.servers });
-      else reportSkip(plan, out);
-    }
-  }
-  eligible.sort((a, b) => a.action.expiresOn.localeCompare(b.action.expiresOn) || a.plan.key.localeCompare(b.plan.key));
+  const { eligible, skipped, held } = sweepSelection(planned);
+  out.skipped.push(...skipped);
+  out.held.push(...held);
   out.planned = eligible.map(({ plan, action }) => ({ id: plan.id, name: plan.name, expiresOn: action.expiresOn, finalNoticeSentAt: action.finalNoticeSentAt, reason: action.reason }));
 
-  // Both caps; the percentage rounds down but allows one deletion per run (a 20% cap of 4 clones would otherwise
-  // never let a small estate expire anything). 0% switches deletion off.
-  const byPercent = options.maxDeletionPercent > 0 ? Math.max(1, Math.floor((known.clones * options.maxDeletionPercent) / 100)) : 0;
-  const cap = Math.min(options.maxDeletionsPerRun, byPercent);
+  const cap = deletionCap(known.clones, options);
   out.counts.cap = cap;
   const selected = eligible.slice(0, cap);
   for (const { plan } of eligible.slice(cap)) {
@@ -193,15 +171,10 @@ async function sweepOnce(deps: SweepDeps, options: SweepOptions, now: Date, out:
   return out;
 }
 
-interface SubscriptionPlan {
-  readonly plans: ServerPlan[];
-  /** Listed servers, with locks where they were read. */
-  readonly live: Map<string, Server>;
-}
-
-async function planWithLocks(listing: Listing, now: Date, deps: SweepDeps, out: Mutable<SweepResult>): Promise<SubscriptionPlan> {
-  const first = planOf(listing.servers, listing.rows, now, deps);
-  const needLocks = first.servers.filter((p) => p.actions.some((a) => a.type === 'skip' && a.reason === 'locks-not-read'));
+async function planWithLocks(listing: Listing, now: Date, deps: SweepDeps, out: Mutable<SweepResult>): Promise<PlannedSubscription> {
+  const context = planContext(deps);
+  const first = planForSweep(listing.servers, listing.rows, now, context);
+  const needLocks = needingLocks(first);
   const live = new Map(listing.servers.map((s) => [s.key, s]));
   if (needLocks.length > 0) {
     // One lock list for the subscription; the only other lock read is the re-check right before each DELETE.
@@ -216,7 +189,7 @@ async function planWithLocks(listing: Listing, now: Date, deps: SweepDeps, out: 
       for (const p of needLocks) out.failed.push(item(p, `read locks: ${messageOf(error)}`));
     }
   }
-  if (needLocks.length === 0) return { plans: first.servers, live };
+  if (needLocks.length === 0) return { ...listing, plans: first, live };
   // The second pass plans only the candidates and the peers their classification can rest on.
   const subset = new Set<string>();
   for (const p of needLocks) {
@@ -225,60 +198,19 @@ async function planWithLocks(listing: Listing, now: Date, deps: SweepDeps, out: 
     subset.add(p.key);
     for (const twin of twinCandidates(server, listing.servers)) subset.add(twin.key);
   }
-  const second = planOf(
+  const second = planForSweep(
     [...subset].map((key) => live.get(key)!),
     listing.rows.filter((r) => subset.has(r.key)),
     now,
-    deps,
+    context,
   );
-  const decided = new Map(second.servers.map((p) => [p.key, p]));
+  const decided = new Map(second.map((p) => [p.key, p]));
   const relocked = new Set(needLocks.map((p) => p.key));
-  return { plans: first.servers.map((p) => (relocked.has(p.key) ? (decided.get(p.key) ?? p) : p)), live };
+  return { ...listing, plans: first.map((p) => (relocked.has(p.key) ? (decided.get(p.key) ?? p) : p)), live };
 }
 
-function planOf(servers: readonly Server[], rows: readonly InventoryRecord[], now: Date, deps: SweepDeps) {
-  return buildPlan({
-    now,
-    policy: deps.policy,
-    servers,
-    inventory: rows,
-    settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] },
-  });
-}
-
-/**
- * Known clones: inventory clones not deleted, and listed servers the plan calls clones. Disagreements: rows not
- * deleted whose server is not listed (a row mid-deletion excepted), and listed clones without a row.
- */
-function knownClones(listings: readonly Listing[], planned: readonly SubscriptionPlan[]): { clones: number; disagreements: string[] } {
-  const clones = new Set<string>();
-  const disagreements: string[] = [];
-  for (const [i, listing] of listings.entries()) {
-    const { plans, live } = planned[i]!;
-    const rows = new Map(listing.rows.map((r) => [r.key, r]));
-    for (const row of listing.rows) {
-      if (row.state === 'deleted') continue;
-      if (row.classification !== 'not-a-clone') clones.add(row.key);
-      if (!live.has(row.key) && row.state !== 'deleting') disagreements.push(`${row.name}: in the inventory, not listed by ARM`);
-    }
-    for (const plan of plans) {
-      if (!live.has(plan.key) || plan.classification === 'not-a-clone') continue;
-      clones.add(plan.key);
-      const row = rows.get(plan.key);
-      if (!row || row.state === 'deleted') disagreements.push(`${plan.name}: a listed ${plan.classification} without an inventory row`);
-    }
-  }
-  return { clones: clones.size, disagreements };
-}
-
-function reportSkip(plan: ServerPlan, out: Mutable<SweepResult>): void {
-  for (const action of plan.actions) {
-    if (action.type !== 'skip') continue;
-    const why = `${action.reason}${action.detail ? `: ${action.detail}` : ''}`;
-    if (HOLD_SKIPS.has(action.reason)) out.held.push(item(plan, why));
-    else if (DELETION_SKIPS.has(action.reason) && action.reason !== 'locks-not-read') out.skipped.push(item(plan, why));
-    else if (action.reason === 'audit-mode' && action.detail?.startsWith('sweep:')) out.skipped.push(item(plan, `policy sweep rule is audit: ${action.detail}`));
-  }
+function planContext(deps: SweepDeps): SweepPlanContext {
+  return { policy: deps.policy, settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] } };
 }
 
 async function recordWouldDelete(selected: readonly Selected[], rows: ReadonlyMap<string, InventoryRecord>, deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
@@ -301,7 +233,7 @@ async function recordWouldDelete(selected: readonly Selected[], rows: ReadonlyMa
  * Rows left at `deleting` by an interrupted run: a server that is gone is recorded deleted (no second DELETE);
  * one still listed but no longer eligible gets its row back, so nothing stays marked for deletion by mistake.
  */
-async function finishInterrupted(listings: readonly Listing[], planned: readonly SubscriptionPlan[], eligible: readonly Selected[], deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
+async function finishInterrupted(listings: readonly Listing[], planned: readonly PlannedSubscription[], eligible: readonly Selected[], deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
   const stillEligible = new Set(eligible.map((e) => e.plan.key));
   const work: Array<() => Promise<void>> = [];
   for (const [i, listing] of listings.entries()) {
@@ -332,8 +264,7 @@ async function releaseRow(row: InventoryRecord, plan: ServerPlan | undefined, de
   const stored = await deps.inventory.get(row.key);
   if (!stored || stored.value.state !== 'deleting') return;
   const { deletedBy: _by, deleteReason: _reason, ...rest } = stored.value;
-  const why = plan?.actions.find((a) => a.type === 'skip');
-  const reason = why?.type === 'skip' ? `${why.reason}${why.detail ? `: ${why.detail}` : ''}` : 'no longer eligible';
+  const reason = releaseReason(plan);
   await deps.evidence.append([
     { serverKey: row.key, id: `sweep:released:${row.expiresOn ?? 'none'}:${out.at}`, at: out.at, actor: deps.actor, kind: 'deletion-cancelled', summary: `Deletion of ${row.name} cancelled: ${reason}`, reason, before: { state: 'deleting' }, after: { state: plan?.held ? 'held' : 'governed' } },
   ]);
@@ -377,9 +308,10 @@ async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOpt
     return;
   }
   if (!live) return void out.skipped.push(item(plan, 'gone before the delete (not by this run; reconcile records it)'));
-  if (DROPPING.has((live.state ?? '').toLowerCase())) return void out.skipped.push(item(plan, `ARM state ${live.state}: a delete is already under way`));
+  const underWay = deleteUnderWay(live);
+  if (underWay) return void out.skipped.push(item(plan, underWay));
   if (!stored) return void out.skipped.push(item(plan, 'no inventory row at the re-check'));
-  const change = changeSince(candidate, live, stored.value, now, deps);
+  const change = changeSincePlanning(candidate, live, stored.value, now, planContext(deps));
   if (change) return void out.skipped.push(item(plan, `changed since planning: ${change}`));
 
   const at = out.at;
@@ -449,40 +381,6 @@ async function recordDeleted(stored: Versioned<InventoryRecord>, what: { outcome
   await deps.inventory.upsert({ ...row, state: 'deleted', deletedAt: at, deletedBy: deps.actor, deleteReason: what.reason, updatedAt: at }, { ifMatch: stored.etag });
 }
 
-/** What changed between planning and the live re-read, or undefined when nothing did and the re-plan still deletes. */
-function changeSince(candidate: Selected, live: Server, row: InventoryRecord, now: Date, deps: SweepDeps): string | undefined {
-  const before = candidate.server;
-  const tags = changedKeys(before.tags, live.tags);
-  if (tags.length > 0) return `tags ${tags.join(', ')}`;
-  if ((before.state ?? '') !== (live.state ?? '')) return `state ${before.state ?? 'unknown'} -> ${live.state ?? 'unknown'}`;
-  if (lockSignature(before.locks) !== lockSignature(live.locks)) return `locks ${lockSignature(before.locks) || 'none'} -> ${lockSignature(live.locks) || 'none'}`;
-  const replanned = planOf([live, ...twinCandidates(live, candidate.peers)], [row], now, deps).servers.find((p) => p.key === live.key);
-  const action = replanned?.actions.find((a): a is DeleteAction => a.type === 'delete-server');
-  if (!action) {
-    const skip = replanned?.actions.find((a) => a.type === 'skip');
-    return `the re-plan no longer deletes it${skip?.type === 'skip' ? ` (${skip.reason}${skip.detail ? `: ${skip.detail}` : ''})` : ''}`;
-  }
-  if (action.expiresOn !== candidate.action.expiresOn) return `expiry ${candidate.action.expiresOn} -> ${action.expiresOn}`;
-  if (action.finalNoticeSentAt !== candidate.action.finalNoticeSentAt) return `final notice ${candidate.action.finalNoticeSentAt} -> ${action.finalNoticeSentAt}`;
-  return undefined;
-}
-
-/**
- * The peers a classification of `server` can rest on (a probable-clone twin is an earlier server with the same
- * administrator login), so a re-plan is one server's work, not the subscription's. Fewer peers can only lower the
- * classification, so this never widens what is deleted.
- */
-function twinCandidates(server: Server, peers: readonly Server[]): Server[] {
-  const created = server.createdAt ? Date.parse(server.createdAt) : NaN;
-  if (Number.isNaN(created)) return [];
-  return peers.filter((p) => p.key !== server.key && p.administratorLogin === server.administratorLogin && p.createdAt !== undefined && Date.parse(p.createdAt) < created);
-}
-
-function changedKeys(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): string[] {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter((k) => a[k] !== b[k]).sort();
-}
-
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function emptyResult(mode: SweepOptions['mode'], at: string): Mutable<SweepResult> {
@@ -500,10 +398,6 @@ function countsOf(r: SweepResult): Record<string, number> {
     held: r.held.length,
     stopped: r.stoppedBecause ? 1 : 0,
   };
-}
-
-function item(plan: Pick<ServerPlan, 'id' | 'name'>, reason: string): SweepItem {
-  return { id: plan.id, name: plan.name, reason };
 }
 
 function messageOf(error: unknown): string {
