@@ -6,7 +6,7 @@
  */
 
 /** The engines the warden knows. Rows and snapshots written before engines existed are PostgreSQL. */
-export const ENGINES = ['postgresql-flexible', 'mysql-flexible'] as const;
+export const ENGINES = ['postgresql-flexible', 'mysql-flexible', 'sql-database'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 /** The engine of anything recorded before the engine dimension existed. */
@@ -61,6 +61,8 @@ export interface EngineSpec {
   readonly writeApiVersion: string;
   /** While a restore runs the target answers 404 to GET (MySQL), rather than a Provisioning server (PostgreSQL). */
   readonly notFoundWhileRestoring: boolean;
+  /** Names of system resources that exist on every parent and are never candidates (the `master` database of a logical server). */
+  readonly systemNames?: readonly string[];
 }
 
 function flexible(
@@ -106,10 +108,55 @@ export const ENGINE_SPECS: { readonly [E in Engine]: EngineSpec } = {
     writeApiVersion: '2024-12-30',
     notFoundWhileRestoring: true,
   }),
+  // A restore is a new database on the same logical server; the logical server owns the network (public access,
+  // firewall and virtual network rules), shared with production, so network findings are reported, never acted on.
+  'sql-database': {
+    engine: 'sql-database',
+    label: 'SQL database',
+    shortLabel: 'SQL Database',
+    providerNamespace: 'Microsoft.Sql',
+    resourcePath: ['servers', 'databases'],
+    parent: { label: 'logical server' },
+    restoreBody: { createMode: 'createMode', source: 'sourceDatabaseId', pointInTime: 'restorePointInTime' },
+    createModes: [
+      'Default',
+      'Copy',
+      'Secondary',
+      'OnlineSecondary',
+      'PointInTimeRestore',
+      'Restore',
+      'Recovery',
+      'RestoreExternalBackup',
+      'RestoreExternalBackupSecondary',
+      'RestoreLongTermRetentionBackup',
+    ],
+    // Restore (of a dropped database), Recovery (geo-restore) and long-term-retention restores make a database out of backups.
+    cloneCreateModes: ['PointInTimeRestore', 'Restore', 'Recovery', 'RestoreLongTermRetentionBackup'],
+    lineageCreateModes: ['PointInTimeRestore', 'Restore', 'Recovery', 'RestoreLongTermRetentionBackup', 'Copy', 'Secondary', 'OnlineSecondary'],
+    retentionDays: { min: 1, max: 35 },
+    operations: { write: 'Microsoft.Sql/servers/databases/write', delete: 'Microsoft.Sql/servers/databases/delete' },
+    priceServiceName: 'SQL Database',
+    networkPolicy: 'report-only',
+    networkActions: [],
+    // @azure/arm-sql 10.0.0 speaks 2022-08-01-preview for databases; the warden writes no database property (tags go through the Tags API).
+    writeApiVersion: '2022-08-01-preview',
+    notFoundWhileRestoring: false,
+    systemNames: ['master'],
+  },
 };
 
-/** "PostgreSQL flexible server or MySQL flexible server": what the warden governs, in words, for messages. */
-export const GOVERNED_LABELS = ENGINES.map((engine) => ENGINE_SPECS[engine].label).join(' or ');
+/** "PostgreSQL flexible server, MySQL flexible server or SQL database": what the warden governs, in words, for messages. */
+export const GOVERNED_LABELS = ENGINES.map((engine) => ENGINE_SPECS[engine].label)
+  .join(', ')
+  .replace(/, ([^,]+)$/, ' or $1');
+
+/**
+ * True for a resource every parent has and no one restores (the `master` database of a logical server): never a candidate.
+ * @example isSystemResource('sql-database', 'master') // true
+ */
+export function isSystemResource(engine: Engine, name: string): boolean {
+  return (ENGINE_SPECS[engine].systemNames ?? []).includes(name.trim().toLowerCase());
+}
 
 /** The ARM resource type of an engine's governed resource: "Microsoft.DBforMySQL/flexibleServers". */
 export function resourceTypeOf(engine: Engine): string {
@@ -128,7 +175,15 @@ export function isEngine(value: unknown): value is Engine {
 export function parseEngine(value: string): Engine {
   const v = value.trim().toLowerCase();
   if (isEngine(v)) return v;
-  const alias: Record<string, Engine> = { postgresql: 'postgresql-flexible', postgres: 'postgresql-flexible', pg: 'postgresql-flexible', mysql: 'mysql-flexible' };
+  const alias: Record<string, Engine> = {
+    postgresql: 'postgresql-flexible',
+    postgres: 'postgresql-flexible',
+    pg: 'postgresql-flexible',
+    mysql: 'mysql-flexible',
+    sql: 'sql-database',
+    sqldb: 'sql-database',
+    'azure-sql': 'sql-database',
+  };
   const found = alias[v];
   if (found) return found;
   throw new Error(`unknown engine ${JSON.stringify(value)}: use one of ${ENGINES.join(', ')}`);

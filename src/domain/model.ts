@@ -21,7 +21,10 @@ export interface ManagementLock {
   readonly notes?: string;
 }
 
-/** A governed server (PostgreSQL or MySQL flexible server) as read from ARM (live), normalised. */
+/**
+ * A governed resource as read from ARM (live), normalised: a PostgreSQL or MySQL flexible server, or a SQL database (whose
+ * network fields, `publicNetworkAccess` and `firewallRules`, are its logical server's: the copy's exposure, never changed).
+ */
 export interface Server {
   /** ARM id as ARM returned it. */
   readonly id: string;

@@ -1,8 +1,8 @@
 /** The warden's one decision: (servers, inventory, notice history, policy, now) -> what to do to each server. */
 import { classify, type ClassificationResult } from './classify.js';
-import { serverKey } from './ids.js';
+import { parseServerId, serverKey } from './ids.js';
 import { blockingLocks, decideExpiry, deletionCheck, dueExpiryNotice, type NoticeRecord, wasSent } from './lifecycle.js';
-import type { Classification, InventoryRecord, Lineage, NoticeStage, OperatorDecision, OwnerSource, Proof, RestoreEvidence, Server, Violation } from './model.js';
+import type { Classification, FirewallRule, InventoryRecord, Lineage, NoticeStage, OperatorDecision, OwnerSource, Proof, RestoreEvidence, Server, Violation } from './model.js';
 import { mayModify, proofOfRecord, reviewCommands, rowOfIncarnation } from './proof.js';
 import { firewallRuleProblem, subnetAllowed } from './network.js';
 import { attributeOwner, mailRoute, type MailSettings, type OwnerAttribution } from './owner.js';
@@ -91,6 +91,18 @@ export interface ServerPlan {
   readonly held: boolean;
   readonly violations: Violation[];
   readonly actions: PlanAction[];
+  /** How the resource is reachable when its network belongs to a parent shared with production (a SQL database's logical server). */
+  readonly exposure?: Exposure;
+}
+
+/** The network of a parent resource through which a governed resource is reachable: reported, never changed. */
+export interface Exposure {
+  /** The parent's kind, e.g. "logical server". */
+  readonly via: string;
+  readonly parentId: string;
+  readonly publicNetworkAccess?: 'Enabled' | 'Disabled';
+  /** The parent's firewall rules; absent when they were not read. */
+  readonly firewallRules?: readonly FirewallRule[];
 }
 
 /** What `pitr-warden plan` prints and what jobs execute. */
@@ -170,6 +182,7 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
   // A clone is proven from this pass on when no earlier pass recorded it so: its late-discovery countdown starts now.
   const proof: Proof = classified.proof.level === 'proven' ? { ...classified.proof, provenAt: classified.proof.provenAt ?? formatUtc(now) } : classified.proof;
   const decisions = ctx.record?.decisions;
+  const exposure = exposureOf(server);
   const base = {
     key: server.key,
     engine,
@@ -184,6 +197,7 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
     lineage: classified.lineage,
     ...(expiresOnTag !== undefined ? { expiresOnTag } : {}),
     held,
+    ...(exposure ? { exposure } : {}),
   };
   if (classified.classification === 'not-a-clone') {
     const parsed = parseExpiresOn(expiresOnTag);
@@ -289,7 +303,7 @@ function applyRule(rule: Rule, server: Server, ctx: RuleContext): void {
       // Decided after the tag writes are known (they can move the expiry).
       return;
   }
-  if (rule.type === 'network-firewall' || rule.type === 'network-subnet') found = withinNetworkCapability(found, server.engine);
+  if (rule.type === 'network-firewall' || rule.type === 'network-subnet') found = withinNetworkCapability(found, server);
   const f = ctx.findings;
   f.violations.push(...found.violations);
   f.ownerNeeded.push(...found.ownerNeeded);
@@ -435,9 +449,45 @@ function networkSubnet(rule: RuleOf<'network-subnet'>, server: Server): RuleFind
  * engine whose network is report-only (a parent resource shared with production owns it) gets its violations
  * reported and every change turned into a skip that says why; nothing there is quarantined either.
  */
-function withinNetworkCapability(found: RuleFindings, engine: Engine): RuleFindings {
-  const spec = ENGINE_SPECS[engine];
-  return { ...found, actions: networkActionsFor(found.actions, spec), unremediable: spec.networkActions.includes('stop') ? found.unremediable : [] };
+function withinNetworkCapability(found: RuleFindings, server: Server): RuleFindings {
+  const spec = ENGINE_SPECS[server.engine];
+  const parent = parentOf(server);
+  // The network of a resource under a parent is the parent's: each finding says whose it is, and only people can act.
+  const shared = spec.networkPolicy === 'report-only' && parent !== undefined && found.violations.length > 0;
+  return {
+    ...found,
+    violations: shared ? found.violations.map((v) => ({ ...v, detail: `${v.detail} (on ${parent.label} ${parent.name}, shared with production: reported, never changed)` })) : found.violations,
+    ownerNeeded: shared
+      ? [...found.ownerNeeded, `the copy is reachable through ${parent.label} ${parent.name}, which the warden never changes: ask its owners to restrict it, or delete the copy when done`]
+      : found.ownerNeeded,
+    actions: networkActionsFor(found.actions, spec),
+    unremediable: spec.networkActions.includes('stop') ? found.unremediable : [],
+  };
+}
+
+/** The parent resource that owns a governed resource's network (a SQL database's logical server); undefined for flexible servers. */
+function parentOf(server: Server): { label: string; name: string; id: string } | undefined {
+  const spec = ENGINE_SPECS[server.engine];
+  const ref = parseServerId(server.id);
+  const parent = ref?.parents?.at(-1);
+  if (!spec.parent || !ref || !parent) return undefined;
+  return { label: spec.parent.label, name: parent.name, id: server.id.replace(/\/[^/]+\/[^/]+$/, '') };
+}
+
+/**
+ * What exposes a resource whose network belongs to a parent (a SQL database's logical server): the parent's public
+ * access and firewall rules, reported in the plan and notices, never changed. Undefined for flexible servers.
+ * @example exposureOf(sqlCopy) // { via: 'logical server', parentId: '/subscriptions/…/servers/sql-payments', publicNetworkAccess: 'Enabled', firewallRules: [{ name: 'office', … }] }
+ */
+export function exposureOf(server: Server): Exposure | undefined {
+  const parent = parentOf(server);
+  if (!parent) return undefined;
+  return {
+    via: parent.label,
+    parentId: parent.id,
+    ...(server.publicNetworkAccess ? { publicNetworkAccess: server.publicNetworkAccess } : {}),
+    ...(server.firewallRules ? { firewallRules: server.firewallRules.map((r) => ({ ...r })) } : {}),
+  };
 }
 
 /**

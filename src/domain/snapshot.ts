@@ -1,7 +1,7 @@
 /** The snapshot file `pitr-warden plan` reads (the emulator's seed format), parsed into the plan's input. */
 import { z } from 'zod';
 import { restoreEvidenceFrom } from './activityLog.js';
-import { DEFAULT_ENGINE, ENGINES, GOVERNED_LABELS, resourceTypeOf } from './engines.js';
+import { DEFAULT_ENGINE, ENGINES, GOVERNED_LABELS, isSystemResource, resourceTypeOf } from './engines.js';
 import { armRegionName, parseServerId, serverKey } from './ids.js';
 import type { FirewallRule, InventoryRecord, ManagementLock, RestoreEvidence, Server } from './model.js';
 import type { NoticeSentInput } from './plan.js';
@@ -44,6 +44,13 @@ const serverFields = z.object({
   network: z.object({ publicNetworkAccess: z.string().optional(), delegatedSubnetResourceId: z.string().optional() }).loose().optional(),
   sourceServerResourceId: z.string().optional(),
   backup: z.object({ earliestRestoreDate: isoTime.optional() }).loose().optional(),
+  // A SQL database: `status` (Online, Restoring, Paused…), `creationDate`, `maxSizeBytes`, the service objective (S0,
+  // GP_Gen5_2) and `earliestRestoreDate` at the top of its properties.
+  status: z.string().optional(),
+  creationDate: isoTime.optional(),
+  maxSizeBytes: z.number().optional(),
+  currentServiceObjectiveName: z.string().optional(),
+  earliestRestoreDate: isoTime.optional(),
 });
 
 const armServer = z
@@ -52,7 +59,7 @@ const armServer = z
     name: z.string().optional(),
     location: text,
     tags: z.record(z.string(), z.string({ error: 'tag values must be strings' })).nullish(),
-    sku: z.object({ name: z.string().optional(), tier: z.string().optional() }).loose().optional(),
+    sku: z.object({ name: z.string().optional(), tier: z.string().optional(), capacity: z.number().optional() }).loose().optional(),
     // Azure returns createdAt only; any other systemData field is ignored.
     systemData: z.object({ createdAt: isoTime.optional() }).loose().optional(),
     properties: serverFields.loose().optional(),
@@ -105,17 +112,18 @@ export function serverFromArm(obj: unknown, extras: { firewallRules?: readonly F
     location: armRegionName(s.location),
     tags: { ...(s.tags ?? {}) },
     ...defined({
-      skuName: s.sku?.name,
+      // A SQL database's service objective (S0, GP_Gen5_2) names its size; its sku.name (Standard, GP_Gen5) does not.
+      skuName: p.currentServiceObjectiveName ?? s.sku?.name,
       skuTier: s.sku?.tier,
       version: p.version,
       administratorLogin: p.administratorLogin,
-      storageSizeGb: p.storage?.storageSizeGB,
-      state: p.state,
-      createdAt: s.systemData?.createdAt,
+      storageSizeGb: p.storage?.storageSizeGB ?? (p.maxSizeBytes === undefined ? undefined : Math.round(p.maxSizeBytes / 2 ** 30)),
+      state: p.state ?? p.status,
+      createdAt: s.systemData?.createdAt ?? p.creationDate,
       publicNetworkAccess: access === 'Enabled' || access === 'Disabled' ? access : undefined,
       delegatedSubnetId: p.network?.delegatedSubnetResourceId,
       sourceServerId: p.sourceServerResourceId,
-      earliestRestoreDate: p.backup?.earliestRestoreDate,
+      earliestRestoreDate: p.backup?.earliestRestoreDate ?? p.earliestRestoreDate,
     }),
     ...(extras.firewallRules ? { firewallRules: [...extras.firewallRules] } : {}),
     ...(extras.locks ? { locks: [...extras.locks] } : {}),
@@ -250,7 +258,7 @@ export function parseSnapshot(document: unknown, source = 'snapshot'): Snapshot 
   const seen = new Map<string, number>();
   doc.servers.forEach((obj, i) => {
     const server = collect(() => serverFromArm(obj, {}, `servers[${i}]`));
-    if (!server) return;
+    if (!server || isSystemResource(server.engine, server.name)) return;
     const first = seen.get(server.key);
     if (first !== undefined) return void problems.push(`servers[${i}].id: same server as servers[${first}] (ids compare case-insensitively)`);
     seen.set(server.key, i);

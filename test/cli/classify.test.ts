@@ -41,7 +41,7 @@ describe('classifyFileText', () => {
     const { lines } = classifyFileText(fixtureText('eventgrid/batch-mixed.json'));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(JSON.stringify(aliceWrite));
-    expect(JSON.parse(lines[1]!)).toEqual({ source: 'event-grid', kind: 'ignored', reason: expect.stringMatching(/^not a PostgreSQL flexible server or MySQL flexible server: .*storageAccounts/) });
+    expect(JSON.parse(lines[1]!)).toEqual({ source: 'event-grid', kind: 'ignored', reason: expect.stringMatching(/^not a PostgreSQL flexible server, MySQL flexible server or SQL database: .*storageAccounts/) });
     expect(Object.keys(JSON.parse(lines[1]!))).toEqual(['source', 'kind', 'reason']);
     expect(JSON.parse(lines[2]!)).toMatchObject({ kind: 'changed', key: CLONE_KEY });
   });

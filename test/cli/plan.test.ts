@@ -71,7 +71,7 @@ describe('pitr-warden plan', () => {
     const badPolicy = join(dir, 'policy.json');
     writeFileSync(badPolicy, JSON.stringify({ rules: [{ type: 'network-firewall', mode: 'enforce', allowedRanges: ['10.0.0.0/33'] }] }));
     const cases: [string[], RegExp][] = [
-      [['--snapshot', badSnapshot], /servers\[0\]\.id: "nope" is not the id of a PostgreSQL flexible server or MySQL flexible server/],
+      [['--snapshot', badSnapshot], /servers\[0\]\.id: "nope" is not the id of a PostgreSQL flexible server, MySQL flexible server or SQL database/],
       [['--snapshot', SNAPSHOT, '--policy', badPolicy], /rules\[0\] \(network-firewall\)\.allowedRanges\[0\]: "10.0.0.0\/33" is not a CIDR range/],
       [['--snapshot', SNAPSHOT, '--now', 'tomorrow'], /--now: "tomorrow" is not an ISO 8601 time/],
       [['--snapshot', join(dir, 'missing.json')], /cannot read .*missing.json/],

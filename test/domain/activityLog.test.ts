@@ -14,7 +14,7 @@ describe('resourceEventFromActivityEntry', () => {
     expect(resourceEventFromActivityEntry(restEntry())).toEqual({
       source: 'activity-log',
       kind: 'ignored',
-      reason: 'not a PostgreSQL flexible server or MySQL flexible server: /subscriptions/089bd33f-d4ec-47fe-8ba5-0753aa5c5b33/resourceGroups/MSSupportGroup/providers/microsoft.support/supporttickets/115012112305841',
+      reason: 'not a PostgreSQL flexible server, MySQL flexible server or SQL database: /subscriptions/089bd33f-d4ec-47fe-8ba5-0753aa5c5b33/resourceGroups/MSSupportGroup/providers/microsoft.support/supporttickets/115012112305841',
       eventId: '44ade6b4-3813-45e6-ae27-7420a95fa2f8',
     });
   });
@@ -22,7 +22,7 @@ describe('resourceEventFromActivityEntry', () => {
   it('the Administrative schema sample (a network security group) is ignored', () => {
     expect(resourceEventFromActivityEntry(sample('activity-log/activity-log-schema_Administrative_sample.json'))).toMatchObject({
       kind: 'ignored',
-      reason: 'not a PostgreSQL flexible server or MySQL flexible server: /subscriptions/<subscription ID>/resourcegroups/myResourceGroup/providers/Microsoft.Network/networkSecurityGroups/myNSG',
+      reason: 'not a PostgreSQL flexible server, MySQL flexible server or SQL database: /subscriptions/<subscription ID>/resourcegroups/myResourceGroup/providers/Microsoft.Network/networkSecurityGroups/myNSG',
     });
   });
 

@@ -19,7 +19,7 @@ describe('Microsoft samples, as published', () => {
     ['eventgrid-resources/event-grid-schema/resource_action_success.json', 'Microsoft.EventHub/namespaces/{namespace}/AuthorizationRules/RootManageSharedAccessKey', '{ID}'],
   ])('%s is ignored: not a flexible server', (path, resource, eventId) => {
     const events = parseDeliveryText(sampleText(path));
-    expect(events).toEqual([{ source: 'event-grid', kind: 'ignored', reason: expect.stringContaining(`not a PostgreSQL flexible server or MySQL flexible server: /subscriptions/{subscription-id}/`), eventId }]);
+    expect(events).toEqual([{ source: 'event-grid', kind: 'ignored', reason: expect.stringContaining(`not a PostgreSQL flexible server, MySQL flexible server or SQL database: /subscriptions/{subscription-id}/`), eventId }]);
     expect(events[0]).toMatchObject({ reason: expect.stringContaining(resource) });
   });
 
@@ -55,7 +55,7 @@ describe('Microsoft samples, as published', () => {
       {
         source: 'activity-log',
         kind: 'ignored',
-        reason: 'not a PostgreSQL flexible server or MySQL flexible server: /subscriptions/<subscription ID>/resourceGroups/PipeLineAlertRG/providers/Microsoft.Compute/virtualMachines/WCUS-R2-ActLog',
+        reason: 'not a PostgreSQL flexible server, MySQL flexible server or SQL database: /subscriptions/<subscription ID>/resourceGroups/PipeLineAlertRG/providers/Microsoft.Compute/virtualMachines/WCUS-R2-ActLog',
         eventId: '161fda7e-1cb4-4bc5-9c90-857c55a8f57b',
       },
     ]);

@@ -97,7 +97,7 @@ describe('policy rules scoped to engines', () => {
     expect(result.ok).toBe(false);
     const problems = result.ok ? [] : result.problems;
     expect(problems).toEqual([
-      expect.stringMatching(/^rules\[0\] \(sweep\)\.engines\[0\]: "oracle" is not one of "postgresql-flexible", "mysql-flexible"$/),
+      expect.stringMatching(/^rules\[0\] \(sweep\)\.engines\[0\]: "oracle" is not one of "postgresql-flexible", "mysql-flexible", "sql-database"$/),
       expect.stringMatching(/^rules\[1\] \(notices\)\.engines: must name at least one engine/),
     ]);
   });

@@ -36,7 +36,7 @@ describe('serverFromArm', () => {
   });
 
   it('names the field of a malformed server', () => {
-    expect(() => serverFromArm({ id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/x', location: 'eastus' })).toThrow(/server\.id: ".*Microsoft.Sql\/servers\/x" is not the id of a PostgreSQL flexible server or MySQL flexible server/);
+    expect(() => serverFromArm({ id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/x', location: 'eastus' })).toThrow(/server\.id: ".*Microsoft.Sql\/servers\/x" is not the id of a PostgreSQL flexible server, MySQL flexible server or SQL database/);
     expect(() => serverFromArm({ ...serversGetBody(), tags: { a: 1 } })).toThrow(/server\.tags\.a: tag values must be strings/);
   });
 
@@ -103,7 +103,7 @@ describe('parseSnapshot', () => {
       const problems = (error as SnapshotError).problems;
       expect(problems).toEqual(
         expect.arrayContaining([
-          'servers[0].id: "x" is not the id of a PostgreSQL flexible server or MySQL flexible server',
+          'servers[0].id: "x" is not the id of a PostgreSQL flexible server, MySQL flexible server or SQL database',
           'servers[0].location: is required (string)',
           'servers[2].id: same server as servers[1] (ids compare case-insensitively)',
           'firewallRules["a"][0]: properties.startIpAddress and properties.endIpAddress are required',

@@ -1,4 +1,4 @@
-import { ENGINE_SPECS, GOVERNED_LABELS, type Engine } from '../engines.js';
+import { ENGINE_SPECS, GOVERNED_LABELS, isSystemResource, type Engine } from '../engines.js';
 import type { Actor } from '../model.js';
 import { parseServerId, type ServerRef } from '../ids.js';
 import { EventFormatError, type EventSource, type ParsedEvent } from './types.js';
@@ -44,6 +44,10 @@ export interface ServerNotice {
 /** Builds the normalised event: a delete reported for a child (firewall rule, database, tags, lock) is a change of its server. */
 export function serverEvent(notice: ServerNotice): ParsedEvent {
   const { ref } = notice;
+  if (isSystemResource(ref.engine, ref.name)) {
+    const spec = ENGINE_SPECS[ref.engine];
+    return ignored(notice.source, `the ${ref.name} database of a ${spec.parent?.label ?? 'parent resource'} is a system ${spec.label}, never a copy: ${notice.receivedId}`, notice.eventId);
+  }
   const serverDeleted = notice.deleteReported && !ref.child;
   return {
     source: notice.source,

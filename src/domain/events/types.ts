@@ -44,7 +44,7 @@ export interface ResourceEvent {
 export interface IgnoredEvent {
   readonly source: EventSource;
   readonly kind: 'ignored';
-  /** Plain words, e.g. "not a PostgreSQL flexible server or MySQL flexible server: /subscriptions/…/storageAccounts/x". */
+  /** Plain words, e.g. "not a PostgreSQL flexible server, MySQL flexible server or SQL database: /subscriptions/…/storageAccounts/x". */
   readonly reason: string;
   readonly eventId?: string;
 }
