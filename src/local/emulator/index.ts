@@ -10,6 +10,7 @@ import { activityLogRoutes } from './arm/activityLogRoutes.js';
 import { Audit, type ArmServices } from './arm/common.js';
 import { firewallRuleRoutes } from './arm/firewallRules.js';
 import { lockRoutes } from './arm/locks.js';
+import { FLEXIBLE_PROVIDERS } from './arm/providers.js';
 import { resourceGraphRoutes } from './arm/resourceGraph.js';
 import { serverRoutes } from './arm/servers.js';
 import { nameAvailabilityRoutes } from './arm/nameAvailability.js';
@@ -93,7 +94,7 @@ export interface EmulatorOptions {
 }
 
 /**
- * A running emulator: ARM (PostgreSQL flexible servers, firewall rules, tags, locks, Activity Log), ACS Email and
+ * A running emulator: ARM (PostgreSQL and MySQL flexible servers, firewall rules, tags, locks, Activity Log), ACS Email and
  * the Retail Prices API on one loopback HTTPS endpoint.
  * @example
  * const emulator = await startEmulator({ snapshot: 'examples/estate.json' });
@@ -184,9 +185,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let baseUrl = '';
   const routes = [
-    ...serverRoutes(services),
-    ...nameAvailabilityRoutes(services),
-    ...firewallRuleRoutes(services),
+    ...FLEXIBLE_PROVIDERS.flatMap((provider) => [...serverRoutes(services, provider), ...nameAvailabilityRoutes(services, provider), ...firewallRuleRoutes(services, provider)]),
     ...tagRoutes(services),
     ...lockRoutes(services),
     ...resourceGraphRoutes(services),

@@ -78,7 +78,7 @@ export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activi
       record.rules.set(rule.name.toLowerCase(), {
         id: `${record.server.id}/firewallRules/${rule.name}`,
         name: rule.name,
-        type: 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules',
+        type: `${record.server.type}/firewallRules`,
         properties: { startIpAddress: start, endIpAddress: end },
       });
     }

@@ -1,3 +1,4 @@
+import type { Engine } from '../../domain/engines.js';
 import { parseServerId } from '../../domain/ids.js';
 import type { TimeMark } from './clock.js';
 import type { ArmFirewallRule, ArmLock, ArmServer, Tags } from './types.js';
@@ -7,6 +8,12 @@ export interface ServerRecord {
   readonly key: string;
   readonly subscriptionId: string;
   readonly groupKey: string;
+  readonly engine: Engine;
+  /**
+   * True while a restore creates it on a provider whose target is not yet a resource (MySQL): every read answers 404,
+   * the name is taken.
+   */
+  hidden?: boolean;
   /** Firewall rules by lower-case name. */
   readonly rules: Map<string, ArmFirewallRule>;
   /** When the server was first Ready: its first backup (and `backup.earliestRestoreDate`) comes some Azure time later. */
@@ -20,6 +27,8 @@ interface LockRecord {
 }
 
 const groupKeyOf = (subscriptionId: string, resourceGroup: string): string => `${subscriptionId}/${resourceGroup}`.toLowerCase();
+/** Listings are per resource type: a key of an engine's servers in a subscription or resource group. */
+const engineKeyOf = (engine: Engine, key: string): string => `${engine}|${key}`;
 
 /** True when `target` is `scope` or lies under it (ids compared lower-case). */
 export const isWithin = (target: string, scope: string): boolean => target === scope || target.startsWith(`${scope}/`);
@@ -57,12 +66,21 @@ export class ArmStore {
       existing.server = server;
       return existing;
     }
-    const record: ServerRecord = { server, key: ref.key, subscriptionId: ref.subscriptionId, groupKey: groupKeyOf(ref.subscriptionId, ref.resourceGroup), rules: new Map() };
+    const record: ServerRecord = {
+      server,
+      key: ref.key,
+      subscriptionId: ref.subscriptionId,
+      groupKey: groupKeyOf(ref.subscriptionId, ref.resourceGroup),
+      engine: ref.engine,
+      rules: new Map(),
+    };
     this.servers.set(ref.key, record);
     const named = this.byName.get(ref.name.toLowerCase()) ?? new Set<string>();
     this.byName.set(ref.name.toLowerCase(), named.add(ref.key));
     this.index(this.bySubscription, record.subscriptionId, record);
     this.index(this.byGroup, record.groupKey, record);
+    this.index(this.bySubscription, engineKeyOf(record.engine, record.subscriptionId), record);
+    this.index(this.byGroup, engineKeyOf(record.engine, record.groupKey), record);
     this.subscriptions.add(record.subscriptionId);
     return record;
   }
@@ -74,22 +92,30 @@ export class ArmStore {
     this.byName.get(record.server.name.toLowerCase())?.delete(record.key);
     this.bySubscription.get(record.subscriptionId)?.delete(record.key);
     this.byGroup.get(record.groupKey)?.delete(record.key);
-    this.listings.delete(record.subscriptionId);
-    this.listings.delete(record.groupKey);
+    this.bySubscription.get(engineKeyOf(record.engine, record.subscriptionId))?.delete(record.key);
+    this.byGroup.get(engineKeyOf(record.engine, record.groupKey))?.delete(record.key);
+    for (const key of [record.subscriptionId, record.groupKey]) {
+      this.listings.delete(key);
+      this.listings.delete(engineKeyOf(record.engine, key));
+    }
     return true;
   }
 
-  listBySubscription(subscriptionId: string): readonly ServerRecord[] {
-    return this.listing(this.bySubscription, subscriptionId.toLowerCase());
+  /** Servers of a subscription, of one engine when it is named. */
+  listBySubscription(subscriptionId: string, engine?: Engine): readonly ServerRecord[] {
+    const key = subscriptionId.toLowerCase();
+    return this.listing(this.bySubscription, engine ? engineKeyOf(engine, key) : key);
   }
 
-  listByGroup(subscriptionId: string, resourceGroup: string): readonly ServerRecord[] {
-    return this.listing(this.byGroup, groupKeyOf(subscriptionId, resourceGroup));
+  /** Servers of a resource group, of one engine when it is named. */
+  listByGroup(subscriptionId: string, resourceGroup: string, engine?: Engine): readonly ServerRecord[] {
+    const key = groupKeyOf(subscriptionId, resourceGroup);
+    return this.listing(this.byGroup, engine ? engineKeyOf(engine, key) : key);
   }
 
-  /** Servers of this name in any subscription and resource group. */
-  serversNamed(name: string): ServerRecord[] {
-    return [...(this.byName.get(name.toLowerCase()) ?? [])].flatMap((key) => this.servers.get(key) ?? []);
+  /** Servers of this name in any subscription and resource group (of one engine when named: each engine has its DNS zone). */
+  serversNamed(name: string, engine?: Engine): ServerRecord[] {
+    return [...(this.byName.get(name.toLowerCase()) ?? [])].flatMap((key) => this.servers.get(key) ?? []).filter((r) => !engine || r.engine === engine);
   }
 
   allServers(): ServerRecord[] {

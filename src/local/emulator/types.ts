@@ -1,6 +1,6 @@
 import type { DataPlaneSpec } from './dataPlane/index.js';
 
-/** ARM payload shapes the emulator stores and serves, as the REST API returns them (2025-08-01). */
+/** ARM payload shapes the emulator stores and serves, as the REST API returns them (PostgreSQL 2025-08-01, MySQL 2024-12-30). */
 
 export type Tags = Record<string, string>;
 
@@ -16,9 +16,12 @@ export interface ArmServerProperties {
   state?: string;
   fullyQualifiedDomainName?: string;
   availabilityZone?: string;
-  storage?: { storageSizeGB?: number; autoGrow?: string; tier?: string; iops?: number; type?: string; throughput?: number };
-  backup?: { backupRetentionDays?: number; geoRedundantBackup?: string; earliestRestoreDate?: string };
-  network?: { publicNetworkAccess?: string; delegatedSubnetResourceId?: string; privateDnsZoneArmResourceId?: string };
+  /** MySQL adds autoIoScaling, storageRedundancy and storageSku. */
+  storage?: { storageSizeGB?: number; autoGrow?: string; tier?: string; iops?: number; type?: string; throughput?: number; autoIoScaling?: string; storageRedundancy?: string; storageSku?: string };
+  /** MySQL adds backupIntervalHours. */
+  backup?: { backupRetentionDays?: number; geoRedundantBackup?: string; earliestRestoreDate?: string; backupIntervalHours?: number };
+  /** MySQL names the DNS zone privateDnsZoneResourceId. */
+  network?: { publicNetworkAccess?: string; delegatedSubnetResourceId?: string; privateDnsZoneArmResourceId?: string; privateDnsZoneResourceId?: string };
   highAvailability?: { mode?: string; state?: string; standbyAvailabilityZone?: string };
   replicationRole?: string;
   replicaCapacity?: number;

@@ -32,3 +32,29 @@ export const RESOURCES_API_VERSIONS = ['2025-04-01', '2025-03-01', '2024-11-01',
 export const LOCKS_API_VERSIONS = ['2020-05-01', '2016-09-01'] as const;
 /** `Microsoft.Insights/eventtypes/management/values`. */
 export const ACTIVITY_LOG_API_VERSIONS = ['2015-04-01'] as const;
+
+/**
+ * `Microsoft.DBforMySQL/flexibleServers` and its child resources, from the package-flexibleserver tags of
+ * Azure/azure-rest-api-specs specification/mysql/resource-manager/readme.md (stable and public preview).
+ * `network.publicNetworkAccess` is read-only before 2023-12-30 (MYSQL_PUBLIC_ACCESS_WRITABLE_FROM).
+ */
+export const MYSQL_API_VERSIONS = [
+  '2024-12-30',
+  '2024-10-01-preview',
+  '2024-06-01-preview',
+  '2024-02-01-preview',
+  '2023-12-30',
+  '2023-12-01-preview',
+  '2023-10-01-preview',
+  '2023-06-30',
+  '2023-06-01-preview',
+  '2022-09-30-preview',
+  '2022-01-01',
+  '2021-12-01-preview',
+  '2021-05-01',
+  '2021-05-01-preview',
+  '2020-07-01-preview',
+] as const;
+
+/** The first MySQL api-version whose PATCH may change `network.publicNetworkAccess`. */
+export const MYSQL_PUBLIC_ACCESS_WRITABLE_FROM = '2023-12-30';

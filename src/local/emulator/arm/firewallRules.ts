@@ -6,25 +6,24 @@ import type { Route } from '../route.js';
 import type { ArmFirewallRule } from '../types.js';
 import type { ArmServices } from './common.js';
 import { AZURE_DURATIONS_MS } from '../durations.js';
-import { acceptOperation, assertNotLocked, pageOf, POSTGRES_API_VERSIONS, resourceNotFound } from './common.js';
+import { acceptOperation, assertNotLocked, pageOf, resourceNotFound } from './common.js';
+import { POSTGRES_PROVIDER, type FlexibleProvider } from './providers.js';
 import { findServer } from './servers.js';
 import { isVnetServer } from './serverShape.js';
 
-const RULE_TYPE = 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules';
-const RULES = '^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/microsoft\\.dbforpostgresql/flexibleservers/([^/]+)/firewallrules';
 const RULE_NAME = /^[-\w.]{1,128}$/;
 
 const ipToNumber = (ip: string): number => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
 
-function getRule(services: ArmServices, [sub, rg, server, rule]: string[]): ArmFirewallRule {
-  const record = findServer(services, sub!, rg!, server!);
+function getRule(services: ArmServices, provider: FlexibleProvider, [sub, rg, server, rule]: string[]): ArmFirewallRule {
+  const record = findServer(services, sub!, rg!, server!, provider);
   const found = record.rules.get(rule!.toLowerCase());
-  if (!found) throw resourceNotFound(RULE_TYPE.replace('/firewallRules', `/${server}/firewallRules`), rule!, rg!);
+  if (!found) throw resourceNotFound(`${provider.serverType}/${server}/firewallRules`, rule!, rg!);
   return found;
 }
 
-function putRule(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, server, name]: string[]): Reply {
-  const record = findServer(services, sub!, rg!, server!);
+function putRule(services: ArmServices, provider: FlexibleProvider, ctx: RequestContext, fault: FaultDecision, [sub, rg, server, name]: string[]): Reply {
+  const record = findServer(services, sub!, rg!, server!, provider);
   if (!RULE_NAME.test(name!)) throw new HttpError(400, 'InvalidParameterValue', `Firewall rule name '${name}' of server '${server}' is not valid.`);
   if (isVnetServer(record.server)) {
     throw new HttpError(400, 'FirewallRuleNotSupportedForVnetServer', `Server '${server}' is integrated with a virtual network; firewall rules do not apply to it.`);
@@ -45,21 +44,21 @@ function putRule(services: ArmServices, ctx: RequestContext, fault: FaultDecisio
   return acceptOperation(services, ctx, fault, {
     request,
     resourceId: id,
-    provider: 'Microsoft.DBforPostgreSQL',
+    provider: provider.namespace,
     location: record.server.location,
-    operationName: `${RULE_TYPE}/write`,
+    operationName: `${provider.ruleType}/write`,
     kind: 'write',
     managementOperation: 'UpsertServerFirewallRulesManagementOperation',
     durationMs: AZURE_DURATIONS_MS.pgFirewallRule,
     apply: () => {
-      record.rules.set(name!.toLowerCase(), { id, name: name!, type: RULE_TYPE, properties: { startIpAddress: start, endIpAddress: end } });
+      record.rules.set(name!.toLowerCase(), { id, name: name!, type: provider.ruleType, properties: { startIpAddress: start, endIpAddress: end } });
     },
     result: () => ruleView(record.rules.get(name!.toLowerCase())!),
   });
 }
 
-function deleteRule(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, server, name]: string[]): Reply {
-  const record = findServer(services, sub!, rg!, server!);
+function deleteRule(services: ArmServices, provider: FlexibleProvider, ctx: RequestContext, fault: FaultDecision, [sub, rg, server, name]: string[]): Reply {
+  const record = findServer(services, sub!, rg!, server!, provider);
   const rule = record.rules.get(name!.toLowerCase());
   if (!rule) return { status: 204 };
   assertNotLocked(services.store, rule.id, 'delete');
@@ -67,9 +66,9 @@ function deleteRule(services: ArmServices, ctx: RequestContext, fault: FaultDeci
   return acceptOperation(services, ctx, fault, {
     request,
     resourceId: rule.id,
-    provider: 'Microsoft.DBforPostgreSQL',
+    provider: provider.namespace,
     location: record.server.location,
-    operationName: `${RULE_TYPE}/delete`,
+    operationName: `${provider.ruleType}/delete`,
     kind: 'delete',
     managementOperation: 'DropServerFirewallRulesManagementOperation',
     durationMs: AZURE_DURATIONS_MS.pgFirewallRule,
@@ -82,8 +81,9 @@ function deleteRule(services: ArmServices, ctx: RequestContext, fault: FaultDeci
 /** A rule as ARM answers it (the samples show no systemData on rules). */
 const ruleView = (rule: ArmFirewallRule) => ({ id: rule.id, name: rule.name, type: rule.type, properties: rule.properties });
 
-export function firewallRuleRoutes(services: ArmServices): Route[] {
-  const arm = { kind: 'arm' as const, apiVersions: POSTGRES_API_VERSIONS };
+export function firewallRuleRoutes(services: ArmServices, provider: FlexibleProvider = POSTGRES_PROVIDER): Route[] {
+  const arm = { kind: 'arm' as const, apiVersions: provider.apiVersions };
+  const RULES = `^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/${provider.pathNamespace}/flexibleservers/([^/]+)/firewallrules`;
   return [
     {
       ...arm,
@@ -91,12 +91,12 @@ export function firewallRuleRoutes(services: ArmServices): Route[] {
       method: 'GET',
       pattern: new RegExp(`${RULES}$`, 'i'),
       handle: (ctx, [sub, rg, server]) => {
-        const rules = [...findServer(services, sub!, rg!, server!).rules.values()].map(ruleView);
+        const rules = [...findServer(services, sub!, rg!, server!, provider).rules.values()].map(ruleView);
         return ok(pageOf(rules, ctx, services.pageSize));
       },
     },
-    { ...arm, operation: 'FirewallRules_Get', method: 'GET', pattern: new RegExp(`${RULES}/([^/]+)$`, 'i'), handle: (_ctx, params) => ok(ruleView(getRule(services, params))) },
-    { ...arm, operation: 'FirewallRules_CreateOrUpdate', method: 'PUT', pattern: new RegExp(`${RULES}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => putRule(services, ctx, fault, params) },
-    { ...arm, operation: 'FirewallRules_Delete', method: 'DELETE', pattern: new RegExp(`${RULES}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => deleteRule(services, ctx, fault, params) },
+    { ...arm, operation: 'FirewallRules_Get', method: 'GET', pattern: new RegExp(`${RULES}/([^/]+)$`, 'i'), handle: (_ctx, params) => ok(ruleView(getRule(services, provider, params))) },
+    { ...arm, operation: 'FirewallRules_CreateOrUpdate', method: 'PUT', pattern: new RegExp(`${RULES}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => putRule(services, provider, ctx, fault, params) },
+    { ...arm, operation: 'FirewallRules_Delete', method: 'DELETE', pattern: new RegExp(`${RULES}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => deleteRule(services, provider, ctx, fault, params) },
   ];
 }

@@ -1,3 +1,4 @@
+import { resourceTypeOf } from '../../../domain/engines.js';
 import { parseServerId } from '../../../domain/ids.js';
 import type { Reply, RequestContext } from '../http.js';
 import { HttpError, isRecord, ok } from '../http.js';
@@ -16,7 +17,7 @@ function checkScope(services: ArmServices, scope: string): void {
   if (!sub) throw new HttpError(400, 'InvalidScope', `'${scope}' is not a scope a lock can sit on.`);
   assertSubscription(sub[1]!);
   const ref = parseServerId(scope);
-  if (ref && !services.store.get(ref.key)) throw resourceNotFound('Microsoft.DBforPostgreSQL/flexibleServers', ref.name, ref.resourceGroup);
+  if (ref && (!services.store.get(ref.key) || services.store.get(ref.key)?.hidden)) throw resourceNotFound(resourceTypeOf(ref.engine), ref.name, ref.resourceGroup);
 }
 
 function putLock(services: ArmServices, ctx: RequestContext, scope: string, name: string): Reply {

@@ -101,7 +101,7 @@ export function resourceGraphRoutes(services: ArmServices): Route[] {
         const skip = typeof options.$skipToken === 'string' ? Number(Buffer.from(options.$skipToken, 'base64url').toString('utf8')) : 0;
         if (!Number.isInteger(skip) || skip < 0) throw new HttpError(400, 'BadRequest', 'options.$skipToken is not one this service issued.');
         const query = parseQuery(body.query);
-        const matching = subscriptions.flatMap((s) => services.store.listBySubscription(s)).filter((r) => r.server.type.toLowerCase() === query.type);
+        const matching = subscriptions.flatMap((s) => services.store.listBySubscription(s)).filter((r) => !r.hidden && r.server.type.toLowerCase() === query.type);
         let rows = matching.map((r) => rowOf(r, services.clock));
         if (query.orderBy.length > 0) {
           rows = rows.sort((a, b) => {

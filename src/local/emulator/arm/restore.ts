@@ -2,10 +2,12 @@ import { serverId } from '../../../domain/ids.js';
 import { HttpError, isRecord } from '../http.js';
 import type { ServerRecord } from '../store.js';
 import type { ArmFirewallRule, ArmServer, SystemData, Tags } from '../types.js';
+import type { FlexibleProvider } from './providers.js';
 import { regionName } from './regions.js';
 import { completeServer, earliestRestoreDate, isVnetServer } from './serverShape.js';
 
 export interface RestoreRequest {
+  readonly provider: FlexibleProvider;
   readonly subscriptionId: string;
   readonly resourceGroup: string;
   readonly name: string;
@@ -22,20 +24,23 @@ const invalid = (message: string) => new HttpError(400, 'InvalidParameterValue',
 /**
  * The server a point-in-time restore creates: the source's SKU, version, storage, backup settings, administrator
  * login, network mode and tags (the request's tags win), and the source's firewall rules when it is public.
+ * On a provider whose restore may set the network (MySQL), the request's `network` chooses public access or a subnet.
  * Throws the 400 the service answers for a missing source or a restore point outside the retention window.
  */
 export function restoredServer(request: RestoreRequest): { server: ArmServer; rules: ArmFirewallRule[] } {
+  const { provider } = request;
   const properties = isRecord(request.body.properties) ? request.body.properties : {};
-  const targetId = serverId(request.subscriptionId, request.resourceGroup, request.name);
+  const targetId = serverId(request.subscriptionId, request.resourceGroup, request.name, provider.engine);
   const sourceId = properties.sourceServerResourceId;
   if (typeof sourceId !== 'string' || sourceId === '') {
     throw invalid(`The point-in-time restore of server '${targetId}' needs properties.sourceServerResourceId.`);
   }
-  const source = request.source;
-  if (!source) throw invalid(`The source server '${sourceId}' of the point-in-time restore of '${request.name}' does not exist.`);
-  const pointInTime = typeof properties.pointInTimeUTC === 'string' ? Date.parse(properties.pointInTimeUTC) : NaN;
+  const source = request.source && !request.source.hidden && request.source.engine === provider.engine ? request.source : undefined;
+  if (!source) throw invalid(`The source server '${sourceId}' of the point-in-time restore of '${request.name}' does not exist (a ${provider.serverType} is needed).`);
+  const field = provider.restorePointField;
+  const pointInTime = typeof properties[field] === 'string' ? Date.parse(properties[field]) : NaN;
   if (Number.isNaN(pointInTime)) {
-    throw invalid(`The point-in-time restore of server '${targetId}' needs properties.pointInTimeUTC as an ISO 8601 UTC time.`);
+    throw invalid(`The point-in-time restore of server '${targetId}' needs properties.${field} as an ISO 8601 UTC time.`);
   }
   const earliest = earliestRestoreDate(source.server, request.now);
   // A restore point in the future is accepted (Azure restores to the latest point); one before the window is not.
@@ -53,20 +58,30 @@ export function restoredServer(request: RestoreRequest): { server: ArmServer; ru
   }
   const src = source.server;
   const requestedNetwork = isRecord(properties.network) ? properties.network : {};
-  const vnet = isVnetServer(src);
-  if (!vnet && typeof requestedNetwork.delegatedSubnetResourceId === 'string') {
-    throw invalid(`Server '${src.name}' uses public access; its restore cannot be placed in a virtual network.`);
-  }
-  if (vnet && requestedNetwork.publicNetworkAccess === 'Enabled') {
-    throw invalid(`Server '${src.name}' is integrated with a virtual network; its restore cannot use public access.`);
+  const sourceVnet = isVnetServer(src);
+  const dnsField = provider.privateDnsZoneField;
+  const sourceNetwork = (src.properties.network ?? {}) as Record<string, unknown>;
+  let vnet = sourceVnet;
+  if (provider.restoreMayChangeNetwork) {
+    // MySQL: the request chooses the network of the new server (a private source may come back public).
+    if (typeof requestedNetwork.delegatedSubnetResourceId === 'string') vnet = true;
+    else if (requestedNetwork.publicNetworkAccess === 'Enabled') vnet = false;
+  } else {
+    if (!sourceVnet && typeof requestedNetwork.delegatedSubnetResourceId === 'string') {
+      throw invalid(`Server '${src.name}' uses public access; its restore cannot be placed in a virtual network.`);
+    }
+    if (sourceVnet && requestedNetwork.publicNetworkAccess === 'Enabled') {
+      throw invalid(`Server '${src.name}' is integrated with a virtual network; its restore cannot use public access.`);
+    }
   }
   const network = vnet
     ? {
         publicNetworkAccess: 'Disabled',
         delegatedSubnetResourceId: (requestedNetwork.delegatedSubnetResourceId as string | undefined) ?? src.properties.network?.delegatedSubnetResourceId,
-        privateDnsZoneArmResourceId: (requestedNetwork.privateDnsZoneArmResourceId as string | undefined) ?? src.properties.network?.privateDnsZoneArmResourceId,
+        [dnsField]: (requestedNetwork[dnsField] as string | undefined) ?? (sourceNetwork[dnsField] as string | undefined),
       }
     : { publicNetworkAccess: 'Enabled' };
+  if (vnet && !network.delegatedSubnetResourceId) throw invalid(`The restore of '${request.name}' into a virtual network needs properties.network.delegatedSubnetResourceId.`);
   const server = completeServer(
     {
       id: targetId,
@@ -92,7 +107,8 @@ export function restoredServer(request: RestoreRequest): { server: ArmServer; ru
     },
     request.now,
   );
-  const rules = vnet
+  // The source's rules come along when both are public (a private source has none to give).
+  const rules = vnet || sourceVnet
     ? []
     : [...source.rules.values()].map((rule) => ({
         id: `${targetId}/firewallRules/${rule.name}`,

@@ -3,6 +3,7 @@ import type { EmulatorClock } from '../clock.js';
 import { AZURE_DURATIONS_MS } from '../durations.js';
 import type { ServerRecord } from '../store.js';
 import type { ArmServer, ArmServerProperties } from '../types.js';
+import { completeMySqlServer } from './mysqlShape.js';
 import { regionDisplayName, regionName } from './regions.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -40,12 +41,13 @@ export function tierOfSku(skuName: string): string {
 export const isVnetServer = (server: ArmServer): boolean => Boolean(server.properties.network?.delegatedSubnetResourceId);
 
 /**
- * Fills a server object with every field GET returns, keeping what it has. Used for seeds and new servers, so a
- * snapshot may give only the fields that matter to it.
+ * Fills a server object with every field GET returns for its engine, keeping what it has. Used for seeds and new
+ * servers, so a snapshot may give only the fields that matter to it.
  */
 export function completeServer(input: ArmServer, now: Date): ArmServer {
   const ref = parseServerId(input.id);
   if (!ref) throw new Error(`Not a flexible server id: ${input.id}`);
+  if (ref.engine === 'mysql-flexible') return completeMySqlServer(input, now, ref);
   const p: ArmServerProperties = { ...(input.properties ?? {}) };
   const sizeGb = p.storage?.storageSizeGB ?? 32;
   const tier = storageTier(sizeGb);

@@ -1,4 +1,4 @@
-import { FLEXIBLE_SERVER_TYPE, serverId } from '../../../domain/ids.js';
+import { serverId } from '../../../domain/ids.js';
 import type { FaultDecision } from '../faults.js';
 import type { Reply, RequestContext } from '../http.js';
 import { HttpError, isRecord, ok } from '../http.js';
@@ -7,43 +7,46 @@ import type { ServerRecord } from '../store.js';
 import type { ArmServer, SystemData } from '../types.js';
 import { AZURE_DURATIONS_MS } from '../durations.js';
 import type { ArmServices } from './common.js';
-import { acceptOperation, assertNotLocked, assertSubscription, pageOf, POSTGRES_API_VERSIONS, resourceNotFound, validateTags } from './common.js';
+import { acceptOperation, assertNotLocked, assertSubscription, pageOf, resourceNotFound, validateTags } from './common.js';
+import { POSTGRES_PROVIDER, type FlexibleProvider } from './providers.js';
 import { restoredServer } from './restore.js';
 import { completeServer, isVnetServer, serverView, storageTier, tierOfSku } from './serverShape.js';
 
-const SERVERS = '/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/microsoft\\.dbforpostgresql/flexibleservers';
+const serversPath = (provider: FlexibleProvider): string => `/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/${provider.pathNamespace}/flexibleservers`;
 const NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
-export function findServer(services: ArmServices, subscriptionId: string, resourceGroup: string, name: string): ServerRecord {
-  const record = services.store.get(serverId(assertSubscription(subscriptionId), resourceGroup, name));
-  if (!record) throw resourceNotFound(FLEXIBLE_SERVER_TYPE, name, resourceGroup);
+/** The server as a read finds it: 404 when it does not exist, or while a restore creates it on a provider that hides it (MySQL). */
+export function findServer(services: ArmServices, subscriptionId: string, resourceGroup: string, name: string, provider: FlexibleProvider = POSTGRES_PROVIDER): ServerRecord {
+  const record = services.store.get(serverId(assertSubscription(subscriptionId), resourceGroup, name, provider.engine));
+  if (!record || record.hidden) throw resourceNotFound(provider.serverType, name, resourceGroup);
   return record;
 }
+
+/** The servers a listing shows (not those a restore is still creating on a provider that hides them). */
+const visible = (records: readonly ServerRecord[]): readonly ServerRecord[] => (records.some((r) => r.hidden) ? records.filter((r) => !r.hidden) : records);
 
 /** ARM's systemData of a resource: `createdAt` only, kept from creation. */
 export function systemDataFor(at: Date, created?: SystemData): SystemData {
   return { createdAt: created?.createdAt ?? at.toISOString() };
 }
 
-const PROVIDER = 'Microsoft.DBforPostgreSQL';
-
 /** What GET on the Location URL of a start, stop or restart answers once it is done. */
-const actionResult = (name: string) => () => ({ properties: {}, name, type: 'PostgreSQL' });
+const actionResult = (name: string, provider: FlexibleProvider) => () => ({ properties: {}, name, type: provider.actionResultType });
 
-function createServer(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
+function createServer(services: ArmServices, provider: FlexibleProvider, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
   const subscriptionId = assertSubscription(sub!);
-  const id = serverId(subscriptionId, rg!, name!);
+  const id = serverId(subscriptionId, rg!, name!, provider.engine);
   const body = ctx.body;
   if (!isRecord(body)) throw new HttpError(400, 'InvalidRequestContent', `The request of PUT ${id} needs a JSON body.`);
   const properties = isRecord(body.properties) ? body.properties : {};
   const createMode = typeof properties.createMode === 'string' ? properties.createMode : 'Default';
   const existing = services.store.get(id);
-  if (existing && createMode !== 'Default' && createMode !== 'Update') {
+  if (existing && (existing.hidden || (createMode !== 'Default' && createMode !== 'Update'))) {
     throw new HttpError(409, 'ServerNameAlreadyExists', `The server name '${name}' is already in use; a ${createMode} needs a new server name.`);
   }
-  if (existing) return updateServer(services, ctx, fault, [sub!, rg!, name!]);
-  // A flexible server name is a DNS name: unique across Azure, not only in the resource group.
-  const elsewhere = services.store.serversNamed(name!)[0];
+  if (existing) return updateServer(services, provider, ctx, fault, [sub!, rg!, name!]);
+  // A flexible server name is a DNS name of its engine's zone: unique across Azure, not only in the resource group.
+  const elsewhere = services.store.serversNamed(name!, provider.engine)[0];
   if (elsewhere) throw new HttpError(409, 'ServerNameAlreadyExists', `The server name '${name}' is already in use (server names are unique across Azure); choose another name.`);
   if (!NAME.test(name!)) {
     throw new HttpError(400, 'InvalidServerName', `The server name '${name}' must be 3 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen.`);
@@ -58,6 +61,7 @@ function createServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
   if (createMode === 'PointInTimeRestore') {
     const sourceId = typeof properties.sourceServerResourceId === 'string' ? properties.sourceServerResourceId : '';
     ({ server, rules } = restoredServer({
+      provider,
       subscriptionId,
       resourceGroup: rg!,
       name: name!,
@@ -67,28 +71,33 @@ function createServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
       now,
       systemData,
     }));
-  } else if (createMode === 'Default' || createMode === 'Create') {
-    server = newServer(id, body, properties, tags, systemData, now);
+  } else if (provider.createModes.includes(createMode)) {
+    server = newServer(provider, id, body, properties, tags, systemData, now);
   } else {
-    throw new HttpError(400, 'UnsupportedCreateMode', `createMode '${createMode}' is not supported by the emulator (Default, Create, PointInTimeRestore).`);
+    throw new HttpError(400, 'UnsupportedCreateMode', `createMode '${createMode}' is not supported by the emulator (${[...provider.createModes, 'PointInTimeRestore'].join(', ')}).`);
   }
   const record = services.store.put(server);
   for (const rule of rules) record.rules.set(rule.name.toLowerCase(), rule);
   const restore = createMode === 'PointInTimeRestore';
+  // MySQL: the target of a restore is no resource yet; reads answer 404 until the restore is done.
+  if (restore && provider.notFoundWhileRestoring) record.hidden = true;
   // A source with a data plane gives its clone one: base backup plus WAL replay to the restore point.
   const restoring =
-    restore && !fault.failLro ? services.dataPlanes?.restore(String(properties.sourceServerResourceId), id, new Date(String(properties.pointInTimeUTC))) : undefined;
+    restore && !fault.failLro
+      ? services.dataPlanes?.restore(String(properties.sourceServerResourceId), id, new Date(String(properties[provider.restorePointField])))
+      : undefined;
   return acceptOperation(services, ctx, fault, {
     request,
     resourceId: id,
-    provider: PROVIDER,
+    provider: provider.namespace,
     location: server.location,
-    operationName: 'Microsoft.DBforPostgreSQL/flexibleServers/write',
+    operationName: `${provider.serverType}/write`,
     kind: 'write',
     managementOperation: restore ? 'RestoreSnapshotManagementOperation' : 'UpsertServerManagementOperation',
     durationMs: restore ? AZURE_DURATIONS_MS.pgRestore : AZURE_DURATIONS_MS.pgCreate,
     apply: () => {
       record.server = { ...record.server, properties: { ...record.server.properties, state: 'Ready' } };
+      record.hidden = false;
       record.readyAt = services.clock.mark();
     },
     result: () => serverView(record, services.clock),
@@ -100,7 +109,7 @@ function createServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
   });
 }
 
-function newServer(id: string, body: Record<string, unknown>, properties: Record<string, unknown>, tags: Record<string, string> | undefined, systemData: SystemData, now: Date): ArmServer {
+function newServer(provider: FlexibleProvider, id: string, body: Record<string, unknown>, properties: Record<string, unknown>, tags: Record<string, string> | undefined, systemData: SystemData, now: Date): ArmServer {
   const sku = isRecord(body.sku) && typeof body.sku.name === 'string' ? body.sku.name : undefined;
   if (!sku) throw new HttpError(400, 'InvalidParameterValue', `Creating server '${id}' needs sku.name.`);
   if (typeof body.location !== 'string' || body.location === '') throw new HttpError(400, 'LocationRequired', `Creating server '${id}' needs a location.`);
@@ -110,7 +119,7 @@ function newServer(id: string, body: Record<string, unknown>, properties: Record
     {
       id,
       name: id.split('/').pop()!,
-      type: FLEXIBLE_SERVER_TYPE,
+      type: provider.serverType,
       location: body.location,
       ...(tags ? { tags } : {}),
       sku: { name: sku, tier: isRecord(body.sku) && typeof body.sku.tier === 'string' ? body.sku.tier : tierOfSku(sku) },
@@ -121,12 +130,20 @@ function newServer(id: string, body: Record<string, unknown>, properties: Record
   );
 }
 
-function updateServer(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
-  const record = findServer(services, sub!, rg!, name!);
+/** The request's `network`, without `publicNetworkAccess` where the api-version has it read-only (ignored, as ARM does). */
+function requestedNetwork(provider: FlexibleProvider, properties: Record<string, unknown>, apiVersion: string): Record<string, unknown> | undefined {
+  if (!isRecord(properties.network)) return undefined;
+  if (!provider.publicAccessWritableFrom || apiVersion.slice(0, 10) >= provider.publicAccessWritableFrom) return properties.network;
+  const { publicNetworkAccess: _readOnly, ...rest } = properties.network;
+  return rest;
+}
+
+function updateServer(services: ArmServices, provider: FlexibleProvider, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
+  const record = findServer(services, sub!, rg!, name!, provider);
   const id = record.server.id;
   const body = isRecord(ctx.body) ? ctx.body : {};
   const properties = isRecord(body.properties) ? body.properties : {};
-  const network = isRecord(properties.network) ? properties.network : undefined;
+  const network = requestedNetwork(provider, properties, ctx.query.get('api-version') ?? '');
   if (network && 'publicNetworkAccess' in network && isVnetServer(record.server)) {
     throw new HttpError(
       400,
@@ -151,9 +168,9 @@ function updateServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
   return acceptOperation(services, ctx, fault, {
     request,
     resourceId: id,
-    provider: PROVIDER,
+    provider: provider.namespace,
     location: record.server.location,
-    operationName: 'Microsoft.DBforPostgreSQL/flexibleServers/write',
+    operationName: `${provider.serverType}/write`,
     kind: 'write',
     managementOperation: 'UpsertServerManagementOperation',
     durationMs: AZURE_DURATIONS_MS.pgUpdate,
@@ -175,7 +192,8 @@ function updateServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
       const p = current.properties;
       const skuName = isRecord(body.sku) && typeof body.sku.name === 'string' ? body.sku.name : undefined;
       const requestedStorage = isRecord(properties.storage) ? properties.storage : undefined;
-      const resized = typeof requestedStorage?.storageSizeGB === 'number' ? storageTier(requestedStorage.storageSizeGB) : {};
+      // PostgreSQL storage has a performance tier by size; MySQL's IOPS are set on their own.
+      const resized = typeof requestedStorage?.storageSizeGB === 'number' && provider.engine === 'postgresql-flexible' ? storageTier(requestedStorage.storageSizeGB) : {};
       record.server = {
         ...current,
         ...(tags ? { tags } : {}),
@@ -196,10 +214,10 @@ function updateServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
   });
 }
 
-function deleteServer(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
-  const id = serverId(assertSubscription(sub!), rg!, name!);
+function deleteServer(services: ArmServices, provider: FlexibleProvider, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
+  const id = serverId(assertSubscription(sub!), rg!, name!, provider.engine);
   const record = services.store.get(id);
-  if (!record) return { status: 204 };
+  if (!record || record.hidden) return { status: 204 };
   assertNotLocked(services.store, record.server.id, 'delete');
   const request = services.audit.request(ctx, false);
   const previousState = record.server.properties.state;
@@ -207,9 +225,9 @@ function deleteServer(services: ArmServices, ctx: RequestContext, fault: FaultDe
   return acceptOperation(services, ctx, fault, {
     request,
     resourceId: record.server.id,
-    provider: PROVIDER,
+    provider: provider.namespace,
     location: record.server.location,
-    operationName: 'Microsoft.DBforPostgreSQL/flexibleServers/delete',
+    operationName: `${provider.serverType}/delete`,
     kind: 'delete',
     managementOperation: 'DropServerManagementOperation',
     durationMs: AZURE_DURATIONS_MS.pgDelete,
@@ -229,8 +247,8 @@ const ACTIONS: Record<string, { from: string[]; during: string; to: string; oper
   restart: { from: ['Ready'], during: 'Restarting', to: 'Ready', operation: 'RestartServerManagementOperation', durationMs: AZURE_DURATIONS_MS.pgRestart },
 };
 
-function serverAction(services: ArmServices, ctx: RequestContext, fault: FaultDecision, [sub, rg, name, action]: string[]): Reply {
-  const record = findServer(services, sub!, rg!, name!);
+function serverAction(services: ArmServices, provider: FlexibleProvider, ctx: RequestContext, fault: FaultDecision, [sub, rg, name, action]: string[]): Reply {
+  const record = findServer(services, sub!, rg!, name!, provider);
   const verb = action!.toLowerCase();
   const rule = ACTIONS[verb]!;
   const state = record.server.properties.state ?? 'Ready';
@@ -244,12 +262,12 @@ function serverAction(services: ArmServices, ctx: RequestContext, fault: FaultDe
     request,
     resourceId: record.server.id,
     location: record.server.location,
-    provider: PROVIDER,
-    operationName: `Microsoft.DBforPostgreSQL/flexibleServers/${verb}/action`,
+    provider: provider.namespace,
+    operationName: `${provider.serverType}/${verb}/action`,
     kind: 'action',
     managementOperation: rule.operation,
     durationMs: rule.durationMs,
-    result: actionResult(record.server.name),
+    result: actionResult(record.server.name, provider),
     apply: () => {
       record.server = { ...record.server, properties: { ...record.server.properties, state: rule.to } };
     },
@@ -259,16 +277,19 @@ function serverAction(services: ArmServices, ctx: RequestContext, fault: FaultDe
   });
 }
 
-export function serverRoutes(services: ArmServices): Route[] {
-  const arm = { kind: 'arm' as const, apiVersions: POSTGRES_API_VERSIONS };
+/** The routes of one flexible-server provider (PostgreSQL, MySQL): servers, their actions and the operation status URLs. */
+export function serverRoutes(services: ArmServices, provider: FlexibleProvider = POSTGRES_PROVIDER): Route[] {
+  const arm = { kind: 'arm' as const, apiVersions: provider.apiVersions };
+  const SERVERS = serversPath(provider);
+  const locations = `^/subscriptions/[^/]+/providers/${provider.pathNamespace}/locations/[^/]+`;
   return [
     {
       ...arm,
       operation: 'Servers_ListBySubscription',
       method: 'GET',
-      pattern: /^\/subscriptions\/([^/]+)\/providers\/microsoft\.dbforpostgresql\/flexibleservers$/i,
+      pattern: new RegExp(`^/subscriptions/([^/]+)/providers/${provider.pathNamespace}/flexibleservers$`, 'i'),
       handle: (ctx, [sub]) => {
-        const page = pageOf(services.store.listBySubscription(assertSubscription(sub!)), ctx, services.pageSize);
+        const page = pageOf(visible(services.store.listBySubscription(assertSubscription(sub!), provider.engine)), ctx, services.pageSize);
         return ok({ ...page, value: page.value.map((r) => serverView(r, services.clock)) });
       },
     },
@@ -278,33 +299,39 @@ export function serverRoutes(services: ArmServices): Route[] {
       method: 'GET',
       pattern: new RegExp(`^${SERVERS}$`, 'i'),
       handle: (ctx, [sub, rg]) => {
-        const page = pageOf(services.store.listByGroup(assertSubscription(sub!), rg!), ctx, services.pageSize);
+        const page = pageOf(visible(services.store.listByGroup(assertSubscription(sub!), rg!, provider.engine)), ctx, services.pageSize);
         return ok({ ...page, value: page.value.map((r) => serverView(r, services.clock)) });
       },
     },
-    { ...arm, operation: 'Servers_Get', method: 'GET', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (_ctx, [sub, rg, name]) => ok(serverView(findServer(services, sub!, rg!, name!), services.clock)) },
-    { ...arm, operation: 'Servers_Create', method: 'PUT', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => createServer(services, ctx, fault, params) },
-    { ...arm, operation: 'Servers_Update', method: 'PATCH', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => updateServer(services, ctx, fault, params) },
-    { ...arm, operation: 'Servers_Delete', method: 'DELETE', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => deleteServer(services, ctx, fault, params) },
+    {
+      ...arm,
+      operation: 'Servers_Get',
+      method: 'GET',
+      pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'),
+      handle: (_ctx, [sub, rg, name]) => ok(serverView(findServer(services, sub!, rg!, name!, provider), services.clock)),
+    },
+    { ...arm, operation: 'Servers_Create', method: 'PUT', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => createServer(services, provider, ctx, fault, params) },
+    { ...arm, operation: 'Servers_Update', method: 'PATCH', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => updateServer(services, provider, ctx, fault, params) },
+    { ...arm, operation: 'Servers_Delete', method: 'DELETE', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => deleteServer(services, provider, ctx, fault, params) },
     ...(['Start', 'Stop', 'Restart'] as const).map((verb) => ({
       ...arm,
       operation: `Servers_${verb}`,
       method: 'POST',
       pattern: new RegExp(`^${SERVERS}/([^/]+)/(${verb.toLowerCase()})$`, 'i'),
-      handle: (ctx: RequestContext, params: string[], fault: FaultDecision) => serverAction(services, ctx, fault, params),
+      handle: (ctx: RequestContext, params: string[], fault: FaultDecision) => serverAction(services, provider, ctx, fault, params),
     })),
     {
       kind: 'arm',
       operation: 'AzureAsyncOperation_Get',
       method: 'GET',
-      pattern: /^\/subscriptions\/[^/]+\/providers\/microsoft\.dbforpostgresql\/locations\/[^/]+\/azureasyncoperation\/([^/]+)$/i,
+      pattern: new RegExp(`${locations}/azureasyncoperation/([^/]+)$`, 'i'),
       handle: (_ctx, [id]) => services.operations.statusReply(id!),
     },
     {
       kind: 'arm',
       operation: 'OperationResults_Get',
       method: 'GET',
-      pattern: /^\/subscriptions\/[^/]+\/providers\/microsoft\.dbforpostgresql\/locations\/[^/]+\/operationresults\/([^/]+)$/i,
+      pattern: new RegExp(`${locations}/operationresults/([^/]+)$`, 'i'),
       handle: (ctx, [id]) => services.operations.resultReply(id!, ctx.baseUrl),
     },
   ];

@@ -1,3 +1,4 @@
+import { resourceTypeOf } from '../../../domain/engines.js';
 import { parseServerId } from '../../../domain/ids.js';
 import type { Reply, RequestContext } from '../http.js';
 import { HttpError, isRecord, ok } from '../http.js';
@@ -20,7 +21,7 @@ function targetOf(services: ArmServices, scope: string): TagTarget {
   if (ref && !ref.child) {
     assertSubscription(ref.subscriptionId);
     const record = services.store.get(ref.key);
-    if (!record) throw resourceNotFound('Microsoft.DBforPostgreSQL/flexibleServers', ref.name, ref.resourceGroup);
+    if (!record || record.hidden) throw resourceNotFound(resourceTypeOf(ref.engine), ref.name, ref.resourceGroup);
     return {
       id: record.server.id,
       read: () => ({ ...(record.server.tags ?? {}) }),
