@@ -1,5 +1,5 @@
 /** Lifecycle decisions on one clone: its expiry, which notice is due, whether it may be deleted. */
-import type { Classification, ManagementLock, NoticeStage, Server, Violation } from './model.js';
+import type { Classification, DeletionBlock, ManagementLock, NoticeStage, Server, Violation } from './model.js';
 import type { RuleOf } from './policy.js';
 import { addDays, DAY_MS, formatUtc, getTag, parseExpiresOn, type ExpiresOnParse } from './tags.js';
 
@@ -61,7 +61,7 @@ export function decideExpiry(server: Server, rule: RuleOf<'expiry'> | undefined,
         write,
         writeReason: `${expiresOnKey} ${tagValue} passed before the owner was told: ${rule.defaultLifetimeDays} days from now, so the whole notice schedule runs first`,
         effective: new Date(write),
-        violation: { rule: 'expiry', detail: `${expiresOnKey} ${tagValue} passed before the owner was told of the clone` },
+        violation: { rule: 'expiry', subject: { kind: 'tag', name: expiresOnKey }, detail: `${expiresOnKey} ${tagValue} passed before the owner was told of the clone` },
       };
     }
     if (rule && latest && parsed.at.getTime() > latest.getTime()) {
@@ -74,14 +74,14 @@ export function decideExpiry(server: Server, rule: RuleOf<'expiry'> | undefined,
         write,
         writeReason: `${expiresOnKey} clamped to ${limit}`,
         effective: latest,
-        violation: { rule: 'expiry', detail: `${expiresOnKey} ${tagValue} is beyond ${beyond}: latest allowed ${write}` },
+        violation: { rule: 'expiry', subject: { kind: 'tag', name: expiresOnKey }, detail: `${expiresOnKey} ${tagValue} is beyond ${beyond}: latest allowed ${write}` },
       };
     }
     return { tagValue, parsed, effective: parsed.at };
   }
   if (present) {
     const detail = `${expiresOnKey} ${parsed.reason}; it never leads to deletion until fixed`;
-    return { tagValue, parsed, violation: { rule: 'expiry', detail }, ownerNeeded: `set ${expiresOnKey} to an ISO 8601 UTC date such as ${formatUtc(addDays(now, 7)).slice(0, 10)}` };
+    return { tagValue, parsed, violation: { rule: 'expiry', subject: { kind: 'tag', name: expiresOnKey }, detail }, ownerNeeded: `set ${expiresOnKey} to an ISO 8601 UTC date such as ${formatUtc(addDays(now, 7)).slice(0, 10)}` };
   }
   if (!rule) return { parsed };
   const fromNow = addDays(now, rule.defaultLifetimeDays);
@@ -170,7 +170,7 @@ export interface DeletionFacts {
 
 export type DeletionCheck =
   | { readonly eligible: true; readonly expiresOn: string; readonly finalNoticeSentAt: string }
-  | { readonly eligible: false; readonly reason: string; readonly detail: string };
+  | { readonly eligible: false; readonly reason: DeletionBlock; readonly detail: string };
 
 /**
  * Whether a clone may be deleted now. Undefined when it is not due by date (no expiry, or expiry in the

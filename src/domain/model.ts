@@ -1,4 +1,5 @@
 import type { Engine } from './engines.js';
+import type { RuleType } from './policy.js';
 
 export type { Engine } from './engines.js';
 
@@ -126,10 +127,51 @@ export interface NoticeSent {
 /** `deleting`: the sweep recorded its intent to delete and may have called ARM; the next sweep finishes it. */
 export type CloneState = 'detected' | 'governed' | 'quarantined' | 'held' | 'deleting' | 'deleted' | 'listed' | 'promoted';
 
+/** What a violation breaks: a policy rule, or Azure's limit of tags on a resource. */
+export type ViolationRule = RuleType | 'tag-limit';
+
+/** What a violation is about: a tag (by key), a firewall rule (by name), the server's public access, its subnet, its tag count. */
+export interface ViolationSubject {
+  readonly kind: 'tag' | 'firewall-rule' | 'public-network-access' | 'subnet' | 'tag-count';
+  readonly name?: string;
+}
+
+/**
+ * One broken rule on one server: the rule, what it is about, and the prose owners read. Rows written before
+ * `subject` existed read without it.
+ * @example { rule: 'network-firewall', subject: { kind: 'firewall-rule', name: 'allow-all' }, detail: 'firewall rule "allow-all" opens 0.0.0.0-255.255.255.255' }
+ */
 export interface Violation {
-  readonly rule: string;
+  readonly rule: ViolationRule;
+  readonly subject?: ViolationSubject;
   readonly detail: string;
 }
+
+/** Why the plan deletes no server now: the safety belts of lifecycle's deletionCheck, in the order it checks them. */
+export type DeletionBlock =
+  | 'expiry-unparseable'
+  | 'not-a-clone'
+  | 'unproven'
+  | 'legal-hold'
+  | 'locks-not-read'
+  | 'locked'
+  | 'not-announced'
+  | 'expiry-changing'
+  | 'final-notice-not-sent'
+  | 'grace-period';
+
+/** Every reason the plan skips an action: shared by plan, jobs and CLI, so a typo does not compile. */
+export type SkipReason =
+  | DeletionBlock
+  | 'audit-mode'
+  | 'network-report-only'
+  | 'firewall-rules-not-read'
+  | 'server-stopped'
+  | 'already-stopped'
+  | 'tag-limit'
+  | 'promoted'
+  | 'not-found'
+  | 'deleted';
 
 export interface Lineage {
   readonly sourceServerId?: string;

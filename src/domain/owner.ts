@@ -32,6 +32,8 @@ export interface OwnerAttribution {
   /** Where notices go: the owner when mailable, the fallback mailbox otherwise. */
   readonly mailTo: string;
   readonly mailToSource: OwnerSource | 'fallback-domain-not-allowed';
+  /** Shown in the notice when it goes to the fallback mailbox instead of the owner: why. */
+  readonly mailNote?: string;
   /** The clone's Owner tag value when it was copied from the source (it must be replaced, never mailed). */
   readonly inheritedOwnerTag?: string;
   /** The source's Owner, from the source server or the value kept under `SourceOwner`. */
@@ -102,6 +104,7 @@ export function attributeOwner(context: OwnerContext): OwnerAttribution {
     ...chosen,
     mailTo: mail.to,
     mailToSource: mail.toSource,
+    ...(mail.note ? { mailNote: mail.note } : {}),
     ...(inheritedOwnerTag !== undefined ? { inheritedOwnerTag } : {}),
     ...(sourceOwner !== undefined ? { sourceOwner } : {}),
     reasons,
@@ -123,6 +126,14 @@ function claimsOwner(context: OwnerContext, reasons: string[]): string | undefin
   return undefined;
 }
 
+/** Where mail for an owner goes, why not to the owner (`reason`), and the line a notice shows its reader about it (`note`). */
+export interface MailRoute {
+  readonly to: string;
+  readonly toSource: OwnerSource | 'fallback-domain-not-allowed';
+  readonly reason?: string;
+  readonly note?: string;
+}
+
 /**
  * Where mail for an owner goes: the owner when it is an address in an allowed domain, the fallback otherwise.
  * @example mailRoute('eve@gmail.com', 'claims', { fallbackMailbox: 'dba@contoso.com', allowedRecipientDomains: ['contoso.com'] })
@@ -132,13 +143,12 @@ export function mailRoute(
   owner: string,
   ownerSource: OwnerSource,
   settings: MailSettings,
-): { to: string; toSource: OwnerSource | 'fallback-domain-not-allowed'; reason?: string } {
-  if (ownerSource === 'fallback') return { to: owner, toSource: 'fallback' };
+): MailRoute {
+  if (ownerSource === 'fallback') return { to: owner, toSource: 'fallback', note: `Sent to ${owner}: no owner is known for this clone (no owner tag written at restore, no restoring user)` };
   const domain = EMAIL.exec(owner.trim())?.[1]?.toLowerCase();
-  if (domain === undefined) return { to: settings.fallbackMailbox, toSource: 'fallback-domain-not-allowed', reason: `owner "${owner}" is not an e-mail address: notices go to ${settings.fallbackMailbox}` };
-  if (!settings.allowedRecipientDomains.some((d) => d.toLowerCase() === domain)) {
-    return { to: settings.fallbackMailbox, toSource: 'fallback-domain-not-allowed', reason: `owner domain ${domain} is not an allowed recipient domain: notices go to ${settings.fallbackMailbox}` };
-  }
+  const fallback = (reason: string): MailRoute => ({ to: settings.fallbackMailbox, toSource: 'fallback-domain-not-allowed', reason, note: `Sent to ${settings.fallbackMailbox}: ${reason}` });
+  if (domain === undefined) return fallback(`owner "${owner}" is not an e-mail address: notices go to ${settings.fallbackMailbox}`);
+  if (!settings.allowedRecipientDomains.some((d) => d.toLowerCase() === domain)) return fallback(`owner domain ${domain} is not an allowed recipient domain: notices go to ${settings.fallbackMailbox}`);
   return { to: owner.trim(), toSource: ownerSource };
 }
 

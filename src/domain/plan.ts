@@ -2,7 +2,7 @@
 import { classify, type ClassificationResult } from './classify.js';
 import { parseServerId, serverKey } from './ids.js';
 import { blockingLocks, decideExpiry, deletionCheck, dueExpiryNotice, type NoticeRecord, wasSent } from './lifecycle.js';
-import type { Classification, FirewallRule, InventoryRecord, Lineage, NoticeStage, OperatorDecision, OwnerSource, Proof, RestoreEvidence, Server, Violation } from './model.js';
+import type { Classification, FirewallRule, InventoryRecord, Lineage, NoticeStage, OperatorDecision, OwnerSource, Proof, RestoreEvidence, Server, SkipReason, Violation } from './model.js';
 import { mayModify, proofOfRecord, reviewCommands, rowOfIncarnation } from './proof.js';
 import { firewallRuleProblem, subnetAllowed } from './network.js';
 import { attributeOwner, mailRoute, type MailSettings, type OwnerAttribution } from './owner.js';
@@ -48,11 +48,13 @@ export type PlanAction =
       readonly leadDays?: number;
       readonly deleteAfter?: string;
       readonly reason: string;
+      /** Why the notice goes to the fallback mailbox instead of the owner, for its reader. */
+      readonly note?: string;
     }
   | { readonly type: 'delete-server'; readonly reason: string; readonly expiresOn: string; readonly finalNoticeSentAt: string }
   /** Tags API Delete of name/value pairs (a Merge cannot remove a tag): ExpiresOn of a promoted server. */
   | { readonly type: 'remove-tags'; readonly tags: Record<string, string>; readonly reason: string }
-  | { readonly type: 'skip'; readonly reason: string; readonly detail?: string };
+  | { readonly type: 'skip'; readonly reason: SkipReason; readonly detail?: string };
 
 export type PlanActionType = PlanAction['type'];
 
@@ -341,20 +343,20 @@ function requiredTags(rule: RuleOf<'required-tags'>, server: Server, ctx: RuleCo
     switch (requirement) {
       case 'owner':
         if (!getNonEmptyTag(server.tags, k.owner)) {
-          out.violations.push({ rule: rule.type, detail: `missing ${k.owner} tag` });
+          out.violations.push({ rule: rule.type, subject: { kind: 'tag', name: k.owner }, detail: `missing ${k.owner} tag` });
           out.tagWrites.push({ key: k.owner, value: ctx.owner.owner, reason: `${k.owner} from ${ctx.owner.ownerSource}` });
         }
         break;
       case 'incident-or-purpose':
         if (!getNonEmptyTag(server.tags, k.incident) && !getNonEmptyTag(server.tags, k.purpose)) {
-          out.violations.push({ rule: rule.type, detail: `missing ${k.incident} or ${k.purpose} tag` });
+          out.violations.push({ rule: rule.type, subject: { kind: 'tag', name: `${k.incident} or ${k.purpose}` }, detail: `missing ${k.incident} or ${k.purpose} tag` });
           out.ownerNeeded.push(`add an ${k.incident} or ${k.purpose} tag saying why the clone exists`);
         }
         break;
       case 'expires-on':
         if (!getNonEmptyTag(server.tags, k.expiresOn)) {
           const stamped = ruleOf(ctx.policy, 'expiry', server.engine)?.mode === 'enforce';
-          out.violations.push({ rule: rule.type, detail: `missing ${k.expiresOn} tag${stamped ? ' (a default is stamped)' : ''}` });
+          out.violations.push({ rule: rule.type, subject: { kind: 'tag', name: k.expiresOn }, detail: `missing ${k.expiresOn} tag${stamped ? ' (a default is stamped)' : ''}` });
           if (!stamped) out.ownerNeeded.push(`add an ${k.expiresOn} tag (ISO 8601 UTC date)`);
         }
         break;
@@ -390,7 +392,7 @@ function replaceInherited(rule: RuleOf<'replace-inherited-ownership'>, server: S
   const k = ctx.policy.tagKeys;
   const inherited = ctx.owner.inheritedOwnerTag;
   if (inherited !== undefined) {
-    out.violations.push({ rule: rule.type, detail: `${k.owner} tag "${inherited}" is inherited from the source` });
+    out.violations.push({ rule: rule.type, subject: { kind: 'tag', name: k.owner }, detail: `${k.owner} tag "${inherited}" is inherited from the source` });
     out.tagWrites.push({ key: `${rule.sourceKeyPrefix}${k.owner}`, value: inherited, reason: `keep the source's ${k.owner}` });
     out.tagWrites.push({ key: k.owner, value: ctx.owner.owner, reason: `${k.owner} from ${ctx.owner.ownerSource}` });
   }
@@ -400,7 +402,7 @@ function replaceInherited(rule: RuleOf<'replace-inherited-ownership'>, server: S
     const value = getNonEmptyTag(server.tags, key);
     const sourceValue = source ? getNonEmptyTag(source.tags, key) : getNonEmptyTag(server.tags, `${rule.sourceKeyPrefix}${key}`);
     if (value === undefined || sourceValue === undefined || value !== sourceValue || value === cloneValue) continue;
-    out.violations.push({ rule: rule.type, detail: `${key} tag "${value}" is inherited from the source` });
+    out.violations.push({ rule: rule.type, subject: { kind: 'tag', name: key }, detail: `${key} tag "${value}" is inherited from the source` });
     out.tagWrites.push({ key: `${rule.sourceKeyPrefix}${key}`, value, reason: `keep the source's ${key}` });
     out.tagWrites.push({ key, value: cloneValue, reason: `${key} of a clone` });
   }
@@ -412,7 +414,7 @@ function networkFirewall(rule: RuleOf<'network-firewall'>, server: Server): Rule
   // VNet-integrated servers have no public endpoint and no firewall rules; the subnet rule covers them.
   if (server.delegatedSubnetId || server.publicNetworkAccess !== 'Enabled') return out;
   if (rule.publicAccess === 'disabled') {
-    out.violations.push({ rule: rule.type, detail: 'public network access is enabled' });
+    out.violations.push({ rule: rule.type, subject: { kind: 'public-network-access' }, detail: 'public network access is enabled' });
     // Azure accepts a PATCH of a stopped server, then fails it (UpsertServerManagementOperationUnsupportedForStoppedServer).
     out.actions.push(
       isStopped(server)
@@ -428,7 +430,7 @@ function networkFirewall(rule: RuleOf<'network-firewall'>, server: Server): Rule
   for (const fw of rules) {
     const problem = firewallRuleProblem(fw.startIpAddress, fw.endIpAddress, rule.allowedRanges);
     if (!problem) continue;
-    out.violations.push({ rule: rule.type, detail: `firewall rule "${fw.name}" ${problem}` });
+    out.violations.push({ rule: rule.type, subject: { kind: 'firewall-rule', name: fw.name }, detail: `firewall rule "${fw.name}" ${problem}` });
     out.actions.push({ type: 'delete-firewall-rule', rule: fw.name, startIpAddress: fw.startIpAddress, endIpAddress: fw.endIpAddress, reason: problem });
   }
   return out;
@@ -438,7 +440,7 @@ function networkSubnet(rule: RuleOf<'network-subnet'>, server: Server): RuleFind
   const out = none();
   if (!server.delegatedSubnetId || subnetAllowed(server.delegatedSubnetId, rule.allowedSubnets)) return out;
   const detail = `in subnet ${server.delegatedSubnetId}, which is not allow-listed`;
-  out.violations.push({ rule: rule.type, detail });
+  out.violations.push({ rule: rule.type, subject: { kind: 'subnet', name: server.delegatedSubnetId }, detail });
   out.unremediable.push(detail);
   out.ownerNeeded.push('restore the clone into an allow-listed subnet (a server cannot change subnet)');
   return out;
@@ -527,7 +529,7 @@ function tagActionFor(server: Server, findings: Findings): PlanAction | undefine
   const total = Object.keys(mergeTags(server.tags, set)).length;
   if (total > AZURE_MAX_TAGS) {
     const detail = `writing ${Object.keys(set).join(', ')} would give ${total} tags, over Azure's limit of ${AZURE_MAX_TAGS}`;
-    findings.violations.push({ rule: 'tag-limit', detail });
+    findings.violations.push({ rule: 'tag-limit', subject: { kind: 'tag-count' }, detail });
     findings.ownerNeeded.push(`remove tags so the warden can write ${Object.keys(set).join(', ')}`);
     return { type: 'skip', reason: 'tag-limit', detail };
   }
@@ -545,7 +547,7 @@ function noticesFor(args: {
   rule: RuleOf<'notices'>;
 }): PlanAction[] {
   const { owner, findings, history } = args;
-  const to = { to: owner.mailTo, toSource: owner.mailToSource };
+  const to = { to: owner.mailTo, toSource: owner.mailToSource, ...(owner.mailNote ? { note: owner.mailNote } : {}) };
   const route = owner.mailToSource === 'fallback-domain-not-allowed' ? `; ${owner.reasons.at(-1) ?? 'owner not mailable'}` : '';
   const out: PlanAction[] = [];
   const announced = wasSent(history, 'new-clone');
@@ -650,7 +652,7 @@ function planGone(key: string, record: InventoryRecord, history: readonly Notice
     const owner = record.owner ?? input.settings.fallbackMailbox;
     const route = mailRoute(owner, record.owner ? (record.ownerSource ?? 'tag-at-restore') : 'fallback', input.settings);
     const why = `deleted ${record.deletedAt ?? ''}${record.deletedBy ? ` by ${record.deletedBy}` : ''}${record.deleteReason ? `: ${record.deleteReason}` : ''}`.replace(/ +/g, ' ').trim();
-    const notify: PlanAction = { type: 'notify', stage: 'deleted', to: route.to, toSource: route.toSource, reason: why + (route.reason ? `; ${route.reason}` : '') };
+    const notify: PlanAction = { type: 'notify', stage: 'deleted', to: route.to, toSource: route.toSource, ...(route.note ? { note: route.note } : {}), reason: why + (route.reason ? `; ${route.reason}` : '') };
     actions.push(notices.mode === 'enforce' ? notify : auditSkip('notices', `would ${describe(notify)}`));
   }
   actions.push({ type: 'skip', reason: 'deleted', ...(record.deletedAt ? { detail: `deleted ${record.deletedAt}` } : {}) });

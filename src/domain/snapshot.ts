@@ -5,6 +5,7 @@ import { DEFAULT_ENGINE, ENGINES, GOVERNED_LABELS, isSystemResource, resourceTyp
 import { armRegionName, parseServerId, serverKey } from './ids.js';
 import type { FirewallRule, InventoryRecord, ManagementLock, RestoreEvidence, Server } from './model.js';
 import type { NoticeSentInput } from './plan.js';
+import { RULE_TYPES } from './policy.js';
 
 /** Thrown when a snapshot cannot be read; `problems` names each bad entry and field. */
 export class SnapshotError extends Error {
@@ -193,7 +194,7 @@ const inventoryRecord = z
     ownerSource: z.enum(['tag-at-restore', 'claims', 'fallback']).optional(),
     expiresOn: z.string().optional(),
     expiresOnTag: z.string().optional(),
-    violations: z.array(z.object({ rule: z.string(), detail: z.string() })).default([]),
+    violations: z.array(z.object({ rule: z.enum([...RULE_TYPES, 'tag-limit']), subject: z.object({ kind: z.enum(['tag', 'firewall-rule', 'public-network-access', 'subnet', 'tag-count']), name: z.string().optional() }).optional(), detail: z.string() })).default([]),
     compliant: z.boolean().optional(),
     noticesSent: z.array(inventoryNotice).default([]),
     state: z.enum(['detected', 'governed', 'quarantined', 'held', 'deleting', 'deleted', 'listed', 'promoted']).default('detected'),

@@ -1,5 +1,5 @@
 import { lockSignature } from './locks.js';
-import type { InventoryRecord, Server } from './model.js';
+import type { InventoryRecord, Server, SkipReason } from './model.js';
 import { buildPlan, type PlanAction, type ServerPlan } from './plan.js';
 import type { Policy } from './policy.js';
 import type { MailSettings } from './owner.js';
@@ -51,9 +51,9 @@ export interface SweepPlanContext {
 }
 
 /** Plan skips of expired clones that the sweep reports as skipped (the rest are not about deletion). */
-const DELETION_SKIPS: ReadonlySet<string> = new Set(['expiry-unparseable', 'not-announced', 'expiry-changing', 'final-notice-not-sent', 'grace-period']);
+const DELETION_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['expiry-unparseable', 'not-announced', 'expiry-changing', 'final-notice-not-sent', 'grace-period']);
 /** Plan skips the sweep reports as held. */
-const HOLD_SKIPS: ReadonlySet<string> = new Set(['legal-hold', 'locked']);
+const HOLD_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['legal-hold', 'locked']);
 /** ARM states of a server whose delete is already under way: never sent a second DELETE. */
 const DROPPING: ReadonlySet<string> = new Set(['dropping', 'deleting']);
 

@@ -3,7 +3,6 @@ import { estimateCost, type CostEstimate, type Prices } from '../domain/cost.js'
 import type { EvidenceEntry, InventoryRecord, ManagementLock, Server, Violation } from '../domain/model.js';
 import { buildDigests, noticeItemFromRecord, type Digest, type NoticeItem, type NoticeTemplates } from '../domain/notices/index.js';
 import { sameViolation } from '../domain/notices/item.js';
-import { mailRoute } from '../domain/owner.js';
 import { buildPlan, type PlanAction, type ServerPlan } from '../domain/plan.js';
 import { ruleOf } from '../domain/policy.js';
 import { recordFromPlan } from '../domain/record.js';
@@ -84,7 +83,8 @@ export async function dueNotices(deps: NoticesDeps, now: Date, options: { owner?
 }
 
 function itemFor(deps: NoticesDeps, record: InventoryRecord, plan: ServerPlan, action: Notify, facts: { cost: CostEstimate; now: Date; fixed: Violation[] }): NoticeItem {
-  const { to, note } = recipientOf(deps, plan, action);
+  // The plan routed the notice (owner, or the fallback mailbox with a note saying why): not routed a second time here.
+  const { to, note } = action;
   return noticeItemFromRecord(record, {
     stage: action.stage,
     ...(action.leadDays !== undefined ? { leadDays: action.leadDays } : {}),
@@ -98,24 +98,6 @@ function itemFor(deps: NoticesDeps, record: InventoryRecord, plan: ServerPlan, a
     ...(action.deleteAfter ? { deleteAfter: action.deleteAfter } : {}),
     violationsFixed: facts.fixed,
   });
-}
-
-/**
- * The plan already routes `to`; checked again here because this is the last step before a mailbox: an address
- * outside the allowed domains goes to the fallback mailbox, with the reason in the notice.
- */
-export function recipientOf(deps: Pick<GovernDeps, 'settings'>, plan: Pick<ServerPlan, 'owner' | 'ownerSource'>, action: Pick<Notify, 'to' | 'toSource'>): { to: string; note?: string } {
-  const settings = mailSettings(deps);
-  const fallback = settings.fallbackMailbox;
-  const owner = plan.owner ?? action.to;
-  if (action.toSource === 'fallback-domain-not-allowed') {
-    return { to: fallback, note: `Sent to ${fallback}: ${mailRoute(owner, plan.ownerSource ?? 'claims', settings).reason ?? `owner ${owner} cannot be mailed`}` };
-  }
-  if (same(action.to, fallback)) {
-    return action.toSource === 'fallback' ? { to: fallback, note: `Sent to ${fallback}: no owner is known for this clone (no owner tag written at restore, no restoring user)` } : { to: fallback };
-  }
-  const route = mailRoute(action.to, 'claims', settings);
-  return route.reason ? { to: route.to, note: `Sent to ${route.to}: ${route.reason}` } : { to: action.to.trim() };
 }
 
 function mailSettings(deps: Pick<GovernDeps, 'settings'>) {
@@ -134,17 +116,11 @@ function liveRecord(server: Server, plan: ServerPlan, row: InventoryRecord, now:
 async function violationsNow(deps: NoticesDeps, plan: ServerPlan, row: InventoryRecord): Promise<{ open: Violation[]; fixed: Violation[] }> {
   const entries: EvidenceEntry[] = await deps.evidence.list(row.key);
   const deletedRules = new Set(entries.filter((e) => e.kind === 'delete-firewall-rule').map((e) => ruleNameOf(e)).filter((n): n is string => n !== undefined));
-  const unreadRules = row.violations.filter((v) => {
-    const name = FIREWALL_RULE_DETAIL.exec(v.detail)?.[1];
-    return v.rule === 'network-firewall' && name !== undefined && !deletedRules.has(name);
-  });
+  const unreadRules = row.violations.filter((v) => v.subject?.kind === 'firewall-rule' && v.subject.name !== undefined && !deletedRules.has(v.subject.name));
   const open = unique([...plan.violations, ...unreadRules]);
   const seen = [...row.violations, ...entries.filter((e) => e.kind === 'violation').map((e) => asViolation(e.details)).filter((v): v is Violation => v !== undefined)];
   return { open, fixed: unique(seen).filter((v) => !open.some((o) => sameViolation(o, v))) };
 }
-
-/** How plan.ts words a firewall-rule violation: `firewall rule "name" opens ...`. */
-const FIREWALL_RULE_DETAIL = /^firewall rule "(.+?)" /;
 
 function ruleNameOf(entry: EvidenceEntry): string | undefined {
   const after = entry.after as { rule?: unknown } | undefined;
@@ -160,7 +136,8 @@ function unique(violations: readonly Violation[]): Violation[] {
 
 function asViolation(value: unknown): Violation | undefined {
   const v = value as Partial<Violation> | undefined;
-  return v && typeof v.rule === 'string' && typeof v.detail === 'string' ? { rule: v.rule, detail: v.detail } : undefined;
+  if (!v || typeof v.rule !== 'string' || typeof v.detail !== 'string') return undefined;
+  return { rule: v.rule, ...(v.subject && typeof v.subject.kind === 'string' ? { subject: v.subject } : {}), detail: v.detail };
 }
 
 /** A held row whose live tags carry no legal hold was held by a lock (locks are read per server, by reconcile). */
@@ -197,10 +174,6 @@ const RANK = { 'final-notice': 0, deleted: 1, reminder: 2, noncompliant: 3, 'new
 function byUrgency(a: Digest, b: Digest): number {
   const rank = (d: Digest) => (d.entries[0] ? RANK[d.entries[0].item.stage] : 9);
   return rank(a) - rank(b) || (a.recipient < b.recipient ? -1 : a.recipient > b.recipient ? 1 : 0);
-}
-
-function same(a: string, b: string): boolean {
-  return a.trim().toLowerCase() === b.trim().toLowerCase();
 }
 
 export function messageOf(error: unknown): string {

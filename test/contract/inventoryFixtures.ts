@@ -50,7 +50,7 @@ export function fullRecord(subscriptionId: string, name: string): InventoryRecor
     ownerSource: 'claims',
     expiresOn: '2026-11-15T00:00:00.000Z',
     expiresOnTag: '2026-11-15',
-    violations: [{ rule: 'no-public-access', detail: 'firewall rule "AllowAll" opens 0.0.0.0-255.255.255.255' }],
+    violations: [{ rule: 'network-firewall', subject: { kind: 'firewall-rule', name: 'AllowAll' }, detail: 'firewall rule "AllowAll" opens 0.0.0.0-255.255.255.255' }],
     compliant: false,
     skuName: 'Standard_D2ds_v5',
     skuTier: 'GeneralPurpose',

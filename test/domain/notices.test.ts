@@ -46,7 +46,7 @@ describe('buildDigests', () => {
 
   it('shows a clone with several stages once, with every stage covered and the violations of all of them', () => {
     const r = record('pg-x', { violations: [{ rule: 'network-firewall', detail: 'rule AllowAll 0.0.0.0-255.255.255.255' }] });
-    const fixed = { rule: 'required-tags', detail: 'stamped ExpiresOn 2026-11-27' };
+    const fixed = { rule: 'required-tags' as const, detail: 'stamped ExpiresOn 2026-11-27' };
     const [digest] = buildDigests([item(r, { stage: 'new-clone', violationsFixed: [fixed] }), item(r, { stage: 'noncompliant' })], { now: NOW });
 
     expect(digest!.entries).toHaveLength(1);

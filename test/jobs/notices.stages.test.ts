@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { previewOwnerNotices, sendFinopsSummary, sendOwnerNotices } from '../../src/jobs/notices.js';
-import { recipientOf } from '../../src/jobs/noticesCollect.js';
+import { mailRoute } from '../../src/domain/owner.js';
 import { cloneServer, memoryNoticesDeps, NOW } from './notices.support.js';
 
 const HOUR = 3_600_000;
@@ -106,24 +106,26 @@ describe('owner notices: stages, cost and the FinOps summary (memory adapters)',
   });
 });
 
-describe('recipientOf: the last check before a mailbox', () => {
-  const deps = { settings: { subscriptionIds: [], fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] } };
+describe('mailRoute: where a notice goes, decided once in the domain (the notices job sends to the plan\'s recipient)', () => {
+  const settings = { fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] };
 
-  it('keeps an owner in an allowed domain', () => {
-    expect(recipientOf(deps, { owner: 'ann@contoso.com', ownerSource: 'claims' }, { to: 'ann@contoso.com', toSource: 'claims' })).toEqual({ to: 'ann@contoso.com' });
+  it('keeps an owner in an allowed domain, with no note', () => {
+    expect(mailRoute('ann@contoso.com', 'claims', settings)).toEqual({ to: 'ann@contoso.com', toSource: 'claims' });
   });
 
-  it('reroutes an address outside the allowed domains to the fallback, with the reason, even when the plan did not', () => {
-    expect(recipientOf(deps, { owner: 'x@evil.example', ownerSource: 'claims' }, { to: 'x@evil.example', toSource: 'claims' })).toEqual({
+  it('routes an address outside the allowed domains to the fallback, with the note its reader sees', () => {
+    expect(mailRoute('x@evil.example', 'claims', settings)).toMatchObject({
       to: 'dba-team@contoso.com',
+      toSource: 'fallback-domain-not-allowed',
       note: 'Sent to dba-team@contoso.com: owner domain evil.example is not an allowed recipient domain: notices go to dba-team@contoso.com',
     });
+    expect(mailRoute('dba-team@contoso.com', 'fallback', settings).note).toContain('no owner is known');
   });
 
-  it('says why the fallback gets a clone the plan routed there', () => {
-    expect(recipientOf(deps, { owner: 'eve@gmail.com', ownerSource: 'tag-at-restore' }, { to: 'dba-team@contoso.com', toSource: 'fallback-domain-not-allowed' }).note).toContain(
-      'owner domain gmail.com is not an allowed recipient domain',
-    );
-    expect(recipientOf(deps, { owner: 'dba-team@contoso.com', ownerSource: 'fallback' }, { to: 'dba-team@contoso.com', toSource: 'fallback' }).note).toContain('no owner is known');
+  it('the notice of a clone whose owner is outside the allowed domains goes to the fallback and says why', async () => {
+    const { deps, mailer } = await memoryNoticesDeps([cloneServer('pg-gmail', 'eve@gmail.com')]);
+    await sendOwnerNotices(deps);
+    expect(mailer.sent.map((m) => m.to)).toEqual(['dba-team@contoso.com']);
+    expect(mailer.sent[0]!.plainText).toContain('owner domain gmail.com is not an allowed recipient domain');
   });
 });
