@@ -5,6 +5,7 @@ import './onActivityLogAlert.js';
 import './reconcile.js';
 import './sendOwnerNotices.js';
 import './sendFinopsSummary.js';
+import './sendReviewDigest.js';
 import './deleteExpiredClones.js';
 import './health.js';
 import './dashboard.js';

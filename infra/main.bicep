@@ -46,6 +46,9 @@ param fallbackMailbox string
 @description('Mailbox of the weekly FinOps summary; empty disables it (FINOPS_MAILBOX).')
 param finopsMailbox string = ''
 
+@description('Mailbox of the daily review digest (servers not proven to be restores); empty: the fallback mailbox (REVIEW_MAILBOX).')
+param reviewMailbox string = ''
+
 @allowed(['dry-run', 'enforce'])
 @description('"dry-run" (default) only records what the sweep would delete; "enforce" deletes expired clones.')
 param sweepMode string = 'dry-run'
@@ -234,6 +237,7 @@ module app 'app/function-app.bicep' = {
     allowedRecipientDomains: allowedRecipientDomains
     fallbackMailbox: fallbackMailbox
     finopsMailbox: finopsMailbox
+    reviewMailbox: reviewMailbox
     mailLimitPerMinute: mailLimitPerMinute
     mailLimitPerHour: mailLimitPerHour
     retailPricesEndpoint: 'https://prices.azure.com'

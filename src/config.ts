@@ -85,6 +85,10 @@ export const SETTINGS = {
   ALLOWED_RECIPIENT_DOMAINS: { description: 'Comma-separated mail domains owners may be mailed at.', local: 'contoso.com,example.com' },
   FALLBACK_MAILBOX: { description: 'Mailbox for clones without a mailable owner.', local: 'dba-team@contoso.com' },
   FINOPS_MAILBOX: { description: 'Mailbox of the weekly FinOps summary; empty to disable.', local: 'finops@contoso.com' },
+  REVIEW_MAILBOX: {
+    description: 'Mailbox of the daily review digest: servers not proven to be restores (claimed or suspected), with the commands to confirm or dismiss each; empty: FALLBACK_MAILBOX.',
+    local: 'dba-team@contoso.com',
+  },
   MAIL_LIMIT_PER_MINUTE: { description: 'Emails sent per minute at most (ACS default 30).', local: '30' },
   MAIL_LIMIT_PER_HOUR: { description: 'Emails sent per hour at most (ACS default 100).', local: '100' },
   RETAIL_PRICES_ENDPOINT: { description: 'Azure Retail Prices API endpoint.', local: 'https://prices.azure.com' },
@@ -142,6 +146,7 @@ const schema = z.object({
   ALLOWED_RECIPIENT_DOMAINS: list('mail domains', (d) => /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(d)).default([]),
   FALLBACK_MAILBOX: email,
   FINOPS_MAILBOX: email.optional(),
+  REVIEW_MAILBOX: email.optional(),
   MAIL_LIMIT_PER_MINUTE: positiveInt.default(30),
   MAIL_LIMIT_PER_HOUR: positiveInt.default(100),
   RETAIL_PRICES_ENDPOINT: httpsUrl.default('https://prices.azure.com'),
@@ -181,6 +186,8 @@ export interface Config {
     readonly allowedRecipientDomains: readonly string[];
     readonly fallbackMailbox: string;
     readonly finopsMailbox?: string;
+    /** Where the daily review digest goes (REVIEW_MAILBOX, else FALLBACK_MAILBOX). */
+    readonly reviewMailbox: string;
     readonly limitPerMinute: number;
     readonly limitPerHour: number;
   };
@@ -253,6 +260,7 @@ function toConfig(p: Parsed): Config {
       allowedRecipientDomains: p.ALLOWED_RECIPIENT_DOMAINS.map((d) => d.toLowerCase()),
       fallbackMailbox: p.FALLBACK_MAILBOX,
       finopsMailbox: p.FINOPS_MAILBOX,
+      reviewMailbox: p.REVIEW_MAILBOX ?? p.FALLBACK_MAILBOX,
       limitPerMinute: p.MAIL_LIMIT_PER_MINUTE,
       limitPerHour: p.MAIL_LIMIT_PER_HOUR,
     },

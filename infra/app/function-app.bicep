@@ -45,6 +45,7 @@ param mailSender string
 param allowedRecipientDomains string
 param fallbackMailbox string
 param finopsMailbox string
+param reviewMailbox string
 param mailLimitPerMinute int
 param mailLimitPerHour int
 param retailPricesEndpoint string
@@ -163,6 +164,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     ALLOWED_RECIPIENT_DOMAINS: allowedRecipientDomains
     FALLBACK_MAILBOX: fallbackMailbox
     FINOPS_MAILBOX: finopsMailbox
+    REVIEW_MAILBOX: reviewMailbox
     MAIL_LIMIT_PER_MINUTE: string(mailLimitPerMinute)
     MAIL_LIMIT_PER_HOUR: string(mailLimitPerHour)
     RETAIL_PRICES_ENDPOINT: retailPricesEndpoint

@@ -12,7 +12,7 @@ export function templatesDir(dir?: string): string {
 }
 
 /**
- * Reads `owner-digest.{subject.txt,txt,html}` and `finops-summary.{subject.txt,txt,html}` and checks them by
+ * Reads `owner-digest`, `finops-summary` and `review-digest` (each `.subject.txt`, `.txt`, `.html`) and checks them by
  * rendering sample data once (a typo in a placeholder fails here, naming the file).
  * @example const templates = await loadTemplates(); renderDigest(digest, templates);
  */
@@ -21,6 +21,7 @@ export async function loadTemplates(dir?: string): Promise<NoticeTemplates> {
   const templates: NoticeTemplates = {
     ownerDigest: await loadMailTemplate(root, 'owner-digest'),
     finopsSummary: await loadMailTemplate(root, 'finops-summary'),
+    reviewDigest: await loadMailTemplate(root, 'review-digest'),
   };
   checkTemplates(templates);
   return templates;

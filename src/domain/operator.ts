@@ -298,6 +298,7 @@ export const SCHEDULED_JOBS = [
   { job: 'reconcile', schedule: 'reconcile' },
   { job: 'sendOwnerNotices', schedule: 'notices' },
   { job: 'sendFinopsSummary', schedule: 'finopsSummary' },
+  { job: 'sendReviewDigest', schedule: 'notices' },
   { job: 'deleteExpiredClones', schedule: 'sweep' },
 ] as const;
 

@@ -80,6 +80,11 @@ export interface ServerPlan {
   readonly proof: Proof;
   /** Operator decisions on this server (confirm, dismiss, promote, governed restore), as recorded. */
   readonly decisions?: readonly OperatorDecision[];
+  /**
+   * Claimed or suspected servers only: what the next run would do once an operator confirms the server a clone (tag
+   * writes, network changes, notices), one line each; none of it is done before. The review digest lists it.
+   */
+  readonly onceConfirmed?: readonly string[];
   /** Promoted by an operator: no longer a clone under the lifecycle (no expiry, notices, deletion or clone policy). */
   readonly promoted?: boolean;
   readonly lineage: Lineage;
@@ -133,7 +138,11 @@ export function buildPlan(input: PlanInput): Plan {
     // A row of a deleted server, or of an earlier server of the same name (another creation time), describes another server.
     const current = rowOfIncarnation(record, server);
     const history = [...(current?.noticesSent ?? []), ...(notices.get(server.key) ?? [])];
-    return gate(planServer(server, { input, estate, record: current, history }));
+    const ctx: ServerContext = { input, estate, record: current, history };
+    const plan = planServer(server, ctx);
+    // What the next run would do once an operator confirms it: the same plan, with the server proven by that confirmation.
+    const unproven = plan.proof.level === 'claimed' || plan.proof.level === 'suspected';
+    return gate(plan, unproven ? planServer(server, { ...ctx, assumeProven: true }) : undefined);
   });
   for (const [key, record] of inventory) {
     if (live.has(key)) continue;
@@ -152,6 +161,8 @@ interface ServerContext {
   readonly estate: readonly Server[];
   readonly record: InventoryRecord | undefined;
   readonly history: readonly NoticeRecord[];
+  /** Plan a claimed or suspected server as an operator's confirmation would make it: proven (what `onceConfirmed` lists). */
+  readonly assumeProven?: boolean;
 }
 
 /** What the tag and network rules found on one server. */
@@ -182,7 +193,12 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
   const legalHold = isLegalHold(getTag(server.tags, policy.tagKeys.legalHold));
   const held = legalHold || blockingLocks(server.locks).length > 0;
   // A clone is proven from this pass on when no earlier pass recorded it so: its late-discovery countdown starts now.
-  const proof: Proof = classified.proof.level === 'proven' ? { ...classified.proof, provenAt: classified.proof.provenAt ?? formatUtc(now) } : classified.proof;
+  const assumed = ctx.assumeProven && (classified.proof.level === 'claimed' || classified.proof.level === 'suspected');
+  const proof: Proof = assumed
+    ? { level: 'proven', basis: 'operator', evidence: classified.proof.evidence, contradictions: [], provenAt: formatUtc(now) }
+    : classified.proof.level === 'proven'
+      ? { ...classified.proof, provenAt: classified.proof.provenAt ?? formatUtc(now) }
+      : classified.proof;
   const decisions = ctx.record?.decisions;
   const exposure = exposureOf(server);
   const base = {
@@ -599,18 +615,20 @@ function planPromoted(server: Server, base: Omit<ServerPlan, 'expiresOn' | 'viol
  * what would be done once it is confirmed; owner notices are not sent (an owner of an unproven server is never told it
  * will be deleted); the server is put on the review list with the commands to confirm or dismiss it.
  */
-export function gate(plan: ServerPlan): ServerPlan {
+export function gate(plan: ServerPlan, confirmed?: ServerPlan): ServerPlan {
   if (mayModify(plan.proof) || plan.proof.level === 'none') return plan;
   const actions: PlanAction[] = [];
-  const wouldDo: string[] = [];
+  const held: string[] = [];
   for (const action of plan.actions) {
-    if (isModifying(action) || action.type === 'notify') wouldDo.push(describe(action));
+    if (isModifying(action) || action.type === 'notify') held.push(describe(action));
     else actions.push(action);
   }
+  const wouldDo = confirmed ? confirmed.actions.filter((a) => isModifying(a) || a.type === 'notify').map(describe) : held;
   const commands = reviewCommands(plan.name);
   const contradictions = plan.proof.contradictions.length > 0 ? `; the claim contradicts itself: ${plan.proof.contradictions.join('; ')}` : '';
   return {
     ...plan,
+    onceConfirmed: wouldDo,
     actions: [
       {
         type: 'skip',

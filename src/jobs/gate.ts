@@ -9,17 +9,21 @@ import type { ModifyingAction } from '../domain/plan.js';
 import { mayModify, reviewCommands } from '../domain/proof.js';
 import type { DeleteOutcome, ServersPort } from '../ports/servers.js';
 
-/** Thrown when a modifying action is asked for a server that is not proven a clone; nothing reached Azure. */
+/**
+ * Thrown when a modifying action is asked for a server that is not proven a clone; nothing reached Azure. The CLI
+ * reports it as refused input (exit status 2). `command` names what was asked (`extend`), else the action is named.
+ */
 export class UnprovenError extends Error {
   override name = 'UnprovenError';
   constructor(
     readonly server: string,
     readonly action: ModifyingAction['type'],
     readonly level: Proof['level'] | 'unknown',
+    readonly command?: string,
   ) {
     const commands = reviewCommands(server);
     super(
-      `Refused to ${action} on ${server}: it is not proven a clone (${level}); the warden changes only proven clones. ` +
+      `Refused to ${command ?? action} ${command ? '' : 'on '}${server}: it is not proven a clone (${level}); the warden changes only proven clones. ` +
         `If it is a restored copy: ${commands.confirm}; if it is not: ${commands.dismiss}`,
     );
   }

@@ -293,7 +293,7 @@ async function governedServer(nameOrId: string, command: string, deps: OperatorD
   if (classified.classification === 'not-a-clone') {
     throw new Error(`Cannot ${command} ${live.name}: it is not a clone (${classified.evidence[0] ?? 'no lineage'}); the warden changes only clones`);
   }
-  if (!mayModify(classified.proof)) throw new UnprovenError(live.name, command === 'release' ? 'remove-tags' : 'tag', classified.proof.level);
+  if (!mayModify(classified.proof)) throw new UnprovenError(live.name, command === 'release' ? 'remove-tags' : 'tag', classified.proof.level, command);
   return { live, proof: classified.proof };
 }
 

@@ -3,7 +3,8 @@ import { recordWardenStart } from './since.js';
 import { serverKey } from '../domain/ids.js';
 import { restoreEvidenceFrom, serverTouchedBy } from '../domain/activityLog.js';
 import { lockSignature, locksOn } from '../domain/locks.js';
-import type { InventoryRecord, ManagementLock, RestoreEvidence, Server } from '../domain/model.js';
+import type { InventoryRecord, ManagementLock, ProofLevel, RestoreEvidence, Server } from '../domain/model.js';
+import { proofOfRecord } from '../domain/proof.js';
 import { refreshDue } from '../domain/refresh.js';
 import { buildPlan } from '../domain/plan.js';
 import { classify } from '../domain/classify.js';
@@ -179,7 +180,7 @@ async function reconcileSubscription(
     if (serverPlan.classification !== 'not-a-clone') {
       counts.clones++;
       const locks = subscriptionLocks ? locksOn(live.key, subscriptionLocks) : undefined;
-      const changedBecause = whyRead({ live, row: row?.value, classification: serverPlan.classification, locks, touched, evidence: evidenceByKey.has(live.key), window });
+      const changedBecause = whyRead({ live, row: row?.value, classification: serverPlan.classification, proof: serverPlan.proof.level, locks, touched, evidence: evidenceByKey.has(live.key), window });
       if (changedBecause) {
         deps.log?.(`reconcile: reading ${live.name} (${changedBecause})`);
         counts.cloneReads++;
@@ -238,6 +239,7 @@ function whyRead(input: {
   live: Server;
   row: InventoryRecord | undefined;
   classification: InventoryRecord['classification'];
+  proof: ProofLevel;
   locks: readonly ManagementLock[] | undefined;
   touched: ReadonlyMap<string, string> | undefined;
   evidence: boolean;
@@ -246,6 +248,8 @@ function whyRead(input: {
   const { live, row } = input;
   if (!row || row.state === 'deleted') return 'new';
   if (row.classification !== input.classification) return 'classification';
+  // An operator's confirmation (or a restore record found late) proves a claimed clone: governed from this run on.
+  if (proofOfRecord(row).level !== input.proof) return 'proof';
   if (changed(row, live)) return 'listing';
   if (input.evidence) return 'restore evidence';
   // Entries up to the row's check are reflected in it (the warden's own remediations among them).
@@ -328,18 +332,21 @@ async function writeListed(
 }
 
 /**
- * The servers a clone's pass needs besides itself: its source (lineage) or its earlier twin (probable clone). Found once
- * here against the whole listing, so each pass plans two servers instead of the subscription.
+ * The servers a clone's pass needs besides itself: its source (lineage) or its earlier twin (probable clone), and the
+ * source its tags claim even when the claim contradicts itself (so the pass reports a source created after the clone).
+ * Found once here against the whole listing, so each pass plans two or three servers instead of the subscription.
  */
 function peersOf(server: Server, servers: readonly Server[], restoreEvidence: readonly RestoreEvidence[], row: InventoryRecord | undefined, deps: GovernDeps): Server[] {
-  const { source } = classify(server, {
+  const { source, lineage } = classify(server, {
     servers,
     restoreEvidence,
     ...(row && row.state !== 'deleted' ? { inventory: row } : {}),
     tagKeys: deps.policy.tagKeys,
     sourceKeyPrefix: ruleOf(deps.policy, 'replace-inherited-ownership')?.sourceKeyPrefix ?? 'Source',
   });
-  return source ? [source] : [];
+  const claimedKey = lineage.sourceServerId ? serverKey(lineage.sourceServerId) : undefined;
+  const claimed = claimedKey && claimedKey !== source?.key && claimedKey !== server.key ? servers.find((s) => s.key === claimedKey) : undefined;
+  return [source, claimed].filter((s): s is Server => s !== undefined);
 }
 
 /**

@@ -174,8 +174,8 @@ async function main(argv: string[]): Promise<void> {
     throw error;
   }
   // The whole cycle once at start rather than at the first schedules: govern the estate, mail the owners (the
-  // emulator's mailbox), then the expiry sweep (dry-run unless SWEEP_MODE=enforce).
-  for (const job of ['reconcile', 'sendOwnerNotices', 'deleteExpiredClones']) {
+  // emulator's mailbox) and the review mailbox, then the expiry sweep (dry-run unless SWEEP_MODE=enforce).
+  for (const job of ['reconcile', 'sendOwnerNotices', 'sendReviewDigest', 'deleteExpiredClones']) {
     if (!run.functions.includes(job)) continue;
     await run.runTimer(job).catch((error: unknown) => console.error(`${job} failed: ${error instanceof Error ? error.message : String(error)}`));
   }

@@ -255,7 +255,7 @@ describe('operator CLI on the emulator and Azurite', () => {
     };
 
     it('is healthy when every job succeeded recently, with queue depths and clones by state', async () => {
-      await seed({ reconcile: '2026-11-20T11:55:30Z', sendOwnerNotices: '2026-11-20T11:00:10Z', sendFinopsSummary: '2026-11-16T08:00:05Z', deleteExpiredClones: '2026-11-19T15:30:20Z' });
+      await seed({ reconcile: '2026-11-20T11:55:30Z', sendOwnerNotices: '2026-11-20T11:00:10Z', sendFinopsSummary: '2026-11-16T08:00:05Z', sendReviewDigest: '2026-11-20T11:00:12Z', deleteExpiredClones: '2026-11-19T15:30:20Z' });
       const poison = queues().getQueueClient('resource-events-poison');
       await poison.createIfNotExists();
       await poison.sendMessage('e30=');
@@ -269,6 +269,7 @@ describe('operator CLI on the emulator and Azurite', () => {
         ['reconcile', 'ok'],
         ['sendOwnerNotices', 'ok'],
         ['sendFinopsSummary', 'ok'],
+        ['sendReviewDigest', 'ok'],
         ['deleteExpiredClones', 'ok'],
       ]);
     });

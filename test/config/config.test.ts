@@ -53,4 +53,12 @@ describe('settings', () => {
     expect(config.arm.endpoint).toBe('https://management.azure.com');
     expect(config.arm.credential).toBe('default');
   });
+
+  it('sends the review digest to REVIEW_MAILBOX, else to FALLBACK_MAILBOX, and refuses a REVIEW_MAILBOX that is no address', () => {
+    const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', GOVERNED_SUBSCRIPTION_IDS: '11111111-1111-4111-8111-111111111111', FALLBACK_MAILBOX: 'dba@contoso.com' };
+    expect(loadConfig(base).mail.reviewMailbox).toBe('dba@contoso.com');
+    expect(loadConfig({ ...base, REVIEW_MAILBOX: ' ' }).mail.reviewMailbox).toBe('dba@contoso.com');
+    expect(loadConfig({ ...base, REVIEW_MAILBOX: 'platform-review@contoso.com' }).mail.reviewMailbox).toBe('platform-review@contoso.com');
+    expect(() => loadConfig({ ...base, REVIEW_MAILBOX: 'review team' })).toThrow(/REVIEW_MAILBOX: .*\(got "review team"\)/);
+  });
 });

@@ -36,12 +36,13 @@ describe('wardenStatus', () => {
     await stores.runs.started('reconcile/activity-log', '2026-11-20T11:58:00Z');
     const status = await wardenStatus({ schedules, disabled: ['sendFinopsSummary'], queues: queues(null) }, { ...stores, clock });
     expect(status.healthy).toBe(false);
-    expect(status.problems).toEqual(['sendOwnerNotices: never ran', 'deleteExpiredClones: never ran']);
+    expect(status.problems).toEqual(['sendOwnerNotices: never ran', 'sendReviewDigest: never ran', 'deleteExpiredClones: never ran']);
     expect(status.warnings).toEqual([]);
     expect(status.jobs.map((j) => [j.job, j.status])).toEqual([
       ['reconcile', 'ok'],
       ['sendOwnerNotices', 'never-succeeded'],
       ['sendFinopsSummary', 'disabled'],
+      ['sendReviewDigest', 'never-succeeded'],
       ['deleteExpiredClones', 'never-succeeded'],
       ['reconcile/activity-log', 'unscheduled'],
     ]);
@@ -52,7 +53,7 @@ describe('wardenStatus', () => {
     const rows = Array.from({ length: 6 }, (_, i) => minimalRecord(SUB_A, `pg-${i}`));
     const states = ['governed', 'held', 'governed', 'deleted', 'listed', 'quarantined'] as const;
     for (const [i, row] of rows.entries()) await stores.inventory.upsert({ ...row, state: states[i]!, classification: states[i] === 'listed' ? 'not-a-clone' : 'clone' });
-    for (const job of ['reconcile', 'sendOwnerNotices', 'sendFinopsSummary', 'deleteExpiredClones']) await stores.runs.finished(job, '2026-11-20T11:58:00Z', { ok: true });
+    for (const job of ['reconcile', 'sendOwnerNotices', 'sendFinopsSummary', 'sendReviewDigest', 'deleteExpiredClones']) await stores.runs.finished(job, '2026-11-20T11:58:00Z', { ok: true });
     const status = await wardenStatus({ schedules, queues: queues(2) }, { ...stores, clock: fixedClock('2026-11-20T12:00:00Z') });
     expect(status.clones).toEqual({ total: 5, governed: 2, held: 1, deleted: 1, quarantined: 1 });
     expect(status).toMatchObject({ healthy: true, warnings: ['resource-events-poison: 2 message(s) the intake gave up on'] });

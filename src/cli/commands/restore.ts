@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { credentialFor } from '../../adapters/azure/credential.js';
 import { PreflightError } from '../../domain/operator.js';
 import { operatorName, restoreClone, type OperatorDeps, type RestoreRecord } from '../../jobs/operator.js';
+import { UnprovenError } from '../../jobs/gate.js';
 import type { Wired } from '../../wiring.js';
 import { cliDeps } from '../context.js';
 import { outputOption, print, processIo, renderTable, type Io, type OutputFormat } from '../output.js';
@@ -43,7 +44,8 @@ export async function refusalsExit2(options: OperatorCommandOptions, command: st
   try {
     await action();
   } catch (error) {
-    if (!(error instanceof PreflightError)) throw error;
+    // Refused input, nothing changed: a failed preflight, or a change asked for a server not proven a clone.
+    if (!(error instanceof PreflightError) && !(error instanceof UnprovenError)) throw error;
     (options.io ?? processIo).err(`pitr-warden ${command}: ${error.message}`);
     (options.setExitCode ?? ((code: number) => void (process.exitCode = code)))(2);
   }

@@ -34,7 +34,7 @@ export function runCommand(options: RunCommandOptions = {}): Command {
   const setExitCode = options.setExitCode ?? ((code: number) => void (process.exitCode = code));
   return new Command('run')
     .description('Run a timer (or queue) function of the local stack now, as the Functions host\'s admin endpoint does')
-    .argument('<function>', 'function name: reconcile, sendOwnerNotices, sendFinopsSummary, deleteExpiredClones, onResourceEvent')
+    .argument('<function>', 'function name: reconcile, sendOwnerNotices, sendReviewDigest, sendFinopsSummary, deleteExpiredClones, onResourceEvent')
     .option('--input <text>', 'trigger input (a queue function\'s message)', '')
     .option('--wait', 'wait until the job has finished and show its outcome (timer jobs that record runs)')
     .addOption(new Option('--local', 'run it on the stack `npm start` runs (required: in Azure use the portal\'s Test/Run)'))

@@ -3,6 +3,7 @@ import { buildDigests } from './digest.js';
 import { finopsView } from './finops.js';
 import type { NoticeItem } from './item.js';
 import { digestView, renderMail, type NoticeTemplates } from './render.js';
+import { buildReviewDigest, type ReviewEntry } from './review.js';
 
 const AT = '2026-11-22T09:00:00Z';
 const ID = '/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/sample';
@@ -34,4 +35,9 @@ export function checkTemplates(templates: NoticeTemplates): void {
   if (digest) renderMail(templates.ownerDigest, digestView(digest), 'owner-digest');
   const view = finopsView([SAMPLE_RECORD, { ...SAMPLE_RECORD, key: 'x', state: 'deleted', deletedAt: AT }], {}, new Date(AT), { maxLifetimeDays: 30, graceDays: 2, legalHoldTagKey: 'LegalHold' });
   renderMail(templates.finopsSummary, view, 'finops-summary');
+  const review: ReviewEntry = {
+    key: ID.toLowerCase(), id: ID, name: 'sample', engineLabel: 'PostgreSQL flexible server', subscriptionId: '00000000-0000-4000-8000-000000000001', resourceGroup: 'rg',
+    location: 'eastus', createdAt: AT, proof: 'claimed', evidence: ['sample'], contradictions: ['sample'], onceConfirmed: ['sample'], confirm: 'sample', dismiss: 'sample',
+  };
+  buildReviewDigest([review, { ...review, proof: 'suspected', contradictions: [], onceConfirmed: [] }], templates.reviewDigest, { now: new Date(AT), recipient: 'review@example.com' });
 }

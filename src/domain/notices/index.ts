@@ -4,3 +4,4 @@ export { noticeItemFromRecord, portalLink, type NoticeItem, type NoticeItemOptio
 export { digestView, renderDigest, renderMail, type MailTemplate, type NoticeTemplates, type RenderedMail } from './render.js';
 export { escapeHtml, renderTemplate, TemplateError } from './template.js';
 export { checkTemplates } from './check.js';
+export { buildReviewDigest, reviewDigestView, reviewEntries, waitsForReview, type ReviewEntry } from './review.js';

@@ -16,6 +16,8 @@ export interface MailTemplate {
 export interface NoticeTemplates {
   readonly ownerDigest: MailTemplate;
   readonly finopsSummary: MailTemplate;
+  /** The daily review digest to the review mailbox (src/domain/notices/review.ts). */
+  readonly reviewDigest: MailTemplate;
 }
 
 export interface RenderedMail {
