@@ -28,3 +28,14 @@ export const AZURE_DURATIONS_MS = {
   /** ACS Email, from accepted to delivered (invented). */
   emailSend: 5_000,
 } as const;
+
+/**
+ * SQL Database (all invented: the recorded traffic has none). A point-in-time restore of a small database takes minutes;
+ * delete, about half a minute; the first backup of a new database (before which it has no `earliestRestoreDate`) follows
+ * within minutes.
+ */
+export const SQL_DURATIONS_MS = {
+  sqlRestore: 600_000,
+  sqlDelete: 30_000,
+  sqlFirstBackup: 300_000,
+} as const;

@@ -15,6 +15,9 @@ import { resourceGraphRoutes } from './arm/resourceGraph.js';
 import { serverRoutes } from './arm/servers.js';
 import { nameAvailabilityRoutes } from './arm/nameAvailability.js';
 import { tagRoutes } from './arm/tags.js';
+import { sqlRoutes } from './Sql/routes.js';
+import { exportSqlSnapshot, loadSqlSnapshot } from './Sql/snapshot.js';
+import { SqlStore } from './Sql/store.js';
 import { createLoopbackCertificate } from './certificate.js';
 import { EmulatorClock } from './clock.js';
 import { DataPlanes } from './dataPlane/index.js';
@@ -145,6 +148,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const seed = options.snapshot ? readSnapshot(options.snapshot) : undefined;
   const clock = new EmulatorClock(options.now, options.timeScale ?? 0);
   const store = new ArmStore();
+  const sql = new SqlStore();
   const activityLog = new ActivityLog();
   const events = new EventSink(options.events);
   const operations = new Operations(clock);
@@ -163,12 +167,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     pageSize,
     audit: new Audit(activityLog, events, clock),
     ...(options.dataPlane ? { dataPlanes } : {}),
+    sql,
   };
 
   const seedState = (): void => {
     store.clear();
     activityLog.clear();
+    sql.clear();
     if (seed) loadSnapshot(seed, store, activityLog, clock.now());
+    const sqlProblems = seed ? loadSqlSnapshot(seed, sql, clock) : [];
+    if (sqlProblems.length > 0) throw new SnapshotError(`Emulator snapshot has ${sqlProblems.length} problem(s):\n${sqlProblems.map((p) => `  - ${p}`).join('\n')}`);
+    sql.subscriptions.forEach((s) => store.subscriptions.add(s));
     if (store.subscriptions.size === 0) DEFAULT_SUBSCRIPTION_IDS.forEach((s) => store.subscriptions.add(s));
   };
   seedState();
@@ -186,6 +195,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let baseUrl = '';
   const routes = [
     ...FLEXIBLE_PROVIDERS.flatMap((provider) => [...serverRoutes(services, provider), ...nameAvailabilityRoutes(services, provider), ...firewallRuleRoutes(services, provider)]),
+    ...sqlRoutes(services),
     ...tagRoutes(services),
     ...lockRoutes(services),
     ...resourceGraphRoutes(services),
@@ -206,7 +216,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults.clear();
     throttle?.clear();
   };
-  const admin = adminHandler({ requests, faults, mailbox, events, clock, reset, dataPlanes, snapshot: () => ({ ...exportSnapshot(store, activityLog), ...(seed?.dataPlanes ? { dataPlanes: seed.dataPlanes } : {}) }) });
+  const admin = adminHandler({ requests, faults, mailbox, events, clock, reset, dataPlanes, snapshot: () => ({ ...exportSnapshot(store, activityLog), ...exportSqlSnapshot(sql), ...(seed?.dataPlanes ? { dataPlanes: seed.dataPlanes } : {}) }) });
   const server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, createRouter({ routes, admin, faults, requests, baseUrl: () => baseUrl, ...(throttle ? { throttle } : {}) }));
   try {
     await new Promise<void>((resolve, reject) => {
@@ -237,7 +247,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     events,
     clock,
     dataPlanes,
-    snapshot: () => ({ ...exportSnapshot(store, activityLog), ...(seed?.dataPlanes ? { dataPlanes: seed.dataPlanes } : {}) }),
+    snapshot: () => ({ ...exportSnapshot(store, activityLog), ...exportSqlSnapshot(sql), ...(seed?.dataPlanes ? { dataPlanes: seed.dataPlanes } : {}) }),
     reset,
     close: async () => {
       operations.clear();

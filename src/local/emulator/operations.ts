@@ -24,8 +24,23 @@ export interface LroOperation {
   readonly name: string;
   readonly apiVersion: string;
   readonly startTime: string;
+  /** Where the provider puts its polling URLs, when not at the subscription's `azureAsyncOperation`/`operationResults`. */
+  readonly polling?: PollingPaths;
   status: LroStatus;
   error?: ArmErrorDetail;
+}
+
+/**
+ * The polling URLs of a provider whose operations live elsewhere than PostgreSQL's and MySQL's: SQL Database answers
+ * `…/resourceGroups/{rg}/providers/Microsoft.Sql/locations/{loc}/databaseAzureAsyncOperation/{id}` and `…/databaseOperationResults/{id}`.
+ */
+export interface PollingPaths {
+  /** Set when the URLs are under the resource group rather than the subscription. */
+  readonly resourceGroup?: string;
+  /** Segment of the status URL, e.g. `databaseAzureAsyncOperation`. */
+  readonly status: string;
+  /** Segment of the result URL, e.g. `databaseOperationResults`. */
+  readonly result: string;
 }
 
 interface Tracked {
@@ -69,6 +84,8 @@ export interface StartOperation {
   readonly onFailed?: (error: ArmErrorDetail) => void;
   /** Work the operation also waits for (a data plane being restored); its rejection fails the operation. */
   readonly until?: Promise<unknown>;
+  /** The provider's own polling URL layout (SQL Database); PostgreSQL's when left out. */
+  readonly polling?: PollingPaths;
 }
 
 /** Retry-After never asks a client to wait longer than this (invented: real values are not in the recorded traffic). */
@@ -109,6 +126,7 @@ export class Operations {
       name: input.name,
       apiVersion: input.apiVersion,
       startTime: this.clock.now().toISOString(),
+      ...(input.polling ? { polling: input.polling } : {}),
       status: 'InProgress',
     };
     const entry: Tracked = {
@@ -164,10 +182,12 @@ export class Operations {
 
   /** The polling headers of a 202 answer; `Retry-After` is the whole real seconds left (0 when under one). */
   headers(operation: LroOperation, baseUrl: string): Record<string, string> {
-    const root = `${baseUrl}/subscriptions/${operation.subscriptionId}/providers/${operation.provider}/locations/${operation.location}`;
+    const polling = operation.polling;
+    const group = polling?.resourceGroup ? `/resourceGroups/${polling.resourceGroup}` : '';
+    const root = `${baseUrl}/subscriptions/${operation.subscriptionId}${group}/providers/${operation.provider}/locations/${operation.location}`;
     return {
-      'Azure-AsyncOperation': `${root}/azureAsyncOperation/${operation.id}?api-version=${operation.apiVersion}`,
-      Location: `${root}/operationResults/${operation.id}?api-version=${operation.apiVersion}`,
+      'Azure-AsyncOperation': `${root}/${polling?.status ?? 'azureAsyncOperation'}/${operation.id}?api-version=${operation.apiVersion}`,
+      Location: `${root}/${polling?.result ?? 'operationResults'}/${operation.id}?api-version=${operation.apiVersion}`,
       ...this.retryAfter(operation.id),
     };
   }

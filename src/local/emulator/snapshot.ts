@@ -58,6 +58,10 @@ export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activi
       problems.push(`servers[${i}]: needs the id of a flexible server`);
       return;
     }
+    if (parseServerId(server.id)?.engine === 'sql-database') {
+      problems.push(`servers[${i}]: a SQL database goes in "sqlDatabases", under its logical server in "sqlServers"`);
+      return;
+    }
     const record = store.put(completeServer(server, now));
     // A seeded server has been Ready since it was created: its first backup follows on the emulator clock.
     if (record.server.properties.state !== 'Provisioning') record.readyAt = { clockMs: Date.parse(record.server.systemData?.createdAt ?? now.toISOString()), realMs: performance.now() };

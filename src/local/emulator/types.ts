@@ -1,4 +1,5 @@
 import type { DataPlaneSpec } from './dataPlane/index.js';
+import type { SqlSnapshot } from './Sql/snapshot.js';
 
 /** ARM payload shapes the emulator stores and serves, as the REST API returns them (PostgreSQL 2025-08-01, MySQL 2024-12-30). */
 
@@ -74,7 +75,7 @@ export interface ActivityLogEntry {
  *   "locks": { "/subscriptions/…/flexibleServers/pg": [{ "name": "keep", "properties": { "level": "CanNotDelete" } }] },
  *   "activityLog": [] }
  */
-export interface EmulatorSnapshot {
+export interface EmulatorSnapshot extends SqlSnapshot {
   /** The day the snapshot's dates are written for (YYYY-MM-DD); `npm start` moves them to today (shiftSnapshotDates). */
   asOf?: string;
   servers: ArmServer[];

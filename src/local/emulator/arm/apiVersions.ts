@@ -58,3 +58,34 @@ export const MYSQL_API_VERSIONS = [
 
 /** The first MySQL api-version whose PATCH may change `network.publicNetworkAccess`. */
 export const MYSQL_PUBLIC_ACCESS_WRITABLE_FROM = '2023-12-30';
+
+/**
+ * `Microsoft.Sql` (logical servers, firewall rules, databases, database operations): the api-version folders of
+ * Azure/azure-rest-api-specs specification/sql/resource-manager/Microsoft.Sql, for every resource type alike (the
+ * emulator does not check which resource type each version publishes).
+ */
+export const SQL_API_VERSIONS = [
+  '2024-05-01-preview',
+  '2023-08-01',
+  '2023-08-01-preview',
+  '2023-05-01-preview',
+  '2023-02-01-preview',
+  '2022-11-01-preview',
+  '2022-08-01-preview',
+  '2022-05-01-preview',
+  '2022-02-01-preview',
+  '2021-11-01',
+  '2021-11-01-preview',
+  '2021-08-01-preview',
+  '2021-05-01-preview',
+  '2021-02-01-preview',
+  '2020-11-01-preview',
+  '2020-08-01-preview',
+  '2020-02-02-preview',
+  '2019-06-01-preview',
+  '2018-06-01-preview',
+  '2017-10-01-preview',
+  '2017-03-01-preview',
+  '2015-05-01-preview',
+  '2014-04-01',
+] as const;

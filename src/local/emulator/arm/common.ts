@@ -9,6 +9,7 @@ import { HttpError } from '../http.js';
 import type { DataPlanes } from '../dataPlane/index.js';
 import type { Operations, StartOperation } from '../operations.js';
 import type { ArmStore } from '../store.js';
+import type { SqlStore } from '../Sql/store.js';
 import type { ArmLock, Tags } from '../types.js';
 
 export { ACTIVITY_LOG_API_VERSIONS, LOCKS_API_VERSIONS, POSTGRES_API_VERSIONS, RESOURCES_API_VERSIONS } from './apiVersions.js';
@@ -24,6 +25,8 @@ export interface ArmServices {
   readonly audit: Audit;
   /** Real PostgreSQL behind the servers that have one; restores and deletes carry it along. */
   readonly dataPlanes?: DataPlanes;
+  /** SQL Database: logical servers, their firewall rules and databases (src/local/emulator/Sql). */
+  readonly sql?: SqlStore;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -204,6 +207,7 @@ export function acceptOperation(services: ArmServices, ctx: RequestContext, faul
       ...(input.result ? { result: input.result } : {}),
       ...(failure ? { failure } : {}),
       ...(input.until ? { until: input.until } : {}),
+      ...(input.polling ? { polling: input.polling } : {}),
       onFailed: (error) => {
         input.onFailed?.(error);
         services.audit.failed(input.request, { ...op, httpStatus: 500 }, error);

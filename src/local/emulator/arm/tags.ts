@@ -1,5 +1,5 @@
 import { resourceTypeOf } from '../../../domain/engines.js';
-import { parseServerId } from '../../../domain/ids.js';
+import { parseServerId, type ServerRef } from '../../../domain/ids.js';
 import type { Reply, RequestContext } from '../http.js';
 import { HttpError, isRecord, ok } from '../http.js';
 import type { Route } from '../route.js';
@@ -18,6 +18,7 @@ interface TagTarget {
 
 function targetOf(services: ArmServices, scope: string): TagTarget {
   const ref = parseServerId(scope);
+  if (ref?.engine === 'sql-database' && !ref.child) return sqlDatabaseTarget(services, ref);
   if (ref && !ref.child) {
     assertSubscription(ref.subscriptionId);
     const record = services.store.get(ref.key);
@@ -36,6 +37,20 @@ function targetOf(services: ArmServices, scope: string): TagTarget {
     return { id: scope, read: () => services.store.scopeTagsOf(scope), write: (tags) => services.store.setScopeTags(scope, tags) };
   }
   throw new HttpError(404, 'ResourceNotFound', `The emulator keeps tags of flexible servers, resource groups and subscriptions only; '${scope}' is none of them.`);
+}
+
+/** A SQL database's tags (its logical server keeps its own: the warden never writes them). */
+function sqlDatabaseTarget(services: ArmServices, ref: ServerRef): TagTarget {
+  assertSubscription(ref.subscriptionId);
+  const record = services.sql?.getDatabase(ref.id);
+  if (!record) throw resourceNotFound('Microsoft.Sql/servers/databases', `${ref.parents?.[0]?.name ?? ''}/${ref.name}`, ref.resourceGroup);
+  return {
+    id: record.database.id,
+    read: () => ({ ...(record.database.tags ?? {}) }),
+    write: (tags) => {
+      record.database = { ...record.database, tags };
+    },
+  };
 }
 
 const tagsResource = (scope: string, tags: Tags) => ({
