@@ -35,7 +35,7 @@ function call(target: Emulator, method: string, path: string, body?: unknown): P
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as Json) : undefined });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text)) : undefined });
       });
     });
     req.on('error', reject);
@@ -108,7 +108,8 @@ describe('SQL Database through @azure/arm-sql 10.0.0 (api-version 2022-08-01-pre
     expect(emulator.requests.count({ operation: 'DatabaseAzureAsyncOperation_Get' })).toBeGreaterThan(0);
     const [operation] = await collect(sql.databaseOperations.listByDatabase('rg-shop', 'sql-shop', 'shop-fix'));
     expect(operation).toMatchObject({ percentComplete: 100, state: 'Succeeded' });
-    expect(emulator.events.emitted().map((e) => [(e.data as Json).operationName, e.subject])).toContainEqual(['Microsoft.Sql/servers/databases/write', `${SERVER}/databases/shop-fix`]);
+    const written = emulator.events.emitted().map((e): [unknown, unknown] => [(e.data as { operationName?: string }).operationName, e.subject]);
+    expect(written).toContainEqual(['Microsoft.Sql/servers/databases/write', `${SERVER}/databases/shop-fix`]);
   });
 
   it('reports percentComplete as the scaled clock moves', async () => {

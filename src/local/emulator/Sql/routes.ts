@@ -203,7 +203,7 @@ export function sqlRoutes(services: ArmServices): Route[] {
       pattern: /^\/subscriptions\/([^/]+)\/providers\/microsoft\.sql\/servers$/i,
       handle: (ctx, [sub]) => listed(ctx, sqlStore(services).listServers(assertSubscription(sub!)).map(serverView)),
     },
-    { ...arm, operation: 'Servers_ListByResourceGroup', method: 'GET', pattern: re(`${GROUP}/servers`), handle: (ctx, [sub, rg]) => listed(ctx, sqlStore(services).listServers(assertSubscription(sub!), rg!).map(serverView)) },
+    { ...arm, operation: 'Servers_ListByResourceGroup', method: 'GET', pattern: re(`${GROUP}/servers`), handle: (ctx, [sub, rg]) => listed(ctx, sqlStore(services).listServers(assertSubscription(sub!), rg).map(serverView)) },
     { ...arm, operation: 'Servers_Get', method: 'GET', pattern: re(SERVER), handle: (_ctx, [sub, rg, name]) => ok(serverView(findServer(services, sub!, rg!, name!))) },
     {
       ...arm,
