@@ -5,8 +5,8 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
  * sources share one pipeline. Answers fast; a malformed alert is a 400 naming the problem.
  */
 export async function onActivityLogAlert(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const { acceptActivityLogAlert } = await import('../src/jobs/alerts.js');
-  const result = await acceptActivityLogAlert(await request.text());
+  const [{ acceptActivityLogAlert }, { alertQueueSender }] = await Promise.all([import('../src/jobs/alerts.js'), import('../src/wiring.js')]);
+  const result = await acceptActivityLogAlert(await request.text(), alertQueueSender());
   if (!result.ok) {
     context.warn(`rejected alert: ${result.error}`);
     return { status: 400, jsonBody: { error: result.error } };

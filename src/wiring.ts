@@ -4,8 +4,9 @@ import { armBudgetPolicy, type ArmBudgetStats } from './adapters/azure/arm/armBu
 import { ResourceGraphListing } from './adapters/azure/arm/resourceGraph.js';
 import { armClientOptions, credentialFor } from './adapters/azure/credential.js';
 import { acsMailerFor } from './adapters/azure/email/mailer.js';
-import { cachedPriceSource, createRetailPriceSource, type PriceSource } from './adapters/azure/prices/retailPrices.js';
-import { queueDepths } from './adapters/azure/queues/eventQueue.js';
+import { cachedPriceSource, createRetailPriceSource } from './adapters/azure/prices/retailPrices.js';
+import type { PriceSource } from './ports/prices.js';
+import { eventsSender, queueDepths } from './adapters/azure/queues/eventQueue.js';
 import type { DashboardDeps } from './jobs/dashboard.js';
 import { loadTemplates } from './adapters/noticeTemplates.js';
 import type { NoticeTemplates } from './domain/notices/index.js';
@@ -90,6 +91,20 @@ export async function build(config: Config, options: { log?: (line: string) => v
         throw error;
       })),
   };
+}
+
+let alertSender: ((body: string) => Promise<void>) | undefined;
+
+/**
+ * The events queue's sender for the Activity Log alert function: settings and credential only, built once, without
+ * the tables and ARM clients of `wire()` (an alert is answered fast).
+ */
+export function alertQueueSender(): (body: string) => Promise<void> {
+  if (!alertSender) {
+    const settings = readConfig();
+    alertSender = eventsSender(settings, credentialFor(settings));
+  }
+  return alertSender;
 }
 
 /** The policy file named by POLICY_PATH (see src/startup.ts); kept here for callers that build their own deps. */

@@ -1,14 +1,12 @@
-import { eventsSender } from '../adapters/azure/queues/eventQueue.js';
-import { credentialFor } from '../adapters/azure/credential.js';
-import { config } from '../config.js';
 import { EventFormatError, parseActivityLogAlert } from '../domain/events.js';
-
-let defaultSender: ((body: string) => Promise<void>) | undefined;
 
 export type AlertAcceptance = { ok: true; events: number; ignored: number } | { ok: false; error: string };
 
-/** Validates an Activity Log alert and queues it whole for the event pipeline (nothing is queued when it is invalid). */
-export async function acceptActivityLogAlert(body: string, send?: (body: string) => Promise<void>): Promise<AlertAcceptance> {
+/**
+ * Validates an Activity Log alert and queues it whole for the event pipeline through `send` (the wiring's
+ * `alertQueueSender`); nothing is queued when it is invalid.
+ */
+export async function acceptActivityLogAlert(body: string, send: (body: string) => Promise<void>): Promise<AlertAcceptance> {
   let parsed;
   try {
     parsed = parseActivityLogAlert(JSON.parse(body) as unknown);
@@ -19,8 +17,7 @@ export async function acceptActivityLogAlert(body: string, send?: (body: string)
   }
   const events = parsed.filter((e) => e.kind !== 'ignored').length;
   if (events > 0) {
-    const deliver = send ?? (defaultSender ??= eventsSender(config(), credentialFor(config())));
-    await deliver(body);
+    await send(body);
   }
   return { ok: true, events, ignored: parsed.length - events };
 }

@@ -1,4 +1,4 @@
-import type { PriceSource } from '../adapters/azure/prices/retailPrices.js';
+import type { PriceSource } from '../ports/prices.js';
 import type { Config } from '../config.js';
 import { estimateCost, type CostEstimate, type PriceSourceInfo } from '../domain/cost.js';
 import {

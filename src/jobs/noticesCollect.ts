@@ -6,7 +6,7 @@ import { sameViolation } from '../domain/notices/item.js';
 import { buildPlan, type PlanAction, type ServerPlan } from '../domain/plan.js';
 import { ruleOf } from '../domain/policy.js';
 import { recordFromPlan } from '../domain/record.js';
-import type { PriceSource } from '../adapters/azure/prices/retailPrices.js';
+import type { PriceSource } from '../ports/prices.js';
 import type { MailerPort } from '../ports/mailer.js';
 import type { GovernDeps } from './deps.js';
 import { runLimited } from './reconcile.js';

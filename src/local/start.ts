@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { resolve } from 'node:path';
-import { LOCAL_SETTINGS_FILE, localStackProblem, readLocalStack } from '../cli/context.js';
+import { LOCAL_SETTINGS_FILE, localStackProblem, readLocalStack } from './stackFile.js';
 import { ConfigError, SETTINGS } from '../config.js';
 import { loadStartup } from '../startup.js';
 import { startAzurite } from './azurite.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runningLocalStack } from '../../src/cli/context.js';
+import { runningLocalStack } from '../../src/local/stackFile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-context-'));
 const settingsFile = (values: Record<string, string>): string => {

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { JobRun } from '../../ports/inventory.js';
-import { cliDeps, runningLocalStack } from '../context.js';
+import { cliDeps } from '../context.js';
+import { runningLocalStack } from '../../local/stackFile.js';
 import { outputOption, print, processIo, type Io, type OutputFormat } from '../output.js';
 
 export interface RunCommandOptions {

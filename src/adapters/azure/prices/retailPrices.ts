@@ -2,19 +2,12 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { resolve } from 'node:path';
-import type { PriceItem, PriceSourceInfo } from '../../../domain/cost.js';
+import type { PriceItem } from '../../../domain/cost.js';
 import type { Clock } from '../../../ports/clock.js';
 import type { CheckpointsPort } from '../../../ports/inventory.js';
+import type { PriceSource } from '../../../ports/prices.js';
 
-/**
- * Price items of one region, and where they came from.
- * @example
- *   const { items, source } = await prices.itemsFor('westeurope');
- *   estimateCost({ skuName, storageSizeGb, region: 'westeurope', createdAt }, { items, source }, now);
- */
-export interface PriceSource {
-  itemsFor(region: string): Promise<{ items: PriceItem[]; source: PriceSourceInfo; fallbackReason?: string }>;
-}
+export type { PriceSource };
 
 /** The dated price table shipped in the repo (`data/retail-prices-YYYY-MM-DD.json`). */
 export interface PriceTable {
