@@ -226,21 +226,23 @@ export async function sendFinopsSummary(deps: NoticesDeps, options: SendNoticesO
       legalHoldTagKey: deps.policy.tagKeys.legalHold,
     });
     const budget = await openBudget(deps, options, now);
-    let outcome: FinopsOutcome;
     if (!(await budget.acquire())) {
-      outcome = { sent: false, to, clones: clones.length, skipped: 'the hourly mail budget is spent; the summary goes with the next run' };
-    } else {
-      let result: MailResult;
-      try {
-        result = await deps.mailer.send({ to, ...mail, headers: { 'X-PITR-Warden-Run': `${FINOPS_JOB}:${now.toISOString()}` } });
-      } finally {
-        await budget.record();
-      }
-      outcome = result.status === 'Succeeded'
-        ? { sent: true, to, id: result.id, clones: clones.length }
-        : { sent: false, to, id: result.id, clones: clones.length, error: result.error ?? 'ACS ended the send Failed' };
+      // Holding the summary back for the sending limits is the budget working, not a failed run (health would say failing).
+      const skipped: FinopsOutcome = { sent: false, to, clones: clones.length, skipped: 'the hourly mail budget is spent; the summary goes with the next run' };
+      deps.log?.(`${FINOPS_JOB}: ${skipped.skipped}`);
+      await deps.runs.finished(FINOPS_JOB, deps.clock.now().toISOString(), { ok: true, counts: { clones: clones.length, sent: 0, deferred: 1 } });
+      return skipped;
     }
-    await deps.runs.finished(FINOPS_JOB, deps.clock.now().toISOString(), { ok: outcome.sent, error: outcome.error ?? outcome.skipped, counts: { clones: clones.length, sent: outcome.sent ? 1 : 0 } });
+    let result: MailResult;
+    try {
+      result = await deps.mailer.send({ to, ...mail, headers: { 'X-PITR-Warden-Run': `${FINOPS_JOB}:${now.toISOString()}` } });
+    } finally {
+      await budget.record();
+    }
+    const outcome: FinopsOutcome = result.status === 'Succeeded'
+      ? { sent: true, to, id: result.id, clones: clones.length }
+      : { sent: false, to, id: result.id, clones: clones.length, error: result.error ?? 'ACS ended the send Failed' };
+    await deps.runs.finished(FINOPS_JOB, deps.clock.now().toISOString(), { ok: outcome.sent, error: outcome.error, counts: { clones: clones.length, sent: outcome.sent ? 1 : 0 } });
     return outcome;
   } catch (error) {
     await deps.runs.finished(FINOPS_JOB, deps.clock.now().toISOString(), { ok: false, error: messageOf(error) });

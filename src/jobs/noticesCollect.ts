@@ -2,9 +2,10 @@ import type { Config } from '../config.js';
 import { estimateCost, type CostEstimate, type Prices } from '../domain/cost.js';
 import type { EvidenceEntry, InventoryRecord, ManagementLock, Server, Violation } from '../domain/model.js';
 import { buildDigests, noticeItemFromRecord, type Digest, type NoticeItem, type NoticeTemplates } from '../domain/notices/index.js';
-import { sameViolation } from '../domain/notices/item.js';
+import { describeFixes } from '../domain/notices/fixed.js';
+import { sameViolation, type FixedViolation } from '../domain/notices/item.js';
+import { lifetimeLimits } from '../domain/operator.js';
 import { buildPlan, type PlanAction, type ServerPlan } from '../domain/plan.js';
-import { ruleOf } from '../domain/policy.js';
 import { recordFromPlan } from '../domain/record.js';
 import type { PriceSource } from '../ports/prices.js';
 import type { MailerPort } from '../ports/mailer.js';
@@ -32,8 +33,6 @@ export interface DueNotices {
   readonly rows: ReadonlyMap<string, InventoryRecord>;
   readonly failed: { id: string; reason: string }[];
 }
-
-const DEFAULT_MAX_LIFETIME_DAYS = 30;
 
 /**
  * Plans every governed subscription and turns its `notify` actions into digests, most urgent first.
@@ -69,7 +68,7 @@ export async function dueNotices(deps: NoticesDeps, now: Date, options: { owner?
       if (server && row.state === 'deleted') continue;
       planned.push(serverPlan);
       work.push(async () => {
-        const violations = server ? await violationsNow(deps, serverPlan, row) : { open: [...row.violations], fixed: [] };
+        const violations = server ? await violationsNow(deps, serverPlan, row, now) : { open: [...row.violations], fixed: [] };
         const record = server ? { ...liveRecord(server, serverPlan, row, now), violations: violations.open, compliant: violations.open.length === 0 } : row;
         const cost = await costOf(record);
         for (const action of notify) items.push(itemFor(deps, record, serverPlan, action, { cost, now, fixed: action.stage === 'new-clone' ? violations.fixed : [] }));
@@ -82,7 +81,7 @@ export async function dueNotices(deps: NoticesDeps, now: Date, options: { owner?
   return { digests: digests.sort(byUrgency), rows, failed };
 }
 
-function itemFor(deps: NoticesDeps, record: InventoryRecord, plan: ServerPlan, action: Notify, facts: { cost: CostEstimate; now: Date; fixed: Violation[] }): NoticeItem {
+function itemFor(deps: NoticesDeps, record: InventoryRecord, plan: ServerPlan, action: Notify, facts: { cost: CostEstimate; now: Date; fixed: FixedViolation[] }): NoticeItem {
   // The plan routed the notice (owner, or the fallback mailbox with a note saying why): not routed a second time here.
   const { to, note } = action;
   return noticeItemFromRecord(record, {
@@ -93,7 +92,8 @@ function itemFor(deps: NoticesDeps, record: InventoryRecord, plan: ServerPlan, a
     cost: facts.cost,
     now: facts.now,
     tagKeys: deps.policy.tagKeys,
-    maxLifetimeDays: ruleOf(deps.policy, 'expiry', record.engine)?.maxLifetimeDays ?? DEFAULT_MAX_LIFETIME_DAYS,
+    // What `extend` enforces, so the advised date is one it accepts.
+    maxLifetimeDays: lifetimeLimits(deps.policy, record.engine).maxDays,
     portalUrl: deps.config.portalUrl,
     ...(action.deleteAfter ? { deleteAfter: action.deleteAfter } : {}),
     violationsFixed: facts.fixed,
@@ -110,16 +110,17 @@ function liveRecord(server: Server, plan: ServerPlan, row: InventoryRecord, now:
 }
 
 /**
- * Violations open now and those fixed since found. The live plan re-checks tags and public access from the list page;
+ * Violations open now and those fixed since found (worded as done, with when, from the evidence). The live plan re-checks tags and public access from the list page;
  * firewall rules are not on it, so a rule violation stays open until the evidence shows the rule deleted.
  */
-async function violationsNow(deps: NoticesDeps, plan: ServerPlan, row: InventoryRecord): Promise<{ open: Violation[]; fixed: Violation[] }> {
+async function violationsNow(deps: NoticesDeps, plan: ServerPlan, row: InventoryRecord, now: Date): Promise<{ open: Violation[]; fixed: FixedViolation[] }> {
   const entries: EvidenceEntry[] = await deps.evidence.list(row.key);
   const deletedRules = new Set(entries.filter((e) => e.kind === 'delete-firewall-rule').map((e) => ruleNameOf(e)).filter((n): n is string => n !== undefined));
   const unreadRules = row.violations.filter((v) => v.subject?.kind === 'firewall-rule' && v.subject.name !== undefined && !deletedRules.has(v.subject.name));
   const open = unique([...plan.violations, ...unreadRules]);
   const seen = [...row.violations, ...entries.filter((e) => e.kind === 'violation').map((e) => asViolation(e.details)).filter((v): v is Violation => v !== undefined)];
-  return { open, fixed: unique(seen).filter((v) => !open.some((o) => sameViolation(o, v))) };
+  const fixed = unique(seen).filter((v) => !open.some((o) => sameViolation(o, v)));
+  return { open, fixed: describeFixes(fixed, entries, { checkedAt: now.toISOString() }) };
 }
 
 function ruleNameOf(entry: EvidenceEntry): string | undefined {

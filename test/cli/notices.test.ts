@@ -28,7 +28,7 @@ describe('pitr-warden notices preview', () => {
     expect(stdout).toMatch(/^2 digest\(s\) would be sent at 2026-11-21T09:00:00\.000Z\./);
     expect(stdout).toContain('To:      a@contoso.com');
     expect(stdout).toContain('Notices: pg-b (new-clone)');
-    expect(stdout).toMatch(/Subject: \[pitr-warden\] Your 1 PostgreSQL restore clone/);
+    expect(stdout).toContain('Subject: [pitr-warden] pg-a: new, expires 2026-12-01 00:00 UTC');
     expect(stdout).toContain('Purpose: <b>x</b>'); // plain text keeps the value as written
     expect(stdout).not.toContain('<html');
     expect(mailer.sent).toEqual([]);

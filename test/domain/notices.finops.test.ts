@@ -41,8 +41,8 @@ describe('FinOps weekly summary', () => {
     expect(mail.plainText).toContain('DELETED in the last 7 days: 1, no longer costing USD 0.53 per day, cost avoided USD 10.58.');
     expect(mail.plainText).toContain('  - pg-recent (00000000-0000-4000-8000-000000000001/rg-restores), owner ana@contoso.com, deleted 2026-11-19 09:00 UTC by pitr-warden (expired), cost avoided USD 10.58');
     expect(mail.plainText).toContain('DELETED all-time: 2, no longer costing USD 1.06 per day, cost avoided USD 16.40.');
-    expect(mail.html).toContain('<td>pg-recent</td>');
-    expect(mail.html).not.toContain('<td>pg-old</td>');
+    expect(mail.html).toMatch(/<td[^>]*>pg-recent<\/td>/);
+    expect(mail.html).not.toMatch(/<td[^>]*>pg-old<\/td>/);
   });
 
   it('lists clones past expiry with the reason each is still there', () => {

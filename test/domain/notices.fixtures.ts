@@ -11,7 +11,7 @@ export const SUB_A = '00000000-0000-4000-8000-000000000001';
 export const SUB_B = '00000000-0000-4000-8000-000000000002';
 export const TAG_KEYS = { incident: 'Incident', purpose: 'Purpose', expiresOn: 'ExpiresOn', legalHold: 'LegalHold' };
 
-/** An inventory row of a governed clone (B1ms, 32 GB, eastus, created 2026-11-20T00:00Z) with overrides. */
+/** An inventory row of a governed, proven clone (B1ms, 32 GB, eastus, created 2026-11-20T00:00Z) with overrides. */
 export function record(name: string, overrides: Partial<InventoryRecord> = {}): InventoryRecord {
   const subscriptionId = overrides.subscriptionId ?? SUB_A;
   const resourceGroup = overrides.resourceGroup ?? 'rg-restores';
@@ -26,6 +26,7 @@ export function record(name: string, overrides: Partial<InventoryRecord> = {}): 
     location: 'eastus',
     classification: 'clone',
     classificationEvidence: ['restored through the warden'],
+    proof: { level: 'proven', basis: 'governed-restore', evidence: ['restored through the warden'], contradictions: [], provenAt: '2026-11-20T00:05:00Z' },
     lineage: { sourceServerId: serverId(subscriptionId, 'rg-prod', 'pg-prod'), restorePointUtc: '2026-11-19T23:15:00Z', restoredBy: 'ana@contoso.com' },
     owner: 'ana@contoso.com',
     ownerSource: 'tag-at-restore',

@@ -46,7 +46,7 @@ describe('buildDigests', () => {
 
   it('shows a clone with several stages once, with every stage covered and the violations of all of them', () => {
     const r = record('pg-x', { violations: [{ rule: 'network-firewall', detail: 'rule AllowAll 0.0.0.0-255.255.255.255' }] });
-    const fixed = { rule: 'required-tags' as const, detail: 'stamped ExpiresOn 2026-11-27' };
+    const fixed = { rule: 'required-tags' as const, detail: 'missing ExpiresOn tag', text: 'The missing ExpiresOn tag was set to 2026-11-27 by pitr-warden at 2026-11-20 00:05 UTC.' };
     const [digest] = buildDigests([item(r, { stage: 'new-clone', violationsFixed: [fixed] }), item(r, { stage: 'noncompliant' })], { now: NOW });
 
     expect(digest!.entries).toHaveLength(1);
@@ -57,7 +57,7 @@ describe('buildDigests', () => {
     const mail = renderDigest(digest!, templates);
     expect(mail.plainText).toContain('NON-COMPLIANT');
     expect(mail.plainText).toContain('NEW: pitr-warden found this clone');
-    expect(mail.plainText).toContain('Fixed by pitr-warden:\n    - required-tags: stamped ExpiresOn 2026-11-27');
+    expect(mail.plainText).toContain('Already fixed:\n    - The missing ExpiresOn tag was set to 2026-11-27 by pitr-warden at 2026-11-20 00:05 UTC.');
     expect(mail.plainText).toContain('To fix:\n    - network-firewall: rule AllowAll 0.0.0.0-255.255.255.255');
   });
 });
@@ -111,7 +111,7 @@ describe('renderDigest', () => {
     expect(mail.plainText).toContain('Expires:          2026-11-27 00:00 UTC (4 days left)');
     expect(mail.plainText).toContain('Expires:          "next week" cannot be read as a date');
     expect(mail.plainText).toContain('State:            Ready');
-    expect(mail.subject).toBe('[pitr-warden] Your 3 PostgreSQL restore clones: 3 new');
+    expect(mail.subject).toBe('[pitr-warden] Your 3 restore clones: 3 new; nearest: pg-one expires 2026-11-27 00:00 UTC');
   });
 
   it('shows cost per day and so far with the note that it is an estimate and from which prices', () => {
@@ -127,7 +127,7 @@ describe('renderDigest', () => {
     expect(mail.plainText).toContain('Cost (estimate):  unknown price for Standard_M8ms in eastus: SKU name not understood');
     // totals: 0.528986 + 5.327619 = 5.856605/day; 1.256342 + 12.653094 = 13.909436 so far
     expect(mail.plainText).toContain('Estimated cost of these clones: USD 5.86 per day, USD 13.91 so far.');
-    expect(mail.html).toContain('<td>Cost (estimate)</td><td>USD 5.33 per day, USD 12.65 so far</td>');
+    expect(mail.html).toMatch(/<td[^>]*>Cost \(estimate\)<\/td><td[^>]*>USD 5\.33 per day, USD 12\.65 so far<\/td>/);
     for (const part of [mail.plainText, mail.html]) {
       expect(part).toContain('Costs are estimates, not invoices');
       expect(part).toContain('from the price table dated 2026-11-01 shipped with pitr-warden');
@@ -141,20 +141,19 @@ describe('renderDigest', () => {
     expect(apiMail.plainText).toContain('from the Azure Retail Prices API (list prices fetched 2026-11-22 08:00 UTC)');
   });
 
-  it('tells how to extend with the exact tag and the latest allowed date, and how to place a legal hold', () => {
+  it('tells how to extend with the exact command, tag and the latest allowed date, and how to place a legal hold', () => {
     const r = record('pg-ext', { createdAt: '2026-11-20T06:30:00Z' });
     const custom = item(r, { stage: 'reminder', leadDays: 1, tagKeys: { incident: 'Incident', purpose: 'Purpose', expiresOn: 'DeleteAfterUtc', legalHold: 'Hold-Legal' }, maxLifetimeDays: 14 });
     const mail = renderDigest(buildDigests([custom], { now: NOW })[0]!, templates);
 
     // 2026-11-20T06:30Z + 14 days = 2026-12-04T06:30Z
-    expect(mail.plainText).toContain('Extend it: set the tag DeleteAfterUtc to a UTC date no later than 2026-12-04T06:30:00Z, e.g. 2026-12-04.');
-    expect(mail.plainText).toContain('at most 14 days after creation');
-    expect(mail.plainText).toContain('set the tag Hold-Legal to true');
-    expect(mail.html).toContain('set the tag <code>DeleteAfterUtc</code> to a UTC date no later than <strong>2026-12-04T06:30:00Z</strong>');
+    expect(mail.plainText).toContain('Extend it (its maximum lifetime of 14 days ends 2026-12-04 06:30 UTC):\n      pitr-warden extend pg-ext --until 2026-12-04\n    or set the tag DeleteAfterUtc to 2026-12-04.');
+    expect(mail.plainText).toContain('pitr-warden hold pg-ext --reason "..."');
+    expect(mail.html).toContain('or set the tag <code>DeleteAfterUtc</code> to <code>2026-12-04</code>');
 
     const unknownCreation = item(record('pg-nocreated', { createdAt: undefined }), { stage: 'reminder', leadDays: 1 });
     expect(renderDigest(buildDigests([unknownCreation], { now: NOW })[0]!, templates).plainText).toContain(
-      'set the tag ExpiresOn to a UTC date within the maximum lifetime of 30 days',
+      'It cannot be extended: its creation time is unknown, so its maximum lifetime of 30 days cannot be checked.',
     );
   });
 
@@ -163,12 +162,12 @@ describe('renderDigest', () => {
     const gone = item(record('pg-gone', { state: 'deleted', deletedAt: '2026-11-21T10:00:00Z', deletedBy: 'pitr-warden', deleteReason: 'expired 2026-11-19, grace ended' }), { stage: 'deleted' });
     const mail = renderDigest(buildDigests([gone, final], { now: NOW })[0]!, templates);
 
-    expect(mail.subject).toBe('[pitr-warden] Your 2 PostgreSQL restore clones: 1 final notice, 1 deleted');
+    expect(mail.subject).toBe('[pitr-warden] Your 2 restore clones: 1 final notice, 1 deleted; nearest: pg-final deleted no earlier than 2026-11-24 09:00 UTC');
     expect(mail.plainText).toContain('FINAL NOTICE: this clone has expired and will be deleted no earlier than 2026-11-24 09:00 UTC.');
     expect(mail.plainText).toContain('DELETED on 2026-11-21 10:00 UTC by pitr-warden. Reason: expired 2026-11-19, grace ended.');
     expect(mail.plainText.indexOf('pg-final')).toBeLessThan(mail.plainText.indexOf('pg-gone'));
     // Nothing to extend on a deleted clone: exactly one extend instruction (the final notice's).
-    expect(mail.plainText.match(/Extend it:/g)).toHaveLength(1);
+    expect(mail.plainText.match(/Extend it/g)).toHaveLength(1);
     expect(mail.plainText).toContain('State:            Deleted');
   });
 });

@@ -67,7 +67,7 @@ describe('owner notices over examples/estate.json, on the emulator and Azurite',
 
     // What the owner reads: the clone, the stage, the cost and where the prices came from, how to extend.
     const dave = stack.emulator.mailbox.to('dave@example.com')[0]!;
-    expect(dave.subject).toContain('1 new');
+    expect(dave.subject).toMatch(/^\[pitr-warden\] pg-crm-prod-pitr-1030: new, expires /);
     expect(dave.subject).not.toContain('final notice');
     expect(dave.plainText).toContain('pg-crm-prod-pitr-1030');
     expect(dave.plainText).not.toContain('deleted no earlier than');

@@ -37,13 +37,17 @@ const STAGE_RANK: Readonly<Record<NoticeStage, number>> = {
 };
 
 /**
- * Groups notice items into one digest per recipient; a clone with several stages appears once.
+ * Groups notice items into one digest per recipient; a clone with several stages appears once. Items of unproven
+ * servers are left out, but for the record of a deletion.
  * Order of entries: final notice, deleted, reminders (soonest expiry first), non-compliant, new; ties by
  * expiry, then name, then id. Digests are ordered by recipient. Deterministic for the same input.
  */
 export function buildDigests(items: readonly NoticeItem[], options: { readonly now: Date }): Digest[] {
   const byRecipient = new Map<string, Map<string, NoticeItem[]>>();
   for (const item of items) {
+    // The plan's gate sends no notice for an unproven server; checked again at the last step before a mailbox: its owner
+    // is never told it will be deleted (the review list is for operators). A deletion already done is only recorded.
+    if (!item.proven && item.stage !== 'deleted') continue;
     const recipient = item.recipient.trim().toLowerCase();
     const clones = byRecipient.get(recipient) ?? new Map<string, NoticeItem[]>();
     byRecipient.set(recipient, clones);

@@ -39,7 +39,8 @@ export function describePriceSources(sources: readonly (PriceSourceInfo | undefi
       source.kind === 'retail-prices-api'
         ? `the Azure Retail Prices API (list prices fetched ${displayUtc(source.asOf)})`
         : `the price table dated ${source.asOf} shipped with pitr-warden (used when the Retail Prices API cannot be reached)`;
-    seen.set(`${source.kind}:${source.asOf}`, text);
+    // Prices are fetched per region, milliseconds apart: one mention per source as displayed.
+    seen.set(`${source.kind}:${text}`, text);
   }
   const texts = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, text]) => text);
   return texts.length === 0 ? 'no price list (no cost could be estimated)' : texts.join(' and ');

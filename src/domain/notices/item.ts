@@ -1,7 +1,13 @@
 import type { CostEstimate } from '../cost.js';
 import { parseServerId } from '../ids.js';
 import type { CloneState, InventoryRecord, NoticeStage, Violation } from '../model.js';
+import { proofOfRecord } from '../proof.js';
 import { addDays, DAY_MS, getNonEmptyTag, getTag, isLegalHold } from '../tags.js';
+
+/** A problem that was found and is gone: `text` says, in the past tense, what was done and when (see fixed.ts). */
+export interface FixedViolation extends Violation {
+  readonly text?: string;
+}
 
 /**
  * Everything an owner notice says about one clone at one stage. The notices job builds one per planned
@@ -40,8 +46,13 @@ export interface NoticeItem {
   /** ARM state: Ready, Stopped, ... */
   readonly serverState?: string;
   readonly cloneState?: CloneState;
+  /**
+   * Proven a restored copy (the only servers the warden modifies or deletes). Only proven clones get owner notices with a
+   * countdown and the ways out; buildDigests drops any other item but the record of a deletion.
+   */
+  readonly proven: boolean;
   readonly violationsFound: readonly Violation[];
-  readonly violationsFixed: readonly Violation[];
+  readonly violationsFixed: readonly FixedViolation[];
   /** Final notice: deletion happens no earlier than this (ISO). */
   readonly deleteAfter?: string;
   readonly deleted?: { readonly at: string; readonly by?: string; readonly reason?: string };
@@ -49,9 +60,11 @@ export interface NoticeItem {
     readonly expiryTagKey: string;
     /** createdAt + maxLifetimeDays (ISO); undefined when the creation time is unknown. */
     readonly latestAllowed?: string;
-    readonly maxLifetimeDays: number;
+    /** The policy's maximum lifetime (what `extend` enforces); undefined when the policy sets none. */
+    readonly maxLifetimeDays?: number;
   };
-  readonly legalHold: { readonly tagKey: string; readonly held: boolean };
+  /** `value`: the tag's value (the reason a hold gives). `lock`: held by a delete lock (the row is held, no hold tag). */
+  readonly legalHold: { readonly tagKey: string; readonly held: boolean; readonly value?: string; readonly lock?: boolean };
   /** `{portalUrl}/#@/resource{id}` */
   readonly portalLink: string;
 }
@@ -64,11 +77,12 @@ export interface NoticeItemOptions {
   readonly cost: CostEstimate;
   readonly now: Date;
   readonly tagKeys: { readonly incident: string; readonly purpose: string; readonly expiresOn: string; readonly legalHold: string };
-  readonly maxLifetimeDays: number;
+  /** The policy's maximum lifetime for the clone's engine (operator.ts lifetimeLimits); undefined when it sets none. */
+  readonly maxLifetimeDays: number | undefined;
   readonly portalUrl: string;
   readonly deleteAfter?: string;
-  /** Violations fixed by the warden (new-clone notice); found defaults to the record's plus these. */
-  readonly violationsFixed?: readonly Violation[];
+  /** Violations fixed since found (new-clone notice), worded by describeFixes; found defaults to the record's plus these. */
+  readonly violationsFixed?: readonly FixedViolation[];
 }
 
 /** Builds a notice item from an inventory row and the run's facts. */
@@ -94,18 +108,26 @@ export function noticeItemFromRecord(record: InventoryRecord, options: NoticeIte
     cost: options.cost,
     serverState: record.serverState,
     cloneState: record.state,
+    proven: proofOfRecord(record).level === 'proven',
     violationsFound: found,
     violationsFixed: fixed,
     deleteAfter: options.deleteAfter,
     deleted: record.deletedAt ? { at: record.deletedAt, by: record.deletedBy, reason: record.deleteReason } : undefined,
     extend: {
       expiryTagKey: options.tagKeys.expiresOn,
-      latestAllowed: Number.isFinite(created) ? addDays(new Date(created), options.maxLifetimeDays).toISOString() : undefined,
+      latestAllowed: Number.isFinite(created) && options.maxLifetimeDays !== undefined ? addDays(new Date(created), options.maxLifetimeDays).toISOString() : undefined,
       maxLifetimeDays: options.maxLifetimeDays,
     },
-    legalHold: { tagKey: options.tagKeys.legalHold, held: isLegalHold(getTag(record.tags, options.tagKeys.legalHold)) },
+    legalHold: legalHoldOf(record, options.tagKeys.legalHold),
     portalLink: portalLink(options.portalUrl, record.id),
   };
+}
+
+function legalHoldOf(record: InventoryRecord, tagKey: string): NoticeItem['legalHold'] {
+  const value = getTag(record.tags, tagKey);
+  if (isLegalHold(value)) return { tagKey, held: true, value: value!.trim() };
+  // A held row without a hold tag is held by a delete lock (reconcile reads locks per server).
+  return record.state === 'held' ? { tagKey, held: false, lock: true } : { tagKey, held: false };
 }
 
 /** The portal page of a resource: `{portalUrl}/#@/resource{id}`. */

@@ -1,8 +1,9 @@
 import type { NoticeStage, Violation } from '../model.js';
 import { formatUtc } from '../tags.js';
+import { datePhrase, waysOutView } from './advice.js';
 import type { Digest, DigestEntry } from './digest.js';
 import { daysLeftText, displayUtc, estimateNote, money, totalOf } from './format.js';
-import { sameViolation } from './item.js';
+import { sameViolation, type FixedViolation } from './item.js';
 import { renderTemplate } from './template.js';
 
 /** The three parts of one email template. */
@@ -58,7 +59,9 @@ export function digestView(digest: Digest) {
   for (const entry of digest.entries) counts.set(entry.item.stage, (counts.get(entry.item.stage) ?? 0) + 1);
   const costs = digest.entries.map((e) => e.item.cost);
   const n = digest.entries.length;
+  const now = new Date(digest.generatedAt);
   return {
+    subject: subjectOf(digest),
     recipient: digest.recipient,
     generatedAt: displayUtc(digest.generatedAt),
     cloneCount: n,
@@ -69,11 +72,33 @@ export function digestView(digest: Digest) {
     totalPerDay: totalOf(costs, (c) => c.perDay),
     totalToDate: totalOf(costs, (c) => c.toDate),
     hasUnknownCosts: costs.some((c) => !c.known),
-    clones: digest.entries.map(cloneView),
+    clones: digest.entries.map((entry) => cloneView(entry, now)),
   };
 }
 
-function cloneView(entry: DigestEntry) {
+/**
+ * The subject: the server (or, for several, the count and stages) and the nearest date that matters (a deletion, an
+ * expiry), e.g. `pg-orders-fix: final notice, deleted no earlier than 2026-11-24 09:00 UTC` or
+ * `Your 3 restore clones: 1 expiring soon, 2 new; nearest: pg-b expires 2026-11-25 00:00 UTC`.
+ */
+function subjectOf(digest: Digest): string {
+  const dated = digest.entries.map((entry) => ({ entry, date: datePhrase(entry) })).filter((d) => d.date !== undefined && Number.isFinite(d.date.at));
+  const upcoming = dated.filter((d) => !d.date!.deleted).sort((a, b) => a.date!.at - b.date!.at);
+  const done = dated.filter((d) => d.date!.deleted).sort((a, b) => b.date!.at - a.date!.at);
+  const nearest = upcoming[0] ?? done[0];
+  const [only] = digest.entries;
+  if (digest.entries.length === 1 && only) {
+    // "deleted" is said by the date itself.
+    const words = only.stages.map((s) => STAGE_WORDS[s.stage]).filter((w, i, all) => all.indexOf(w) === i && !(w === 'deleted' && nearest?.date!.deleted));
+    return `${only.item.server.name}: ${[...words, ...(nearest ? [nearest.date!.text] : [])].join(', ')}`;
+  }
+  const counts = new Map<NoticeStage, number>();
+  for (const entry of digest.entries) counts.set(entry.item.stage, (counts.get(entry.item.stage) ?? 0) + 1);
+  const headline = [...counts.entries()].map(([stage, count]) => `${count} ${STAGE_WORDS[stage]}`).join(', ');
+  return `Your ${digest.entries.length} restore clones: ${headline}${nearest ? `; nearest: ${nearest.entry.item.server.name} ${nearest.date!.text}` : ''}`;
+}
+
+function cloneView(entry: DigestEntry, now: Date) {
   const item = entry.item;
   const cost = item.cost;
   const latest = item.extend.latestAllowed ? new Date(item.extend.latestAllowed) : undefined;
@@ -109,7 +134,7 @@ function cloneView(entry: DigestEntry) {
     state: deleted ? 'Deleted' : (item.serverState ?? 'unknown'),
     held: item.legalHold.held,
     violationsFound: item.violationsFound.map(violationView),
-    violationsFixed: item.violationsFixed.map(violationView),
+    violationsFixed: item.violationsFixed.map(fixedView),
     violationsOpen: item.violationsFound.filter((v) => !item.violationsFixed.some((f) => sameViolation(f, v))).map(violationView),
     deleteAfter: displayUtc(item.deleteAfter),
     deletedAt: displayUtc(item.deleted?.at),
@@ -121,7 +146,12 @@ function cloneView(entry: DigestEntry) {
     latestAllowedDay: latest ? latest.toISOString().slice(0, 10) : '',
     legalHoldTag: item.legalHold.tagKey,
     portalLink: item.portalLink,
+    waysOut: waysOutView(item, now),
   };
+}
+
+function fixedView(v: FixedViolation) {
+  return { rule: v.rule, detail: v.detail, text: v.text ?? `${v.rule}: ${v.detail} (fixed)` };
 }
 
 function violationView(v: Violation) {
