@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { parseServerId } from '../../domain/ids.js';
 import type { ActivityLog } from './activityLog.js';
 import { completeServer } from './arm/serverShape.js';
 import { lockId } from './arm/locks.js';
 import { isRecord } from './http.js';
 import type { ArmStore } from './store.js';
 import type { ArmLock, EmulatorSnapshot } from './types.js';
+import { parseResourceId } from './ids.js';
 
 /** A snapshot that cannot seed the emulator; the message names the file and every problem. */
 export class SnapshotError extends Error {
@@ -54,11 +54,11 @@ export function shiftSnapshotDates(source: EmulatorSnapshot | string, to: Date):
 export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activityLog: ActivityLog, now: Date): void {
   const problems: string[] = [];
   snapshot.servers.forEach((server, i) => {
-    if (!isRecord(server) || typeof server.id !== 'string' || !parseServerId(server.id) || parseServerId(server.id)?.child) {
+    if (!isRecord(server) || typeof server.id !== 'string' || !parseResourceId(server.id) || parseResourceId(server.id)?.child) {
       problems.push(`servers[${i}]: needs the id of a flexible server`);
       return;
     }
-    if (parseServerId(server.id)?.engine === 'sql-database') {
+    if (parseResourceId(server.id)?.engine === 'sql-database') {
       problems.push(`servers[${i}]: a SQL database goes in "sqlDatabases", under its logical server in "sqlServers"`);
       return;
     }
@@ -67,7 +67,7 @@ export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activi
     if (record.server.properties.state !== 'Provisioning') record.readyAt = { clockMs: Date.parse(record.server.systemData?.createdAt ?? now.toISOString()), realMs: performance.now() };
   });
   for (const [id, rules] of Object.entries(snapshot.firewallRules ?? {})) {
-    const record = store.get(parseServerId(id)?.key ?? id);
+    const record = store.get(parseResourceId(id)?.key ?? id);
     if (!record) {
       problems.push(`firewallRules["${id}"]: no such server in "servers"`);
       continue;
@@ -88,7 +88,7 @@ export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activi
     }
   }
   for (const [scope, locks] of Object.entries(snapshot.locks ?? {})) {
-    const canonicalScope = store.get(parseServerId(scope)?.key ?? '')?.server.id ?? scope;
+    const canonicalScope = store.get(parseResourceId(scope)?.key ?? '')?.server.id ?? scope;
     for (const lock of locks) {
       const level = lock.properties?.level;
       if (typeof lock.name !== 'string' || (level !== 'CanNotDelete' && level !== 'ReadOnly')) {

@@ -1,14 +1,13 @@
-import type { Engine } from '../../domain/engines.js';
-import { parseServerId } from '../../domain/ids.js';
 import type { TimeMark } from './clock.js';
 import type { ArmFirewallRule, ArmLock, ArmServer, Tags } from './types.js';
+import { parseResourceId, type EmulatedEngine } from './ids.js';
 
 export interface ServerRecord {
   server: ArmServer;
   readonly key: string;
   readonly subscriptionId: string;
   readonly groupKey: string;
-  readonly engine: Engine;
+  readonly engine: EmulatedEngine;
   /**
    * True while a restore creates it on a provider whose target is not yet a resource (MySQL): every read answers 404,
    * the name is taken.
@@ -28,7 +27,7 @@ interface LockRecord {
 
 const groupKeyOf = (subscriptionId: string, resourceGroup: string): string => `${subscriptionId}/${resourceGroup}`.toLowerCase();
 /** Listings are per resource type: a key of an engine's servers in a subscription or resource group. */
-const engineKeyOf = (engine: Engine, key: string): string => `${engine}|${key}`;
+const engineKeyOf = (engine: EmulatedEngine, key: string): string => `${engine}|${key}`;
 
 /** True when `target` is `scope` or lies under it (ids compared lower-case). */
 export const isWithin = (target: string, scope: string): boolean => target === scope || target.startsWith(`${scope}/`);
@@ -59,7 +58,7 @@ export class ArmStore {
 
   /** Adds or replaces a server; firewall rules are kept on replace. */
   put(server: ArmServer): ServerRecord {
-    const ref = parseServerId(server.id);
+    const ref = parseResourceId(server.id);
     if (!ref) throw new Error(`Not a flexible server id: ${server.id}`);
     const existing = this.servers.get(ref.key);
     if (existing) {
@@ -102,19 +101,19 @@ export class ArmStore {
   }
 
   /** Servers of a subscription, of one engine when it is named. */
-  listBySubscription(subscriptionId: string, engine?: Engine): readonly ServerRecord[] {
+  listBySubscription(subscriptionId: string, engine?: EmulatedEngine): readonly ServerRecord[] {
     const key = subscriptionId.toLowerCase();
     return this.listing(this.bySubscription, engine ? engineKeyOf(engine, key) : key);
   }
 
   /** Servers of a resource group, of one engine when it is named. */
-  listByGroup(subscriptionId: string, resourceGroup: string, engine?: Engine): readonly ServerRecord[] {
+  listByGroup(subscriptionId: string, resourceGroup: string, engine?: EmulatedEngine): readonly ServerRecord[] {
     const key = groupKeyOf(subscriptionId, resourceGroup);
     return this.listing(this.byGroup, engine ? engineKeyOf(engine, key) : key);
   }
 
   /** Servers of this name in any subscription and resource group (of one engine when named: each engine has its DNS zone). */
-  serversNamed(name: string, engine?: Engine): ServerRecord[] {
+  serversNamed(name: string, engine?: EmulatedEngine): ServerRecord[] {
     return [...(this.byName.get(name.toLowerCase()) ?? [])].flatMap((key) => this.servers.get(key) ?? []).filter((r) => !engine || r.engine === engine);
   }
 

@@ -1,6 +1,6 @@
-import { parseServerId } from '../../../domain/ids.js';
 import type { TimeMark } from '../clock.js';
 import type { ArmDatabase, ArmSqlFirewallRule, ArmSqlServer } from './types.js';
+import { parseResourceId } from '../ids.js';
 
 /** A restore or delete in progress on a database: what `databases/{db}/operations` reports. */
 export interface DatabaseOperation {
@@ -88,7 +88,7 @@ export class SqlStore {
 
   /** The database of an id in any casing. */
   getDatabase(id: string): DatabaseRecord | undefined {
-    const ref = parseServerId(id);
+    const ref = parseResourceId(id);
     if (!ref || ref.engine !== 'sql-database' || ref.child) return undefined;
     const serverId = ref.id.replace(/\/databases\/[^/]+$/i, '');
     return this.getServer(serverId)?.databases.get(ref.name.toLowerCase());

@@ -1,11 +1,10 @@
-import { resourceTypeOf } from '../../../domain/engines.js';
-import { parseServerId } from '../../../domain/ids.js';
 import type { Reply, RequestContext } from '../http.js';
 import { HttpError, isRecord, ok } from '../http.js';
 import type { Route } from '../route.js';
 import type { ArmLock, LockLevel } from '../types.js';
 import type { ArmServices } from './common.js';
 import { assertSubscription, LOCKS_API_VERSIONS, pageOf, resourceNotFound } from './common.js';
+import { parseResourceId, resourceType } from '../ids.js';
 
 const LEVELS: readonly LockLevel[] = ['CanNotDelete', 'ReadOnly'];
 
@@ -16,8 +15,8 @@ function checkScope(services: ArmServices, scope: string): void {
   const sub = /^\/subscriptions\/([^/]+)/i.exec(scope);
   if (!sub) throw new HttpError(400, 'InvalidScope', `'${scope}' is not a scope a lock can sit on.`);
   assertSubscription(sub[1]!);
-  const ref = parseServerId(scope);
-  if (ref && (!services.store.get(ref.key) || services.store.get(ref.key)?.hidden)) throw resourceNotFound(resourceTypeOf(ref.engine), ref.name, ref.resourceGroup);
+  const ref = parseResourceId(scope);
+  if (ref && (!services.store.get(ref.key) || services.store.get(ref.key)?.hidden)) throw resourceNotFound(resourceType(ref.engine), ref.name, ref.resourceGroup);
 }
 
 function putLock(services: ArmServices, ctx: RequestContext, scope: string, name: string): Reply {

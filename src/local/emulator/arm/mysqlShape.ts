@@ -1,6 +1,6 @@
-import type { ServerRef } from '../../../domain/ids.js';
 import type { ArmServer, ArmServerProperties } from '../types.js';
 import { regionName } from './regions.js';
+import type { ResourceRef } from '../ids.js';
 
 /** Full versions the service reports for each major version (`fullVersion`); invented minor numbers, real majors. */
 const FULL_VERSION: Record<string, string> = { '5.7': '5.7.44', '8.0.21': '8.0.40', '8.4': '8.4.3' };
@@ -21,7 +21,7 @@ export const mysqlTierOfSku = (skuName: string): string => TIER_BY_SKU_PREFIX.fi
  * `fullVersion`, `backup.backupIntervalHours`, `storage.storageSku`/`storageRedundancy`/`autoIoScaling`,
  * `maintenancePolicy`, `replicationRole: None`, the `.mysql.database.azure.com` host name. Keeps what the input has.
  */
-export function completeMySqlServer(input: ArmServer, now: Date, ref: ServerRef): ArmServer {
+export function completeMySqlServer(input: ArmServer, now: Date, ref: ResourceRef): ArmServer {
   const p: ArmServerProperties = { ...(input.properties ?? {}) };
   const sizeGb = p.storage?.storageSizeGB ?? 20;
   const vnet = Boolean(p.network?.delegatedSubnetResourceId);

@@ -1,5 +1,5 @@
-import { ENGINE_SPECS, resourceTypeOf, type Engine } from '../../../domain/engines.js';
 import { MYSQL_API_VERSIONS, MYSQL_PUBLIC_ACCESS_WRITABLE_FROM, POSTGRES_API_VERSIONS } from './apiVersions.js';
+import { LAYOUTS, resourceType, type EmulatedEngine } from '../ids.js';
 
 /**
  * What differs between the flexible-server resource providers the emulator serves (`Microsoft.DBforPostgreSQL`,
@@ -7,7 +7,7 @@ import { MYSQL_API_VERSIONS, MYSQL_PUBLIC_ACCESS_WRITABLE_FROM, POSTGRES_API_VER
  * one of these, so a provider is data, not a copy of the routes.
  */
 export interface FlexibleProvider {
-  readonly engine: Engine;
+  readonly engine: EmulatedEngine;
   /** `Microsoft.DBforMySQL` */
   readonly namespace: string;
   /** `Microsoft.DBforMySQL/flexibleServers` */
@@ -33,20 +33,20 @@ export interface FlexibleProvider {
   readonly privateDnsZoneField: string;
 }
 
-function provider(engine: Engine, specific: Omit<FlexibleProvider, 'engine' | 'namespace' | 'serverType' | 'ruleType' | 'pathNamespace' | 'restorePointField'>): FlexibleProvider {
-  const spec = ENGINE_SPECS[engine];
+function provider(engine: EmulatedEngine, specific: Omit<FlexibleProvider, 'engine' | 'namespace' | 'serverType' | 'ruleType' | 'pathNamespace'>): FlexibleProvider {
+  const namespace = LAYOUTS.find((l) => l.engine === engine)!.namespace;
   return {
     engine,
-    namespace: spec.providerNamespace,
-    serverType: resourceTypeOf(engine),
-    ruleType: `${resourceTypeOf(engine)}/firewallRules`,
-    pathNamespace: spec.providerNamespace.toLowerCase().replace(/\./g, '\\.'),
-    restorePointField: spec.restoreBody.pointInTime,
+    namespace,
+    serverType: resourceType(engine),
+    ruleType: `${resourceType(engine)}/firewallRules`,
+    pathNamespace: namespace.toLowerCase().replace(/\./g, '\\.'),
     ...specific,
   };
 }
 
 export const POSTGRES_PROVIDER = provider('postgresql-flexible', {
+  restorePointField: 'pointInTimeUTC',
   apiVersions: POSTGRES_API_VERSIONS,
   createModes: ['Default', 'Create'],
   notFoundWhileRestoring: false,
@@ -56,6 +56,7 @@ export const POSTGRES_PROVIDER = provider('postgresql-flexible', {
 });
 
 export const MYSQL_PROVIDER = provider('mysql-flexible', {
+  restorePointField: 'restorePointInTime',
   apiVersions: MYSQL_API_VERSIONS,
   createModes: ['Default'],
   notFoundWhileRestoring: true,
@@ -69,6 +70,6 @@ export const MYSQL_PROVIDER = provider('mysql-flexible', {
 export const FLEXIBLE_PROVIDERS: readonly FlexibleProvider[] = [POSTGRES_PROVIDER, MYSQL_PROVIDER];
 
 /** The provider of an engine's flexible servers; undefined for engines that are not flexible servers. */
-export function flexibleProviderOf(engine: Engine): FlexibleProvider | undefined {
+export function flexibleProviderOf(engine: EmulatedEngine): FlexibleProvider | undefined {
   return FLEXIBLE_PROVIDERS.find((p) => p.engine === engine);
 }

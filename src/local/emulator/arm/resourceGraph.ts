@@ -1,4 +1,3 @@
-import { parseServerId } from '../../../domain/ids.js';
 import { HttpError, isRecord, ok } from '../http.js';
 import type { Route } from '../route.js';
 import type { EmulatorClock } from '../clock.js';
@@ -6,6 +5,7 @@ import type { ServerRecord } from '../store.js';
 import type { ArmServices } from './common.js';
 import { assertSubscription } from './common.js';
 import { serverView } from './serverShape.js';
+import { parseResourceId } from '../ids.js';
 
 export const RESOURCE_GRAPH_API_VERSIONS = ['2022-10-01', '2021-03-01'] as const;
 
@@ -62,7 +62,7 @@ function parseQuery(text: string): Query {
 const sortKey = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? ''));
 
 function rowOf(record: ServerRecord, clock: EmulatorClock): Record<Column, unknown> {
-  const ref = parseServerId(record.server.id)!;
+  const ref = parseResourceId(record.server.id)!;
   const view = serverView(record, clock);
   return {
     id: view.id,

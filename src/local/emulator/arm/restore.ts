@@ -1,10 +1,10 @@
-import { serverId } from '../../../domain/ids.js';
 import { HttpError, isRecord } from '../http.js';
 import type { ServerRecord } from '../store.js';
 import type { ArmFirewallRule, ArmServer, SystemData, Tags } from '../types.js';
 import type { FlexibleProvider } from './providers.js';
 import { regionName } from './regions.js';
 import { completeServer, earliestRestoreDate, isVnetServer } from './serverShape.js';
+import { resourceId } from '../ids.js';
 
 export interface RestoreRequest {
   readonly provider: FlexibleProvider;
@@ -30,7 +30,7 @@ const invalid = (message: string) => new HttpError(400, 'InvalidParameterValue',
 export function restoredServer(request: RestoreRequest): { server: ArmServer; rules: ArmFirewallRule[] } {
   const { provider } = request;
   const properties = isRecord(request.body.properties) ? request.body.properties : {};
-  const targetId = serverId(request.subscriptionId, request.resourceGroup, request.name, provider.engine);
+  const targetId = resourceId(provider.engine, request.subscriptionId, request.resourceGroup, request.name);
   const sourceId = properties.sourceServerResourceId;
   if (typeof sourceId !== 'string' || sourceId === '') {
     throw invalid(`The point-in-time restore of server '${targetId}' needs properties.sourceServerResourceId.`);

@@ -1,10 +1,10 @@
-import { FLEXIBLE_SERVER_TYPE, parseServerId } from '../../../domain/ids.js';
 import type { EmulatorClock } from '../clock.js';
 import { AZURE_DURATIONS_MS } from '../durations.js';
 import type { ServerRecord } from '../store.js';
 import type { ArmServer, ArmServerProperties } from '../types.js';
 import { completeMySqlServer } from './mysqlShape.js';
 import { regionDisplayName, regionName } from './regions.js';
+import { parseResourceId, resourceType } from '../ids.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -45,7 +45,7 @@ export const isVnetServer = (server: ArmServer): boolean => Boolean(server.prope
  * servers, so a snapshot may give only the fields that matter to it.
  */
 export function completeServer(input: ArmServer, now: Date): ArmServer {
-  const ref = parseServerId(input.id);
+  const ref = parseResourceId(input.id);
   if (!ref) throw new Error(`Not a flexible server id: ${input.id}`);
   if (ref.engine === 'mysql-flexible') return completeMySqlServer(input, now, ref);
   const p: ArmServerProperties = { ...(input.properties ?? {}) };
@@ -87,7 +87,7 @@ export function completeServer(input: ArmServer, now: Date): ArmServer {
     ...rest,
     id: ref.id,
     name: ref.name,
-    type: FLEXIBLE_SERVER_TYPE,
+    type: resourceType('postgresql-flexible'),
     location: regionName(input.location ?? 'eastus'),
     // A server that never had tags has no tags key; one whose tags were emptied shows {}.
     ...(tags ? { tags: { ...tags } } : {}),

@@ -1,4 +1,3 @@
-import { serverId } from '../../../domain/ids.js';
 import type { FaultDecision } from '../faults.js';
 import type { Reply, RequestContext } from '../http.js';
 import { HttpError, isRecord, ok } from '../http.js';
@@ -11,13 +10,14 @@ import { acceptOperation, assertNotLocked, assertSubscription, pageOf, resourceN
 import { POSTGRES_PROVIDER, type FlexibleProvider } from './providers.js';
 import { restoredServer } from './restore.js';
 import { completeServer, isVnetServer, serverView, storageTier, tierOfSku } from './serverShape.js';
+import { resourceId } from '../ids.js';
 
 const serversPath = (provider: FlexibleProvider): string => `/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/${provider.pathNamespace}/flexibleservers`;
 const NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /** The server as a read finds it: 404 when it does not exist, or while a restore creates it on a provider that hides it (MySQL). */
 export function findServer(services: ArmServices, subscriptionId: string, resourceGroup: string, name: string, provider: FlexibleProvider = POSTGRES_PROVIDER): ServerRecord {
-  const record = services.store.get(serverId(assertSubscription(subscriptionId), resourceGroup, name, provider.engine));
+  const record = services.store.get(resourceId(provider.engine, assertSubscription(subscriptionId), resourceGroup, name));
   if (!record || record.hidden) throw resourceNotFound(provider.serverType, name, resourceGroup);
   return record;
 }
@@ -35,7 +35,7 @@ const actionResult = (name: string, provider: FlexibleProvider) => () => ({ prop
 
 function createServer(services: ArmServices, provider: FlexibleProvider, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
   const subscriptionId = assertSubscription(sub!);
-  const id = serverId(subscriptionId, rg!, name!, provider.engine);
+  const id = resourceId(provider.engine, subscriptionId, rg!, name!);
   const body = ctx.body;
   if (!isRecord(body)) throw new HttpError(400, 'InvalidRequestContent', `The request of PUT ${id} needs a JSON body.`);
   const properties = isRecord(body.properties) ? body.properties : {};
@@ -215,7 +215,7 @@ function updateServer(services: ArmServices, provider: FlexibleProvider, ctx: Re
 }
 
 function deleteServer(services: ArmServices, provider: FlexibleProvider, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
-  const id = serverId(assertSubscription(sub!), rg!, name!, provider.engine);
+  const id = resourceId(provider.engine, assertSubscription(sub!), rg!, name!);
   const record = services.store.get(id);
   if (!record || record.hidden) return { status: 204 };
   assertNotLocked(services.store, record.server.id, 'delete');

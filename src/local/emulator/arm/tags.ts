@@ -1,11 +1,10 @@
-import { resourceTypeOf } from '../../../domain/engines.js';
-import { parseServerId, type ServerRef } from '../../../domain/ids.js';
 import type { Reply, RequestContext } from '../http.js';
 import { HttpError, isRecord, ok } from '../http.js';
 import type { Route } from '../route.js';
 import type { Tags } from '../types.js';
 import type { ArmServices } from './common.js';
 import { assertNotLocked, assertSubscription, RESOURCES_API_VERSIONS, resourceNotFound, validateTags } from './common.js';
+import { parseResourceId, resourceType, type ResourceRef } from '../ids.js';
 
 const SCOPE_OF_CONTAINER = /^\/subscriptions\/([^/]+)(?:\/resourcegroups\/([^/]+))?$/i;
 
@@ -17,12 +16,12 @@ interface TagTarget {
 }
 
 function targetOf(services: ArmServices, scope: string): TagTarget {
-  const ref = parseServerId(scope);
+  const ref = parseResourceId(scope);
   if (ref?.engine === 'sql-database' && !ref.child) return sqlDatabaseTarget(services, ref);
   if (ref && !ref.child) {
     assertSubscription(ref.subscriptionId);
     const record = services.store.get(ref.key);
-    if (!record || record.hidden) throw resourceNotFound(resourceTypeOf(ref.engine), ref.name, ref.resourceGroup);
+    if (!record || record.hidden) throw resourceNotFound(resourceType(ref.engine), ref.name, ref.resourceGroup);
     return {
       id: record.server.id,
       read: () => ({ ...(record.server.tags ?? {}) }),
@@ -40,7 +39,7 @@ function targetOf(services: ArmServices, scope: string): TagTarget {
 }
 
 /** A SQL database's tags (its logical server keeps its own: the warden never writes them). */
-function sqlDatabaseTarget(services: ArmServices, ref: ServerRef): TagTarget {
+function sqlDatabaseTarget(services: ArmServices, ref: ResourceRef): TagTarget {
   assertSubscription(ref.subscriptionId);
   const record = services.sql?.getDatabase(ref.id);
   if (!record) throw resourceNotFound('Microsoft.Sql/servers/databases', `${ref.parents?.[0]?.name ?? ''}/${ref.name}`, ref.resourceGroup);

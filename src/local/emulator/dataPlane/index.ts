@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseServerId } from '../../../domain/ids.js';
 import type { EmulatorClock } from '../clock.js';
 import { PostgresCluster, sharedFolder, type BaseBackup, type RecoveryTarget } from './postgres.js';
+import { parseResourceId } from '../ids.js';
 
 /**
  * How a snapshot asks for a data plane, by server id (`dataPlanes` in the snapshot).
@@ -199,7 +199,7 @@ export class DataPlanes {
 
   private async folderFor(serverId: string): Promise<string> {
     this.root ??= (async () => sharedFolder(this.options.root ?? (await mkdtemp(join(tmpdir(), 'pitr-warden-dataplane-')))))();
-    return join(await this.root, `${parseServerId(serverId)?.name ?? 'server'}-${++this.counter}`);
+    return join(await this.root, `${parseResourceId(serverId)?.name ?? 'server'}-${++this.counter}`);
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -210,7 +210,7 @@ export class DataPlanes {
   }
 }
 
-const keyOf = (serverId: string): string => parseServerId(serverId)?.key ?? serverId.toLowerCase();
+const keyOf = (serverId: string): string => parseResourceId(serverId)?.key ?? serverId.toLowerCase();
 
 /** Like Azure, the administrator password of a source; a clone inherits it. */
 const newPassword = (): string => randomBytes(18).toString('base64url');
