@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseResourceId, resourceId, resourceType } from '../../src/local/emulator/ids.js';
 
@@ -30,5 +32,15 @@ describe('emulator ids', () => {
     expect(resourceId('postgresql-flexible', 's', 'rg', 'pg')).toBe('/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg');
     expect(resourceType('sql-database')).toBe('Microsoft.Sql/servers/databases');
     expect(() => resourceId('sql-database', 's', 'rg', 'db')).toThrow('Microsoft.Sql/servers/databases ids have 2 name(s), got 1');
+  });
+});
+
+describe('the emulator stands apart from the warden it checks', () => {
+  it('imports nothing from src/domain, src/jobs, src/adapters or src/cli', () => {
+    const dir = join(import.meta.dirname, '../../src/local/emulator');
+    const offenders = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => /from '(\.\.\/)+(domain|jobs|adapters|cli)\//.test(readFileSync(join(dir, f), 'utf8')));
+    expect(offenders, 'use src/local/emulator/ids.ts and the emulator\'s own shapes').toEqual([]);
   });
 });
