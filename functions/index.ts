@@ -7,5 +7,6 @@ import './sendOwnerNotices.js';
 import './sendFinopsSummary.js';
 import './sendReviewDigest.js';
 import './deleteExpiredClones.js';
+import './runRestoreDrills.js';
 import './health.js';
 import './dashboard.js';

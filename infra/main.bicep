@@ -71,6 +71,15 @@ param noticesSchedule string = '0 0 9-17 * * 1-5'
 param finopsSummarySchedule string = '0 0 8 * * 1'
 @description('NCRONTAB (UTC) of the expiry sweep (deletion window).')
 param sweepSchedule string = '0 30 10-15 * * 1-4'
+@description('NCRONTAB (UTC) of the restore-drill timer (starts due drills, deletes kept drill clones).')
+param drillsSchedule string = '0 */15 * * * *'
+@description('How drills sign in to a restored server: entra (token of the app\'s managed identity) or key-vault (password secret).')
+@allowed(['entra', 'key-vault'])
+param drillDbAuth string = 'entra'
+@description('Database role drills sign in as: the managed identity\'s name for entra (create it with pgaadauth_create_principal), a login for key-vault.')
+param drillDbUser string = ''
+@description('Key Vault secret URI of the drill login\'s password (key-vault only).')
+param drillDbPasswordSecretUri string = ''
 
 @minValue(1)
 param sweepMaxDeletionsPerRun int = 10
@@ -117,7 +126,7 @@ var governed = empty(requestedSubscriptionIds) ? [subscription().subscriptionId]
 var functionAppName = 'func-${namePrefix}-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
 var deadLetterContainerName = 'eventgrid-deadletter'
-var tableNames = ['${tablePrefix}Inventory', '${tablePrefix}Evidence', '${tablePrefix}Runs', '${tablePrefix}Checkpoints']
+var tableNames = ['${tablePrefix}Inventory', '${tablePrefix}Evidence', '${tablePrefix}Runs', '${tablePrefix}Checkpoints', '${tablePrefix}Drills']
 var activityLogAlertKeyName = 'activitylogalert'
 var activityLogAlertKey = '${replace(activityLogAlertKeySeed, '-', '')}${uniqueString(activityLogAlertKeySeed)}'
 
@@ -228,6 +237,10 @@ module app 'app/function-app.bicep' = {
     noticesSchedule: noticesSchedule
     finopsSummarySchedule: finopsSummarySchedule
     sweepSchedule: sweepSchedule
+    drillsSchedule: drillsSchedule
+    drillDbAuth: drillDbAuth
+    drillDbUser: drillDbUser
+    drillDbPasswordSecretUri: drillDbPasswordSecretUri
     sweepMode: sweepMode
     sweepMaxDeletionsPerRun: sweepMaxDeletionsPerRun
     sweepMaxDeletionPercent: sweepMaxDeletionPercent

@@ -79,6 +79,13 @@ export const SETTINGS = {
     description: 'The sweep deletes nothing when inventory and ARM disagree on more than this percentage of clones.',
     local: '25',
   },
+  DRILLS_SCHEDULE: { description: 'NCRONTAB schedule of the restore-drill timer: starts the drills whose plan is due and deletes kept drill clones.', local: '0 */15 * * * *' },
+  DRILL_DB_AUTH: {
+    description: 'How drills sign in to a restored server: "entra" (a Microsoft Entra token of the managed identity) or "key-vault" (the password in DRILL_DB_PASSWORD_SECRET_URI). The local emulator gives its own password.',
+    local: 'entra',
+  },
+  DRILL_DB_USER: { description: 'Database role drills sign in as: the managed identity\'s Entra principal name (entra), or a login (key-vault; default the server\'s administrator login).', local: '' },
+  DRILL_DB_PASSWORD_SECRET_URI: { description: 'Key Vault secret URI of the drill login\'s password (key-vault only), e.g. https://kv.vault.azure.net/secrets/drill-password.', local: '' },
   ACS_ENDPOINT: { description: 'Azure Communication Services endpoint (managed identity in Azure).', local: '' },
   ACS_CONNECTION_STRING: { description: 'ACS connection string (local runs; leave empty in Azure).', local: '' },
   MAIL_SENDER: { description: 'Sender address on the ACS verified domain.', local: 'DoNotReply@warden.example.com' },
@@ -137,6 +144,10 @@ const schema = z.object({
   SWEEP_MAX_DELETIONS_PER_RUN: positiveInt.default(10),
   SWEEP_MAX_DELETION_PERCENT: percent.default(20),
   SWEEP_MAX_DISAGREEMENT_PERCENT: percent.default(25),
+  DRILLS_SCHEDULE: ncrontab.default('0 */15 * * * *'),
+  DRILL_DB_AUTH: z.enum(['entra', 'key-vault']).default('entra'),
+  DRILL_DB_USER: z.string().optional(),
+  DRILL_DB_PASSWORD_SECRET_URI: z.url({ protocol: /^https$/ }).optional(),
   ACS_ENDPOINT: httpsUrl.optional(),
   ACS_CONNECTION_STRING: z
     .string()
@@ -170,7 +181,9 @@ export interface Config {
   readonly eventsQueueName: string;
   readonly tablePrefix: string;
   readonly policyPath?: string;
-  readonly schedules: { readonly reconcile: string; readonly notices: string; readonly finopsSummary: string; readonly sweep: string };
+  readonly schedules: { readonly reconcile: string; readonly notices: string; readonly finopsSummary: string; readonly sweep: string; readonly drills: string };
+  /** How restore drills reach a clone's database. */
+  readonly drills: { readonly auth: 'entra' | 'key-vault'; readonly user?: string; readonly passwordSecretUri?: string };
   /** Reconcile's full refresh of rules and locks: every clone once in this period. */
   readonly reconcile: { readonly refreshPeriodMs: number };
   readonly sweep: {
@@ -226,6 +239,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (values.ACS_ENDPOINT && values.ACS_CONNECTION_STRING) {
     problems.push('ACS_ENDPOINT and ACS_CONNECTION_STRING: set one, not both');
   }
+  if (values.DRILL_DB_AUTH === 'key-vault' && !values.DRILL_DB_PASSWORD_SECRET_URI) {
+    problems.push('DRILL_DB_PASSWORD_SECRET_URI: is required when DRILL_DB_AUTH is key-vault (missing)');
+  }
   if (problems.length > 0 || !parsed) throw new ConfigError(problems);
   return deepFreeze(toConfig(parsed));
 }
@@ -245,7 +261,9 @@ function toConfig(p: Parsed): Config {
       notices: p.NOTICES_SCHEDULE,
       finopsSummary: p.FINOPS_SUMMARY_SCHEDULE,
       sweep: p.SWEEP_SCHEDULE,
+      drills: p.DRILLS_SCHEDULE,
     },
+    drills: { auth: p.DRILL_DB_AUTH, user: p.DRILL_DB_USER, passwordSecretUri: p.DRILL_DB_PASSWORD_SECRET_URI },
     reconcile: { refreshPeriodMs: Math.round(p.RECONCILE_REFRESH_HOURS * 3_600_000) },
     sweep: {
       mode: p.SWEEP_MODE,

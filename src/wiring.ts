@@ -8,6 +8,8 @@ import { cachedPriceSource, createRetailPriceSource } from './adapters/azure/pri
 import type { PriceSource } from './ports/prices.js';
 import { eventsSender, queueDepths } from './adapters/azure/queues/eventQueue.js';
 import type { DashboardDeps } from './jobs/dashboard.js';
+import { emulatorEndpoint, entraEndpoint, keyVaultEndpoint, PgDatabase } from './adapters/azure/database/database.js';
+import type { DatabasePort } from './ports/database.js';
 import { loadTemplates } from './adapters/noticeTemplates.js';
 import type { NoticeTemplates } from './domain/notices/index.js';
 import type { MailerPort } from './ports/mailer.js';
@@ -27,6 +29,8 @@ export interface Wired extends GovernDeps {
   readonly prices: PriceSource;
   /** The notice templates, read and checked on first call. */
   readonly templates: () => Promise<NoticeTemplates>;
+  /** Data plane of restored servers (drills): Entra token or Key Vault password in Azure, the emulator's locally. */
+  readonly database: DatabasePort;
 }
 
 let wired: Promise<Wired> | undefined;
@@ -85,6 +89,13 @@ export async function build(config: Config, options: { log?: (line: string) => v
     log: options.log,
     mailer: acsMailerFor(config, credential, arm.clientOptions.tlsOptions ? { tlsOptions: arm.clientOptions.tlsOptions } : {}),
     prices: createRetailPriceSource({ endpoint: config.retailPricesEndpoint, priceTablePath: config.priceTablePath, checkpoints: stores.checkpoints, clock: systemClock, ...(typeof ca === 'string' ? { ca } : {}) }),
+    database: new PgDatabase(
+      config.arm.credential === 'emulator'
+        ? emulatorEndpoint(config.arm.endpoint, typeof ca === 'string' ? ca : undefined)
+        : config.drills.auth === 'key-vault'
+          ? keyVaultEndpoint(credential, config.drills.passwordSecretUri ?? '', config.drills.user)
+          : entraEndpoint(credential, config.drills.user ?? ''),
+    ),
     templates: () =>
       (templates ??= loadTemplates(config.templatesDir).catch((error: unknown) => {
         templates = undefined;

@@ -35,6 +35,10 @@ param serverListing string
 param noticesSchedule string
 param finopsSummarySchedule string
 param sweepSchedule string
+param drillsSchedule string
+param drillDbAuth string
+param drillDbUser string
+param drillDbPasswordSecretUri string
 @allowed(['dry-run', 'enforce'])
 param sweepMode string
 param sweepMaxDeletionsPerRun int
@@ -154,6 +158,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     NOTICES_SCHEDULE: noticesSchedule
     FINOPS_SUMMARY_SCHEDULE: finopsSummarySchedule
     SWEEP_SCHEDULE: sweepSchedule
+    // Restore drills: data-plane sign-in with the managed identity's Entra token (or a Key Vault password).
+    DRILLS_SCHEDULE: drillsSchedule
+    DRILL_DB_AUTH: drillDbAuth
+    DRILL_DB_USER: drillDbUser
+    DRILL_DB_PASSWORD_SECRET_URI: drillDbPasswordSecretUri
     SWEEP_MODE: sweepMode
     SWEEP_MAX_DELETIONS_PER_RUN: string(sweepMaxDeletionsPerRun)
     SWEEP_MAX_DELETION_PERCENT: string(sweepMaxDeletionPercent)

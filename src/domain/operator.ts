@@ -300,6 +300,7 @@ export const SCHEDULED_JOBS = [
   { job: 'sendFinopsSummary', schedule: 'finopsSummary' },
   { job: 'sendReviewDigest', schedule: 'notices' },
   { job: 'deleteExpiredClones', schedule: 'sweep' },
+  { job: 'runRestoreDrills', schedule: 'drills' },
 ] as const;
 
 /** What the health check reads of a job's run row. */

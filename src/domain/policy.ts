@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DRILL_CHECK_TYPES, drillPlanCrossChecks, drillPlanSchema } from './drills.js';
 import { ENGINES, type Engine } from './engines.js';
 import { parseCidr } from './network.js';
 
@@ -165,6 +166,8 @@ const policySchema = z.strictObject({
     /** The complete rule list: a rule type left out is switched off. Omit `rules` for the built-in set. */
     rules: z.array(ruleSchema).default(() => DEFAULT_RULES.map((r) => ruleSchema.parse(r))),
     restore: restoreSchema.default(() => restoreSchema.parse({})),
+    /** Restore drills: scheduled, measured, validated restores of production servers (see src/domain/drills.ts). */
+    drills: z.array(drillPlanSchema).default([]),
   });
 
 /**
@@ -230,6 +233,7 @@ function crossChecks(document: unknown): string[] {
       for (const engine of scoped) seen.set(`${type}|${engine}`, index);
     });
   }
+  problems.push(...drillPlanCrossChecks(document.drills));
   if (isObject(document.tagKeys)) {
     const keys = Object.entries({ ...DEFAULT_TAG_KEYS, ...document.tagKeys }).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
     keys.forEach(([name, key], index) => {
@@ -270,14 +274,16 @@ function describeIssue(issue: z.core.$ZodIssue, document: unknown): string {
     else where += where === '' ? String(part) : `.${String(part)}`;
     node = isObject(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[part as string | number] : undefined;
     if (i === 1 && path[0] === 'rules' && isObject(node) && typeof node.type === 'string') where += ` (${node.type})`;
+    if (i === 1 && path[0] === 'drills' && isObject(node) && typeof node.name === 'string') where += ` (${node.name})`;
   }
-  return `${where || '(policy)'}: ${issueMessage(issue, node)}`;
+  return `${where || '(policy)'}: ${issueMessage(issue, node, path[0] === 'drills')}`;
 }
 
-function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
+function issueMessage(issue: z.core.$ZodIssue, value: unknown, inDrills = false): string {
   if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator) {
-    const expected = `expected one of ${RULE_TYPES.map((t) => `"${t}"`).join(', ')}`;
-    return value === undefined ? `is required; ${expected}` : `unknown rule type ${JSON.stringify(value)}; ${expected}`;
+    const types = inDrills ? DRILL_CHECK_TYPES : RULE_TYPES;
+    const expected = `expected one of ${types.map((t) => `"${t}"`).join(', ')}`;
+    return value === undefined ? `is required; ${expected}` : `unknown ${inDrills ? 'check' : 'rule'} type ${JSON.stringify(value)}; ${expected}`;
   }
   if (issue.code === 'invalid_value') {
     const options = issue.values.map((v) => JSON.stringify(v)).join(', ');

@@ -7,6 +7,8 @@ import { jobHealth, planExtend, planHold, planRelease, planRestore, PreflightErr
 import { classify } from '../domain/classify.js';
 import { identityOf } from '../domain/record.js';
 import { mayModify, rowOfIncarnation } from '../domain/proof.js';
+import { drillHealth, type DrillHealth, type DrillRecord } from '../domain/drills.js';
+import type { DrillsPort } from '../ports/drills.js';
 import { formatUtc, getTag } from '../domain/tags.js';
 import type { GovernDeps } from './deps.js';
 import { modify, UnprovenError } from './gate.js';
@@ -37,6 +39,8 @@ export interface RestoreInput {
   /** Wait until the clone is Ready. */
   readonly wait?: boolean;
   readonly onProgress?: (state: string) => void;
+  /** More tags for the create request (a drill names itself); the warden's own tags win on a clash. */
+  readonly extraTags?: Readonly<Record<string, string>>;
 }
 
 /** The evidence of one governed restore: what the runbook's ticket needs. */
@@ -105,7 +109,7 @@ export async function restoreClone(input: RestoreInput, deps: OperatorDeps): Pro
   let created: Server;
   try {
     created = await deps.servers.restore(
-      { sourceServerId: plan.sourceServerId, targetResourceGroup: plan.targetResourceGroup, targetName: plan.targetName, location: plan.location, pointInTimeUtc: point, tags: plan.tags },
+      { sourceServerId: plan.sourceServerId, targetResourceGroup: plan.targetResourceGroup, targetName: plan.targetName, location: plan.location, pointInTimeUtc: point, tags: { ...input.extraTags, ...plan.tags } },
       { ...(input.wait ? { wait: true } : {}), ...(input.onProgress ? { onProgress: input.onProgress } : {}) },
     );
   } catch (error) {
@@ -339,7 +343,9 @@ export interface WardenStatus {
   readonly queues: QueueDepths;
   /** Clones (and probable clones) by state, deleted ones counted too. */
   readonly clones: Readonly<Partial<Record<CloneState, number>>> & { readonly total: number };
-  /** Why `healthy` is false: stale or never-succeeded jobs. */
+  /** Each source's last drill; unhealthy when it failed or missed an objective. */
+  readonly drills: readonly DrillHealth[];
+  /** Why `healthy` is false: stale or never-succeeded jobs, failed drills. */
   readonly problems: readonly string[];
   /** Worth a look, not a failure: messages in the poison queue. */
   readonly warnings: readonly string[];
@@ -351,14 +357,14 @@ export interface WardenStatus {
  */
 export async function wardenStatus(
   input: { schedules: Readonly<Record<(typeof SCHEDULED_JOBS)[number]['schedule'], string>>; disabled?: readonly string[]; queues: () => Promise<QueueDepths> },
-  deps: Pick<OperatorDeps, 'clock' | 'runs' | 'inventory' | 'checkpoints'>,
+  deps: Pick<OperatorDeps, 'clock' | 'runs' | 'inventory' | 'checkpoints'> & { drills?: Pick<DrillsPort, 'list'> },
 ): Promise<WardenStatus> {
   const now = deps.clock.now();
-  const [runs, since, rows, queues] = await Promise.all([deps.runs.list(), wardenSince(deps.checkpoints), deps.inventory.list(), input.queues()]);
-  return statusFrom({ ...input, runs, rows, queues, now, ...(since ? { since } : {}) });
+  const [runs, since, rows, queues, drills] = await Promise.all([deps.runs.list(), wardenSince(deps.checkpoints), deps.inventory.list(), input.queues(), deps.drills?.list() ?? Promise.resolve([])]);
+  return statusFrom({ ...input, runs, rows, queues, now, drills, ...(since ? { since } : {}) });
 }
 
-/** The status from what was read: run rows, inventory rows and queue depths (the dashboard reads them once for all its views). */
+/** The status from what was read: run rows, inventory rows, queue depths and drills (the dashboard reads them once for all its views). */
 export function statusFrom(input: {
   schedules: Readonly<Record<(typeof SCHEDULED_JOBS)[number]['schedule'], string>>;
   disabled?: readonly string[];
@@ -368,18 +374,24 @@ export function statusFrom(input: {
   now: Date;
   /** When the warden first ran here: jobs not yet due since then are pending. */
   since?: Date;
+  /** Restore drills: each source's last drill is judged (a missed objective or a failure is a problem). */
+  drills?: readonly DrillRecord[];
 }): WardenStatus {
   const { rows, queues, now } = input;
   const jobs = jobsFrom(input);
+  const drills = drillHealth(input.drills ?? []);
   const clones: Partial<Record<CloneState, number>> & { total: number } = { total: 0 };
   for (const row of rows) {
     if (row.classification === 'not-a-clone') continue;
     clones[row.state] = (clones[row.state] ?? 0) + 1;
     clones.total++;
   }
-  const problems = jobs.filter((j) => UNHEALTHY_JOB_STATUSES.has(j.status)).map((j) => `${j.job}: ${j.detail}`);
+  const problems = [
+    ...jobs.filter((j) => UNHEALTHY_JOB_STATUSES.has(j.status)).map((j) => `${j.job}: ${j.detail}`),
+    ...drills.filter((d) => !d.healthy).map((d) => `last drill of ${d.sourceName} (${d.drillId}): ${d.detail}`),
+  ];
   const warnings = queues.poison.depth ? [`${queues.poison.name}: ${queues.poison.depth} message(s) the intake gave up on`] : [];
-  return { now: now.toISOString(), healthy: problems.length === 0, jobs, queues, clones, problems, warnings };
+  return { now: now.toISOString(), healthy: problems.length === 0, jobs, queues, clones, drills, problems, warnings };
 }
 
 /**

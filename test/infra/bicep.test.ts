@@ -307,11 +307,11 @@ describe('storage the app uses', () => {
     expect(SETTINGS.EVENTS_QUEUE_NAME.local).toBe('resource-events');
   });
 
-  it('creates the four warden tables from the table prefix', () => {
+  it('creates the five warden tables from the table prefix', () => {
     const tables = stringItems(required(/var tableNames = (\[.*\])/.exec(main.code)?.[1], 'var tableNames'));
     const prefix = SETTINGS.TABLE_PREFIX.local;
     expect(tables.map((t) => t.replace('${tablePrefix}', prefix)).sort()).toEqual(
-      ['wardenCheckpoints', 'wardenEvidence', 'wardenInventory', 'wardenRuns'].map((t) => t.replace('warden', prefix)),
+      ['wardenCheckpoints', 'wardenDrills', 'wardenEvidence', 'wardenInventory', 'wardenRuns'].map((t) => t.replace('warden', prefix)),
     );
   });
 });

@@ -8,7 +8,7 @@ import { operatorName, wardenStatus, type QueueDepths } from '../../src/jobs/ope
 import { fixedClock } from '../../src/ports/clock.js';
 import { minimalRecord, SUB_A } from '../contract/inventoryFixtures.js';
 
-const schedules = { reconcile: '0 */5 * * * *', notices: '0 0 9-17 * * 1-5', finopsSummary: '0 0 8 * * 1', sweep: '0 30 10-15 * * 1-4' };
+const schedules = { reconcile: '0 */5 * * * *', notices: '0 0 9-17 * * 1-5', finopsSummary: '0 0 8 * * 1', sweep: '0 30 10-15 * * 1-4', drills: '0 */15 * * * *' };
 const queues = (poison: number | null = 0): (() => Promise<QueueDepths>) => () =>
   Promise.resolve({ events: { name: 'resource-events', depth: 3 }, poison: { name: 'resource-events-poison', depth: poison } });
 
@@ -34,7 +34,7 @@ describe('wardenStatus', () => {
     const clock = fixedClock('2026-11-20T12:00:00Z');
     await stores.runs.finished('reconcile', '2026-11-20T11:58:00Z', { ok: true });
     await stores.runs.started('reconcile/activity-log', '2026-11-20T11:58:00Z');
-    const status = await wardenStatus({ schedules, disabled: ['sendFinopsSummary'], queues: queues(null) }, { ...stores, clock });
+    const status = await wardenStatus({ schedules, disabled: ['sendFinopsSummary', 'runRestoreDrills'], queues: queues(null) }, { ...stores, clock });
     expect(status.healthy).toBe(false);
     expect(status.problems).toEqual(['sendOwnerNotices: never ran', 'sendReviewDigest: never ran', 'deleteExpiredClones: never ran']);
     expect(status.warnings).toEqual([]);
@@ -44,6 +44,7 @@ describe('wardenStatus', () => {
       ['sendFinopsSummary', 'disabled'],
       ['sendReviewDigest', 'never-succeeded'],
       ['deleteExpiredClones', 'never-succeeded'],
+      ['runRestoreDrills', 'disabled'],
       ['reconcile/activity-log', 'unscheduled'],
     ]);
   });
@@ -53,7 +54,7 @@ describe('wardenStatus', () => {
     const rows = Array.from({ length: 6 }, (_, i) => minimalRecord(SUB_A, `pg-${i}`));
     const states = ['governed', 'held', 'governed', 'deleted', 'listed', 'quarantined'] as const;
     for (const [i, row] of rows.entries()) await stores.inventory.upsert({ ...row, state: states[i]!, classification: states[i] === 'listed' ? 'not-a-clone' : 'clone' });
-    for (const job of ['reconcile', 'sendOwnerNotices', 'sendFinopsSummary', 'sendReviewDigest', 'deleteExpiredClones']) await stores.runs.finished(job, '2026-11-20T11:58:00Z', { ok: true });
+    for (const job of ['reconcile', 'sendOwnerNotices', 'sendFinopsSummary', 'sendReviewDigest', 'deleteExpiredClones', 'runRestoreDrills']) await stores.runs.finished(job, '2026-11-20T11:58:00Z', { ok: true });
     const status = await wardenStatus({ schedules, queues: queues(2) }, { ...stores, clock: fixedClock('2026-11-20T12:00:00Z') });
     expect(status.clones).toEqual({ total: 5, governed: 2, held: 1, deleted: 1, quarantined: 1 });
     expect(status).toMatchObject({ healthy: true, warnings: ['resource-events-poison: 2 message(s) the intake gave up on'] });

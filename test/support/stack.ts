@@ -15,12 +15,13 @@ export interface TestStack {
 
 let tablePrefixCounter = 0;
 
-/** The worker's Azurite (emptied) plus a local Azure emulator, and settings for the app that point at both. */
-export async function startStack(options: { snapshot?: EmulatorOptions['snapshot']; now?: () => Date; settings?: Record<string, string> } = {}): Promise<TestStack> {
+/** The worker's Azurite (emptied) plus a local Azure emulator (with real PostgreSQL behind the snapshot's `dataPlanes` when `dataPlane`), and settings for the app that point at both. */
+export async function startStack(options: { snapshot?: EmulatorOptions['snapshot']; now?: () => Date; settings?: Record<string, string>; dataPlane?: EmulatorOptions['dataPlane'] } = {}): Promise<TestStack> {
   const azurite = await workerAzurite();
   const emulator = await startEmulator({
     snapshot: options.snapshot,
     now: options.now,
+    ...(options.dataPlane ? { dataPlane: options.dataPlane } : {}),
     events: { connectionString: azurite.connectionString, queueName: 'resource-events' },
   });
   const settings: Record<string, string> = {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { classifyCommand } from './classify.js';
 import { dashboardCommand } from './dashboard.js';
 import { confirmCommand, promoteCommand } from './decisions.js';
+import { drillCommand } from './drill.js';
 import { emulatorCommand } from './emulator.js';
 import { evidenceCommand, inventoryCommand } from './inventory.js';
 import { noticesCommand } from './notices.js';
@@ -16,5 +17,5 @@ import { tagCommands } from './tags.js';
 
 /** Every command of the CLI, in one list. */
 export function commands(): Command[] {
-  return [classifyCommand(), confirmCommand(), dashboardCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), noticesCommand(), planCommand(), policyCommand(), reconcileCommand(), restoreCommand(), runCommand(), snapshotCommand(), statusCommand(), sweepCommand(), ...tagCommands(), promoteCommand()];
+  return [classifyCommand(), confirmCommand(), dashboardCommand(), drillCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), noticesCommand(), planCommand(), policyCommand(), reconcileCommand(), restoreCommand(), runCommand(), snapshotCommand(), statusCommand(), sweepCommand(), ...tagCommands(), promoteCommand()];
 }

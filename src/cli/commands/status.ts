@@ -29,10 +29,10 @@ export function statusCommand(options: StatusCommandOptions = {}): Command {
       const status = await wardenStatus(
         {
           schedules: wired.config.schedules,
-          disabled: wired.config.mail.finopsMailbox ? [] : ['sendFinopsSummary'],
+          disabled: [...(wired.config.mail.finopsMailbox ? [] : ['sendFinopsSummary']), ...(wired.policy.drills.length > 0 ? [] : ['runRestoreDrills'])],
           queues: (options.queues ?? storageQueueDepths)(wired),
         },
-        wired,
+        { ...wired, drills: wired.stores.drills },
       );
       print(io, opts.output, status, () => renderStatus(status));
       if (!status.healthy) setExitCode(1);
@@ -67,6 +67,7 @@ function renderStatus(s: WardenStatus): string {
     '',
     `queues: ${depth(s.queues.events)}; ${depth(s.queues.poison)}`,
     `clones: ${s.clones.total}${states ? ` (${states})` : ''}`,
+    ...(s.drills.length ? ['', 'Last drill of each source:', renderTable(s.drills.map((d) => ({ source: d.sourceName, drill: d.drillId, at: d.at, status: d.status, healthy: d.healthy ? 'yes' : 'NO', detail: d.detail })))] : []),
     ...s.problems.map((p) => `problem: ${p}`),
     ...s.warnings.map((w) => `warning: ${w}`),
   ].join('\n');

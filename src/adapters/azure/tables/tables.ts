@@ -3,6 +3,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { InventoryStores } from '../../../ports/inventory.js';
 import { CheckpointsTable } from './checkpointsTable.js';
 import { CountedTable } from './countedTable.js';
+import { DrillsTable } from './drillsTable.js';
 import { EvidenceTable } from './evidenceTable.js';
 import { InventoryTable } from './inventoryTable.js';
 import { RunsTable } from './runsTable.js';
@@ -18,13 +19,15 @@ export interface OpenTablesOptions {
   /** In Azure: the storage account name, used with `credential` at https://{account}.table.core.windows.net. */
   readonly accountName?: string;
   readonly credential?: TokenCredential;
-  /** Table names are `${prefix}Inventory`, `${prefix}Evidence`, `${prefix}Runs`, `${prefix}Checkpoints`. */
+  /** Table names are `${prefix}Inventory`, `${prefix}Evidence`, `${prefix}Runs`, `${prefix}Checkpoints`, `${prefix}Drills`. */
   readonly prefix: string;
   /** Create the four tables when missing (default true; an existing table is fine). */
   readonly createIfMissing?: boolean;
 }
 
 export interface TableStores extends InventoryStores {
+  /** Restore drills (`${prefix}Drills`). */
+  readonly drills: DrillsTable;
   /** Table operations made so far through these stores. */
   stats(): TableStats;
   resetStats(): void;
@@ -39,7 +42,7 @@ export interface TableStores extends InventoryStores {
 export async function openTables(options: OpenTablesOptions): Promise<TableStores> {
   const counter = new TableCounter();
   const table = (suffix: string) => new CountedTable(tableClient(options, `${options.prefix}${suffix}`), counter);
-  const tables = { inventory: table('Inventory'), evidence: table('Evidence'), runs: table('Runs'), checkpoints: table('Checkpoints') };
+  const tables = { inventory: table('Inventory'), evidence: table('Evidence'), runs: table('Runs'), checkpoints: table('Checkpoints'), drills: table('Drills') };
   if (options.createIfMissing ?? true) {
     await Promise.all(
       Object.values(tables).map(async ({ client }) => {
@@ -57,6 +60,7 @@ export async function openTables(options: OpenTablesOptions): Promise<TableStore
     evidence: new EvidenceTable(tables.evidence),
     runs: new RunsTable(tables.runs),
     checkpoints: new CheckpointsTable(tables.checkpoints),
+    drills: new DrillsTable(tables.drills),
     stats: () => counter.snapshot(),
     resetStats: () => counter.reset(),
   };

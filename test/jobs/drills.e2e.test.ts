@@ -1,0 +1,148 @@
+import type { Command } from 'commander';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drillCommand } from '../../src/cli/commands/drill.js';
+import type { OperatorCommandOptions } from '../../src/cli/commands/restore.js';
+import { statusCommand } from '../../src/cli/commands/status.js';
+import { loadConfig } from '../../src/config.js';
+import type { DrillRecord } from '../../src/domain/drills.js';
+import type { WardenStatus } from '../../src/jobs/operator.js';
+import { build, type Wired } from '../../src/wiring.js';
+import { armServer } from '../support/estate.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+// One real PostgreSQL source for the file; each drill restores it (base backup plus WAL replay) and deletes the clone.
+const prod = armServer({ name: 'pg-orders-prod', administratorLogin: 'ordersadmin', tags: { Owner: 'orders-team@contoso.com', Environment: 'Production' } });
+const plan = (over: Record<string, unknown>) => ({
+  sources: { ids: [prod.id] },
+  schedule: '0 0 2 * * *',
+  owner: 'dba-team@contoso.com',
+  database: 'orders',
+  objectives: { readyMinutes: 30, validatedMinutes: 45 },
+  ...over,
+});
+const policy = {
+  drills: [
+    plan({
+      name: 'orders-nightly',
+      validation: [
+        { type: 'value', name: 'rows at the restore point', sql: "select string_agg(id::text, ',' order by id) from orders", equals: '1,2' },
+        { type: 'value', name: 'orders exist', sql: 'select count(*) from orders', atLeast: 1 },
+        { type: 'recovery-point', name: 'newest order', sql: 'select max(created_at) from orders', maxLagMinutes: 5 },
+      ],
+    }),
+    plan({ name: 'orders-broken', validation: [{ type: 'value', name: 'audit table', sql: 'select count(*) from audit_log', atLeast: 1 }] }),
+  ],
+};
+
+describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
+  let stack: TestStack;
+  let wired: Wired;
+  const options = (io: OperatorCommandOptions['io'], setExitCode: (code: number) => void): OperatorCommandOptions => ({ io, setExitCode, env: {}, deps: () => Promise.resolve(wired) });
+  async function run(make: (o: OperatorCommandOptions) => Command, args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    let exitCode: number | undefined;
+    const command = make(options({ out: (t) => out.push(t), err: (t) => err.push(t) }, (code) => (exitCode = code)));
+    command.exitOverride().configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
+    await command.parseAsync(args, { from: 'user' });
+    return { stdout: out.join('\n'), stderr: err.join('\n'), exitCode };
+  }
+  const cloneDeletes = (name: string) => stack.emulator.requests.entries({ operation: 'Servers_Delete' }).filter((r) => r.path.toLowerCase().endsWith(`/${name}`)).length;
+
+  beforeAll(async () => {
+    const policyPath = join(mkdtempSync(join(tmpdir(), 'warden-drills-')), 'policy.json');
+    writeFileSync(policyPath, JSON.stringify(policy));
+    stack = await startStack({
+      snapshot: {
+        servers: [prod],
+        dataPlanes: { [prod.id]: { database: 'orders', seedSql: ['create table orders (id int primary key, created_at timestamptz not null default clock_timestamp())', 'insert into orders (id) values (1)'] } },
+      },
+      settings: { POLICY_PATH: policyPath, ALLOWED_RECIPIENT_DOMAINS: 'contoso.com' },
+      dataPlane: true,
+    });
+    wired = await build(loadConfig(stack.settings));
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('a drill sees exactly the rows before the restore point, passes, records every phase, mails its owner and deletes its clone', async () => {
+    await stack.emulator.dataPlanes.query(prod.id, 'insert into orders (id) values (2)');
+    const point = new Date().toISOString();
+    await stack.emulator.dataPlanes.query(prod.id, 'insert into orders (id) values (3)');
+
+    const result = await run(drillCommand, ['run', '--source', 'pg-orders-prod', '--point', point, '--as', 'dba-team@contoso.com', '--output', 'json']);
+    expect(result.stderr).toMatch(/requested at .*\n.*accepted/);
+    const record = JSON.parse(result.stdout) as DrillRecord;
+    expect(record.failures, JSON.stringify(record, null, 1)).toEqual([]);
+    expect(record).toMatchObject({ plan: 'orders-nightly', status: 'passed', cloneState: 'deleted', requestedPoint: point, owner: 'dba-team@contoso.com' });
+    expect(result.exitCode).toBeUndefined();
+    expect(record.checks.map((c) => [c.name, c.passed, c.value])).toEqual([
+      ['rows at the restore point', true, '1,2'],
+      ['orders exist', true, '2'],
+      ['newest order', true, record.achievedPoint],
+    ]);
+    expect(Date.parse(record.achievedPoint!)).toBeLessThanOrEqual(Date.parse(point));
+    expect(record.phases.map((p) => p.phase)).toEqual(['requested', 'accepted', 'visible', 'ready', 'connected', 'validated', 'delete-requested', 'gone']);
+    expect(record.objectives.every((o) => o.met)).toBe(true);
+    expect(record.restoredBytes).toBeGreaterThan(1_000_000);
+    expect(record.restoreMinutesPer100Gb).toBeGreaterThan(0);
+    expect(record.cost).toMatchObject({ currency: 'USD' });
+
+    // What reached Azure: one restore with the drill's tags in the create request, and the clone's delete.
+    const create = stack.emulator.requests.entries({ operation: 'Servers_Create' }).at(-1)!;
+    expect(create.path.toLowerCase()).toContain(`/${record.cloneName}`);
+    expect(cloneDeletes(record.cloneName)).toBe(1);
+    await expect(wired.servers.get(record.cloneId)).resolves.toBeUndefined();
+    expect(stack.emulator.dataPlanes.connection(record.cloneId)).toBeUndefined();
+    // The source was never touched: no write names it.
+    expect(stack.emulator.requests.entries({}).filter((r) => r.method !== 'GET' && r.path.toLowerCase().endsWith('/pg-orders-prod'))).toEqual([]);
+
+    expect(await wired.stores.drills.get(record.id)).toMatchObject({ status: 'passed', cloneState: 'deleted' });
+    const evidence = await wired.stores.evidence.list(record.cloneId.toLowerCase());
+    expect(evidence.filter((e) => e.kind === 'drill-phase')).toHaveLength(8);
+    expect(evidence.map((e) => e.kind)).toEqual(expect.arrayContaining(['restore', 'delete']));
+    const mail = stack.emulator.mailbox.to('dba-team@contoso.com').find((m) => m.subject.includes(record.sourceName));
+    expect(mail?.subject).toMatch(/^Restore drill passed: pg-orders-prod/);
+
+    const html = await run(drillCommand, ['report', record.id, '--output', 'html']);
+    for (const phase of record.phases) expect(html.stdout).toContain(`data-phase="${phase.phase}"`);
+    expect(html.stdout).toContain('class="timeline"');
+    const status = await run(statusCommand, ['--output', 'json']);
+    expect((JSON.parse(status.stdout) as WardenStatus).drills).toEqual([expect.objectContaining({ sourceName: 'pg-orders-prod', healthy: true, drillId: record.id })]);
+  });
+
+  it('a check that fails gives a failed drill with the database\'s message, the clone still deleted, and status unhealthy', async () => {
+    const result = await run(drillCommand, ['run', '--source', prod.id, '--plan', 'orders-broken', '--point', 'latest', '--as', 'dba-team@contoso.com', '--output', 'json']);
+    const record = JSON.parse(result.stdout) as DrillRecord;
+    expect(result.exitCode).toBe(1);
+    expect(record.status).toBe('failed');
+    expect(record.checks[0]).toMatchObject({ name: 'audit table', passed: false, error: 'relation "audit_log" does not exist' });
+    expect(record.failures, JSON.stringify(record.failures)).toEqual(['check "audit table" failed: relation "audit_log" does not exist']);
+    expect(record.cloneState).toBe('deleted');
+    expect(cloneDeletes(record.cloneName)).toBe(1);
+
+    const status = await run(statusCommand, ['--output', 'json']);
+    const report = JSON.parse(status.stdout) as WardenStatus;
+    expect(report.problems).toContain(`last drill of pg-orders-prod (${record.id}): failed: check "audit table" failed: relation "audit_log" does not exist`);
+    expect(status.exitCode).toBe(1);
+  });
+
+  it('two drills of one server never overlap; bad input is refused before anything is created', async () => {
+    const key = prod.id.toLowerCase();
+    expect(await wired.stores.drills.claim(key, 'other-drill', new Date())).toBe(true);
+    const creates = stack.emulator.requests.count({ operation: 'Servers_Create' });
+    const busy = await run(drillCommand, ['run', '--source', 'pg-orders-prod', '--point', 'latest', '--as', 'dba-team@contoso.com']);
+    expect(busy.exitCode).toBe(2);
+    expect(busy.stderr).toMatch(/a drill of pg-orders-prod is already running.*never overlap/);
+    await wired.stores.drills.release(key, 'other-drill');
+    const bad = await run(drillCommand, ['run', '--source', 'pg-nowhere', '--point', 'yesterday', '--as', 'dba-team@contoso.com']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--source: no server named pg-nowhere/);
+    expect(bad.stderr).toMatch(/--point: "yesterday" is not an ISO 8601 date-time/);
+    expect(stack.emulator.requests.count({ operation: 'Servers_Create' })).toBe(creates);
+  });
+});
