@@ -30,7 +30,7 @@ async function rowsOf(client: TableClient): Promise<Record<string, unknown>[]> {
 }
 
 describe('Table Storage layout', () => {
-  it('creates the four tables once and tolerates them existing', async () => {
+  it('creates the five tables once and tolerates them existing', async () => {
     const { prefix } = await fresh();
     const again = await openTables({ connectionString: azurite.connectionString, prefix });
     expect(await again.inventory.list()).toEqual([]);
@@ -38,7 +38,7 @@ describe('Table Storage layout', () => {
     const { TableServiceClient } = await import('@azure/data-tables');
     const service = TableServiceClient.fromConnectionString(azurite.connectionString, { allowInsecureConnection: true });
     for await (const table of service.listTables()) if (table.name?.startsWith(prefix)) names.push(table.name);
-    expect(names.sort()).toEqual([`${prefix}Checkpoints`, `${prefix}Evidence`, `${prefix}Inventory`, `${prefix}Runs`]);
+    expect(names.sort()).toEqual([`${prefix}Checkpoints`, `${prefix}Drills`, `${prefix}Evidence`, `${prefix}Inventory`, `${prefix}Runs`]);
   });
 
   it('stores inventory by subscription with a readable RowKey and JSON columns', async () => {

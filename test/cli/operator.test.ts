@@ -271,6 +271,7 @@ describe('operator CLI on the emulator and Azurite', () => {
         ['sendFinopsSummary', 'ok'],
         ['sendReviewDigest', 'ok'],
         ['deleteExpiredClones', 'ok'],
+        ['runRestoreDrills', 'disabled'],
       ]);
     });
 

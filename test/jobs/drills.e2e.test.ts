@@ -64,7 +64,7 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
       dataPlane: true,
     });
     wired = await build(loadConfig(stack.settings));
-  });
+  }, 180_000);
   afterAll(async () => {
     await stack?.close();
   });
