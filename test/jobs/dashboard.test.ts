@@ -11,7 +11,7 @@ import { fixedClock } from '../../src/ports/clock.js';
 import { minimalRecord, SUB_A } from '../contract/inventoryFixtures.js';
 
 type Listed = { items: Array<{ name: string }>; command: string; total: number };
-const SCHEDULES = { reconcile: '0 */5 * * * *', notices: '0 0 9-17 * * 1-5', finopsSummary: '0 0 8 * * 1', sweep: '0 30 10-15 * * 1-4' };
+const SCHEDULES = { reconcile: '0 */5 * * * *', notices: '0 0 9-17 * * 1-5', finopsSummary: '0 0 8 * * 1', sweep: '0 30 10-15 * * 1-4', drills: '0 0 3 * * *' };
 
 function clone(name: string, extra: Partial<InventoryRecord> = {}): InventoryRecord {
   return {

@@ -1,6 +1,6 @@
 import type { DrillRecord } from '../../domain/drills.js';
 import type { DrillsPort } from '../../ports/drills.js';
-import { jsonCopy } from '../azure/tableFields.js';
+import { jsonCopy } from '../azure/tables/tableFields.js';
 
 /**
  * The drills twin for unit tests: records by id, one claim per source.

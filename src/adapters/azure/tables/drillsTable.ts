@@ -1,7 +1,7 @@
 import type { DrillRecord } from '../../../domain/drills.js';
 import type { DrillsPort } from '../../../ports/drills.js';
 import type { CountedTable, Entity } from './countedTable.js';
-import { statusOf } from './errors.js';
+import { statusOf } from '../errors.js';
 import { tableError } from './tableErrors.js';
 import { encodeKey } from './tableKeys.js';
 import { getJson, putJson } from './tableFields.js';
