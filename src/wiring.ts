@@ -16,7 +16,7 @@ import type { MailerPort } from './ports/mailer.js';
 import { config as readConfig, type Config } from './config.js';
 import { loadPolicy } from './startup.js';
 import type { GovernDeps } from './jobs/deps.js';
-import { systemClock } from './ports/clock.js';
+import { systemClock, type Clock } from './ports/clock.js';
 
 export interface Wired extends GovernDeps {
   readonly config: Config;
@@ -46,9 +46,10 @@ export function wire(): Promise<Wired> {
 
 /**
  * Builds every adapter from the settings. `createTables: false` opens the tables without creating them: an operator
- * with read rights only can still list (the deployment, or the app's first start, creates them).
+ * with read rights only can still list (the deployment, or the app's first start, creates them). `clock` is the
+ * warden's time (default the system's): tests hand it the emulator's clock, so drills are measured on Azure's time.
  */
-export async function build(config: Config, options: { log?: (line: string) => void; createTables?: boolean } = {}): Promise<Wired> {
+export async function build(config: Config, options: { log?: (line: string) => void; createTables?: boolean; clock?: Clock } = {}): Promise<Wired> {
   const credential = credentialFor(config);
   // The local emulator finishes long-running operations at once; poll it briskly rather than every 2 s.
   // One budget per process for every ARM client: per-subscription concurrency, paced by ARM's remaining-requests headers.
@@ -71,7 +72,7 @@ export async function build(config: Config, options: { log?: (line: string) => v
     config,
     stores,
     armBudget: armBudget.stats,
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     servers: new ArmServers(arm),
     ...(config.serverListing === 'resource-graph' ? { listing: new ResourceGraphListing(arm) } : {}),
     activity: new ArmActivityFeed(arm),

@@ -26,6 +26,9 @@ import type { PriceSource } from '../adapters/azure/prices/retailPrices.js';
 import type { DatabasePort, DatabaseSession } from '../ports/database.js';
 import type { DrillsPort } from '../ports/drills.js';
 import type { MailerPort } from '../ports/mailer.js';
+import { classify } from '../domain/classify.js';
+import { rowOfIncarnation } from '../domain/proof.js';
+import { modify, UnprovenError } from './gate.js';
 import { locateServer, restoreClone, type OperatorDeps } from './operator.js';
 import type { Wired } from '../wiring.js';
 
@@ -267,11 +270,20 @@ export async function deleteDrillClone(record: DrillRecord, deps: DrillDeps, pha
   if (live.key === record.sourceId.toLowerCase() || getTag(live.tags, DRILL_ID_TAG) !== record.id || purpose !== DRILL_PURPOSE) {
     return { ...record, cloneState: 'delete-failed', failures: [...record.failures, `${live.name} no longer carries ${DRILL_ID_TAG}=${record.id} and ${deps.policy.tagKeys.purpose}=${DRILL_PURPOSE}: not deleted, left for review`] };
   }
+  // Born proven: the drill's governed restore recorded its proof on the clone's row at creation. The gate checks it.
+  const row = rowOfIncarnation((await deps.inventory.get(live.key))?.value, live);
+  const { proof } = classify(live, { servers: [live], ...(row ? { inventory: row } : {}), tagKeys: deps.policy.tagKeys });
   await mark('delete-requested');
   let outcome: string;
   try {
-    outcome = await deps.servers.delete(live.id);
+    outcome = await modify(
+      deps.servers,
+      { server: live, proof },
+      // A drill clone is not swept: it expires when its drill ends, and its owner is told by the drill's report.
+      { type: 'delete-server', reason: `restore drill ${record.id} finished (${record.status})`, expiresOn: record.deleteAfter ?? deps.clock.now().toISOString(), finalNoticeSentAt: '' },
+    );
   } catch (error) {
+    if (error instanceof UnprovenError) return { ...record, cloneState: 'delete-failed', failures: [...record.failures, `${error.message}; the drill's clone was not deleted`] };
     return { ...record, cloneState: 'delete-failed', failures: [...record.failures, `delete of ${live.name} failed: ${(error as Error).message} (the sweep deletes it at expiry)`] };
   }
   if (outcome === 'locked') return { ...record, cloneState: 'delete-failed', failures: [...record.failures, `${live.name} is locked: not deleted`] };

@@ -14,6 +14,8 @@ import { armServer } from '../support/estate.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
 // One real PostgreSQL source for the file; each drill restores it (base backup plus WAL replay) and deletes the clone.
+// The emulator runs on virtual time and the warden reads the emulator's clock: a restore takes its 6.5 Azure minutes
+// and a delete its minute on that clock, the same every run, at no real wait.
 const prod = armServer({ name: 'pg-orders-prod', administratorLogin: 'ordersadmin', tags: { Owner: 'orders-team@contoso.com', Environment: 'Production' } });
 const plan = (over: Record<string, unknown>) => ({
   sources: { ids: [prod.id] },
@@ -34,8 +36,10 @@ const policy = {
       ],
     }),
     plan({ name: 'orders-broken', validation: [{ type: 'value', name: 'audit table', sql: 'select count(*) from audit_log', atLeast: 1 }] }),
+    plan({ name: 'orders-tight', objectives: { readyMinutes: 5, validatedMinutes: 45 }, validation: [{ type: 'value', name: 'orders exist', sql: 'select count(*) from orders', atLeast: 1 }] }),
   ],
 };
+const minutes = (record: DrillRecord, from: string, to: string) => (Date.parse(record.phases.find((p) => p.phase === to)!.at) - Date.parse(record.phases.find((p) => p.phase === from)!.at)) / 60_000;
 
 describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
   let stack: TestStack;
@@ -58,21 +62,26 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
     stack = await startStack({
       snapshot: {
         servers: [prod],
-        dataPlanes: { [prod.id]: { database: 'orders', seedSql: ['create table orders (id int primary key, created_at timestamptz not null default clock_timestamp())', 'insert into orders (id) values (1)'] } },
+        dataPlanes: { [prod.id]: { database: 'orders', seedSql: ['create table orders (id int primary key, created_at timestamptz not null default clock_timestamp())', "insert into orders (id, created_at) values (1, now() - interval '1 day')"] } },
       },
       settings: { POLICY_PATH: policyPath, ALLOWED_RECIPIENT_DOMAINS: 'contoso.com' },
       dataPlane: true,
+      virtualTime: true,
     });
-    wired = await build(loadConfig(stack.settings));
+    wired = await build(loadConfig(stack.settings), { clock: stack.emulator.clock });
   }, 180_000);
   afterAll(async () => {
     await stack?.close();
   });
 
   it('a drill sees exactly the rows before the restore point, passes, records every phase, mails its owner and deletes its clone', async () => {
-    await stack.emulator.dataPlanes.query(prod.id, 'insert into orders (id) values (2)');
-    const point = new Date().toISOString();
-    await stack.emulator.dataPlanes.query(prod.id, 'insert into orders (id) values (3)');
+    // The application writes Azure's time (the emulator's clock) into its rows; a minute passes between the writes.
+    const clock = stack.emulator.clock;
+    await stack.emulator.dataPlanes.query(prod.id, 'insert into orders (id, created_at) values (2, $1)', [clock.now()]);
+    clock.advance(30_000);
+    const point = clock.now().toISOString();
+    clock.advance(30_000);
+    await stack.emulator.dataPlanes.query(prod.id, 'insert into orders (id, created_at) values (3, $1)', [clock.now()]);
 
     const result = await run(drillCommand, ['run', '--source', 'pg-orders-prod', '--point', point, '--as', 'dba-team@contoso.com', '--output', 'json']);
     expect(result.stderr).toMatch(/requested at .*\n.*accepted/);
@@ -88,8 +97,15 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
     expect(Date.parse(record.achievedPoint!)).toBeLessThanOrEqual(Date.parse(point));
     expect(record.phases.map((p) => p.phase)).toEqual(['requested', 'accepted', 'visible', 'ready', 'connected', 'validated', 'delete-requested', 'gone']);
     expect(record.objectives.every((o) => o.met)).toBe(true);
+    // Measured on Azure's time: Ready 6.5 minutes after the request, the delete a minute, nothing on the wall clock.
+    expect(record.objectives.map((o) => [o.objective, o.actualMinutes])).toEqual([
+      ['ready', 6.5],
+      ['validated', 6.5],
+    ]);
+    expect(minutes(record, 'delete-requested', 'gone')).toBe(1);
     expect(record.restoredBytes).toBeGreaterThan(1_000_000);
-    expect(record.restoreMinutesPer100Gb).toBeGreaterThan(0);
+    expect(record.restoreMinutesPer100Gb).toBe(Math.round((6.5 / (record.restoredBytes! / 2 ** 30)) * 100 * 10) / 10);
+    expect(record.recoveryPointLagSeconds).toBe(30);
     expect(record.cost).toMatchObject({ currency: 'USD' });
 
     // What reached Azure: one restore with the drill's tags in the create request, and the clone's delete.
@@ -128,6 +144,21 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
     const status = await run(statusCommand, ['--output', 'json']);
     const report = JSON.parse(status.stdout) as WardenStatus;
     expect(report.problems).toContain(`last drill of pg-orders-prod (${record.id}): failed: check "audit table" failed: relation "audit_log" does not exist`);
+    expect(status.exitCode).toBe(1);
+  });
+
+  it('a drill that misses its objective fails on its own though its checks pass, and status is unhealthy', async () => {
+    const result = await run(drillCommand, ['run', '--source', 'pg-orders-prod', '--plan', 'orders-tight', '--point', 'latest', '--as', 'dba-team@contoso.com', '--output', 'json']);
+    const record = JSON.parse(result.stdout) as DrillRecord;
+    expect(record.checks.every((c) => c.passed)).toBe(true);
+    expect(record).toMatchObject({ status: 'failed', cloneState: 'deleted', failures: ['missed the ready objective: 6.5 min (at most 5 min)'] });
+    expect(record.objectives.find((o) => o.objective === 'ready')).toEqual({ objective: 'ready', limitMinutes: 5, actualMinutes: 6.5, met: false });
+    expect(cloneDeletes(record.cloneName)).toBe(1);
+    const status = await run(statusCommand, ['--output', 'json']);
+    const report = JSON.parse(status.stdout) as WardenStatus;
+    expect(report.healthy).toBe(false);
+    expect(report.drills).toEqual([expect.objectContaining({ sourceName: 'pg-orders-prod', drillId: record.id, healthy: false })]);
+    expect(report.problems).toContain(`last drill of pg-orders-prod (${record.id}): failed: missed the ready objective: 6.5 min (at most 5 min); missed ready objective (6.5 of 5 min)`);
     expect(status.exitCode).toBe(1);
   });
 

@@ -72,7 +72,7 @@ export function adminHandler(services: AdminServices): (ctx: RequestContext) => 
       case 'GET events':
         return ok({ schema: services.events.schema, delivered: services.events.delivered, value: services.events.emitted() });
       case 'GET clock':
-        return ok({ now: services.clock.now().toISOString(), timeScale: services.clock.timeScale });
+        return ok({ now: services.clock.now().toISOString(), timeScale: services.clock.timeScale, virtual: services.clock.virtual });
       case 'POST clock': {
         const body = isRecord(ctx.body) ? ctx.body : {};
         const scale = body.timeScale;

@@ -75,6 +75,12 @@ export interface EmulatorOptions {
    * Moving the clock (`clock.advance`) also moves operations along, at any scale.
    */
   timeScale?: number;
+  /**
+   * Virtual time: the clock stands still (at `now()` of the start) and moves only when advanced or when a client polls
+   * an unfinished operation (one step of 30 s, at most to its end). Operations take their Azure durations on the clock
+   * at no real wait, so what a client measures on `clock` is the same every run (drills, their tests and benchmarks).
+   */
+  virtualTime?: boolean;
   /** Items per page of list operations (default 100). */
   pageSize?: number;
   /** Folder that receives one JSON file per sent email. */
@@ -146,7 +152,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const pageSize = options.pageSize ?? 100;
   const acsKey = options.acsKey ?? randomBytes(32).toString('base64');
   const seed = options.snapshot ? readSnapshot(options.snapshot) : undefined;
-  const clock = new EmulatorClock(options.now, options.timeScale ?? 0);
+  const clock = new EmulatorClock(options.now, options.timeScale ?? 0, { virtual: options.virtualTime ?? false });
   const store = new ArmStore();
   const sql = new SqlStore();
   const activityLog = new ActivityLog();

@@ -161,6 +161,8 @@ export class Operations {
   get(id: string, via: 'status' | 'result' = 'status'): LroOperation | undefined {
     const entry = this.find(id, via);
     if (!entry) return undefined;
+    // A poll is the client's wait: in virtual time it moves the clock (which settles what came due).
+    if (entry.operation.status === 'InProgress') this.clock.polled(entry.started, entry.durationMs);
     this.settleIfDue(entry);
     return entry.operation;
   }
@@ -235,6 +237,8 @@ export class Operations {
   /** (Re)sets the real-time timer that completes an operation; timers never keep the process alive. */
   private arm(entry: Tracked): void {
     clearTimeout(entry.timer);
+    // Virtual time passes only when moved: no real-time timer completes anything.
+    if (this.clock.virtual) return;
     entry.timer = setTimeout(() => this.settle(entry), this.clock.realMsUntil(entry.started, entry.durationMs));
     entry.timer.unref();
   }

@@ -106,6 +106,7 @@ export function emailRoutes(services: EmailServices): Route[] {
     authenticate(ctx, services.accessKey);
     const op = operations.get(id);
     if (!op) throw new HttpError(404, 'NotFound', `The email operation '${id}' was not found.`);
+    if (op.status === 'Running') services.clock.polled(op.started, AZURE_DURATIONS_MS.emailSend);
     if (op.status === 'Running' && services.clock.elapsedMs(op.started) >= AZURE_DURATIONS_MS.emailSend) op.status = op.error ? 'Failed' : 'Succeeded';
     const remainingMs = services.clock.realMsUntil(op.started, AZURE_DURATIONS_MS.emailSend);
     return ok(statusBody(op), op.status === 'Running' && remainingMs >= 1000 ? { 'retry-after': String(Math.ceil(remainingMs / 1000)) } : undefined);

@@ -167,12 +167,11 @@ export class DataPlanes {
   }
 
   /**
-   * The engine's instant for an emulator instant: the same distance before the engine's now as before the emulator's
-   * now (the emulator's clock may be pinned or advanced; commit times in the WAL are the machine's).
+   * The engine's instant for an emulator instant: commit times in the WAL are the machine's, while the emulator's clock
+   * may be pinned, advanced or virtual; the clock knows when in real time it showed that instant.
    */
   private engineTime(at: Date): Date {
-    const behindMs = Math.max(0, this.options.clock.now().getTime() - at.getTime());
-    return new Date(Date.now() - behindMs);
+    return this.options.clock.realTimeOf(at);
   }
 
   private startWorkload(plane: Plane, workload: NonNullable<DataPlaneSpec['workload']>): void {
