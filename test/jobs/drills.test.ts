@@ -36,7 +36,7 @@ async function world() {
     operator: 'warden',
     drills: new MemoryDrills(),
     database: { connect: () => Promise.reject(new Error('no data plane in this test')) },
-    mailer: new MemoryMailer(),
+    mailer: new MemoryMailer(t.clock),
   };
   const deletes = () => t.servers.calls.filter((c) => c.op === 'delete');
   return { ...t, deps, deletes };
