@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   enforce: () => import('./enforce.js'),
   sweep: () => import('./sweep.js'),
   dashboard: () => import('./dashboard.js'),
+  drill: () => import('./drill.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

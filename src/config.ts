@@ -63,7 +63,7 @@ export const SETTINGS = {
   },
   EVENTS_QUEUE_NAME: { description: 'Queue the Event Grid subscription delivers resource events to.', local: 'resource-events' },
   TABLE_PREFIX: { description: 'Prefix of the inventory, evidence, runs and checkpoint table names.', local: 'warden' },
-  POLICY_PATH: { description: 'Path of the policy JSON file; empty for the built-in defaults.', local: '' },
+  POLICY_PATH: { description: 'Path of the policy JSON file; empty for the built-in defaults. Locally the demo policy: the built-in rules plus a restore drill of the demo estate.', local: 'examples/demo-policy.json' },
   RECONCILE_SCHEDULE: { description: 'NCRONTAB schedule of the reconcile timer.', local: '0 */5 * * * *' },
   RECONCILE_REFRESH_HOURS: {
     description: 'Reconcile reads a clone\'s firewall rules and locks only when something changed, and every clone\'s at least once in this many hours, spread over the period.',

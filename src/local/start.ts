@@ -50,6 +50,8 @@ export async function startLocal(
       snapshot: options.shiftDatesTo ? shiftSnapshotDates(snapshotPath, options.shiftDatesTo) : snapshotPath,
       events: { connectionString: azurite.connectionString, queueName: base.EVENTS_QUEUE_NAME || 'resource-events' },
       timeScale: 0.001,
+      // Real PostgreSQL behind the servers the estate lists in `dataPlanes` (the demo's pg-orders-prod, for its drill).
+      dataPlane: true,
     });
   } catch (error) {
     await azurite.close();
@@ -174,8 +176,9 @@ async function main(argv: string[]): Promise<void> {
     throw error;
   }
   // The whole cycle once at start rather than at the first schedules: govern the estate, mail the owners (the
-  // emulator's mailbox) and the review mailbox, then the expiry sweep (dry-run unless SWEEP_MODE=enforce).
-  for (const job of ['reconcile', 'sendOwnerNotices', 'sendReviewDigest', 'deleteExpiredClones']) {
+  // emulator's mailbox) and the review mailbox, the expiry sweep (dry-run unless SWEEP_MODE=enforce), then the restore
+  // drills that are due.
+  for (const job of ['reconcile', 'sendOwnerNotices', 'sendReviewDigest', 'deleteExpiredClones', 'runRestoreDrills']) {
     if (!run.functions.includes(job)) continue;
     await run.runTimer(job).catch((error: unknown) => console.error(`${job} failed: ${error instanceof Error ? error.message : String(error)}`));
   }

@@ -20,7 +20,11 @@ const problemsOf = (env: Record<string, string>): string[] => {
 
 describe('start-up check: the settings and the policy file they name', () => {
   it('loads the built-in policy when POLICY_PATH is empty, and the file when it names a valid one', () => {
-    expect(loadStartup(sample.Values).policy).toBe(DEFAULT_POLICY);
+    expect(loadStartup({ ...sample.Values, POLICY_PATH: '' }).policy).toBe(DEFAULT_POLICY);
+    // The local sample names the demo policy: the built-in rules plus the demo estate's restore drill.
+    const demo = loadStartup(sample.Values).policy;
+    expect(demo.rules).toEqual(DEFAULT_POLICY.rules);
+    expect(demo.drills.map((d) => [d.name, d.sources.ids])).toEqual([['orders-nightly', [expect.stringMatching(/\/flexibleServers\/pg-orders-prod$/)]]]);
     const { policy } = loadStartup({ ...sample.Values, POLICY_PATH: new URL('../../examples/policy.json', import.meta.url).pathname });
     expect(policy.rules.map((r) => r.type)).toContain('network-firewall');
   });

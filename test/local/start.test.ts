@@ -30,6 +30,9 @@ describe('npm start (the local runner on embedded defaults)', () => {
     expect(result.stdout).toMatch(/reconcile \(timer\) succeeded/);
     expect(result.stdout).toMatch(/sendOwnerNotices: [1-9]\d* owner\(s\) due, [1-9]\d* digest\(s\) sent/);
     expect(result.stdout).toMatch(/deleteExpiredClones \(dry-run\): .* 0 deleted/);
+    // The demo policy's drill of pg-orders-prod, on its real PostgreSQL data: restored, validated, deleted.
+    expect(result.stdout).toMatch(/runRestoreDrills: 1 drill\(s\) run, 0 kept clone\(s\) deleted, 0 could not start/);
+    expect(result.stdout).toMatch(/drill drill-orders-nightly-\d{12} of pg-orders-prod: passed/);
   }, 90_000);
 
   it('bundles the app without test code or the local sandbox', () => {

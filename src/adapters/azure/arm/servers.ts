@@ -226,12 +226,18 @@ export class ArmServers implements ServersPort {
     const target = `${request.targetResourceGroup}/${request.targetName}`;
     // The wait Azure asks for between polls (Retry-After of the 202 and of each poll), seen on every response.
     let retryAfterMs: number | undefined;
-    const onResponse = (raw: { headers: { get(name: string): string | undefined } }) => {
+    // Accepted when ARM answers the PUT (the SDK may poll once before beginCreateOrUpdate returns).
+    let accepted = false;
+    const onResponse = (raw: { status: number; headers: { get(name: string): string | undefined } }) => {
       retryAfterMs = retryAfterMsOf(raw.headers.get('retry-after'));
+      if (!accepted && raw.status >= 200 && raw.status < 300) {
+        accepted = true;
+        options.onProgress?.('Accepted');
+      }
     };
     try {
       const poller = await pg.servers.beginCreateOrUpdate(request.targetResourceGroup, request.targetName, body, { ...this.poll, onResponse });
-      options.onProgress?.('Accepted');
+      if (!accepted) options.onProgress?.('Accepted');
       if (!options.wait) {
         const accepted = poller.getResult() ?? (await pg.servers.get(request.targetResourceGroup, request.targetName));
         return requireServer(serverFromSdk(accepted), target);

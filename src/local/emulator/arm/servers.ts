@@ -4,7 +4,7 @@ import { HttpError, isRecord, ok } from '../http.js';
 import type { Route } from '../route.js';
 import type { ServerRecord } from '../store.js';
 import type { ArmServer, SystemData } from '../types.js';
-import { AZURE_DURATIONS_MS } from '../durations.js';
+import { AZURE_DURATIONS_MS, restoreDurationMs } from '../durations.js';
 import type { ArmServices } from './common.js';
 import { acceptOperation, assertNotLocked, assertSubscription, pageOf, resourceNotFound, validateTags } from './common.js';
 import { POSTGRES_PROVIDER, type FlexibleProvider } from './providers.js';
@@ -94,7 +94,7 @@ function createServer(services: ArmServices, provider: FlexibleProvider, ctx: Re
     operationName: `${provider.serverType}/write`,
     kind: 'write',
     managementOperation: restore ? 'RestoreSnapshotManagementOperation' : 'UpsertServerManagementOperation',
-    durationMs: restore ? AZURE_DURATIONS_MS.pgRestore : AZURE_DURATIONS_MS.pgCreate,
+    durationMs: restore ? restoreDurationMs(services.dataPlanes?.bytesOf(String(properties.sourceServerResourceId))) : AZURE_DURATIONS_MS.pgCreate,
     apply: () => {
       record.server = { ...record.server, properties: { ...record.server.properties, state: 'Ready' } };
       record.hidden = false;

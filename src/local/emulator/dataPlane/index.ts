@@ -44,6 +44,8 @@ interface Plane {
   readonly database: string;
   /** Base backups of a source, oldest first; none for a clone (its own restores are not emulated). */
   readonly backups: BaseBackup[];
+  /** Bytes of its databases at the last base backup: what a restore of it brings back (sizes its duration). */
+  bytes?: number;
   workload?: NodeJS.Timeout;
 }
 
@@ -91,7 +93,7 @@ export class DataPlanes {
           throw new Error(`seedSql[${i}] of the data plane of ${serverId} failed: ${(error as Error).message}`, { cause: error });
         });
       }
-      const plane: Plane = { serverId, cluster, database, backups: [await cluster.baseBackup()] };
+      const plane: Plane = { serverId, cluster, database, backups: [await cluster.baseBackup()], bytes: await cluster.sizeBytes() };
       this.planes.set(keyOf(serverId), plane);
       if (spec.workload) this.startWorkload(plane, spec.workload);
     } catch (error) {
@@ -104,6 +106,12 @@ export class DataPlanes {
   async baseBackup(serverId: string): Promise<void> {
     const plane = this.require(serverId);
     plane.backups.push(await plane.cluster.baseBackup());
+    plane.bytes = await plane.cluster.sizeBytes();
+  }
+
+  /** Bytes of the server's databases at its last base backup; undefined without a data plane. */
+  bytesOf(serverId: string): number | undefined {
+    return this.planes.get(keyOf(serverId))?.bytes;
   }
 
   /**
