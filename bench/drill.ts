@@ -33,7 +33,7 @@ export async function run(args: string[]): Promise<void> {
       sku: { name: 'Standard_D4ds_v5', tier: 'GeneralPurpose' },
       systemData: { createdAt: new Date(Date.now() - 30 * 86_400_000).toISOString() },
       properties: { administratorLogin: 'benchadmin', version: '16', state: 'Ready', storage: { storageSizeGB: 128 }, backup: { backupRetentionDays: 7 } },
-    })) as EmulatorSnapshot['servers'],
+    })),
     dataPlanes: Object.fromEntries(sources.map((s) => [s.id, { database: 'app', seedSql: [...TABLE, fill(s.mb)] }])),
   };
   const policyPath = join(mkdtempSync(join(tmpdir(), 'bench-drill-')), 'policy.json');
