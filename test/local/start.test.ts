@@ -7,11 +7,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'warden-start-'));
-const run = (env: Record<string, string> = {}, args = ['--once']) =>
+const run = (env: Record<string, string> = {}, args = ['--once'], timeout = 90_000) =>
   spawnSync(process.execPath, ['dist/local/start.js', ...args], {
     cwd: root,
     encoding: 'utf8',
-    timeout: 90_000,
+    timeout,
     env: { ...process.env, PITR_WARDEN_LOCAL_SETTINGS: join(scratch, 'settings.json'), ...env },
   });
 
@@ -22,7 +22,8 @@ describe('npm start (the local runner on embedded defaults)', () => {
   }, 60_000);
 
   it('starts Azurite and the emulator, shows every function of the bundle, and governs the demo estate', () => {
-    const result = run();
+    // The whole demo, PostgreSQL of pg-orders-prod and its drill included: a hung-test bound for a loaded machine.
+    const result = run({}, ['--once'], 240_000);
     expect(result.status, result.stderr).toBe(0);
     for (const fn of ['onResourceEvent', 'onActivityLogAlert', 'reconcile', 'health']) expect(result.stdout).toContain(fn);
     expect(result.stdout).toMatch(/ARM emulator\s+https:\/\/127\.0\.0\.1:\d+/);
@@ -33,7 +34,7 @@ describe('npm start (the local runner on embedded defaults)', () => {
     // The demo policy's drill of pg-orders-prod, on its real PostgreSQL data: restored, validated, deleted.
     expect(result.stdout).toMatch(/runRestoreDrills: 1 drill\(s\) run, 0 kept clone\(s\) deleted, 0 could not start/);
     expect(result.stdout).toMatch(/drill drill-orders-nightly-\d{12} of pg-orders-prod: passed/);
-  }, 90_000);
+  }, 250_000);
 
   it('bundles the app without test code or the local sandbox', () => {
     const inputs = JSON.parse(readFileSync(`${root}/dist/app-inputs.json`, 'utf8')) as string[];
