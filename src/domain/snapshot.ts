@@ -216,8 +216,47 @@ const snapshotShape = z
     activityLog: z.array(z.unknown()).default([]),
     inventory: z.array(z.unknown()).default([]),
     noticesSent: z.array(z.unknown()).default([]),
+    // SQL Database in the emulator's seed form: logical servers, their firewall rules (by server id) and databases.
+    sqlServers: z.array(z.unknown(), { error: 'must be an array of ARM logical server objects' }).default([]),
+    sqlFirewallRules: z.record(z.string(), z.array(z.unknown(), { error: 'must be an array of ARM firewall rule objects' })).default({}),
+    sqlDatabases: z.array(z.unknown(), { error: 'must be an array of ARM database objects' }).default([]),
   })
   .loose();
+
+const logicalServer = z
+  .object({
+    id: text.regex(/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.sql\/servers\/[^/]+$/i, 'is not the id of a logical server (…/providers/Microsoft.Sql/servers/{name})'),
+    properties: z.object({ publicNetworkAccess: z.string().optional(), administratorLogin: z.string().optional(), version: z.string().optional() }).loose().default({}),
+  })
+  .loose();
+
+/**
+ * SQL databases of the seed form as the plan reads every governed resource: the database's GET with its logical
+ * server's exposure (public access, firewall rules) and administrator login, as the ARM adapter reads them live.
+ */
+function sqlDatabasesOf(doc: { sqlServers: unknown[]; sqlFirewallRules: Record<string, unknown[]>; sqlDatabases: unknown[] }, problems: string[]): { obj: unknown; where: string; rules: unknown[] }[] {
+  const servers = new Map<string, z.output<typeof logicalServer>>();
+  doc.sqlServers.forEach((obj, i) => {
+    const result = logicalServer.safeParse(obj);
+    if (!result.success) return void problems.push(...result.error.issues.map((issue) => `sqlServers[${i}]${pathText(issue.path)}: ${say(issue.message)}`));
+    servers.set(result.data.id.toLowerCase(), result.data);
+  });
+  const rulesOf = new Map(Object.entries(doc.sqlFirewallRules).map(([id, rules]) => [id.toLowerCase(), rules]));
+  return doc.sqlDatabases.flatMap((obj, i) => {
+    const id = isObject(obj) && typeof obj.id === 'string' ? obj.id : '';
+    const serverId = id.replace(/\/databases\/[^/]+$/i, '').toLowerCase();
+    const server = serverId && serverId !== id.toLowerCase() ? servers.get(serverId) : undefined;
+    if (!server || !isObject(obj)) {
+      problems.push(`sqlDatabases[${i}].id: ${JSON.stringify(id)} is not a database of a logical server in sqlServers`);
+      return [];
+    }
+    const properties = isObject(obj.properties) ? obj.properties : {};
+    const exposure = { network: { publicNetworkAccess: server.properties.publicNetworkAccess ?? 'Enabled' }, administratorLogin: server.properties.administratorLogin, version: server.properties.version ?? '12.0' };
+    return [{ obj: { location: 'westeurope', ...obj, properties: { ...exposure, ...properties } }, where: `sqlDatabases[${i}]`, rules: rulesOf.get(serverId) ?? [] }];
+  });
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Parses a snapshot document: `{ servers: [ARM server], firewallRules: { "<server id>": [ARM rule] },
@@ -266,6 +305,18 @@ export function parseSnapshot(document: unknown, source = 'snapshot'): Snapshot 
     const locks = locksByScope.filter((l) => server.key === l.scope || server.key.startsWith(`${l.scope}/`)).map((l) => l.lock);
     servers.push({ ...server, firewallRules: rulesByServer.get(server.key) ?? [], locks });
   });
+  for (const { obj, where, rules } of sqlDatabasesOf(doc, problems)) {
+    const server = collect(() => serverFromArm(obj, {}, where));
+    if (!server || isSystemResource(server.engine, server.name)) continue;
+    if (seen.has(server.key)) {
+      problems.push(`${where}.id: the same database is in servers (ids compare case-insensitively)`);
+      continue;
+    }
+    seen.set(server.key, -1);
+    const firewallRules = rules.map((r, j) => collect(() => firewallRuleFromArm(r, `sqlFirewallRules[${j}]`))).filter((r): r is FirewallRule => r !== undefined);
+    const locks = locksByScope.filter((l) => server.key === l.scope || server.key.startsWith(`${l.scope}/`)).map((l) => l.lock);
+    servers.push({ ...server, firewallRules, locks });
+  }
 
   const restoreEvidence: RestoreEvidence[] = [];
   doc.activityLog.forEach((entry, i) => {

@@ -135,3 +135,32 @@ describe('proof of a SQL database restore', () => {
     expect(parseSnapshot({ servers: [armFromServer(clone), master] }).servers.map((s) => s.name)).toEqual(['payments-restore-0412']);
   });
 });
+
+describe('the seed form of SQL Database in a plan snapshot', () => {
+  it('reads sqlDatabases with their logical server exposure, leaves master out, and names bad entries', () => {
+    const snapshot = parseSnapshot({
+      servers: [],
+      sqlServers: [{ id: SERVER, properties: { publicNetworkAccess: 'Enabled', administratorLogin: 'shopadmin' } }],
+      sqlFirewallRules: { [SERVER]: [{ name: 'office', properties: { startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' } }] },
+      sqlDatabases: [
+        { id: SOURCE, location: 'westeurope', properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' } },
+        { id: `${SERVER}/databases/master`, location: 'westeurope', properties: {} },
+      ],
+      locks: { [SERVER]: [{ name: 'keep', properties: { level: 'CanNotDelete' } }] },
+    });
+    expect(snapshot.servers).toEqual([
+      expect.objectContaining({
+        engine: 'sql-database',
+        name: 'payments',
+        publicNetworkAccess: 'Enabled',
+        administratorLogin: 'shopadmin',
+        skuName: 'S0',
+        firewallRules: [{ name: 'office', startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' }],
+        locks: [{ name: 'keep', level: 'CanNotDelete' }],
+      }),
+    ]);
+    expect(() => parseSnapshot({ servers: [], sqlServers: [{ id: 'x' }], sqlDatabases: [{ id: `${SERVER}/databases/d` }] })).toThrow(
+      /sqlServers\[0\]\.id: is not the id of a logical server[\s\S]*sqlDatabases\[0\]\.id: ".*\/databases\/d" is not a database of a logical server in sqlServers/,
+    );
+  });
+});
