@@ -87,7 +87,8 @@ export interface KnownCost {
   readonly hoursToDate: number | undefined;
   readonly currency: string;
   readonly compute: {
-    readonly tier: ServerTier;
+    /** A flexible server's ServerTier, or a SQL database's service tier (Standard, GeneralPurpose, …). */
+    readonly tier: string;
     readonly vCores: number;
     readonly productName: string;
     readonly meterName: string;
@@ -197,13 +198,13 @@ function isStorageMeter(item: PriceItem): boolean {
   return /flexible server storage$/i.test(item.productName.trim()) && /^storage data stored$/i.test(item.meterName.trim());
 }
 
-function isFuture(item: PriceItem, now: Date): boolean {
+export function isFuture(item: PriceItem, now: Date): boolean {
   const start = Date.parse(item.effectiveStartDate);
   return Number.isFinite(start) && start > now.getTime();
 }
 
 /** The most recent price when a meter has several effective dates (ties: the first listed). */
-function latest(items: readonly PriceItem[]): PriceItem | undefined {
+export function latest(items: readonly PriceItem[]): PriceItem | undefined {
   let best: PriceItem | undefined;
   for (const item of items) {
     if (!best || (Date.parse(item.effectiveStartDate) || 0) > (Date.parse(best.effectiveStartDate) || 0)) best = item;
@@ -220,7 +221,7 @@ function perUnit(item: PriceItem, unit: 'Hour' | 'GB/Month'): number | undefined
   return item.unitPrice / quantity;
 }
 
-function accruedHours(createdAt: string | undefined, until: string | undefined, now: Date): number | undefined {
+export function accruedHours(createdAt: string | undefined, until: string | undefined, now: Date): number | undefined {
   const start = createdAt ? Date.parse(createdAt) : NaN;
   if (!Number.isFinite(start)) return undefined;
   const stop = until && Number.isFinite(Date.parse(until)) ? Math.min(Date.parse(until), now.getTime()) : now.getTime();

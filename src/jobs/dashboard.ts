@@ -1,6 +1,8 @@
 import type { PriceSource } from '../ports/prices.js';
 import type { Config } from '../config.js';
-import { estimateCost, type CostEstimate, type PriceSourceInfo } from '../domain/cost.js';
+import type { CostEstimate, PriceSourceInfo } from '../domain/cost.js';
+import { estimateCostOf } from '../domain/costSql.js';
+import type { Engine } from '../domain/engines.js';
 import {
   cliCommand,
   costSummary,
@@ -151,27 +153,29 @@ export async function loadSnapshot(deps: DashboardDeps): Promise<DashboardSnapsh
 
 /** Cost estimates for every row: prices read once per region, one estimate per distinct SKU and size. */
 async function costsOf(records: readonly InventoryRecord[], prices: PriceSource, now: Date, warnings: string[]) {
-  const regions = [...new Set(records.filter((r) => r.skuName).map((r) => r.location.trim().toLowerCase()))];
+  // Prices are per region and engine (each engine has its Retail Prices service).
+  const regions = [...new Set(records.filter((r) => r.skuName).map((r) => `${r.engine}|${r.location.trim().toLowerCase()}`))];
   const byRegion = new Map<string, Awaited<ReturnType<PriceSource['itemsFor']>> | undefined>();
   await Promise.all(
-    regions.map(async (region) => {
+    regions.map(async (key) => {
+      const [engine, region] = key.split('|') as [Engine, string];
       try {
-        byRegion.set(region, await prices.itemsFor(region));
+        byRegion.set(key, await prices.itemsFor(region, engine));
       } catch (error) {
         warnings.push(`prices for ${region} unavailable: ${messageOf(error)}`);
-        byRegion.set(region, undefined);
+        byRegion.set(key, undefined);
       }
     }),
   );
   const memo = new Map<string, CostEstimate>();
   const of = (r: InventoryRecord): CostEstimate | undefined => {
     const region = r.location.trim().toLowerCase();
-    const regional = byRegion.get(region);
+    const regional = byRegion.get(`${r.engine}|${region}`);
     if (!r.skuName || !regional) return undefined;
-    const memoKey = [region, r.skuName, r.skuTier ?? '', r.storageSizeGb ?? 0].join('|');
+    const memoKey = [r.engine, region, r.skuName, r.skuTier ?? '', r.storageSizeGb ?? 0].join('|');
     let base = memo.get(memoKey);
     if (!base) {
-      base = estimateCost({ skuName: r.skuName, ...(r.skuTier ? { tier: r.skuTier } : {}), storageSizeGb: r.storageSizeGb ?? 0, region }, regional, now);
+      base = estimateCostOf(r.engine, { skuName: r.skuName, ...(r.skuTier ? { tier: r.skuTier } : {}), storageSizeGb: r.storageSizeGb ?? 0, region }, regional, now);
       memo.set(memoKey, base);
     }
     if (!base.known) return base;

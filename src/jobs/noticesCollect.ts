@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
-import { estimateCost, type CostEstimate, type Prices } from '../domain/cost.js';
+import type { CostEstimate, Prices } from '../domain/cost.js';
+import { estimateCostOf } from '../domain/costSql.js';
 import type { EvidenceEntry, InventoryRecord, ManagementLock, Server, Violation } from '../domain/model.js';
 import { buildDigests, noticeItemFromRecord, type Digest, type NoticeItem, type NoticeTemplates } from '../domain/notices/index.js';
 import { describeFixes } from '../domain/notices/fixed.js';
@@ -155,14 +156,14 @@ export function costEstimator(prices: PriceSource, now: Date): (record: Inventor
     const region = record.location.trim().toLowerCase();
     const sku = record.skuName ?? '';
     if (record.storageSizeGb === undefined) return { known: false, reason: `unknown price for ${sku || '(no SKU)'} in ${region}: storage size not known` };
-    let regional = byRegion.get(region);
+    let regional = byRegion.get(`${record.engine}:${region}`);
     if (!regional) {
-      regional = prices.itemsFor(region).then(({ items, source }) => ({ items, source }));
-      byRegion.set(region, regional);
+      regional = prices.itemsFor(region, record.engine).then(({ items, source }) => ({ items, source }));
+      byRegion.set(`${record.engine}:${region}`, regional);
     }
     try {
       const p = await regional;
-      return estimateCost({ skuName: sku, ...(record.skuTier ? { tier: record.skuTier } : {}), storageSizeGb: record.storageSizeGb, region, ...(record.createdAt ? { createdAt: record.createdAt } : {}), ...(record.deletedAt ? { until: record.deletedAt } : {}) }, p, now);
+      return estimateCostOf(record.engine, { skuName: sku, ...(record.skuTier ? { tier: record.skuTier } : {}), storageSizeGb: record.storageSizeGb, region, ...(record.createdAt ? { createdAt: record.createdAt } : {}), ...(record.deletedAt ? { until: record.deletedAt } : {}) }, p, now);
     } catch (error) {
       return { known: false, reason: `unknown price for ${sku || '(no SKU)'} in ${region}: ${messageOf(error)}` };
     }

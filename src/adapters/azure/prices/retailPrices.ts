@@ -3,11 +3,25 @@ import http from 'node:http';
 import https from 'node:https';
 import { resolve } from 'node:path';
 import type { PriceItem } from '../../../domain/cost.js';
+import { DEFAULT_ENGINE, ENGINE_SPECS, type Engine } from '../../../domain/engines.js';
 import type { Clock } from '../../../ports/clock.js';
 import type { CheckpointsPort } from '../../../ports/inventory.js';
 import type { PriceSource } from '../../../ports/prices.js';
 
 export type { PriceSource };
+
+/** The checkpoint of one region's prices: `prices:<region>` for PostgreSQL (as before engines), `prices:<engine>:<region>` else. */
+const cacheKey = (region: string, engine: Engine): string => (engine === DEFAULT_ENGINE ? `prices:${region}` : `prices:${engine}:${region}`);
+
+/** The items an engine's estimate reads: pay-as-you-go flexible server meters, or single-database SQL meters. */
+function isEngineConsumption(item: PriceItem, engine: Engine): boolean {
+  if (item.type !== 'Consumption' || typeof item.unitPrice !== 'number') return false;
+  return engine === 'sql-database' ? /^SQL Database Single/i.test(item.productName ?? '') : /flexible server/i.test(item.productName ?? '');
+}
+
+/** The table's items of one region and engine (items of a table written before engines carry PostgreSQL's service). */
+const tableItems = (table: PriceTable, region: string, engine: Engine): PriceItem[] =>
+  table.Items.filter((i) => i.armRegionName.toLowerCase() === region && (i.serviceName ?? ENGINE_SPECS[DEFAULT_ENGINE].priceServiceName) === ENGINE_SPECS[engine].priceServiceName);
 
 /** The dated price table shipped in the repo (`data/retail-prices-YYYY-MM-DD.json`). */
 export interface PriceTable {
@@ -58,29 +72,29 @@ export function createRetailPriceSource(options: RetailPriceSourceOptions): Pric
       : loadPriceTable(resolve(process.cwd(), options.priceTablePath ?? DEFAULT_PRICE_TABLE_FILE)));
 
   return {
-    async itemsFor(rawRegion) {
+    async itemsFor(rawRegion, engine = DEFAULT_ENGINE) {
       const region = rawRegion.trim().toLowerCase();
       const now = options.clock.now();
-      const key = `prices:${region}`;
+      const key = cacheKey(region, engine);
       const cached = await readCache(options.checkpoints, key);
       if (cached && now.getTime() - Date.parse(cached.value.fetchedAt) < ttl && cached.value.rows.length > 0) {
-        return { items: cached.value.rows.map((row) => fromRow(row, region)), source: { kind: 'retail-prices-api', asOf: cached.value.fetchedAt } };
+        return { items: cached.value.rows.map((row) => fromRow(row, region, engine)), source: { kind: 'retail-prices-api', asOf: cached.value.fetchedAt } };
       }
       let fallbackReason: string;
       try {
-        const items = (await fetchRegion(options, region)).filter(isFlexibleConsumption);
+        const items = (await fetchRegion(options, region, engine)).filter((item) => isEngineConsumption(item, engine));
         if (items.length > 0) {
           const fetchedAt = now.toISOString();
           await writeCache(options.checkpoints, key, { fetchedAt, rows: items.map(toRow) }, cached?.etag);
           return { items, source: { kind: 'retail-prices-api', asOf: fetchedAt } };
         }
-        fallbackReason = `Retail Prices API returned no flexible server prices for ${region}`;
+        fallbackReason = `Retail Prices API returned no ${ENGINE_SPECS[engine].label} prices for ${region}`;
       } catch (error) {
         fallbackReason = error instanceof Error ? error.message : String(error);
       }
       const fallback = await loadTable();
       return {
-        items: fallback.Items.filter((i) => i.armRegionName.toLowerCase() === region),
+        items: tableItems(fallback, region, engine),
         source: { kind: 'price-table', asOf: fallback.asOf },
         fallbackReason,
       };
@@ -96,15 +110,15 @@ export function createRetailPriceSource(options: RetailPriceSourceOptions): Pric
 export function cachedPriceSource(options: Pick<RetailPriceSourceOptions, 'checkpoints' | 'priceTable' | 'priceTablePath'>): PriceSource {
   let table: Promise<PriceTable> | undefined;
   return {
-    async itemsFor(rawRegion) {
+    async itemsFor(rawRegion, engine = DEFAULT_ENGINE) {
       const region = rawRegion.trim().toLowerCase();
-      const cached = await readCache(options.checkpoints, `prices:${region}`);
+      const cached = await readCache(options.checkpoints, cacheKey(region, engine));
       if (cached && cached.value.rows.length > 0) {
-        return { items: cached.value.rows.map((row) => fromRow(row, region)), source: { kind: 'retail-prices-api', asOf: cached.value.fetchedAt } };
+        return { items: cached.value.rows.map((row) => fromRow(row, region, engine)), source: { kind: 'retail-prices-api', asOf: cached.value.fetchedAt } };
       }
       table ??= options.priceTable ? Promise.resolve(options.priceTable) : loadPriceTable(resolve(process.cwd(), options.priceTablePath ?? DEFAULT_PRICE_TABLE_FILE));
       const fallback = await table;
-      return { items: fallback.Items.filter((i) => i.armRegionName.toLowerCase() === region), source: { kind: 'price-table', asOf: fallback.asOf } };
+      return { items: tableItems(fallback, region, engine), source: { kind: 'price-table', asOf: fallback.asOf } };
     },
   };
 }
@@ -122,9 +136,9 @@ export async function loadPriceTable(path: string): Promise<PriceTable> {
   return { asOf: t.asOf, currency: t.currency ?? 'USD', source: t.source, Items: t.Items };
 }
 
-async function fetchRegion(options: RetailPriceSourceOptions, region: string): Promise<PriceItem[]> {
+async function fetchRegion(options: RetailPriceSourceOptions, region: string, engine: Engine): Promise<PriceItem[]> {
   if (!/^[a-z0-9]+$/.test(region)) throw new Error(`Region "${region}" is not an ARM region name`);
-  const filter = `serviceName eq 'Azure Database for PostgreSQL' and armRegionName eq '${region}'`;
+  const filter = `serviceName eq '${ENGINE_SPECS[engine].priceServiceName}' and armRegionName eq '${region}'`;
   let url: string | undefined = `${options.endpoint.replace(/\/+$/, '')}/api/retail/prices?$filter=${encodeURIComponent(filter)}`;
   const items: PriceItem[] = [];
   for (let page = 0; url; page++) {
@@ -135,10 +149,6 @@ async function fetchRegion(options: RetailPriceSourceOptions, region: string): P
     url = typeof body.NextPageLink === 'string' && body.NextPageLink !== '' ? body.NextPageLink : undefined;
   }
   return items;
-}
-
-function isFlexibleConsumption(item: PriceItem): boolean {
-  return item.type === 'Consumption' && /flexible server/i.test(item.productName ?? '') && typeof item.unitPrice === 'number';
 }
 
 /** GET through node:http(s) rather than fetch: Node 20's fetch cannot trust an extra CA per request. */
@@ -193,7 +203,7 @@ function toRow(i: PriceItem): Row {
   return [i.productName, i.skuName, i.meterName, i.armSkuName ?? '', i.unitOfMeasure, i.unitPrice, i.effectiveStartDate, i.currencyCode ?? 'USD'];
 }
 
-function fromRow(row: Row, region: string): PriceItem {
+function fromRow(row: Row, region: string, engine: Engine): PriceItem {
   const [productName, skuName, meterName, armSkuName, unitOfMeasure, unitPrice, effectiveStartDate, currencyCode] = row;
-  return { armRegionName: region, productName, skuName, meterName, armSkuName, unitOfMeasure, unitPrice, effectiveStartDate, currencyCode, type: 'Consumption', serviceName: 'Azure Database for PostgreSQL' };
+  return { armRegionName: region, productName, skuName, meterName, armSkuName, unitOfMeasure, unitPrice, effectiveStartDate, currencyCode, type: 'Consumption', serviceName: ENGINE_SPECS[engine].priceServiceName };
 }
