@@ -1,4 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { errorMessage } from '../src/errorMessage.js';
 
 /**
  * The warden's health from its runs table (no ARM call): 200 when every job does its work, 503 naming each job that
@@ -15,7 +16,7 @@ export async function health(_request: HttpRequest, context: InvocationContext):
       jsonBody: { status: problems.length > 0 ? 'unhealthy' : 'ok', app: 'pitr-warden', jobs: jobs.map((j) => ({ job: j.job, status: j.status, detail: j.detail })), problems },
     };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     context.error(`health: ${message}`);
     return { status: 503, jsonBody: { status: 'unhealthy', app: 'pitr-warden', problems: [`cannot read the runs table: ${message}`] } };
   }

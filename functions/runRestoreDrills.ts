@@ -1,4 +1,5 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { errorMessage } from '../src/errorMessage.js';
 
 /** Restore drills on their timer: deletes kept drill clones whose time is up, then runs every plan that came due. */
 export async function runRestoreDrills(_timer: Timer, context: InvocationContext): Promise<void> {
@@ -14,7 +15,7 @@ export async function runRestoreDrills(_timer: Timer, context: InvocationContext
     const counts = { drills: outcome.started.length, passed: outcome.started.filter((d) => d.status === 'passed').length, cleaned: outcome.cleaned.length, failed: outcome.failed.length };
     await wired.runs.finished('runRestoreDrills', new Date().toISOString(), { ok: true, counts });
   } catch (error) {
-    await wired.runs.finished('runRestoreDrills', new Date().toISOString(), { ok: false, error: error instanceof Error ? error.message : String(error) });
+    await wired.runs.finished('runRestoreDrills', new Date().toISOString(), { ok: false, error: errorMessage(error) });
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { ConfigError } from '../config.js';
 import { commands } from './commands/index.js';
+import { errorMessage } from '../errorMessage.js';
 
 /** The command tree; `exitOverride` makes every command throw CommanderError instead of exiting (for main and tests). */
 export function program(options: { exitOverride?: boolean; output?: OutputConfiguration } = {}): Command {
@@ -48,7 +49,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`pitr-warden: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`pitr-warden: ${errorMessage(error)}\n`);
     if (process.env.PITR_WARDEN_DEBUG) console.error(error);
     process.exitCode = 1;
   }

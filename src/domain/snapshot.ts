@@ -6,6 +6,7 @@ import { armRegionName, parseServerId, serverKey } from './ids.js';
 import type { FirewallRule, InventoryRecord, ManagementLock, RestoreEvidence, Server } from './model.js';
 import type { NoticeSentInput } from './plan.js';
 import { RULE_TYPES } from './policy.js';
+import { errorMessage } from '../errorMessage.js';
 
 /** Thrown when a snapshot cannot be read; `problems` names each bad entry and field. */
 export class SnapshotError extends Error {
@@ -275,7 +276,7 @@ export function parseSnapshot(document: unknown, source = 'snapshot'): Snapshot 
       return fn();
     } catch (error) {
       if (error instanceof SnapshotError) problems.push(...error.problems);
-      else problems.push(error instanceof Error ? error.message : String(error));
+      else problems.push(errorMessage(error));
       return undefined;
     }
   };
@@ -324,7 +325,7 @@ export function parseSnapshot(document: unknown, source = 'snapshot'): Snapshot 
       try {
         return restoreEvidenceFrom(entry);
       } catch (error) {
-        throw new SnapshotError([`activityLog[${i}]: ${error instanceof Error ? error.message : String(error)}`]);
+        throw new SnapshotError([`activityLog[${i}]: ${errorMessage(error)}`]);
       }
     });
     if (evidence) restoreEvidence.push(evidence);

@@ -33,6 +33,7 @@ import type { Policy } from '../domain/policy.js';
 import type { Clock } from '../ports/clock.js';
 import type { EvidencePort, InventoryPort, RunsPort } from '../ports/inventory.js';
 import { statusFrom, type QueueDepths, type WardenStatus } from './operator.js';
+import { errorMessage } from '../errorMessage.js';
 
 /**
  * What the dashboard reads: tables, the cached prices, queue depths. No ARM client: the dashboard never calls Azure
@@ -135,12 +136,12 @@ export async function loadSnapshot(deps: DashboardDeps): Promise<DashboardSnapsh
     deps.inventory.list(),
     deps.runs.list(),
     deps.queues().catch((error: unknown): QueueDepths => {
-      warnings.push(`queue depths unavailable: ${messageOf(error)}`);
+      warnings.push(`queue depths unavailable: ${errorMessage(error)}`);
       return { events: { name: 'events', depth: null }, poison: { name: 'poison', depth: null } };
     }),
     deps.drills
       ? deps.drills().catch((error: unknown) => {
-          warnings.push(`drills unavailable: ${messageOf(error)}`);
+          warnings.push(`drills unavailable: ${errorMessage(error)}`);
           return [];
         })
       : Promise.resolve([]),
@@ -162,7 +163,7 @@ async function costsOf(records: readonly InventoryRecord[], prices: PriceSource,
       try {
         byRegion.set(key, await prices.itemsFor(region, engine));
       } catch (error) {
-        warnings.push(`prices for ${region} unavailable: ${messageOf(error)}`);
+        warnings.push(`prices for ${region} unavailable: ${errorMessage(error)}`);
         byRegion.set(key, undefined);
       }
     }),
@@ -277,6 +278,3 @@ export function parseListQuery(query: Readonly<Record<string, string>>): { filte
   return { filter, ...(sort ? { sort: sort as SortKey } : {}), descending: dir === 'desc', page, pageSize };
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,6 +1,7 @@
 import type { DashboardAsset } from '../adapters/dashboardAssets.js';
 import { dashboardAccess, type DashboardAccessSettings } from '../domain/dashboardAccess.js';
 import { DashboardQueryError, type DashboardReader } from './dashboard.js';
+import { errorMessage } from '../errorMessage.js';
 
 /** One dashboard request, whatever runs it (the Functions host, the local host, a test). */
 export interface DashboardRequest {
@@ -64,8 +65,8 @@ export async function dashboardResponse(request: DashboardRequest, deps: Dashboa
     }
   } catch (error) {
     if (error instanceof DashboardQueryError) return text(error.status, error.message);
-    deps.log?.(`dashboard ${request.route} ${request.name} failed: ${error instanceof Error ? error.message : String(error)}`);
-    return text(503, `The dashboard could not read its data: ${error instanceof Error ? error.message : String(error)}`);
+    deps.log?.(`dashboard ${request.route} ${request.name} failed: ${errorMessage(error)}`);
+    return text(503, `The dashboard could not read its data: ${errorMessage(error)}`);
   }
 }
 

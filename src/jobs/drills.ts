@@ -31,6 +31,7 @@ import { rowOfIncarnation } from '../domain/proof.js';
 import { modify, UnprovenError } from './gate.js';
 import { locateServer, restoreClone, type OperatorDeps } from './operator.js';
 import type { Wired } from '../wiring.js';
+import { errorMessage } from '../errorMessage.js';
 
 /** The purpose a drill clone is born with (the policy's purpose tag) and the tag naming its drill. */
 export const DRILL_PURPOSE = 'restore-drill';
@@ -149,7 +150,7 @@ export async function runDrill(input: RunDrillInput, deps: DrillDeps): Promise<D
       await phase('ready');
       created = await deps.servers.get(cloneId);
     } catch (error) {
-      const reason = error instanceof PreflightError ? error.problems.join('; ') : error instanceof Error ? error.message : String(error);
+      const reason = error instanceof PreflightError ? error.problems.join('; ') : errorMessage(error);
       record = { ...record, failures: [`restore failed: ${reason}`] };
       // A restore that failed after ARM accepted it may leave a server behind; the drill removes what it made.
       created = await deps.servers.get(cloneId).catch(() => undefined);

@@ -6,6 +6,7 @@ import { recordFromPlan } from '../domain/record.js';
 import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 import { modify } from './gate.js';
+import { errorMessage } from '../errorMessage.js';
 
 /** What happened to one server in one pass. */
 export interface GovernOutcome {
@@ -123,7 +124,7 @@ async function governOnce(input: GovernInput, deps: GovernDeps, progress: Progre
       const proof = { level: serverPlan.proof.level, basis: serverPlan.proof.basis, evidence: serverPlan.proof.evidence[0] };
       note(action.type, describe(action, input.live), { reason: action.reason, before: beforeOf(action, input.live), after: afterOf(action), details: { proof } });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       failed.push({ action: action.type, reason });
       evidence.push({ serverKey: input.key, id: `failed:${action.type}:${at}`, at, actor: deps.actor, kind: 'action-failed', summary: `${action.type} failed on ${input.live.name}`, reason, details: action });
     }

@@ -4,6 +4,7 @@ import { parseQueueMessage, type IgnoredEvent, type ResourceEvent } from '../dom
 import type { RestoreEvidence, Server } from '../domain/model.js';
 import { KeyedQueue, type GovernDeps } from './deps.js';
 import { governServer, type GovernOutcome } from './govern.js';
+import { errorMessage } from '../errorMessage.js';
 
 export interface IntakeOutcome {
   readonly events: number;
@@ -37,7 +38,7 @@ export async function handleEvents(parsed: ReadonlyArray<ResourceEvent | Ignored
         .run(event.key, () => handleOne(event, deps))
         .then(
           (outcome) => governed.push(outcome),
-          (error: unknown) => failed.push({ key: event.key, reason: error instanceof Error ? error.message : String(error) }),
+          (error: unknown) => failed.push({ key: event.key, reason: errorMessage(error) }),
         ),
     ),
   );
@@ -86,7 +87,7 @@ async function restoreEvidenceAround(event: ResourceEvent, deps: GovernDeps): Pr
     const entries = await deps.activity.list(event.subscriptionId, { from, to }, { resourceUri: event.resourceId });
     return entries.map((e) => restoreEvidenceFrom(e)).filter((e): e is RestoreEvidence => e !== undefined && serverKey(e.serverId) === event.key);
   } catch (error) {
-    deps.log?.(`Activity Log unavailable for ${event.key}; classifying from tags and look-alikes: ${error instanceof Error ? error.message : String(error)}`);
+    deps.log?.(`Activity Log unavailable for ${event.key}; classifying from tags and look-alikes: ${errorMessage(error)}`);
     return [];
   }
 }

@@ -5,7 +5,8 @@ import { ruleOf } from '../domain/policy.js';
 import { ConcurrencyError } from '../ports/inventory.js';
 import { MailerError, type MailResult } from '../ports/mailer.js';
 import { SendBudget } from './noticesBudget.js';
-import { costEstimator, dueNotices, messageOf, type NoticesDeps } from './noticesCollect.js';
+import { costEstimator, dueNotices, type NoticesDeps } from './noticesCollect.js';
+import { errorMessage } from '../errorMessage.js';
 
 export type { NoticesDeps } from './noticesCollect.js';
 
@@ -77,7 +78,7 @@ export async function sendOwnerNotices(deps: NoticesDeps, options: SendNoticesOp
     });
     return outcome;
   } catch (error) {
-    await deps.runs.finished(JOB, deps.clock.now().toISOString(), { ok: false, error: messageOf(error), counts: { ...counts, failed: failed.length } });
+    await deps.runs.finished(JOB, deps.clock.now().toISOString(), { ok: false, error: errorMessage(error), counts: { ...counts, failed: failed.length } });
     throw error;
   }
 }
@@ -92,7 +93,7 @@ async function sendDigest(deps: NoticesDeps, digest: Digest, templates: Awaited<
       await recordFailed(deps, digest, { id: '', status: 'Failed', error: error.message }, new Map());
       throw error;
     }
-    return { id: '', status: 'Failed', error: messageOf(error) };
+    return { id: '', status: 'Failed', error: errorMessage(error) };
   } finally {
     await budget.record();
   }
@@ -119,7 +120,7 @@ async function recordSent(deps: NoticesDeps, digest: Digest, result: MailResult,
       );
     } catch (error) {
       // ACS has the mail; only the record is missing, so the next run may send this notice once more.
-      failed.push({ to: digest.recipient, reason: `sent (${result.id}), but recording it on ${serverKey} failed: ${messageOf(error)}` });
+      failed.push({ to: digest.recipient, reason: `sent (${result.id}), but recording it on ${serverKey} failed: ${errorMessage(error)}` });
     }
   }
   return recorded;
@@ -158,7 +159,7 @@ async function recordFailed(deps: NoticesDeps, digest: Digest, result: MailResul
       })),
     );
   } catch (error) {
-    deps.log?.(`${JOB}: could not record the failed send to ${digest.recipient}: ${messageOf(error)}`);
+    deps.log?.(`${JOB}: could not record the failed send to ${digest.recipient}: ${errorMessage(error)}`);
   }
 }
 
@@ -245,7 +246,7 @@ export async function sendFinopsSummary(deps: NoticesDeps, options: SendNoticesO
     await deps.runs.finished(FINOPS_JOB, deps.clock.now().toISOString(), { ok: outcome.sent, error: outcome.error, counts: { clones: clones.length, sent: outcome.sent ? 1 : 0 } });
     return outcome;
   } catch (error) {
-    await deps.runs.finished(FINOPS_JOB, deps.clock.now().toISOString(), { ok: false, error: messageOf(error) });
+    await deps.runs.finished(FINOPS_JOB, deps.clock.now().toISOString(), { ok: false, error: errorMessage(error) });
     throw error;
   }
 }

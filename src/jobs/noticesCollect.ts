@@ -12,6 +12,7 @@ import type { PriceSource } from '../ports/prices.js';
 import type { MailerPort } from '../ports/mailer.js';
 import type { GovernDeps } from './deps.js';
 import { runLimited } from './reconcile.js';
+import { errorMessage } from '../errorMessage.js';
 
 /**
  * What the notice jobs act through: the governance ports plus mail, prices and templates (src/wiring.ts `Wired`).
@@ -52,7 +53,7 @@ export async function dueNotices(deps: NoticesDeps, now: Date, options: { owner?
     try {
       live = (await deps.servers.list(subscriptionId)).map((s) => withRecordedLocks(s, rows.get(s.key)));
     } catch (error) {
-      failed.push({ id: `/subscriptions/${subscriptionId}`, reason: `listing servers failed; no notices for this subscription this run: ${messageOf(error)}` });
+      failed.push({ id: `/subscriptions/${subscriptionId}`, reason: `listing servers failed; no notices for this subscription this run: ${errorMessage(error)}` });
       continue;
     }
     const subRows = inventory.filter((r) => r.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
@@ -75,7 +76,7 @@ export async function dueNotices(deps: NoticesDeps, now: Date, options: { owner?
         for (const action of notify) items.push(itemFor(deps, record, serverPlan, action, { cost, now, fixed: action.stage === 'new-clone' ? violations.fixed : [] }));
       });
     }
-    await runLimited(work, 8, (error, index) => failed.push({ id: planned[index]?.id ?? subscriptionId, reason: `building the notice failed: ${messageOf(error)}` }));
+    await runLimited(work, 8, (error, index) => failed.push({ id: planned[index]?.id ?? subscriptionId, reason: `building the notice failed: ${errorMessage(error)}` }));
   }
   const wanted = options.owner?.trim().toLowerCase();
   const digests = buildDigests(wanted ? items.filter((i) => i.recipient.trim().toLowerCase() === wanted) : items, { now });
@@ -165,7 +166,7 @@ export function costEstimator(prices: PriceSource, now: Date): (record: Inventor
       const p = await regional;
       return estimateCostOf(record.engine, { skuName: sku, ...(record.skuTier ? { tier: record.skuTier } : {}), storageSizeGb: record.storageSizeGb, region, ...(record.createdAt ? { createdAt: record.createdAt } : {}), ...(record.deletedAt ? { until: record.deletedAt } : {}) }, p, now);
     } catch (error) {
-      return { known: false, reason: `unknown price for ${sku || '(no SKU)'} in ${region}: ${messageOf(error)}` };
+      return { known: false, reason: `unknown price for ${sku || '(no SKU)'} in ${region}: ${errorMessage(error)}` };
     }
   };
 }
@@ -178,6 +179,3 @@ function byUrgency(a: Digest, b: Digest): number {
   return rank(a) - rank(b) || (a.recipient < b.recipient ? -1 : a.recipient > b.recipient ? 1 : 0);
 }
 
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

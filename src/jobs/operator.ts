@@ -14,6 +14,7 @@ import type { GovernDeps } from './deps.js';
 import { modify, UnprovenError } from './gate.js';
 import { digest } from './govern.js';
 import { wardenSince } from './since.js';
+import { errorMessage } from '../errorMessage.js';
 
 /**
  * What the operator commands act through: the governance ports plus who is running the command.
@@ -114,7 +115,7 @@ export async function restoreClone(input: RestoreInput, deps: OperatorDeps): Pro
     );
   } catch (error) {
     const at = deps.clock.now().toISOString();
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     await deps.evidence
       .append([{ serverKey: targetKey, id: `restore-failed:${digest([plan.sourceServerId, point, at])}`, at, actor: deps.operator, kind: 'action-failed', summary: `restore of ${source!.name} to ${plan.targetName} at ${point} failed`, reason, details: { sourceServerId: plan.sourceServerId, pointInTimeUtc: point, tags: plan.tags } }])
       .catch(() => undefined);

@@ -13,6 +13,7 @@ import { recordFromPlan } from '../domain/record.js';
 import type { InventoryWrite, Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 import { governServer } from './govern.js';
+import { errorMessage } from '../errorMessage.js';
 
 export interface ReconcileOutcome {
   readonly subscriptions: number;
@@ -86,7 +87,7 @@ export async function reconcile(deps: GovernDeps, options: ReconcileOptions = {}
         }
         for (const subscriptionId of subscriptions) if (!done.has(subscriptionId)) await one(subscriptionId, []);
       } catch (error) {
-        deps.log?.(`reconcile: the Resource Graph listing failed, listing the remaining subscriptions through ARM: ${error instanceof Error ? error.message : String(error)}`);
+        deps.log?.(`reconcile: the Resource Graph listing failed, listing the remaining subscriptions through ARM: ${errorMessage(error)}`);
       }
     }
     for (const subscriptionId of subscriptions) if (!done.has(subscriptionId)) await one(subscriptionId, undefined);
@@ -98,7 +99,7 @@ export async function reconcile(deps: GovernDeps, options: ReconcileOptions = {}
     await deps.runs.finished('reconcile', deps.clock.now().toISOString(), { ok: failed.length === 0, error: failed[0]?.reason, counts: { ...totals, failed: failed.length } });
     return result;
   } catch (error) {
-    await deps.runs.finished('reconcile', deps.clock.now().toISOString(), { ok: false, error: error instanceof Error ? error.message : String(error) });
+    await deps.runs.finished('reconcile', deps.clock.now().toISOString(), { ok: false, error: errorMessage(error) });
     throw error;
   }
 }
@@ -133,7 +134,7 @@ async function reconcileSubscription(
   try {
     servers = listedServers ?? (await deps.servers.list(subscriptionId));
   } catch (error) {
-    failed.push({ id: `/subscriptions/${subscriptionId}`, reason: error instanceof Error ? error.message : String(error) });
+    failed.push({ id: `/subscriptions/${subscriptionId}`, reason: errorMessage(error) });
     return { counts, complete: false };
   }
   const failedBefore = failed.length;
@@ -145,7 +146,7 @@ async function reconcileSubscription(
     activitySince(subscriptionId, from, now, deps, failed),
     // Unknown locks (the list failed) make every clone's read fall back to a lock read of its own.
     deps.servers.listSubscriptionLocks(subscriptionId).catch((error: unknown) => {
-      deps.log?.(`reconcile: could not list the locks of subscription ${subscriptionId}, reading each clone's: ${error instanceof Error ? error.message : String(error)}`);
+      deps.log?.(`reconcile: could not list the locks of subscription ${subscriptionId}, reading each clone's: ${errorMessage(error)}`);
       return undefined;
     }),
   ]);
@@ -154,7 +155,7 @@ async function reconcileSubscription(
   try {
     servers = await withCreationTimes(servers, rowsByKey, deps);
   } catch (error) {
-    failed.push({ id: `/subscriptions/${subscriptionId}`, reason: `read new servers: ${error instanceof Error ? error.message : String(error)}` });
+    failed.push({ id: `/subscriptions/${subscriptionId}`, reason: `read new servers: ${errorMessage(error)}` });
     return { counts, complete: false };
   }
   const liveByKey = new Map(servers.map((s) => [s.key, s]));
@@ -204,7 +205,7 @@ async function reconcileSubscription(
   await runLimited(
     tasks.map((t) => t.run),
     CLONE_CONCURRENCY,
-    (error, index) => failed.push({ id: tasks[index]!.id, reason: error instanceof Error ? error.message : String(error) }),
+    (error, index) => failed.push({ id: tasks[index]!.id, reason: errorMessage(error) }),
   );
   // A remediation that failed was recorded with its row; anything else that failed here may have lost a restore's evidence.
   const lost = failed.slice(failedBefore).filter((f) => !pass.actionFailures.has(f));
@@ -327,7 +328,7 @@ async function writeListed(
       counts[writes[i]!.ifMatch === null ? 'added' : 'updated']++;
     });
   } catch (error) {
-    failed.push({ id: `inventory@${now.toISOString()}`, reason: `writing ${writes.length} listed rows: ${error instanceof Error ? error.message : String(error)}` });
+    failed.push({ id: `inventory@${now.toISOString()}`, reason: `writing ${writes.length} listed rows: ${errorMessage(error)}` });
   }
 }
 
@@ -371,7 +372,7 @@ async function activitySince(
     }
     return { restoreEvidence, touched };
   } catch (error) {
-    failed.push({ id: `/subscriptions/${subscriptionId}/activity-log`, reason: error instanceof Error ? error.message : String(error) });
+    failed.push({ id: `/subscriptions/${subscriptionId}/activity-log`, reason: errorMessage(error) });
     return { restoreEvidence: [], touched: undefined };
   }
 }

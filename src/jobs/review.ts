@@ -9,8 +9,9 @@ import { buildPlan, type ServerPlan } from '../domain/plan.js';
 import { ConcurrencyError } from '../ports/inventory.js';
 import type { MailResult } from '../ports/mailer.js';
 import { SendBudget } from './noticesBudget.js';
-import { messageOf, type NoticesDeps } from './noticesCollect.js';
+import { type NoticesDeps } from './noticesCollect.js';
 import { runLimited } from './reconcile.js';
+import { errorMessage } from '../errorMessage.js';
 
 /** Records the UTC day of the last review digest: a second run the same day sends none. */
 export const REVIEW_DIGEST_CHECKPOINT = 'review-digest:last-sent';
@@ -94,7 +95,7 @@ export async function sendReviewDigest(deps: NoticesDeps, options: { sleep?: (ms
     try {
       result = await deps.mailer.send({ to, ...mail, headers: { 'X-PITR-Warden-Run': `${JOB}:${now.toISOString()}` } });
     } catch (error) {
-      result = { id: '', status: 'Failed', error: messageOf(error) };
+      result = { id: '', status: 'Failed', error: errorMessage(error) };
     } finally {
       await budget.record();
     }
@@ -107,7 +108,7 @@ export async function sendReviewDigest(deps: NoticesDeps, options: { sleep?: (ms
     await deps.evidence.append(review.entries.map((e) => listedEvidence(e, { day, sentAt, to, messageId: result.id, actor: deps.actor })));
     return await finish({ sent: true, to, servers: review.entries.length, id: result.id, problems: review.problems });
   } catch (error) {
-    await deps.runs.finished(JOB, deps.clock.now().toISOString(), { ok: false, error: messageOf(error) });
+    await deps.runs.finished(JOB, deps.clock.now().toISOString(), { ok: false, error: errorMessage(error) });
     throw error;
   }
 }
@@ -128,7 +129,7 @@ export async function collectReview(deps: NoticesDeps, now: Date): Promise<{ ent
     try {
       live = await deps.servers.list(subscriptionId);
     } catch (error) {
-      problems.push({ id: `/subscriptions/${subscriptionId}`, reason: `listing servers failed; its servers are not in this review: ${messageOf(error)}` });
+      problems.push({ id: `/subscriptions/${subscriptionId}`, reason: `listing servers failed; its servers are not in this review: ${errorMessage(error)}` });
       continue;
     }
     const subRows = rows.filter((r) => r.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
@@ -142,7 +143,7 @@ export async function collectReview(deps: NoticesDeps, now: Date): Promise<{ ent
         if (server) full.set(server.key, server);
       }),
       8,
-      (error, index) => problems.push({ id: waiting[index]?.id ?? subscriptionId, reason: `reading its firewall rules and locks failed; listed without them: ${messageOf(error)}` }),
+      (error, index) => problems.push({ id: waiting[index]?.id ?? subscriptionId, reason: `reading its firewall rules and locks failed; listed without them: ${errorMessage(error)}` }),
     );
     const servers = live.map((s) => full.get(s.key) ?? s);
     plans.push(...plan(servers).servers);

@@ -23,6 +23,7 @@ import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 import { modify } from './gate.js';
 import { runLimited } from './reconcile.js';
+import { errorMessage } from '../errorMessage.js';
 
 /** The runs-table name of the sweep (also the function name). */
 export const SWEEP_JOB = 'deleteExpiredClones';
@@ -108,7 +109,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<Swe
     });
     return result;
   } catch (error) {
-    await deps.runs.finished(SWEEP_JOB, deps.clock.now().toISOString(), { ok: false, error: error instanceof Error ? error.message : String(error), counts: countsOf(out) });
+    await deps.runs.finished(SWEEP_JOB, deps.clock.now().toISOString(), { ok: false, error: errorMessage(error), counts: countsOf(out) });
     throw error;
   }
 }
@@ -124,7 +125,7 @@ async function sweepOnce(deps: SweepDeps, options: SweepOptions, now: Date, out:
         const [servers, rows] = await Promise.all([deps.servers.list(subscriptionId), deps.inventory.list({ subscriptionId: subscriptionId.toLowerCase() })]);
         listings.push({ subscriptionId, servers, rows });
       } catch (error) {
-        listFailures.push(`${subscriptionId}: ${messageOf(error)}`);
+        listFailures.push(`${subscriptionId}: ${errorMessage(error)}`);
       }
       options.onProgress?.(++listed, subscriptions.length, 'list');
     }),
@@ -186,7 +187,7 @@ async function planWithLocks(listing: Listing, now: Date, deps: SweepDeps, out: 
       }
     } catch (error) {
       // Unknown locks never delete: the plan keeps them at locks-not-read.
-      for (const p of needLocks) out.failed.push(item(p, `read locks: ${messageOf(error)}`));
+      for (const p of needLocks) out.failed.push(item(p, `read locks: ${errorMessage(error)}`));
     }
   }
   if (needLocks.length === 0) return { ...listing, plans: first, live };
@@ -257,7 +258,7 @@ async function finishInterrupted(listings: readonly Listing[], planned: readonly
       });
     }
   }
-  await runLimited(work, 8, (error, index) => out.failed.push({ id: `interrupted#${index}`, name: '', reason: `finish an interrupted deletion: ${messageOf(error)}` }));
+  await runLimited(work, 8, (error, index) => out.failed.push({ id: `interrupted#${index}`, name: '', reason: `finish an interrupted deletion: ${errorMessage(error)}` }));
 }
 
 async function releaseRow(row: InventoryRecord, plan: ServerPlan | undefined, deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
@@ -286,7 +287,7 @@ async function deleteSelected(selected: readonly Selected[], deps: SweepDeps, op
   await runLimited(tasks, Math.max(1, options.concurrency ?? 4), (error) => {
     if (!(error instanceof SweepAborted)) aborted ??= error;
   });
-  if (aborted !== undefined) throw aborted instanceof Error ? aborted : new Error(messageOf(aborted));
+  if (aborted !== undefined) throw aborted instanceof Error ? aborted : new Error(errorMessage(aborted));
 }
 
 async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOptions, now: Date, out: Mutable<SweepResult>, abort: (error: unknown) => void): Promise<void> {
@@ -304,7 +305,7 @@ async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOpt
   try {
     [live, stored] = await Promise.all([deps.servers.get(plan.id, { withLocks: true }), deps.inventory.get(plan.key)]);
   } catch (error) {
-    out.failed.push(item(plan, `re-read before delete: ${messageOf(error)}`));
+    out.failed.push(item(plan, `re-read before delete: ${errorMessage(error)}`));
     return;
   }
   if (!live) return void out.skipped.push(item(plan, 'gone before the delete (not by this run; reconcile records it)'));
@@ -326,7 +327,7 @@ async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOpt
     ]);
   } catch (error) {
     if (error instanceof ConcurrencyError) return void out.skipped.push(item(plan, 'changed since planning: the inventory row was written meanwhile'));
-    out.failed.push(item(plan, `record the intent to delete: ${messageOf(error)}`));
+    out.failed.push(item(plan, `record the intent to delete: ${errorMessage(error)}`));
     return;
   }
 
@@ -336,7 +337,7 @@ async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOpt
     outcome = await modify(deps.servers, { server: plan, proof: plan.proof }, action);
   } catch (error) {
     // The row stays at `deleting`: the next run sees whether ARM took it (gone) or not (deletes again).
-    out.failed.push(item(plan, `delete: ${messageOf(error)}`));
+    out.failed.push(item(plan, `delete: ${errorMessage(error)}`));
     return;
   }
   await hook(() => options.hooks?.afterDelete?.(plan.id, outcome));
@@ -356,7 +357,7 @@ async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOpt
     await recordDeleted(intended, { outcome, reason: action.reason, details: { action, noticesSent } }, deps, at);
     out.deleted.push({ ...item(plan, action.reason), outcome });
   } catch (error) {
-    out.failed.push(item(plan, `record the ${outcome} outcome (the next run finishes it): ${messageOf(error)}`));
+    out.failed.push(item(plan, `record the ${outcome} outcome (the next run finishes it): ${errorMessage(error)}`));
   }
 }
 
@@ -400,6 +401,3 @@ function countsOf(r: SweepResult): Record<string, number> {
   };
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

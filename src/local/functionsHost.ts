@@ -8,6 +8,7 @@ import type * as AzureFunctions from '@azure/functions';
 import type { HttpRequest as HttpRequestType, HttpResponseInit, InvocationContext as InvocationContextType, LogLevel } from '@azure/functions';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { Cron } from 'croner';
+import { errorMessage } from '../errorMessage.js';
 
 /**
  * A local stand-in for the Azure Functions host: it plays the worker's `@azure/functions-core` so that the
@@ -172,7 +173,7 @@ export async function startLocalHost(options: StartHostOptions): Promise<LocalHo
       record({ functionName: fn.name, invocationId, trigger: kind, startedAt, durationInMs: Date.now() - startedAt.getTime(), outcome: 'succeeded' });
       return result;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       record({ functionName: fn.name, invocationId, trigger: kind, startedAt, durationInMs: Date.now() - startedAt.getTime(), outcome: 'failed', error: message });
       log(`[${fn.name}] failed: ${message}`);
       throw error;
@@ -225,7 +226,7 @@ export async function startLocalHost(options: StartHostOptions): Promise<LocalHo
           if (admin) return adminRun(req.method ?? 'GET', decodeURIComponent(admin[1]!), body, functions, runNow);
           return serveHttp(req, body, httpFunctions, (fn, request, params) => invoke(fn, 'http', request, { params }));
         })
-        .then(answer, (error: unknown) => answer({ status: 500, headers: { 'content-type': 'text/plain' }, body: error instanceof Error ? error.message : String(error) }));
+        .then(answer, (error: unknown) => answer({ status: 500, headers: { 'content-type': 'text/plain' }, body: errorMessage(error) }));
     });
     const server = httpServer;
     const listen = (port: number) =>
@@ -332,7 +333,7 @@ async function startQueue(
             try {
               input = decodeMessage(m.messageText, host.queues.messageEncoding);
             } catch (error) {
-              log(`[${fn.name}] queue message ${m.messageId} (attempt ${m.dequeueCount}) cannot be decoded: ${error instanceof Error ? error.message : String(error)}`);
+              log(`[${fn.name}] queue message ${m.messageId} (attempt ${m.dequeueCount}) cannot be decoded: ${errorMessage(error)}`);
               throw error;
             }
             await invoke(fn, 'queue', input, meta);

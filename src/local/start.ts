@@ -9,6 +9,7 @@ import { startEmulator } from './emulator/index.js';
 import { startLocalHost, type InvocationRecord } from './functionsHost.js';
 import { sandboxSettings } from './sandboxSettings.js';
 import { shiftSnapshotDates } from './emulator/snapshot.js';
+import { errorMessage } from '../errorMessage.js';
 
 /**
  * `npm start`: the whole warden on this machine with no Azure account. Azurite (tables, queues) and the local Azure
@@ -180,7 +181,7 @@ async function main(argv: string[]): Promise<void> {
   // drills that are due.
   for (const job of ['reconcile', 'sendOwnerNotices', 'sendReviewDigest', 'deleteExpiredClones', 'runRestoreDrills']) {
     if (!run.functions.includes(job)) continue;
-    await run.runTimer(job).catch((error: unknown) => console.error(`${job} failed: ${error instanceof Error ? error.message : String(error)}`));
+    await run.runTimer(job).catch((error: unknown) => console.error(`${job} failed: ${errorMessage(error)}`));
   }
   if (once) {
     await run.close();
@@ -196,7 +197,7 @@ async function main(argv: string[]): Promise<void> {
 
 if (process.argv[1] && resolve(process.argv[1]).endsWith('dist/local/start.js')) {
   main(process.argv.slice(2)).catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
+    console.error(errorMessage(error));
     process.exitCode = 1;
   });
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../../errorMessage.js';
 /** HTTP status of an Azure SDK error (RestError), if it has one. */
 export function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
@@ -17,7 +18,7 @@ export class AzureCallError extends Error {
   constructor(operation: string, cause: unknown, options: { action?: string } = {}) {
     const status = statusOf(cause);
     const code = (cause as { code?: unknown } | undefined)?.code;
-    const detail = cause instanceof Error ? cause.message : String(cause);
+    const detail = errorMessage(cause);
     super(`Could not ${operation}: ${status ? `${status} ` : ''}${typeof code === 'string' ? `${code}: ` : ''}${detail}${hint(status, detail, options.action)}`, { cause });
     this.statusCode = status;
     this.code = typeof code === 'string' ? code : undefined;

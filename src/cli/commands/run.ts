@@ -3,6 +3,7 @@ import type { JobRun } from '../../ports/inventory.js';
 import { cliDeps } from '../context.js';
 import { runningLocalStack } from '../../local/stackFile.js';
 import { outputOption, print, processIo, type Io, type OutputFormat } from '../output.js';
+import { errorMessage } from '../../errorMessage.js';
 
 export interface RunCommandOptions {
   readonly io?: Io;
@@ -56,7 +57,7 @@ export function runCommand(options: RunCommandOptions = {}): Command {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ input: opts.input }),
       }).catch((error: unknown) => {
-        throw new Error(`the local host at ${base} does not answer (${error instanceof Error ? error.message : String(error)}); is \`npm start\` still running?`, { cause: error });
+        throw new Error(`the local host at ${base} does not answer (${errorMessage(error)}); is \`npm start\` still running?`, { cause: error });
       });
       if (response.status !== 202) {
         io.err(`pitr-warden run: ${name}: ${response.status} ${(await response.text()).trim()}`);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EmulatorClock, TimeMark } from './clock.js';
 import type { Reply } from './http.js';
 import { armError } from './http.js';
+import { errorMessage } from '../../errorMessage.js';
 
 export type LroStatus = 'InProgress' | 'Succeeded' | 'Failed';
 
@@ -150,7 +151,7 @@ export class Operations {
       },
       (cause: unknown) => {
         entry.waiting = false;
-        entry.untilFailure = { code: 'InternalServerError', message: cause instanceof Error ? cause.message : String(cause) };
+        entry.untilFailure = { code: 'InternalServerError', message: errorMessage(cause) };
         this.settle(entry);
       },
     );

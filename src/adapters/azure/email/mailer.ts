@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../../config.js';
 import { MailerError, type MailerPort, type MailMessage, type MailResult } from '../../../ports/mailer.js';
 import { statusOf } from '../errors.js';
+import { errorMessage } from '../../../errorMessage.js';
 
 /**
  * How to reach Azure Communication Services Email: a connection string (local runs, the emulator) or an endpoint
@@ -88,7 +89,7 @@ function operationFailure(error: unknown): string | undefined {
 
 function sendError(to: string, where: string, cause: unknown): MailerError {
   const status = statusOf(cause);
-  const detail = cause instanceof Error ? cause.message : String(cause);
+  const detail = errorMessage(cause);
   const hint =
     status === 401
       ? ' (ACS refused the credential: check the access key in ACS_CONNECTION_STRING, or the managed identity)'

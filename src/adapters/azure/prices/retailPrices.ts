@@ -7,6 +7,7 @@ import { DEFAULT_ENGINE, ENGINE_SPECS, type Engine } from '../../../domain/engin
 import type { Clock } from '../../../ports/clock.js';
 import type { CheckpointsPort } from '../../../ports/inventory.js';
 import type { PriceSource } from '../../../ports/prices.js';
+import { errorMessage } from '../../../errorMessage.js';
 
 export type { PriceSource };
 
@@ -90,7 +91,7 @@ export function createRetailPriceSource(options: RetailPriceSourceOptions): Pric
         }
         fallbackReason = `Retail Prices API returned no ${ENGINE_SPECS[engine].label} prices for ${region}`;
       } catch (error) {
-        fallbackReason = error instanceof Error ? error.message : String(error);
+        fallbackReason = errorMessage(error);
       }
       const fallback = await loadTable();
       return {

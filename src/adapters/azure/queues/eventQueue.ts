@@ -3,6 +3,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../../../config.js';
 import type { QueueDepths } from '../../../jobs/operator.js';
 import { statusOf } from '../errors.js';
+import { errorMessage } from '../../../errorMessage.js';
 
 /** The events queue the Event Grid subscription delivers to; the HTTP alert endpoint adds to it too. */
 export function eventsQueue(config: Config, credential: TokenCredential): QueueClient {
@@ -41,7 +42,7 @@ export function queueDepths(config: Config, credential: TokenCredential): () => 
       return { name: queue.name, depth: (await queue.getProperties()).approximateMessagesCount ?? 0 };
     } catch (error) {
       if (statusOf(error) === 404) return { name: queue.name, depth: null };
-      throw new Error(`Could not read the depth of queue ${queue.name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(`Could not read the depth of queue ${queue.name}: ${errorMessage(error)}`, { cause: error });
     }
   };
   const events = eventsQueue(config, credential);

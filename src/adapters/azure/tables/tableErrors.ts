@@ -1,4 +1,5 @@
 import { statusOf } from '../errors.js';
+import { errorMessage } from '../../../errorMessage.js';
 
 /** The Table Storage error code (`EntityAlreadyExists`, `AuthorizationFailure`, ...): from the error or its OData body. */
 export function codeOf(error: unknown): string | undefined {
@@ -15,7 +16,7 @@ export function codeOf(error: unknown): string | undefined {
 export function tableError(table: string, operation: string, key: string, cause: unknown): Error {
   const status = statusOf(cause);
   const code = codeOf(cause);
-  const why = [status, code].filter((part) => part !== undefined).join(' ') || (cause instanceof Error ? cause.message : String(cause));
+  const why = [status, code].filter((part) => part !== undefined).join(' ') || errorMessage(cause);
   const hint = code === 'TableNotFound' ? ' (the table does not exist yet: deploy the infrastructure, or start the app once)' : '';
   return new Error(`${table} ${operation} failed for ${key}: ${why}${hint}`, { cause });
 }
