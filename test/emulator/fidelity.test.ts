@@ -145,6 +145,8 @@ describe('polls and results', () => {
     const patch = await arm('PATCH', PROD, { properties: { network: { publicNetworkAccess: 'Disabled' } } });
     expect(patch.status).toBe(202);
     expect(patch.body.operation).toBe('UpsertServerManagementOperation');
+    // The failing PATCH still runs on the server until it ends: another change is refused meanwhile.
+    expect((await arm('PATCH', PROD, { tags: { a: 'b' } })).body.error.code).toBe('ServerBusy');
     emulator.clock.advance(MINUTE);
     const failed = await poll(patch);
     expect(Object.keys(failed.body).sort()).toEqual(['error', 'name', 'startTime', 'status']);
@@ -198,7 +200,7 @@ describe('durations on the scaled clock, with the phases a client sees', () => {
     expect((await arm('GET', target)).body.properties.state).toBe('Ready');
   });
 
-  it('a PATCH shows Updating on a Ready server and leaves a restore in progress its own phase', async () => {
+  it('a PATCH shows Updating on a Ready server; a server with an operation running refuses another (409 ServerBusy)', async () => {
     const patch = await arm('PATCH', PROD, { properties: { network: { publicNetworkAccess: 'Disabled' } } });
     expect((await arm('GET', PROD)).body.properties.state).toBe('Updating');
     emulator.clock.advance(MINUTE);
@@ -207,12 +209,17 @@ describe('durations on the scaled clock, with the phases a client sees', () => {
 
     const target = serverIdOf(SUB1, 'rg-prod', 'pg-prod-pitr');
     await arm('PUT', target, restoreBody('2026-11-20T00:00:00Z'));
-    await arm('PATCH', target, { tags: { Owner: 'alice@contoso.com' } });
-    expect((await arm('GET', target)).body.properties.state).toBe('Provisioning');
-    emulator.clock.advance(2 * MINUTE);
+    const busy = await arm('PATCH', target, { tags: { Owner: 'alice@contoso.com' } });
+    expect(busy.status).toBe(409);
+    expect(busy.body).toEqual({ error: { code: 'ServerBusy', message: "Server 'pg-prod-pitr' is busy with another operation. Please try again later." } });
+    expect((await arm('POST', `${target}/stop`)).body.error.code).toBe('ServerBusy');
+    expect((await arm('PUT', `${target}/firewallRules/r`, { properties: { startIpAddress: '10.0.0.1', endIpAddress: '10.0.0.1' } })).status).toBe(409);
+    // The Tags API is another resource provider: it still works.
+    expect((await arm('PATCH', `${target}/providers/Microsoft.Resources/tags/default`, { operation: 'Merge', properties: { tags: { Owner: 'alice@contoso.com' } } }, '2021-04-01')).status).toBe(200);
     expect((await arm('GET', target)).body).toMatchObject({ tags: { Owner: 'alice@contoso.com' }, properties: { state: 'Provisioning' } });
-    emulator.clock.advance(5 * MINUTE);
+    emulator.clock.advance(7 * MINUTE);
     expect((await arm('GET', target)).body.properties.state).toBe('Ready');
+    expect((await arm('PATCH', target, { tags: { Owner: 'bob@contoso.com' } })).status).toBe(202);
   });
 
   it('a stop is Stopping for about 3 minutes; a delete takes about 1', async () => {

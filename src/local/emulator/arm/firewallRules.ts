@@ -8,7 +8,7 @@ import type { ArmServices } from './common.js';
 import { AZURE_DURATIONS_MS } from '../durations.js';
 import { acceptOperation, assertNotLocked, pageOf, resourceNotFound } from './common.js';
 import { POSTGRES_PROVIDER, type FlexibleProvider } from './providers.js';
-import { findServer } from './servers.js';
+import { assertNotBusy, findServer } from './servers.js';
 import { isVnetServer } from './serverShape.js';
 
 const RULE_NAME = /^[-\w.]{1,128}$/;
@@ -39,6 +39,7 @@ function putRule(services: ArmServices, provider: FlexibleProvider, ctx: Request
     );
   }
   const id = `${record.server.id}/firewallRules/${name}`;
+  assertNotBusy(record);
   assertNotLocked(services.store, id, 'write');
   const request = services.audit.request(ctx, true);
   return acceptOperation(services, ctx, fault, {
@@ -61,6 +62,7 @@ function deleteRule(services: ArmServices, provider: FlexibleProvider, ctx: Requ
   const record = findServer(services, sub!, rg!, server!, provider);
   const rule = record.rules.get(name!.toLowerCase());
   if (!rule) return { status: 204 };
+  assertNotBusy(record);
   assertNotLocked(services.store, rule.id, 'delete');
   const request = services.audit.request(ctx, false);
   return acceptOperation(services, ctx, fault, {

@@ -14,7 +14,10 @@ const NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
  * under Microsoft.DBforMySQL). Flexible server names are unique across Azure (they are DNS names of the engine's zone),
  * so a name is taken when a server of that engine and name exists anywhere in the emulator, in any subscription or
  * resource group (also while a restore creates it).
- * Answers 200 `{ name, type, nameAvailable, reason, message }` as Azure does; `message` texts are the emulator's own.
+ * Answers 200 with exactly `{ nameAvailable, reason, message }`, as real Azure answers (issue 14's recorded traffic);
+ * Microsoft's published examples (NameAvailabilityCheckWithLocation.json) also show `name` and `type` and leave `reason`
+ * out, which the service does not do. `message` texts and the values of an available name (`reason: null`,
+ * `message: ''`) are the emulator's own.
  */
 export function nameAvailabilityRoutes(services: ArmServices, provider: FlexibleProvider = POSTGRES_PROVIDER): Route[] {
   const arm = { kind: 'arm' as const, apiVersions: provider.apiVersions, method: 'POST' };
@@ -47,12 +50,11 @@ function check(services: ArmServices, provider: FlexibleProvider, ctx: RequestCo
     throw new HttpError(400, 'InvalidResourceType', `The emulator checks names of ${serverType} only; got type '${type}'.`);
   }
   const name = body.name;
-  const answer = { name, type: serverType };
   if (!NAME.test(name)) {
-    return ok({ ...answer, nameAvailable: false, reason: 'Invalid', message: `The server name '${name}' must be 3 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen.` });
+    return ok({ nameAvailable: false, reason: 'Invalid', message: `The server name '${name}' must be 3 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen.` });
   }
   if (services.store.serversNamed(name, provider.engine).length > 0) {
-    return ok({ ...answer, nameAvailable: false, reason: 'AlreadyExists', message: 'Specified server name is already used.' });
+    return ok({ nameAvailable: false, reason: 'AlreadyExists', message: 'Specified server name is already used.' });
   }
-  return ok({ ...answer, nameAvailable: true });
+  return ok({ nameAvailable: true, reason: null, message: '' });
 }

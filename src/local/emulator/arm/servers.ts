@@ -22,6 +22,39 @@ export function findServer(services: ArmServices, subscriptionId: string, resour
   return record;
 }
 
+/** The phases of a server while an operation runs on it. */
+const BUSY_STATES = new Set(['provisioning', 'updating', 'stopping', 'starting', 'restarting', 'dropping']);
+/** Server-level operations still running per server (a PATCH of a stopped server runs without changing its phase). */
+const running = new WeakMap<ServerRecord, number>();
+
+/**
+ * 409 `ServerBusy` while an operation runs on the server: Azure refuses a second change to a flexible server until the
+ * first is done ("Server '…' is busy with another operation. Please try again later.", as reported from real deployments
+ * in Azure/bicep-registry-modules#4451). Reads, the Tags API and DELETE are not refused.
+ */
+export function assertNotBusy(record: ServerRecord): void {
+  const state = String(record.server.properties.state ?? '').toLowerCase();
+  if (!BUSY_STATES.has(state) && (running.get(record) ?? 0) === 0) return;
+  throw new HttpError(409, 'ServerBusy', `Server '${record.server.name}' is busy with another operation. Please try again later.`);
+}
+
+/** Counts an operation as running on the server until it succeeds or fails. */
+function tracked<T extends { apply: () => void; onFailed?: (error: { code: string; message: string }) => void }>(record: ServerRecord, input: T): T {
+  running.set(record, (running.get(record) ?? 0) + 1);
+  const done = () => running.set(record, Math.max(0, (running.get(record) ?? 1) - 1));
+  return {
+    ...input,
+    apply: () => {
+      done();
+      input.apply();
+    },
+    onFailed: (error: { code: string; message: string }) => {
+      done();
+      input.onFailed?.(error);
+    },
+  };
+}
+
 /** The servers a listing shows (not those a restore is still creating on a provider that hides them). */
 const visible = (records: readonly ServerRecord[]): readonly ServerRecord[] => (records.some((r) => r.hidden) ? records.filter((r) => !r.hidden) : records);
 
@@ -155,6 +188,7 @@ function updateServer(services: ArmServices, provider: FlexibleProvider, ctx: Re
     throw new HttpError(400, 'InvalidParameterValue', `network.publicNetworkAccess of server '${name}' must be Enabled or Disabled.`);
   }
   const tags = 'tags' in body ? validateTags(body.tags, `server '${name}'`) : undefined;
+  assertNotBusy(record);
   assertNotLocked(services.store, id, 'write');
   const request = services.audit.request(ctx, true);
   const state = record.server.properties.state ?? 'Ready';
@@ -165,7 +199,7 @@ function updateServer(services: ArmServices, provider: FlexibleProvider, ctx: Re
   if (updating) record.server = { ...record.server, properties: { ...record.server.properties, state: 'Updating' } };
   /** Back from Updating to the state before, unless another operation has moved the server on meanwhile. */
   const settledState = (): string | undefined => (record.server.properties.state === 'Updating' && updating ? state : record.server.properties.state);
-  return acceptOperation(services, ctx, fault, {
+  return acceptOperation(services, ctx, fault, tracked(record, {
     request,
     resourceId: id,
     provider: provider.namespace,
@@ -211,7 +245,7 @@ function updateServer(services: ArmServices, provider: FlexibleProvider, ctx: Re
         },
       };
     },
-  });
+  }));
 }
 
 function deleteServer(services: ArmServices, provider: FlexibleProvider, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
@@ -252,6 +286,7 @@ function serverAction(services: ArmServices, provider: FlexibleProvider, ctx: Re
   const verb = action!.toLowerCase();
   const rule = ACTIONS[verb]!;
   const state = record.server.properties.state ?? 'Ready';
+  assertNotBusy(record);
   if (!rule.from.includes(state)) {
     throw new HttpError(400, 'InvalidServerState', `Server '${name}' is '${state}'; ${verb} needs it to be ${rule.from.join(' or ')}.`);
   }
