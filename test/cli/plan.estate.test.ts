@@ -48,3 +48,16 @@ describe.runIf(existsSync(ESTATE))('pitr-warden plan on examples/estate.json', (
     console.log(table);
   });
 });
+
+describe.runIf(existsSync(ESTATE))('pitr-warden plan on examples/estate.json: SQL Database', () => {
+  it('plans the restored database on sql-shop-prod as a proven copy with its logical server exposure; the production database is untouched', async () => {
+    const result = JSON.parse(await plan('json')) as Plan;
+    const copy = result.servers.find((s) => s.name === 'shop-pitr-1120')!;
+    const prod = result.servers.find((s) => s.name === 'shop')!;
+    expect(copy).toMatchObject({ engine: 'sql-database', classification: 'clone', proof: { level: 'proven', basis: 'activity-log' }, exposure: { via: 'logical server', publicNetworkAccess: 'Enabled' } });
+    expect(copy.actions.map((a) => a.type)).toEqual(expect.arrayContaining(['tag', 'notify']));
+    expect(copy.actions.filter((a) => ['delete-firewall-rule', 'disable-public-access', 'stop-server'].includes(a.type))).toEqual([]);
+    expect(prod).toMatchObject({ engine: 'sql-database', classification: 'not-a-clone', actions: [{ type: 'skip', reason: 'not-a-clone' }] });
+    expect(await plan('table')).toContain('exposure    logical server sql-shop-prod (shared with production; reported, never changed): public network access Enabled');
+  });
+});
