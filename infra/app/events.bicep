@@ -45,7 +45,7 @@ resource flexibleServerEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptio
         {
           operatorType: 'StringBeginsWith'
           key: 'data.operationName'
-          values: ['Microsoft.DBforPostgreSQL/flexibleServers']
+          values: ['Microsoft.DBforPostgreSQL/flexibleServers', 'Microsoft.Sql/servers/databases']
         }
       ]
     }
@@ -90,7 +90,7 @@ resource administrativeAlert 'Microsoft.Insights/activityLogAlerts@2020-10-01' =
   tags: tags
   properties: {
     enabled: true
-    description: 'pitr-warden: administrative operations on PostgreSQL flexible servers, sent to onActivityLogAlert.'
+    description: 'pitr-warden: administrative operations on PostgreSQL flexible servers and SQL databases, sent to onActivityLogAlert.'
     scopes: [subscription().id]
     condition: {
       allOf: [
@@ -107,6 +107,10 @@ resource administrativeAlert 'Microsoft.Insights/activityLogAlerts@2020-10-01' =
             {
               field: 'resourceType'
               equals: 'microsoft.dbforpostgresql/flexibleservers/firewallrules'
+            }
+            {
+              field: 'resourceType'
+              equals: 'microsoft.sql/servers/databases'
             }
           ]
         }

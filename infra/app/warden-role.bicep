@@ -11,7 +11,7 @@ resource wardenRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, 'pitr-warden-clone-governor', roleNameSuffix)
   properties: {
     roleName: 'pitr-warden clone governor (${roleNameSuffix})'
-    description: 'Read, tag, lock down, stop and delete PostgreSQL flexible-server clones; read locks and the Activity Log.'
+    description: 'Read, tag, lock down, stop and delete PostgreSQL flexible-server clones; read, tag and delete SQL database copies (their logical servers read only); read locks and the Activity Log.'
     type: 'customRole'
     permissions: [
       {
@@ -24,6 +24,12 @@ resource wardenRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
           'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete'
           'Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read'
           'Microsoft.DBforPostgreSQL/locations/operationResults/read'
+          'Microsoft.Sql/servers/read'
+          'Microsoft.Sql/servers/databases/read'
+          'Microsoft.Sql/servers/firewallRules/read'
+          'Microsoft.Sql/servers/databases/delete'
+          'Microsoft.Sql/locations/databaseAzureAsyncOperation/read'
+          'Microsoft.Sql/locations/databaseOperationResults/read'
           'Microsoft.Resources/tags/read'
           'Microsoft.Resources/tags/write'
           'Microsoft.Authorization/locks/read'

@@ -14,6 +14,8 @@ export interface RestoreRequest {
   readonly pointInTimeUtc: string;
   /** Tags set in the create request itself, so the clone is born governed. */
   readonly tags: Readonly<Record<string, string>>;
+  /** The parent the new resource goes under (a SQL database's logical server); default the source's. */
+  readonly targetParent?: string;
 }
 
 /**

@@ -335,6 +335,7 @@ describe('Event Grid on each governed subscription', () => {
     expect(onOperation).toHaveLength(1);
     expect(['StringBeginsWith', 'StringContains']).toContain(unquote(valueOf(onOperation[0]!, 'operatorType') ?? ''));
     expect(stringItems(valueOf(onOperation[0]!, 'values') ?? '[]')).toContain('Microsoft.DBforPostgreSQL/flexibleServers');
+    expect(stringItems(valueOf(onOperation[0]!, 'values') ?? '[]')).toContain('Microsoft.Sql/servers/databases');
   });
 
   it('delivers to the app queue and dead-letters to the blob container, with a 24-hour retry policy', () => {
@@ -360,6 +361,7 @@ describe('Activity Log alert', () => {
     const equals = (field: string) => leaves.filter((c) => unquote(valueOf(c, 'field') ?? '') === field).map((c) => unquote(valueOf(c, 'equals') ?? ''));
     expect(equals('category')).toEqual(['Administrative']);
     expect(equals('resourceType')).toContain('microsoft.dbforpostgresql/flexibleservers');
+    expect(equals('resourceType')).toContain('microsoft.sql/servers/databases');
     expect(pathOf(alert.body, 'properties', 'actions', 'actionGroups')).toContain('actionGroupId');
   });
 

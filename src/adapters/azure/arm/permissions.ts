@@ -25,6 +25,17 @@ export const ARM_ACTIONS = [
   'Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read',
   // LRO polling of DELETE answers (Location header).
   'Microsoft.DBforPostgreSQL/locations/operationResults/read',
+  // SQL databases (@azure/arm-sql): logical servers read for the copy's exposure (public access), never written.
+  'Microsoft.Sql/servers/read',
+  // databases.listByServer / get: reconcile and the live re-read before every decision.
+  'Microsoft.Sql/servers/databases/read',
+  // firewallRules.listByServer: the logical server's rules, reported as the copy's exposure, never changed.
+  'Microsoft.Sql/servers/firewallRules/read',
+  // databases.beginDelete: the expiry sweep in enforce mode deletes the database only.
+  'Microsoft.Sql/servers/databases/delete',
+  // LRO polling of a database delete (Azure-AsyncOperation and Location under the resource group).
+  'Microsoft.Sql/locations/databaseAzureAsyncOperation/read',
+  'Microsoft.Sql/locations/databaseOperationResults/read',
   // tagsOperations.beginUpdateAtScope: the Merge's LRO answers with the tags resource (Tag Contributor grants both).
   'Microsoft.Resources/tags/read',
   // tagsOperations.beginUpdateAtScope (Merge): lineage, owner and expiry tags without write on the server.
@@ -40,6 +51,7 @@ export const ARM_ACTIONS = [
 /** One of the RBAC actions the warden's identity holds. */
 export type ArmAction = (typeof ARM_ACTIONS)[number];
 
+const SQL_DATABASE_LRO = ['Microsoft.Sql/locations/databaseAzureAsyncOperation/read', 'Microsoft.Sql/locations/databaseOperationResults/read'] as const;
 const PG_LRO = ['Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read', 'Microsoft.DBforPostgreSQL/locations/operationResults/read'] as const;
 
 /**
@@ -62,6 +74,17 @@ export const SDK_OPERATION_ACTIONS: Readonly<Record<string, Readonly<Record<stri
     'firewallRules.listByServer': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'],
     'firewallRules.get': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'],
     'firewallRules.beginDelete': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete', ...PG_LRO],
+  },
+  '@azure/arm-sql': {
+    'servers.list': ['Microsoft.Sql/servers/read'],
+    'servers.get': ['Microsoft.Sql/servers/read'],
+    'databases.listByServer': ['Microsoft.Sql/servers/databases/read'],
+    'databases.get': ['Microsoft.Sql/servers/databases/read'],
+    'databases.beginDelete': ['Microsoft.Sql/servers/databases/delete', ...SQL_DATABASE_LRO],
+    'firewallRules.listByServer': ['Microsoft.Sql/servers/firewallRules/read'],
+    // The governed restore and its progress: the operator CLI, under the operator's identity.
+    'databases.beginCreateOrUpdate': [],
+    'databaseOperations.listByDatabase': [],
   },
   '@azure/arm-locks': {
     'managementLocks.listAtResourceLevel': ['Microsoft.Authorization/locks/read'],

@@ -1,0 +1,149 @@
+import { SqlManagementClient } from '@azure/arm-sql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAcsMailer } from '../../src/adapters/azure/email/mailer.js';
+import { loadConfig } from '../../src/config.js';
+import { serverKey } from '../../src/domain/ids.js';
+import { sendOwnerNotices } from '../../src/jobs/notices.js';
+import { sweep } from '../../src/jobs/sweep.js';
+import { armClientOptions, emailClientOptions, type EmulatorSnapshot } from '../../src/local/emulator/index.js';
+import { fixedClock } from '../../src/ports/clock.js';
+import { build, type Wired } from '../../src/wiring.js';
+import { SUB1 } from '../support/estate.js';
+import { startEventPipeline, type EventPipeline } from '../support/pipeline.js';
+
+const DAY = 86_400_000;
+const SERVER = `/subscriptions/${SUB1}/resourceGroups/rg-shop/providers/Microsoft.Sql/servers/sql-shop`;
+const PROD = `${SERVER}/databases/shop`;
+const COPY = 'shop-fix';
+const copyId = `${SERVER}/databases/${COPY}`;
+
+function estate(): EmulatorSnapshot {
+  return {
+    servers: [],
+    sqlServers: [{ id: SERVER, name: 'sql-shop', type: 'Microsoft.Sql/servers', location: 'westeurope', properties: { administratorLogin: 'shopadmin', publicNetworkAccess: 'Enabled' } }],
+    sqlFirewallRules: {
+      [SERVER]: [
+        { name: 'office', properties: { startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' } },
+        { name: 'AllowAllWindowsAzureIps', properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' } },
+      ],
+    },
+    sqlDatabases: [
+      {
+        id: PROD,
+        name: 'shop',
+        type: 'Microsoft.Sql/servers/databases',
+        location: 'westeurope',
+        tags: { Owner: 'shop-team@contoso.com', Environment: 'production', CostCenter: 'CC-2002' },
+        properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' },
+      },
+    ],
+  };
+}
+
+/**
+ * A SQL database restored to a point in time, end to end on the emulator and Azurite: the operator restores `shop` on
+ * its logical server through @azure/arm-sql; the emulator's event reaches onResourceEvent, which proves the copy from
+ * the Activity Log and tags it (Tags API); the owner's notice names its cost and the logical server's exposure; after
+ * expiry and grace the sweep deletes the database. The production database and the logical server get no write.
+ */
+describe('SQL database copy: proven, tagged, noticed with cost and exposure, deleted; production and logical server untouched', () => {
+  let pipeline: EventPipeline;
+  let sql: SqlManagementClient;
+  const restoredAt = new Date();
+
+  beforeAll(async () => {
+    pipeline = await startEventPipeline({ snapshot: estate() });
+    sql = new SqlManagementClient(pipeline.stack.emulator.credential, SUB1, armClientOptions(pipeline.stack.emulator));
+  });
+  afterAll(async () => pipeline?.close());
+
+  async function settled(): Promise<void> {
+    const { stack, host } = pipeline;
+    await expect
+      .poll(
+        async () => {
+          await stack.emulator.events.flushed();
+          return host.invocations.length === stack.emulator.events.emitted().length;
+        },
+        { timeout: 60_000, interval: 20 },
+      )
+      .toBe(true);
+    expect(host.invocations.filter((i) => i.outcome === 'failed')).toEqual([]);
+  }
+
+  async function jobDeps(at: Date): Promise<Wired> {
+    const wired = await build(loadConfig(pipeline.stack.settings));
+    const mailer = createAcsMailer({ sender: wired.config.mail.sender, connectionString: pipeline.stack.emulator.acsConnectionString, clientOptions: emailClientOptions(pipeline.stack.emulator), pollIntervalInMs: 10 });
+    return { ...wired, clock: fixedClock(at.toISOString()), mailer };
+  }
+
+  it('a point-in-time restore of a database is proven from the Activity Log and tagged on the database', async () => {
+    await sql.databases.beginCreateOrUpdateAndWait(
+      'rg-shop',
+      'sql-shop',
+      COPY,
+      { location: 'westeurope', createMode: 'PointInTimeRestore', sourceDatabaseId: PROD, restorePointInTime: new Date(restoredAt.getTime() - 3_600_000) },
+      { updateIntervalInMs: 5 },
+    );
+    await settled();
+
+    const copy = await sql.databases.get('rg-shop', 'sql-shop', COPY);
+    // The restored database carried no tags: every one of these is the warden's.
+    expect(copy.tags).toMatchObject({ Owner: 'operator@contoso.com', RestoredFrom: PROD, RestoredBy: 'operator@contoso.com' });
+    expect(copy.tags?.ExpiresOn).toMatch(/^\d{4}-\d{2}-\d{2}/);
+
+    const row = (await pipeline.stores.inventory.get(serverKey(copyId)))!.value;
+    expect(row).toMatchObject({ engine: 'sql-database', classification: 'clone', owner: 'operator@contoso.com', skuName: 'S0' });
+    expect(row.proof).toMatchObject({ level: 'proven', basis: 'activity-log' });
+    expect(row.violations.map((v) => v.detail)).toEqual(
+      expect.arrayContaining([expect.stringContaining('firewall rule "AllowAllWindowsAzureIps" allows every Azure service'), expect.stringContaining('on logical server sql-shop, shared with production')]),
+    );
+    const evidence = await pipeline.stores.evidence.list(serverKey(copyId));
+    expect(evidence.some((e) => e.kind === 'delete-firewall-rule' || e.kind === 'disable-public-access')).toBe(false);
+  });
+
+  it("the owner's notice names the copy, its cost and the logical server's exposure", async () => {
+    const outcome = await sendOwnerNotices(await jobDeps(new Date(restoredAt.getTime() + 60_000)));
+    expect(outcome.failed).toEqual([]);
+    const mails = pipeline.stack.emulator.mailbox.to('operator@contoso.com');
+    expect(mails.length).toBeGreaterThanOrEqual(1);
+    const text = mails.map((m) => m.plainText).join('\n');
+    expect(text).toContain(COPY);
+    expect(text).toContain('Cost (estimate):  USD 0.54 per day');
+    expect(text).not.toMatch(/unknown price/i);
+    expect(text).toContain('logical server sql-shop');
+    expect(text).toContain('AllowAllWindowsAzureIps');
+    expect(pipeline.stack.emulator.mailbox.to('shop-team@contoso.com')).toEqual([]);
+  });
+
+  it('after expiry the final notice, and after the grace the sweep deletes the database only', async () => {
+    const row = (await pipeline.stores.inventory.get(serverKey(copyId)))!.value;
+    const expiresAt = Date.parse(row.expiresOn!);
+    const notices = await sendOwnerNotices(await jobDeps(new Date(expiresAt + 3_600_000)));
+    expect(notices.failed).toEqual([]);
+    expect((await pipeline.stores.inventory.get(serverKey(copyId)))!.value.noticesSent.map((n) => n.stage)).toContain('final-notice');
+
+    const options = { mode: 'enforce' as const, maxDeletionsPerRun: 5, maxDeletionPercent: 100, maxDisagreementPercent: 50 };
+    expect((await sweep(await jobDeps(new Date(expiresAt + 2 * 3_600_000)), options)).deleted).toEqual([]);
+    const result = await sweep(await jobDeps(new Date(expiresAt + 3 * DAY + 3_600_000)), options);
+    expect(result.failed).toEqual([]);
+    expect(result.deleted.map((d) => (typeof d === 'string' ? d : d.id).toLowerCase())).toEqual([copyId.toLowerCase()]);
+    await expect(sql.databases.get('rg-shop', 'sql-shop', COPY)).rejects.toMatchObject({ statusCode: 404 });
+    expect((await pipeline.stores.inventory.get(serverKey(copyId)))!.value.state).toBe('deleted');
+  });
+
+  it('the production database and the logical server received no write (the request log shows it)', async () => {
+    const writes = pipeline.stack.emulator.requests.entries().filter((r) => ['PUT', 'PATCH', 'DELETE', 'POST'].includes(r.method));
+    const under = (path: string, id: string) => path.toLowerCase() === id.toLowerCase() || path.toLowerCase().startsWith(`${id.toLowerCase()}/`);
+    expect(writes.filter((w) => under(w.path, PROD))).toEqual([]);
+    // Only the copy was written under the logical server: its create, its tags and its delete.
+    const underServer = writes.filter((w) => under(w.path, SERVER));
+    expect(underServer.map((w) => w.operation)).toEqual(['Databases_CreateOrUpdate', 'Tags_UpdateAtScope', 'Databases_Delete']);
+    expect(underServer.filter((w) => !under(w.path, copyId))).toEqual([]);
+    expect((await sql.databases.get('rg-shop', 'sql-shop', 'shop')).tags).toEqual(estate().sqlDatabases![0]!.tags);
+    const rules = [];
+    for await (const r of sql.firewallRules.listByServer('rg-shop', 'sql-shop')) rules.push(r.name);
+    expect(rules.sort()).toEqual(['AllowAllWindowsAzureIps', 'office']);
+    expect((await sql.servers.get('rg-shop', 'sql-shop')).publicNetworkAccess).toBe('Enabled');
+  });
+});
