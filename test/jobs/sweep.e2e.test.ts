@@ -59,7 +59,10 @@ describe('expiry sweep on the emulator with examples/estate.json, a month later'
     stack.emulator.requests
       .entries({ method: 'DELETE', operation: 'Servers_Delete', ...(status ? { status } : {}) })
       .map((r) => decodeURIComponent(r.path).split('/').at(-1)!.split('?')[0]!);
-  const liveNames = () => new Set(stack.emulator.snapshot().servers.map((s) => (s as { name: string }).name));
+  const liveNames = () => {
+    const snapshot = stack.emulator.snapshot();
+    return new Set([...snapshot.servers, ...(snapshot.sqlDatabases ?? [])].map((s) => (s as { name: string }).name));
+  };
 
   it('dry-run sends no DELETE and records would-delete for exactly the eligible clones', async () => {
     const { deps } = await fresh();
@@ -110,8 +113,8 @@ describe('expiry sweep on the emulator with examples/estate.json, a month later'
   it('the default caps (10 per run, 20% of known clones) stop a run that would delete too many', async () => {
     const { deps } = await fresh();
     const result = await sweep(deps, { ...ENFORCE, maxDeletionPercent: 20 });
-    // 8 known clones: 20% allows one, the oldest expiry.
-    expect(result.counts).toMatchObject({ knownClones: 8, cap: 1 });
+    // 9 known clones (8 flexible servers and the SQL database copy): 20% allows one, the oldest expiry.
+    expect(result.counts).toMatchObject({ knownClones: 9, cap: 1 });
     expect(deleteRequests()).toEqual(['pg-crm-prod-pitr-1030']);
     expect(result.skipped.filter((s) => s.reason.startsWith('deferred')).map((s) => s.name).sort()).toEqual(['pg-orders-prod-restore-1114']);
   });
