@@ -65,6 +65,11 @@ export function parseTtl(text: string): Parsed<number> {
 const SERVER_NAME = /^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/;
 
 /** Undefined when `name` is a valid flexible server name (3-63 lower-case letters, digits, hyphens; no hyphen at either end). */
+/** Undefined when `name` is a valid SQL database name: 1 to 128 characters, none of <>*%&:\\/?, not ending with a period or space. */
+export function databaseNameProblem(name: string): string | undefined {
+  return /^[^<>*%&:\\/?]{1,128}$/.test(name) && !/[. ]$/.test(name) ? undefined : `"${name}" is not a valid database name: 1 to 128 characters, none of <>*%&:\\/? and not ending with a period or a space`;
+}
+
 export function serverNameProblem(name: string): string | undefined {
   return SERVER_NAME.test(name) ? undefined : `"${name}" is not a valid server name: 3 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen`;
 }
@@ -147,7 +152,8 @@ export function planRestore(f: RestoreFacts): RestoreCheck {
     }
   }
 
-  const nameProblem = serverNameProblem(f.name);
+  // A SQL database's name follows the database rules and need only be free on its logical server.
+  const nameProblem = f.source?.engine === 'sql-database' ? databaseNameProblem(f.name) : serverNameProblem(f.name);
   if (nameProblem) problems.push(`--name: ${nameProblem}`);
   else if (f.nameTakenBy) problems.push(`--name: a server named ${f.name} already exists (${f.nameTakenBy}); a restore needs a new name`);
   else if (f.nameUnavailable) problems.push(`--name: ${f.name} is not available: ${f.nameUnavailable} (a flexible server name is unique across all of Azure, not only your subscriptions); choose another`);

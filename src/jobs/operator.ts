@@ -1,6 +1,7 @@
 /** Operator use cases: governed restore with preflight, extend, hold, release, status. Decisions in src/domain/operator.ts. */
 import type { TokenCredential } from '@azure/core-auth';
-import { parseServerId, serverId } from '../domain/ids.js';
+import type { Engine } from '../domain/engines.js';
+import { parseServerId, resourceIdOf, serverId } from '../domain/ids.js';
 import type { CloneState, EvidenceEntry, InventoryRecord, OperatorDecision, Proof, Server } from '../domain/model.js';
 import { ConcurrencyError } from '../ports/inventory.js';
 import { jobHealth, planExtend, planHold, planRelease, planRestore, PreflightError, SCHEDULED_JOBS, serverNameProblem, utcText, UNHEALTHY_JOB_STATUSES, type JobHealth, type JobRunFacts } from '../domain/operator.js';
@@ -37,6 +38,10 @@ export interface RestoreInput {
   readonly purpose?: string;
   /** `7d`, `36h`, `2w`; default the expiry rule's defaultLifetimeDays. */
   readonly ttl?: string;
+  /** The source's engine; `sql-database` (or `server`) restores a SQL database on its logical server. */
+  readonly engine?: Engine;
+  /** The logical server of a SQL database source (`--server`). */
+  readonly server?: string;
   /** Wait until the clone is Ready. */
   readonly wait?: boolean;
   readonly onProgress?: (state: string) => void;
@@ -71,12 +76,16 @@ export interface RestoreRecord {
  */
 export async function restoreClone(input: RestoreInput, deps: OperatorDeps): Promise<RestoreRecord> {
   const started = deps.clock.now();
-  const located = await locateServer(input.source, deps);
+  const sql = input.engine === 'sql-database' || input.server !== undefined;
+  const located = sql ? await locateDatabase(input.source, input.server, deps) : await locateServer(input.source, deps);
   const source = located.server;
   const targetResourceGroup = input.resourceGroup?.trim() || source?.resourceGroup;
   let nameTakenBy: string | undefined;
   let nameUnavailable: string | undefined;
-  if (source && targetResourceGroup && serverNameProblem(input.name) === undefined) {
+  if (source && sql && targetResourceGroup) {
+    // A database name need only be free on its logical server: no Azure-wide name check.
+    nameTakenBy = (await deps.servers.get(siblingId(source, targetResourceGroup, input.name)))?.id;
+  } else if (source && targetResourceGroup && serverNameProblem(input.name) === undefined) {
     nameTakenBy = (await deps.servers.get(serverId(source.subscriptionId, targetResourceGroup, input.name)))?.id;
     // Names are global: a server of that name in another subscription or tenant blocks the restore just the same.
     if (!nameTakenBy) {
@@ -105,12 +114,13 @@ export async function restoreClone(input: RestoreInput, deps: OperatorDeps): Pro
   if (!check.ok) throw new PreflightError(check.problems);
 
   const { plan } = check;
-  const targetKey = serverId(source!.subscriptionId, plan.targetResourceGroup, plan.targetName).toLowerCase();
+  const targetKey = siblingId(source!, plan.targetResourceGroup, plan.targetName).toLowerCase();
+  const parent = parseServerId(source!.id)?.parents?.at(-1)?.name;
   const point = utcText(plan.pointInTime);
   let created: Server;
   try {
     created = await deps.servers.restore(
-      { sourceServerId: plan.sourceServerId, targetResourceGroup: plan.targetResourceGroup, targetName: plan.targetName, location: plan.location, pointInTimeUtc: point, tags: { ...input.extraTags, ...plan.tags } },
+      { sourceServerId: plan.sourceServerId, targetResourceGroup: plan.targetResourceGroup, targetName: plan.targetName, location: plan.location, pointInTimeUtc: point, tags: { ...input.extraTags, ...plan.tags }, ...(parent ? { targetParent: parent } : {}) },
       { ...(input.wait ? { wait: true } : {}), ...(input.onProgress ? { onProgress: input.onProgress } : {}) },
     );
   } catch (error) {
@@ -306,6 +316,37 @@ async function governedServer(nameOrId: string, command: string, deps: OperatorD
  * A server by resource id, or by name: the inventory first (deleted rows left out), else every governed subscription.
  * Never throws for "not found" or "ambiguous": the problem is returned so a preflight reports it with the others.
  */
+/** The id of a new resource next to `source`: the same parents (a SQL database's logical server), another name. */
+function siblingId(source: Server, resourceGroup: string, name: string): string {
+  const parents = parseServerId(source.id)?.parents?.map((p) => p.name) ?? [];
+  return resourceIdOf(source.engine, source.subscriptionId, resourceGroup, [...parents, name]);
+}
+
+/**
+ * A SQL database by id, or by name on a logical server (`--server`) in the governed subscriptions; a problem names what
+ * was not found or what was ambiguous.
+ */
+export async function locateDatabase(nameOrId: string, serverName: string | undefined, deps: Pick<OperatorDeps, 'servers' | 'settings'>): Promise<{ server?: Server; problem?: string }> {
+  const wanted = nameOrId.trim();
+  const ref = parseServerId(wanted);
+  if (ref?.engine === 'sql-database' && !ref.child) {
+    const server = await deps.servers.get(ref.id);
+    return server ? { server } : { problem: `no database ${ref.id} in ARM` };
+  }
+  if (!serverName) return { problem: `--server: give the logical server of database ${wanted} (or the database's resource id as --source)` };
+  const found: Server[] = [];
+  for (const subscriptionId of deps.settings.subscriptionIds) {
+    for (const s of await deps.servers.list(subscriptionId)) {
+      const parent = parseServerId(s.id)?.parents?.[0]?.name ?? '';
+      if (s.engine === 'sql-database' && s.name.toLowerCase() === wanted.toLowerCase() && parent.toLowerCase() === serverName.trim().toLowerCase()) found.push(s);
+    }
+  }
+  if (found.length === 0) return { problem: `no database named ${wanted} on logical server ${serverName} in the governed subscriptions (${deps.settings.subscriptionIds.join(', ')})` };
+  if (found.length > 1) return { problem: `${found.length} databases are named ${wanted} on logical servers named ${serverName}; give the resource id: ${found.map((s) => s.id).join(', ')}` };
+  const server = await deps.servers.get(found[0]!.id);
+  return server ? { server } : { problem: `${wanted} vanished while it was read` };
+}
+
 export async function locateServer(nameOrId: string, deps: Pick<OperatorDeps, 'servers' | 'inventory' | 'settings'>, options: { withLocks?: boolean } = {}): Promise<{ server?: Server; row?: InventoryRecord; problem?: string }> {
   const wanted = nameOrId.trim();
   const ref = parseServerId(wanted);

@@ -1,3 +1,4 @@
+import { ENGINES, parseEngine, type Engine } from '../../domain/engines.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { credentialFor } from '../../adapters/azure/credential.js';
 import { PreflightError } from '../../domain/operator.js';
@@ -52,6 +53,8 @@ export async function refusalsExit2(options: OperatorCommandOptions, command: st
 }
 
 interface RestoreOpts {
+  engine?: Engine;
+  server?: string;
   source: string;
   time: string;
   name: string;
@@ -78,7 +81,17 @@ export function restoreCommand(options: OperatorCommandOptions = {}): Command {
     .description('Governed point-in-time restore: preflight every check, then create the clone with its lineage, owner and expiry tags')
     .requiredOption('--source <server>', 'source server name or resource id')
     .requiredOption('--time <iso>', 'restore point, ISO 8601 in UTC (2026-11-20T08:00:00Z) or with an offset (2026-11-20T09:00:00+01:00)')
-    .requiredOption('--name <new>', 'name of the new server (3-63 lower-case letters, digits, hyphens)')
+    .requiredOption('--name <new>', 'name of the new server (3-63 lower-case letters, digits, hyphens), or of the new database')
+    .addOption(
+      new Option('--engine <engine>', `the source's engine (${ENGINES.join(', ')}); sql-database restores a database on its logical server (--server)`).argParser((value: string) => {
+        try {
+          return parseEngine(value);
+        } catch (error) {
+          throw new InvalidArgumentError((error as Error).message);
+        }
+      }),
+    )
+    .option('--server <logical-server>', 'SQL Database: the logical server of --source; the new database goes on the same server')
     .option('--resource-group <rg>', "target resource group (default: the source's; others only when the policy allows them)")
     .addOption(new Option('--owner <email>', 'who answers for the clone: an e-mail address in an allowed mail domain').argParser(emailOrObjectId).makeOptionMandatory())
     // Not commander conflicts: the preflight reports "both" together with every other problem.
@@ -96,6 +109,8 @@ export function restoreCommand(options: OperatorCommandOptions = {}): Command {
         const record = await restoreClone(
           {
             source: opts.source,
+            ...(opts.engine !== undefined ? { engine: opts.engine } : {}),
+            ...(opts.server !== undefined ? { server: opts.server } : {}),
             time: opts.time,
             name: opts.name,
             owner: opts.owner,

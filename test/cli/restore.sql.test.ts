@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { restoreCommand, type OperatorCommandOptions } from '../../src/cli/commands/restore.js';
+import { loadConfig } from '../../src/config.js';
+import type { RestoreRecord } from '../../src/jobs/operator.js';
+import { fixedClock } from '../../src/ports/clock.js';
+import { build, type Wired } from '../../src/wiring.js';
+import { SUB1 } from '../support/estate.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+const NOW = '2026-11-20T12:00:00Z';
+const SERVER = `/subscriptions/${SUB1}/resourceGroups/rg-shop/providers/Microsoft.Sql/servers/sql-shop`;
+const PROD = `${SERVER}/databases/shop`;
+
+describe('pitr-warden restore --engine sql-database on the emulator', () => {
+  const clock = fixedClock(NOW);
+  let stack: TestStack;
+  let wired: Wired;
+
+  async function run(make: (o: OperatorCommandOptions) => Command, args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    let exitCode: number | undefined;
+    const command = make({ io: { out: (t) => out.push(t), err: (t) => err.push(t) }, setExitCode: (code) => (exitCode = code), env: {}, deps: () => Promise.resolve({ ...wired, clock }) });
+    command.exitOverride().configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
+    await command.parseAsync(args, { from: 'user' });
+    return { stdout: out.join('\n'), stderr: err.join('\n'), exitCode };
+  }
+  const args = (over: Record<string, string> = {}) =>
+    Object.entries({ '--engine': 'sql-database', '--server': 'sql-shop', '--source': 'shop', '--time': '2026-11-20T08:00:00Z', '--name': 'shop-fix', '--owner': 'alice@contoso.com', '--incident': 'INC-4711', '--as': 'alice@contoso.com', ...over }).flatMap(([k, v]) => (v === '' ? [] : [k, v]));
+  const writes = () => ['PUT', 'PATCH', 'DELETE', 'POST'].reduce((n, method) => n + stack.emulator.requests.count({ method }), 0);
+
+  beforeAll(async () => {
+    stack = await startStack({
+      snapshot: {
+        servers: [],
+        sqlServers: [{ id: SERVER, name: 'sql-shop', type: 'Microsoft.Sql/servers', location: 'westeurope', properties: {} }],
+        sqlDatabases: [{ id: PROD, name: 'shop', type: 'Microsoft.Sql/servers/databases', location: 'westeurope', tags: { Owner: 'shop-team@contoso.com', Environment: 'production' }, properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' } }],
+      },
+      now: () => clock.now(),
+    });
+    wired = await build(loadConfig(stack.settings));
+  });
+  afterAll(async () => stack?.close());
+  beforeEach(() => clock.set(NOW));
+
+  it('restores the database on its logical server with lineage tags in the create request; --wait shows percentComplete', async () => {
+    const result = await run(restoreCommand, [...args(), '--wait', '--output', 'json']);
+    expect(result.stderr).not.toMatch(/refused/);
+    expect(result.exitCode).toBeUndefined();
+    const record = JSON.parse(result.stdout) as RestoreRecord;
+    expect(record).toMatchObject({ sourceServerId: PROD, newServerId: `${SERVER}/databases/shop-fix`, effectiveRestorePointUtc: '2026-11-20T08:00:00Z', state: 'Online', owner: 'alice@contoso.com', incident: 'INC-4711' });
+    expect(result.stderr).toMatch(/restore shop-fix: Accepted[\s\S]*restore shop-fix: Online \(100%\)/);
+    const live = (await wired.servers.get(record.newServerId))!;
+    // Lineage and ownership are written in the create request (a restored database copies no tags itself).
+    expect(live.tags).toMatchObject({ Owner: 'alice@contoso.com', RestoredFrom: PROD, RestorePointUtc: '2026-11-20T08:00:00Z', RestoredBy: 'alice@contoso.com', Incident: 'INC-4711' });
+    const create = stack.emulator.requests.entries().filter((r) => r.operation === 'Databases_CreateOrUpdate');
+    expect(create).toHaveLength(1);
+  });
+
+  it.each([
+    ['a time before the earliest restore point', { '--time': '2026-11-01T00:00:00Z', '--name': 'shop-a' }, /--time 2026-11-01T00:00:00Z .*earliest restore point of shop/],
+    ['a name taken on the logical server', { '--name': 'shop' }, /--name: .*shop already exists/],
+    ['an unknown logical server', { '--server': 'sql-nope', '--name': 'shop-b' }, /no database named shop on logical server sql-nope/],
+  ])('refuses %s before any write (exit 2)', async (_label, over, message) => {
+    const before = writes();
+    const result = await run(restoreCommand, args(over));
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(writes()).toBe(before);
+  });
+});
