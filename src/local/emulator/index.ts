@@ -223,7 +223,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throttle?.clear();
   };
   const admin = adminHandler({ requests, faults, mailbox, events, clock, reset, dataPlanes, snapshot: () => ({ ...exportSnapshot(store, activityLog), ...exportSqlSnapshot(sql), ...(seed?.dataPlanes ? { dataPlanes: seed.dataPlanes } : {}) }) });
-  const server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, createRouter({ routes, admin, faults, requests, baseUrl: () => baseUrl, ...(throttle ? { throttle } : {}) }));
+  const server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, createRouter({ routes, admin, faults, requests, baseUrl: () => baseUrl, beforeArm: () => operations.settleDue(), ...(throttle ? { throttle } : {}) }));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -17,6 +17,8 @@ export interface RouterOptions {
   readonly baseUrl: () => string;
   /** ARM's token buckets; left out, nothing is throttled and no remaining-requests header is sent. */
   readonly throttle?: Throttle;
+  /** Run before every ARM request: operations whose time has come end first, so a request sees them done. */
+  readonly beforeArm?: () => void;
 }
 
 function contextOf(req: IncomingMessage, rawBody: string, baseUrl: string): RequestContext {
@@ -123,6 +125,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
         reply = budget.reply;
       } else {
         try {
+          if (route.kind === 'arm') options.beforeArm?.();
           preconditions(route, base);
           reply = await route.handle({ ...base, body: parseJsonBody(raw) }, params, fault);
         } catch (error) {
