@@ -45,7 +45,7 @@ resource flexibleServerEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptio
         {
           operatorType: 'StringBeginsWith'
           key: 'data.operationName'
-          values: ['Microsoft.DBforPostgreSQL/flexibleServers', 'Microsoft.Sql/servers/databases']
+          values: ['Microsoft.DBforPostgreSQL/flexibleServers', 'Microsoft.DBforMySQL/flexibleServers', 'Microsoft.Sql/servers/databases']
         }
       ]
     }
@@ -90,7 +90,7 @@ resource administrativeAlert 'Microsoft.Insights/activityLogAlerts@2020-10-01' =
   tags: tags
   properties: {
     enabled: true
-    description: 'pitr-warden: administrative operations on PostgreSQL flexible servers and SQL databases, sent to onActivityLogAlert.'
+    description: 'pitr-warden: administrative operations on PostgreSQL and MySQL flexible servers and SQL databases, sent to onActivityLogAlert.'
     scopes: [subscription().id]
     condition: {
       allOf: [
@@ -111,6 +111,14 @@ resource administrativeAlert 'Microsoft.Insights/activityLogAlerts@2020-10-01' =
             {
               field: 'resourceType'
               equals: 'microsoft.sql/servers/databases'
+            }
+            {
+              field: 'resourceType'
+              equals: 'microsoft.dbformysql/flexibleservers'
+            }
+            {
+              field: 'resourceType'
+              equals: 'microsoft.dbformysql/flexibleservers/firewallrules'
             }
           ]
         }

@@ -11,7 +11,7 @@ resource wardenRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, 'pitr-warden-clone-governor', roleNameSuffix)
   properties: {
     roleName: 'pitr-warden clone governor (${roleNameSuffix})'
-    description: 'Read, tag, lock down, stop and delete PostgreSQL flexible-server clones; read, tag and delete SQL database copies (their logical servers read only); read locks and the Activity Log.'
+    description: 'Read, tag, lock down, stop and delete PostgreSQL and MySQL flexible-server clones; read, tag and delete SQL database copies (their logical servers read only); read locks and the Activity Log.'
     type: 'customRole'
     permissions: [
       {
@@ -30,6 +30,14 @@ resource wardenRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
           'Microsoft.Sql/servers/databases/delete'
           'Microsoft.Sql/locations/databaseAzureAsyncOperation/read'
           'Microsoft.Sql/locations/databaseOperationResults/read'
+          'Microsoft.DBforMySQL/flexibleServers/read'
+          'Microsoft.DBforMySQL/flexibleServers/write'
+          'Microsoft.DBforMySQL/flexibleServers/delete'
+          'Microsoft.DBforMySQL/flexibleServers/stop/action'
+          'Microsoft.DBforMySQL/flexibleServers/firewallRules/read'
+          'Microsoft.DBforMySQL/flexibleServers/firewallRules/delete'
+          'Microsoft.DBforMySQL/locations/azureAsyncOperation/read'
+          'Microsoft.DBforMySQL/locations/operationResults/read'
           'Microsoft.Resources/tags/read'
           'Microsoft.Resources/tags/write'
           'Microsoft.Authorization/locks/read'

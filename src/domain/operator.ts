@@ -1,6 +1,6 @@
 /** Decisions of the operator CLI: restore preflight and birth tags, extend, hold, release, job health. Pure, given `now`. */
 import { Cron } from 'croner';
-import type { Engine } from './engines.js';
+import { ENGINE_SPECS, type Engine } from './engines.js';
 import type { Server } from './model.js';
 import { ruleOf, type Policy } from './policy.js';
 import { addDays, AZURE_MAX_TAGS, DAY_MS, findTagKey, formatUtc, getNonEmptyTag, getTag, isLegalHold, mergeTags, parseExpiresOn } from './tags.js';
@@ -149,6 +149,15 @@ export function planRestore(f: RestoreFacts): RestoreCheck {
     if (time.value.getTime() > f.now.getTime()) problems.push(`--time ${f.time} (${utcText(time.value)}) is in the future: the restore window of ${f.source.name} is ${window}`);
     else if (earliest && time.value.getTime() < earliest.getTime()) {
       problems.push(`--time ${f.time} (${utcText(time.value)}) is before the earliest restore point of ${f.source.name}: the restore window is ${window}`);
+    } else {
+      // Without an earliest restore point from ARM, the engine's longest retention still bounds the window.
+      const spec = ENGINE_SPECS[f.source.engine];
+      const oldest = f.now.getTime() - spec.retentionDays.max * DAY_MS;
+      if (time.value.getTime() < oldest) {
+        problems.push(
+          `--time ${f.time} (${utcText(time.value)}) is older than any ${spec.label} keeps backups (retention ${spec.retentionDays.min} to ${spec.retentionDays.max} days): the restore window of ${f.source.name} is ${window}`,
+        );
+      }
     }
   }
 

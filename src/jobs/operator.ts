@@ -1,6 +1,6 @@
 /** Operator use cases: governed restore with preflight, extend, hold, release, status. Decisions in src/domain/operator.ts. */
 import type { TokenCredential } from '@azure/core-auth';
-import type { Engine } from '../domain/engines.js';
+import { DEFAULT_ENGINE, ENGINE_SPECS, type Engine } from '../domain/engines.js';
 import { parseServerId, resourceIdOf, serverId } from '../domain/ids.js';
 import type { CloneState, EvidenceEntry, InventoryRecord, OperatorDecision, Proof, Server } from '../domain/model.js';
 import { ConcurrencyError } from '../ports/inventory.js';
@@ -77,7 +77,11 @@ export interface RestoreRecord {
 export async function restoreClone(input: RestoreInput, deps: OperatorDeps): Promise<RestoreRecord> {
   const started = deps.clock.now();
   const sql = input.engine === 'sql-database' || input.server !== undefined;
-  const located = sql ? await locateDatabase(input.source, input.server, deps) : await locateServer(input.source, deps);
+  const found = sql ? await locateDatabase(input.source, input.server, deps) : await locateServer(input.source, deps, input.engine ? { engine: input.engine } : {});
+  const located =
+    input.engine && found.server && found.server.engine !== input.engine
+      ? { problem: `--engine ${input.engine}: ${found.server.name} is a ${ENGINE_SPECS[found.server.engine].label}, not a ${ENGINE_SPECS[input.engine].label}` }
+      : found;
   const source = located.server;
   const targetResourceGroup = input.resourceGroup?.trim() || source?.resourceGroup;
   let nameTakenBy: string | undefined;
@@ -86,10 +90,10 @@ export async function restoreClone(input: RestoreInput, deps: OperatorDeps): Pro
     // A database name need only be free on its logical server: no Azure-wide name check.
     nameTakenBy = (await deps.servers.get(siblingId(source, targetResourceGroup, input.name)))?.id;
   } else if (source && targetResourceGroup && serverNameProblem(input.name) === undefined) {
-    nameTakenBy = (await deps.servers.get(serverId(source.subscriptionId, targetResourceGroup, input.name)))?.id;
+    nameTakenBy = (await deps.servers.get(serverId(source.subscriptionId, targetResourceGroup, input.name, source.engine)))?.id;
     // Names are global: a server of that name in another subscription or tenant blocks the restore just the same.
     if (!nameTakenBy) {
-      const check = await deps.servers.checkName(source.subscriptionId, source.location, input.name);
+      const check = await deps.servers.checkName(source.subscriptionId, source.location, input.name, source.engine);
       if (!check.available) nameUnavailable = `${check.reason ?? 'refused'}${check.message ? `: ${check.message}` : ''}`;
     }
   }
@@ -347,7 +351,11 @@ export async function locateDatabase(nameOrId: string, serverName: string | unde
   return server ? { server } : { problem: `${wanted} vanished while it was read` };
 }
 
-export async function locateServer(nameOrId: string, deps: Pick<OperatorDeps, 'servers' | 'inventory' | 'settings'>, options: { withLocks?: boolean } = {}): Promise<{ server?: Server; row?: InventoryRecord; problem?: string }> {
+export async function locateServer(
+  nameOrId: string,
+  deps: Pick<OperatorDeps, 'servers' | 'inventory' | 'settings'>,
+  options: { withLocks?: boolean; engine?: Engine } = {},
+): Promise<{ server?: Server; row?: InventoryRecord; problem?: string }> {
   const wanted = nameOrId.trim();
   const ref = parseServerId(wanted);
   const read = options.withLocks ? { withLocks: true } : {};
@@ -358,14 +366,15 @@ export async function locateServer(nameOrId: string, deps: Pick<OperatorDeps, 's
   }
   if (ref || wanted.includes('/')) return { problem: `"${wanted}" is neither a server name nor a flexible server resource id` };
   const name = wanted.toLowerCase();
-  const rows = (await deps.inventory.list()).filter((r) => r.state !== 'deleted' && r.name.toLowerCase() === name);
+  const ofEngine = (engine: Engine | undefined) => !options.engine || (engine ?? DEFAULT_ENGINE) === options.engine;
+  const rows = (await deps.inventory.list()).filter((r) => r.state !== 'deleted' && r.name.toLowerCase() === name && ofEngine(r.engine));
   if (rows.length > 1) return { problem: `${rows.length} servers are named ${wanted}; give the resource id: ${rows.map((r) => r.id).join(', ')}` };
   if (rows.length === 1) {
     const server = await deps.servers.get(rows[0]!.id, read);
     return server ? { server, row: rows[0]! } : { problem: `${wanted} is in the inventory (${rows[0]!.id}) but no longer in ARM` };
   }
   const found: Server[] = [];
-  for (const subscriptionId of deps.settings.subscriptionIds) found.push(...(await deps.servers.list(subscriptionId)).filter((s) => s.name.toLowerCase() === name));
+  for (const subscriptionId of deps.settings.subscriptionIds) found.push(...(await deps.servers.list(subscriptionId)).filter((s) => s.name.toLowerCase() === name && ofEngine(s.engine)));
   if (found.length > 1) return { problem: `${found.length} servers are named ${wanted}; give the resource id: ${found.map((s) => s.id).join(', ')}` };
   if (found.length === 0) return { problem: `no server named ${wanted} in the inventory or in the governed subscriptions (${deps.settings.subscriptionIds.join(', ')})` };
   const server = await deps.servers.get(found[0]!.id, read);

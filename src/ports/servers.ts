@@ -1,3 +1,4 @@
+import type { Engine } from '../domain/engines.js';
 import type { ScopedLock } from '../domain/locks.js';
 import type { FirewallRule, ManagementLock, Server } from '../domain/model.js';
 
@@ -19,7 +20,8 @@ export interface RestoreRequest {
 }
 
 /**
- * PostgreSQL flexible servers in ARM, with the few writes the warden makes. Ids in any casing.
+ * Governed servers in ARM (PostgreSQL and MySQL flexible servers; the engine is in the id), with the few writes the
+ * warden makes. Ids in any casing.
  * @example
  *   for (const server of await servers.list(subscriptionId)) ...;
  *   const live = await servers.get(id, { withFirewallRules: true, withLocks: true });
@@ -53,10 +55,11 @@ export interface ServersPort {
   stop(id: string): Promise<void>;
   delete(id: string): Promise<DeleteOutcome>;
   /**
-   * Azure's name availability check for a new flexible server: the name is a DNS name, unique across all of Azure.
+   * Azure's name availability check for a new flexible server of an engine (PostgreSQL when left out): the name is a
+   * DNS name of the engine's zone, unique across all of Azure.
    * @example await servers.checkName(subscriptionId, 'eastus', 'pg-orders-fix') // { available: false, reason: 'AlreadyExists', message: '...' }
    */
-  checkName(subscriptionId: string, location: string, name: string): Promise<NameAvailability>;
+  checkName(subscriptionId: string, location: string, name: string, engine?: Engine): Promise<NameAvailability>;
   /** Point-in-time restore into a new server; resolves when ARM accepted it, or when it is Ready with `wait`. */
   restore(request: RestoreRequest, options?: { wait?: boolean; onProgress?: (state: string) => void }): Promise<Server>;
 }
@@ -79,7 +82,7 @@ export interface ServerListing {
   listBySubscription(subscriptionIds: readonly string[]): AsyncIterable<{ subscriptionId: string; servers: Server[] }>;
 }
 
-/** Raw Activity Log entries (the REST list shape) of administrative operations on flexible servers. */
+/** Raw Activity Log entries (the REST list shape) of administrative operations on the governed servers of every engine. */
 export interface ActivityFeedPort {
   /** Entries in the window, of one resource when `resourceUri` is given (ARM's fixed filter forms allow one such clause). */
   list(subscriptionId: string, window: { from: Date; to: Date }, options?: { resourceUri?: string }): Promise<unknown[]>;

@@ -98,7 +98,10 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
       const lines: string[] = [];
       const outcome = await reconcile({ ...deps(emulator), log: (l) => lines.push(l) });
       expect(outcome).toMatchObject({ subscriptions: 2, servers: 2, failed: [] });
-      expect(emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBe(2);
+      // One list per subscription and flexible-server provider (PostgreSQL and MySQL).
+      const lists = emulator.requests.entries({ operation: 'Servers_ListBySubscription' }).map((r) => r.path.split('/')[4]!.toLowerCase());
+      expect(lists.filter((p) => p === 'microsoft.dbforpostgresql')).toHaveLength(2);
+      expect(lists.filter((p) => p === 'microsoft.dbformysql')).toHaveLength(2);
       expect(lines.join('\n')).toMatch(/Resource Graph listing failed, listing the remaining subscriptions through ARM: Could not query Resource Graph/);
     });
   });

@@ -336,6 +336,7 @@ describe('Event Grid on each governed subscription', () => {
     expect(['StringBeginsWith', 'StringContains']).toContain(unquote(valueOf(onOperation[0]!, 'operatorType') ?? ''));
     expect(stringItems(valueOf(onOperation[0]!, 'values') ?? '[]')).toContain('Microsoft.DBforPostgreSQL/flexibleServers');
     expect(stringItems(valueOf(onOperation[0]!, 'values') ?? '[]')).toContain('Microsoft.Sql/servers/databases');
+    expect(stringItems(valueOf(onOperation[0]!, 'values') ?? '[]')).toContain('Microsoft.DBforMySQL/flexibleServers');
   });
 
   it('delivers to the app queue and dead-letters to the blob container, with a 24-hour retry policy', () => {
@@ -362,6 +363,7 @@ describe('Activity Log alert', () => {
     expect(equals('category')).toEqual(['Administrative']);
     expect(equals('resourceType')).toContain('microsoft.dbforpostgresql/flexibleservers');
     expect(equals('resourceType')).toContain('microsoft.sql/servers/databases');
+    expect(equals('resourceType')).toEqual(expect.arrayContaining(['microsoft.dbformysql/flexibleservers', 'microsoft.dbformysql/flexibleservers/firewallrules']));
     expect(pathOf(alert.body, 'properties', 'actions', 'actionGroups')).toContain('actionGroupId');
   });
 

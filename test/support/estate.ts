@@ -58,3 +58,30 @@ export function productionEstate() {
     },
   };
 }
+
+/** A MySQL flexible server as GET returns it (Microsoft's MySQL 2024-12-30 ServerGet example), for tests. */
+export function armMySqlServer(o: { subscriptionId?: string; resourceGroup?: string; name: string; location?: string; tags?: Record<string, string>; createdAt?: string; subnetId?: string; state?: string }) {
+  const subscriptionId = o.subscriptionId ?? SUB1;
+  const resourceGroup = o.resourceGroup ?? 'rg-prod';
+  return {
+    sku: { name: 'Standard_D2ds_v4', tier: 'GeneralPurpose' },
+    systemData: { createdAt: o.createdAt ?? '2026-01-10T09:00:00Z' },
+    properties: {
+      administratorLogin: 'mysqladmin',
+      version: '8.0.21',
+      state: o.state ?? 'Ready',
+      storage: { storageSizeGB: 100, autoGrow: 'Enabled', iops: 600 },
+      network: o.subnetId ? { publicNetworkAccess: 'Disabled', delegatedSubnetResourceId: o.subnetId } : { publicNetworkAccess: 'Enabled' },
+      backup: { backupRetentionDays: 7, geoRedundantBackup: 'Disabled' },
+    },
+    location: o.location ?? 'eastus',
+    ...(o.tags ? { tags: o.tags } : {}),
+    id: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.DBforMySQL/flexibleServers/${o.name}`,
+    name: o.name,
+    type: 'Microsoft.DBforMySQL/flexibleServers',
+  };
+}
+
+export function armMySqlRule(serverId: string, name: string, start: string, end: string) {
+  return { id: `${serverId}/firewallRules/${name}`, name, type: 'Microsoft.DBforMySQL/flexibleServers/firewallRules', properties: { startIpAddress: start, endIpAddress: end } };
+}

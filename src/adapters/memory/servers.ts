@@ -1,4 +1,5 @@
-import { parseServerId, serverKey } from '../../domain/ids.js';
+import { DEFAULT_ENGINE, type Engine } from '../../domain/engines.js';
+import { parseServerId, resourceIdOf, serverKey } from '../../domain/ids.js';
 import type { FirewallRule, ManagementLock, Server } from '../../domain/model.js';
 import type { DeleteOutcome, NameAvailability, RestoreRequest, ScopedLock, ServersPort } from '../../ports/servers.js';
 
@@ -139,9 +140,9 @@ export class MemoryServers implements ServersPort {
     });
   }
 
-  checkName(_subscriptionId: string, _location: string, name: string): Promise<NameAvailability> {
+  checkName(_subscriptionId: string, _location: string, name: string, engine: Engine = DEFAULT_ENGINE): Promise<NameAvailability> {
     return this.answer('checkName', name.toLowerCase(), () =>
-      [...this.servers.values()].some((s) => s.name.toLowerCase() === name.toLowerCase())
+      [...this.servers.values()].some((s) => s.engine === engine && s.name.toLowerCase() === name.toLowerCase())
         ? { available: false, reason: 'AlreadyExists', message: 'Specified server name is already used.' }
         : { available: true },
     );
@@ -152,7 +153,7 @@ export class MemoryServers implements ServersPort {
     return this.answer('restore', serverKey(request.sourceServerId), () => {
       const from = this.require(request.sourceServerId, 'restore');
       if (!source) throw new Error(`Could not restore ${request.sourceServerId}: not a flexible server id`);
-      const id = `/subscriptions/${source.subscriptionId}/resourceGroups/${request.targetResourceGroup}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${request.targetName}`;
+      const id = resourceIdOf(source.engine, source.subscriptionId, request.targetResourceGroup, [request.targetName]);
       const clone: Server = { ...from, id, key: id.toLowerCase(), resourceGroup: request.targetResourceGroup, name: request.targetName, location: request.location, tags: { ...from.tags, ...request.tags }, state: 'Ready' };
       this.put(clone);
       this.rules.set(clone.key, [...(this.rules.get(from.key) ?? [])]);

@@ -1,6 +1,6 @@
-import { ENGINES, parseEngine, type Engine } from '../../domain/engines.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { credentialFor } from '../../adapters/azure/credential.js';
+import { ENGINES, parseEngine, type Engine } from '../../domain/engines.js';
 import { PreflightError } from '../../domain/operator.js';
 import { operatorName, restoreClone, type OperatorDeps, type RestoreRecord } from '../../jobs/operator.js';
 import { UnprovenError } from '../../jobs/gate.js';
@@ -115,6 +115,7 @@ export function restoreCommand(options: OperatorCommandOptions = {}): Command {
             name: opts.name,
             owner: opts.owner,
             ...(opts.resourceGroup !== undefined ? { resourceGroup: opts.resourceGroup } : {}),
+            ...(opts.engine !== undefined ? { engine: opts.engine } : {}),
             ...(opts.incident !== undefined ? { incident: opts.incident } : {}),
             ...(opts.purpose !== undefined ? { purpose: opts.purpose } : {}),
             ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),

@@ -36,6 +36,16 @@ export const ARM_ACTIONS = [
   // LRO polling of a database delete (Azure-AsyncOperation and Location under the resource group).
   'Microsoft.Sql/locations/databaseAzureAsyncOperation/read',
   'Microsoft.Sql/locations/databaseOperationResults/read',
+  // MySQL flexible servers: the same calls on @azure/arm-mysql-flexible (servers.list / get, beginStop, beginDelete,
+  // firewallRules.listByServer / beginDelete) and the PATCH of publicNetworkAccess through resources.beginUpdateById.
+  'Microsoft.DBforMySQL/flexibleServers/read',
+  'Microsoft.DBforMySQL/flexibleServers/write',
+  'Microsoft.DBforMySQL/flexibleServers/delete',
+  'Microsoft.DBforMySQL/flexibleServers/stop/action',
+  'Microsoft.DBforMySQL/flexibleServers/firewallRules/read',
+  'Microsoft.DBforMySQL/flexibleServers/firewallRules/delete',
+  'Microsoft.DBforMySQL/locations/azureAsyncOperation/read',
+  'Microsoft.DBforMySQL/locations/operationResults/read',
   // tagsOperations.beginUpdateAtScope: the Merge's LRO answers with the tags resource (Tag Contributor grants both).
   'Microsoft.Resources/tags/read',
   // tagsOperations.beginUpdateAtScope (Merge): lineage, owner and expiry tags without write on the server.
@@ -53,6 +63,7 @@ export type ArmAction = (typeof ARM_ACTIONS)[number];
 
 const SQL_DATABASE_LRO = ['Microsoft.Sql/locations/databaseAzureAsyncOperation/read', 'Microsoft.Sql/locations/databaseOperationResults/read'] as const;
 const PG_LRO = ['Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read', 'Microsoft.DBforPostgreSQL/locations/operationResults/read'] as const;
+const MYSQL_LRO = ['Microsoft.DBforMySQL/locations/azureAsyncOperation/read', 'Microsoft.DBforMySQL/locations/operationResults/read'] as const;
 
 /**
  * The RBAC actions each Azure SDK operation needs, per SDK package: the one place a new engine adds its calls
@@ -86,6 +97,17 @@ export const SDK_OPERATION_ACTIONS: Readonly<Record<string, Readonly<Record<stri
     'databases.beginCreateOrUpdate': [],
     'databaseOperations.listByDatabase': [],
   },
+  '@azure/arm-mysql-flexible': {
+    'servers.list': ['Microsoft.DBforMySQL/flexibleServers/read'],
+    'servers.listByResourceGroup': ['Microsoft.DBforMySQL/flexibleServers/read'],
+    'servers.get': ['Microsoft.DBforMySQL/flexibleServers/read'],
+    'servers.beginStop': ['Microsoft.DBforMySQL/flexibleServers/stop/action', ...MYSQL_LRO],
+    'servers.beginDelete': ['Microsoft.DBforMySQL/flexibleServers/delete', ...MYSQL_LRO],
+    'servers.beginCreate': [],
+    'firewallRules.listByServer': ['Microsoft.DBforMySQL/flexibleServers/firewallRules/read'],
+    'firewallRules.get': ['Microsoft.DBforMySQL/flexibleServers/firewallRules/read'],
+    'firewallRules.beginDelete': ['Microsoft.DBforMySQL/flexibleServers/firewallRules/delete', ...MYSQL_LRO],
+  },
   '@azure/arm-locks': {
     'managementLocks.listAtResourceLevel': ['Microsoft.Authorization/locks/read'],
     'managementLocks.listAtSubscriptionLevel': ['Microsoft.Authorization/locks/read'],
@@ -94,6 +116,8 @@ export const SDK_OPERATION_ACTIONS: Readonly<Record<string, Readonly<Record<stri
   '@azure/arm-resources': {
     'tagsOperations.getAtScope': ['Microsoft.Resources/tags/read'],
     'tagsOperations.beginUpdateAtScope': ['Microsoft.Resources/tags/write', 'Microsoft.Resources/tags/read'],
+    // Only MySQL calls it: the PATCH of network.publicNetworkAccess at api-version 2024-12-30 (the GA SDK speaks 2021-05-01).
+    'resources.beginUpdateById': ['Microsoft.DBforMySQL/flexibleServers/write', ...MYSQL_LRO],
   },
   '@azure/arm-monitor': {
     'activityLogs.list': ['Microsoft.Insights/eventtypes/values/read'],

@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { ServiceClient, type CommonClientOptions } from '@azure/core-client';
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { ENGINES, resourceTypeOf } from '../../../domain/engines.js';
 import { serverFromArm } from '../../../domain/snapshot.js';
 import type { Server } from '../../../domain/model.js';
 import type { ServerListing } from '../../../ports/servers.js';
@@ -9,9 +10,10 @@ import { AzureCallError } from '../errors.js';
 const API_VERSION = '2022-10-01';
 /** Resource Graph's largest page. */
 const PAGE_ROWS = 1000;
-/** The one query the warden sends: its flexible servers, grouped by subscription (the emulator serves this subset). */
+/** The one query the warden sends: the servers of every engine, grouped by subscription (the emulator serves this subset). */
 export const SERVERS_QUERY =
-  "resources | where type =~ 'microsoft.dbforpostgresql/flexibleservers' | project id, name, type, location, tags, sku, properties, subscriptionId, resourceGroup | order by subscriptionId asc, id asc";
+  `resources | where type in~ (${ENGINES.map((engine) => `'${resourceTypeOf(engine).toLowerCase()}'`).join(', ')}) ` +
+  '| project id, name, type, location, tags, sku, properties, subscriptionId, resourceGroup | order by subscriptionId asc, id asc';
 
 interface QueryResponse {
   data?: unknown[];

@@ -2,14 +2,18 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { CommonClientOptions } from '@azure/core-client';
 import { ManagementLockClient } from '@azure/arm-locks';
 import { MonitorClient } from '@azure/arm-monitor';
-import { PostgreSQLManagementFlexibleServerClient, type Server as ArmServer } from '@azure/arm-postgresql-flexible';
 import { ResourceManagementClient } from '@azure/arm-resources';
-import { parseServerId, type ServerRef } from '../../../domain/ids.js';
+import { ENGINE_SPECS, ENGINES, type Engine } from '../../../domain/engines.js';
+import { parseServerId, resourceIdOf, type ServerRef } from '../../../domain/ids.js';
 import { lockScopeOf, type ScopedLock } from '../../../domain/locks.js';
-import { serverFromArm } from '../../../domain/snapshot.js';
 import type { FirewallRule, LockLevel, ManagementLock, Server } from '../../../domain/model.js';
 import type { ActivityFeedPort, DeleteOutcome, NameAvailability, RestoreRequest, ServersPort } from '../../../ports/servers.js';
 import { AzureCallError, statusOf } from '../errors.js';
+import type { EngineApiOptions, EngineServersApi } from './engineApi.js';
+import { MySqlServersApi } from './mysqlApi.js';
+import { PostgresServersApi } from './postgresApi.js';
+
+export { serverFromSdk } from './sdkServer.js';
 
 export interface ArmOptions {
   readonly credential: TokenCredential;
@@ -19,12 +23,20 @@ export interface ArmOptions {
   readonly pollIntervalInMs?: number;
 }
 
+/** The SDK calls of each engine the port serves (postgresApi.ts, mysqlApi.ts): one file per engine. */
+const ENGINE_APIS: { readonly [E in Engine]?: (options: EngineApiOptions) => EngineServersApi } = {
+  'postgresql-flexible': (options) => new PostgresServersApi(options),
+  'mysql-flexible': (options) => new MySqlServersApi(options),
+};
+
 /**
- * The ServersPort on the Azure SDKs: `@azure/arm-postgresql-flexible` for servers and firewall rules,
- * `@azure/arm-resources` for the Tags API, `@azure/arm-locks` for locks.
+ * The ServersPort on the Azure SDKs. The engine of each id picks the engine's SDK calls (EngineServersApi:
+ * `@azure/arm-postgresql-flexible`, `@azure/arm-mysql-flexible`); what every engine shares is here:
+ * `@azure/arm-resources` for the Tags API, `@azure/arm-locks` for locks, errors and the restore's progress.
  */
 export class ArmServers implements ServersPort {
-  private readonly clients = new Map<string, { pg: PostgreSQLManagementFlexibleServerClient; resources: ResourceManagementClient; locks: ManagementLockClient }>();
+  private readonly clients = new Map<string, { resources: ResourceManagementClient; locks: ManagementLockClient }>();
+  private readonly engines = new Map<Engine, EngineServersApi>();
   private readonly poll: { updateIntervalInMs?: number };
 
   constructor(private readonly options: ArmOptions) {
@@ -36,7 +48,6 @@ export class ArmServers implements ServersPort {
     if (!c) {
       const { credential, clientOptions = {} } = this.options;
       c = {
-        pg: new PostgreSQLManagementFlexibleServerClient(credential, subscriptionId, clientOptions),
         resources: new ResourceManagementClient(credential, subscriptionId, clientOptions),
         locks: new ManagementLockClient(credential, subscriptionId, clientOptions),
       };
@@ -45,17 +56,28 @@ export class ArmServers implements ServersPort {
     return c;
   }
 
+  /** The SDK calls of an engine; an engine without an adapter here is a programming error, named. */
+  private api(engine: Engine): EngineServersApi {
+    let api = this.engines.get(engine);
+    if (!api) {
+      const make = ENGINE_APIS[engine];
+      if (!make) throw new Error(`No ARM adapter for ${ENGINE_SPECS[engine].label} servers`);
+      api = make({ credential: this.options.credential, clientOptions: this.options.clientOptions ?? {}, poll: this.poll });
+      this.engines.set(engine, api);
+    }
+    return api;
+  }
+
+  /** Every server of every engine with an adapter (one list per engine); any failed page fails the whole list. */
   async list(subscriptionId: string): Promise<Server[]> {
     const servers: Server[] = [];
-    try {
-      for await (const page of this.client(subscriptionId).pg.servers.listBySubscription().byPage()) {
-        for (const s of page) {
-          const server = serverFromSdk(s);
-          if (server) servers.push(server);
-        }
+    for (const engine of ENGINES) {
+      if (!ENGINE_APIS[engine]) continue;
+      try {
+        servers.push(...(await this.api(engine).list(subscriptionId)));
+      } catch (error) {
+        throw new AzureCallError(`list ${ENGINE_SPECS[engine].label}s of subscription ${subscriptionId}`, error);
       }
-    } catch (error) {
-      throw new AzureCallError(`list flexible servers of subscription ${subscriptionId}`, error);
     }
     return servers;
   }
@@ -64,7 +86,7 @@ export class ArmServers implements ServersPort {
     const ref = ref_(id);
     let server: Server | undefined;
     try {
-      server = serverFromSdk(await this.client(ref.subscriptionId).pg.servers.get(ref.resourceGroup, ref.name));
+      server = await this.api(ref.engine).get(ref);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw new AzureCallError(`get server ${ref.id}`, error);
@@ -79,16 +101,12 @@ export class ArmServers implements ServersPort {
 
   async listFirewallRules(id: string): Promise<FirewallRule[]> {
     const ref = ref_(id);
-    const rules: FirewallRule[] = [];
     try {
-      for await (const r of this.client(ref.subscriptionId).pg.firewallRules.listByServer(ref.resourceGroup, ref.name)) {
-        rules.push({ name: r.name ?? '', startIpAddress: r.startIpAddress, endIpAddress: r.endIpAddress });
-      }
+      return await this.api(ref.engine).listFirewallRules(ref);
     } catch (error) {
       if (statusOf(error) === 404) return [];
       throw new AzureCallError(`list firewall rules of ${ref.id}`, error);
     }
-    return rules;
   }
 
   async listLocks(id: string): Promise<ManagementLock[]> {
@@ -97,7 +115,7 @@ export class ArmServers implements ServersPort {
     try {
       const iterator = this.client(ref.subscriptionId).locks.managementLocks.listAtResourceLevel(
         ref.resourceGroup,
-        'Microsoft.DBforPostgreSQL',
+        ENGINE_SPECS[ref.engine].providerNamespace,
         '',
         'flexibleServers',
         ref.name,
@@ -158,7 +176,7 @@ export class ArmServers implements ServersPort {
   async deleteFirewallRule(id: string, ruleName: string): Promise<'deleted' | 'already-gone'> {
     const ref = ref_(id);
     try {
-      await this.client(ref.subscriptionId).pg.firewallRules.beginDeleteAndWait(ref.resourceGroup, ref.name, ruleName, this.poll);
+      await this.api(ref.engine).deleteFirewallRule(ref, ruleName);
       return 'deleted';
     } catch (error) {
       if (statusOf(error) === 404) return 'already-gone';
@@ -169,12 +187,7 @@ export class ArmServers implements ServersPort {
   async disablePublicAccess(id: string): Promise<void> {
     const ref = ref_(id);
     try {
-      await this.client(ref.subscriptionId).pg.servers.beginUpdateAndWait(
-        ref.resourceGroup,
-        ref.name,
-        { network: { publicNetworkAccess: 'Disabled' } },
-        this.poll,
-      );
+      await this.api(ref.engine).disablePublicAccess(ref);
     } catch (error) {
       throw new AzureCallError(`disable public network access of ${ref.id}`, error);
     }
@@ -183,7 +196,7 @@ export class ArmServers implements ServersPort {
   async stop(id: string): Promise<void> {
     const ref = ref_(id);
     try {
-      await this.client(ref.subscriptionId).pg.servers.beginStopAndWait(ref.resourceGroup, ref.name, this.poll);
+      await this.api(ref.engine).stop(ref);
     } catch (error) {
       throw new AzureCallError(`stop ${ref.id}`, error);
     }
@@ -192,7 +205,7 @@ export class ArmServers implements ServersPort {
   async delete(id: string): Promise<DeleteOutcome> {
     const ref = ref_(id);
     try {
-      await this.client(ref.subscriptionId).pg.servers.beginDeleteAndWait(ref.resourceGroup, ref.name, this.poll);
+      await this.api(ref.engine).delete(ref);
       return 'deleted';
     } catch (error) {
       const status = statusOf(error);
@@ -202,28 +215,23 @@ export class ArmServers implements ServersPort {
     }
   }
 
-  async checkName(subscriptionId: string, location: string, name: string): Promise<NameAvailability> {
+  async checkName(subscriptionId: string, location: string, name: string, engine: Engine = 'postgresql-flexible'): Promise<NameAvailability> {
     // ARM wants the location's short name (eastus) in the path; servers report the display name (East US).
     const region = location.replace(/\s+/g, '').toLowerCase();
     try {
-      const answer = await this.client(subscriptionId).pg.nameAvailability.checkWithLocation(region, { name, type: 'Microsoft.DBforPostgreSQL/flexibleServers' });
-      return { available: answer.nameAvailable === true, ...(answer.reason ? { reason: answer.reason } : {}), ...(answer.message ? { message: answer.message } : {}) };
+      return await this.api(engine).checkName(subscriptionId, region, name);
     } catch (error) {
-      throw new AzureCallError(`check whether the server name ${name} is available in ${region}`, error, { action: 'Microsoft.DBforPostgreSQL/locations/checkNameAvailability/action' });
+      throw new AzureCallError(`check whether the ${ENGINE_SPECS[engine].label} name ${name} is available in ${region}`, error, {
+        action: `${ENGINE_SPECS[engine].providerNamespace}/locations/checkNameAvailability/action`,
+      });
     }
   }
 
   async restore(request: RestoreRequest, options: { wait?: boolean; onProgress?: (state: string) => void } = {}): Promise<Server> {
     const source = ref_(request.sourceServerId);
-    const { pg } = this.client(source.subscriptionId);
-    const body: ArmServer = {
-      location: request.location,
-      tags: { ...request.tags },
-      createMode: 'PointInTimeRestore',
-      sourceServerResourceId: source.id,
-      pointInTimeUTC: new Date(request.pointInTimeUtc),
-    };
+    const api = this.api(source.engine);
     const target = `${request.targetResourceGroup}/${request.targetName}`;
+    const targetRef = ref_(resourceIdOf(source.engine, source.subscriptionId, request.targetResourceGroup, [request.targetName]));
     // The wait Azure asks for between polls (Retry-After of the 202 and of each poll), seen on every response.
     let retryAfterMs: number | undefined;
     // Accepted when ARM answers the PUT (the SDK may poll once before beginCreateOrUpdate returns).
@@ -235,33 +243,54 @@ export class ArmServers implements ServersPort {
         options.onProgress?.('Accepted');
       }
     };
-    try {
-      const poller = await pg.servers.beginCreateOrUpdate(request.targetResourceGroup, request.targetName, body, { ...this.poll, onResponse });
-      if (!accepted) options.onProgress?.('Accepted');
-      if (!options.wait) {
-        const accepted = poller.getResult() ?? (await pg.servers.get(request.targetResourceGroup, request.targetName));
-        return requireServer(serverFromSdk(accepted), target);
+    /** The new server as ARM shows it now; MySQL answers 404 while it restores, so the request stands for it then. */
+    const current = async (): Promise<Server | undefined> => {
+      try {
+        return await api.get(targetRef);
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw error;
       }
+    };
+    try {
+      const poller = await api.beginRestore(source, request, onResponse);
+      if (!accepted) options.onProgress?.('Accepted');
+      if (!options.wait) return poller.result() ?? (await current()) ?? restoringServer(targetRef, request);
       // Poll by hand so each step can report the new server's own state (Provisioning, ... Ready), waiting as long as
       // Azure's Retry-After says (the configured interval when it sends none, or 0).
       let last = 'Accepted';
       while (!poller.isDone()) {
         await poller.poll();
         if (poller.isDone()) break;
-        const state = await pg.servers.get(request.targetResourceGroup, request.targetName).then((s) => s.state ?? 'Provisioning', () => 'Provisioning');
+        const state = await current().then((s) => s?.state ?? (ENGINE_SPECS[source.engine].notFoundWhileRestoring ? 'Restoring' : 'Provisioning'), () => 'Provisioning');
         if (state !== last) options.onProgress?.((last = state));
         await new Promise((resolve) => setTimeout(resolve, retryAfterMs ?? this.poll.updateIntervalInMs ?? 5_000));
       }
-      const done = await poller.pollUntilDone();
-      options.onProgress?.(done.state ?? 'Ready');
-      return requireServer(serverFromSdk(done), target);
+      const done = (await poller.pollUntilDone()) ?? (await current());
+      options.onProgress?.(done?.state ?? 'Ready');
+      return requireServer(done, target);
     } catch (error) {
-      throw new AzureCallError(`restore ${source.id} to ${target} at ${request.pointInTimeUtc}`, error, { action: 'Microsoft.DBforPostgreSQL/flexibleServers/write' });
+      throw new AzureCallError(`restore ${source.id} to ${target} at ${request.pointInTimeUtc}`, error, { action: `${ENGINE_SPECS[source.engine].providerNamespace}/flexibleServers/write` });
     }
   }
 }
 
-/** The Activity Log through `@azure/arm-monitor`, in the one filter form ARM accepts for a provider. */
+/** The new server of an accepted restore that ARM does not show yet (MySQL answers 404 until it is done). */
+function restoringServer(ref: ServerRef, request: RestoreRequest): Server {
+  return {
+    id: ref.id,
+    key: ref.key,
+    engine: ref.engine,
+    subscriptionId: ref.subscriptionId,
+    resourceGroup: ref.resourceGroup,
+    name: ref.name,
+    location: request.location,
+    tags: { ...request.tags },
+    state: 'Restoring',
+  };
+}
+
+/** The Activity Log through `@azure/arm-monitor`, in the one filter form ARM accepts for a provider: one query per engine's provider. */
 export class ArmActivityFeed implements ActivityFeedPort {
   private readonly clients = new Map<string, MonitorClient>();
   constructor(private readonly options: ArmOptions) {}
@@ -272,14 +301,18 @@ export class ArmActivityFeed implements ActivityFeedPort {
       client = new MonitorClient(this.options.credential, subscriptionId, this.options.clientOptions ?? {});
       this.clients.set(subscriptionId, client);
     }
-    const filter =
-      `eventTimestamp ge '${window.from.toISOString()}' and eventTimestamp le '${window.to.toISOString()}' ` +
-      (options.resourceUri ? `and resourceUri eq '${options.resourceUri}'` : `and resourceProvider eq 'Microsoft.DBforPostgreSQL'`);
+    const between = `eventTimestamp ge '${window.from.toISOString()}' and eventTimestamp le '${window.to.toISOString()}'`;
+    // ARM's filter takes one resourceUri or resourceProvider clause: one query per engine's provider.
+    const filters = options.resourceUri
+      ? [`${between} and resourceUri eq '${options.resourceUri}'`]
+      : [...new Set(ENGINES.map((engine) => ENGINE_SPECS[engine].providerNamespace))].map((provider) => `${between} and resourceProvider eq '${provider}'`);
     const entries: unknown[] = [];
-    try {
-      for await (const entry of client.activityLogs.list(filter)) entries.push(entry);
-    } catch (error) {
-      throw new AzureCallError(`read the Activity Log of subscription ${subscriptionId}`, error);
+    for (const filter of filters) {
+      try {
+        for await (const entry of client.activityLogs.list(filter)) entries.push(entry);
+      } catch (error) {
+        throw new AzureCallError(`read the Activity Log of subscription ${subscriptionId} (${filter.replace(`${between} and `, '')})`, error);
+      }
     }
     return entries;
   }
@@ -295,21 +328,11 @@ export function retryAfterMsOf(header: string | undefined, now = Date.now()): nu
 
 function ref_(id: string): ServerRef {
   const ref = parseServerId(id);
-  if (!ref) throw new Error(`Not a PostgreSQL flexible server id: ${id}`);
+  if (!ref) throw new Error(`Not the id of a governed server: ${id}`);
   return ref;
 }
 
 function requireServer(server: Server | undefined, target: string): Server {
   if (!server) throw new Error(`ARM returned no usable server for ${target}`);
   return server;
-}
-
-/**
- * SDK model (properties flattened, dates as Date) to the warden's Server, through the converter snapshots use.
- * Undefined for ids that are not a server; a malformed server throws, so a listing is never silently short.
- */
-export function serverFromSdk(s: ArmServer): Server | undefined {
-  const ref = s.id ? parseServerId(s.id) : undefined;
-  if (!ref || ref.child) return undefined;
-  return serverFromArm(s, {}, s.id);
 }

@@ -16,12 +16,13 @@ type Column = (typeof COLUMNS)[number];
 /**
  * The subset of KQL the warden sends (and only that; anything else is a 400 naming what is not supported):
  *   resources
- *   | where type =~ 'microsoft.dbforpostgresql/flexibleservers'
+ *   | where type =~ 'microsoft.dbforpostgresql/flexibleservers'     (or: where type in~ ('<type>', '<type>'))
  *   [| project col, col, ...]
  *   [| order by col [asc|desc], ...]
  */
 interface Query {
-  readonly type: string;
+  /** Lower-case resource types. */
+  readonly types: readonly string[];
   readonly project?: readonly Column[];
   readonly orderBy: ReadonlyArray<{ column: Column; descending: boolean }>;
 }
@@ -34,7 +35,7 @@ function parseQuery(text: string): Query {
   const unsupported = (what: string) =>
     new HttpError(400, 'BadRequest', `The emulator's Resource Graph serves only "resources | where type =~ '<type>' | project ... | order by ..."; not: ${what}`);
   if (stages[0]?.toLowerCase() !== 'resources') throw unsupported(stages[0] ?? '(empty query)');
-  let type: string | undefined;
+  let types: string[] | undefined;
   let project: Column[] | undefined;
   const orderBy: Array<{ column: Column; descending: boolean }> = [];
   const column = (name: string): Column => {
@@ -44,9 +45,11 @@ function parseQuery(text: string): Query {
   };
   for (const stage of stages.slice(1)) {
     const where = /^where\s+type\s*(=~|==)\s*'([^']+)'$/i.exec(stage);
+    const whereIn = /^where\s+type\s+in~?\s*\(\s*('[^']+'(?:\s*,\s*'[^']+')*)\s*\)$/i.exec(stage);
     const projection = /^project\s+(.+)$/i.exec(stage);
     const order = /^(?:order|sort)\s+by\s+(.+)$/i.exec(stage);
-    if (where) type = where[2]!.toLowerCase();
+    if (where) types = [where[2]!.toLowerCase()];
+    else if (whereIn) types = whereIn[1]!.split(',').map((t) => t.trim().slice(1, -1).toLowerCase());
     else if (projection) project = projection[1]!.split(',').map(column);
     else if (order) {
       for (const part of order[1]!.split(',')) {
@@ -55,8 +58,8 @@ function parseQuery(text: string): Query {
       }
     } else throw unsupported(stage);
   }
-  if (!type) throw unsupported('a query without "where type =~ ..."');
-  return { type, ...(project ? { project } : {}), orderBy };
+  if (!types) throw unsupported('a query without "where type =~ ..."');
+  return { types, ...(project ? { project } : {}), orderBy };
 }
 
 const sortKey = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? ''));
@@ -101,7 +104,7 @@ export function resourceGraphRoutes(services: ArmServices): Route[] {
         const skip = typeof options.$skipToken === 'string' ? Number(Buffer.from(options.$skipToken, 'base64url').toString('utf8')) : 0;
         if (!Number.isInteger(skip) || skip < 0) throw new HttpError(400, 'BadRequest', 'options.$skipToken is not one this service issued.');
         const query = parseQuery(body.query);
-        const matching = subscriptions.flatMap((s) => services.store.listBySubscription(s)).filter((r) => !r.hidden && r.server.type.toLowerCase() === query.type);
+        const matching = subscriptions.flatMap((s) => services.store.listBySubscription(s)).filter((r) => !r.hidden && query.types.includes(r.server.type.toLowerCase()));
         let rows = matching.map((r) => rowOf(r, services.clock));
         if (query.orderBy.length > 0) {
           rows = rows.sort((a, b) => {

@@ -1,0 +1,43 @@
+import type { TokenCredential } from '@azure/core-auth';
+import type { CommonClientOptions } from '@azure/core-client';
+import type { ServerRef } from '../../../domain/ids.js';
+import type { FirewallRule, Server } from '../../../domain/model.js';
+import type { NameAvailability, RestoreRequest } from '../../../ports/servers.js';
+
+/** What an engine's API needs to build its SDK clients for one subscription. */
+export interface EngineApiOptions {
+  readonly credential: TokenCredential;
+  readonly clientOptions: CommonClientOptions & { endpoint?: string };
+  /** Poll interval of long-running operations (`updateIntervalInMs` of the SDK pollers). */
+  readonly poll: { updateIntervalInMs?: number };
+}
+
+/** A long-running restore as the SDKs' pollers (@azure/core-lro 2) show it, with the result as the warden's Server. */
+export interface RestorePoller {
+  isDone(): boolean;
+  poll(): Promise<void>;
+  /** The new server when ARM answered it (undefined while it runs, or when the provider answers only later). */
+  result(): Server | undefined;
+  pollUntilDone(): Promise<Server | undefined>;
+}
+
+/**
+ * The calls of one engine's SDK the servers port makes, one implementation per engine (postgresApi.ts, mysqlApi.ts):
+ * ArmServers picks it by the engine of the id and keeps what all engines share (Tags API, locks, errors, restore
+ * progress). Methods throw the SDK's errors as they are; ArmServers names the operation and maps 404 and 409.
+ */
+export interface EngineServersApi {
+  /** Every server of the engine in the subscription, all pages. */
+  list(subscriptionId: string): Promise<Server[]>;
+  /** The server; throws the SDK's 404 when it is gone (or, on MySQL, still being restored). */
+  get(ref: ServerRef): Promise<Server | undefined>;
+  listFirewallRules(ref: ServerRef): Promise<FirewallRule[]>;
+  deleteFirewallRule(ref: ServerRef, ruleName: string): Promise<void>;
+  /** PATCH network.publicNetworkAccess = Disabled, at an api-version where it is writable. */
+  disablePublicAccess(ref: ServerRef): Promise<void>;
+  stop(ref: ServerRef): Promise<void>;
+  delete(ref: ServerRef): Promise<void>;
+  checkName(subscriptionId: string, region: string, name: string): Promise<NameAvailability>;
+  /** Sends the PointInTimeRestore create request with the engine's field names; `onResponse` sees every HTTP answer. */
+  beginRestore(source: ServerRef, request: RestoreRequest, onResponse: (raw: { status: number; headers: { get(name: string): string | undefined } }) => void): Promise<RestorePoller>;
+}
