@@ -1,3 +1,5 @@
+import { resourceTypeOf, type Engine } from '../src/domain/engines.js';
+import { resourceIdOf } from '../src/domain/ids.js';
 import type { InventoryRecord, NoticeSent } from '../src/domain/model.js';
 import { buildPlan } from '../src/domain/plan.js';
 import { DEFAULT_POLICY } from '../src/domain/policy.js';
@@ -26,6 +28,10 @@ export function estateFor(spec: EstateSpec): Estate {
   return spec.kind === 'reconcile' ? reconcileEstate(spec.servers, spec.subscriptions) : sweepEstate(spec.servers, spec.subscriptions, spec.expired);
 }
 
+/** A mixed estate: every third server is a MySQL flexible server, the others PostgreSQL (clones follow their source). */
+export const engineAt = (i: number): Engine => (i % 3 === 2 ? 'mysql-flexible' : 'postgresql-flexible');
+const prefixOf = (engine: Engine): string => (engine === 'mysql-flexible' ? 'my' : 'pg');
+
 export function subscriptionIds(count: number, base = 1): string[] {
   return Array.from({ length: count }, (_, i) => `00000000-0000-4000-8000-${(base + i).toString(16).padStart(12, '0')}`);
 }
@@ -41,28 +47,30 @@ function reconcileEstate(count: number, subscriptions: number): Estate {
   const clones = Math.floor(count / 10);
   for (let i = 0; i < count - clones; i++) {
     const sub = subs[i % subscriptions]!;
-    servers.push(reconcileServer(sub, `pg-app${i}-prod`, `app${i}`, { Owner: `team${i % 50}@contoso.com`, Environment: 'production' }, '2026-01-10T09:00:00Z'));
+    const engine = engineAt(i);
+    servers.push(reconcileServer(engine, sub, `${prefixOf(engine)}-app${i}-prod`, `app${i}`, { Owner: `team${i % 50}@contoso.com`, Environment: 'production' }, '2026-01-10T09:00:00Z'));
   }
   for (let i = 0; i < clones; i++) {
     const source = servers[i]!;
     const sub = source.id.split('/')[2]!;
-    const clone = reconcileServer(sub, `pg-app${i}-restore`, `app${i}`, { RestoredFrom: source.id, RestorePointUtc: '2026-01-12T08:00:00Z', Owner: `dba${i % 20}@contoso.com`, Incident: `INC-${i}`, ExpiresOn: '2099-01-01' }, '2026-01-12T09:00:00Z');
+    const engine = engineAt(i);
+    const clone = reconcileServer(engine, sub, `${prefixOf(engine)}-app${i}-restore`, `app${i}`, { RestoredFrom: source.id, RestorePointUtc: '2026-01-12T08:00:00Z', Owner: `dba${i % 20}@contoso.com`, Incident: `INC-${i}`, ExpiresOn: '2099-01-01' }, '2026-01-12T09:00:00Z');
     servers.push(clone);
     if (i % 3 === 0) firewallRules[clone.id] = [{ name: 'allow-all', properties: { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' } }];
   }
   return { snapshot: { servers, firewallRules, locks: {} }, rows: [] };
 }
 
-function reconcileServer(subscriptionId: string, name: string, administratorLogin: string, tags: Record<string, string>, createdAt: string): ArmServer {
+function reconcileServer(engine: Engine, subscriptionId: string, name: string, administratorLogin: string, tags: Record<string, string>, createdAt: string): ArmServer {
   return {
-    id: `/subscriptions/${subscriptionId}/resourceGroups/rg-${name.length % 4}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}`,
+    id: resourceIdOf(engine, subscriptionId, `rg-${name.length % 4}`, [name]),
     name,
-    type: 'Microsoft.DBforPostgreSQL/flexibleServers',
+    type: resourceTypeOf(engine),
     location: 'eastus',
     tags,
-    sku: { name: 'Standard_D4ds_v5', tier: 'GeneralPurpose' },
+    sku: { name: engine === 'mysql-flexible' ? 'Standard_D4ds_v4' : 'Standard_D4ds_v5', tier: 'GeneralPurpose' },
     systemData: { createdAt },
-    properties: { administratorLogin, version: '16', state: 'Ready', storage: { storageSizeGB: 128 }, network: { publicNetworkAccess: 'Enabled' } },
+    properties: { administratorLogin, version: engine === 'mysql-flexible' ? '8.0.21' : '16', state: 'Ready', storage: { storageSizeGB: 128 }, network: { publicNetworkAccess: 'Enabled' } },
   };
 }
 
@@ -82,14 +90,15 @@ function sweepEstate(total: number, subscriptions: number, expired: number): Est
     for (let i = 0; i < perSub && made < total; i++, made++) {
       const isExpired = i < expiredPerSub && expiredMade < expired;
       const isClone = isExpired || i < expiredPerSub + 25;
-      const name = `pg-${s}-${i}`;
-      const id = `/subscriptions/${sub}/resourceGroups/rg-${s % 7}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}`;
+      const engine = engineAt(i);
+      const name = `${prefixOf(engine)}-${s}-${i}`;
+      const id = resourceIdOf(engine, sub, `rg-${s % 7}`, [name]);
       const createdAt = isExpired ? '2026-11-01T00:00:00Z' : '2026-12-15T00:00:00Z';
       const tags: Record<string, string> = isClone
-        ? { Owner: 'alice@contoso.com', Incident: `INC-${s}`, RestoredFrom: `/subscriptions/${sub}/resourceGroups/rg-0/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-${s}-prod`, RestorePointUtc: '2026-10-31T23:00:00Z', ExpiresOn: isExpired ? '2026-11-20' : '2026-12-30' }
+        ? { Owner: 'alice@contoso.com', Incident: `INC-${s}`, RestoredFrom: resourceIdOf(engine, sub, 'rg-0', [`${prefixOf(engine)}-${s}-prod`]), RestorePointUtc: '2026-10-31T23:00:00Z', ExpiresOn: isExpired ? '2026-11-20' : '2026-12-30' }
         : { Owner: `team-${s}@contoso.com`, Environment: 'production' };
       if (isExpired) expiredMade++;
-      mine.push(sweepServer(id, name, createdAt, tags, isClone ? 'restorer' : `admin${s}x${i}`));
+      mine.push(sweepServer(engine, id, name, createdAt, tags, isClone ? 'restorer' : `admin${s}x${i}`));
       notices.set(id.toLowerCase(), [
         { stage: 'new-clone', sentAt: createdAt, to: 'alice@contoso.com' },
         ...(isExpired ? [{ stage: 'final-notice' as const, sentAt: '2026-11-20T09:00:00Z', to: 'alice@contoso.com' }] : []),
@@ -108,15 +117,15 @@ function sweepEstate(total: number, subscriptions: number, expired: number): Est
   return { snapshot: { servers: arm }, rows, now: SWEEP_NOW };
 }
 
-function sweepServer(id: string, name: string, createdAt: string, tags: Record<string, string>, login: string): ArmServer {
+function sweepServer(engine: Engine, id: string, name: string, createdAt: string, tags: Record<string, string>, login: string): ArmServer {
   return {
     id,
     name,
-    type: 'Microsoft.DBforPostgreSQL/flexibleServers',
+    type: resourceTypeOf(engine),
     location: 'eastus',
     tags,
-    sku: { name: 'Standard_D2ds_v5', tier: 'GeneralPurpose' },
+    sku: { name: engine === 'mysql-flexible' ? 'Standard_D2ds_v4' : 'Standard_D2ds_v5', tier: 'GeneralPurpose' },
     systemData: { createdAt },
-    properties: { administratorLogin: login, version: '16', state: 'Ready', storage: { storageSizeGB: 128 }, network: { publicNetworkAccess: 'Disabled' } },
+    properties: { administratorLogin: login, version: engine === 'mysql-flexible' ? '8.0.21' : '16', state: 'Ready', storage: { storageSizeGB: 128 }, network: { publicNetworkAccess: 'Disabled' } },
   };
 }

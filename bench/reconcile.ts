@@ -4,12 +4,13 @@ import { runWorker } from './worker.js';
 
 /**
  * `npm run bench -- reconcile [servers] [subscriptions] [--throttle=off]`: reconcile over an emulated estate (default
- * 10,000 servers in 20 subscriptions, 10% of them clones with lineage tags, a third of those with an open firewall rule)
+ * 10,000 servers in 20 subscriptions, a third of them MySQL flexible servers and the rest PostgreSQL, 10% of them clones
+ * with lineage tags, a third of those with an open firewall rule)
  * into Azurite tables, with the emulator throttling like ARM (token buckets per principal and subscription).
  * The warden runs in a process of its own (Azurite and the emulator in another), so peak RSS is the warden's.
  * Runs: the first reconcile (records and governs), the next one 5 minutes later with nothing changed, and in the same
  * run the naive strategy (one GET of every server, rules and locks of every clone) on the same estate.
- * Prints wall time, ARM calls by kind, Table operations and peak RSS of each; the last line is JSON.
+ * Prints wall time, ARM calls by kind, Table operations, peak RSS and the inventory per engine of each; the last line is JSON.
  */
 export async function run(args: string[]): Promise<void> {
   const [servers = 10_000, subscriptions = 20] = args.filter((a) => /^\d+$/.test(a)).map(Number);
@@ -18,7 +19,7 @@ export async function run(args: string[]): Promise<void> {
   const sandbox = await startSandbox({ estate: { kind: 'reconcile', servers, subscriptions }, throttle, tablePrefix });
   try {
     console.log(
-      `reconcile: ${servers} servers (${servers - servers / 10} production, ${servers / 10} clones) over ${subscriptions} subscriptions; ` +
+      `reconcile: ${servers} servers (${servers - servers / 10} production, ${servers / 10} clones; every third one MySQL) over ${subscriptions} subscriptions; ` +
         `emulator pages of 100, ARM throttling ${throttle === 'arm' ? "on (ARM's buckets)" : 'off'}; sandbox process ${(await sandbox.rssMb()).toFixed(0)} MB`,
     );
     const ours = await runWorker({ job: 'reconcile', settings: sandbox.settings });

@@ -19,6 +19,10 @@ export function printRun(run: RunFigures, servers: number): void {
   console.log(`\n${run.label}`);
   console.log(`  wall time        ${(run.wallMs / 1000).toFixed(2)} s (CPU time of the warden's process ${(run.cpuMs / 1000).toFixed(2)} s)`);
   console.log(`  outcome          ${Object.entries(run.outcome).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
+  const engines = run.outcome.engines as Record<string, Record<string, number>> | undefined;
+  for (const [engine, c] of Object.entries(engines ?? {})) {
+    console.log(`  ${engine.padEnd(20)} ${Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
   console.log(
     `  ARM calls        ${run.arm.total} (${(run.arm.total / servers).toFixed(3)} per server): ${kinds.reads} reads, ${kinds.writes} writes, ${kinds.deletes} deletes` +
       (kinds.throttled > 0 ? `, ${kinds.throttled} answered 429` : ''),
@@ -38,5 +42,6 @@ export function summary(run: RunFigures): Record<string, unknown> {
     armByOperation: Object.fromEntries(run.arm.counters.map((c) => [`${c.method} ${c.operation} ${c.status}`, c.count])),
     table: run.table,
     peakRssMb: Math.round(run.peakRssMb),
+    ...(run.outcome.engines ? { engines: run.outcome.engines } : {}),
   };
 }

@@ -5,8 +5,9 @@ import { runWorker } from './worker.js';
 
 /**
  * `npm run bench -- sweep [servers] [subscriptions] [expired] [concurrency] [--throttle=off]`: an enforce sweep over
- * an estate on the emulator and Azurite (default 10,000 servers over 20 subscriptions, 1,000 expired clones whose
- * notices went out long ago, caps raised), with the emulator throttling like ARM. The warden runs in a process of its
+ * an estate on the emulator and Azurite (default 10,000 servers over 20 subscriptions, every third one a MySQL flexible
+ * server, 1,000 expired clones whose notices went out long ago, caps raised), with the emulator throttling like ARM;
+ * the inventory per engine (servers, clones, deleted) after the sweep. The warden runs in a process of its
  * own, so peak RSS is the warden's. In the same run, before the sweep deletes anything, the naive strategy's reads
  * (one GET of every server, rules and locks of every clone) on the same estate. The last line is JSON.
  */

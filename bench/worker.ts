@@ -68,18 +68,23 @@ export async function workerMain(specJson: string): Promise<void> {
     const wired = await build(loadConfig(spec.settings));
     const requests = new EmulatorRequests(spec.settings, readFileSync(spec.settings.ARM_CA_CERT_PATH!, 'utf8'));
     const runs: RunFigures[] = [];
-    const measured = async (label: string, work: () => Promise<Record<string, unknown>>) => {
+    const measured = async (label: string, work: () => Promise<Record<string, unknown>>, withEngines = false) => {
       await requests.clear();
       wired.stores.resetStats();
-      runs.push({ label, ...(await measure(work)), arm: await requests.counters(), table: wired.stores.stats() });
+      const figures = await measure(work);
+      const arm = await requests.counters();
+      const table = wired.stores.stats();
+      // Per engine, from the inventory the run left (read after the figures are taken, so it costs the run nothing).
+      const engines = withEngines ? await engineCounts(wired) : undefined;
+      runs.push({ label, ...figures, ...(engines ? { outcome: { ...figures.outcome, engines } } : {}), arm, table });
     };
     switch (spec.job) {
       case 'reconcile': {
         const options = { refreshPeriodMs: wired.config.reconcile.refreshPeriodMs };
-        await measured('first run (records and governs)', async () => ({ ...(await reconcile(wired, options)) }));
+        await measured('first run (records and governs)', async () => ({ ...(await reconcile(wired, options)) }), true);
         // The next timer run (RECONCILE_SCHEDULE: every 5 minutes), with nothing changed in between.
         const later = shifted(5 * 60_000);
-        await measured('unchanged (5 minutes later)', async () => ({ ...(await reconcile({ ...wired, clock: later }, options)) }));
+        await measured('unchanged (5 minutes later)', async () => ({ ...(await reconcile({ ...wired, clock: later }, options)) }), true);
         break;
       }
       case 'reconcile-naive':
@@ -101,7 +106,7 @@ export async function workerMain(specJson: string): Promise<void> {
             ...(result.failed[0] ? { firstFailure: `${result.failed[0].name}: ${result.failed[0].reason}` } : {}),
             ...(result.stoppedBecause ? { stoppedBecause: result.stoppedBecause } : {}),
           };
-        });
+        }, true);
         break;
       }
       case 'sweep-naive':
@@ -113,6 +118,21 @@ export async function workerMain(specJson: string): Promise<void> {
     process.send?.({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     process.exitCode = 1;
   }
+}
+
+/** Per engine: inventory rows, clones (any proof) and deleted ones, as the run left them. */
+export type EngineCounts = Record<string, { servers: number; clones: number; governed: number; deleted: number }>;
+
+async function engineCounts(wired: Wired): Promise<EngineCounts> {
+  const counts: EngineCounts = {};
+  for (const row of await wired.inventory.list()) {
+    const c = (counts[row.engine] ??= { servers: 0, clones: 0, governed: 0, deleted: 0 });
+    c.servers++;
+    if (row.classification !== 'not-a-clone') c.clones++;
+    if (row.state === 'governed') c.governed++;
+    if (row.state === 'deleted') c.deleted++;
+  }
+  return counts;
 }
 
 /** The system clock moved forward: the timer's next run. */

@@ -1,3 +1,5 @@
+import { DEFAULT_ENGINE, ENGINE_SPECS, type Engine } from './engines.js';
+
 /**
  * Cost estimate of a flexible server from list prices in the Azure Retail Prices API item shape.
  * Pure: prices and `now` come in, a figure or an explicit "unknown price" comes out (never a silent zero).
@@ -66,6 +68,8 @@ export function parseSku(skuName: string): SkuInfo | undefined {
 }
 
 export interface CostInput {
+  /** Which engine's prices apply (its Retail Prices `serviceName`); PostgreSQL when left out. */
+  readonly engine?: Engine;
   readonly skuName: string;
   /** ARM `sku.tier`; when absent it is derived from the SKU name. */
   readonly tier?: string;
@@ -125,8 +129,10 @@ export function estimateCost(input: CostInput, prices: Prices, now: Date): CostE
   const tier = normaliseTier(input.tier) ?? sku.tier;
   if (!Number.isFinite(input.storageSizeGb) || input.storageSizeGb < 0) return unknown(`storage size ${input.storageSizeGb} GB not understood`);
 
+  // Items without a serviceName come from sources that held one engine's prices (PostgreSQL, before engines existed).
+  const service = ENGINE_SPECS[input.engine ?? DEFAULT_ENGINE].priceServiceName;
   const regional = prices.items.filter(
-    (i) => i.armRegionName.toLowerCase() === input.region.toLowerCase() && i.type === 'Consumption' && !isFuture(i, now),
+    (i) => i.armRegionName.toLowerCase() === input.region.toLowerCase() && i.type === 'Consumption' && !isFuture(i, now) && (i.serviceName ?? ENGINE_SPECS[DEFAULT_ENGINE].priceServiceName) === service,
   );
   const computeItem = latest(regional.filter((i) => isComputeMeter(i, tier, sku, input.skuName)));
   if (!computeItem) return unknown(`no compute meter for ${tierLabel(tier)} ${sku.series}`);

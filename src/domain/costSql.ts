@@ -97,5 +97,5 @@ export function estimateSqlCost(input: CostInput, prices: Prices, now: Date): Co
 
 /** The estimate for a resource of any engine: flexible servers by SKU, SQL databases by service objective. */
 export function estimateCostOf(engine: Engine, input: CostInput, prices: Prices, now: Date): CostEstimate {
-  return engine === 'sql-database' ? estimateSqlCost(input, prices, now) : estimateCost(input, prices, now);
+  return engine === 'sql-database' ? estimateSqlCost(input, prices, now) : estimateCost({ ...input, engine }, prices, now);
 }
