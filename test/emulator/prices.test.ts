@@ -33,7 +33,7 @@ describe('Retail Prices API subset', () => {
   });
 
   it('converts to another currency and rejects a filter it cannot read', async () => {
-    const eur = await prices(`currencyCode='EUR'&$filter=${encodeURIComponent("armRegionName eq 'eastus' and meterName eq 'Storage Data Stored'")}`);
+    const eur = await prices(`currencyCode='EUR'&$filter=${encodeURIComponent("serviceName eq 'Azure Database for PostgreSQL' and armRegionName eq 'eastus' and meterName eq 'Storage Data Stored'")}`);
     expect(eur.body).toMatchObject({ BillingCurrency: 'EUR', Items: [{ currencyCode: 'EUR', unitOfMeasure: '1 GB/Month' }] });
     expect((await filter("unitPrice gt 1")).status).toBe(400);
   });

@@ -1,5 +1,6 @@
 import { ManagementLockClient } from '@azure/arm-locks';
 import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
+import { ENGINE_SPECS, ENGINES } from '../../src/domain/engines.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorCredential } from '../../src/adapters/azure/credential.js';
 import { ArmActivityFeed, ArmServers } from '../../src/adapters/azure/arm/servers.js';
@@ -161,15 +162,18 @@ describe('reconcile on the emulator: the safety net under the event path', () =>
     };
     const outcome = await reconcile(deps(emulator, counted));
     expect(outcome).toMatchObject({ subscriptions: 2, servers: 46, clones: 6, added: 46, cloneReads: 6, failed: [] });
-    // 23 servers per subscription in pages of 10: 3 pages each.
-    expect(emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBe(6);
+    // 23 servers per subscription in pages of 10: 3 pages each (and one empty MySQL page per subscription).
+    const lists = emulator.requests.entries({ operation: 'Servers_ListBySubscription' }).map((r) => r.path.split('/')[4]!.toLowerCase());
+    expect(lists.filter((p) => p === 'microsoft.dbforpostgresql')).toHaveLength(6);
+    expect(lists.filter((p) => p === 'microsoft.dbformysql')).toHaveLength(2);
     expect(emulator.requests.count({ operation: 'Servers_Get' })).toBe(0);
     expect(emulator.requests.count({ operation: 'FirewallRules_ListByServer' })).toBe(6);
     // Locks come from one list per subscription, not one read per clone.
     expect(emulator.requests.entries({ operation: 'ManagementLocks_List' }).map((r) => r.path.toLowerCase()).sort()).toEqual(
       [SUB1, SUB2].map((s) => `/subscriptions/${s}/providers/microsoft.authorization/locks`),
     );
-    expect(emulator.requests.count({ operation: 'ActivityLogs_List' })).toBe(2);
+    // One Activity Log query per subscription and engine provider (ARM's filter takes one resourceProvider clause).
+    expect(emulator.requests.count({ operation: 'ActivityLogs_List' })).toBe(2 * new Set(ENGINES.map((e) => ENGINE_SPECS[e].providerNamespace)).size);
     // Rows come from the partition listing (with their ETags): no row is read again one by one.
     expect(calls).toEqual({ get: 0, upsertMany: 2, rows: 40, upsert: 6 });
     expect(await stores.inventory.list()).toHaveLength(46);
@@ -181,7 +185,9 @@ describe('reconcile on the emulator: the safety net under the event path', () =>
     expect(again).toMatchObject({ unchanged: 46, updated: 0, clones: 6, added: 0, cloneReads: 0 });
     expect(calls).toEqual({ get: 0, upsert: 0, upsertMany: 0, rows: 0 });
     expect(emulator.requests.count({ method: 'PATCH' }) + emulator.requests.count({ method: 'DELETE' })).toBe(0);
-    expect(emulator.requests.counters().map((c) => `${c.operation} ${c.count}`)).toEqual(['ActivityLogs_List 2', 'ManagementLocks_List 2', 'Servers_ListBySubscription 6']);
+    const providers = new Set(ENGINES.map((e) => ENGINE_SPECS[e].providerNamespace)).size;
+    // Lists only: 3 PostgreSQL pages and one empty MySQL page per subscription, one lock list, one Activity Log query per provider.
+    expect(emulator.requests.counters().map((c) => `${c.operation} ${c.count}`)).toEqual([`ActivityLogs_List ${2 * providers}`, 'ManagementLocks_List 2', 'Servers_ListBySubscription 8']);
   });
 
   it('an unchanged reconcile makes no per-server ARM call; a change brings that clone\'s rules and locks back into view', async () => {

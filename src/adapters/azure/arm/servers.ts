@@ -76,7 +76,7 @@ export class ArmServers implements ServersPort {
       try {
         servers.push(...(await this.api(engine).list(subscriptionId)));
       } catch (error) {
-        throw new AzureCallError(`list ${ENGINE_SPECS[engine].label}s of subscription ${subscriptionId}`, error);
+        throw new AzureCallError(`list flexible servers of subscription ${subscriptionId} (${ENGINE_SPECS[engine].label}s)`, error);
       }
     }
     return servers;
