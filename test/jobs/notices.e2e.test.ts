@@ -59,6 +59,9 @@ describe('owner notices over examples/estate.json, on the emulator and Azurite',
     expect(stagesOf('pg-crm-prod-pitr-1030')).toEqual(['new-clone>dave@example.com']);
     expect(stagesOf('pg-crm-prod-pitr-1115')).toEqual(['new-clone>grace@example.com', 'noncompliant>grace@example.com']);
     expect(stagesOf('pg-orders-prod-restore-1114')).toEqual(['new-clone>bob@contoso.com']);
+    // The MySQL clone of the estate: bob's digest names it beside his PostgreSQL clone.
+    expect(stagesOf('my-payments-prod-pitr-1116')).toEqual(['new-clone>bob@contoso.com']);
+    expect(stack.emulator.mailbox.to('bob@contoso.com')[0]!.plainText).toContain('my-payments-prod-pitr-1116');
     // Legal hold and a delete lock: expired, but no countdown is announced.
     expect(stagesOf('pg-billing-prod-pitr-1020')).toEqual(['new-clone>erin@contoso.com']);
     expect(stagesOf('pg-analytics-prod-pitr-1101')).toEqual(['new-clone>frank@example.com']);
@@ -81,7 +84,7 @@ describe('owner notices over examples/estate.json, on the emulator and Azurite',
     const evidence = await deps.evidence.list(serverKey(rows.find((r) => r.name === 'pg-crm-prod-pitr-1030')!.id));
     expect(evidence.filter((e) => e.kind === 'notice-sent').map((e) => e.id).sort()).toEqual([`notice:new-clone:${NOW}`]);
     const run = (await deps.runs.list()).find((r) => r.job === 'sendOwnerNotices');
-    expect(run).toMatchObject({ lastOutcome: 'succeeded', counts: expect.objectContaining({ sent: 6, notices: 8 }) as unknown });
+    expect(run).toMatchObject({ lastOutcome: 'succeeded', counts: expect.objectContaining({ sent: 6, notices: 9 }) as unknown });
   });
 
   it('a second run the same day sends nothing new', async () => {

@@ -18,7 +18,8 @@ const NOW = '2026-12-20T10:00:00Z';
 const estate = parseSnapshotText(readFileSync(ESTATE, 'utf8'), 'examples/estate.json');
 // pg-inventory-prod-pitr-1109 is as expired and announced as these, but only claimed (lineage tags, no Activity Log
 // record): never deleted.
-const ELIGIBLE = ['pg-crm-prod-pitr-1030', 'pg-orders-prod-restore-1114'];
+// my-payments-prod-pitr-1116 is a MySQL flexible server clone, proven by its Activity Log record like the others.
+const ELIGIBLE = ['my-payments-prod-pitr-1116', 'pg-crm-prod-pitr-1030', 'pg-orders-prod-restore-1114'];
 const byName = (name: string) => estate.servers.find((s) => s.name === name)!;
 const ENFORCE: SweepOptions = { mode: 'enforce', maxDeletionsPerRun: 10, maxDeletionPercent: 100, maxDisagreementPercent: 25 };
 
@@ -82,7 +83,7 @@ describe('expiry sweep on the emulator with examples/estate.json, a month later'
     expect(deleteRequests().sort()).toEqual(ELIGIBLE);
     const live = liveNames();
     for (const name of ELIGIBLE) expect(live.has(name)).toBe(false);
-    for (const name of ['pg-billing-prod-pitr-1020', 'pg-analytics-prod-pitr-1101', 'pg-crm-prod-pitr-1115', 'pg-orders-prod-pitr-20261121', 'pg-orders-copy', 'pg-inventory-prod-pitr-1109', 'pg-dev-sandbox', 'pg-orders-prod']) {
+    for (const name of ['my-payments-prod', 'pg-billing-prod-pitr-1020', 'pg-analytics-prod-pitr-1101', 'pg-crm-prod-pitr-1115', 'pg-orders-prod-pitr-20261121', 'pg-orders-copy', 'pg-inventory-prod-pitr-1109', 'pg-dev-sandbox', 'pg-orders-prod']) {
       expect(live.has(name)).toBe(true);
     }
     expect(result.held.map((h) => [h.name, h.reason.split(':')[0]]).sort()).toEqual([
@@ -113,9 +114,9 @@ describe('expiry sweep on the emulator with examples/estate.json, a month later'
   it('the default caps (10 per run, 20% of known clones) stop a run that would delete too many', async () => {
     const { deps } = await fresh();
     const result = await sweep(deps, { ...ENFORCE, maxDeletionPercent: 20 });
-    // 9 known clones (8 flexible servers and the SQL database copy): 20% allows one, the oldest expiry.
-    expect(result.counts).toMatchObject({ knownClones: 9, cap: 1 });
-    expect(deleteRequests()).toEqual(['pg-crm-prod-pitr-1030']);
+    // 10 known clones (PostgreSQL and MySQL flexible servers and the SQL database copy): 20% allows two, the oldest expiries.
+    expect(result.counts).toMatchObject({ knownClones: 10, cap: 2 });
+    expect(deleteRequests().sort()).toEqual(['my-payments-prod-pitr-1116', 'pg-crm-prod-pitr-1030']);
     expect(result.skipped.filter((s) => s.reason.startsWith('deferred')).map((s) => s.name).sort()).toEqual(['pg-orders-prod-restore-1114']);
   });
 
@@ -160,7 +161,7 @@ describe('expiry sweep on the emulator with examples/estate.json, a month later'
     deps.clock.advance(600_000);
     const second = await sweep(deps, { ...ENFORCE, concurrency: 1 });
     expect(second.failed).toEqual([]);
-    expect(second.deleted.map((d) => d.outcome).sort()).toEqual(['deleted', 'finished']);
+    expect(second.deleted.map((d) => d.outcome).sort()).toEqual(['deleted', 'deleted', 'finished']);
     expect(deleteRequests().sort()).toEqual(ELIGIBLE);
     for (const name of ELIGIBLE) {
       const entries = await deps.evidence.list(byName(name).key);
