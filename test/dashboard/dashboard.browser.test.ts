@@ -121,8 +121,9 @@ describe('dashboard in headless Chromium, on the local stack with the demo estat
     expect([...names].sort()).toEqual(clones.map((c) => c.name).sort());
 
     await page.selectOption('#f-owner', 'bob@contoso.com');
-    await page.waitForFunction(() => document.querySelectorAll('#clones-table tbody tr').length === 1);
-    expect(await page.locator('#clones-table tbody td:first-child').allTextContents()).toEqual(['pg-orders-prod-restore-1114']);
+    // Bob's clones: a PostgreSQL one and the MySQL one of the estate.
+    await page.waitForFunction(() => document.querySelectorAll('#clones-table tbody tr').length === 2);
+    expect((await page.locator('#clones-table tbody td:first-child').allTextContents()).sort()).toEqual(['my-payments-prod-pitr-1116', 'pg-orders-prod-restore-1114']);
     expect(page.url()).toContain('owner=bob%40contoso.com');
     await page.selectOption('#f-owner', '');
     await page.waitForFunction((n) => document.querySelectorAll('#clones-table tbody tr').length === n, clones.length);
