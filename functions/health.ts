@@ -7,9 +7,9 @@ import { errorMessage } from '../src/errorMessage.js';
  */
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const [{ wire }, { jobsHealth }, { UNHEALTHY_JOB_STATUSES }] = await Promise.all([import('../src/wiring.js'), import('../src/jobs/operator.js'), import('../src/domain/operator.js')]);
+    const [{ wire, disabledJobs }, { jobsHealth }, { UNHEALTHY_JOB_STATUSES }] = await Promise.all([import('../src/wiring.js'), import('../src/jobs/operator.js'), import('../src/domain/operator.js')]);
     const wired = await wire();
-    const jobs = await jobsHealth({ schedules: wired.config.schedules, disabled: wired.config.mail.finopsMailbox ? [] : ['sendFinopsSummary'] }, wired);
+    const jobs = await jobsHealth({ schedules: wired.config.schedules, disabled: disabledJobs(wired) }, wired);
     const problems = jobs.filter((j) => UNHEALTHY_JOB_STATUSES.has(j.status)).map((j) => `${j.job}: ${j.detail}`);
     return {
       status: problems.length > 0 ? 503 : 200,

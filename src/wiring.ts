@@ -10,6 +10,7 @@ import { cachedPriceSource, createRetailPriceSource } from './adapters/azure/pri
 import type { PriceSource } from './ports/prices.js';
 import { eventsSender, queueDepths } from './adapters/azure/queues/eventQueue.js';
 import type { DashboardDeps } from './jobs/dashboard.js';
+import { drillRunOf } from './domain/dashboard.js';
 import { emulatorEndpoint, entraEndpoint, keyVaultEndpoint, PgDatabase } from './adapters/azure/database/database.js';
 import type { DatabasePort } from './ports/database.js';
 import { loadTemplates } from './adapters/noticeTemplates.js';
@@ -137,6 +138,12 @@ export function dashboardDeps(wired: Wired): DashboardDeps {
     clock: wired.clock,
     policy: wired.policy,
     schedules: config.schedules,
-    disabledJobs: config.mail.finopsMailbox ? [] : ['sendFinopsSummary'],
+    disabledJobs: disabledJobs(wired),
+    drills: async () => (await wired.stores.drills.list()).map(drillRunOf),
   };
+}
+
+/** Scheduled jobs switched off by this deployment's settings and policy: shown as disabled, never judged. */
+export function disabledJobs(wired: Pick<Wired, 'config' | 'policy'>): string[] {
+  return [...(wired.config.mail.finopsMailbox ? [] : ['sendFinopsSummary']), ...(wired.policy.drills.length > 0 ? [] : ['runRestoreDrills'])];
 }

@@ -3,6 +3,7 @@
  * depths, evidence and drills. Pure, given `now`; no Azure calls. The same views back `pitr-warden dashboard <view>`.
  */
 import type { CostEstimate, PriceSourceInfo } from './cost.js';
+import { GB, type DrillRecord } from './drills.js';
 import type { EvidenceEntry, InventoryRecord } from './model.js';
 import type { TagKeys } from './policy.js';
 import { getNonEmptyTag } from './tags.js';
@@ -71,6 +72,21 @@ export interface DrillRun {
   readonly minutesToReady?: number;
   readonly minutesToValidated?: number;
   readonly sizeGb?: number;
+}
+
+/** A drill of the drills table as the dashboard shows it: outcome, minutes to Ready and to validated, restored size. */
+export function drillRunOf(record: DrillRecord): DrillRun {
+  const minutes = (objective: 'ready' | 'validated') => record.objectives.find((o) => o.objective === objective)?.actualMinutes;
+  return {
+    id: record.id,
+    sourceName: record.sourceName,
+    sourceKey: record.sourceId.toLowerCase(),
+    requestedAt: record.startedAt,
+    outcome: record.status,
+    ...defined('minutesToReady', minutes('ready')),
+    ...defined('minutesToValidated', minutes('validated')),
+    ...defined('sizeGb', record.restoredBytes === undefined ? undefined : Math.round((record.restoredBytes / GB) * 100) / 100),
+  };
 }
 
 export interface Count {

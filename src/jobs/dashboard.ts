@@ -34,6 +34,7 @@ import type { Clock } from '../ports/clock.js';
 import type { EvidencePort, InventoryPort, RunsPort } from '../ports/inventory.js';
 import { statusFrom, type QueueDepths, type WardenStatus } from './operator.js';
 import { errorMessage } from '../errorMessage.js';
+import { DashboardQueryError } from './dashboardQueryError.js';
 
 /**
  * What the dashboard reads: tables, the cached prices, queue depths. No ARM client: the dashboard never calls Azure
@@ -70,16 +71,8 @@ export interface DashboardSnapshot {
 export const DASHBOARD_VIEWS = ['summary', 'clones', 'cost', 'expiring', 'review', 'health', 'drills', 'clone'] as const;
 export type DashboardView = (typeof DASHBOARD_VIEWS)[number];
 
-/** A request the caller got wrong: the message names the parameter. */
-export class DashboardQueryError extends Error {
-  override name = 'DashboardQueryError';
-  constructor(
-    message: string,
-    readonly status: 400 | 404 = 400,
-  ) {
-    super(message);
-  }
-}
+/** A request the caller got wrong (its own module: the HTTP layer needs it without the views). */
+export { DashboardQueryError };
 
 export interface DashboardReader {
   /** The snapshot, read again when older than the cache time or when `fresh`. */

@@ -1,6 +1,7 @@
 import type { DashboardAsset } from '../adapters/dashboardAssets.js';
 import { dashboardAccess, type DashboardAccessSettings } from '../domain/dashboardAccess.js';
-import { DashboardQueryError, type DashboardReader } from './dashboard.js';
+import type { DashboardReader } from './dashboard.js';
+import { DashboardQueryError } from './dashboardQueryError.js';
 import { errorMessage } from '../errorMessage.js';
 
 /** One dashboard request, whatever runs it (the Functions host, the local host, a test). */
@@ -30,8 +31,8 @@ export interface DashboardHttpDeps {
 }
 
 /**
- * Nothing but the bundle's own files runs on the page: no inline script or style, no other origin. Even a value that
- * slipped past escaping could not run.
+ * Nothing but the bundle's own files runs on the page: no inline script, no inline style but the page's own stylesheet
+ * (allowed by its hash), no other origin. Even a value that slipped past escaping could not run.
  */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -89,7 +90,8 @@ function csv(body: string, filename: string): DashboardResponse {
 }
 
 function file(asset: DashboardAsset, request: DashboardRequest): DashboardResponse {
-  const headers = { ...SECURITY_HEADERS, 'content-type': asset.contentType, etag: asset.etag, 'cache-control': 'no-cache' };
+  const csp = asset.styleHashes?.length ? CONTENT_SECURITY_POLICY.replace("style-src 'self'", `style-src 'self' ${asset.styleHashes.join(' ')}`) : CONTENT_SECURITY_POLICY;
+  const headers = { ...SECURITY_HEADERS, 'content-security-policy': csp, 'content-type': asset.contentType, etag: asset.etag, 'cache-control': 'no-cache' };
   if (request.headers['if-none-match'] === asset.etag) return { status: 304, headers, body: '' };
   return { status: 200, headers, body: asset.body };
 }

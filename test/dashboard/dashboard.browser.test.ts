@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTables, type TableStores } from '../../src/adapters/azure/tables/tables.js';
+import type { DrillRecord } from '../../src/domain/drills.js';
 import type { EmulatorSnapshot } from '../../src/local/emulator/index.js';
 import { startLocalHost, type LocalHost } from '../../src/local/functionsHost.js';
 import { reconcile } from '../../src/jobs/reconcile.js';
@@ -15,6 +16,40 @@ import { startStack, type TestStack } from '../support/stack.js';
  */
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../test-output/dashboard/', import.meta.url));
+
+/** Finished drills of two demo sources in the drills table: the drills view draws a trend per source from them. */
+const DRILLS: DrillRecord[] = [
+  ['pg-orders-prod', '2026-11-14T02:00:00Z', 6.6, 'passed'],
+  ['pg-orders-prod', '2026-11-15T02:00:00Z', 7.1, 'passed'],
+  ['pg-orders-prod', '2026-11-16T02:00:00Z', 6.9, 'passed'],
+  ['pg-billing-prod', '2026-11-14T03:00:00Z', 12.4, 'passed'],
+  ['pg-billing-prod', '2026-11-15T03:00:00Z', 31.0, 'failed'],
+].map(([source, at, ready, status]) => {
+  const sourceId = `/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/${String(source)}`;
+  return {
+    id: `drill-${String(source)}-${String(at).slice(0, 10)}`,
+    plan: 'nightly',
+    sourceId,
+    sourceName: String(source),
+    cloneId: `${sourceId}-drill`,
+    cloneName: `${String(source)}-drill`,
+    owner: 'dba-team@contoso.com',
+    requestedBy: 'pitr-warden',
+    requestedPoint: String(at),
+    status: status as DrillRecord['status'],
+    phases: [],
+    objectives: [
+      { objective: 'ready', limitMinutes: 30, actualMinutes: Number(ready), met: Number(ready) <= 30 },
+      { objective: 'validated', limitMinutes: 45, actualMinutes: Math.round((Number(ready) + 1.2) * 10) / 10, met: true },
+    ],
+    checks: [],
+    restoredBytes: 5 * 2 ** 30,
+    failures: status === 'passed' ? [] : ['missed the ready objective: 31 min (at most 30 min)'],
+    cloneState: 'deleted',
+    startedAt: String(at),
+    finishedAt: String(at),
+  };
+});
 const MARKUP = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 const MARKED = 'pg-crm-prod-pitr-1115';
 
@@ -86,10 +121,8 @@ describe('dashboard in headless Chromium, on the local stack with the demo estat
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
     stack = await startStack({ snapshot: estateWithMarkup() });
-    const [launched] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] }),
-      reconcile(await build(stack.config)),
-    ]);
+    const wired = await build(stack.config);
+    const [launched] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] }), reconcile(wired), ...DRILLS.map((d) => wired.stores.drills.put(d))]);
     browser = launched;
     const entry = fileURLToPath(new URL('../../functions/index.ts', import.meta.url));
     host = await startLocalHost({ entry, settings: stack.settings, httpPort: 0, only: ['dashboard', 'dashboardAsset', 'dashboardData', 'dashboardExport'] });
@@ -110,7 +143,7 @@ describe('dashboard in headless Chromium, on the local stack with the demo estat
   it('shows the clones, filters by owner, keeps markup in tags as text, and never calls ARM', async () => {
     await page.goto(url);
     await page.waitForSelector('body[data-ready]');
-    // The stylesheet from the bundle applied (no CDN, no inline style).
+    // The stylesheet from the bundle applied (inline in the page, allowed by its hash; no CDN).
     expect(await page.evaluate(() => getComputedStyle(document.querySelector('header')).display)).toBe('flex');
     const clones = (await stores.inventory.list()).filter((r) => r.classification !== 'not-a-clone');
     expect(await page.locator('#cards .card').first().textContent()).toContain(`${clones.length}clones`);
@@ -202,5 +235,21 @@ describe('dashboard in headless Chromium, on the local stack with the demo estat
     await page.reload();
     await page.waitForSelector('body[data-ready]');
     await page.screenshot({ path: `${SHOTS}overview-phone.png`, fullPage: true });
+  });
+
+  it('shows the restore drills from the drills table, with the minutes to Ready per source as a trend', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${url}#drills`);
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('#drills-table tbody tr').length === 5);
+    const rows = await Promise.all([0, 1, 2, 3, 4].map((i) => page.locator('#drills-table tbody tr').nth(i).locator('td').allTextContents()));
+    expect(rows[0]).toEqual(['2026-11-16 02:00 UTC', 'pg-orders-prod', 'passed', '6.9', '8.1', '5']);
+    expect(rows.map((r) => r[1])).toEqual(['pg-orders-prod', 'pg-billing-prod', 'pg-orders-prod', 'pg-billing-prod', 'pg-orders-prod']);
+    const trend = await page.evaluate(() => window.Chart?.getChart(document.getElementById('drill-chart'))?.data.datasets.map((d) => (d as unknown as { label: string; data: { y: number }[] })).map((d) => [d.label, d.data.map((p) => p.y)]));
+    expect(trend).toEqual([
+      ['pg-billing-prod', [12.4, 31]],
+      ['pg-orders-prod', [6.6, 7.1, 6.9]],
+    ]);
+    await page.screenshot({ path: `${SHOTS}drills-desktop.png`, fullPage: true });
   });
 });

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { MemoryDrills } from '../../src/adapters/memory/memoryDrills.js';
+import type { DrillRecord } from '../../src/domain/drills.js';
+import { drillRunOf, type DrillRun } from '../../src/domain/dashboard.js';
 import { describe, expect, it } from 'vitest';
 import { cachedPriceSource } from '../../src/adapters/azure/prices/retailPrices.js';
 import { DASHBOARD_ASSETS, DASHBOARD_PAGE } from '../../src/adapters/dashboardAssets.js';
@@ -27,8 +31,38 @@ function clone(name: string, extra: Partial<InventoryRecord> = {}): InventoryRec
   };
 }
 
+/** A finished drill as the drills table holds it. */
+function drill(source: string, startedAt: string, readyMinutes: number, status: DrillRecord['status'] = 'passed'): DrillRecord {
+  const sourceId = `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/${source}`;
+  return {
+    id: `drill-${source}-${startedAt.slice(0, 10)}`,
+    plan: 'nightly',
+    sourceId,
+    sourceName: source,
+    cloneId: `${sourceId}-drill`,
+    cloneName: `${source}-drill`,
+    owner: 'dba-team@contoso.com',
+    requestedBy: 'pitr-warden',
+    requestedPoint: startedAt,
+    status,
+    phases: [],
+    objectives: [
+      { objective: 'ready', limitMinutes: 30, actualMinutes: readyMinutes, met: readyMinutes <= 30 },
+      { objective: 'validated', limitMinutes: 45, actualMinutes: readyMinutes + 1.5, met: readyMinutes + 1.5 <= 45 },
+    ],
+    checks: [],
+    restoredBytes: 3 * 2 ** 30,
+    failures: status === 'passed' ? [] : ['missed the ready objective'],
+    cloneState: 'deleted',
+    startedAt,
+    finishedAt: startedAt,
+  };
+}
+
 async function setup() {
   const stores = createMemoryStores();
+  const drills = new MemoryDrills();
+  for (const d of [drill('pg-orders-prod', '2026-12-03T02:00:00Z', 7.5), drill('pg-orders-prod', '2026-12-01T02:00:00Z', 6.5), drill('pg-billing-prod', '2026-12-02T02:00:00Z', 41, 'failed')]) await drills.put(d);
   const clock = fixedClock('2026-12-05T12:00:00Z');
   await stores.inventory.upsertMany(
     [
@@ -55,6 +89,7 @@ async function setup() {
     clock,
     policy: DEFAULT_POLICY,
     schedules: SCHEDULES,
+    drills: async () => (await drills.list()).map(drillRunOf),
   };
   const reader = dashboardReader(deps, { cacheTtlInMs: 10_000 });
   const http = { reader: () => Promise.resolve(reader), access: { mode: 'none' as const }, page: DASHBOARD_PAGE, assets: DASHBOARD_ASSETS };
@@ -87,6 +122,28 @@ describe('dashboard views (memory stores, price table)', () => {
     expect(sorted).toMatchObject({ total: 4, pages: 2, page: 2 });
     // Descending by name: pg-twin, pg-prod | pg-orders-fix, pg-billing-fix
     expect(sorted.items.map((r) => r.name)).toEqual(['pg-orders-fix', 'pg-billing-fix']);
+  });
+
+  it('shows the drills of the drills table, newest first, and the minutes to Ready per source over time', async () => {
+    const { get } = await setup();
+    const body = (await get('data', 'drills')).body;
+    const data = JSON.parse(body) as { recent: DrillRun[]; trends: { source: string; points: { at: string; minutesToReady?: number; outcome: string }[] }[]; command: string };
+    expect(data.recent.map((d) => [d.sourceName, d.requestedAt, d.outcome, d.minutesToReady, d.minutesToValidated, d.sizeGb])).toEqual([
+      ['pg-orders-prod', '2026-12-03T02:00:00Z', 'passed', 7.5, 9, 3],
+      ['pg-billing-prod', '2026-12-02T02:00:00Z', 'failed', 41, 42.5, 3],
+      ['pg-orders-prod', '2026-12-01T02:00:00Z', 'passed', 6.5, 8, 3],
+    ]);
+    expect(data.trends).toEqual([
+      { source: 'pg-billing-prod', points: [{ at: '2026-12-02T02:00:00Z', outcome: 'failed', minutesToReady: 41, minutesToValidated: 42.5 }] },
+      {
+        source: 'pg-orders-prod',
+        points: [
+          { at: '2026-12-01T02:00:00Z', outcome: 'passed', minutesToReady: 6.5, minutesToValidated: 8 },
+          { at: '2026-12-03T02:00:00Z', outcome: 'passed', minutesToReady: 7.5, minutesToValidated: 9 },
+        ],
+      },
+    ]);
+    expect(data.command).toContain('pitr-warden dashboard drills');
   });
 
   it('refuses a bad query with a message naming the parameter', async () => {
@@ -159,7 +216,12 @@ describe('dashboard HTTP', () => {
     const { get } = await setup();
     const page = await get('page');
     expect(page.status).toBe(200);
-    expect(page.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    // The stylesheet is inline (the first paint waits for the page alone), allowed by its hash and nothing else.
+    const css = (await get('asset', 'dashboard.css')).body;
+    expect(page.body).toContain(`<style>${css}</style>`);
+    expect(page.body).not.toContain('dashboard/assets/dashboard.css');
+    expect(page.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY.replace("style-src 'self'", `style-src 'self' 'sha256-${createHash('sha256').update(css).digest('base64')}'`));
+    expect((await get('asset', 'dashboard.js')).headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
     expect(page.body).toContain('<script src="dashboard/assets/chart.umd.min.js" defer></script>');
     expect(page.body).not.toMatch(/<script>|https?:\/\//);
     for (const file of ['dashboard.css', 'dashboard.js']) expect((await get('asset', file)).body.length, file).toBeGreaterThan(1000);

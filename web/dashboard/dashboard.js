@@ -287,18 +287,24 @@
       draw('drills', $('drill-chart'), {
         type: 'line',
         data: {
-          datasets: data.trends.map((t, i) => ({
-            label: t.source,
-            data: t.points.filter((p) => p.minutesToReady !== undefined).map((p) => ({ x: Date.parse(p.at), y: p.minutesToReady })),
-            borderColor: palette[i % palette.length],
-            backgroundColor: palette[i % palette.length],
-          })),
+          datasets: data.trends.map((t, i) => {
+            const points = t.points.filter((p) => p.minutesToReady !== undefined);
+            return {
+              label: t.source,
+              data: points.map((p) => ({ x: Date.parse(p.at), y: p.minutesToReady })),
+              // A drill that did not pass is a cross, so the trend shows where it went wrong.
+              pointStyle: points.map((p) => (p.outcome === 'passed' ? 'circle' : 'crossRot')),
+              pointRadius: points.map((p) => (p.outcome === 'passed' ? 3 : 7)),
+              borderColor: palette[i % palette.length],
+              backgroundColor: palette[i % palette.length],
+            };
+          }),
         },
         options: {
           maintainAspectRatio: false,
           animation: false,
           parsing: false,
-          scales: { x: { type: 'linear', ticks: { callback: (v) => new Date(v).toISOString().slice(0, 10) } }, y: { beginAtZero: true, title: { display: true, text: 'minutes to Ready' } } },
+          scales: { x: { type: 'linear', ticks: { callback: (v) => new Date(v).toISOString().slice(5, 16).replace('T', ' ') } }, y: { beginAtZero: true, title: { display: true, text: 'minutes to Ready' } } },
         },
       });
       setCommand('drills', data.command);

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { credentialFor } from '../../adapters/azure/credential.js';
 import { queueDepths } from '../../adapters/azure/queues/eventQueue.js';
 import { wardenStatus, type QueueDepths, type WardenStatus } from '../../jobs/operator.js';
-import type { Wired } from '../../wiring.js';
+import { disabledJobs, type Wired } from '../../wiring.js';
 import { cliDeps } from '../context.js';
 import { outputOption, print, processIo, renderTable, type OutputFormat } from '../output.js';
 import { localOption, type OperatorCommandOptions } from './restore.js';
@@ -29,7 +29,7 @@ export function statusCommand(options: StatusCommandOptions = {}): Command {
       const status = await wardenStatus(
         {
           schedules: wired.config.schedules,
-          disabled: [...(wired.config.mail.finopsMailbox ? [] : ['sendFinopsSummary']), ...(wired.policy.drills.length > 0 ? [] : ['runRestoreDrills'])],
+          disabled: disabledJobs(wired),
           queues: (options.queues ?? storageQueueDepths)(wired),
         },
         { ...wired, drills: wired.stores.drills },
