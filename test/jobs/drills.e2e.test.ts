@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drillCommand } from '../../src/cli/commands/drill.js';
 import type { OperatorCommandOptions } from '../../src/cli/commands/restore.js';
@@ -39,6 +40,7 @@ const policy = {
     plan({ name: 'orders-tight', objectives: { readyMinutes: 5, validatedMinutes: 45 }, validation: [{ type: 'value', name: 'orders exist', sql: 'select count(*) from orders', atLeast: 1 }] }),
   ],
 };
+const REPORTS = fileURLToPath(new URL('../../test-output/drills/', import.meta.url));
 const minutes = (record: DrillRecord, from: string, to: string) => (Date.parse(record.phases.find((p) => p.phase === to)!.at) - Date.parse(record.phases.find((p) => p.phase === from)!.at)) / 60_000;
 
 describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
@@ -127,6 +129,9 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
     const html = await run(drillCommand, ['report', record.id, '--output', 'html']);
     for (const phase of record.phases) expect(html.stdout).toContain(`data-phase="${phase.phase}"`);
     expect(html.stdout).toContain('class="timeline"');
+    // Kept for a look in a browser (test-output is not committed).
+    mkdirSync(REPORTS, { recursive: true });
+    writeFileSync(join(REPORTS, 'drill-report.html'), html.stdout);
     const status = await run(statusCommand, ['--output', 'json']);
     expect((JSON.parse(status.stdout) as WardenStatus).drills).toEqual([expect.objectContaining({ sourceName: 'pg-orders-prod', healthy: true, drillId: record.id })]);
   });
