@@ -1,6 +1,6 @@
 import { resourceTypeOf, type Engine } from '../src/domain/engines.js';
 import { resourceIdOf } from '../src/domain/ids.js';
-import type { InventoryRecord, NoticeSent } from '../src/domain/model.js';
+import type { InventoryRecord, NoticeSent, RestoreEvidence } from '../src/domain/model.js';
 import { buildPlan } from '../src/domain/plan.js';
 import { DEFAULT_POLICY } from '../src/domain/policy.js';
 import { recordFromPlan } from '../src/domain/record.js';
@@ -87,6 +87,8 @@ function sweepEstate(total: number, subscriptions: number, expired: number): Est
     const sub = subs[s]!;
     const mine: ArmServer[] = [];
     const notices = new Map<string, NoticeSent[]>();
+    // The Activity Log's record of each clone's restore: what proves it (lineage tags alone are only a claim).
+    const restores: RestoreEvidence[] = [];
     for (let i = 0; i < perSub && made < total; i++, made++) {
       const isExpired = i < expiredPerSub && expiredMade < expired;
       const isClone = isExpired || i < expiredPerSub + 25;
@@ -99,6 +101,19 @@ function sweepEstate(total: number, subscriptions: number, expired: number): Est
         : { Owner: `team-${s}@contoso.com`, Environment: 'production' };
       if (isExpired) expiredMade++;
       mine.push(sweepServer(engine, id, name, createdAt, tags, isClone ? 'restorer' : `admin${s}x${i}`));
+      if (isClone) {
+        restores.push({
+          key: `restore-${id.toLowerCase()}`,
+          serverId: id,
+          createMode: 'PointInTimeRestore',
+          sourceServerId: tags.RestoredFrom!,
+          pointInTimeUtc: tags.RestorePointUtc!,
+          actor: { type: 'user', upn: 'alice@contoso.com' },
+          at: new Date(Date.parse(createdAt) + 5_000).toISOString(),
+          operationName: `${resourceTypeOf(engine)}/write`,
+          status: 'Accepted',
+        });
+      }
       notices.set(id.toLowerCase(), [
         { stage: 'new-clone', sentAt: createdAt, to: 'alice@contoso.com' },
         ...(isExpired ? [{ stage: 'final-notice' as const, sentAt: '2026-11-20T09:00:00Z', to: 'alice@contoso.com' }] : []),
@@ -106,7 +121,7 @@ function sweepEstate(total: number, subscriptions: number, expired: number): Est
     }
     arm.push(...mine);
     const live = mine.map((m) => serverFromArm(m));
-    const plan = buildPlan({ now: new Date('2026-12-16T00:00:00Z'), policy: DEFAULT_POLICY, servers: live, inventory: [], settings: MAIL });
+    const plan = buildPlan({ now: new Date('2026-12-16T00:00:00Z'), policy: DEFAULT_POLICY, servers: live, inventory: [], restoreEvidence: restores, settings: MAIL });
     const byKey = new Map(live.map((l) => [l.key, l]));
     for (const p of plan.servers) {
       const server = byKey.get(p.key)!;
