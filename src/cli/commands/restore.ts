@@ -115,7 +115,6 @@ export function restoreCommand(options: OperatorCommandOptions = {}): Command {
             name: opts.name,
             owner: opts.owner,
             ...(opts.resourceGroup !== undefined ? { resourceGroup: opts.resourceGroup } : {}),
-            ...(opts.engine !== undefined ? { engine: opts.engine } : {}),
             ...(opts.incident !== undefined ? { incident: opts.incident } : {}),
             ...(opts.purpose !== undefined ? { purpose: opts.purpose } : {}),
             ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
