@@ -147,7 +147,24 @@ export function estimateCost(input: CostInput, prices: Prices, now: Date): CostE
   // Burstable meters price the whole SKU per hour; General Purpose / Memory Optimized price one vCore hour.
   const computePerHour = tier === 'Burstable' ? computeUnitHourly : computeUnitHourly * sku.vCores;
   const storagePerHour = (input.storageSizeGb * storageUnitMonthly) / HOURS_PER_MONTH;
-  const perHour = computePerHour + storagePerHour;
+  return knownEstimate(input, now, prices.source, {
+    currency: computeItem.currencyCode ?? storageItem.currencyCode ?? 'USD',
+    compute: { tier, vCores: sku.vCores, productName: computeItem.productName, meterName: computeItem.meterName, unitPrice: computeUnitHourly, perHour: computePerHour },
+    storage: { sizeGb: input.storageSizeGb, pricePerGbMonth: storageUnitMonthly, perHour: storagePerHour },
+  });
+}
+
+/**
+ * A known estimate from its compute and storage parts: per hour, day and month, and to date from the resource's
+ * creation (to its deletion, or now). Every engine's pricing ends here.
+ */
+export function knownEstimate(
+  input: Pick<CostInput, 'createdAt' | 'until'>,
+  now: Date,
+  priceSource: PriceSourceInfo,
+  parts: Pick<KnownCost, 'currency' | 'compute' | 'storage'>,
+): CostEstimate {
+  const perHour = parts.compute.perHour + parts.storage.perHour;
   const hoursToDate = accruedHours(input.createdAt, input.until, now);
   return {
     known: true,
@@ -156,17 +173,10 @@ export function estimateCost(input: CostInput, prices: Prices, now: Date): CostE
     perMonth: perHour * HOURS_PER_MONTH,
     toDate: hoursToDate === undefined ? undefined : perHour * hoursToDate,
     hoursToDate,
-    currency: computeItem.currencyCode ?? storageItem.currencyCode ?? 'USD',
-    compute: {
-      tier,
-      vCores: sku.vCores,
-      productName: computeItem.productName,
-      meterName: computeItem.meterName,
-      unitPrice: computeUnitHourly,
-      perHour: computePerHour,
-    },
-    storage: { sizeGb: input.storageSizeGb, pricePerGbMonth: storageUnitMonthly, perHour: storagePerHour },
-    priceSource: prices.source,
+    currency: parts.currency,
+    compute: parts.compute,
+    storage: parts.storage,
+    priceSource,
   };
 }
 

@@ -4,7 +4,7 @@
  * vCore objectives (GP_Gen5_2, BC_Gen5_4, HS_Gen5_2) price one vCore hour of their tier and family, plus storage per
  * GB-month. Pure: prices and `now` come in, a figure or an explicit "unknown price" comes out.
  */
-import { accruedHours, estimateCost, HOURS_PER_MONTH, isFuture, latest, type CostEstimate, type CostInput, type PriceItem, type Prices, type UnknownCost } from './cost.js';
+import { estimateCost, HOURS_PER_MONTH, knownEstimate, isFuture, latest, type CostEstimate, type CostInput, type PriceItem, type Prices, type UnknownCost } from './cost.js';
 import type { Engine } from './engines.js';
 
 const DTU_TIERS: Record<string, string> = { B: 'Basic', S: 'Standard', P: 'Premium' };
@@ -72,15 +72,7 @@ export function estimateSqlCost(input: CostInput, prices: Prices, now: Date): Co
   if (!Number.isFinite(input.storageSizeGb) || input.storageSizeGb < 0) return unknown(`storage size ${input.storageSizeGb} GB not understood`);
   const computePerHour = computeUnitHourly * units;
   const storagePerHour = storagePerGbHour * input.storageSizeGb;
-  const perHour = computePerHour + storagePerHour;
-  const hoursToDate = accruedHours(input.createdAt, input.until, now);
-  return {
-    known: true,
-    perHour,
-    perDay: perHour * 24,
-    perMonth: perHour * HOURS_PER_MONTH,
-    toDate: hoursToDate === undefined ? undefined : perHour * hoursToDate,
-    hoursToDate,
+  return knownEstimate(input, now, prices.source, {
     currency: computeItem.currencyCode ?? 'USD',
     compute: {
       tier: objective.tier,
@@ -91,8 +83,7 @@ export function estimateSqlCost(input: CostInput, prices: Prices, now: Date): Co
       perHour: computePerHour,
     },
     storage: { sizeGb: input.storageSizeGb, pricePerGbMonth: storagePerGbHour * HOURS_PER_MONTH, perHour: storagePerHour },
-    priceSource: prices.source,
-  };
+  });
 }
 
 /** The estimate for a resource of any engine: flexible servers by SKU, SQL databases by service objective. */
