@@ -12,6 +12,11 @@ export interface EngineApiOptions {
   readonly poll: { updateIntervalInMs?: number };
 }
 
+/** An SDK's checkNameAvailability answer (every engine's has these fields) as the port's NameAvailability. */
+export function nameAvailabilityOf(answer: { nameAvailable?: boolean; reason?: string; message?: string }): NameAvailability {
+  return { available: answer.nameAvailable === true, ...(answer.reason ? { reason: answer.reason } : {}), ...(answer.message ? { message: answer.message } : {}) };
+}
+
 /** A long-running restore as the SDKs' pollers (@azure/core-lro 2) show it, with the result as the warden's Server. */
 export interface RestorePoller {
   isDone(): boolean;

@@ -4,7 +4,7 @@ import { ENGINE_SPECS } from '../../../domain/engines.js';
 import type { ServerRef } from '../../../domain/ids.js';
 import type { FirewallRule, Server } from '../../../domain/model.js';
 import type { NameAvailability, RestoreRequest } from '../../../ports/servers.js';
-import type { EngineApiOptions, EngineServersApi, RestorePoller } from './engineApi.js';
+import { nameAvailabilityOf, type EngineApiOptions, type EngineServersApi, type RestorePoller } from './engineApi.js';
 import { serverFromSdk } from './sdkServer.js';
 
 /** The api-version of the one PATCH: `network.publicNetworkAccess` is writable from 2023-12-30 (read-only in 2021-05-01). */
@@ -78,7 +78,7 @@ export class MySqlServersApi implements EngineServersApi {
 
   async checkName(subscriptionId: string, region: string, name: string): Promise<NameAvailability> {
     const answer = await this.client(subscriptionId).mysql.checkNameAvailability.execute(region, { name, type: 'Microsoft.DBforMySQL/flexibleServers' });
-    return { available: answer.nameAvailable === true, ...(answer.reason ? { reason: answer.reason } : {}), ...(answer.message ? { message: answer.message } : {}) };
+    return nameAvailabilityOf(answer);
   }
 
   async beginRestore(source: ServerRef, request: RestoreRequest, onResponse: (raw: { status: number; headers: { get(name: string): string | undefined } }) => void): Promise<RestorePoller> {

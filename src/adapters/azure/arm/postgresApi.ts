@@ -2,7 +2,7 @@ import { PostgreSQLManagementFlexibleServerClient, type Server as PgServer } fro
 import type { ServerRef } from '../../../domain/ids.js';
 import type { FirewallRule, Server } from '../../../domain/model.js';
 import type { NameAvailability, RestoreRequest } from '../../../ports/servers.js';
-import type { EngineApiOptions, EngineServersApi, RestorePoller } from './engineApi.js';
+import { nameAvailabilityOf, type EngineApiOptions, type EngineServersApi, type RestorePoller } from './engineApi.js';
 import { serverFromSdk } from './sdkServer.js';
 
 /**
@@ -61,7 +61,7 @@ export class PostgresServersApi implements EngineServersApi {
 
   async checkName(subscriptionId: string, region: string, name: string): Promise<NameAvailability> {
     const answer = await this.pg(subscriptionId).nameAvailability.checkWithLocation(region, { name, type: 'Microsoft.DBforPostgreSQL/flexibleServers' });
-    return { available: answer.nameAvailable === true, ...(answer.reason ? { reason: answer.reason } : {}), ...(answer.message ? { message: answer.message } : {}) };
+    return nameAvailabilityOf(answer);
   }
 
   async beginRestore(source: ServerRef, request: RestoreRequest, onResponse: (raw: { status: number; headers: { get(name: string): string | undefined } }) => void): Promise<RestorePoller> {
