@@ -80,6 +80,14 @@ param drillDbAuth string = 'entra'
 param drillDbUser string = ''
 @description('Key Vault secret URI of the drill login\'s password (key-vault only).')
 param drillDbPasswordSecretUri string = ''
+@description('Name of the Key Vault (RBAC authorization) holding that secret: the app\'s identity gets Key Vault Secrets User on it. Empty: no role assignment.')
+param drillKeyVaultName string = ''
+@description('Resource group of that Key Vault (in this subscription); empty: the app\'s resource group.')
+param drillKeyVaultResourceGroup string = ''
+@description('Resource id of a subnet (delegated to Microsoft.App/environments) the app joins to reach drill clones of VNet sources; empty: no VNet integration.')
+param drillSubnetId string = ''
+@description('The app\'s outbound IPv4 addresses drills allow on public clones (DRILL_CLIENT_ADDRESSES); empty: the site\'s possible outbound addresses (none with a drill subnet: give its NAT gateway\'s address).')
+param drillClientAddresses string = ''
 
 @minValue(1)
 param sweepMaxDeletionsPerRun int = 10
@@ -207,6 +215,8 @@ module rbac 'rbac.bicep' = {
     deliveryPrincipalId: deliveryIdentity.outputs.principalId
     emailSenderRole: emailSenderRole
     roleNameSuffix: resourceToken
+    drillKeyVaultName: drillKeyVaultName
+    drillKeyVaultResourceGroup: empty(drillKeyVaultResourceGroup) ? appGroup.name : drillKeyVaultResourceGroup
   }
 }
 
@@ -241,6 +251,8 @@ module app 'app/function-app.bicep' = {
     drillDbAuth: drillDbAuth
     drillDbUser: drillDbUser
     drillDbPasswordSecretUri: drillDbPasswordSecretUri
+    drillSubnetId: drillSubnetId
+    drillClientAddresses: drillClientAddresses
     sweepMode: sweepMode
     sweepMaxDeletionsPerRun: sweepMaxDeletionsPerRun
     sweepMaxDeletionPercent: sweepMaxDeletionPercent

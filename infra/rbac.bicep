@@ -14,6 +14,10 @@ param deliveryPrincipalId string
 param emailSenderRole string = 'custom'
 @description('Makes custom role names unique in the tenant (role names are tenant-wide).')
 param roleNameSuffix string
+@description('Key Vault (RBAC authorization) holding the drill login\'s password; empty: drills sign in with Entra tokens, no vault role.')
+param drillKeyVaultName string = ''
+@description('Resource group of that Key Vault, in this subscription.')
+param drillKeyVaultResourceGroup string = resourceGroup().name
 
 // Built-in role definition ids, by name.
 var roles = {
@@ -24,6 +28,7 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
@@ -161,4 +166,15 @@ resource appEmailSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalType: 'ServicePrincipal'
   }
   dependsOn: [emailSenderDefinition]
+}
+
+// Drills with DRILL_DB_AUTH=key-vault read the login's password secret with the app's identity: secrets only, that vault only.
+module drillKeyVaultAccess 'app/drill-key-vault-access.bicep' = if (!empty(drillKeyVaultName)) {
+  name: 'drill-key-vault-access'
+  scope: resourceGroup(drillKeyVaultResourceGroup)
+  params: {
+    keyVaultName: drillKeyVaultName
+    principalId: appPrincipalId
+    roleDefinitionGuid: roles.keyVaultSecretsUser
+  }
 }

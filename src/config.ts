@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseClientAddresses } from './domain/network.js';
 
 /** Thrown when settings are missing or invalid; the message names every bad setting at once. */
 export class ConfigError extends Error {
@@ -86,6 +87,11 @@ export const SETTINGS = {
   },
   DRILL_DB_USER: { description: 'Database role drills sign in as: the managed identity\'s Entra principal name (entra), or a login (key-vault; default the server\'s administrator login).', local: '' },
   DRILL_DB_PASSWORD_SECRET_URI: { description: 'Key Vault secret URI of the drill login\'s password (key-vault only), e.g. https://kv.vault.azure.net/secrets/drill-password.', local: '' },
+  DRILL_CLIENT_ADDRESSES: {
+    description:
+      'The app\'s outbound IPv4 addresses (comma-separated addresses, a.b.c.d-e.f.g.h ranges or CIDR blocks of at most 256 addresses): a drill of a public server allows them on its own clone with a temporary firewall rule before it connects. Empty: no rule (VNet integration, or the sources\' rules already allow the app).',
+    local: '',
+  },
   ACS_ENDPOINT: { description: 'Azure Communication Services endpoint (managed identity in Azure).', local: '' },
   ACS_CONNECTION_STRING: { description: 'ACS connection string (local runs; leave empty in Azure).', local: '' },
   MAIL_SENDER: { description: 'Sender address on the ACS verified domain.', local: 'DoNotReply@warden.example.com' },
@@ -148,6 +154,7 @@ const schema = z.object({
   DRILL_DB_AUTH: z.enum(['entra', 'key-vault']).default('entra'),
   DRILL_DB_USER: z.string().optional(),
   DRILL_DB_PASSWORD_SECRET_URI: z.url({ protocol: /^https$/ }).optional(),
+  DRILL_CLIENT_ADDRESSES: z.string().optional(),
   ACS_ENDPOINT: httpsUrl.optional(),
   ACS_CONNECTION_STRING: z
     .string()
@@ -183,7 +190,13 @@ export interface Config {
   readonly policyPath?: string;
   readonly schedules: { readonly reconcile: string; readonly notices: string; readonly finopsSummary: string; readonly sweep: string; readonly drills: string };
   /** How restore drills reach a clone's database. */
-  readonly drills: { readonly auth: 'entra' | 'key-vault'; readonly user?: string; readonly passwordSecretUri?: string };
+  readonly drills: {
+    readonly auth: 'entra' | 'key-vault';
+    readonly user?: string;
+    readonly passwordSecretUri?: string;
+    /** The app's outbound addresses as rule ranges: a drill of a public server allows them on its clone. Empty: none. */
+    readonly clientAddresses: readonly { readonly start: string; readonly end: string }[];
+  };
   /** Reconcile's full refresh of rules and locks: every clone once in this period. */
   readonly reconcile: { readonly refreshPeriodMs: number };
   readonly sweep: {
@@ -242,11 +255,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (values.DRILL_DB_AUTH === 'key-vault' && !values.DRILL_DB_PASSWORD_SECRET_URI) {
     problems.push('DRILL_DB_PASSWORD_SECRET_URI: is required when DRILL_DB_AUTH is key-vault (missing)');
   }
+  const clientAddresses = parseClientAddresses(values.DRILL_CLIENT_ADDRESSES ?? '');
+  for (const problem of clientAddresses.problems) problems.push(`DRILL_CLIENT_ADDRESSES: ${problem} (got ${JSON.stringify(values.DRILL_CLIENT_ADDRESSES)})`);
   if (problems.length > 0 || !parsed) throw new ConfigError(problems);
-  return deepFreeze(toConfig(parsed));
+  return deepFreeze(toConfig(parsed, clientAddresses.ranges));
 }
 
-function toConfig(p: Parsed): Config {
+function toConfig(p: Parsed, clientAddresses: Config['drills']['clientAddresses']): Config {
   return {
     storage: { connectionString: p.AzureWebJobsStorage, accountName: p.AzureWebJobsStorage__accountName },
     managedIdentityClientId: p.AZURE_CLIENT_ID,
@@ -263,7 +278,7 @@ function toConfig(p: Parsed): Config {
       sweep: p.SWEEP_SCHEDULE,
       drills: p.DRILLS_SCHEDULE,
     },
-    drills: { auth: p.DRILL_DB_AUTH, user: p.DRILL_DB_USER, passwordSecretUri: p.DRILL_DB_PASSWORD_SECRET_URI },
+    drills: { auth: p.DRILL_DB_AUTH, user: p.DRILL_DB_USER, passwordSecretUri: p.DRILL_DB_PASSWORD_SECRET_URI, clientAddresses },
     reconcile: { refreshPeriodMs: Math.round(p.RECONCILE_REFRESH_HOURS * 3_600_000) },
     sweep: {
       mode: p.SWEEP_MODE,

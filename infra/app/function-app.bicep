@@ -39,6 +39,10 @@ param drillsSchedule string
 param drillDbAuth string
 param drillDbUser string
 param drillDbPasswordSecretUri string
+@description('Resource id of the subnet the app joins (VNet integration) to reach VNet drill clones; delegated to Microsoft.App/environments. Empty: no VNet integration.')
+param drillSubnetId string = ''
+@description('The app\'s outbound IPv4 addresses a drill allows on a public clone (DRILL_CLIENT_ADDRESSES). Empty: the site\'s possibleOutboundIpAddresses without VNet integration, none with it (give the NAT gateway\'s address then).')
+param drillClientAddresses string = ''
 @allowed(['dry-run', 'enforce'])
 param sweepMode string
 param sweepMaxDeletionsPerRun int
@@ -91,6 +95,10 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     publicNetworkAccess: 'Enabled'
+    // Drills of VNet sources: the restored clone lands in the source's delegated subnet, so the app joins a drill
+    // subnet that reaches it (same or peered VNet, the private DNS zone linked) and sends all its traffic there.
+    virtualNetworkSubnetId: empty(drillSubnetId) ? null : drillSubnetId
+    vnetRouteAllEnabled: !empty(drillSubnetId)
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -163,6 +171,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     DRILL_DB_AUTH: drillDbAuth
     DRILL_DB_USER: drillDbUser
     DRILL_DB_PASSWORD_SECRET_URI: drillDbPasswordSecretUri
+    // Drills of public sources: a temporary firewall rule on the clone for these addresses. Without VNet integration
+    // the app leaves Azure from one of the site's possible outbound addresses; with it, from the subnet's NAT gateway.
+    DRILL_CLIENT_ADDRESSES: !empty(drillClientAddresses) ? drillClientAddresses : empty(drillSubnetId) ? functionApp.properties.possibleOutboundIpAddresses : ''
     SWEEP_MODE: sweepMode
     SWEEP_MAX_DELETIONS_PER_RUN: string(sweepMaxDeletionsPerRun)
     SWEEP_MAX_DELETION_PERCENT: string(sweepMaxDeletionPercent)

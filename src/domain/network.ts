@@ -80,3 +80,38 @@ export function subnetAllowed(subnetId: string, allowed: readonly string[]): boo
     return id === e || id.startsWith(`${e}/subnets/`);
   });
 }
+
+/** The address of an unsigned number, dotted. */
+export function formatIpv4(value: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+}
+
+/** The widest entry a drill opens a clone to: the app's outbound addresses are single addresses or a small prefix. */
+export const MAX_CLIENT_RANGE_ADDRESSES = 256;
+
+/**
+ * The app's outbound addresses as firewall-rule ranges (DRILL_CLIENT_ADDRESSES): a comma-separated list of IPv4
+ * addresses, ranges (`a.b.c.d-e.f.g.h`) and CIDR blocks, merged where they touch or overlap, sorted. Each entry
+ * that is not one of these, is the "allow Azure services" address 0.0.0.0, or spans more than 256 addresses is a
+ * problem naming it: the drill opens its clone to the app, never to a network.
+ * @example parseClientAddresses('20.1.2.3, 20.1.2.4,52.0.0.0/31') // { ranges: [{ start: '20.1.2.3', end: '20.1.2.4' }, { start: '52.0.0.0', end: '52.0.0.1' }], problems: [] }
+ */
+export function parseClientAddresses(text: string): { ranges: { start: string; end: string }[]; problems: string[] } {
+  const problems: string[] = [];
+  const ranges: IpRange[] = [];
+  for (const entry of text.split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean)) {
+    const [from, to, extra] = entry.split('-');
+    const range = entry.includes('/') ? parseCidr(entry) : extra === undefined && from !== undefined ? (to === undefined ? parseIpRange(from, from) : parseIpRange(from, to)) : undefined;
+    if (!range) problems.push(`"${entry}" is not an IPv4 address, range (a.b.c.d-e.f.g.h) or CIDR block`);
+    else if (range.start === 0) problems.push(`"${entry}" includes 0.0.0.0, the "allow every Azure service" address: name the app's own outbound addresses`);
+    else if (rangeSize(range) > MAX_CLIENT_RANGE_ADDRESSES) problems.push(`"${entry}" spans ${rangeSize(range)} addresses; at most ${MAX_CLIENT_RANGE_ADDRESSES} per entry (the app's outbound addresses, not a network)`);
+    else ranges.push(range);
+  }
+  const merged: IpRange[] = [];
+  for (const range of ranges.sort((a, b) => a.start - b.start)) {
+    const last = merged.at(-1);
+    if (last && range.start <= last.end + 1) merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, range.end) };
+    else merged.push(range);
+  }
+  return { ranges: merged.map((r) => ({ start: formatIpv4(r.start), end: formatIpv4(r.end) })), problems };
+}

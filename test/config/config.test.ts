@@ -61,4 +61,29 @@ describe('settings', () => {
     expect(loadConfig({ ...base, REVIEW_MAILBOX: 'platform-review@contoso.com' }).mail.reviewMailbox).toBe('platform-review@contoso.com');
     expect(() => loadConfig({ ...base, REVIEW_MAILBOX: 'review team' })).toThrow(/REVIEW_MAILBOX: .*\(got "review team"\)/);
   });
+
+  it('reads DRILL_CLIENT_ADDRESSES as merged rule ranges and names each bad entry with the setting', () => {
+    const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', GOVERNED_SUBSCRIPTION_IDS: '11111111-1111-4111-8111-111111111111', FALLBACK_MAILBOX: 'dba@contoso.com' };
+    expect(loadConfig(base).drills.clientAddresses).toEqual([]);
+    // The site's possibleOutboundIpAddresses: neighbours merge into one rule, a CIDR block and a range stay as given.
+    expect(loadConfig({ ...base, DRILL_CLIENT_ADDRESSES: '20.50.1.9,20.50.1.8, 52.0.0.0/31,40.1.1.1-40.1.1.3' }).drills.clientAddresses).toEqual([
+      { start: '20.50.1.8', end: '20.50.1.9' },
+      { start: '40.1.1.1', end: '40.1.1.3' },
+      { start: '52.0.0.0', end: '52.0.0.1' },
+    ]);
+    let error: unknown;
+    try {
+      loadConfig({ ...base, DRILL_CLIENT_ADDRESSES: '20.50.1.9,20.50.1.300,0.0.0.0,10.0.0.0/8,2001:db8::1' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const got = '(got "20.50.1.9,20.50.1.300,0.0.0.0,10.0.0.0/8,2001:db8::1")';
+    expect((error as ConfigError).problems).toEqual([
+      `DRILL_CLIENT_ADDRESSES: "20.50.1.300" is not an IPv4 address, range (a.b.c.d-e.f.g.h) or CIDR block ${got}`,
+      `DRILL_CLIENT_ADDRESSES: "0.0.0.0" includes 0.0.0.0, the "allow every Azure service" address: name the app's own outbound addresses ${got}`,
+      `DRILL_CLIENT_ADDRESSES: "10.0.0.0/8" spans 16777216 addresses; at most 256 per entry (the app's outbound addresses, not a network) ${got}`,
+      `DRILL_CLIENT_ADDRESSES: "2001:db8::1" is not an IPv4 address, range (a.b.c.d-e.f.g.h) or CIDR block ${got}`,
+    ]);
+  });
 });

@@ -385,6 +385,68 @@ describe('Activity Log alert', () => {
   });
 });
 
+describe('restore drills: how the app reaches a clone and signs in', () => {
+  const site = theOne(functionApp, 'Microsoft.Web/sites');
+  const settings = required(valueOf(theOne(functionApp, 'Microsoft.Web/sites/config').body, 'properties'), 'appsettings');
+  const appModule = moduleParams(main, 'app/function-app.bicep');
+  const appParams = paramsOf(functionApp.code);
+
+  it('joins the app to the drill subnet when one is given (VNet clones land in the source\'s delegated subnet), and only then', () => {
+    const declared = required(mainParams.get('drillSubnetId'), 'main.bicep param drillSubnetId');
+    expect(declared.type).toBe('string');
+    expect(unquote(required(declared.defaultValue, 'drillSubnetId default'))).toBe('');
+    expect(appModule.get('drillSubnetId')).toBe('drillSubnetId');
+    expect(appParams.get('drillSubnetId')?.type).toBe('string');
+    expect(pathOf(site.body, 'properties', 'virtualNetworkSubnetId')).toBe('empty(drillSubnetId) ? null : drillSubnetId');
+    expect(pathOf(site.body, 'properties', 'vnetRouteAllEnabled')).toBe('!empty(drillSubnetId)');
+  });
+
+  it('feeds DRILL_CLIENT_ADDRESSES from the parameter, else the site\'s possible outbound addresses (none behind a drill subnet)', () => {
+    expect(unquote(required(mainParams.get('drillClientAddresses')?.defaultValue, 'drillClientAddresses default'))).toBe('');
+    expect(appModule.get('drillClientAddresses')).toBe('drillClientAddresses');
+    expect(valueOf(settings, 'DRILL_CLIENT_ADDRESSES')).toBe(
+      "!empty(drillClientAddresses) ? drillClientAddresses : empty(drillSubnetId) ? functionApp.properties.possibleOutboundIpAddresses : ''",
+    );
+    expect(SETTINGS.DRILL_CLIENT_ADDRESSES.local).toBe('');
+  });
+
+  it('gives the app identity Key Vault Secrets User on the drill password\'s vault, only when a vault is named', () => {
+    expect(unquote(required(mainParams.get('drillKeyVaultName')?.defaultValue, 'drillKeyVaultName default'))).toBe('');
+    const rbacModule = moduleParams(main, 'rbac.bicep');
+    expect(rbacModule.get('drillKeyVaultName')).toBe('drillKeyVaultName');
+    expect(rbacModule.get('drillKeyVaultResourceGroup')).toBe('empty(drillKeyVaultResourceGroup) ? appGroup.name : drillKeyVaultResourceGroup');
+    expect(namedRoleIds().has('4633458b-17de-408a-b874-0445c86b69e6')).toBe(true);
+    const rbac = file('rbac.bicep');
+    expect(rbac.code).toMatch(/^module drillKeyVaultAccess 'app\/drill-key-vault-access\.bicep' = if \(!empty\(drillKeyVaultName\)\) \{/m);
+    const vaultModule = moduleParams(rbac, 'app/drill-key-vault-access.bicep');
+    expect(Object.fromEntries(vaultModule)).toEqual({ keyVaultName: 'drillKeyVaultName', principalId: 'appPrincipalId', roleDefinitionGuid: 'roles.keyVaultSecretsUser' });
+    expect(/var roles = \{[\s\S]*?keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'/.test(rbac.code)).toBe(true);
+
+    const access = file('app/drill-key-vault-access.bicep');
+    const vault = required(access.resources.find((r) => r.existing && r.type === 'Microsoft.KeyVault/vaults'), 'existing vault');
+    expect(valueOf(vault.body, 'name')).toBe('keyVaultName');
+    const assignment = theOne(access, 'Microsoft.Authorization/roleAssignments');
+    expect(valueOf(assignment.body, 'scope')).toBe(vault.symbol);
+    expect(pathOf(assignment.body, 'properties', 'roleDefinitionId')).toBe("subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionGuid)");
+    expect(pathOf(assignment.body, 'properties', 'principalId')).toBe('principalId');
+  });
+
+  it('sets the drill sign-in settings from the parameters, and azd fills every drill parameter from its environment', () => {
+    for (const [param, setting] of [
+      ['drillDbAuth', 'DRILL_DB_AUTH'],
+      ['drillDbUser', 'DRILL_DB_USER'],
+      ['drillDbPasswordSecretUri', 'DRILL_DB_PASSWORD_SECRET_URI'],
+    ] as const) {
+      expect(appModule.get(param), param).toBe(param);
+      expect(valueOf(settings, setting), setting).toBe(param);
+    }
+    const parametersFile = JSON.parse(readFileSync(join(infra, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: unknown }> };
+    const drillParams = [...mainParams.keys()].filter((name) => name.startsWith('drill') && name !== 'drillsSchedule');
+    expect(drillParams.sort()).toEqual(['drillClientAddresses', 'drillDbAuth', 'drillDbPasswordSecretUri', 'drillDbUser', 'drillKeyVaultName', 'drillKeyVaultResourceGroup', 'drillSubnetId']);
+    for (const name of drillParams) expect(parametersFile.parameters[name]?.value, name).toMatch(/^\$\{DRILL_[A-Z_]+=[a-z-]*\}$/);
+  });
+});
+
 describe('README "Deploy to Azure"', () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const section = /<!-- deploy:start -->([\s\S]*)<!-- deploy:end -->/.exec(readme)?.[1] ?? '';
