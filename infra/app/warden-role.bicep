@@ -11,7 +11,7 @@ resource wardenRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, 'pitr-warden-clone-governor', roleNameSuffix)
   properties: {
     roleName: 'pitr-warden clone governor (${roleNameSuffix})'
-    description: 'Read, tag, lock down, stop and delete PostgreSQL and MySQL flexible-server clones; read, tag and delete SQL database copies (their logical servers read only); read locks and the Activity Log.'
+    description: 'Read, tag, lock down, stop and delete PostgreSQL and MySQL flexible-server clones; open a restore drill\'s own PostgreSQL clone to the app; read, tag and delete SQL database copies (their logical servers read only); read locks and the Activity Log.'
     type: 'customRole'
     permissions: [
       {
@@ -22,6 +22,7 @@ resource wardenRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
           'Microsoft.DBforPostgreSQL/flexibleServers/stop/action'
           'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'
           'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete'
+          'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write'
           'Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read'
           'Microsoft.DBforPostgreSQL/locations/operationResults/read'
           'Microsoft.Sql/servers/read'

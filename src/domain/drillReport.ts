@@ -1,5 +1,5 @@
 /** A drill's report as text (email, terminal) and as a self-contained HTML page with the phases on a timeline. Pure. */
-import { DRILL_PHASE_LABELS, GB, minutesBetween, phaseAt, type DrillRecord } from './drills.js';
+import { DRILL_PHASE_LABELS, drillRuleText, GB, minutesBetween, phaseAt, type DrillRecord } from './drills.js';
 
 export function drillSubject(r: DrillRecord): string {
   return `Restore drill ${r.status === 'passed' ? 'passed' : r.status === 'failed' ? 'FAILED' : 'running'}: ${r.sourceName} (${r.plan}, ${r.startedAt.slice(0, 10)})`;
@@ -34,6 +34,7 @@ export function drillFacts(r: DrillRecord): [string, string][] {
     ['data restored', size(r.restoredBytes)],
     ['restore minutes per 100 GB', r.restoreMinutesPer100Gb === undefined ? 'unknown' : String(r.restoreMinutesPer100Gb)],
     ['cost', costText(r)],
+    ...(r.firewallRules ?? []).map((rule): [string, string] => ['firewall rule for the app', drillRuleText(rule)]),
   ];
 }
 

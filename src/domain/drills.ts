@@ -158,6 +158,39 @@ export interface ObjectiveResult {
 export type DrillStatus = 'running' | 'passed' | 'failed';
 
 /**
+ * A temporary firewall rule a drill put on its own public clone for the app's outbound addresses (DRILL_CLIENT_ADDRESSES),
+ * and how it went away: deleted after validation when the clone is kept, or with the clone.
+ */
+export interface DrillFirewallRule {
+  readonly name: string;
+  readonly startIpAddress: string;
+  readonly endIpAddress: string;
+  readonly addedAt: string;
+  readonly removedAt?: string;
+  /** `deleted` (the rule alone, the clone kept) or `with-clone` (the clone's delete took it). */
+  readonly removed?: 'deleted' | 'with-clone';
+}
+
+/** Name of the drill's n-th rule (from 1): ARM rule names allow letters, digits, `-`, `_` and `.`. */
+export function drillRuleName(n: number): string {
+  return `pitr-warden-drill-${n}`;
+}
+
+/**
+ * Does a drill need a firewall rule to reach this clone? Only a public one: a VNet clone has no firewall rules (the app
+ * reaches it through VNet integration), and a clone without public access is reached through a private endpoint.
+ */
+export function needsFirewallRule(clone: Pick<Server, 'publicNetworkAccess' | 'delegatedSubnetId'>): boolean {
+  return clone.publicNetworkAccess === 'Enabled' && !clone.delegatedSubnetId;
+}
+
+/** The rule as a fact line: range, when added, how it went. */
+export function drillRuleText(rule: DrillFirewallRule): string {
+  const how = rule.removed === 'with-clone' ? `removed with the clone ${rule.removedAt}` : rule.removed === 'deleted' ? `deleted ${rule.removedAt}` : 'still on the clone';
+  return `${rule.name} ${rule.startIpAddress}-${rule.endIpAddress}, added ${rule.addedAt}, ${how}`;
+}
+
+/**
  * One drill, as the drills table keeps it and `drill report` shows it.
  * @example const record = await drills.get(id); record.phases.find((p) => p.phase === 'ready')?.at
  */
@@ -190,6 +223,8 @@ export interface DrillRecord {
   readonly cost?: { readonly amount: number; readonly currency: string; readonly computeHours: number; readonly perHour: number } | { readonly unknown: string };
   /** Why the drill failed (Azure's error, the database's message, a missed objective). */
   readonly failures: readonly string[];
+  /** Temporary firewall rules for the app on the public clone (none for VNet clones or without DRILL_CLIENT_ADDRESSES). */
+  readonly firewallRules?: readonly DrillFirewallRule[];
   /** When the kept clone is due for deletion; undefined once it is gone or when it was deleted at once. */
   readonly deleteAfter?: string;
   /** `deleted`, `kept` (until deleteAfter), `not-created`, or `delete-failed` (the sweep is the backstop). */

@@ -8,18 +8,22 @@ import { estimateCost } from '../domain/cost.js';
 import {
   drillCloneName,
   drillDue,
+  drillRuleName,
+  needsFirewallRule,
   evaluateObjectives,
   judgeCheck,
   minutesPer100Gb,
   phaseAt,
   planCovers,
   type CheckResult,
+  type DrillFirewallRule,
   type DrillPhase,
   type DrillPlan,
   type DrillRecord,
 } from '../domain/drills.js';
 import { renderDrillHtml, renderDrillText, drillSubject } from '../domain/drillReport.js';
-import type { Server } from '../domain/model.js';
+import { ENGINE_SPECS } from '../domain/engines.js';
+import type { Proof, Server } from '../domain/model.js';
 import { parseZonedTime, PreflightError, utcText } from '../domain/operator.js';
 import { getTag } from '../domain/tags.js';
 import type { PriceSource } from '../adapters/azure/prices/retailPrices.js';
@@ -48,6 +52,8 @@ export interface DrillDeps extends OperatorDeps {
   readonly prices?: PriceSource;
   /** Real waits between connection attempts and during the keep period (tests pass a fast one). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The app's outbound addresses (DRILL_CLIENT_ADDRESSES): a drill allows them on its own public clone, then removes them. */
+  readonly clientAddresses?: readonly { readonly start: string; readonly end: string }[];
 }
 
 export interface RunDrillInput {
@@ -86,6 +92,7 @@ export async function runDrill(input: RunDrillInput, deps: DrillDeps): Promise<D
   const problems: string[] = [];
   if (!source) problems.push(`--source: ${located.problem ?? 'not found'}`);
   if (source && isDrillClone(source, deps)) problems.push(`--source: ${source.name} is itself a drill clone; drill its source instead`);
+  if (source && source.engine !== 'postgresql-flexible') problems.push(`--source: ${source.name} is a ${ENGINE_SPECS[source.engine].label}; drills connect to PostgreSQL flexible servers only`);
   const point = requestedPoint(input.point, plan, requestedAt);
   if (!point.ok) problems.push(`--point: ${point.problem}`);
   if (problems.length > 0 || !source || !point.ok) throw new PreflightError(problems, 'drill');
@@ -158,6 +165,11 @@ export async function runDrill(input: RunDrillInput, deps: DrillDeps): Promise<D
     }
 
     if (created && record.failures.length === 0) {
+      // A public clone takes the source's firewall rules: the drill allows the app on it first (its own clone only).
+      record = await allowApp(record, created, deps);
+      await deps.drills.put(record);
+    }
+    if (created && record.failures.length === 0) {
       const found = await validate(record, plan, created, deps, phase);
       record = { ...record, ...found, failures: [...record.failures, ...found.failures] };
     }
@@ -165,7 +177,8 @@ export async function runDrill(input: RunDrillInput, deps: DrillDeps): Promise<D
     if (created) {
       if (plan.keepMinutes > 0 && record.failures.every((f) => !f.startsWith('restore failed'))) {
         const deleteAfter = new Date(Date.parse(phaseAt(record, 'validated') ?? deps.clock.now().toISOString()) + plan.keepMinutes * 60_000).toISOString();
-        record = { ...record, cloneState: 'kept', deleteAfter };
+        // The clone stays for the keep period; the app's access to it ends with the validation.
+        record = await removeAppRules({ ...record, cloneState: 'kept', deleteAfter }, deps);
         await deps.drills.put(record);
         if (input.waitForCleanup) {
           await (deps.sleep ?? defaultSleep)(Math.max(0, Date.parse(deleteAfter) - deps.clock.now().getTime()));
@@ -175,6 +188,8 @@ export async function runDrill(input: RunDrillInput, deps: DrillDeps): Promise<D
       } else {
         const deleted = await deleteDrillClone(record, deps, phase);
         record = afterDelete(record, deleted);
+        // A clone that stays (locked, no longer the drill's) must not stay open to the app.
+        if (record.cloneState !== 'deleted') record = await removeAppRules(record, deps);
       }
     }
     record = await withCost(record, created, deps);
@@ -262,18 +277,13 @@ export async function deleteDrillClone(record: DrillRecord, deps: DrillDeps, pha
       record = { ...record, phases: [...record.phases, { phase: name, at: deps.clock.now().toISOString() }] };
       return Promise.resolve();
     });
-  const live = await deps.servers.get(record.cloneId);
-  if (!live) {
+  const found = await drillClone(record, deps);
+  if (found.kind === 'gone') {
     await mark('gone');
-    return { ...record, cloneState: 'deleted' };
+    return { ...withRulesGone(record, deps.clock.now().toISOString()), cloneState: 'deleted' };
   }
-  const purpose = getTag(live.tags, deps.policy.tagKeys.purpose);
-  if (live.key === record.sourceId.toLowerCase() || getTag(live.tags, DRILL_ID_TAG) !== record.id || purpose !== DRILL_PURPOSE) {
-    return { ...record, cloneState: 'delete-failed', failures: [...record.failures, `${live.name} no longer carries ${DRILL_ID_TAG}=${record.id} and ${deps.policy.tagKeys.purpose}=${DRILL_PURPOSE}: not deleted, left for review`] };
-  }
-  // Born proven: the drill's governed restore recorded its proof on the clone's row at creation. The gate checks it.
-  const row = rowOfIncarnation((await deps.inventory.get(live.key))?.value, live);
-  const { proof } = classify(live, { servers: [live], ...(row ? { inventory: row } : {}), tagKeys: deps.policy.tagKeys });
+  if (found.kind === 'not-the-drills') return { ...record, cloneState: 'delete-failed', failures: [...record.failures, `${found.problem}: not deleted, left for review`] };
+  const { live, proof } = found;
   await mark('delete-requested');
   let outcome: string;
   try {
@@ -289,6 +299,7 @@ export async function deleteDrillClone(record: DrillRecord, deps: DrillDeps, pha
   }
   if (outcome === 'locked') return { ...record, cloneState: 'delete-failed', failures: [...record.failures, `${live.name} is locked: not deleted`] };
   await mark('gone');
+  record = withRulesGone(record, deps.clock.now().toISOString());
   await deps.evidence
     .append([{ serverKey: live.key, id: `drill:${record.id}:deleted`, at: deps.clock.now().toISOString(), actor: deps.operator, kind: 'delete', summary: `Deleted drill clone ${live.name} (drill ${record.id})`, reason: `restore drill ${record.id} finished (${record.status})`, details: { drill: record.id } }])
     .catch(() => undefined);
@@ -299,7 +310,88 @@ export async function deleteDrillClone(record: DrillRecord, deps: DrillDeps, pha
 /** The outcome of a delete on the drill's record (the phases were added as they happened). */
 function afterDelete(record: DrillRecord, deleted: DrillRecord): DrillRecord {
   const { deleteAfter: _d, ...rest } = record;
-  return { ...(deleted.cloneState === 'deleted' ? rest : record), cloneState: deleted.cloneState, failures: deleted.failures };
+  return { ...(deleted.cloneState === 'deleted' ? rest : record), cloneState: deleted.cloneState, failures: deleted.failures, ...(deleted.firewallRules ? { firewallRules: deleted.firewallRules } : {}) };
+}
+
+/**
+ * The drill's clone, re-read live, when it is still the drill's own: not the source, still tagged with this drill and
+ * its purpose, with the proof its governed restore recorded at birth (the gate checks that proof before any change).
+ */
+async function drillClone(
+  record: DrillRecord,
+  deps: DrillDeps,
+): Promise<{ kind: 'gone' } | { kind: 'not-the-drills'; problem: string } | { kind: 'own'; live: Server; proof: Proof | undefined }> {
+  const live = await deps.servers.get(record.cloneId);
+  if (!live) return { kind: 'gone' };
+  const purpose = getTag(live.tags, deps.policy.tagKeys.purpose);
+  if (live.key === record.sourceId.toLowerCase() || getTag(live.tags, DRILL_ID_TAG) !== record.id || purpose !== DRILL_PURPOSE) {
+    return { kind: 'not-the-drills', problem: `${live.name} no longer carries ${DRILL_ID_TAG}=${record.id} and ${deps.policy.tagKeys.purpose}=${DRILL_PURPOSE}` };
+  }
+  const row = rowOfIncarnation((await deps.inventory.get(live.key))?.value, live);
+  const { proof } = classify(live, { servers: [live], ...(row ? { inventory: row } : {}), tagKeys: deps.policy.tagKeys });
+  return { kind: 'own', live, proof };
+}
+
+/** Rules still open when the clone went: its delete took them. */
+function withRulesGone(record: DrillRecord, at: string): DrillRecord {
+  if (!record.firewallRules?.some((r) => !r.removed)) return record;
+  return { ...record, firewallRules: record.firewallRules.map((r) => (r.removed ? r : { ...r, removed: 'with-clone', removedAt: at })) };
+}
+
+/**
+ * Before connecting to a public clone: a firewall rule per range of DRILL_CLIENT_ADDRESSES, through the gate, on the
+ * drill's own clone (never the source). Nothing without addresses or for a VNet or private clone. A refusal or an ARM
+ * error becomes the drill's failure (it then does not connect, and still deletes its clone).
+ */
+async function allowApp(record: DrillRecord, clone: Server, deps: DrillDeps): Promise<DrillRecord> {
+  const ranges = deps.clientAddresses ?? [];
+  if (ranges.length === 0 || !needsFirewallRule(clone)) return record;
+  const found = await drillClone(record, deps);
+  if (found.kind === 'gone') return { ...record, failures: [...record.failures, `${record.cloneName} was gone before the drill could allow the app on it`] };
+  if (found.kind === 'not-the-drills') return { ...record, failures: [...record.failures, `${found.problem}: no firewall rule added, not connected`] };
+  const rules: DrillFirewallRule[] = [...(record.firewallRules ?? [])];
+  for (const [i, range] of ranges.entries()) {
+    const name = drillRuleName(i + 1);
+    const reason = `restore drill ${record.id}: the app connects to its own clone from ${range.start}-${range.end} (DRILL_CLIENT_ADDRESSES)`;
+    try {
+      await modify(deps.servers, { server: found.live, proof: found.proof }, { type: 'allow-firewall-rule', rule: name, startIpAddress: range.start, endIpAddress: range.end, reason });
+    } catch (error) {
+      const why = error instanceof UnprovenError ? `${error.message}; no firewall rule added, not connected` : `firewall rule ${name} (${range.start}-${range.end}) on ${clone.name} failed: ${errorMessage(error)}; not connected`;
+      return { ...record, firewallRules: rules, failures: [...record.failures, why] };
+    }
+    const at = deps.clock.now().toISOString();
+    rules.push({ name, startIpAddress: range.start, endIpAddress: range.end, addedAt: at });
+    await deps.evidence
+      .append([{ serverKey: found.live.key, id: `drill:${record.id}:rule-added:${name}`, at, actor: deps.operator, kind: 'firewall-rule-added', summary: `Drill ${record.id}: firewall rule ${name} (${range.start}-${range.end}) on ${clone.name} for the app`, reason, after: { rule: name, startIpAddress: range.start, endIpAddress: range.end }, details: { drill: record.id } }])
+      .catch((error: unknown) => deps.log?.(`drill ${record.id}: evidence of rule ${name} not written: ${(error as Error).message}`));
+  }
+  return { ...record, firewallRules: rules };
+}
+
+/** Deletes the drill's rules that are still open (a kept clone after validation, or a clone that was not deleted). */
+async function removeAppRules(record: DrillRecord, deps: DrillDeps): Promise<DrillRecord> {
+  const open = (record.firewallRules ?? []).filter((r) => !r.removed);
+  if (open.length === 0) return record;
+  const found = await drillClone(record, deps);
+  if (found.kind === 'gone') return withRulesGone(record, deps.clock.now().toISOString());
+  if (found.kind === 'not-the-drills') return { ...record, failures: [...record.failures, `${found.problem}: firewall rules ${open.map((r) => r.name).join(', ')} not removed, left for review`] };
+  let rules = record.firewallRules ?? [];
+  const failures: string[] = [];
+  for (const rule of open) {
+    const reason = `restore drill ${record.id}: validation done, the app no longer connects to its clone`;
+    try {
+      await modify(deps.servers, { server: found.live, proof: found.proof }, { type: 'delete-firewall-rule', rule: rule.name, startIpAddress: rule.startIpAddress, endIpAddress: rule.endIpAddress, reason });
+    } catch (error) {
+      failures.push(`removing firewall rule ${rule.name} of ${found.live.name} failed: ${errorMessage(error)} (it goes with the clone)`);
+      continue;
+    }
+    const at = deps.clock.now().toISOString();
+    rules = rules.map((r) => (r.name === rule.name ? { ...r, removed: 'deleted' as const, removedAt: at } : r));
+    await deps.evidence
+      .append([{ serverKey: found.live.key, id: `drill:${record.id}:rule-removed:${rule.name}`, at, actor: deps.operator, kind: 'delete-firewall-rule', summary: `Drill ${record.id}: deleted firewall rule ${rule.name} (${rule.startIpAddress}-${rule.endIpAddress}) of ${found.live.name}`, reason, before: { rule: rule.name, startIpAddress: rule.startIpAddress, endIpAddress: rule.endIpAddress }, details: { drill: record.id } }])
+      .catch((error: unknown) => deps.log?.(`drill ${record.id}: evidence of removing rule ${rule.name} not written: ${(error as Error).message}`));
+  }
+  return { ...record, firewallRules: rules, failures: [...record.failures, ...failures] };
 }
 
 /** Compute and storage hours of the clone at list prices, from requested to gone (or now). */
@@ -355,6 +447,10 @@ export async function runDueDrills(deps: DrillDeps): Promise<DrillsRunOutcome> {
         outcome.skipped.push({ plan: plan.name, source: source.name, reason: 'a clone (restored server), not a source' });
         continue;
       }
+      if (source.engine !== 'postgresql-flexible') {
+        outcome.skipped.push({ plan: plan.name, source: source.name, reason: `a ${ENGINE_SPECS[source.engine].label}: drills connect to PostgreSQL flexible servers only` });
+        continue;
+      }
       const last = records.find((r) => r.plan === plan.name && r.sourceId.toLowerCase() === source.key);
       if (!drillDue(plan, last ? new Date(last.startedAt) : undefined, now)) continue;
       try {
@@ -382,5 +478,5 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 /** Drill deps from the composition root. */
 export function drillDeps(wired: Wired, operator: string, log?: (line: string) => void): DrillDeps {
-  return { ...wired, operator, drills: wired.stores.drills, database: wired.database, mailer: wired.mailer, prices: wired.prices, ...(log ? { log } : {}) };
+  return { ...wired, operator, drills: wired.stores.drills, database: wired.database, mailer: wired.mailer, prices: wired.prices, clientAddresses: wired.config.drills.clientAddresses, ...(log ? { log } : {}) };
 }

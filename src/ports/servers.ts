@@ -51,6 +51,12 @@ export interface ServersPort {
   deleteTags(id: string, tags: Readonly<Record<string, string>>): Promise<void>;
   /** Succeeds when the rule is already gone. */
   deleteFirewallRule(id: string, ruleName: string): Promise<'deleted' | 'already-gone'>;
+  /**
+   * Creates or replaces one firewall rule; resolves when it applies. Only a restore drill calls it, on its own clone
+   * (PostgreSQL flexible servers), for the app's outbound addresses; the warden adds no other rule.
+   * @example await servers.upsertFirewallRule(clone.id, { name: 'pitr-warden-drill-1', startIpAddress: '20.50.1.8', endIpAddress: '20.50.1.9' });
+   */
+  upsertFirewallRule(id: string, rule: FirewallRule): Promise<void>;
   disablePublicAccess(id: string): Promise<void>;
   stop(id: string): Promise<void>;
   delete(id: string): Promise<DeleteOutcome>;

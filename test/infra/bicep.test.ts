@@ -243,10 +243,11 @@ describe('least privilege', () => {
 
   it('would catch an extra and a missing action (the same comparison, on a role with one of each)', () => {
     const needed = new Set<string>([...Object.values(SDK_OPERATION_ACTIONS).flatMap((ops) => Object.values(ops).flat()), ...Object.values(REST_OPERATION_ACTIONS).flat()]);
-    const role = [...ARM_ACTIONS.filter((a) => a !== 'Microsoft.Resources/tags/write'), 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write'];
+    // MySQL rule writes: no call makes one (drills connect to PostgreSQL only), so granting it is an extra action.
+    const role = [...ARM_ACTIONS.filter((a) => a !== 'Microsoft.Resources/tags/write'), 'Microsoft.DBforMySQL/flexibleServers/firewallRules/write'];
     expect(roleGap(role, needed)).toEqual({
       missing: ['Microsoft.Resources/tags/write'],
-      extra: ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write'],
+      extra: ['Microsoft.DBforMySQL/flexibleServers/firewallRules/write'],
     });
   });
 

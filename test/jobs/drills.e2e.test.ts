@@ -9,6 +9,7 @@ import type { OperatorCommandOptions } from '../../src/cli/commands/restore.js';
 import { statusCommand } from '../../src/cli/commands/status.js';
 import { loadConfig } from '../../src/config.js';
 import type { DrillRecord } from '../../src/domain/drills.js';
+import { drillDeps, runDueDrills } from '../../src/jobs/drills.js';
 import type { WardenStatus } from '../../src/jobs/operator.js';
 import { build, type Wired } from '../../src/wiring.js';
 import { armServer } from '../support/estate.js';
@@ -38,6 +39,7 @@ const policy = {
     }),
     plan({ name: 'orders-broken', validation: [{ type: 'value', name: 'audit table', sql: 'select count(*) from audit_log', atLeast: 1 }] }),
     plan({ name: 'orders-tight', objectives: { readyMinutes: 5, validatedMinutes: 45 }, validation: [{ type: 'value', name: 'orders exist', sql: 'select count(*) from orders', atLeast: 1 }] }),
+    plan({ name: 'orders-kept', keepMinutes: 30, validation: [{ type: 'value', name: 'orders exist', sql: 'select count(*) from orders', atLeast: 1 }] }),
   ],
 };
 const REPORTS = fileURLToPath(new URL('../../test-output/drills/', import.meta.url));
@@ -57,6 +59,16 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
     return { stdout: out.join('\n'), stderr: err.join('\n'), exitCode };
   }
   const cloneDeletes = (name: string) => stack.emulator.requests.entries({ operation: 'Servers_Delete' }).filter((r) => r.path.toLowerCase().endsWith(`/${name}`)).length;
+  /** The drill's rule writes and deletes that reached the emulator, as "METHOD server/rule". */
+  const ruleWrites = () =>
+    stack.emulator.requests
+      .entries({})
+      .filter((r) => r.method !== 'GET' && /\/firewallrules\//i.test(r.path))
+      .map((r) => `${r.method} ${/flexibleservers\/([^/]+)\/firewallrules\/([^/?]+)/i.exec(r.path)!.slice(1).join('/')}`);
+  /** Writes (anything but GET) that name the source server itself or one of its children. */
+  const sourceWrites = () => stack.emulator.requests.entries({}).filter((r) => r.method !== 'GET' && /\/flexibleservers\/pg-orders-prod(\/|$|\?)/i.test(r.path));
+  /** The clone's firewall rules at the moment each drill first connected, by clone name. */
+  const rulesAtConnect = new Map<string, string[]>();
 
   beforeAll(async () => {
     const policyPath = join(mkdtempSync(join(tmpdir(), 'warden-drills-')), 'policy.json');
@@ -66,11 +78,21 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
         servers: [prod],
         dataPlanes: { [prod.id]: { database: 'orders', seedSql: ['create table orders (id int primary key, created_at timestamptz not null default clock_timestamp())', "insert into orders (id, created_at) values (1, now() - interval '1 day')"] } },
       },
-      settings: { POLICY_PATH: policyPath, ALLOWED_RECIPIENT_DOMAINS: 'contoso.com' },
+      // The app's outbound address: the warden's loopback (the emulator's public clones take a rule for it).
+      settings: { POLICY_PATH: policyPath, ALLOWED_RECIPIENT_DOMAINS: 'contoso.com', DRILL_CLIENT_ADDRESSES: '127.0.0.1' },
       dataPlane: true,
       virtualTime: true,
     });
-    wired = await build(loadConfig(stack.settings), { clock: stack.emulator.clock });
+    const built = await build(loadConfig(stack.settings), { clock: stack.emulator.clock });
+    wired = {
+      ...built,
+      database: {
+        connect: async (server, database) => {
+          if (!rulesAtConnect.has(server.name)) rulesAtConnect.set(server.name, (await built.servers.listFirewallRules(server.id)).map((r) => `${r.name} ${r.startIpAddress}-${r.endIpAddress}`));
+          return built.database.connect(server, database);
+        },
+      },
+    };
   }, 180_000);
   afterAll(async () => {
     await stack?.close();
@@ -99,10 +121,11 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
     expect(Date.parse(record.achievedPoint!)).toBeLessThanOrEqual(Date.parse(point));
     expect(record.phases.map((p) => p.phase)).toEqual(['requested', 'accepted', 'visible', 'ready', 'connected', 'validated', 'delete-requested', 'gone']);
     expect(record.objectives.every((o) => o.met)).toBe(true);
-    // Measured on Azure's time: Ready 6.5 minutes after the request, the delete a minute, nothing on the wall clock.
+    // Measured on Azure's time: Ready 6.5 minutes after the request, the app's firewall rule half a minute more, the
+    // delete a minute, nothing on the wall clock.
     expect(record.objectives.map((o) => [o.objective, o.actualMinutes])).toEqual([
       ['ready', 6.5],
-      ['validated', 6.5],
+      ['validated', 7],
     ]);
     expect(minutes(record, 'delete-requested', 'gone')).toBe(1);
     expect(record.restoredBytes).toBeGreaterThan(1_000_000);
@@ -110,24 +133,33 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
     expect(record.recoveryPointLagSeconds).toBe(30);
     expect(record.cost).toMatchObject({ currency: 'USD' });
 
-    // What reached Azure: one restore with the drill's tags in the create request, and the clone's delete.
+    // What reached Azure: one restore with the drill's tags in the create request, the app's rule on the public clone
+    // (in place when the drill first connected), and the clone's delete, which takes the rule with it.
     const create = stack.emulator.requests.entries({ operation: 'Servers_Create' }).at(-1)!;
     expect(create.path.toLowerCase()).toContain(`/${record.cloneName}`);
+    expect(ruleWrites()).toEqual([`PUT ${record.cloneName}/pitr-warden-drill-1`]);
+    expect(rulesAtConnect.get(record.cloneName)).toContain('pitr-warden-drill-1 127.0.0.1-127.0.0.1');
+    expect(record.firewallRules).toEqual([
+      { name: 'pitr-warden-drill-1', startIpAddress: '127.0.0.1', endIpAddress: '127.0.0.1', addedAt: expect.any(String), removed: 'with-clone', removedAt: record.phases.find((p) => p.phase === 'gone')!.at },
+    ]);
+    expect(Date.parse(record.firewallRules![0]!.addedAt)).toBeGreaterThanOrEqual(Date.parse(record.phases.find((p) => p.phase === 'ready')!.at));
+    expect(Date.parse(record.firewallRules![0]!.addedAt)).toBeLessThanOrEqual(Date.parse(record.phases.find((p) => p.phase === 'connected')!.at));
     expect(cloneDeletes(record.cloneName)).toBe(1);
     await expect(wired.servers.get(record.cloneId)).resolves.toBeUndefined();
     expect(stack.emulator.dataPlanes.connection(record.cloneId)).toBeUndefined();
-    // The source was never touched: no write names it.
-    expect(stack.emulator.requests.entries({}).filter((r) => r.method !== 'GET' && r.path.toLowerCase().endsWith('/pg-orders-prod'))).toEqual([]);
+    // The source was never touched: no write names it or one of its rules.
+    expect(sourceWrites()).toEqual([]);
 
     expect(await wired.stores.drills.get(record.id)).toMatchObject({ status: 'passed', cloneState: 'deleted' });
     const evidence = await wired.stores.evidence.list(record.cloneId.toLowerCase());
     expect(evidence.filter((e) => e.kind === 'drill-phase')).toHaveLength(8);
-    expect(evidence.map((e) => e.kind)).toEqual(expect.arrayContaining(['restore', 'delete']));
+    expect(evidence.map((e) => e.kind)).toEqual(expect.arrayContaining(['restore', 'firewall-rule-added', 'delete']));
     const mail = stack.emulator.mailbox.to('dba-team@contoso.com').find((m) => m.subject.includes(record.sourceName));
     expect(mail?.subject).toMatch(/^Restore drill passed: pg-orders-prod/);
 
     const html = await run(drillCommand, ['report', record.id, '--output', 'html']);
     for (const phase of record.phases) expect(html.stdout).toContain(`data-phase="${phase.phase}"`);
+    expect(html.stdout).toContain('pitr-warden-drill-1 127.0.0.1-127.0.0.1, added');
     expect(html.stdout).toContain('class="timeline"');
     // Kept for a look in a browser (test-output is not committed).
     mkdirSync(REPORTS, { recursive: true });
@@ -165,6 +197,30 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
     expect(report.drills).toEqual([expect.objectContaining({ sourceName: 'pg-orders-prod', drillId: record.id, healthy: false })]);
     expect(report.problems).toContain(`last drill of pg-orders-prod (${record.id}): failed: missed the ready objective: 6.5 min (at most 5 min); missed ready objective (6.5 of 5 min)`);
     expect(status.exitCode).toBe(1);
+  });
+
+  it('a kept clone loses the app\'s rule right after validation, and the timer deletes the clone after the keep period', async () => {
+    const before = ruleWrites().length;
+    const result = await run(drillCommand, ['run', '--source', 'pg-orders-prod', '--plan', 'orders-kept', '--point', 'latest', '--as', 'dba-team@contoso.com', '--output', 'json']);
+    const record = JSON.parse(result.stdout) as DrillRecord;
+    expect(record.failures).toEqual([]);
+    expect(record).toMatchObject({ status: 'passed', cloneState: 'kept' });
+    // Added before the first connection, deleted once validation was done: the kept clone is no longer open to the app.
+    expect(ruleWrites().slice(before)).toEqual([`PUT ${record.cloneName}/pitr-warden-drill-1`, `DELETE ${record.cloneName}/pitr-warden-drill-1`]);
+    expect(rulesAtConnect.get(record.cloneName)).toContain('pitr-warden-drill-1 127.0.0.1-127.0.0.1');
+    expect(await wired.servers.listFirewallRules(record.cloneId)).not.toContainEqual(expect.objectContaining({ name: 'pitr-warden-drill-1' }));
+    expect(record.firewallRules).toEqual([expect.objectContaining({ name: 'pitr-warden-drill-1', removed: 'deleted' })]);
+    expect(Date.parse(record.firewallRules![0]!.removedAt!)).toBeGreaterThanOrEqual(Date.parse(record.phases.find((p) => p.phase === 'validated')!.at));
+    const evidence = await wired.stores.evidence.list(record.cloneId.toLowerCase());
+    expect(evidence.filter((e) => e.id.startsWith(`drill:${record.id}:rule-`)).map((e) => e.kind)).toEqual(['firewall-rule-added', 'delete-firewall-rule']);
+    await expect(wired.servers.get(record.cloneId)).resolves.toMatchObject({ name: record.cloneName });
+
+    stack.emulator.clock.advance(31 * 60_000);
+    const outcome = await runDueDrills(drillDeps({ ...wired, policy: { ...wired.policy, drills: [] } }, 'pitr-warden'));
+    expect(outcome.cleaned).toEqual([record.cloneName]);
+    expect(cloneDeletes(record.cloneName)).toBe(1);
+    expect(await wired.stores.drills.get(record.id)).toMatchObject({ cloneState: 'deleted' });
+    expect(sourceWrites()).toEqual([]);
   });
 
   it('two drills of one server never overlap; bad input is refused before anything is created', async () => {

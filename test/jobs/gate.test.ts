@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MemoryServers } from '../../src/adapters/memory/servers.js';
-import type { ModifyingAction } from '../../src/domain/plan.js';
-import { modify, UnprovenError } from '../../src/jobs/gate.js';
+import { modify, UnprovenError, type GateAction } from '../../src/jobs/gate.js';
 import { domainServer } from './sweepSeed.js';
 
-const ACTIONS: ModifyingAction[] = [
+const ACTIONS: GateAction[] = [
   { type: 'tag', set: { Owner: 'a@contoso.com' }, reason: 'test' },
   { type: 'remove-tags', tags: { ExpiresOn: '2026-12-01' }, reason: 'test' },
   { type: 'delete-firewall-rule', rule: 'AllowAll', startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255', reason: 'test' },
+  { type: 'allow-firewall-rule', rule: 'pitr-warden-drill-1', startIpAddress: '20.50.1.8', endIpAddress: '20.50.1.9', reason: 'test' },
   { type: 'disable-public-access', reason: 'test' },
   { type: 'stop-server', reason: 'test' },
   { type: 'delete-server', reason: 'test', expiresOn: '2026-12-01T00:00:00Z', finalNoticeSentAt: '2026-12-01T09:00:00Z' },
@@ -40,7 +40,7 @@ describe('the gate: the one door to every change in Azure', () => {
         readFileSync(new URL(f, dir), 'utf8')
           .split('\n')
           .map((line, i) => ({ where: `src/jobs/${f}:${i + 1}`, line }))
-          .filter(({ line }) => /servers\.(mergeTags|deleteTags|deleteFirewallRule|disablePublicAccess|stop|delete)\(/.test(line)),
+          .filter(({ line }) => /servers\.(mergeTags|deleteTags|deleteFirewallRule|upsertFirewallRule|disablePublicAccess|stop|delete)\(/.test(line)),
       )
       .map((o) => o.where);
     expect(offenders).toEqual([]);

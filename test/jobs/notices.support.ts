@@ -35,7 +35,7 @@ export function cloneServer(name: string, owner: string, extra: Record<string, s
 /** Only `list` is used by the notice jobs; anything else is a test failure. */
 export function listOnlyServers(servers: () => Server[]): ServersPort {
   const no = () => Promise.reject(new Error('the notice jobs only list servers'));
-  return { list: (subscriptionId) => Promise.resolve(servers().filter((s) => s.subscriptionId === subscriptionId)), get: no, listFirewallRules: no, listLocks: no, listSubscriptionLocks: no, mergeTags: no, deleteTags: no, deleteFirewallRule: no, disablePublicAccess: no, stop: no, delete: no, checkName: no, restore: no };
+  return { list: (subscriptionId) => Promise.resolve(servers().filter((s) => s.subscriptionId === subscriptionId)), get: no, listFirewallRules: no, listLocks: no, listSubscriptionLocks: no, mergeTags: no, deleteTags: no, deleteFirewallRule: no, upsertFirewallRule: no, disablePublicAccess: no, stop: no, delete: no, checkName: no, restore: no };
 }
 
 export async function tablePrices(): Promise<PriceSource> {

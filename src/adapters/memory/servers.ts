@@ -113,6 +113,14 @@ export class MemoryServers implements ServersPort {
     });
   }
 
+  upsertFirewallRule(id: string, rule: FirewallRule): Promise<void> {
+    return this.answer('upsertFirewallRule', serverKey(id), () => {
+      this.require(id, `write firewall rule ${rule.name} on`);
+      const rules = (this.rules.get(serverKey(id)) ?? []).filter((r) => r.name.toLowerCase() !== rule.name.toLowerCase());
+      this.rules.set(serverKey(id), [...rules, { ...rule }]);
+    });
+  }
+
   disablePublicAccess(id: string): Promise<void> {
     return this.answer('disablePublicAccess', serverKey(id), () => {
       const server = this.require(id, 'disable public access of');

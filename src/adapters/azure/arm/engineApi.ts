@@ -38,6 +38,8 @@ export interface EngineServersApi {
   get(ref: ServerRef): Promise<Server | undefined>;
   listFirewallRules(ref: ServerRef): Promise<FirewallRule[]>;
   deleteFirewallRule(ref: ServerRef, ruleName: string): Promise<void>;
+  /** Create or update of one rule; only engines whose servers drills connect to have it (PostgreSQL). */
+  upsertFirewallRule?(ref: ServerRef, rule: FirewallRule): Promise<void>;
   /** PATCH network.publicNetworkAccess = Disabled, at an api-version where it is writable. */
   disablePublicAccess(ref: ServerRef): Promise<void>;
   stop(ref: ServerRef): Promise<void>;

@@ -19,8 +19,11 @@ export const ARM_ACTIONS = [
   'Microsoft.DBforPostgreSQL/flexibleServers/stop/action',
   // firewallRules.listByServer / get: network policy evaluation.
   'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read',
-  // firewallRules.beginDelete: removing open-door rules (0.0.0.0, 0.0.0.0-255.255.255.255).
+  // firewallRules.beginDelete: removing open-door rules (0.0.0.0, 0.0.0.0-255.255.255.255), and a drill's own rule.
   'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete',
+  // firewallRules.beginCreateOrUpdate: a restore drill's temporary rule for the app's outbound addresses, on its own
+  // public clone only (DRILL_CLIENT_ADDRESSES); drills connect to PostgreSQL only, so MySQL has no rule write.
+  'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write',
   // LRO polling of PATCH/PUT answers (Azure-AsyncOperation header).
   'Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read',
   // LRO polling of DELETE answers (Location header).
@@ -85,6 +88,7 @@ export const SDK_OPERATION_ACTIONS: Readonly<Record<string, Readonly<Record<stri
     'firewallRules.listByServer': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'],
     'firewallRules.get': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'],
     'firewallRules.beginDelete': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete', ...PG_LRO],
+    'firewallRules.beginCreateOrUpdate': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write', ...PG_LRO],
   },
   '@azure/arm-sql': {
     'servers.list': ['Microsoft.Sql/servers/read'],

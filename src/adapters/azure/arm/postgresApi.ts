@@ -47,6 +47,16 @@ export class PostgresServersApi implements EngineServersApi {
     await this.pg(ref.subscriptionId).firewallRules.beginDeleteAndWait(ref.resourceGroup, ref.name, ruleName, this.options.poll);
   }
 
+  async upsertFirewallRule(ref: ServerRef, rule: FirewallRule): Promise<void> {
+    await this.pg(ref.subscriptionId).firewallRules.beginCreateOrUpdateAndWait(
+      ref.resourceGroup,
+      ref.name,
+      rule.name,
+      { startIpAddress: rule.startIpAddress, endIpAddress: rule.endIpAddress },
+      this.options.poll,
+    );
+  }
+
   async disablePublicAccess(ref: ServerRef): Promise<void> {
     await this.pg(ref.subscriptionId).servers.beginUpdateAndWait(ref.resourceGroup, ref.name, { network: { publicNetworkAccess: 'Disabled' } }, this.options.poll);
   }

@@ -184,6 +184,19 @@ export class ArmServers implements ServersPort {
     }
   }
 
+  async upsertFirewallRule(id: string, rule: FirewallRule): Promise<void> {
+    const ref = ref_(id);
+    const api = this.api(ref.engine);
+    if (!api.upsertFirewallRule) throw new Error(`Refused to write firewall rule ${rule.name} on ${ref.id}: the warden writes firewall rules only on PostgreSQL flexible servers (restore drills)`);
+    try {
+      await api.upsertFirewallRule(ref, rule);
+    } catch (error) {
+      throw new AzureCallError(`write firewall rule ${rule.name} (${rule.startIpAddress}-${rule.endIpAddress}) on ${ref.id}`, error, {
+        action: `${ENGINE_SPECS[ref.engine].providerNamespace}/flexibleServers/firewallRules/write`,
+      });
+    }
+  }
+
   async disablePublicAccess(id: string): Promise<void> {
     const ref = ref_(id);
     try {

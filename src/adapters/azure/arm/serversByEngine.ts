@@ -53,6 +53,10 @@ export class ServersByEngine implements ServersPort {
     return this.isSql(id) ? this.sql.deleteFirewallRule(id, ruleName) : this.flexible.deleteFirewallRule(id, ruleName);
   }
 
+  upsertFirewallRule(id: string, rule: FirewallRule): Promise<void> {
+    return this.isSql(id) ? this.sql.upsertFirewallRule(id, rule) : this.flexible.upsertFirewallRule(id, rule);
+  }
+
   disablePublicAccess(id: string): Promise<void> {
     return this.isSql(id) ? this.sql.disablePublicAccess(id) : this.flexible.disablePublicAccess(id);
   }

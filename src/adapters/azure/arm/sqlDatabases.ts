@@ -112,6 +112,10 @@ export class ArmSqlDatabases {
     return Promise.reject(untouched(id, `delete firewall rule ${ruleName}`));
   }
 
+  upsertFirewallRule(id: string, rule: { name: string }): Promise<never> {
+    return Promise.reject(untouched(id, `write firewall rule ${rule.name}`));
+  }
+
   disablePublicAccess(id: string): Promise<never> {
     return Promise.reject(untouched(id, 'disable public network access'));
   }
