@@ -1,9 +1,9 @@
-import { printRun, summary } from './report.js';
+import { listingOf, printRun, summary } from './report.js';
 import { startSandbox } from './sandbox.js';
 import { runWorker } from './worker.js';
 
 /**
- * `npm run bench -- reconcile [servers] [subscriptions] [--throttle=off]`: reconcile over an emulated estate (default
+ * `npm run bench -- reconcile [servers] [subscriptions] [--throttle=off] [--listing=arm|resource-graph]`: reconcile over an emulated estate (default
  * 10,000 servers in 20 subscriptions, a third of them MySQL flexible servers and the rest PostgreSQL, 10% of them clones
  * with lineage tags, a third of those with an open firewall rule)
  * into Azurite tables, with the emulator throttling like ARM (token buckets per principal and subscription).
@@ -11,18 +11,21 @@ import { runWorker } from './worker.js';
  * Runs: the first reconcile (records and governs), the next one 5 minutes later with nothing changed, and in the same
  * run the naive strategy (one GET of every server, rules and locks of every clone) on the same estate.
  * Prints wall time, ARM calls by kind, Table operations, peak RSS and the inventory per engine of each; the last line is JSON.
+ * `--listing`: how the warden lists servers (SERVER_LISTING; default resource-graph, one query for every subscription,
+ * 1,000 rows a page; arm: a list per subscription and engine, 100 servers a page).
  */
 export async function run(args: string[]): Promise<void> {
   const [servers = 10_000, subscriptions = 20] = args.filter((a) => /^\d+$/.test(a)).map(Number);
   const throttle = args.includes('--throttle=off') ? 'off' : 'arm';
+  const listing = listingOf(args);
   const tablePrefix = `bench${process.pid}`;
   const sandbox = await startSandbox({ estate: { kind: 'reconcile', servers, subscriptions }, throttle, tablePrefix });
   try {
     console.log(
       `reconcile: ${servers} servers (${servers - servers / 10} production, ${servers / 10} clones; every third one MySQL) over ${subscriptions} subscriptions; ` +
-        `emulator pages of 100, ARM throttling ${throttle === 'arm' ? "on (ARM's buckets)" : 'off'}; sandbox process ${(await sandbox.rssMb()).toFixed(0)} MB`,
+        `listing ${listing}, emulator pages of 100 (ARM) and 1,000 (Resource Graph), ARM throttling ${throttle === 'arm' ? "on (ARM's buckets)" : 'off'}; sandbox process ${(await sandbox.rssMb()).toFixed(0)} MB`,
     );
-    const ours = await runWorker({ job: 'reconcile', settings: sandbox.settings });
+    const ours = await runWorker({ job: 'reconcile', settings: { ...sandbox.settings, SERVER_LISTING: listing } });
     const naive = await runWorker({ job: 'reconcile-naive', settings: sandbox.settings });
     for (const r of ours.runs) printRun(r, servers);
     for (const r of naive.runs) printRun(r, servers);
@@ -40,6 +43,7 @@ export async function run(args: string[]): Promise<void> {
         bench: 'reconcile',
         servers,
         subscriptions,
+        listing,
         throttle,
         first: first && summary(first),
         unchanged: unchanged && { ...summary(unchanged), cloneReads: unchanged.outcome.cloneReads, refreshed: unchanged.outcome.refreshed },

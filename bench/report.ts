@@ -45,3 +45,11 @@ export function summary(run: RunFigures): Record<string, unknown> {
     ...(run.outcome.engines ? { engines: run.outcome.engines } : {}),
   };
 }
+
+/** `--listing=arm|resource-graph` (SERVER_LISTING of the warden under measure); default resource-graph. */
+export function listingOf(args: readonly string[]): 'arm' | 'resource-graph' {
+  const given = args.find((a) => a.startsWith('--listing='))?.slice('--listing='.length);
+  if (given === undefined) return 'resource-graph';
+  if (given !== 'arm' && given !== 'resource-graph') throw new Error(`--listing must be arm or resource-graph; got ${JSON.stringify(given)}`);
+  return given;
+}

@@ -26,7 +26,7 @@ export interface WorkerSpec {
   readonly job: Job;
   readonly settings: Record<string, string>;
   /** Sweep: the fixed "now", caps and concurrency. */
-  readonly sweep?: { readonly now: string; readonly maxDeletions: number; readonly concurrency: number };
+  readonly sweep?: { readonly now: string; readonly maxDeletions: number; readonly concurrency?: number };
 }
 
 /** The figures of one measured run. */
@@ -95,7 +95,7 @@ export async function workerMain(specJson: string): Promise<void> {
         await measured('sweep (enforce)', async () => {
           const result = await sweep(
             { ...wired, clock: fixedClock(s.now) },
-            { mode: 'enforce', maxDeletionsPerRun: s.maxDeletions, maxDeletionPercent: 100, maxDisagreementPercent: 25, concurrency: s.concurrency },
+            { mode: 'enforce', maxDeletionsPerRun: s.maxDeletions, maxDeletionPercent: 100, maxDisagreementPercent: 25, ...(s.concurrency ? { concurrency: s.concurrency } : {}) },
           );
           return {
             eligible: result.planned.length,

@@ -13,6 +13,10 @@ import { recordFromPlan } from '../domain/record.js';
 import type { InventoryWrite, Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 import { governServer } from './govern.js';
+import { runLimited, withCreationTimes } from './listing.js';
+
+/** Kept here for the callers that import it from reconcile. */
+export { runLimited };
 import { errorMessage } from '../errorMessage.js';
 
 export interface ReconcileOutcome {
@@ -153,7 +157,7 @@ async function reconcileSubscription(
   const { restoreEvidence, touched } = activity;
   const rowsByKey = new Map(rows.map((r) => [r.value.key, r]));
   try {
-    servers = await withCreationTimes(servers, rowsByKey, deps);
+    servers = await withCreationTimes(servers, rowsByKey, deps, CLONE_CONCURRENCY);
   } catch (error) {
     failed.push({ id: `/subscriptions/${subscriptionId}`, reason: `read new servers: ${errorMessage(error)}` });
     return { counts, complete: false };
@@ -210,26 +214,6 @@ async function reconcileSubscription(
   // A remediation that failed was recorded with its row; anything else that failed here may have lost a restore's evidence.
   const lost = failed.slice(failedBefore).filter((f) => !pass.actionFailures.has(f));
   return { counts, complete: lost.length === 0 };
-}
-
-/**
- * A listing without systemData (Resource Graph) has no creation times, which classification compares: a server takes
- * its own from its row, and a server without one (new to the warden) is read from ARM.
- */
-async function withCreationTimes(servers: Server[], rows: ReadonlyMap<string, Versioned<InventoryRecord>>, deps: GovernDeps): Promise<Server[]> {
-  if (servers.every((s) => s.createdAt !== undefined)) return servers;
-  const out = [...servers];
-  const reads: Array<() => Promise<void>> = [];
-  out.forEach((server, i) => {
-    if (server.createdAt !== undefined) return;
-    const row = rows.get(server.key)?.value;
-    if (row?.createdAt && row.state !== 'deleted') out[i] = { ...server, createdAt: row.createdAt };
-    else reads.push(async () => void (out[i] = (await deps.servers.get(server.id)) ?? server));
-  });
-  let failure: Error | undefined;
-  await runLimited(reads, CLONE_CONCURRENCY, (error) => (failure ??= error instanceof Error ? error : new Error(String(error))));
-  if (failure) throw failure;
-  return out;
 }
 
 /**
@@ -384,20 +368,4 @@ function changed(row: InventoryRecord, live: Server): boolean {
 function sameTags(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const ak = Object.keys(a);
   return ak.length === Object.keys(b).length && ak.every((k) => a[k] === b[k]);
-}
-
-/** Runs tasks with at most `limit` in flight; a failing task is reported and the rest go on. */
-export async function runLimited(tasks: ReadonlyArray<() => Promise<void>>, limit: number, onError: (error: unknown, index: number) => void): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const index = next++;
-      try {
-        await tasks[index]!();
-      } catch (error) {
-        onError(error, index);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }

@@ -22,13 +22,13 @@ import {
 import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 import { modify } from './gate.js';
-import { runLimited } from './reconcile.js';
+import { forEachListed, runLimited, runLimitedPerKey, withCreationTimes } from './listing.js';
 import { errorMessage } from '../errorMessage.js';
 
 /** The runs-table name of the sweep (also the function name). */
 export const SWEEP_JOB = 'deleteExpiredClones';
 
-export type SweepDeps = Pick<GovernDeps, 'clock' | 'servers' | 'inventory' | 'evidence' | 'runs' | 'policy' | 'settings' | 'actor' | 'log'>;
+export type SweepDeps = Pick<GovernDeps, 'clock' | 'servers' | 'listing' | 'inventory' | 'evidence' | 'runs' | 'policy' | 'settings' | 'actor' | 'log'>;
 
 /**
  * How one sweep runs. Caps come from the SWEEP_* settings (`config.sweep`).
@@ -43,8 +43,10 @@ export interface SweepOptions {
   /** Inventory and ARM disagreeing on more than this share of known clones stops the run. */
   readonly maxDisagreementPercent: number;
   readonly onProgress?: (done: number, total: number, label: string) => void;
-  /** Deletions in flight at once (default 4). */
+  /** Deletions in flight at once (default 16). */
   readonly concurrency?: number;
+  /** Of those, at most this many of one subscription (default 4): ARM's budgets are per subscription. */
+  readonly concurrencyPerSubscription?: number;
   /** Test seams around each DELETE; a throw aborts the run the way a crash would (nothing more is written). */
   readonly hooks?: {
     readonly beforeDelete?: (id: string) => void | Promise<void>;
@@ -78,15 +80,37 @@ export interface SweepResult {
   readonly counts: { subscriptions: number; servers: number; knownClones: number; disagreements: number; cap: number };
 }
 
-interface Listing {
-  readonly subscriptionId: string;
-  readonly servers: Server[];
-  readonly rows: InventoryRecord[];
+/** A deletion the sweep may make: the plan's, with the inventory row (and its ETag) it was planned from. */
+interface Selected extends Eligible {
+  readonly row: Versioned<InventoryRecord> | undefined;
 }
 
-type Selected = Eligible;
+/** A row an interrupted run left at `deleting` that this run must settle: release it, or confirm its server is gone. */
+interface Interrupted {
+  readonly row: InventoryRecord;
+  /** Still listed (and no longer eligible): released. Not listed: read, and recorded deleted when gone. */
+  readonly listed: boolean;
+  readonly plan: ServerPlan | undefined;
+}
+
+/** What the sweep keeps of one subscription once it is planned: counts and the few servers it may act on. */
+interface SubscriptionSweep {
+  readonly servers: number;
+  readonly known: { readonly clones: number; readonly disagreements: readonly string[] };
+  readonly eligible: readonly Selected[];
+  readonly skipped: readonly SweepItem[];
+  readonly held: readonly SweepItem[];
+  readonly failed: readonly SweepItem[];
+  readonly interrupted: readonly Interrupted[];
+}
 
 class SweepAborted extends Error {}
+
+/** Subscriptions listed and planned at once: memory holds these and the candidates, not the estate. */
+const SUBSCRIPTIONS_AT_ONCE = 4;
+/** Deletions in flight at once in all, and per subscription (within ARM's budgets: 200 deletes, refilled 10/s). */
+const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_CONCURRENCY_PER_SUBSCRIPTION = 4;
 
 /**
  * The expiry sweep: lists every governed subscription, plans with the inventory's notice history, and executes only
@@ -116,32 +140,31 @@ export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<Swe
 
 async function sweepOnce(deps: SweepDeps, options: SweepOptions, now: Date, out: Mutable<SweepResult>): Promise<SweepResult> {
   const subscriptions = deps.settings.subscriptionIds;
-  const listings: Listing[] = [];
+  // In the order of the settings, whatever order the listings arrive in, so a run's report reads the same every time.
+  const planned: Array<SubscriptionSweep | undefined> = subscriptions.map(() => undefined);
+  const position = new Map(subscriptions.map((s, i) => [s.toLowerCase(), i]));
   const listFailures: string[] = [];
   let listed = 0;
-  await runLimited(
-    subscriptions.map((subscriptionId) => async () => {
-      try {
-        const [servers, rows] = await Promise.all([deps.servers.list(subscriptionId), deps.inventory.list({ subscriptionId: subscriptionId.toLowerCase() })]);
-        listings.push({ subscriptionId, servers, rows });
-      } catch (error) {
-        listFailures.push(`${subscriptionId}: ${errorMessage(error)}`);
-      }
-      options.onProgress?.(++listed, subscriptions.length, 'list');
-    }),
-    4,
-    () => undefined,
-  );
+  await forEachListed(deps, subscriptions, SUBSCRIPTIONS_AT_ONCE, 'sweep', async (subscriptionId, listing) => {
+    try {
+      if ('error' in listing) throw new Error(listing.error);
+      planned[position.get(subscriptionId.toLowerCase())!] = await planSubscription(subscriptionId, listing.servers, now, deps);
+    } catch (error) {
+      listFailures.push(`${subscriptionId}: ${errorMessage(error)}`);
+    }
+    options.onProgress?.(++listed, subscriptions.length, 'list');
+  });
+  const parts = planned.filter((p): p is SubscriptionSweep => p !== undefined);
   out.counts.subscriptions = subscriptions.length;
-  out.counts.servers = listings.reduce((n, l) => n + l.servers.length, 0);
+  out.counts.servers = parts.reduce((n, p) => n + p.servers, 0);
   if (listFailures.length > 0) {
     out.stoppedBecause = `listing failed for ${listFailures.length} of ${subscriptions.length} subscription(s), so the estate may be incomplete: ${listFailures.join('; ')}`;
     return out;
   }
+  out.failed.push(...parts.flatMap((p) => p.failed));
 
-  // First pass without locks finds the expired clones whose locks must be read; the second decides with them.
-  const planned = await Promise.all(listings.map((l) => planWithLocks(l, now, deps, out)));
-  const known = knownClones(planned);
+  // Subscriptions share no server: their known clones and disagreements add up.
+  const known = { clones: parts.reduce((n, p) => n + p.known.clones, 0), disagreements: parts.flatMap((p) => p.known.disagreements) };
   out.counts.knownClones = known.clones;
   out.counts.disagreements = known.disagreements.length;
   const stop = disagreementStop(known, options.maxDisagreementPercent);
@@ -150,9 +173,10 @@ async function sweepOnce(deps: SweepDeps, options: SweepOptions, now: Date, out:
     return out;
   }
 
-  const { eligible, skipped, held } = sweepSelection(planned);
-  out.skipped.push(...skipped);
-  out.held.push(...held);
+  // Oldest expiry first across subscriptions (sweepSelection's order within each).
+  const eligible = parts.flatMap((p) => p.eligible).sort((a, b) => a.action.expiresOn.localeCompare(b.action.expiresOn) || a.plan.key.localeCompare(b.plan.key));
+  out.skipped.push(...parts.flatMap((p) => p.skipped));
+  out.held.push(...parts.flatMap((p) => p.held));
   out.planned = eligible.map(({ plan, action }) => ({ id: plan.id, name: plan.name, expiresOn: action.expiresOn, finalNoticeSentAt: action.finalNoticeSentAt, reason: action.reason }));
 
   const cap = deletionCap(known.clones, options);
@@ -162,17 +186,49 @@ async function sweepOnce(deps: SweepDeps, options: SweepOptions, now: Date, out:
     out.skipped.push(item(plan, `deferred: ${eligible.length} eligible, cap ${cap} this run (SWEEP_MAX_DELETIONS_PER_RUN ${options.maxDeletionsPerRun}, SWEEP_MAX_DELETION_PERCENT ${options.maxDeletionPercent}% of ${known.clones} known clones); oldest expiry first`));
   }
 
-  const rows = new Map(listings.flatMap((l) => l.rows.map((r) => [r.key, r] as const)));
   if (options.mode === 'dry-run') {
-    await recordWouldDelete(selected, rows, deps, out);
+    await recordWouldDelete(selected, deps, out);
     return out;
   }
-  await finishInterrupted(listings, planned, eligible, deps, out);
+  await finishInterrupted(parts.flatMap((p) => p.interrupted), deps, out);
   await deleteSelected(selected, deps, options, now, out);
   return out;
 }
 
-async function planWithLocks(listing: Listing, now: Date, deps: SweepDeps, out: Mutable<SweepResult>): Promise<PlannedSubscription> {
+/**
+ * One subscription: its inventory rows (with their ETags), the plan, the subscription's locks where a candidate needs
+ * them, and what the sweep keeps of it (counts, candidates with the peers their re-plan needs, rows to settle).
+ */
+async function planSubscription(subscriptionId: string, listedServers: Server[], now: Date, deps: SweepDeps): Promise<SubscriptionSweep> {
+  const versioned = await deps.inventory.listVersioned({ subscriptionId: subscriptionId.toLowerCase() });
+  const rowsByKey = new Map(versioned.map((r) => [r.value.key, r]));
+  const servers = await withCreationTimes(listedServers, rowsByKey, deps, 8);
+  const listing = { subscriptionId, servers, rows: versioned.map((r) => r.value) };
+  const failed: SweepItem[] = [];
+  const planned = await planWithLocks(listing, now, deps, failed);
+  const known = knownClones([planned]);
+  const { eligible, skipped, held } = sweepSelection([planned]);
+  const interrupted: Interrupted[] = [];
+  const stillEligible = new Set(eligible.map((e) => e.plan.key));
+  for (const row of listing.rows) {
+    if (row.state !== 'deleting') continue;
+    const listed = planned.live.has(row.key);
+    if (listed && stillEligible.has(row.key)) continue;
+    interrupted.push({ row, listed, plan: listed ? planned.plans.find((p) => p.key === row.key) : undefined });
+  }
+  return {
+    servers: servers.length,
+    known,
+    // A re-plan rests on the candidate and its possible twins only: keep those, not the subscription's listing.
+    eligible: eligible.map((e) => ({ ...e, peers: twinCandidates(e.server, servers), row: rowsByKey.get(e.plan.key) })),
+    skipped,
+    held,
+    failed,
+    interrupted,
+  };
+}
+
+async function planWithLocks(listing: { subscriptionId: string; servers: Server[]; rows: InventoryRecord[] }, now: Date, deps: SweepDeps, failed: SweepItem[]): Promise<PlannedSubscription> {
   const context = planContext(deps);
   const first = planForSweep(listing.servers, listing.rows, now, context);
   const needLocks = needingLocks(first);
@@ -187,7 +243,7 @@ async function planWithLocks(listing: Listing, now: Date, deps: SweepDeps, out: 
       }
     } catch (error) {
       // Unknown locks never delete: the plan keeps them at locks-not-read.
-      for (const p of needLocks) out.failed.push(item(p, `read locks: ${errorMessage(error)}`));
+      for (const p of needLocks) failed.push(item(p, `read locks: ${errorMessage(error)}`));
     }
   }
   if (needLocks.length === 0) return { ...listing, plans: first, live };
@@ -214,9 +270,9 @@ function planContext(deps: SweepDeps): SweepPlanContext {
   return { policy: deps.policy, settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] } };
 }
 
-async function recordWouldDelete(selected: readonly Selected[], rows: ReadonlyMap<string, InventoryRecord>, deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
+async function recordWouldDelete(selected: readonly Selected[], deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
   const at = out.at;
-  const entries: EvidenceEntry[] = selected.map(({ plan, action }) => ({
+  const entries: EvidenceEntry[] = selected.map(({ plan, action, row }) => ({
     serverKey: plan.key,
     id: `sweep:would-delete:${action.expiresOn}`,
     at,
@@ -224,7 +280,7 @@ async function recordWouldDelete(selected: readonly Selected[], rows: ReadonlyMa
     kind: 'would-delete',
     summary: `Would delete ${plan.name} (dry-run): expired ${action.expiresOn}`,
     reason: action.reason,
-    details: { mode: 'dry-run', action, noticesSent: rows.get(plan.key)?.noticesSent ?? [] },
+    details: { mode: 'dry-run', action, noticesSent: row?.value.noticesSent ?? [] },
   }));
   if (entries.length > 0) await deps.evidence.append(entries);
   out.wouldDelete.push(...selected.map(({ plan, action }) => item(plan, action.reason)));
@@ -234,30 +290,17 @@ async function recordWouldDelete(selected: readonly Selected[], rows: ReadonlyMa
  * Rows left at `deleting` by an interrupted run: a server that is gone is recorded deleted (no second DELETE);
  * one still listed but no longer eligible gets its row back, so nothing stays marked for deletion by mistake.
  */
-async function finishInterrupted(listings: readonly Listing[], planned: readonly PlannedSubscription[], eligible: readonly Selected[], deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
-  const stillEligible = new Set(eligible.map((e) => e.plan.key));
-  const work: Array<() => Promise<void>> = [];
-  for (const [i, listing] of listings.entries()) {
-    const { plans, live } = planned[i]!;
-    for (const row of listing.rows) {
-      if (row.state !== 'deleting') continue;
-      if (live.has(row.key)) {
-        if (stillEligible.has(row.key)) continue;
-        const plan = plans.find((p) => p.key === row.key);
-        work.push(() => releaseRow(row, plan, deps, out));
-        continue;
-      }
-      work.push(async () => {
-        // The list did not show it: confirm with a read before recording the deletion.
-        if (await deps.servers.get(row.id)) return;
-        const stored = await deps.inventory.get(row.key);
-        if (!stored || stored.value.state !== 'deleting') return;
-        const reason = stored.value.deleteReason ?? 'expired clone';
-        await recordDeleted(stored, { outcome: 'finished', reason, details: { noticesSent: stored.value.noticesSent } }, deps, out.at);
-        out.deleted.push({ id: row.id, name: row.name, outcome: 'finished', reason: `an interrupted run asked ARM to delete it; now gone (${reason})` });
-      });
-    }
-  }
+async function finishInterrupted(interrupted: readonly Interrupted[], deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
+  const work = interrupted.map(({ row, listed, plan }) => async () => {
+    if (listed) return releaseRow(row, plan, deps, out);
+    // The list did not show it: confirm with a read before recording the deletion.
+    if (await deps.servers.get(row.id)) return;
+    const stored = await deps.inventory.get(row.key);
+    if (!stored || stored.value.state !== 'deleting') return;
+    const reason = stored.value.deleteReason ?? 'expired clone';
+    await recordDeleted(stored, { outcome: 'finished', reason, details: { noticesSent: stored.value.noticesSent } }, deps, out.at);
+    out.deleted.push({ id: row.id, name: row.name, outcome: 'finished', reason: `an interrupted run asked ARM to delete it; now gone (${reason})` });
+  });
   await runLimited(work, 8, (error, index) => out.failed.push({ id: `interrupted#${index}`, name: '', reason: `finish an interrupted deletion: ${errorMessage(error)}` }));
 }
 
@@ -276,15 +319,19 @@ async function releaseRow(row: InventoryRecord, plan: ServerPlan | undefined, de
 async function deleteSelected(selected: readonly Selected[], deps: SweepDeps, options: SweepOptions, now: Date, out: Mutable<SweepResult>): Promise<void> {
   let aborted: unknown;
   let done = 0;
-  const tasks = selected.map((candidate) => async () => {
-    if (aborted !== undefined) return;
-    try {
-      await deleteOne(candidate, deps, options, now, out, (error) => (aborted ??= error));
-    } finally {
-      options.onProgress?.(++done, selected.length, 'delete');
-    }
-  });
-  await runLimited(tasks, Math.max(1, options.concurrency ?? 4), (error) => {
+  const tasks = selected.map((candidate) => ({
+    key: candidate.server.subscriptionId.toLowerCase(),
+    run: async () => {
+      if (aborted !== undefined) return;
+      try {
+        await deleteOne(candidate, deps, options, now, out, (error) => (aborted ??= error));
+      } finally {
+        options.onProgress?.(++done, selected.length, 'delete');
+      }
+    },
+  }));
+  const perSubscription = options.concurrencyPerSubscription ?? DEFAULT_CONCURRENCY_PER_SUBSCRIPTION;
+  await runLimitedPerKey(tasks, options.concurrency ?? DEFAULT_CONCURRENCY, perSubscription, (error) => {
     if (!(error instanceof SweepAborted)) aborted ??= error;
   });
   if (aborted !== undefined) throw aborted instanceof Error ? aborted : new Error(errorMessage(aborted));
@@ -300,10 +347,12 @@ async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOpt
       throw new SweepAborted('aborted by a hook');
     }
   };
+  // The row as planned, with its ETag: the intent below writes only over that version, so a row written since
+  // (an extend, a hold, a concurrent run) cancels this deletion instead of being read again here.
+  const stored = candidate.row;
   let live: Server | undefined;
-  let stored: Versioned<InventoryRecord> | undefined;
   try {
-    [live, stored] = await Promise.all([deps.servers.get(plan.id, { withLocks: true }), deps.inventory.get(plan.key)]);
+    live = await deps.servers.get(plan.id, { withLocks: true });
   } catch (error) {
     out.failed.push(item(plan, `re-read before delete: ${errorMessage(error)}`));
     return;
@@ -311,7 +360,7 @@ async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOpt
   if (!live) return void out.skipped.push(item(plan, 'gone before the delete (not by this run; reconcile records it)'));
   const underWay = deleteUnderWay(live);
   if (underWay) return void out.skipped.push(item(plan, underWay));
-  if (!stored) return void out.skipped.push(item(plan, 'no inventory row at the re-check'));
+  if (!stored) return void out.skipped.push(item(plan, 'no inventory row to record the deletion in'));
   const change = changeSincePlanning(candidate, live, stored.value, now, planContext(deps));
   if (change) return void out.skipped.push(item(plan, `changed since planning: ${change}`));
 
