@@ -89,6 +89,7 @@ export async function build(config: Config, options: { log?: (line: string) => v
       subscriptionIds: config.subscriptionIds,
       fallbackMailbox: config.mail.fallbackMailbox,
       allowedRecipientDomains: config.mail.allowedRecipientDomains,
+      drillClientAddresses: config.drills.clientAddresses,
     },
     actor: config.managedIdentityClientId ? `pitr-warden (managed identity ${config.managedIdentityClientId})` : 'pitr-warden',
     log: options.log,

@@ -5,7 +5,8 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { parseServerId } from './ids.js';
-import type { Server } from './model.js';
+import type { FirewallRule, Server } from './model.js';
+import { parseIpRange, rangeWithin } from './network.js';
 import { getTag } from './tags.js';
 
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -171,9 +172,30 @@ export interface DrillFirewallRule {
   readonly removed?: 'deleted' | 'with-clone';
 }
 
+/** The purpose a drill clone is born with (the policy's purpose tag) and the tag naming its drill. */
+export const DRILL_PURPOSE = 'restore-drill';
+export const DRILL_ID_TAG = 'WardenDrill';
+
 /** Name of the drill's n-th rule (from 1): ARM rule names allow letters, digits, `-`, `_` and `.`. */
 export function drillRuleName(n: number): string {
   return `pitr-warden-drill-${n}`;
+}
+
+/**
+ * Is this a restore drill's own temporary rule for the app, which the network policy leaves to the drill? Only when all
+ * hold: the server is tagged as a drill clone (its drill and purpose), the rule has a drill rule's name, and its range
+ * lies inside the app's outbound addresses (DRILL_CLIENT_ADDRESSES). A rule anyone else opens stays a violation.
+ * @example isDrillAppRule(clone, { name: 'pitr-warden-drill-1', startIpAddress: '20.50.1.8', endIpAddress: '20.50.1.8' }, 'Purpose', [{ start: '20.50.1.8', end: '20.50.1.9' }]) // true
+ */
+export function isDrillAppRule(server: Pick<Server, 'tags'>, rule: FirewallRule, purposeTagKey: string, clientAddresses: readonly { readonly start: string; readonly end: string }[]): boolean {
+  if (getTag(server.tags, DRILL_ID_TAG) === undefined || getTag(server.tags, purposeTagKey) !== DRILL_PURPOSE) return false;
+  if (!/^pitr-warden-drill-\d+$/.test(rule.name)) return false;
+  const range = parseIpRange(rule.startIpAddress, rule.endIpAddress);
+  if (!range) return false;
+  return clientAddresses.some((a) => {
+    const allowed = parseIpRange(a.start, a.end);
+    return allowed !== undefined && rangeWithin(range, allowed);
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import { blockingLocks, decideExpiry, deletionCheck, dueExpiryNotice, type Notic
 import type { Classification, FirewallRule, InventoryRecord, Lineage, NoticeStage, OperatorDecision, OwnerSource, Proof, RestoreEvidence, Server, SkipReason, Violation } from './model.js';
 import { mayModify, proofOfRecord, reviewCommands, rowOfIncarnation } from './proof.js';
 import { firewallRuleProblem, subnetAllowed } from './network.js';
+import { isDrillAppRule } from './drills.js';
 import { attributeOwner, mailRoute, type MailSettings, type OwnerAttribution } from './owner.js';
 import { ENGINE_SPECS, type Engine, type EngineSpec } from './engines.js';
 import { ruleOf, rulesFor, type Policy, type Rule, type RuleOf } from './policy.js';
@@ -32,6 +33,8 @@ export interface PlanInput {
   readonly noticesSent?: readonly NoticeSentInput[];
   readonly restoreEvidence?: readonly RestoreEvidence[];
   readonly settings: MailSettings;
+  /** The app's outbound addresses (DRILL_CLIENT_ADDRESSES): a drill's own rule for them on its clone is the drill's to remove. */
+  readonly drillClientAddresses?: readonly { readonly start: string; readonly end: string }[];
 }
 
 export type PlanAction =
@@ -243,7 +246,7 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
     unannounced: !newCloneSent && !held && ruleOf(policy, 'notices', engine) !== undefined,
   });
   const findings: Findings = { violations: [], tagWrites: [], remediations: [], auditSkips: [], ownerNeeded: [], quarantine: [] };
-  for (const rule of rulesFor(policy, engine)) if (proven || rule.type !== 'expiry') applyRule(rule, server, { classified, owner, expiry, policy, findings });
+  for (const rule of rulesFor(policy, engine)) if (proven || rule.type !== 'expiry') applyRule(rule, server, { classified, owner, expiry, policy, findings, drillClientAddresses: ctx.input.drillClientAddresses ?? [] });
 
   const tagAction = tagActionFor(server, findings);
   const expiryWrite = tagAction?.type === 'tag' ? getTag(tagAction.set, policy.tagKeys.expiresOn) : undefined;
@@ -292,6 +295,7 @@ interface RuleContext {
   readonly expiry: ReturnType<typeof decideExpiry>;
   readonly policy: Policy;
   readonly findings: Findings;
+  readonly drillClientAddresses: readonly { readonly start: string; readonly end: string }[];
 }
 
 /** Evaluates one tag or network rule into the findings; audit mode keeps the violations and reports the rest as skips. */
@@ -311,7 +315,7 @@ function applyRule(rule: Rule, server: Server, ctx: RuleContext): void {
       found = replaceInherited(rule, server, ctx);
       break;
     case 'network-firewall':
-      found = networkFirewall(rule, server);
+      found = networkFirewall(rule, server, ctx);
       break;
     case 'network-subnet':
       found = networkSubnet(rule, server);
@@ -425,7 +429,7 @@ function replaceInherited(rule: RuleOf<'replace-inherited-ownership'>, server: S
   return out;
 }
 
-function networkFirewall(rule: RuleOf<'network-firewall'>, server: Server): RuleFindings {
+function networkFirewall(rule: RuleOf<'network-firewall'>, server: Server, ctx: Pick<RuleContext, 'policy' | 'drillClientAddresses'>): RuleFindings {
   const out = none();
   // VNet-integrated servers have no public endpoint and no firewall rules; the subnet rule covers them.
   if (server.delegatedSubnetId || server.publicNetworkAccess !== 'Enabled') return out;
@@ -445,7 +449,8 @@ function networkFirewall(rule: RuleOf<'network-firewall'>, server: Server): Rule
   const rules = [...server.firewallRules].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const fw of rules) {
     const problem = firewallRuleProblem(fw.startIpAddress, fw.endIpAddress, rule.allowedRanges);
-    if (!problem) continue;
+    // A drill's temporary rule for the app on its own clone: the drill removes it after validation (or with the clone).
+    if (!problem || isDrillAppRule(server, fw, ctx.policy.tagKeys.purpose, ctx.drillClientAddresses)) continue;
     out.violations.push({ rule: rule.type, subject: { kind: 'firewall-rule', name: fw.name }, detail: `firewall rule "${fw.name}" ${problem}` });
     out.actions.push({ type: 'delete-firewall-rule', rule: fw.name, startIpAddress: fw.startIpAddress, endIpAddress: fw.endIpAddress, reason: problem });
   }

@@ -19,6 +19,8 @@ export interface GovernDeps {
     readonly subscriptionIds: readonly string[];
     readonly fallbackMailbox: string;
     readonly allowedRecipientDomains: readonly string[];
+    /** The app's outbound addresses (DRILL_CLIENT_ADDRESSES): the network policy leaves a drill's own rule for them alone. */
+    readonly drillClientAddresses?: readonly { readonly start: string; readonly end: string }[];
   };
   /** Who the warden acts as, for evidence entries. */
   readonly actor: string;

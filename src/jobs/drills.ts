@@ -6,6 +6,8 @@
 import { serverId } from '../domain/ids.js';
 import { estimateCost } from '../domain/cost.js';
 import {
+  DRILL_ID_TAG,
+  DRILL_PURPOSE,
   drillCloneName,
   drillDue,
   drillRuleName,
@@ -37,9 +39,7 @@ import { locateServer, restoreClone, type OperatorDeps } from './operator.js';
 import type { Wired } from '../wiring.js';
 import { errorMessage } from '../errorMessage.js';
 
-/** The purpose a drill clone is born with (the policy's purpose tag) and the tag naming its drill. */
-export const DRILL_PURPOSE = 'restore-drill';
-export const DRILL_ID_TAG = 'WardenDrill';
+export { DRILL_ID_TAG, DRILL_PURPOSE } from '../domain/drills.js';
 
 /**
  * What drills act through: the operator's ports (restore with evidence) plus the drills table, the data plane,

@@ -84,6 +84,7 @@ async function governOnce(input: GovernInput, deps: GovernDeps, progress: Progre
       inventory: previous ? [previous] : [],
       restoreEvidence: [...input.restoreEvidence],
       settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] },
+      drillClientAddresses: deps.settings.drillClientAddresses ?? [],
     });
     const found = plan.servers.find((s) => s.key === input.key);
     if (!found) throw new Error(`The plan has no entry for ${input.key}`);

@@ -57,7 +57,7 @@ export async function dueNotices(deps: NoticesDeps, now: Date, options: { owner?
       continue;
     }
     const subRows = inventory.filter((r) => r.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
-    const plan = buildPlan({ now, policy: deps.policy, servers: live, inventory: subRows, settings: mailSettings(deps) });
+    const plan = buildPlan({ now, policy: deps.policy, servers: live, inventory: subRows, settings: mailSettings(deps), drillClientAddresses: deps.settings.drillClientAddresses ?? [] });
     const liveByKey = new Map(live.map((s) => [s.key, s]));
     const work: Array<() => Promise<void>> = [];
     const planned: ServerPlan[] = [];

@@ -173,6 +173,7 @@ async function reconcileSubscription(
     inventory: rows.map((r) => r.value),
     restoreEvidence,
     settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] },
+    drillClientAddresses: deps.settings.drillClientAddresses ?? [],
   });
 
   const pass: SubscriptionPass = { servers, evidenceByKey, runId, now, deps, counts, failed, actionFailures: new Set() };

@@ -133,7 +133,7 @@ export async function collectReview(deps: NoticesDeps, now: Date): Promise<{ ent
       continue;
     }
     const subRows = rows.filter((r) => r.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
-    const plan = (servers: readonly Server[]) => buildPlan({ now, policy: deps.policy, servers, inventory: subRows, settings });
+    const plan = (servers: readonly Server[]) => buildPlan({ now, policy: deps.policy, servers, inventory: subRows, settings, drillClientAddresses: deps.settings.drillClientAddresses ?? [] });
     const waiting = plan(live).servers.filter((p) => waitsForReview(p) && live.some((s) => s.key === p.key));
     if (waiting.length === 0) continue;
     const full = new Map<string, Server>();

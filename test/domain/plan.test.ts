@@ -192,3 +192,32 @@ describe('plan edge cases', () => {
     expect(b).toEqual(a);
   });
 });
+
+describe('a restore drill\'s own rule for the app on its clone', () => {
+  const APP = [{ start: '20.50.1.8', end: '20.50.1.9' }];
+  const DRILL_TAGS = { ...PROD_TAGS, ...lineageTags(), WardenDrill: 'drill-orders-nightly-202612010850', Purpose: 'restore-drill', ExpiresOn: '2026-12-03T09:00:00Z' };
+  const rules = [
+    { name: 'pitr-warden-drill-1', startIpAddress: '20.50.1.8', endIpAddress: '20.50.1.9' },
+    // The same name over a wider range, and the app's range under another name: ordinary rules, deleted as usual.
+    { name: 'pitr-warden-drill-2', startIpAddress: '20.50.0.0', endIpAddress: '20.50.255.255' },
+    { name: 'app', startIpAddress: '20.50.1.8', endIpAddress: '20.50.1.8' },
+  ];
+  const deleted = (tags: Record<string, string>, drillClientAddresses?: typeof APP) => {
+    const clone = server({ name: 'drill-orders-nightly-202612010850', createdAt: '2026-12-01T08:56:30Z', tags, firewallRules: rules });
+    const input: PlanInput = { now: NOW, policy: DEFAULT_POLICY, servers: [clone], inventory: [], restoreEvidence: [restoreRecord(clone)], settings: SETTINGS, ...(drillClientAddresses ? { drillClientAddresses } : {}) };
+    const plan = buildPlan(input).servers[0]!;
+    expect(plan.classification).toBe('clone');
+    return plan.actions.flatMap((a) => (a.type === 'delete-firewall-rule' ? [a.rule] : []));
+  };
+
+  it('is left to the drill (removed after validation or with the clone); anything else on the clone is deleted as usual', () => {
+    expect(deleted(DRILL_TAGS, APP)).toEqual(['app', 'pitr-warden-drill-2']);
+  });
+
+  it('is an ordinary rule without DRILL_CLIENT_ADDRESSES, or on a clone not tagged as a drill', () => {
+    expect(deleted(DRILL_TAGS)).toEqual(['app', 'pitr-warden-drill-1', 'pitr-warden-drill-2']);
+    const { WardenDrill: _w, ...noDrillTag } = DRILL_TAGS;
+    expect(deleted(noDrillTag, APP)).toEqual(['app', 'pitr-warden-drill-1', 'pitr-warden-drill-2']);
+    expect(deleted({ ...DRILL_TAGS, Purpose: 'investigation' }, APP)).toEqual(['app', 'pitr-warden-drill-1', 'pitr-warden-drill-2']);
+  });
+});

@@ -10,6 +10,7 @@ import { statusCommand } from '../../src/cli/commands/status.js';
 import { loadConfig } from '../../src/config.js';
 import type { DrillRecord } from '../../src/domain/drills.js';
 import { drillDeps, runDueDrills } from '../../src/jobs/drills.js';
+import { reconcile, type ReconcileOutcome } from '../../src/jobs/reconcile.js';
 import type { WardenStatus } from '../../src/jobs/operator.js';
 import { build, type Wired } from '../../src/wiring.js';
 import { armServer } from '../support/estate.js';
@@ -69,6 +70,8 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
   const sourceWrites = () => stack.emulator.requests.entries({}).filter((r) => r.method !== 'GET' && /\/flexibleservers\/pg-orders-prod(\/|$|\?)/i.test(r.path));
   /** The clone's firewall rules at the moment each drill first connected, by clone name. */
   const rulesAtConnect = new Map<string, string[]>();
+  /** Set to run the warden's reconcile (enforce mode) over the estate just before a drill first connects. */
+  let reconcileAtConnect: ((outcome: ReconcileOutcome) => void) | undefined;
 
   beforeAll(async () => {
     const policyPath = join(mkdtempSync(join(tmpdir(), 'warden-drills-')), 'policy.json');
@@ -88,7 +91,10 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
       ...built,
       database: {
         connect: async (server, database) => {
-          if (!rulesAtConnect.has(server.name)) rulesAtConnect.set(server.name, (await built.servers.listFirewallRules(server.id)).map((r) => `${r.name} ${r.startIpAddress}-${r.endIpAddress}`));
+          if (!rulesAtConnect.has(server.name)) {
+            if (reconcileAtConnect) reconcileAtConnect(await reconcile(built));
+            rulesAtConnect.set(server.name, (await built.servers.listFirewallRules(server.id)).map((r) => `${r.name} ${r.startIpAddress}-${r.endIpAddress}`));
+          }
           return built.database.connect(server, database);
         },
       },
@@ -107,7 +113,12 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
     clock.advance(30_000);
     await stack.emulator.dataPlanes.query(prod.id, 'insert into orders (id, created_at) values (3, $1)', [clock.now()]);
 
+    // The warden governs the estate while the drill is about to connect: its network policy (enforce, no allowed
+    // ranges) leaves the drill's own rule for the app alone.
+    let governed: ReconcileOutcome | undefined;
+    reconcileAtConnect = (outcome) => (governed = outcome);
     const result = await run(drillCommand, ['run', '--source', 'pg-orders-prod', '--point', point, '--as', 'dba-team@contoso.com', '--output', 'json']);
+    reconcileAtConnect = undefined;
     expect(result.stderr).toMatch(/requested at .*\n.*accepted/);
     const record = JSON.parse(result.stdout) as DrillRecord;
     expect(record.failures, JSON.stringify(record, null, 1)).toEqual([]);
@@ -139,6 +150,7 @@ describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
     expect(create.path.toLowerCase()).toContain(`/${record.cloneName}`);
     expect(ruleWrites()).toEqual([`PUT ${record.cloneName}/pitr-warden-drill-1`]);
     expect(rulesAtConnect.get(record.cloneName)).toContain('pitr-warden-drill-1 127.0.0.1-127.0.0.1');
+    expect(governed).toMatchObject({ clones: 1, cloneReads: 1, failed: [] });
     expect(record.firewallRules).toEqual([
       { name: 'pitr-warden-drill-1', startIpAddress: '127.0.0.1', endIpAddress: '127.0.0.1', addedAt: expect.any(String), removed: 'with-clone', removedAt: record.phases.find((p) => p.phase === 'gone')!.at },
     ]);
