@@ -164,6 +164,15 @@ export function resourceTypeOf(engine: Engine): string {
   return `${spec.providerNamespace}/${spec.resourcePath.join('/')}`;
 }
 
+/**
+ * The ARM resource type of the parent that owns an engine's shared settings ("Microsoft.Sql/servers"), undefined for an
+ * engine whose resources stand alone.
+ */
+export function parentResourceTypeOf(engine: Engine): string | undefined {
+  const spec = ENGINE_SPECS[engine];
+  return spec.parent ? `${spec.providerNamespace}/${spec.resourcePath.slice(0, -1).join('/')}` : undefined;
+}
+
 export function isEngine(value: unknown): value is Engine {
   return typeof value === 'string' && (ENGINES as readonly string[]).includes(value);
 }

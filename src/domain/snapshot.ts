@@ -251,10 +251,23 @@ function sqlDatabasesOf(doc: { sqlServers: unknown[]; sqlFirewallRules: Record<s
       problems.push(`sqlDatabases[${i}].id: ${JSON.stringify(id)} is not a database of a logical server in sqlServers`);
       return [];
     }
-    const properties = isObject(obj.properties) ? obj.properties : {};
-    const exposure = { network: { publicNetworkAccess: server.properties.publicNetworkAccess ?? 'Enabled' }, administratorLogin: server.properties.administratorLogin, version: server.properties.version ?? '12.0' };
-    return [{ obj: { location: 'westeurope', ...obj, properties: { ...exposure, ...properties } }, where: `sqlDatabases[${i}]`, rules: rulesOf.get(serverId) ?? [] }];
+    return [{ obj: withLogicalServer({ location: 'westeurope', ...obj }, { version: '12.0', ...server.properties }), where: `sqlDatabases[${i}]`, rules: rulesOf.get(serverId) ?? [] }];
   });
+}
+
+/**
+ * A database (ARM or SDK shape) with what it is read with from its logical server, in its `properties`: the server's
+ * public network access (the copy's exposure; anything but Disabled reads as Enabled), administrator login and version.
+ * @example serverFromArm(withLogicalServer(databaseRow, logicalServerRow.properties)).publicNetworkAccess // 'Enabled'
+ */
+export function withLogicalServer<T extends object>(database: T, server: { readonly publicNetworkAccess?: unknown; readonly administratorLogin?: unknown; readonly version?: unknown }): T {
+  const own = 'properties' in database && isObject(database.properties) ? database.properties : {};
+  const exposure = {
+    network: { publicNetworkAccess: server.publicNetworkAccess === 'Disabled' ? 'Disabled' : 'Enabled' },
+    ...(typeof server.administratorLogin === 'string' ? { administratorLogin: server.administratorLogin } : {}),
+    ...(typeof server.version === 'string' ? { version: server.version } : {}),
+  };
+  return { ...database, properties: { ...exposure, ...own } };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,18 +1,33 @@
+import { SqlManagementClient } from '@azure/arm-sql';
 import { ServiceClient } from '@azure/core-client';
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorCredential } from '../../src/adapters/azure/credential.js';
 import { ResourceGraphListing } from '../../src/adapters/azure/arm/resourceGraph.js';
 import { ArmActivityFeed, ArmServers } from '../../src/adapters/azure/arm/servers.js';
+import { ArmSqlDatabases } from '../../src/adapters/azure/arm/sqlDatabases.js';
+import { ServersByEngine } from '../../src/adapters/azure/arm/serversByEngine.js';
 import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
 import { DEFAULT_POLICY } from '../../src/domain/policy.js';
 import type { GovernDeps } from '../../src/jobs/deps.js';
 import { reconcile } from '../../src/jobs/reconcile.js';
-import { armClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
+import { armClientOptions, startEmulator, type Emulator, type EmulatorSnapshot } from '../../src/local/emulator/index.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { SUB1, SUB2, armServer } from '../support/estate.js';
 
 const SUB3 = '00000000-0000-4000-8000-000000000003';
+const LOGICAL = `/subscriptions/${SUB2}/resourceGroups/rg-shop/providers/Microsoft.Sql/servers/sql-shop`;
+const PROD_DB = `${LOGICAL}/databases/shop`;
+
+/** A logical server open to the public with two firewall rules, and its production database (plus the `master` every server has). */
+function sqlEstate(servers = [armServer({ name: 'pg-a' })]): EmulatorSnapshot {
+  return {
+    servers,
+    sqlServers: [{ id: LOGICAL, name: 'sql-shop', type: 'Microsoft.Sql/servers', location: 'westeurope', properties: { administratorLogin: 'shopadmin', publicNetworkAccess: 'Enabled' } }],
+    sqlFirewallRules: { [LOGICAL]: [{ name: 'AllowAllWindowsAzureIps', properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' } }] },
+    sqlDatabases: [{ id: PROD_DB, name: 'shop', type: 'Microsoft.Sql/servers/databases', location: 'westeurope', tags: { Owner: 'shop-team@contoso.com' }, properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' } }],
+  };
+}
 
 describe('Resource Graph listing (REST through the Azure core pipeline) against the emulator', () => {
   let emulator: Emulator | undefined;
@@ -37,6 +52,24 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
     ]);
     expect(emulator.requests.count({ operation: 'Resources_Query', status: 200 })).toBe(2);
     expect(emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBe(0);
+  });
+
+  it('lists SQL databases with their logical server\'s exposure; not the logical server, not master', async () => {
+    emulator = await startEmulator({ snapshot: sqlEstate() });
+    const listing = new ResourceGraphListing({ credential: emulatorCredential, clientOptions: armClientOptions(emulator) });
+    const groups: Array<{ subscriptionId: string; servers: unknown[] }> = [];
+    for await (const g of listing.listBySubscription([SUB1, SUB2])) groups.push({ subscriptionId: g.subscriptionId, servers: g.servers.map((s) => ({ id: s.id, engine: s.engine, publicNetworkAccess: s.publicNetworkAccess, administratorLogin: s.administratorLogin, skuName: s.skuName, createdAt: s.createdAt })) });
+    expect(groups).toEqual([
+      { subscriptionId: SUB1, servers: [expect.objectContaining({ engine: 'postgresql-flexible' })] },
+      {
+        subscriptionId: SUB2,
+        // A database has its creationDate in the row, so it needs no read for its creation time.
+        servers: [{ id: PROD_DB, engine: 'sql-database', publicNetworkAccess: 'Enabled', administratorLogin: 'shopadmin', skuName: 'S0', createdAt: '2026-01-10T08:00:00.000Z' }],
+      },
+    ]);
+    // One query; no ARM list of logical servers or databases.
+    expect(emulator.requests.count({ operation: 'Resources_Query' })).toBe(1);
+    expect(emulator.requests.count({ operation: 'Databases_ListByServer' })).toBe(0);
   });
 
   it('answers a query outside the subset it serves with a 400 that names the part', async () => {
@@ -90,6 +123,36 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
       expect(second).toMatchObject({ servers: 3, failed: [] });
       expect(emulator.requests.count({ operation: 'Servers_Get' })).toBe(0);
       expect((await d.stores.inventory.get(twin.id.toLowerCase()))?.value.classification).toBe('probable-clone');
+    });
+
+    it('sees a SQL database restored to a point in time: proven from the Activity Log, with the logical server\'s exposure', async () => {
+      emulator = await startEmulator({ snapshot: sqlEstate() });
+      const sql = new SqlManagementClient(emulatorCredential, SUB2, armClientOptions(emulator));
+      await sql.databases.beginCreateOrUpdateAndWait(
+        'rg-shop',
+        'sql-shop',
+        'shop-fix',
+        { location: 'westeurope', createMode: 'PointInTimeRestore', sourceDatabaseId: PROD_DB, restorePointInTime: new Date(Date.now() - 3_600_000) },
+        { updateIntervalInMs: 1 },
+      );
+      emulator.requests.clear();
+      const d = deps(emulator);
+      const arm = { credential: emulatorCredential, clientOptions: { ...armClientOptions(emulator), retryOptions: { maxRetries: 0 } }, pollIntervalInMs: 1 };
+      const outcome = await reconcile({ ...d, servers: new ServersByEngine(new ArmServers(arm), new ArmSqlDatabases(arm)) });
+      expect(outcome).toMatchObject({ subscriptions: 2, servers: 3, clones: 1, failed: [] });
+      expect(emulator.requests.count({ operation: 'Resources_Query' })).toBe(1);
+      // Listed by the query, not by ARM lists per logical server.
+      expect(emulator.requests.count({ operation: 'Databases_ListByServer' })).toBe(0);
+      expect(emulator.requests.count({ operation: 'Servers_List' })).toBe(0);
+      const copy = (await d.stores.inventory.get(`${LOGICAL}/databases/shop-fix`.toLowerCase()))?.value;
+      expect(copy).toMatchObject({ engine: 'sql-database', classification: 'clone', lineage: { sourceServerId: expect.stringMatching(/\/databases\/shop$/i) } });
+      expect(copy?.proof).toMatchObject({ level: 'proven', basis: 'activity-log' });
+      expect(copy?.violations.map((v) => v.detail).join('\n')).toMatch(/AllowAllWindowsAzureIps[\s\S]*on logical server sql-shop, shared with production/);
+      expect((await d.stores.inventory.get(PROD_DB.toLowerCase()))?.value.classification).toBe('not-a-clone');
+      expect(await d.stores.inventory.get(`${LOGICAL}/databases/master`.toLowerCase())).toBeUndefined();
+      // The logical server is only read: the warden's one write is the copy's tags.
+      const writes = emulator.requests.entries().filter((r) => r.method !== 'GET' && r.operation !== 'Resources_Query');
+      expect(writes.map((w) => [w.operation, w.path.toLowerCase()])).toEqual([['Tags_UpdateAtScope', `${LOGICAL}/databases/shop-fix/providers/microsoft.resources/tags/default`.toLowerCase()]]);
     });
 
     it('falls back to ARM lists when the query fails, and reconciles every subscription', async () => {

@@ -1,8 +1,9 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { ServiceClient, type CommonClientOptions } from '@azure/core-client';
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
-import { ENGINES, resourceTypeOf } from '../../../domain/engines.js';
-import { serverFromArm } from '../../../domain/snapshot.js';
+import { ENGINES, isSystemResource, parentResourceTypeOf, resourceTypeOf } from '../../../domain/engines.js';
+import { parseServerId } from '../../../domain/ids.js';
+import { serverFromArm, withLogicalServer } from '../../../domain/snapshot.js';
 import type { Server } from '../../../domain/model.js';
 import type { ServerListing } from '../../../ports/servers.js';
 import { AzureCallError } from '../errors.js';
@@ -10,9 +11,14 @@ import { AzureCallError } from '../errors.js';
 const API_VERSION = '2022-10-01';
 /** Resource Graph's largest page. */
 const PAGE_ROWS = 1000;
-/** The one query the warden sends: the servers of every engine, grouped by subscription (the emulator serves this subset). */
+/** Parent resources whose settings a governed resource is read with (a SQL database's logical server: its exposure). */
+const PARENT_TYPES = [...new Set(ENGINES.flatMap((engine) => parentResourceTypeOf(engine) ?? []))].map((type) => type.toLowerCase());
+/**
+ * The one query the warden sends: the governed resources of every engine (flexible servers, SQL databases) and the
+ * logical servers of those databases, grouped by subscription (the emulator serves this subset).
+ */
 export const SERVERS_QUERY =
-  `resources | where type in~ (${ENGINES.map((engine) => `'${resourceTypeOf(engine).toLowerCase()}'`).join(', ')}) ` +
+  `resources | where type in~ (${[...ENGINES.map((engine) => resourceTypeOf(engine).toLowerCase()), ...PARENT_TYPES].map((type) => `'${type}'`).join(', ')}) ` +
   '| project id, name, type, location, tags, sku, properties, subscriptionId, resourceGroup | order by subscriptionId asc, id asc';
 
 interface QueryResponse {
@@ -22,10 +28,12 @@ interface QueryResponse {
 }
 
 /**
- * Flexible servers of many subscriptions through Azure Resource Graph: one query, 1,000 rows a page continued with
+ * Governed resources of many subscriptions through Azure Resource Graph: one query, 1,000 rows a page continued with
  * `$skipToken`, sent through the Azure core pipeline (bearer token, retries, the ARM budget policy). The REST API
  * rather than `@azure/arm-resourcegraph`: its 5.x needs Node 22 and 4.2.1 is an old client.
- * Rows have no `systemData` (Resource Graph has no such column): `createdAt` is left out.
+ * Rows have no `systemData` (Resource Graph has no such column): a flexible server's `createdAt` is left out (a SQL
+ * database has its `creationDate`). A SQL database is given its logical server's exposure, as ArmServers reads it; the
+ * logical servers themselves and `master` databases are not yielded.
  * @example for await (const { subscriptionId, servers } of graph.listBySubscription(ids)) ...
  */
 export class ResourceGraphListing implements ServerListing {
@@ -42,24 +50,29 @@ export class ResourceGraphListing implements ServerListing {
    * one page. Subscriptions without servers are not yielded. Throws when a page fails, after yielding what was complete.
    */
   async *listBySubscription(subscriptionIds: readonly string[]): AsyncIterable<{ subscriptionId: string; servers: Server[] }> {
-    let subscriptionId: string | undefined;
-    let group: Server[] = [];
+    let group: SubscriptionRows | undefined;
     let skipToken: string | undefined;
     let page = 0;
     do {
       const response = await this.query(subscriptionIds, skipToken, ++page);
       for (const row of response.data ?? []) {
-        const server = serverFromArm(row);
-        if (subscriptionId !== undefined && subscriptionId !== server.subscriptionId) {
-          yield { subscriptionId, servers: group };
-          group = [];
+        const subscriptionId = subscriptionOf(row);
+        if (group !== undefined && group.subscriptionId !== subscriptionId) {
+          const done = serversOf(group);
+          if (done.servers.length > 0) yield done;
+          group = undefined;
         }
-        subscriptionId = server.subscriptionId;
-        group.push(server);
+        group ??= { subscriptionId, rows: [], parents: new Map() };
+        const type = typeof row === 'object' && row !== null && 'type' in row ? String(row.type).toLowerCase() : '';
+        if (PARENT_TYPES.includes(type)) group.parents.set(idOf(row), row);
+        else group.rows.push(row);
       }
       skipToken = response.$skipToken;
     } while (skipToken);
-    if (subscriptionId !== undefined) yield { subscriptionId, servers: group };
+    if (group !== undefined) {
+      const done = serversOf(group);
+      if (done.servers.length > 0) yield done;
+    }
   }
 
   private async query(subscriptions: readonly string[], skipToken: string | undefined, page: number): Promise<QueryResponse> {
@@ -69,7 +82,7 @@ export class ResourceGraphListing implements ServerListing {
       headers: createHttpHeaders({ 'Content-Type': 'application/json' }),
       body: JSON.stringify({ subscriptions, query: SERVERS_QUERY, options: { $top: PAGE_ROWS, resultFormat: 'objectArray', ...(skipToken ? { $skipToken: skipToken } : {}) } }),
     });
-    const what = `query Resource Graph for the flexible servers of ${subscriptions.length} subscription(s) (page ${page})`;
+    const what = `query Resource Graph for the governed servers and databases of ${subscriptions.length} subscription(s) (page ${page})`;
     let response;
     try {
       response = await this.client.sendRequest(request);
@@ -82,6 +95,35 @@ export class ResourceGraphListing implements ServerListing {
     }
     return JSON.parse(response.bodyAsText ?? '{}') as QueryResponse;
   }
+}
+
+/** One subscription's rows as they arrive: governed resources, and parents by lower-case id. */
+interface SubscriptionRows {
+  readonly subscriptionId: string;
+  readonly rows: unknown[];
+  readonly parents: Map<string, unknown>;
+}
+
+const idOf = (row: unknown): string => (typeof row === 'object' && row !== null && 'id' in row ? String(row.id).toLowerCase() : '');
+
+function subscriptionOf(row: unknown): string {
+  const match = /^\/subscriptions\/([^/]+)\//.exec(idOf(row));
+  if (!match) throw new Error(`Resource Graph returned a row without a resource id: ${JSON.stringify(row).slice(0, 200)}`);
+  return match[1]!;
+}
+
+/** The governed resources of one subscription, each database with its logical server's exposure; `master` left out. */
+function serversOf(group: SubscriptionRows): { subscriptionId: string; servers: Server[] } {
+  const servers: Server[] = [];
+  for (const row of group.rows) {
+    const ref = parseServerId(idOf(row));
+    if (ref && isSystemResource(ref.engine, ref.name)) continue;
+    const parentId = ref?.parents?.length ? idOf(row).replace(/\/[^/]+\/[^/]+$/, '') : undefined;
+    const parent = parentId ? group.parents.get(parentId) : undefined;
+    const properties = typeof parent === 'object' && parent !== null && 'properties' in parent && typeof parent.properties === 'object' && parent.properties !== null ? parent.properties : undefined;
+    servers.push(serverFromArm(properties && typeof row === 'object' && row !== null ? withLogicalServer(row, properties) : row));
+  }
+  return { subscriptionId: group.subscriptionId, servers };
 }
 
 function errorText(body: string | undefined | null): string {

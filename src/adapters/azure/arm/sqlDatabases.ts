@@ -3,7 +3,7 @@ import { SqlManagementClient, type Database, type Server as LogicalServer } from
 import { isSystemResource } from '../../../domain/engines.js';
 import { parseServerId, resourceIdOf, type ServerRef } from '../../../domain/ids.js';
 import type { FirewallRule, LockLevel, ManagementLock, Server } from '../../../domain/model.js';
-import { serverFromArm } from '../../../domain/snapshot.js';
+import { serverFromArm, withLogicalServer } from '../../../domain/snapshot.js';
 import type { DeleteOutcome, RestoreRequest } from '../../../ports/servers.js';
 import { AzureCallError, statusOf } from '../errors.js';
 import type { ArmOptions } from './servers.js';
@@ -217,13 +217,5 @@ function untouched(id: string, change: string): LogicalServerUntouchedError {
 export function databaseFromSdk(db: Database, logical?: LogicalServer): Server | undefined {
   const ref = db.id ? parseServerId(db.id) : undefined;
   if (!ref || ref.child || ref.engine !== 'sql-database') return undefined;
-  const access = logical?.publicNetworkAccess;
-  return serverFromArm(
-    {
-      ...db,
-      ...(logical ? { administratorLogin: logical.administratorLogin, version: logical.version, network: { publicNetworkAccess: access === 'Disabled' ? 'Disabled' : 'Enabled' } } : {}),
-    },
-    {},
-    db.id,
-  );
+  return serverFromArm(logical ? withLogicalServer(db, logical) : db, {}, db.id);
 }

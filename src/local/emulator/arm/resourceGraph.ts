@@ -5,7 +5,7 @@ import type { ServerRecord } from '../store.js';
 import type { ArmServices } from './common.js';
 import { assertSubscription } from './common.js';
 import { serverView } from './serverShape.js';
-import { parseResourceId } from '../ids.js';
+import { databaseView, serverView as logicalServerView } from '../Sql/shapes.js';
 
 export const RESOURCE_GRAPH_API_VERSIONS = ['2022-10-01', '2021-03-01'] as const;
 
@@ -64,9 +64,20 @@ function parseQuery(text: string): Query {
 
 const sortKey = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? ''));
 
-function rowOf(record: ServerRecord, clock: EmulatorClock): Record<Column, unknown> {
-  const ref = parseResourceId(record.server.id)!;
-  const view = serverView(record, clock);
+/** A resource as GET shows it, for a row: Resource Graph lower-cases type, location and resource group. */
+interface Viewed {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly location: string;
+  readonly kind?: string;
+  readonly tags?: Record<string, string>;
+  readonly sku?: unknown;
+  readonly properties: unknown;
+}
+
+function rowOf(view: Viewed): Record<Column, unknown> {
+  const [, subscriptionId = '', resourceGroup = ''] = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\//i.exec(view.id) ?? [];
   return {
     id: view.id,
     name: view.name,
@@ -75,11 +86,28 @@ function rowOf(record: ServerRecord, clock: EmulatorClock): Record<Column, unkno
     tags: view.tags ?? {},
     sku: view.sku ?? null,
     properties: view.properties,
-    subscriptionId: ref.subscriptionId,
-    resourceGroup: ref.resourceGroup.toLowerCase(),
+    subscriptionId: subscriptionId.toLowerCase(),
+    resourceGroup: resourceGroup.toLowerCase(),
     tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
-    kind: '',
+    kind: view.kind ?? '',
   };
+}
+
+/**
+ * Every resource of the subscriptions whose type the query names: flexible servers, and SQL Database's logical servers
+ * and databases (the `master` database included, as Resource Graph lists it).
+ */
+function resourcesOf(services: ArmServices, subscriptions: readonly string[], types: readonly string[]): Viewed[] {
+  const wanted = (type: string) => types.includes(type.toLowerCase());
+  const clock: EmulatorClock = services.clock;
+  const flexible = subscriptions
+    .flatMap((s) => services.store.listBySubscription(s))
+    .filter((r: ServerRecord) => !r.hidden && wanted(r.server.type))
+    .map((r) => serverView(r, clock) as Viewed);
+  const logical = subscriptions.flatMap((s) => services.sql?.listServers(s) ?? []);
+  const sqlServers = logical.filter((r) => wanted(r.server.type)).map((r) => logicalServerView(r) as Viewed);
+  const databases = logical.flatMap((r) => [...r.databases.values()]).filter((d) => wanted(d.database.type)).map((d) => databaseView(d, clock) as Viewed);
+  return [...flexible, ...sqlServers, ...databases];
 }
 
 /**
@@ -97,15 +125,14 @@ export function resourceGraphRoutes(services: ArmServices): Route[] {
       handle: (ctx) => {
         const body = ctx.body;
         if (!isRecord(body) || typeof body.query !== 'string') throw new HttpError(400, 'BadRequest', 'The request body needs a "query" string.');
-        const subscriptions = Array.isArray(body.subscriptions) ? body.subscriptions.map((s) => assertSubscription(String(s))) : [...services.store.subscriptions];
+        const subscriptions = Array.isArray(body.subscriptions) ? body.subscriptions.map((s) => assertSubscription(String(s))) : [...new Set([...services.store.subscriptions, ...(services.sql?.subscriptions ?? [])])];
         const options = isRecord(body.options) ? body.options : {};
         const top = options.$top === undefined ? 100 : Number(options.$top);
         if (!Number.isInteger(top) || top < 1 || top > 1000) throw new HttpError(400, 'BadRequest', `options.$top must be an integer from 1 to 1000; got ${JSON.stringify(options.$top)}.`);
         const skip = typeof options.$skipToken === 'string' ? Number(Buffer.from(options.$skipToken, 'base64url').toString('utf8')) : 0;
         if (!Number.isInteger(skip) || skip < 0) throw new HttpError(400, 'BadRequest', 'options.$skipToken is not one this service issued.');
         const query = parseQuery(body.query);
-        const matching = subscriptions.flatMap((s) => services.store.listBySubscription(s)).filter((r) => !r.hidden && query.types.includes(r.server.type.toLowerCase()));
-        let rows = matching.map((r) => rowOf(r, services.clock));
+        let rows = resourcesOf(services, subscriptions, query.types).map(rowOf);
         if (query.orderBy.length > 0) {
           rows = rows.sort((a, b) => {
             for (const { column, descending } of query.orderBy) {
