@@ -1,4 +1,4 @@
-import { ENGINE_SPECS, GOVERNED_LABELS, isSystemResource, type Engine } from '../engines.js';
+import { ENGINE_SPECS, ENGINES, GOVERNED_LABELS, isSystemResource, parentResourceTypeOf, type Engine } from '../engines.js';
 import type { Actor } from '../model.js';
 import { parseServerId, type ServerRef } from '../ids.js';
 import { EventFormatError, type EventSource, type ParsedEvent } from './types.js';
@@ -20,7 +20,22 @@ export function findServer(candidates: ReadonlyArray<string | undefined>): { ref
 }
 
 export function notAServer(source: EventSource, receivedId: string, eventId?: string): ParsedEvent {
-  return ignored(source, `not a ${GOVERNED_LABELS}: ${receivedId}`, eventId);
+  const parent = parentNamed(receivedId);
+  // A logical server (or its firewall rules, elastic pools, ...) is the parent of governed databases, never governed itself.
+  const why = parent ? `${parent.what} is never governed or changed, only the ${ENGINE_SPECS[parent.engine].label}s on it: ` : '';
+  return ignored(source, `not a ${GOVERNED_LABELS}: ${why}${receivedId}`, eventId);
+}
+
+/** "the logical server sql-shop (Microsoft.Sql/servers)", or "firewallRules/office of" it, when the id is such a parent or a child of it that is not governed. */
+function parentNamed(id: string): { engine: Engine; what: string } | undefined {
+  for (const engine of ENGINES) {
+    const type = parentResourceTypeOf(engine);
+    const match = type ? new RegExp(`/providers/${type.replace(/\./g, '\\.')}/([^/]+)(/.*)?$`, 'i').exec(id.trim()) : null;
+    if (!match) continue;
+    const what = `the ${ENGINE_SPECS[engine].parent!.label} ${match[1]} (${type})`;
+    return { engine, what: match[2] ? `${match[2].slice(1)} of ${what}` : what };
+  }
+  return undefined;
 }
 
 export function ignored(source: EventSource, reason: string, eventId?: string): ParsedEvent {
