@@ -61,6 +61,11 @@ export interface EngineSpec {
   readonly writeApiVersion: string;
   /** While a restore runs the target answers 404 to GET (MySQL), rather than a Provisioning server (PostgreSQL). */
   readonly notFoundWhileRestoring: boolean;
+  /**
+   * A restore copies the source's tags onto the new resource (flexible servers); false when it carries only the create
+   * request's (a SQL database), so a governed restore does not stamp production's labels on the copy.
+   */
+  readonly restoreCopiesTags: boolean;
   /** Names of system resources that exist on every parent and are never candidates (the `master` database of a logical server). */
   readonly systemNames?: readonly string[];
 }
@@ -81,6 +86,7 @@ function flexible(
     operations: { write: `${type}/write`, delete: `${type}/delete` },
     networkPolicy: 'enforce',
     networkActions: ['delete-firewall-rule', 'disable-public-access', 'stop'],
+    restoreCopiesTags: true,
     ...specific,
   };
 }
@@ -141,6 +147,7 @@ export const ENGINE_SPECS: { readonly [E in Engine]: EngineSpec } = {
     // @azure/arm-sql 10.0.0 speaks 2022-08-01-preview for databases; the warden writes no database property (tags go through the Tags API).
     writeApiVersion: '2022-08-01-preview',
     notFoundWhileRestoring: false,
+    restoreCopiesTags: false,
     systemNames: ['master'],
   },
 };

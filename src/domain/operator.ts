@@ -217,6 +217,8 @@ export function planRestore(f: RestoreFacts): RestoreCheck {
  * The tags a clone is born with: what the restore would copy from the source, without the labels that describe the
  * source as a clone, with inherited ownership moved aside as the `replace-inherited-ownership` rule does (SourceOwner,
  * and `alsoReplace` keys), and the lineage, owner, reason and expiry tags. The plan finds nothing to write on it.
+ * An engine whose restore copies no tags (a SQL database) gets only the lineage, owner, reason and expiry tags: the
+ * warden does not label a copy as production (Environment, CostCenter, the production owner) when Azure would not.
  */
 export function restoreTags(input: {
   source: Server;
@@ -232,13 +234,14 @@ export function restoreTags(input: {
   const replace = ruleOf(input.policy, 'replace-inherited-ownership');
   const prefix = replace?.sourceKeyPrefix ?? 'Source';
   const labels = new Set([k.restoredFrom, k.restorePointUtc, k.restoredBy, k.expiresOn, k.legalHold, k.incident, k.purpose].map((key) => key.toLowerCase()));
-  const inherited: Record<string, string> = Object.fromEntries(Object.entries(input.source.tags).filter(([key]) => !labels.has(key.toLowerCase())));
+  const copied = ENGINE_SPECS[input.source.engine].restoreCopiesTags ? input.source.tags : {};
+  const inherited: Record<string, string> = Object.fromEntries(Object.entries(copied).filter(([key]) => !labels.has(key.toLowerCase())));
   const set: Record<string, string> = {};
-  const sourceOwner = getNonEmptyTag(input.source.tags, k.owner);
+  const sourceOwner = getNonEmptyTag(copied, k.owner);
   if (replace && sourceOwner) set[`${prefix}${k.owner}`] = sourceOwner;
   for (const key of Object.keys(replace?.alsoReplace ?? {}).sort()) {
     const cloneValue = replace!.alsoReplace[key]!;
-    const value = getNonEmptyTag(input.source.tags, key);
+    const value = getNonEmptyTag(copied, key);
     if (value === undefined || value === cloneValue) continue;
     set[`${prefix}${key}`] = value;
     set[key] = cloneValue;

@@ -53,9 +53,12 @@ describe('pitr-warden restore --engine sql-database on the emulator', () => {
     expect(result.stderr).toMatch(/restore shop-fix: Accepted[\s\S]*restore shop-fix: Online \(100%\)/);
     const live = (await wired.servers.get(record.newServerId))!;
     // Lineage and ownership are written in the create request (a restored database copies no tags itself).
-    expect(live.tags).toMatchObject({ Owner: 'alice@contoso.com', RestoredFrom: PROD, RestorePointUtc: '2026-11-20T08:00:00Z', RestoredBy: 'alice@contoso.com', Incident: 'INC-4711' });
+    // Only these: production's labels (Environment, its Owner as SourceOwner) are not stamped on the copy, and no Tags API write followed.
+    expect(live.tags).toEqual({ Owner: 'alice@contoso.com', RestoredFrom: PROD, RestorePointUtc: '2026-11-20T08:00:00Z', RestoredBy: 'alice@contoso.com', Incident: 'INC-4711', ExpiresOn: record.expiresOn });
+    expect(record.tags).toEqual(live.tags);
     const create = stack.emulator.requests.entries().filter((r) => r.operation === 'Databases_CreateOrUpdate');
     expect(create).toHaveLength(1);
+    expect(stack.emulator.requests.count({ operation: 'Tags_UpdateAtScope' })).toBe(0);
   });
 
   it.each([

@@ -86,6 +86,26 @@ describe('planRestore', () => {
     });
   });
 
+  it("a SQL database's copy is born with the warden's tags only: Azure copies none of the source's, and neither does the warden", () => {
+    const logical = '/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-shop/providers/Microsoft.Sql/servers/sql-shop';
+    const shop: Server = {
+      ...serverFromArm({ id: `${logical}/databases/shop`, name: 'shop', location: 'westeurope', tags: { Owner: 'shop-team@contoso.com', Environment: 'production', CostCenter: 'CC-2002' }, properties: { status: 'Online' } }),
+      earliestRestoreDate: '2026-11-13T12:00:00Z',
+    };
+    // Even a policy that relabels what a restore inherits has nothing to relabel.
+    const policy = parsePolicy({ ...DEFAULT_POLICY, rules: DEFAULT_POLICY.rules.map((r) => (r.type === 'replace-inherited-ownership' ? { ...r, alsoReplace: { Environment: 'restore-copy' } } : r)) });
+    const check = planRestore(facts({ source: shop, policy, name: 'shop-fix', targetResourceGroup: 'rg-shop' }));
+    if (!check.ok) throw new Error(check.problems.join('; '));
+    expect(check.plan.tags).toEqual({
+      Owner: 'alice@contoso.com',
+      RestoredFrom: shop.id,
+      RestorePointUtc: '2026-11-20T08:00:00Z',
+      RestoredBy: 'alice@contoso.com',
+      Incident: 'INC-4242',
+      ExpiresOn: '2026-11-27T12:00:00Z',
+    });
+  });
+
   it('gives a clone that the plan classifies from its tags alone and finds nothing to fix', () => {
     const check = planRestore(facts({ ttl: '30d' }));
     if (!check.ok) throw new Error(check.problems.join('; '));
