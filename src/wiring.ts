@@ -1,7 +1,5 @@
 import { openTables, type TableStores } from './adapters/azure/tables/tables.js';
 import { ArmActivityFeed, ArmServers } from './adapters/azure/arm/servers.js';
-import { ServersByEngine } from './adapters/azure/arm/serversByEngine.js';
-import { ArmSqlDatabases } from './adapters/azure/arm/sqlDatabases.js';
 import { armBudgetPolicy, type ArmBudgetStats } from './adapters/azure/arm/armBudget.js';
 import { ResourceGraphListing } from './adapters/azure/arm/resourceGraph.js';
 import { armClientOptions, credentialFor } from './adapters/azure/credential.js';
@@ -77,7 +75,7 @@ export async function build(config: Config, options: { log?: (line: string) => v
     armBudget: armBudget.stats,
     clock: options.clock ?? systemClock,
     // SQL databases through their own adapter; flexible servers of every engine through ArmServers.
-    servers: new ServersByEngine(new ArmServers(arm), new ArmSqlDatabases(arm)),
+    servers: new ArmServers(arm),
     ...(config.serverListing === 'resource-graph' ? { listing: new ResourceGraphListing(arm) } : {}),
     activity: new ArmActivityFeed(arm),
     inventory: stores.inventory,

@@ -20,8 +20,10 @@ export interface RestoreRequest {
 }
 
 /**
- * Governed servers in ARM (PostgreSQL and MySQL flexible servers; the engine is in the id), with the few writes the
- * warden makes. Ids in any casing.
+ * Governed servers in ARM (PostgreSQL and MySQL flexible servers, SQL databases; the engine is in the id), with the few
+ * writes the warden makes. Ids in any casing. A SQL database is read with its logical server's public access and
+ * firewall rules (its exposure); the network writes and stop are refused for it (the logical server is shared with
+ * production and never changed).
  * @example
  *   for (const server of await servers.list(subscriptionId)) ...;
  *   const live = await servers.get(id, { withFirewallRules: true, withLocks: true });

@@ -5,8 +5,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorCredential } from '../../src/adapters/azure/credential.js';
 import { ResourceGraphListing } from '../../src/adapters/azure/arm/resourceGraph.js';
 import { ArmActivityFeed, ArmServers } from '../../src/adapters/azure/arm/servers.js';
-import { ArmSqlDatabases } from '../../src/adapters/azure/arm/sqlDatabases.js';
-import { ServersByEngine } from '../../src/adapters/azure/arm/serversByEngine.js';
 import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
 import { DEFAULT_POLICY } from '../../src/domain/policy.js';
 import type { GovernDeps } from '../../src/jobs/deps.js';
@@ -137,8 +135,7 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
       );
       emulator.requests.clear();
       const d = deps(emulator);
-      const arm = { credential: emulatorCredential, clientOptions: { ...armClientOptions(emulator), retryOptions: { maxRetries: 0 } }, pollIntervalInMs: 1 };
-      const outcome = await reconcile({ ...d, servers: new ServersByEngine(new ArmServers(arm), new ArmSqlDatabases(arm)) });
+      const outcome = await reconcile(d);
       expect(outcome).toMatchObject({ subscriptions: 2, servers: 3, clones: 1, failed: [] });
       expect(emulator.requests.count({ operation: 'Resources_Query' })).toBe(1);
       // Listed by the query, not by ARM lists per logical server.

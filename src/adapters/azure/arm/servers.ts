@@ -12,6 +12,7 @@ import { AzureCallError, statusOf } from '../errors.js';
 import type { EngineApiOptions, EngineServersApi } from './engineApi.js';
 import { MySqlServersApi } from './mysqlApi.js';
 import { PostgresServersApi } from './postgresApi.js';
+import { SqlDatabasesApi } from './sqlApi.js';
 
 export { serverFromSdk } from './sdkServer.js';
 
@@ -23,16 +24,19 @@ export interface ArmOptions {
   readonly pollIntervalInMs?: number;
 }
 
-/** The SDK calls of each engine the port serves (postgresApi.ts, mysqlApi.ts): one file per engine. */
-const ENGINE_APIS: { readonly [E in Engine]?: (options: EngineApiOptions) => EngineServersApi } = {
+/** The SDK calls of each engine the port serves (postgresApi.ts, mysqlApi.ts, sqlApi.ts): one file per engine. */
+const ENGINE_APIS: { readonly [E in Engine]: (options: EngineApiOptions) => EngineServersApi } = {
   'postgresql-flexible': (options) => new PostgresServersApi(options),
   'mysql-flexible': (options) => new MySqlServersApi(options),
+  'sql-database': (options) => new SqlDatabasesApi(options),
 };
 
 /**
  * The ServersPort on the Azure SDKs. The engine of each id picks the engine's SDK calls (EngineServersApi:
- * `@azure/arm-postgresql-flexible`, `@azure/arm-mysql-flexible`); what every engine shares is here:
- * `@azure/arm-resources` for the Tags API, `@azure/arm-locks` for locks, errors and the restore's progress.
+ * `@azure/arm-postgresql-flexible`, `@azure/arm-mysql-flexible`, `@azure/arm-sql`); what every engine shares is here:
+ * `@azure/arm-resources` for the Tags API, `@azure/arm-locks` for locks, errors and the restore's progress. Ids of
+ * resources under a parent (a SQL database under its logical server) carry the parent's name wherever a call needs it.
+ * @example const servers = new ArmServers({ credential, clientOptions }); await servers.list(subscriptionId) // every engine's
  */
 export class ArmServers implements ServersPort {
   private readonly clients = new Map<string, { resources: ResourceManagementClient; locks: ManagementLockClient }>();
@@ -60,23 +64,20 @@ export class ArmServers implements ServersPort {
   private api(engine: Engine): EngineServersApi {
     let api = this.engines.get(engine);
     if (!api) {
-      const make = ENGINE_APIS[engine];
-      if (!make) throw new Error(`No ARM adapter for ${ENGINE_SPECS[engine].label} servers`);
-      api = make({ credential: this.options.credential, clientOptions: this.options.clientOptions ?? {}, poll: this.poll });
+      api = ENGINE_APIS[engine]({ credential: this.options.credential, clientOptions: this.options.clientOptions ?? {}, poll: this.poll });
       this.engines.set(engine, api);
     }
     return api;
   }
 
-  /** Every server of every engine with an adapter (one list per engine); any failed page fails the whole list. */
+  /** Every governed resource of every engine (one list per engine); any failed page fails the whole list. */
   async list(subscriptionId: string): Promise<Server[]> {
     const servers: Server[] = [];
     for (const engine of ENGINES) {
-      if (!ENGINE_APIS[engine]) continue;
       try {
         servers.push(...(await this.api(engine).list(subscriptionId)));
       } catch (error) {
-        throw new AzureCallError(`list flexible servers of subscription ${subscriptionId} (${ENGINE_SPECS[engine].label}s)`, error);
+        throw new AzureCallError(`list the ${ENGINE_SPECS[engine].label}s of subscription ${subscriptionId}`, error);
       }
     }
     return servers;
@@ -113,11 +114,13 @@ export class ArmServers implements ServersPort {
     const ref = ref_(id);
     const locks: ManagementLock[] = [];
     try {
+      // A resource under a parent (a database under its logical server) names the parent path: `servers/sql-shop`.
+      const spec = ENGINE_SPECS[ref.engine];
       const iterator = this.client(ref.subscriptionId).locks.managementLocks.listAtResourceLevel(
         ref.resourceGroup,
-        ENGINE_SPECS[ref.engine].providerNamespace,
-        '',
-        'flexibleServers',
+        spec.providerNamespace,
+        (ref.parents ?? []).map((p) => `${p.type}/${p.name}`).join('/'),
+        spec.resourcePath.at(-1)!,
         ref.name,
       );
       for await (const l of iterator) {
@@ -243,8 +246,10 @@ export class ArmServers implements ServersPort {
   async restore(request: RestoreRequest, options: { wait?: boolean; onProgress?: (state: string) => void } = {}): Promise<Server> {
     const source = ref_(request.sourceServerId);
     const api = this.api(source.engine);
-    const target = `${request.targetResourceGroup}/${request.targetName}`;
-    const targetRef = ref_(resourceIdOf(source.engine, source.subscriptionId, request.targetResourceGroup, [request.targetName]));
+    // A database goes under a logical server (the request's, else the source's): its id names it.
+    const parents = (source.parents ?? []).map((p, i, all) => (i === all.length - 1 && request.targetParent ? request.targetParent : p.name));
+    const targetRef = ref_(resourceIdOf(source.engine, source.subscriptionId, request.targetResourceGroup, [...parents, request.targetName]));
+    const target = `${request.targetResourceGroup}/${[...parents, request.targetName].join('/')}`;
     // The wait Azure asks for between polls (Retry-After of the 202 and of each poll), seen on every response.
     let retryAfterMs: number | undefined;
     // Accepted when ARM answers the PUT (the SDK may poll once before beginCreateOrUpdate returns).
@@ -269,21 +274,25 @@ export class ArmServers implements ServersPort {
       const poller = await api.beginRestore(source, request, onResponse);
       if (!accepted) options.onProgress?.('Accepted');
       if (!options.wait) return poller.result() ?? (await current()) ?? restoringServer(targetRef, request);
-      // Poll by hand so each step can report the new server's own state (Provisioning, ... Ready), waiting as long as
-      // Azure's Retry-After says (the configured interval when it sends none, or 0).
+      // Poll by hand so each step can report the new server's own state (Provisioning, ... Ready), or the engine's own
+      // progress (a SQL database's percentComplete), waiting as long as Azure's Retry-After says (the configured
+      // interval when it sends none, or 0).
+      const stateNow = () => current().then((s) => s?.state ?? (ENGINE_SPECS[source.engine].notFoundWhileRestoring ? 'Restoring' : 'Provisioning'), () => 'Provisioning');
+      const progressNow = async () => (api.restoreProgress ? await api.restoreProgress(targetRef) : undefined) ?? (await stateNow());
       let last = 'Accepted';
       while (!poller.isDone()) {
         await poller.poll();
         if (poller.isDone()) break;
-        const state = await current().then((s) => s?.state ?? (ENGINE_SPECS[source.engine].notFoundWhileRestoring ? 'Restoring' : 'Provisioning'), () => 'Provisioning');
-        if (state !== last) options.onProgress?.((last = state));
+        const progress = await progressNow();
+        if (progress !== last) options.onProgress?.((last = progress));
         await new Promise((resolve) => setTimeout(resolve, retryAfterMs ?? this.poll.updateIntervalInMs ?? 5_000));
       }
       const done = (await poller.pollUntilDone()) ?? (await current());
-      options.onProgress?.(done?.state ?? 'Ready');
+      const state = done?.state ?? 'Ready';
+      options.onProgress?.(api.restoreProgress ? `${state} (100%)` : state);
       return requireServer(done, target);
     } catch (error) {
-      throw new AzureCallError(`restore ${source.id} to ${target} at ${request.pointInTimeUtc}`, error, { action: `${ENGINE_SPECS[source.engine].providerNamespace}/flexibleServers/write` });
+      throw new AzureCallError(`restore ${source.id} to ${target} at ${request.pointInTimeUtc}`, error, { action: ENGINE_SPECS[source.engine].operations.write });
     }
   }
 }
