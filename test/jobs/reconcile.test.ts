@@ -129,7 +129,7 @@ describe('reconcile on the emulator: the safety net under the event path', () =>
 
     const outcome = await reconcile(d);
     expect(outcome.failed.map((f) => f.id)).toContain(`/subscriptions/${SUB2}`);
-    expect(outcome.failed.find((f) => f.id === `/subscriptions/${SUB2}`)?.reason).toMatch(new RegExp(`list flexible servers of subscription ${SUB2}`));
+    expect(outcome.failed.find((f) => f.id === `/subscriptions/${SUB2}`)?.reason).toMatch(new RegExp(`list the PostgreSQL flexible servers of subscription ${SUB2}`));
     expect(outcome.vanished).toBe(1);
     expect((await stores.inventory.list({ subscriptionId: SUB2 })).map((r) => r.state).sort()).toEqual(['governed', 'listed']);
     expect((await stores.inventory.get(serverKey(gone.id)))?.value.state).toBe('deleted');
@@ -166,6 +166,8 @@ describe('reconcile on the emulator: the safety net under the event path', () =>
     const lists = emulator.requests.entries({ operation: 'Servers_ListBySubscription' }).map((r) => r.path.split('/')[4]!.toLowerCase());
     expect(lists.filter((p) => p === 'microsoft.dbforpostgresql')).toHaveLength(6);
     expect(lists.filter((p) => p === 'microsoft.dbformysql')).toHaveLength(2);
+    // And one list of SQL logical servers per subscription (none here, so no database list).
+    expect(emulator.requests.count({ operation: 'Servers_List' })).toBe(2);
     expect(emulator.requests.count({ operation: 'Servers_Get' })).toBe(0);
     expect(emulator.requests.count({ operation: 'FirewallRules_ListByServer' })).toBe(6);
     // Locks come from one list per subscription, not one read per clone.
@@ -187,7 +189,7 @@ describe('reconcile on the emulator: the safety net under the event path', () =>
     expect(emulator.requests.count({ method: 'PATCH' }) + emulator.requests.count({ method: 'DELETE' })).toBe(0);
     const providers = new Set(ENGINES.map((e) => ENGINE_SPECS[e].providerNamespace)).size;
     // Lists only: 3 PostgreSQL pages and one empty MySQL page per subscription, one lock list, one Activity Log query per provider.
-    expect(emulator.requests.counters().map((c) => `${c.operation} ${c.count}`)).toEqual([`ActivityLogs_List ${2 * providers}`, 'ManagementLocks_List 2', 'Servers_ListBySubscription 8']);
+    expect(emulator.requests.counters().map((c) => `${c.operation} ${c.count}`)).toEqual([`ActivityLogs_List ${2 * providers}`, 'ManagementLocks_List 2', 'Servers_List 2', 'Servers_ListBySubscription 8']);
   });
 
   it('an unchanged reconcile makes no per-server ARM call; a change brings that clone\'s rules and locks back into view', async () => {
@@ -202,7 +204,7 @@ describe('reconcile on the emulator: the safety net under the event path', () =>
     // The first run's own remediations (tags) are in the Activity Log, older than each row's check: no re-read for them.
     emulator.requests.clear();
     expect(await reconcile(d)).toMatchObject({ clones: 3, cloneReads: 0, unchanged: 4, failed: [] });
-    const perServer = () => emulator.requests.counters().filter((c) => !['Servers_ListBySubscription', 'ActivityLogs_List', 'ManagementLocks_List'].includes(c.operation));
+    const perServer = () => emulator.requests.counters().filter((c) => !['Servers_ListBySubscription', 'Servers_List', 'ActivityLogs_List', 'ManagementLocks_List'].includes(c.operation));
     expect(perServer()).toEqual([]);
 
     // Someone opens a firewall rule on clone 0 (its event is lost: no queue), and locks clone 1.
