@@ -58,6 +58,7 @@ describe('ArmServers on SQL databases (@azure/arm-sql through the engine table)'
     await expect(servers.deleteFirewallRule(PROD, 'AllowAllWindowsAzureIps')).rejects.toThrow(/belongs to its logical server, shared with production; the warden never changes it/);
     await expect(servers.disablePublicAccess(PROD)).rejects.toThrow(/Refused to disable public network access/);
     await expect(servers.stop(PROD)).rejects.toThrow(/Refused to stop/);
+    await expect(servers.upsertFirewallRule(PROD, { name: 'drill', startIpAddress: '20.50.1.8', endIpAddress: '20.50.1.8' })).rejects.toThrow(/Refused to write firewall rule drill/);
     expect(writes().length).toBe(before);
   });
 
