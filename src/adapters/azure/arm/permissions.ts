@@ -2,7 +2,8 @@
  * Every Azure RBAC action the warden's own identity needs on a governed subscription, one per SDK call.
  * infra/app/warden-role.bicep grants exactly these (test/infra/bicep.test.ts compares the two), so a new
  * ARM call in an adapter starts here. No wildcards: the warden never needs `*` write or delete.
- * Restores (create) are made by the operator CLI under the operator's own identity, not by the app.
+ * Governed restores (create) of the operator CLI run under the operator's own identity; the app itself restores only for
+ * restore drills (the runRestoreDrills timer, PostgreSQL only), which needs the servers write action it holds anyway.
  *
  * @example
  * import { ARM_ACTIONS } from './permissions.js';
@@ -84,7 +85,8 @@ export const SDK_OPERATION_ACTIONS: Readonly<Record<string, Readonly<Record<stri
     'servers.beginUpdate': ['Microsoft.DBforPostgreSQL/flexibleServers/write', ...PG_LRO],
     'servers.beginStop': ['Microsoft.DBforPostgreSQL/flexibleServers/stop/action', ...PG_LRO],
     'servers.beginDelete': ['Microsoft.DBforPostgreSQL/flexibleServers/delete', ...PG_LRO],
-    'servers.beginCreateOrUpdate': [],
+    // The restore of a drill (runRestoreDrills, under the app's identity); the operator CLI's restores use the operator's.
+    'servers.beginCreateOrUpdate': ['Microsoft.DBforPostgreSQL/flexibleServers/write', ...PG_LRO],
     'firewallRules.listByServer': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'],
     'firewallRules.get': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/read'],
     'firewallRules.beginDelete': ['Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete', ...PG_LRO],
