@@ -15,7 +15,7 @@ describe('pitr-warden emulator', () => {
     const stopped = new Promise<void>((resolve) => (stop = resolve));
     const errors: string[] = [];
     const command = emulatorCommand({ io: { out: (t) => printed(t), err: (t) => errors.push(t) }, waitForStop: () => stopped });
-    const running = command.parseAsync(['--snapshot', 'examples/estate.json', '--queue', 'cli-events', '--output', 'json'], { from: 'user' });
+    const running = command.parseAsync(['--snapshot', 'examples/estate.json', '--no-data-plane', '--queue', 'cli-events', '--output', 'json'], { from: 'user' });
 
     const info = JSON.parse(await output) as { armEndpoint: string; caCertPath: string; subscriptionIds: string[]; storageConnectionString: string; queueName: string; acsConnectionString: string };
     expect(info.subscriptionIds).toEqual(['00000000-0000-4000-8000-000000000001', SUB2]);
