@@ -163,7 +163,7 @@ export type DeletionBlock =
 /** Every reason the plan skips an action: shared by plan, jobs and CLI, so a typo does not compile. */
 export type SkipReason =
   | DeletionBlock
-  | 'audit-mode'
+  | 'dry-run'
   | 'network-report-only'
   | 'firewall-rules-not-read'
   | 'server-stopped'

@@ -174,7 +174,7 @@ interface Findings {
   /** Tag writes in rule order, each with its reason. */
   readonly tagWrites: { key: string; value: string; reason: string }[];
   readonly remediations: PlanAction[];
-  readonly auditSkips: PlanAction[];
+  readonly dryRunSkips: PlanAction[];
   /** What only the owner can fix: drives the noncompliant notice. */
   readonly ownerNeeded: string[];
   /** Why the clone should be stopped (enforce-mode rules with quarantine and an unremediable violation). */
@@ -245,7 +245,7 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
     // A held or locked clone runs no countdown: its passed expiry is left as it is.
     unannounced: !newCloneSent && !held && ruleOf(policy, 'notices', engine) !== undefined,
   });
-  const findings: Findings = { violations: [], tagWrites: [], remediations: [], auditSkips: [], ownerNeeded: [], quarantine: [] };
+  const findings: Findings = { violations: [], tagWrites: [], remediations: [], dryRunSkips: [], ownerNeeded: [], quarantine: [] };
   for (const rule of rulesFor(policy, engine)) if (proven || rule.type !== 'expiry') applyRule(rule, server, { classified, owner, expiry, policy, findings, drillClientAddresses: ctx.input.drillClientAddresses ?? [] });
 
   const tagAction = tagActionFor(server, findings);
@@ -281,10 +281,10 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
   actions.push(...quarantine(server, findings.quarantine));
   if (notices) {
     const notify = noticesFor({ owner, findings, history: ctx.history, now, effectiveExpiry: effectiveExpiry.ok ? effectiveExpiry.at : undefined, blocked: held, rule: notices });
-    actions.push(...(notices.mode === 'enforce' ? notify : notify.map((n) => auditSkip('notices', `would ${describe(n)}`))));
+    actions.push(...(notices.mode === 'enforce' ? notify : notify.map((n) => dryRunSkip('notices', `would ${describe(n)}`))));
   }
-  actions.push(...findings.auditSkips);
-  if (check?.eligible) actions.push(auditSkip('sweep', `would delete: expired ${check.expiresOn}, final notice sent ${check.finalNoticeSentAt}`));
+  actions.push(...findings.dryRunSkips);
+  if (check?.eligible) actions.push(dryRunSkip('sweep', `would delete: expired ${check.expiresOn}, final notice sent ${check.finalNoticeSentAt}`));
   else if (check) actions.push({ type: 'skip', reason: check.reason, detail: check.detail });
   return { ...common, actions };
 }
@@ -298,7 +298,7 @@ interface RuleContext {
   readonly drillClientAddresses: readonly { readonly start: string; readonly end: string }[];
 }
 
-/** Evaluates one tag or network rule into the findings; audit mode keeps the violations and reports the rest as skips. */
+/** Evaluates one tag or network rule into the findings; dry-run mode keeps the violations and reports the rest as skips. */
 function applyRule(rule: Rule, server: Server, ctx: RuleContext): void {
   let found: RuleFindings;
   switch (rule.type) {
@@ -335,14 +335,14 @@ function applyRule(rule: Rule, server: Server, ctx: RuleContext): void {
     if (found.unremediable.length > 0 && 'quarantine' in rule && rule.quarantine) f.quarantine.push(`quarantine (${rule.type}): ${found.unremediable.join('; ')}`);
     return;
   }
-  // Notes such as "firewall rules not read" are facts in either mode, not something audit mode holds back.
-  f.auditSkips.push(...found.actions.filter((a) => a.type === 'skip'));
+  // Notes such as "firewall rules not read" are facts in either mode, not something dry-run mode holds back.
+  f.dryRunSkips.push(...found.actions.filter((a) => a.type === 'skip'));
   const would = [
     ...found.tagWrites.map((w) => `set tag ${w.key}=${w.value}`),
     ...found.actions.filter((a) => a.type !== 'skip').map(describe),
     ...(found.unremediable.length > 0 && 'quarantine' in rule && rule.quarantine ? ['stop the server (quarantine)'] : []),
   ];
-  if (would.length > 0) f.auditSkips.push(auditSkip(rule.type, `would ${would.join('; ')}`));
+  if (would.length > 0) f.dryRunSkips.push(dryRunSkip(rule.type, `would ${would.join('; ')}`));
 }
 
 interface RuleFindings {
@@ -676,17 +676,17 @@ function planGone(key: string, record: InventoryRecord, history: readonly Notice
     const route = mailRoute(owner, record.owner ? (record.ownerSource ?? 'tag-at-restore') : 'fallback', input.settings);
     const why = `deleted ${record.deletedAt ?? ''}${record.deletedBy ? ` by ${record.deletedBy}` : ''}${record.deleteReason ? `: ${record.deleteReason}` : ''}`.replace(/ +/g, ' ').trim();
     const notify: PlanAction = { type: 'notify', stage: 'deleted', to: route.to, toSource: route.toSource, ...(route.note ? { note: route.note } : {}), reason: why + (route.reason ? `; ${route.reason}` : '') };
-    actions.push(notices.mode === 'enforce' ? notify : auditSkip('notices', `would ${describe(notify)}`));
+    actions.push(notices.mode === 'enforce' ? notify : dryRunSkip('notices', `would ${describe(notify)}`));
   }
   actions.push({ type: 'skip', reason: 'deleted', ...(record.deletedAt ? { detail: `deleted ${record.deletedAt}` } : {}) });
   return { ...base, actions };
 }
 
-function auditSkip(rule: string, detail: string): PlanAction {
-  return { type: 'skip', reason: 'audit-mode', detail: `${rule}: ${detail}` };
+function dryRunSkip(rule: string, detail: string): PlanAction {
+  return { type: 'skip', reason: 'dry-run', detail: `${rule}: ${detail}` };
 }
 
-/** A one-line description of an action, for audit skips and tables. */
+/** A one-line description of an action, for dry-run skips and tables. */
 export function describe(action: PlanAction): string {
   switch (action.type) {
     case 'tag':

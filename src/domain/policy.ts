@@ -11,7 +11,11 @@ export class PolicyError extends Error {
   }
 }
 
-const mode = z.enum(['audit', 'enforce']);
+/**
+ * A rule's mode, the same word as SWEEP_MODE and `sweep --dry-run|--enforce`: `dry-run` reports what the rule would do
+ * (as skips in the plan) and changes nothing; `enforce` does it. `audit`, the name of earlier policies, is read as `dry-run`.
+ */
+const mode = z.preprocess((value) => (value === 'audit' ? 'dry-run' : value), z.enum(['dry-run', 'enforce']));
 
 /**
  * Any rule may be scoped to engines: `"engines": ["mysql-flexible"]` applies it to MySQL clones only; without
@@ -120,7 +124,7 @@ const noticesRule = z
 
 const sweepRule = z.strictObject({
   type: z.literal('sweep'),
-  /** `audit`: the plan shows what would be deleted as skips; `enforce`: it proposes deletions (the job still needs SWEEP_MODE=enforce). */
+  /** `dry-run`: the plan shows what would be deleted as skips; `enforce`: it proposes deletions (the job still needs SWEEP_MODE=enforce). */
   mode,
   engines,
 });

@@ -61,13 +61,13 @@ function stateOf(plan: ServerPlan, previous: InventoryRecord | undefined): Clone
   if (plan.held) return 'held';
   if (plan.actions.some((a) => a.type === 'stop-server') || previous?.state === 'quarantined') return 'quarantined';
   // Governed once the warden enforces its tag and network rules; a later pass with nothing left to fix stays governed.
-  // Only a remediation the policy keeps to reporting (audit mode) leaves the clone merely detected.
+  // Only a remediation the policy keeps to reporting (dry-run mode) leaves the clone merely detected.
   return plan.actions.some(reportedRemediation) ? 'detected' : 'governed';
 }
 
-/** An audit-mode skip of a tag or network rule (notices and sweep in audit mode say nothing about governance). */
+/** A dry-run skip of a tag or network rule (notices and sweep in dry-run mode say nothing about governance). */
 function reportedRemediation(action: ServerPlan['actions'][number]): boolean {
-  return action.type === 'skip' && action.reason === 'audit-mode' && !/^(notices|sweep):/.test(action.detail ?? '');
+  return action.type === 'skip' && action.reason === 'dry-run' && !/^(notices|sweep):/.test(action.detail ?? '');
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

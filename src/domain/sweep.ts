@@ -135,7 +135,7 @@ export function sweepSelection(subscriptions: readonly PlannedSubscription[]): {
         const why = skipText(a);
         if (HOLD_SKIPS.has(a.reason)) held.push(sweepItem(plan, why));
         else if (DELETION_SKIPS.has(a.reason)) skipped.push(sweepItem(plan, why));
-        else if (a.reason === 'audit-mode' && a.detail?.startsWith('sweep:')) skipped.push(sweepItem(plan, `policy sweep rule is audit: ${a.detail}`));
+        else if (a.reason === 'dry-run' && a.detail?.startsWith('sweep:')) skipped.push(sweepItem(plan, `policy sweep rule is dry-run: ${a.detail}`));
       }
     }
   }

@@ -33,7 +33,7 @@ describe('pitr-warden policy', () => {
     expect(out).toBe('');
     expect(err).toContain('3 problem(s)');
     expect(err).toContain('rules[0] (expiry).defaultLifetimeDays: must be at least 1');
-    expect(err).toContain('rules[1] (network-firewall).mode: "block" is not one of "audit", "enforce"');
+    expect(err).toContain('rules[1] (network-firewall).mode: "block" is not one of "dry-run", "enforce"');
     expect(err).toContain('rules[1] (network-firewall).allowedRanges[0]: "10.0.0.0/33" is not a CIDR range');
     writeFileSync(file, '{ "rules": ');
     expect(await run(['validate', file])).toMatchObject({ exitCode: 2, err: expect.stringContaining('not valid JSON') });
@@ -52,9 +52,9 @@ describe('pitr-warden policy', () => {
   it('show: a file (or POLICY_PATH) with defaults filled in; a bad file exits 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'policy-cli-'));
     const file = join(dir, 'policy.json');
-    writeFileSync(file, JSON.stringify({ rules: [{ type: 'sweep', mode: 'audit' }] }));
+    writeFileSync(file, JSON.stringify({ rules: [{ type: 'sweep', mode: 'dry-run' }] }));
     const shown = JSON.parse((await run(['show', '--output', 'json'], { POLICY_PATH: file })).out);
-    expect(shown.rules).toEqual([{ type: 'sweep', mode: 'audit' }]);
+    expect(shown.rules).toEqual([{ type: 'sweep', mode: 'dry-run' }]);
     expect(shown.tagKeys.expiresOn).toBe('ExpiresOn');
     writeFileSync(file, JSON.stringify({ rules: [{ type: 'sweep' }] }));
     expect(await run(['show', '--policy', file])).toMatchObject({ exitCode: 2, err: expect.stringContaining('rules[0] (sweep).mode: is required') });

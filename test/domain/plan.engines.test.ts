@@ -58,12 +58,12 @@ describe('the plan per engine', () => {
     const pgClone = { ...pgServer('pg-shop-restore', [OPEN]), createdAt: '2026-11-20T09:05:00Z' };
     const pgRestore = { ...restoreOf(pgClone, pgProd), operationName: 'Microsoft.DBforPostgreSQL/flexibleServers/write' };
     const rules = DEFAULT_RULES.map((r) => (r.type === 'network-firewall' ? { ...r, engines: ['postgresql-flexible'] } : r));
-    const policy = parsePolicy({ rules: [...rules, { type: 'network-firewall', mode: 'audit', engines: ['mysql-flexible'] }] });
+    const policy = parsePolicy({ rules: [...rules, { type: 'network-firewall', mode: 'dry-run', engines: ['mysql-flexible'] }] });
     const plan = buildPlan({ now: NOW, policy, servers: [prod, clone, pgProd, pgClone], inventory: [], restoreEvidence: [restoreOf(clone, prod), pgRestore], settings: SETTINGS });
     const actionsOf = (name: string) => plan.servers.find((s) => s.name === name)!.actions;
     expect(actionsOf('pg-shop-restore').some((a) => a.type === 'delete-firewall-rule')).toBe(true);
     expect(actionsOf('mysql-shop-restore').some((a) => a.type === 'delete-firewall-rule')).toBe(false);
-    expect(actionsOf('mysql-shop-restore')).toContainEqual({ type: 'skip', reason: 'audit-mode', detail: 'network-firewall: would delete firewall rule "AllowAll" (0.0.0.0-255.255.255.255)' });
+    expect(actionsOf('mysql-shop-restore')).toContainEqual({ type: 'skip', reason: 'dry-run', detail: 'network-firewall: would delete firewall rule "AllowAll" (0.0.0.0-255.255.255.255)' });
   });
 
   it('an engine whose network is report-only gets skips that say why, never a network change', () => {
@@ -85,8 +85,8 @@ describe('the plan per engine', () => {
 
 describe('policy rules scoped to engines', () => {
   it('allows one rule of a type per engine, and names the engine of an overlap', () => {
-    expect(validatePolicy({ rules: [{ type: 'sweep', mode: 'enforce', engines: ['postgresql-flexible'] }, { type: 'sweep', mode: 'audit', engines: ['mysql-flexible'] }] }).ok).toBe(true);
-    expect(validatePolicy({ rules: [{ type: 'sweep', mode: 'enforce' }, { type: 'sweep', mode: 'audit', engines: ['mysql-flexible'] }] })).toEqual({
+    expect(validatePolicy({ rules: [{ type: 'sweep', mode: 'enforce', engines: ['postgresql-flexible'] }, { type: 'sweep', mode: 'dry-run', engines: ['mysql-flexible'] }] }).ok).toBe(true);
+    expect(validatePolicy({ rules: [{ type: 'sweep', mode: 'enforce' }, { type: 'sweep', mode: 'dry-run', engines: ['mysql-flexible'] }] })).toEqual({
       ok: false,
       problems: ['rules[1] (sweep).type: duplicate rule type for engine mysql-flexible; already given at rules[0] (scope rules to engines with "engines")'],
     });

@@ -109,7 +109,7 @@ const inventoryArb: fc.Arbitrary<InventoryRecord> = fc
 
 const policyArb = fc
   .record({
-    modes: fc.array(fc.constantFrom('audit', 'enforce'), { minLength: 8, maxLength: 8 }),
+    modes: fc.array(fc.constantFrom('dry-run', 'enforce'), { minLength: 8, maxLength: 8 }),
     graceDays: fc.integer({ min: 1, max: 5 }),
   })
   .map(({ modes, graceDays }) =>

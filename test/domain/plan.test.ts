@@ -101,7 +101,7 @@ describe('plan of a small estate (examples/policy.json)', () => {
 
 describe('audit mode', () => {
   it('reports the same violations and makes no change', () => {
-    const audit = parsePolicy({ ...examplePolicy, rules: examplePolicy.rules.map((r) => ({ ...r, mode: 'audit' })) });
+    const audit = parsePolicy({ ...examplePolicy, rules: examplePolicy.rules.map((r) => ({ ...r, mode: 'dry-run' })) });
     const enforce = planEstate();
     const audited = planEstate(audit);
     for (const s of audited.servers) {
@@ -110,7 +110,7 @@ describe('audit mode', () => {
       expect(s.actions.every((a) => a.type === 'skip')).toBe(true);
     }
     const clone = byName(audited, 'pg-prod-restore-1129');
-    expect(clone.actions.filter((a) => a.type === 'skip' && a.reason === 'audit-mode').map((a) => (a.type === 'skip' ? a.detail : ''))).toEqual(
+    expect(clone.actions.filter((a) => a.type === 'skip' && a.reason === 'dry-run').map((a) => (a.type === 'skip' ? a.detail : ''))).toEqual(
       expect.arrayContaining([expect.stringMatching(/^network-firewall: would delete firewall rule "AllowAll"/), expect.stringMatching(/^notices: would notify alice@contoso.com \(new-clone\)/)]),
     );
     expect(byName(audited, 'pg-prod-copy').actions).toContainEqual(expect.objectContaining({ reason: 'unproven' }));

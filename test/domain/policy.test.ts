@@ -21,10 +21,15 @@ describe('policy as data', () => {
   });
 
   it('fills each rule with its defaults and keeps the rule list as given', () => {
-    const policy = parsePolicy({ rules: [{ type: 'network-firewall', mode: 'audit', allowedRanges: ['10.0.0.0/8'] }] });
-    expect(policy.rules).toEqual([{ type: 'network-firewall', mode: 'audit', publicAccess: 'allow-listed', allowedRanges: ['10.0.0.0/8'], quarantine: false }]);
+    const policy = parsePolicy({ rules: [{ type: 'network-firewall', mode: 'dry-run', allowedRanges: ['10.0.0.0/8'] }] });
+    expect(policy.rules).toEqual([{ type: 'network-firewall', mode: 'dry-run', publicAccess: 'allow-listed', allowedRanges: ['10.0.0.0/8'], quarantine: false }]);
     expect(ruleOf(policy, 'sweep')).toBeUndefined();
     expect(policy.tagKeys.owner).toBe('Owner');
+  });
+
+  it('reads `audit`, the mode word of earlier policies, as `dry-run` (one word with SWEEP_MODE and sweep --dry-run)', () => {
+    const policy = parsePolicy({ rules: [{ type: 'sweep', mode: 'audit' }, { type: 'notices', mode: 'enforce' }] });
+    expect(policy.rules.map((r) => r.mode)).toEqual(['dry-run', 'enforce']);
   });
 
   it('names the rule and the field in every problem, all at once', () => {
@@ -33,9 +38,9 @@ describe('policy as data', () => {
         { type: 'required-tags', mode: 'enforce' },
         { type: 'expiry', mode: 'sometimes', defaultLifetimeDays: 40 },
         { type: 'network-firewall', mode: 'enforce', allowedRanges: ['10.0.0.0/33'], extra: true },
-        { type: 'no-such-rule', mode: 'audit' },
-        { type: 'expiry', mode: 'audit', defaultLifetimeDays: 40, maxLifetimeDays: 30 },
-        { mode: 'audit' },
+        { type: 'no-such-rule', mode: 'dry-run' },
+        { type: 'expiry', mode: 'dry-run', defaultLifetimeDays: 40, maxLifetimeDays: 30 },
+        { mode: 'dry-run' },
         { type: 'notices', mode: 'enforce', reminderLeadDays: [3, 3], graceDays: 0 },
       ],
       tagKeys: { owner: 'expireson', incident: 'a/b' },
@@ -47,7 +52,7 @@ describe('policy as data', () => {
       expect.arrayContaining([
         'rules[2] (network-firewall).allowedRanges[0]: "10.0.0.0/33" is not a CIDR range',
         'rules[2] (network-firewall): unknown field "extra"',
-        'rules[1] (expiry).mode: "sometimes" is not one of "audit", "enforce"',
+        'rules[1] (expiry).mode: "sometimes" is not one of "dry-run", "enforce"',
         expect.stringMatching(/^rules\[3\] \(no-such-rule\)\.type: unknown rule type "no-such-rule"; expected one of "required-tags"/),
         expect.stringMatching(/^rules\[5\]\.type: is required/),
         'rules[4] (expiry).maxLifetimeDays: must not be shorter than defaultLifetimeDays',
@@ -67,7 +72,7 @@ describe('policy as data', () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(PolicyError);
-      expect((error as PolicyError).problems).toEqual(['rules[0] (sweep).mode: is required; one of "audit", "enforce"']);
+      expect((error as PolicyError).problems).toEqual(['rules[0] (sweep).mode: is required; one of "dry-run", "enforce"']);
       expect((error as Error).message).toContain('Invalid policy p.json (1 problem)');
     }
   });

@@ -43,7 +43,7 @@ const POLICIES = [
       { type: 'sweep', mode: 'enforce' },
     ],
   }),
-  parsePolicy({ rules: [{ type: 'network-firewall', mode: 'audit' }, { type: 'expiry', mode: 'enforce' }, { type: 'notices', mode: 'audit' }, { type: 'sweep', mode: 'enforce' }] }),
+  parsePolicy({ rules: [{ type: 'network-firewall', mode: 'dry-run' }, { type: 'expiry', mode: 'enforce' }, { type: 'notices', mode: 'dry-run' }, { type: 'sweep', mode: 'enforce' }] }),
 ];
 
 function server(name: string, o: { createdAt: number; login?: string; tags?: Record<string, string>; open?: boolean; subnet?: boolean; locked?: boolean }): Server {

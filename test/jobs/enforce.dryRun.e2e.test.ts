@@ -8,8 +8,8 @@ import { SUB1, productionEstate } from '../support/estate.js';
 import { startEventPipeline, type EventPipeline } from '../support/pipeline.js';
 import type { TestStack } from '../support/stack.js';
 
-/** The same restore as enforce.e2e, with every rule in audit mode: the warden reports and never writes to ARM. */
-describe('policy in audit mode, through the event path', () => {
+/** The same restore as enforce.e2e, with every rule in dry-run mode: the warden reports and never writes to ARM. */
+describe('policy in dry-run mode, through the event path', () => {
   const { prod, snapshot } = productionEstate();
   let stack: TestStack;
   let host: LocalHost;
@@ -19,7 +19,7 @@ describe('policy in audit mode, through the event path', () => {
   let pipeline: EventPipeline | undefined;
 
   beforeAll(async () => {
-    pipeline = await startEventPipeline({ snapshot, rules: DEFAULT_RULES.map((r) => ({ ...r, mode: 'audit' })) });
+    pipeline = await startEventPipeline({ snapshot, rules: DEFAULT_RULES.map((r) => ({ ...r, mode: 'dry-run' })) });
     ({ stack, host, stores, pg } = pipeline);
   });
   afterAll(async () => pipeline?.close());
