@@ -16,6 +16,7 @@ import { modify, UnprovenError } from './gate.js';
 import { digest } from './govern.js';
 import { wardenSince } from './since.js';
 import { errorMessage } from '../errorMessage.js';
+import { decodeJwtClaims } from '../unsignedJwt.js';
 
 /**
  * What the operator commands act through: the governance ports plus who is running the command.
@@ -488,23 +489,13 @@ export async function operatorName(credential: TokenCredential, fallback: string
     const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new Error(`No Azure sign-in found (${firstLine(detail)}): run \`az login\` (add --tenant <id> if needed), or pass --local to use the stack \`npm start\` runs`, { cause: error });
   }
-  const claims = token ? jwtClaims(token) : undefined;
+  const claims = token ? decodeJwtClaims(token) : undefined;
   const upn = [claims?.upn, claims?.unique_name, claims?.preferred_username].find((v): v is string => typeof v === 'string' && v.includes('@'));
   const name = upn ?? fallback?.trim();
   if (!name) throw new Error('Cannot tell who is running the command: the sign-in has no user name; pass --as <your e-mail>');
   return name;
 }
 
-function jwtClaims(token: string): Record<string, unknown> | undefined {
-  const part = token.split('.')[1];
-  if (!part) return undefined;
-  try {
-    const value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function firstLine(text: string): string {
   return text.split('\n')[0]!.slice(0, 300);

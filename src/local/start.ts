@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname } from 'node:path';
 import { resolve } from 'node:path';
 import { LOCAL_SETTINGS_FILE, localStackProblem, readLocalStack } from './stackFile.js';
-import { ConfigError, SETTINGS } from '../config.js';
+import { ConfigError, DEFAULTS, SETTINGS } from '../config.js';
 import { loadStartup } from '../startup.js';
 import { startAzurite } from './azurite.js';
 import { startEmulator } from './emulator/index.js';
@@ -49,7 +49,7 @@ export async function startLocal(
     const snapshotPath = options.snapshot ?? resolve('examples/estate.json');
     emulator = await startEmulator({
       snapshot: options.shiftDatesTo ? shiftSnapshotDates(snapshotPath, options.shiftDatesTo) : snapshotPath,
-      events: { connectionString: azurite.connectionString, queueName: base.EVENTS_QUEUE_NAME || 'resource-events' },
+      events: { connectionString: azurite.connectionString, queueName: base.EVENTS_QUEUE_NAME || DEFAULTS.EVENTS_QUEUE_NAME },
       timeScale: 0.001,
       // Real PostgreSQL behind the servers the estate lists in `dataPlanes` (the demo's pg-orders-prod, for its drill).
       dataPlane: true,

@@ -1,20 +1,22 @@
 import { readFileSync } from 'node:fs';
-import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/core-auth';
 import type { CommonClientOptions } from '@azure/core-client';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { Config } from '../../config.js';
+import { unsignedTokenCredential } from '../../unsignedJwt.js';
 
 /**
  * Credential for the local emulator, which accepts any bearer token and reads the caller from its claims: an unsigned
  * token naming the warden as a service principal, so the emulator's Activity Log shows who acted. Never for Azure.
  */
-export const emulatorCredential: TokenCredential = {
-  getToken: (): Promise<AccessToken> => {
-    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const claims = { appid: 'a5c1a0de-0000-4000-8000-00000000fade', oid: '0b7e1d2c-0000-4000-8000-00000000fade', idtyp: 'app', name: 'pitr-warden', sub: 'pitr-warden' };
-    return Promise.resolve({ token: `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`, expiresOnTimestamp: Date.now() + 3_600_000 });
-  },
-};
+export const emulatorCredential: TokenCredential = unsignedTokenCredential((aud) => ({
+  aud,
+  appid: 'a5c1a0de-0000-4000-8000-00000000fade',
+  oid: '0b7e1d2c-0000-4000-8000-00000000fade',
+  idtyp: 'app',
+  name: 'pitr-warden',
+  sub: 'pitr-warden',
+}));
 
 /** DefaultAzureCredential in Azure (the user-assigned identity when AZURE_CLIENT_ID is set); the any-token one locally. */
 export function credentialFor(config: Config): TokenCredential {

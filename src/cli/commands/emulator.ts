@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
+import { DEFAULTS } from '../../config.js';
 import { startAzurite } from '../../local/azurite.js';
 import { isLoopbackHost, startEmulator, type EventSchema } from '../../local/emulator/index.js';
 import { outputOption, processIo, type Io, type OutputFormat } from '../output.js';
@@ -67,7 +68,7 @@ export function emulatorCommand(options: EmulatorCommandOptions = {}): Command {
     .option('-p, --port <n>', 'HTTPS port (0 picks a free one)', '0')
     .option('--host <address>', 'loopback address to listen on (127.0.0.1, ::1 or localhost; nothing else)', loopbackHost, '127.0.0.1')
     .addOption(new Option('--schema <schema>', 'Event Grid delivery schema').choices(['EventGridSchema', 'CloudEventSchemaV1_0']).default('EventGridSchema'))
-    .option('--queue <name>', 'queue that receives the resource events', 'resource-events')
+    .option('--queue <name>', 'queue that receives the resource events', DEFAULTS.EVENTS_QUEUE_NAME)
     .option('--time-scale <x>', "real time per unit of Azure time for long-running operations (1: as long as Azure, e.g. a restore 6.5 min; 0.01: 100x faster; 0: done at the first poll)", '0')
     .option('--page-size <n>', 'items per page of list operations', '100')
     .option('--mailbox-dir <dir>', 'also write each sent email as a JSON file here')

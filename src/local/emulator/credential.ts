@@ -1,4 +1,5 @@
-import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/core-auth';
+import { unsignedJwt, unsignedTokenCredential } from '../../unsignedJwt.js';
 
 /** Who calls the emulator: a user (with a UPN) or a service principal (app id and object id only). */
 export interface EmulatorIdentity {
@@ -23,12 +24,15 @@ export const DEFAULT_IDENTITY: EmulatorIdentity = {
   tenantId: EMULATOR_TENANT_ID,
 };
 
-const base64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-
 /** An unsigned JWT (alg none) carrying the identity's claims; the emulator reads them, nothing verifies them. */
 export function fakeJwt(identity: EmulatorIdentity = DEFAULT_IDENTITY, audience = 'https://management.azure.com/'): string {
+  return unsignedJwt(claimsOf(identity, audience));
+}
+
+/** The claims Microsoft Entra ID puts in an access token of this identity for this audience (v1 tokens). */
+function claimsOf(identity: EmulatorIdentity, audience: string): Record<string, unknown> {
   const issuedAt = Math.floor(Date.now() / 1000);
-  const claims: Record<string, unknown> = {
+  return {
     aud: audience,
     iss: `https://sts.windows.net/${identity.tenantId}/`,
     iat: issuedAt,
@@ -42,7 +46,6 @@ export function fakeJwt(identity: EmulatorIdentity = DEFAULT_IDENTITY, audience 
     ...(identity.name ? { name: identity.name } : {}),
     ver: '1.0',
   };
-  return `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.`;
 }
 
 /**
@@ -50,23 +53,7 @@ export function fakeJwt(identity: EmulatorIdentity = DEFAULT_IDENTITY, audience 
  * @example new PostgreSQLManagementFlexibleServerClient(emulatorCredential({ ...DEFAULT_IDENTITY, upn: 'dba@contoso.com' }), subId, armClientOptions(emulator))
  */
 export function emulatorCredential(identity: EmulatorIdentity = DEFAULT_IDENTITY): TokenCredential {
-  return {
-    getToken(scopes: string | string[]): Promise<AccessToken> {
-      const scope = Array.isArray(scopes) ? (scopes[0] ?? '') : scopes;
-      const audience = scope.replace(/\/?\.default$/, '/');
-      return Promise.resolve({ token: fakeJwt(identity, audience), expiresOnTimestamp: Date.now() + 3600_000 });
-    },
-  };
+  return unsignedTokenCredential((audience) => claimsOf(identity, audience));
 }
 
-/** The payload of a JWT, or undefined when the token is not one. */
-export function decodeJwtClaims(token: string): Record<string, unknown> | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts[1]) return undefined;
-  try {
-    const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
-    return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { decodeJwtClaims } from '../../unsignedJwt.js';

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HttpError, ok } from './http.js';
 import type { Route } from './route.js';
+import { loadPriceTableSync, PRICE_TABLE_FILE, type PriceTable as DatedPriceTable } from '../../priceTable.js';
 
 /** One item of the Retail Prices API (`Items[]`). */
 export interface RetailPriceItem {
@@ -29,15 +30,8 @@ export interface RetailPriceItem {
   armSkuName: string;
 }
 
-/** The dated price table in the repo (data/retail-prices-2026-11-01.json). */
-export interface PriceTable {
-  readonly asOf: string;
-  readonly currency: string;
-  readonly source: string;
-  readonly Items: RetailPriceItem[];
-}
-
-export const PRICE_TABLE_FILE = 'data/retail-prices-2026-11-01.json';
+/** The dated price table in the repo (src/priceTable.ts), as the emulator serves it. */
+export type PriceTable = DatedPriceTable<RetailPriceItem>;
 
 /** The table next to the code (source tree or bundled dist/), else under the working directory. */
 export function findPriceTable(): string {
@@ -49,7 +43,7 @@ export function findPriceTable(): string {
 }
 
 export function loadPriceTable(path = findPriceTable()): PriceTable {
-  return JSON.parse(readFileSync(path, 'utf8')) as PriceTable;
+  return loadPriceTableSync<RetailPriceItem>(path);
 }
 
 /** Fixed conversion rates for `currencyCode` (the emulator's assumption; the real API uses monthly rates). */

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { resolve } from 'node:path';
@@ -8,6 +7,7 @@ import type { Clock } from '../../../ports/clock.js';
 import type { CheckpointsPort } from '../../../ports/inventory.js';
 import type { PriceSource } from '../../../ports/prices.js';
 import { errorMessage } from '../../../errorMessage.js';
+import { loadPriceTable as loadDatedPriceTable, PRICE_TABLE_FILE, type PriceTable as DatedPriceTable } from '../../../priceTable.js';
 
 export type { PriceSource };
 
@@ -25,14 +25,10 @@ const tableItems = (table: PriceTable, region: string, engine: Engine): PriceIte
   table.Items.filter((i) => i.armRegionName.toLowerCase() === region && (i.serviceName ?? ENGINE_SPECS[DEFAULT_ENGINE].priceServiceName) === ENGINE_SPECS[engine].priceServiceName);
 
 /** The dated price table shipped in the repo (`data/retail-prices-YYYY-MM-DD.json`). */
-export interface PriceTable {
-  readonly asOf: string;
-  readonly currency: string;
-  readonly source?: string;
-  readonly Items: readonly PriceItem[];
-}
+/** The dated table (src/priceTable.ts) of the API's items. */
+export type PriceTable = DatedPriceTable<PriceItem>;
 
-export const DEFAULT_PRICE_TABLE_FILE = 'data/retail-prices-2026-11-01.json';
+export const DEFAULT_PRICE_TABLE_FILE = PRICE_TABLE_FILE;
 const DAY_MS = 86_400_000;
 const MAX_PAGES = 50;
 
@@ -125,17 +121,7 @@ export function cachedPriceSource(options: Pick<RetailPriceSourceOptions, 'check
 }
 
 /** Reads and checks a dated price table file. */
-export async function loadPriceTable(path: string): Promise<PriceTable> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`Cannot read the price table ${path}`, { cause: error });
-  }
-  const t = parsed as Partial<PriceTable>;
-  if (typeof t.asOf !== 'string' || !Array.isArray(t.Items)) throw new Error(`Price table ${path} lacks "asOf" or "Items"`);
-  return { asOf: t.asOf, currency: t.currency ?? 'USD', source: t.source, Items: t.Items };
-}
+export const loadPriceTable = (path: string): Promise<PriceTable> => loadDatedPriceTable<PriceItem>(path);
 
 async function fetchRegion(options: RetailPriceSourceOptions, region: string, engine: Engine): Promise<PriceItem[]> {
   if (!/^[a-z0-9]+$/.test(region)) throw new Error(`Region "${region}" is not an ARM region name`);
