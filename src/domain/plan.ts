@@ -127,32 +127,51 @@ const DEFAULT_GRACE_DAYS = 2;
 export function buildPlan(input: PlanInput): Plan {
   const inventory = new Map<string, InventoryRecord>();
   for (const record of input.inventory) inventory.set(serverKey(record.key || record.id), record);
-  const notices = new Map<string, NoticeRecord[]>();
-  for (const n of input.noticesSent ?? []) {
-    const key = serverKey(n.server);
-    notices.set(key, [...(notices.get(key) ?? []), { stage: n.stage, sentAt: n.sentAt, ...(n.leadDays !== undefined ? { leadDays: n.leadDays } : {}) }]);
-  }
+  const notices = noticesByServer(input.noticesSent);
   const live = new Map<string, Server>();
   for (const server of [...input.servers].sort(byKey)) if (!live.has(server.key)) live.set(server.key, server);
   const estate = [...live.values()];
 
-  const plans: ServerPlan[] = estate.map((server) => {
-    const record = inventory.get(server.key);
-    // A row of a deleted server, or of an earlier server of the same name (another creation time), describes another server.
-    const current = rowOfIncarnation(record, server);
-    const history = [...(current?.noticesSent ?? []), ...(notices.get(server.key) ?? [])];
-    const ctx: ServerContext = { input, estate, record: current, history };
-    const plan = planServer(server, ctx);
-    // What the next run would do once an operator confirms it: the same plan, with the server proven by that confirmation.
-    const unproven = plan.proof.level === 'claimed' || plan.proof.level === 'suspected';
-    return gate(plan, unproven ? planServer(server, { ...ctx, assumeProven: true }) : undefined);
-  });
+  const plans: ServerPlan[] = estate.map((server) => planLive(server, { input, estate, record: inventory.get(server.key), notices: notices.get(server.key) ?? [] }));
   for (const [key, record] of inventory) {
     if (live.has(key)) continue;
     // A server that is gone has nothing left to modify; the deleted notice tells what happened.
     plans.push(planGone(key, record, [...record.noticesSent, ...(notices.get(key) ?? [])], input));
   }
   return { now: formatUtc(input.now), servers: plans.sort(byKey) };
+}
+
+/**
+ * The plan of one live server, what `buildPlan` gives for it without planning the rest of the estate: `peers` are the
+ * servers its classification may rest on (a source, Terraform twins), and `inventory` may hold its own row.
+ * @example planOneServer(live, { now, policy, peers, inventory: row ? [row] : [], restoreEvidence, settings })
+ */
+export function planOneServer(server: Server, input: Omit<PlanInput, 'servers'> & { readonly peers: readonly Server[] }): ServerPlan {
+  const live = new Map<string, Server>([[server.key, server]]);
+  for (const peer of input.peers) if (!live.has(peer.key)) live.set(peer.key, peer);
+  const estate = [...live.values()].sort(byKey);
+  const record = input.inventory.find((r) => serverKey(r.key || r.id) === server.key);
+  return planLive(server, { input: { ...input, servers: estate }, estate, record, notices: noticesByServer(input.noticesSent).get(server.key) ?? [] });
+}
+
+function noticesByServer(sent: PlanInput['noticesSent']): Map<string, NoticeRecord[]> {
+  const notices = new Map<string, NoticeRecord[]>();
+  for (const n of sent ?? []) {
+    const key = serverKey(n.server);
+    notices.set(key, [...(notices.get(key) ?? []), { stage: n.stage, sentAt: n.sentAt, ...(n.leadDays !== undefined ? { leadDays: n.leadDays } : {}) }]);
+  }
+  return notices;
+}
+
+function planLive(server: Server, from: { input: PlanInput; estate: readonly Server[]; record: InventoryRecord | undefined; notices: readonly NoticeRecord[] }): ServerPlan {
+  // A row of a deleted server, or of an earlier server of the same name (another creation time), describes another server.
+  const current = rowOfIncarnation(from.record, server);
+  const history = [...(current?.noticesSent ?? []), ...from.notices];
+  const ctx: ServerContext = { input: from.input, estate: from.estate, record: current, history };
+  const plan = planServer(server, ctx);
+  // What the next run would do once an operator confirms it: the same plan, with the server proven by that confirmation.
+  const unproven = plan.proof.level === 'claimed' || plan.proof.level === 'suspected';
+  return gate(plan, unproven ? planServer(server, { ...ctx, assumeProven: true }) : undefined);
 }
 
 function byKey<T extends { key: string }>(a: T, b: T): number {

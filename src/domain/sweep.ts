@@ -1,6 +1,6 @@
 import { lockSignature } from './locks.js';
 import type { InventoryRecord, Server, SkipReason } from './model.js';
-import { buildPlan, type PlanAction, type ServerPlan } from './plan.js';
+import { buildPlan, planOneServer, type PlanAction, type ServerPlan } from './plan.js';
 import type { Policy } from './policy.js';
 import type { MailSettings } from './owner.js';
 
@@ -163,10 +163,10 @@ export function changeSincePlanning(candidate: Eligible, live: Server, row: Inve
   if (tags.length > 0) return `tags ${tags.join(', ')}`;
   if ((before.state ?? '') !== (live.state ?? '')) return `state ${before.state ?? 'unknown'} -> ${live.state ?? 'unknown'}`;
   if (lockSignature(before.locks) !== lockSignature(live.locks)) return `locks ${lockSignature(before.locks) || 'none'} -> ${lockSignature(live.locks) || 'none'}`;
-  const replanned = planForSweep([live, ...twinCandidates(live, candidate.peers)], [row], now, context).find((p) => p.key === live.key);
-  const action = replanned && deleteActionOf(replanned);
+  const replanned = planOneServer(live, { now, policy: context.policy, peers: twinCandidates(live, candidate.peers), inventory: [row], settings: context.settings });
+  const action = deleteActionOf(replanned);
   if (!action) {
-    const skip = replanned?.actions.find((a) => a.type === 'skip');
+    const skip = replanned.actions.find((a) => a.type === 'skip');
     return `the re-plan no longer deletes it${skip?.type === 'skip' ? ` (${skipText(skip)})` : ''}`;
   }
   if (action.expiresOn !== candidate.action.expiresOn) return `expiry ${candidate.action.expiresOn} -> ${action.expiresOn}`;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EvidenceEntry, InventoryRecord, RestoreEvidence, Server } from '../domain/model.js';
-import { buildPlan, isModifying, type ModifyingAction, type PlanAction, type ServerPlan } from '../domain/plan.js';
+import { planOneServer, isModifying, type ModifyingAction, type PlanAction, type ServerPlan } from '../domain/plan.js';
 import { rowOfIncarnation } from '../domain/proof.js';
 import { recordFromPlan } from '../domain/record.js';
 import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
@@ -76,20 +76,16 @@ async function governOnce(input: GovernInput, deps: GovernDeps, progress: Progre
   // the name: nothing carries over (classification, proof, notices, expiry).
   const previous = rowOfIncarnation(stored?.value, input.live);
 
-  const planOf = (server: Server): ServerPlan => {
-    const plan = buildPlan({
+  const planOf = (server: Server): ServerPlan =>
+    planOneServer(server, {
       now,
       policy: deps.policy,
-      servers: [server, ...input.peers.filter((p) => p.key !== input.key)],
+      peers: input.peers,
       inventory: previous ? [previous] : [],
       restoreEvidence: [...input.restoreEvidence],
       settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] },
       drillClientAddresses: deps.settings.drillClientAddresses ?? [],
     });
-    const found = plan.servers.find((s) => s.key === input.key);
-    if (!found) throw new Error(`The plan has no entry for ${input.key}`);
-    return found;
-  };
   const serverPlan = planOf(input.live);
 
   const { done } = progress;
