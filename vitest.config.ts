@@ -1,25 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Files that load the app's function modules (directly or through the local Functions host, as `npm start` does)
- * share what a Functions worker holds once per process: the registered functions and the wiring built from the
- * settings. Each of them gets a fresh process. Every other file runs in a worker that keeps its loaded modules from
- * one file to the next (`isolate: false`): importing the Azure SDKs once per worker instead of once per file is most of
- * what the run saves.
+ * Files that load the whole app (functions/index.ts, in the test process or in `npm start`'s) get a fresh process each:
+ * a module is evaluated once per process, so a second entry loading the same function modules would register nothing.
+ * Every other file runs in a worker that keeps its loaded modules from one file to the next (`isolate: false`):
+ * importing the Azure SDKs once per worker instead of once per file is most of what the run saves. The app's
+ * process-wide parts are built per settings (src/config.ts `perSettings`), and the local host remembers what each
+ * entry registered, so hosting the app again with another stack's settings in the same worker is safe.
  */
-const APP_PROCESS_FILES = [
-  'test/functions/**/*.test.ts',
-  'test/local/**/*.test.ts',
-  'test/dashboard/**/*.test.ts',
-  'test/jobs/*.e2e.test.ts',
-  'test/jobs/*.function*.test.ts',
-  'test/cli/run.test.ts',
-];
+const APP_PROCESS_FILES = ['test/local/**/*.test.ts', 'test/dashboard/**/*.test.ts'];
 
 export default defineConfig({
   test: {
-    // Seeds fast-check and the emulator's faults (TEST_SEED, default 1) and prints the seed when a test fails.
-    setupFiles: ['test/support/seed.ts'],
+    // Seeds fast-check and the emulator's faults (TEST_SEED, default 1) and prints the seed when a test fails; leaves no
+    // app settings in process.env for the next file of the worker.
+    setupFiles: ['test/support/seed.ts', 'test/support/process.ts'],
     // One Azurite per worker for the whole run (test/support/azurite.ts hands it to a file, emptied).
     globalSetup: ['test/support/globalSetup.ts'],
     // Deadlines for a hung test, not expectations of speed: the machine is shared, and nothing waits for them to pass.

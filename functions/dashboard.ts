@@ -1,4 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { config, perSettings } from '../src/config.js';
 import type { DashboardReader } from '../src/jobs/dashboard.js';
 import type { DashboardHttpDeps, DashboardRequest } from '../src/jobs/dashboardHttp.js';
 
@@ -22,14 +23,14 @@ export const dashboardAsset = serve('asset');
 export const dashboardData = serve('data');
 export const dashboardExport = serve('export');
 
-let deps: Promise<DashboardHttpDeps> | undefined;
 /**
- * Built once per process. The page and its files need only the bundle's text and the access settings; the Azure SDKs
+ * Built once per process (per settings). The page and its files need only the bundle's text and the access settings; the Azure SDKs
  * and the tables load on the first data request, which the page request starts at once so both overlap.
  */
-function dashboardDeps(): Promise<DashboardHttpDeps> {
-  deps ??= (async () => {
-    const [assets, { config }] = await Promise.all([import('../src/adapters/dashboardAssets.js'), import('../src/config.js')]);
+const dashboardDeps = perSettings(
+  (): Promise<DashboardHttpDeps> =>
+    (async () => {
+    const assets = await import('../src/adapters/dashboardAssets.js');
     const { dashboard: access } = config();
     let reader: Promise<DashboardReader> | undefined;
     const openReader = () =>
@@ -50,12 +51,11 @@ function dashboardDeps(): Promise<DashboardHttpDeps> {
       reader: openReader,
       warm: () => void openReader().catch(() => undefined),
     };
-  })().catch((error: unknown) => {
-    deps = undefined;
-    throw error;
-  });
-  return deps;
-}
+    })().catch((error: unknown) => {
+      dashboardDeps.forget();
+      throw error;
+    }),
+);
 
 const get = { methods: ['GET' as const], authLevel: 'anonymous' as const };
 app.http('dashboard', { ...get, route: 'dashboard', handler: dashboard });

@@ -343,9 +343,25 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-let cached: Config | undefined;
-/** The process-wide configuration, read from the environment on first use. */
-export function config(): Config {
-  cached ??= loadConfig(process.env);
-  return cached;
+/**
+ * A value built once from the app settings in the environment and kept while they stay the same: in Azure, once per
+ * process. A process that hosts the app again with other settings (the local Functions host of a test run) gets a new
+ * one instead of clients pointing at the stack it had before. `forget()` drops it (after a failed build, say).
+ * @example const wire = perSettings(() => build(config())); await wire();
+ */
+export function perSettings<T>(make: () => T): (() => T) & { forget(): void } {
+  let memo: { readonly settings: string; readonly value: T } | undefined;
+  const get = (): T => {
+    const settings = settingsInEnvironment();
+    if (memo?.settings !== settings) memo = { settings, value: make() };
+    return memo.value;
+  };
+  return Object.assign(get, { forget: () => void (memo = undefined) });
 }
+
+function settingsInEnvironment(): string {
+  return JSON.stringify(Object.keys(SETTINGS).map((name) => process.env[name] ?? null));
+}
+
+/** The process-wide configuration, read from the environment on first use (and again when its settings change). */
+export const config = perSettings((): Config => loadConfig(process.env));

@@ -14,7 +14,7 @@ import type { DatabasePort } from './ports/database.js';
 import { loadTemplates } from './adapters/noticeTemplates.js';
 import type { NoticeTemplates } from './domain/notices/index.js';
 import type { MailerPort } from './ports/mailer.js';
-import { config as readConfig, type Config } from './config.js';
+import { config as readConfig, perSettings, type Config } from './config.js';
 import { loadPolicy } from './startup.js';
 import type { GovernDeps } from './jobs/deps.js';
 import { systemClock, type Clock } from './ports/clock.js';
@@ -34,15 +34,17 @@ export interface Wired extends GovernDeps {
   readonly database: DatabasePort;
 }
 
-let wired: Promise<Wired> | undefined;
-
-/** The process-wide composition root: settings, policy, ARM and Table Storage adapters, built once on first use. */
-export function wire(): Promise<Wired> {
-  wired ??= build(readConfig()).catch((error: unknown) => {
-    wired = undefined;
+const wiredPerSettings = perSettings(() =>
+  build(readConfig()).catch((error: unknown) => {
+    // A failed build is not kept: the next call tries again.
+    wiredPerSettings.forget();
     throw error;
-  });
-  return wired;
+  }),
+);
+
+/** The process-wide composition root: settings, policy, ARM and Table Storage adapters, built once on first use (per settings). */
+export function wire(): Promise<Wired> {
+  return wiredPerSettings();
 }
 
 /**
@@ -108,19 +110,14 @@ export async function build(config: Config, options: { log?: (line: string) => v
   };
 }
 
-let alertSender: ((body: string) => Promise<void>) | undefined;
-
 /**
  * The events queue's sender for the Activity Log alert function: settings and credential only, built once, without
  * the tables and ARM clients of `wire()` (an alert is answered fast).
  */
-export function alertQueueSender(): (body: string) => Promise<void> {
-  if (!alertSender) {
-    const settings = readConfig();
-    alertSender = eventsSender(settings, credentialFor(settings));
-  }
-  return alertSender;
-}
+export const alertQueueSender: () => (body: string) => Promise<void> = perSettings(() => {
+  const settings = readConfig();
+  return eventsSender(settings, credentialFor(settings));
+});
 
 /** The policy file named by POLICY_PATH (see src/startup.ts); kept here for callers that build their own deps. */
 export { loadPolicy };

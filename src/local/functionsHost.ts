@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as AzureFunctions from '@azure/functions';
 import type { HttpRequest as HttpRequestType, HttpResponseInit, InvocationContext as InvocationContextType, LogLevel } from '@azure/functions';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
@@ -73,6 +73,8 @@ export interface LocalHost {
 const { HttpRequest, InvocationContext } = createRequire(import.meta.url)('@azure/functions') as typeof AzureFunctions;
 
 const registered: RegisteredFunction[] = [];
+/** The app file each function was registered from (its `app.timer(...)` call), when the stack tells. */
+const registeredFrom = new Map<string, string | undefined>();
 /** `app.hook.appStart` handlers, as the worker runs them once the app is loaded. */
 const appStartHooks: Array<(context: unknown) => unknown> = [];
 let shimInstalled = false;
@@ -98,6 +100,7 @@ export function installFunctionsCore(): void {
       if (!trigger) throw new Error(`Function "${metadata.name}" has no trigger binding`);
       if (registered.some((f) => f.name === metadata.name)) throw new Error(`Function "${metadata.name}" is registered twice`);
       registered.push({ name: metadata.name, trigger, handler });
+      registeredFrom.set(metadata.name, callerFile(new Error().stack));
       return { dispose: () => undefined };
     },
     Disposable: class {
@@ -137,21 +140,53 @@ export function resolveSetting(value: string, settings: Readonly<Record<string, 
   });
 }
 
+/** The first file of a stack that is neither this host nor a package: the app module that called `app.…()`. */
+function callerFile(stack: string | undefined): string | undefined {
+  for (const line of (stack ?? '').split('\n').slice(1)) {
+    const match = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/.exec(line);
+    const file = match?.[1] ? (match[1].startsWith('file:') ? fileURLToPath(match[1]) : match[1]) : undefined;
+    if (file && !file.includes('/node_modules/') && file !== fileURLToPath(import.meta.url)) return file;
+  }
+  return undefined;
+}
+
+/** What each entry module registered when it was first imported in this process. */
+const entries = new Map<string, { functions: RegisteredFunction[]; hooks: Array<(context: unknown) => unknown> }>();
+
+/**
+ * Imports the app's entry module and tells what it registered. A module is evaluated once per process, so a second
+ * host of the same entry (a test run's next file) gets what the first import registered, not every function the
+ * process has seen. An entry whose modules another entry already loaded would register only part of its functions:
+ * refused, naming both, rather than a host that silently lacks functions.
+ */
+async function loadEntry(entry: string): Promise<{ functions: RegisteredFunction[]; hooks: Array<(context: unknown) => unknown> }> {
+  const href = pathToFileURL(entry).href;
+  const file = fileURLToPath(href);
+  const known = entries.get(href);
+  if (known) return known;
+  const before = registered.length;
+  const hooksBefore = appStartHooks.length;
+  await import(href);
+  // The app's start hook lives in a module every entry imports: an entry loaded after another finds it registered already.
+  // A module imported before (by a test, directly) registers nothing now: its functions are the ones registered from it.
+  const fromEntry = registered.slice(0, before).filter((f) => registeredFrom.get(f.name) === file);
+  const found = { functions: [...fromEntry, ...registered.slice(before)], hooks: appStartHooks.length > hooksBefore ? appStartHooks.slice(hooksBefore) : appStartHooks.slice() };
+  if (found.functions.length === 0 && registered.length > 0) {
+    throw new Error(`${entry} registered no function: its modules were loaded by another entry of this process (${[...entries.keys()].join(', ')}); host one entry per process`);
+  }
+  entries.set(href, found);
+  return found;
+}
+
 export async function startLocalHost(options: StartHostOptions): Promise<LocalHost> {
   installFunctionsCore();
   const settings = options.settings;
   // App settings become the environment of the app, as in the host; they win over the shell so nothing points at real Azure by accident.
   for (const [k, v] of Object.entries(settings)) process.env[k] = v;
-  const before = registered.length;
-  const hooksBefore = appStartHooks.length;
-  await import(pathToFileURL(options.entry).href);
+  const loaded = await loadEntry(options.entry);
   // The worker runs the app's start hooks before any function; one that throws stops the app (the warden's checks its settings and policy).
-  const hooks = appStartHooks.length > hooksBefore ? appStartHooks.slice(hooksBefore) : appStartHooks.slice();
-  for (const hook of hooks) await hook({ hookData: {}, appHookData: {} });
-  // A module imported twice registers nothing new; reuse what it registered before.
-  const functions = (registered.length > before ? registered.slice(before) : registered.slice()).filter(
-    (f) => !options.only || options.only.includes(f.name),
-  );
+  for (const hook of loaded.hooks) await hook({ hookData: {}, appHookData: {} });
+  const functions = loaded.functions.filter((f) => !options.only || options.only.includes(f.name));
   const fromFile = readHostSettings(options.hostJsonPath);
   const hostSettings: HostSettings = { queues: { ...fromFile.queues, ...options.queueSettings } };
   const log = options.log ?? (() => undefined);
