@@ -99,7 +99,7 @@ describe('plan of a small estate (examples/policy.json)', () => {
   });
 });
 
-describe('audit mode', () => {
+describe('dry-run mode', () => {
   it('reports the same violations and makes no change', () => {
     const audit = parsePolicy({ ...examplePolicy, rules: examplePolicy.rules.map((r) => ({ ...r, mode: 'dry-run' })) });
     const enforce = planEstate();
