@@ -14,6 +14,20 @@ export interface FirewallRule {
   readonly endIpAddress: string;
 }
 
+/**
+ * The network of a parent resource through which a governed resource is reachable (a SQL database's logical server:
+ * its public access and firewall rules), shared with production: reported in the plan and the notices, never changed.
+ * @example { via: 'logical server', parentId: '/subscriptions/…/servers/sql-shop', publicNetworkAccess: 'Enabled', firewallRules: [{ name: 'office', … }] }
+ */
+export interface Exposure {
+  /** The parent's kind, e.g. "logical server". */
+  readonly via: string;
+  readonly parentId: string;
+  readonly publicNetworkAccess?: 'Enabled' | 'Disabled';
+  /** The parent's firewall rules; absent when they were not read. */
+  readonly firewallRules?: readonly FirewallRule[];
+}
+
 export type LockLevel = 'CanNotDelete' | 'ReadOnly';
 
 export interface ManagementLock {
@@ -214,6 +228,11 @@ export interface InventoryRecord {
   readonly state: CloneState;
   readonly serverState?: string;
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * How the clone is reachable through a parent shared with production (a SQL database's logical server), as last read:
+   * what notices report; the firewall rules are those of the last read that listed them. Absent for flexible servers.
+   */
+  readonly exposure?: Exposure;
   /**
    * The locks on the server when it was last read with them (`lockSignature`: `level:name`, comma-separated, empty for
    * none); undefined when they were never read. Reconcile compares it with the subscription's lock listing.

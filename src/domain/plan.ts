@@ -2,7 +2,7 @@
 import { classify, type ClassificationResult } from './classify.js';
 import { parseServerId, serverKey } from './ids.js';
 import { blockingLocks, decideExpiry, deletionCheck, dueExpiryNotice, type NoticeRecord, wasSent } from './lifecycle.js';
-import type { Classification, FirewallRule, InventoryRecord, Lineage, NoticeStage, OperatorDecision, OwnerSource, Proof, RestoreEvidence, Server, SkipReason, Violation } from './model.js';
+import type { Classification, Exposure, FirewallRule, InventoryRecord, Lineage, NoticeStage, OperatorDecision, OwnerSource, Proof, RestoreEvidence, Server, SkipReason, Violation } from './model.js';
 import { mayModify, proofOfRecord, reviewCommands, rowOfIncarnation } from './proof.js';
 import { firewallRuleProblem, subnetAllowed } from './network.js';
 import { isDrillAppRule } from './drills.js';
@@ -105,15 +105,7 @@ export interface ServerPlan {
   readonly exposure?: Exposure;
 }
 
-/** The network of a parent resource through which a governed resource is reachable: reported, never changed. */
-export interface Exposure {
-  /** The parent's kind, e.g. "logical server". */
-  readonly via: string;
-  readonly parentId: string;
-  readonly publicNetworkAccess?: 'Enabled' | 'Disabled';
-  /** The parent's firewall rules; absent when they were not read. */
-  readonly firewallRules?: readonly FirewallRule[];
-}
+export type { Exposure } from './model.js';
 
 /** What `pitr-warden plan` prints and what jobs execute. */
 export interface Plan {
@@ -530,6 +522,36 @@ export function exposureOf(server: Server): Exposure | undefined {
     ...(server.publicNetworkAccess ? { publicNetworkAccess: server.publicNetworkAccess } : {}),
     ...(server.firewallRules ? { firewallRules: server.firewallRules.map((r) => ({ ...r })) } : {}),
   };
+}
+
+/**
+ * An exposure in words, for the plan and the notices: who owns the network and why the warden leaves it alone, public
+ * access, and each firewall rule (with what makes it an open door).
+ * @example describeExposure(e) // { summary: 'logical server sql-shop, shared with production: public network access Enabled', rules: ['firewall rule AllowAllWindowsAzureIps 0.0.0.0-0.0.0.0: allows every Azure service …'], why: 'reported, never changed: …' }
+ */
+export function describeExposure(e: Exposure): { summary: string; rules: string[]; why: string } {
+  const parent = e.parentId.split('/').pop() ?? e.parentId;
+  const rules =
+    e.firewallRules === undefined
+      ? ['firewall rules not read']
+      : e.firewallRules.length === 0
+        ? ['no firewall rules']
+        : e.firewallRules.map((r) => {
+            const open = openDoor(r);
+            return `firewall rule ${r.name} ${r.startIpAddress}-${r.endIpAddress}${open ? `: ${open}` : ''}`;
+          });
+  return {
+    summary: `${e.via} ${parent}, shared with production: public network access ${e.publicNetworkAccess ?? 'unknown'}`,
+    rules,
+    why: `reported, never changed: pitr-warden never modifies a ${e.via}, which is shared with production; only its owners can restrict it`,
+  };
+}
+
+/** What the two rules that are open doors whatever the policy allows (every Azure tenant, the whole internet) open. */
+function openDoor(r: FirewallRule): string | undefined {
+  if (r.startIpAddress.trim() !== '0.0.0.0') return undefined;
+  if (r.endIpAddress.trim() === '0.0.0.0') return firewallRuleProblem(r.startIpAddress, r.endIpAddress, []);
+  return r.endIpAddress.trim() === '255.255.255.255' ? 'opens it to the whole internet' : undefined;
 }
 
 /**

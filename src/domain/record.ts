@@ -1,5 +1,5 @@
 import { lockSignature } from './locks.js';
-import type { CloneState, InventoryRecord, Server } from './model.js';
+import type { CloneState, Exposure, InventoryRecord, Server } from './model.js';
 import type { ServerPlan } from './plan.js';
 import { rowOfIncarnation } from './proof.js';
 
@@ -40,6 +40,7 @@ export function recordFromPlan(input: { server: Server; plan: ServerPlan; previo
     state: stateOf(plan, previous),
     serverState: server.state,
     tags: server.tags,
+    ...exposureOf(plan.exposure, previous?.exposure),
     lockSignature: server.locks ? lockSignature(server.locks) : previous?.lockSignature,
     // Read in full (rules and locks) by this pass, or as the last full read left it.
     checkedAt: server.firewallRules && server.locks ? (input.checkedAt ?? now) : previous?.checkedAt,
@@ -47,6 +48,13 @@ export function recordFromPlan(input: { server: Server; plan: ServerPlan; previo
     observedAt: previous && previous.observedAt > input.observedAt ? previous.observedAt : input.observedAt,
     updatedAt: now,
   };
+}
+
+/** The plan's exposure; a listing that did not read the parent's firewall rules keeps those last read for the same parent. */
+function exposureOf(now: Exposure | undefined, before: Exposure | undefined): { exposure?: Exposure } {
+  if (!now) return {};
+  const keep = now.firewallRules === undefined && before?.firewallRules !== undefined && before.parentId.toLowerCase() === now.parentId.toLowerCase();
+  return { exposure: keep ? { ...now, firewallRules: before.firewallRules } : now };
 }
 
 function sameProof(previous: InventoryRecord | undefined, plan: ServerPlan): boolean {

@@ -58,6 +58,9 @@ describe.runIf(existsSync(ESTATE))('pitr-warden plan on examples/estate.json: SQ
     expect(copy.actions.map((a) => a.type)).toEqual(expect.arrayContaining(['tag', 'notify']));
     expect(copy.actions.filter((a) => ['delete-firewall-rule', 'disable-public-access', 'stop-server'].includes(a.type))).toEqual([]);
     expect(prod).toMatchObject({ engine: 'sql-database', classification: 'not-a-clone', actions: [{ type: 'skip', reason: 'not-a-clone' }] });
-    expect(await plan('table')).toContain('exposure    logical server sql-shop-prod (shared with production; reported, never changed): public network access Enabled');
+    const table = await plan('table');
+    expect(table).toContain('exposure    logical server sql-shop-prod, shared with production: public network access Enabled');
+    expect(table).toContain('firewall rule AllowAllWindowsAzureIps 0.0.0.0-0.0.0.0: allows every Azure service');
+    expect(table).toContain('reported, never changed: pitr-warden never modifies a logical server, which is shared with production; only its owners can restrict it');
   });
 });

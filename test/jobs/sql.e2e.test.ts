@@ -113,6 +113,9 @@ describe('SQL database copy: proven, tagged, noticed with cost and exposure, del
     expect(text).not.toMatch(/unknown price/i);
     expect(text).toContain('logical server sql-shop');
     expect(text).toContain('AllowAllWindowsAzureIps');
+    // The exposure has its own lines, whatever the violations say.
+    expect(text).toContain('Network:          through logical server sql-shop, shared with production: public network access Enabled');
+    expect(text).toContain('- firewall rule office 203.0.113.0-203.0.113.255');
     expect(pipeline.stack.emulator.mailbox.to('shop-team@contoso.com')).toEqual([]);
   });
 

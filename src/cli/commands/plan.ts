@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { ENGINE_SPECS } from '../../domain/engines.js';
 import { readFile } from 'node:fs/promises';
 import { SETTINGS } from '../../config.js';
-import { buildPlan, describe, type Exposure, type Plan, type ServerPlan } from '../../domain/plan.js';
+import { buildPlan, describe, describeExposure, type Plan, type ServerPlan } from '../../domain/plan.js';
 import { DEFAULT_POLICY, parsePolicyText, PolicyError, type Policy } from '../../domain/policy.js';
 import { parseSnapshotText, SnapshotError } from '../../domain/snapshot.js';
 import { outputOption, processIo, type Io, type OutputFormat } from '../output.js';
@@ -123,19 +123,15 @@ function serverBlock(s: ServerPlan): string[] {
   if (s.owner) lines.push(...field('owner', [`${s.owner} (${s.ownerSource ?? 'unknown'})`]));
   lines.push(...field('expires', [s.expiresOn ?? (s.expiresOnTag ? `unparseable: "${s.expiresOnTag}"` : 'none')]));
   if (s.classification !== 'not-a-clone' || s.proof.evidence.some((l) => l.startsWith('operator:'))) lines.push(...field('evidence', s.classificationEvidence));
-  if (s.exposure) lines.push(...field('exposure', exposureLines(s.exposure)));
+  if (s.exposure) {
+    const e = describeExposure(s.exposure);
+    lines.push(...field('exposure', [e.summary, ...e.rules, e.why]));
+  }
   lines.push(...field('violations', s.violations.length === 0 ? ['none'] : s.violations.map((v) => `${v.rule}: ${v.detail}`)));
   lines.push(...field('actions', s.actions.map((a) => (a.type === 'skip' ? describe(a) : `${a.type}: ${describe(a)} -- ${a.reason}`))));
   return lines;
 }
 
-/** How a resource whose network belongs to a parent is reachable: the parent's public access, then each firewall rule. */
-function exposureLines(e: Exposure): string[] {
-  const parent = e.parentId.split('/').pop() ?? e.parentId;
-  const head = `${e.via} ${parent} (shared with production; reported, never changed): public network access ${e.publicNetworkAccess ?? 'unknown'}`;
-  const rules = e.firewallRules === undefined ? ['firewall rules not read'] : e.firewallRules.length === 0 ? ['no firewall rules'] : e.firewallRules.map((r) => `firewall rule ${r.name} ${r.startIpAddress}-${r.endIpAddress}`);
-  return [head, ...rules];
-}
 
 const BASIS: Record<string, string> = { 'activity-log': "the Activity Log's record of the restore", 'governed-restore': 'a governed restore (pitr-warden restore)', operator: "an operator's confirmation" };
 

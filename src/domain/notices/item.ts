@@ -1,6 +1,7 @@
 import type { CostEstimate } from '../cost.js';
 import { parseServerId } from '../ids.js';
 import type { CloneState, InventoryRecord, NoticeStage, Violation } from '../model.js';
+import { describeExposure } from '../plan.js';
 import { proofOfRecord } from '../proof.js';
 import { addDays, DAY_MS, getNonEmptyTag, getTag, isLegalHold } from '../tags.js';
 
@@ -67,6 +68,11 @@ export interface NoticeItem {
   readonly legalHold: { readonly tagKey: string; readonly held: boolean; readonly value?: string; readonly lock?: boolean };
   /** `{portalUrl}/#@/resource{id}` */
   readonly portalLink: string;
+  /**
+   * How the clone is reachable through a parent shared with production (a SQL database's logical server), in words:
+   * always there for such a clone, with or without violations, because the owner cannot fix it through the clone.
+   */
+  readonly exposure?: { readonly summary: string; readonly rules: readonly string[]; readonly why: string };
 }
 
 export interface NoticeItemOptions {
@@ -120,6 +126,7 @@ export function noticeItemFromRecord(record: InventoryRecord, options: NoticeIte
     },
     legalHold: legalHoldOf(record, options.tagKeys.legalHold),
     portalLink: portalLink(options.portalUrl, record.id),
+    ...(record.exposure ? { exposure: describeExposure(record.exposure) } : {}),
   };
 }
 

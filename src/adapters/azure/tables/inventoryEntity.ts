@@ -14,7 +14,7 @@ const SCALARS = [
 ] as const satisfies readonly (keyof InventoryRecord)[];
 
 /** Structured fields, stored as JSON strings (split when long). */
-const STRUCTURED = ['classificationEvidence', 'proof', 'decisions', 'lineage', 'violations', 'noticesSent', 'tags'] as const satisfies readonly (keyof InventoryRecord)[];
+const STRUCTURED = ['classificationEvidence', 'proof', 'decisions', 'lineage', 'violations', 'noticesSent', 'tags', 'exposure'] as const satisfies readonly (keyof InventoryRecord)[];
 
 /**
  * One inventory row: PartitionKey = subscription id, RowKey = the encoded server key.
@@ -50,6 +50,8 @@ export function fromInventoryEntity(entity: Record<string, unknown>): InventoryR
   record.violations = getJson(entity, 'violations') ?? [];
   record.noticesSent = getJson(entity, 'noticesSent') ?? [];
   record.tags = getJson(entity, 'tags') ?? {};
+  const exposure = getJson(entity, 'exposure');
+  if (exposure !== undefined) record.exposure = exposure;
   record.compliant = entity.compliant === true;
   // Rows written before engines existed have no engine column: they are PostgreSQL (their ids say so too).
   if (!isEngine(record.engine)) record.engine = (typeof record.id === 'string' ? engineOfId(record.id) : undefined) ?? DEFAULT_ENGINE;
