@@ -12,6 +12,11 @@ const NOW = '2026-11-20T12:00:00Z';
 const SERVER = `/subscriptions/${SUB1}/resourceGroups/rg-shop/providers/Microsoft.Sql/servers/sql-shop`;
 const PROD = `${SERVER}/databases/shop`;
 
+/** What `restore --wait` printed on stderr: the percentages of the "Restoring N%" lines, in order. */
+function percentsOf(stderr: string): number[] {
+  return [...stderr.matchAll(/restore shop-fix: Restoring (\d+)% after/g)].map((m) => Number(m[1]));
+}
+
 describe('pitr-warden restore --engine sql-database on the emulator', () => {
   const clock = fixedClock(NOW);
   let stack: TestStack;
@@ -71,5 +76,45 @@ describe('pitr-warden restore --engine sql-database on the emulator', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(writes()).toBe(before);
+  });
+});
+
+/**
+ * On virtual time the emulator's restore takes its 10 Azure minutes, each poll of the operation moving the clock one
+ * step: `--wait` sees the database operation's percentComplete climb, as an operator watching a real restore does.
+ */
+describe('pitr-warden restore --engine sql-database --wait on virtual time', () => {
+  const clock = fixedClock(NOW);
+  let stack: TestStack;
+  let wired: Wired;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      snapshot: {
+        servers: [],
+        sqlServers: [{ id: SERVER, name: 'sql-shop', type: 'Microsoft.Sql/servers', location: 'westeurope', properties: {} }],
+        sqlDatabases: [{ id: PROD, name: 'shop', type: 'Microsoft.Sql/servers/databases', location: 'westeurope', properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' } }],
+      },
+      now: () => clock.now(),
+      virtualTime: true,
+    });
+    wired = await build(loadConfig(stack.settings));
+  });
+  afterAll(async () => stack?.close());
+
+  it('shows the percentComplete of the restore between Accepted and Online (100%)', async () => {
+    const err: string[] = [];
+    const command = restoreCommand({ io: { out: () => undefined, err: (t) => err.push(t) }, env: {}, deps: () => Promise.resolve({ ...wired, clock }) });
+    await command
+      .exitOverride()
+      .parseAsync(['--engine', 'sql-database', '--server', 'sql-shop', '--source', 'shop', '--time', '2026-11-20T08:00:00Z', '--name', 'shop-fix', '--owner', 'alice@contoso.com', '--incident', 'INC-4711', '--as', 'alice@contoso.com', '--wait'], { from: 'user' });
+    const stderr = err.join('\n');
+    const percents = percentsOf(stderr);
+    expect(stderr).toMatch(/^restore shop-fix: Accepted after \d+s/);
+    expect(percents.filter((p) => p > 0 && p < 100).length, stderr).toBeGreaterThanOrEqual(2);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(err.at(-1)).toMatch(/^restore shop-fix: Online \(100%\) after \d+s$/);
+    // The progress came from the database's operations, read while it restored.
+    expect(stack.emulator.requests.count({ operation: 'DatabaseOperations_ListByDatabase' })).toBeGreaterThanOrEqual(2);
   });
 });
