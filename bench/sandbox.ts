@@ -18,6 +18,8 @@ export interface SandboxSpec {
 export interface Sandbox {
   /** App settings pointing at the sandbox's Azurite and emulator. */
   readonly settings: Record<string, string>;
+  /** The sandbox process's id: a run reads its CPU time (/proc) to show what the emulator and Azurite spent. */
+  readonly pid: number;
   /** Resident memory of the sandbox process (emulator and Azurite), for the record. */
   rssMb(): Promise<number>;
   close(): Promise<void>;
@@ -32,6 +34,7 @@ export async function startSandbox(spec: SandboxSpec): Promise<Sandbox> {
   const ready = await reply<{ type: 'ready'; settings: Record<string, string> }>(child, 'ready');
   return {
     settings: ready.settings,
+    pid: child.pid!,
     rssMb: async () => {
       child.send({ type: 'rss' });
       return (await reply<{ type: 'rss'; mb: number }>(child, 'rss')).mb;

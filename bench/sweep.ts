@@ -1,15 +1,17 @@
 import { SWEEP_NOW } from './estates.js';
-import { listingOf, printRun, summary } from './report.js';
+import { listingOf, maxOldSpaceOf, printRun, summary } from './report.js';
 import { startSandbox } from './sandbox.js';
 import { runWorker } from './worker.js';
 
 /**
- * `npm run bench -- sweep [servers] [subscriptions] [expired] [concurrency] [--throttle=off] [--listing=arm|resource-graph]`: an enforce sweep over
+ * `npm run bench -- sweep [servers] [subscriptions] [expired] [concurrency] [--throttle=off] [--listing=arm|resource-graph] [--max-old-space-mb=N]`: an enforce sweep over
  * an estate on the emulator and Azurite (default 10,000 servers over 20 subscriptions, every third one a MySQL flexible
  * server, 1,000 expired clones whose notices went out long ago, caps raised), with the emulator throttling like ARM;
  * the inventory per engine (servers, clones, deleted) after the sweep. The warden runs in a process of its
  * own, so peak RSS is the warden's. In the same run, before the sweep deletes anything, the naive strategy's reads
  * (one GET of every server, rules and locks of every clone) on the same estate. The last line is JSON.
+ * `--max-old-space-mb=N`: V8's old-space limit of the warden's processes (a Functions app takes it from the
+ * languageWorkers__node__arguments setting); by default V8 lets the heap grow far past what is live.
  * `--listing`: how the warden lists servers (SERVER_LISTING; default resource-graph, one query for every subscription;
  * arm: a list per subscription and engine). `concurrency`: deletions in flight at once (default the sweep's own, 16 in
  * all and 4 per subscription).
@@ -18,16 +20,18 @@ export async function run(args: string[]): Promise<void> {
   const [servers = 10_000, subscriptions = 20, expired = 1_000, concurrency] = args.filter((a) => /^\d+$/.test(a)).map(Number);
   const throttle = args.includes('--throttle=off') ? 'off' : 'arm';
   const listing = listingOf(args);
+  const maxOldSpaceMb = maxOldSpaceOf(args);
+  const heap = maxOldSpaceMb ? { maxOldSpaceMb } : {};
   const seedStarted = performance.now();
   const sandbox = await startSandbox({ estate: { kind: 'sweep', servers, subscriptions, expired }, throttle, tablePrefix: `bench${process.pid}` });
   try {
     console.log(
       `sweep: seeded ${servers} servers over ${subscriptions} subscriptions and their inventory rows in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s; ` +
-        `${expired} expired; concurrency ${concurrency ?? 'default (16, 4 per subscription)'}; listing ${listing}; ARM throttling ${throttle === 'arm' ? "on (ARM's buckets)" : 'off'}; sandbox process ${(await sandbox.rssMb()).toFixed(0)} MB`,
+        `${expired} expired; concurrency ${concurrency ?? 'default (16, 4 per subscription)'}; listing ${listing}; ARM throttling ${throttle === 'arm' ? "on (ARM's buckets)" : 'off'}; warden heap ${maxOldSpaceMb ? `--max-old-space-size=${maxOldSpaceMb}` : "V8's default"}; sandbox process ${(await sandbox.rssMb()).toFixed(0)} MB`,
     );
     const settings = { ...sandbox.settings, SERVER_LISTING: listing };
-    const naive = await runWorker({ job: 'sweep-naive', settings: sandbox.settings });
-    const ours = await runWorker({ job: 'sweep', settings, sweep: { now: SWEEP_NOW, maxDeletions: expired, ...(concurrency ? { concurrency } : {}) } });
+    const naive = await runWorker({ job: 'sweep-naive', sandboxPid: sandbox.pid, ...heap, settings: sandbox.settings });
+    const ours = await runWorker({ job: 'sweep', sandboxPid: sandbox.pid, ...heap, settings, sweep: { now: SWEEP_NOW, maxDeletions: expired, ...(concurrency ? { concurrency } : {}) } });
     for (const r of ours.runs) printRun(r, servers);
     for (const r of naive.runs) printRun(r, servers);
     const [mine] = ours.runs;
@@ -42,6 +46,7 @@ export async function run(args: string[]): Promise<void> {
         expired,
         concurrency: concurrency ?? 'default',
         listing,
+        maxOldSpaceMb: maxOldSpaceMb ?? 'default',
         throttle,
         sweep: mine && { ...summary(mine), deleted: mine.outcome.deleted, failed: mine.outcome.failed, lockReads },
         naive: naiveRun && summary(naiveRun),

@@ -25,6 +25,13 @@ export type Job =
 export interface WorkerSpec {
   readonly job: Job;
   readonly settings: Record<string, string>;
+  /**
+   * V8's old-space limit of the warden's process (`--max-old-space-size`, which a Functions app takes from the
+   * languageWorkers__node__arguments setting); left out, V8's default, which lets the heap grow lazily far past what is live.
+   */
+  readonly maxOldSpaceMb?: number;
+  /** The sandbox process (emulator and Azurite), whose CPU time each run reads from /proc. */
+  readonly sandboxPid?: number;
   /** Sweep: the fixed "now", caps and concurrency. */
   readonly sweep?: { readonly now: string; readonly maxDeletions: number; readonly concurrency?: number };
 }
@@ -35,6 +42,10 @@ export interface RunFigures {
   readonly wallMs: number;
   /** CPU time (user and system) of the warden's process during the run. */
   readonly cpuMs: number;
+  /** CPU time of the sandbox process (emulator and Azurite) during the run, when /proc shows it. */
+  readonly sandboxCpuMs?: number;
+  /** Peak V8 heap in use (sampled with the RSS): what the warden holds, without the heap's slack and the code. */
+  readonly peakHeapMb: number;
   /** Peak RSS of the warden's process while the run lasted (sampled every 100 ms). */
   readonly peakRssMb: number;
   readonly arm: { readonly total: number; readonly counters: ArmCounter[] };
@@ -50,7 +61,8 @@ export interface WorkerResult {
 
 /** Runs one job in a child process and returns its figures. */
 export function runWorker(spec: WorkerSpec): Promise<WorkerResult> {
-  const child = fork(process.argv[1]!, ['__worker', JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = [...process.execArgv, ...(spec.maxOldSpaceMb ? [`--max-old-space-size=${spec.maxOldSpaceMb}`] : [])];
+  const child = fork(process.argv[1]!, ['__worker', JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   return new Promise((resolve, reject) => {
     let result: WorkerResult | undefined;
     child.on('message', (message: { type: string; result?: WorkerResult; error?: string }) => {
@@ -71,7 +83,7 @@ export async function workerMain(specJson: string): Promise<void> {
     const measured = async (label: string, work: () => Promise<Record<string, unknown>>, withEngines = false) => {
       await requests.clear();
       wired.stores.resetStats();
-      const figures = await measure(work);
+      const figures = await measure(work, spec.sandboxPid);
       const arm = await requests.counters();
       const table = wired.stores.stats();
       // Per engine, from the inventory the run left (read after the figures are taken, so it costs the run nothing).
@@ -169,18 +181,47 @@ function activity(deps: GovernDeps, subscriptionId: string, now: Date): Promise<
   return deps.activity.list(subscriptionId, { from: new Date(now.getTime() - 5 * 60_000), to: now });
 }
 
-/** Wall time and the peak RSS of this process while `work` runs. */
-async function measure(work: () => Promise<Record<string, unknown>>): Promise<{ wallMs: number; cpuMs: number; peakRssMb: number; outcome: Record<string, unknown> }> {
+/** Wall time and the peak RSS of this process while `work` runs; the sandbox's CPU time when its pid is given. */
+async function measure(
+  work: () => Promise<Record<string, unknown>>,
+  sandboxPid?: number,
+): Promise<{ wallMs: number; cpuMs: number; sandboxCpuMs?: number; peakRssMb: number; peakHeapMb: number; outcome: Record<string, unknown> }> {
   const mb = (bytes: number) => bytes / 1024 / 1024;
   let peak = mb(process.memoryUsage.rss());
-  const sampler = setInterval(() => (peak = Math.max(peak, mb(process.memoryUsage.rss()))), 100);
+  let heap = mb(process.memoryUsage().heapUsed);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, mb(process.memoryUsage.rss()));
+    heap = Math.max(heap, mb(process.memoryUsage().heapUsed));
+  }, 100);
+  const sandboxBefore = cpuOfProcess(sandboxPid);
   const started = performance.now();
   const cpu = process.cpuUsage();
   try {
     const outcome = await work();
     const used = process.cpuUsage(cpu);
-    return { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000, peakRssMb: Math.max(peak, mb(process.memoryUsage.rss())), outcome };
+    const sandboxAfter = cpuOfProcess(sandboxPid);
+    return {
+      wallMs: performance.now() - started,
+      cpuMs: (used.user + used.system) / 1000,
+      ...(sandboxBefore !== undefined && sandboxAfter !== undefined ? { sandboxCpuMs: sandboxAfter - sandboxBefore } : {}),
+      peakRssMb: Math.max(peak, mb(process.memoryUsage.rss())),
+      peakHeapMb: Math.max(heap, mb(process.memoryUsage().heapUsed)),
+      outcome,
+    };
   } finally {
     clearInterval(sampler);
+  }
+}
+
+/** User and system CPU time of a process in ms, from /proc/<pid>/stat (Linux; undefined elsewhere). */
+function cpuOfProcess(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, closed by the last parenthesis): utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
   }
 }

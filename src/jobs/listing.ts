@@ -60,9 +60,13 @@ export async function forEachListed(
   await Promise.all(inHand);
 }
 
+/** Beyond this many servers without a creation time, one ARM list of the subscription costs less than a GET each. */
+const GETS_BEFORE_A_LIST = 20;
+
 /**
  * A listing without systemData (Resource Graph) has no creation times, which classification compares: a server takes
- * its own from its row, and a server without one (new to the warden) is read from ARM. Throws when such a read fails.
+ * its own from its row, and a server without one (new to the warden) is read from ARM: a GET each, or, when many are
+ * new (a first run), one ARM list of the subscription (a page per 100 servers). Throws when such a read fails.
  */
 export async function withCreationTimes(
   servers: Server[],
@@ -72,16 +76,28 @@ export async function withCreationTimes(
 ): Promise<Server[]> {
   if (servers.every((s) => s.createdAt !== undefined)) return servers;
   const out = [...servers];
-  const reads: Array<() => Promise<void>> = [];
+  const missing: number[] = [];
   out.forEach((server, i) => {
     if (server.createdAt !== undefined) return;
     const stored = rows.get(server.key);
     const row = stored && 'value' in stored ? stored.value : stored;
     if (row?.createdAt && row.state !== 'deleted') out[i] = { ...server, createdAt: row.createdAt };
-    else reads.push(async () => void (out[i] = (await deps.servers.get(server.id)) ?? server));
+    else missing.push(i);
   });
+  if (missing.length > GETS_BEFORE_A_LIST) {
+    const listed = new Map((await deps.servers.list(out[missing[0]!]!.subscriptionId)).map((s) => [s.key, s.createdAt]));
+    for (const i of missing.splice(0)) {
+      const createdAt = listed.get(out[i]!.key);
+      if (createdAt !== undefined) out[i] = { ...out[i]!, createdAt };
+      else missing.push(i);
+    }
+  }
   let failure: Error | undefined;
-  await runLimited(reads, concurrency, (error) => (failure ??= error instanceof Error ? error : new Error(String(error))));
+  await runLimited(
+    missing.map((i) => async () => void (out[i] = (await deps.servers.get(out[i]!.id)) ?? out[i]!)),
+    concurrency,
+    (error) => (failure ??= error instanceof Error ? error : new Error(String(error))),
+  );
   if (failure) throw failure;
   return out;
 }

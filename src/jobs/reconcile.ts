@@ -13,7 +13,7 @@ import { recordFromPlan } from '../domain/record.js';
 import type { InventoryWrite, Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 import { governServer } from './govern.js';
-import { runLimited, withCreationTimes } from './listing.js';
+import { forEachListed, runLimited, withCreationTimes, type Listed } from './listing.js';
 
 /** Kept here for the callers that import it from reconcile. */
 export { runLimited };
@@ -71,30 +71,26 @@ export async function reconcile(deps: GovernDeps, options: ReconcileOptions = {}
     const since = checkpoint ? new Date(JSON.parse(checkpoint.value) as string) : new Date(now.getTime() - ACTIVITY_LOG_RETENTION_MS);
     const window = { since, now, periodMs: options.refreshPeriodMs ?? DEFAULT_REFRESH_PERIOD_MS };
     const subscriptions = deps.settings.subscriptionIds.map((s) => s.toLowerCase());
-    const done = new Set<string>();
+    // Each subscription's failures, merged in the order of the settings however the subscriptions interleave.
+    const failures: Array<Array<{ id: string; reason: string }>> = subscriptions.map(() => []);
+    let done = 0;
     let complete = true;
-    /** `listed` undefined: list the subscription through ARM. */
-    const one = async (subscriptionId: string, listed: Server[] | undefined) => {
-      const outcome = await reconcileSubscription(subscriptionId, listed, window, runId, deps, failed);
-      done.add(subscriptionId);
-      totals.subscriptions++;
-      for (const k of Object.keys(outcome.counts) as Array<keyof Counts>) totals[k] += outcome.counts[k];
-      complete &&= outcome.complete;
-      options.onProgress?.(done.size, subscriptions.length);
-    };
-    if (deps.listing) {
-      // One query for every subscription, a subscription at a time as its rows arrive; a failure falls back to ARM lists.
+    let broken: Error | undefined;
+    // A few subscriptions at once, through Resource Graph when configured (falling back to ARM lists), each as it arrives.
+    await forEachListed(deps, subscriptions, SUBSCRIPTIONS_AT_ONCE, 'reconcile', async (subscriptionId, listed) => {
+      const mine = failures[subscriptions.indexOf(subscriptionId)]!;
       try {
-        for await (const group of deps.listing.listBySubscription(subscriptions)) {
-          const subscriptionId = group.subscriptionId.toLowerCase();
-          if (subscriptions.includes(subscriptionId) && !done.has(subscriptionId)) await one(subscriptionId, group.servers);
-        }
-        for (const subscriptionId of subscriptions) if (!done.has(subscriptionId)) await one(subscriptionId, []);
+        const outcome = await reconcileSubscription(subscriptionId, listed, window, runId, deps, mine);
+        totals.subscriptions++;
+        for (const k of Object.keys(outcome.counts) as Array<keyof Counts>) totals[k] += outcome.counts[k];
+        complete &&= outcome.complete;
       } catch (error) {
-        deps.log?.(`reconcile: the Resource Graph listing failed, listing the remaining subscriptions through ARM: ${errorMessage(error)}`);
+        broken ??= error instanceof Error ? error : new Error(errorMessage(error));
       }
-    }
-    for (const subscriptionId of subscriptions) if (!done.has(subscriptionId)) await one(subscriptionId, undefined);
+      options.onProgress?.(++done, subscriptions.length);
+    });
+    if (broken !== undefined) throw broken;
+    failed.push(...failures.flat());
     // Advance only past what every subscription read and recorded; restores seen in a failed part are read again next time.
     if (complete) {
       await deps.checkpoints.set(CHECKPOINT, JSON.stringify(now.toISOString()));
@@ -107,6 +103,9 @@ export async function reconcile(deps: GovernDeps, options: ReconcileOptions = {}
     throw error;
   }
 }
+
+/** Subscriptions reconciled at once: each holds its listing, rows and plan until it is done. */
+const SUBSCRIPTIONS_AT_ONCE = 4;
 
 /** Clones governed at once per subscription: each needs an ARM read (firewall rules) and maybe a few writes. */
 const CLONE_CONCURRENCY = 16;
@@ -126,7 +125,7 @@ interface Window {
  */
 async function reconcileSubscription(
   subscriptionId: string,
-  listedServers: Server[] | undefined,
+  listing: Listed,
   window: Window,
   runId: string,
   deps: GovernDeps,
@@ -134,13 +133,11 @@ async function reconcileSubscription(
 ): Promise<{ counts: Counts; complete: boolean }> {
   const { since, now } = window;
   const counts: Counts = { servers: 0, clones: 0, added: 0, updated: 0, governed: 0, vanished: 0, unchanged: 0, cloneReads: 0, refreshed: 0 };
-  let servers: Server[];
-  try {
-    servers = listedServers ?? (await deps.servers.list(subscriptionId));
-  } catch (error) {
-    failed.push({ id: `/subscriptions/${subscriptionId}`, reason: errorMessage(error) });
+  if ('error' in listing) {
+    failed.push({ id: `/subscriptions/${subscriptionId}`, reason: listing.error });
     return { counts, complete: false };
   }
+  let servers = listing.servers;
   const failedBefore = failed.length;
   const rows = await deps.inventory.listVersioned({ subscriptionId });
   // Rows written before proof was recorded: read the whole retained Activity Log once to prove what it still can.

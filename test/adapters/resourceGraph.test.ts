@@ -152,6 +152,20 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
       expect(writes.map((w) => [w.operation, w.path.toLowerCase()])).toEqual([['Tags_UpdateAtScope', `${LOGICAL}/databases/shop-fix/providers/microsoft.resources/tags/default`.toLowerCase()]]);
     });
 
+    it('a first run with many servers new to the warden takes their creation times from one ARM list, not a GET each', async () => {
+      const prod = armServer({ name: 'pg-orders-prod', administratorLogin: 'orders', createdAt: '2026-01-01T00:00:00Z' });
+      const many = Array.from({ length: 30 }, (_, i) => armServer({ name: `pg-app-${i}`, administratorLogin: `app${i}`, createdAt: '2026-03-01T00:00:00Z' }));
+      const twin = armServer({ name: 'pg-orders-copy', administratorLogin: 'orders', createdAt: '2026-02-01T00:00:00Z' });
+      emulator = await startEmulator({ snapshot: { servers: [prod, twin, ...many] } });
+      const d = deps(emulator);
+      expect(await reconcile(d)).toMatchObject({ subscriptions: 2, servers: 32, failed: [] });
+      expect(emulator.requests.count({ operation: 'Resources_Query' })).toBe(1);
+      expect(emulator.requests.count({ operation: 'Servers_Get' })).toBe(0);
+      // One list per flexible-server provider of the subscription that had servers (PostgreSQL and MySQL).
+      expect(emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBe(2);
+      expect((await d.stores.inventory.get(twin.id.toLowerCase()))?.value).toMatchObject({ classification: 'probable-clone', createdAt: '2026-02-01T00:00:00.000Z' });
+    });
+
     it('falls back to ARM lists when the query fails, and reconciles every subscription', async () => {
       emulator = await startEmulator({ snapshot: { servers: [armServer({ name: 'pg-a' }), armServer({ subscriptionId: SUB2, name: 'pg-b' })] } });
       emulator.faults.add({ operation: 'Resources_Query', status: 500 });
