@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreCommand, type OperatorCommandOptions } from '../../src/cli/commands/restore.js';
 import { tagCommands } from '../../src/cli/commands/tags.js';
@@ -9,6 +8,7 @@ import { fixedClock } from '../../src/ports/clock.js';
 import { build, type Wired } from '../../src/wiring.js';
 import { armMySqlRule, armMySqlServer, armServer, SUB1 } from '../support/estate.js';
 import { startStack, type TestStack } from '../support/stack.js';
+import { operatorRunner } from '../support/operatorCli.js';
 
 const NOW = '2026-11-20T12:00:00Z';
 // A MySQL and a PostgreSQL production server of one name (their DNS zones differ): --engine tells them apart.
@@ -21,15 +21,7 @@ describe('operator CLI on MySQL flexible servers', () => {
   let stack: TestStack;
   let wired: Wired;
 
-  async function run(make: (o: OperatorCommandOptions) => Command, args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    let exitCode: number | undefined;
-    const command = make({ io: { out: (t) => out.push(t), err: (t) => err.push(t) }, setExitCode: (code) => (exitCode = code), env: {}, deps: () => Promise.resolve({ ...wired, clock }) });
-    command.exitOverride().configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
-    await command.parseAsync(args, { from: 'user' });
-    return { stdout: out.join('\n'), stderr: err.join('\n'), exitCode };
-  }
+  const run = operatorRunner(() => ({ ...wired, clock }));
   const tag = (name: 'extend' | 'hold') => (o: OperatorCommandOptions) => tagCommands(o).find((c) => c.name() === name)!;
   const args = (over: Record<string, string> = {}) =>
     Object.entries({ '--engine': 'mysql-flexible', '--source': 'orders-prod', '--time': '2026-11-20T08:00:00Z', '--name': 'orders-fix', '--owner': 'alice@contoso.com', '--incident': 'INC-4242', '--as': 'alice@contoso.com', ...over }).flatMap(

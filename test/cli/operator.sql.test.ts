@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAcsMailer } from '../../src/adapters/azure/email/mailer.js';
 import { confirmCommand, promoteCommand } from '../../src/cli/commands/decisions.js';
@@ -16,6 +15,7 @@ import { fixedClock } from '../../src/ports/clock.js';
 import { build, type Wired } from '../../src/wiring.js';
 import { SUB1 } from '../support/estate.js';
 import { startStack, type TestStack } from '../support/stack.js';
+import { operatorRunner } from '../support/operatorCli.js';
 
 const NOW = '2026-11-20T12:00:00Z';
 const SERVER = `/subscriptions/${SUB1}/resourceGroups/rg-shop/providers/Microsoft.Sql/servers/sql-shop`;
@@ -35,15 +35,7 @@ describe('operator CLI on SQL database copies', () => {
   let stack: TestStack;
   let wired: Wired;
 
-  async function run(make: (o: OperatorCommandOptions) => Command, args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    let exitCode: number | undefined;
-    const command = make({ io: { out: (t) => out.push(t), err: (t) => err.push(t) }, setExitCode: (code) => (exitCode = code), env: {}, deps: () => Promise.resolve({ ...wired, clock }) });
-    command.exitOverride().configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
-    await command.parseAsync(args, { from: 'user' });
-    return { stdout: out.join('\n'), stderr: err.join('\n'), exitCode };
-  }
+  const run = operatorRunner(() => ({ ...wired, clock }));
   const tag = (name: 'extend' | 'hold' | 'release') => (o: OperatorCommandOptions) => tagCommands(o).find((c) => c.name() === name)!;
   const as = ['--as', 'alice@contoso.com'];
   /** Writes since `from` (an index into the request log), as [operation, lower-case path]. */

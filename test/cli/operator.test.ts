@@ -1,5 +1,4 @@
 import { QueueServiceClient } from '@azure/storage-queue';
-import type { Command } from 'commander';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { fixedClock } from '../../src/ports/clock.js';
 import { build, type Wired } from '../../src/wiring.js';
 import { armRule, armServer, SUB1 } from '../support/estate.js';
 import { startStack, type TestStack } from '../support/stack.js';
+import { operatorRunner } from '../support/operatorCli.js';
 
 const NOW = '2026-11-20T12:00:00Z';
 const prod = armServer({ name: 'pg-orders-prod', tags: { Owner: 'orders-team@contoso.com', Environment: 'production', CostCenter: 'CC-1001' } });
@@ -26,23 +26,8 @@ describe('operator CLI on the emulator and Azurite', () => {
   const clock = fixedClock(NOW);
   let stack: TestStack;
   let wired: Wired;
-  const options = (io: OperatorCommandOptions['io'], setExitCode: (code: number) => void): OperatorCommandOptions => ({
-    io,
-    setExitCode,
-    env: {},
-    deps: () => Promise.resolve({ ...wired, clock }),
-  });
-
   /** Runs one command in-process with captured output and exit status. */
-  async function run(make: (o: OperatorCommandOptions) => Command, args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    let exitCode: number | undefined;
-    const command = make(options({ out: (t) => out.push(t), err: (t) => err.push(t) }, (code) => (exitCode = code)));
-    command.exitOverride().configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
-    await command.parseAsync(args, { from: 'user' });
-    return { stdout: out.join('\n'), stderr: err.join('\n'), exitCode };
-  }
+  const run = operatorRunner(() => ({ ...wired, clock }));
   const tag = (name: 'extend' | 'hold' | 'release') => (o: OperatorCommandOptions) => tagCommands(o).find((c) => c.name() === name)!;
   // The name availability check is a POST that only reads.
   const writes = () =>

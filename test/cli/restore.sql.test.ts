@@ -1,12 +1,12 @@
-import type { Command } from 'commander';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { restoreCommand, type OperatorCommandOptions } from '../../src/cli/commands/restore.js';
+import { restoreCommand } from '../../src/cli/commands/restore.js';
 import { loadConfig } from '../../src/config.js';
 import type { RestoreRecord } from '../../src/jobs/operator.js';
 import { fixedClock } from '../../src/ports/clock.js';
 import { build, type Wired } from '../../src/wiring.js';
 import { SUB1 } from '../support/estate.js';
 import { startStack, type TestStack } from '../support/stack.js';
+import { operatorRunner } from '../support/operatorCli.js';
 
 const NOW = '2026-11-20T12:00:00Z';
 const SERVER = `/subscriptions/${SUB1}/resourceGroups/rg-shop/providers/Microsoft.Sql/servers/sql-shop`;
@@ -22,15 +22,7 @@ describe('pitr-warden restore --engine sql-database on the emulator', () => {
   let stack: TestStack;
   let wired: Wired;
 
-  async function run(make: (o: OperatorCommandOptions) => Command, args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    let exitCode: number | undefined;
-    const command = make({ io: { out: (t) => out.push(t), err: (t) => err.push(t) }, setExitCode: (code) => (exitCode = code), env: {}, deps: () => Promise.resolve({ ...wired, clock }) });
-    command.exitOverride().configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
-    await command.parseAsync(args, { from: 'user' });
-    return { stdout: out.join('\n'), stderr: err.join('\n'), exitCode };
-  }
+  const run = operatorRunner(() => ({ ...wired, clock }));
   const args = (over: Record<string, string> = {}) =>
     Object.entries({ '--engine': 'sql-database', '--server': 'sql-shop', '--source': 'shop', '--time': '2026-11-20T08:00:00Z', '--name': 'shop-fix', '--owner': 'alice@contoso.com', '--incident': 'INC-4711', '--as': 'alice@contoso.com', ...over }).flatMap(([k, v]) => (v === '' ? [] : [k, v]));
   const writes = () => ['PUT', 'PATCH', 'DELETE', 'POST'].reduce((n, method) => n + stack.emulator.requests.count({ method }), 0);

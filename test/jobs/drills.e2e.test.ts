@@ -1,11 +1,9 @@
-import type { Command } from 'commander';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drillCommand } from '../../src/cli/commands/drill.js';
-import type { OperatorCommandOptions } from '../../src/cli/commands/restore.js';
 import { statusCommand } from '../../src/cli/commands/status.js';
 import { loadConfig } from '../../src/config.js';
 import type { DrillRecord } from '../../src/domain/drills.js';
@@ -15,6 +13,7 @@ import type { WardenStatus } from '../../src/jobs/operator.js';
 import { build, type Wired } from '../../src/wiring.js';
 import { armServer } from '../support/estate.js';
 import { startStack, type TestStack } from '../support/stack.js';
+import { operatorRunner } from '../support/operatorCli.js';
 
 // One real PostgreSQL source for the file; each drill restores it (base backup plus WAL replay) and deletes the clone.
 // The emulator runs on virtual time and the warden reads the emulator's clock: a restore takes its 6.5 Azure minutes
@@ -49,16 +48,7 @@ const minutes = (record: DrillRecord, from: string, to: string) => (Date.parse(r
 describe('restore drills on real PostgreSQL, the emulator and Azurite', () => {
   let stack: TestStack;
   let wired: Wired;
-  const options = (io: OperatorCommandOptions['io'], setExitCode: (code: number) => void): OperatorCommandOptions => ({ io, setExitCode, env: {}, deps: () => Promise.resolve(wired) });
-  async function run(make: (o: OperatorCommandOptions) => Command, args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    let exitCode: number | undefined;
-    const command = make(options({ out: (t) => out.push(t), err: (t) => err.push(t) }, (code) => (exitCode = code)));
-    command.exitOverride().configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
-    await command.parseAsync(args, { from: 'user' });
-    return { stdout: out.join('\n'), stderr: err.join('\n'), exitCode };
-  }
+  const run = operatorRunner(() => wired);
   const cloneDeletes = (name: string) => stack.emulator.requests.entries({ operation: 'Servers_Delete' }).filter((r) => r.path.toLowerCase().endsWith(`/${name}`)).length;
   /** The drill's rule writes and deletes that reached the emulator, as "METHOD server/rule". */
   const ruleWrites = () =>
