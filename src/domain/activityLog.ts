@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RestoreEvidence } from './model.js';
 import { ENGINE_SPECS } from './engines.js';
 import { parseServerId } from './ids.js';
-import { actorFromCaller, actorFromClaims, claimsObject, claimsSchema } from './events/claims.js';
+import { activityRecordFields, actorFromCaller, actorFromClaims, claimsObject } from './events/claims.js';
 import { findServer, ignored, isServerDeleteOperation, isoTime, notAServer, serverEvent, statusProblem } from './events/resource.js';
 import { EventFormatError, type ParsedEvent } from './events/types.js';
 import { expected, validate } from './events/validate.js';
@@ -22,12 +22,7 @@ const entrySchema = z.object({
   category: localizable.optional(),
   resourceId: z.string().optional(),
   id: z.string().optional(),
-  eventDataId: z.string().optional(),
-  correlationId: z.string().optional(),
-  caller: z.string().optional(),
-  claims: claimsSchema.optional(),
-  authorization: z.object({ scope: z.string().optional(), action: z.string().optional() }).optional(),
-  properties: z.record(z.string(), z.unknown()).nullish(),
+  ...activityRecordFields,
 });
 
 type Entry = z.output<typeof entrySchema>;

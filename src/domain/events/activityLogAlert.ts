@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actorFromCaller, actorFromClaims, claimsObject, claimsSchema } from './claims.js';
+import { activityRecordFields, actorFromCaller, actorFromClaims, claimsObject } from './claims.js';
 import { findServer, ignored, isServerDeleteOperation, isoTime, notAServer, serverEvent, statusProblem } from './resource.js';
 import { EventFormatError, type ParsedEvent } from './types.js';
 import { validate } from './validate.js';
@@ -24,12 +24,7 @@ const alertContextSchema = z.object({
   status: z.string(),
   eventTimestamp: z.string(),
   eventSource: z.string().optional(),
-  eventDataId: z.string().optional(),
-  correlationId: z.string().optional(),
-  caller: z.string().optional(),
-  claims: claimsSchema.optional(),
-  authorization: z.object({ scope: z.string().optional(), action: z.string().optional() }).optional(),
-  properties: z.record(z.string(), z.unknown()).nullish(),
+  ...activityRecordFields,
 });
 
 /**

@@ -20,6 +20,19 @@ const EMAIL_ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 export const claimsSchema = z.union([z.record(z.string(), z.unknown()), z.string()], { error: expected('an object or a JSON string') });
 
 /**
+ * The fields an Activity Log record carries in every form it reaches the warden (a REST or SDK entry, an Activity Log
+ * alert's alertContext): who acted, with which authorization, on which event, and the operation's properties.
+ */
+export const activityRecordFields = {
+  eventDataId: z.string().optional(),
+  correlationId: z.string().optional(),
+  caller: z.string().optional(),
+  claims: claimsSchema.optional(),
+  authorization: z.object({ scope: z.string().optional(), action: z.string().optional() }).optional(),
+  properties: z.record(z.string(), z.unknown()).nullish(),
+};
+
+/**
  * Turns claims given as a JSON string into an object; throws EventFormatError naming `where` when the
  * string is not a JSON object. An empty string means no claims.
  */
