@@ -29,19 +29,6 @@ describe('policy on clones, enforced through the event path', () => {
   });
   afterAll(async () => pipeline?.close());
 
-  /** Every event emitted so far was delivered and handled (the warden's own writes emit events too, handled in turn). */
-  async function settled(): Promise<void> {
-    await expect
-      .poll(
-        async () => {
-          await stack.emulator.events.flushed();
-          return host.invocations.length === stack.emulator.events.emitted().length + redelivered;
-        },
-        { timeout: 20_000, interval: 20 },
-      )
-      .toBe(true);
-    expect(host.invocations.filter((i) => i.outcome === 'failed')).toEqual([]);
-  }
   const rulesOf = async (name: string) => {
     const names: string[] = [];
     for await (const r of pg.firewallRules.listByServer('rg-prod', name)) names.push(`${r.name}:${r.startIpAddress}-${r.endIpAddress}`);
@@ -56,7 +43,7 @@ describe('policy on clones, enforced through the event path', () => {
       { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: prod.id, pointInTimeUTC: new Date(Date.now() - 3_600_000) },
       { updateIntervalInMs: 5 },
     );
-    await settled();
+    await pipeline!.settled(redelivered);
 
     const clone = await pg.servers.get('rg-prod', 'pg-orders-restore');
     expect(clone.tags).toMatchObject({
@@ -99,7 +86,7 @@ describe('policy on clones, enforced through the event path', () => {
   it('re-opening the firewall of a governed clone is undone on its event', async () => {
     const evidenceBefore = (await stores.evidence.list(key)).length;
     await pg.firewallRules.beginCreateOrUpdateAndWait('rg-prod', 'pg-orders-restore', 'reopened', { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' }, { updateIntervalInMs: 5 });
-    await settled();
+    await pipeline!.settled(redelivered);
     expect(await rulesOf('pg-orders-restore')).toEqual(['office:203.0.113.0-203.0.113.255']);
     const undone = writes().filter((r) => r.method === 'DELETE' && r.path.toLowerCase().endsWith('/firewallrules/reopened'));
     expect(undone).toHaveLength(1);
@@ -111,7 +98,7 @@ describe('policy on clones, enforced through the event path', () => {
 
   it("never touches a production server's firewall rules, also when one of them changes and its event is delivered", async () => {
     await pg.firewallRules.beginCreateOrUpdateAndWait('rg-prod', 'pg-orders-prod', 'vendor', { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' }, { updateIntervalInMs: 5 });
-    await settled();
+    await pipeline!.settled(redelivered);
     expect(await rulesOf('pg-orders-prod')).toEqual(['allow-all:0.0.0.0-255.255.255.255', 'office:203.0.113.0-203.0.113.255', 'vendor:0.0.0.0-255.255.255.255']);
     const prodPath = prod.id.toLowerCase();
     const wardenOnProd = writes().filter((r) => r.path.toLowerCase().startsWith(prodPath) && r.method !== 'PUT');

@@ -1,14 +1,10 @@
 import { MySQLManagementFlexibleServerClient } from '@azure/arm-mysql-flexible';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAcsMailer } from '../../src/adapters/azure/email/mailer.js';
-import { loadConfig } from '../../src/config.js';
 import { serverKey } from '../../src/domain/ids.js';
 import { DEFAULT_RULES } from '../../src/domain/policy.js';
 import { sendOwnerNotices } from '../../src/jobs/notices.js';
 import { sweep } from '../../src/jobs/sweep.js';
-import { armClientOptions, emailClientOptions } from '../../src/local/emulator/index.js';
-import { fixedClock } from '../../src/ports/clock.js';
-import { build, type Wired } from '../../src/wiring.js';
+import { armClientOptions } from '../../src/local/emulator/index.js';
 import { SUB1, armMySqlRule, armMySqlServer, armRule, armServer } from '../support/estate.js';
 import { startEventPipeline, type EventPipeline } from '../support/pipeline.js';
 
@@ -48,26 +44,7 @@ describe('MySQL flexible server clone: proven, governed, noticed, deleted; produ
   });
   afterAll(async () => pipeline?.close());
 
-  async function settled(): Promise<void> {
-    const { stack, host } = pipeline;
-    await expect
-      .poll(
-        async () => {
-          await stack.emulator.events.flushed();
-          return host.invocations.length === stack.emulator.events.emitted().length;
-        },
-        { timeout: 60_000, interval: 20 },
-      )
-      .toBe(true);
-    expect(host.invocations.filter((i) => i.outcome === 'failed')).toEqual([]);
-  }
 
-  /** The app's job deps on a clock of our choosing, mail through the emulator's ACS. */
-  async function jobDeps(at: Date): Promise<Wired> {
-    const wired = await build(loadConfig(pipeline.stack.settings));
-    const mailer = createAcsMailer({ sender: wired.config.mail.sender, connectionString: pipeline.stack.emulator.acsConnectionString, clientOptions: emailClientOptions(pipeline.stack.emulator), pollIntervalInMs: 10 });
-    return { ...wired, clock: fixedClock(at.toISOString()), mailer };
-  }
 
   const rulesOf = async (name: string) => {
     const names: string[] = [];
@@ -82,7 +59,7 @@ describe('MySQL flexible server clone: proven, governed, noticed, deleted; produ
       { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: prod.id, restorePointInTime: new Date(restoredAt.getTime() - 3_600_000) },
       { updateIntervalInMs: 5 },
     );
-    await settled();
+    await pipeline.settled();
 
     const clone = await mysql.servers.get('rg-prod', CLONE);
     expect(clone.tags).toMatchObject({ Owner: 'operator@contoso.com', SourceOwner: 'orders-team@contoso.com', RestoredFrom: prod.id, RestoredBy: 'operator@contoso.com' });
@@ -97,7 +74,7 @@ describe('MySQL flexible server clone: proven, governed, noticed, deleted; produ
   });
 
   it('the owner gets the new-clone notice naming the MySQL clone', async () => {
-    const outcome = await sendOwnerNotices(await jobDeps(new Date(restoredAt.getTime() + 60_000)));
+    const outcome = await sendOwnerNotices(await pipeline.jobDeps(new Date(restoredAt.getTime() + 60_000)));
     expect(outcome.failed).toEqual([]);
     const mails = pipeline.stack.emulator.mailbox.to('operator@contoso.com');
     expect(mails).toHaveLength(1);
@@ -109,15 +86,15 @@ describe('MySQL flexible server clone: proven, governed, noticed, deleted; produ
   it('after expiry the final notice, and after the grace the sweep deletes it', async () => {
     const row = (await pipeline.stores.inventory.get(serverKey(cloneId)))!.value;
     const expiresAt = Date.parse(row.expiresOn!);
-    const notices = await sendOwnerNotices(await jobDeps(new Date(expiresAt + 3_600_000)));
+    const notices = await sendOwnerNotices(await pipeline.jobDeps(new Date(expiresAt + 3_600_000)));
     expect(notices.failed).toEqual([]);
     const stages = (await pipeline.stores.inventory.get(serverKey(cloneId)))!.value.noticesSent.map((n) => n.stage);
     expect(stages).toContain('final-notice');
 
-    const tooEarly = await sweep(await jobDeps(new Date(expiresAt + 2 * 3_600_000)), { mode: 'enforce', maxDeletionsPerRun: 5, maxDeletionPercent: 100, maxDisagreementPercent: 50 });
+    const tooEarly = await sweep(await pipeline.jobDeps(new Date(expiresAt + 2 * 3_600_000)), { mode: 'enforce', maxDeletionsPerRun: 5, maxDeletionPercent: 100, maxDisagreementPercent: 50 });
     expect(tooEarly.deleted).toEqual([]);
 
-    const result = await sweep(await jobDeps(new Date(expiresAt + 3 * DAY + 3_600_000)), { mode: 'enforce', maxDeletionsPerRun: 5, maxDeletionPercent: 100, maxDisagreementPercent: 50 });
+    const result = await sweep(await pipeline.jobDeps(new Date(expiresAt + 3 * DAY + 3_600_000)), { mode: 'enforce', maxDeletionsPerRun: 5, maxDeletionPercent: 100, maxDisagreementPercent: 50 });
     expect(result.failed).toEqual([]);
     expect(result.deleted.map((d) => (typeof d === 'string' ? d : d.id).toLowerCase())).toEqual([cloneId.toLowerCase()]);
     await expect(mysql.servers.get('rg-prod', CLONE)).rejects.toMatchObject({ statusCode: 404 });

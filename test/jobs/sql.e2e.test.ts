@@ -1,13 +1,9 @@
 import { SqlManagementClient } from '@azure/arm-sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAcsMailer } from '../../src/adapters/azure/email/mailer.js';
-import { loadConfig } from '../../src/config.js';
 import { serverKey } from '../../src/domain/ids.js';
 import { sendOwnerNotices } from '../../src/jobs/notices.js';
 import { sweep } from '../../src/jobs/sweep.js';
-import { armClientOptions, emailClientOptions, type EmulatorSnapshot } from '../../src/local/emulator/index.js';
-import { fixedClock } from '../../src/ports/clock.js';
-import { build, type Wired } from '../../src/wiring.js';
+import { armClientOptions, type EmulatorSnapshot } from '../../src/local/emulator/index.js';
 import { SUB1 } from '../support/estate.js';
 import { startEventPipeline, type EventPipeline } from '../support/pipeline.js';
 
@@ -57,25 +53,7 @@ describe('SQL database copy: proven, tagged, noticed with cost and exposure, del
   });
   afterAll(async () => pipeline?.close());
 
-  async function settled(): Promise<void> {
-    const { stack, host } = pipeline;
-    await expect
-      .poll(
-        async () => {
-          await stack.emulator.events.flushed();
-          return host.invocations.length === stack.emulator.events.emitted().length;
-        },
-        { timeout: 60_000, interval: 20 },
-      )
-      .toBe(true);
-    expect(host.invocations.filter((i) => i.outcome === 'failed')).toEqual([]);
-  }
 
-  async function jobDeps(at: Date): Promise<Wired> {
-    const wired = await build(loadConfig(pipeline.stack.settings));
-    const mailer = createAcsMailer({ sender: wired.config.mail.sender, connectionString: pipeline.stack.emulator.acsConnectionString, clientOptions: emailClientOptions(pipeline.stack.emulator), pollIntervalInMs: 10 });
-    return { ...wired, clock: fixedClock(at.toISOString()), mailer };
-  }
 
   it('a point-in-time restore of a database is proven from the Activity Log and tagged on the database', async () => {
     await sql.databases.beginCreateOrUpdateAndWait(
@@ -85,7 +63,7 @@ describe('SQL database copy: proven, tagged, noticed with cost and exposure, del
       { location: 'westeurope', createMode: 'PointInTimeRestore', sourceDatabaseId: PROD, restorePointInTime: new Date(restoredAt.getTime() - 3_600_000) },
       { updateIntervalInMs: 5 },
     );
-    await settled();
+    await pipeline.settled();
 
     const copy = await sql.databases.get('rg-shop', 'sql-shop', COPY);
     // The restored database carried no tags: every one of these is the warden's.
@@ -103,7 +81,7 @@ describe('SQL database copy: proven, tagged, noticed with cost and exposure, del
   });
 
   it("the owner's notice names the copy, its cost and the logical server's exposure", async () => {
-    const outcome = await sendOwnerNotices(await jobDeps(new Date(restoredAt.getTime() + 60_000)));
+    const outcome = await sendOwnerNotices(await pipeline.jobDeps(new Date(restoredAt.getTime() + 60_000)));
     expect(outcome.failed).toEqual([]);
     const mails = pipeline.stack.emulator.mailbox.to('operator@contoso.com');
     expect(mails.length).toBeGreaterThanOrEqual(1);
@@ -122,13 +100,13 @@ describe('SQL database copy: proven, tagged, noticed with cost and exposure, del
   it('after expiry the final notice, and after the grace the sweep deletes the database only', async () => {
     const row = (await pipeline.stores.inventory.get(serverKey(copyId)))!.value;
     const expiresAt = Date.parse(row.expiresOn!);
-    const notices = await sendOwnerNotices(await jobDeps(new Date(expiresAt + 3_600_000)));
+    const notices = await sendOwnerNotices(await pipeline.jobDeps(new Date(expiresAt + 3_600_000)));
     expect(notices.failed).toEqual([]);
     expect((await pipeline.stores.inventory.get(serverKey(copyId)))!.value.noticesSent.map((n) => n.stage)).toContain('final-notice');
 
     const options = { mode: 'enforce' as const, maxDeletionsPerRun: 5, maxDeletionPercent: 100, maxDisagreementPercent: 50 };
-    expect((await sweep(await jobDeps(new Date(expiresAt + 2 * 3_600_000)), options)).deleted).toEqual([]);
-    const result = await sweep(await jobDeps(new Date(expiresAt + 3 * DAY + 3_600_000)), options);
+    expect((await sweep(await pipeline.jobDeps(new Date(expiresAt + 2 * 3_600_000)), options)).deleted).toEqual([]);
+    const result = await sweep(await pipeline.jobDeps(new Date(expiresAt + 3 * DAY + 3_600_000)), options);
     expect(result.failed).toEqual([]);
     expect(result.deleted.map((d) => (typeof d === 'string' ? d : d.id).toLowerCase())).toEqual([copyId.toLowerCase()]);
     await expect(sql.databases.get('rg-shop', 'sql-shop', COPY)).rejects.toMatchObject({ statusCode: 404 });

@@ -2,9 +2,14 @@ import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
+import { createAcsMailer } from '../../src/adapters/azure/email/mailer.js';
 import { openTables, type TableStores } from '../../src/adapters/azure/tables/tables.js';
-import { armClientOptions, type EmulatorOptions } from '../../src/local/emulator/index.js';
+import { loadConfig } from '../../src/config.js';
+import { armClientOptions, emailClientOptions, type EmulatorOptions } from '../../src/local/emulator/index.js';
 import { startLocalHost, type LocalHost } from '../../src/local/functionsHost.js';
+import { fixedClock } from '../../src/ports/clock.js';
+import { build, type Wired } from '../../src/wiring.js';
 import { SUB1 } from './estate.js';
 import { startStack, type TestStack } from './stack.js';
 
@@ -22,6 +27,13 @@ export interface EventPipeline {
   readonly stores: TableStores;
   /** An SDK client on subscription 1 of the emulator, to restore and change servers as people do. */
   readonly pg: PostgreSQLManagementFlexibleServerClient;
+  /**
+   * Waits until every event emitted so far was delivered and handled (the warden's own writes emit events too,
+   * handled in turn), `extra` deliveries more (redeliveries a test queued itself); no invocation may have failed.
+   */
+  settled(extra?: number): Promise<void>;
+  /** The app's job deps (as `build` wires them) on a clock of the test's choosing, mail through the emulator's ACS. */
+  jobDeps(at: Date): Promise<Wired>;
   close(): Promise<void>;
 }
 
@@ -40,6 +52,23 @@ export async function startEventPipeline(options: { snapshot: EmulatorOptions['s
     host,
     stores,
     pg,
+    settled: async (extra = 0) => {
+      await expect
+        .poll(
+          async () => {
+            await stack.emulator.events.flushed();
+            return host.invocations.length === stack.emulator.events.emitted().length + extra;
+          },
+          { timeout: 60_000, interval: 20 },
+        )
+        .toBe(true);
+      expect(host.invocations.filter((i) => i.outcome === 'failed')).toEqual([]);
+    },
+    jobDeps: async (at) => {
+      const wired = await build(loadConfig(stack.settings));
+      const mailer = createAcsMailer({ sender: wired.config.mail.sender, connectionString: stack.emulator.acsConnectionString, clientOptions: emailClientOptions(stack.emulator), pollIntervalInMs: 10 });
+      return { ...wired, clock: fixedClock(at.toISOString()), mailer };
+    },
     close: async () => {
       await host.close();
       await stack.close();
