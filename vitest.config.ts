@@ -28,7 +28,10 @@ export default defineConfig({
     css: { include: [/web\/dashboard\/.+\.css/] },
     projects: [
       { extends: true, test: { name: 'app-process', include: APP_PROCESS_FILES } },
-      { extends: true, test: { name: 'shared-worker', include: ['test/**/*.test.ts'], exclude: APP_PROCESS_FILES, isolate: false } },
+      {
+        extends: true,
+        test: { name: 'shared-worker', include: ['test/**/*.test.ts'], exclude: APP_PROCESS_FILES, isolate: false },
+      },
     ],
   },
 });

@@ -9,7 +9,9 @@ import { resolve } from 'node:path';
 export function run(args: string[]): Promise<void> {
   const runs = Number(args.find((a) => /^\d+$/.test(a)) ?? 15);
   if (!existsSync('build/functions/index.js')) {
-    const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+    const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+      stdio: 'inherit',
+    });
     if (tsc.status !== 0) throw new Error('tsc build of the unbundled app failed');
   }
   const importTimer = (file: string) =>
@@ -25,7 +27,10 @@ export function run(args: string[]): Promise<void> {
     const imports: number[] = [];
     for (let i = 0; i < runs; i++) {
       const started = process.hrtime.bigint();
-      const child = spawnSync(process.execPath, ['--input-type=module', '-e', c.script], { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', c.script], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_NO_WARNINGS: '1' },
+      });
       walls.push(Number(process.hrtime.bigint() - started) / 1e6);
       if (child.status !== 0) throw new Error(`${label} failed: ${child.stderr}`);
       if (c.inProcess) imports.push(Number(child.stdout.trim()));
@@ -42,7 +47,9 @@ export function run(args: string[]): Promise<void> {
   }
   const bundle = results['bundle (dist/app/main.js)']!;
   const unbundled = results['unbundled (build/functions/index.js)']!;
-  console.log(`  bundle vs unbundled: ${(unbundled.wallMs / bundle.wallMs).toFixed(2)}x faster; bundle/bare ratio ${(bundle.wallMs / bare).toFixed(2)} (target <= 2)`);
+  console.log(
+    `  bundle vs unbundled: ${(unbundled.wallMs / bundle.wallMs).toFixed(2)}x faster; bundle/bare ratio ${(bundle.wallMs / bare).toFixed(2)} (target <= 2)`,
+  );
   return Promise.resolve();
 }
 

@@ -26,7 +26,11 @@ export async function run(args: string[]): Promise<void> {
   const emulator = await startEmulator({ snapshot: { servers: [] } });
   let browser: Browser | undefined;
   try {
-    const settings = { ...sandboxSettings(azurite, emulator), TABLE_PREFIX: `bench${process.pid}`, FALLBACK_MAILBOX: 'dba-team@contoso.com' };
+    const settings = {
+      ...sandboxSettings(azurite, emulator),
+      TABLE_PREFIX: `bench${process.pid}`,
+      FALLBACK_MAILBOX: 'dba-team@contoso.com',
+    };
     const wired = await build(loadConfig(settings));
     const rows = estate(servers, subscriptions, new Date());
     const seeded = performance.now();
@@ -35,9 +39,16 @@ export async function run(args: string[]): Promise<void> {
     await wired.evidence.append(clones.slice(0, 100).flatMap(evidenceOf));
     await wired.runs.started('reconcile', new Date().toISOString());
     await wired.runs.finished('reconcile', new Date().toISOString(), { ok: true });
-    console.log(`dashboard: ${servers} servers (${clones.length} clones) over ${subscriptions} subscriptions, seeded in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
+    console.log(
+      `dashboard: ${servers} servers (${clones.length} clones) over ${subscriptions} subscriptions, seeded in ${((performance.now() - seeded) / 1000).toFixed(1)} s`,
+    );
 
-    const host = await startLocalHost({ entry: resolve('dist/app/main.js'), settings, httpPort: 0, only: ['dashboard', 'dashboardAsset', 'dashboardData', 'dashboardExport'] });
+    const host = await startLocalHost({
+      entry: resolve('dist/app/main.js'),
+      settings,
+      httpPort: 0,
+      only: ['dashboard', 'dashboardAsset', 'dashboardData', 'dashboardExport'],
+    });
     const url = `${host.httpUrl}/api/dashboard`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
     emulator.requests.clear();
@@ -50,10 +61,23 @@ export async function run(args: string[]): Promise<void> {
       const wallMs = performance.now() - started;
       const paint = await page.evaluate(() => {
         type Entry = { name: string; startTime: number; responseEnd: number };
-        const perf = (globalThis as unknown as { performance: { getEntriesByName(n: string): Entry[]; getEntriesByType(t: string): Entry[] } }).performance;
+        const perf = (
+          globalThis as unknown as {
+            performance: { getEntriesByName(n: string): Entry[]; getEntriesByType(t: string): Entry[] };
+          }
+        ).performance;
         // When each file of the page arrived: what the first paint waited for.
-        const arrived = Object.fromEntries([...perf.getEntriesByType('navigation'), ...perf.getEntriesByType('resource')].map((e) => [e.name.replace(/^.*\//, '').replace(/\?.*$/, '') || 'page', Math.round(e.responseEnd)]));
-        return { fcp: perf.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN, ready: perf.getEntriesByName('dashboard-ready')[0]?.startTime ?? NaN, arrived };
+        const arrived = Object.fromEntries(
+          [...perf.getEntriesByType('navigation'), ...perf.getEntriesByType('resource')].map((e) => [
+            e.name.replace(/^.*\//, '').replace(/\?.*$/, '') || 'page',
+            Math.round(e.responseEnd),
+          ]),
+        );
+        return {
+          fcp: perf.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+          ready: perf.getEntriesByName('dashboard-ready')[0]?.startTime ?? NaN,
+          arrived,
+        };
       });
       await page.close();
       return { ...paint, wallMs };
@@ -81,9 +105,17 @@ export async function run(args: string[]): Promise<void> {
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     console.log('\nopening the dashboard in headless Chromium (overview; time from navigation start)');
     console.log(`  first load (tables read)     first paint ${ms(first.fcp)}, data shown ${ms(first.ready)}`);
-    console.log(`    files arrived at           ${Object.entries(first.arrived).map(([name, at]) => `${name} ${at} ms`).join(', ')}`);
-    console.log(`  later loads, median of 5     first paint ${ms(median(later.map((l) => l.fcp)))}, data shown ${ms(median(later.map((l) => l.ready)))}`);
-    console.log(`  clones, page 100 of all      data shown ${ms(median(clonesPage.map((l) => l.ready)))} (median of 3)`);
+    console.log(
+      `    files arrived at           ${Object.entries(first.arrived)
+        .map(([name, at]) => `${name} ${at} ms`)
+        .join(', ')}`,
+    );
+    console.log(
+      `  later loads, median of 5     first paint ${ms(median(later.map((l) => l.fcp)))}, data shown ${ms(median(later.map((l) => l.ready)))}`,
+    );
+    console.log(
+      `  clones, page 100 of all      data shown ${ms(median(clonesPage.map((l) => l.ready)))} (median of 3)`,
+    );
     console.log('\nendpoints');
     console.log(`  summary, tables read again   ${ms(fresh.ms)} (${(fresh.bytes / 1024).toFixed(0)} KiB)`);
     console.log(`  summary, shared read         ${ms(summary.ms)}`);
@@ -101,7 +133,10 @@ export async function run(args: string[]): Promise<void> {
 
 /** Production servers and their clones (every tenth row), the clones with owners, expiry and a price. */
 function estate(count: number, subscriptions: number, now: Date): InventoryRecord[] {
-  const subs = Array.from({ length: subscriptions }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
+  const subs = Array.from(
+    { length: subscriptions },
+    (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
+  );
   return Array.from({ length: count }, (_, i): InventoryRecord => {
     const sub = subs[i % subscriptions]!;
     const clone = i % 10 === 0;
@@ -119,7 +154,13 @@ function estate(count: number, subscriptions: number, now: Date): InventoryRecor
       classification: clone ? (i % 70 === 0 ? 'probable-clone' : 'clone') : 'not-a-clone',
       classificationEvidence: clone ? ['lineage tags RestoredFrom, RestorePointUtc'] : [],
       lineage: clone ? { sourceServerId: id.replace('-restore', '-prod'), restorePointUtc: createdAt } : {},
-      ...(clone ? { owner: `dba${i % 20}@contoso.com`, ownerSource: 'tag-at-restore' as const, expiresOn: new Date(now.getTime() + ((i % 30) - 5) * DAY_MS).toISOString() } : {}),
+      ...(clone
+        ? {
+            owner: `dba${i % 20}@contoso.com`,
+            ownerSource: 'tag-at-restore' as const,
+            expiresOn: new Date(now.getTime() + ((i % 30) - 5) * DAY_MS).toISOString(),
+          }
+        : {}),
       violations: [],
       compliant: true,
       skuName: 'Standard_D4ds_v5',
@@ -138,7 +179,21 @@ function estate(count: number, subscriptions: number, now: Date): InventoryRecor
 
 function evidenceOf(row: InventoryRecord): EvidenceEntry[] {
   return [
-    { serverKey: row.key, id: `classified:${row.key}`, at: row.createdAt!, actor: 'pitr-warden', kind: 'classified', summary: 'clone (lineage tags)' },
-    { serverKey: row.key, id: `notice:${row.key}`, at: row.createdAt!, actor: 'pitr-warden', kind: 'notice', summary: `new-clone notice to ${row.owner}` },
+    {
+      serverKey: row.key,
+      id: `classified:${row.key}`,
+      at: row.createdAt!,
+      actor: 'pitr-warden',
+      kind: 'classified',
+      summary: 'clone (lineage tags)',
+    },
+    {
+      serverKey: row.key,
+      id: `notice:${row.key}`,
+      at: row.createdAt!,
+      actor: 'pitr-warden',
+      kind: 'notice',
+      summary: `new-clone notice to ${row.owner}`,
+    },
   ];
 }

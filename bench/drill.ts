@@ -22,7 +22,11 @@ const MB = 1024 ** 2;
 export async function run(args: string[]): Promise<void> {
   const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number);
   const sizesMb = sizes.length > 0 ? sizes : [16, 128, 512];
-  const sources = sizesMb.map((mb) => ({ mb, name: `pg-bench-${mb}mb`, id: `/subscriptions/${SUB}/resourceGroups/rg-bench/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-bench-${mb}mb` }));
+  const sources = sizesMb.map((mb) => ({
+    mb,
+    name: `pg-bench-${mb}mb`,
+    id: `/subscriptions/${SUB}/resourceGroups/rg-bench/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-bench-${mb}mb`,
+  }));
   const snapshot: EmulatorSnapshot = {
     servers: sources.map((s) => ({
       id: s.id,
@@ -32,7 +36,13 @@ export async function run(args: string[]): Promise<void> {
       tags: { Environment: 'Production', Owner: 'app-team@contoso.com' },
       sku: { name: 'Standard_D4ds_v5', tier: 'GeneralPurpose' },
       systemData: { createdAt: new Date(Date.now() - 30 * 86_400_000).toISOString() },
-      properties: { administratorLogin: 'benchadmin', version: '16', state: 'Ready', storage: { storageSizeGB: 128 }, backup: { backupRetentionDays: 7 } },
+      properties: {
+        administratorLogin: 'benchadmin',
+        version: '16',
+        state: 'Ready',
+        storage: { storageSizeGB: 128 },
+        backup: { backupRetentionDays: 7 },
+      },
     })),
     dataPlanes: Object.fromEntries(sources.map((s) => [s.id, { database: 'app', seedSql: [...TABLE, fill(s.mb)] }])),
   };
@@ -56,42 +66,70 @@ export async function run(args: string[]): Promise<void> {
     }),
   );
 
-  console.log(`drill: ${sizesMb.map((mb) => `${mb} MB`).join(', ')} of rows on real PostgreSQL; starting Azurite, the emulator (virtual time) and the sources...`);
+  console.log(
+    `drill: ${sizesMb.map((mb) => `${mb} MB`).join(', ')} of rows on real PostgreSQL; starting Azurite, the emulator (virtual time) and the sources...`,
+  );
   const started = performance.now();
   const azurite = await startAzurite();
-  const emulator = await startEmulator({ snapshot, dataPlane: true, virtualTime: true }).catch(async (error: unknown) => {
-    await azurite.close();
-    throw error;
-  });
+  const emulator = await startEmulator({ snapshot, dataPlane: true, virtualTime: true }).catch(
+    async (error: unknown) => {
+      await azurite.close();
+      throw error;
+    },
+  );
   try {
     console.log(`  ready in ${seconds(performance.now() - started)}`);
-    const settings = { ...sandboxSettings(azurite, emulator), TABLE_PREFIX: `benchdrill${process.pid}`, FALLBACK_MAILBOX: 'dba-team@contoso.com', ALLOWED_RECIPIENT_DOMAINS: 'contoso.com', POLICY_PATH: policyPath };
+    const settings = {
+      ...sandboxSettings(azurite, emulator),
+      TABLE_PREFIX: `benchdrill${process.pid}`,
+      FALLBACK_MAILBOX: 'dba-team@contoso.com',
+      ALLOWED_RECIPIENT_DOMAINS: 'contoso.com',
+      POLICY_PATH: policyPath,
+    };
     const wired = await build(loadConfig(settings), { clock: emulator.clock });
     const deps = drillDeps(wired, 'bench@contoso.com');
     const results: { mb: number; record: DrillRecord; realMs: Partial<Record<DrillPhase, number>> }[] = [];
     for (const source of sources) {
       // Writes after the base backup: the restore replays them from the archived WAL. The app stamps Azure's time.
-      await emulator.dataPlanes.query(source.id, `insert into payload (pad, created_at) select pad, $1 from payload where id % 10 = 0`, [emulator.clock.now()]);
+      await emulator.dataPlanes.query(
+        source.id,
+        `insert into payload (pad, created_at) select pad, $1 from payload where id % 10 = 0`,
+        [emulator.clock.now()],
+      );
       emulator.clock.advance(60_000);
       const realMs: Partial<Record<DrillPhase, number>> = {};
       const t0 = performance.now();
       const record = await runDrill(
-        { plan: wired.policy.drills.find((p) => p.name === `bench-${source.mb}mb`)!, source: source.id, point: 'latest', onPhase: (phase) => (realMs[phase] = performance.now() - t0) },
+        {
+          plan: wired.policy.drills.find((p) => p.name === `bench-${source.mb}mb`)!,
+          source: source.id,
+          point: 'latest',
+          onPhase: (phase) => (realMs[phase] = performance.now() - t0),
+        },
         deps,
       );
       results.push({ mb: source.mb, record, realMs });
-      console.log(`  ${source.name}: ${record.status}${record.failures.length ? ` (${record.failures.join('; ')})` : ''}`);
+      console.log(
+        `  ${source.name}: ${record.status}${record.failures.length ? ` (${record.failures.join('; ')})` : ''}`,
+      );
     }
 
-    console.log('\nphase durations: Azure time on the emulator\'s clock (min), and the real time this machine spent (s)');
+    console.log(
+      "\nphase durations: Azure time on the emulator's clock (min), and the real time this machine spent (s)",
+    );
     console.log(`  ${'phase'.padEnd(34)}${results.map((r) => `${r.mb} MB`.padStart(22)).join('')}`);
     for (const [i, phase] of DRILL_PHASES.entries()) {
       if (i === 0) continue;
       const previous = DRILL_PHASES[i - 1]!;
       const cells = results.map(({ record, realMs }) => {
         const azure = between(record, previous, phase);
-        const real = realMs[phase] !== undefined && realMs[previous] !== undefined ? (realMs[phase] - realMs[previous]) / 1000 : undefined;
-        return `${azure === undefined ? '-' : `${azure.toFixed(2)} min`}${real === undefined ? '' : ` (${real.toFixed(1)} s)`}`.padStart(22);
+        const real =
+          realMs[phase] !== undefined && realMs[previous] !== undefined
+            ? (realMs[phase] - realMs[previous]) / 1000
+            : undefined;
+        return `${azure === undefined ? '-' : `${azure.toFixed(2)} min`}${real === undefined ? '' : ` (${real.toFixed(1)} s)`}`.padStart(
+          22,
+        );
       });
       console.log(`  ${`-> ${DRILL_PHASE_LABELS[phase]}`.padEnd(34)}${cells.join('')}`);
     }

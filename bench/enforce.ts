@@ -23,10 +23,14 @@ export async function run(args: string[]): Promise<void> {
   const [restores = 100, intervalMs = 100] = args.filter((a) => /^\d+$/.test(a)).map(Number);
   const sources = 10;
   const azurite = await startAzurite();
-  const emulator = await startEmulator({ snapshot: estate(sources), events: { connectionString: azurite.connectionString, queueName: QUEUE } });
+  const emulator = await startEmulator({
+    snapshot: estate(sources),
+    events: { connectionString: azurite.connectionString, queueName: QUEUE },
+  });
   const queuedAt = new Map<string, number>();
   emulator.events.onDelivered = (event) => {
-    if ((event.data as { operationName?: string }).operationName === 'Microsoft.DBforPostgreSQL/flexibleServers/write') queuedAt.set(String(event.subject).toLowerCase(), Date.now());
+    if ((event.data as { operationName?: string }).operationName === 'Microsoft.DBforPostgreSQL/flexibleServers/write')
+      queuedAt.set(String(event.subject).toLowerCase(), Date.now());
   };
   const host = await startLocalHost({
     ...appEntry(),
@@ -41,8 +45,14 @@ export async function run(args: string[]): Promise<void> {
     queueSettings: { maxPollingIntervalInMs: 20, visibilityTimeoutInMs: 0 },
   });
   try {
-    const pg = new PostgreSQLManagementFlexibleServerClient(emulator.credential, SUBSCRIPTION, armClientOptions(emulator));
-    console.log(`enforce: ${restores} PITR restores, one every ${intervalMs} ms, of ${sources} public production servers with an open rule; onResourceEvent on the local host (queue polled every <= 20 ms)`);
+    const pg = new PostgreSQLManagementFlexibleServerClient(
+      emulator.credential,
+      SUBSCRIPTION,
+      armClientOptions(emulator),
+    );
+    console.log(
+      `enforce: ${restores} PITR restores, one every ${intervalMs} ms, of ${sources} public production servers with an open rule; onResourceEvent on the local host (queue polled every <= 20 ms)`,
+    );
     const clones: string[] = [];
     const started = performance.now();
     for (let i = 0; i < restores; i++) {
@@ -50,8 +60,22 @@ export async function run(args: string[]): Promise<void> {
       await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
       const source = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-app${i % sources}-prod`;
       const name = `pg-app${i % sources}-restore-${i}`;
-      await pg.servers.beginCreateOrUpdateAndWait('rg-prod', name, { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: source, pointInTimeUTC: new Date(Date.now() - 3_600_000) }, { updateIntervalInMs: 5 });
-      clones.push(serverKey(`/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}`));
+      await pg.servers.beginCreateOrUpdateAndWait(
+        'rg-prod',
+        name,
+        {
+          location: 'eastus',
+          createMode: 'PointInTimeRestore',
+          sourceServerResourceId: source,
+          pointInTimeUTC: new Date(Date.now() - 3_600_000),
+        },
+        { updateIntervalInMs: 5 },
+      );
+      clones.push(
+        serverKey(
+          `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}`,
+        ),
+      );
     }
     const done = await remediations(emulator.events.emitted.bind(emulator.events), clones, 60_000);
     const latencies = clones.flatMap((key) => {
@@ -60,10 +84,16 @@ export async function run(args: string[]): Promise<void> {
       return from !== undefined && to !== undefined ? [to - from] : [];
     });
     const failed = host.invocations.filter((i) => i.outcome === 'failed');
-    console.log(`  remediated       ${done.size} of ${restores} (${host.invocations.length} invocations, ${failed.length} failed${failed[0] ? `: ${failed[0].error}` : ''})`);
-    console.log(`  queued -> open rule deleted, ms: median ${pct(latencies, 50)}, p90 ${pct(latencies, 90)}, p99 ${pct(latencies, 99)}, max ${pct(latencies, 100)}`);
+    console.log(
+      `  remediated       ${done.size} of ${restores} (${host.invocations.length} invocations, ${failed.length} failed${failed[0] ? `: ${failed[0].error}` : ''})`,
+    );
+    console.log(
+      `  queued -> open rule deleted, ms: median ${pct(latencies, 50)}, p90 ${pct(latencies, 90)}, p99 ${pct(latencies, 99)}, max ${pct(latencies, 100)}`,
+    );
     // The first restore pays the app's cold start (imports, settings, table creation) and is inside the figures above.
-    console.log(`  first restore (cold app) ${latencies[0] === undefined ? 'n/a' : Math.round(latencies[0])} ms; without it: median ${pct(latencies.slice(1), 50)}, p99 ${pct(latencies.slice(1), 99)}`);
+    console.log(
+      `  first restore (cold app) ${latencies[0] === undefined ? 'n/a' : Math.round(latencies[0])} ms; without it: median ${pct(latencies.slice(1), 50)}, p99 ${pct(latencies.slice(1), 99)}`,
+    );
   } finally {
     await host.close();
     await emulator.close();
@@ -82,7 +112,11 @@ function appEntry(): { entry: string; only: string[] } {
 }
 
 /** When each clone's open rule was deleted (the delete event's time), waiting until every clone has one or time is up. */
-async function remediations(emitted: () => readonly Record<string, unknown>[], clones: readonly string[], timeoutMs: number): Promise<Map<string, number>> {
+async function remediations(
+  emitted: () => readonly Record<string, unknown>[],
+  clones: readonly string[],
+  timeoutMs: number,
+): Promise<Map<string, number>> {
   const wanted = new Set(clones);
   const done = new Map<string, number>();
   const deadline = Date.now() + timeoutMs;
@@ -111,9 +145,17 @@ function estate(count: number): EmulatorSnapshot {
       tags: { Owner: `team${i}@contoso.com`, Environment: 'production' },
       sku: { name: 'Standard_D4ds_v5', tier: 'GeneralPurpose' },
       systemData: { createdAt: '2026-01-10T09:00:00Z' },
-      properties: { administratorLogin: `app${i}`, version: '16', state: 'Ready', storage: { storageSizeGB: 128 }, network: { publicNetworkAccess: 'Enabled' } },
+      properties: {
+        administratorLogin: `app${i}`,
+        version: '16',
+        state: 'Ready',
+        storage: { storageSizeGB: 128 },
+        network: { publicNetworkAccess: 'Enabled' },
+      },
     });
-    firewallRules[id] = [{ name: 'allow-all', properties: { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' } }];
+    firewallRules[id] = [
+      { name: 'allow-all', properties: { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' } },
+    ];
   }
   return { servers, firewallRules, locks: {} };
 }
@@ -121,5 +163,7 @@ function estate(count: number): EmulatorSnapshot {
 function pct(values: readonly number[], p: number): string {
   if (values.length === 0) return 'n/a';
   const sorted = [...values].sort((a, b) => a - b);
-  return String(Math.round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!));
+  return String(
+    Math.round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!),
+  );
 }

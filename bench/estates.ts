@@ -25,7 +25,9 @@ export const SWEEP_NOW = '2026-12-20T10:00:00Z';
 const MAIL = { fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] };
 
 export function estateFor(spec: EstateSpec): Estate {
-  return spec.kind === 'reconcile' ? reconcileEstate(spec.servers, spec.subscriptions) : sweepEstate(spec.servers, spec.subscriptions, spec.expired);
+  return spec.kind === 'reconcile'
+    ? reconcileEstate(spec.servers, spec.subscriptions)
+    : sweepEstate(spec.servers, spec.subscriptions, spec.expired);
 }
 
 /** A mixed estate: every third server is a MySQL flexible server, the others PostgreSQL (clones follow their source). */
@@ -33,7 +35,10 @@ export const engineAt = (i: number): Engine => (i % 3 === 2 ? 'mysql-flexible' :
 const prefixOf = (engine: Engine): string => (engine === 'mysql-flexible' ? 'my' : 'pg');
 
 export function subscriptionIds(count: number, base = 1): string[] {
-  return Array.from({ length: count }, (_, i) => `00000000-0000-4000-8000-${(base + i).toString(16).padStart(12, '0')}`);
+  return Array.from(
+    { length: count },
+    (_, i) => `00000000-0000-4000-8000-${(base + i).toString(16).padStart(12, '0')}`,
+  );
 }
 
 /**
@@ -48,20 +53,52 @@ function reconcileEstate(count: number, subscriptions: number): Estate {
   for (let i = 0; i < count - clones; i++) {
     const sub = subs[i % subscriptions]!;
     const engine = engineAt(i);
-    servers.push(reconcileServer(engine, sub, `${prefixOf(engine)}-app${i}-prod`, `app${i}`, { Owner: `team${i % 50}@contoso.com`, Environment: 'production' }, '2026-01-10T09:00:00Z'));
+    servers.push(
+      reconcileServer(
+        engine,
+        sub,
+        `${prefixOf(engine)}-app${i}-prod`,
+        `app${i}`,
+        { Owner: `team${i % 50}@contoso.com`, Environment: 'production' },
+        '2026-01-10T09:00:00Z',
+      ),
+    );
   }
   for (let i = 0; i < clones; i++) {
     const source = servers[i]!;
     const sub = source.id.split('/')[2]!;
     const engine = engineAt(i);
-    const clone = reconcileServer(engine, sub, `${prefixOf(engine)}-app${i}-restore`, `app${i}`, { RestoredFrom: source.id, RestorePointUtc: '2026-01-12T08:00:00Z', Owner: `dba${i % 20}@contoso.com`, Incident: `INC-${i}`, ExpiresOn: '2099-01-01' }, '2026-01-12T09:00:00Z');
+    const clone = reconcileServer(
+      engine,
+      sub,
+      `${prefixOf(engine)}-app${i}-restore`,
+      `app${i}`,
+      {
+        RestoredFrom: source.id,
+        RestorePointUtc: '2026-01-12T08:00:00Z',
+        Owner: `dba${i % 20}@contoso.com`,
+        Incident: `INC-${i}`,
+        ExpiresOn: '2099-01-01',
+      },
+      '2026-01-12T09:00:00Z',
+    );
     servers.push(clone);
-    if (i % 3 === 0) firewallRules[clone.id] = [{ name: 'allow-all', properties: { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' } }];
+    if (i % 3 === 0)
+      firewallRules[clone.id] = [
+        { name: 'allow-all', properties: { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' } },
+      ];
   }
   return { snapshot: { servers, firewallRules, locks: {} }, rows: [] };
 }
 
-function reconcileServer(engine: Engine, subscriptionId: string, name: string, administratorLogin: string, tags: Record<string, string>, createdAt: string): ArmServer {
+function reconcileServer(
+  engine: Engine,
+  subscriptionId: string,
+  name: string,
+  administratorLogin: string,
+  tags: Record<string, string>,
+  createdAt: string,
+): ArmServer {
   return {
     id: resourceIdOf(engine, subscriptionId, `rg-${name.length % 4}`, [name]),
     name,
@@ -70,7 +107,13 @@ function reconcileServer(engine: Engine, subscriptionId: string, name: string, a
     tags,
     sku: { name: engine === 'mysql-flexible' ? 'Standard_D4ds_v4' : 'Standard_D4ds_v5', tier: 'GeneralPurpose' },
     systemData: { createdAt },
-    properties: { administratorLogin, version: engine === 'mysql-flexible' ? '8.0.21' : '16', state: 'Ready', storage: { storageSizeGB: 128 }, network: { publicNetworkAccess: 'Enabled' } },
+    properties: {
+      administratorLogin,
+      version: engine === 'mysql-flexible' ? '8.0.21' : '16',
+      state: 'Ready',
+      storage: { storageSizeGB: 128 },
+      network: { publicNetworkAccess: 'Enabled' },
+    },
   };
 }
 
@@ -97,7 +140,13 @@ function sweepEstate(total: number, subscriptions: number, expired: number): Est
       const id = resourceIdOf(engine, sub, `rg-${s % 7}`, [name]);
       const createdAt = isExpired ? '2026-11-01T00:00:00Z' : '2026-12-15T00:00:00Z';
       const tags: Record<string, string> = isClone
-        ? { Owner: 'alice@contoso.com', Incident: `INC-${s}`, RestoredFrom: resourceIdOf(engine, sub, 'rg-0', [`${prefixOf(engine)}-${s}-prod`]), RestorePointUtc: '2026-10-31T23:00:00Z', ExpiresOn: isExpired ? '2026-11-20' : '2026-12-30' }
+        ? {
+            Owner: 'alice@contoso.com',
+            Incident: `INC-${s}`,
+            RestoredFrom: resourceIdOf(engine, sub, 'rg-0', [`${prefixOf(engine)}-${s}-prod`]),
+            RestorePointUtc: '2026-10-31T23:00:00Z',
+            ExpiresOn: isExpired ? '2026-11-20' : '2026-12-30',
+          }
         : { Owner: `team-${s}@contoso.com`, Environment: 'production' };
       if (isExpired) expiredMade++;
       mine.push(sweepServer(engine, id, name, createdAt, tags, isClone ? 'restorer' : `admin${s}x${i}`));
@@ -116,23 +165,45 @@ function sweepEstate(total: number, subscriptions: number, expired: number): Est
       }
       notices.set(id.toLowerCase(), [
         { stage: 'new-clone', sentAt: createdAt, to: 'alice@contoso.com' },
-        ...(isExpired ? [{ stage: 'final-notice' as const, sentAt: '2026-11-20T09:00:00Z', to: 'alice@contoso.com' }] : []),
+        ...(isExpired
+          ? [{ stage: 'final-notice' as const, sentAt: '2026-11-20T09:00:00Z', to: 'alice@contoso.com' }]
+          : []),
       ]);
     }
     arm.push(...mine);
     const live = mine.map((m) => serverFromArm(m));
-    const plan = buildPlan({ now: new Date('2026-12-16T00:00:00Z'), policy: DEFAULT_POLICY, servers: live, inventory: [], restoreEvidence: restores, settings: MAIL });
+    const plan = buildPlan({
+      now: new Date('2026-12-16T00:00:00Z'),
+      policy: DEFAULT_POLICY,
+      servers: live,
+      inventory: [],
+      restoreEvidence: restores,
+      settings: MAIL,
+    });
     const byKey = new Map(live.map((l) => [l.key, l]));
     for (const p of plan.servers) {
       const server = byKey.get(p.key)!;
-      const record = recordFromPlan({ server, plan: p, previous: undefined, now: '2026-12-16T00:00:00Z', observedAt: '2026-12-16T00:00:00Z' });
+      const record = recordFromPlan({
+        server,
+        plan: p,
+        previous: undefined,
+        now: '2026-12-16T00:00:00Z',
+        observedAt: '2026-12-16T00:00:00Z',
+      });
       rows.push({ ...record, noticesSent: notices.get(p.key) ?? [] });
     }
   }
   return { snapshot: { servers: arm }, rows, now: SWEEP_NOW };
 }
 
-function sweepServer(engine: Engine, id: string, name: string, createdAt: string, tags: Record<string, string>, login: string): ArmServer {
+function sweepServer(
+  engine: Engine,
+  id: string,
+  name: string,
+  createdAt: string,
+  tags: Record<string, string>,
+  login: string,
+): ArmServer {
   return {
     id,
     name,
@@ -141,6 +212,12 @@ function sweepServer(engine: Engine, id: string, name: string, createdAt: string
     tags,
     sku: { name: engine === 'mysql-flexible' ? 'Standard_D2ds_v4' : 'Standard_D2ds_v5', tier: 'GeneralPurpose' },
     systemData: { createdAt },
-    properties: { administratorLogin: login, version: engine === 'mysql-flexible' ? '8.0.21' : '16', state: 'Ready', storage: { storageSizeGB: 128 }, network: { publicNetworkAccess: 'Disabled' } },
+    properties: {
+      administratorLogin: login,
+      version: engine === 'mysql-flexible' ? '8.0.21' : '16',
+      state: 'Ready',
+      storage: { storageSizeGB: 128 },
+      network: { publicNetworkAccess: 'Disabled' },
+    },
   };
 }

@@ -29,13 +29,25 @@ export async function run(args: string[]): Promise<void> {
       `reconcile: ${servers} servers (${servers - servers / 10} production, ${servers / 10} clones; every third one MySQL) over ${subscriptions} subscriptions; ` +
         `listing ${listing}, emulator pages of 100 (ARM) and 1,000 (Resource Graph), ARM throttling ${throttle === 'arm' ? "on (ARM's buckets)" : 'off'}; warden heap ${maxOldSpaceMb ? `--max-old-space-size=${maxOldSpaceMb}` : "V8's default"}; sandbox process ${(await sandbox.rssMb()).toFixed(0)} MB`,
     );
-    const ours = await runWorker({ job: 'reconcile', sandboxPid: sandbox.pid, ...heap, settings: { ...sandbox.settings, SERVER_LISTING: listing } });
-    const naive = await runWorker({ job: 'reconcile-naive', sandboxPid: sandbox.pid, ...heap, settings: sandbox.settings });
+    const ours = await runWorker({
+      job: 'reconcile',
+      sandboxPid: sandbox.pid,
+      ...heap,
+      settings: { ...sandbox.settings, SERVER_LISTING: listing },
+    });
+    const naive = await runWorker({
+      job: 'reconcile-naive',
+      sandboxPid: sandbox.pid,
+      ...heap,
+      settings: sandbox.settings,
+    });
     for (const r of ours.runs) printRun(r, servers);
     for (const r of naive.runs) printRun(r, servers);
     const [first, unchanged] = ours.runs;
     const [naiveRun] = naive.runs;
-    console.log(`\nwarden process peak RSS over its life: ${ours.maxRssMb.toFixed(0)} MB (naive: ${naive.maxRssMb.toFixed(0)} MB)`);
+    console.log(
+      `\nwarden process peak RSS over its life: ${ours.maxRssMb.toFixed(0)} MB (naive: ${naive.maxRssMb.toFixed(0)} MB)`,
+    );
     if (unchanged && naiveRun) {
       console.log(
         `unchanged run vs naive: ${unchanged.arm.total} vs ${naiveRun.arm.total} ARM calls, ` +
@@ -51,7 +63,11 @@ export async function run(args: string[]): Promise<void> {
         maxOldSpaceMb: maxOldSpaceMb ?? 'default',
         throttle,
         first: first && summary(first),
-        unchanged: unchanged && { ...summary(unchanged), cloneReads: unchanged.outcome.cloneReads, refreshed: unchanged.outcome.refreshed },
+        unchanged: unchanged && {
+          ...summary(unchanged),
+          cloneReads: unchanged.outcome.cloneReads,
+          refreshed: unchanged.outcome.refreshed,
+        },
         naive: naiveRun && summary(naiveRun),
         maxRssMb: { warden: Math.round(ours.maxRssMb), naive: Math.round(naive.maxRssMb) },
       }),

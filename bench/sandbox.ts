@@ -30,7 +30,9 @@ export interface Sandbox {
  * its peak RSS is the warden's. The child seeds the estate (and, for the sweep, its inventory rows) before it reports.
  */
 export async function startSandbox(spec: SandboxSpec): Promise<Sandbox> {
-  const child = fork(process.argv[1]!, ['__sandbox', JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(process.argv[1]!, ['__sandbox', JSON.stringify(spec)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ready = await reply<{ type: 'ready'; settings: Record<string, string> }>(child, 'ready');
   return {
     settings: ready.settings,
@@ -77,9 +79,18 @@ export async function sandboxMain(specJson: string): Promise<void> {
     ...(spec.throttle === 'arm' ? { throttling: 'arm' as const } : {}),
   };
   const emulator = await startEmulator(options);
-  const settings = { ...sandboxSettings(azurite, emulator), TABLE_PREFIX: spec.tablePrefix, FALLBACK_MAILBOX: 'dba-team@contoso.com', ALLOWED_RECIPIENT_DOMAINS: 'contoso.com' };
+  const settings = {
+    ...sandboxSettings(azurite, emulator),
+    TABLE_PREFIX: spec.tablePrefix,
+    FALLBACK_MAILBOX: 'dba-team@contoso.com',
+    ALLOWED_RECIPIENT_DOMAINS: 'contoso.com',
+  };
   if (estate.rows.length > 0) {
-    const stores = await openTables({ connectionString: azurite.connectionString, prefix: spec.tablePrefix, createIfMissing: true });
+    const stores = await openTables({
+      connectionString: azurite.connectionString,
+      prefix: spec.tablePrefix,
+      createIfMissing: true,
+    });
     const outcomes = await stores.inventory.upsertMany(estate.rows.map((record) => ({ record })));
     if (outcomes.some((o) => 'conflict' in o)) throw new Error('seeding the inventory hit a conflict');
   }
@@ -114,7 +125,10 @@ export class EmulatorRequests {
   }
 
   async counters(): Promise<{ total: number; counters: ArmCounter[] }> {
-    return JSON.parse(await this.call('GET', '/_emulator/requests?limit=0')) as { total: number; counters: ArmCounter[] };
+    return JSON.parse(await this.call('GET', '/_emulator/requests?limit=0')) as {
+      total: number;
+      counters: ArmCounter[];
+    };
   }
 
   async clear(): Promise<void> {

@@ -17,13 +17,19 @@ import { runWorker } from './worker.js';
  * all and 4 per subscription).
  */
 export async function run(args: string[]): Promise<void> {
-  const [servers = 10_000, subscriptions = 20, expired = 1_000, concurrency] = args.filter((a) => /^\d+$/.test(a)).map(Number);
+  const [servers = 10_000, subscriptions = 20, expired = 1_000, concurrency] = args
+    .filter((a) => /^\d+$/.test(a))
+    .map(Number);
   const throttle = args.includes('--throttle=off') ? 'off' : 'arm';
   const listing = listingOf(args);
   const maxOldSpaceMb = maxOldSpaceOf(args);
   const heap = maxOldSpaceMb ? { maxOldSpaceMb } : {};
   const seedStarted = performance.now();
-  const sandbox = await startSandbox({ estate: { kind: 'sweep', servers, subscriptions, expired }, throttle, tablePrefix: `bench${process.pid}` });
+  const sandbox = await startSandbox({
+    estate: { kind: 'sweep', servers, subscriptions, expired },
+    throttle,
+    tablePrefix: `bench${process.pid}`,
+  });
   try {
     console.log(
       `sweep: seeded ${servers} servers over ${subscriptions} subscriptions and their inventory rows in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s; ` +
@@ -31,13 +37,23 @@ export async function run(args: string[]): Promise<void> {
     );
     const settings = { ...sandbox.settings, SERVER_LISTING: listing };
     const naive = await runWorker({ job: 'sweep-naive', sandboxPid: sandbox.pid, ...heap, settings: sandbox.settings });
-    const ours = await runWorker({ job: 'sweep', sandboxPid: sandbox.pid, ...heap, settings, sweep: { now: SWEEP_NOW, maxDeletions: expired, ...(concurrency ? { concurrency } : {}) } });
+    const ours = await runWorker({
+      job: 'sweep',
+      sandboxPid: sandbox.pid,
+      ...heap,
+      settings,
+      sweep: { now: SWEEP_NOW, maxDeletions: expired, ...(concurrency ? { concurrency } : {}) },
+    });
     for (const r of ours.runs) printRun(r, servers);
     for (const r of naive.runs) printRun(r, servers);
     const [mine] = ours.runs;
     const [naiveRun] = naive.runs;
-    const lockReads = (mine?.arm.counters ?? []).filter((c) => c.operation === 'ManagementLocks_List').reduce((n, c) => n + c.count, 0);
-    console.log(`\nlock reads: ${lockReads} for ${String(mine?.outcome.deleted)} deletions; warden process peak RSS over its life: ${ours.maxRssMb.toFixed(0)} MB (naive: ${naive.maxRssMb.toFixed(0)} MB)`);
+    const lockReads = (mine?.arm.counters ?? [])
+      .filter((c) => c.operation === 'ManagementLocks_List')
+      .reduce((n, c) => n + c.count, 0);
+    console.log(
+      `\nlock reads: ${lockReads} for ${String(mine?.outcome.deleted)} deletions; warden process peak RSS over its life: ${ours.maxRssMb.toFixed(0)} MB (naive: ${naive.maxRssMb.toFixed(0)} MB)`,
+    );
     console.log(
       JSON.stringify({
         bench: 'sweep',

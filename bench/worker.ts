@@ -49,7 +49,12 @@ export interface RunFigures {
   /** Peak RSS of the warden's process while the run lasted (sampled every 100 ms). */
   readonly peakRssMb: number;
   readonly arm: { readonly total: number; readonly counters: ArmCounter[] };
-  readonly table: { readonly reads: number; readonly writes: number; readonly batches: number; readonly entitiesWritten: number };
+  readonly table: {
+    readonly reads: number;
+    readonly writes: number;
+    readonly batches: number;
+    readonly entitiesWritten: number;
+  };
   readonly outcome: Record<string, unknown>;
 }
 
@@ -62,14 +67,19 @@ export interface WorkerResult {
 /** Runs one job in a child process and returns its figures. */
 export function runWorker(spec: WorkerSpec): Promise<WorkerResult> {
   const execArgv = [...process.execArgv, ...(spec.maxOldSpaceMb ? [`--max-old-space-size=${spec.maxOldSpaceMb}`] : [])];
-  const child = fork(process.argv[1]!, ['__worker', JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  const child = fork(process.argv[1]!, ['__worker', JSON.stringify(spec)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv,
+  });
   return new Promise((resolve, reject) => {
     let result: WorkerResult | undefined;
     child.on('message', (message: { type: string; result?: WorkerResult; error?: string }) => {
       if (message.type === 'result') result = message.result;
       if (message.type === 'error') reject(new Error(`${spec.job}: ${message.error}`));
     });
-    child.once('exit', (code) => (result ? resolve(result) : reject(new Error(`the ${spec.job} worker exited with code ${code} and no result`))));
+    child.once('exit', (code) =>
+      result ? resolve(result) : reject(new Error(`the ${spec.job} worker exited with code ${code} and no result`)),
+    );
   });
 }
 
@@ -96,7 +106,11 @@ export async function workerMain(specJson: string): Promise<void> {
         await measured('first run (records and governs)', async () => ({ ...(await reconcile(wired, options)) }), true);
         // The next timer run (RECONCILE_SCHEDULE: every 5 minutes), with nothing changed in between.
         const later = shifted(5 * 60_000);
-        await measured('unchanged (5 minutes later)', async () => ({ ...(await reconcile({ ...wired, clock: later }, options)) }), true);
+        await measured(
+          'unchanged (5 minutes later)',
+          async () => ({ ...(await reconcile({ ...wired, clock: later }, options)) }),
+          true,
+        );
         break;
       }
       case 'reconcile-naive':
@@ -104,28 +118,41 @@ export async function workerMain(specJson: string): Promise<void> {
         break;
       case 'sweep': {
         const s = spec.sweep!;
-        await measured('sweep (enforce)', async () => {
-          const result = await sweep(
-            { ...wired, clock: fixedClock(s.now) },
-            { mode: 'enforce', maxDeletionsPerRun: s.maxDeletions, maxDeletionPercent: 100, maxDisagreementPercent: 25, ...(s.concurrency ? { concurrency: s.concurrency } : {}) },
-          );
-          return {
-            eligible: result.planned.length,
-            deleted: result.deleted.length,
-            held: result.held.length,
-            skipped: result.skipped.length,
-            failed: result.failed.length,
-            ...(result.failed[0] ? { firstFailure: `${result.failed[0].name}: ${result.failed[0].reason}` } : {}),
-            ...(result.stoppedBecause ? { stoppedBecause: result.stoppedBecause } : {}),
-          };
-        }, true);
+        await measured(
+          'sweep (enforce)',
+          async () => {
+            const result = await sweep(
+              { ...wired, clock: fixedClock(s.now) },
+              {
+                mode: 'enforce',
+                maxDeletionsPerRun: s.maxDeletions,
+                maxDeletionPercent: 100,
+                maxDisagreementPercent: 25,
+                ...(s.concurrency ? { concurrency: s.concurrency } : {}),
+              },
+            );
+            return {
+              eligible: result.planned.length,
+              deleted: result.deleted.length,
+              held: result.held.length,
+              skipped: result.skipped.length,
+              failed: result.failed.length,
+              ...(result.failed[0] ? { firstFailure: `${result.failed[0].name}: ${result.failed[0].reason}` } : {}),
+              ...(result.stoppedBecause ? { stoppedBecause: result.stoppedBecause } : {}),
+            };
+          },
+          true,
+        );
         break;
       }
       case 'sweep-naive':
         await measured('naive reads (no deletions)', () => naiveReads(wired, 'sweep'));
         break;
     }
-    process.send?.({ type: 'result', result: { runs, maxRssMb: process.resourceUsage().maxRSS / 1024 } satisfies WorkerResult });
+    process.send?.({
+      type: 'result',
+      result: { runs, maxRssMb: process.resourceUsage().maxRSS / 1024 } satisfies WorkerResult,
+    });
   } catch (error) {
     process.send?.({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     process.exitCode = 1;
@@ -160,20 +187,28 @@ async function naiveReads(deps: Wired, job: 'reconcile' | 'sweep'): Promise<Reco
   const counts = { servers: 0, clones: 0, failed: 0 };
   const now = deps.clock.now();
   // Every subscription at once (each has its own ARM budget), or the naive run would take minutes of pacing.
-  await Promise.all(deps.settings.subscriptionIds.map(async (subscriptionId) => {
-    const [servers, rows] = await Promise.all([deps.servers.list(subscriptionId), deps.inventory.list({ subscriptionId }), job === 'reconcile' ? activity(deps, subscriptionId, now) : undefined]);
-    const clones = new Set(rows.filter((r) => r.classification !== 'not-a-clone' && r.state !== 'deleted').map((r) => r.key));
-    counts.servers += servers.length;
-    counts.clones += servers.filter((s) => clones.has(s.key)).length;
-    await runLimited(
-      servers.map((s) => async () => {
-        const clone = clones.has(s.key);
-        await deps.servers.get(s.id, { withFirewallRules: clone, withLocks: clone });
-      }),
-      16,
-      () => counts.failed++,
-    );
-  }));
+  await Promise.all(
+    deps.settings.subscriptionIds.map(async (subscriptionId) => {
+      const [servers, rows] = await Promise.all([
+        deps.servers.list(subscriptionId),
+        deps.inventory.list({ subscriptionId }),
+        job === 'reconcile' ? activity(deps, subscriptionId, now) : undefined,
+      ]);
+      const clones = new Set(
+        rows.filter((r) => r.classification !== 'not-a-clone' && r.state !== 'deleted').map((r) => r.key),
+      );
+      counts.servers += servers.length;
+      counts.clones += servers.filter((s) => clones.has(s.key)).length;
+      await runLimited(
+        servers.map((s) => async () => {
+          const clone = clones.has(s.key);
+          await deps.servers.get(s.id, { withFirewallRules: clone, withLocks: clone });
+        }),
+        16,
+        () => counts.failed++,
+      );
+    }),
+  );
   return counts;
 }
 
@@ -185,7 +220,14 @@ function activity(deps: GovernDeps, subscriptionId: string, now: Date): Promise<
 async function measure(
   work: () => Promise<Record<string, unknown>>,
   sandboxPid?: number,
-): Promise<{ wallMs: number; cpuMs: number; sandboxCpuMs?: number; peakRssMb: number; peakHeapMb: number; outcome: Record<string, unknown> }> {
+): Promise<{
+  wallMs: number;
+  cpuMs: number;
+  sandboxCpuMs?: number;
+  peakRssMb: number;
+  peakHeapMb: number;
+  outcome: Record<string, unknown>;
+}> {
   const mb = (bytes: number) => bytes / 1024 / 1024;
   let peak = mb(process.memoryUsage.rss());
   let heap = mb(process.memoryUsage().heapUsed);
@@ -203,7 +245,9 @@ async function measure(
     return {
       wallMs: performance.now() - started,
       cpuMs: (used.user + used.system) / 1000,
-      ...(sandboxBefore !== undefined && sandboxAfter !== undefined ? { sandboxCpuMs: sandboxAfter - sandboxBefore } : {}),
+      ...(sandboxBefore !== undefined && sandboxAfter !== undefined
+        ? { sandboxCpuMs: sandboxAfter - sandboxBefore }
+        : {}),
       peakRssMb: Math.max(peak, mb(process.memoryUsage.rss())),
       peakHeapMb: Math.max(heap, mb(process.memoryUsage().heapUsed)),
       outcome,

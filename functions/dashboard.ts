@@ -12,7 +12,12 @@ const serve = (route: DashboardRequest['route']) =>
   async function (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     const [{ dashboardResponse }, deps] = await Promise.all([import('../src/jobs/dashboardHttp.js'), dashboardDeps()]);
     const response = await dashboardResponse(
-      { route, name: request.params.name ?? '', query: Object.fromEntries(request.query), headers: Object.fromEntries(request.headers.entries()) },
+      {
+        route,
+        name: request.params.name ?? '',
+        query: Object.fromEntries(request.query),
+        headers: Object.fromEntries(request.headers.entries()),
+      },
       { ...deps, log: (line) => context.warn(line) },
     );
     return { status: response.status, headers: response.headers, body: response.body };
@@ -27,15 +32,17 @@ export const dashboardExport = serve('export');
  * Built once per process (per settings). The page and its files need only the bundle's text and the access settings; the Azure SDKs
  * and the tables load on the first data request, which the page request starts at once so both overlap.
  */
-const dashboardDeps = perSettings(
-  (): Promise<DashboardHttpDeps> =>
-    (async () => {
+const dashboardDeps = perSettings((): Promise<DashboardHttpDeps> =>
+  (async () => {
     const assets = await import('../src/adapters/dashboardAssets.js');
     const { dashboard: access } = config();
     let reader: Promise<DashboardReader> | undefined;
     const openReader = () =>
       (reader ??= (async () => {
-        const [wiring, { dashboardReader }] = await Promise.all([import('../src/wiring.js'), import('../src/jobs/dashboard.js')]);
+        const [wiring, { dashboardReader }] = await Promise.all([
+          import('../src/wiring.js'),
+          import('../src/jobs/dashboard.js'),
+        ]);
         const opened = dashboardReader(wiring.dashboardDeps(await wiring.wire()));
         // Start the first read of the tables now: the page's script asks for it a moment later.
         void opened.snapshot().catch(() => undefined);
@@ -51,10 +58,10 @@ const dashboardDeps = perSettings(
       reader: openReader,
       warm: () => void openReader().catch(() => undefined),
     };
-    })().catch((error: unknown) => {
-      dashboardDeps.forget();
-      throw error;
-    }),
+  })().catch((error: unknown) => {
+    dashboardDeps.forget();
+    throw error;
+  }),
 );
 
 const get = { methods: ['GET' as const], authLevel: 'anonymous' as const };

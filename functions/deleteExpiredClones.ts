@@ -5,7 +5,8 @@ export async function deleteExpiredClones(_timer: Timer, context: InvocationCont
   const [{ wire }, job] = await Promise.all([import('../src/wiring.js'), import('../src/jobs/sweep.js')]);
   const wired = await wire();
   const outcome = await job.sweep(wired, wired.config.sweep);
-  if (outcome.stoppedBecause) context.warn(`deleteExpiredClones (${outcome.mode}): stopped, nothing deleted: ${outcome.stoppedBecause}`);
+  if (outcome.stoppedBecause)
+    context.warn(`deleteExpiredClones (${outcome.mode}): stopped, nothing deleted: ${outcome.stoppedBecause}`);
   context.log(
     `deleteExpiredClones (${outcome.mode}): ${outcome.planned.length} eligible, ${outcome.deleted.length} deleted, ` +
       `${outcome.wouldDelete.length} would delete, ${outcome.held.length} held, ${outcome.skipped.length} skipped, ${outcome.failed.length} failed`,

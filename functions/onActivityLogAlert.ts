@@ -5,7 +5,10 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
  * sources share one pipeline. Answers fast; a malformed alert is a 400 naming the problem.
  */
 export async function onActivityLogAlert(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const [{ acceptActivityLogAlert }, { alertQueueSender }] = await Promise.all([import('../src/jobs/alerts.js'), import('../src/wiring.js')]);
+  const [{ acceptActivityLogAlert }, { alertQueueSender }] = await Promise.all([
+    import('../src/jobs/alerts.js'),
+    import('../src/wiring.js'),
+  ]);
   const result = await acceptActivityLogAlert(await request.text(), alertQueueSender());
   if (!result.ok) {
     context.warn(`rejected alert: ${result.error}`);
@@ -15,4 +18,9 @@ export async function onActivityLogAlert(request: HttpRequest, context: Invocati
   return { status: 202, jsonBody: { queued: result.events, ignored: result.ignored } };
 }
 
-app.http('onActivityLogAlert', { methods: ['POST'], authLevel: 'function', route: 'activity-log-alert', handler: onActivityLogAlert });
+app.http('onActivityLogAlert', {
+  methods: ['POST'],
+  authLevel: 'function',
+  route: 'activity-log-alert',
+  handler: onActivityLogAlert,
+});

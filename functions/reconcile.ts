@@ -9,7 +9,9 @@ export async function reconcile(_timer: Timer, context: InvocationContext): Prom
     `reconcile: ${outcome.servers} servers in ${outcome.subscriptions} subscriptions, ${outcome.clones} clones, ` +
       `${outcome.added} added, ${outcome.updated} updated, ${outcome.vanished} vanished, ${outcome.failed.length} failed`,
   );
-  context.log(`reconcile: rules and locks read for ${outcome.cloneReads} of ${outcome.clones} clones (${outcome.refreshed} by the refresh schedule)`);
+  context.log(
+    `reconcile: rules and locks read for ${outcome.cloneReads} of ${outcome.clones} clones (${outcome.refreshed} by the refresh schedule)`,
+  );
   for (const f of outcome.failed) context.warn(`${f.id}: ${f.reason}`);
 }
 

@@ -7,13 +7,29 @@ import { resolve } from 'node:path';
 const rawText = {
   name: 'raw-text',
   setup(b) {
-    b.onResolve({ filter: /\?raw$/ }, (args) => ({ path: resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)), namespace: 'raw-text' }));
-    b.onLoad({ filter: /.*/, namespace: 'raw-text' }, (args) => ({ contents: readFileSync(args.path, 'utf8'), loader: 'text', watchFiles: [args.path] }));
+    b.onResolve({ filter: /\?raw$/ }, (args) => ({
+      path: resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)),
+      namespace: 'raw-text',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'raw-text' }, (args) => ({
+      contents: readFileSync(args.path, 'utf8'),
+      loader: 'text',
+      watchFiles: [args.path],
+    }));
   },
 };
-const common = { platform: 'node', target: 'node20', format: 'esm', sourcemap: 'linked', logLevel: 'warning', legalComments: 'none', plugins: [rawText] };
+const common = {
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+  plugins: [rawText],
+};
 // ESM output still meets CommonJS packages that call require(); give them one.
-const requireShim = "import { createRequire as __wardenCreateRequire } from 'node:module'; const require = __wardenCreateRequire(import.meta.url);";
+const requireShim =
+  "import { createRequire as __wardenCreateRequire } from 'node:module'; const require = __wardenCreateRequire(import.meta.url);";
 
 rmSync('dist', { recursive: true, force: true });
 
@@ -36,7 +52,11 @@ writeFileSync('dist/app-inputs.json', JSON.stringify(Object.keys(app.metafile.in
 const tools = { cli: 'src/cli/main.ts', local: 'src/local/start.ts', bench: 'bench/run.ts' };
 await build({
   ...common,
-  entryPoints: Object.fromEntries(Object.entries(tools).filter(([, file]) => existsSync(file)).map(([dir, file]) => [`${dir}/${dir === 'cli' ? 'main' : dir === 'local' ? 'start' : 'run'}`, file])),
+  entryPoints: Object.fromEntries(
+    Object.entries(tools)
+      .filter(([, file]) => existsSync(file))
+      .map(([dir, file]) => [`${dir}/${dir === 'cli' ? 'main' : dir === 'local' ? 'start' : 'run'}`, file]),
+  ),
   outdir: 'dist',
   bundle: true,
   splitting: true,

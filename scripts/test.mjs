@@ -8,10 +8,14 @@ rmSync(out, { force: true });
 // Every random choice of the run (fast-check, the emulator's faults) comes from this seed: test/support/seed.ts.
 const seed = process.env.TEST_SEED || '1';
 const vitest = join(process.cwd(), 'node_modules', 'vitest', 'vitest.mjs');
-const run = spawnSync(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env: { ...process.env, TEST_SEED: seed, FORCE_COLOR: process.env.CI ? '0' : process.env.FORCE_COLOR },
-});
+const run = spawnSync(
+  process.execPath,
+  [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, TEST_SEED: seed, FORCE_COLOR: process.env.CI ? '0' : process.env.FORCE_COLOR },
+  },
+);
 let passed = 0;
 let failed = 0;
 try {

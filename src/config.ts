@@ -15,7 +15,12 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const list = (what: string, itemCheck: (item: string) => boolean) =>
   z
     .string()
-    .transform((raw) => raw.split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean))
+    .transform((raw) =>
+      raw
+        .split(/[,;\s]+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .refine((items) => items.every(itemCheck), { message: `must be a comma-separated list of ${what}` });
 
 const positiveInt = z.coerce.number().int().positive();
@@ -62,7 +67,8 @@ export const DEFAULTS = {
  */
 export const SETTINGS = {
   AzureWebJobsStorage: {
-    description: 'Storage for the Functions host, the inventory tables and the event queue (connection string locally).',
+    description:
+      'Storage for the Functions host, the inventory tables and the event queue (connection string locally).',
     local: 'UseDevelopmentStorage=true',
   },
   AzureWebJobsStorage__accountName: {
@@ -81,72 +87,135 @@ export const SETTINGS = {
     local: '',
   },
   ARM_CONCURRENCY_PER_SUBSCRIPTION: {
-    description: 'ARM requests the warden has in flight at once per subscription; it also slows down when ARM reports its request budget running low.',
+    description:
+      'ARM requests the warden has in flight at once per subscription; it also slows down when ARM reports its request budget running low.',
     local: String(DEFAULTS.ARM_CONCURRENCY_PER_SUBSCRIPTION),
   },
   SERVER_LISTING: {
-    description: '"arm" lists each subscription\'s servers through ARM; "resource-graph" lists every subscription in one Azure Resource Graph query (1,000 rows a page), falling back to ARM lists when it fails.',
+    description:
+      '"arm" lists each subscription\'s servers through ARM; "resource-graph" lists every subscription in one Azure Resource Graph query (1,000 rows a page), falling back to ARM lists when it fails.',
     local: DEFAULTS.SERVER_LISTING,
   },
   WARDEN_CREDENTIAL: {
     description: '"default" (DefaultAzureCredential) or "emulator" (any token, the local emulator only).',
     local: 'emulator',
   },
-  EVENTS_QUEUE_NAME: { description: 'Queue the Event Grid subscription delivers resource events to.', local: DEFAULTS.EVENTS_QUEUE_NAME },
-  TABLE_PREFIX: { description: 'Prefix of the inventory, evidence, runs and checkpoint table names.', local: DEFAULTS.TABLE_PREFIX },
-  POLICY_PATH: { description: 'Path of the policy JSON file; empty for the built-in defaults. Locally the demo policy: the built-in rules plus a restore drill of the demo estate.', local: 'examples/demo-policy.json' },
+  EVENTS_QUEUE_NAME: {
+    description: 'Queue the Event Grid subscription delivers resource events to.',
+    local: DEFAULTS.EVENTS_QUEUE_NAME,
+  },
+  TABLE_PREFIX: {
+    description: 'Prefix of the inventory, evidence, runs and checkpoint table names.',
+    local: DEFAULTS.TABLE_PREFIX,
+  },
+  POLICY_PATH: {
+    description:
+      'Path of the policy JSON file; empty for the built-in defaults. Locally the demo policy: the built-in rules plus a restore drill of the demo estate.',
+    local: 'examples/demo-policy.json',
+  },
   RECONCILE_SCHEDULE: { description: 'NCRONTAB schedule of the reconcile timer.', local: DEFAULTS.RECONCILE_SCHEDULE },
   RECONCILE_REFRESH_HOURS: {
-    description: 'Reconcile reads a clone\'s firewall rules and locks only when something changed, and every clone\'s at least once in this many hours, spread over the period.',
+    description:
+      "Reconcile reads a clone's firewall rules and locks only when something changed, and every clone's at least once in this many hours, spread over the period.",
     local: String(DEFAULTS.RECONCILE_REFRESH_HOURS),
   },
-  NOTICES_SCHEDULE: { description: 'NCRONTAB schedule of owner notices (business hours).', local: DEFAULTS.NOTICES_SCHEDULE },
-  FINOPS_SUMMARY_SCHEDULE: { description: 'NCRONTAB schedule of the weekly FinOps summary.', local: DEFAULTS.FINOPS_SUMMARY_SCHEDULE },
-  SWEEP_SCHEDULE: { description: 'NCRONTAB schedule of the expiry sweep (deletion window).', local: DEFAULTS.SWEEP_SCHEDULE },
-  SWEEP_MODE: { description: '"dry-run" (default) or "enforce"; only enforce deletes servers.', local: DEFAULTS.SWEEP_MODE },
-  SWEEP_MAX_DELETIONS_PER_RUN: { description: 'At most this many deletions per sweep run.', local: String(DEFAULTS.SWEEP_MAX_DELETIONS_PER_RUN) },
-  SWEEP_MAX_DELETION_PERCENT: { description: 'At most this percentage of known clones deleted per run (rounded down, but at least one; 0 switches deletion off).', local: String(DEFAULTS.SWEEP_MAX_DELETION_PERCENT) },
+  NOTICES_SCHEDULE: {
+    description: 'NCRONTAB schedule of owner notices (business hours).',
+    local: DEFAULTS.NOTICES_SCHEDULE,
+  },
+  FINOPS_SUMMARY_SCHEDULE: {
+    description: 'NCRONTAB schedule of the weekly FinOps summary.',
+    local: DEFAULTS.FINOPS_SUMMARY_SCHEDULE,
+  },
+  SWEEP_SCHEDULE: {
+    description: 'NCRONTAB schedule of the expiry sweep (deletion window).',
+    local: DEFAULTS.SWEEP_SCHEDULE,
+  },
+  SWEEP_MODE: {
+    description: '"dry-run" (default) or "enforce"; only enforce deletes servers.',
+    local: DEFAULTS.SWEEP_MODE,
+  },
+  SWEEP_MAX_DELETIONS_PER_RUN: {
+    description: 'At most this many deletions per sweep run.',
+    local: String(DEFAULTS.SWEEP_MAX_DELETIONS_PER_RUN),
+  },
+  SWEEP_MAX_DELETION_PERCENT: {
+    description:
+      'At most this percentage of known clones deleted per run (rounded down, but at least one; 0 switches deletion off).',
+    local: String(DEFAULTS.SWEEP_MAX_DELETION_PERCENT),
+  },
   SWEEP_MAX_DISAGREEMENT_PERCENT: {
     description: 'The sweep deletes nothing when inventory and ARM disagree on more than this percentage of clones.',
     local: String(DEFAULTS.SWEEP_MAX_DISAGREEMENT_PERCENT),
   },
-  DRILLS_SCHEDULE: { description: 'NCRONTAB schedule of the restore-drill timer: starts the drills whose plan is due and deletes kept drill clones.', local: DEFAULTS.DRILLS_SCHEDULE },
+  DRILLS_SCHEDULE: {
+    description:
+      'NCRONTAB schedule of the restore-drill timer: starts the drills whose plan is due and deletes kept drill clones.',
+    local: DEFAULTS.DRILLS_SCHEDULE,
+  },
   DRILL_DB_AUTH: {
-    description: 'How drills sign in to a restored server: "entra" (a Microsoft Entra token of the managed identity) or "key-vault" (the password in DRILL_DB_PASSWORD_SECRET_URI). The local emulator gives its own password.',
+    description:
+      'How drills sign in to a restored server: "entra" (a Microsoft Entra token of the managed identity) or "key-vault" (the password in DRILL_DB_PASSWORD_SECRET_URI). The local emulator gives its own password.',
     local: DEFAULTS.DRILL_DB_AUTH,
   },
-  DRILL_DB_USER: { description: 'Database role drills sign in as: the managed identity\'s Entra principal name (entra), or a login (key-vault; default the server\'s administrator login).', local: '' },
-  DRILL_DB_PASSWORD_SECRET_URI: { description: 'Key Vault secret URI of the drill login\'s password (key-vault only), e.g. https://kv.vault.azure.net/secrets/drill-password.', local: '' },
+  DRILL_DB_USER: {
+    description:
+      "Database role drills sign in as: the managed identity's Entra principal name (entra), or a login (key-vault; default the server's administrator login).",
+    local: '',
+  },
+  DRILL_DB_PASSWORD_SECRET_URI: {
+    description:
+      "Key Vault secret URI of the drill login's password (key-vault only), e.g. https://kv.vault.azure.net/secrets/drill-password.",
+    local: '',
+  },
   DRILL_CLIENT_ADDRESSES: {
     description:
-      'The app\'s outbound IPv4 addresses (comma-separated addresses, a.b.c.d-e.f.g.h ranges or CIDR blocks of at most 256 addresses): a drill of a public server allows them on its own clone with a temporary firewall rule before it connects. Empty: no rule (VNet integration, or the sources\' rules already allow the app).',
+      "The app's outbound IPv4 addresses (comma-separated addresses, a.b.c.d-e.f.g.h ranges or CIDR blocks of at most 256 addresses): a drill of a public server allows them on its own clone with a temporary firewall rule before it connects. Empty: no rule (VNet integration, or the sources' rules already allow the app).",
     local: '',
   },
   ACS_ENDPOINT: { description: 'Azure Communication Services endpoint (managed identity in Azure).', local: '' },
   ACS_CONNECTION_STRING: { description: 'ACS connection string (local runs; leave empty in Azure).', local: '' },
   MAIL_SENDER: { description: 'Sender address on the ACS verified domain.', local: DEFAULTS.MAIL_SENDER },
-  ALLOWED_RECIPIENT_DOMAINS: { description: 'Comma-separated mail domains owners may be mailed at.', local: 'contoso.com,example.com' },
+  ALLOWED_RECIPIENT_DOMAINS: {
+    description: 'Comma-separated mail domains owners may be mailed at.',
+    local: 'contoso.com,example.com',
+  },
   FALLBACK_MAILBOX: { description: 'Mailbox for clones without a mailable owner.', local: 'dba-team@contoso.com' },
-  FINOPS_MAILBOX: { description: 'Mailbox of the weekly FinOps summary; empty to disable.', local: 'finops@contoso.com' },
+  FINOPS_MAILBOX: {
+    description: 'Mailbox of the weekly FinOps summary; empty to disable.',
+    local: 'finops@contoso.com',
+  },
   REVIEW_MAILBOX: {
-    description: 'Mailbox of the daily review digest: servers not proven to be restores (claimed or suspected), with the commands to confirm or dismiss each; empty: FALLBACK_MAILBOX.',
+    description:
+      'Mailbox of the daily review digest: servers not proven to be restores (claimed or suspected), with the commands to confirm or dismiss each; empty: FALLBACK_MAILBOX.',
     local: 'dba-team@contoso.com',
   },
-  MAIL_LIMIT_PER_MINUTE: { description: 'Emails sent per minute at most (ACS default 30).', local: String(DEFAULTS.MAIL_LIMIT_PER_MINUTE) },
-  MAIL_LIMIT_PER_HOUR: { description: 'Emails sent per hour at most (ACS default 100).', local: String(DEFAULTS.MAIL_LIMIT_PER_HOUR) },
+  MAIL_LIMIT_PER_MINUTE: {
+    description: 'Emails sent per minute at most (ACS default 30).',
+    local: String(DEFAULTS.MAIL_LIMIT_PER_MINUTE),
+  },
+  MAIL_LIMIT_PER_HOUR: {
+    description: 'Emails sent per hour at most (ACS default 100).',
+    local: String(DEFAULTS.MAIL_LIMIT_PER_HOUR),
+  },
   RETAIL_PRICES_ENDPOINT: { description: 'Azure Retail Prices API endpoint.', local: DEFAULTS.RETAIL_PRICES_ENDPOINT },
   PORTAL_URL: { description: 'Azure portal base URL used in links.', local: DEFAULTS.PORTAL_URL },
-  TEMPLATES_DIR: { description: 'Folder of the notice email templates, relative to the app root.', local: DEFAULTS.TEMPLATES_DIR },
+  TEMPLATES_DIR: {
+    description: 'Folder of the notice email templates, relative to the app root.',
+    local: DEFAULTS.TEMPLATES_DIR,
+  },
   PRICE_TABLE_PATH: {
     description: 'Dated retail price table used when the Retail Prices API fails, relative to the app root.',
     local: DEFAULTS.PRICE_TABLE_PATH,
   },
   DASHBOARD_AUTH: {
-    description: '"entra" (default: only people App Service authentication signed in with Microsoft Entra ID may open the dashboard) or "none" (the local stack only).',
+    description:
+      '"entra" (default: only people App Service authentication signed in with Microsoft Entra ID may open the dashboard) or "none" (the local stack only).',
     local: 'none',
   },
   DASHBOARD_ALLOWED_GROUP_ID: {
-    description: 'Object id of the Entra group whose members may open the dashboard; empty: every user the app registration signs in.',
+    description:
+      'Object id of the Entra group whose members may open the dashboard; empty: every user the app registration signs in.',
     local: '',
   },
 } as const satisfies Record<string, { description: string; local: string }>;
@@ -167,12 +236,22 @@ const schema = z.object({
   WARDEN_CREDENTIAL: z.enum(['default', 'emulator']).default(DEFAULTS.WARDEN_CREDENTIAL),
   EVENTS_QUEUE_NAME: z
     .string()
-    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid queue name (3-63 lower-case letters, digits, dashes)')
+    .regex(
+      /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
+      'must be a valid queue name (3-63 lower-case letters, digits, dashes)',
+    )
     .default(DEFAULTS.EVENTS_QUEUE_NAME),
-  TABLE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, 'must be letters and digits, starting with a letter').default(DEFAULTS.TABLE_PREFIX),
+  TABLE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, 'must be letters and digits, starting with a letter')
+    .default(DEFAULTS.TABLE_PREFIX),
   POLICY_PATH: z.string().optional(),
   RECONCILE_SCHEDULE: ncrontab.default(DEFAULTS.RECONCILE_SCHEDULE),
-  RECONCILE_REFRESH_HOURS: z.coerce.number().positive().max(24 * 30).default(DEFAULTS.RECONCILE_REFRESH_HOURS),
+  RECONCILE_REFRESH_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(DEFAULTS.RECONCILE_REFRESH_HOURS),
   NOTICES_SCHEDULE: ncrontab.default(DEFAULTS.NOTICES_SCHEDULE),
   FINOPS_SUMMARY_SCHEDULE: ncrontab.default(DEFAULTS.FINOPS_SUMMARY_SCHEDULE),
   SWEEP_SCHEDULE: ncrontab.default(DEFAULTS.SWEEP_SCHEDULE),
@@ -212,13 +291,24 @@ export interface Config {
   readonly storage: { readonly connectionString?: string; readonly accountName?: string };
   readonly managedIdentityClientId?: string;
   readonly subscriptionIds: readonly string[];
-  readonly arm: { readonly endpoint: string; readonly caCertPath?: string; readonly credential: 'default' | 'emulator'; readonly concurrencyPerSubscription: number };
+  readonly arm: {
+    readonly endpoint: string;
+    readonly caCertPath?: string;
+    readonly credential: 'default' | 'emulator';
+    readonly concurrencyPerSubscription: number;
+  };
   /** Where reconcile lists servers from: ARM per subscription, or one Resource Graph query. */
   readonly serverListing: 'arm' | 'resource-graph';
   readonly eventsQueueName: string;
   readonly tablePrefix: string;
   readonly policyPath?: string;
-  readonly schedules: { readonly reconcile: string; readonly notices: string; readonly finopsSummary: string; readonly sweep: string; readonly drills: string };
+  readonly schedules: {
+    readonly reconcile: string;
+    readonly notices: string;
+    readonly finopsSummary: string;
+    readonly sweep: string;
+    readonly drills: string;
+  };
   /** How restore drills reach a clone's database. */
   readonly drills: {
     readonly auth: 'entra' | 'key-vault';
@@ -257,7 +347,9 @@ export interface Config {
 }
 
 const blankToUndefined = (env: Record<string, string | undefined>): Record<string, string | undefined> =>
-  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === undefined || v.trim() === '' ? undefined : v.trim()]));
+  Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [k, v === undefined || v.trim() === '' ? undefined : v.trim()]),
+  );
 
 /**
  * Reads every setting once; reports all problems together.
@@ -272,12 +364,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       const name = issue.path.join('.') || '(settings)';
       const value = env[name];
       const shown = value === undefined || value.trim() === '' ? 'missing' : `got ${JSON.stringify(value)}`;
-      problems.push(`${name}: ${issue.message.replace(/^Invalid input: expected string, received undefined$/, 'is required')} (${shown})`);
+      problems.push(
+        `${name}: ${issue.message.replace(/^Invalid input: expected string, received undefined$/, 'is required')} (${shown})`,
+      );
     }
   }
   const parsed = result.data;
   if (!values.AzureWebJobsStorage && !values.AzureWebJobsStorage__accountName) {
-    problems.push('AzureWebJobsStorage: is required (a connection string), or set AzureWebJobsStorage__accountName (missing)');
+    problems.push(
+      'AzureWebJobsStorage: is required (a connection string), or set AzureWebJobsStorage__accountName (missing)',
+    );
   }
   if (values.ACS_ENDPOINT && values.ACS_CONNECTION_STRING) {
     problems.push('ACS_ENDPOINT and ACS_CONNECTION_STRING: set one, not both');
@@ -286,7 +382,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('DRILL_DB_PASSWORD_SECRET_URI: is required when DRILL_DB_AUTH is key-vault (missing)');
   }
   const clientAddresses = parseClientAddresses(values.DRILL_CLIENT_ADDRESSES ?? '');
-  for (const problem of clientAddresses.problems) problems.push(`DRILL_CLIENT_ADDRESSES: ${problem} (got ${JSON.stringify(values.DRILL_CLIENT_ADDRESSES)})`);
+  for (const problem of clientAddresses.problems)
+    problems.push(`DRILL_CLIENT_ADDRESSES: ${problem} (got ${JSON.stringify(values.DRILL_CLIENT_ADDRESSES)})`);
   if (problems.length > 0 || !parsed) throw new ConfigError(problems);
   return deepFreeze(toConfig(parsed, clientAddresses.ranges));
 }
@@ -296,7 +393,12 @@ function toConfig(p: Parsed, clientAddresses: Config['drills']['clientAddresses'
     storage: { connectionString: p.AzureWebJobsStorage, accountName: p.AzureWebJobsStorage__accountName },
     managedIdentityClientId: p.AZURE_CLIENT_ID,
     subscriptionIds: p.GOVERNED_SUBSCRIPTION_IDS.map((s) => s.toLowerCase()),
-    arm: { endpoint: p.ARM_ENDPOINT.replace(/\/+$/, ''), caCertPath: p.ARM_CA_CERT_PATH, credential: p.WARDEN_CREDENTIAL, concurrencyPerSubscription: p.ARM_CONCURRENCY_PER_SUBSCRIPTION },
+    arm: {
+      endpoint: p.ARM_ENDPOINT.replace(/\/+$/, ''),
+      caCertPath: p.ARM_CA_CERT_PATH,
+      credential: p.WARDEN_CREDENTIAL,
+      concurrencyPerSubscription: p.ARM_CONCURRENCY_PER_SUBSCRIPTION,
+    },
     serverListing: p.SERVER_LISTING,
     eventsQueueName: p.EVENTS_QUEUE_NAME,
     tablePrefix: p.TABLE_PREFIX,
@@ -308,7 +410,12 @@ function toConfig(p: Parsed, clientAddresses: Config['drills']['clientAddresses'
       sweep: p.SWEEP_SCHEDULE,
       drills: p.DRILLS_SCHEDULE,
     },
-    drills: { auth: p.DRILL_DB_AUTH, user: p.DRILL_DB_USER, passwordSecretUri: p.DRILL_DB_PASSWORD_SECRET_URI, clientAddresses },
+    drills: {
+      auth: p.DRILL_DB_AUTH,
+      user: p.DRILL_DB_USER,
+      passwordSecretUri: p.DRILL_DB_PASSWORD_SECRET_URI,
+      clientAddresses,
+    },
     reconcile: { refreshPeriodMs: Math.round(p.RECONCILE_REFRESH_HOURS * 3_600_000) },
     sweep: {
       mode: p.SWEEP_MODE,

@@ -24,8 +24,14 @@ export function parsePriceTable<Item>(text: string, path: string): PriceTable<It
     throw new Error(`Cannot read the price table ${path}: it is not JSON`, { cause: error });
   }
   const t = (parsed ?? {}) as Partial<PriceTable<Item>>;
-  if (typeof t.asOf !== 'string' || !Array.isArray(t.Items)) throw new Error(`Price table ${path} lacks "asOf" or "Items"`);
-  return { asOf: t.asOf, currency: t.currency ?? 'USD', ...(t.source !== undefined ? { source: t.source } : {}), Items: t.Items };
+  if (typeof t.asOf !== 'string' || !Array.isArray(t.Items))
+    throw new Error(`Price table ${path} lacks "asOf" or "Items"`);
+  return {
+    asOf: t.asOf,
+    currency: t.currency ?? 'USD',
+    ...(t.source !== undefined ? { source: t.source } : {}),
+    Items: t.Items,
+  };
 }
 
 /** Reads and checks a table file. @example const table = await loadPriceTable<PriceItem>(PRICE_TABLE_FILE); */

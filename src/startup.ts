@@ -39,8 +39,17 @@ export function loadPolicy(path: string | undefined): Policy {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'not readable (permission denied)' : (error as Error).message;
-    throw new ConfigError([`POLICY_PATH: cannot read the policy file ${JSON.stringify(path)}: ${why} (unset POLICY_PATH for the built-in policy)`]);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a folder, not a file'
+          : code === 'EACCES'
+            ? 'not readable (permission denied)'
+            : (error as Error).message;
+    throw new ConfigError([
+      `POLICY_PATH: cannot read the policy file ${JSON.stringify(path)}: ${why} (unset POLICY_PATH for the built-in policy)`,
+    ]);
   }
   try {
     return parsePolicyText(text, path);

@@ -19,7 +19,9 @@ export function decodeJwtClaims(token: string): Record<string, unknown> | undefi
   if (parts.length !== 3 || !parts[1]) return undefined;
   try {
     const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
-    return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+    return typeof payload === 'object' && payload !== null && !Array.isArray(payload)
+      ? (payload as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -29,7 +31,9 @@ export function decodeJwtClaims(token: string): Record<string, unknown> | undefi
  * A TokenCredential handing out an unsigned JWT an hour long for any scope; `claimsFor` gets the audience the scope
  * names (`https://management.azure.com/.default` → `https://management.azure.com/`).
  */
-export function unsignedTokenCredential(claimsFor: (audience: string) => Readonly<Record<string, unknown>>): TokenCredential {
+export function unsignedTokenCredential(
+  claimsFor: (audience: string) => Readonly<Record<string, unknown>>,
+): TokenCredential {
   return {
     getToken(scopes: string | string[]): Promise<AccessToken> {
       const scope = Array.isArray(scopes) ? (scopes[0] ?? '') : scopes;

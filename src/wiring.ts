@@ -52,14 +52,20 @@ export function wire(): Promise<Wired> {
  * with read rights only can still list (the deployment, or the app's first start, creates them). `clock` is the
  * warden's time (default the system's): tests hand it the emulator's clock, so drills are measured on Azure's time.
  */
-export async function build(config: Config, options: { log?: (line: string) => void; createTables?: boolean; clock?: Clock } = {}): Promise<Wired> {
+export async function build(
+  config: Config,
+  options: { log?: (line: string) => void; createTables?: boolean; clock?: Clock } = {},
+): Promise<Wired> {
   const credential = credentialFor(config);
   // The local emulator finishes long-running operations at once; poll it briskly rather than every 2 s.
   // One budget per process for every ARM client: per-subscription concurrency, paced by ARM's remaining-requests headers.
   const armBudget = armBudgetPolicy({ concurrencyPerSubscription: config.arm.concurrencyPerSubscription });
   const arm = {
     credential,
-    clientOptions: { ...armClientOptions(config), additionalPolicies: [{ policy: armBudget, position: 'perRetry' as const }] },
+    clientOptions: {
+      ...armClientOptions(config),
+      additionalPolicies: [{ policy: armBudget, position: 'perRetry' as const }],
+    },
     pollIntervalInMs: config.arm.credential === 'emulator' ? 50 : undefined,
   };
   const stores = await openTables({
@@ -91,10 +97,22 @@ export async function build(config: Config, options: { log?: (line: string) => v
       allowedRecipientDomains: config.mail.allowedRecipientDomains,
       drillClientAddresses: config.drills.clientAddresses,
     },
-    actor: config.managedIdentityClientId ? `pitr-warden (managed identity ${config.managedIdentityClientId})` : 'pitr-warden',
+    actor: config.managedIdentityClientId
+      ? `pitr-warden (managed identity ${config.managedIdentityClientId})`
+      : 'pitr-warden',
     log: options.log,
-    mailer: acsMailerFor(config, credential, arm.clientOptions.tlsOptions ? { tlsOptions: arm.clientOptions.tlsOptions } : {}),
-    prices: createRetailPriceSource({ endpoint: config.retailPricesEndpoint, priceTablePath: config.priceTablePath, checkpoints: stores.checkpoints, clock: systemClock, ...(typeof ca === 'string' ? { ca } : {}) }),
+    mailer: acsMailerFor(
+      config,
+      credential,
+      arm.clientOptions.tlsOptions ? { tlsOptions: arm.clientOptions.tlsOptions } : {},
+    ),
+    prices: createRetailPriceSource({
+      endpoint: config.retailPricesEndpoint,
+      priceTablePath: config.priceTablePath,
+      checkpoints: stores.checkpoints,
+      clock: systemClock,
+      ...(typeof ca === 'string' ? { ca } : {}),
+    }),
     database: new PgDatabase(
       config.arm.credential === 'emulator'
         ? emulatorEndpoint(config.arm.endpoint, typeof ca === 'string' ? ca : undefined)
@@ -141,5 +159,8 @@ export function dashboardDeps(wired: Wired): DashboardDeps {
 
 /** Scheduled jobs switched off by this deployment's settings and policy: shown as disabled, never judged. */
 export function disabledJobs(wired: Pick<Wired, 'config' | 'policy'>): string[] {
-  return [...(wired.config.mail.finopsMailbox ? [] : ['sendFinopsSummary']), ...(wired.policy.drills.length > 0 ? [] : ['runRestoreDrills'])];
+  return [
+    ...(wired.config.mail.finopsMailbox ? [] : ['sendFinopsSummary']),
+    ...(wired.policy.drills.length > 0 ? [] : ['runRestoreDrills']),
+  ];
 }

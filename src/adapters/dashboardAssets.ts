@@ -21,13 +21,18 @@ const asset = (contentType: string, body: string, styleHashes?: readonly string[
 });
 
 const STYLESHEET_LINK = '<link rel="stylesheet" href="dashboard/assets/dashboard.css">';
-if (!html.includes(STYLESHEET_LINK)) throw new Error(`web/dashboard/index.html must link its stylesheet as ${STYLESHEET_LINK}`);
+if (!html.includes(STYLESHEET_LINK))
+  throw new Error(`web/dashboard/index.html must link its stylesheet as ${STYLESHEET_LINK}`);
 
 /**
  * The page, with its stylesheet inline: the first paint waits for nothing but the page (a separate stylesheet request
  * queued behind the first table read on a cold instance). The policy allows that one style by its hash.
  */
-export const DASHBOARD_PAGE = asset('text/html; charset=utf-8', html.replace(STYLESHEET_LINK, `<style>${css}</style>`), [`'sha256-${createHash('sha256').update(css).digest('base64')}'`]);
+export const DASHBOARD_PAGE = asset(
+  'text/html; charset=utf-8',
+  html.replace(STYLESHEET_LINK, `<style>${css}</style>`),
+  [`'sha256-${createHash('sha256').update(css).digest('base64')}'`],
+);
 /** The files the page loads from `dashboard/assets/<name>` (chart.js pinned in package.json). */
 export const DASHBOARD_ASSETS: Readonly<Record<string, DashboardAsset>> = {
   'dashboard.css': asset('text/css; charset=utf-8', css),

@@ -33,8 +33,14 @@ async function loadMailTemplate(root: string, name: string): Promise<MailTemplat
     try {
       return await readFile(path, 'utf8');
     } catch (error) {
-      throw new Error(`Cannot read notice template ${path} (set TEMPLATES_DIR to the templates folder)`, { cause: error });
+      throw new Error(`Cannot read notice template ${path} (set TEMPLATES_DIR to the templates folder)`, {
+        cause: error,
+      });
     }
   };
-  return { subject: await read(`${name}.subject.txt`), text: await read(`${name}.txt`), html: await read(`${name}.html`) };
+  return {
+    subject: await read(`${name}.subject.txt`),
+    text: await read(`${name}.txt`),
+    html: await read(`${name}.html`),
+  };
 }

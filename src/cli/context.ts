@@ -2,7 +2,6 @@ import { loadConfig, type Config } from '../config.js';
 import { runningLocalStack } from '../local/stackFile.js';
 import { build, type Wired } from '../wiring.js';
 
-
 /**
  * The settings a CLI command runs with: the environment (Azure: DefaultAzureCredential), or with `--local`
  * (or PITR_WARDEN_LOCAL=1) the running `npm start` stack: its Azurite and its Azure emulator.

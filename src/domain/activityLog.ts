@@ -3,16 +3,25 @@ import type { RestoreEvidence } from './model.js';
 import { ENGINE_SPECS } from './engines.js';
 import { parseServerId } from './ids.js';
 import { activityRecordFields, actorFromCaller, actorFromClaims, claimsObject } from './events/claims.js';
-import { findServer, ignored, isServerDeleteOperation, isoTime, notAServer, serverEvent, statusProblem } from './events/resource.js';
+import {
+  findServer,
+  ignored,
+  isServerDeleteOperation,
+  isoTime,
+  notAServer,
+  serverEvent,
+  statusProblem,
+} from './events/resource.js';
 import { EventFormatError, type ParsedEvent } from './events/types.js';
 import { expected, validate } from './events/validate.js';
 
 export type { RestoreEvidence } from './model.js';
 
-
 /** `{ value, localizedValue }` in REST and SDK entries; a plain string is accepted too. */
 const localizable = z
-  .union([z.string(), z.object({ value: z.string(), localizedValue: z.string().optional() })], { error: expected('a string or an object with a string value') })
+  .union([z.string(), z.object({ value: z.string(), localizedValue: z.string().optional() })], {
+    error: expected('a string or an object with a string value'),
+  })
   .transform((v) => (typeof v === 'string' ? v : v.value));
 
 const entrySchema = z.object({
@@ -95,7 +104,9 @@ function requestBody(entry: Entry): Record<string, unknown> | undefined {
   if (typeof raw !== 'string' || raw.trim() === '') return undefined;
   try {
     const body: unknown = JSON.parse(raw);
-    return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+    return body !== null && typeof body === 'object' && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -119,7 +130,8 @@ export function restoreEvidenceFrom(entry: unknown): RestoreEvidence | undefined
   const spec = ENGINE_SPECS[found.ref.engine];
   if (parsed.operationName.trim().toLowerCase() !== spec.operations.write.toLowerCase()) return undefined;
   const properties = property(requestBody(parsed), 'properties');
-  const fields = properties !== null && typeof properties === 'object' ? (properties as Record<string, unknown>) : undefined;
+  const fields =
+    properties !== null && typeof properties === 'object' ? (properties as Record<string, unknown>) : undefined;
   const createMode = text(property(fields, spec.restoreBody.createMode));
   const source = text(property(fields, spec.restoreBody.source));
   const restoreMode = spec.lineageCreateModes.find((mode) => mode.toLowerCase() === createMode?.toLowerCase());
@@ -131,7 +143,9 @@ export function restoreEvidenceFrom(entry: unknown): RestoreEvidence | undefined
     serverId: found.ref.id,
     ...(createMode ? { createMode: restoreMode ?? createMode } : {}),
     ...(source ? { sourceServerId: parseServerId(source)?.id ?? source } : {}),
-    ...(pointInTime ? { pointInTimeUtc: Number.isNaN(Date.parse(pointInTime)) ? pointInTime : new Date(pointInTime).toISOString() } : {}),
+    ...(pointInTime
+      ? { pointInTimeUtc: Number.isNaN(Date.parse(pointInTime)) ? pointInTime : new Date(pointInTime).toISOString() }
+      : {}),
     actor: actorOf(parsed, where),
     at,
     ...(parsed.correlationId ? { correlationId: parsed.correlationId } : {}),

@@ -1,10 +1,28 @@
 import { ENGINE_SPECS } from './engines.js';
 import { serverKey } from './ids.js';
-import type { Classification, InventoryRecord, Lineage, OperatorDecision, Proof, ProofBasis, ProofLevel, RestoreEvidence, Server } from './model.js';
-import { decisionsFor, lineageContradictions, proofOfRecord, PROOF_RANK, promotionOf, restoreRecordProblem, rowOfIncarnation, verdictOf } from './proof.js';
+import type {
+  Classification,
+  InventoryRecord,
+  Lineage,
+  OperatorDecision,
+  Proof,
+  ProofBasis,
+  ProofLevel,
+  RestoreEvidence,
+  Server,
+} from './model.js';
+import {
+  decisionsFor,
+  lineageContradictions,
+  proofOfRecord,
+  PROOF_RANK,
+  promotionOf,
+  restoreRecordProblem,
+  rowOfIncarnation,
+  verdictOf,
+} from './proof.js';
 import type { TagKeys } from './policy.js';
 import { getNonEmptyTag, type Tags } from './tags.js';
-
 
 /**
  * What the classification knows around one server.
@@ -36,7 +54,12 @@ export interface ClassificationResult {
   readonly promoted?: OperatorDecision;
 }
 
-const CLASS_OF: Record<ProofLevel, Classification> = { proven: 'clone', claimed: 'clone', suspected: 'probable-clone', none: 'not-a-clone' };
+const CLASS_OF: Record<ProofLevel, Classification> = {
+  proven: 'clone',
+  claimed: 'clone',
+  suspected: 'probable-clone',
+  none: 'not-a-clone',
+};
 
 /**
  * Classifies a server and records its proof. Proven: an operator confirmed it, the warden made the restore, or the
@@ -50,11 +73,17 @@ export function classify(server: Server, context: ClassifyContext): Classificati
   const row = rowOfIncarnation(context.inventory, server);
   const decisions = decisionsFor(server, row?.decisions);
   const promoted = promotionOf(decisions);
-  const withPromotion = (r: ClassificationResult): ClassificationResult => (promoted && r.proof.level !== 'none' ? { ...r, promoted } : r);
+  const withPromotion = (r: ClassificationResult): ClassificationResult =>
+    promoted && r.proof.level !== 'none' ? { ...r, promoted } : r;
   const verdict = verdictOf(decisions);
   if (verdict?.kind === 'dismissed') {
     const line = `operator: dismissed by ${verdict.by} at ${verdict.at}: ${verdict.reason}`;
-    return { classification: 'not-a-clone', evidence: [line], proof: { level: 'none', evidence: [line], contradictions: [] }, lineage: {} };
+    return {
+      classification: 'not-a-clone',
+      evidence: [line],
+      proof: { level: 'none', evidence: [line], contradictions: [] },
+      lineage: {},
+    };
   }
   const fresh = classifyLive(server, context);
   const recordedLineage = row?.lineage ?? {};
@@ -74,25 +103,53 @@ export function classify(server: Server, context: ClassifyContext): Classificati
     });
   };
   if (verdict?.kind === 'confirmed-clone') {
-    const lineage = { ...definedOnly(fresh.lineage), ...definedOnly({ sourceServerId: verdict.sourceServerId, restorePointUtc: verdict.restorePointUtc }) };
-    return proven('operator', `operator: confirmed a clone by ${verdict.by} at ${verdict.at}: ${verdict.reason}`, lineage);
+    const lineage = {
+      ...definedOnly(fresh.lineage),
+      ...definedOnly({ sourceServerId: verdict.sourceServerId, restorePointUtc: verdict.restorePointUtc }),
+    };
+    return proven(
+      'operator',
+      `operator: confirmed a clone by ${verdict.by} at ${verdict.at}: ${verdict.reason}`,
+      lineage,
+    );
   }
   const governed = decisions.filter((d) => d.kind === 'governed-restore').at(-1);
   if (governed) {
-    const lineage = { ...definedOnly(fresh.lineage), ...definedOnly({ sourceServerId: governed.sourceServerId, restorePointUtc: governed.restorePointUtc, restoredBy: governed.by }) };
-    return proven('governed-restore', `warden: governed restore by ${governed.by} at ${governed.at}: ${governed.reason}`, lineage);
+    const lineage = {
+      ...definedOnly(fresh.lineage),
+      ...definedOnly({
+        sourceServerId: governed.sourceServerId,
+        restorePointUtc: governed.restorePointUtc,
+        restoredBy: governed.by,
+      }),
+    };
+    return proven(
+      'governed-restore',
+      `warden: governed restore by ${governed.by} at ${governed.at}: ${governed.reason}`,
+      lineage,
+    );
   }
-  if (fresh.proof.level === 'proven') return withPromotion({ ...fresh, lineage: merge(fresh.lineage), proof: { ...fresh.proof, ...(provenAt ? { provenAt } : {}) } });
+  if (fresh.proof.level === 'proven')
+    return withPromotion({
+      ...fresh,
+      lineage: merge(fresh.lineage),
+      proof: { ...fresh.proof, ...(provenAt ? { provenAt } : {}) },
+    });
   const recorded = row ? proofOfRecord(row) : undefined;
   if (recorded && PROOF_RANK[recorded.level] > PROOF_RANK[fresh.proof.level]) {
-    const evidence = [...recorded.evidence.map((line) => (line.startsWith('inventory: ') ? line : `inventory: ${line}`)), ...fresh.evidence];
+    const evidence = [
+      ...recorded.evidence.map((line) => (line.startsWith('inventory: ') ? line : `inventory: ${line}`)),
+      ...fresh.evidence,
+    ];
     const lineage = { ...definedOnly(fresh.lineage), ...definedOnly(recordedLineage) };
     return withPromotion({
       classification: CLASS_OF[recorded.level],
       evidence,
       proof: { ...recorded, evidence },
       lineage,
-      ...(fresh.source ?? findServer(context.servers, lineage.sourceServerId) ? { source: (fresh.source ?? findServer(context.servers, lineage.sourceServerId))! } : {}),
+      ...((fresh.source ?? findServer(context.servers, lineage.sourceServerId))
+        ? { source: (fresh.source ?? findServer(context.servers, lineage.sourceServerId))! }
+        : {}),
       ...(fresh.restore ? { restore: fresh.restore } : {}),
     });
   }
@@ -108,12 +165,17 @@ function classifyLive(server: Server, context: ClassifyContext): ClassificationR
   const evidence: string[] = [];
   const rejected = records.map((r) => restoreRecordProblem(server, r)).filter((p): p is string => p !== undefined);
   const restore = records.filter((r) => restoreRecordProblem(server, r) === undefined).at(-1);
-  const tagLineage: Lineage = restoredFrom && restorePointUtc ? { sourceServerId: restoredFrom, restorePointUtc, ...(restoredBy ? { restoredBy } : {}) } : {};
+  const tagLineage: Lineage =
+    restoredFrom && restorePointUtc
+      ? { sourceServerId: restoredFrom, restorePointUtc, ...(restoredBy ? { restoredBy } : {}) }
+      : {};
 
   if (restore) {
     evidence.push(describeRestore(restore));
     if (restoredFrom && serverKey(restoredFrom) !== serverKey(restore.sourceServerId ?? '')) {
-      evidence.push(`tags: ${keys.restoredFrom}=${restoredFrom} differs from the Activity Log's source; the Activity Log is taken`);
+      evidence.push(
+        `tags: ${keys.restoredFrom}=${restoredFrom} differs from the Activity Log's source; the Activity Log is taken`,
+      );
     }
     const lineage = definedOnly({
       sourceServerId: restore.sourceServerId ?? tagLineage.sourceServerId,
@@ -135,7 +197,9 @@ function classifyLive(server: Server, context: ClassifyContext): ClassificationR
   if (tagLineage.sourceServerId) {
     const source = findServer(context.servers, tagLineage.sourceServerId);
     const contradictions = lineageContradictions(server, tagLineage, source);
-    evidence.push(`tags: ${keys.restoredFrom}=${restoredFrom} and ${keys.restorePointUtc}=${restorePointUtc} claim a restore; no Activity Log record, governed restore or operator confirmation proves it`);
+    evidence.push(
+      `tags: ${keys.restoredFrom}=${restoredFrom} and ${keys.restorePointUtc}=${restorePointUtc} claim a restore; no Activity Log record, governed restore or operator confirmation proves it`,
+    );
     evidence.push(...contradictions.map((c) => `contradiction: ${c}`));
     return {
       classification: 'clone',
@@ -152,21 +216,41 @@ function classifyLive(server: Server, context: ClassifyContext): ClassificationR
       `matches ${match.id} created earlier (${match.createdAt}): same administratorLogin "${server.administratorLogin}", version ${server.version}, ` +
         `location ${server.location}, storage ${server.storageSizeGb} GB and inherited tags (servers from one template look alike too)`,
     );
-    return { classification: 'probable-clone', evidence, proof: { level: 'suspected', evidence: [...evidence], contradictions: [] }, lineage: {}, source: match };
+    return {
+      classification: 'probable-clone',
+      evidence,
+      proof: { level: 'suspected', evidence: [...evidence], contradictions: [] },
+      lineage: {},
+      source: match,
+    };
   }
-  if (restoredFrom) evidence.push(`tags: ${keys.restoredFrom} present without ${keys.restorePointUtc}: not enough for lineage`);
-  evidence.push('no restore in the Activity Log, no lineage tags, no earlier server with the same login, version, location, storage and tags');
-  return { classification: 'not-a-clone', evidence, proof: { level: 'none', evidence: [...evidence], contradictions: [] }, lineage: {} };
+  if (restoredFrom)
+    evidence.push(`tags: ${keys.restoredFrom} present without ${keys.restorePointUtc}: not enough for lineage`);
+  evidence.push(
+    'no restore in the Activity Log, no lineage tags, no earlier server with the same login, version, location, storage and tags',
+  );
+  return {
+    classification: 'not-a-clone',
+    evidence,
+    proof: { level: 'none', evidence: [...evidence], contradictions: [] },
+    lineage: {},
+  };
 }
 
 /** The restore entries of this server that created it from a source, oldest first, failed attempts excluded. */
 function restoresOf(server: Server, entries: readonly RestoreEvidence[]): RestoreEvidence[] {
-  return entries
-    .filter((e) => serverKey(e.serverId) === server.key)
-    // Create modes that make a new server out of another server's backups (a read replica is not a restore clone).
-    .filter((e) => ENGINE_SPECS[server.engine].cloneCreateModes.some((mode) => mode.toLowerCase() === (e.createMode ?? '').toLowerCase()))
-    .filter((e) => Boolean(e.sourceServerId) && e.status.toLowerCase() !== 'failed')
-    .sort((a, b) => (a.at === b.at ? a.key.localeCompare(b.key) : a.at < b.at ? -1 : 1));
+  return (
+    entries
+      .filter((e) => serverKey(e.serverId) === server.key)
+      // Create modes that make a new server out of another server's backups (a read replica is not a restore clone).
+      .filter((e) =>
+        ENGINE_SPECS[server.engine].cloneCreateModes.some(
+          (mode) => mode.toLowerCase() === (e.createMode ?? '').toLowerCase(),
+        ),
+      )
+      .filter((e) => Boolean(e.sourceServerId) && e.status.toLowerCase() !== 'failed')
+      .sort((a, b) => (a.at === b.at ? a.key.localeCompare(b.key) : a.at < b.at ? -1 : 1))
+  );
 }
 
 function describeRestore(e: RestoreEvidence): string {
@@ -199,7 +283,9 @@ function earlierTwin(server: Server, context: ClassifyContext): Server | undefin
         other.storageSizeGb === server.storageSizeGb &&
         inheritedTagSet(other.tags, context) === mine,
     )
-    .sort((a, b) => (a.createdAt === b.createdAt ? a.key.localeCompare(b.key) : a.createdAt! < b.createdAt! ? -1 : 1))[0];
+    .sort((a, b) =>
+      a.createdAt === b.createdAt ? a.key.localeCompare(b.key) : a.createdAt! < b.createdAt! ? -1 : 1,
+    )[0];
 }
 
 /**
@@ -209,7 +295,11 @@ function earlierTwin(server: Server, context: ClassifyContext): Server | undefin
  */
 export function inheritedTagSet(tags: Tags, context: Pick<ClassifyContext, 'tagKeys' | 'sourceKeyPrefix'>): string {
   const k = context.tagKeys;
-  const own = new Set([k.restoredFrom, k.restorePointUtc, k.restoredBy, k.expiresOn, k.legalHold, k.incident, k.purpose].map((key) => key.toLowerCase()));
+  const own = new Set(
+    [k.restoredFrom, k.restorePointUtc, k.restoredBy, k.expiresOn, k.legalHold, k.incident, k.purpose].map((key) =>
+      key.toLowerCase(),
+    ),
+  );
   const prefix = (context.sourceKeyPrefix ?? 'Source').toLowerCase();
   const set = new Map<string, string>();
   for (const [key, value] of Object.entries(tags)) {

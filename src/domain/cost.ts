@@ -55,7 +55,8 @@ export interface SkuInfo {
 export function parseSku(skuName: string): SkuInfo | undefined {
   const name = skuName.trim().replace(/^standard_/i, '');
   const burstable = /^B(\d+)([a-z]*)$/i.exec(name);
-  if (burstable) return { tier: 'Burstable', vCores: Number(burstable[1]), series: `B${burstable[1]}${burstable[2] ?? ''}` };
+  if (burstable)
+    return { tier: 'Burstable', vCores: Number(burstable[1]), series: `B${burstable[1]}${burstable[2] ?? ''}` };
   const vcore = /^([DE])(\d+)([a-z]*)_v(\d+)$/i.exec(name);
   if (!vcore) return undefined;
   const [, family = '', cores = '', features = '', version = ''] = vcore;
@@ -127,12 +128,17 @@ export function estimateCost(input: CostInput, prices: Prices, now: Date): CostE
   const sku = parseSku(input.skuName);
   if (!sku) return unknown('SKU name not understood');
   const tier = normaliseTier(input.tier) ?? sku.tier;
-  if (!Number.isFinite(input.storageSizeGb) || input.storageSizeGb < 0) return unknown(`storage size ${input.storageSizeGb} GB not understood`);
+  if (!Number.isFinite(input.storageSizeGb) || input.storageSizeGb < 0)
+    return unknown(`storage size ${input.storageSizeGb} GB not understood`);
 
   // Items without a serviceName come from sources that held one engine's prices (PostgreSQL, before engines existed).
   const service = ENGINE_SPECS[input.engine ?? DEFAULT_ENGINE].priceServiceName;
   const regional = prices.items.filter(
-    (i) => i.armRegionName.toLowerCase() === input.region.toLowerCase() && i.type === 'Consumption' && !isFuture(i, now) && (i.serviceName ?? ENGINE_SPECS[DEFAULT_ENGINE].priceServiceName) === service,
+    (i) =>
+      i.armRegionName.toLowerCase() === input.region.toLowerCase() &&
+      i.type === 'Consumption' &&
+      !isFuture(i, now) &&
+      (i.serviceName ?? ENGINE_SPECS[DEFAULT_ENGINE].priceServiceName) === service,
   );
   const computeItem = latest(regional.filter((i) => isComputeMeter(i, tier, sku, input.skuName)));
   if (!computeItem) return unknown(`no compute meter for ${tierLabel(tier)} ${sku.series}`);
@@ -141,15 +147,24 @@ export function estimateCost(input: CostInput, prices: Prices, now: Date): CostE
 
   const computeUnitHourly = perUnit(computeItem, 'Hour');
   const storageUnitMonthly = perUnit(storageItem, 'GB/Month');
-  if (computeUnitHourly === undefined) return unknown(`compute meter unit "${computeItem.unitOfMeasure}" not understood`);
-  if (storageUnitMonthly === undefined) return unknown(`storage meter unit "${storageItem.unitOfMeasure}" not understood`);
+  if (computeUnitHourly === undefined)
+    return unknown(`compute meter unit "${computeItem.unitOfMeasure}" not understood`);
+  if (storageUnitMonthly === undefined)
+    return unknown(`storage meter unit "${storageItem.unitOfMeasure}" not understood`);
 
   // Burstable meters price the whole SKU per hour; General Purpose / Memory Optimized price one vCore hour.
   const computePerHour = tier === 'Burstable' ? computeUnitHourly : computeUnitHourly * sku.vCores;
   const storagePerHour = (input.storageSizeGb * storageUnitMonthly) / HOURS_PER_MONTH;
   return knownEstimate(input, now, prices.source, {
     currency: computeItem.currencyCode ?? storageItem.currencyCode ?? 'USD',
-    compute: { tier, vCores: sku.vCores, productName: computeItem.productName, meterName: computeItem.meterName, unitPrice: computeUnitHourly, perHour: computePerHour },
+    compute: {
+      tier,
+      vCores: sku.vCores,
+      productName: computeItem.productName,
+      meterName: computeItem.meterName,
+      unitPrice: computeUnitHourly,
+      perHour: computePerHour,
+    },
     storage: { sizeGb: input.storageSizeGb, pricePerGbMonth: storageUnitMonthly, perHour: storagePerHour },
   });
 }
@@ -211,7 +226,9 @@ function isComputeMeter(item: PriceItem, tier: ServerTier, sku: SkuInfo, armSkuN
 
 function isStorageMeter(item: PriceItem): boolean {
   // "Az DB for PostgreSQL Flexible Server Storage" (not "... Backup Storage", not Premium SSD v2 or IOPS).
-  return /flexible server storage$/i.test(item.productName.trim()) && /^storage data stored$/i.test(item.meterName.trim());
+  return (
+    /flexible server storage$/i.test(item.productName.trim()) && /^storage data stored$/i.test(item.meterName.trim())
+  );
 }
 
 export function isFuture(item: PriceItem, now: Date): boolean {

@@ -76,7 +76,8 @@ export interface DrillRun {
 
 /** A drill of the drills table as the dashboard shows it: outcome, minutes to Ready and to validated, restored size. */
 export function drillRunOf(record: DrillRecord): DrillRun {
-  const minutes = (objective: 'ready' | 'validated') => record.objectives.find((o) => o.objective === objective)?.actualMinutes;
+  const minutes = (objective: 'ready' | 'validated') =>
+    record.objectives.find((o) => o.objective === objective)?.actualMinutes;
   return {
     id: record.id,
     sourceName: record.sourceName,
@@ -85,7 +86,10 @@ export function drillRunOf(record: DrillRecord): DrillRun {
     outcome: record.status,
     ...defined('minutesToReady', minutes('ready')),
     ...defined('minutesToValidated', minutes('validated')),
-    ...defined('sizeGb', record.restoredBytes === undefined ? undefined : Math.round((record.restoredBytes / GB) * 100) / 100),
+    ...defined(
+      'sizeGb',
+      record.restoredBytes === undefined ? undefined : Math.round((record.restoredBytes / GB) * 100) / 100,
+    ),
   };
 }
 
@@ -113,7 +117,12 @@ export interface CostSummary {
   readonly priceSources: readonly PriceSourceInfo[];
   readonly series: readonly CostDay[];
   /** Owners by cost per day, most expensive first (at most 10). */
-  readonly byOwner: ReadonlyArray<{ readonly owner: string; readonly perDay: number; readonly toDate: number; readonly clones: number }>;
+  readonly byOwner: ReadonlyArray<{
+    readonly owner: string;
+    readonly perDay: number;
+    readonly toDate: number;
+    readonly clones: number;
+  }>;
 }
 
 export type Filter = {
@@ -163,7 +172,11 @@ export function isClone(row: Pick<DashboardRow, 'classification'>): boolean {
 }
 
 /** The row of the dashboard from an inventory record and its cost estimate. */
-export function dashboardRow(record: InventoryRecord, cost: CostEstimate | undefined, tagKeys: Pick<TagKeys, 'incident' | 'purpose'>): DashboardRowDetail {
+export function dashboardRow(
+  record: InventoryRecord,
+  cost: CostEstimate | undefined,
+  tagKeys: Pick<TagKeys, 'incident' | 'purpose'>,
+): DashboardRowDetail {
   const reason = getNonEmptyTag(record.tags, tagKeys.incident) ?? getNonEmptyTag(record.tags, tagKeys.purpose);
   const known = cost?.known ? cost : undefined;
   return {
@@ -228,7 +241,8 @@ export function filterRows<T extends DashboardRow>(rows: readonly T[], filter: F
       (!filter.owner || (filter.owner === '(none)' ? r.owner === undefined : sameText(r.owner, filter.owner))) &&
       (!filter.state || sameText(r.state, filter.state)) &&
       (!filter.engine || sameText(r.engine, filter.engine)) &&
-      (!filter.proof || (filter.proof === '(not recorded)' ? r.proof === undefined : sameText(r.proof, filter.proof))) &&
+      (!filter.proof ||
+        (filter.proof === '(not recorded)' ? r.proof === undefined : sameText(r.proof, filter.proof))) &&
       (!text || [r.name, r.resourceGroup, r.owner ?? '', r.reason ?? ''].some((v) => v.toLowerCase().includes(text))),
   );
 }
@@ -262,11 +276,17 @@ export function pageOf<T>(rows: readonly T[], request: Pick<PageRequest, 'page' 
 export function countBy<T>(rows: readonly T[], pick: (row: T) => string): Count[] {
   const counts = new Map<string, number>();
   for (const row of rows) counts.set(pick(row), (counts.get(pick(row)) ?? 0) + 1);
-  return [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+  return [...counts]
+    .map(([value, count]) => ({ value, count }))
+    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
 }
 
 /** Per-day cost of the clones over time: each clone adds its hourly price for the hours it existed that day. */
-export function costSummary(rows: readonly DashboardRow[], priceSources: readonly PriceSourceInfo[], now: Date): CostSummary {
+export function costSummary(
+  rows: readonly DashboardRow[],
+  priceSources: readonly PriceSourceInfo[],
+  now: Date,
+): CostSummary {
   const clones = rows.filter(isClone);
   const priced = clones.filter((r) => r.costPerDay !== undefined || r.costToDate !== undefined);
   const currency = priced.find((r) => r.currency)?.currency ?? 'USD';
@@ -289,7 +309,10 @@ export function costSummary(rows: readonly DashboardRow[], priceSources: readonl
     toDate += r.costToDate ?? 0;
     const start = Date.parse(r.createdAt ?? '');
     if (!Number.isFinite(start) || hourly === undefined) continue;
-    const stop = Math.min(now.getTime(), Number.isFinite(Date.parse(r.deletedAt ?? '')) ? Date.parse(r.deletedAt!) : now.getTime());
+    const stop = Math.min(
+      now.getTime(),
+      Number.isFinite(Date.parse(r.deletedAt ?? '')) ? Date.parse(r.deletedAt!) : now.getTime(),
+    );
     for (let d = Math.max(0, Math.floor((startOfDay(start) - first) / DAY_MS)); d < days; d++) {
       const dayStart = first + d * DAY_MS;
       const overlap = Math.min(stop, dayStart + DAY_MS) - Math.max(start, dayStart);
@@ -303,7 +326,11 @@ export function costSummary(rows: readonly DashboardRow[], priceSources: readonl
   let cumulative = 0;
   const series = perDayOfDay.map((cost, d) => {
     cumulative += cost;
-    return { day: new Date(first + d * DAY_MS).toISOString().slice(0, 10), cost: round2(cost), cumulative: round2(cumulative) };
+    return {
+      day: new Date(first + d * DAY_MS).toISOString().slice(0, 10),
+      cost: round2(cost),
+      cumulative: round2(cumulative),
+    };
   });
   const byOwner = [...owners]
     .map(([owner, o]) => ({ owner, perDay: round2(o.perDay), toDate: round2(o.toDate), clones: o.clones }))
@@ -325,14 +352,16 @@ function hourlyOf(r: DashboardRow): number | undefined {
   if (r.costPerDay !== undefined && r.costPerDay > 0) return r.costPerDay / 24;
   const start = Date.parse(r.createdAt ?? '');
   const stop = Date.parse(r.deletedAt ?? '');
-  if (r.costToDate === undefined || !Number.isFinite(start) || !Number.isFinite(stop) || stop <= start) return undefined;
+  if (r.costToDate === undefined || !Number.isFinite(start) || !Number.isFinite(stop) || stop <= start)
+    return undefined;
   return r.costToDate / ((stop - start) / HOUR_MS);
 }
 
 /** One source per kind and day: every region's prices fetched the same morning say the same thing. */
 function uniqueSources(sources: readonly PriceSourceInfo[]): PriceSourceInfo[] {
   const seen = new Map<string, PriceSourceInfo>();
-  for (const s of sources) if (!seen.has(`${s.kind} ${s.asOf.slice(0, 10)}`)) seen.set(`${s.kind} ${s.asOf.slice(0, 10)}`, s);
+  for (const s of sources)
+    if (!seen.has(`${s.kind} ${s.asOf.slice(0, 10)}`)) seen.set(`${s.kind} ${s.asOf.slice(0, 10)}`, s);
   return [...seen.values()].sort((a, b) => a.asOf.localeCompare(b.asOf));
 }
 
@@ -359,7 +388,14 @@ export function expiring(rows: readonly DashboardRow[], now: Date, withinDays = 
     .sort((a, b) => a.expiresOn!.localeCompare(b.expiresOn!) || a.key.localeCompare(b.key))
     .map((r) => {
       const daysLeft = Math.floor((Date.parse(r.expiresOn!) - now.getTime()) / DAY_MS);
-      const note = r.state === 'held' ? 'held: never deleted while the hold lasts' : daysLeft < 0 ? `expired ${-daysLeft} day(s) ago: deleted after the grace period` : daysLeft === 0 ? 'expires today' : `expires in ${daysLeft} day(s)`;
+      const note =
+        r.state === 'held'
+          ? 'held: never deleted while the hold lasts'
+          : daysLeft < 0
+            ? `expired ${-daysLeft} day(s) ago: deleted after the grace period`
+            : daysLeft === 0
+              ? 'expires today'
+              : `expires in ${daysLeft} day(s)`;
       return { ...r, daysLeft, note };
     });
   const invalid = live
@@ -389,11 +425,19 @@ export function reviewList(rows: readonly DashboardRow[]): ReviewRow[] {
 
 export interface DrillTrend {
   readonly source: string;
-  readonly points: ReadonlyArray<{ readonly at: string; readonly minutesToReady?: number; readonly minutesToValidated?: number; readonly outcome: string }>;
+  readonly points: ReadonlyArray<{
+    readonly at: string;
+    readonly minutesToReady?: number;
+    readonly minutesToValidated?: number;
+    readonly outcome: string;
+  }>;
 }
 
 /** Drills newest first, and per source the restore duration over time (oldest first). */
-export function drillsView(drills: readonly DrillRun[]): { readonly recent: readonly DrillRun[]; readonly trends: readonly DrillTrend[] } {
+export function drillsView(drills: readonly DrillRun[]): {
+  readonly recent: readonly DrillRun[];
+  readonly trends: readonly DrillTrend[];
+} {
   const recent = [...drills].sort((a, b) => b.requestedAt.localeCompare(a.requestedAt) || a.id.localeCompare(b.id));
   const bySource = new Map<string, DrillRun[]>();
   for (const d of drills) bySource.set(d.sourceName, [...(bySource.get(d.sourceName) ?? []), d]);
@@ -403,7 +447,12 @@ export function drillsView(drills: readonly DrillRun[]): { readonly recent: read
       source,
       points: runs
         .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt))
-        .map((d) => ({ at: d.requestedAt, outcome: d.outcome, ...defined('minutesToReady', d.minutesToReady), ...defined('minutesToValidated', d.minutesToValidated) })),
+        .map((d) => ({
+          at: d.requestedAt,
+          outcome: d.outcome,
+          ...defined('minutesToReady', d.minutesToReady),
+          ...defined('minutesToValidated', d.minutesToValidated),
+        })),
     }));
   return { recent, trends };
 }
@@ -419,18 +468,30 @@ export interface TimelineEntry {
 
 /** One clone's audit trail from the evidence log, oldest first (the log's own order). */
 export function timeline(entries: readonly EvidenceEntry[]): TimelineEntry[] {
-  return entries.map((e) => ({ at: e.at, kind: e.kind, actor: e.actor, summary: e.summary, ...defined('reason', e.reason), id: e.id }));
+  return entries.map((e) => ({
+    at: e.at,
+    kind: e.kind,
+    actor: e.actor,
+    summary: e.summary,
+    ...defined('reason', e.reason),
+    id: e.id,
+  }));
 }
 
 /** The CLI command that prints the same data as a view. */
-export function cliCommand(view: 'clones' | 'cost' | 'expiring' | 'review' | 'health' | 'drills' | 'summary', filter: Filter = {}): string {
+export function cliCommand(
+  view: 'clones' | 'cost' | 'expiring' | 'review' | 'health' | 'drills' | 'summary',
+  filter: Filter = {},
+): string {
   switch (view) {
     case 'health':
       return 'pitr-warden status --output json';
     case 'clones': {
       const options = [
         filter.scope === 'all' ? '--all' : '',
-        ...(['owner', 'state', 'engine', 'proof', 'text'] as const).map((k) => (filter[k] ? `--${k} ${shellWord(filter[k])}` : '')),
+        ...(['owner', 'state', 'engine', 'proof', 'text'] as const).map((k) =>
+          filter[k] ? `--${k} ${shellWord(filter[k])}` : '',
+        ),
       ].filter(Boolean);
       return ['pitr-warden dashboard clones', ...options, '--output json'].join(' ');
     }
@@ -480,7 +541,17 @@ export const INVENTORY_CSV_COLUMNS = [
   'costUnknown',
 ] as const satisfies readonly (keyof DashboardRow)[];
 
-export const EVIDENCE_CSV_COLUMNS = ['at', 'kind', 'actor', 'summary', 'reason', 'id', 'before', 'after', 'details'] as const;
+export const EVIDENCE_CSV_COLUMNS = [
+  'at',
+  'kind',
+  'actor',
+  'summary',
+  'reason',
+  'id',
+  'before',
+  'after',
+  'details',
+] as const;
 
 /**
  * RFC 4180 CSV (CRLF, quotes doubled). Text cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR

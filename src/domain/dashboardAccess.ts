@@ -11,10 +11,18 @@ export interface DashboardAccessSettings {
   readonly allowedGroupId?: string;
 }
 
-export type AccessDecision = { readonly ok: true; readonly user: string } | { readonly ok: false; readonly status: 401 | 403; readonly message: string };
+export type AccessDecision =
+  | { readonly ok: true; readonly user: string }
+  | { readonly ok: false; readonly status: 401 | 403; readonly message: string };
 
 const GROUP_CLAIMS = new Set(['groups', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups']);
-const NAME_CLAIMS = ['preferred_username', 'name', 'upn', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name'];
+const NAME_CLAIMS = [
+  'preferred_username',
+  'name',
+  'upn',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name',
+];
 
 interface ClientPrincipal {
   readonly auth_typ?: string;
@@ -25,27 +33,39 @@ interface ClientPrincipal {
  * The decision for one request, from its `x-ms-client-principal` header (base64 JSON of the signed-in user's claims).
  * @example dashboardAccess(request.headers.get('x-ms-client-principal') ?? undefined, { mode: 'entra', allowedGroupId })
  */
-export function dashboardAccess(principalHeader: string | undefined, settings: DashboardAccessSettings): AccessDecision {
+export function dashboardAccess(
+  principalHeader: string | undefined,
+  settings: DashboardAccessSettings,
+): AccessDecision {
   if (settings.mode === 'none') return { ok: true, user: 'local' };
   if (!principalHeader) {
     return {
       ok: false,
       status: 401,
-      message: 'Sign in required: the dashboard is served only behind App Service authentication with Microsoft Entra ID (see README "Dashboard").',
+      message:
+        'Sign in required: the dashboard is served only behind App Service authentication with Microsoft Entra ID (see README "Dashboard").',
     };
   }
   let principal: ClientPrincipal;
   try {
     principal = JSON.parse(Buffer.from(principalHeader, 'base64').toString('utf8')) as ClientPrincipal;
   } catch {
-    return { ok: false, status: 401, message: 'The sign-in header X-MS-CLIENT-PRINCIPAL is not base64 JSON; sign in again.' };
+    return {
+      ok: false,
+      status: 401,
+      message: 'The sign-in header X-MS-CLIENT-PRINCIPAL is not base64 JSON; sign in again.',
+    };
   }
   const listed: readonly unknown[] = Array.isArray(principal?.claims) ? principal.claims : [];
   const claims = listed.filter((c): c is { typ?: string; val?: string } => typeof c === 'object' && c !== null);
-  const user = NAME_CLAIMS.map((n) => claims.find((c) => c.typ === n)?.val).find((v): v is string => typeof v === 'string' && v !== '') ?? 'signed-in user';
+  const user =
+    NAME_CLAIMS.map((n) => claims.find((c) => c.typ === n)?.val).find(
+      (v): v is string => typeof v === 'string' && v !== '',
+    ) ?? 'signed-in user';
   if (!settings.allowedGroupId) return { ok: true, user };
   const wanted = settings.allowedGroupId.trim().toLowerCase();
-  if (claims.some((c) => c.typ !== undefined && GROUP_CLAIMS.has(c.typ) && c.val?.trim().toLowerCase() === wanted)) return { ok: true, user };
+  if (claims.some((c) => c.typ !== undefined && GROUP_CLAIMS.has(c.typ) && c.val?.trim().toLowerCase() === wanted))
+    return { ok: true, user };
   const overage = claims.some((c) => c.typ === '_claim_names' || c.typ === 'hasgroups');
   return {
     ok: false,

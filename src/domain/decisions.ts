@@ -7,7 +7,8 @@ import { lineageContradictions, mayModify, reviewCommands } from './proof.js';
 /** A reason is recorded in the evidence log and on the row: long enough to say who checked what, short enough to read. */
 export const DECISION_REASON_MAX_CHARS = 1_000;
 
-export type DecisionCheck = { readonly ok: true; readonly decision: OperatorDecision } | { readonly ok: false; readonly problems: string[] };
+export type DecisionCheck =
+  { readonly ok: true; readonly decision: OperatorDecision } | { readonly ok: false; readonly problems: string[] };
 
 /**
  * `confirm <server> --clone [--source <id>] [--point <UTC>] --reason` or `confirm <server> --not-a-clone --reason`:
@@ -28,7 +29,7 @@ export function planConfirm(input: {
 }): DecisionCheck {
   const problems = reasonProblems(input.reason);
   if (input.verdict === 'not-a-clone' && (input.sourceId !== undefined || input.point !== undefined)) {
-    problems.push('--source and --point describe a clone\'s lineage: give them with --clone, not with --not-a-clone');
+    problems.push("--source and --point describe a clone's lineage: give them with --clone, not with --not-a-clone");
   }
   let point: string | undefined;
   if (input.point !== undefined) {
@@ -38,7 +39,11 @@ export function planConfirm(input: {
     else point = utcText(parsed.value);
   }
   if (input.verdict === 'clone') {
-    const contradictions = lineageContradictions(input.server, { ...(input.sourceId ? { sourceServerId: input.sourceId } : {}), ...(point ? { restorePointUtc: point } : {}) }, input.source);
+    const contradictions = lineageContradictions(
+      input.server,
+      { ...(input.sourceId ? { sourceServerId: input.sourceId } : {}), ...(point ? { restorePointUtc: point } : {}) },
+      input.source,
+    );
     problems.push(...contradictions.map((c) => `--source/--point: ${c}`));
   }
   if (problems.length > 0) return { ok: false, problems };
@@ -60,11 +65,19 @@ export function planConfirm(input: {
  * `promote <server> --reason`: the clone became a service. Only a proven clone is promoted (the warden removes its
  * ExpiresOn tag, a change); an unproven one is confirmed first.
  */
-export function planPromote(input: { server: Server; proof: Proof; reason: string; now: Date; operator: string }): DecisionCheck {
+export function planPromote(input: {
+  server: Server;
+  proof: Proof;
+  reason: string;
+  now: Date;
+  operator: string;
+}): DecisionCheck {
   const problems = reasonProblems(input.reason);
   if (!mayModify(input.proof)) {
     const { confirm } = reviewCommands(input.server.name);
-    problems.push(`${input.server.name} is not proven a clone (${input.proof.level}); the warden changes only proven clones: if it is a restored copy, run ${confirm} first`);
+    problems.push(
+      `${input.server.name} is not proven a clone (${input.proof.level}); the warden changes only proven clones: if it is a restored copy, run ${confirm} first`,
+    );
   }
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -89,7 +102,8 @@ export function sameDecision(a: OperatorDecision | undefined, b: OperatorDecisio
 function reasonProblems(reason: string): string[] {
   const text = cleanReason(reason);
   if (text === '') return ['--reason: say why (what was checked, by whom); it is kept in the evidence log'];
-  if (text.length > DECISION_REASON_MAX_CHARS) return [`--reason: at most ${DECISION_REASON_MAX_CHARS} characters; got ${text.length}`];
+  if (text.length > DECISION_REASON_MAX_CHARS)
+    return [`--reason: at most ${DECISION_REASON_MAX_CHARS} characters; got ${text.length}`];
   return [];
 }
 

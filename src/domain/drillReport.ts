@@ -8,10 +8,20 @@ export function drillSubject(r: DrillRecord): string {
 /** Phases with their minutes since the request, in order. */
 export function phaseRows(r: DrillRecord): { phase: string; label: string; at: string; minutes: number }[] {
   const start = phaseAt(r, 'requested') ?? r.startedAt;
-  return r.phases.map((p) => ({ phase: p.phase, label: DRILL_PHASE_LABELS[p.phase], at: p.at, minutes: minutesBetween(start, p.at) }));
+  return r.phases.map((p) => ({
+    phase: p.phase,
+    label: DRILL_PHASE_LABELS[p.phase],
+    at: p.at,
+    minutes: minutesBetween(start, p.at),
+  }));
 }
 
-const size = (bytes: number | undefined): string => (bytes === undefined ? 'unknown' : bytes >= GB ? `${(bytes / GB).toFixed(1)} GB` : `${(bytes / 1024 ** 2).toFixed(1)} MB`);
+const size = (bytes: number | undefined): string =>
+  bytes === undefined
+    ? 'unknown'
+    : bytes >= GB
+      ? `${(bytes / GB).toFixed(1)} GB`
+      : `${(bytes / 1024 ** 2).toFixed(1)} MB`;
 
 function costText(r: DrillRecord): string {
   if (!r.cost) return 'unknown';
@@ -30,9 +40,17 @@ export function drillFacts(r: DrillRecord): [string, string][] {
     ['owner', r.owner],
     ['requested by', r.requestedBy],
     ['restore point requested', r.requestedPoint],
-    ['recovery point achieved', r.achievedPoint ? `${r.achievedPoint} (${r.recoveryPointLagSeconds ?? '?'} s before the requested point)` : 'not measured (no recovery-point check)'],
+    [
+      'recovery point achieved',
+      r.achievedPoint
+        ? `${r.achievedPoint} (${r.recoveryPointLagSeconds ?? '?'} s before the requested point)`
+        : 'not measured (no recovery-point check)',
+    ],
     ['data restored', size(r.restoredBytes)],
-    ['restore minutes per 100 GB', r.restoreMinutesPer100Gb === undefined ? 'unknown' : String(r.restoreMinutesPer100Gb)],
+    [
+      'restore minutes per 100 GB',
+      r.restoreMinutesPer100Gb === undefined ? 'unknown' : String(r.restoreMinutesPer100Gb),
+    ],
     ['cost', costText(r)],
     ...(r.firewallRules ?? []).map((rule): [string, string] => ['firewall rule for the app', drillRuleText(rule)]),
   ];
@@ -41,8 +59,13 @@ export function drillFacts(r: DrillRecord): [string, string][] {
 export function renderDrillText(r: DrillRecord): string {
   const facts = drillFacts(r).map(([k, v]) => `${k.padEnd(28)}${v}`);
   const phases = phaseRows(r).map((p) => `  ${p.label.padEnd(30)}${p.at}  +${p.minutes} min`);
-  const objectives = r.objectives.map((o) => `  ${o.met ? 'met   ' : 'MISSED'} ${o.objective.padEnd(10)} ${o.actualMinutes ?? 'never'} min (at most ${o.limitMinutes})`);
-  const checks = r.checks.map((c) => `  ${c.passed ? 'pass' : 'FAIL'}  ${c.name}: ${c.error ?? `${c.value ?? ''} (expected ${c.expected})`}`);
+  const objectives = r.objectives.map(
+    (o) =>
+      `  ${o.met ? 'met   ' : 'MISSED'} ${o.objective.padEnd(10)} ${o.actualMinutes ?? 'never'} min (at most ${o.limitMinutes})`,
+  );
+  const checks = r.checks.map(
+    (c) => `  ${c.passed ? 'pass' : 'FAIL'}  ${c.name}: ${c.error ?? `${c.value ?? ''} (expected ${c.expected})`}`,
+  );
   return [
     ...facts,
     '',
@@ -58,7 +81,8 @@ export function renderDrillText(r: DrillRecord): string {
   ].join('\n');
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** A page that stands alone (inline CSS): facts, the phases as a timeline, objectives, checks. */
 export function renderDrillHtml(r: DrillRecord): string {
@@ -73,10 +97,16 @@ export function renderDrillHtml(r: DrillRecord): string {
     })
     .join('\n');
   const objectives = r.objectives
-    .map((o) => `<tr class="${o.met ? 'ok' : 'bad'}"><td>${esc(o.objective)}</td><td>${o.actualMinutes ?? 'never'} min</td><td>at most ${o.limitMinutes} min</td><td>${o.met ? 'met' : 'missed'}</td></tr>`)
+    .map(
+      (o) =>
+        `<tr class="${o.met ? 'ok' : 'bad'}"><td>${esc(o.objective)}</td><td>${o.actualMinutes ?? 'never'} min</td><td>at most ${o.limitMinutes} min</td><td>${o.met ? 'met' : 'missed'}</td></tr>`,
+    )
     .join('');
   const checks = r.checks
-    .map((c) => `<tr class="${c.passed ? 'ok' : 'bad'}"><td>${esc(c.name)}</td><td><code>${esc(c.sql)}</code></td><td>${esc(c.error ?? c.value ?? '')}</td><td>${esc(c.expected)}</td><td>${c.passed ? 'pass' : 'fail'}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr class="${c.passed ? 'ok' : 'bad'}"><td>${esc(c.name)}</td><td><code>${esc(c.sql)}</code></td><td>${esc(c.error ?? c.value ?? '')}</td><td>${esc(c.expected)}</td><td>${c.passed ? 'pass' : 'fail'}</td></tr>`,
+    )
     .join('');
   const facts = drillFacts(r)
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`)

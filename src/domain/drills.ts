@@ -14,7 +14,8 @@ const NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 /** Undefined when `expression` is an NCRONTAB schedule with seconds (six fields), as the Functions timer takes it. */
 export function ncrontabProblem(expression: string): string | undefined {
   const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 6) return `"${expression}" is not an NCRONTAB schedule: six fields {second} {minute} {hour} {day} {month} {day-of-week}, such as "0 0 2 * * *"`;
+  if (fields.length !== 6)
+    return `"${expression}" is not an NCRONTAB schedule: six fields {second} {minute} {hour} {day} {month} {day-of-week}, such as "0 0 2 * * *"`;
   try {
     new Cron(expression, { paused: true });
     return undefined;
@@ -23,7 +24,11 @@ export function ncrontabProblem(expression: string): string | undefined {
   }
 }
 
-const minutes = (what: string) => z.number().positive(`must be a positive number of minutes`).max(7 * 24 * 60, `${what} must be at most a week (10080 minutes)`);
+const minutes = (what: string) =>
+  z
+    .number()
+    .positive(`must be a positive number of minutes`)
+    .max(7 * 24 * 60, `${what} must be at most a week (10080 minutes)`);
 
 const valueCheck = z.strictObject({
   type: z.literal('value'),
@@ -61,31 +66,70 @@ const email = z.string().regex(/^[^\s@<>"]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$/i, 'mus
  */
 export const drillPlanSchema = z
   .strictObject({
-    name: z.string().regex(NAME, 'must be 1-32 lower-case letters, digits or hyphens (it becomes part of the clone name)'),
+    name: z
+      .string()
+      .regex(NAME, 'must be 1-32 lower-case letters, digits or hyphens (it becomes part of the clone name)'),
     description: z.string().optional(),
     /** Servers by resource id, and/or every server carrying all of these tags. */
     sources: z
       .strictObject({
-        ids: z.array(z.string().refine((s) => parseServerId(s) !== undefined && !parseServerId(s)!.child, { error: (i) => `${JSON.stringify(i.input)} is not a flexible server resource id` })).default([]),
+        ids: z
+          .array(
+            z.string().refine((s) => parseServerId(s) !== undefined && !parseServerId(s)!.child, {
+              error: (i) => `${JSON.stringify(i.input)} is not a flexible server resource id`,
+            }),
+          )
+          .default([]),
         tags: z.record(z.string().min(1), z.string()).default({}),
       })
-      .refine((s) => s.ids.length > 0 || Object.keys(s.tags).length > 0, { message: 'give ids or tags: which servers to drill' }),
-    schedule: z.string().refine((s) => ncrontabProblem(s) === undefined, { error: (i) => ncrontabProblem(String(i.input)) ?? 'invalid schedule' }),
+      .refine((s) => s.ids.length > 0 || Object.keys(s.tags).length > 0, {
+        message: 'give ids or tags: which servers to drill',
+      }),
+    schedule: z.string().refine((s) => ncrontabProblem(s) === undefined, {
+      error: (i) => ncrontabProblem(String(i.input)) ?? 'invalid schedule',
+    }),
     /** `latest` (now), or a point so many minutes ago. */
-    restorePoint: z.union([z.literal('latest'), z.strictObject({ minutesAgo: z.number().int('must be whole minutes').min(0, 'must be at least 0').max(35 * 24 * 60, 'must be within 35 days (the longest backup retention)') })]).default('latest'),
-    objectives: z.strictObject({ readyMinutes: minutes('readyMinutes').default(60), validatedMinutes: minutes('validatedMinutes').default(90) }).default({ readyMinutes: 60, validatedMinutes: 90 }),
+    restorePoint: z
+      .union([
+        z.literal('latest'),
+        z.strictObject({
+          minutesAgo: z
+            .number()
+            .int('must be whole minutes')
+            .min(0, 'must be at least 0')
+            .max(35 * 24 * 60, 'must be within 35 days (the longest backup retention)'),
+        }),
+      ])
+      .default('latest'),
+    objectives: z
+      .strictObject({
+        readyMinutes: minutes('readyMinutes').default(60),
+        validatedMinutes: minutes('validatedMinutes').default(90),
+      })
+      .default({ readyMinutes: 60, validatedMinutes: 90 }),
     /** Database the checks run in. */
     database: z.string().min(1).default('postgres'),
     validation: z.array(checkSchema).default([]),
     /** Each check gives up after this long (the drill fails with the database's message). */
     queryTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
     /** How long the clone is kept after validation before the drill deletes it (0: at once). */
-    keepMinutes: z.number().int('must be whole minutes').min(0).max(7 * 24 * 60).default(0),
+    keepMinutes: z
+      .number()
+      .int('must be whole minutes')
+      .min(0)
+      .max(7 * 24 * 60)
+      .default(0),
     /** Who hears the outcome (and answers for the clone while it lives). */
     owner: email,
   })
-  .refine((p) => p.objectives.validatedMinutes >= p.objectives.readyMinutes, { message: 'must not be shorter than readyMinutes', path: ['objectives', 'validatedMinutes'] })
-  .refine((p) => new Set(p.validation.map((c) => c.name)).size === p.validation.length, { message: 'check names must be unique', path: ['validation'] });
+  .refine((p) => p.objectives.validatedMinutes >= p.objectives.readyMinutes, {
+    message: 'must not be shorter than readyMinutes',
+    path: ['objectives', 'validatedMinutes'],
+  })
+  .refine((p) => new Set(p.validation.map((c) => c.name)).size === p.validation.length, {
+    message: 'check names must be unique',
+    path: ['validation'],
+  });
 
 export type DrillPlan = z.output<typeof drillPlanSchema>;
 export type DrillCheck = DrillPlan['validation'][number];
@@ -99,7 +143,8 @@ export function drillPlanCrossChecks(drills: unknown): string[] {
     const name = typeof d === 'object' && d !== null ? (d as { name?: unknown }).name : undefined;
     if (typeof name !== 'string') return;
     const first = seen.get(name);
-    if (first !== undefined) problems.push(`drills[${i}] (${name}).name: duplicate drill name; already given at drills[${first}]`);
+    if (first !== undefined)
+      problems.push(`drills[${i}] (${name}).name: duplicate drill name; already given at drills[${first}]`);
     else seen.set(name, i);
   });
   return problems;
@@ -121,7 +166,16 @@ export function drillDue(plan: DrillPlan, lastRequested: Date | undefined, now: 
 }
 
 /** The phases of a drill, in order. */
-export const DRILL_PHASES = ['requested', 'accepted', 'visible', 'ready', 'connected', 'validated', 'delete-requested', 'gone'] as const;
+export const DRILL_PHASES = [
+  'requested',
+  'accepted',
+  'visible',
+  'ready',
+  'connected',
+  'validated',
+  'delete-requested',
+  'gone',
+] as const;
 export type DrillPhase = (typeof DRILL_PHASES)[number];
 
 export const DRILL_PHASE_LABELS: Record<DrillPhase, string> = {
@@ -187,8 +241,14 @@ export function drillRuleName(n: number): string {
  * lies inside the app's outbound addresses (DRILL_CLIENT_ADDRESSES). A rule anyone else opens stays a violation.
  * @example isDrillAppRule(clone, { name: 'pitr-warden-drill-1', startIpAddress: '20.50.1.8', endIpAddress: '20.50.1.8' }, 'Purpose', [{ start: '20.50.1.8', end: '20.50.1.9' }]) // true
  */
-export function isDrillAppRule(server: Pick<Server, 'tags'>, rule: FirewallRule, purposeTagKey: string, clientAddresses: readonly { readonly start: string; readonly end: string }[]): boolean {
-  if (getTag(server.tags, DRILL_ID_TAG) === undefined || getTag(server.tags, purposeTagKey) !== DRILL_PURPOSE) return false;
+export function isDrillAppRule(
+  server: Pick<Server, 'tags'>,
+  rule: FirewallRule,
+  purposeTagKey: string,
+  clientAddresses: readonly { readonly start: string; readonly end: string }[],
+): boolean {
+  if (getTag(server.tags, DRILL_ID_TAG) === undefined || getTag(server.tags, purposeTagKey) !== DRILL_PURPOSE)
+    return false;
   if (!/^pitr-warden-drill-\d+$/.test(rule.name)) return false;
   const range = parseIpRange(rule.startIpAddress, rule.endIpAddress);
   if (!range) return false;
@@ -208,7 +268,12 @@ export function needsFirewallRule(clone: Pick<Server, 'publicNetworkAccess' | 'd
 
 /** The rule as a fact line: range, when added, how it went. */
 export function drillRuleText(rule: DrillFirewallRule): string {
-  const how = rule.removed === 'with-clone' ? `removed with the clone ${rule.removedAt}` : rule.removed === 'deleted' ? `deleted ${rule.removedAt}` : 'still on the clone';
+  const how =
+    rule.removed === 'with-clone'
+      ? `removed with the clone ${rule.removedAt}`
+      : rule.removed === 'deleted'
+        ? `deleted ${rule.removedAt}`
+        : 'still on the clone';
   return `${rule.name} ${rule.startIpAddress}-${rule.endIpAddress}, added ${rule.addedAt}, ${how}`;
 }
 
@@ -242,7 +307,9 @@ export interface DrillRecord {
   readonly restoreMinutesPer100Gb?: number;
   readonly skuName?: string;
   readonly region?: string;
-  readonly cost?: { readonly amount: number; readonly currency: string; readonly computeHours: number; readonly perHour: number } | { readonly unknown: string };
+  readonly cost?:
+    | { readonly amount: number; readonly currency: string; readonly computeHours: number; readonly perHour: number }
+    | { readonly unknown: string };
   /** Why the drill failed (Azure's error, the database's message, a missed objective). */
   readonly failures: readonly string[];
   /** Temporary firewall rules for the app on the public clone (none for VNet clones or without DRILL_CLIENT_ADDRESSES). */
@@ -267,7 +334,10 @@ export function phaseAt(record: Pick<DrillRecord, 'phases'>, phase: DrillPhase):
 }
 
 /** Each objective against the phases reached. */
-export function evaluateObjectives(plan: Pick<DrillPlan, 'objectives'>, phases: DrillRecord['phases']): ObjectiveResult[] {
+export function evaluateObjectives(
+  plan: Pick<DrillPlan, 'objectives'>,
+  phases: DrillRecord['phases'],
+): ObjectiveResult[] {
   const requested = phases.find((p) => p.phase === 'requested')?.at;
   return (
     [
@@ -277,24 +347,50 @@ export function evaluateObjectives(plan: Pick<DrillPlan, 'objectives'>, phases: 
   ).map(([objective, limitMinutes]) => {
     const at = phases.find((p) => p.phase === objective)?.at;
     const actualMinutes = requested && at ? minutesBetween(requested, at) : undefined;
-    return { objective, limitMinutes, ...(actualMinutes !== undefined ? { actualMinutes } : {}), met: actualMinutes !== undefined && actualMinutes <= limitMinutes };
+    return {
+      objective,
+      limitMinutes,
+      ...(actualMinutes !== undefined ? { actualMinutes } : {}),
+      met: actualMinutes !== undefined && actualMinutes <= limitMinutes,
+    };
   });
 }
 
 /** Judges one check's first value; `requestedPoint` for recovery-point checks. */
-export function judgeCheck(check: DrillCheck, value: unknown, requestedPoint: Date): CheckResult & { achievedPoint?: Date } {
-  const text = value instanceof Date ? value.toISOString() : value === null || value === undefined ? 'null' : typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? value.toString() : JSON.stringify(value);
+export function judgeCheck(
+  check: DrillCheck,
+  value: unknown,
+  requestedPoint: Date,
+): CheckResult & { achievedPoint?: Date } {
+  const text =
+    value instanceof Date
+      ? value.toISOString()
+      : value === null || value === undefined
+        ? 'null'
+        : typeof value === 'string'
+          ? value
+          : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint'
+            ? value.toString()
+            : JSON.stringify(value);
   const base = { name: check.name, type: check.type, sql: check.sql, value: text };
   if (check.type === 'recovery-point') {
     const expected = `a timestamp at most ${check.maxLagMinutes} min before the requested point ${requestedPoint.toISOString()}`;
     const at = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
-    if (!at || Number.isNaN(at.getTime())) return { ...base, expected, passed: false, error: `expected a timestamp, got ${text}` };
+    if (!at || Number.isNaN(at.getTime()))
+      return { ...base, expected, passed: false, error: `expected a timestamp, got ${text}` };
     const lagMinutes = (requestedPoint.getTime() - at.getTime()) / 60_000;
     return { ...base, expected, passed: lagMinutes <= check.maxLagMinutes, achievedPoint: at };
   }
   const parts: string[] = [];
   let passed = true;
-  const n = typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'bigint'
+        ? Number(value)
+        : typeof value === 'string' && value.trim() !== ''
+          ? Number(value)
+          : NaN;
   if (check.atLeast !== undefined) {
     parts.push(`at least ${check.atLeast}`);
     passed &&= n >= check.atLeast;
@@ -352,13 +448,39 @@ export function drillHealth(records: readonly DrillRecord[]): DrillHealth[] {
       const healthy = r.status === 'passed' && missed.length === 0;
       const detail = healthy
         ? `passed; Ready in ${r.objectives.find((o) => o.objective === 'ready')?.actualMinutes ?? '?'} min`
-        : [r.status === 'failed' ? `failed: ${r.failures[0] ?? 'see the report'}` : '', ...missed.map((o) => `missed ${o.objective} objective (${o.actualMinutes ?? 'never'} of ${o.limitMinutes} min)`)].filter(Boolean).join('; ');
-      return { sourceId: r.sourceId, sourceName: r.sourceName, drillId: r.id, plan: r.plan, status: r.status, at: r.finishedAt ?? r.startedAt, healthy, detail };
+        : [
+            r.status === 'failed' ? `failed: ${r.failures[0] ?? 'see the report'}` : '',
+            ...missed.map(
+              (o) => `missed ${o.objective} objective (${o.actualMinutes ?? 'never'} of ${o.limitMinutes} min)`,
+            ),
+          ]
+            .filter(Boolean)
+            .join('; ');
+      return {
+        sourceId: r.sourceId,
+        sourceName: r.sourceName,
+        drillId: r.id,
+        plan: r.plan,
+        status: r.status,
+        at: r.finishedAt ?? r.startedAt,
+        healthy,
+        detail,
+      };
     });
 }
 
 /** Per source, oldest first: minutes to Ready and to validated, and pass or fail, across drills. */
-export function drillTrend(records: readonly DrillRecord[], sourceId: string): { id: string; at: string; status: DrillStatus; readyMinutes?: number; validatedMinutes?: number; restoreMinutesPer100Gb?: number }[] {
+export function drillTrend(
+  records: readonly DrillRecord[],
+  sourceId: string,
+): {
+  id: string;
+  at: string;
+  status: DrillStatus;
+  readyMinutes?: number;
+  validatedMinutes?: number;
+  restoreMinutesPer100Gb?: number;
+}[] {
   return records
     .filter((r) => r.sourceId.toLowerCase() === sourceId.toLowerCase() && r.status !== 'running')
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt))

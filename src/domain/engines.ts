@@ -74,7 +74,17 @@ function flexible(
   engine: Engine,
   shortLabel: string,
   providerNamespace: string,
-  specific: Pick<EngineSpec, 'restoreBody' | 'createModes' | 'cloneCreateModes' | 'lineageCreateModes' | 'retentionDays' | 'priceServiceName' | 'writeApiVersion' | 'notFoundWhileRestoring'>,
+  specific: Pick<
+    EngineSpec,
+    | 'restoreBody'
+    | 'createModes'
+    | 'cloneCreateModes'
+    | 'lineageCreateModes'
+    | 'retentionDays'
+    | 'priceServiceName'
+    | 'writeApiVersion'
+    | 'notFoundWhileRestoring'
+  >,
 ): EngineSpec {
   const type = `${providerNamespace}/flexibleServers`;
   return {
@@ -138,7 +148,15 @@ export const ENGINE_SPECS: { readonly [E in Engine]: EngineSpec } = {
     ],
     // Restore (of a dropped database), Recovery (geo-restore) and long-term-retention restores make a database out of backups.
     cloneCreateModes: ['PointInTimeRestore', 'Restore', 'Recovery', 'RestoreLongTermRetentionBackup'],
-    lineageCreateModes: ['PointInTimeRestore', 'Restore', 'Recovery', 'RestoreLongTermRetentionBackup', 'Copy', 'Secondary', 'OnlineSecondary'],
+    lineageCreateModes: [
+      'PointInTimeRestore',
+      'Restore',
+      'Recovery',
+      'RestoreLongTermRetentionBackup',
+      'Copy',
+      'Secondary',
+      'OnlineSecondary',
+    ],
     retentionDays: { min: 1, max: 35 },
     operations: { write: 'Microsoft.Sql/servers/databases/write', delete: 'Microsoft.Sql/servers/databases/delete' },
     priceServiceName: 'SQL Database',

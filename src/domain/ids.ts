@@ -80,18 +80,29 @@ export function parseServerId(resourceId: string): ServerRef | undefined {
  * The id of an engine's resource from its names (parents first).
  * @example resourceIdOf('mysql-flexible', 's', 'rg', ['my']) // '/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforMySQL/flexibleServers/my'
  */
-export function resourceIdOf(engine: Engine, subscriptionId: string, resourceGroup: string, names: readonly string[]): string {
+export function resourceIdOf(
+  engine: Engine,
+  subscriptionId: string,
+  resourceGroup: string,
+  names: readonly string[],
+): string {
   return idFromNames(ENGINE_SPECS[engine], subscriptionId, resourceGroup, names);
 }
 
 function idFromNames(spec: IdSpec, subscriptionId: string, resourceGroup: string, names: readonly string[]): string {
-  if (names.length !== spec.resourcePath.length) throw new Error(`${spec.label} ids have ${spec.resourcePath.length} name(s), got ${names.length}`);
+  if (names.length !== spec.resourcePath.length)
+    throw new Error(`${spec.label} ids have ${spec.resourcePath.length} name(s), got ${names.length}`);
   const path = spec.resourcePath.map((segment, i) => `${segment}/${names[i]}`).join('/');
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${spec.providerNamespace}/${path}`;
 }
 
 /** The id of a flexible server (PostgreSQL unless another engine is named). */
-export function serverId(subscriptionId: string, resourceGroup: string, name: string, engine: Engine = DEFAULT_ENGINE): string {
+export function serverId(
+  subscriptionId: string,
+  resourceGroup: string,
+  name: string,
+  engine: Engine = DEFAULT_ENGINE,
+): string {
   return resourceIdOf(engine, subscriptionId, resourceGroup, [name]);
 }
 

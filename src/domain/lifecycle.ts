@@ -37,7 +37,13 @@ export interface ExpiryOptions {
  * maxLifetimeDays is clamped; an unparseable tag is a violation left to the owner.
  * @example decideExpiry(server, { type: 'expiry', mode: 'enforce', defaultLifetimeDays: 7, maxLifetimeDays: 30 }, 'ExpiresOn', now)
  */
-export function decideExpiry(server: Server, rule: RuleOf<'expiry'> | undefined, expiresOnKey: string, now: Date, options: ExpiryOptions = {}): ExpiryDecision {
+export function decideExpiry(
+  server: Server,
+  rule: RuleOf<'expiry'> | undefined,
+  expiresOnKey: string,
+  now: Date,
+  options: ExpiryOptions = {},
+): ExpiryDecision {
   const tagValue = getTag(server.tags, expiresOnKey);
   const parsed = parseExpiresOn(tagValue);
   const base = createdAt(server) ?? now;
@@ -61,12 +67,18 @@ export function decideExpiry(server: Server, rule: RuleOf<'expiry'> | undefined,
         write,
         writeReason: `${expiresOnKey} ${tagValue} passed before the owner was told: ${rule.defaultLifetimeDays} days from now, so the whole notice schedule runs first`,
         effective: new Date(write),
-        violation: { rule: 'expiry', subject: { kind: 'tag', name: expiresOnKey }, detail: `${expiresOnKey} ${tagValue} passed before the owner was told of the clone` },
+        violation: {
+          rule: 'expiry',
+          subject: { kind: 'tag', name: expiresOnKey },
+          detail: `${expiresOnKey} ${tagValue} passed before the owner was told of the clone`,
+        },
       };
     }
     if (rule && latest && parsed.at.getTime() > latest.getTime()) {
       const write = formatUtc(latest);
-      const limit = late ? `${rule.defaultLifetimeDays} days from when the owner was told (found after its maximum lifetime)` : `the maximum lifetime of ${rule.maxLifetimeDays} days from ${basis}`;
+      const limit = late
+        ? `${rule.defaultLifetimeDays} days from when the owner was told (found after its maximum lifetime)`
+        : `the maximum lifetime of ${rule.maxLifetimeDays} days from ${basis}`;
       const beyond = late ? limit : `the maximum lifetime (${rule.maxLifetimeDays} days from ${basis})`;
       return {
         tagValue,
@@ -74,14 +86,23 @@ export function decideExpiry(server: Server, rule: RuleOf<'expiry'> | undefined,
         write,
         writeReason: `${expiresOnKey} clamped to ${limit}`,
         effective: latest,
-        violation: { rule: 'expiry', subject: { kind: 'tag', name: expiresOnKey }, detail: `${expiresOnKey} ${tagValue} is beyond ${beyond}: latest allowed ${write}` },
+        violation: {
+          rule: 'expiry',
+          subject: { kind: 'tag', name: expiresOnKey },
+          detail: `${expiresOnKey} ${tagValue} is beyond ${beyond}: latest allowed ${write}`,
+        },
       };
     }
     return { tagValue, parsed, effective: parsed.at };
   }
   if (present) {
     const detail = `${expiresOnKey} ${parsed.reason}; it never leads to deletion until fixed`;
-    return { tagValue, parsed, violation: { rule: 'expiry', subject: { kind: 'tag', name: expiresOnKey }, detail }, ownerNeeded: `set ${expiresOnKey} to an ISO 8601 UTC date such as ${formatUtc(addDays(now, 7)).slice(0, 10)}` };
+    return {
+      tagValue,
+      parsed,
+      violation: { rule: 'expiry', subject: { kind: 'tag', name: expiresOnKey }, detail },
+      ownerNeeded: `set ${expiresOnKey} to an ISO 8601 UTC date such as ${formatUtc(addDays(now, 7)).slice(0, 10)}`,
+    };
   }
   if (!rule) return { parsed };
   const fromNow = addDays(now, rule.defaultLifetimeDays);
@@ -121,24 +142,36 @@ export function finalNoticeFor(expiry: Date, history: readonly NoticeRecord[]): 
     .sort((a, b) => at(a.sentAt) - at(b.sentAt))[0];
 }
 
-export type DueNotice = { readonly stage: 'reminder'; readonly leadDays: number } | { readonly stage: 'final-notice'; readonly deleteAfter: string };
+export type DueNotice =
+  | { readonly stage: 'reminder'; readonly leadDays: number }
+  | { readonly stage: 'final-notice'; readonly deleteAfter: string };
 
 /**
  * The expiry notice due now, if any. Reminders: the shortest lead time whose window is open, once per lead
  * time and expiry (a reminder sent before an extension does not count for the new date). At or after expiry:
  * the final notice, stating deletion no earlier than max(expiry, now) + graceDays.
  */
-export function dueExpiryNotice(expiry: Date, now: Date, history: readonly NoticeRecord[], rule: Pick<RuleOf<'notices'>, 'reminderLeadDays' | 'graceDays'>): DueNotice | undefined {
+export function dueExpiryNotice(
+  expiry: Date,
+  now: Date,
+  history: readonly NoticeRecord[],
+  rule: Pick<RuleOf<'notices'>, 'reminderLeadDays' | 'graceDays'>,
+): DueNotice | undefined {
   const t = now.getTime();
   if (t >= expiry.getTime()) {
     if (finalNoticeFor(expiry, history)) return undefined;
-    return { stage: 'final-notice', deleteAfter: formatUtc(addDays(new Date(Math.max(expiry.getTime(), t)), rule.graceDays)) };
+    return {
+      stage: 'final-notice',
+      deleteAfter: formatUtc(addDays(new Date(Math.max(expiry.getTime(), t)), rule.graceDays)),
+    };
   }
   const open = rule.reminderLeadDays.filter((lead) => t >= expiry.getTime() - lead * DAY_MS);
   if (open.length === 0) return undefined;
   const lead = Math.min(...open);
   const windowStart = expiry.getTime() - lead * DAY_MS;
-  const sent = history.some((n) => n.stage === 'reminder' && (n.leadDays === undefined || n.leadDays === lead) && at(n.sentAt) >= windowStart);
+  const sent = history.some(
+    (n) => n.stage === 'reminder' && (n.leadDays === undefined || n.leadDays === lead) && at(n.sentAt) >= windowStart,
+  );
   return sent ? undefined : { stage: 'reminder', leadDays: lead };
 }
 
@@ -186,16 +219,42 @@ export function deletionCheck(f: DeletionFacts): DeletionCheck | undefined {
   if (f.now.getTime() < expiry.getTime()) return undefined;
   const expired = `expired ${formatUtc(expiry)}`;
   if (f.classification === 'not-a-clone') return { eligible: false, reason: 'not-a-clone', detail: expired };
-  if (!f.proven) return { eligible: false, reason: 'unproven', detail: `${expired}; not proven a clone: never deleted until an operator confirms it` };
+  if (!f.proven)
+    return {
+      eligible: false,
+      reason: 'unproven',
+      detail: `${expired}; not proven a clone: never deleted until an operator confirms it`,
+    };
   if (f.legalHold) return { eligible: false, reason: 'legal-hold', detail: `${expired}; under legal hold` };
   if (f.locks === undefined) return { eligible: false, reason: 'locks-not-read', detail: `${expired}; locks unknown` };
   const locks = blockingLocks(f.locks);
-  if (locks.length > 0) return { eligible: false, reason: 'locked', detail: `${expired}; ${locks.map((l) => `${l.level} lock "${l.name}"`).join(', ')}` };
-  if (!f.newCloneNoticeSent) return { eligible: false, reason: 'not-announced', detail: `${expired}; a clone is deleted only after its owner got the new-clone notice` };
-  if (f.expiryChanging) return { eligible: false, reason: 'expiry-changing', detail: `${expired}; ExpiresOn is rewritten by this plan` };
+  if (locks.length > 0)
+    return {
+      eligible: false,
+      reason: 'locked',
+      detail: `${expired}; ${locks.map((l) => `${l.level} lock "${l.name}"`).join(', ')}`,
+    };
+  if (!f.newCloneNoticeSent)
+    return {
+      eligible: false,
+      reason: 'not-announced',
+      detail: `${expired}; a clone is deleted only after its owner got the new-clone notice`,
+    };
+  if (f.expiryChanging)
+    return { eligible: false, reason: 'expiry-changing', detail: `${expired}; ExpiresOn is rewritten by this plan` };
   const final = finalNoticeFor(expiry, f.history);
-  if (!final) return { eligible: false, reason: 'final-notice-not-sent', detail: `${expired}; the final notice for this expiry was not sent yet` };
+  if (!final)
+    return {
+      eligible: false,
+      reason: 'final-notice-not-sent',
+      detail: `${expired}; the final notice for this expiry was not sent yet`,
+    };
   const graceEnds = at(final.sentAt) + f.graceDays * DAY_MS;
-  if (f.now.getTime() < graceEnds) return { eligible: false, reason: 'grace-period', detail: `${expired}; final notice sent ${final.sentAt}, deletion not before ${formatUtc(new Date(graceEnds))}` };
+  if (f.now.getTime() < graceEnds)
+    return {
+      eligible: false,
+      reason: 'grace-period',
+      detail: `${expired}; final notice sent ${final.sentAt}, deletion not before ${formatUtc(new Date(graceEnds))}`,
+    };
   return { eligible: true, expiresOn: formatUtc(expiry), finalNoticeSentAt: final.sentAt };
 }

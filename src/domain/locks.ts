@@ -17,10 +17,15 @@ export function lockScopeOf(lockId: string): string | undefined {
 /** The locks of a subscription-wide listing that apply to one server: on it, its resource group or its subscription. */
 export function locksOn(serverKey: string, locks: readonly ScopedLock[]): ManagementLock[] {
   const key = serverKey.toLowerCase();
-  return locks.filter((l) => key === l.scope || key.startsWith(`${l.scope}/`)).map(({ scope: _scope, ...lock }) => lock);
+  return locks
+    .filter((l) => key === l.scope || key.startsWith(`${l.scope}/`))
+    .map(({ scope: _scope, ...lock }) => lock);
 }
 
 /** Order-independent text of a set of locks, to tell whether they changed (empty for none). */
 export function lockSignature(locks: readonly ManagementLock[] | undefined): string {
-  return (locks ?? []).map((l) => `${l.level}:${l.name}`).sort().join(',');
+  return (locks ?? [])
+    .map((l) => `${l.level}:${l.name}`)
+    .sort()
+    .join(',');
 }

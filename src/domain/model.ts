@@ -139,7 +139,8 @@ export interface NoticeSent {
 }
 
 /** `deleting`: the sweep recorded its intent to delete and may have called ARM; the next sweep finishes it. */
-export type CloneState = 'detected' | 'governed' | 'quarantined' | 'held' | 'deleting' | 'deleted' | 'listed' | 'promoted';
+export type CloneState =
+  'detected' | 'governed' | 'quarantined' | 'held' | 'deleting' | 'deleted' | 'listed' | 'promoted';
 
 /** What a violation breaks: a policy rule, or Azure's limit of tags on a resource. */
 export type ViolationRule = RuleType | 'tag-limit';

@@ -24,7 +24,8 @@ export function parseIpv4(text: string): number | undefined {
  */
 export function parseCidr(text: string): IpRange | undefined {
   const [address, prefixText, extra] = text.trim().split('/');
-  if (address === undefined || prefixText === undefined || extra !== undefined || !/^\d{1,2}$/.test(prefixText)) return undefined;
+  if (address === undefined || prefixText === undefined || extra !== undefined || !/^\d{1,2}$/.test(prefixText))
+    return undefined;
   const prefix = Number(prefixText);
   const base = parseIpv4(address);
   if (base === undefined || prefix > 32) return undefined;
@@ -59,13 +60,19 @@ export function rangeSize(range: IpRange): number {
  * Why a firewall rule is not allowed, or undefined when it lies inside one allow-listed CIDR block.
  * @example firewallRuleProblem('0.0.0.0', '255.255.255.255', ['10.0.0.0/8']) // 'opens 0.0.0.0-255.255.255.255 (4294967296 addresses), outside the allowed ranges 10.0.0.0/8'
  */
-export function firewallRuleProblem(startIpAddress: string, endIpAddress: string, allowedCidrs: readonly string[]): string | undefined {
-  if (isAzureServicesRule(startIpAddress, endIpAddress)) return 'allows every Azure service (0.0.0.0-0.0.0.0), including other tenants';
+export function firewallRuleProblem(
+  startIpAddress: string,
+  endIpAddress: string,
+  allowedCidrs: readonly string[],
+): string | undefined {
+  if (isAzureServicesRule(startIpAddress, endIpAddress))
+    return 'allows every Azure service (0.0.0.0-0.0.0.0), including other tenants';
   const range = parseIpRange(startIpAddress, endIpAddress);
   if (!range) return `has an invalid range ${startIpAddress}-${endIpAddress}`;
   const allowed = allowedCidrs.map(parseCidr).filter((r): r is IpRange => r !== undefined);
   if (allowed.some((outer) => rangeWithin(range, outer))) return undefined;
-  const where = allowedCidrs.length === 0 ? 'and no range is allowed' : `outside the allowed ranges ${allowedCidrs.join(', ')}`;
+  const where =
+    allowedCidrs.length === 0 ? 'and no range is allowed' : `outside the allowed ranges ${allowedCidrs.join(', ')}`;
   return `opens ${startIpAddress}-${endIpAddress} (${rangeSize(range)} addresses), ${where}`;
 }
 
@@ -99,18 +106,34 @@ export const MAX_CLIENT_RANGE_ADDRESSES = 256;
 export function parseClientAddresses(text: string): { ranges: { start: string; end: string }[]; problems: string[] } {
   const problems: string[] = [];
   const ranges: IpRange[] = [];
-  for (const entry of text.split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(/[,;\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [from, to, extra] = entry.split('-');
-    const range = entry.includes('/') ? parseCidr(entry) : extra === undefined && from !== undefined ? (to === undefined ? parseIpRange(from, from) : parseIpRange(from, to)) : undefined;
+    const range = entry.includes('/')
+      ? parseCidr(entry)
+      : extra === undefined && from !== undefined
+        ? to === undefined
+          ? parseIpRange(from, from)
+          : parseIpRange(from, to)
+        : undefined;
     if (!range) problems.push(`"${entry}" is not an IPv4 address, range (a.b.c.d-e.f.g.h) or CIDR block`);
-    else if (range.start === 0) problems.push(`"${entry}" includes 0.0.0.0, the "allow every Azure service" address: name the app's own outbound addresses`);
-    else if (rangeSize(range) > MAX_CLIENT_RANGE_ADDRESSES) problems.push(`"${entry}" spans ${rangeSize(range)} addresses; at most ${MAX_CLIENT_RANGE_ADDRESSES} per entry (the app's outbound addresses, not a network)`);
+    else if (range.start === 0)
+      problems.push(
+        `"${entry}" includes 0.0.0.0, the "allow every Azure service" address: name the app's own outbound addresses`,
+      );
+    else if (rangeSize(range) > MAX_CLIENT_RANGE_ADDRESSES)
+      problems.push(
+        `"${entry}" spans ${rangeSize(range)} addresses; at most ${MAX_CLIENT_RANGE_ADDRESSES} per entry (the app's outbound addresses, not a network)`,
+      );
     else ranges.push(range);
   }
   const merged: IpRange[] = [];
   for (const range of ranges.sort((a, b) => a.start - b.start)) {
     const last = merged.at(-1);
-    if (last && range.start <= last.end + 1) merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, range.end) };
+    if (last && range.start <= last.end + 1)
+      merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, range.end) };
     else merged.push(range);
   }
   return { ranges: merged.map((r) => ({ start: formatIpv4(r.start), end: formatIpv4(r.end) })), problems };

@@ -3,13 +3,29 @@ import { Cron } from 'croner';
 import { ENGINE_SPECS, type Engine } from './engines.js';
 import type { Server } from './model.js';
 import { ruleOf, type Policy } from './policy.js';
-import { addDays, AZURE_MAX_TAGS, DAY_MS, findTagKey, formatUtc, getNonEmptyTag, getTag, isLegalHold, mergeTags, parseExpiresOn } from './tags.js';
+import {
+  addDays,
+  AZURE_MAX_TAGS,
+  DAY_MS,
+  findTagKey,
+  formatUtc,
+  getNonEmptyTag,
+  getTag,
+  isLegalHold,
+  mergeTags,
+  parseExpiresOn,
+} from './tags.js';
 
 /** Thrown when a request cannot go ahead; `problems` lists every reason at once, each naming the option. */
 export class PreflightError extends Error {
   override name = 'PreflightError';
-  constructor(readonly problems: readonly string[], what = 'restore') {
-    super(`The ${what} was refused before anything was changed (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(
+    readonly problems: readonly string[],
+    what = 'restore',
+  ) {
+    super(
+      `The ${what} was refused before anything was changed (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
 }
 
@@ -30,16 +46,35 @@ export function parseZonedTime(text: string): Parsed<Date> {
   const m = ZONED.exec(t);
   if (!m) {
     const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(t);
-    return { ok: false, problem: `"${text}" is not an ISO 8601 date-time${dateOnly ? ' (a date alone has no time of day)' : ''}; write it in UTC such as 2026-11-20T10:00:00Z or with an offset such as 2026-11-20T11:00:00+01:00` };
+    return {
+      ok: false,
+      problem: `"${text}" is not an ISO 8601 date-time${dateOnly ? ' (a date alone has no time of day)' : ''}; write it in UTC such as 2026-11-20T10:00:00Z or with an offset such as 2026-11-20T11:00:00+01:00`,
+    };
   }
-  if (!m[8]) return { ok: false, problem: `"${text}" has no time zone: add Z for UTC (${t}Z) or an offset (${t}+01:00)` };
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+  if (!m[8])
+    return { ok: false, problem: `"${text}" has no time zone: add Z for UTC (${t}Z) or an offset (${t}+01:00)` };
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
   const zone = m[8].toUpperCase();
-  const offsetMinutes = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
+  const offsetMinutes =
+    zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
   const local = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
-  const real = local.getUTCFullYear() === year && local.getUTCMonth() === month - 1 && local.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
-  if (!real || Math.abs(offsetMinutes) > 14 * 60) return { ok: false, problem: `"${text}" is not a real date, time and offset` };
+  const real =
+    local.getUTCFullYear() === year &&
+    local.getUTCMonth() === month - 1 &&
+    local.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60;
+  if (!real || Math.abs(offsetMinutes) > 14 * 60)
+    return { ok: false, problem: `"${text}" is not a real date, time and offset` };
   return { ok: true, value: new Date(local.getTime() - offsetMinutes * 60_000) };
 }
 
@@ -67,11 +102,15 @@ const SERVER_NAME = /^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/;
 /** Undefined when `name` is a valid flexible server name (3-63 lower-case letters, digits, hyphens; no hyphen at either end). */
 /** Undefined when `name` is a valid SQL database name: 1 to 128 characters, none of <>*%&:\\/?, not ending with a period or space. */
 export function databaseNameProblem(name: string): string | undefined {
-  return /^[^<>*%&:\\/?]{1,128}$/.test(name) && !/[. ]$/.test(name) ? undefined : `"${name}" is not a valid database name: 1 to 128 characters, none of <>*%&:\\/? and not ending with a period or a space`;
+  return /^[^<>*%&:\\/?]{1,128}$/.test(name) && !/[. ]$/.test(name)
+    ? undefined
+    : `"${name}" is not a valid database name: 1 to 128 characters, none of <>*%&:\\/? and not ending with a period or a space`;
 }
 
 export function serverNameProblem(name: string): string | undefined {
-  return SERVER_NAME.test(name) ? undefined : `"${name}" is not a valid server name: 3 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen`;
+  return SERVER_NAME.test(name)
+    ? undefined
+    : `"${name}" is not a valid server name: 3 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen`;
 }
 
 const EMAIL = /^[^\s@<>"]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+)$/i;
@@ -81,10 +120,14 @@ export function ownerProblem(owner: string, allowedDomains: readonly string[]): 
   const domain = EMAIL.exec(owner.trim())?.[1]?.toLowerCase();
   if (domain === undefined) {
     const objectId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(owner.trim());
-    return objectId ? `"${owner}" is an object id, which cannot be mailed: the owner gets the clone's notices, give their e-mail address` : `"${owner}" is not an e-mail address`;
+    return objectId
+      ? `"${owner}" is an object id, which cannot be mailed: the owner gets the clone's notices, give their e-mail address`
+      : `"${owner}" is not an e-mail address`;
   }
-  if (allowedDomains.length === 0) return `no owner domain is allowed (set policy restore.allowedOwnerDomains or ALLOWED_RECIPIENT_DOMAINS)`;
-  if (!allowedDomains.some((d) => d.toLowerCase() === domain)) return `"${owner}" is not in an allowed domain (${allowedDomains.join(', ')})`;
+  if (allowedDomains.length === 0)
+    return `no owner domain is allowed (set policy restore.allowedOwnerDomains or ALLOWED_RECIPIENT_DOMAINS)`;
+  if (!allowedDomains.some((d) => d.toLowerCase() === domain))
+    return `"${owner}" is not in an allowed domain (${allowedDomains.join(', ')})`;
   return undefined;
 }
 
@@ -133,7 +176,8 @@ export interface RestorePlan {
   readonly tags: Record<string, string>;
 }
 
-export type RestoreCheck = { readonly ok: true; readonly plan: RestorePlan } | { readonly ok: false; readonly problems: string[] };
+export type RestoreCheck =
+  { readonly ok: true; readonly plan: RestorePlan } | { readonly ok: false; readonly problems: string[] };
 
 /** The preflight: every problem with the request at once, or the request to send. */
 export function planRestore(f: RestoreFacts): RestoreCheck {
@@ -146,9 +190,14 @@ export function planRestore(f: RestoreFacts): RestoreCheck {
   else if (f.source) {
     const earliest = f.source.earliestRestoreDate ? new Date(f.source.earliestRestoreDate) : undefined;
     const window = `${earliest ? formatUtc(earliest) : '(earliest unknown)'} to now (${formatUtc(f.now)})`;
-    if (time.value.getTime() > f.now.getTime()) problems.push(`--time ${f.time} (${utcText(time.value)}) is in the future: the restore window of ${f.source.name} is ${window}`);
+    if (time.value.getTime() > f.now.getTime())
+      problems.push(
+        `--time ${f.time} (${utcText(time.value)}) is in the future: the restore window of ${f.source.name} is ${window}`,
+      );
     else if (earliest && time.value.getTime() < earliest.getTime()) {
-      problems.push(`--time ${f.time} (${utcText(time.value)}) is before the earliest restore point of ${f.source.name}: the restore window is ${window}`);
+      problems.push(
+        `--time ${f.time} (${utcText(time.value)}) is before the earliest restore point of ${f.source.name}: the restore window is ${window}`,
+      );
     } else {
       // Without an earliest restore point from ARM, the engine's longest retention still bounds the window.
       const spec = ENGINE_SPECS[f.source.engine];
@@ -164,12 +213,19 @@ export function planRestore(f: RestoreFacts): RestoreCheck {
   // A SQL database's name follows the database rules and need only be free on its logical server.
   const nameProblem = f.source?.engine === 'sql-database' ? databaseNameProblem(f.name) : serverNameProblem(f.name);
   if (nameProblem) problems.push(`--name: ${nameProblem}`);
-  else if (f.nameTakenBy) problems.push(`--name: a server named ${f.name} already exists (${f.nameTakenBy}); a restore needs a new name`);
-  else if (f.nameUnavailable) problems.push(`--name: ${f.name} is not available: ${f.nameUnavailable} (a flexible server name is unique across all of Azure, not only your subscriptions); choose another`);
+  else if (f.nameTakenBy)
+    problems.push(`--name: a server named ${f.name} already exists (${f.nameTakenBy}); a restore needs a new name`);
+  else if (f.nameUnavailable)
+    problems.push(
+      `--name: ${f.name} is not available: ${f.nameUnavailable} (a flexible server name is unique across all of Azure, not only your subscriptions); choose another`,
+    );
 
   if (f.source && f.targetResourceGroup) {
     const allowed = f.policy.restore.allowedTargetResourceGroups;
-    const ok = allowed.length === 0 ? sameText(f.targetResourceGroup, f.source.resourceGroup) : allowed.some((rg) => sameText(rg, f.targetResourceGroup!));
+    const ok =
+      allowed.length === 0
+        ? sameText(f.targetResourceGroup, f.source.resourceGroup)
+        : allowed.some((rg) => sameText(rg, f.targetResourceGroup!));
     if (!ok) {
       problems.push(
         allowed.length === 0
@@ -183,33 +239,64 @@ export function planRestore(f: RestoreFacts): RestoreCheck {
   if (owner) problems.push(`--owner: ${owner}`);
   const sourceOwner = f.source ? getNonEmptyTag(f.source.tags, k.owner) : undefined;
   if (!owner && sourceOwner && sameText(sourceOwner, f.owner)) {
-    problems.push(`--owner ${f.owner} is the source's ${k.owner}: a clone needs the person answerable for this copy (an inherited owner is never taken as the clone's)`);
+    problems.push(
+      `--owner ${f.owner} is the source's ${k.owner}: a clone needs the person answerable for this copy (an inherited owner is never taken as the clone's)`,
+    );
   }
 
   const incident = f.incident?.trim();
   const purpose = f.purpose?.trim();
   if (!incident && !purpose) problems.push(`give --incident <id> or --purpose <text>: why the clone exists`);
   if (incident && purpose) problems.push(`give --incident or --purpose, not both`);
-  for (const [option, value] of [['--incident', incident], ['--purpose', purpose], ['--owner', f.owner.trim()]] as const) {
-    if (value && value.length > TAG_VALUE_MAX_CHARS) problems.push(`${option}: at most ${TAG_VALUE_MAX_CHARS} characters (an Azure tag value); got ${value.length}`);
+  for (const [option, value] of [
+    ['--incident', incident],
+    ['--purpose', purpose],
+    ['--owner', f.owner.trim()],
+  ] as const) {
+    if (value && value.length > TAG_VALUE_MAX_CHARS)
+      problems.push(`${option}: at most ${TAG_VALUE_MAX_CHARS} characters (an Azure tag value); got ${value.length}`);
   }
 
   const limits = lifetimeLimits(f.policy, f.source?.engine);
   const ttl = f.ttl === undefined ? { ok: true as const, value: limits.defaultDays * DAY_MS } : parseTtl(f.ttl);
   if (!ttl.ok) problems.push(`--ttl: ${ttl.problem}`);
   else if (limits.maxDays !== undefined && ttl.value > limits.maxDays * DAY_MS) {
-    problems.push(`--ttl ${f.ttl}: over the maximum lifetime of ${limits.maxDays} days (policy rule expiry.maxLifetimeDays)`);
+    problems.push(
+      `--ttl ${f.ttl}: over the maximum lifetime of ${limits.maxDays} days (policy rule expiry.maxLifetimeDays)`,
+    );
   }
 
   if (problems.length > 0 || !f.source || !time.ok || !ttl.ok || !f.targetResourceGroup) return { ok: false, problems };
   const expiresOn = new Date(Math.floor((f.now.getTime() + ttl.value) / 1000) * 1000);
-  const tags = restoreTags({ source: f.source, policy: f.policy, pointInTime: time.value, restoredBy: f.restoredBy, owner: f.owner.trim(), incident, purpose, expiresOn });
+  const tags = restoreTags({
+    source: f.source,
+    policy: f.policy,
+    pointInTime: time.value,
+    restoredBy: f.restoredBy,
+    owner: f.owner.trim(),
+    incident,
+    purpose,
+    expiresOn,
+  });
   if (Object.keys(tags).length > AZURE_MAX_TAGS) {
-    return { ok: false, problems: [`the clone would carry ${Object.keys(tags).length} tags (the source's plus the warden's), over Azure's limit of ${AZURE_MAX_TAGS}`] };
+    return {
+      ok: false,
+      problems: [
+        `the clone would carry ${Object.keys(tags).length} tags (the source's plus the warden's), over Azure's limit of ${AZURE_MAX_TAGS}`,
+      ],
+    };
   }
   return {
     ok: true,
-    plan: { sourceServerId: f.source.id, targetResourceGroup: f.targetResourceGroup, targetName: f.name, location: f.source.location, pointInTime: time.value, expiresOn, tags },
+    plan: {
+      sourceServerId: f.source.id,
+      targetResourceGroup: f.targetResourceGroup,
+      targetName: f.name,
+      location: f.source.location,
+      pointInTime: time.value,
+      expiresOn,
+      tags,
+    },
   };
 }
 
@@ -233,9 +320,15 @@ export function restoreTags(input: {
   const k = input.policy.tagKeys;
   const replace = ruleOf(input.policy, 'replace-inherited-ownership');
   const prefix = replace?.sourceKeyPrefix ?? 'Source';
-  const labels = new Set([k.restoredFrom, k.restorePointUtc, k.restoredBy, k.expiresOn, k.legalHold, k.incident, k.purpose].map((key) => key.toLowerCase()));
+  const labels = new Set(
+    [k.restoredFrom, k.restorePointUtc, k.restoredBy, k.expiresOn, k.legalHold, k.incident, k.purpose].map((key) =>
+      key.toLowerCase(),
+    ),
+  );
   const copied = ENGINE_SPECS[input.source.engine].restoreCopiesTags ? input.source.tags : {};
-  const inherited: Record<string, string> = Object.fromEntries(Object.entries(copied).filter(([key]) => !labels.has(key.toLowerCase())));
+  const inherited: Record<string, string> = Object.fromEntries(
+    Object.entries(copied).filter(([key]) => !labels.has(key.toLowerCase())),
+  );
   const set: Record<string, string> = {};
   const sourceOwner = getNonEmptyTag(copied, k.owner);
   if (replace && sourceOwner) set[`${prefix}${k.owner}`] = sourceOwner;
@@ -261,40 +354,71 @@ export function restoreTags(input: {
  * offset; refused: unparseable, not later than now or than the current expiry, beyond creation + maxLifetimeDays.
  * @example planExtend({ server, until: '2026-12-10', now, policy }) // { ok: true, set: { ExpiresOn: '2026-12-10T00:00:00Z' }, ... }
  */
-export function planExtend(input: { server: Server; until: string; now: Date; policy: Policy }): { ok: true; set: Record<string, string>; before?: string; expiresOn: string } | { ok: false; problems: string[] } {
+export function planExtend(input: {
+  server: Server;
+  until: string;
+  now: Date;
+  policy: Policy;
+}): { ok: true; set: Record<string, string>; before?: string; expiresOn: string } | { ok: false; problems: string[] } {
   const { server, policy, now } = input;
   const k = policy.tagKeys;
   const dateOnly = parseExpiresOn(input.until.trim());
   const zoned = parseZonedTime(input.until);
-  const until = /^\d{4}-\d{2}-\d{2}$/.test(input.until.trim()) && dateOnly.ok ? dateOnly.at : zoned.ok ? zoned.value : undefined;
-  if (!until) return { ok: false, problems: [`--until: "${input.until}" is not a date (2026-12-10, meaning 00:00 UTC) or a date-time with Z or an offset`] };
+  const until =
+    /^\d{4}-\d{2}-\d{2}$/.test(input.until.trim()) && dateOnly.ok ? dateOnly.at : zoned.ok ? zoned.value : undefined;
+  if (!until)
+    return {
+      ok: false,
+      problems: [
+        `--until: "${input.until}" is not a date (2026-12-10, meaning 00:00 UTC) or a date-time with Z or an offset`,
+      ],
+    };
   const problems: string[] = [];
-  if (until.getTime() <= now.getTime()) problems.push(`--until ${input.until} is not in the future (now is ${formatUtc(now)})`);
+  if (until.getTime() <= now.getTime())
+    problems.push(`--until ${input.until} is not in the future (now is ${formatUtc(now)})`);
   const current = parseExpiresOn(getTag(server.tags, k.expiresOn));
-  if (current.ok && until.getTime() < current.at.getTime()) problems.push(`--until ${input.until} is earlier than the current ${k.expiresOn} ${formatUtc(current.at)}: extend only moves the expiry later`);
+  if (current.ok && until.getTime() < current.at.getTime())
+    problems.push(
+      `--until ${input.until} is earlier than the current ${k.expiresOn} ${formatUtc(current.at)}: extend only moves the expiry later`,
+    );
   const max = lifetimeLimits(policy, server.engine).maxDays;
   if (max !== undefined) {
     const created = server.createdAt ? new Date(server.createdAt) : undefined;
-    if (!created || Number.isNaN(created.getTime())) problems.push(`${server.name} has no creation time in ARM: the maximum lifetime of ${max} days cannot be checked`);
+    if (!created || Number.isNaN(created.getTime()))
+      problems.push(
+        `${server.name} has no creation time in ARM: the maximum lifetime of ${max} days cannot be checked`,
+      );
     else if (until.getTime() > addDays(created, max).getTime()) {
-      problems.push(`--until ${input.until} is beyond the maximum lifetime of ${max} days (policy rule expiry.maxLifetimeDays): ${server.name} was created ${formatUtc(created)}, so the latest allowed is ${formatUtc(addDays(created, max))}`);
+      problems.push(
+        `--until ${input.until} is beyond the maximum lifetime of ${max} days (policy rule expiry.maxLifetimeDays): ${server.name} was created ${formatUtc(created)}, so the latest allowed is ${formatUtc(addDays(created, max))}`,
+      );
     }
   }
   if (problems.length > 0) return { ok: false, problems };
   const key = findTagKey(server.tags, k.expiresOn) ?? k.expiresOn;
   const before = getTag(server.tags, k.expiresOn);
-  return { ok: true, set: { [key]: formatUtc(until) }, ...(before !== undefined ? { before } : {}), expiresOn: formatUtc(until) };
+  return {
+    ok: true,
+    set: { [key]: formatUtc(until) },
+    ...(before !== undefined ? { before } : {}),
+    expiresOn: formatUtc(until),
+  };
 }
 
 /**
  * `hold --reason`: the legal-hold tag carries the reason itself (one tag; any value but empty or "false" holds).
  * @example planHold({ server, reason: 'litigation INC-9', policy }) // { ok: true, set: { LegalHold: 'litigation INC-9' } }
  */
-export function planHold(input: { server: Server; reason: string; policy: Policy }): { ok: true; set: Record<string, string> } | { ok: false; problems: string[] } {
+export function planHold(input: {
+  server: Server;
+  reason: string;
+  policy: Policy;
+}): { ok: true; set: Record<string, string> } | { ok: false; problems: string[] } {
   const reason = input.reason.trim().replace(/\s+/g, ' ');
   const problems: string[] = [];
   if (!isLegalHold(reason)) problems.push(`--reason: say why the clone is held ("${input.reason}" would not hold it)`);
-  if (reason.length > TAG_VALUE_MAX_CHARS) problems.push(`--reason: at most ${TAG_VALUE_MAX_CHARS} characters (an Azure tag value); got ${reason.length}`);
+  if (reason.length > TAG_VALUE_MAX_CHARS)
+    problems.push(`--reason: at most ${TAG_VALUE_MAX_CHARS} characters (an Azure tag value); got ${reason.length}`);
   if (problems.length > 0) return { ok: false, problems };
   const key = findTagKey(input.server.tags, input.policy.tagKeys.legalHold) ?? input.policy.tagKeys.legalHold;
   return { ok: true, set: { [key]: reason } };
@@ -347,7 +471,11 @@ export interface JobHealth extends JobRunFacts {
 }
 
 /** The statuses that make the warden unhealthy (`status` exits 1, /api/health answers 503). */
-export const UNHEALTHY_JOB_STATUSES: ReadonlySet<JobHealth['status']> = new Set(['failing', 'stale', 'never-succeeded']);
+export const UNHEALTHY_JOB_STATUSES: ReadonlySet<JobHealth['status']> = new Set([
+  'failing',
+  'stale',
+  'never-succeeded',
+]);
 
 /** Grace after the second missed run for the run itself: one interval, at most this. */
 const MAX_GRACE_MS = 15 * 60_000;
@@ -361,21 +489,35 @@ const MAX_GRACE_MS = 15 * 60_000;
  * business-hours job from looking stale over a weekend. Schedules are NCRONTAB in UTC.
  * @example jobHealth({ job: 'reconcile', schedule: '0 *\/5 * * * *', run, now, since }) // { status: 'ok', dueBy: '...' }
  */
-export function jobHealth(input: { job: string; schedule?: string; enabled?: boolean; run?: JobRunFacts; now: Date; since?: Date }): JobHealth {
+export function jobHealth(input: {
+  job: string;
+  schedule?: string;
+  enabled?: boolean;
+  run?: JobRunFacts;
+  now: Date;
+  since?: Date;
+}): JobHealth {
   const base = { ...input.run, job: input.job, ...(input.schedule ? { schedule: input.schedule } : {}) };
   if (input.enabled === false) return { ...base, status: 'disabled', detail: 'switched off by configuration' };
   if (!input.schedule) return { ...base, status: 'unscheduled', detail: 'no schedule known for this job' };
   const cron = new Cron(input.schedule, { paused: true, timezone: 'Etc/UTC' });
   const upcoming = cron.nextRuns(2, input.now);
-  const intervalMinutes = upcoming.length === 2 ? (upcoming[1]!.getTime() - upcoming[0]!.getTime()) / 60_000 : undefined;
+  const intervalMinutes =
+    upcoming.length === 2 ? (upcoming[1]!.getTime() - upcoming[0]!.getTime()) / 60_000 : undefined;
   const withInterval = { ...base, ...(intervalMinutes !== undefined ? { intervalMinutes } : {}) };
   const run = input.run;
-  const lastFailure = run?.lastOutcome === 'failed' ? `last run ${run.lastFinishedAt ? `(${run.lastFinishedAt}) ` : ''}failed${run.lastError ? `: ${run.lastError}` : ''}` : undefined;
+  const lastFailure =
+    run?.lastOutcome === 'failed'
+      ? `last run ${run.lastFinishedAt ? `(${run.lastFinishedAt}) ` : ''}failed${run.lastError ? `: ${run.lastError}` : ''}`
+      : undefined;
   /** When the second scheduled run after `from` is past, plus grace. */
   const secondRunDue = (from: Date): { dueBy: Date; missed: [Date, Date] } | undefined => {
     const next = cron.nextRuns(2, from);
     if (next.length < 2) return undefined;
-    return { dueBy: new Date(next[1]!.getTime() + Math.min(next[1]!.getTime() - next[0]!.getTime(), MAX_GRACE_MS)), missed: [next[0]!, next[1]!] };
+    return {
+      dueBy: new Date(next[1]!.getTime() + Math.min(next[1]!.getTime() - next[0]!.getTime(), MAX_GRACE_MS)),
+      missed: [next[0]!, next[1]!],
+    };
   };
   const success = run?.lastSucceededAt ? new Date(run.lastSucceededAt) : undefined;
   if (!success || Number.isNaN(success.getTime())) {
@@ -383,19 +525,46 @@ export function jobHealth(input: { job: string; schedule?: string; enabled?: boo
     if (!run?.lastStartedAt) {
       const first = input.since ? secondRunDue(input.since) : undefined;
       if (first && input.since && input.now.getTime() <= first.dueBy.getTime()) {
-        return { ...withInterval, dueBy: formatUtc(first.dueBy), status: 'pending', detail: `not run yet: its first scheduled run is ${formatUtc(first.missed[0])} (the warden started ${formatUtc(input.since)})` };
+        return {
+          ...withInterval,
+          dueBy: formatUtc(first.dueBy),
+          status: 'pending',
+          detail: `not run yet: its first scheduled run is ${formatUtc(first.missed[0])} (the warden started ${formatUtc(input.since)})`,
+        };
       }
     }
-    return { ...withInterval, status: 'never-succeeded', detail: run?.lastStartedAt ? `never succeeded (last started ${run.lastStartedAt}${run.lastError ? `: ${run.lastError}` : ', still running or cut off'})` : `never ran${input.since ? ` since the warden started ${formatUtc(input.since)}` : ''}` };
+    return {
+      ...withInterval,
+      status: 'never-succeeded',
+      detail: run?.lastStartedAt
+        ? `never succeeded (last started ${run.lastStartedAt}${run.lastError ? `: ${run.lastError}` : ', still running or cut off'})`
+        : `never ran${input.since ? ` since the warden started ${formatUtc(input.since)}` : ''}`,
+    };
   }
   const missed = secondRunDue(success);
-  if (!missed) return { ...withInterval, status: lastFailure ? 'failing' : 'ok', detail: lastFailure ?? 'the schedule has no further runs' };
+  if (!missed)
+    return {
+      ...withInterval,
+      status: lastFailure ? 'failing' : 'ok',
+      detail: lastFailure ?? 'the schedule has no further runs',
+    };
   const stale = input.now.getTime() > missed.dueBy.getTime();
   const dueBy = formatUtc(missed.dueBy);
   if (stale) {
-    return { ...withInterval, dueBy, status: 'stale', detail: `no success since ${run!.lastSucceededAt}: missed the runs of ${formatUtc(missed.missed[0])} and ${formatUtc(missed.missed[1])}${lastFailure ? `; ${lastFailure}` : ''}` };
+    return {
+      ...withInterval,
+      dueBy,
+      status: 'stale',
+      detail: `no success since ${run!.lastSucceededAt}: missed the runs of ${formatUtc(missed.missed[0])} and ${formatUtc(missed.missed[1])}${lastFailure ? `; ${lastFailure}` : ''}`,
+    };
   }
-  if (lastFailure) return { ...withInterval, dueBy, status: 'failing', detail: `${lastFailure} (last success ${run!.lastSucceededAt})` };
+  if (lastFailure)
+    return {
+      ...withInterval,
+      dueBy,
+      status: 'failing',
+      detail: `${lastFailure} (last success ${run!.lastSucceededAt})`,
+    };
   return { ...withInterval, dueBy, status: 'ok', detail: `last success ${run!.lastSucceededAt}` };
 }
 

@@ -54,8 +54,12 @@ export function attributeOwner(context: OwnerContext): OwnerAttribution {
   const { server, tagKeys: keys, settings } = context;
   const reasons: string[] = [];
   const ownerTag = getNonEmptyTag(server.tags, keys.owner);
-  const sourceOwner = (context.source && getNonEmptyTag(context.source.tags, keys.owner)) ?? getNonEmptyTag(server.tags, `${context.sourceKeyPrefix ?? 'Source'}${keys.owner}`);
-  const hasLineageTags = Boolean(getNonEmptyTag(server.tags, keys.restoredFrom) && getNonEmptyTag(server.tags, keys.restorePointUtc));
+  const sourceOwner =
+    (context.source && getNonEmptyTag(context.source.tags, keys.owner)) ??
+    getNonEmptyTag(server.tags, `${context.sourceKeyPrefix ?? 'Source'}${keys.owner}`);
+  const hasLineageTags = Boolean(
+    getNonEmptyTag(server.tags, keys.restoredFrom) && getNonEmptyTag(server.tags, keys.restorePointUtc),
+  );
 
   let tagOwner: string | undefined;
   let unverifiedTagOwner: string | undefined;
@@ -91,7 +95,8 @@ export function attributeOwner(context: OwnerContext): OwnerAttribution {
 
   // Once the warden wrote the owner it found, the tag carries it; keep the provenance recorded when it was found.
   const recorded = context.inventory;
-  if (recorded?.owner && recorded.ownerSource && sameAddress(recorded.owner, chosen.owner)) chosen = { owner: chosen.owner, ownerSource: recorded.ownerSource };
+  if (recorded?.owner && recorded.ownerSource && sameAddress(recorded.owner, chosen.owner))
+    chosen = { owner: chosen.owner, ownerSource: recorded.ownerSource };
 
   // The restoring user may be the source's owner too: then the tag is right and nothing needs replacing.
   if (inheritedOwnerTag !== undefined && sameAddress(inheritedOwnerTag, chosen.owner)) {
@@ -119,7 +124,10 @@ function claimsOwner(context: OwnerContext, reasons: string[]): string | undefin
   const actor = context.restore?.actor;
   if (actor) {
     if (actor.type === 'user' && actor.upn && EMAIL.test(actor.upn)) return actor.upn;
-    if (actor.type === 'service-principal') reasons.push(`restored by service principal ${actor.appId ?? actor.objectId ?? actor.name ?? '(unnamed)'}: no mailbox`);
+    if (actor.type === 'service-principal')
+      reasons.push(
+        `restored by service principal ${actor.appId ?? actor.objectId ?? actor.name ?? '(unnamed)'}: no mailbox`,
+      );
   }
   const restoredBy = context.lineage.restoredBy;
   if (restoredBy && EMAIL.test(restoredBy)) return restoredBy;
@@ -139,16 +147,26 @@ export interface MailRoute {
  * @example mailRoute('eve@gmail.com', 'claims', { fallbackMailbox: 'dba@contoso.com', allowedRecipientDomains: ['contoso.com'] })
  *   // { to: 'dba@contoso.com', toSource: 'fallback-domain-not-allowed', reason: '...' }
  */
-export function mailRoute(
-  owner: string,
-  ownerSource: OwnerSource,
-  settings: MailSettings,
-): MailRoute {
-  if (ownerSource === 'fallback') return { to: owner, toSource: 'fallback', note: `Sent to ${owner}: no owner is known for this clone (no owner tag written at restore, no restoring user)` };
+export function mailRoute(owner: string, ownerSource: OwnerSource, settings: MailSettings): MailRoute {
+  if (ownerSource === 'fallback')
+    return {
+      to: owner,
+      toSource: 'fallback',
+      note: `Sent to ${owner}: no owner is known for this clone (no owner tag written at restore, no restoring user)`,
+    };
   const domain = EMAIL.exec(owner.trim())?.[1]?.toLowerCase();
-  const fallback = (reason: string): MailRoute => ({ to: settings.fallbackMailbox, toSource: 'fallback-domain-not-allowed', reason, note: `Sent to ${settings.fallbackMailbox}: ${reason}` });
-  if (domain === undefined) return fallback(`owner "${owner}" is not an e-mail address: notices go to ${settings.fallbackMailbox}`);
-  if (!settings.allowedRecipientDomains.some((d) => d.toLowerCase() === domain)) return fallback(`owner domain ${domain} is not an allowed recipient domain: notices go to ${settings.fallbackMailbox}`);
+  const fallback = (reason: string): MailRoute => ({
+    to: settings.fallbackMailbox,
+    toSource: 'fallback-domain-not-allowed',
+    reason,
+    note: `Sent to ${settings.fallbackMailbox}: ${reason}`,
+  });
+  if (domain === undefined)
+    return fallback(`owner "${owner}" is not an e-mail address: notices go to ${settings.fallbackMailbox}`);
+  if (!settings.allowedRecipientDomains.some((d) => d.toLowerCase() === domain))
+    return fallback(
+      `owner domain ${domain} is not an allowed recipient domain: notices go to ${settings.fallbackMailbox}`,
+    );
   return { to: owner.trim(), toSource: ownerSource };
 }
 

@@ -1,15 +1,45 @@
 /** The warden's one decision: (servers, inventory, notice history, policy, now) -> what to do to each server. */
 import { classify, type ClassificationResult } from './classify.js';
 import { parseServerId, serverKey } from './ids.js';
-import { blockingLocks, decideExpiry, deletionCheck, dueExpiryNotice, type NoticeRecord, wasSent } from './lifecycle.js';
-import type { Classification, Exposure, FirewallRule, InventoryRecord, Lineage, NoticeStage, OperatorDecision, OwnerSource, Proof, RestoreEvidence, Server, SkipReason, Violation } from './model.js';
+import {
+  blockingLocks,
+  decideExpiry,
+  deletionCheck,
+  dueExpiryNotice,
+  type NoticeRecord,
+  wasSent,
+} from './lifecycle.js';
+import type {
+  Classification,
+  Exposure,
+  FirewallRule,
+  InventoryRecord,
+  Lineage,
+  NoticeStage,
+  OperatorDecision,
+  OwnerSource,
+  Proof,
+  RestoreEvidence,
+  Server,
+  SkipReason,
+  Violation,
+} from './model.js';
 import { mayModify, proofOfRecord, reviewCommands, rowOfIncarnation } from './proof.js';
 import { firewallRuleProblem, subnetAllowed } from './network.js';
 import { isDrillAppRule } from './drills.js';
 import { attributeOwner, mailRoute, type MailSettings, type OwnerAttribution } from './owner.js';
 import { ENGINE_SPECS, type Engine, type EngineSpec } from './engines.js';
 import { ruleOf, rulesFor, type Policy, type Rule, type RuleOf } from './policy.js';
-import { AZURE_MAX_TAGS, formatUtc, getNonEmptyTag, getTag, isLegalHold, mergeTags, parseExpiresOn, tagChanges } from './tags.js';
+import {
+  AZURE_MAX_TAGS,
+  formatUtc,
+  getNonEmptyTag,
+  getTag,
+  isLegalHold,
+  mergeTags,
+  parseExpiresOn,
+  tagChanges,
+} from './tags.js';
 
 /** A notice as given with a snapshot or by a job: ids in any casing. */
 export interface NoticeSentInput {
@@ -40,7 +70,13 @@ export interface PlanInput {
 export type PlanAction =
   /** One Tags API Merge with every tag write. */
   | { readonly type: 'tag'; readonly set: Record<string, string>; readonly reason: string }
-  | { readonly type: 'delete-firewall-rule'; readonly rule: string; readonly startIpAddress: string; readonly endIpAddress: string; readonly reason: string }
+  | {
+      readonly type: 'delete-firewall-rule';
+      readonly rule: string;
+      readonly startIpAddress: string;
+      readonly endIpAddress: string;
+      readonly reason: string;
+    }
   | { readonly type: 'disable-public-access'; readonly reason: string }
   | { readonly type: 'stop-server'; readonly reason: string }
   | {
@@ -54,7 +90,12 @@ export type PlanAction =
       /** Why the notice goes to the fallback mailbox instead of the owner, for its reader. */
       readonly note?: string;
     }
-  | { readonly type: 'delete-server'; readonly reason: string; readonly expiresOn: string; readonly finalNoticeSentAt: string }
+  | {
+      readonly type: 'delete-server';
+      readonly reason: string;
+      readonly expiresOn: string;
+      readonly finalNoticeSentAt: string;
+    }
   /** Tags API Delete of name/value pairs (a Merge cannot remove a tag): ExpiresOn of a promoted server. */
   | { readonly type: 'remove-tags'; readonly tags: Record<string, string>; readonly reason: string }
   | { readonly type: 'skip'; readonly reason: SkipReason; readonly detail?: string };
@@ -62,9 +103,19 @@ export type PlanAction =
 export type PlanActionType = PlanAction['type'];
 
 /** Every action that changes a server in Azure: the gate lets them through for proven clones only. */
-export const MODIFYING_ACTIONS: ReadonlySet<PlanActionType> = new Set<PlanActionType>(['tag', 'remove-tags', 'delete-firewall-rule', 'disable-public-access', 'stop-server', 'delete-server']);
+export const MODIFYING_ACTIONS: ReadonlySet<PlanActionType> = new Set<PlanActionType>([
+  'tag',
+  'remove-tags',
+  'delete-firewall-rule',
+  'disable-public-access',
+  'stop-server',
+  'delete-server',
+]);
 
-export type ModifyingAction = Extract<PlanAction, { type: 'tag' | 'remove-tags' | 'delete-firewall-rule' | 'disable-public-access' | 'stop-server' | 'delete-server' }>;
+export type ModifyingAction = Extract<
+  PlanAction,
+  { type: 'tag' | 'remove-tags' | 'delete-firewall-rule' | 'disable-public-access' | 'stop-server' | 'delete-server' }
+>;
 
 export function isModifying(action: PlanAction): action is ModifyingAction {
   return MODIFYING_ACTIONS.has(action.type);
@@ -124,7 +175,9 @@ export function buildPlan(input: PlanInput): Plan {
   for (const server of [...input.servers].sort(byKey)) if (!live.has(server.key)) live.set(server.key, server);
   const estate = [...live.values()];
 
-  const plans: ServerPlan[] = estate.map((server) => planLive(server, { input, estate, record: inventory.get(server.key), notices: notices.get(server.key) ?? [] }));
+  const plans: ServerPlan[] = estate.map((server) =>
+    planLive(server, { input, estate, record: inventory.get(server.key), notices: notices.get(server.key) ?? [] }),
+  );
   for (const [key, record] of inventory) {
     if (live.has(key)) continue;
     // A server that is gone has nothing left to modify; the deleted notice tells what happened.
@@ -138,24 +191,43 @@ export function buildPlan(input: PlanInput): Plan {
  * servers its classification may rest on (a source, Terraform twins), and `inventory` may hold its own row.
  * @example planOneServer(live, { now, policy, peers, inventory: row ? [row] : [], restoreEvidence, settings })
  */
-export function planOneServer(server: Server, input: Omit<PlanInput, 'servers'> & { readonly peers: readonly Server[] }): ServerPlan {
+export function planOneServer(
+  server: Server,
+  input: Omit<PlanInput, 'servers'> & { readonly peers: readonly Server[] },
+): ServerPlan {
   const live = new Map<string, Server>([[server.key, server]]);
   for (const peer of input.peers) if (!live.has(peer.key)) live.set(peer.key, peer);
   const estate = [...live.values()].sort(byKey);
   const record = input.inventory.find((r) => serverKey(r.key || r.id) === server.key);
-  return planLive(server, { input: { ...input, servers: estate }, estate, record, notices: noticesByServer(input.noticesSent).get(server.key) ?? [] });
+  return planLive(server, {
+    input: { ...input, servers: estate },
+    estate,
+    record,
+    notices: noticesByServer(input.noticesSent).get(server.key) ?? [],
+  });
 }
 
 function noticesByServer(sent: PlanInput['noticesSent']): Map<string, NoticeRecord[]> {
   const notices = new Map<string, NoticeRecord[]>();
   for (const n of sent ?? []) {
     const key = serverKey(n.server);
-    notices.set(key, [...(notices.get(key) ?? []), { stage: n.stage, sentAt: n.sentAt, ...(n.leadDays !== undefined ? { leadDays: n.leadDays } : {}) }]);
+    notices.set(key, [
+      ...(notices.get(key) ?? []),
+      { stage: n.stage, sentAt: n.sentAt, ...(n.leadDays !== undefined ? { leadDays: n.leadDays } : {}) },
+    ]);
   }
   return notices;
 }
 
-function planLive(server: Server, from: { input: PlanInput; estate: readonly Server[]; record: InventoryRecord | undefined; notices: readonly NoticeRecord[] }): ServerPlan {
+function planLive(
+  server: Server,
+  from: {
+    input: PlanInput;
+    estate: readonly Server[];
+    record: InventoryRecord | undefined;
+    notices: readonly NoticeRecord[];
+  },
+): ServerPlan {
   // A row of a deleted server, or of an earlier server of the same name (another creation time), describes another server.
   const current = rowOfIncarnation(from.record, server);
   const history = [...(current?.noticesSent ?? []), ...from.notices];
@@ -209,7 +281,13 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
   // A clone is proven from this pass on when no earlier pass recorded it so: its late-discovery countdown starts now.
   const assumed = ctx.assumeProven && (classified.proof.level === 'claimed' || classified.proof.level === 'suspected');
   const proof: Proof = assumed
-    ? { level: 'proven', basis: 'operator', evidence: classified.proof.evidence, contradictions: [], provenAt: formatUtc(now) }
+    ? {
+        level: 'proven',
+        basis: 'operator',
+        evidence: classified.proof.evidence,
+        contradictions: [],
+        provenAt: formatUtc(now),
+      }
     : classified.proof.level === 'proven'
       ? { ...classified.proof, provenAt: classified.proof.provenAt ?? formatUtc(now) }
       : classified.proof;
@@ -233,7 +311,12 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
   };
   if (classified.classification === 'not-a-clone') {
     const parsed = parseExpiresOn(expiresOnTag);
-    return { ...base, expiresOn: parsed.ok ? formatUtc(parsed.at) : null, violations: [], actions: [{ type: 'skip', reason: 'not-a-clone' }] };
+    return {
+      ...base,
+      expiresOn: parsed.ok ? formatUtc(parsed.at) : null,
+      violations: [],
+      actions: [{ type: 'skip', reason: 'not-a-clone' }],
+    };
   }
   if (classified.promoted && proof.level === 'proven') return planPromoted(server, base, classified, ctx);
 
@@ -247,17 +330,42 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
     sourceKeyPrefix: prefix,
     settings: ctx.input.settings,
   });
-  const newCloneSent = ctx.history.filter((n) => n.stage === 'new-clone').map((n) => n.sentAt).sort()[0];
+  const newCloneSent = ctx.history
+    .filter((n) => n.stage === 'new-clone')
+    .map((n) => n.sentAt)
+    .sort()[0];
   // The countdown of a clone the owner has not heard of yet runs from now (late discovery), else from the new-clone notice.
   // An unproven server has no countdown: its expiry is what its tag says, and the expiry rule is not applied to it.
   const proven = mayModify(proof);
-  const expiry = decideExpiry(server, proven ? ruleOf(policy, 'expiry', engine) : undefined, policy.tagKeys.expiresOn, now, {
-    announcedAt: newCloneSent ? new Date(newCloneSent) : undefined,
-    // A held or locked clone runs no countdown: its passed expiry is left as it is.
-    unannounced: !newCloneSent && !held && ruleOf(policy, 'notices', engine) !== undefined,
-  });
-  const findings: Findings = { violations: [], tagWrites: [], remediations: [], dryRunSkips: [], ownerNeeded: [], quarantine: [] };
-  for (const rule of rulesFor(policy, engine)) if (proven || rule.type !== 'expiry') applyRule(rule, server, { classified, owner, expiry, policy, findings, drillClientAddresses: ctx.input.drillClientAddresses ?? [] });
+  const expiry = decideExpiry(
+    server,
+    proven ? ruleOf(policy, 'expiry', engine) : undefined,
+    policy.tagKeys.expiresOn,
+    now,
+    {
+      announcedAt: newCloneSent ? new Date(newCloneSent) : undefined,
+      // A held or locked clone runs no countdown: its passed expiry is left as it is.
+      unannounced: !newCloneSent && !held && ruleOf(policy, 'notices', engine) !== undefined,
+    },
+  );
+  const findings: Findings = {
+    violations: [],
+    tagWrites: [],
+    remediations: [],
+    dryRunSkips: [],
+    ownerNeeded: [],
+    quarantine: [],
+  };
+  for (const rule of rulesFor(policy, engine))
+    if (proven || rule.type !== 'expiry')
+      applyRule(rule, server, {
+        classified,
+        owner,
+        expiry,
+        policy,
+        findings,
+        drillClientAddresses: ctx.input.drillClientAddresses ?? [],
+      });
 
   const tagAction = tagActionFor(server, findings);
   const expiryWrite = tagAction?.type === 'tag' ? getTag(tagAction.set, policy.tagKeys.expiresOn) : undefined;
@@ -280,10 +388,21 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
       })
     : undefined;
   const sweep = ruleOf(policy, 'sweep', engine);
-  const common = { ...base, owner: owner.owner, ownerSource: owner.ownerSource, expiresOn, violations: findings.violations };
+  const common = {
+    ...base,
+    owner: owner.owner,
+    ownerSource: owner.ownerSource,
+    expiresOn,
+    violations: findings.violations,
+  };
   if (check?.eligible && sweep?.mode === 'enforce') {
     const reason = `expired ${check.expiresOn}; final notice sent ${check.finalNoticeSentAt}, grace of ${notices?.graceDays ?? DEFAULT_GRACE_DAYS} days over; no hold, no lock`;
-    return { ...common, actions: [{ type: 'delete-server', reason, expiresOn: check.expiresOn, finalNoticeSentAt: check.finalNoticeSentAt }] };
+    return {
+      ...common,
+      actions: [
+        { type: 'delete-server', reason, expiresOn: check.expiresOn, finalNoticeSentAt: check.finalNoticeSentAt },
+      ],
+    };
   }
 
   const actions: PlanAction[] = [];
@@ -291,11 +410,24 @@ function planServer(server: Server, ctx: ServerContext): ServerPlan {
   actions.push(...findings.remediations);
   actions.push(...quarantine(server, findings.quarantine));
   if (notices) {
-    const notify = noticesFor({ owner, findings, history: ctx.history, now, effectiveExpiry: effectiveExpiry.ok ? effectiveExpiry.at : undefined, blocked: held, rule: notices });
-    actions.push(...(notices.mode === 'enforce' ? notify : notify.map((n) => dryRunSkip('notices', `would ${describe(n)}`))));
+    const notify = noticesFor({
+      owner,
+      findings,
+      history: ctx.history,
+      now,
+      effectiveExpiry: effectiveExpiry.ok ? effectiveExpiry.at : undefined,
+      blocked: held,
+      rule: notices,
+    });
+    actions.push(
+      ...(notices.mode === 'enforce' ? notify : notify.map((n) => dryRunSkip('notices', `would ${describe(n)}`))),
+    );
   }
   actions.push(...findings.dryRunSkips);
-  if (check?.eligible) actions.push(dryRunSkip('sweep', `would delete: expired ${check.expiresOn}, final notice sent ${check.finalNoticeSentAt}`));
+  if (check?.eligible)
+    actions.push(
+      dryRunSkip('sweep', `would delete: expired ${check.expiresOn}, final notice sent ${check.finalNoticeSentAt}`),
+    );
   else if (check) actions.push({ type: 'skip', reason: check.reason, detail: check.detail });
   return { ...common, actions };
 }
@@ -336,14 +468,16 @@ function applyRule(rule: Rule, server: Server, ctx: RuleContext): void {
       // Decided after the tag writes are known (they can move the expiry).
       return;
   }
-  if (rule.type === 'network-firewall' || rule.type === 'network-subnet') found = withinNetworkCapability(found, server);
+  if (rule.type === 'network-firewall' || rule.type === 'network-subnet')
+    found = withinNetworkCapability(found, server);
   const f = ctx.findings;
   f.violations.push(...found.violations);
   f.ownerNeeded.push(...found.ownerNeeded);
   if (rule.mode === 'enforce') {
     f.tagWrites.push(...found.tagWrites);
     f.remediations.push(...found.actions);
-    if (found.unremediable.length > 0 && 'quarantine' in rule && rule.quarantine) f.quarantine.push(`quarantine (${rule.type}): ${found.unremediable.join('; ')}`);
+    if (found.unremediable.length > 0 && 'quarantine' in rule && rule.quarantine)
+      f.quarantine.push(`quarantine (${rule.type}): ${found.unremediable.join('; ')}`);
     return;
   }
   // Notes such as "firewall rules not read" are facts in either mode, not something dry-run mode holds back.
@@ -351,7 +485,9 @@ function applyRule(rule: Rule, server: Server, ctx: RuleContext): void {
   const would = [
     ...found.tagWrites.map((w) => `set tag ${w.key}=${w.value}`),
     ...found.actions.filter((a) => a.type !== 'skip').map(describe),
-    ...(found.unremediable.length > 0 && 'quarantine' in rule && rule.quarantine ? ['stop the server (quarantine)'] : []),
+    ...(found.unremediable.length > 0 && 'quarantine' in rule && rule.quarantine
+      ? ['stop the server (quarantine)']
+      : []),
   ];
   if (would.length > 0) f.dryRunSkips.push(dryRunSkip(rule.type, `would ${would.join('; ')}`));
 }
@@ -374,20 +510,36 @@ function requiredTags(rule: RuleOf<'required-tags'>, server: Server, ctx: RuleCo
     switch (requirement) {
       case 'owner':
         if (!getNonEmptyTag(server.tags, k.owner)) {
-          out.violations.push({ rule: rule.type, subject: { kind: 'tag', name: k.owner }, detail: `missing ${k.owner} tag` });
-          out.tagWrites.push({ key: k.owner, value: ctx.owner.owner, reason: `${k.owner} from ${ctx.owner.ownerSource}` });
+          out.violations.push({
+            rule: rule.type,
+            subject: { kind: 'tag', name: k.owner },
+            detail: `missing ${k.owner} tag`,
+          });
+          out.tagWrites.push({
+            key: k.owner,
+            value: ctx.owner.owner,
+            reason: `${k.owner} from ${ctx.owner.ownerSource}`,
+          });
         }
         break;
       case 'incident-or-purpose':
         if (!getNonEmptyTag(server.tags, k.incident) && !getNonEmptyTag(server.tags, k.purpose)) {
-          out.violations.push({ rule: rule.type, subject: { kind: 'tag', name: `${k.incident} or ${k.purpose}` }, detail: `missing ${k.incident} or ${k.purpose} tag` });
+          out.violations.push({
+            rule: rule.type,
+            subject: { kind: 'tag', name: `${k.incident} or ${k.purpose}` },
+            detail: `missing ${k.incident} or ${k.purpose} tag`,
+          });
           out.ownerNeeded.push(`add an ${k.incident} or ${k.purpose} tag saying why the clone exists`);
         }
         break;
       case 'expires-on':
         if (!getNonEmptyTag(server.tags, k.expiresOn)) {
           const stamped = ruleOf(ctx.policy, 'expiry', server.engine)?.mode === 'enforce';
-          out.violations.push({ rule: rule.type, subject: { kind: 'tag', name: k.expiresOn }, detail: `missing ${k.expiresOn} tag${stamped ? ' (a default is stamped)' : ''}` });
+          out.violations.push({
+            rule: rule.type,
+            subject: { kind: 'tag', name: k.expiresOn },
+            detail: `missing ${k.expiresOn} tag${stamped ? ' (a default is stamped)' : ''}`,
+          });
           if (!stamped) out.ownerNeeded.push(`add an ${k.expiresOn} tag (ISO 8601 UTC date)`);
         }
         break;
@@ -414,7 +566,12 @@ function expiryFindings(ctx: RuleContext): RuleFindings {
   const { expiry } = ctx;
   if (expiry.violation) out.violations.push(expiry.violation);
   if (expiry.ownerNeeded) out.ownerNeeded.push(expiry.ownerNeeded);
-  if (expiry.write) out.tagWrites.push({ key: ctx.policy.tagKeys.expiresOn, value: expiry.write, reason: expiry.writeReason ?? 'expiry' });
+  if (expiry.write)
+    out.tagWrites.push({
+      key: ctx.policy.tagKeys.expiresOn,
+      value: expiry.write,
+      reason: expiry.writeReason ?? 'expiry',
+    });
   return out;
 }
 
@@ -423,38 +580,68 @@ function replaceInherited(rule: RuleOf<'replace-inherited-ownership'>, server: S
   const k = ctx.policy.tagKeys;
   const inherited = ctx.owner.inheritedOwnerTag;
   if (inherited !== undefined) {
-    out.violations.push({ rule: rule.type, subject: { kind: 'tag', name: k.owner }, detail: `${k.owner} tag "${inherited}" is inherited from the source` });
-    out.tagWrites.push({ key: `${rule.sourceKeyPrefix}${k.owner}`, value: inherited, reason: `keep the source's ${k.owner}` });
+    out.violations.push({
+      rule: rule.type,
+      subject: { kind: 'tag', name: k.owner },
+      detail: `${k.owner} tag "${inherited}" is inherited from the source`,
+    });
+    out.tagWrites.push({
+      key: `${rule.sourceKeyPrefix}${k.owner}`,
+      value: inherited,
+      reason: `keep the source's ${k.owner}`,
+    });
     out.tagWrites.push({ key: k.owner, value: ctx.owner.owner, reason: `${k.owner} from ${ctx.owner.ownerSource}` });
   }
   const source = ctx.classified.source;
   for (const key of Object.keys(rule.alsoReplace).sort()) {
     const cloneValue = rule.alsoReplace[key]!;
     const value = getNonEmptyTag(server.tags, key);
-    const sourceValue = source ? getNonEmptyTag(source.tags, key) : getNonEmptyTag(server.tags, `${rule.sourceKeyPrefix}${key}`);
+    const sourceValue = source
+      ? getNonEmptyTag(source.tags, key)
+      : getNonEmptyTag(server.tags, `${rule.sourceKeyPrefix}${key}`);
     if (value === undefined || sourceValue === undefined || value !== sourceValue || value === cloneValue) continue;
-    out.violations.push({ rule: rule.type, subject: { kind: 'tag', name: key }, detail: `${key} tag "${value}" is inherited from the source` });
+    out.violations.push({
+      rule: rule.type,
+      subject: { kind: 'tag', name: key },
+      detail: `${key} tag "${value}" is inherited from the source`,
+    });
     out.tagWrites.push({ key: `${rule.sourceKeyPrefix}${key}`, value, reason: `keep the source's ${key}` });
     out.tagWrites.push({ key, value: cloneValue, reason: `${key} of a clone` });
   }
   return out;
 }
 
-function networkFirewall(rule: RuleOf<'network-firewall'>, server: Server, ctx: Pick<RuleContext, 'policy' | 'drillClientAddresses'>): RuleFindings {
+function networkFirewall(
+  rule: RuleOf<'network-firewall'>,
+  server: Server,
+  ctx: Pick<RuleContext, 'policy' | 'drillClientAddresses'>,
+): RuleFindings {
   const out = none();
   // VNet-integrated servers have no public endpoint and no firewall rules; the subnet rule covers them.
   if (server.delegatedSubnetId || server.publicNetworkAccess !== 'Enabled') return out;
   if (rule.publicAccess === 'disabled') {
-    out.violations.push({ rule: rule.type, subject: { kind: 'public-network-access' }, detail: 'public network access is enabled' });
+    out.violations.push({
+      rule: rule.type,
+      subject: { kind: 'public-network-access' },
+      detail: 'public network access is enabled',
+    });
     // Azure accepts a PATCH of a stopped server, then fails it (UpsertServerManagementOperationUnsupportedForStoppedServer).
     out.actions.push(
       isStopped(server)
-        ? { type: 'skip', reason: 'server-stopped', detail: `public network access is disabled once ${server.name} runs again (Azure refuses to change a stopped server)` }
+        ? {
+            type: 'skip',
+            reason: 'server-stopped',
+            detail: `public network access is disabled once ${server.name} runs again (Azure refuses to change a stopped server)`,
+          }
         : { type: 'disable-public-access', reason: 'policy requires public network access disabled' },
     );
   }
   if (server.firewallRules === undefined) {
-    out.actions.push({ type: 'skip', reason: 'firewall-rules-not-read', detail: 'firewall rules were not read; they are checked on the next read' });
+    out.actions.push({
+      type: 'skip',
+      reason: 'firewall-rules-not-read',
+      detail: 'firewall rules were not read; they are checked on the next read',
+    });
     return out;
   }
   const rules = [...server.firewallRules].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -462,8 +649,18 @@ function networkFirewall(rule: RuleOf<'network-firewall'>, server: Server, ctx: 
     const problem = firewallRuleProblem(fw.startIpAddress, fw.endIpAddress, rule.allowedRanges);
     // A drill's temporary rule for the app on its own clone: the drill removes it after validation (or with the clone).
     if (!problem || isDrillAppRule(server, fw, ctx.policy.tagKeys.purpose, ctx.drillClientAddresses)) continue;
-    out.violations.push({ rule: rule.type, subject: { kind: 'firewall-rule', name: fw.name }, detail: `firewall rule "${fw.name}" ${problem}` });
-    out.actions.push({ type: 'delete-firewall-rule', rule: fw.name, startIpAddress: fw.startIpAddress, endIpAddress: fw.endIpAddress, reason: problem });
+    out.violations.push({
+      rule: rule.type,
+      subject: { kind: 'firewall-rule', name: fw.name },
+      detail: `firewall rule "${fw.name}" ${problem}`,
+    });
+    out.actions.push({
+      type: 'delete-firewall-rule',
+      rule: fw.name,
+      startIpAddress: fw.startIpAddress,
+      endIpAddress: fw.endIpAddress,
+      reason: problem,
+    });
   }
   return out;
 }
@@ -490,9 +687,17 @@ function withinNetworkCapability(found: RuleFindings, server: Server): RuleFindi
   const shared = spec.networkPolicy === 'report-only' && parent !== undefined && found.violations.length > 0;
   return {
     ...found,
-    violations: shared ? found.violations.map((v) => ({ ...v, detail: `${v.detail} (on ${parent.label} ${parent.name}, shared with production: reported, never changed)` })) : found.violations,
+    violations: shared
+      ? found.violations.map((v) => ({
+          ...v,
+          detail: `${v.detail} (on ${parent.label} ${parent.name}, shared with production: reported, never changed)`,
+        }))
+      : found.violations,
     ownerNeeded: shared
-      ? [...found.ownerNeeded, `the copy is reachable through ${parent.label} ${parent.name}, which the warden never changes: ask its owners to restrict it, or delete the copy when done`]
+      ? [
+          ...found.ownerNeeded,
+          `the copy is reachable through ${parent.label} ${parent.name}, which the warden never changes: ask its owners to restrict it, or delete the copy when done`,
+        ]
       : found.ownerNeeded,
     actions: networkActionsFor(found.actions, spec),
     unremediable: spec.networkActions.includes('stop') ? found.unremediable : [],
@@ -558,10 +763,17 @@ function openDoor(r: FirewallRule): string | undefined {
  * The network actions an engine lets the warden take; the others become `network-report-only` skips saying why.
  * @example networkActionsFor([{ type: 'delete-firewall-rule', … }], { …, networkActions: [] }) // [{ type: 'skip', reason: 'network-report-only', detail: 'delete firewall rule "open" (…): the network of a SQL database belongs to its logical server, …' }]
  */
-export function networkActionsFor(actions: readonly PlanAction[], spec: Pick<EngineSpec, 'label' | 'parent' | 'networkActions'>): PlanAction[] {
+export function networkActionsFor(
+  actions: readonly PlanAction[],
+  spec: Pick<EngineSpec, 'label' | 'parent' | 'networkActions'>,
+): PlanAction[] {
   const allowed = new Set<string>(spec.networkActions);
   const why = `the network of a ${spec.label} belongs to its ${spec.parent?.label ?? 'parent resource'}, shared with production: reported, never changed`;
-  return actions.map((a): PlanAction => (a.type === 'skip' || allowed.has(a.type) ? a : { type: 'skip', reason: 'network-report-only', detail: `${describe(a)}: ${why}` }));
+  return actions.map((a): PlanAction =>
+    a.type === 'skip' || allowed.has(a.type)
+      ? a
+      : { type: 'skip', reason: 'network-report-only', detail: `${describe(a)}: ${why}` },
+  );
 }
 
 /** Stop a clone with an unremediable violation once (a stopped or stopping server needs no second stop). */
@@ -595,7 +807,9 @@ function tagActionFor(server: Server, findings: Findings): PlanAction | undefine
     findings.ownerNeeded.push(`remove tags so the warden can write ${Object.keys(set).join(', ')}`);
     return { type: 'skip', reason: 'tag-limit', detail };
   }
-  const relevant = reasons.filter((r) => Object.keys(set).some((k) => r.toLowerCase().startsWith(`${k.toLowerCase()}:`)));
+  const relevant = reasons.filter((r) =>
+    Object.keys(set).some((k) => r.toLowerCase().startsWith(`${k.toLowerCase()}:`)),
+  );
   return { type: 'tag', set: sortedRecord(set), reason: relevant.join('; ') };
 }
 
@@ -610,24 +824,45 @@ function noticesFor(args: {
 }): PlanAction[] {
   const { owner, findings, history } = args;
   const to = { to: owner.mailTo, toSource: owner.mailToSource, ...(owner.mailNote ? { note: owner.mailNote } : {}) };
-  const route = owner.mailToSource === 'fallback-domain-not-allowed' ? `; ${owner.reasons.at(-1) ?? 'owner not mailable'}` : '';
+  const route =
+    owner.mailToSource === 'fallback-domain-not-allowed' ? `; ${owner.reasons.at(-1) ?? 'owner not mailable'}` : '';
   const out: PlanAction[] = [];
   const announced = wasSent(history, 'new-clone');
   if (!announced) {
-    const found = findings.violations.length === 0 ? 'no violations' : `${findings.violations.length} violation(s): ${findings.violations.map((v) => v.detail).join('; ')}`;
+    const found =
+      findings.violations.length === 0
+        ? 'no violations'
+        : `${findings.violations.length} violation(s): ${findings.violations.map((v) => v.detail).join('; ')}`;
     out.push({ type: 'notify', stage: 'new-clone', ...to, reason: `first governed; ${found}${route}` });
   }
   if (findings.ownerNeeded.length > 0 && !wasSent(history, 'noncompliant')) {
-    out.push({ type: 'notify', stage: 'noncompliant', ...to, reason: `owner must: ${findings.ownerNeeded.join('; ')}${route}` });
+    out.push({
+      type: 'notify',
+      stage: 'noncompliant',
+      ...to,
+      reason: `owner must: ${findings.ownerNeeded.join('; ')}${route}`,
+    });
   }
   // A held or locked clone is never deleted: no countdown to announce. The countdown starts once the owner heard of the
   // clone: never a reminder or final notice in the same digest as the new-clone notice (late discovery included).
   if (args.effectiveExpiry && !args.blocked && announced) {
     const due = dueExpiryNotice(args.effectiveExpiry, args.now, history, args.rule);
     if (due?.stage === 'reminder') {
-      out.push({ type: 'notify', stage: 'reminder', ...to, leadDays: due.leadDays, reason: `expires ${formatUtc(args.effectiveExpiry)}, within ${due.leadDays} day(s)${route}` });
+      out.push({
+        type: 'notify',
+        stage: 'reminder',
+        ...to,
+        leadDays: due.leadDays,
+        reason: `expires ${formatUtc(args.effectiveExpiry)}, within ${due.leadDays} day(s)${route}`,
+      });
     } else if (due?.stage === 'final-notice') {
-      out.push({ type: 'notify', stage: 'final-notice', ...to, deleteAfter: due.deleteAfter, reason: `expired ${formatUtc(args.effectiveExpiry)}; deletion not before ${due.deleteAfter}${route}` });
+      out.push({
+        type: 'notify',
+        stage: 'final-notice',
+        ...to,
+        deleteAfter: due.deleteAfter,
+        reason: `expired ${formatUtc(args.effectiveExpiry)}; deletion not before ${due.deleteAfter}${route}`,
+      });
     }
   }
   return out;
@@ -637,13 +872,23 @@ function noticesFor(args: {
  * A promoted server left the clone lifecycle for good: no expiry, reminders, deletion or clone policy. The warden only
  * removes its ExpiresOn tag (the lineage tags stay as history).
  */
-function planPromoted(server: Server, base: Omit<ServerPlan, 'expiresOn' | 'violations' | 'actions'>, classified: ClassificationResult, ctx: ServerContext): ServerPlan {
+function planPromoted(
+  server: Server,
+  base: Omit<ServerPlan, 'expiresOn' | 'violations' | 'actions'>,
+  classified: ClassificationResult,
+  ctx: ServerContext,
+): ServerPlan {
   const promoted = classified.promoted!;
   const key = ctx.input.policy.tagKeys.expiresOn;
   const found = Object.keys(server.tags).find((k) => k.toLowerCase() === key.toLowerCase());
   const why = `promoted by ${promoted.by} at ${promoted.at}: ${promoted.reason}`;
   const actions: PlanAction[] = [];
-  if (found !== undefined) actions.push({ type: 'remove-tags', tags: { [found]: server.tags[found]! }, reason: `${why}; a service has no expiry` });
+  if (found !== undefined)
+    actions.push({
+      type: 'remove-tags',
+      tags: { [found]: server.tags[found]! },
+      reason: `${why}; a service has no expiry`,
+    });
   actions.push({ type: 'skip', reason: 'promoted', detail: `${why}; no expiry, notices, deletion or clone policy` });
   const owner = ctx.record?.owner;
   return {
@@ -669,9 +914,14 @@ export function gate(plan: ServerPlan, confirmed?: ServerPlan): ServerPlan {
     if (isModifying(action) || action.type === 'notify') held.push(describe(action));
     else actions.push(action);
   }
-  const wouldDo = confirmed ? confirmed.actions.filter((a) => isModifying(a) || a.type === 'notify').map(describe) : held;
+  const wouldDo = confirmed
+    ? confirmed.actions.filter((a) => isModifying(a) || a.type === 'notify').map(describe)
+    : held;
   const commands = reviewCommands(plan.name);
-  const contradictions = plan.proof.contradictions.length > 0 ? `; the claim contradicts itself: ${plan.proof.contradictions.join('; ')}` : '';
+  const contradictions =
+    plan.proof.contradictions.length > 0
+      ? `; the claim contradicts itself: ${plan.proof.contradictions.join('; ')}`
+      : '';
   return {
     ...plan,
     onceConfirmed: wouldDo,
@@ -687,7 +937,12 @@ export function gate(plan: ServerPlan, confirmed?: ServerPlan): ServerPlan {
 }
 
 /** A server the inventory knows but that is not live: the deleted notice, once, for a deleted clone. */
-function planGone(key: string, record: InventoryRecord, history: readonly NoticeRecord[], input: PlanInput): ServerPlan {
+function planGone(
+  key: string,
+  record: InventoryRecord,
+  history: readonly NoticeRecord[],
+  input: PlanInput,
+): ServerPlan {
   const base = {
     key,
     engine: record.engine,
@@ -709,17 +964,39 @@ function planGone(key: string, record: InventoryRecord, history: readonly Notice
   };
   if (record.classification === 'not-a-clone') return { ...base, actions: [{ type: 'skip', reason: 'not-a-clone' }] };
   const deleted = record.state === 'deleted' || record.deletedAt !== undefined;
-  if (!deleted) return { ...base, actions: [{ type: 'skip', reason: 'not-found', detail: 'in the inventory but not among the live servers' }] };
+  if (!deleted)
+    return {
+      ...base,
+      actions: [{ type: 'skip', reason: 'not-found', detail: 'in the inventory but not among the live servers' }],
+    };
   const actions: PlanAction[] = [];
   const notices = ruleOf(input.policy, 'notices', record.engine);
   if (notices && !wasSent(history, 'deleted')) {
     const owner = record.owner ?? input.settings.fallbackMailbox;
-    const route = mailRoute(owner, record.owner ? (record.ownerSource ?? 'tag-at-restore') : 'fallback', input.settings);
-    const why = `deleted ${record.deletedAt ?? ''}${record.deletedBy ? ` by ${record.deletedBy}` : ''}${record.deleteReason ? `: ${record.deleteReason}` : ''}`.replace(/ +/g, ' ').trim();
-    const notify: PlanAction = { type: 'notify', stage: 'deleted', to: route.to, toSource: route.toSource, ...(route.note ? { note: route.note } : {}), reason: why + (route.reason ? `; ${route.reason}` : '') };
+    const route = mailRoute(
+      owner,
+      record.owner ? (record.ownerSource ?? 'tag-at-restore') : 'fallback',
+      input.settings,
+    );
+    const why =
+      `deleted ${record.deletedAt ?? ''}${record.deletedBy ? ` by ${record.deletedBy}` : ''}${record.deleteReason ? `: ${record.deleteReason}` : ''}`
+        .replace(/ +/g, ' ')
+        .trim();
+    const notify: PlanAction = {
+      type: 'notify',
+      stage: 'deleted',
+      to: route.to,
+      toSource: route.toSource,
+      ...(route.note ? { note: route.note } : {}),
+      reason: why + (route.reason ? `; ${route.reason}` : ''),
+    };
     actions.push(notices.mode === 'enforce' ? notify : dryRunSkip('notices', `would ${describe(notify)}`));
   }
-  actions.push({ type: 'skip', reason: 'deleted', ...(record.deletedAt ? { detail: `deleted ${record.deletedAt}` } : {}) });
+  actions.push({
+    type: 'skip',
+    reason: 'deleted',
+    ...(record.deletedAt ? { detail: `deleted ${record.deletedAt}` } : {}),
+  });
   return { ...base, actions };
 }
 
@@ -731,7 +1008,9 @@ function dryRunSkip(rule: string, detail: string): PlanAction {
 export function describe(action: PlanAction): string {
   switch (action.type) {
     case 'tag':
-      return `set tags ${Object.entries(action.set).map(([k, v]) => `${k}=${v}`).join(', ')}`;
+      return `set tags ${Object.entries(action.set)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`;
     case 'delete-firewall-rule':
       return `delete firewall rule "${action.rule}" (${action.startIpAddress}-${action.endIpAddress})`;
     case 'disable-public-access':

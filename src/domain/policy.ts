@@ -6,8 +6,13 @@ import { parseCidr } from './network.js';
 /** Thrown when a policy document is invalid; `problems` lists every problem, each naming the rule and the field. */
 export class PolicyError extends Error {
   override name = 'PolicyError';
-  constructor(readonly problems: readonly string[], source = 'policy') {
-    super(`Invalid ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(
+    readonly problems: readonly string[],
+    source = 'policy',
+  ) {
+    super(
+      `Invalid ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
 }
 
@@ -33,13 +38,28 @@ const tagKey = z
   .max(512, 'must be at most 512 characters (Azure limit)')
   .refine((k) => !TAG_KEY_FORBIDDEN.test(k), { message: 'must not contain < > % & \\ ? / (Azure limit)' });
 
-const days = (min: number) => z.number().int(`must be a whole number of days`).min(min, `must be at least ${min}`).max(3650, 'must be at most 3650');
+const days = (min: number) =>
+  z
+    .number()
+    .int(`must be a whole number of days`)
+    .min(min, `must be at least ${min}`)
+    .max(3650, 'must be at most 3650');
 
-const cidr = z.string().refine((s) => parseCidr(s) !== undefined, { error: (issue) => `${JSON.stringify(issue.input)} is not a CIDR range` });
-
-const subnetId = z.string().refine((s) => /^\/?subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.network\/virtualnetworks\/[^/]+(\/subnets\/[^/]+)?\/?$/i.test(s.trim()), {
-  error: (issue) => `${JSON.stringify(issue.input)} is not a virtual network or subnet resource id`,
+const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a CIDR range`,
 });
+
+const subnetId = z
+  .string()
+  .refine(
+    (s) =>
+      /^\/?subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.network\/virtualnetworks\/[^/]+(\/subnets\/[^/]+)?\/?$/i.test(
+        s.trim(),
+      ),
+    {
+      error: (issue) => `${JSON.stringify(issue.input)} is not a virtual network or subnet resource id`,
+    },
+  );
 
 const mailDomain = z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a mail domain such as contoso.com');
 
@@ -59,7 +79,9 @@ const requiredTagsRule = z.strictObject({
   mode,
   engines,
   /** What every clone must carry: an owner, an incident or a purpose, an expiry. */
-  require: z.array(z.enum(['owner', 'incident-or-purpose', 'expires-on'])).default(['owner', 'incident-or-purpose', 'expires-on']),
+  require: z
+    .array(z.enum(['owner', 'incident-or-purpose', 'expires-on']))
+    .default(['owner', 'incident-or-purpose', 'expires-on']),
 });
 
 const stampLineageRule = z.strictObject({
@@ -120,7 +142,10 @@ const noticesRule = z
     /** Deletion no earlier than this many days after the final notice. */
     graceDays: days(1).default(2),
   })
-  .refine((r) => new Set(r.reminderLeadDays).size === r.reminderLeadDays.length, { message: 'must not repeat a lead time', path: ['reminderLeadDays'] });
+  .refine((r) => new Set(r.reminderLeadDays).size === r.reminderLeadDays.length, {
+    message: 'must not repeat a lead time',
+    path: ['reminderLeadDays'],
+  });
 
 const sweepRule = z.strictObject({
   type: z.literal('sweep'),
@@ -149,7 +174,16 @@ const restoreSchema = z.strictObject({
 
 const DEFAULT_TAG_KEYS = tagKeysSchema.parse({});
 
-export const RULE_TYPES = ['required-tags', 'stamp-lineage', 'expiry', 'replace-inherited-ownership', 'network-firewall', 'network-subnet', 'notices', 'sweep'] as const;
+export const RULE_TYPES = [
+  'required-tags',
+  'stamp-lineage',
+  'expiry',
+  'replace-inherited-ownership',
+  'network-firewall',
+  'network-subnet',
+  'notices',
+  'sweep',
+] as const;
 
 /** The built-in rules. `network-subnet` is left out: only a site knows its allowed subnets (see examples/policy.json). */
 export const DEFAULT_RULES = [
@@ -163,16 +197,16 @@ export const DEFAULT_RULES = [
 ] as const satisfies readonly z.input<typeof ruleSchema>[];
 
 const policySchema = z.strictObject({
-    $schema: z.string().optional(),
-    description: z.string().optional(),
-    version: z.literal(1).default(1),
-    tagKeys: tagKeysSchema.default(() => ({ ...DEFAULT_TAG_KEYS })),
-    /** The complete rule list: a rule type left out is switched off. Omit `rules` for the built-in set. */
-    rules: z.array(ruleSchema).default(() => DEFAULT_RULES.map((r) => ruleSchema.parse(r))),
-    restore: restoreSchema.default(() => restoreSchema.parse({})),
-    /** Restore drills: scheduled, measured, validated restores of production servers (see src/domain/drills.ts). */
-    drills: z.array(drillPlanSchema).default([]),
-  });
+  $schema: z.string().optional(),
+  description: z.string().optional(),
+  version: z.literal(1).default(1),
+  tagKeys: tagKeysSchema.default(() => ({ ...DEFAULT_TAG_KEYS })),
+  /** The complete rule list: a rule type left out is switched off. Omit `rules` for the built-in set. */
+  rules: z.array(ruleSchema).default(() => DEFAULT_RULES.map((r) => ruleSchema.parse(r))),
+  restore: restoreSchema.default(() => restoreSchema.parse({})),
+  /** Restore drills: scheduled, measured, validated restores of production servers (see src/domain/drills.ts). */
+  drills: z.array(drillPlanSchema).default([]),
+});
 
 /**
  * The policy the warden applies to clones, with defaults filled in.
@@ -202,15 +236,21 @@ export function rulesFor(policy: Policy, engine: Engine): Rule[] {
  * policy switches it off there.
  */
 export function ruleOf<T extends RuleType>(policy: Policy, type: T, engine?: Engine): RuleOf<T> | undefined {
-  return policy.rules.find((rule): rule is RuleOf<T> => rule.type === type && (engine === undefined || appliesTo(rule, engine)));
+  return policy.rules.find(
+    (rule): rule is RuleOf<T> => rule.type === type && (engine === undefined || appliesTo(rule, engine)),
+  );
 }
 
-export type PolicyValidation = { readonly ok: true; readonly policy: Policy } | { readonly ok: false; readonly problems: string[] };
+export type PolicyValidation =
+  { readonly ok: true; readonly policy: Policy } | { readonly ok: false; readonly problems: string[] };
 
 /** Validates a policy document (parsed JSON); every problem names the rule and the field. */
 export function validatePolicy(document: unknown): PolicyValidation {
   const result = policySchema.safeParse(document);
-  const problems = [...(result.success ? [] : result.error.issues.map((issue) => describeIssue(issue, document))), ...crossChecks(document)];
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((issue) => describeIssue(issue, document))),
+    ...crossChecks(document),
+  ];
   if (result.success && problems.length === 0) {
     const { $schema: _s, description: _d, ...policy } = result.data;
     return { ok: true, policy };
@@ -228,10 +268,17 @@ function crossChecks(document: unknown): string[] {
     document.rules.forEach((rule: unknown, index) => {
       const type = isObject(rule) ? rule.type : undefined;
       if (typeof type !== 'string') return;
-      const scoped = isObject(rule) && Array.isArray(rule.engines) ? rule.engines.filter((e): e is Engine => (ENGINES as readonly unknown[]).includes(e)) : [...ENGINES];
-      const clash = scoped.map((engine) => ({ engine, first: seen.get(`${type}|${engine}`) })).find((c) => c.first !== undefined);
+      const scoped =
+        isObject(rule) && Array.isArray(rule.engines)
+          ? rule.engines.filter((e): e is Engine => (ENGINES as readonly unknown[]).includes(e))
+          : [...ENGINES];
+      const clash = scoped
+        .map((engine) => ({ engine, first: seen.get(`${type}|${engine}`) }))
+        .find((c) => c.first !== undefined);
       if (clash) {
-        problems.push(`rules[${index}] (${type}).type: duplicate rule type for engine ${clash.engine}; already given at rules[${clash.first}] (scope rules to engines with "engines")`);
+        problems.push(
+          `rules[${index}] (${type}).type: duplicate rule type for engine ${clash.engine}; already given at rules[${clash.first}] (scope rules to engines with "engines")`,
+        );
         return;
       }
       for (const engine of scoped) seen.set(`${type}|${engine}`, index);
@@ -239,10 +286,13 @@ function crossChecks(document: unknown): string[] {
   }
   problems.push(...drillPlanCrossChecks(document.drills));
   if (isObject(document.tagKeys)) {
-    const keys = Object.entries({ ...DEFAULT_TAG_KEYS, ...document.tagKeys }).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+    const keys = Object.entries({ ...DEFAULT_TAG_KEYS, ...document.tagKeys }).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    );
     keys.forEach(([name, key], index) => {
       const twin = keys.slice(0, index).find(([, other]) => other.toLowerCase() === key.toLowerCase());
-      if (twin) problems.push(`tagKeys.${name}: "${key}" is also tagKeys.${twin[0]}; tag keys are compared case-insensitively`);
+      if (twin)
+        problems.push(`tagKeys.${name}: "${key}" is also tagKeys.${twin[0]}; tag keys are compared case-insensitively`);
     });
   }
   return problems;
@@ -276,7 +326,10 @@ function describeIssue(issue: z.core.$ZodIssue, document: unknown): string {
   for (const [i, part] of path.entries()) {
     if (typeof part === 'number') where += `[${part}]`;
     else where += where === '' ? String(part) : `.${String(part)}`;
-    node = isObject(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[part as string | number] : undefined;
+    node =
+      isObject(node) || Array.isArray(node)
+        ? (node as Record<string | number, unknown>)[part as string | number]
+        : undefined;
     if (i === 1 && path[0] === 'rules' && isObject(node) && typeof node.type === 'string') where += ` (${node.type})`;
     if (i === 1 && path[0] === 'drills' && isObject(node) && typeof node.name === 'string') where += ` (${node.name})`;
   }
@@ -287,14 +340,18 @@ function issueMessage(issue: z.core.$ZodIssue, value: unknown, inDrills = false)
   if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator) {
     const types = inDrills ? DRILL_CHECK_TYPES : RULE_TYPES;
     const expected = `expected one of ${types.map((t) => `"${t}"`).join(', ')}`;
-    return value === undefined ? `is required; ${expected}` : `unknown ${inDrills ? 'check' : 'rule'} type ${JSON.stringify(value)}; ${expected}`;
+    return value === undefined
+      ? `is required; ${expected}`
+      : `unknown ${inDrills ? 'check' : 'rule'} type ${JSON.stringify(value)}; ${expected}`;
   }
   if (issue.code === 'invalid_value') {
     const options = issue.values.map((v) => JSON.stringify(v)).join(', ');
     return value === undefined ? `is required; one of ${options}` : `${JSON.stringify(value)} is not one of ${options}`;
   }
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_type') return issue.message.replace(/^Invalid input: expected (\w+), received undefined$/, 'is required ($1)');
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_type')
+    return issue.message.replace(/^Invalid input: expected (\w+), received undefined$/, 'is required ($1)');
   return issue.message;
 }
 

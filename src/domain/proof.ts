@@ -4,7 +4,15 @@
  * creation times and operator decisions, never at an engine's resource type.
  */
 import { serverKey } from './ids.js';
-import type { InventoryRecord, Lineage, OperatorDecision, Proof, ProofLevel, RestoreEvidence, Server } from './model.js';
+import type {
+  InventoryRecord,
+  Lineage,
+  OperatorDecision,
+  Proof,
+  ProofLevel,
+  RestoreEvidence,
+  Server,
+} from './model.js';
 
 export type { Proof, ProofLevel, ProofBasis, OperatorDecision } from './model.js';
 
@@ -35,13 +43,19 @@ export function sameIncarnation(a: string | undefined, b: string | undefined): b
 }
 
 /** The inventory row when it describes this server (not a deleted one, not an earlier server of the same name). */
-export function rowOfIncarnation(row: InventoryRecord | undefined, server: Pick<Server, 'createdAt'>): InventoryRecord | undefined {
+export function rowOfIncarnation(
+  row: InventoryRecord | undefined,
+  server: Pick<Server, 'createdAt'>,
+): InventoryRecord | undefined {
   if (!row || row.state === 'deleted') return undefined;
   return sameIncarnation(row.createdAt, server.createdAt) ? row : undefined;
 }
 
 /** The decisions made on this incarnation of the server. */
-export function decisionsFor(server: Pick<Server, 'createdAt'>, decisions: readonly OperatorDecision[] | undefined): OperatorDecision[] {
+export function decisionsFor(
+  server: Pick<Server, 'createdAt'>,
+  decisions: readonly OperatorDecision[] | undefined,
+): OperatorDecision[] {
   return (decisions ?? []).filter((d) => decisionApplies(server, d));
 }
 
@@ -57,11 +71,17 @@ function decisionApplies(server: Pick<Server, 'createdAt'>, d: OperatorDecision)
 
 /** The operator's last word on clone or not (a later confirm corrects an earlier one). */
 export function verdictOf(decisions: readonly OperatorDecision[]): OperatorDecision | undefined {
-  return decisions.filter((d) => d.kind === 'confirmed-clone' || d.kind === 'dismissed').sort(byAt).at(-1);
+  return decisions
+    .filter((d) => d.kind === 'confirmed-clone' || d.kind === 'dismissed')
+    .sort(byAt)
+    .at(-1);
 }
 
 export function promotionOf(decisions: readonly OperatorDecision[]): OperatorDecision | undefined {
-  return decisions.filter((d) => d.kind === 'promoted').sort(byAt).at(-1);
+  return decisions
+    .filter((d) => d.kind === 'promoted')
+    .sort(byAt)
+    .at(-1);
 }
 
 function byAt(a: OperatorDecision, b: OperatorDecision): number {
@@ -76,19 +96,25 @@ function byAt(a: OperatorDecision, b: OperatorDecision): number {
  */
 export function lineageContradictions(server: Server, claim: Lineage, source: Server | undefined): string[] {
   const out: string[] = [];
-  if (claim.sourceServerId && serverKey(claim.sourceServerId) === server.key) out.push('the claimed source is the server itself');
+  if (claim.sourceServerId && serverKey(claim.sourceServerId) === server.key)
+    out.push('the claimed source is the server itself');
   const created = time(server.createdAt);
   const point = time(claim.restorePointUtc);
-  if (claim.restorePointUtc !== undefined && point === undefined) out.push(`the claimed restore point "${claim.restorePointUtc}" is not a date-time`);
+  if (claim.restorePointUtc !== undefined && point === undefined)
+    out.push(`the claimed restore point "${claim.restorePointUtc}" is not a date-time`);
   if (point !== undefined && created !== undefined && point > created) {
     out.push(`the claimed restore point ${claim.restorePointUtc} is after the server's creation ${server.createdAt}`);
   }
   const sourceCreated = source && source.key !== server.key ? time(source.createdAt) : undefined;
   if (sourceCreated !== undefined && created !== undefined && sourceCreated > created) {
-    out.push(`the claimed source ${source!.name} was created ${source!.createdAt}, after this server (${server.createdAt})`);
+    out.push(
+      `the claimed source ${source!.name} was created ${source!.createdAt}, after this server (${server.createdAt})`,
+    );
   }
   if (sourceCreated !== undefined && point !== undefined && point < sourceCreated) {
-    out.push(`the claimed restore point ${claim.restorePointUtc} is before the claimed source ${source!.name} existed (created ${source!.createdAt})`);
+    out.push(
+      `the claimed restore point ${claim.restorePointUtc} is before the claimed source ${source!.name} existed (created ${source!.createdAt})`,
+    );
   }
   return out;
 }
@@ -98,7 +124,11 @@ export function lineageContradictions(server: Server, claim: Lineage, source: Se
  * or later server of the same name (its time does not fit this server's creation), or names the server as its own source.
  */
 export function restoreRecordProblem(server: Server, record: RestoreEvidence): string | undefined {
-  if (record.sourceServerId && serverKey(record.sourceServerId) === server.key && (record.createMode ?? '').toLowerCase() !== 'revivedropped') {
+  if (
+    record.sourceServerId &&
+    serverKey(record.sourceServerId) === server.key &&
+    (record.createMode ?? '').toLowerCase() !== 'revivedropped'
+  ) {
     return `the restore record ${record.key} names the server itself as its source`;
   }
   const created = time(server.createdAt);
@@ -123,7 +153,14 @@ export function proofOfRecord(row: InventoryRecord): Proof {
   const fromActivityLog = row.classificationEvidence.some((line) => /^(inventory: )*activity log: /.test(line));
   return fromActivityLog
     ? { level: 'proven', basis: 'activity-log', evidence, contradictions: [], provenAt: row.firstSeenAt }
-    : { level: 'claimed', evidence: [...evidence, 'lineage tags only: a claim until the Activity Log record, a governed restore or an operator confirms it'], contradictions: [] };
+    : {
+        level: 'claimed',
+        evidence: [
+          ...evidence,
+          'lineage tags only: a claim until the Activity Log record, a governed restore or an operator confirms it',
+        ],
+        contradictions: [],
+      };
 }
 
 /** The exact commands an operator runs to settle an unproven server. */

@@ -4,7 +4,9 @@ import type { ServerPlan } from './plan.js';
 import { rowOfIncarnation } from './proof.js';
 
 /** Who a server is, as every inventory row of it starts: ids, engine, place. */
-export function identityOf(server: Server): Pick<InventoryRecord, 'key' | 'id' | 'engine' | 'subscriptionId' | 'resourceGroup' | 'name' | 'location'> {
+export function identityOf(
+  server: Server,
+): Pick<InventoryRecord, 'key' | 'id' | 'engine' | 'subscriptionId' | 'resourceGroup' | 'name' | 'location'> {
   const { key, id, engine, subscriptionId, resourceGroup, name, location } = server;
   return { key, id, engine, subscriptionId, resourceGroup, name, location };
 }
@@ -13,7 +15,14 @@ export function identityOf(server: Server): Pick<InventoryRecord, 'key' | 'id' |
  * The inventory row after a pass over a live server: what ARM showed, what the plan decided, what was kept from before
  * (first sighting, notice history, lineage once known).
  */
-export function recordFromPlan(input: { server: Server; plan: ServerPlan; previous: InventoryRecord | undefined; now: string; observedAt: string; checkedAt?: string }): InventoryRecord {
+export function recordFromPlan(input: {
+  server: Server;
+  plan: ServerPlan;
+  previous: InventoryRecord | undefined;
+  now: string;
+  observedAt: string;
+  checkedAt?: string;
+}): InventoryRecord {
   const { server, plan, now } = input;
   // A row of a deleted server or of an earlier server of the same name: nothing carries over to this one.
   const previous = rowOfIncarnation(input.previous, server);
@@ -24,7 +33,11 @@ export function recordFromPlan(input: { server: Server; plan: ServerPlan; previo
     // Why it was first classified so stands while the classification and its proof hold (later passes may only see the lineage tags).
     classificationEvidence: sameProof(previous, plan) ? previous!.classificationEvidence : plan.classificationEvidence,
     proof: sameProof(previous, plan) && previous!.proof ? previous!.proof : plan.proof,
-    ...(plan.decisions && plan.decisions.length > 0 ? { decisions: plan.decisions } : previous?.decisions ? { decisions: previous.decisions } : {}),
+    ...(plan.decisions && plan.decisions.length > 0
+      ? { decisions: plan.decisions }
+      : previous?.decisions
+        ? { decisions: previous.decisions }
+        : {}),
     lineage,
     owner: plan.owner,
     ownerSource: plan.ownerSource,
@@ -53,12 +66,20 @@ export function recordFromPlan(input: { server: Server; plan: ServerPlan; previo
 /** The plan's exposure; a listing that did not read the parent's firewall rules keeps those last read for the same parent. */
 function exposureOf(now: Exposure | undefined, before: Exposure | undefined): { exposure?: Exposure } {
   if (!now) return {};
-  const keep = now.firewallRules === undefined && before?.firewallRules !== undefined && before.parentId.toLowerCase() === now.parentId.toLowerCase();
+  const keep =
+    now.firewallRules === undefined &&
+    before?.firewallRules !== undefined &&
+    before.parentId.toLowerCase() === now.parentId.toLowerCase();
   return { exposure: keep ? { ...now, firewallRules: before.firewallRules } : now };
 }
 
 function sameProof(previous: InventoryRecord | undefined, plan: ServerPlan): boolean {
-  return previous !== undefined && previous.classification === plan.classification && previous.proof?.level === plan.proof.level && previous.proof?.basis === plan.proof.basis;
+  return (
+    previous !== undefined &&
+    previous.classification === plan.classification &&
+    previous.proof?.level === plan.proof.level &&
+    previous.proof?.basis === plan.proof.basis
+  );
 }
 
 function stateOf(plan: ServerPlan, previous: InventoryRecord | undefined): CloneState {

@@ -11,8 +11,13 @@ import { errorMessage } from '../errorMessage.js';
 /** Thrown when a snapshot cannot be read; `problems` names each bad entry and field. */
 export class SnapshotError extends Error {
   override name = 'SnapshotError';
-  constructor(readonly problems: readonly string[], source = 'snapshot') {
-    super(`Invalid ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(
+    readonly problems: readonly string[],
+    source = 'snapshot',
+  ) {
+    super(
+      `Invalid ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
 }
 
@@ -43,7 +48,10 @@ const serverFields = z.object({
   version: z.string().optional(),
   state: z.string().optional(),
   storage: z.object({ storageSizeGB: z.number().optional() }).loose().optional(),
-  network: z.object({ publicNetworkAccess: z.string().optional(), delegatedSubnetResourceId: z.string().optional() }).loose().optional(),
+  network: z
+    .object({ publicNetworkAccess: z.string().optional(), delegatedSubnetResourceId: z.string().optional() })
+    .loose()
+    .optional(),
   sourceServerResourceId: z.string().optional(),
   backup: z.object({ earliestRestoreDate: isoTime.optional() }).loose().optional(),
   // A SQL database: `status` (Online, Restoring, Paused…), `creationDate`, `maxSizeBytes`, the service objective (S0,
@@ -57,11 +65,16 @@ const serverFields = z.object({
 
 const armServer = z
   .object({
-    id: text.refine((id) => parseServerId(id) !== undefined && !parseServerId(id)?.child, { error: (issue) => `${JSON.stringify(issue.input)} is not the id of a ${GOVERNED_LABELS}` }),
+    id: text.refine((id) => parseServerId(id) !== undefined && !parseServerId(id)?.child, {
+      error: (issue) => `${JSON.stringify(issue.input)} is not the id of a ${GOVERNED_LABELS}`,
+    }),
     name: z.string().optional(),
     location: text,
     tags: z.record(z.string(), z.string({ error: 'tag values must be strings' })).nullish(),
-    sku: z.object({ name: z.string().optional(), tier: z.string().optional(), capacity: z.number().optional() }).loose().optional(),
+    sku: z
+      .object({ name: z.string().optional(), tier: z.string().optional(), capacity: z.number().optional() })
+      .loose()
+      .optional(),
     // Azure returns createdAt only; any other systemData field is ignored.
     systemData: z.object({ createdAt: isoTime.optional() }).loose().optional(),
     properties: serverFields.loose().optional(),
@@ -77,9 +90,14 @@ const armFirewallRule = z
     endIpAddress: text.optional(),
   })
   .loose()
-  .refine((r) => (r.properties?.startIpAddress ?? r.startIpAddress) !== undefined && (r.properties?.endIpAddress ?? r.endIpAddress) !== undefined, {
-    message: 'properties.startIpAddress and properties.endIpAddress are required',
-  });
+  .refine(
+    (r) =>
+      (r.properties?.startIpAddress ?? r.startIpAddress) !== undefined &&
+      (r.properties?.endIpAddress ?? r.endIpAddress) !== undefined,
+    {
+      message: 'properties.startIpAddress and properties.endIpAddress are required',
+    },
+  );
 
 const armLock = z
   .object({
@@ -96,9 +114,14 @@ const armLock = z
  * @throws SnapshotError naming the field when the object is not a flexible server.
  * @example serverFromArm(getResponse.body) // { key: '/subscriptions/…/flexibleservers/exampleserver', version: '17', storageSizeGb: 128, … }
  */
-export function serverFromArm(obj: unknown, extras: { firewallRules?: readonly FirewallRule[]; locks?: readonly ManagementLock[] } = {}, where = 'server'): Server {
+export function serverFromArm(
+  obj: unknown,
+  extras: { firewallRules?: readonly FirewallRule[]; locks?: readonly ManagementLock[] } = {},
+  where = 'server',
+): Server {
   const result = armServer.safeParse(obj);
-  if (!result.success) throw new SnapshotError(result.error.issues.map((i) => `${where}${pathText(i.path)}: ${say(i.message)}`));
+  if (!result.success)
+    throw new SnapshotError(result.error.issues.map((i) => `${where}${pathText(i.path)}: ${say(i.message)}`));
   const s = result.data;
   const p = { ...s, ...(s.properties ?? {}) };
   const ref = parseServerId(s.id)!;
@@ -119,7 +142,8 @@ export function serverFromArm(obj: unknown, extras: { firewallRules?: readonly F
       skuTier: s.sku?.tier,
       version: p.version,
       administratorLogin: p.administratorLogin,
-      storageSizeGb: p.storage?.storageSizeGB ?? (p.maxSizeBytes === undefined ? undefined : Math.round(p.maxSizeBytes / 2 ** 30)),
+      storageSizeGb:
+        p.storage?.storageSizeGB ?? (p.maxSizeBytes === undefined ? undefined : Math.round(p.maxSizeBytes / 2 ** 30)),
       state: p.state ?? p.status,
       createdAt: s.systemData?.createdAt ?? p.creationDate,
       publicNetworkAccess: access === 'Enabled' || access === 'Disabled' ? access : undefined,
@@ -136,15 +160,21 @@ export function serverFromArm(obj: unknown, extras: { firewallRules?: readonly F
 /** A firewall rule as ARM returns it (`properties.startIpAddress`), or flattened as the SDK does. */
 export function firewallRuleFromArm(obj: unknown, where = 'firewallRule'): FirewallRule {
   const result = armFirewallRule.safeParse(obj);
-  if (!result.success) throw new SnapshotError(result.error.issues.map((i) => `${where}${pathText(i.path)}: ${say(i.message)}`));
+  if (!result.success)
+    throw new SnapshotError(result.error.issues.map((i) => `${where}${pathText(i.path)}: ${say(i.message)}`));
   const r = result.data;
-  return { name: r.name, startIpAddress: (r.properties?.startIpAddress ?? r.startIpAddress)!, endIpAddress: (r.properties?.endIpAddress ?? r.endIpAddress)! };
+  return {
+    name: r.name,
+    startIpAddress: (r.properties?.startIpAddress ?? r.startIpAddress)!,
+    endIpAddress: (r.properties?.endIpAddress ?? r.endIpAddress)!,
+  };
 }
 
 /** A management lock; undefined for a level that blocks nothing (NotSpecified). */
 export function lockFromArm(obj: unknown, where = 'lock'): ManagementLock | undefined {
   const result = armLock.safeParse(obj);
-  if (!result.success) throw new SnapshotError(result.error.issues.map((i) => `${where}${pathText(i.path)}: ${say(i.message)}`));
+  if (!result.success)
+    throw new SnapshotError(result.error.issues.map((i) => `${where}${pathText(i.path)}: ${say(i.message)}`));
   const level = result.data.properties?.level ?? result.data.level;
   const notes = result.data.properties?.notes ?? result.data.notes;
   if (level !== 'CanNotDelete' && level !== 'ReadOnly') return undefined;
@@ -153,9 +183,18 @@ export function lockFromArm(obj: unknown, where = 'lock'): ManagementLock | unde
 
 const noticeStage = z.enum(['new-clone', 'reminder', 'final-notice', 'deleted', 'noncompliant']);
 
-const noticeSent = z.object({ server: text, stage: noticeStage, sentAt: isoTime, leadDays: z.number().int().positive().optional() }).loose();
+const noticeSent = z
+  .object({ server: text, stage: noticeStage, sentAt: isoTime, leadDays: z.number().int().positive().optional() })
+  .loose();
 
-const inventoryNotice = z.object({ stage: noticeStage, sentAt: isoTime, leadDays: z.number().int().positive().optional(), to: z.string().default('') }).loose();
+const inventoryNotice = z
+  .object({
+    stage: noticeStage,
+    sentAt: isoTime,
+    leadDays: z.number().int().positive().optional(),
+    to: z.string().default(''),
+  })
+  .loose();
 
 const inventoryRecord = z
   .object({
@@ -190,15 +229,38 @@ const inventoryRecord = z
         }),
       )
       .optional(),
-    lineage: z.object({ sourceServerId: z.string().optional(), restorePointUtc: z.string().optional(), restoredBy: z.string().optional(), correlationId: z.string().optional() }).loose().default({}),
+    lineage: z
+      .object({
+        sourceServerId: z.string().optional(),
+        restorePointUtc: z.string().optional(),
+        restoredBy: z.string().optional(),
+        correlationId: z.string().optional(),
+      })
+      .loose()
+      .default({}),
     owner: z.string().optional(),
     ownerSource: z.enum(['tag-at-restore', 'claims', 'fallback']).optional(),
     expiresOn: z.string().optional(),
     expiresOnTag: z.string().optional(),
-    violations: z.array(z.object({ rule: z.enum([...RULE_TYPES, 'tag-limit']), subject: z.object({ kind: z.enum(['tag', 'firewall-rule', 'public-network-access', 'subnet', 'tag-count']), name: z.string().optional() }).optional(), detail: z.string() })).default([]),
+    violations: z
+      .array(
+        z.object({
+          rule: z.enum([...RULE_TYPES, 'tag-limit']),
+          subject: z
+            .object({
+              kind: z.enum(['tag', 'firewall-rule', 'public-network-access', 'subnet', 'tag-count']),
+              name: z.string().optional(),
+            })
+            .optional(),
+          detail: z.string(),
+        }),
+      )
+      .default([]),
     compliant: z.boolean().optional(),
     noticesSent: z.array(inventoryNotice).default([]),
-    state: z.enum(['detected', 'governed', 'quarantined', 'held', 'deleting', 'deleted', 'listed', 'promoted']).default('detected'),
+    state: z
+      .enum(['detected', 'governed', 'quarantined', 'held', 'deleting', 'deleted', 'listed', 'promoted'])
+      .default('detected'),
     tags: z.record(z.string(), z.string()).default({}),
     firstSeenAt: z.string().default(''),
     observedAt: z.string().default(''),
@@ -212,22 +274,36 @@ const inventoryRecord = z
 const snapshotShape = z
   .object({
     servers: z.array(z.unknown(), { error: 'must be an array of ARM server objects' }),
-    firewallRules: z.record(z.string(), z.array(z.unknown(), { error: 'must be an array of ARM firewall rule objects' })).default({}),
+    firewallRules: z
+      .record(z.string(), z.array(z.unknown(), { error: 'must be an array of ARM firewall rule objects' }))
+      .default({}),
     locks: z.record(z.string(), z.array(z.unknown(), { error: 'must be an array of ARM lock objects' })).default({}),
     activityLog: z.array(z.unknown()).default([]),
     inventory: z.array(z.unknown()).default([]),
     noticesSent: z.array(z.unknown()).default([]),
     // SQL Database in the emulator's seed form: logical servers, their firewall rules (by server id) and databases.
     sqlServers: z.array(z.unknown(), { error: 'must be an array of ARM logical server objects' }).default([]),
-    sqlFirewallRules: z.record(z.string(), z.array(z.unknown(), { error: 'must be an array of ARM firewall rule objects' })).default({}),
+    sqlFirewallRules: z
+      .record(z.string(), z.array(z.unknown(), { error: 'must be an array of ARM firewall rule objects' }))
+      .default({}),
     sqlDatabases: z.array(z.unknown(), { error: 'must be an array of ARM database objects' }).default([]),
   })
   .loose();
 
 const logicalServer = z
   .object({
-    id: text.regex(/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.sql\/servers\/[^/]+$/i, 'is not the id of a logical server (…/providers/Microsoft.Sql/servers/{name})'),
-    properties: z.object({ publicNetworkAccess: z.string().optional(), administratorLogin: z.string().optional(), version: z.string().optional() }).loose().default({}),
+    id: text.regex(
+      /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.sql\/servers\/[^/]+$/i,
+      'is not the id of a logical server (…/providers/Microsoft.Sql/servers/{name})',
+    ),
+    properties: z
+      .object({
+        publicNetworkAccess: z.string().optional(),
+        administratorLogin: z.string().optional(),
+        version: z.string().optional(),
+      })
+      .loose()
+      .default({}),
   })
   .loose();
 
@@ -235,11 +311,17 @@ const logicalServer = z
  * SQL databases of the seed form as the plan reads every governed resource: the database's GET with its logical
  * server's exposure (public access, firewall rules) and administrator login, as the ARM adapter reads them live.
  */
-function sqlDatabasesOf(doc: { sqlServers: unknown[]; sqlFirewallRules: Record<string, unknown[]>; sqlDatabases: unknown[] }, problems: string[]): { obj: unknown; where: string; rules: unknown[] }[] {
+function sqlDatabasesOf(
+  doc: { sqlServers: unknown[]; sqlFirewallRules: Record<string, unknown[]>; sqlDatabases: unknown[] },
+  problems: string[],
+): { obj: unknown; where: string; rules: unknown[] }[] {
   const servers = new Map<string, z.output<typeof logicalServer>>();
   doc.sqlServers.forEach((obj, i) => {
     const result = logicalServer.safeParse(obj);
-    if (!result.success) return void problems.push(...result.error.issues.map((issue) => `sqlServers[${i}]${pathText(issue.path)}: ${say(issue.message)}`));
+    if (!result.success)
+      return void problems.push(
+        ...result.error.issues.map((issue) => `sqlServers[${i}]${pathText(issue.path)}: ${say(issue.message)}`),
+      );
     servers.set(result.data.id.toLowerCase(), result.data);
   });
   const rulesOf = new Map(Object.entries(doc.sqlFirewallRules).map(([id, rules]) => [id.toLowerCase(), rules]));
@@ -251,7 +333,13 @@ function sqlDatabasesOf(doc: { sqlServers: unknown[]; sqlFirewallRules: Record<s
       problems.push(`sqlDatabases[${i}].id: ${JSON.stringify(id)} is not a database of a logical server in sqlServers`);
       return [];
     }
-    return [{ obj: withLogicalServer({ location: 'westeurope', ...obj }, { version: '12.0', ...server.properties }), where: `sqlDatabases[${i}]`, rules: rulesOf.get(serverId) ?? [] }];
+    return [
+      {
+        obj: withLogicalServer({ location: 'westeurope', ...obj }, { version: '12.0', ...server.properties }),
+        where: `sqlDatabases[${i}]`,
+        rules: rulesOf.get(serverId) ?? [],
+      },
+    ];
   });
 }
 
@@ -260,7 +348,10 @@ function sqlDatabasesOf(doc: { sqlServers: unknown[]; sqlFirewallRules: Record<s
  * public network access (the copy's exposure; anything but Disabled reads as Enabled), administrator login and version.
  * @example serverFromArm(withLogicalServer(databaseRow, logicalServerRow.properties)).publicNetworkAccess // 'Enabled'
  */
-export function withLogicalServer<T extends object>(database: T, server: { readonly publicNetworkAccess?: unknown; readonly administratorLogin?: unknown; readonly version?: unknown }): T {
+export function withLogicalServer<T extends object>(
+  database: T,
+  server: { readonly publicNetworkAccess?: unknown; readonly administratorLogin?: unknown; readonly version?: unknown },
+): T {
   const own = 'properties' in database && isObject(database.properties) ? database.properties : {};
   const exposure = {
     network: { publicNetworkAccess: server.publicNetworkAccess === 'Disabled' ? 'Disabled' : 'Enabled' },
@@ -270,7 +361,8 @@ export function withLogicalServer<T extends object>(database: T, server: { reado
   return { ...database, properties: { ...exposure, ...own } };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Parses a snapshot document: `{ servers: [ARM server], firewallRules: { "<server id>": [ARM rule] },
@@ -281,7 +373,11 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  */
 export function parseSnapshot(document: unknown, source = 'snapshot'): Snapshot {
   const shape = snapshotShape.safeParse(document);
-  if (!shape.success) throw new SnapshotError(shape.error.issues.map((i) => `${pathText(i.path).replace(/^\./, '') || '(snapshot)'}: ${say(i.message)}`), source);
+  if (!shape.success)
+    throw new SnapshotError(
+      shape.error.issues.map((i) => `${pathText(i.path).replace(/^\./, '') || '(snapshot)'}: ${say(i.message)}`),
+      source,
+    );
   const doc = shape.data;
   const problems: string[] = [];
   const collect = <T>(fn: () => T): T | undefined => {
@@ -296,7 +392,9 @@ export function parseSnapshot(document: unknown, source = 'snapshot'): Snapshot 
 
   const rulesByServer = new Map<string, FirewallRule[]>();
   for (const [id, rules] of Object.entries(doc.firewallRules)) {
-    const parsed = rules.map((r, i) => collect(() => firewallRuleFromArm(r, `firewallRules["${id}"][${i}]`))).filter((r): r is FirewallRule => r !== undefined);
+    const parsed = rules
+      .map((r, i) => collect(() => firewallRuleFromArm(r, `firewallRules["${id}"][${i}]`)))
+      .filter((r): r is FirewallRule => r !== undefined);
     const key = serverKey(id);
     rulesByServer.set(key, [...(rulesByServer.get(key) ?? []), ...parsed]);
   }
@@ -314,9 +412,12 @@ export function parseSnapshot(document: unknown, source = 'snapshot'): Snapshot 
     const server = collect(() => serverFromArm(obj, {}, `servers[${i}]`));
     if (!server || isSystemResource(server.engine, server.name)) return;
     const first = seen.get(server.key);
-    if (first !== undefined) return void problems.push(`servers[${i}].id: same server as servers[${first}] (ids compare case-insensitively)`);
+    if (first !== undefined)
+      return void problems.push(`servers[${i}].id: same server as servers[${first}] (ids compare case-insensitively)`);
     seen.set(server.key, i);
-    const locks = locksByScope.filter((l) => server.key === l.scope || server.key.startsWith(`${l.scope}/`)).map((l) => l.lock);
+    const locks = locksByScope
+      .filter((l) => server.key === l.scope || server.key.startsWith(`${l.scope}/`))
+      .map((l) => l.lock);
     servers.push({ ...server, firewallRules: rulesByServer.get(server.key) ?? [], locks });
   });
   for (const { obj, where, rules } of sqlDatabasesOf(doc, problems)) {
@@ -327,8 +428,12 @@ export function parseSnapshot(document: unknown, source = 'snapshot'): Snapshot 
       continue;
     }
     seen.set(server.key, -1);
-    const firewallRules = rules.map((r, j) => collect(() => firewallRuleFromArm(r, `sqlFirewallRules[${j}]`))).filter((r): r is FirewallRule => r !== undefined);
-    const locks = locksByScope.filter((l) => server.key === l.scope || server.key.startsWith(`${l.scope}/`)).map((l) => l.lock);
+    const firewallRules = rules
+      .map((r, j) => collect(() => firewallRuleFromArm(r, `sqlFirewallRules[${j}]`)))
+      .filter((r): r is FirewallRule => r !== undefined);
+    const locks = locksByScope
+      .filter((l) => server.key === l.scope || server.key.startsWith(`${l.scope}/`))
+      .map((l) => l.lock);
     servers.push({ ...server, firewallRules, locks });
   }
 
@@ -347,7 +452,10 @@ export function parseSnapshot(document: unknown, source = 'snapshot'): Snapshot 
   const inventory: InventoryRecord[] = [];
   doc.inventory.forEach((obj, i) => {
     const result = inventoryRecord.safeParse(obj);
-    if (!result.success) return void problems.push(...result.error.issues.map((issue) => `inventory[${i}]${pathText(issue.path)}: ${say(issue.message)}`));
+    if (!result.success)
+      return void problems.push(
+        ...result.error.issues.map((issue) => `inventory[${i}]${pathText(issue.path)}: ${say(issue.message)}`),
+      );
     const r = result.data;
     const ref = parseServerId(r.id);
     inventory.push({
@@ -365,9 +473,17 @@ export function parseSnapshot(document: unknown, source = 'snapshot'): Snapshot 
   const noticesSent: NoticeSentInput[] = [];
   doc.noticesSent.forEach((obj, i) => {
     const result = noticeSent.safeParse(obj);
-    if (!result.success) return void problems.push(...result.error.issues.map((issue) => `noticesSent[${i}]${pathText(issue.path)}: ${say(issue.message)}`));
+    if (!result.success)
+      return void problems.push(
+        ...result.error.issues.map((issue) => `noticesSent[${i}]${pathText(issue.path)}: ${say(issue.message)}`),
+      );
     const n = result.data;
-    noticesSent.push({ server: n.server, stage: n.stage, sentAt: n.sentAt, ...(n.leadDays !== undefined ? { leadDays: n.leadDays } : {}) });
+    noticesSent.push({
+      server: n.server,
+      stage: n.stage,
+      sentAt: n.sentAt,
+      ...(n.leadDays !== undefined ? { leadDays: n.leadDays } : {}),
+    });
   });
 
   if (problems.length > 0) throw new SnapshotError(problems, source);
@@ -422,7 +538,13 @@ export function armFromServer(server: Server): Record<string, unknown> {
       version: server.version,
       state: server.state,
       storage: server.storageSizeGb === undefined ? undefined : { storageSizeGB: server.storageSizeGb },
-      network: server.publicNetworkAccess || server.delegatedSubnetId ? defined({ publicNetworkAccess: server.publicNetworkAccess, delegatedSubnetResourceId: server.delegatedSubnetId }) : undefined,
+      network:
+        server.publicNetworkAccess || server.delegatedSubnetId
+          ? defined({
+              publicNetworkAccess: server.publicNetworkAccess,
+              delegatedSubnetResourceId: server.delegatedSubnetId,
+            })
+          : undefined,
       sourceServerResourceId: server.sourceServerId,
       backup: server.earliestRestoreDate ? { earliestRestoreDate: server.earliestRestoreDate } : undefined,
     }),

@@ -51,14 +51,25 @@ export interface SweepPlanContext {
 }
 
 /** Plan skips of expired clones that the sweep reports as skipped (the rest are not about deletion). */
-const DELETION_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['expiry-unparseable', 'not-announced', 'expiry-changing', 'final-notice-not-sent', 'grace-period']);
+const DELETION_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>([
+  'expiry-unparseable',
+  'not-announced',
+  'expiry-changing',
+  'final-notice-not-sent',
+  'grace-period',
+]);
 /** Plan skips the sweep reports as held. */
 const HOLD_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['legal-hold', 'locked']);
 /** ARM states of a server whose delete is already under way: never sent a second DELETE. */
 const DROPPING: ReadonlySet<string> = new Set(['dropping', 'deleting']);
 
 /** The plan of the sweep: the domain's plan of these servers and rows, nothing the sweep adds. */
-export function planForSweep(servers: readonly Server[], rows: readonly InventoryRecord[], now: Date, context: SweepPlanContext): ServerPlan[] {
+export function planForSweep(
+  servers: readonly Server[],
+  rows: readonly InventoryRecord[],
+  now: Date,
+  context: SweepPlanContext,
+): ServerPlan[] {
   return buildPlan({ now, policy: context.policy, servers, inventory: rows, settings: context.settings }).servers;
 }
 
@@ -67,7 +78,10 @@ export function planForSweep(servers: readonly Server[], rows: readonly Inventor
  * deleted whose server is not listed (a row mid-deletion excepted), and listed clones without a row.
  * @example knownClones([{ servers: [], rows: [row], plans: [], live: new Map() }]) // { clones: 1, disagreements: ['pg-x: in the inventory, not listed by ARM'] }
  */
-export function knownClones(subscriptions: readonly PlannedSubscription[]): { clones: number; disagreements: string[] } {
+export function knownClones(subscriptions: readonly PlannedSubscription[]): {
+  clones: number;
+  disagreements: string[];
+} {
   const clones = new Set<string>();
   const disagreements: string[] = [];
   for (const { rows, plans, live } of subscriptions) {
@@ -75,13 +89,15 @@ export function knownClones(subscriptions: readonly PlannedSubscription[]): { cl
     for (const row of rows) {
       if (row.state === 'deleted') continue;
       if (row.classification !== 'not-a-clone') clones.add(row.key);
-      if (!live.has(row.key) && row.state !== 'deleting') disagreements.push(`${row.name}: in the inventory, not listed by ARM`);
+      if (!live.has(row.key) && row.state !== 'deleting')
+        disagreements.push(`${row.name}: in the inventory, not listed by ARM`);
     }
     for (const plan of plans) {
       if (!live.has(plan.key) || plan.classification === 'not-a-clone') continue;
       clones.add(plan.key);
       const row = byKey.get(plan.key);
-      if (!row || row.state === 'deleted') disagreements.push(`${plan.name}: a listed ${plan.classification} without an inventory row`);
+      if (!row || row.state === 'deleted')
+        disagreements.push(`${plan.name}: a listed ${plan.classification} without an inventory row`);
     }
   }
   return { clones: clones.size, disagreements };
@@ -92,7 +108,10 @@ export function knownClones(subscriptions: readonly PlannedSubscription[]): { cl
  * clones, or undefined when they agree well enough.
  * @example disagreementStop({ clones: 4, disagreements: ['a', 'b'] }, 25) // 'inventory and ARM disagree on 2 server(s), 50.0% of 4 …'
  */
-export function disagreementStop(known: { clones: number; disagreements: readonly string[] }, maxDisagreementPercent: number): string | undefined {
+export function disagreementStop(
+  known: { clones: number; disagreements: readonly string[] },
+  maxDisagreementPercent: number,
+): string | undefined {
   const percent = (known.disagreements.length / Math.max(known.clones, 1)) * 100;
   if (percent <= maxDisagreementPercent) return undefined;
   const shown = known.disagreements.slice(0, 5).join('; ');
@@ -107,8 +126,12 @@ export function disagreementStop(known: { clones: number; disagreements: readonl
  * run (a 20% cap of 4 clones would otherwise never let a small estate expire anything); 0% switches deletion off.
  * @example deletionCap(4, { maxDeletionsPerRun: 10, maxDeletionPercent: 20 }) // 1
  */
-export function deletionCap(knownClones: number, caps: { maxDeletionsPerRun: number; maxDeletionPercent: number }): number {
-  const byPercent = caps.maxDeletionPercent > 0 ? Math.max(1, Math.floor((knownClones * caps.maxDeletionPercent) / 100)) : 0;
+export function deletionCap(
+  knownClones: number,
+  caps: { maxDeletionsPerRun: number; maxDeletionPercent: number },
+): number {
+  const byPercent =
+    caps.maxDeletionPercent > 0 ? Math.max(1, Math.floor((knownClones * caps.maxDeletionPercent) / 100)) : 0;
   return Math.min(caps.maxDeletionsPerRun, byPercent);
 }
 
@@ -117,7 +140,11 @@ export function deletionCap(knownClones: number, caps: { maxDeletionsPerRun: num
  * about deletion (skipped) and holds and locks (held). Skips at `locks-not-read` are neither: their locks are read
  * and they are planned again.
  */
-export function sweepSelection(subscriptions: readonly PlannedSubscription[]): { eligible: Eligible[]; skipped: SweepItem[]; held: SweepItem[] } {
+export function sweepSelection(subscriptions: readonly PlannedSubscription[]): {
+  eligible: Eligible[];
+  skipped: SweepItem[];
+  held: SweepItem[];
+} {
   const eligible: Eligible[] = [];
   const skipped: SweepItem[] = [];
   const held: SweepItem[] = [];
@@ -135,7 +162,8 @@ export function sweepSelection(subscriptions: readonly PlannedSubscription[]): {
         const why = skipText(a);
         if (HOLD_SKIPS.has(a.reason)) held.push(sweepItem(plan, why));
         else if (DELETION_SKIPS.has(a.reason)) skipped.push(sweepItem(plan, why));
-        else if (a.reason === 'dry-run' && a.detail?.startsWith('sweep:')) skipped.push(sweepItem(plan, `policy sweep rule is dry-run: ${a.detail}`));
+        else if (a.reason === 'dry-run' && a.detail?.startsWith('sweep:'))
+          skipped.push(sweepItem(plan, `policy sweep rule is dry-run: ${a.detail}`));
       }
     }
   }
@@ -150,27 +178,45 @@ export function needingLocks(plans: readonly ServerPlan[]): ServerPlan[] {
 
 /** Why a server is not deleted now although planned: a delete under way, or nothing at all (undefined). */
 export function deleteUnderWay(live: Server): string | undefined {
-  return DROPPING.has((live.state ?? '').toLowerCase()) ? `ARM state ${live.state}: a delete is already under way` : undefined;
+  return DROPPING.has((live.state ?? '').toLowerCase())
+    ? `ARM state ${live.state}: a delete is already under way`
+    : undefined;
 }
 
 /**
  * What changed between planning and the live re-read, or undefined when nothing did and the re-plan of the one
  * server (with the peers its classification can rest on) still deletes it at the same expiry and final notice.
  */
-export function changeSincePlanning(candidate: Eligible, live: Server, row: InventoryRecord, now: Date, context: SweepPlanContext): string | undefined {
+export function changeSincePlanning(
+  candidate: Eligible,
+  live: Server,
+  row: InventoryRecord,
+  now: Date,
+  context: SweepPlanContext,
+): string | undefined {
   const before = candidate.server;
   const tags = changedKeys(before.tags, live.tags);
   if (tags.length > 0) return `tags ${tags.join(', ')}`;
-  if ((before.state ?? '') !== (live.state ?? '')) return `state ${before.state ?? 'unknown'} -> ${live.state ?? 'unknown'}`;
-  if (lockSignature(before.locks) !== lockSignature(live.locks)) return `locks ${lockSignature(before.locks) || 'none'} -> ${lockSignature(live.locks) || 'none'}`;
-  const replanned = planOneServer(live, { now, policy: context.policy, peers: twinCandidates(live, candidate.peers), inventory: [row], settings: context.settings });
+  if ((before.state ?? '') !== (live.state ?? ''))
+    return `state ${before.state ?? 'unknown'} -> ${live.state ?? 'unknown'}`;
+  if (lockSignature(before.locks) !== lockSignature(live.locks))
+    return `locks ${lockSignature(before.locks) || 'none'} -> ${lockSignature(live.locks) || 'none'}`;
+  const replanned = planOneServer(live, {
+    now,
+    policy: context.policy,
+    peers: twinCandidates(live, candidate.peers),
+    inventory: [row],
+    settings: context.settings,
+  });
   const action = deleteActionOf(replanned);
   if (!action) {
     const skip = replanned.actions.find((a) => a.type === 'skip');
     return `the re-plan no longer deletes it${skip?.type === 'skip' ? ` (${skipText(skip)})` : ''}`;
   }
-  if (action.expiresOn !== candidate.action.expiresOn) return `expiry ${candidate.action.expiresOn} -> ${action.expiresOn}`;
-  if (action.finalNoticeSentAt !== candidate.action.finalNoticeSentAt) return `final notice ${candidate.action.finalNoticeSentAt} -> ${action.finalNoticeSentAt}`;
+  if (action.expiresOn !== candidate.action.expiresOn)
+    return `expiry ${candidate.action.expiresOn} -> ${action.expiresOn}`;
+  if (action.finalNoticeSentAt !== candidate.action.finalNoticeSentAt)
+    return `final notice ${candidate.action.finalNoticeSentAt} -> ${action.finalNoticeSentAt}`;
   return undefined;
 }
 
@@ -182,7 +228,13 @@ export function changeSincePlanning(candidate: Eligible, live: Server, row: Inve
 export function twinCandidates(server: Server, peers: readonly Server[]): Server[] {
   const created = server.createdAt ? Date.parse(server.createdAt) : NaN;
   if (Number.isNaN(created)) return [];
-  return peers.filter((p) => p.key !== server.key && p.administratorLogin === server.administratorLogin && p.createdAt !== undefined && Date.parse(p.createdAt) < created);
+  return peers.filter(
+    (p) =>
+      p.key !== server.key &&
+      p.administratorLogin === server.administratorLogin &&
+      p.createdAt !== undefined &&
+      Date.parse(p.createdAt) < created,
+  );
 }
 
 /** The reason of a row released from `deleting` because its re-plan no longer deletes it. */

@@ -68,11 +68,28 @@ export function parseExpiresOn(value: string | undefined): ExpiresOnParse {
   if (value === undefined || value.trim() === '') return { ok: false, reason: 'missing' };
   const text = value.trim();
   const match = DATE_ONLY.exec(text) ?? DATE_TIME_Z.exec(text);
-  if (!match) return { ok: false, reason: `"${value}" is not an ISO 8601 UTC date (2026-12-01) or date-time ending in Z (2026-12-01T10:00:00Z)` };
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(match[i] ?? 0)) as [number, number, number, number, number, number];
+  if (!match)
+    return {
+      ok: false,
+      reason: `"${value}" is not an ISO 8601 UTC date (2026-12-01) or date-time ending in Z (2026-12-01T10:00:00Z)`,
+    };
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(match[i] ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const fraction = match[7] ? Number(`0.${match[7]}`) * 1000 : 0;
   const at = new Date(Date.UTC(year, month - 1, day, hour, minute, second, Math.floor(fraction)));
-  const roundTrips = at.getUTCFullYear() === year && at.getUTCMonth() === month - 1 && at.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
+  const roundTrips =
+    at.getUTCFullYear() === year &&
+    at.getUTCMonth() === month - 1 &&
+    at.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60;
   if (!roundTrips) return { ok: false, reason: `"${value}" is not a real calendar date and time` };
   return { ok: true, at };
 }

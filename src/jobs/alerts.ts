@@ -6,7 +6,10 @@ export type AlertAcceptance = { ok: true; events: number; ignored: number } | { 
  * Validates an Activity Log alert and queues it whole for the event pipeline through `send` (the wiring's
  * `alertQueueSender`); nothing is queued when it is invalid.
  */
-export async function acceptActivityLogAlert(body: string, send: (body: string) => Promise<void>): Promise<AlertAcceptance> {
+export async function acceptActivityLogAlert(
+  body: string,
+  send: (body: string) => Promise<void>,
+): Promise<AlertAcceptance> {
   let parsed;
   try {
     parsed = parseActivityLogAlert(JSON.parse(body) as unknown);

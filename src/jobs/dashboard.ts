@@ -68,7 +68,16 @@ export interface DashboardSnapshot {
   readonly warnings: readonly string[];
 }
 
-export const DASHBOARD_VIEWS = ['summary', 'clones', 'cost', 'expiring', 'review', 'health', 'drills', 'clone'] as const;
+export const DASHBOARD_VIEWS = [
+  'summary',
+  'clones',
+  'cost',
+  'expiring',
+  'review',
+  'health',
+  'drills',
+  'clone',
+] as const;
 export type DashboardView = (typeof DASHBOARD_VIEWS)[number];
 
 /** A request the caller got wrong (its own module: the HTTP layer needs it without the views). */
@@ -104,7 +113,8 @@ export function dashboardReader(deps: DashboardDeps, options: { cacheTtlInMs?: n
   return {
     snapshot,
     async view(view, query) {
-      if (!(DASHBOARD_VIEWS as readonly string[]).includes(view)) throw new DashboardQueryError(`No dashboard view "${view}"; views: ${DASHBOARD_VIEWS.join(', ')}`, 404);
+      if (!(DASHBOARD_VIEWS as readonly string[]).includes(view))
+        throw new DashboardQueryError(`No dashboard view "${view}"; views: ${DASHBOARD_VIEWS.join(', ')}`, 404);
       const s = await snapshot({ fresh: query.fresh === '1' });
       return viewOf(view as DashboardView, s, query, deps);
     },
@@ -141,14 +151,31 @@ export async function loadSnapshot(deps: DashboardDeps): Promise<DashboardSnapsh
   ]);
   const costs = await costsOf(records, deps.prices, now, warnings);
   const rows = records.map((r) => dashboardRow(r, costs.of(r), deps.policy.tagKeys));
-  const status = statusFrom({ schedules: deps.schedules, disabled: deps.disabledJobs ?? [], runs, rows: records, queues, now });
-  return { generatedAt: now.toISOString(), now, rows, status, priceSources: costs.sources, drills, warnings: [...warnings, ...status.warnings] };
+  const status = statusFrom({
+    schedules: deps.schedules,
+    disabled: deps.disabledJobs ?? [],
+    runs,
+    rows: records,
+    queues,
+    now,
+  });
+  return {
+    generatedAt: now.toISOString(),
+    now,
+    rows,
+    status,
+    priceSources: costs.sources,
+    drills,
+    warnings: [...warnings, ...status.warnings],
+  };
 }
 
 /** Cost estimates for every row: prices read once per region, one estimate per distinct SKU and size. */
 async function costsOf(records: readonly InventoryRecord[], prices: PriceSource, now: Date, warnings: string[]) {
   // Prices are per region and engine (each engine has its Retail Prices service).
-  const regions = [...new Set(records.filter((r) => r.skuName).map((r) => `${r.engine}|${r.location.trim().toLowerCase()}`))];
+  const regions = [
+    ...new Set(records.filter((r) => r.skuName).map((r) => `${r.engine}|${r.location.trim().toLowerCase()}`)),
+  ];
   const byRegion = new Map<string, Awaited<ReturnType<PriceSource['itemsFor']>> | undefined>();
   await Promise.all(
     regions.map(async (key) => {
@@ -169,13 +196,20 @@ async function costsOf(records: readonly InventoryRecord[], prices: PriceSource,
     const memoKey = [r.engine, region, r.skuName, r.skuTier ?? '', r.storageSizeGb ?? 0].join('|');
     let base = memo.get(memoKey);
     if (!base) {
-      base = estimateCostOf(r.engine, { skuName: r.skuName, ...(r.skuTier ? { tier: r.skuTier } : {}), storageSizeGb: r.storageSizeGb ?? 0, region }, regional, now);
+      base = estimateCostOf(
+        r.engine,
+        { skuName: r.skuName, ...(r.skuTier ? { tier: r.skuTier } : {}), storageSizeGb: r.storageSizeGb ?? 0, region },
+        regional,
+        now,
+      );
       memo.set(memoKey, base);
     }
     if (!base.known) return base;
     const start = Date.parse(r.createdAt ?? '');
     if (!Number.isFinite(start)) return base;
-    const end = Number.isFinite(Date.parse(r.deletedAt ?? '')) ? Math.min(Date.parse(r.deletedAt!), now.getTime()) : now.getTime();
+    const end = Number.isFinite(Date.parse(r.deletedAt ?? ''))
+      ? Math.min(Date.parse(r.deletedAt!), now.getTime())
+      : now.getTime();
     const hoursToDate = Math.max(0, end - start) / 3_600_000;
     return { ...base, hoursToDate, toDate: base.perHour * hoursToDate };
   };
@@ -183,7 +217,12 @@ async function costsOf(records: readonly InventoryRecord[], prices: PriceSource,
   return { of, sources };
 }
 
-function viewOf(view: DashboardView, s: DashboardSnapshot, query: Readonly<Record<string, string>>, deps: DashboardDeps): unknown {
+function viewOf(
+  view: DashboardView,
+  s: DashboardSnapshot,
+  query: Readonly<Record<string, string>>,
+  deps: DashboardDeps,
+): unknown {
   const base = { generatedAt: s.generatedAt };
   switch (view) {
     case 'summary': {
@@ -232,7 +271,12 @@ async function cloneView(s: DashboardSnapshot, server: string, deps: DashboardDe
   const row = findRow(s.rows, server);
   const ambiguous = s.rows.filter((r) => r.name.toLowerCase() === row.name.toLowerCase()).length > 1;
   const entries = await deps.evidence.list(row.key);
-  return { generatedAt: s.generatedAt, server: row, timeline: timeline(entries), command: timelineCommand(row, ambiguous) };
+  return {
+    generatedAt: s.generatedAt,
+    server: row,
+    timeline: timeline(entries),
+    command: timelineCommand(row, ambiguous),
+  };
 }
 
 /** A server by inventory key (lower-case id) or by name when the name is unique. */
@@ -246,12 +290,19 @@ export function findRow(rows: readonly DashboardRowDetail[], server: string): Da
 }
 
 /** Filters, sort and page of the clones table and its CSV, checked. */
-export function parseListQuery(query: Readonly<Record<string, string>>): { filter: Filter; sort?: SortKey; descending: boolean; page: number; pageSize: number } {
+export function parseListQuery(query: Readonly<Record<string, string>>): {
+  filter: Filter;
+  sort?: SortKey;
+  descending: boolean;
+  page: number;
+  pageSize: number;
+} {
   const problems: string[] = [];
   const scope = query.scope ?? 'clones';
   if (scope !== 'clones' && scope !== 'all') problems.push(`scope must be "clones" or "all" (got "${scope}")`);
   const sort = query.sort || undefined;
-  if (sort !== undefined && !(SORT_KEYS as readonly string[]).includes(sort)) problems.push(`sort must be one of ${SORT_KEYS.join(', ')} (got "${sort}")`);
+  if (sort !== undefined && !(SORT_KEYS as readonly string[]).includes(sort))
+    problems.push(`sort must be one of ${SORT_KEYS.join(', ')} (got "${sort}")`);
   const dir = query.dir ?? 'asc';
   if (dir !== 'asc' && dir !== 'desc') problems.push(`dir must be "asc" or "desc" (got "${dir}")`);
   const whole = (name: string, fallback: number) => {
@@ -266,8 +317,15 @@ export function parseListQuery(query: Readonly<Record<string, string>>): { filte
   const page = whole('page', 1);
   const pageSize = whole('pageSize', DEFAULT_PAGE_SIZE);
   if (problems.length > 0) throw new DashboardQueryError(`Bad dashboard query: ${problems.join('; ')}`);
-  const text = (name: 'owner' | 'state' | 'engine' | 'proof' | 'text') => (query[name]?.trim() ? { [name]: query[name].trim() } : {});
-  const filter: Filter = { scope: scope as Filter['scope'], ...text('owner'), ...text('state'), ...text('engine'), ...text('proof'), ...text('text') };
+  const text = (name: 'owner' | 'state' | 'engine' | 'proof' | 'text') =>
+    query[name]?.trim() ? { [name]: query[name].trim() } : {};
+  const filter: Filter = {
+    scope: scope as Filter['scope'],
+    ...text('owner'),
+    ...text('state'),
+    ...text('engine'),
+    ...text('proof'),
+    ...text('text'),
+  };
   return { filter, ...(sort ? { sort: sort as SortKey } : {}), descending: dir === 'desc', page, pageSize };
 }
-

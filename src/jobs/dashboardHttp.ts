@@ -44,7 +44,10 @@ const SECURITY_HEADERS = {
 };
 
 /** Answers one dashboard request: checks who asks, then serves the page, a file, a view's JSON or a CSV. Read-only. */
-export async function dashboardResponse(request: DashboardRequest, deps: DashboardHttpDeps): Promise<DashboardResponse> {
+export async function dashboardResponse(
+  request: DashboardRequest,
+  deps: DashboardHttpDeps,
+): Promise<DashboardResponse> {
   const access = dashboardAccess(request.headers['x-ms-client-principal'], deps.access);
   if (!access.ok) return text(access.status, access.message);
   try {
@@ -59,7 +62,15 @@ export async function dashboardResponse(request: DashboardRequest, deps: Dashboa
       case 'data': {
         const reader = await deps.reader();
         const body = await reader.view(request.name, request.query);
-        return { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
+        return {
+          status: 200,
+          headers: {
+            ...SECURITY_HEADERS,
+            'content-type': 'application/json; charset=utf-8',
+            'cache-control': 'no-store',
+          },
+          body: JSON.stringify(body),
+        };
       }
       case 'export':
         return await exportCsv(request, await deps.reader());
@@ -73,7 +84,8 @@ export async function dashboardResponse(request: DashboardRequest, deps: Dashboa
 
 async function exportCsv(request: DashboardRequest, reader: DashboardReader): Promise<DashboardResponse> {
   const day = new Date().toISOString().slice(0, 10);
-  if (request.name === 'inventory.csv') return csv(await reader.inventoryCsv(request.query), `pitr-warden-inventory-${day}.csv`);
+  if (request.name === 'inventory.csv')
+    return csv(await reader.inventoryCsv(request.query), `pitr-warden-inventory-${day}.csv`);
   if (request.name === 'evidence.csv') {
     const { name, csv: body } = await reader.evidenceCsv(request.query.server ?? '');
     return csv(body, `pitr-warden-evidence-${name.replace(/[^A-Za-z0-9-]/g, '_')}-${day}.csv`);
@@ -84,18 +96,35 @@ async function exportCsv(request: DashboardRequest, reader: DashboardReader): Pr
 function csv(body: string, filename: string): DashboardResponse {
   return {
     status: 200,
-    headers: { ...SECURITY_HEADERS, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${filename}"`, 'cache-control': 'no-store' },
+    headers: {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${filename}"`,
+      'cache-control': 'no-store',
+    },
     body,
   };
 }
 
 function file(asset: DashboardAsset, request: DashboardRequest): DashboardResponse {
-  const csp = asset.styleHashes?.length ? CONTENT_SECURITY_POLICY.replace("style-src 'self'", `style-src 'self' ${asset.styleHashes.join(' ')}`) : CONTENT_SECURITY_POLICY;
-  const headers = { ...SECURITY_HEADERS, 'content-security-policy': csp, 'content-type': asset.contentType, etag: asset.etag, 'cache-control': 'no-cache' };
+  const csp = asset.styleHashes?.length
+    ? CONTENT_SECURITY_POLICY.replace("style-src 'self'", `style-src 'self' ${asset.styleHashes.join(' ')}`)
+    : CONTENT_SECURITY_POLICY;
+  const headers = {
+    ...SECURITY_HEADERS,
+    'content-security-policy': csp,
+    'content-type': asset.contentType,
+    etag: asset.etag,
+    'cache-control': 'no-cache',
+  };
   if (request.headers['if-none-match'] === asset.etag) return { status: 304, headers, body: '' };
   return { status: 200, headers, body: asset.body };
 }
 
 function text(status: number, message: string): DashboardResponse {
-  return { status, headers: { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: message };
+  return {
+    status,
+    headers: { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+    body: message,
+  };
 }

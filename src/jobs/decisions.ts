@@ -32,7 +32,8 @@ export async function confirmServer(
   deps: OperatorDeps,
 ): Promise<DecisionOutcome> {
   const located = await locateServer(input.server, deps);
-  if (!located.server) throw new PreflightError([`<server>: ${located.problem ?? 'not found'}`], `confirmation of ${input.server}`);
+  if (!located.server)
+    throw new PreflightError([`<server>: ${located.problem ?? 'not found'}`], `confirmation of ${input.server}`);
   const live = located.server;
   const problems: string[] = [];
   let sourceId: string | undefined;
@@ -45,7 +46,10 @@ export async function confirmServer(
     } else {
       const found = await locateServer(input.source, deps);
       if (found.server) [sourceId, source] = [found.server.id, found.server];
-      else problems.push(`--source: ${found.problem ?? 'not found'} (a source that no longer exists can be given by its resource id)`);
+      else
+        problems.push(
+          `--source: ${found.problem ?? 'not found'} (a source that no longer exists can be given by its resource id)`,
+        );
     }
   }
   const check = planConfirm({
@@ -58,14 +62,16 @@ export async function confirmServer(
     now: deps.clock.now(),
     operator: deps.operator,
   });
-  if (!check.ok || problems.length > 0) throw new PreflightError([...problems, ...(check.ok ? [] : check.problems)], `confirmation of ${live.name}`);
+  if (!check.ok || problems.length > 0)
+    throw new PreflightError([...problems, ...(check.ok ? [] : check.problems)], `confirmation of ${live.name}`);
   const { decision } = check;
   const effect =
     decision.kind === 'confirmed-clone'
       ? 'proven by your confirmation: the next event or reconcile governs it (tags, network policy, notices, expiry)'
       : 'dismissed: not a clone, for good; it stays off the review list and the warden never changes it';
   const row = rowOfIncarnation(located.row, live);
-  if (sameDecision(verdictOf(decisionsFor(live, row?.decisions)), decision)) return { serverId: live.id, name: live.name, outcome: 'unchanged', decision, effect };
+  if (sameDecision(verdictOf(decisionsFor(live, row?.decisions)), decision))
+    return { serverId: live.id, name: live.name, outcome: 'unchanged', decision, effect };
   await recordDecision(live, decision, deps);
   const kind = decision.kind === 'confirmed-clone' ? 'confirmed' : 'dismissed';
   await deps.evidence.append([
@@ -75,7 +81,10 @@ export async function confirmServer(
       at: decision.at,
       actor: deps.operator,
       kind,
-      summary: decision.kind === 'confirmed-clone' ? `${live.name} confirmed a clone by ${deps.operator}` : `${live.name} dismissed as not a clone by ${deps.operator}`,
+      summary:
+        decision.kind === 'confirmed-clone'
+          ? `${live.name} confirmed a clone by ${deps.operator}`
+          : `${live.name} dismissed as not a clone by ${deps.operator}`,
       reason: decision.reason,
       before: { classification: row?.classification, proof: row?.proof?.level },
       after: decision,
@@ -88,20 +97,41 @@ export async function confirmServer(
  * `promote <server> --reason`: the clone became a service. Its clone lifecycle ends for good: the ExpiresOn tag is
  * removed (through the gate: only a proven clone), the lineage tags stay as history, the row is marked promoted.
  */
-export async function promoteServer(input: { server: string; reason: string }, deps: OperatorDeps): Promise<DecisionOutcome> {
+export async function promoteServer(
+  input: { server: string; reason: string },
+  deps: OperatorDeps,
+): Promise<DecisionOutcome> {
   const located = await locateServer(input.server, deps);
-  if (!located.server) throw new PreflightError([`<server>: ${located.problem ?? 'not found'}`], `promotion of ${input.server}`);
+  if (!located.server)
+    throw new PreflightError([`<server>: ${located.problem ?? 'not found'}`], `promotion of ${input.server}`);
   const live = located.server;
   const row = rowOfIncarnation(located.row, live);
-  const classified = classify(live, { servers: [live], ...(row ? { inventory: row } : {}), tagKeys: deps.policy.tagKeys });
-  const check = planPromote({ server: live, proof: classified.proof, reason: input.reason, now: deps.clock.now(), operator: deps.operator });
+  const classified = classify(live, {
+    servers: [live],
+    ...(row ? { inventory: row } : {}),
+    tagKeys: deps.policy.tagKeys,
+  });
+  const check = planPromote({
+    server: live,
+    proof: classified.proof,
+    reason: input.reason,
+    now: deps.clock.now(),
+    operator: deps.operator,
+  });
   if (!check.ok) throw new PreflightError(check.problems, `promotion of ${live.name}`);
   const { decision } = check;
-  const effect = 'promoted: out of the clone lifecycle for good (no expiry, reminders, deletion or clone network policy); lineage tags kept as history';
+  const effect =
+    'promoted: out of the clone lifecycle for good (no expiry, reminders, deletion or clone network policy); lineage tags kept as history';
   const key = findTagKey(live.tags, deps.policy.tagKeys.expiresOn);
   const removedTags = key !== undefined ? { [key]: live.tags[key]! } : undefined;
-  if (promotionOf(decisionsFor(live, row?.decisions)) && !removedTags) return { serverId: live.id, name: live.name, outcome: 'unchanged', decision, effect };
-  if (removedTags) await modify(deps.servers, { server: live, proof: classified.proof }, { type: 'remove-tags', tags: removedTags, reason: `promoted: ${decision.reason}` });
+  if (promotionOf(decisionsFor(live, row?.decisions)) && !removedTags)
+    return { serverId: live.id, name: live.name, outcome: 'unchanged', decision, effect };
+  if (removedTags)
+    await modify(
+      deps.servers,
+      { server: live, proof: classified.proof },
+      { type: 'remove-tags', tags: removedTags, reason: `promoted: ${decision.reason}` },
+    );
   if (!promotionOf(decisionsFor(live, row?.decisions))) {
     await recordDecision(live, decision, deps, (r) => {
       const { expiresOn: _e, expiresOnTag: _t, ...rest } = r;
@@ -118,9 +148,19 @@ export async function promoteServer(input: { server: string; reason: string }, d
       summary: `${live.name} promoted by ${deps.operator}: no longer a clone under the lifecycle`,
       reason: decision.reason,
       before: { state: row?.state, ...(removedTags ?? {}) },
-      after: { state: 'promoted', ...(removedTags ? Object.fromEntries(Object.keys(removedTags).map((k) => [k, null])) : {}) },
+      after: {
+        state: 'promoted',
+        ...(removedTags ? Object.fromEntries(Object.keys(removedTags).map((k) => [k, null])) : {}),
+      },
       details: { decision, proof: classified.proof },
     },
   ]);
-  return { serverId: live.id, name: live.name, outcome: 'recorded', decision, effect, ...(removedTags ? { removedTags } : {}) };
+  return {
+    serverId: live.id,
+    name: live.name,
+    outcome: 'recorded',
+    decision,
+    effect,
+    ...(removedTags ? { removedTags } : {}),
+  };
 }

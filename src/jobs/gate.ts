@@ -56,10 +56,15 @@ export type ModifyOutcome = 'done' | DeleteOutcome | 'already-gone';
  * Performs one modifying action on a proven clone; throws UnprovenError (before any call) for anything else.
  * @example await modify(deps.servers, { server: live, proof: plan.proof }, { type: 'tag', set: { Owner: 'a@contoso.com' }, reason })
  */
-export async function modify(servers: ServersPort, target: GateTarget, action: Extract<ModifyingAction, { type: 'delete-server' }>): Promise<DeleteOutcome>;
+export async function modify(
+  servers: ServersPort,
+  target: GateTarget,
+  action: Extract<ModifyingAction, { type: 'delete-server' }>,
+): Promise<DeleteOutcome>;
 export async function modify(servers: ServersPort, target: GateTarget, action: GateAction): Promise<ModifyOutcome>;
 export async function modify(servers: ServersPort, target: GateTarget, action: GateAction): Promise<ModifyOutcome> {
-  if (!mayModify(target.proof)) throw new UnprovenError(target.server.name, action.type, target.proof?.level ?? 'unknown');
+  if (!mayModify(target.proof))
+    throw new UnprovenError(target.server.name, action.type, target.proof?.level ?? 'unknown');
   const id = target.server.id;
   switch (action.type) {
     case 'tag':
@@ -71,7 +76,11 @@ export async function modify(servers: ServersPort, target: GateTarget, action: G
     case 'delete-firewall-rule':
       return (await servers.deleteFirewallRule(id, action.rule)) === 'deleted' ? 'done' : 'already-gone';
     case 'allow-firewall-rule':
-      await servers.upsertFirewallRule(id, { name: action.rule, startIpAddress: action.startIpAddress, endIpAddress: action.endIpAddress });
+      await servers.upsertFirewallRule(id, {
+        name: action.rule,
+        startIpAddress: action.startIpAddress,
+        endIpAddress: action.endIpAddress,
+      });
       return 'done';
     case 'disable-public-access':
       await servers.disablePublicAccess(id);

@@ -43,7 +43,13 @@ export interface GovernInput {
 }
 
 /** What a governing pass executes; deletion is the sweep's alone. */
-const REMEDIATIONS = new Set<PlanAction['type']>(['tag', 'remove-tags', 'delete-firewall-rule', 'disable-public-access', 'stop-server']);
+const REMEDIATIONS = new Set<PlanAction['type']>([
+  'tag',
+  'remove-tags',
+  'delete-firewall-rule',
+  'disable-public-access',
+  'stop-server',
+]);
 
 /**
  * One server, one pass: decide with the pure plan, execute its remediations, then record the evidence and the row.
@@ -54,7 +60,11 @@ export async function governServer(input: GovernInput, deps: GovernDeps): Promis
   const progress: Progress = { live: input.live, done: [] };
   for (let attempt = 0; ; attempt++) {
     try {
-      return await governOnce({ ...input, live: progress.live, stored: attempt === 0 ? input.stored : undefined }, deps, progress);
+      return await governOnce(
+        { ...input, live: progress.live, stored: attempt === 0 ? input.stored : undefined },
+        deps,
+        progress,
+      );
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= 2) throw error;
     }
@@ -83,7 +93,10 @@ async function governOnce(input: GovernInput, deps: GovernDeps, progress: Progre
       peers: input.peers,
       inventory: previous ? [previous] : [],
       restoreEvidence: [...input.restoreEvidence],
-      settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] },
+      settings: {
+        fallbackMailbox: deps.settings.fallbackMailbox,
+        allowedRecipientDomains: [...deps.settings.allowedRecipientDomains],
+      },
       drillClientAddresses: deps.settings.drillClientAddresses ?? [],
     });
   const serverPlan = planOf(input.live);
@@ -92,9 +105,21 @@ async function governOnce(input: GovernInput, deps: GovernDeps, progress: Progre
   const failed: Array<{ action: string; reason: string }> = [];
   const evidence: EvidenceEntry[] = [];
   const note = (kind: string, summary: string, extra: Partial<EvidenceEntry> = {}) =>
-    evidence.push({ serverKey: input.key, id: `${kind}:${digest(extra.after ?? extra.details ?? summary)}:${input.triggerId}`, at, actor: deps.actor, kind, summary, ...extra });
+    evidence.push({
+      serverKey: input.key,
+      id: `${kind}:${digest(extra.after ?? extra.details ?? summary)}:${input.triggerId}`,
+      at,
+      actor: deps.actor,
+      kind,
+      summary,
+      ...extra,
+    });
 
-  if (!previous || previous.classification !== serverPlan.classification || previous.proof?.level !== serverPlan.proof.level) {
+  if (
+    !previous ||
+    previous.classification !== serverPlan.classification ||
+    previous.proof?.level !== serverPlan.proof.level
+  ) {
     evidence.push({
       serverKey: input.key,
       id: `classified:${serverPlan.classification}:${serverPlan.proof.level}:${digest([serverPlan.classificationEvidence, input.live.createdAt ?? ''])}`,
@@ -104,10 +129,18 @@ async function governOnce(input: GovernInput, deps: GovernDeps, progress: Progre
       summary: `${input.live.name} classified ${serverPlan.classification} (${serverPlan.proof.level}${serverPlan.proof.basis ? ` by ${serverPlan.proof.basis}` : ''})`,
       reason: serverPlan.classificationEvidence.join('; '),
       before: previous ? { classification: previous.classification, proof: previous.proof?.level } : undefined,
-      after: { classification: serverPlan.classification, proof: serverPlan.proof.level, proofBasis: serverPlan.proof.basis, owner: serverPlan.owner, ownerSource: serverPlan.ownerSource },
+      after: {
+        classification: serverPlan.classification,
+        proof: serverPlan.proof.level,
+        proofBasis: serverPlan.proof.basis,
+        owner: serverPlan.owner,
+        ownerSource: serverPlan.ownerSource,
+      },
     });
   }
-  const newViolations = serverPlan.violations.filter((v) => !previous?.violations.some((p) => p.rule === v.rule && p.detail === v.detail));
+  const newViolations = serverPlan.violations.filter(
+    (v) => !previous?.violations.some((p) => p.rule === v.rule && p.detail === v.detail),
+  );
   for (const v of newViolations) note('violation', `${v.rule}: ${v.detail}`, { details: v });
 
   let live = input.live;
@@ -118,38 +151,107 @@ async function governOnce(input: GovernInput, deps: GovernDeps, progress: Progre
       live = await execute(action, live, serverPlan, deps);
       progress.live = live;
       done.push(action.type);
-      const proof = { level: serverPlan.proof.level, basis: serverPlan.proof.basis, evidence: serverPlan.proof.evidence[0] };
-      note(action.type, describe(action, input.live), { reason: action.reason, before: beforeOf(action, input.live), after: afterOf(action), details: { proof } });
+      const proof = {
+        level: serverPlan.proof.level,
+        basis: serverPlan.proof.basis,
+        evidence: serverPlan.proof.evidence[0],
+      };
+      note(action.type, describe(action, input.live), {
+        reason: action.reason,
+        before: beforeOf(action, input.live),
+        after: afterOf(action),
+        details: { proof },
+      });
     } catch (error) {
       const reason = errorMessage(error);
       failed.push({ action: action.type, reason });
-      evidence.push({ serverKey: input.key, id: `failed:${action.type}:${at}`, at, actor: deps.actor, kind: 'action-failed', summary: `${action.type} failed on ${input.live.name}`, reason, details: action });
+      evidence.push({
+        serverKey: input.key,
+        id: `failed:${action.type}:${at}`,
+        at,
+        actor: deps.actor,
+        kind: 'action-failed',
+        summary: `${action.type} failed on ${input.live.name}`,
+        reason,
+        details: action,
+      });
     }
   }
 
   // The row tells what is left after remediation (the next delivery sees exactly that), so one pass or many record the same.
   const after = done.length > 0 ? planOf(live) : serverPlan;
-  const settled: ServerPlan = { ...serverPlan, violations: after.violations, ...(after.expiresOnTag !== undefined ? { expiresOnTag: after.expiresOnTag } : {}) };
+  const settled: ServerPlan = {
+    ...serverPlan,
+    violations: after.violations,
+    ...(after.expiresOnTag !== undefined ? { expiresOnTag: after.expiresOnTag } : {}),
+  };
   // Checked once the remediations are done: the Activity Log entries of this pass's own writes are then older.
-  const record = recordFromPlan({ server: live, plan: settled, previous, now: at, observedAt: input.observedAt, checkedAt: deps.clock.now().toISOString() });
+  const record = recordFromPlan({
+    server: live,
+    plan: settled,
+    previous,
+    now: at,
+    observedAt: input.observedAt,
+    checkedAt: deps.clock.now().toISOString(),
+  });
   // A redelivery that changes nothing writes nothing (not even the row's write time). The check time counts once this
   // pass wrote to ARM, so the Activity Log entries of those writes are known to be reflected in the row.
-  const ignored: Array<'updatedAt' | 'observedAt' | 'checkedAt'> = ['updatedAt', ...(input.periodic ? (['observedAt'] as const) : []), ...(done.length === 0 ? (['checkedAt'] as const) : [])];
+  const ignored: Array<'updatedAt' | 'observedAt' | 'checkedAt'> = [
+    'updatedAt',
+    ...(input.periodic ? (['observedAt'] as const) : []),
+    ...(done.length === 0 ? (['checkedAt'] as const) : []),
+  ];
   const rowWritten = !stored || !sameRecord(record, stored.value, ignored);
   // Evidence first: when the row write loses a race (ConcurrencyError, decided again) the actions done stay recorded.
   const written = evidence.length > 0 ? (await deps.evidence.append(evidence)).written : 0;
   if (rowWritten) await deps.inventory.upsert(record, { ifMatch: stored ? stored.etag : null });
-  return { key: input.key, classification: serverPlan.classification, actionsDone: done, failed, evidenceWritten: written, rowWritten };
+  return {
+    key: input.key,
+    classification: serverPlan.classification,
+    actionsDone: done,
+    failed,
+    evidenceWritten: written,
+    rowWritten,
+  };
 }
 
-async function recordGone(input: GovernInput, previous: InventoryRecord | undefined, etag: string | undefined, deps: GovernDeps, at: string): Promise<GovernOutcome> {
-  if (!previous || previous.state === 'deleted') return { key: input.key, deleted: true, actionsDone: [], failed: [], evidenceWritten: 0 };
-  const record: InventoryRecord = { ...previous, state: 'deleted', deletedAt: previous.deletedAt ?? input.observedAt, updatedAt: at, observedAt: maxIso(previous.observedAt, input.observedAt) };
+async function recordGone(
+  input: GovernInput,
+  previous: InventoryRecord | undefined,
+  etag: string | undefined,
+  deps: GovernDeps,
+  at: string,
+): Promise<GovernOutcome> {
+  if (!previous || previous.state === 'deleted')
+    return { key: input.key, deleted: true, actionsDone: [], failed: [], evidenceWritten: 0 };
+  const record: InventoryRecord = {
+    ...previous,
+    state: 'deleted',
+    deletedAt: previous.deletedAt ?? input.observedAt,
+    updatedAt: at,
+    observedAt: maxIso(previous.observedAt, input.observedAt),
+  };
   await deps.inventory.upsert(record, { ifMatch: etag ?? null });
   const { written } = await deps.evidence.append([
-    { serverKey: input.key, id: 'gone', at, actor: deps.actor, kind: 'gone', summary: `${previous.name} no longer exists in ARM`, before: { state: previous.state }, after: { state: 'deleted' } },
+    {
+      serverKey: input.key,
+      id: 'gone',
+      at,
+      actor: deps.actor,
+      kind: 'gone',
+      summary: `${previous.name} no longer exists in ARM`,
+      before: { state: previous.state },
+      after: { state: 'deleted' },
+    },
   ]);
-  return { key: input.key, classification: previous.classification, deleted: true, actionsDone: [], failed: [], evidenceWritten: written };
+  return {
+    key: input.key,
+    classification: previous.classification,
+    deleted: true,
+    actionsDone: [],
+    failed: [],
+    evidenceWritten: written,
+  };
 }
 
 /** Through the gate, which refuses anything on a server the plan did not find proven. */
@@ -174,7 +276,9 @@ async function execute(action: ModifyingAction, live: Server, plan: ServerPlan, 
 function describe(action: PlanAction, server: Server): string {
   switch (action.type) {
     case 'tag':
-      return `Tagged ${server.name}: ${Object.entries(action.set).map(([k, v]) => `${k}=${v}`).join(', ')}`;
+      return `Tagged ${server.name}: ${Object.entries(action.set)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`;
     case 'delete-firewall-rule':
       return `Deleted firewall rule ${action.rule} (${action.startIpAddress}-${action.endIpAddress}) of ${server.name}`;
     case 'disable-public-access':
@@ -223,19 +327,32 @@ function afterOf(action: PlanAction): unknown {
 }
 
 /** Equal but for the bookkeeping times named: key order and absent-versus-undefined fields do not count. */
-function sameRecord(a: InventoryRecord, b: InventoryRecord, ignore: ReadonlyArray<'updatedAt' | 'observedAt' | 'checkedAt'>): boolean {
+function sameRecord(
+  a: InventoryRecord,
+  b: InventoryRecord,
+  ignore: ReadonlyArray<'updatedAt' | 'observedAt' | 'checkedAt'>,
+): boolean {
   const without = (r: InventoryRecord) => canonical({ ...r, ...Object.fromEntries(ignore.map((k) => [k, undefined])) });
   return without(a) === without(b);
 }
 
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v)
+            .filter(([, x]) => x !== undefined)
+            .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+        )
+      : v,
   );
 }
 
 export function digest(value: unknown): string {
-  return createHash('sha1').update(JSON.stringify(value ?? null)).digest('hex').slice(0, 12);
+  return createHash('sha1')
+    .update(JSON.stringify(value ?? null))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 const maxIso = (a: string, b: string) => (a >= b ? a : b);

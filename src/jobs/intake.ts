@@ -24,13 +24,17 @@ export async function handleQueueMessage(message: unknown, deps: GovernDeps): Pr
   return handleEvents(parseQueueMessage(message), deps);
 }
 
-export async function handleEvents(parsed: ReadonlyArray<ResourceEvent | IgnoredEvent>, deps: GovernDeps): Promise<IntakeOutcome> {
+export async function handleEvents(
+  parsed: ReadonlyArray<ResourceEvent | IgnoredEvent>,
+  deps: GovernDeps,
+): Promise<IntakeOutcome> {
   const events = parsed.filter((e): e is ResourceEvent => e.kind !== 'ignored');
   const ignored = parsed.filter((e): e is IgnoredEvent => e.kind === 'ignored').map((e) => ({ reason: e.reason }));
   const governed: GovernOutcome[] = [];
   const failed: Array<{ key: string; reason: string }> = [];
   const governable = events.filter((e) => deps.settings.subscriptionIds.includes(e.subscriptionId));
-  for (const e of events) if (!governable.includes(e)) ignored.push({ reason: `subscription ${e.subscriptionId} is not governed` });
+  for (const e of events)
+    if (!governable.includes(e)) ignored.push({ reason: `subscription ${e.subscriptionId} is not governed` });
 
   await Promise.all(
     latestPerServer(governable).map((event) =>
@@ -43,7 +47,9 @@ export async function handleEvents(parsed: ReadonlyArray<ResourceEvent | Ignored
     ),
   );
   if (failed.length > 0 && governed.length === 0) {
-    throw new Error(`Could not handle ${failed.length} event(s): ${failed.map((f) => `${f.key}: ${f.reason}`).join('; ')}`);
+    throw new Error(
+      `Could not handle ${failed.length} event(s): ${failed.map((f) => `${f.key}: ${f.reason}`).join('; ')}`,
+    );
   }
   return { events: events.length, ignored, governed, failed };
 }
@@ -85,9 +91,13 @@ async function restoreEvidenceAround(event: ResourceEvent, deps: GovernDeps): Pr
   const to = new Date(Math.max(now, Number.isNaN(at) ? now : at + 60_000));
   try {
     const entries = await deps.activity.list(event.subscriptionId, { from, to }, { resourceUri: event.resourceId });
-    return entries.map((e) => restoreEvidenceFrom(e)).filter((e): e is RestoreEvidence => e !== undefined && serverKey(e.serverId) === event.key);
+    return entries
+      .map((e) => restoreEvidenceFrom(e))
+      .filter((e): e is RestoreEvidence => e !== undefined && serverKey(e.serverId) === event.key);
   } catch (error) {
-    deps.log?.(`Activity Log unavailable for ${event.key}; classifying from tags and look-alikes: ${errorMessage(error)}`);
+    deps.log?.(
+      `Activity Log unavailable for ${event.key}; classifying from tags and look-alikes: ${errorMessage(error)}`,
+    );
     return [];
   }
 }

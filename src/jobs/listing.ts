@@ -34,12 +34,16 @@ export async function forEachListed(
     try {
       for await (const group of deps.listing.listBySubscription([...byLower.keys()])) {
         const subscriptionId = byLower.get(group.subscriptionId.toLowerCase());
-        if (subscriptionId !== undefined && !handed.has(subscriptionId.toLowerCase())) await hand(subscriptionId, { servers: group.servers });
+        if (subscriptionId !== undefined && !handed.has(subscriptionId.toLowerCase()))
+          await hand(subscriptionId, { servers: group.servers });
       }
       // Resource Graph answered for every subscription: one it did not show has no servers.
-      for (const subscriptionId of subscriptionIds) if (!handed.has(subscriptionId.toLowerCase())) await hand(subscriptionId, { servers: [] });
+      for (const subscriptionId of subscriptionIds)
+        if (!handed.has(subscriptionId.toLowerCase())) await hand(subscriptionId, { servers: [] });
     } catch (error) {
-      deps.log?.(`${job}: the Resource Graph listing failed, listing the remaining subscriptions through ARM: ${errorMessage(error)}`);
+      deps.log?.(
+        `${job}: the Resource Graph listing failed, listing the remaining subscriptions through ARM: ${errorMessage(error)}`,
+      );
     }
   }
   for (const subscriptionId of subscriptionIds) {
@@ -85,7 +89,9 @@ export async function withCreationTimes(
     else missing.push(i);
   });
   if (missing.length > GETS_BEFORE_A_LIST) {
-    const listed = new Map((await deps.servers.list(out[missing[0]!]!.subscriptionId)).map((s) => [s.key, s.createdAt]));
+    const listed = new Map(
+      (await deps.servers.list(out[missing[0]!]!.subscriptionId)).map((s) => [s.key, s.createdAt]),
+    );
     for (const i of missing.splice(0)) {
       const createdAt = listed.get(out[i]!.key);
       if (createdAt !== undefined) out[i] = { ...out[i]!, createdAt };
@@ -103,7 +109,11 @@ export async function withCreationTimes(
 }
 
 /** Runs tasks with at most `limit` in flight; a failing task is reported and the rest go on. */
-export async function runLimited(tasks: ReadonlyArray<() => Promise<void>>, limit: number, onError: (error: unknown, index: number) => void): Promise<void> {
+export async function runLimited(
+  tasks: ReadonlyArray<() => Promise<void>>,
+  limit: number,
+  onError: (error: unknown, index: number) => void,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < tasks.length) {
@@ -135,7 +145,7 @@ export async function runLimitedPerKey(
   let running = 0;
   await new Promise<void>((resolve) => {
     const pump = () => {
-      for (let w = 0; w < waiting.length && running < Math.max(1, limit); ) {
+      for (let w = 0; w < waiting.length && running < Math.max(1, limit);) {
         const index = waiting[w]!;
         const task = tasks[index]!;
         if ((active.get(task.key) ?? 0) >= Math.max(1, perKey)) {

@@ -57,7 +57,9 @@ export async function sendOwnerNotices(deps: NoticesDeps, options: SendNoticesOp
     for (const [index, digest] of due.digests.entries()) {
       if (!(await budget.acquire())) {
         counts.deferred = due.digests.length - index;
-        deps.log?.(`${JOB}: sending limits reached (${budget.usedThisHour()} sent in the last hour); ${counts.deferred} digest(s) wait for the next run`);
+        deps.log?.(
+          `${JOB}: sending limits reached (${budget.usedThisHour()} sent in the last hour); ${counts.deferred} digest(s) wait for the next run`,
+        );
         break;
       }
       const result = await sendDigest(deps, digest, templates, runId, budget);
@@ -78,13 +80,23 @@ export async function sendOwnerNotices(deps: NoticesDeps, options: SendNoticesOp
     });
     return outcome;
   } catch (error) {
-    await deps.runs.finished(JOB, deps.clock.now().toISOString(), { ok: false, error: errorMessage(error), counts: { ...counts, failed: failed.length } });
+    await deps.runs.finished(JOB, deps.clock.now().toISOString(), {
+      ok: false,
+      error: errorMessage(error),
+      counts: { ...counts, failed: failed.length },
+    });
     throw error;
   }
 }
 
 /** Sends one digest; a refused credential fails the whole run (after recording this digest as failed). */
-async function sendDigest(deps: NoticesDeps, digest: Digest, templates: Awaited<ReturnType<NoticesDeps['templates']>>, runId: string, budget: SendBudget): Promise<MailResult> {
+async function sendDigest(
+  deps: NoticesDeps,
+  digest: Digest,
+  templates: Awaited<ReturnType<NoticesDeps['templates']>>,
+  runId: string,
+  budget: SendBudget,
+): Promise<MailResult> {
   const mail = renderDigest(digest, templates);
   try {
     return await deps.mailer.send({ to: digest.recipient, ...mail, headers: { 'X-PITR-Warden-Run': runId } });
@@ -100,11 +112,22 @@ async function sendDigest(deps: NoticesDeps, digest: Digest, templates: Awaited<
 }
 
 /** Appends the sent notices to each row (over the version read; re-read on a concurrent write) and the evidence. */
-async function recordSent(deps: NoticesDeps, digest: Digest, result: MailResult, names: ReadonlyMap<string, string>, failed: { to: string; reason: string }[]): Promise<number> {
+async function recordSent(
+  deps: NoticesDeps,
+  digest: Digest,
+  result: MailResult,
+  names: ReadonlyMap<string, string>,
+  failed: { to: string; reason: string }[],
+): Promise<number> {
   const sentAt = deps.clock.now().toISOString();
   let recorded = 0;
   for (const [serverKey, covers] of groupBy(digest.covers, (c) => c.serverKey)) {
-    const notices: NoticeSent[] = covers.map((c) => ({ stage: c.stage, ...(c.leadDays !== undefined ? { leadDays: c.leadDays } : {}), sentAt, to: digest.recipient }));
+    const notices: NoticeSent[] = covers.map((c) => ({
+      stage: c.stage,
+      ...(c.leadDays !== undefined ? { leadDays: c.leadDays } : {}),
+      sentAt,
+      to: digest.recipient,
+    }));
     try {
       if (await appendNotices(deps, serverKey, notices, sentAt)) recorded += notices.length;
       await deps.evidence.append(
@@ -115,26 +138,44 @@ async function recordSent(deps: NoticesDeps, digest: Digest, result: MailResult,
           actor: deps.actor,
           kind: 'notice-sent',
           summary: `${stageText(c)} notice for ${names.get(serverKey) ?? serverKey} sent to ${digest.recipient}`,
-          details: { messageId: result.id, to: digest.recipient, stage: c.stage, ...(c.leadDays !== undefined ? { leadDays: c.leadDays } : {}) },
+          details: {
+            messageId: result.id,
+            to: digest.recipient,
+            stage: c.stage,
+            ...(c.leadDays !== undefined ? { leadDays: c.leadDays } : {}),
+          },
         })),
       );
     } catch (error) {
       // ACS has the mail; only the record is missing, so the next run may send this notice once more.
-      failed.push({ to: digest.recipient, reason: `sent (${result.id}), but recording it on ${serverKey} failed: ${errorMessage(error)}` });
+      failed.push({
+        to: digest.recipient,
+        reason: `sent (${result.id}), but recording it on ${serverKey} failed: ${errorMessage(error)}`,
+      });
     }
   }
   return recorded;
 }
 
-async function appendNotices(deps: NoticesDeps, serverKey: string, notices: readonly NoticeSent[], at: string): Promise<boolean> {
+async function appendNotices(
+  deps: NoticesDeps,
+  serverKey: string,
+  notices: readonly NoticeSent[],
+  at: string,
+): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
     const stored = await deps.inventory.get(serverKey);
     if (!stored) return false;
     const row: InventoryRecord = stored.value;
-    const fresh = notices.filter((n) => !row.noticesSent.some((s) => s.stage === n.stage && s.leadDays === n.leadDays && s.sentAt === n.sentAt));
+    const fresh = notices.filter(
+      (n) => !row.noticesSent.some((s) => s.stage === n.stage && s.leadDays === n.leadDays && s.sentAt === n.sentAt),
+    );
     if (fresh.length === 0) return true;
     try {
-      await deps.inventory.upsert({ ...row, noticesSent: [...row.noticesSent, ...fresh], updatedAt: at }, { ifMatch: stored.etag });
+      await deps.inventory.upsert(
+        { ...row, noticesSent: [...row.noticesSent, ...fresh], updatedAt: at },
+        { ifMatch: stored.etag },
+      );
       return true;
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= 4) throw error;
@@ -143,7 +184,12 @@ async function appendNotices(deps: NoticesDeps, serverKey: string, notices: read
 }
 
 /** A failed send leaves the rows untouched (the notice stays due) and says so in the evidence. */
-async function recordFailed(deps: NoticesDeps, digest: Digest, result: MailResult, names: ReadonlyMap<string, string>): Promise<void> {
+async function recordFailed(
+  deps: NoticesDeps,
+  digest: Digest,
+  result: MailResult,
+  names: ReadonlyMap<string, string>,
+): Promise<void> {
   const at = deps.clock.now().toISOString();
   try {
     await deps.evidence.append(
@@ -155,7 +201,12 @@ async function recordFailed(deps: NoticesDeps, digest: Digest, result: MailResul
         kind: 'notice-failed',
         summary: `${stageText(c)} notice for ${names.get(c.serverKey) ?? c.serverKey} to ${digest.recipient} failed; retried next run`,
         reason: result.error ?? 'ACS ended the send Failed',
-        details: { messageId: result.id || undefined, to: digest.recipient, stage: c.stage, ...(c.leadDays !== undefined ? { leadDays: c.leadDays } : {}) },
+        details: {
+          messageId: result.id || undefined,
+          to: digest.recipient,
+          stage: c.stage,
+          ...(c.leadDays !== undefined ? { leadDays: c.leadDays } : {}),
+        },
       })),
     );
   } catch (error) {
@@ -176,7 +227,10 @@ export interface NoticePreview {
  * What the next run would send (every digest, or one recipient's), rendered, without sending or recording anything.
  * @example const { digests } = await previewOwnerNotices(deps, { owner: 'alice@contoso.com' });
  */
-export async function previewOwnerNotices(deps: NoticesDeps, options: { owner?: string } = {}): Promise<{ generatedAt: string; digests: NoticePreview[]; problems: { id: string; reason: string }[] }> {
+export async function previewOwnerNotices(
+  deps: NoticesDeps,
+  options: { owner?: string } = {},
+): Promise<{ generatedAt: string; digests: NoticePreview[]; problems: { id: string; reason: string }[] }> {
   const now = deps.clock.now();
   const [templates, due] = await Promise.all([deps.templates(), dueNotices(deps, now, options)]);
   return {
@@ -229,21 +283,38 @@ export async function sendFinopsSummary(deps: NoticesDeps, options: SendNoticesO
     const budget = await openBudget(deps, options, now);
     if (!(await budget.acquire())) {
       // Holding the summary back for the sending limits is the budget working, not a failed run (health would say failing).
-      const skipped: FinopsOutcome = { sent: false, to, clones: clones.length, skipped: 'the hourly mail budget is spent; the summary goes with the next run' };
+      const skipped: FinopsOutcome = {
+        sent: false,
+        to,
+        clones: clones.length,
+        skipped: 'the hourly mail budget is spent; the summary goes with the next run',
+      };
       deps.log?.(`${FINOPS_JOB}: ${skipped.skipped}`);
-      await deps.runs.finished(FINOPS_JOB, deps.clock.now().toISOString(), { ok: true, counts: { clones: clones.length, sent: 0, deferred: 1 } });
+      await deps.runs.finished(FINOPS_JOB, deps.clock.now().toISOString(), {
+        ok: true,
+        counts: { clones: clones.length, sent: 0, deferred: 1 },
+      });
       return skipped;
     }
     let result: MailResult;
     try {
-      result = await deps.mailer.send({ to, ...mail, headers: { 'X-PITR-Warden-Run': `${FINOPS_JOB}:${now.toISOString()}` } });
+      result = await deps.mailer.send({
+        to,
+        ...mail,
+        headers: { 'X-PITR-Warden-Run': `${FINOPS_JOB}:${now.toISOString()}` },
+      });
     } finally {
       await budget.record();
     }
-    const outcome: FinopsOutcome = result.status === 'Succeeded'
-      ? { sent: true, to, id: result.id, clones: clones.length }
-      : { sent: false, to, id: result.id, clones: clones.length, error: result.error ?? 'ACS ended the send Failed' };
-    await deps.runs.finished(FINOPS_JOB, deps.clock.now().toISOString(), { ok: outcome.sent, error: outcome.error, counts: { clones: clones.length, sent: outcome.sent ? 1 : 0 } });
+    const outcome: FinopsOutcome =
+      result.status === 'Succeeded'
+        ? { sent: true, to, id: result.id, clones: clones.length }
+        : { sent: false, to, id: result.id, clones: clones.length, error: result.error ?? 'ACS ended the send Failed' };
+    await deps.runs.finished(FINOPS_JOB, deps.clock.now().toISOString(), {
+      ok: outcome.sent,
+      error: outcome.error,
+      counts: { clones: clones.length, sent: outcome.sent ? 1 : 0 },
+    });
     return outcome;
   } catch (error) {
     await deps.runs.finished(FINOPS_JOB, deps.clock.now().toISOString(), { ok: false, error: errorMessage(error) });
@@ -252,7 +323,12 @@ export async function sendFinopsSummary(deps: NoticesDeps, options: SendNoticesO
 }
 
 function namesOf(digest: Digest, rows: ReadonlyMap<string, InventoryRecord>): Map<string, string> {
-  return new Map(digest.entries.map((e) => [e.item.server.key.toLowerCase(), rows.get(e.item.server.key.toLowerCase())?.name ?? e.item.server.name]));
+  return new Map(
+    digest.entries.map((e) => [
+      e.item.server.key.toLowerCase(),
+      rows.get(e.item.server.key.toLowerCase())?.name ?? e.item.server.name,
+    ]),
+  );
 }
 
 function stageId(c: Pick<CoveredNotice, 'stage' | 'leadDays'>): string {
@@ -260,12 +336,22 @@ function stageId(c: Pick<CoveredNotice, 'stage' | 'leadDays'>): string {
 }
 
 function stageText(c: Pick<CoveredNotice, 'stage' | 'leadDays'>): string {
-  const text = { 'new-clone': 'New-clone', reminder: 'Reminder', 'final-notice': 'Final', deleted: 'Deletion', noncompliant: 'Non-compliance' }[c.stage];
+  const text = {
+    'new-clone': 'New-clone',
+    reminder: 'Reminder',
+    'final-notice': 'Final',
+    deleted: 'Deletion',
+    noncompliant: 'Non-compliance',
+  }[c.stage];
   return c.leadDays !== undefined ? `${text} (${c.leadDays} days ahead)` : text;
 }
 
 /** The ACS send budget of this run: per-minute and per-hour limits shared across runs, and the run's deadline. */
-function openBudget(deps: NoticesDeps, options: { sleep?: (ms: number) => Promise<void>; maxRunMs?: number }, startedAt: Date): Promise<SendBudget> {
+function openBudget(
+  deps: NoticesDeps,
+  options: { sleep?: (ms: number) => Promise<void>; maxRunMs?: number },
+  startedAt: Date,
+): Promise<SendBudget> {
   return SendBudget.open({
     checkpoints: deps.checkpoints,
     clock: deps.clock,

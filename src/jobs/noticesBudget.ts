@@ -67,7 +67,9 @@ export class SendBudget {
       const stored = await checkpoints.get(SEND_LOG_CHECKPOINT);
       const merged = union(parseLog(stored?.value), this.times).filter((t) => t > at - HOUR_MS);
       try {
-        await checkpoints.set(SEND_LOG_CHECKPOINT, JSON.stringify(merged.map((t) => new Date(t).toISOString())), { ifMatch: stored?.etag ?? null });
+        await checkpoints.set(SEND_LOG_CHECKPOINT, JSON.stringify(merged.map((t) => new Date(t).toISOString())), {
+          ifMatch: stored?.etag ?? null,
+        });
         this.times = merged;
         return;
       } catch (error) {
@@ -79,7 +81,11 @@ export class SendBudget {
   /** When the next send may start: once the oldest sends that fill a window have left it. */
   private nextFreeAt(now: number): number {
     const { limitPerMinute, limitPerHour } = this.options;
-    return Math.max(now, freeAt(this.times, now, MINUTE_MS, limitPerMinute), freeAt(this.times, now, HOUR_MS, limitPerHour));
+    return Math.max(
+      now,
+      freeAt(this.times, now, MINUTE_MS, limitPerMinute),
+      freeAt(this.times, now, HOUR_MS, limitPerHour),
+    );
   }
 }
 

@@ -2,7 +2,13 @@ import type { Config } from '../config.js';
 import type { CostEstimate, Prices } from '../domain/cost.js';
 import { estimateCostOf } from '../domain/costSql.js';
 import type { EvidenceEntry, InventoryRecord, ManagementLock, Server, Violation } from '../domain/model.js';
-import { buildDigests, noticeItemFromRecord, type Digest, type NoticeItem, type NoticeTemplates } from '../domain/notices/index.js';
+import {
+  buildDigests,
+  noticeItemFromRecord,
+  type Digest,
+  type NoticeItem,
+  type NoticeTemplates,
+} from '../domain/notices/index.js';
 import { describeFixes } from '../domain/notices/fixed.js';
 import { sameViolation, type FixedViolation } from '../domain/notices/item.js';
 import { lifetimeLimits } from '../domain/operator.js';
@@ -53,11 +59,21 @@ export async function dueNotices(deps: NoticesDeps, now: Date, options: { owner?
     try {
       live = (await deps.servers.list(subscriptionId)).map((s) => withRecordedLocks(s, rows.get(s.key)));
     } catch (error) {
-      failed.push({ id: `/subscriptions/${subscriptionId}`, reason: `listing servers failed; no notices for this subscription this run: ${errorMessage(error)}` });
+      failed.push({
+        id: `/subscriptions/${subscriptionId}`,
+        reason: `listing servers failed; no notices for this subscription this run: ${errorMessage(error)}`,
+      });
       continue;
     }
     const subRows = inventory.filter((r) => r.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
-    const plan = buildPlan({ now, policy: deps.policy, servers: live, inventory: subRows, settings: mailSettings(deps), drillClientAddresses: deps.settings.drillClientAddresses ?? [] });
+    const plan = buildPlan({
+      now,
+      policy: deps.policy,
+      servers: live,
+      inventory: subRows,
+      settings: mailSettings(deps),
+      drillClientAddresses: deps.settings.drillClientAddresses ?? [],
+    });
     const liveByKey = new Map(live.map((s) => [s.key, s]));
     const work: Array<() => Promise<void>> = [];
     const planned: ServerPlan[] = [];
@@ -70,20 +86,48 @@ export async function dueNotices(deps: NoticesDeps, now: Date, options: { owner?
       if (server && row.state === 'deleted') continue;
       planned.push(serverPlan);
       work.push(async () => {
-        const violations = server ? await violationsNow(deps, serverPlan, row, now) : { open: [...row.violations], fixed: [] };
-        const record = server ? { ...liveRecord(server, serverPlan, row, now), violations: violations.open, compliant: violations.open.length === 0 } : row;
+        const violations = server
+          ? await violationsNow(deps, serverPlan, row, now)
+          : { open: [...row.violations], fixed: [] };
+        const record = server
+          ? {
+              ...liveRecord(server, serverPlan, row, now),
+              violations: violations.open,
+              compliant: violations.open.length === 0,
+            }
+          : row;
         const cost = await costOf(record);
-        for (const action of notify) items.push(itemFor(deps, record, serverPlan, action, { cost, now, fixed: action.stage === 'new-clone' ? violations.fixed : [] }));
+        for (const action of notify)
+          items.push(
+            itemFor(deps, record, serverPlan, action, {
+              cost,
+              now,
+              fixed: action.stage === 'new-clone' ? violations.fixed : [],
+            }),
+          );
       });
     }
-    await runLimited(work, 8, (error, index) => failed.push({ id: planned[index]?.id ?? subscriptionId, reason: `building the notice failed: ${errorMessage(error)}` }));
+    await runLimited(work, 8, (error, index) =>
+      failed.push({
+        id: planned[index]?.id ?? subscriptionId,
+        reason: `building the notice failed: ${errorMessage(error)}`,
+      }),
+    );
   }
   const wanted = options.owner?.trim().toLowerCase();
-  const digests = buildDigests(wanted ? items.filter((i) => i.recipient.trim().toLowerCase() === wanted) : items, { now });
+  const digests = buildDigests(wanted ? items.filter((i) => i.recipient.trim().toLowerCase() === wanted) : items, {
+    now,
+  });
   return { digests: digests.sort(byUrgency), rows, failed };
 }
 
-function itemFor(deps: NoticesDeps, record: InventoryRecord, plan: ServerPlan, action: Notify, facts: { cost: CostEstimate; now: Date; fixed: FixedViolation[] }): NoticeItem {
+function itemFor(
+  deps: NoticesDeps,
+  record: InventoryRecord,
+  plan: ServerPlan,
+  action: Notify,
+  facts: { cost: CostEstimate; now: Date; fixed: FixedViolation[] },
+): NoticeItem {
   // The plan routed the notice (owner, or the fallback mailbox with a note saying why): not routed a second time here.
   const { to, note } = action;
   return noticeItemFromRecord(record, {
@@ -103,7 +147,10 @@ function itemFor(deps: NoticesDeps, record: InventoryRecord, plan: ServerPlan, a
 }
 
 function mailSettings(deps: Pick<GovernDeps, 'settings'>) {
-  return { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] };
+  return {
+    fallbackMailbox: deps.settings.fallbackMailbox,
+    allowedRecipientDomains: [...deps.settings.allowedRecipientDomains],
+  };
 }
 
 /** The row as the live server shows it now: tags, expiry, owner, state. */
@@ -115,12 +162,30 @@ function liveRecord(server: Server, plan: ServerPlan, row: InventoryRecord, now:
  * Violations open now and those fixed since found (worded as done, with when, from the evidence). The live plan re-checks tags and public access from the list page;
  * firewall rules are not on it, so a rule violation stays open until the evidence shows the rule deleted.
  */
-async function violationsNow(deps: NoticesDeps, plan: ServerPlan, row: InventoryRecord, now: Date): Promise<{ open: Violation[]; fixed: FixedViolation[] }> {
+async function violationsNow(
+  deps: NoticesDeps,
+  plan: ServerPlan,
+  row: InventoryRecord,
+  now: Date,
+): Promise<{ open: Violation[]; fixed: FixedViolation[] }> {
   const entries: EvidenceEntry[] = await deps.evidence.list(row.key);
-  const deletedRules = new Set(entries.filter((e) => e.kind === 'delete-firewall-rule').map((e) => ruleNameOf(e)).filter((n): n is string => n !== undefined));
-  const unreadRules = row.violations.filter((v) => v.subject?.kind === 'firewall-rule' && v.subject.name !== undefined && !deletedRules.has(v.subject.name));
+  const deletedRules = new Set(
+    entries
+      .filter((e) => e.kind === 'delete-firewall-rule')
+      .map((e) => ruleNameOf(e))
+      .filter((n): n is string => n !== undefined),
+  );
+  const unreadRules = row.violations.filter(
+    (v) => v.subject?.kind === 'firewall-rule' && v.subject.name !== undefined && !deletedRules.has(v.subject.name),
+  );
   const open = unique([...plan.violations, ...unreadRules]);
-  const seen = [...row.violations, ...entries.filter((e) => e.kind === 'violation').map((e) => asViolation(e.details)).filter((v): v is Violation => v !== undefined)];
+  const seen = [
+    ...row.violations,
+    ...entries
+      .filter((e) => e.kind === 'violation')
+      .map((e) => asViolation(e.details))
+      .filter((v): v is Violation => v !== undefined),
+  ];
   const fixed = unique(seen).filter((v) => !open.some((o) => sameViolation(o, v)));
   return { open, fixed: describeFixes(fixed, entries, { checkedAt: now.toISOString() }) };
 }
@@ -140,13 +205,21 @@ function unique(violations: readonly Violation[]): Violation[] {
 function asViolation(value: unknown): Violation | undefined {
   const v = value as Partial<Violation> | undefined;
   if (!v || typeof v.rule !== 'string' || typeof v.detail !== 'string') return undefined;
-  return { rule: v.rule, ...(v.subject && typeof v.subject.kind === 'string' ? { subject: v.subject } : {}), detail: v.detail };
+  return {
+    rule: v.rule,
+    ...(v.subject && typeof v.subject.kind === 'string' ? { subject: v.subject } : {}),
+    detail: v.detail,
+  };
 }
 
 /** A held row whose live tags carry no legal hold was held by a lock (locks are read per server, by reconcile). */
 function withRecordedLocks(server: Server, row: InventoryRecord | undefined): Server {
   if (server.locks !== undefined || row?.state !== 'held') return server;
-  const lock: ManagementLock = { name: '(recorded by reconcile)', level: 'CanNotDelete', notes: 'the inventory row is held' };
+  const lock: ManagementLock = {
+    name: '(recorded by reconcile)',
+    level: 'CanNotDelete',
+    notes: 'the inventory row is held',
+  };
   return { ...server, locks: [lock] };
 }
 
@@ -156,7 +229,8 @@ export function costEstimator(prices: PriceSource, now: Date): (record: Inventor
   return async (record) => {
     const region = record.location.trim().toLowerCase();
     const sku = record.skuName ?? '';
-    if (record.storageSizeGb === undefined) return { known: false, reason: `unknown price for ${sku || '(no SKU)'} in ${region}: storage size not known` };
+    if (record.storageSizeGb === undefined)
+      return { known: false, reason: `unknown price for ${sku || '(no SKU)'} in ${region}: storage size not known` };
     let regional = byRegion.get(`${record.engine}:${region}`);
     if (!regional) {
       regional = prices.itemsFor(region, record.engine).then(({ items, source }) => ({ items, source }));
@@ -164,7 +238,19 @@ export function costEstimator(prices: PriceSource, now: Date): (record: Inventor
     }
     try {
       const p = await regional;
-      return estimateCostOf(record.engine, { skuName: sku, ...(record.skuTier ? { tier: record.skuTier } : {}), storageSizeGb: record.storageSizeGb, region, ...(record.createdAt ? { createdAt: record.createdAt } : {}), ...(record.deletedAt ? { until: record.deletedAt } : {}) }, p, now);
+      return estimateCostOf(
+        record.engine,
+        {
+          skuName: sku,
+          ...(record.skuTier ? { tier: record.skuTier } : {}),
+          storageSizeGb: record.storageSizeGb,
+          region,
+          ...(record.createdAt ? { createdAt: record.createdAt } : {}),
+          ...(record.deletedAt ? { until: record.deletedAt } : {}),
+        },
+        p,
+        now,
+      );
     } catch (error) {
       return { known: false, reason: `unknown price for ${sku || '(no SKU)'} in ${region}: ${errorMessage(error)}` };
     }
@@ -178,4 +264,3 @@ function byUrgency(a: Digest, b: Digest): number {
   const rank = (d: Digest) => (d.entries[0] ? RANK[d.entries[0].item.stage] : 9);
   return rank(a) - rank(b) || (a.recipient < b.recipient ? -1 : a.recipient > b.recipient ? 1 : 0);
 }
-

@@ -4,7 +4,20 @@ import { DEFAULT_ENGINE, ENGINE_SPECS, type Engine } from '../domain/engines.js'
 import { parseServerId, resourceIdOf, serverId } from '../domain/ids.js';
 import type { CloneState, EvidenceEntry, InventoryRecord, OperatorDecision, Proof, Server } from '../domain/model.js';
 import { ConcurrencyError } from '../ports/inventory.js';
-import { jobHealth, planExtend, planHold, planRelease, planRestore, PreflightError, SCHEDULED_JOBS, serverNameProblem, utcText, UNHEALTHY_JOB_STATUSES, type JobHealth, type JobRunFacts } from '../domain/operator.js';
+import {
+  jobHealth,
+  planExtend,
+  planHold,
+  planRelease,
+  planRestore,
+  PreflightError,
+  SCHEDULED_JOBS,
+  serverNameProblem,
+  utcText,
+  UNHEALTHY_JOB_STATUSES,
+  type JobHealth,
+  type JobRunFacts,
+} from '../domain/operator.js';
 import { classify } from '../domain/classify.js';
 import { identityOf } from '../domain/record.js';
 import { mayModify, rowOfIncarnation } from '../domain/proof.js';
@@ -22,7 +35,10 @@ import { decodeJwtClaims } from '../unsignedJwt.js';
  * What the operator commands act through: the governance ports plus who is running the command.
  * @example await restoreClone({ source: 'pg-orders-prod', time: '2026-11-20T08:00:00Z', name: 'pg-orders-0412', owner, incident }, { ...wired, operator: 'alice@contoso.com' })
  */
-export interface OperatorDeps extends Pick<GovernDeps, 'clock' | 'servers' | 'inventory' | 'evidence' | 'runs' | 'checkpoints' | 'policy' | 'settings' | 'log'> {
+export interface OperatorDeps extends Pick<
+  GovernDeps,
+  'clock' | 'servers' | 'inventory' | 'evidence' | 'runs' | 'checkpoints' | 'policy' | 'settings' | 'log'
+> {
   /** Who runs the command (UPN from the sign-in, else `--as`, else USER): RestoredBy and the evidence actor. */
   readonly operator: string;
 }
@@ -78,10 +94,14 @@ export interface RestoreRecord {
 export async function restoreClone(input: RestoreInput, deps: OperatorDeps): Promise<RestoreRecord> {
   const started = deps.clock.now();
   const sql = input.engine === 'sql-database' || input.server !== undefined;
-  const found = sql ? await locateDatabase(input.source, input.server, deps) : await locateServer(input.source, deps, input.engine ? { engine: input.engine } : {});
+  const found = sql
+    ? await locateDatabase(input.source, input.server, deps)
+    : await locateServer(input.source, deps, input.engine ? { engine: input.engine } : {});
   const located =
     input.engine && found.server && found.server.engine !== input.engine
-      ? { problem: `--engine ${input.engine}: ${found.server.name} is a ${ENGINE_SPECS[found.server.engine].label}, not a ${ENGINE_SPECS[input.engine].label}` }
+      ? {
+          problem: `--engine ${input.engine}: ${found.server.name} is a ${ENGINE_SPECS[found.server.engine].label}, not a ${ENGINE_SPECS[input.engine].label}`,
+        }
       : found;
   const source = located.server;
   const targetResourceGroup = input.resourceGroup?.trim() || source?.resourceGroup;
@@ -91,11 +111,14 @@ export async function restoreClone(input: RestoreInput, deps: OperatorDeps): Pro
     // A database name need only be free on its logical server: no Azure-wide name check.
     nameTakenBy = (await deps.servers.get(siblingId(source, targetResourceGroup, input.name)))?.id;
   } else if (source && targetResourceGroup && serverNameProblem(input.name) === undefined) {
-    nameTakenBy = (await deps.servers.get(serverId(source.subscriptionId, targetResourceGroup, input.name, source.engine)))?.id;
+    nameTakenBy = (
+      await deps.servers.get(serverId(source.subscriptionId, targetResourceGroup, input.name, source.engine))
+    )?.id;
     // Names are global: a server of that name in another subscription or tenant blocks the restore just the same.
     if (!nameTakenBy) {
       const check = await deps.servers.checkName(source.subscriptionId, source.location, input.name, source.engine);
-      if (!check.available) nameUnavailable = `${check.reason ?? 'refused'}${check.message ? `: ${check.message}` : ''}`;
+      if (!check.available)
+        nameUnavailable = `${check.reason ?? 'refused'}${check.message ? `: ${check.message}` : ''}`;
     }
   }
   const ownerDomains = deps.policy.restore.allowedOwnerDomains;
@@ -125,14 +148,33 @@ export async function restoreClone(input: RestoreInput, deps: OperatorDeps): Pro
   let created: Server;
   try {
     created = await deps.servers.restore(
-      { sourceServerId: plan.sourceServerId, targetResourceGroup: plan.targetResourceGroup, targetName: plan.targetName, location: plan.location, pointInTimeUtc: point, tags: { ...input.extraTags, ...plan.tags }, ...(parent ? { targetParent: parent } : {}) },
+      {
+        sourceServerId: plan.sourceServerId,
+        targetResourceGroup: plan.targetResourceGroup,
+        targetName: plan.targetName,
+        location: plan.location,
+        pointInTimeUtc: point,
+        tags: { ...input.extraTags, ...plan.tags },
+        ...(parent ? { targetParent: parent } : {}),
+      },
       { ...(input.wait ? { wait: true } : {}), ...(input.onProgress ? { onProgress: input.onProgress } : {}) },
     );
   } catch (error) {
     const at = deps.clock.now().toISOString();
     const reason = errorMessage(error);
     await deps.evidence
-      .append([{ serverKey: targetKey, id: `restore-failed:${digest([plan.sourceServerId, point, at])}`, at, actor: deps.operator, kind: 'action-failed', summary: `restore of ${source!.name} to ${plan.targetName} at ${point} failed`, reason, details: { sourceServerId: plan.sourceServerId, pointInTimeUtc: point, tags: plan.tags } }])
+      .append([
+        {
+          serverKey: targetKey,
+          id: `restore-failed:${digest([plan.sourceServerId, point, at])}`,
+          at,
+          actor: deps.operator,
+          kind: 'action-failed',
+          summary: `restore of ${source!.name} to ${plan.targetName} at ${point} failed`,
+          reason,
+          details: { sourceServerId: plan.sourceServerId, pointInTimeUtc: point, tags: plan.tags },
+        },
+      ])
       .catch(() => undefined);
     throw error;
   }
@@ -195,28 +237,66 @@ export interface TagChangeOutcome {
 }
 
 /** `extend`: moves ExpiresOn later, within creation + maxLifetimeDays (PreflightError otherwise). */
-export async function extendClone(input: { server: string; until: string; reason?: string }, deps: OperatorDeps): Promise<TagChangeOutcome> {
+export async function extendClone(
+  input: { server: string; until: string; reason?: string },
+  deps: OperatorDeps,
+): Promise<TagChangeOutcome> {
   const { live, proof } = await governedServer(input.server, 'extend', deps);
   const now = deps.clock.now();
   const decision = planExtend({ server: live, until: input.until, now, policy: deps.policy });
   if (!decision.ok) throw new PreflightError(decision.problems, `extension of ${live.name}`);
   const before = { [Object.keys(decision.set)[0]!]: decision.before ?? null };
-  if (decision.before === decision.expiresOn) return { serverId: live.id, name: live.name, outcome: 'unchanged', before, after: decision.set, note: `already expires ${decision.expiresOn}` };
-  await modify(deps.servers, { server: live, proof }, { type: 'tag', set: decision.set, reason: `extend to ${decision.expiresOn}` });
-  await record(deps, live, 'extend', `Extended ${live.name} to ${decision.expiresOn}`, { before, after: decision.set, reason: input.reason });
+  if (decision.before === decision.expiresOn)
+    return {
+      serverId: live.id,
+      name: live.name,
+      outcome: 'unchanged',
+      before,
+      after: decision.set,
+      note: `already expires ${decision.expiresOn}`,
+    };
+  await modify(
+    deps.servers,
+    { server: live, proof },
+    { type: 'tag', set: decision.set, reason: `extend to ${decision.expiresOn}` },
+  );
+  await record(deps, live, 'extend', `Extended ${live.name} to ${decision.expiresOn}`, {
+    before,
+    after: decision.set,
+    reason: input.reason,
+  });
   return { serverId: live.id, name: live.name, outcome: 'changed', before, after: decision.set };
 }
 
 /** `hold`: sets the legal-hold tag to the reason; a held clone is never deleted. */
-export async function holdClone(input: { server: string; reason: string }, deps: OperatorDeps): Promise<TagChangeOutcome> {
+export async function holdClone(
+  input: { server: string; reason: string },
+  deps: OperatorDeps,
+): Promise<TagChangeOutcome> {
   const { live, proof } = await governedServer(input.server, 'hold', deps);
   const decision = planHold({ server: live, reason: input.reason, policy: deps.policy });
   if (!decision.ok) throw new PreflightError(decision.problems, `hold of ${live.name}`);
   const key = Object.keys(decision.set)[0]!;
   const before = { [key]: getTag(live.tags, key) ?? null };
-  if (before[key] === decision.set[key]) return { serverId: live.id, name: live.name, outcome: 'unchanged', before, after: decision.set, note: 'already held for this reason' };
-  await modify(deps.servers, { server: live, proof }, { type: 'tag', set: decision.set, reason: `legal hold: ${decision.set[key]}` });
-  await record(deps, live, 'hold', `Legal hold on ${live.name}`, { before, after: decision.set, reason: decision.set[key] });
+  if (before[key] === decision.set[key])
+    return {
+      serverId: live.id,
+      name: live.name,
+      outcome: 'unchanged',
+      before,
+      after: decision.set,
+      note: 'already held for this reason',
+    };
+  await modify(
+    deps.servers,
+    { server: live, proof },
+    { type: 'tag', set: decision.set, reason: `legal hold: ${decision.set[key]}` },
+  );
+  await record(deps, live, 'hold', `Legal hold on ${live.name}`, {
+    before,
+    after: decision.set,
+    reason: decision.set[key],
+  });
   return { serverId: live.id, name: live.name, outcome: 'changed', before, after: decision.set };
 }
 
@@ -224,22 +304,52 @@ export async function holdClone(input: { server: string; reason: string }, deps:
  * `release`: deletes the legal-hold tag (Tags API Delete with the name/value as read: a Merge cannot remove a tag), then
  * re-reads to confirm it is gone. Locks are not touched; a remaining CanNotDelete lock is reported in `note`.
  */
-export async function releaseClone(input: { server: string; reason?: string }, deps: OperatorDeps): Promise<TagChangeOutcome> {
+export async function releaseClone(
+  input: { server: string; reason?: string },
+  deps: OperatorDeps,
+): Promise<TagChangeOutcome> {
   const { live, proof } = await governedServer(input.server, 'release', deps, { withLocks: true });
-  const lockNote = (live.locks ?? []).length > 0 ? `still locked by ${live.locks!.map((l) => `${l.level} lock "${l.name}"`).join(', ')}: the warden will not delete it` : undefined;
+  const lockNote =
+    (live.locks ?? []).length > 0
+      ? `still locked by ${live.locks!.map((l) => `${l.level} lock "${l.name}"`).join(', ')}: the warden will not delete it`
+      : undefined;
   const held = planRelease(live, deps.policy);
   if (!held) {
     const key = deps.policy.tagKeys.legalHold;
-    return { serverId: live.id, name: live.name, outcome: 'unchanged', before: { [key]: getTag(live.tags, key) ?? null }, after: { [key]: getTag(live.tags, key) ?? null }, note: ['not under legal hold by tag', lockNote].filter(Boolean).join('; ') };
+    return {
+      serverId: live.id,
+      name: live.name,
+      outcome: 'unchanged',
+      before: { [key]: getTag(live.tags, key) ?? null },
+      after: { [key]: getTag(live.tags, key) ?? null },
+      note: ['not under legal hold by tag', lockNote].filter(Boolean).join('; '),
+    };
   }
-  await modify(deps.servers, { server: live, proof }, { type: 'remove-tags', tags: held, reason: 'legal hold released' });
+  await modify(
+    deps.servers,
+    { server: live, proof },
+    { type: 'remove-tags', tags: held, reason: 'legal hold released' },
+  );
   const key = Object.keys(held)[0]!;
   const after = await deps.servers.get(live.id);
   if (after && getTag(after.tags, key) !== undefined) {
-    throw new Error(`Released ${live.name}, but its ${key} tag is still "${getTag(after.tags, key)}" (changed by someone else meanwhile?); run release again`);
+    throw new Error(
+      `Released ${live.name}, but its ${key} tag is still "${getTag(after.tags, key)}" (changed by someone else meanwhile?); run release again`,
+    );
   }
-  await record(deps, live, 'release', `Legal hold released on ${live.name}`, { before: held, after: { [key]: null }, reason: input.reason });
-  return { serverId: live.id, name: live.name, outcome: 'changed', before: held, after: { [key]: null }, ...(lockNote ? { note: lockNote } : {}) };
+  await record(deps, live, 'release', `Legal hold released on ${live.name}`, {
+    before: held,
+    after: { [key]: null },
+    reason: input.reason,
+  });
+  return {
+    serverId: live.id,
+    name: live.name,
+    outcome: 'changed',
+    before: held,
+    after: { [key]: null },
+    ...(lockNote ? { note: lockNote } : {}),
+  };
 }
 
 /**
@@ -247,7 +357,12 @@ export async function releaseClone(input: { server: string; reason?: string }, d
  * an earlier server of the same name), over the version read; a concurrent writer makes it read and add again.
  * The next governing pass (event or reconcile) decides with it.
  */
-export async function recordDecision(server: Server, decision: OperatorDecision, deps: Pick<OperatorDeps, 'inventory' | 'clock' | 'policy' | 'settings'>, change: (row: InventoryRecord) => InventoryRecord = (r) => r): Promise<InventoryRecord> {
+export async function recordDecision(
+  server: Server,
+  decision: OperatorDecision,
+  deps: Pick<OperatorDeps, 'inventory' | 'clock' | 'policy' | 'settings'>,
+  change: (row: InventoryRecord) => InventoryRecord = (r) => r,
+): Promise<InventoryRecord> {
   for (let attempt = 0; ; attempt++) {
     const stored = await deps.inventory.get(server.key);
     const now = deps.clock.now().toISOString();
@@ -285,7 +400,13 @@ function freshRow(server: Server, now: string): InventoryRecord {
   };
 }
 
-async function record(deps: OperatorDeps, live: Server, kind: string, summary: string, change: { before: unknown; after: unknown; reason?: string | undefined }): Promise<void> {
+async function record(
+  deps: OperatorDeps,
+  live: Server,
+  kind: string,
+  summary: string,
+  change: { before: unknown; after: unknown; reason?: string | undefined },
+): Promise<void> {
   const at = deps.clock.now().toISOString();
   const entry: EvidenceEntry = {
     serverKey: live.key,
@@ -305,15 +426,27 @@ async function record(deps: OperatorDeps, live: Server, kind: string, summary: s
  * The live server for a tag command with its proof (from its inventory row, else from the server alone); refused for
  * what is not a clone. The gate refuses a write on a clone that is not proven.
  */
-async function governedServer(nameOrId: string, command: string, deps: OperatorDeps, options: { withLocks?: boolean } = {}): Promise<{ live: Server; proof: Proof }> {
+async function governedServer(
+  nameOrId: string,
+  command: string,
+  deps: OperatorDeps,
+  options: { withLocks?: boolean } = {},
+): Promise<{ live: Server; proof: Proof }> {
   const located = await locateServer(nameOrId, deps, options);
   if (!located.server) throw new Error(`Cannot ${command} ${nameOrId}: ${located.problem ?? 'not found'}`);
   const live = located.server;
-  const classified = classify(live, { servers: [live], ...(located.row ? { inventory: located.row } : {}), tagKeys: deps.policy.tagKeys });
+  const classified = classify(live, {
+    servers: [live],
+    ...(located.row ? { inventory: located.row } : {}),
+    tagKeys: deps.policy.tagKeys,
+  });
   if (classified.classification === 'not-a-clone') {
-    throw new Error(`Cannot ${command} ${live.name}: it is not a clone (${classified.evidence[0] ?? 'no lineage'}); the warden changes only clones`);
+    throw new Error(
+      `Cannot ${command} ${live.name}: it is not a clone (${classified.evidence[0] ?? 'no lineage'}); the warden changes only clones`,
+    );
   }
-  if (!mayModify(classified.proof)) throw new UnprovenError(live.name, command === 'release' ? 'remove-tags' : 'tag', classified.proof.level, command);
+  if (!mayModify(classified.proof))
+    throw new UnprovenError(live.name, command === 'release' ? 'remove-tags' : 'tag', classified.proof.level, command);
   return { live, proof: classified.proof };
 }
 
@@ -331,23 +464,41 @@ function siblingId(source: Server, resourceGroup: string, name: string): string 
  * A SQL database by id, or by name on a logical server (`--server`) in the governed subscriptions; a problem names what
  * was not found or what was ambiguous.
  */
-export async function locateDatabase(nameOrId: string, serverName: string | undefined, deps: Pick<OperatorDeps, 'servers' | 'settings'>): Promise<{ server?: Server; problem?: string }> {
+export async function locateDatabase(
+  nameOrId: string,
+  serverName: string | undefined,
+  deps: Pick<OperatorDeps, 'servers' | 'settings'>,
+): Promise<{ server?: Server; problem?: string }> {
   const wanted = nameOrId.trim();
   const ref = parseServerId(wanted);
   if (ref?.engine === 'sql-database' && !ref.child) {
     const server = await deps.servers.get(ref.id);
     return server ? { server } : { problem: `no database ${ref.id} in ARM` };
   }
-  if (!serverName) return { problem: `--server: give the logical server of database ${wanted} (or the database's resource id as --source)` };
+  if (!serverName)
+    return {
+      problem: `--server: give the logical server of database ${wanted} (or the database's resource id as --source)`,
+    };
   const found: Server[] = [];
   for (const subscriptionId of deps.settings.subscriptionIds) {
     for (const s of await deps.servers.list(subscriptionId)) {
       const parent = parseServerId(s.id)?.parents?.[0]?.name ?? '';
-      if (s.engine === 'sql-database' && s.name.toLowerCase() === wanted.toLowerCase() && parent.toLowerCase() === serverName.trim().toLowerCase()) found.push(s);
+      if (
+        s.engine === 'sql-database' &&
+        s.name.toLowerCase() === wanted.toLowerCase() &&
+        parent.toLowerCase() === serverName.trim().toLowerCase()
+      )
+        found.push(s);
     }
   }
-  if (found.length === 0) return { problem: `no database named ${wanted} on logical server ${serverName} in the governed subscriptions (${deps.settings.subscriptionIds.join(', ')})` };
-  if (found.length > 1) return { problem: `${found.length} databases are named ${wanted} on logical servers named ${serverName}; give the resource id: ${found.map((s) => s.id).join(', ')}` };
+  if (found.length === 0)
+    return {
+      problem: `no database named ${wanted} on logical server ${serverName} in the governed subscriptions (${deps.settings.subscriptionIds.join(', ')})`,
+    };
+  if (found.length > 1)
+    return {
+      problem: `${found.length} databases are named ${wanted} on logical servers named ${serverName}; give the resource id: ${found.map((s) => s.id).join(', ')}`,
+    };
   const server = await deps.servers.get(found[0]!.id);
   return server ? { server } : { problem: `${wanted} vanished while it was read` };
 }
@@ -365,19 +516,36 @@ export async function locateServer(
     const row = (await deps.inventory.get(ref.key))?.value;
     return server ? { server, ...(row ? { row } : {}) } : { problem: `no server ${ref.id} in ARM` };
   }
-  if (ref || wanted.includes('/')) return { problem: `"${wanted}" is neither a server name nor a flexible server resource id` };
+  if (ref || wanted.includes('/'))
+    return { problem: `"${wanted}" is neither a server name nor a flexible server resource id` };
   const name = wanted.toLowerCase();
   const ofEngine = (engine: Engine | undefined) => !options.engine || (engine ?? DEFAULT_ENGINE) === options.engine;
-  const rows = (await deps.inventory.list()).filter((r) => r.state !== 'deleted' && r.name.toLowerCase() === name && ofEngine(r.engine));
-  if (rows.length > 1) return { problem: `${rows.length} servers are named ${wanted}; give the resource id: ${rows.map((r) => r.id).join(', ')}` };
+  const rows = (await deps.inventory.list()).filter(
+    (r) => r.state !== 'deleted' && r.name.toLowerCase() === name && ofEngine(r.engine),
+  );
+  if (rows.length > 1)
+    return {
+      problem: `${rows.length} servers are named ${wanted}; give the resource id: ${rows.map((r) => r.id).join(', ')}`,
+    };
   if (rows.length === 1) {
     const server = await deps.servers.get(rows[0]!.id, read);
-    return server ? { server, row: rows[0]! } : { problem: `${wanted} is in the inventory (${rows[0]!.id}) but no longer in ARM` };
+    return server
+      ? { server, row: rows[0]! }
+      : { problem: `${wanted} is in the inventory (${rows[0]!.id}) but no longer in ARM` };
   }
   const found: Server[] = [];
-  for (const subscriptionId of deps.settings.subscriptionIds) found.push(...(await deps.servers.list(subscriptionId)).filter((s) => s.name.toLowerCase() === name && ofEngine(s.engine)));
-  if (found.length > 1) return { problem: `${found.length} servers are named ${wanted}; give the resource id: ${found.map((s) => s.id).join(', ')}` };
-  if (found.length === 0) return { problem: `no server named ${wanted} in the inventory or in the governed subscriptions (${deps.settings.subscriptionIds.join(', ')})` };
+  for (const subscriptionId of deps.settings.subscriptionIds)
+    found.push(
+      ...(await deps.servers.list(subscriptionId)).filter((s) => s.name.toLowerCase() === name && ofEngine(s.engine)),
+    );
+  if (found.length > 1)
+    return {
+      problem: `${found.length} servers are named ${wanted}; give the resource id: ${found.map((s) => s.id).join(', ')}`,
+    };
+  if (found.length === 0)
+    return {
+      problem: `no server named ${wanted} in the inventory or in the governed subscriptions (${deps.settings.subscriptionIds.join(', ')})`,
+    };
   const server = await deps.servers.get(found[0]!.id, read);
   return server ? { server } : { problem: `${wanted} vanished while it was read` };
 }
@@ -408,11 +576,21 @@ export interface WardenStatus {
  * job has not succeeded within twice its schedule or never succeeded; poison messages are a warning.
  */
 export async function wardenStatus(
-  input: { schedules: Readonly<Record<(typeof SCHEDULED_JOBS)[number]['schedule'], string>>; disabled?: readonly string[]; queues: () => Promise<QueueDepths> },
+  input: {
+    schedules: Readonly<Record<(typeof SCHEDULED_JOBS)[number]['schedule'], string>>;
+    disabled?: readonly string[];
+    queues: () => Promise<QueueDepths>;
+  },
   deps: Pick<OperatorDeps, 'clock' | 'runs' | 'inventory' | 'checkpoints'> & { drills?: Pick<DrillsPort, 'list'> },
 ): Promise<WardenStatus> {
   const now = deps.clock.now();
-  const [runs, since, rows, queues, drills] = await Promise.all([deps.runs.list(), wardenSince(deps.checkpoints), deps.inventory.list(), input.queues(), deps.drills?.list() ?? Promise.resolve([])]);
+  const [runs, since, rows, queues, drills] = await Promise.all([
+    deps.runs.list(),
+    wardenSince(deps.checkpoints),
+    deps.inventory.list(),
+    input.queues(),
+    deps.drills?.list() ?? Promise.resolve([]),
+  ]);
   return statusFrom({ ...input, runs, rows, queues, now, drills, ...(since ? { since } : {}) });
 }
 
@@ -442,7 +620,9 @@ export function statusFrom(input: {
     ...jobs.filter((j) => UNHEALTHY_JOB_STATUSES.has(j.status)).map((j) => `${j.job}: ${j.detail}`),
     ...drills.filter((d) => !d.healthy).map((d) => `last drill of ${d.sourceName} (${d.drillId}): ${d.detail}`),
   ];
-  const warnings = queues.poison.depth ? [`${queues.poison.name}: ${queues.poison.depth} message(s) the intake gave up on`] : [];
+  const warnings = queues.poison.depth
+    ? [`${queues.poison.name}: ${queues.poison.depth} message(s) the intake gave up on`]
+    : [];
   return { now: now.toISOString(), healthy: problems.length === 0, jobs, queues, clones, drills, problems, warnings };
 }
 
@@ -452,7 +632,10 @@ export function statusFrom(input: {
  * Reads only Table Storage: the health endpoint answers from it.
  */
 export async function jobsHealth(
-  input: { schedules: Readonly<Record<(typeof SCHEDULED_JOBS)[number]['schedule'], string>>; disabled?: readonly string[] },
+  input: {
+    schedules: Readonly<Record<(typeof SCHEDULED_JOBS)[number]['schedule'], string>>;
+    disabled?: readonly string[];
+  },
   deps: Pick<OperatorDeps, 'clock' | 'runs' | 'checkpoints'>,
 ): Promise<JobHealth[]> {
   const [runs, since] = await Promise.all([deps.runs.list(), wardenSince(deps.checkpoints)]);
@@ -471,9 +654,16 @@ function jobsFrom(input: {
   const common = { now, ...(since ? { since } : {}) };
   const jobs: JobHealth[] = SCHEDULED_JOBS.map(({ job, schedule }) => {
     const run = byJob.get(job);
-    return jobHealth({ job, schedule: input.schedules[schedule], enabled: !(input.disabled ?? []).includes(job), ...(run ? { run } : {}), ...common });
+    return jobHealth({
+      job,
+      schedule: input.schedules[schedule],
+      enabled: !(input.disabled ?? []).includes(job),
+      ...(run ? { run } : {}),
+      ...common,
+    });
   });
-  for (const run of runs) if (!SCHEDULED_JOBS.some((j) => j.job === run.job)) jobs.push(jobHealth({ job: run.job, run, ...common }));
+  for (const run of runs)
+    if (!SCHEDULED_JOBS.some((j) => j.job === run.job)) jobs.push(jobHealth({ job: run.job, run, ...common }));
   return jobs;
 }
 
@@ -487,15 +677,20 @@ export async function operatorName(credential: TokenCredential, fallback: string
     token = (await credential.getToken('https://management.azure.com/.default'))?.token;
   } catch (error) {
     const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new Error(`No Azure sign-in found (${firstLine(detail)}): run \`az login\` (add --tenant <id> if needed), or pass --local to use the stack \`npm start\` runs`, { cause: error });
+    throw new Error(
+      `No Azure sign-in found (${firstLine(detail)}): run \`az login\` (add --tenant <id> if needed), or pass --local to use the stack \`npm start\` runs`,
+      { cause: error },
+    );
   }
   const claims = token ? decodeJwtClaims(token) : undefined;
-  const upn = [claims?.upn, claims?.unique_name, claims?.preferred_username].find((v): v is string => typeof v === 'string' && v.includes('@'));
+  const upn = [claims?.upn, claims?.unique_name, claims?.preferred_username].find(
+    (v): v is string => typeof v === 'string' && v.includes('@'),
+  );
   const name = upn ?? fallback?.trim();
-  if (!name) throw new Error('Cannot tell who is running the command: the sign-in has no user name; pass --as <your e-mail>');
+  if (!name)
+    throw new Error('Cannot tell who is running the command: the sign-in has no user name; pass --as <your e-mail>');
   return name;
 }
-
 
 function firstLine(text: string): string {
   return text.split('\n')[0]!.slice(0, 300);

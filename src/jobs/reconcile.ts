@@ -63,12 +63,25 @@ export async function reconcile(deps: GovernDeps, options: ReconcileOptions = {}
   const now = deps.clock.now();
   const runId = `reconcile:${now.toISOString()}`;
   await deps.runs.started('reconcile', now.toISOString());
-  const totals = { subscriptions: 0, servers: 0, clones: 0, added: 0, updated: 0, governed: 0, vanished: 0, unchanged: 0, cloneReads: 0, refreshed: 0 };
+  const totals = {
+    subscriptions: 0,
+    servers: 0,
+    clones: 0,
+    added: 0,
+    updated: 0,
+    governed: 0,
+    vanished: 0,
+    unchanged: 0,
+    cloneReads: 0,
+    refreshed: 0,
+  };
   const failed: Array<{ id: string; reason: string }> = [];
   try {
     await recordWardenStart(deps.checkpoints, now.toISOString());
     const checkpoint = await deps.checkpoints.get(CHECKPOINT);
-    const since = checkpoint ? new Date(JSON.parse(checkpoint.value) as string) : new Date(now.getTime() - ACTIVITY_LOG_RETENTION_MS);
+    const since = checkpoint
+      ? new Date(JSON.parse(checkpoint.value) as string)
+      : new Date(now.getTime() - ACTIVITY_LOG_RETENTION_MS);
     const window = { since, now, periodMs: options.refreshPeriodMs ?? DEFAULT_REFRESH_PERIOD_MS };
     const subscriptions = deps.settings.subscriptionIds.map((s) => s.toLowerCase());
     // Each subscription's failures, merged in the order of the settings however the subscriptions interleave.
@@ -96,7 +109,11 @@ export async function reconcile(deps: GovernDeps, options: ReconcileOptions = {}
       await deps.checkpoints.set(CHECKPOINT, JSON.stringify(now.toISOString()));
     }
     const result = { ...totals, failed };
-    await deps.runs.finished('reconcile', deps.clock.now().toISOString(), { ok: failed.length === 0, error: failed[0]?.reason, counts: { ...totals, failed: failed.length } });
+    await deps.runs.finished('reconcile', deps.clock.now().toISOString(), {
+      ok: failed.length === 0,
+      error: failed[0]?.reason,
+      counts: { ...totals, failed: failed.length },
+    });
     return result;
   } catch (error) {
     await deps.runs.finished('reconcile', deps.clock.now().toISOString(), { ok: false, error: errorMessage(error) });
@@ -132,7 +149,17 @@ async function reconcileSubscription(
   failed: Array<{ id: string; reason: string }>,
 ): Promise<{ counts: Counts; complete: boolean }> {
   const { since, now } = window;
-  const counts: Counts = { servers: 0, clones: 0, added: 0, updated: 0, governed: 0, vanished: 0, unchanged: 0, cloneReads: 0, refreshed: 0 };
+  const counts: Counts = {
+    servers: 0,
+    clones: 0,
+    added: 0,
+    updated: 0,
+    governed: 0,
+    vanished: 0,
+    unchanged: 0,
+    cloneReads: 0,
+    refreshed: 0,
+  };
   if ('error' in listing) {
     failed.push({ id: `/subscriptions/${subscriptionId}`, reason: listing.error });
     return { counts, complete: false };
@@ -141,13 +168,17 @@ async function reconcileSubscription(
   const failedBefore = failed.length;
   const rows = await deps.inventory.listVersioned({ subscriptionId });
   // Rows written before proof was recorded: read the whole retained Activity Log once to prove what it still can.
-  const legacy = rows.some((r) => r.value.proof === undefined && r.value.state !== 'deleted' && r.value.classification !== 'not-a-clone');
+  const legacy = rows.some(
+    (r) => r.value.proof === undefined && r.value.state !== 'deleted' && r.value.classification !== 'not-a-clone',
+  );
   const from = legacy ? new Date(Math.min(since.getTime(), now.getTime() - ACTIVITY_LOG_RETENTION_MS)) : since;
   const [activity, subscriptionLocks] = await Promise.all([
     activitySince(subscriptionId, from, now, deps, failed),
     // Unknown locks (the list failed) make every clone's read fall back to a lock read of its own.
     deps.servers.listSubscriptionLocks(subscriptionId).catch((error: unknown) => {
-      deps.log?.(`reconcile: could not list the locks of subscription ${subscriptionId}, reading each clone's: ${errorMessage(error)}`);
+      deps.log?.(
+        `reconcile: could not list the locks of subscription ${subscriptionId}, reading each clone's: ${errorMessage(error)}`,
+      );
       return undefined;
     }),
   ]);
@@ -169,11 +200,23 @@ async function reconcileSubscription(
     servers,
     inventory: rows.map((r) => r.value),
     restoreEvidence,
-    settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] },
+    settings: {
+      fallbackMailbox: deps.settings.fallbackMailbox,
+      allowedRecipientDomains: [...deps.settings.allowedRecipientDomains],
+    },
     drillClientAddresses: deps.settings.drillClientAddresses ?? [],
   });
 
-  const pass: SubscriptionPass = { servers, evidenceByKey, runId, now, deps, counts, failed, actionFailures: new Set() };
+  const pass: SubscriptionPass = {
+    servers,
+    evidenceByKey,
+    runId,
+    now,
+    deps,
+    counts,
+    failed,
+    actionFailures: new Set(),
+  };
   const listed: InventoryWrite[] = [];
   const tasks: Task[] = [];
   for (const serverPlan of plan.servers) {
@@ -183,7 +226,16 @@ async function reconcileSubscription(
     if (serverPlan.classification !== 'not-a-clone') {
       counts.clones++;
       const locks = subscriptionLocks ? locksOn(live.key, subscriptionLocks) : undefined;
-      const changedBecause = whyRead({ live, row: row?.value, classification: serverPlan.classification, proof: serverPlan.proof.level, locks, touched, evidence: evidenceByKey.has(live.key), window });
+      const changedBecause = whyRead({
+        live,
+        row: row?.value,
+        classification: serverPlan.classification,
+        proof: serverPlan.proof.level,
+        locks,
+        touched,
+        evidence: evidenceByKey.has(live.key),
+        window,
+      });
       if (changedBecause) {
         deps.log?.(`reconcile: reading ${live.name} (${changedBecause})`);
         counts.cloneReads++;
@@ -196,13 +248,20 @@ async function reconcileSubscription(
       counts.unchanged++;
     } else {
       // Listed, never governed: the row carries the evidence of the classification. Written in batches below.
-      const record = recordFromPlan({ server: live, plan: serverPlan, previous: row?.value, now: now.toISOString(), observedAt: now.toISOString() });
+      const record = recordFromPlan({
+        server: live,
+        plan: serverPlan,
+        previous: row?.value,
+        now: now.toISOString(),
+        observedAt: now.toISOString(),
+      });
       listed.push({ record, ifMatch: row ? row.etag : null });
     }
   }
   await writeListed(listed, now, deps, counts, failed);
   for (const { value: row } of rows) {
-    if (!liveByKey.has(row.key) && row.state !== 'deleted') tasks.push({ id: row.id, run: () => confirmVanished(row, pass) });
+    if (!liveByKey.has(row.key) && row.state !== 'deleted')
+      tasks.push({ id: row.id, run: () => confirmVanished(row, pass) });
   }
   await runLimited(
     tasks.map((t) => t.run),
@@ -237,13 +296,25 @@ function whyRead(input: {
   if (input.evidence) return 'restore evidence';
   // Entries up to the row's check are reflected in it (the warden's own remediations among them).
   const touchedAt = input.touched?.get(live.key);
-  if (!input.touched || (touchedAt !== undefined && (row.checkedAt === undefined || touchedAt > row.checkedAt))) return 'activity';
-  if (!input.locks || row.lockSignature === undefined || row.lockSignature !== lockSignature(input.locks)) return 'locks';
+  if (!input.touched || (touchedAt !== undefined && (row.checkedAt === undefined || touchedAt > row.checkedAt)))
+    return 'activity';
+  if (!input.locks || row.lockSignature === undefined || row.lockSignature !== lockSignature(input.locks))
+    return 'locks';
   if (refreshDue(live.key, input.window)) return 'refresh';
   return undefined;
 }
 
-type Counts = { servers: number; clones: number; added: number; updated: number; governed: number; vanished: number; unchanged: number; cloneReads: number; refreshed: number };
+type Counts = {
+  servers: number;
+  clones: number;
+  added: number;
+  updated: number;
+  governed: number;
+  vanished: number;
+  unchanged: number;
+  cloneReads: number;
+  refreshed: number;
+};
 type Task = { readonly id: string; readonly run: () => Promise<void> };
 
 /** What every server of one subscription's pass shares. */
@@ -263,16 +334,33 @@ interface SubscriptionPass {
  * The listing already holds the server and the subscription's lock list its locks: only its rules are read (one ARM
  * call; two when the lock list failed), then it is governed.
  */
-async function governClone(live: Server, knownLocks: readonly ManagementLock[] | undefined, stored: Versioned<InventoryRecord> | undefined, pass: SubscriptionPass): Promise<void> {
+async function governClone(
+  live: Server,
+  knownLocks: readonly ManagementLock[] | undefined,
+  stored: Versioned<InventoryRecord> | undefined,
+  pass: SubscriptionPass,
+): Promise<void> {
   const row = stored?.value;
   const { deps, now } = pass;
-  const [firewallRules, locks] = await Promise.all([deps.servers.listFirewallRules(live.id), knownLocks ?? deps.servers.listLocks(live.id)]);
+  const [firewallRules, locks] = await Promise.all([
+    deps.servers.listFirewallRules(live.id),
+    knownLocks ?? deps.servers.listLocks(live.id),
+  ]);
   const detailed: Server = { ...live, firewallRules, locks };
   const restoreEvidence = pass.evidenceByKey.get(live.key) ?? [];
   const peers = peersOf(detailed, pass.servers, restoreEvidence, row, deps);
   // The listing read the row with its ETag: govern from it rather than reading it again.
   const outcome = await governServer(
-    { live: detailed, key: live.key, peers, restoreEvidence, triggerId: pass.runId, observedAt: now.toISOString(), periodic: true, stored: stored ?? null },
+    {
+      live: detailed,
+      key: live.key,
+      peers,
+      restoreEvidence,
+      triggerId: pass.runId,
+      observedAt: now.toISOString(),
+      periodic: true,
+      stored: stored ?? null,
+    },
     deps,
   );
   pass.counts.governed++;
@@ -287,7 +375,17 @@ async function governClone(live: Server, knownLocks: readonly ManagementLock[] |
 /** The list did not show it: confirm with a read before recording a deletion. */
 async function confirmVanished(row: InventoryRecord, pass: SubscriptionPass): Promise<void> {
   if (await pass.deps.servers.get(row.id)) return;
-  await governServer({ live: undefined, key: row.key, peers: [], restoreEvidence: [], triggerId: pass.runId, observedAt: pass.now.toISOString() }, pass.deps);
+  await governServer(
+    {
+      live: undefined,
+      key: row.key,
+      peers: [],
+      restoreEvidence: [],
+      triggerId: pass.runId,
+      observedAt: pass.now.toISOString(),
+    },
+    pass.deps,
+  );
   pass.counts.vanished++;
 }
 
@@ -310,7 +408,10 @@ async function writeListed(
       counts[writes[i]!.ifMatch === null ? 'added' : 'updated']++;
     });
   } catch (error) {
-    failed.push({ id: `inventory@${now.toISOString()}`, reason: `writing ${writes.length} listed rows: ${errorMessage(error)}` });
+    failed.push({
+      id: `inventory@${now.toISOString()}`,
+      reason: `writing ${writes.length} listed rows: ${errorMessage(error)}`,
+    });
   }
 }
 
@@ -319,7 +420,13 @@ async function writeListed(
  * source its tags claim even when the claim contradicts itself (so the pass reports a source created after the clone).
  * Found once here against the whole listing, so each pass plans two or three servers instead of the subscription.
  */
-function peersOf(server: Server, servers: readonly Server[], restoreEvidence: readonly RestoreEvidence[], row: InventoryRecord | undefined, deps: GovernDeps): Server[] {
+function peersOf(
+  server: Server,
+  servers: readonly Server[],
+  restoreEvidence: readonly RestoreEvidence[],
+  row: InventoryRecord | undefined,
+  deps: GovernDeps,
+): Server[] {
   const { source, lineage } = classify(server, {
     servers,
     restoreEvidence,
@@ -328,7 +435,10 @@ function peersOf(server: Server, servers: readonly Server[], restoreEvidence: re
     sourceKeyPrefix: ruleOf(deps.policy, 'replace-inherited-ownership')?.sourceKeyPrefix ?? 'Source',
   });
   const claimedKey = lineage.sourceServerId ? serverKey(lineage.sourceServerId) : undefined;
-  const claimed = claimedKey && claimedKey !== source?.key && claimedKey !== server.key ? servers.find((s) => s.key === claimedKey) : undefined;
+  const claimed =
+    claimedKey && claimedKey !== source?.key && claimedKey !== server.key
+      ? servers.find((s) => s.key === claimedKey)
+      : undefined;
   return [source, claimed].filter((s): s is Server => s !== undefined);
 }
 
@@ -346,7 +456,9 @@ async function activitySince(
 ): Promise<{ restoreEvidence: RestoreEvidence[]; touched: Map<string, string> | undefined }> {
   try {
     const entries = await deps.activity.list(subscriptionId, { from: since, to: now });
-    const restoreEvidence = entries.map((e) => restoreEvidenceFrom(e)).filter((e): e is RestoreEvidence => e !== undefined);
+    const restoreEvidence = entries
+      .map((e) => restoreEvidenceFrom(e))
+      .filter((e): e is RestoreEvidence => e !== undefined);
     const touched = new Map<string, string>();
     for (const entry of entries) {
       const seen = serverTouchedBy(entry);

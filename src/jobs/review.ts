@@ -46,7 +46,10 @@ interface LastSent {
  * that day tries again. Each listed server gets an evidence entry saying it was listed.
  * @example const outcome = await sendReviewDigest(await wire());
  */
-export async function sendReviewDigest(deps: NoticesDeps, options: { sleep?: (ms: number) => Promise<void>; maxRunMs?: number } = {}): Promise<ReviewDigestOutcome> {
+export async function sendReviewDigest(
+  deps: NoticesDeps,
+  options: { sleep?: (ms: number) => Promise<void>; maxRunMs?: number } = {},
+): Promise<ReviewDigestOutcome> {
   const now = deps.clock.now();
   const day = now.toISOString().slice(0, 10);
   const to = deps.config.mail.reviewMailbox;
@@ -63,20 +66,51 @@ export async function sendReviewDigest(deps: NoticesDeps, options: { sleep?: (ms
     const stored = await deps.checkpoints.get(REVIEW_DIGEST_CHECKPOINT);
     const last = stored ? parseLastSent(stored.value) : undefined;
     if (last?.day === day && last.state !== 'none') {
-      const when = last.state === 'sent' ? `was sent at ${last.at ?? day}` : `is being sent by another run (since ${last.at ?? day})`;
-      return await finish({ sent: false, to, servers: 0, skipped: `today's review digest ${when}; the next goes tomorrow`, problems: [] });
+      const when =
+        last.state === 'sent'
+          ? `was sent at ${last.at ?? day}`
+          : `is being sent by another run (since ${last.at ?? day})`;
+      return await finish({
+        sent: false,
+        to,
+        servers: 0,
+        skipped: `today's review digest ${when}; the next goes tomorrow`,
+        problems: [],
+      });
     }
     const [templates, review] = await Promise.all([deps.templates(), collectReview(deps, now)]);
-    if (review.entries.length === 0) return await finish({ sent: false, to, servers: 0, skipped: 'no server waits for review', problems: review.problems });
+    if (review.entries.length === 0)
+      return await finish({
+        sent: false,
+        to,
+        servers: 0,
+        skipped: 'no server waits for review',
+        problems: review.problems,
+      });
 
     let claim: string;
     try {
-      claim = await deps.checkpoints.set(REVIEW_DIGEST_CHECKPOINT, JSON.stringify({ day, state: 'sending', at: now.toISOString() } satisfies LastSent), { ifMatch: stored?.etag ?? null });
+      claim = await deps.checkpoints.set(
+        REVIEW_DIGEST_CHECKPOINT,
+        JSON.stringify({ day, state: 'sending', at: now.toISOString() } satisfies LastSent),
+        { ifMatch: stored?.etag ?? null },
+      );
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;
-      return await finish({ sent: false, to, servers: review.entries.length, skipped: "another run claimed today's review digest", problems: review.problems });
+      return await finish({
+        sent: false,
+        to,
+        servers: review.entries.length,
+        skipped: "another run claimed today's review digest",
+        problems: review.problems,
+      });
     }
-    const release = () => deps.checkpoints.set(REVIEW_DIGEST_CHECKPOINT, stored?.value ?? JSON.stringify({ day: '', state: 'none' } satisfies LastSent), { ifMatch: claim });
+    const release = () =>
+      deps.checkpoints.set(
+        REVIEW_DIGEST_CHECKPOINT,
+        stored?.value ?? JSON.stringify({ day: '', state: 'none' } satisfies LastSent),
+        { ifMatch: claim },
+      );
 
     const budget = await SendBudget.open({
       checkpoints: deps.checkpoints,
@@ -88,7 +122,13 @@ export async function sendReviewDigest(deps: NoticesDeps, options: { sleep?: (ms
     });
     if (!(await budget.acquire())) {
       await release();
-      return await finish({ sent: false, to, servers: review.entries.length, skipped: 'the hourly mail budget is spent; the review digest goes with the next run', problems: review.problems });
+      return await finish({
+        sent: false,
+        to,
+        servers: review.entries.length,
+        skipped: 'the hourly mail budget is spent; the review digest goes with the next run',
+        problems: review.problems,
+      });
     }
     const mail = buildReviewDigest(review.entries, templates.reviewDigest, { now, recipient: to });
     let result: MailResult;
@@ -101,11 +141,30 @@ export async function sendReviewDigest(deps: NoticesDeps, options: { sleep?: (ms
     }
     if (result.status !== 'Succeeded') {
       await release();
-      return await finish({ sent: false, to, servers: review.entries.length, ...(result.id ? { id: result.id } : {}), error: result.error ?? 'ACS ended the send Failed', problems: review.problems });
+      return await finish({
+        sent: false,
+        to,
+        servers: review.entries.length,
+        ...(result.id ? { id: result.id } : {}),
+        error: result.error ?? 'ACS ended the send Failed',
+        problems: review.problems,
+      });
     }
     const sentAt = deps.clock.now().toISOString();
-    await deps.checkpoints.set(REVIEW_DIGEST_CHECKPOINT, JSON.stringify({ day, state: 'sent', at: sentAt, messageId: result.id, servers: review.entries.length } satisfies LastSent), { ifMatch: claim });
-    await deps.evidence.append(review.entries.map((e) => listedEvidence(e, { day, sentAt, to, messageId: result.id, actor: deps.actor })));
+    await deps.checkpoints.set(
+      REVIEW_DIGEST_CHECKPOINT,
+      JSON.stringify({
+        day,
+        state: 'sent',
+        at: sentAt,
+        messageId: result.id,
+        servers: review.entries.length,
+      } satisfies LastSent),
+      { ifMatch: claim },
+    );
+    await deps.evidence.append(
+      review.entries.map((e) => listedEvidence(e, { day, sentAt, to, messageId: result.id, actor: deps.actor })),
+    );
     return await finish({ sent: true, to, servers: review.entries.length, id: result.id, problems: review.problems });
   } catch (error) {
     await deps.runs.finished(JOB, deps.clock.now().toISOString(), { ok: false, error: errorMessage(error) });
@@ -118,9 +177,15 @@ export async function sendReviewDigest(deps: NoticesDeps, options: { sleep?: (ms
  * those listed are read again with their firewall rules and locks, so what would be done once confirmed is complete.
  * @example const { entries } = await collectReview(deps, deps.clock.now());
  */
-export async function collectReview(deps: NoticesDeps, now: Date): Promise<{ entries: ReviewEntry[]; problems: { id: string; reason: string }[] }> {
+export async function collectReview(
+  deps: NoticesDeps,
+  now: Date,
+): Promise<{ entries: ReviewEntry[]; problems: { id: string; reason: string }[] }> {
   const rows = await deps.inventory.list();
-  const settings = { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] };
+  const settings = {
+    fallbackMailbox: deps.settings.fallbackMailbox,
+    allowedRecipientDomains: [...deps.settings.allowedRecipientDomains],
+  };
   const plans: ServerPlan[] = [];
   const listed: Server[] = [];
   const problems: { id: string; reason: string }[] = [];
@@ -129,11 +194,22 @@ export async function collectReview(deps: NoticesDeps, now: Date): Promise<{ ent
     try {
       live = await deps.servers.list(subscriptionId);
     } catch (error) {
-      problems.push({ id: `/subscriptions/${subscriptionId}`, reason: `listing servers failed; its servers are not in this review: ${errorMessage(error)}` });
+      problems.push({
+        id: `/subscriptions/${subscriptionId}`,
+        reason: `listing servers failed; its servers are not in this review: ${errorMessage(error)}`,
+      });
       continue;
     }
     const subRows = rows.filter((r) => r.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
-    const plan = (servers: readonly Server[]) => buildPlan({ now, policy: deps.policy, servers, inventory: subRows, settings, drillClientAddresses: deps.settings.drillClientAddresses ?? [] });
+    const plan = (servers: readonly Server[]) =>
+      buildPlan({
+        now,
+        policy: deps.policy,
+        servers,
+        inventory: subRows,
+        settings,
+        drillClientAddresses: deps.settings.drillClientAddresses ?? [],
+      });
     const waiting = plan(live).servers.filter((p) => waitsForReview(p) && live.some((s) => s.key === p.key));
     if (waiting.length === 0) continue;
     const full = new Map<string, Server>();
@@ -143,7 +219,11 @@ export async function collectReview(deps: NoticesDeps, now: Date): Promise<{ ent
         if (server) full.set(server.key, server);
       }),
       8,
-      (error, index) => problems.push({ id: waiting[index]?.id ?? subscriptionId, reason: `reading its firewall rules and locks failed; listed without them: ${errorMessage(error)}` }),
+      (error, index) =>
+        problems.push({
+          id: waiting[index]?.id ?? subscriptionId,
+          reason: `reading its firewall rules and locks failed; listed without them: ${errorMessage(error)}`,
+        }),
     );
     const servers = live.map((s) => full.get(s.key) ?? s);
     plans.push(...plan(servers).servers);
@@ -153,7 +233,10 @@ export async function collectReview(deps: NoticesDeps, now: Date): Promise<{ ent
   return { entries: reviewEntries(plans, listed), problems };
 }
 
-function listedEvidence(e: ReviewEntry, facts: { day: string; sentAt: string; to: string; messageId: string; actor: string }) {
+function listedEvidence(
+  e: ReviewEntry,
+  facts: { day: string; sentAt: string; to: string; messageId: string; actor: string },
+) {
   return {
     serverKey: e.key,
     id: `review-listed:${facts.day}`,
@@ -161,14 +244,23 @@ function listedEvidence(e: ReviewEntry, facts: { day: string; sentAt: string; to
     actor: facts.actor,
     kind: 'review-listed',
     summary: `${e.name} listed for review (${e.proof}, not proven a restore) in the review digest to ${facts.to}; nothing changed on it`,
-    details: { messageId: facts.messageId, to: facts.to, proof: e.proof, onceConfirmed: e.onceConfirmed, contradictions: e.contradictions },
+    details: {
+      messageId: facts.messageId,
+      to: facts.to,
+      proof: e.proof,
+      onceConfirmed: e.onceConfirmed,
+      contradictions: e.contradictions,
+    },
   };
 }
 
 function parseLastSent(value: string): LastSent | undefined {
   try {
     const parsed = JSON.parse(value) as Partial<LastSent>;
-    return typeof parsed.day === 'string' && (parsed.state === 'sending' || parsed.state === 'sent' || parsed.state === 'none') ? (parsed as LastSent) : undefined;
+    return typeof parsed.day === 'string' &&
+      (parsed.state === 'sending' || parsed.state === 'sent' || parsed.state === 'none')
+      ? (parsed as LastSent)
+      : undefined;
   } catch {
     return undefined;
   }

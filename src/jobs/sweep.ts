@@ -28,7 +28,10 @@ import { errorMessage } from '../errorMessage.js';
 /** The runs-table name of the sweep (also the function name). */
 export const SWEEP_JOB = 'deleteExpiredClones';
 
-export type SweepDeps = Pick<GovernDeps, 'clock' | 'servers' | 'listing' | 'inventory' | 'evidence' | 'runs' | 'policy' | 'settings' | 'actor' | 'log'>;
+export type SweepDeps = Pick<
+  GovernDeps,
+  'clock' | 'servers' | 'listing' | 'inventory' | 'evidence' | 'runs' | 'policy' | 'settings' | 'actor' | 'log'
+>;
 
 /**
  * How one sweep runs. Caps come from the SWEEP_* settings (`config.sweep`).
@@ -133,12 +136,21 @@ export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<Swe
     });
     return result;
   } catch (error) {
-    await deps.runs.finished(SWEEP_JOB, deps.clock.now().toISOString(), { ok: false, error: errorMessage(error), counts: countsOf(out) });
+    await deps.runs.finished(SWEEP_JOB, deps.clock.now().toISOString(), {
+      ok: false,
+      error: errorMessage(error),
+      counts: countsOf(out),
+    });
     throw error;
   }
 }
 
-async function sweepOnce(deps: SweepDeps, options: SweepOptions, now: Date, out: Mutable<SweepResult>): Promise<SweepResult> {
+async function sweepOnce(
+  deps: SweepDeps,
+  options: SweepOptions,
+  now: Date,
+  out: Mutable<SweepResult>,
+): Promise<SweepResult> {
   const subscriptions = deps.settings.subscriptionIds;
   // In the order of the settings, whatever order the listings arrive in, so a run's report reads the same every time.
   const planned: Array<SubscriptionSweep | undefined> = subscriptions.map(() => undefined);
@@ -148,7 +160,12 @@ async function sweepOnce(deps: SweepDeps, options: SweepOptions, now: Date, out:
   await forEachListed(deps, subscriptions, SUBSCRIPTIONS_AT_ONCE, 'sweep', async (subscriptionId, listing) => {
     try {
       if ('error' in listing) throw new Error(listing.error);
-      planned[position.get(subscriptionId.toLowerCase())!] = await planSubscription(subscriptionId, listing.servers, now, deps);
+      planned[position.get(subscriptionId.toLowerCase())!] = await planSubscription(
+        subscriptionId,
+        listing.servers,
+        now,
+        deps,
+      );
     } catch (error) {
       listFailures.push(`${subscriptionId}: ${errorMessage(error)}`);
     }
@@ -164,7 +181,10 @@ async function sweepOnce(deps: SweepDeps, options: SweepOptions, now: Date, out:
   out.failed.push(...parts.flatMap((p) => p.failed));
 
   // Subscriptions share no server: their known clones and disagreements add up.
-  const known = { clones: parts.reduce((n, p) => n + p.known.clones, 0), disagreements: parts.flatMap((p) => p.known.disagreements) };
+  const known = {
+    clones: parts.reduce((n, p) => n + p.known.clones, 0),
+    disagreements: parts.flatMap((p) => p.known.disagreements),
+  };
   out.counts.knownClones = known.clones;
   out.counts.disagreements = known.disagreements.length;
   const stop = disagreementStop(known, options.maxDisagreementPercent);
@@ -174,23 +194,40 @@ async function sweepOnce(deps: SweepDeps, options: SweepOptions, now: Date, out:
   }
 
   // Oldest expiry first across subscriptions (sweepSelection's order within each).
-  const eligible = parts.flatMap((p) => p.eligible).sort((a, b) => a.action.expiresOn.localeCompare(b.action.expiresOn) || a.plan.key.localeCompare(b.plan.key));
+  const eligible = parts
+    .flatMap((p) => p.eligible)
+    .sort((a, b) => a.action.expiresOn.localeCompare(b.action.expiresOn) || a.plan.key.localeCompare(b.plan.key));
   out.skipped.push(...parts.flatMap((p) => p.skipped));
   out.held.push(...parts.flatMap((p) => p.held));
-  out.planned = eligible.map(({ plan, action }) => ({ id: plan.id, name: plan.name, expiresOn: action.expiresOn, finalNoticeSentAt: action.finalNoticeSentAt, reason: action.reason }));
+  out.planned = eligible.map(({ plan, action }) => ({
+    id: plan.id,
+    name: plan.name,
+    expiresOn: action.expiresOn,
+    finalNoticeSentAt: action.finalNoticeSentAt,
+    reason: action.reason,
+  }));
 
   const cap = deletionCap(known.clones, options);
   out.counts.cap = cap;
   const selected = eligible.slice(0, cap);
   for (const { plan } of eligible.slice(cap)) {
-    out.skipped.push(item(plan, `deferred: ${eligible.length} eligible, cap ${cap} this run (SWEEP_MAX_DELETIONS_PER_RUN ${options.maxDeletionsPerRun}, SWEEP_MAX_DELETION_PERCENT ${options.maxDeletionPercent}% of ${known.clones} known clones); oldest expiry first`));
+    out.skipped.push(
+      item(
+        plan,
+        `deferred: ${eligible.length} eligible, cap ${cap} this run (SWEEP_MAX_DELETIONS_PER_RUN ${options.maxDeletionsPerRun}, SWEEP_MAX_DELETION_PERCENT ${options.maxDeletionPercent}% of ${known.clones} known clones); oldest expiry first`,
+      ),
+    );
   }
 
   if (options.mode === 'dry-run') {
     await recordWouldDelete(selected, deps, out);
     return out;
   }
-  await finishInterrupted(parts.flatMap((p) => p.interrupted), deps, out);
+  await finishInterrupted(
+    parts.flatMap((p) => p.interrupted),
+    deps,
+    out,
+  );
   await deleteSelected(selected, deps, options, now, out);
   return out;
 }
@@ -199,7 +236,12 @@ async function sweepOnce(deps: SweepDeps, options: SweepOptions, now: Date, out:
  * One subscription: its inventory rows (with their ETags), the plan, the subscription's locks where a candidate needs
  * them, and what the sweep keeps of it (counts, candidates with the peers their re-plan needs, rows to settle).
  */
-async function planSubscription(subscriptionId: string, listedServers: Server[], now: Date, deps: SweepDeps): Promise<SubscriptionSweep> {
+async function planSubscription(
+  subscriptionId: string,
+  listedServers: Server[],
+  now: Date,
+  deps: SweepDeps,
+): Promise<SubscriptionSweep> {
   const versioned = await deps.inventory.listVersioned({ subscriptionId: subscriptionId.toLowerCase() });
   const rowsByKey = new Map(versioned.map((r) => [r.value.key, r]));
   const servers = await withCreationTimes(listedServers, rowsByKey, deps, 8);
@@ -228,7 +270,12 @@ async function planSubscription(subscriptionId: string, listedServers: Server[],
   };
 }
 
-async function planWithLocks(listing: { subscriptionId: string; servers: Server[]; rows: InventoryRecord[] }, now: Date, deps: SweepDeps, failed: SweepItem[]): Promise<PlannedSubscription> {
+async function planWithLocks(
+  listing: { subscriptionId: string; servers: Server[]; rows: InventoryRecord[] },
+  now: Date,
+  deps: SweepDeps,
+  failed: SweepItem[],
+): Promise<PlannedSubscription> {
   const context = planContext(deps);
   const first = planForSweep(listing.servers, listing.rows, now, context);
   const needLocks = needingLocks(first);
@@ -267,10 +314,20 @@ async function planWithLocks(listing: { subscriptionId: string; servers: Server[
 }
 
 function planContext(deps: SweepDeps): SweepPlanContext {
-  return { policy: deps.policy, settings: { fallbackMailbox: deps.settings.fallbackMailbox, allowedRecipientDomains: [...deps.settings.allowedRecipientDomains] } };
+  return {
+    policy: deps.policy,
+    settings: {
+      fallbackMailbox: deps.settings.fallbackMailbox,
+      allowedRecipientDomains: [...deps.settings.allowedRecipientDomains],
+    },
+  };
 }
 
-async function recordWouldDelete(selected: readonly Selected[], deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
+async function recordWouldDelete(
+  selected: readonly Selected[],
+  deps: SweepDeps,
+  out: Mutable<SweepResult>,
+): Promise<void> {
   const at = out.at;
   const entries: EvidenceEntry[] = selected.map(({ plan, action, row }) => ({
     serverKey: plan.key,
@@ -290,7 +347,11 @@ async function recordWouldDelete(selected: readonly Selected[], deps: SweepDeps,
  * Rows left at `deleting` by an interrupted run: a server that is gone is recorded deleted (no second DELETE);
  * one still listed but no longer eligible gets its row back, so nothing stays marked for deletion by mistake.
  */
-async function finishInterrupted(interrupted: readonly Interrupted[], deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
+async function finishInterrupted(
+  interrupted: readonly Interrupted[],
+  deps: SweepDeps,
+  out: Mutable<SweepResult>,
+): Promise<void> {
   const work = interrupted.map(({ row, listed, plan }) => async () => {
     if (listed) return releaseRow(row, plan, deps, out);
     // The list did not show it: confirm with a read before recording the deletion.
@@ -298,25 +359,65 @@ async function finishInterrupted(interrupted: readonly Interrupted[], deps: Swee
     const stored = await deps.inventory.get(row.key);
     if (!stored || stored.value.state !== 'deleting') return;
     const reason = stored.value.deleteReason ?? 'expired clone';
-    await recordDeleted(stored, { outcome: 'finished', reason, details: { noticesSent: stored.value.noticesSent } }, deps, out.at);
-    out.deleted.push({ id: row.id, name: row.name, outcome: 'finished', reason: `an interrupted run asked ARM to delete it; now gone (${reason})` });
+    await recordDeleted(
+      stored,
+      { outcome: 'finished', reason, details: { noticesSent: stored.value.noticesSent } },
+      deps,
+      out.at,
+    );
+    out.deleted.push({
+      id: row.id,
+      name: row.name,
+      outcome: 'finished',
+      reason: `an interrupted run asked ARM to delete it; now gone (${reason})`,
+    });
   });
-  await runLimited(work, 8, (error, index) => out.failed.push({ id: `interrupted#${index}`, name: '', reason: `finish an interrupted deletion: ${errorMessage(error)}` }));
+  await runLimited(work, 8, (error, index) =>
+    out.failed.push({
+      id: `interrupted#${index}`,
+      name: '',
+      reason: `finish an interrupted deletion: ${errorMessage(error)}`,
+    }),
+  );
 }
 
-async function releaseRow(row: InventoryRecord, plan: ServerPlan | undefined, deps: SweepDeps, out: Mutable<SweepResult>): Promise<void> {
+async function releaseRow(
+  row: InventoryRecord,
+  plan: ServerPlan | undefined,
+  deps: SweepDeps,
+  out: Mutable<SweepResult>,
+): Promise<void> {
   const stored = await deps.inventory.get(row.key);
   if (!stored || stored.value.state !== 'deleting') return;
   const { deletedBy: _by, deleteReason: _reason, ...rest } = stored.value;
   const reason = releaseReason(plan);
   await deps.evidence.append([
-    { serverKey: row.key, id: `sweep:released:${row.expiresOn ?? 'none'}:${out.at}`, at: out.at, actor: deps.actor, kind: 'deletion-cancelled', summary: `Deletion of ${row.name} cancelled: ${reason}`, reason, before: { state: 'deleting' }, after: { state: plan?.held ? 'held' : 'governed' } },
+    {
+      serverKey: row.key,
+      id: `sweep:released:${row.expiresOn ?? 'none'}:${out.at}`,
+      at: out.at,
+      actor: deps.actor,
+      kind: 'deletion-cancelled',
+      summary: `Deletion of ${row.name} cancelled: ${reason}`,
+      reason,
+      before: { state: 'deleting' },
+      after: { state: plan?.held ? 'held' : 'governed' },
+    },
   ]);
-  await deps.inventory.upsert({ ...rest, state: plan?.held ? 'held' : 'governed', updatedAt: out.at }, { ifMatch: stored.etag });
+  await deps.inventory.upsert(
+    { ...rest, state: plan?.held ? 'held' : 'governed', updatedAt: out.at },
+    { ifMatch: stored.etag },
+  );
   out.skipped.push({ id: row.id, name: row.name, reason: `interrupted deletion cancelled: ${reason}` });
 }
 
-async function deleteSelected(selected: readonly Selected[], deps: SweepDeps, options: SweepOptions, now: Date, out: Mutable<SweepResult>): Promise<void> {
+async function deleteSelected(
+  selected: readonly Selected[],
+  deps: SweepDeps,
+  options: SweepOptions,
+  now: Date,
+  out: Mutable<SweepResult>,
+): Promise<void> {
   let aborted: unknown;
   let done = 0;
   const tasks = selected.map((candidate) => ({
@@ -337,7 +438,14 @@ async function deleteSelected(selected: readonly Selected[], deps: SweepDeps, op
   if (aborted !== undefined) throw aborted instanceof Error ? aborted : new Error(errorMessage(aborted));
 }
 
-async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOptions, now: Date, out: Mutable<SweepResult>, abort: (error: unknown) => void): Promise<void> {
+async function deleteOne(
+  candidate: Selected,
+  deps: SweepDeps,
+  options: SweepOptions,
+  now: Date,
+  out: Mutable<SweepResult>,
+  abort: (error: unknown) => void,
+): Promise<void> {
   const { plan, action } = candidate;
   const hook = async (run: () => void | Promise<void>) => {
     try {
@@ -367,15 +475,33 @@ async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOpt
   const at = out.at;
   const noticesSent = stored.value.noticesSent;
   // Intent: the row first (a concurrent writer cancels cleanly), then the evidence; both before ARM is asked.
-  const intent: InventoryRecord = { ...stored.value, state: 'deleting', expiresOn: action.expiresOn, deletedBy: deps.actor, deleteReason: action.reason, updatedAt: at };
+  const intent: InventoryRecord = {
+    ...stored.value,
+    state: 'deleting',
+    expiresOn: action.expiresOn,
+    deletedBy: deps.actor,
+    deleteReason: action.reason,
+    updatedAt: at,
+  };
   let intentEtag: string;
   try {
     intentEtag = await deps.inventory.upsert(intent, { ifMatch: stored.etag });
     await deps.evidence.append([
-      { serverKey: plan.key, id: `sweep:deleting:${action.expiresOn}`, at, actor: deps.actor, kind: 'deleting', summary: `Deleting ${plan.name}: expired ${action.expiresOn}`, reason: action.reason, before: { state: stored.value.state, tags: live.tags }, details: { action, noticesSent, proof: plan.proof } },
+      {
+        serverKey: plan.key,
+        id: `sweep:deleting:${action.expiresOn}`,
+        at,
+        actor: deps.actor,
+        kind: 'deleting',
+        summary: `Deleting ${plan.name}: expired ${action.expiresOn}`,
+        reason: action.reason,
+        before: { state: stored.value.state, tags: live.tags },
+        details: { action, noticesSent, proof: plan.proof },
+      },
     ]);
   } catch (error) {
-    if (error instanceof ConcurrencyError) return void out.skipped.push(item(plan, 'changed since planning: the inventory row was written meanwhile'));
+    if (error instanceof ConcurrencyError)
+      return void out.skipped.push(item(plan, 'changed since planning: the inventory row was written meanwhile'));
     out.failed.push(item(plan, `record the intent to delete: ${errorMessage(error)}`));
     return;
   }
@@ -396,7 +522,16 @@ async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOpt
     if (outcome === 'locked') {
       const reason = 'ARM refused the delete: 409 ScopeLocked (a lock appeared after the re-check)';
       await deps.evidence.append([
-        { serverKey: plan.key, id: `sweep:held:${action.expiresOn}`, at, actor: deps.actor, kind: 'held', summary: `${plan.name} is locked; not deleted`, reason, details: { action } },
+        {
+          serverKey: plan.key,
+          id: `sweep:held:${action.expiresOn}`,
+          at,
+          actor: deps.actor,
+          kind: 'held',
+          summary: `${plan.name} is locked; not deleted`,
+          reason,
+          details: { action },
+        },
       ]);
       const { deletedBy: _by, deleteReason: _reason, ...rest } = intended.value;
       await deps.inventory.upsert({ ...rest, state: 'held', updatedAt: at }, { ifMatch: intended.etag });
@@ -411,7 +546,12 @@ async function deleteOne(candidate: Selected, deps: SweepDeps, options: SweepOpt
 }
 
 /** Evidence first, then the row: a crash in between leaves `deleting`, which the next run finishes under the same evidence id. */
-async function recordDeleted(stored: Versioned<InventoryRecord>, what: { outcome: string; reason: string; details: Record<string, unknown> }, deps: SweepDeps, at: string): Promise<void> {
+async function recordDeleted(
+  stored: Versioned<InventoryRecord>,
+  what: { outcome: string; reason: string; details: Record<string, unknown> },
+  deps: SweepDeps,
+  at: string,
+): Promise<void> {
   const row = stored.value;
   await deps.evidence.append([
     {
@@ -428,13 +568,26 @@ async function recordDeleted(stored: Versioned<InventoryRecord>, what: { outcome
       details: { outcome: what.outcome, ...what.details },
     },
   ]);
-  await deps.inventory.upsert({ ...row, state: 'deleted', deletedAt: at, deletedBy: deps.actor, deleteReason: what.reason, updatedAt: at }, { ifMatch: stored.etag });
+  await deps.inventory.upsert(
+    { ...row, state: 'deleted', deletedAt: at, deletedBy: deps.actor, deleteReason: what.reason, updatedAt: at },
+    { ifMatch: stored.etag },
+  );
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function emptyResult(mode: SweepOptions['mode'], at: string): Mutable<SweepResult> {
-  return { mode, at, planned: [], deleted: [], wouldDelete: [], skipped: [], failed: [], held: [], counts: { subscriptions: 0, servers: 0, knownClones: 0, disagreements: 0, cap: 0 } };
+  return {
+    mode,
+    at,
+    planned: [],
+    deleted: [],
+    wouldDelete: [],
+    skipped: [],
+    failed: [],
+    held: [],
+    counts: { subscriptions: 0, servers: 0, knownClones: 0, disagreements: 0, cap: 0 },
+  };
 }
 
 function countsOf(r: SweepResult): Record<string, number> {
@@ -449,4 +602,3 @@ function countsOf(r: SweepResult): Record<string, number> {
     stopped: r.stoppedBecause ? 1 : 0,
   };
 }
-

@@ -5,7 +5,12 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as AzureFunctions from '@azure/functions';
-import type { HttpRequest as HttpRequestType, HttpResponseInit, InvocationContext as InvocationContextType, LogLevel } from '@azure/functions';
+import type {
+  HttpRequest as HttpRequestType,
+  HttpResponseInit,
+  InvocationContext as InvocationContextType,
+  LogLevel,
+} from '@azure/functions';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { Cron } from 'croner';
 import { errorMessage } from '../errorMessage.js';
@@ -31,7 +36,13 @@ export interface RegisteredFunction {
 
 export interface HostSettings {
   /** host.json `extensions.queues`. */
-  readonly queues: { maxPollingIntervalInMs: number; visibilityTimeoutInMs: number; batchSize: number; maxDequeueCount: number; messageEncoding: 'base64' | 'none' };
+  readonly queues: {
+    maxPollingIntervalInMs: number;
+    visibilityTimeoutInMs: number;
+    batchSize: number;
+    maxDequeueCount: number;
+    messageEncoding: 'base64' | 'none';
+  };
 }
 
 export interface InvocationRecord {
@@ -98,7 +109,8 @@ export function installFunctionsCore(): void {
     registerFunction: (metadata: { name: string; bindings: Record<string, Binding> }, handler: Handler) => {
       const trigger = Object.values(metadata.bindings).find((b) => b.direction === 'in' && b.type.endsWith('Trigger'));
       if (!trigger) throw new Error(`Function "${metadata.name}" has no trigger binding`);
-      if (registered.some((f) => f.name === metadata.name)) throw new Error(`Function "${metadata.name}" is registered twice`);
+      if (registered.some((f) => f.name === metadata.name))
+        throw new Error(`Function "${metadata.name}" is registered twice`);
       registered.push({ name: metadata.name, trigger, handler });
       registeredFrom.set(metadata.name, callerFile(new Error().stack));
       return { dispose: () => undefined };
@@ -135,7 +147,8 @@ export function readHostSettings(hostJsonPath = 'host.json'): HostSettings {
 export function resolveSetting(value: string, settings: Readonly<Record<string, string>>): string {
   return value.replace(/%([^%]+)%/g, (_, name: string) => {
     const resolved = settings[name];
-    if (resolved === undefined || resolved === '') throw new Error(`Binding refers to app setting ${name}, which is not set`);
+    if (resolved === undefined || resolved === '')
+      throw new Error(`Binding refers to app setting ${name}, which is not set`);
     return resolved;
   });
 }
@@ -159,7 +172,9 @@ const entries = new Map<string, { functions: RegisteredFunction[]; hooks: Array<
  * process has seen. An entry whose modules another entry already loaded would register only part of its functions:
  * refused, naming both, rather than a host that silently lacks functions.
  */
-async function loadEntry(entry: string): Promise<{ functions: RegisteredFunction[]; hooks: Array<(context: unknown) => unknown> }> {
+async function loadEntry(
+  entry: string,
+): Promise<{ functions: RegisteredFunction[]; hooks: Array<(context: unknown) => unknown> }> {
   const href = pathToFileURL(entry).href;
   const file = fileURLToPath(href);
   const known = entries.get(href);
@@ -170,9 +185,14 @@ async function loadEntry(entry: string): Promise<{ functions: RegisteredFunction
   // The app's start hook lives in a module every entry imports: an entry loaded after another finds it registered already.
   // A module imported before (by a test, directly) registers nothing now: its functions are the ones registered from it.
   const fromEntry = registered.slice(0, before).filter((f) => registeredFrom.get(f.name) === file);
-  const found = { functions: [...fromEntry, ...registered.slice(before)], hooks: appStartHooks.length > hooksBefore ? appStartHooks.slice(hooksBefore) : appStartHooks.slice() };
+  const found = {
+    functions: [...fromEntry, ...registered.slice(before)],
+    hooks: appStartHooks.length > hooksBefore ? appStartHooks.slice(hooksBefore) : appStartHooks.slice(),
+  };
   if (found.functions.length === 0 && registered.length > 0) {
-    throw new Error(`${entry} registered no function: its modules were loaded by another entry of this process (${[...entries.keys()].join(', ')}); host one entry per process`);
+    throw new Error(
+      `${entry} registered no function: its modules were loaded by another entry of this process (${[...entries.keys()].join(', ')}); host one entry per process`,
+    );
   }
   entries.set(href, found);
   return found;
@@ -194,22 +214,43 @@ export async function startLocalHost(options: StartHostOptions): Promise<LocalHo
   const stoppers: Array<() => Promise<void> | void> = [];
   let closed = false;
 
-  const invoke = async (fn: RegisteredFunction, kind: InvocationRecord['trigger'], input: unknown, triggerMetadata: Record<string, unknown>) => {
+  const invoke = async (
+    fn: RegisteredFunction,
+    kind: InvocationRecord['trigger'],
+    input: unknown,
+    triggerMetadata: Record<string, unknown>,
+  ) => {
     const invocationId = randomUUID();
     const context = new InvocationContext({
       functionName: fn.name,
       invocationId,
       triggerMetadata,
-      logHandler: (level: LogLevel, ...args: unknown[]) => log(`[${fn.name}] ${level === 'information' ? '' : `${level}: `}${args.map(String).join(' ')}`),
+      logHandler: (level: LogLevel, ...args: unknown[]) =>
+        log(`[${fn.name}] ${level === 'information' ? '' : `${level}: `}${args.map(String).join(' ')}`),
     });
     const startedAt = new Date();
     try {
       const result = await fn.handler(input, context);
-      record({ functionName: fn.name, invocationId, trigger: kind, startedAt, durationInMs: Date.now() - startedAt.getTime(), outcome: 'succeeded' });
+      record({
+        functionName: fn.name,
+        invocationId,
+        trigger: kind,
+        startedAt,
+        durationInMs: Date.now() - startedAt.getTime(),
+        outcome: 'succeeded',
+      });
       return result;
     } catch (error) {
       const message = errorMessage(error);
-      record({ functionName: fn.name, invocationId, trigger: kind, startedAt, durationInMs: Date.now() - startedAt.getTime(), outcome: 'failed', error: message });
+      record({
+        functionName: fn.name,
+        invocationId,
+        trigger: kind,
+        startedAt,
+        durationInMs: Date.now() - startedAt.getTime(),
+        outcome: 'failed',
+        error: message,
+      });
       log(`[${fn.name}] failed: ${message}`);
       throw error;
     }
@@ -240,7 +281,10 @@ export async function startLocalHost(options: StartHostOptions): Promise<LocalHo
   const maxBodyBytes = requestBodyLimit(settings);
   const background = new Set<Promise<unknown>>();
   const runNow = (fn: RegisteredFunction, input: string): void => {
-    const run = fn.trigger.type === 'timerTrigger' ? invoke(fn, 'timer', timerInput(false), {}) : invoke(fn, 'queue', decodeMessage(input, 'none'), { id: randomUUID(), dequeueCount: 1 });
+    const run =
+      fn.trigger.type === 'timerTrigger'
+        ? invoke(fn, 'timer', timerInput(false), {})
+        : invoke(fn, 'queue', decodeMessage(input, 'none'), { id: randomUUID(), dequeueCount: 1 });
     const tracked = run.catch(() => undefined).finally(() => background.delete(tracked));
     background.add(tracked);
   };
@@ -255,13 +299,18 @@ export async function startLocalHost(options: StartHostOptions): Promise<LocalHo
           if (body === undefined) {
             // Like the Functions host: the body is refused before any function sees it; the connection is closed.
             res.setHeader('connection', 'close');
-            return { status: 413, body: `Request body too large: the limit is ${maxBodyBytes} bytes (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT)` };
+            return {
+              status: 413,
+              body: `Request body too large: the limit is ${maxBodyBytes} bytes (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT)`,
+            };
           }
           const admin = /^\/admin\/functions\/([^/?]+)\/?$/i.exec(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
           if (admin) return adminRun(req.method ?? 'GET', decodeURIComponent(admin[1]!), body, functions, runNow);
           return serveHttp(req, body, httpFunctions, (fn, request, params) => invoke(fn, 'http', request, { params }));
         })
-        .then(answer, (error: unknown) => answer({ status: 500, headers: { 'content-type': 'text/plain' }, body: errorMessage(error) }));
+        .then(answer, (error: unknown) =>
+          answer({ status: 500, headers: { 'content-type': 'text/plain' }, body: errorMessage(error) }),
+        );
     });
     const server = httpServer;
     const listen = (port: number) =>
@@ -309,7 +358,11 @@ function timerInput(isPastDue: boolean, last?: Date, next?: Date) {
   };
 }
 
-function startTimer(fn: RegisteredFunction, settings: Readonly<Record<string, string>>, fire: (timer: unknown) => Promise<unknown>) {
+function startTimer(
+  fn: RegisteredFunction,
+  settings: Readonly<Record<string, string>>,
+  fire: (timer: unknown) => Promise<unknown>,
+) {
   const schedule = resolveSetting(String(fn.trigger.schedule), settings);
   let last: Date | undefined;
   let running = false;
@@ -327,7 +380,12 @@ function startTimer(fn: RegisteredFunction, settings: Readonly<Record<string, st
   return () => job.stop();
 }
 
-type Invoke = (fn: RegisteredFunction, kind: 'queue', input: unknown, meta: Record<string, unknown>) => Promise<unknown>;
+type Invoke = (
+  fn: RegisteredFunction,
+  kind: 'queue',
+  input: unknown,
+  meta: Record<string, unknown>,
+) => Promise<unknown>;
 
 async function startQueue(
   fn: RegisteredFunction,
@@ -362,13 +420,20 @@ async function startQueue(
       idleMs = 100;
       await Promise.all(
         got.map(async (m) => {
-          const meta = { id: m.messageId, dequeueCount: m.dequeueCount, insertionTime: m.insertedOn, popReceipt: m.popReceipt };
+          const meta = {
+            id: m.messageId,
+            dequeueCount: m.dequeueCount,
+            insertionTime: m.insertedOn,
+            popReceipt: m.popReceipt,
+          };
           let input: unknown;
           try {
             try {
               input = decodeMessage(m.messageText, host.queues.messageEncoding);
             } catch (error) {
-              log(`[${fn.name}] queue message ${m.messageId} (attempt ${m.dequeueCount}) cannot be decoded: ${errorMessage(error)}`);
+              log(
+                `[${fn.name}] queue message ${m.messageId} (attempt ${m.dequeueCount}) cannot be decoded: ${errorMessage(error)}`,
+              );
               throw error;
             }
             await invoke(fn, 'queue', input, meta);
@@ -380,7 +445,9 @@ async function startQueue(
               await queue.deleteMessage(m.messageId, m.popReceipt);
               log(`[${fn.name}] queue message ${m.messageId} failed ${m.dequeueCount} times; moved to ${poison.name}`);
             } else {
-              await queue.updateMessage(m.messageId, m.popReceipt, undefined, host.queues.visibilityTimeoutInMs / 1000).catch(() => undefined);
+              await queue
+                .updateMessage(m.messageId, m.popReceipt, undefined, host.queues.visibilityTimeoutInMs / 1000)
+                .catch(() => undefined);
             }
           }
         }),
@@ -402,7 +469,8 @@ async function receive(queue: QueueClient, host: HostSettings) {
 export function decodeMessage(text: string, encoding: 'base64' | 'none'): unknown {
   let body = text;
   if (encoding === 'base64') {
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text.trim())) throw new Error('Queue message is not valid base64 (host.json messageEncoding is base64)');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text.trim()))
+      throw new Error('Queue message is not valid base64 (host.json messageEncoding is base64)');
     body = Buffer.from(text, 'base64').toString('utf8');
   }
   try {
@@ -430,8 +498,17 @@ async function serveHttp(
     return matched !== undefined;
   });
   if (!fn) return { status: 404, body: `No function at ${method} /api/${path}` };
-  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-  const request = new HttpRequest({ method, url: url.toString(), headers, body: { bytes: body }, query: Object.fromEntries(url.searchParams), params });
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+  );
+  const request = new HttpRequest({
+    method,
+    url: url.toString(),
+    headers,
+    body: { bytes: body },
+    query: Object.fromEntries(url.searchParams),
+    params,
+  });
   const result = (await invoke(fn, request, params)) as HttpResponseInit | undefined;
   return result ?? { status: 204 };
 }
@@ -474,8 +551,15 @@ function readLimitedBody(req: IncomingMessage, limit: number): Promise<Buffer | 
  * `POST /admin/functions/<name>` with `{"input": "..."}`, as Core Tools serves it: runs a timer function now (or a queue
  * function with `input` as its message) and answers 202 at once; the outcome is logged like any invocation.
  */
-function adminRun(method: string, name: string, body: Buffer, fns: readonly RegisteredFunction[], runNow: (fn: RegisteredFunction, input: string) => void): HttpResponseInit {
-  if (method.toUpperCase() !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: 'Use POST /admin/functions/<name> with {"input": ""}' };
+function adminRun(
+  method: string,
+  name: string,
+  body: Buffer,
+  fns: readonly RegisteredFunction[],
+  runNow: (fn: RegisteredFunction, input: string) => void,
+): HttpResponseInit {
+  if (method.toUpperCase() !== 'POST')
+    return { status: 405, headers: { allow: 'POST' }, body: 'Use POST /admin/functions/<name> with {"input": ""}' };
   const fn = fns.find((f) => f.name.toLowerCase() === name.toLowerCase());
   if (!fn) return { status: 404, body: `No function named ${name}; functions: ${fns.map((f) => f.name).join(', ')}` };
   let input = '';
@@ -492,7 +576,10 @@ function adminRun(method: string, name: string, body: Buffer, fns: readonly Regi
     input = given ?? '';
   }
   if (fn.trigger.type !== 'timerTrigger' && fn.trigger.type !== 'queueTrigger') {
-    return { status: 400, body: `${fn.name} is triggered by ${fn.trigger.type}: call it at its own route, not through /admin/functions` };
+    return {
+      status: 400,
+      body: `${fn.name} is triggered by ${fn.trigger.type}: call it at its own route, not through /admin/functions`,
+    };
   }
   runNow(fn, input);
   return { status: 202 };
@@ -505,7 +592,10 @@ function adminRun(method: string, name: string, body: Buffer, fns: readonly Regi
  * @example matchRoute('dashboard/data/{name}', 'dashboard/data/summary') // { name: 'summary' }
  */
 export function matchRoute(template: string, path: string): Record<string, string> | undefined {
-  const parts = template.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean);
+  const parts = template
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter(Boolean);
   const segments = path.split('/').filter(Boolean);
   const params: Record<string, string> = {};
   for (let i = 0; i < parts.length; i++) {

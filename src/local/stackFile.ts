@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Where `npm start` leaves the settings of the running local stack, for `--local` (PITR_WARDEN_LOCAL_SETTINGS moves it). */
-export const LOCAL_SETTINGS_FILE = resolve(process.env.PITR_WARDEN_LOCAL_SETTINGS?.trim() || join('.local', 'settings.json'));
+export const LOCAL_SETTINGS_FILE = resolve(
+  process.env.PITR_WARDEN_LOCAL_SETTINGS?.trim() || join('.local', 'settings.json'),
+);
 
 /** What `npm start` writes to .local/settings.json: the app settings plus who wrote them. */
 export type LocalStackSettings = Record<string, string> & {
@@ -23,7 +25,10 @@ export function readLocalStack(file = LOCAL_SETTINGS_FILE): LocalStackSettings |
 }
 
 /** Why the stack that wrote `settings` cannot be talked to (its process is gone), or undefined when it runs. */
-export function localStackProblem(settings: LocalStackSettings, isAlive: (pid: number) => boolean = processAlive): string | undefined {
+export function localStackProblem(
+  settings: LocalStackSettings,
+  isAlive: (pid: number) => boolean = processAlive,
+): string | undefined {
   const pid = Number(settings.PITR_WARDEN_LOCAL_PID);
   if (!Number.isInteger(pid) || pid <= 0) return undefined; // written by an older version: nothing to check
   if (isAlive(pid)) return undefined;

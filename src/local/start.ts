@@ -49,7 +49,10 @@ export async function startLocal(
     const snapshotPath = options.snapshot ?? resolve('examples/estate.json');
     emulator = await startEmulator({
       snapshot: options.shiftDatesTo ? shiftSnapshotDates(snapshotPath, options.shiftDatesTo) : snapshotPath,
-      events: { connectionString: azurite.connectionString, queueName: base.EVENTS_QUEUE_NAME || DEFAULTS.EVENTS_QUEUE_NAME },
+      events: {
+        connectionString: azurite.connectionString,
+        queueName: base.EVENTS_QUEUE_NAME || DEFAULTS.EVENTS_QUEUE_NAME,
+      },
       timeScale: 0.001,
       // Real PostgreSQL behind the servers the estate lists in `dataPlanes` (the demo's pg-orders-prod, for its drill).
       dataPlane: true,
@@ -59,8 +62,13 @@ export async function startLocal(
     throw error;
   }
   const settings = withSandbox(base, sandboxSettings(azurite, emulator));
-  const unknown = (settings.GOVERNED_SUBSCRIPTION_IDS ?? '').split(/[,;\s]+/).filter((id) => id && !emulator.subscriptionIds.includes(id.toLowerCase()));
-  if (unknown.length > 0) log(`note: GOVERNED_SUBSCRIPTION_IDS names ${unknown.join(', ')}, which the emulator's estate does not have (it has ${emulator.subscriptionIds.join(', ')})`);
+  const unknown = (settings.GOVERNED_SUBSCRIPTION_IDS ?? '')
+    .split(/[,;\s]+/)
+    .filter((id) => id && !emulator.subscriptionIds.includes(id.toLowerCase()));
+  if (unknown.length > 0)
+    log(
+      `note: GOVERNED_SUBSCRIPTION_IDS names ${unknown.join(', ')}, which the emulator's estate does not have (it has ${emulator.subscriptionIds.join(', ')})`,
+    );
   let host: Awaited<ReturnType<typeof startLocalHost>>;
   try {
     // One message naming every bad setting and policy problem, before anything runs.
@@ -70,7 +78,10 @@ export async function startLocal(
       settings,
       httpPort: options.httpPort ?? 7071,
       log,
-      onInvocation: (r) => log(`${r.startedAt.toISOString()} ${r.functionName} (${r.trigger}) ${r.outcome} in ${r.durationInMs} ms${r.error ? `: ${r.error}` : ''}`),
+      onInvocation: (r) =>
+        log(
+          `${r.startedAt.toISOString()} ${r.functionName} (${r.trigger}) ${r.outcome} in ${r.durationInMs} ms${r.error ? `: ${r.error}` : ''}`,
+        ),
     });
   } catch (error) {
     await emulator.close();
@@ -80,7 +91,11 @@ export async function startLocal(
   if (options.publishSettings) {
     // The CLI's --local reads these to talk to this stack.
     mkdirSync(dirname(LOCAL_SETTINGS_FILE), { recursive: true });
-    const stack = { PITR_WARDEN_LOCAL_PID: String(process.pid), PITR_WARDEN_LOCAL_STARTED_AT: new Date().toISOString(), PITR_WARDEN_LOCAL_HTTP_URL: host.httpUrl ?? '' };
+    const stack = {
+      PITR_WARDEN_LOCAL_PID: String(process.pid),
+      PITR_WARDEN_LOCAL_STARTED_AT: new Date().toISOString(),
+      PITR_WARDEN_LOCAL_HTTP_URL: host.httpUrl ?? '',
+    };
     writeFileSync(LOCAL_SETTINGS_FILE, JSON.stringify({ ...settings, ...stack }, null, 2));
   }
   log('');
@@ -89,9 +104,13 @@ export async function startLocal(
   log(`  ACS emulator   ${emulator.acsEndpoint}  (mailbox: ${emulator.acsEndpoint}/_emulator/mailbox)`);
   log(`  Storage        ${azurite.tableEndpoint} (tables), ${azurite.queueEndpoint} (queues)`);
   log(`  Subscriptions  ${emulator.subscriptionIds.join(', ')}`);
-  if (host.httpUrl) log(`  Run a function ${host.httpUrl}/admin/functions/<name> (POST {"input": ""}), or \`pitr-warden run <name> --local\``);
+  if (host.httpUrl)
+    log(
+      `  Run a function ${host.httpUrl}/admin/functions/<name> (POST {"input": ""}), or \`pitr-warden run <name> --local\``,
+    );
   log('  Functions:');
-  for (const fn of host.functions) log(`    ${fn.name.padEnd(22)} ${describeTrigger(fn.trigger, settings, host.httpUrl)}`);
+  for (const fn of host.functions)
+    log(`    ${fn.name.padEnd(22)} ${describeTrigger(fn.trigger, settings, host.httpUrl)}`);
   log('');
 
   return {
@@ -101,7 +120,8 @@ export async function startLocal(
     runTimer: (name) => host.runTimer(name),
     invocations: host.invocations,
     close: async () => {
-      if (options.publishSettings && readLocalStack()?.PITR_WARDEN_LOCAL_PID === String(process.pid)) rmSync(LOCAL_SETTINGS_FILE, { force: true });
+      if (options.publishSettings && readLocalStack()?.PITR_WARDEN_LOCAL_PID === String(process.pid))
+        rmSync(LOCAL_SETTINGS_FILE, { force: true });
       await host.close();
       await emulator.close();
       await azurite.close();
@@ -109,7 +129,11 @@ export async function startLocal(
   };
 }
 
-function describeTrigger(trigger: { type: string; [k: string]: unknown }, settings: Record<string, string>, httpUrl: string | undefined): string {
+function describeTrigger(
+  trigger: { type: string; [k: string]: unknown },
+  settings: Record<string, string>,
+  httpUrl: string | undefined,
+): string {
   const resolveRef = (v: unknown) => String(v).replace(/%([^%]+)%/g, (_, n: string) => settings[n] ?? `%${n}%`);
   switch (trigger.type) {
     case 'timerTrigger':
@@ -126,7 +150,13 @@ function describeTrigger(trigger: { type: string; [k: string]: unknown }, settin
 /** Stand-ins for the sandbox's endpoints, so settings and policy are checked before Azurite and the emulator start. */
 const PLACEHOLDER_SANDBOX = sandboxSettings(
   { connectionString: 'UseDevelopmentStorage=true' },
-  { armEndpoint: 'https://127.0.0.1', caCertPath: '', acsConnectionString: 'endpoint=https://127.0.0.1/;accesskey=AA==', pricesEndpoint: 'https://127.0.0.1', subscriptionIds: [] },
+  {
+    armEndpoint: 'https://127.0.0.1',
+    caCertPath: '',
+    acsConnectionString: 'endpoint=https://127.0.0.1/;accesskey=AA==',
+    pricesEndpoint: 'https://127.0.0.1',
+    subscriptionIds: [],
+  },
 );
 
 /**
@@ -152,11 +182,15 @@ function refuseSecondStack(): void {
 /** Safe defaults < local.settings.json < the environment (as Core Tools does: a variable already set wins). */
 function localSettingsFile(): Record<string, string> {
   const defaults = Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [k, v.local]));
-  const file = existsSync('local.settings.json') ? (JSON.parse(readFileSync('local.settings.json', 'utf8')) as { Values?: Record<string, string> }).Values : undefined;
-  const fromEnv = Object.fromEntries(Object.keys(SETTINGS).flatMap((k) => {
-    const value = process.env[k];
-    return value === undefined ? [] : [[k, value]];
-  }));
+  const file = existsSync('local.settings.json')
+    ? (JSON.parse(readFileSync('local.settings.json', 'utf8')) as { Values?: Record<string, string> }).Values
+    : undefined;
+  const fromEnv = Object.fromEntries(
+    Object.keys(SETTINGS).flatMap((k) => {
+      const value = process.env[k];
+      return value === undefined ? [] : [[k, value]];
+    }),
+  );
   return { ...defaults, ...file, ...fromEnv };
 }
 

@@ -5,8 +5,14 @@ import type { JobRunFacts } from '../domain/operator.js';
 export class ConcurrencyError extends Error {
   override name = 'ConcurrencyError';
   /** `what` names the kind of row in the message (default "Inventory row"; checkpoints pass "Checkpoint"). */
-  constructor(readonly key: string, options?: { cause?: unknown; what?: string }) {
-    super(`${options?.what ?? 'Inventory row'} for ${key} changed since it was read; re-read and decide again`, options);
+  constructor(
+    readonly key: string,
+    options?: { cause?: unknown; what?: string },
+  ) {
+    super(
+      `${options?.what ?? 'Inventory row'} for ${key} changed since it was read; re-read and decide again`,
+      options,
+    );
   }
 }
 
@@ -52,8 +58,7 @@ export interface InventoryWrite {
 }
 
 export type InventoryWriteOutcome =
-  | { readonly key: string; readonly etag: string }
-  | { readonly key: string; readonly conflict: ConcurrencyError };
+  { readonly key: string; readonly etag: string } | { readonly key: string; readonly conflict: ConcurrencyError };
 
 /**
  * Append-only log of decisions and actions. Entries are keyed by (serverKey, id): writing an entry whose id
@@ -92,7 +97,11 @@ export interface JobRun extends JobRunFacts {
 /** Heartbeat of each job: a dashboard (and `pitr-warden status`) reads it. */
 export interface RunsPort {
   started(job: string, at: string): Promise<void>;
-  finished(job: string, at: string, outcome: { ok: boolean; error?: string; counts?: Record<string, number> }): Promise<void>;
+  finished(
+    job: string,
+    at: string,
+    outcome: { ok: boolean; error?: string; counts?: Record<string, number> },
+  ): Promise<void>;
   list(): Promise<JobRun[]>;
 }
 

@@ -10,5 +10,8 @@ import type { Engine } from '../domain/engines.js';
  *   estimateCostOf('sql-database', { skuName: 'S0', storageSizeGb, region: 'westeurope', createdAt }, { items, source }, now);
  */
 export interface PriceSource {
-  itemsFor(region: string, engine?: Engine): Promise<{ items: PriceItem[]; source: PriceSourceInfo; fallbackReason?: string }>;
+  itemsFor(
+    region: string,
+    engine?: Engine,
+  ): Promise<{ items: PriceItem[]; source: PriceSourceInfo; fallbackReason?: string }>;
 }

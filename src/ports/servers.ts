@@ -93,5 +93,9 @@ export interface ServerListing {
 /** Raw Activity Log entries (the REST list shape) of administrative operations on the governed servers of every engine. */
 export interface ActivityFeedPort {
   /** Entries in the window, of one resource when `resourceUri` is given (ARM's fixed filter forms allow one such clause). */
-  list(subscriptionId: string, window: { from: Date; to: Date }, options?: { resourceUri?: string }): Promise<unknown[]>;
+  list(
+    subscriptionId: string,
+    window: { from: Date; to: Date },
+    options?: { resourceUri?: string },
+  ): Promise<unknown[]>;
 }

@@ -13,10 +13,18 @@ describe('ArmServers (ServersPort on the Azure SDKs)', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({
-      snapshot: { servers: [prod], firewallRules: { [prod.id]: [armRule(prod.id, 'office', '203.0.113.0', '203.0.113.255')] }, locks: {} },
+      snapshot: {
+        servers: [prod],
+        firewallRules: { [prod.id]: [armRule(prod.id, 'office', '203.0.113.0', '203.0.113.255')] },
+        locks: {},
+      },
       timeScale: 0.001,
     });
-    servers = new ArmServers({ credential: emulator.credential, clientOptions: armClientOptions(emulator), pollIntervalInMs: 20 });
+    servers = new ArmServers({
+      credential: emulator.credential,
+      clientOptions: armClientOptions(emulator),
+      pollIntervalInMs: 20,
+    });
   });
   afterAll(async () => emulator?.close());
 
@@ -24,14 +32,23 @@ describe('ArmServers (ServersPort on the Azure SDKs)', () => {
     expect(await servers.get(prod.id.replace('pg-prod', 'pg-missing'))).toBeUndefined();
     const live = await servers.get(prod.id.toUpperCase(), { withFirewallRules: true, withLocks: true });
     expect(live?.key).toBe(prod.id.toLowerCase());
-    expect(live?.firewallRules).toEqual([{ name: 'office', startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' }]);
+    expect(live?.firewallRules).toEqual([
+      { name: 'office', startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' },
+    ]);
     expect(live?.locks).toEqual([]);
   });
 
   it('restore with wait reports the new server state until Ready, and the clone carries the request tags', async () => {
     const states: string[] = [];
     const clone = await servers.restore(
-      { sourceServerId: prod.id, targetResourceGroup: 'rg-prod', targetName: 'pg-prod-fix', location: 'eastus', pointInTimeUtc: new Date(Date.now() - 3_600_000).toISOString(), tags: { Owner: 'alice@contoso.com', Incident: 'INC-1' } },
+      {
+        sourceServerId: prod.id,
+        targetResourceGroup: 'rg-prod',
+        targetName: 'pg-prod-fix',
+        location: 'eastus',
+        pointInTimeUtc: new Date(Date.now() - 3_600_000).toISOString(),
+        tags: { Owner: 'alice@contoso.com', Incident: 'INC-1' },
+      },
       { wait: true, onProgress: (s) => states.push(s) },
     );
     expect(states[0]).toBe('Accepted');
@@ -44,10 +61,21 @@ describe('ArmServers (ServersPort on the Azure SDKs)', () => {
     // A restore of 390 s of Azure time at 0.004: 1.56 s here, so the emulator asks for 1 s between polls.
     const paced = await startEmulator({ snapshot: { servers: [prod] }, timeScale: 0.004 });
     try {
-      const port = new ArmServers({ credential: paced.credential, clientOptions: armClientOptions(paced), pollIntervalInMs: 10 });
+      const port = new ArmServers({
+        credential: paced.credential,
+        clientOptions: armClientOptions(paced),
+        pollIntervalInMs: 10,
+      });
       const point = new Date(Date.now() - 3_600_000).toISOString();
       const clone = await port.restore(
-        { sourceServerId: prod.id, targetResourceGroup: 'rg-prod', targetName: 'pg-paced', location: 'eastus', pointInTimeUtc: point, tags: { Owner: 'alice@contoso.com' } },
+        {
+          sourceServerId: prod.id,
+          targetResourceGroup: 'rg-prod',
+          targetName: 'pg-paced',
+          location: 'eastus',
+          pointInTimeUtc: point,
+          tags: { Owner: 'alice@contoso.com' },
+        },
         { wait: true },
       );
       expect(clone.state).toBe('Ready');
@@ -82,14 +110,16 @@ describe('ArmServers (ServersPort on the Azure SDKs)', () => {
     expect(['deleted', 'already-gone']).toContain(await servers.deleteFirewallRule(prod.id, 'no-such-rule'));
   });
 
-  it('listSubscriptionLocks: every lock of the subscription, all pages, with the scope each sits on; locksOn picks a server\'s', async () => {
+  it("listSubscriptionLocks: every lock of the subscription, all pages, with the scope each sits on; locksOn picks a server's", async () => {
     const small = await startEmulator({ snapshot: { servers: [prod], locks: {} }, pageSize: 2 });
     try {
       const client = new ManagementLockClient(small.credential, SUB1, armClientOptions(small));
       await client.managementLocks.createOrUpdateAtSubscriptionLevel('sub-wide', { level: 'ReadOnly' });
       await client.managementLocks.createOrUpdateAtResourceGroupLevel('rg-prod', 'group', { level: 'CanNotDelete' });
       await client.managementLocks.createOrUpdateByScope(prod.id, 'keep', { level: 'CanNotDelete', notes: 'evidence' });
-      await client.managementLocks.createOrUpdateAtResourceGroupLevel('rg-other', 'elsewhere', { level: 'CanNotDelete' });
+      await client.managementLocks.createOrUpdateAtResourceGroupLevel('rg-other', 'elsewhere', {
+        level: 'CanNotDelete',
+      });
       const port = new ArmServers({ credential: small.credential, clientOptions: armClientOptions(small) });
       small.requests.clear();
       const locks = await port.listSubscriptionLocks(SUB1);
@@ -101,8 +131,16 @@ describe('ArmServers (ServersPort on the Azure SDKs)', () => {
         `keep@${prod.id.toLowerCase()}`,
         `sub-wide@/subscriptions/${SUB1}`,
       ]);
-      expect(locksOn(prod.id.toLowerCase(), locks).map((l) => l.name).sort()).toEqual(['group', 'keep', 'sub-wide']);
-      expect(locksOn(prod.id.toLowerCase(), locks).find((l) => l.name === 'keep')).toEqual({ name: 'keep', level: 'CanNotDelete', notes: 'evidence' });
+      expect(
+        locksOn(prod.id.toLowerCase(), locks)
+          .map((l) => l.name)
+          .sort(),
+      ).toEqual(['group', 'keep', 'sub-wide']);
+      expect(locksOn(prod.id.toLowerCase(), locks).find((l) => l.name === 'keep')).toEqual({
+        name: 'keep',
+        level: 'CanNotDelete',
+        notes: 'evidence',
+      });
     } finally {
       await small.close();
     }

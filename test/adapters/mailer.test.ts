@@ -6,7 +6,13 @@ import { emailClientOptions, startEmulator, type Emulator } from '../../src/loca
 import { fixedClock } from '../../src/ports/clock.js';
 import { MailerError, type MailerPort } from '../../src/ports/mailer.js';
 
-const message = { to: 'alice@contoso.com', subject: 'Your clones', plainText: 'plain', html: '<p>html</p>', headers: { 'X-PITR-Warden-Run': 'run-1' } };
+const message = {
+  to: 'alice@contoso.com',
+  subject: 'Your clones',
+  plainText: 'plain',
+  html: '<p>html</p>',
+  headers: { 'X-PITR-Warden-Run': 'run-1' },
+};
 
 /** What every MailerPort does: a Succeeded send has an id of its own. */
 function mailerContract(name: string, make: () => MailerPort) {
@@ -32,7 +38,13 @@ afterAll(async () => {
 });
 
 const acs = (overrides: Partial<Parameters<typeof createAcsMailer>[0]> = {}) =>
-  createAcsMailer({ sender: 'DoNotReply@warden.example.com', connectionString: emulator.acsConnectionString, clientOptions: emailClientOptions(emulator), pollIntervalInMs: 10, ...overrides });
+  createAcsMailer({
+    sender: 'DoNotReply@warden.example.com',
+    connectionString: emulator.acsConnectionString,
+    clientOptions: emailClientOptions(emulator),
+    pollIntervalInMs: 10,
+    ...overrides,
+  });
 
 mailerContract('ACS on the emulator', () => acs());
 mailerContract('memory', () => new MemoryMailer(fixedClock('2026-11-21T09:00:00Z')));
@@ -57,7 +69,11 @@ describe('ACS mailer on the emulator (real EmailClient)', () => {
   });
 
   it('sends with an endpoint and a TokenCredential (managed identity in Azure)', async () => {
-    const result = await acs({ connectionString: undefined, endpoint: emulator.acsEndpoint, credential: emulator.credential }).send(message);
+    const result = await acs({
+      connectionString: undefined,
+      endpoint: emulator.acsEndpoint,
+      credential: emulator.credential,
+    }).send(message);
     expect(result.status).toBe('Succeeded');
     expect(emulator.mailbox.list().map((m) => m.auth)).toEqual(['bearer']);
   });
@@ -78,15 +94,26 @@ describe('ACS mailer on the emulator (real EmailClient)', () => {
   });
 
   it('answers Failed with the service reason when the send operation ends Failed', async () => {
-    emulator.faults.add({ operation: 'Email_Send', failLro: true, errorCode: 'EmailDropped', errorMessage: 'recipient mailbox full (injected)', times: 1 });
+    emulator.faults.add({
+      operation: 'Email_Send',
+      failLro: true,
+      errorCode: 'EmailDropped',
+      errorMessage: 'recipient mailbox full (injected)',
+      times: 1,
+    });
     const result = await acs().send(message);
-    expect(result).toMatchObject({ status: 'Failed', error: expect.stringContaining('recipient mailbox full (injected)') as unknown });
+    expect(result).toMatchObject({
+      status: 'Failed',
+      error: expect.stringContaining('recipient mailbox full (injected)') as unknown,
+    });
     expect(result.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('throws a MailerError naming the recipient and the fix for a wrong access key (401), without the key', async () => {
     const wrongKey = Buffer.from('wrong').toString('base64');
-    const error = await acs({ connectionString: emulator.acsConnectionString.replace(/accesskey=.*/i, `accesskey=${wrongKey}`) })
+    const error = await acs({
+      connectionString: emulator.acsConnectionString.replace(/accesskey=.*/i, `accesskey=${wrongKey}`),
+    })
       .send(message)
       .then(
         () => undefined,
@@ -104,15 +131,19 @@ describe('ACS mailer on the emulator (real EmailClient)', () => {
 
   it('throws a MailerError after the SDK retries when ACS keeps answering 503', async () => {
     emulator.faults.add({ operation: 'Email_Send', status: 503, retryAfterSeconds: 0 });
-    const error = await acs().send(message).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await acs()
+      .send(message)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toMatchObject({ name: 'MailerError', statusCode: 503, isAuthentication: false });
   });
 
   it('says how to configure ACS when neither a connection string nor an endpoint is set', async () => {
-    await expect(acs({ connectionString: undefined }).send(message)).rejects.toThrow(/ACS is not configured \(set ACS_CONNECTION_STRING locally, or ACS_ENDPOINT/);
+    await expect(acs({ connectionString: undefined }).send(message)).rejects.toThrow(
+      /ACS is not configured \(set ACS_CONNECTION_STRING locally, or ACS_ENDPOINT/,
+    );
   });
 });
 
@@ -122,7 +153,10 @@ describe('memory mailer', () => {
     const mailer = new MemoryMailer(clock);
     mailer.failNext('bob@contoso.com', 'dropped');
     mailer.throwNext('*', new MailerError('no route', 'carol@contoso.com', 503));
-    expect(await mailer.send({ ...message, to: 'bob@contoso.com' })).toMatchObject({ status: 'Failed', error: 'dropped' });
+    expect(await mailer.send({ ...message, to: 'bob@contoso.com' })).toMatchObject({
+      status: 'Failed',
+      error: 'dropped',
+    });
     await expect(mailer.send({ ...message, to: 'carol@contoso.com' })).rejects.toThrow('no route');
     clock.advance(1000);
     expect(await mailer.send(message)).toMatchObject({ status: 'Succeeded' });

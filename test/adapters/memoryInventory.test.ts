@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
 import { runInventoryContract } from '../contract/inventoryContract.js';
 
-runInventoryContract('memory twins', () => Promise.resolve({ stores: createMemoryStores(), close: () => Promise.resolve() }));
+runInventoryContract('memory twins', () =>
+  Promise.resolve({ stores: createMemoryStores(), close: () => Promise.resolve() }),
+);
 
 describe('memory twins, beyond the contract', () => {
   it('two sets of stores share nothing', async () => {

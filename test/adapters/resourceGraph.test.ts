@@ -9,7 +9,12 @@ import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
 import { DEFAULT_POLICY } from '../../src/domain/policy.js';
 import type { GovernDeps } from '../../src/jobs/deps.js';
 import { reconcile } from '../../src/jobs/reconcile.js';
-import { armClientOptions, startEmulator, type Emulator, type EmulatorSnapshot } from '../../src/local/emulator/index.js';
+import {
+  armClientOptions,
+  startEmulator,
+  type Emulator,
+  type EmulatorSnapshot,
+} from '../../src/local/emulator/index.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { SUB1, SUB2, armServer } from '../support/estate.js';
 
@@ -21,9 +26,30 @@ const PROD_DB = `${LOGICAL}/databases/shop`;
 function sqlEstate(servers = [armServer({ name: 'pg-a' })]): EmulatorSnapshot {
   return {
     servers,
-    sqlServers: [{ id: LOGICAL, name: 'sql-shop', type: 'Microsoft.Sql/servers', location: 'westeurope', properties: { administratorLogin: 'shopadmin', publicNetworkAccess: 'Enabled' } }],
-    sqlFirewallRules: { [LOGICAL]: [{ name: 'AllowAllWindowsAzureIps', properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' } }] },
-    sqlDatabases: [{ id: PROD_DB, name: 'shop', type: 'Microsoft.Sql/servers/databases', location: 'westeurope', tags: { Owner: 'shop-team@contoso.com' }, properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' } }],
+    sqlServers: [
+      {
+        id: LOGICAL,
+        name: 'sql-shop',
+        type: 'Microsoft.Sql/servers',
+        location: 'westeurope',
+        properties: { administratorLogin: 'shopadmin', publicNetworkAccess: 'Enabled' },
+      },
+    ],
+    sqlFirewallRules: {
+      [LOGICAL]: [
+        { name: 'AllowAllWindowsAzureIps', properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' } },
+      ],
+    },
+    sqlDatabases: [
+      {
+        id: PROD_DB,
+        name: 'shop',
+        type: 'Microsoft.Sql/servers/databases',
+        location: 'westeurope',
+        tags: { Owner: 'shop-team@contoso.com' },
+        properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' },
+      },
+    ],
   };
 }
 
@@ -36,13 +62,19 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
 
   it('lists every subscription in one query, 1,000 rows a page, one subscription at a time', async () => {
     const servers = [
-      ...Array.from({ length: 1_100 }, (_, i) => armServer({ subscriptionId: SUB1, resourceGroup: `rg-${i % 3}`, name: `pg-a${i}` })),
+      ...Array.from({ length: 1_100 }, (_, i) =>
+        armServer({ subscriptionId: SUB1, resourceGroup: `rg-${i % 3}`, name: `pg-a${i}` }),
+      ),
       ...Array.from({ length: 5 }, (_, i) => armServer({ subscriptionId: SUB2, name: `pg-b${i}` })),
     ];
     emulator = await startEmulator({ snapshot: { servers } });
-    const listing = new ResourceGraphListing({ credential: emulatorCredential, clientOptions: armClientOptions(emulator) });
+    const listing = new ResourceGraphListing({
+      credential: emulatorCredential,
+      clientOptions: armClientOptions(emulator),
+    });
     const groups: Array<{ subscriptionId: string; count: number; createdAt: unknown }> = [];
-    for await (const g of listing.listBySubscription([SUB1, SUB2, SUB3])) groups.push({ subscriptionId: g.subscriptionId, count: g.servers.length, createdAt: g.servers[0]?.createdAt });
+    for await (const g of listing.listBySubscription([SUB1, SUB2, SUB3]))
+      groups.push({ subscriptionId: g.subscriptionId, count: g.servers.length, createdAt: g.servers[0]?.createdAt });
     // Subscriptions come whole and in order; SUB3 has no servers and is not yielded. No systemData: no createdAt.
     expect(groups).toEqual([
       { subscriptionId: SUB1, count: 1_100, createdAt: undefined },
@@ -52,17 +84,40 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
     expect(emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBe(0);
   });
 
-  it('lists SQL databases with their logical server\'s exposure; not the logical server, not master', async () => {
+  it("lists SQL databases with their logical server's exposure; not the logical server, not master", async () => {
     emulator = await startEmulator({ snapshot: sqlEstate() });
-    const listing = new ResourceGraphListing({ credential: emulatorCredential, clientOptions: armClientOptions(emulator) });
+    const listing = new ResourceGraphListing({
+      credential: emulatorCredential,
+      clientOptions: armClientOptions(emulator),
+    });
     const groups: Array<{ subscriptionId: string; servers: unknown[] }> = [];
-    for await (const g of listing.listBySubscription([SUB1, SUB2])) groups.push({ subscriptionId: g.subscriptionId, servers: g.servers.map((s) => ({ id: s.id, engine: s.engine, publicNetworkAccess: s.publicNetworkAccess, administratorLogin: s.administratorLogin, skuName: s.skuName, createdAt: s.createdAt })) });
+    for await (const g of listing.listBySubscription([SUB1, SUB2]))
+      groups.push({
+        subscriptionId: g.subscriptionId,
+        servers: g.servers.map((s) => ({
+          id: s.id,
+          engine: s.engine,
+          publicNetworkAccess: s.publicNetworkAccess,
+          administratorLogin: s.administratorLogin,
+          skuName: s.skuName,
+          createdAt: s.createdAt,
+        })),
+      });
     expect(groups).toEqual([
       { subscriptionId: SUB1, servers: [expect.objectContaining({ engine: 'postgresql-flexible' })] },
       {
         subscriptionId: SUB2,
         // A database has its creationDate in the row, so it needs no read for its creation time.
-        servers: [{ id: PROD_DB, engine: 'sql-database', publicNetworkAccess: 'Enabled', administratorLogin: 'shopadmin', skuName: 'S0', createdAt: '2026-01-10T08:00:00.000Z' }],
+        servers: [
+          {
+            id: PROD_DB,
+            engine: 'sql-database',
+            publicNetworkAccess: 'Enabled',
+            administratorLogin: 'shopadmin',
+            skuName: 'S0',
+            createdAt: '2026-01-10T08:00:00.000Z',
+          },
+        ],
       },
     ]);
     // One query; no ARM list of logical servers or databases.
@@ -72,13 +127,20 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
 
   it('answers a query outside the subset it serves with a 400 that names the part', async () => {
     emulator = await startEmulator();
-    const client = new ServiceClient({ credential: emulatorCredential, credentialScopes: ['https://management.azure.com/.default'], ...armClientOptions(emulator) });
+    const client = new ServiceClient({
+      credential: emulatorCredential,
+      credentialScopes: ['https://management.azure.com/.default'],
+      ...armClientOptions(emulator),
+    });
     const response = await client.sendRequest(
       createPipelineRequest({
         url: `${emulator.armEndpoint}/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01`,
         method: 'POST',
         headers: createHttpHeaders({ 'Content-Type': 'application/json' }),
-        body: JSON.stringify({ subscriptions: [SUB1], query: "resources | where type =~ 'x' | summarize count() by location" }),
+        body: JSON.stringify({
+          subscriptions: [SUB1],
+          query: "resources | where type =~ 'x' | summarize count() by location",
+        }),
       }),
     );
     expect(response.status).toBe(400);
@@ -87,7 +149,11 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
 
   describe('reconcile with SERVER_LISTING=resource-graph', () => {
     function deps(e: Emulator, stores = createMemoryStores()): GovernDeps & { stores: typeof stores } {
-      const arm = { credential: emulatorCredential, clientOptions: { ...armClientOptions(e), retryOptions: { maxRetries: 0 } }, pollIntervalInMs: 1 };
+      const arm = {
+        credential: emulatorCredential,
+        clientOptions: { ...armClientOptions(e), retryOptions: { maxRetries: 0 } },
+        pollIntervalInMs: 1,
+      };
       return {
         stores,
         clock: systemClock,
@@ -96,15 +162,29 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
         activity: new ArmActivityFeed(arm),
         ...stores,
         policy: DEFAULT_POLICY,
-        settings: { subscriptionIds: [SUB1, SUB2], fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] },
+        settings: {
+          subscriptionIds: [SUB1, SUB2],
+          fallbackMailbox: 'dba-team@contoso.com',
+          allowedRecipientDomains: ['contoso.com'],
+        },
         actor: 'pitr-warden',
       };
     }
 
     it('lists with one query, reads new servers for their creation time, later runs take it from the rows', async () => {
-      const prod = armServer({ name: 'pg-orders-prod', administratorLogin: 'orders', tags: { Owner: 'orders@contoso.com' }, createdAt: '2026-01-01T00:00:00Z' });
+      const prod = armServer({
+        name: 'pg-orders-prod',
+        administratorLogin: 'orders',
+        tags: { Owner: 'orders@contoso.com' },
+        createdAt: '2026-01-01T00:00:00Z',
+      });
       // A twin of production: same login, version, region, storage and tags, created later. Only creation times tell which is which.
-      const twin = armServer({ name: 'pg-orders-copy', administratorLogin: 'orders', tags: { Owner: 'orders@contoso.com' }, createdAt: '2026-02-01T00:00:00Z' });
+      const twin = armServer({
+        name: 'pg-orders-copy',
+        administratorLogin: 'orders',
+        tags: { Owner: 'orders@contoso.com' },
+        createdAt: '2026-02-01T00:00:00Z',
+      });
       const other = armServer({ subscriptionId: SUB2, name: 'pg-billing-prod', administratorLogin: 'billing' });
       emulator = await startEmulator({ snapshot: { servers: [prod, twin, other] } });
       const d = deps(emulator);
@@ -113,7 +193,10 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
       expect(emulator.requests.count({ operation: 'Resources_Query' })).toBe(1);
       expect(emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBe(0);
       expect(emulator.requests.count({ operation: 'Servers_Get' })).toBe(3);
-      expect((await d.stores.inventory.get(twin.id.toLowerCase()))?.value).toMatchObject({ classification: 'probable-clone', createdAt: '2026-02-01T00:00:00.000Z' });
+      expect((await d.stores.inventory.get(twin.id.toLowerCase()))?.value).toMatchObject({
+        classification: 'probable-clone',
+        createdAt: '2026-02-01T00:00:00.000Z',
+      });
       expect((await d.stores.inventory.get(prod.id.toLowerCase()))?.value.classification).toBe('not-a-clone');
 
       emulator.requests.clear();
@@ -123,14 +206,19 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
       expect((await d.stores.inventory.get(twin.id.toLowerCase()))?.value.classification).toBe('probable-clone');
     });
 
-    it('sees a SQL database restored to a point in time: proven from the Activity Log, with the logical server\'s exposure', async () => {
+    it("sees a SQL database restored to a point in time: proven from the Activity Log, with the logical server's exposure", async () => {
       emulator = await startEmulator({ snapshot: sqlEstate() });
       const sql = new SqlManagementClient(emulatorCredential, SUB2, armClientOptions(emulator));
       await sql.databases.beginCreateOrUpdateAndWait(
         'rg-shop',
         'sql-shop',
         'shop-fix',
-        { location: 'westeurope', createMode: 'PointInTimeRestore', sourceDatabaseId: PROD_DB, restorePointInTime: new Date(Date.now() - 3_600_000) },
+        {
+          location: 'westeurope',
+          createMode: 'PointInTimeRestore',
+          sourceDatabaseId: PROD_DB,
+          restorePointInTime: new Date(Date.now() - 3_600_000),
+        },
         { updateIntervalInMs: 1 },
       );
       emulator.requests.clear();
@@ -142,20 +230,41 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
       expect(emulator.requests.count({ operation: 'Databases_ListByServer' })).toBe(0);
       expect(emulator.requests.count({ operation: 'Servers_List' })).toBe(0);
       const copy = (await d.stores.inventory.get(`${LOGICAL}/databases/shop-fix`.toLowerCase()))?.value;
-      expect(copy).toMatchObject({ engine: 'sql-database', classification: 'clone', lineage: { sourceServerId: expect.stringMatching(/\/databases\/shop$/i) } });
+      expect(copy).toMatchObject({
+        engine: 'sql-database',
+        classification: 'clone',
+        lineage: { sourceServerId: expect.stringMatching(/\/databases\/shop$/i) },
+      });
       expect(copy?.proof).toMatchObject({ level: 'proven', basis: 'activity-log' });
-      expect(copy?.violations.map((v) => v.detail).join('\n')).toMatch(/AllowAllWindowsAzureIps[\s\S]*on logical server sql-shop, shared with production/);
+      expect(copy?.violations.map((v) => v.detail).join('\n')).toMatch(
+        /AllowAllWindowsAzureIps[\s\S]*on logical server sql-shop, shared with production/,
+      );
       expect((await d.stores.inventory.get(PROD_DB.toLowerCase()))?.value.classification).toBe('not-a-clone');
       expect(await d.stores.inventory.get(`${LOGICAL}/databases/master`.toLowerCase())).toBeUndefined();
       // The logical server is only read: the warden's one write is the copy's tags.
       const writes = emulator.requests.entries().filter((r) => r.method !== 'GET' && r.operation !== 'Resources_Query');
-      expect(writes.map((w) => [w.operation, w.path.toLowerCase()])).toEqual([['Tags_UpdateAtScope', `${LOGICAL}/databases/shop-fix/providers/microsoft.resources/tags/default`.toLowerCase()]]);
+      expect(writes.map((w) => [w.operation, w.path.toLowerCase()])).toEqual([
+        [
+          'Tags_UpdateAtScope',
+          `${LOGICAL}/databases/shop-fix/providers/microsoft.resources/tags/default`.toLowerCase(),
+        ],
+      ]);
     });
 
     it('a first run with many servers new to the warden takes their creation times from one ARM list, not a GET each', async () => {
-      const prod = armServer({ name: 'pg-orders-prod', administratorLogin: 'orders', createdAt: '2026-01-01T00:00:00Z' });
-      const many = Array.from({ length: 30 }, (_, i) => armServer({ name: `pg-app-${i}`, administratorLogin: `app${i}`, createdAt: '2026-03-01T00:00:00Z' }));
-      const twin = armServer({ name: 'pg-orders-copy', administratorLogin: 'orders', createdAt: '2026-02-01T00:00:00Z' });
+      const prod = armServer({
+        name: 'pg-orders-prod',
+        administratorLogin: 'orders',
+        createdAt: '2026-01-01T00:00:00Z',
+      });
+      const many = Array.from({ length: 30 }, (_, i) =>
+        armServer({ name: `pg-app-${i}`, administratorLogin: `app${i}`, createdAt: '2026-03-01T00:00:00Z' }),
+      );
+      const twin = armServer({
+        name: 'pg-orders-copy',
+        administratorLogin: 'orders',
+        createdAt: '2026-02-01T00:00:00Z',
+      });
       emulator = await startEmulator({ snapshot: { servers: [prod, twin, ...many] } });
       const d = deps(emulator);
       expect(await reconcile(d)).toMatchObject({ subscriptions: 2, servers: 32, failed: [] });
@@ -163,20 +272,29 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
       expect(emulator.requests.count({ operation: 'Servers_Get' })).toBe(0);
       // One list per flexible-server provider of the subscription that had servers (PostgreSQL and MySQL).
       expect(emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBe(2);
-      expect((await d.stores.inventory.get(twin.id.toLowerCase()))?.value).toMatchObject({ classification: 'probable-clone', createdAt: '2026-02-01T00:00:00.000Z' });
+      expect((await d.stores.inventory.get(twin.id.toLowerCase()))?.value).toMatchObject({
+        classification: 'probable-clone',
+        createdAt: '2026-02-01T00:00:00.000Z',
+      });
     });
 
     it('falls back to ARM lists when the query fails, and reconciles every subscription', async () => {
-      emulator = await startEmulator({ snapshot: { servers: [armServer({ name: 'pg-a' }), armServer({ subscriptionId: SUB2, name: 'pg-b' })] } });
+      emulator = await startEmulator({
+        snapshot: { servers: [armServer({ name: 'pg-a' }), armServer({ subscriptionId: SUB2, name: 'pg-b' })] },
+      });
       emulator.faults.add({ operation: 'Resources_Query', status: 500 });
       const lines: string[] = [];
       const outcome = await reconcile({ ...deps(emulator), log: (l) => lines.push(l) });
       expect(outcome).toMatchObject({ subscriptions: 2, servers: 2, failed: [] });
       // One list per subscription and flexible-server provider (PostgreSQL and MySQL).
-      const lists = emulator.requests.entries({ operation: 'Servers_ListBySubscription' }).map((r) => r.path.split('/')[4]!.toLowerCase());
+      const lists = emulator.requests
+        .entries({ operation: 'Servers_ListBySubscription' })
+        .map((r) => r.path.split('/')[4]!.toLowerCase());
       expect(lists.filter((p) => p === 'microsoft.dbforpostgresql')).toHaveLength(2);
       expect(lists.filter((p) => p === 'microsoft.dbformysql')).toHaveLength(2);
-      expect(lines.join('\n')).toMatch(/Resource Graph listing failed, listing the remaining subscriptions through ARM: Could not query Resource Graph/);
+      expect(lines.join('\n')).toMatch(
+        /Resource Graph listing failed, listing the remaining subscriptions through ARM: Could not query Resource Graph/,
+      );
     });
   });
 });

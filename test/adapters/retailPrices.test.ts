@@ -9,8 +9,11 @@ import { estimateCost } from '../../src/domain/cost.js';
 import { fixedClock } from '../../src/ports/clock.js';
 import type { CheckpointsPort, Versioned } from '../../src/ports/inventory.js';
 
-const page = (n: 1 | 2) => readFileSync(new URL(`../fixtures/prices/westeurope-page${n}.json`, import.meta.url), 'utf8');
-const table = JSON.parse(readFileSync(new URL('../../data/retail-prices-2026-11-01.json', import.meta.url), 'utf8')) as PriceTable;
+const page = (n: 1 | 2) =>
+  readFileSync(new URL(`../fixtures/prices/westeurope-page${n}.json`, import.meta.url), 'utf8');
+const table = JSON.parse(
+  readFileSync(new URL('../../data/retail-prices-2026-11-01.json', import.meta.url), 'utf8'),
+) as PriceTable;
 
 /** A Map-backed checkpoints store with the port's ETag rules. */
 function memoryCheckpoints(): CheckpointsPort & { entries: Map<string, Versioned<string>> } {
@@ -22,7 +25,8 @@ function memoryCheckpoints(): CheckpointsPort & { entries: Map<string, Versioned
     set: (name, value, options) => {
       const current = entries.get(name);
       if (options?.ifMatch === null && current) return Promise.reject(new Error(`${name} exists`));
-      if (typeof options?.ifMatch === 'string' && current?.etag !== options.ifMatch) return Promise.reject(new Error(`${name} changed`));
+      if (typeof options?.ifMatch === 'string' && current?.etag !== options.ifMatch)
+        return Promise.reject(new Error(`${name} changed`));
       const etag = `v${++version}`;
       entries.set(name, { value, etag });
       return Promise.resolve(etag);
@@ -68,7 +72,12 @@ describe('Retail Prices API price source', () => {
   it('follows NextPageLink, keeps only flexible-server consumption items and filters by service and region', async () => {
     const api = await servePrices();
     const clock = fixedClock('2026-11-22T09:00:00Z');
-    const source = createRetailPriceSource({ endpoint: api.base, checkpoints: memoryCheckpoints(), clock, priceTable: table });
+    const source = createRetailPriceSource({
+      endpoint: api.base,
+      checkpoints: memoryCheckpoints(),
+      clock,
+      priceTable: table,
+    });
 
     const result = await source.itemsFor('WestEurope');
 
@@ -86,7 +95,11 @@ describe('Retail Prices API price source', () => {
       'Az DB for PostgreSQL Flexible Server Backup Storage',
     ]);
     // 2 x 0.0997 + 128 x 0.1288 / 730 per hour
-    const cost = estimateCost({ skuName: 'Standard_D2ds_v5', storageSizeGb: 128, region: 'westeurope' }, result, clock.now());
+    const cost = estimateCost(
+      { skuName: 'Standard_D2ds_v5', storageSizeGb: 128, region: 'westeurope' },
+      result,
+      clock.now(),
+    );
     expect(cost.known && cost.perHour).toBeCloseTo(2 * 0.0997 + (128 * 0.1288) / 730, 10);
   });
 
@@ -105,7 +118,8 @@ describe('Retail Prices API price source', () => {
     const second = await source.itemsFor('westeurope');
     expect(api.requests).toHaveLength(2); // only the two pages of the first call
     expect(second.source).toEqual(first.source);
-    const summary = (items: typeof first.items) => items.map((i) => `${i.armRegionName}|${i.productName}|${i.meterName}|${i.unitPrice}|${i.unitOfMeasure}`);
+    const summary = (items: typeof first.items) =>
+      items.map((i) => `${i.armRegionName}|${i.productName}|${i.meterName}|${i.unitPrice}|${i.unitOfMeasure}`);
     expect(summary(second.items)).toEqual(summary(first.items));
 
     clock.advance(2 * 3_600_000);
@@ -118,7 +132,12 @@ describe('Retail Prices API price source', () => {
   it('falls back to the dated price table when the API fails, says why, and caches nothing', async () => {
     const api = await servePrices({ failWith: 503 });
     const checkpoints = memoryCheckpoints();
-    const source = createRetailPriceSource({ endpoint: api.base, checkpoints, clock: fixedClock('2026-11-22T09:00:00Z'), priceTable: table });
+    const source = createRetailPriceSource({
+      endpoint: api.base,
+      checkpoints,
+      clock: fixedClock('2026-11-22T09:00:00Z'),
+      priceTable: table,
+    });
 
     const result = await source.itemsFor('uksouth');
 
@@ -138,7 +157,11 @@ describe('Retail Prices API price source', () => {
     });
     const result = await source.itemsFor('eastus');
     expect(result.source).toEqual({ kind: 'price-table', asOf: '2026-11-01' });
-    expect(result.items.map((i) => i.armSkuName).filter(Boolean)).toEqual(['Standard_B1ms', 'Standard_B2s', 'Standard_B2ms']);
+    expect(result.items.map((i) => i.armSkuName).filter(Boolean)).toEqual([
+      'Standard_B1ms',
+      'Standard_B2s',
+      'Standard_B2ms',
+    ]);
   });
 
   it('trusts an extra CA for HTTPS to a local emulator, and refuses the certificate without it', async () => {
@@ -150,10 +173,21 @@ describe('Retail Prices API price source', () => {
     const api = await servePrices({ tls: { key: pems.private, cert: pems.cert } });
     const clock = fixedClock('2026-11-22T09:00:00Z');
 
-    const trusted = createRetailPriceSource({ endpoint: api.base, checkpoints: memoryCheckpoints(), clock, ca: pems.cert, priceTable: table });
+    const trusted = createRetailPriceSource({
+      endpoint: api.base,
+      checkpoints: memoryCheckpoints(),
+      clock,
+      ca: pems.cert,
+      priceTable: table,
+    });
     expect((await trusted.itemsFor('westeurope')).source.kind).toBe('retail-prices-api');
 
-    const untrusted = createRetailPriceSource({ endpoint: api.base, checkpoints: memoryCheckpoints(), clock, priceTable: table });
+    const untrusted = createRetailPriceSource({
+      endpoint: api.base,
+      checkpoints: memoryCheckpoints(),
+      clock,
+      priceTable: table,
+    });
     const result = await untrusted.itemsFor('westeurope');
     expect(result.source.kind).toBe('price-table');
     expect(result.fallbackReason).toMatch(/certificate/i);

@@ -7,7 +7,8 @@ import type { ServersPort } from '../../src/ports/servers.js';
 import { armServer } from '../support/estate.js';
 
 /** Tag writes behave alike on the real adapter (emulator) and the memory twin the unit tests use. */
-const seed = () => armServer({ name: 'pg-clone', tags: { Owner: 'alice@contoso.com', LegalHold: 'case 88', Keep: 'me' } });
+const seed = () =>
+  armServer({ name: 'pg-clone', tags: { Owner: 'alice@contoso.com', LegalHold: 'case 88', Keep: 'me' } });
 
 function tagContract(name: string, make: () => Promise<{ servers: ServersPort; id: string; close(): Promise<void> }>) {
   describe(`ServersPort tags: ${name}`, () => {
@@ -17,7 +18,12 @@ function tagContract(name: string, make: () => Promise<{ servers: ServersPort; i
 
     it('mergeTags adds and overwrites, keeping the rest', async () => {
       await t.servers.mergeTags(t.id, { Owner: 'bob@contoso.com', Incident: 'INC-1' });
-      expect((await t.servers.get(t.id))?.tags).toEqual({ Owner: 'bob@contoso.com', LegalHold: 'case 88', Keep: 'me', Incident: 'INC-1' });
+      expect((await t.servers.get(t.id))?.tags).toEqual({
+        Owner: 'bob@contoso.com',
+        LegalHold: 'case 88',
+        Keep: 'me',
+        Incident: 'INC-1',
+      });
     });
 
     it('deleteTags removes a tag only when its value is the one named', async () => {
@@ -38,5 +44,13 @@ tagContract('memory twin', () => {
 tagContract('Azure SDKs on the emulator', async () => {
   const raw = seed();
   const emulator: Emulator = await startEmulator({ snapshot: { servers: [raw] } });
-  return { servers: new ArmServers({ credential: emulator.credential, clientOptions: armClientOptions(emulator), pollIntervalInMs: 10 }), id: raw.id, close: () => emulator.close() };
+  return {
+    servers: new ArmServers({
+      credential: emulator.credential,
+      clientOptions: armClientOptions(emulator),
+      pollIntervalInMs: 10,
+    }),
+    id: raw.id,
+    close: () => emulator.close(),
+  };
 });

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isLoopbackHttp, tableClient, tableEndpointOf } from '../../src/adapters/azure/tables/tables.js';
-import { decodeKey, encodeKey, inventoryPartition, MAX_KEY_CHARS, partitionOfRecord } from '../../src/adapters/azure/tables/tableKeys.js';
+import {
+  decodeKey,
+  encodeKey,
+  inventoryPartition,
+  MAX_KEY_CHARS,
+  partitionOfRecord,
+} from '../../src/adapters/azure/tables/tableKeys.js';
 import { fitEvidence, getJson, JSON_CHUNK_CHARS, putJson } from '../../src/adapters/azure/tables/tableFields.js';
 
 /** Characters Table Storage forbids in keys, and the two that break point operations. */
@@ -11,13 +17,19 @@ const FORBIDDEN = /[/\\#?\u0000-\u001f\u007f-\u009f%']/;
 /** Any code point (no lone surrogates), often one a key forbids or the encoding uses. */
 const keyChar = fc.oneof(
   fc.constantFrom('/', '\\', '#', '?', '%', "'", '~', '|', ':', '@', ' ', '\u0000', '\u001f', '\u007f', '\u0085'),
-  fc.integer({ min: 0, max: 0x10ffff }).filter((cp) => cp < 0xd800 || cp > 0xdfff).map((cp) => String.fromCodePoint(cp)),
+  fc
+    .integer({ min: 0, max: 0x10ffff })
+    .filter((cp) => cp < 0xd800 || cp > 0xdfff)
+    .map((cp) => String.fromCodePoint(cp)),
 );
 
 describe('table keys', () => {
   it('encodes a server key readably', () => {
-    const key = '/subscriptions/00000000-0000-4000-8000-00000000000a/resourcegroups/rg-data/providers/microsoft.dbforpostgresql/flexibleservers/pg-1';
-    expect(encodeKey(key)).toBe('|subscriptions|00000000-0000-4000-8000-00000000000a|resourcegroups|rg-data|providers|microsoft.dbforpostgresql|flexibleservers|pg-1');
+    const key =
+      '/subscriptions/00000000-0000-4000-8000-00000000000a/resourcegroups/rg-data/providers/microsoft.dbforpostgresql/flexibleservers/pg-1';
+    expect(encodeKey(key)).toBe(
+      '|subscriptions|00000000-0000-4000-8000-00000000000a|resourcegroups|rg-data|providers|microsoft.dbforpostgresql|flexibleservers|pg-1',
+    );
     expect(encodeKey("a#b?c\\d%e'f~g|h: @x")).toBe('a~23b~3Fc~5Cd~25e~27f~7Eg~7Ch:~20@x');
     expect(encodeKey('Zoë')).toBe('Zo~C3~AB');
   });
@@ -35,9 +47,13 @@ describe('table keys', () => {
 
   it('keeps distinct strings distinct', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 40 }), (a, b) => {
-        if (a !== b) expect(encodeKey(a)).not.toBe(encodeKey(b));
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 40 }),
+        fc.string({ unit: 'grapheme', maxLength: 40 }),
+        (a, b) => {
+          if (a !== b) expect(encodeKey(a)).not.toBe(encodeKey(b));
+        },
+      ),
     );
   });
 
@@ -57,7 +73,9 @@ describe('table keys', () => {
     expect(inventoryPartition('subscriptions/abc')).toBe('abc');
     expect(inventoryPartition('/providers/x')).toBeUndefined();
     expect(partitionOfRecord({ key: '/subscriptions/abc/x', subscriptionId: 'ABC' })).toBe('abc');
-    expect(() => partitionOfRecord({ key: '/subscriptions/abc/x', subscriptionId: 'def' })).toThrow(/has subscriptionId def, not the key's abc/);
+    expect(() => partitionOfRecord({ key: '/subscriptions/abc/x', subscriptionId: 'def' })).toThrow(
+      /has subscriptionId def, not the key's abc/,
+    );
   });
 });
 
@@ -68,12 +86,22 @@ describe('table fields', () => {
     putJson(props, 'details', value);
     expect(Object.keys(props).sort()).toEqual(['details', 'details__1', 'details__2', 'details__parts']);
     expect(props.details__parts).toBe(3);
-    for (const name of ['details', 'details__1', 'details__2']) expect((props[name] as string).length).toBeLessThanOrEqual(JSON_CHUNK_CHARS);
+    for (const name of ['details', 'details__1', 'details__2'])
+      expect((props[name] as string).length).toBeLessThanOrEqual(JSON_CHUNK_CHARS);
     expect(getJson(props, 'details')).toEqual(value);
   });
 
   it('cuts the largest of before/after/details first, keeps a preview, and is idempotent', () => {
-    const entry = { serverKey: 'k', id: 'i', at: '2026-11-01T00:00:00.000Z', actor: 'a', kind: 'k', summary: 's'.repeat(40_000), before: { small: 1 }, details: 'd'.repeat(400_000) };
+    const entry = {
+      serverKey: 'k',
+      id: 'i',
+      at: '2026-11-01T00:00:00.000Z',
+      actor: 'a',
+      kind: 'k',
+      summary: 's'.repeat(40_000),
+      before: { small: 1 },
+      details: 'd'.repeat(400_000),
+    };
     const fitted = fitEvidence(entry);
     expect(fitted.before).toEqual({ small: 1 });
     expect(fitted.details).toMatchObject({ truncated: true, originalChars: 400_002 });
@@ -86,8 +114,12 @@ describe('table fields', () => {
 describe('table connection', () => {
   it('finds the table endpoint of a connection string', () => {
     expect(tableEndpointOf('UseDevelopmentStorage=true')).toBe('http://127.0.0.1:10002/devstoreaccount1');
-    expect(tableEndpointOf('DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k;TableEndpoint=http://127.0.0.1:5/a;')).toBe('http://127.0.0.1:5/a');
-    expect(tableEndpointOf('DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=k;EndpointSuffix=core.windows.net')).toBe('https://acct.table.core.windows.net');
+    expect(
+      tableEndpointOf('DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k;TableEndpoint=http://127.0.0.1:5/a;'),
+    ).toBe('http://127.0.0.1:5/a');
+    expect(
+      tableEndpointOf('DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=k;EndpointSuffix=core.windows.net'),
+    ).toBe('https://acct.table.core.windows.net');
   });
 
   it('allows plain http on loopback only', () => {
@@ -96,9 +128,16 @@ describe('table connection', () => {
     expect(isLoopbackHttp('http://[::1]:10002/devstoreaccount1')).toBe(true);
     expect(isLoopbackHttp('https://127.0.0.1:10002/devstoreaccount1')).toBe(false);
     expect(isLoopbackHttp('http://10.0.0.4:10002/devstoreaccount1')).toBe(false);
-    expect(() => tableClient({ connectionString: 'DefaultEndpointsProtocol=http;AccountName=a;AccountKey=a2V5;TableEndpoint=http://10.0.0.4/a', prefix: 'w' }, 'wInventory')).toThrow(
-      /plain http on another machine/,
-    );
+    expect(() =>
+      tableClient(
+        {
+          connectionString:
+            'DefaultEndpointsProtocol=http;AccountName=a;AccountKey=a2V5;TableEndpoint=http://10.0.0.4/a',
+          prefix: 'w',
+        },
+        'wInventory',
+      ),
+    ).toThrow(/plain http on another machine/);
   });
 
   it('builds an account client on the public endpoint, and refuses without credentials', () => {
@@ -106,6 +145,8 @@ describe('table connection', () => {
     const client = tableClient({ accountName: 'wardenstore', credential, prefix: 'warden' }, 'wardenInventory');
     expect(client.url).toBe('https://wardenstore.table.core.windows.net');
     expect(client.tableName).toBe('wardenInventory');
-    expect(() => tableClient({ prefix: 'warden' }, 'wardenInventory')).toThrow(/connection string, or an account name and a credential/);
+    expect(() => tableClient({ prefix: 'warden' }, 'wardenInventory')).toThrow(
+      /connection string, or an account name and a credential/,
+    );
   });
 });

@@ -13,7 +13,10 @@ import { SUB1, armMySqlRule, armMySqlServer } from '../support/estate.js';
 async function classify(args: string[]): Promise<{ lines: Record<string, unknown>[]; exitCode: number | undefined }> {
   const out: string[] = [];
   let exitCode: number | undefined;
-  const command = classifyCommand({ out: (text) => out.push(text), err: () => undefined }, { stdin: Readable.from([Buffer.from('')]), setExitCode: (code) => (exitCode = code) });
+  const command = classifyCommand(
+    { out: (text) => out.push(text), err: () => undefined },
+    { stdin: Readable.from([Buffer.from('')]), setExitCode: (code) => (exitCode = code) },
+  );
   command.exitOverride();
   await command.parseAsync(args, { from: 'user' });
   return {
@@ -34,13 +37,29 @@ describe('pitr-warden classify on MySQL flexible server deliveries', () => {
   const prod = armMySqlServer({ name: 'my-ledger-prod', tags: { Owner: 'ledger@contoso.com' } });
   let emulator: Emulator;
   let dir: string;
-  const key = (name: string) => `/subscriptions/${SUB1}/resourcegroups/rg-prod/providers/microsoft.dbformysql/flexibleservers/${name}`;
+  const key = (name: string) =>
+    `/subscriptions/${SUB1}/resourcegroups/rg-prod/providers/microsoft.dbformysql/flexibleservers/${name}`;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ snapshot: { servers: [prod], firewallRules: { [prod.id]: [armMySqlRule(prod.id, 'AllowAll', '0.0.0.0', '255.255.255.255')] } } });
+    emulator = await startEmulator({
+      snapshot: {
+        servers: [prod],
+        firewallRules: { [prod.id]: [armMySqlRule(prod.id, 'AllowAll', '0.0.0.0', '255.255.255.255')] },
+      },
+    });
     dir = mkdtempSync(join(tmpdir(), 'classify-mysql-'));
     const mysql = new MySQLManagementFlexibleServerClient(emulator.credential, SUB1, armClientOptions(emulator));
-    await mysql.servers.beginCreateAndWait('rg-prod', 'my-ledger-fix', { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: prod.id, restorePointInTime: new Date(Date.now() - 3_600_000) }, { updateIntervalInMs: 5 });
+    await mysql.servers.beginCreateAndWait(
+      'rg-prod',
+      'my-ledger-fix',
+      {
+        location: 'eastus',
+        createMode: 'PointInTimeRestore',
+        sourceServerResourceId: prod.id,
+        restorePointInTime: new Date(Date.now() - 3_600_000),
+      },
+      { updateIntervalInMs: 5 },
+    );
     await mysql.firewallRules.beginDeleteAndWait('rg-prod', 'my-ledger-fix', 'AllowAll', { updateIntervalInMs: 5 });
     await mysql.servers.beginStopAndWait('rg-prod', 'my-ledger-fix', { updateIntervalInMs: 5 });
     await mysql.servers.beginDeleteAndWait('rg-prod', 'my-ledger-fix', { updateIntervalInMs: 5 });
@@ -63,11 +82,15 @@ describe('pitr-warden classify on MySQL flexible server deliveries', () => {
 
   it('one event per file with its ids in upper case, as the Activity Log and some deliveries write them', async () => {
     const [event] = emulator.events.emitted();
-    const upper = JSON.parse(JSON.stringify(event).replace(/\/subscriptions\/[^"]*my-ledger-fix/g, (id) => id.toUpperCase())) as Record<string, unknown>;
+    const upper = JSON.parse(
+      JSON.stringify(event).replace(/\/subscriptions\/[^"]*my-ledger-fix/g, (id) => id.toUpperCase()),
+    ) as Record<string, unknown>;
     const path = join(dir, 'upper.json');
     writeFileSync(path, JSON.stringify(upper));
     const { lines } = await classify([path]);
-    expect(lines).toEqual([expect.objectContaining({ kind: 'changed', key: key('my-ledger-fix'), engine: 'mysql-flexible' })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ kind: 'changed', key: key('my-ledger-fix'), engine: 'mysql-flexible' }),
+    ]);
   });
 
   it("every MySQL delivery among the repository's fixtures names its kind, key and engine", async () => {
@@ -77,7 +100,10 @@ describe('pitr-warden classify on MySQL flexible server deliveries', () => {
     for (const file of files) lines.push(...(await classify([join(dirPath, file)])).lines);
     expect(lines.length).toBeGreaterThanOrEqual(files.length);
     for (const line of lines) {
-      expect(line, JSON.stringify(line)).toMatchObject({ engine: 'mysql-flexible', key: expect.stringMatching(/microsoft\.dbformysql\/flexibleservers\/[^/]+$/) });
+      expect(line, JSON.stringify(line)).toMatchObject({
+        engine: 'mysql-flexible',
+        key: expect.stringMatching(/microsoft\.dbformysql\/flexibleservers\/[^/]+$/),
+      });
       expect(['changed', 'deleted']).toContain(line.kind);
     }
   });

@@ -9,10 +9,21 @@ async function classify(file: string) {
   const out: string[] = [];
   const err: string[] = [];
   let exitCode: number | undefined;
-  const command = classifyCommand({ out: (t) => out.push(t), err: (t) => err.push(t) }, { stdin: Readable.from([]), setExitCode: (c) => (exitCode = c) });
+  const command = classifyCommand(
+    { out: (t) => out.push(t), err: (t) => err.push(t) },
+    { stdin: Readable.from([]), setExitCode: (c) => (exitCode = c) },
+  );
   command.exitOverride();
   await command.parseAsync([fixturePath(file)], { from: 'user' });
-  return { lines: out.join('\n').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>), stderr: err.join(''), exitCode };
+  return {
+    lines: out
+      .join('\n')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+    stderr: err.join(''),
+    exitCode,
+  };
 }
 
 describe('pitr-warden classify on SQL Database deliveries', () => {
@@ -27,14 +38,29 @@ describe('pitr-warden classify on SQL Database deliveries', () => {
     ] as const) {
       const { lines, exitCode } = await classify(file);
       expect(exitCode, file).toBeUndefined();
-      expect(lines, file).toEqual([expect.objectContaining({ source, kind, key: DATABASE.toLowerCase(), engine: 'sql-database', resourceId: DATABASE, serverName: 'payments-restore-0412' })]);
+      expect(lines, file).toEqual([
+        expect.objectContaining({
+          source,
+          kind,
+          key: DATABASE.toLowerCase(),
+          engine: 'sql-database',
+          resourceId: DATABASE,
+          serverName: 'payments-restore-0412',
+        }),
+      ]);
     }
   });
 
   it('a write on a setting of the database (its backup retention) is a change of the database, to be read again', async () => {
     const { lines } = await classify('sql/eventgrid-database-child-write-success.json');
     expect(lines).toEqual([
-      expect.objectContaining({ kind: 'changed', key: DATABASE.toLowerCase(), engine: 'sql-database', resourceId: DATABASE, operationName: 'Microsoft.Sql/servers/databases/backupShortTermRetentionPolicies/write' }),
+      expect.objectContaining({
+        kind: 'changed',
+        key: DATABASE.toLowerCase(),
+        engine: 'sql-database',
+        resourceId: DATABASE,
+        operationName: 'Microsoft.Sql/servers/databases/backupShortTermRetentionPolicies/write',
+      }),
     ]);
   });
 
@@ -48,15 +74,31 @@ describe('pitr-warden classify on SQL Database deliveries', () => {
     ] as const) {
       const { lines, exitCode } = await classify(file);
       expect(exitCode, file).toBeUndefined();
-      expect(lines, file).toEqual([{ source, kind: 'ignored', reason: expect.stringContaining(`${what} is never governed or changed, only the SQL databases on it: /subscriptions/`) }]);
-      expect(lines[0]!.reason, file).toMatch(/^not a PostgreSQL flexible server, MySQL flexible server or SQL database: /);
+      expect(lines, file).toEqual([
+        {
+          source,
+          kind: 'ignored',
+          reason: expect.stringContaining(
+            `${what} is never governed or changed, only the SQL databases on it: /subscriptions/`,
+          ),
+        },
+      ]);
+      expect(lines[0]!.reason, file).toMatch(
+        /^not a PostgreSQL flexible server, MySQL flexible server or SQL database: /,
+      );
     }
   });
 
   it('says why the master database and a logical server firewall rule are ignored', async () => {
     expect((await classify('sql/eventgrid-master-write-success.json')).lines).toEqual([
-      { source: 'event-grid', kind: 'ignored', reason: expect.stringContaining('master database of a logical server is a system SQL database, never a copy') },
+      {
+        source: 'event-grid',
+        kind: 'ignored',
+        reason: expect.stringContaining('master database of a logical server is a system SQL database, never a copy'),
+      },
     ]);
-    expect((await classify('sql/eventgrid-server-firewall-rule-delete-success.json')).lines).toEqual([{ source: 'event-grid', kind: 'ignored', reason: expect.stringMatching(/^not a .*SQL database: /) }]);
+    expect((await classify('sql/eventgrid-server-firewall-rule-delete-success.json')).lines).toEqual([
+      { source: 'event-grid', kind: 'ignored', reason: expect.stringMatching(/^not a .*SQL database: /) },
+    ]);
   });
 });

@@ -12,7 +12,12 @@ describe('CLI and the inventory tables', () => {
   afterAll(async () => stack?.close());
 
   it('a missing table is a clear error that says how to get it (the CLI did not create it)', async () => {
-    const run = () => inventoryCommand({ out: () => undefined, err: () => undefined }).exitOverride().parseAsync(['list'], { from: 'user' });
-    await expect(run()).rejects.toThrow(/TableNotFound \(the table does not exist yet: deploy the infrastructure, or start the app once\)/);
+    const run = () =>
+      inventoryCommand({ out: () => undefined, err: () => undefined })
+        .exitOverride()
+        .parseAsync(['list'], { from: 'user' });
+    await expect(run()).rejects.toThrow(
+      /TableNotFound \(the table does not exist yet: deploy the infrastructure, or start the app once\)/,
+    );
   });
 });

@@ -15,8 +15,13 @@ const settingsFile = (values: Record<string, string>): string => {
 describe('--local: the settings of the running `npm start` stack', () => {
   it('fails at once, saying the stack is gone, when the process that wrote the settings died (a crash leaves the file)', () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
-    const file = settingsFile({ PITR_WARDEN_LOCAL_PID: String(dead), PITR_WARDEN_LOCAL_STARTED_AT: '2026-12-05T07:00:00.000Z' });
-    expect(() => runningLocalStack(file)).toThrow(`pid ${dead}, started 2026-12-05T07:00:00.000Z) is no longer running: it crashed or was killed. Start it again with \`npm start\``);
+    const file = settingsFile({
+      PITR_WARDEN_LOCAL_PID: String(dead),
+      PITR_WARDEN_LOCAL_STARTED_AT: '2026-12-05T07:00:00.000Z',
+    });
+    expect(() => runningLocalStack(file)).toThrow(
+      `pid ${dead}, started 2026-12-05T07:00:00.000Z) is no longer running: it crashed or was killed. Start it again with \`npm start\``,
+    );
   });
 
   it('reads the settings while that process lives', () => {
@@ -25,6 +30,8 @@ describe('--local: the settings of the running `npm start` stack', () => {
   });
 
   it('says how to start the stack when there is no settings file', () => {
-    expect(() => runningLocalStack(join(dir, 'none.json'))).toThrow(/none\.json is missing; start the local stack with `npm start` first/);
+    expect(() => runningLocalStack(join(dir, 'none.json'))).toThrow(
+      /none\.json is missing; start the local stack with `npm start` first/,
+    );
   });
 });

@@ -51,11 +51,20 @@ describe('pitr-warden inventory and evidence, against Table Storage', () => {
     await run(inventoryCommand({ out: (t) => listed.push(t), err: () => undefined }), ['list', '--output', 'json']);
     const clone = (JSON.parse(listed.join('')) as InventoryRecord[])[0]!;
     const out: string[] = [];
-    await evidenceCommand({ out: (t) => out.push(t), err: () => undefined }).exitOverride().parseAsync([clone.name, '--output', 'json'], { from: 'user' });
-    const { server, entries } = JSON.parse(out.join('')) as { server: string; entries: Array<{ at: string; kind: string }> };
+    await evidenceCommand({ out: (t) => out.push(t), err: () => undefined })
+      .exitOverride()
+      .parseAsync([clone.name, '--output', 'json'], { from: 'user' });
+    const { server, entries } = JSON.parse(out.join('')) as {
+      server: string;
+      entries: Array<{ at: string; kind: string }>;
+    };
     expect(server).toBe(clone.id);
     expect(entries.map((e) => e.kind)).toContain('classified');
     expect([...entries].sort((a, b) => a.at.localeCompare(b.at))).toEqual(entries);
-    await expect(evidenceCommand({ out: () => undefined, err: () => undefined }).exitOverride().parseAsync(['no-such-server'], { from: 'user' })).rejects.toThrow(/No server named no-such-server/);
+    await expect(
+      evidenceCommand({ out: () => undefined, err: () => undefined })
+        .exitOverride()
+        .parseAsync(['no-such-server'], { from: 'user' }),
+    ).rejects.toThrow(/No server named no-such-server/);
   });
 });

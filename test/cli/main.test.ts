@@ -53,12 +53,26 @@ describe('pitr-warden CLI root', () => {
   it('--as accepts only an e-mail address or an object id', () => {
     const refused = capture(['extend', 'pg-x', '--until', '2026-12-10', '--as', 'not a person']);
     expect(refused.code).toBe(2);
-    expect(refused.out).toContain("option '--as <email-or-object-id>' argument 'not a person' is invalid. give an e-mail address (alice@contoso.com) or an Entra object id (a GUID).");
+    expect(refused.out).toContain(
+      "option '--as <email-or-object-id>' argument 'not a person' is invalid. give an e-mail address (alice@contoso.com) or an Entra object id (a GUID).",
+    );
     expect(capture(['hold', 'pg-x', '--reason', 'r', '--as', '<script>@x']).code).toBe(2);
   });
 
   it('--owner accepts only an e-mail address or an object id (restore and notices preview)', () => {
-    const restore = capture(['restore', '--source', 'pg', '--time', '2026-11-20T08:00:00Z', '--name', 'pg-fix', '--incident', 'INC-1', '--owner', 'alice']);
+    const restore = capture([
+      'restore',
+      '--source',
+      'pg',
+      '--time',
+      '2026-11-20T08:00:00Z',
+      '--name',
+      'pg-fix',
+      '--incident',
+      'INC-1',
+      '--owner',
+      'alice',
+    ]);
     expect(restore.code).toBe(2);
     expect(restore.out).toContain("argument 'alice' is invalid");
     expect(capture(['notices', 'preview', '--owner', 'bob smith']).code).toBe(2);

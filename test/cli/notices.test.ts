@@ -22,7 +22,10 @@ async function run(deps: NoticesDeps, args: string[]) {
 
 describe('pitr-warden notices preview', () => {
   it('prints subject and plain text per digest in table mode, and sends nothing', async () => {
-    const { deps, mailer } = await memoryNoticesDeps([cloneServer('pg-a', 'a@contoso.com'), cloneServer('pg-b', 'b@contoso.com', { Purpose: '<b>x</b>' })]);
+    const { deps, mailer } = await memoryNoticesDeps([
+      cloneServer('pg-a', 'a@contoso.com'),
+      cloneServer('pg-b', 'b@contoso.com', { Purpose: '<b>x</b>' }),
+    ]);
     const { stdout, seen } = await run(deps, ['preview', '--local']);
     expect(seen).toEqual([{ local: true }]);
     expect(stdout).toMatch(/^2 digest\(s\) would be sent at 2026-11-21T09:00:00\.000Z\./);
@@ -35,11 +38,25 @@ describe('pitr-warden notices preview', () => {
   });
 
   it('prints JSON with the HTML part, for one owner', async () => {
-    const { deps } = await memoryNoticesDeps([cloneServer('pg-a', 'a@contoso.com'), cloneServer('pg-b', 'b@contoso.com', { Purpose: '<b>x</b>' })]);
+    const { deps } = await memoryNoticesDeps([
+      cloneServer('pg-a', 'a@contoso.com'),
+      cloneServer('pg-b', 'b@contoso.com', { Purpose: '<b>x</b>' }),
+    ]);
     const { stdout } = await run(deps, ['preview', '--owner', 'b@contoso.com', '--output', 'json']);
-    const preview = JSON.parse(stdout) as { digests: { to: string; subject: string; plainText: string; html: string; notices: { server: string; stage: string }[] }[] };
+    const preview = JSON.parse(stdout) as {
+      digests: {
+        to: string;
+        subject: string;
+        plainText: string;
+        html: string;
+        notices: { server: string; stage: string }[];
+      }[];
+    };
     expect(preview.digests).toHaveLength(1);
-    expect(preview.digests[0]).toMatchObject({ to: 'b@contoso.com', notices: [{ server: 'pg-b', stage: 'new-clone' }] });
+    expect(preview.digests[0]).toMatchObject({
+      to: 'b@contoso.com',
+      notices: [{ server: 'pg-b', stage: 'new-clone' }],
+    });
     expect(preview.digests[0]!.html).toContain('&lt;b&gt;x&lt;/b&gt;');
   });
 

@@ -36,7 +36,8 @@ describe('operator CLI on SQL database copies', () => {
   let wired: Wired;
 
   const run = operatorRunner(() => ({ ...wired, clock }));
-  const tag = (name: 'extend' | 'hold' | 'release') => (o: OperatorCommandOptions) => tagCommands(o).find((c) => c.name() === name)!;
+  const tag = (name: 'extend' | 'hold' | 'release') => (o: OperatorCommandOptions) =>
+    tagCommands(o).find((c) => c.name() === name)!;
   const as = ['--as', 'alice@contoso.com'];
   /** Writes since `from` (an index into the request log), as [operation, lower-case path]. */
   const writesSince = (from: number) =>
@@ -46,7 +47,9 @@ describe('operator CLI on SQL database copies', () => {
       .filter((r) => ['PUT', 'PATCH', 'DELETE', 'POST'].includes(r.method) && r.operation !== 'Email_Send')
       .map((r) => [r.operation, r.path.toLowerCase()]);
   const mark = () => stack.emulator.requests.entries().length;
-  const tagsOf = (id: string) => [['Tags_UpdateAtScope', `${id}/providers/Microsoft.Resources/tags/default`.toLowerCase()]];
+  const tagsOf = (id: string) => [
+    ['Tags_UpdateAtScope', `${id}/providers/Microsoft.Resources/tags/default`.toLowerCase()],
+  ];
   const live = async (id: string) => (await wired.servers.get(id))!;
   const row = async (id: string) => (await wired.inventory.get(id.toLowerCase()))!.value;
 
@@ -54,15 +57,36 @@ describe('operator CLI on SQL database copies', () => {
     stack = await startStack({
       snapshot: {
         servers: [],
-        sqlServers: [{ id: SERVER, name: 'sql-shop', type: 'Microsoft.Sql/servers', location: 'westeurope', properties: { administratorLogin: 'shopadmin', publicNetworkAccess: 'Disabled' } }],
+        sqlServers: [
+          {
+            id: SERVER,
+            name: 'sql-shop',
+            type: 'Microsoft.Sql/servers',
+            location: 'westeurope',
+            properties: { administratorLogin: 'shopadmin', publicNetworkAccess: 'Disabled' },
+          },
+        ],
         sqlDatabases: [
-          { id: PROD, name: 'shop', type: 'Microsoft.Sql/servers/databases', location: 'westeurope', tags: { Owner: 'shop-team@contoso.com', Environment: 'production' }, properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' } },
+          {
+            id: PROD,
+            name: 'shop',
+            type: 'Microsoft.Sql/servers/databases',
+            location: 'westeurope',
+            tags: { Owner: 'shop-team@contoso.com', Environment: 'production' },
+            properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' },
+          },
           {
             id: CLAIMED,
             name: 'shop-old',
             type: 'Microsoft.Sql/servers/databases',
             location: 'westeurope',
-            tags: { Owner: 'bob@contoso.com', RestoredFrom: PROD, RestorePointUtc: '2026-11-10T08:00:00Z', Purpose: 'compare orders', ExpiresOn: '2026-11-30' },
+            tags: {
+              Owner: 'bob@contoso.com',
+              RestoredFrom: PROD,
+              RestorePointUtc: '2026-11-10T08:00:00Z',
+              Purpose: 'compare orders',
+              ExpiresOn: '2026-11-30',
+            },
             properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-11-10T09:00:00Z' },
           },
         ],
@@ -70,7 +94,25 @@ describe('operator CLI on SQL database copies', () => {
       now: () => clock.now(),
     });
     wired = await build(loadConfig(stack.settings));
-    const restored = await run(restoreCommand, ['--engine', 'sql-database', '--server', 'sql-shop', '--source', 'shop', '--time', '2026-11-20T08:00:00Z', '--name', 'shop-fix', '--owner', 'alice@contoso.com', '--incident', 'INC-4711', ...as, '--output', 'json']);
+    const restored = await run(restoreCommand, [
+      '--engine',
+      'sql-database',
+      '--server',
+      'sql-shop',
+      '--source',
+      'shop',
+      '--time',
+      '2026-11-20T08:00:00Z',
+      '--name',
+      'shop-fix',
+      '--owner',
+      'alice@contoso.com',
+      '--incident',
+      'INC-4711',
+      ...as,
+      '--output',
+      'json',
+    ]);
     expect(restored.exitCode, restored.stderr).toBeUndefined();
     expect((JSON.parse(restored.stdout) as RestoreRecord).newServerId).toBe(COPY);
     await reconcile({ ...wired, clock });
@@ -78,13 +120,23 @@ describe('operator CLI on SQL database copies', () => {
   afterAll(async () => stack?.close());
 
   it('the copy is governed (proven by its governed restore) and the hand-made look-alike is only claimed', async () => {
-    expect(await row(COPY)).toMatchObject({ engine: 'sql-database', classification: 'clone', state: 'governed', violations: [] });
+    expect(await row(COPY)).toMatchObject({
+      engine: 'sql-database',
+      classification: 'clone',
+      state: 'governed',
+      violations: [],
+    });
     expect((await row(COPY)).proof).toMatchObject({ level: 'proven', basis: 'governed-restore' });
     expect((await row(CLAIMED)).proof).toMatchObject({ level: 'claimed' });
   });
 
   it("the owner's notice reports the closed logical server's exposure though the copy breaks no rule", async () => {
-    const mailer = createAcsMailer({ sender: wired.config.mail.sender, connectionString: stack.emulator.acsConnectionString, clientOptions: emailClientOptions(stack.emulator), pollIntervalInMs: 10 });
+    const mailer = createAcsMailer({
+      sender: wired.config.mail.sender,
+      connectionString: stack.emulator.acsConnectionString,
+      clientOptions: emailClientOptions(stack.emulator),
+      pollIntervalInMs: 10,
+    });
     const outcome = await sendOwnerNotices({ ...wired, clock: fixedClock('2026-11-20T12:05:00Z'), mailer });
     expect(outcome.failed).toEqual([]);
     const text = stack.emulator.mailbox
@@ -93,21 +145,29 @@ describe('operator CLI on SQL database copies', () => {
       .join('\n');
     expect(text).toContain('shop-fix');
     expect(text).not.toContain('To fix:');
-    expect(text).toMatch(/Network: {10}through logical server sql-shop, shared with production: public network access Disabled\n {20}- no firewall rules\n {20}reported, never changed: pitr-warden never modifies a logical server/);
+    expect(text).toMatch(
+      /Network: {10}through logical server sql-shop, shared with production: public network access Disabled\n {20}- no firewall rules\n {20}reported, never changed: pitr-warden never modifies a logical server/,
+    );
   });
 
   it('extend writes ExpiresOn through the Tags API on the database, and nothing else', async () => {
     const from = mark();
     const result = await run(tag('extend'), ['shop-fix', '--until', '2026-12-10', ...as, '--output', 'json']);
     expect(result.exitCode, result.stderr).toBeUndefined();
-    expect(JSON.parse(result.stdout)).toMatchObject({ serverId: COPY, outcome: 'changed', after: { ExpiresOn: '2026-12-10T00:00:00Z' } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      serverId: COPY,
+      outcome: 'changed',
+      after: { ExpiresOn: '2026-12-10T00:00:00Z' },
+    });
     expect((await live(COPY)).tags.ExpiresOn).toBe('2026-12-10T00:00:00Z');
     expect(writesSince(from)).toEqual(tagsOf(COPY));
   });
 
   it('hold and release write and remove LegalHold on the database, by resource id too', async () => {
     let from = mark();
-    expect((await run(tag('hold'), [COPY.toUpperCase(), '--reason', 'litigation INC-9', ...as])).exitCode).toBeUndefined();
+    expect(
+      (await run(tag('hold'), [COPY.toUpperCase(), '--reason', 'litigation INC-9', ...as])).exitCode,
+    ).toBeUndefined();
     expect((await live(COPY)).tags.LegalHold).toBe('litigation INC-9');
     expect(writesSince(from)).toEqual(tagsOf(COPY));
 
@@ -120,25 +180,50 @@ describe('operator CLI on SQL database copies', () => {
 
   it('a tag command on the production database is refused with no write', async () => {
     const from = mark();
-    await expect(run(tag('extend'), [PROD, '--until', '2026-12-10', ...as])).rejects.toThrow(/Cannot extend shop: it is not a clone/);
+    await expect(run(tag('extend'), [PROD, '--until', '2026-12-10', ...as])).rejects.toThrow(
+      /Cannot extend shop: it is not a clone/,
+    );
     expect(writesSince(from)).toEqual([]);
   });
 
   it('confirm --clone proves the claimed database: a record in the inventory and evidence, no Azure write', async () => {
     const from = mark();
-    const result = await run(confirmCommand, ['shop-old', '--clone', '--reason', 'checked the restore ticket with bob', ...as, '--output', 'json']);
+    const result = await run(confirmCommand, [
+      'shop-old',
+      '--clone',
+      '--reason',
+      'checked the restore ticket with bob',
+      ...as,
+      '--output',
+      'json',
+    ]);
     expect(result.exitCode, result.stderr).toBeUndefined();
-    expect(JSON.parse(result.stdout)).toMatchObject({ serverId: CLAIMED, outcome: 'recorded', decision: { kind: 'confirmed-clone', by: 'alice@contoso.com' } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      serverId: CLAIMED,
+      outcome: 'recorded',
+      decision: { kind: 'confirmed-clone', by: 'alice@contoso.com' },
+    });
     expect(writesSince(from)).toEqual([]);
     await reconcile({ ...wired, clock });
     expect((await row(CLAIMED)).proof).toMatchObject({ level: 'proven', basis: 'operator' });
   });
 
-  it('promote ends the copy\'s clone lifecycle: ExpiresOn removed through the Tags API on the database', async () => {
+  it("promote ends the copy's clone lifecycle: ExpiresOn removed through the Tags API on the database", async () => {
     const from = mark();
-    const result = await run(promoteCommand, ['shop-fix', '--reason', 'CHG-77: the shop now runs on shop-fix', ...as, '--output', 'json']);
+    const result = await run(promoteCommand, [
+      'shop-fix',
+      '--reason',
+      'CHG-77: the shop now runs on shop-fix',
+      ...as,
+      '--output',
+      'json',
+    ]);
     expect(result.exitCode, result.stderr).toBeUndefined();
-    expect(JSON.parse(result.stdout)).toMatchObject({ serverId: COPY, outcome: 'recorded', removedTags: { ExpiresOn: '2026-12-10T00:00:00Z' } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      serverId: COPY,
+      outcome: 'recorded',
+      removedTags: { ExpiresOn: '2026-12-10T00:00:00Z' },
+    });
     expect((await live(COPY)).tags.ExpiresOn).toBeUndefined();
     expect(writesSince(from)).toEqual(tagsOf(COPY));
     await reconcile({ ...wired, clock });
@@ -161,14 +246,18 @@ describe('operator CLI on SQL database copies', () => {
     out.length = 0;
     await inventoryCommand(io).exitOverride().parseAsync(['list', '--all'], { from: 'user' });
     expect(out.join('')).toMatch(/^shop\s+SQL Database\s+rg-shop\s+not-a-clone/m);
-    expect(out.join('')).toMatch(/^shop-fix\s+SQL Database\s+rg-shop\s+clone\s+proven \(governed-restore\)\s+promoted/m);
+    expect(out.join('')).toMatch(
+      /^shop-fix\s+SQL Database\s+rg-shop\s+clone\s+proven \(governed-restore\)\s+promoted/m,
+    );
   });
 
   it('across every command, the logical server and the production database received no write', () => {
     const writes = writesSince(0);
     const under = (path: string, id: string) => path === id.toLowerCase() || path.startsWith(`${id.toLowerCase()}/`);
     expect(writes.filter(([, path]) => under(path!, PROD))).toEqual([]);
-    expect(writes.filter(([, path]) => under(path!, SERVER) && !under(path!, COPY) && !under(path!, CLAIMED))).toEqual([]);
+    expect(writes.filter(([, path]) => under(path!, SERVER) && !under(path!, COPY) && !under(path!, CLAIMED))).toEqual(
+      [],
+    );
     // The copy's create, then Tags API writes only.
     expect([...new Set(writes.map(([op]) => op))].sort()).toEqual(['Databases_CreateOrUpdate', 'Tags_UpdateAtScope']);
   });

@@ -12,7 +12,11 @@ async function run(args: string[], env: Record<string, string | undefined> = {})
   const out: string[] = [];
   const err: string[] = [];
   let exitCode = 0;
-  const command = policyCommand({ io: { out: (t) => out.push(t), err: (t) => err.push(t) }, setExitCode: (c) => (exitCode = c), env });
+  const command = policyCommand({
+    io: { out: (t) => out.push(t), err: (t) => err.push(t) },
+    setExitCode: (c) => (exitCode = c),
+    env,
+  });
   await command.exitOverride().parseAsync(args, { from: 'user' });
   return { out: out.join('\n'), err: err.join('\n'), exitCode };
 }
@@ -27,7 +31,15 @@ describe('pitr-warden policy', () => {
   it('validate: exits 2 (refused input) listing every problem', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'policy-cli-'));
     const file = join(dir, 'policy.json');
-    writeFileSync(file, JSON.stringify({ rules: [{ type: 'expiry', mode: 'enforce', defaultLifetimeDays: 0 }, { type: 'network-firewall', mode: 'block', allowedRanges: ['10.0.0.0/33'] }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        rules: [
+          { type: 'expiry', mode: 'enforce', defaultLifetimeDays: 0 },
+          { type: 'network-firewall', mode: 'block', allowedRanges: ['10.0.0.0/33'] },
+        ],
+      }),
+    );
     const { out, err, exitCode } = await run(['validate', file]);
     expect(exitCode).toBe(2);
     expect(out).toBe('');
@@ -36,7 +48,10 @@ describe('pitr-warden policy', () => {
     expect(err).toContain('rules[1] (network-firewall).mode: "block" is not one of "dry-run", "enforce"');
     expect(err).toContain('rules[1] (network-firewall).allowedRanges[0]: "10.0.0.0/33" is not a CIDR range');
     writeFileSync(file, '{ "rules": ');
-    expect(await run(['validate', file])).toMatchObject({ exitCode: 2, err: expect.stringContaining('not valid JSON') });
+    expect(await run(['validate', file])).toMatchObject({
+      exitCode: 2,
+      err: expect.stringContaining('not valid JSON'),
+    });
   });
 
   it('show: the built-in policy as JSON and as a table', async () => {
@@ -57,6 +72,9 @@ describe('pitr-warden policy', () => {
     expect(shown.rules).toEqual([{ type: 'sweep', mode: 'dry-run' }]);
     expect(shown.tagKeys.expiresOn).toBe('ExpiresOn');
     writeFileSync(file, JSON.stringify({ rules: [{ type: 'sweep' }] }));
-    expect(await run(['show', '--policy', file])).toMatchObject({ exitCode: 2, err: expect.stringContaining('rules[0] (sweep).mode: is required') });
+    expect(await run(['show', '--policy', file])).toMatchObject({
+      exitCode: 2,
+      err: expect.stringContaining('rules[0] (sweep).mode: is required'),
+    });
   });
 });

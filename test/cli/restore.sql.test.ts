@@ -24,15 +24,37 @@ describe('pitr-warden restore --engine sql-database on the emulator', () => {
 
   const run = operatorRunner(() => ({ ...wired, clock }));
   const args = (over: Record<string, string> = {}) =>
-    Object.entries({ '--engine': 'sql-database', '--server': 'sql-shop', '--source': 'shop', '--time': '2026-11-20T08:00:00Z', '--name': 'shop-fix', '--owner': 'alice@contoso.com', '--incident': 'INC-4711', '--as': 'alice@contoso.com', ...over }).flatMap(([k, v]) => (v === '' ? [] : [k, v]));
-  const writes = () => ['PUT', 'PATCH', 'DELETE', 'POST'].reduce((n, method) => n + stack.emulator.requests.count({ method }), 0);
+    Object.entries({
+      '--engine': 'sql-database',
+      '--server': 'sql-shop',
+      '--source': 'shop',
+      '--time': '2026-11-20T08:00:00Z',
+      '--name': 'shop-fix',
+      '--owner': 'alice@contoso.com',
+      '--incident': 'INC-4711',
+      '--as': 'alice@contoso.com',
+      ...over,
+    }).flatMap(([k, v]) => (v === '' ? [] : [k, v]));
+  const writes = () =>
+    ['PUT', 'PATCH', 'DELETE', 'POST'].reduce((n, method) => n + stack.emulator.requests.count({ method }), 0);
 
   beforeAll(async () => {
     stack = await startStack({
       snapshot: {
         servers: [],
-        sqlServers: [{ id: SERVER, name: 'sql-shop', type: 'Microsoft.Sql/servers', location: 'westeurope', properties: {} }],
-        sqlDatabases: [{ id: PROD, name: 'shop', type: 'Microsoft.Sql/servers/databases', location: 'westeurope', tags: { Owner: 'shop-team@contoso.com', Environment: 'production' }, properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' } }],
+        sqlServers: [
+          { id: SERVER, name: 'sql-shop', type: 'Microsoft.Sql/servers', location: 'westeurope', properties: {} },
+        ],
+        sqlDatabases: [
+          {
+            id: PROD,
+            name: 'shop',
+            type: 'Microsoft.Sql/servers/databases',
+            location: 'westeurope',
+            tags: { Owner: 'shop-team@contoso.com', Environment: 'production' },
+            properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' },
+          },
+        ],
       },
       now: () => clock.now(),
     });
@@ -46,12 +68,26 @@ describe('pitr-warden restore --engine sql-database on the emulator', () => {
     expect(result.stderr).not.toMatch(/refused/);
     expect(result.exitCode).toBeUndefined();
     const record = JSON.parse(result.stdout) as RestoreRecord;
-    expect(record).toMatchObject({ sourceServerId: PROD, newServerId: `${SERVER}/databases/shop-fix`, effectiveRestorePointUtc: '2026-11-20T08:00:00Z', state: 'Online', owner: 'alice@contoso.com', incident: 'INC-4711' });
+    expect(record).toMatchObject({
+      sourceServerId: PROD,
+      newServerId: `${SERVER}/databases/shop-fix`,
+      effectiveRestorePointUtc: '2026-11-20T08:00:00Z',
+      state: 'Online',
+      owner: 'alice@contoso.com',
+      incident: 'INC-4711',
+    });
     expect(result.stderr).toMatch(/restore shop-fix: Accepted[\s\S]*restore shop-fix: Online \(100%\)/);
     const live = (await wired.servers.get(record.newServerId))!;
     // Lineage and ownership are written in the create request (a restored database copies no tags itself).
     // Only these: production's labels (Environment, its Owner as SourceOwner) are not stamped on the copy, and no Tags API write followed.
-    expect(live.tags).toEqual({ Owner: 'alice@contoso.com', RestoredFrom: PROD, RestorePointUtc: '2026-11-20T08:00:00Z', RestoredBy: 'alice@contoso.com', Incident: 'INC-4711', ExpiresOn: record.expiresOn });
+    expect(live.tags).toEqual({
+      Owner: 'alice@contoso.com',
+      RestoredFrom: PROD,
+      RestorePointUtc: '2026-11-20T08:00:00Z',
+      RestoredBy: 'alice@contoso.com',
+      Incident: 'INC-4711',
+      ExpiresOn: record.expiresOn,
+    });
     expect(record.tags).toEqual(live.tags);
     const create = stack.emulator.requests.entries().filter((r) => r.operation === 'Databases_CreateOrUpdate');
     expect(create).toHaveLength(1);
@@ -59,9 +95,17 @@ describe('pitr-warden restore --engine sql-database on the emulator', () => {
   });
 
   it.each([
-    ['a time before the earliest restore point', { '--time': '2026-11-01T00:00:00Z', '--name': 'shop-a' }, /--time 2026-11-01T00:00:00Z .*earliest restore point of shop/],
+    [
+      'a time before the earliest restore point',
+      { '--time': '2026-11-01T00:00:00Z', '--name': 'shop-a' },
+      /--time 2026-11-01T00:00:00Z .*earliest restore point of shop/,
+    ],
     ['a name taken on the logical server', { '--name': 'shop' }, /--name: .*shop already exists/],
-    ['an unknown logical server', { '--server': 'sql-nope', '--name': 'shop-b' }, /no database named shop on logical server sql-nope/],
+    [
+      'an unknown logical server',
+      { '--server': 'sql-nope', '--name': 'shop-b' },
+      /no database named shop on logical server sql-nope/,
+    ],
   ])('refuses %s before any write (exit 2)', async (_label, over, message) => {
     const before = writes();
     const result = await run(restoreCommand, args(over));
@@ -84,8 +128,18 @@ describe('pitr-warden restore --engine sql-database --wait on virtual time', () 
     stack = await startStack({
       snapshot: {
         servers: [],
-        sqlServers: [{ id: SERVER, name: 'sql-shop', type: 'Microsoft.Sql/servers', location: 'westeurope', properties: {} }],
-        sqlDatabases: [{ id: PROD, name: 'shop', type: 'Microsoft.Sql/servers/databases', location: 'westeurope', properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' } }],
+        sqlServers: [
+          { id: SERVER, name: 'sql-shop', type: 'Microsoft.Sql/servers', location: 'westeurope', properties: {} },
+        ],
+        sqlDatabases: [
+          {
+            id: PROD,
+            name: 'shop',
+            type: 'Microsoft.Sql/servers/databases',
+            location: 'westeurope',
+            properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' },
+          },
+        ],
       },
       now: () => clock.now(),
       virtualTime: true,
@@ -96,10 +150,35 @@ describe('pitr-warden restore --engine sql-database --wait on virtual time', () 
 
   it('shows the percentComplete of the restore between Accepted and Online (100%)', async () => {
     const err: string[] = [];
-    const command = restoreCommand({ io: { out: () => undefined, err: (t) => err.push(t) }, env: {}, deps: () => Promise.resolve({ ...wired, clock }) });
+    const command = restoreCommand({
+      io: { out: () => undefined, err: (t) => err.push(t) },
+      env: {},
+      deps: () => Promise.resolve({ ...wired, clock }),
+    });
     await command
       .exitOverride()
-      .parseAsync(['--engine', 'sql-database', '--server', 'sql-shop', '--source', 'shop', '--time', '2026-11-20T08:00:00Z', '--name', 'shop-fix', '--owner', 'alice@contoso.com', '--incident', 'INC-4711', '--as', 'alice@contoso.com', '--wait'], { from: 'user' });
+      .parseAsync(
+        [
+          '--engine',
+          'sql-database',
+          '--server',
+          'sql-shop',
+          '--source',
+          'shop',
+          '--time',
+          '2026-11-20T08:00:00Z',
+          '--name',
+          'shop-fix',
+          '--owner',
+          'alice@contoso.com',
+          '--incident',
+          'INC-4711',
+          '--as',
+          'alice@contoso.com',
+          '--wait',
+        ],
+        { from: 'user' },
+      );
     const stderr = err.join('\n');
     const percents = percentsOf(stderr);
     expect(stderr).toMatch(/^restore shop-fix: Accepted after \d+s/);

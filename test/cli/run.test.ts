@@ -12,7 +12,15 @@ describe('pitr-warden run <function> --local', () => {
   beforeAll(async () => {
     azurite = await startAzurite();
     // A timer that never fires by itself: every run of `tick` here comes from the admin endpoint.
-    host = await startLocalHost({ entry, settings: { AzureWebJobsStorage: azurite.connectionString, FIXTURE_QUEUE: 'run-cli', FIXTURE_SCHEDULE: '0 0 0 1 1 *' }, httpPort: 0 });
+    host = await startLocalHost({
+      entry,
+      settings: {
+        AzureWebJobsStorage: azurite.connectionString,
+        FIXTURE_QUEUE: 'run-cli',
+        FIXTURE_SCHEDULE: '0 0 0 1 1 *',
+      },
+      httpPort: 0,
+    });
   });
   afterAll(async () => {
     await host?.close();
@@ -44,10 +52,29 @@ describe('pitr-warden run <function> --local', () => {
 
   it('--wait reports the outcome from the runs table, exit 1 when the job failed', async () => {
     const later = new Date(Date.now() + 5_000).toISOString();
-    const failed = await run(['tick', '--local', '--wait', '--output', 'json'], [{ job: 'tick', lastStartedAt: later, lastFinishedAt: later, lastOutcome: 'failed', lastError: 'listing failed' }]);
+    const failed = await run(
+      ['tick', '--local', '--wait', '--output', 'json'],
+      [
+        {
+          job: 'tick',
+          lastStartedAt: later,
+          lastFinishedAt: later,
+          lastOutcome: 'failed',
+          lastError: 'listing failed',
+        },
+      ],
+    );
     expect(failed.exitCode).toBe(1);
-    expect(JSON.parse(failed.stdout)).toMatchObject({ function: 'tick', accepted: true, outcome: 'failed', error: 'listing failed' });
-    const ok = await run(['tick', '--local', '--wait'], [{ job: 'tick', lastStartedAt: later, lastFinishedAt: later, lastOutcome: 'succeeded', counts: { servers: 3 } }]);
+    expect(JSON.parse(failed.stdout)).toMatchObject({
+      function: 'tick',
+      accepted: true,
+      outcome: 'failed',
+      error: 'listing failed',
+    });
+    const ok = await run(
+      ['tick', '--local', '--wait'],
+      [{ job: 'tick', lastStartedAt: later, lastFinishedAt: later, lastOutcome: 'succeeded', counts: { servers: 3 } }],
+    );
     expect(ok.exitCode).toBeUndefined();
     expect(ok.stdout).toBe('tick: succeeded (servers 3)');
   });

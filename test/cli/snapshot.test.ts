@@ -21,23 +21,44 @@ describe('pitr-warden snapshot', () => {
 
   it('writes the live estate in the seed format with read calls only, and plan reads it back', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'warden-snap-')), 'estate.json');
-    const writesBefore = stack.emulator.requests.count({ method: 'PUT' }) + stack.emulator.requests.count({ method: 'PATCH' }) + stack.emulator.requests.count({ method: 'DELETE' });
+    const writesBefore =
+      stack.emulator.requests.count({ method: 'PUT' }) +
+      stack.emulator.requests.count({ method: 'PATCH' }) +
+      stack.emulator.requests.count({ method: 'DELETE' });
     const err: string[] = [];
-    await snapshotCommand({ out: () => undefined, err: (t) => err.push(t) }).parseAsync(['--out', out], { from: 'user' });
-    const writesAfter = stack.emulator.requests.count({ method: 'PUT' }) + stack.emulator.requests.count({ method: 'PATCH' }) + stack.emulator.requests.count({ method: 'DELETE' });
+    await snapshotCommand({ out: () => undefined, err: (t) => err.push(t) }).parseAsync(['--out', out], {
+      from: 'user',
+    });
+    const writesAfter =
+      stack.emulator.requests.count({ method: 'PUT' }) +
+      stack.emulator.requests.count({ method: 'PATCH' }) +
+      stack.emulator.requests.count({ method: 'DELETE' });
     expect(writesAfter).toBe(writesBefore);
 
-    const seeded = JSON.parse(readFileSync(estate, 'utf8')) as { servers: Array<{ id: string }>; firewallRules: Record<string, unknown[]>; sqlDatabases: Array<{ id: string; name: string }> };
+    const seeded = JSON.parse(readFileSync(estate, 'utf8')) as {
+      servers: Array<{ id: string }>;
+      firewallRules: Record<string, unknown[]>;
+      sqlDatabases: Array<{ id: string; name: string }>;
+    };
     // SQL databases are written like every governed resource, each with its logical server's rules (master left out).
     const databases = seeded.sqlDatabases.filter((d) => d.name !== 'master');
     const text = readFileSync(out, 'utf8');
     const snapshot = parseSnapshotText(text, out);
-    expect(snapshot.servers.map((s) => s.key).sort()).toEqual([...seeded.servers, ...databases].map((s) => s.id.toLowerCase()).sort());
+    expect(snapshot.servers.map((s) => s.key).sort()).toEqual(
+      [...seeded.servers, ...databases].map((s) => s.id.toLowerCase()).sort(),
+    );
     const written = JSON.parse(text) as { firewallRules: Record<string, unknown[]> };
     expect(Object.keys(written.firewallRules).length).toBe(Object.keys(seeded.firewallRules).length + databases.length);
     expect(err.join('')).toContain(`wrote ${seeded.servers.length + databases.length} servers`);
 
-    const plan = buildPlan({ now: new Date('2026-11-21T12:00:00Z'), policy: DEFAULT_POLICY, servers: snapshot.servers, inventory: [], restoreEvidence: snapshot.restoreEvidence, settings: { fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] } });
+    const plan = buildPlan({
+      now: new Date('2026-11-21T12:00:00Z'),
+      policy: DEFAULT_POLICY,
+      servers: snapshot.servers,
+      inventory: [],
+      restoreEvidence: snapshot.restoreEvidence,
+      settings: { fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] },
+    });
     expect(plan.servers.filter((s) => s.classification === 'clone').length).toBeGreaterThan(0);
   });
 
@@ -50,6 +71,10 @@ describe('pitr-warden snapshot', () => {
   });
 
   it('refuses a nonsensical --activity-days', async () => {
-    await expect(snapshotCommand({ out: () => undefined, err: () => undefined }).exitOverride().parseAsync(['--activity-days', 'lots'], { from: 'user' })).rejects.toThrow(/--activity-days: lots/);
+    await expect(
+      snapshotCommand({ out: () => undefined, err: () => undefined })
+        .exitOverride()
+        .parseAsync(['--activity-days', 'lots'], { from: 'user' }),
+    ).rejects.toThrow(/--activity-days: lots/);
   });
 });

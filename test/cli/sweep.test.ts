@@ -8,13 +8,29 @@ const NOW = '2026-12-10T10:00:00Z';
 async function world() {
   const expired = cloneServer('pg-expired', '2026-12-01');
   const hold = cloneServer('pg-hold', '2026-12-01', { tags: { LegalHold: 'CASE-9' } });
-  const notices = { [expired.key]: noticesFor(expired, { finalAt: '2026-12-01T09:00:00Z' }), [hold.key]: noticesFor(hold, { finalAt: '2026-12-01T09:00:00Z' }) };
-  const t = await memoryDeps({ now: NOW, servers: [expired, hold], rows: rowsFor([expired, hold], new Date('2026-12-09T00:00:00Z'), notices) });
+  const notices = {
+    [expired.key]: noticesFor(expired, { finalAt: '2026-12-01T09:00:00Z' }),
+    [hold.key]: noticesFor(hold, { finalAt: '2026-12-01T09:00:00Z' }),
+  };
+  const t = await memoryDeps({
+    now: NOW,
+    servers: [expired, hold],
+    rows: rowsFor([expired, hold], new Date('2026-12-09T00:00:00Z'), notices),
+  });
   return { ...t, expired, hold };
 }
 
 /** Runs `pitr-warden sweep <args>` in-process on memory adapters. */
-async function run(args: string[], t: Awaited<ReturnType<typeof world>>, sweepSettings = { mode: 'enforce' as const, maxDeletionsPerRun: 10, maxDeletionPercent: 100, maxDisagreementPercent: 25 }) {
+async function run(
+  args: string[],
+  t: Awaited<ReturnType<typeof world>>,
+  sweepSettings = {
+    mode: 'enforce' as const,
+    maxDeletionsPerRun: 10,
+    maxDeletionPercent: 100,
+    maxDisagreementPercent: 25,
+  },
+) {
   const out: string[] = [];
   const err: string[] = [];
   const progress: string[] = [];
@@ -38,7 +54,9 @@ describe('pitr-warden sweep', () => {
     const result = await run([], t);
     expect(deletes(t)).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^Sweep \(dry-run\) at 2026-12-10T10:00:00.000Z: 2 server\(s\) in 1 subscription\(s\), 2 known clone\(s\), 1 eligible, cap 2$/);
+    expect(lines[0]).toMatch(
+      /^Sweep \(dry-run\) at 2026-12-10T10:00:00.000Z: 2 server\(s\) in 1 subscription\(s\), 2 known clone\(s\), 1 eligible, cap 2$/,
+    );
     expect(lines[2]).toMatch(/^SERVER\s+ACTION\s+REASON$/);
     expect(result.stdout).toMatch(/pg-expired\s+would delete\s+expired 2026-12-01T00:00:00Z/);
     expect(result.stdout).toMatch(/pg-hold\s+held\s+legal-hold/);
@@ -60,15 +78,22 @@ describe('pitr-warden sweep', () => {
   it('refuses --dry-run with --enforce', async () => {
     const t = await world();
     const result = await run(['--dry-run', '--enforce'], t);
-    expect(result).toMatchObject({ exitCode: 2, stderr: 'pitr-warden sweep: give --dry-run or --enforce, not both', stdout: '' });
+    expect(result).toMatchObject({
+      exitCode: 2,
+      stderr: 'pitr-warden sweep: give --dry-run or --enforce, not both',
+      stdout: '',
+    });
     expect(t.servers.calls).toEqual([]);
   });
 
   it('says STOPPED and exits 1 when a listing fails', async () => {
     const t = await world();
-    t.servers.fault = (call) => (call.op === 'list' ? new Error('Could not list flexible servers: 403 AuthorizationFailed') : undefined);
+    t.servers.fault = (call) =>
+      call.op === 'list' ? new Error('Could not list flexible servers: 403 AuthorizationFailed') : undefined;
     const result = await run(['--enforce'], t);
-    expect(result.stdout.split('\n')[1]).toMatch(/^STOPPED, nothing deleted: listing failed for 1 of 1 subscription\(s\).*403/);
+    expect(result.stdout.split('\n')[1]).toMatch(
+      /^STOPPED, nothing deleted: listing failed for 1 of 1 subscription\(s\).*403/,
+    );
     expect(result.exitCode).toBe(1);
     expect(deletes(t)).toBe(0);
   });

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, SETTINGS, loadConfig } from '../../src/config.js';
 
-const sample = JSON.parse(readFileSync(new URL('../../local.settings.sample.json', import.meta.url), 'utf8')) as { Values: Record<string, string> };
+const sample = JSON.parse(readFileSync(new URL('../../local.settings.sample.json', import.meta.url), 'utf8')) as {
+  Values: Record<string, string>;
+};
 
 describe('settings', () => {
   it('local.settings.sample.json lists every setting with its safe local value, and nothing else', () => {
@@ -12,10 +14,20 @@ describe('settings', () => {
 
   it('the sample values load as a valid configuration', () => {
     const config = loadConfig(sample.Values);
-    expect(config.subscriptionIds).toEqual(['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002']);
-    expect(config.sweep).toEqual({ mode: 'dry-run', maxDeletionsPerRun: 10, maxDeletionPercent: 20, maxDisagreementPercent: 25 });
+    expect(config.subscriptionIds).toEqual([
+      '00000000-0000-4000-8000-000000000001',
+      '00000000-0000-4000-8000-000000000002',
+    ]);
+    expect(config.sweep).toEqual({
+      mode: 'dry-run',
+      maxDeletionsPerRun: 10,
+      maxDeletionPercent: 20,
+      maxDisagreementPercent: 25,
+    });
     expect(config.mail.limitPerMinute).toBe(30);
-    expect(Object.isFrozen(config) && Object.isFrozen(config.mail) && Object.isFrozen(config.subscriptionIds)).toBe(true);
+    expect(Object.isFrozen(config) && Object.isFrozen(config.mail) && Object.isFrozen(config.subscriptionIds)).toBe(
+      true,
+    );
   });
 
   it('reports every bad setting in one message', () => {
@@ -36,7 +48,14 @@ describe('settings', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as ConfigError).message;
-    for (const name of ['AzureWebJobsStorage', 'GOVERNED_SUBSCRIPTION_IDS', 'SWEEP_MODE', 'MAIL_LIMIT_PER_MINUTE', 'RECONCILE_SCHEDULE', 'FALLBACK_MAILBOX'])
+    for (const name of [
+      'AzureWebJobsStorage',
+      'GOVERNED_SUBSCRIPTION_IDS',
+      'SWEEP_MODE',
+      'MAIL_LIMIT_PER_MINUTE',
+      'RECONCILE_SCHEDULE',
+      'FALLBACK_MAILBOX',
+    ])
       expect(message).toContain(name);
     expect((error as ConfigError).problems).toHaveLength(6);
     expect(message).toContain('"not-a-guid,00000000-0000-4000-8000-000000000001"');
@@ -55,18 +74,33 @@ describe('settings', () => {
   });
 
   it('sends the review digest to REVIEW_MAILBOX, else to FALLBACK_MAILBOX, and refuses a REVIEW_MAILBOX that is no address', () => {
-    const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', GOVERNED_SUBSCRIPTION_IDS: '11111111-1111-4111-8111-111111111111', FALLBACK_MAILBOX: 'dba@contoso.com' };
+    const base = {
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      GOVERNED_SUBSCRIPTION_IDS: '11111111-1111-4111-8111-111111111111',
+      FALLBACK_MAILBOX: 'dba@contoso.com',
+    };
     expect(loadConfig(base).mail.reviewMailbox).toBe('dba@contoso.com');
     expect(loadConfig({ ...base, REVIEW_MAILBOX: ' ' }).mail.reviewMailbox).toBe('dba@contoso.com');
-    expect(loadConfig({ ...base, REVIEW_MAILBOX: 'platform-review@contoso.com' }).mail.reviewMailbox).toBe('platform-review@contoso.com');
-    expect(() => loadConfig({ ...base, REVIEW_MAILBOX: 'review team' })).toThrow(/REVIEW_MAILBOX: .*\(got "review team"\)/);
+    expect(loadConfig({ ...base, REVIEW_MAILBOX: 'platform-review@contoso.com' }).mail.reviewMailbox).toBe(
+      'platform-review@contoso.com',
+    );
+    expect(() => loadConfig({ ...base, REVIEW_MAILBOX: 'review team' })).toThrow(
+      /REVIEW_MAILBOX: .*\(got "review team"\)/,
+    );
   });
 
   it('reads DRILL_CLIENT_ADDRESSES as merged rule ranges and names each bad entry with the setting', () => {
-    const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', GOVERNED_SUBSCRIPTION_IDS: '11111111-1111-4111-8111-111111111111', FALLBACK_MAILBOX: 'dba@contoso.com' };
+    const base = {
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      GOVERNED_SUBSCRIPTION_IDS: '11111111-1111-4111-8111-111111111111',
+      FALLBACK_MAILBOX: 'dba@contoso.com',
+    };
     expect(loadConfig(base).drills.clientAddresses).toEqual([]);
     // The site's possibleOutboundIpAddresses: neighbours merge into one rule, a CIDR block and a range stay as given.
-    expect(loadConfig({ ...base, DRILL_CLIENT_ADDRESSES: '20.50.1.9,20.50.1.8, 52.0.0.0/31,40.1.1.1-40.1.1.3' }).drills.clientAddresses).toEqual([
+    expect(
+      loadConfig({ ...base, DRILL_CLIENT_ADDRESSES: '20.50.1.9,20.50.1.8, 52.0.0.0/31,40.1.1.1-40.1.1.3' }).drills
+        .clientAddresses,
+    ).toEqual([
       { start: '20.50.1.8', end: '20.50.1.9' },
       { start: '40.1.1.1', end: '40.1.1.3' },
       { start: '52.0.0.0', end: '52.0.0.1' },

@@ -6,7 +6,9 @@ import { ConfigError } from '../../src/config.js';
 import { DEFAULT_POLICY } from '../../src/domain/policy.js';
 import { loadStartup } from '../../src/startup.js';
 
-const sample = JSON.parse(readFileSync(new URL('../../local.settings.sample.json', import.meta.url), 'utf8')) as { Values: Record<string, string> };
+const sample = JSON.parse(readFileSync(new URL('../../local.settings.sample.json', import.meta.url), 'utf8')) as {
+  Values: Record<string, string>;
+};
 const dir = mkdtempSync(join(tmpdir(), 'warden-startup-'));
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
@@ -24,19 +26,29 @@ describe('start-up check: the settings and the policy file they name', () => {
     // The local sample names the demo policy: the built-in rules plus the demo estate's restore drill.
     const demo = loadStartup(sample.Values).policy;
     expect(demo.rules).toEqual(DEFAULT_POLICY.rules);
-    expect(demo.drills.map((d) => [d.name, d.sources.ids])).toEqual([['orders-nightly', [expect.stringMatching(/\/flexibleServers\/pg-orders-prod$/)]]]);
-    const { policy } = loadStartup({ ...sample.Values, POLICY_PATH: new URL('../../examples/policy.json', import.meta.url).pathname });
+    expect(demo.drills.map((d) => [d.name, d.sources.ids])).toEqual([
+      ['orders-nightly', [expect.stringMatching(/\/flexibleServers\/pg-orders-prod$/)]],
+    ]);
+    const { policy } = loadStartup({
+      ...sample.Values,
+      POLICY_PATH: new URL('../../examples/policy.json', import.meta.url).pathname,
+    });
     expect(policy.rules.map((r) => r.type)).toContain('network-firewall');
   });
 
   it('a missing policy file is a problem naming POLICY_PATH and the file', () => {
     const missing = join(dir, 'nope.json');
-    expect(problemsOf({ ...sample.Values, POLICY_PATH: missing })).toEqual([`POLICY_PATH: cannot read the policy file ${JSON.stringify(missing)}: no such file (unset POLICY_PATH for the built-in policy)`]);
+    expect(problemsOf({ ...sample.Values, POLICY_PATH: missing })).toEqual([
+      `POLICY_PATH: cannot read the policy file ${JSON.stringify(missing)}: no such file (unset POLICY_PATH for the built-in policy)`,
+    ]);
   });
 
   it('an invalid policy lists every problem, each naming POLICY_PATH, together with every bad setting', () => {
     const broken = join(dir, 'broken.json');
-    writeFileSync(broken, JSON.stringify({ rules: [{ type: 'expiry', mode: 'enforce', defaultLifetimeDays: -1 }, { type: 'sweep' }] }));
+    writeFileSync(
+      broken,
+      JSON.stringify({ rules: [{ type: 'expiry', mode: 'enforce', defaultLifetimeDays: -1 }, { type: 'sweep' }] }),
+    );
     const problems = problemsOf({ ...sample.Values, POLICY_PATH: broken, SWEEP_MODE: 'yolo' });
     expect(problems.some((p) => p.startsWith('SWEEP_MODE'))).toBe(true);
     const policyProblems = problems.filter((p) => p.startsWith(`POLICY_PATH: ${broken}: `));
@@ -48,6 +60,8 @@ describe('start-up check: the settings and the policy file they name', () => {
   it('a policy file that is not JSON is one problem naming POLICY_PATH', () => {
     const garbage = join(dir, 'garbage.json');
     writeFileSync(garbage, '{ "rules": [ ');
-    expect(problemsOf({ ...sample.Values, POLICY_PATH: garbage })).toEqual([expect.stringMatching(new RegExp(`^POLICY_PATH: ${garbage}: not valid JSON`))]);
+    expect(problemsOf({ ...sample.Values, POLICY_PATH: garbage })).toEqual([
+      expect.stringMatching(new RegExp(`^POLICY_PATH: ${garbage}: not valid JSON`)),
+    ]);
   });
 });

@@ -55,7 +55,9 @@ export function runInventoryContract(name: string, makeStores: () => Promise<Sto
         for (const record of records) expect((await stores.inventory.get(record.key))?.value).toEqual(record);
         // Keys are exact: callers pass serverKey(); another casing is another key.
         expect(await stores.inventory.get(records[0]!.key.toLowerCase())).toBeUndefined();
-        expect((await stores.inventory.list({ subscriptionId: SUB_A })).map((r) => r.key)).toEqual(records.map((r) => r.key).sort());
+        expect((await stores.inventory.list({ subscriptionId: SUB_A })).map((r) => r.key)).toEqual(
+          records.map((r) => r.key).sort(),
+        );
       });
 
       it('lists one subscription (any casing of its id), or every row ordered by subscription then key', async () => {
@@ -85,14 +87,18 @@ export function runInventoryContract(name: string, makeStores: () => Promise<Sto
         expect((await stores.inventory.get(record.key))?.value.owner).toBe('a@contoso.com');
         expect((await stores.inventory.get(record.key))?.etag).toBe(second);
 
-        await expect(stores.inventory.upsert(minimalRecord(SUB_A, 'pg-gone'), { ifMatch: second })).rejects.toBeInstanceOf(ConcurrencyError);
+        await expect(
+          stores.inventory.upsert(minimalRecord(SUB_A, 'pg-gone'), { ifMatch: second }),
+        ).rejects.toBeInstanceOf(ConcurrencyError);
         expect(await stores.inventory.get(minimalRecord(SUB_A, 'pg-gone').key)).toBeUndefined();
       });
 
       it('inserts only when absent with ifMatch null, and overwrites anything without ifMatch', async () => {
         const record = minimalRecord(SUB_A, 'pg-insert');
         const created = await stores.inventory.upsert(record, { ifMatch: null });
-        await expect(stores.inventory.upsert({ ...record, owner: 'late@contoso.com' }, { ifMatch: null })).rejects.toBeInstanceOf(ConcurrencyError);
+        await expect(
+          stores.inventory.upsert({ ...record, owner: 'late@contoso.com' }, { ifMatch: null }),
+        ).rejects.toBeInstanceOf(ConcurrencyError);
         expect((await stores.inventory.get(record.key))?.value.owner).toBeUndefined();
 
         const replaced = await stores.inventory.upsert({ ...record, state: 'deleted' });
@@ -103,7 +109,9 @@ export function runInventoryContract(name: string, makeStores: () => Promise<Sto
       it('rejects a record whose key is not under its subscription', async () => {
         const record = minimalRecord(SUB_A, 'pg-mismatch');
         await expect(stores.inventory.upsert({ ...record, subscriptionId: SUB_B })).rejects.toThrow(/subscriptionId/);
-        await expect(stores.inventory.upsert({ ...record, key: 'pg-mismatch' })).rejects.toThrow(/under \/subscriptions/);
+        await expect(stores.inventory.upsert({ ...record, key: 'pg-mismatch' })).rejects.toThrow(
+          /under \/subscriptions/,
+        );
         expect(await stores.inventory.list()).toEqual([]);
       });
 
@@ -114,13 +122,17 @@ export function runInventoryContract(name: string, makeStores: () => Promise<Sto
 
         const many = Array.from({ length: 150 }, (_, i) => minimalRecord(SUB_A, `pg-${String(i).padStart(4, '0')}`));
         const writes = [
-          ...many.map((record, i) => (i === 0 ? { record: { ...record, owner: 'stale@contoso.com' }, ifMatch: staleEtag } : { record })),
+          ...many.map((record, i) =>
+            i === 0 ? { record: { ...record, owner: 'stale@contoso.com' }, ifMatch: staleEtag } : { record },
+          ),
           { record: minimalRecord(SUB_B, 'pg-b1'), ifMatch: null },
         ];
         const outcomes = await stores.inventory.upsertMany(writes);
 
         expect(outcomes.map((o) => o.key)).toEqual(writes.map((w) => w.record.key));
-        const conflicts = outcomes.filter((o): o is Extract<InventoryWriteOutcome, { conflict: ConcurrencyError }> => 'conflict' in o);
+        const conflicts = outcomes.filter(
+          (o): o is Extract<InventoryWriteOutcome, { conflict: ConcurrencyError }> => 'conflict' in o,
+        );
         expect(conflicts.map((o) => o.key)).toEqual([existing.key]);
         expect(conflicts[0]!.conflict).toBeInstanceOf(ConcurrencyError);
         expect((await stores.inventory.get(existing.key))?.value.owner).toBe('moved-on@contoso.com');
@@ -143,31 +155,45 @@ export function runInventoryContract(name: string, makeStores: () => Promise<Sto
       it('writes an id once: a replay writes nothing, even with another time and summary', async () => {
         const entry = evidenceEntry(server, 'classify:corr-1', '2026-11-01T08:00:00.000Z');
         expect(await stores.evidence.append([entry])).toEqual({ written: 1, alreadyPresent: 0 });
-        expect(await stores.evidence.append([{ ...entry, at: '2026-11-01T09:00:00.000Z', summary: 'replayed' }])).toEqual({ written: 0, alreadyPresent: 1 });
+        expect(
+          await stores.evidence.append([{ ...entry, at: '2026-11-01T09:00:00.000Z', summary: 'replayed' }]),
+        ).toEqual({ written: 0, alreadyPresent: 1 });
         expect(await stores.evidence.append([entry, entry])).toEqual({ written: 0, alreadyPresent: 2 });
         expect(await stores.evidence.list(server)).toEqual([entry]);
       });
 
       it('counts an id repeated within one call once', async () => {
         const entry = evidenceEntry(server, 'tag:corr-2', '2026-11-01T08:00:00.000Z');
-        expect(await stores.evidence.append([entry, { ...entry, summary: 'again' }])).toEqual({ written: 1, alreadyPresent: 1 });
+        expect(await stores.evidence.append([entry, { ...entry, summary: 'again' }])).toEqual({
+          written: 1,
+          alreadyPresent: 1,
+        });
         expect(await stores.evidence.list(server)).toEqual([entry]);
       });
 
       it('appends 250 entries of one server, lists them oldest first, and a replay with 10 new writes only those', async () => {
         const start = Date.parse('2026-11-01T00:00:00.000Z');
-        const entries = Array.from({ length: 250 }, (_, i) => evidenceEntry(server, `step:${String(i).padStart(3, '0')}`, new Date(start + i * 60_000).toISOString()));
+        const entries = Array.from({ length: 250 }, (_, i) =>
+          evidenceEntry(server, `step:${String(i).padStart(3, '0')}`, new Date(start + i * 60_000).toISOString()),
+        );
         expect(await stores.evidence.append(shuffled(entries))).toEqual({ written: 250, alreadyPresent: 0 });
         expect(await stores.evidence.list(server)).toEqual(entries);
 
-        const fresh = Array.from({ length: 10 }, (_, i) => evidenceEntry(server, `later:${i}`, new Date(start + (300 + i) * 60_000).toISOString()));
-        expect(await stores.evidence.append(shuffled([...entries, ...fresh], 3))).toEqual({ written: 10, alreadyPresent: 250 });
+        const fresh = Array.from({ length: 10 }, (_, i) =>
+          evidenceEntry(server, `later:${i}`, new Date(start + (300 + i) * 60_000).toISOString()),
+        );
+        expect(await stores.evidence.append(shuffled([...entries, ...fresh], 3))).toEqual({
+          written: 10,
+          alreadyPresent: 250,
+        });
         expect(await stores.evidence.list(server)).toEqual([...entries, ...fresh]);
       });
 
       it('keeps the entries of many servers apart, in one call', async () => {
         const servers = Array.from({ length: 30 }, (_, i) => serverKeyOf(i % 2 ? SUB_A : SUB_B, 'rg', `pg-${i}`));
-        const entries = servers.flatMap((key, i) => [0, 1, 2].map((n) => evidenceEntry(key, `e${n}`, `2026-11-01T0${n}:00:0${i % 10}.000Z`)));
+        const entries = servers.flatMap((key, i) =>
+          [0, 1, 2].map((n) => evidenceEntry(key, `e${n}`, `2026-11-01T0${n}:00:0${i % 10}.000Z`)),
+        );
         expect(await stores.evidence.append(shuffled(entries))).toEqual({ written: 90, alreadyPresent: 0 });
         for (const key of servers) {
           const listed = await stores.evidence.list(key);
@@ -193,7 +219,7 @@ export function runInventoryContract(name: string, makeStores: () => Promise<Sto
         const oddServer = `${serverKeyOf(SUB_A, "RG#1?x\\it's", 'Pg-Ünï')}`;
         const entry: EvidenceEntry = {
           serverKey: oddServer,
-          id: 'tag:/a#b?c\\d%e\'f\u0001g',
+          id: "tag:/a#b?c\\d%e'f\u0001g",
           at: '2026-11-01T08:00:00.000Z',
           actor: 'zoë@contoso.com',
           kind: 'tag',
@@ -232,9 +258,15 @@ export function runInventoryContract(name: string, makeStores: () => Promise<Sto
         await stores.runs.started('reconcile', '2026-11-01T08:00:00.000Z');
         expect(await stores.runs.list()).toEqual([{ job: 'reconcile', lastStartedAt: '2026-11-01T08:00:00.000Z' }]);
 
-        await stores.runs.finished('reconcile', '2026-11-01T08:01:00.000Z', { ok: true, counts: { servers: 10_000, deleted: 3 } });
+        await stores.runs.finished('reconcile', '2026-11-01T08:01:00.000Z', {
+          ok: true,
+          counts: { servers: 10_000, deleted: 3 },
+        });
         await stores.runs.started('reconcile', '2026-11-01T08:05:00.000Z');
-        await stores.runs.finished('reconcile', '2026-11-01T08:06:00.000Z', { ok: false, error: 'ARM 403 AuthorizationFailed' });
+        await stores.runs.finished('reconcile', '2026-11-01T08:06:00.000Z', {
+          ok: false,
+          error: 'ARM 403 AuthorizationFailed',
+        });
         expect(await stores.runs.list()).toEqual([
           {
             job: 'reconcile',
@@ -257,7 +289,8 @@ export function runInventoryContract(name: string, makeStores: () => Promise<Sto
       });
 
       it('lists every job by name', async () => {
-        for (const job of ['sweep', 'notices', 'reconcile/activity-log']) await stores.runs.started(job, '2026-11-01T08:00:00.000Z');
+        for (const job of ['sweep', 'notices', 'reconcile/activity-log'])
+          await stores.runs.started(job, '2026-11-01T08:00:00.000Z');
         expect((await stores.runs.list()).map((r) => r.job)).toEqual(['notices', 'reconcile/activity-log', 'sweep']);
       });
     });
@@ -271,7 +304,9 @@ export function runInventoryContract(name: string, makeStores: () => Promise<Sto
 
         const second = await stores.checkpoints.set(name, '2026-11-01T08:05:00.000Z', { ifMatch: first });
         expect(second).not.toBe(first);
-        await expect(stores.checkpoints.set(name, 'stale', { ifMatch: first })).rejects.toThrow(/Checkpoint for reconcile:activity-log\/Sub#A\? changed/);
+        await expect(stores.checkpoints.set(name, 'stale', { ifMatch: first })).rejects.toThrow(
+          /Checkpoint for reconcile:activity-log\/Sub#A\? changed/,
+        );
         expect(await stores.checkpoints.get(name)).toEqual({ value: '2026-11-01T08:05:00.000Z', etag: second });
 
         const third = await stores.checkpoints.set(name, '');
@@ -280,12 +315,21 @@ export function runInventoryContract(name: string, makeStores: () => Promise<Sto
       });
 
       it('holds a large value (price cache) and refuses one past the row limit', async () => {
-        const large = JSON.stringify(Array.from({ length: 9_000 }, (_, i) => ({ meter: `vCore ${i}`, price: i / 100, unit: '1 Hour', note: 'Ünïcødé €' })));
+        const large = JSON.stringify(
+          Array.from({ length: 9_000 }, (_, i) => ({
+            meter: `vCore ${i}`,
+            price: i / 100,
+            unit: '1 Hour',
+            note: 'Ünïcødé €',
+          })),
+        );
         expect(large.length).toBeGreaterThan(500_000);
         const etag = await stores.checkpoints.set('prices', large);
         expect(await stores.checkpoints.get('prices')).toEqual({ value: large, etag });
 
-        await expect(stores.checkpoints.set('prices', 'z'.repeat(CHECKPOINT_VALUE_MAX_BYTES + 1))).rejects.toThrow(/at most 960000/);
+        await expect(stores.checkpoints.set('prices', 'z'.repeat(CHECKPOINT_VALUE_MAX_BYTES + 1))).rejects.toThrow(
+          /at most 960000/,
+        );
         expect((await stores.checkpoints.get('prices'))?.value).toBe(large);
       });
     });

@@ -39,7 +39,10 @@ export function fullRecord(subscriptionId: string, name: string): InventoryRecor
     ...base,
     id: `/subscriptions/${subscriptionId}/resourceGroups/RG-Incident/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}`,
     classification: 'clone',
-    classificationEvidence: ['lineage tag warden-source present', 'Activity Log createMode PointInTimeRestore — 2026-11-01T07:59:00Z'],
+    classificationEvidence: [
+      'lineage tag warden-source present',
+      'Activity Log createMode PointInTimeRestore — 2026-11-01T07:59:00Z',
+    ],
     lineage: {
       sourceServerId: serverKeyOf(subscriptionId, 'rg-prod', 'pg-prod'),
       restorePointUtc: '2026-10-31T23:00:00.000Z',
@@ -50,7 +53,13 @@ export function fullRecord(subscriptionId: string, name: string): InventoryRecor
     ownerSource: 'claims',
     expiresOn: '2026-11-15T00:00:00.000Z',
     expiresOnTag: '2026-11-15',
-    violations: [{ rule: 'network-firewall', subject: { kind: 'firewall-rule', name: 'AllowAll' }, detail: 'firewall rule "AllowAll" opens 0.0.0.0-255.255.255.255' }],
+    violations: [
+      {
+        rule: 'network-firewall',
+        subject: { kind: 'firewall-rule', name: 'AllowAll' },
+        detail: 'firewall rule "AllowAll" opens 0.0.0.0-255.255.255.255',
+      },
+    ],
     compliant: false,
     skuName: 'Standard_D2ds_v5',
     skuTier: 'GeneralPurpose',
@@ -76,7 +85,12 @@ export function fullRecord(subscriptionId: string, name: string): InventoryRecor
   };
 }
 
-export function evidenceEntry(serverKey: string, id: string, at: string, extra: Partial<EvidenceEntry> = {}): EvidenceEntry {
+export function evidenceEntry(
+  serverKey: string,
+  id: string,
+  at: string,
+  extra: Partial<EvidenceEntry> = {},
+): EvidenceEntry {
   return { serverKey, id, at, actor: 'pitr-warden', kind: 'classify', summary: `entry ${id}`, ...extra };
 }
 

@@ -40,7 +40,12 @@ const DRILLS: DrillRecord[] = [
     phases: [],
     objectives: [
       { objective: 'ready', limitMinutes: 30, actualMinutes: Number(ready), met: Number(ready) <= 30 },
-      { objective: 'validated', limitMinutes: 45, actualMinutes: Math.round((Number(ready) + 1.2) * 10) / 10, met: true },
+      {
+        objective: 'validated',
+        limitMinutes: 45,
+        actualMinutes: Math.round((Number(ready) + 1.2) * 10) / 10,
+        met: true,
+      },
     ],
     checks: [],
     restoredBytes: 5 * 2 ** 30,
@@ -73,7 +78,9 @@ declare function getComputedStyle(element: unknown): { display: string };
 
 /** The demo estate, with markup in tag values of one clone (anyone who may write tags can write this). */
 function estateWithMarkup(): EmulatorSnapshot {
-  const estate = JSON.parse(readFileSync(new URL('../../examples/estate.json', import.meta.url), 'utf8')) as EmulatorSnapshot;
+  const estate = JSON.parse(
+    readFileSync(new URL('../../examples/estate.json', import.meta.url), 'utf8'),
+  ) as EmulatorSnapshot;
   const server = estate.servers.find((s) => s.name === MARKED)!;
   server.tags = { ...server.tags, Incident: '<b>INC-9001</b>', Note: MARKUP };
   return estate;
@@ -119,14 +126,28 @@ describe('dashboard in headless Chromium, on the local stack with the demo estat
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
     stack = await startStack({ snapshot: estateWithMarkup() });
     const wired = await build(stack.config);
-    const [launched] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] }), reconcile(wired), ...DRILLS.map((d) => wired.stores.drills.put(d))]);
+    const [launched] = await Promise.all([
+      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] }),
+      reconcile(wired),
+      ...DRILLS.map((d) => wired.stores.drills.put(d)),
+    ]);
     browser = launched;
     const entry = fileURLToPath(new URL('../../functions/index.ts', import.meta.url));
-    host = await startLocalHost({ entry, settings: stack.settings, httpPort: 0, only: ['dashboard', 'dashboardAsset', 'dashboardData', 'dashboardExport'] });
-    stores = await openTables({ connectionString: stack.azurite.connectionString, prefix: stack.config.tablePrefix, createIfMissing: false });
+    host = await startLocalHost({
+      entry,
+      settings: stack.settings,
+      httpPort: 0,
+      only: ['dashboard', 'dashboardAsset', 'dashboardData', 'dashboardExport'],
+    });
+    stores = await openTables({
+      connectionString: stack.azurite.connectionString,
+      prefix: stack.config.tablePrefix,
+      createIfMissing: false,
+    });
     url = `${host.httpUrl}/api/dashboard`;
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -156,7 +177,10 @@ describe('dashboard in headless Chromium, on the local stack with the demo estat
     await page.selectOption('#f-owner', 'bob@contoso.com');
     // Bob's clones: a PostgreSQL one and the MySQL one of the estate.
     await page.waitForFunction(() => document.querySelectorAll('#clones-table tbody tr').length === 2);
-    expect((await page.locator('#clones-table tbody td:first-child').allTextContents()).sort()).toEqual(['my-payments-prod-pitr-1116', 'pg-orders-prod-restore-1114']);
+    expect((await page.locator('#clones-table tbody td:first-child').allTextContents()).sort()).toEqual([
+      'my-payments-prod-pitr-1116',
+      'pg-orders-prod-restore-1114',
+    ]);
     expect(page.url()).toContain('owner=bob%40contoso.com');
     await page.selectOption('#f-owner', '');
     await page.waitForFunction((n) => document.querySelectorAll('#clones-table tbody tr').length === n, clones.length);
@@ -211,7 +235,9 @@ describe('dashboard in headless Chromium, on the local stack with the demo estat
       return window.Chart?.getChart(document.getElementById('cost-chart'))?.data.datasets[0]?.data ?? [];
     });
     expect(perDay.some((v) => v > 0)).toBe(true);
-    expect(await page.locator('#cost-note').textContent()).toMatch(/Retail Prices API as of \d{4}-\d{2}-\d{2}|price table of \d{4}-\d{2}-\d{2}/);
+    expect(await page.locator('#cost-note').textContent()).toMatch(
+      /Retail Prices API as of \d{4}-\d{2}-\d{2}|price table of \d{4}-\d{2}-\d{2}/,
+    );
     // Something was drawn: the canvas is not blank.
     const inked = await page.evaluate(() => {
       const canvas = document.getElementById('cost-chart') as Canvas;
@@ -228,7 +254,9 @@ describe('dashboard in headless Chromium, on the local stack with the demo estat
     await page.reload();
     await page.waitForSelector('body[data-ready]');
     await page.waitForSelector('#clones-table tbody tr td a');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: `${SHOTS}clones-phone.png`, fullPage: true });
     await page.goto(`${url}#overview`);
@@ -242,10 +270,22 @@ describe('dashboard in headless Chromium, on the local stack with the demo estat
     await page.goto(`${url}#drills`);
     await page.reload();
     await page.waitForFunction(() => document.querySelectorAll('#drills-table tbody tr').length === 5);
-    const rows = await Promise.all([0, 1, 2, 3, 4].map((i) => page.locator('#drills-table tbody tr').nth(i).locator('td').allTextContents()));
+    const rows = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) => page.locator('#drills-table tbody tr').nth(i).locator('td').allTextContents()),
+    );
     expect(rows[0]).toEqual(['2026-11-16 02:00 UTC', 'pg-orders-prod', 'passed', '6.9', '8.1', '5']);
-    expect(rows.map((r) => r[1])).toEqual(['pg-orders-prod', 'pg-billing-prod', 'pg-orders-prod', 'pg-billing-prod', 'pg-orders-prod']);
-    const trend = await page.evaluate(() => window.Chart?.getChart(document.getElementById('drill-chart'))?.data.datasets.map((d) => (d as unknown as { label: string; data: { y: number }[] })).map((d) => [d.label, d.data.map((p) => p.y)]));
+    expect(rows.map((r) => r[1])).toEqual([
+      'pg-orders-prod',
+      'pg-billing-prod',
+      'pg-orders-prod',
+      'pg-billing-prod',
+      'pg-orders-prod',
+    ]);
+    const trend = await page.evaluate(() =>
+      window.Chart?.getChart(document.getElementById('drill-chart'))
+        ?.data.datasets.map((d) => d as unknown as { label: string; data: { y: number }[] })
+        .map((d) => [d.label, d.data.map((p) => p.y)]),
+    );
     expect(trend).toEqual([
       ['pg-billing-prod', [12.4, 31]],
       ['pg-orders-prod', [6.6, 7.1, 6.9]],

@@ -25,10 +25,18 @@ function restore(overrides: Partial<RestoreEvidence> = {}): RestoreEvidence {
 
 describe('classify', () => {
   it('clone from the warden lineage tags, with lineage and evidence', () => {
-    const clone = server({ name: 'pg-restore', createdAt: '2026-11-29T08:00:00Z', tags: { ...PROD_TAGS, ...lineageTags() } });
+    const clone = server({
+      name: 'pg-restore',
+      createdAt: '2026-11-29T08:00:00Z',
+      tags: { ...PROD_TAGS, ...lineageTags() },
+    });
     const result = classify(clone, { servers: [prod, clone], tagKeys });
     expect(result.classification).toBe('clone');
-    expect(result.lineage).toEqual({ sourceServerId: serverIdOf('pg-prod'), restorePointUtc: '2026-11-29T07:45:00Z', restoredBy: 'alice@contoso.com' });
+    expect(result.lineage).toEqual({
+      sourceServerId: serverIdOf('pg-prod'),
+      restorePointUtc: '2026-11-29T07:45:00Z',
+      restoredBy: 'alice@contoso.com',
+    });
     expect(result.source?.key).toBe(prod.key);
     expect(result.evidence[0]).toMatch(/^tags: RestoredFrom=.*RestorePointUtc=2026-11-29T07:45:00Z/);
   });
@@ -38,7 +46,12 @@ describe('classify', () => {
     for (const createMode of ['PointInTimeRestore', 'georestore', 'ReviveDropped']) {
       const result = classify(clone, { servers: [prod, clone], restoreEvidence: [restore({ createMode })], tagKeys });
       expect(result.classification).toBe('clone');
-      expect(result.lineage).toEqual({ sourceServerId: serverIdOf('pg-prod'), restorePointUtc: '2026-11-29T07:45:00Z', restoredBy: 'alice@contoso.com', correlationId: 'corr-1' });
+      expect(result.lineage).toEqual({
+        sourceServerId: serverIdOf('pg-prod'),
+        restorePointUtc: '2026-11-29T07:45:00Z',
+        restoredBy: 'alice@contoso.com',
+        correlationId: 'corr-1',
+      });
       expect(result.restore?.key).toBe('evt-1');
       expect(result.evidence[0]).toContain(`activity log: ${createMode} of ${serverIdOf('pg-prod')}`);
     }
@@ -52,11 +65,17 @@ describe('classify', () => {
       restore({ createMode: 'Replica', key: 'e3' }),
       restore({ serverId: serverIdOf('pg-elsewhere'), key: 'e4' }),
     ];
-    expect(classify(clone, { servers: [prod, clone], restoreEvidence: evidence, tagKeys }).classification).toBe('not-a-clone');
+    expect(classify(clone, { servers: [prod, clone], restoreEvidence: evidence, tagKeys }).classification).toBe(
+      'not-a-clone',
+    );
   });
 
   it('probable clone: same login, version, location, storage and inherited tags as an earlier server', () => {
-    const twin = server({ name: 'pg-copy', createdAt: '2026-11-20T10:00:00Z', tags: { ...PROD_TAGS, Incident: 'INC-1', ExpiresOn: '2026-12-01' } });
+    const twin = server({
+      name: 'pg-copy',
+      createdAt: '2026-11-20T10:00:00Z',
+      tags: { ...PROD_TAGS, Incident: 'INC-1', ExpiresOn: '2026-12-01' },
+    });
     const result = classify(twin, { servers: [prod, twin], tagKeys });
     expect(result.classification).toBe('probable-clone');
     expect(result.source?.key).toBe(prod.key);
@@ -81,12 +100,19 @@ describe('classify', () => {
   it('recognises the inherited tags after the warden moved them under the source prefix', () => {
     const governed = { ...PROD_TAGS, Owner: 'alice@contoso.com', SourceOwner: PROD_TAGS.Owner };
     expect(inheritedTagSet(governed, { tagKeys })).toBe(inheritedTagSet(PROD_TAGS, { tagKeys }));
-    expect(inheritedTagSet({ owner: 'x', ExpiresOn: '2026-01-01' }, { tagKeys })).toBe(inheritedTagSet({ Owner: 'x' }, { tagKeys }));
+    expect(inheritedTagSet({ owner: 'x', ExpiresOn: '2026-01-01' }, { tagKeys })).toBe(
+      inheritedTagSet({ Owner: 'x' }, { tagKeys }),
+    );
   });
 
   it('never lowers a classification recorded in the inventory', () => {
     const clone = server({ name: 'pg-restore', login: 'changed', tags: { Owner: 'alice@contoso.com' } });
-    const record = { classification: 'clone', classificationEvidence: ['activity log: PointInTimeRestore'], firstSeenAt: '2026-11-29T08:00:10Z', lineage: { sourceServerId: serverIdOf('pg-prod'), restoredBy: 'alice@contoso.com' } } as unknown as InventoryRecord;
+    const record = {
+      classification: 'clone',
+      classificationEvidence: ['activity log: PointInTimeRestore'],
+      firstSeenAt: '2026-11-29T08:00:10Z',
+      lineage: { sourceServerId: serverIdOf('pg-prod'), restoredBy: 'alice@contoso.com' },
+    } as unknown as InventoryRecord;
     const result = classify(clone, { servers: [prod, clone], inventory: record, tagKeys });
     expect(result.classification).toBe('clone');
     expect(result.lineage.sourceServerId).toBe(serverIdOf('pg-prod'));

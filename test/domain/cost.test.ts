@@ -1,8 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { estimateCost, HOURS_PER_MONTH, parseSku, type KnownCost, type PriceItem, type Prices } from '../../src/domain/cost.js';
+import {
+  estimateCost,
+  HOURS_PER_MONTH,
+  parseSku,
+  type KnownCost,
+  type PriceItem,
+  type Prices,
+} from '../../src/domain/cost.js';
 
-const table = JSON.parse(readFileSync(new URL('../../data/retail-prices-2026-11-01.json', import.meta.url), 'utf8')) as {
+const table = JSON.parse(
+  readFileSync(new URL('../../data/retail-prices-2026-11-01.json', import.meta.url), 'utf8'),
+) as {
   asOf: string;
   currency: string;
   Items: PriceItem[];
@@ -35,7 +44,13 @@ describe('estimateCost against a hand calculation from the 2026-11-01 price tabl
     // per day 0.022041095890 x 24 = 0.528986301370
     // per month 0.017 x 730 + 3.68 = 12.41 + 3.68 = 16.09
     // to date: 60 hours x 0.022041095890 = 1.322465753425
-    const cost = known(estimateCost({ skuName: 'Standard_B1ms', tier: 'Burstable', storageSizeGb: 32, region: 'eastus', createdAt }, prices, now));
+    const cost = known(
+      estimateCost(
+        { skuName: 'Standard_B1ms', tier: 'Burstable', storageSizeGb: 32, region: 'eastus', createdAt },
+        prices,
+        now,
+      ),
+    );
     expect(cost.compute.perHour).toBeCloseTo(0.017, 10);
     expect(cost.storage.perHour).toBeCloseTo(0.00504109589, 10);
     expect(cost.perHour).toBeCloseTo(0.02204109589, 10);
@@ -53,7 +68,13 @@ describe('estimateCost against a hand calculation from the 2026-11-01 price tabl
     // per month 0.1994 x 730 + 16.4864 = 145.562 + 16.4864 = 162.0484
     // per day 162.0484 / 730 x 24 = 5.327618630137
     // to date 60 hours x (0.1994 + 0.022584109589) = 60 x 0.221984109589 = 13.319046575342
-    const cost = known(estimateCost({ skuName: 'Standard_D2ds_v5', tier: 'GeneralPurpose', storageSizeGb: 128, region: 'westeurope', createdAt }, prices, now));
+    const cost = known(
+      estimateCost(
+        { skuName: 'Standard_D2ds_v5', tier: 'GeneralPurpose', storageSizeGb: 128, region: 'westeurope', createdAt },
+        prices,
+        now,
+      ),
+    );
     expect(cost.compute).toMatchObject({ tier: 'GeneralPurpose', vCores: 2, unitPrice: 0.0997, meterName: 'vCore' });
     expect(cost.compute.productName).toContain('Ddsv5');
     expect(cost.compute.perHour).toBeCloseTo(0.1994, 10);
@@ -67,7 +88,9 @@ describe('estimateCost against a hand calculation from the 2026-11-01 price tabl
     // storage: 256 GB x 0.1265 = 32.384/month
     // per month 0.5392 x 730 + 32.384 = 393.616 + 32.384 = 426.000
     // per hour 426 / 730 = 0.583561643836; per day x 24 = 14.005479452055
-    const cost = known(estimateCost({ skuName: 'Standard_E4ds_v5', storageSizeGb: 256, region: 'UKSouth', createdAt }, prices, now));
+    const cost = known(
+      estimateCost({ skuName: 'Standard_E4ds_v5', storageSizeGb: 256, region: 'UKSouth', createdAt }, prices, now),
+    );
     expect(cost.compute.tier).toBe('MemoryOptimized');
     expect(cost.perMonth).toBeCloseTo(426, 9);
     expect(cost.perHour).toBeCloseTo(0.583561643836, 10);
@@ -78,18 +101,43 @@ describe('estimateCost against a hand calculation from the 2026-11-01 price tabl
 
 describe('estimateCost edge cases', () => {
   it('says which price is unknown instead of returning zero', () => {
-    const region = estimateCost({ skuName: 'Standard_D2ds_v5', storageSizeGb: 32, region: 'westus3', createdAt }, prices, now);
-    expect(region).toMatchObject({ known: false, reason: 'unknown price for Standard_D2ds_v5 in westus3: no compute meter for General Purpose Ddsv5' });
-    const series = estimateCost({ skuName: 'Standard_D2ads_v5', storageSizeGb: 32, region: 'eastus', createdAt }, prices, now);
-    expect(series).toMatchObject({ known: false, reason: expect.stringContaining('unknown price for Standard_D2ads_v5 in eastus') });
+    const region = estimateCost(
+      { skuName: 'Standard_D2ds_v5', storageSizeGb: 32, region: 'westus3', createdAt },
+      prices,
+      now,
+    );
+    expect(region).toMatchObject({
+      known: false,
+      reason: 'unknown price for Standard_D2ds_v5 in westus3: no compute meter for General Purpose Ddsv5',
+    });
+    const series = estimateCost(
+      { skuName: 'Standard_D2ads_v5', storageSizeGb: 32, region: 'eastus', createdAt },
+      prices,
+      now,
+    );
+    expect(series).toMatchObject({
+      known: false,
+      reason: expect.stringContaining('unknown price for Standard_D2ads_v5 in eastus'),
+    });
     const garbage = estimateCost({ skuName: 'weird', storageSizeGb: 32, region: 'eastus', createdAt }, prices, now);
-    expect(garbage).toMatchObject({ known: false, reason: 'unknown price for weird in eastus: SKU name not understood' });
+    expect(garbage).toMatchObject({
+      known: false,
+      reason: 'unknown price for weird in eastus: SKU name not understood',
+    });
   });
 
   it('stops accruing at `until`, leaves toDate undefined without createdAt, and ignores future and reservation prices', () => {
-    const deleted = known(estimateCost({ skuName: 'Standard_B1ms', storageSizeGb: 32, region: 'eastus', createdAt, until: '2026-11-20T10:00:00Z' }, prices, now));
+    const deleted = known(
+      estimateCost(
+        { skuName: 'Standard_B1ms', storageSizeGb: 32, region: 'eastus', createdAt, until: '2026-11-20T10:00:00Z' },
+        prices,
+        now,
+      ),
+    );
     expect(deleted.hoursToDate).toBe(10);
-    const noCreation = known(estimateCost({ skuName: 'Standard_B1ms', storageSizeGb: 32, region: 'eastus' }, prices, now));
+    const noCreation = known(
+      estimateCost({ skuName: 'Standard_B1ms', storageSizeGb: 32, region: 'eastus' }, prices, now),
+    );
     expect(noCreation.toDate).toBeUndefined();
 
     const base = table.Items.find((i) => i.armSkuName === 'Standard_B1ms' && i.armRegionName === 'eastus')!;
@@ -98,7 +146,13 @@ describe('estimateCost edge cases', () => {
       { ...base, unitPrice: 0.001, type: 'Reservation' },
       { ...base, unitPrice: 0.02, effectiveStartDate: '2026-06-01T00:00:00Z' },
     ];
-    const cost = known(estimateCost({ skuName: 'Standard_B1ms', storageSizeGb: 0, region: 'eastus' }, { ...prices, items: [...table.Items, ...extra] }, now));
+    const cost = known(
+      estimateCost(
+        { skuName: 'Standard_B1ms', storageSizeGb: 0, region: 'eastus' },
+        { ...prices, items: [...table.Items, ...extra] },
+        now,
+      ),
+    );
     expect(cost.compute.unitPrice).toBe(0.02);
   });
 });

@@ -35,7 +35,14 @@ function cost(perDay: number, hoursToDate?: number): CostEstimate {
     toDate: hoursToDate === undefined ? undefined : (perDay / 24) * hoursToDate,
     hoursToDate,
     currency: 'USD',
-    compute: { tier: 'GeneralPurpose', vCores: 2, productName: 'p', meterName: 'vCore', unitPrice: 1, perHour: perDay / 24 },
+    compute: {
+      tier: 'GeneralPurpose',
+      vCores: 2,
+      productName: 'p',
+      meterName: 'vCore',
+      unitPrice: 1,
+      perHour: perDay / 24,
+    },
     storage: { sizeGb: 32, pricePerGbMonth: 0.1, perHour: 0 },
     priceSource: { kind: 'price-table', asOf: '2026-11-01' },
   };
@@ -50,13 +57,18 @@ describe('dashboard rows', () => {
     expect(row(clone('a')).engine).toBe('postgresql-flexible');
     expect(row(clone('a')).proof).toBeUndefined();
     expect(row(clone('b', { engine: 'mysql-flexible', proof: proofOf('claimed') })).engine).toBe('mysql-flexible');
-    expect(row(clone('b', { proof: { level: 'proven', evidence: ['activity log'], contradictions: [] } })).proof).toBe('proven');
+    expect(row(clone('b', { proof: { level: 'proven', evidence: ['activity log'], contradictions: [] } })).proof).toBe(
+      'proven',
+    );
   });
 
   it('takes the reason from Incident, else Purpose; a deleted clone costs nothing more per day', () => {
     expect(row(clone('a', { tags: { Purpose: 'verify batch', Incident: 'INC-1' } })).reason).toBe('INC-1');
     expect(row(clone('a', { tags: { Purpose: 'verify batch' } })).reason).toBe('verify batch');
-    const deleted = row(clone('d', { state: 'deleted', createdAt: '2026-12-01T00:00:00Z', deletedAt: '2026-12-03T00:00:00Z' }), cost(24, 48));
+    const deleted = row(
+      clone('d', { state: 'deleted', createdAt: '2026-12-01T00:00:00Z', deletedAt: '2026-12-03T00:00:00Z' }),
+      cost(24, 48),
+    );
     expect(deleted.costPerDay).toBe(0);
     expect(deleted.costToDate).toBe(48);
   });
@@ -68,7 +80,10 @@ describe('dashboard rows', () => {
       row({ ...minimalRecord(SUB_A, 'pg-prod'), owner: 'alice@contoso.com' }),
     ];
     expect(filterRows(rows, { owner: 'alice@contoso.com' }).map((r) => r.name)).toEqual(['pg-a']);
-    expect(filterRows(rows, { owner: 'alice@contoso.com', scope: 'all' }).map((r) => r.name)).toEqual(['pg-a', 'pg-prod']);
+    expect(filterRows(rows, { owner: 'alice@contoso.com', scope: 'all' }).map((r) => r.name)).toEqual([
+      'pg-a',
+      'pg-prod',
+    ]);
     expect(filterRows(rows, { state: 'held' }).map((r) => r.name)).toEqual(['pg-b']);
     expect(filterRows(rows, { text: 'PG-B' }).map((r) => r.name)).toEqual(['pg-b']);
   });
@@ -77,7 +92,10 @@ describe('dashboard rows', () => {
     const rows = [row(clone('c'), cost(3)), row(clone('a'), cost(10)), row(clone('b'))];
     expect(sortRows(rows, 'costPerDay').map((r) => r.name)).toEqual(['c', 'a', 'b']);
     expect(sortRows(rows, 'costPerDay', true).map((r) => r.name)).toEqual(['a', 'c', 'b']);
-    const page = pageOf(Array.from({ length: 120 }, (_, i) => i), { page: 3, pageSize: 50 });
+    const page = pageOf(
+      Array.from({ length: 120 }, (_, i) => i),
+      { page: 3, pageSize: 50 },
+    );
     expect(page).toMatchObject({ page: 3, pages: 3, total: 120 });
     expect(page.items).toEqual(Array.from({ length: 20 }, (_, i) => 100 + i));
     expect(pageOf([1, 2], { page: 9, pageSize: 50 }).page).toBe(1);
@@ -88,8 +106,14 @@ describe('cost over time', () => {
   it('adds each clone for the hours it existed each day, and sums per day and to date', () => {
     const rows = [
       row(clone('old', { createdAt: '2026-12-03T12:00:00Z', owner: 'a@contoso.com' }), cost(24, 48)),
-      row(clone('gone', { createdAt: '2026-12-04T00:00:00Z', deletedAt: '2026-12-04T06:00:00Z', state: 'deleted' }), cost(48, 6)),
-      row(clone('unpriced', { createdAt: '2026-12-01T00:00:00Z' }), { known: false, reason: 'unknown price for X in y: no compute meter' }),
+      row(
+        clone('gone', { createdAt: '2026-12-04T00:00:00Z', deletedAt: '2026-12-04T06:00:00Z', state: 'deleted' }),
+        cost(48, 6),
+      ),
+      row(clone('unpriced', { createdAt: '2026-12-01T00:00:00Z' }), {
+        known: false,
+        reason: 'unknown price for X in y: no compute meter',
+      }),
     ];
     const summary = costSummary(rows, [{ kind: 'price-table', asOf: '2026-11-01' }], NOW);
     expect(summary.series.map((d) => [d.day, d.cost])).toEqual([
@@ -105,7 +129,15 @@ describe('cost over time', () => {
   });
 
   it('names each dated price source once per day', () => {
-    const summary = costSummary([], [{ kind: 'retail-prices-api', asOf: '2026-12-05T07:00:01Z' }, { kind: 'retail-prices-api', asOf: '2026-12-05T07:00:02Z' }, { kind: 'price-table', asOf: '2026-11-01' }], NOW);
+    const summary = costSummary(
+      [],
+      [
+        { kind: 'retail-prices-api', asOf: '2026-12-05T07:00:01Z' },
+        { kind: 'retail-prices-api', asOf: '2026-12-05T07:00:02Z' },
+        { kind: 'price-table', asOf: '2026-11-01' },
+      ],
+      NOW,
+    );
     expect(summary.priceSources.map((s) => s.kind)).toEqual(['price-table', 'retail-prices-api']);
   });
 });
@@ -131,7 +163,12 @@ describe('expiring and review', () => {
       row(clone('pg-proven', { proof: proofOf('proven') })),
       row(clone('pg-claimed', { proof: proofOf('claimed') })),
       row({ ...clone('pg-twin'), classification: 'probable-clone' }),
-      row({ ...clone('pg-twin', { resourceGroup: 'rg-other' }), key: 'other-key', id: '/subscriptions/x/resourceGroups/rg-other/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-twin', classification: 'probable-clone' }),
+      row({
+        ...clone('pg-twin', { resourceGroup: 'rg-other' }),
+        key: 'other-key',
+        id: '/subscriptions/x/resourceGroups/rg-other/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-twin',
+        classification: 'probable-clone',
+      }),
       row({ ...clone('pg-gone', { proof: proofOf('suspected') }), state: 'deleted' }),
     ];
     const review = reviewList(rows);
@@ -145,7 +182,9 @@ describe('expiring and review', () => {
   it('quotes shell words that would not survive a shell', () => {
     expect(shellWord('alice@contoso.com')).toBe('alice@contoso.com');
     expect(shellWord("it's $(rm -rf)")).toBe(`'it'\\''s $(rm -rf)'`);
-    expect(cliCommand('clones', { owner: 'a b', scope: 'all' })).toBe("pitr-warden dashboard clones --all --owner 'a b' --output json");
+    expect(cliCommand('clones', { owner: 'a b', scope: 'all' })).toBe(
+      "pitr-warden dashboard clones --all --owner 'a b' --output json",
+    );
   });
 });
 
@@ -159,13 +198,16 @@ describe('CSV', () => {
       ['name', 'owner', 'reason', 'costPerDay', 'compliant'],
     );
     expect(csv).toBe(
-      'name,owner,reason,costPerDay,compliant\r\n' + 'pg-a,"a ""b"", c","line1\nline2",1.24,true\r\n' + `pg-b,"'=HYPERLINK(""http://x"")",'@SUM(A1),,false\r\n`,
+      'name,owner,reason,costPerDay,compliant\r\n' +
+        'pg-a,"a ""b"", c","line1\nline2",1.24,true\r\n' +
+        `pg-b,"'=HYPERLINK(""http://x"")",'@SUM(A1),,false\r\n`,
     );
   });
 });
 
 describe('dashboard access', () => {
-  const principal = (claims: Array<{ typ: string; val: string }>) => Buffer.from(JSON.stringify({ auth_typ: 'aad', claims })).toString('base64');
+  const principal = (claims: Array<{ typ: string; val: string }>) =>
+    Buffer.from(JSON.stringify({ auth_typ: 'aad', claims })).toString('base64');
   const GROUP = '11111111-2222-4333-8444-555555555555';
 
   it('lets anyone in locally, and nobody without App Service sign-in in Azure', () => {
@@ -175,12 +217,32 @@ describe('dashboard access', () => {
   });
 
   it('checks the group claim server-side when a group is configured', () => {
-    const member = principal([{ typ: 'preferred_username', val: 'alice@contoso.com' }, { typ: 'groups', val: GROUP.toUpperCase() }]);
-    const outsider = principal([{ typ: 'preferred_username', val: 'mallory@contoso.com' }, { typ: 'groups', val: '99999999-2222-4333-8444-555555555555' }]);
-    const overage = principal([{ typ: 'preferred_username', val: 'bob@contoso.com' }, { typ: '_claim_names', val: '{"groups":"src1"}' }]);
-    expect(dashboardAccess(member, { mode: 'entra', allowedGroupId: GROUP })).toEqual({ ok: true, user: 'alice@contoso.com' });
+    const member = principal([
+      { typ: 'preferred_username', val: 'alice@contoso.com' },
+      { typ: 'groups', val: GROUP.toUpperCase() },
+    ]);
+    const outsider = principal([
+      { typ: 'preferred_username', val: 'mallory@contoso.com' },
+      { typ: 'groups', val: '99999999-2222-4333-8444-555555555555' },
+    ]);
+    const overage = principal([
+      { typ: 'preferred_username', val: 'bob@contoso.com' },
+      { typ: '_claim_names', val: '{"groups":"src1"}' },
+    ]);
+    expect(dashboardAccess(member, { mode: 'entra', allowedGroupId: GROUP })).toEqual({
+      ok: true,
+      user: 'alice@contoso.com',
+    });
     expect(dashboardAccess(member, { mode: 'entra' })).toEqual({ ok: true, user: 'alice@contoso.com' });
-    expect(dashboardAccess(outsider, { mode: 'entra', allowedGroupId: GROUP })).toMatchObject({ ok: false, status: 403, message: expect.stringContaining('mallory@contoso.com is not a member') });
-    expect(dashboardAccess(overage, { mode: 'entra', allowedGroupId: GROUP })).toMatchObject({ ok: false, status: 403, message: expect.stringContaining('groupMembershipClaims') });
+    expect(dashboardAccess(outsider, { mode: 'entra', allowedGroupId: GROUP })).toMatchObject({
+      ok: false,
+      status: 403,
+      message: expect.stringContaining('mallory@contoso.com is not a member'),
+    });
+    expect(dashboardAccess(overage, { mode: 'entra', allowedGroupId: GROUP })).toMatchObject({
+      ok: false,
+      status: 403,
+      message: expect.stringContaining('groupMembershipClaims'),
+    });
   });
 });

@@ -39,18 +39,26 @@ describe('queue messages', () => {
   });
 
   it('bytes that are not UTF-8 are refused', () => {
-    expect(() => parseQueueMessage(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))).toThrow(new EventFormatError('delivery: bytes that are not UTF-8 text'));
+    expect(() => parseQueueMessage(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))).toThrow(
+      new EventFormatError('delivery: bytes that are not UTF-8 text'),
+    );
   });
 
   it('null and numbers from the host are refused', () => {
-    expect(() => parseQueueMessage(null)).toThrow(new EventFormatError('delivery: expected an event object or an array of events, got null'));
-    expect(() => parseQueueMessage(12)).toThrow(new EventFormatError('delivery: expected an event object or an array of events, got a number'));
+    expect(() => parseQueueMessage(null)).toThrow(
+      new EventFormatError('delivery: expected an event object or an array of events, got null'),
+    );
+    expect(() => parseQueueMessage(12)).toThrow(
+      new EventFormatError('delivery: expected an event object or an array of events, got a number'),
+    );
   });
 });
 
 describe('properties', () => {
   const randomCase = (text: string) =>
-    fc.array(fc.boolean(), { minLength: text.length, maxLength: text.length }).map((upper) => [...text].map((c, i) => (upper[i] ? c.toUpperCase() : c.toLowerCase())).join(''));
+    fc
+      .array(fc.boolean(), { minLength: text.length, maxLength: text.length })
+      .map((upper) => [...text].map((c, i) => (upper[i] ? c.toUpperCase() : c.toLowerCase())).join(''));
 
   it('any casing of the server id, with or without a leading slash, gives the same key, server and kind', () => {
     const event = fixture('eventgrid/flexible-server-write-success.json');
@@ -68,23 +76,43 @@ describe('properties', () => {
     const event = fixture('eventgrid/flexible-server-delete-success.json');
     const segment = fc.stringMatching(/^[A-Za-z0-9_.-]{1,20}$/);
     fc.assert(
-      fc.property(randomCase(CLONE_ID), segment, segment, fc.option(fc.constantFrom('child', 'Microsoft.DBforPostgreSQL/flexibleServers/delete')), (id, type, name, operation) => {
-        const uri = `${id}/${type}/${name}`;
-        const operationName = operation === 'child' ? `Microsoft.DBforPostgreSQL/flexibleServers/${type}/delete` : (operation ?? undefined);
-        const [parsed] = parseDelivery({ ...event, data: { ...event.data, resourceUri: uri, operationName } });
-        expect(parsed).toMatchObject({ kind: 'changed', key: CLONE_KEY, childResourceId: uri });
-      }),
+      fc.property(
+        randomCase(CLONE_ID),
+        segment,
+        segment,
+        fc.option(fc.constantFrom('child', 'Microsoft.DBforPostgreSQL/flexibleServers/delete')),
+        (id, type, name, operation) => {
+          const uri = `${id}/${type}/${name}`;
+          const operationName =
+            operation === 'child'
+              ? `Microsoft.DBforPostgreSQL/flexibleServers/${type}/delete`
+              : (operation ?? undefined);
+          const [parsed] = parseDelivery({ ...event, data: { ...event.data, resourceUri: uri, operationName } });
+          expect(parsed).toMatchObject({ kind: 'changed', key: CLONE_KEY, childResourceId: uri });
+        },
+      ),
     );
   });
 
   it('any base64 form (standard or URL-safe, padded or not) of a delivery parses to the same result', () => {
-    const deliveries = [writeText, fixtureText('eventgrid/batch-mixed.json'), fixtureText('activity-log-alert/flexible-server-write-succeeded.json'), fixtureText('cloudevents/batch.json')];
+    const deliveries = [
+      writeText,
+      fixtureText('eventgrid/batch-mixed.json'),
+      fixtureText('activity-log-alert/flexible-server-write-succeeded.json'),
+      fixtureText('cloudevents/batch.json'),
+    ];
     fc.assert(
-      fc.property(fc.constantFrom(...deliveries), fc.boolean(), fc.boolean(), fc.constantFrom('', ' ', '\n'), (text, urlSafe, unpadded, around) => {
-        let base64 = Buffer.from(text).toString(urlSafe ? 'base64url' : 'base64');
-        if (unpadded) base64 = base64.replace(/=+$/, '');
-        expect(parseQueueMessage(`${around}${base64}${around}`)).toEqual(parseDeliveryText(text));
-      }),
+      fc.property(
+        fc.constantFrom(...deliveries),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom('', ' ', '\n'),
+        (text, urlSafe, unpadded, around) => {
+          let base64 = Buffer.from(text).toString(urlSafe ? 'base64url' : 'base64');
+          if (unpadded) base64 = base64.replace(/=+$/, '');
+          expect(parseQueueMessage(`${around}${base64}${around}`)).toEqual(parseDeliveryText(text));
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -105,7 +133,18 @@ describe('properties', () => {
 
   it('any field of a valid event replaced by a JSON value gives events or an EventFormatError naming that field', () => {
     const event = fixture('eventgrid/flexible-server-write-success.json');
-    const fields = ['id', 'eventType', 'subject', 'eventTime', 'data', 'data.resourceUri', 'data.operationName', 'data.claims', 'data.correlationId', 'data.status'];
+    const fields = [
+      'id',
+      'eventType',
+      'subject',
+      'eventTime',
+      'data',
+      'data.resourceUri',
+      'data.operationName',
+      'data.claims',
+      'data.correlationId',
+      'data.status',
+    ];
     fc.assert(
       fc.property(fc.constantFrom(...fields), fc.jsonValue(), (field, value) => {
         const copy = structuredClone(event);

@@ -42,15 +42,36 @@ describe('dueExpiryNotice', () => {
   it('sends the reminder of the shortest open lead time, once per lead time and expiry', () => {
     expect(dueExpiryNotice(expiry, new Date('2026-11-29T12:00:00Z'), [], notices)).toBeUndefined();
     expect(dueExpiryNotice(expiry, now, [], notices)).toEqual({ stage: 'reminder', leadDays: 3 });
-    expect(dueExpiryNotice(expiry, now, [{ stage: 'reminder', leadDays: 3, sentAt: '2026-11-30T13:00:00Z' }], notices)).toBeUndefined();
-    expect(dueExpiryNotice(expiry, new Date('2026-12-02T13:00:00Z'), [{ stage: 'reminder', leadDays: 3, sentAt: '2026-11-30T13:00:00Z' }], notices)).toEqual({ stage: 'reminder', leadDays: 1 });
+    expect(
+      dueExpiryNotice(expiry, now, [{ stage: 'reminder', leadDays: 3, sentAt: '2026-11-30T13:00:00Z' }], notices),
+    ).toBeUndefined();
+    expect(
+      dueExpiryNotice(
+        expiry,
+        new Date('2026-12-02T13:00:00Z'),
+        [{ stage: 'reminder', leadDays: 3, sentAt: '2026-11-30T13:00:00Z' }],
+        notices,
+      ),
+    ).toEqual({ stage: 'reminder', leadDays: 1 });
     // A reminder sent before an extension does not count for the new date.
-    expect(dueExpiryNotice(expiry, now, [{ stage: 'reminder', leadDays: 3, sentAt: '2026-11-20T13:00:00Z' }], notices)).toEqual({ stage: 'reminder', leadDays: 3 });
+    expect(
+      dueExpiryNotice(expiry, now, [{ stage: 'reminder', leadDays: 3, sentAt: '2026-11-20T13:00:00Z' }], notices),
+    ).toEqual({ stage: 'reminder', leadDays: 3 });
   });
 
   it('sends the final notice at expiry with deletion no earlier than max(expiry, now) + grace', () => {
-    expect(dueExpiryNotice(new Date('2026-11-30T00:00:00Z'), now, [], notices)).toEqual({ stage: 'final-notice', deleteAfter: '2026-12-03T09:00:00Z' });
-    expect(dueExpiryNotice(new Date('2026-11-30T00:00:00Z'), now, [{ stage: 'final-notice', sentAt: '2026-11-30T09:00:00Z' }], notices)).toBeUndefined();
+    expect(dueExpiryNotice(new Date('2026-11-30T00:00:00Z'), now, [], notices)).toEqual({
+      stage: 'final-notice',
+      deleteAfter: '2026-12-03T09:00:00Z',
+    });
+    expect(
+      dueExpiryNotice(
+        new Date('2026-11-30T00:00:00Z'),
+        now,
+        [{ stage: 'final-notice', sentAt: '2026-11-30T09:00:00Z' }],
+        notices,
+      ),
+    ).toBeUndefined();
   });
 });
 
@@ -69,7 +90,11 @@ describe('deletionCheck', () => {
   };
 
   it('is eligible when every belt holds', () => {
-    expect(deletionCheck(eligible)).toEqual({ eligible: true, expiresOn: '2026-11-27T00:00:00Z', finalNoticeSentAt: '2026-11-27T10:00:00Z' });
+    expect(deletionCheck(eligible)).toEqual({
+      eligible: true,
+      expiresOn: '2026-11-27T00:00:00Z',
+      finalNoticeSentAt: '2026-11-27T10:00:00Z',
+    });
   });
 
   it.each<[string, Partial<DeletionFacts>]>([

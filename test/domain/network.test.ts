@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { firewallRuleProblem, isAzureServicesRule, parseCidr, parseIpv4, subnetAllowed } from '../../src/domain/network.js';
+import {
+  firewallRuleProblem,
+  isAzureServicesRule,
+  parseCidr,
+  parseIpv4,
+  subnetAllowed,
+} from '../../src/domain/network.js';
 
 describe('IPv4 and CIDR', () => {
   it('parses addresses and blocks', () => {
@@ -8,7 +14,8 @@ describe('IPv4 and CIDR', () => {
     expect(parseCidr('10.0.0.0/8')).toEqual({ start: 167772160, end: 184549375 });
     expect(parseCidr('0.0.0.0/0')).toEqual({ start: 0, end: 4294967295 });
     expect(parseCidr('203.0.113.7/32')).toEqual({ start: parseIpv4('203.0.113.7'), end: parseIpv4('203.0.113.7') });
-    for (const bad of ['10.0.0.0/33', '10.0.0.0', '10.0.0/8', 'x/8', '10.0.0.0/8/1']) expect(parseCidr(bad)).toBeUndefined();
+    for (const bad of ['10.0.0.0/33', '10.0.0.0', '10.0.0/8', 'x/8', '10.0.0.0/8/1'])
+      expect(parseCidr(bad)).toBeUndefined();
   });
 });
 
@@ -32,10 +39,19 @@ describe('firewall rules against the allow list', () => {
   });
 
   it('allows subnets by subnet id or VNet id, any casing', () => {
-    const subnet = '/subscriptions/s/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-shared/subnets/snet-restores';
+    const subnet =
+      '/subscriptions/s/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-shared/subnets/snet-restores';
     expect(subnetAllowed(subnet, [subnet.toUpperCase()])).toBe(true);
-    expect(subnetAllowed(subnet, ['/subscriptions/s/resourcegroups/rg-network/providers/microsoft.network/virtualnetworks/vnet-shared'])).toBe(true);
-    expect(subnetAllowed(subnet, ['/subscriptions/s/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-share'])).toBe(false);
+    expect(
+      subnetAllowed(subnet, [
+        '/subscriptions/s/resourcegroups/rg-network/providers/microsoft.network/virtualnetworks/vnet-shared',
+      ]),
+    ).toBe(true);
+    expect(
+      subnetAllowed(subnet, [
+        '/subscriptions/s/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-share',
+      ]),
+    ).toBe(false);
     expect(subnetAllowed(subnet, [])).toBe(false);
   });
 });

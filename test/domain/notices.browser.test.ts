@@ -21,7 +21,8 @@ describe('owner digest and FinOps summary HTML in Chromium', () => {
   const templates = loadTemplates(new URL('../../templates', import.meta.url).pathname);
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
     mkdirSync(SHOTS, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
   }, 60_000);
@@ -33,18 +34,39 @@ describe('owner digest and FinOps summary HTML in Chromium', () => {
   it('long server ids, rule names and tag values wrap at 390 and 1200 px: no horizontal scrolling', async () => {
     const long = record(LONG_NAME, {
       resourceGroup: LONG_RG,
-      tags: { Owner: 'ana@contoso.com', ExpiresOn: '2026-11-27', Incident: 'INC-4711-'.repeat(12), Purpose: 'compare-ledger-rows-against-production-'.repeat(4) },
-      violations: [{ rule: 'network-firewall', detail: `firewall rule "${'AllowEveryOfficeAndVpnRange'.repeat(4)}" opens 0.0.0.0-255.255.255.255 (4294967296 addresses), and no range is allowed` }],
+      tags: {
+        Owner: 'ana@contoso.com',
+        ExpiresOn: '2026-11-27',
+        Incident: 'INC-4711-'.repeat(12),
+        Purpose: 'compare-ledger-rows-against-production-'.repeat(4),
+      },
+      violations: [
+        {
+          rule: 'network-firewall',
+          detail: `firewall rule "${'AllowEveryOfficeAndVpnRange'.repeat(4)}" opens 0.0.0.0-255.255.255.255 (4294967296 addresses), and no range is allowed`,
+        },
+      ],
     });
-    const held = record(`${LONG_NAME}-held`, { state: 'held', tags: { Owner: 'ana@contoso.com', ExpiresOn: '2026-11-27', LegalHold: 'litigation-case-88-keep-until-court-decides-'.repeat(3) } });
-    const [digest] = buildDigests([item(long, { stage: 'noncompliant' }), item(held, { stage: 'new-clone' })], { now: NOW });
+    const held = record(`${LONG_NAME}-held`, {
+      state: 'held',
+      tags: {
+        Owner: 'ana@contoso.com',
+        ExpiresOn: '2026-11-27',
+        LegalHold: 'litigation-case-88-keep-until-court-decides-'.repeat(3),
+      },
+    });
+    const [digest] = buildDigests([item(long, { stage: 'noncompliant' }), item(held, { stage: 'new-clone' })], {
+      now: NOW,
+    });
     const mail = renderDigest(digest!, await templates);
 
     const page = await browser.newPage();
     for (const width of [390, 1200]) {
       await page.setViewportSize({ width, height: 900 });
       await page.setContent(mail.html);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       await page.screenshot({ path: `${SHOTS}owner-digest-${width}.png`, fullPage: true });
       expect(overflow, `${width} px`).toBeLessThanOrEqual(0);
     }
@@ -52,13 +74,26 @@ describe('owner digest and FinOps summary HTML in Chromium', () => {
   });
 
   it('the FinOps summary tables fit a phone: no horizontal scrolling at 390 px', async () => {
-    const records = [1, 2, 3].map((n) => record(`${LONG_NAME}-${n}`, { resourceGroup: LONG_RG, owner: `a-very-long-owner-mailbox-name-${n}@contoso-subsidiary.example.com`, expiresOn: '2026-11-20T00:00:00Z' }));
-    const mail = buildFinopsSummary(records, new Map(records.map((r) => [r.key, costFor(r)])), NOW, { templates: await templates, maxLifetimeDays: 30, graceDays: 2, legalHoldTagKey: 'LegalHold' });
+    const records = [1, 2, 3].map((n) =>
+      record(`${LONG_NAME}-${n}`, {
+        resourceGroup: LONG_RG,
+        owner: `a-very-long-owner-mailbox-name-${n}@contoso-subsidiary.example.com`,
+        expiresOn: '2026-11-20T00:00:00Z',
+      }),
+    );
+    const mail = buildFinopsSummary(records, new Map(records.map((r) => [r.key, costFor(r)])), NOW, {
+      templates: await templates,
+      maxLifetimeDays: 30,
+      graceDays: 2,
+      legalHoldTagKey: 'LegalHold',
+    });
     const page = await browser.newPage();
     for (const width of [390, 1200]) {
       await page.setViewportSize({ width, height: 900 });
       await page.setContent(mail.html);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       await page.screenshot({ path: `${SHOTS}finops-summary-${width}.png`, fullPage: true });
       expect(overflow, `${width} px`).toBeLessThanOrEqual(0);
     }

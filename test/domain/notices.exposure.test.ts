@@ -14,7 +14,19 @@ const COPY = `${LOGICAL}/databases/shop-fix`;
 
 /** A compliant SQL copy: no violation at all, so nothing but the exposure lines speaks of the logical server. */
 function sqlCopy(exposure: Exposure) {
-  return record('shop-fix', { id: COPY, key: COPY.toLowerCase(), engine: 'sql-database', resourceGroup: 'rg-shop', location: 'westeurope', skuName: 'S0', skuTier: 'Standard', storageSizeGb: 250, violations: [], compliant: true, exposure });
+  return record('shop-fix', {
+    id: COPY,
+    key: COPY.toLowerCase(),
+    engine: 'sql-database',
+    resourceGroup: 'rg-shop',
+    location: 'westeurope',
+    skuName: 'S0',
+    skuTier: 'Standard',
+    storageSizeGb: 250,
+    violations: [],
+    compliant: true,
+    exposure,
+  });
 }
 
 async function render(r: ReturnType<typeof record>) {
@@ -44,13 +56,19 @@ describe("owner notices report a SQL copy's exposure through its logical server,
       ].join('\n'),
     );
     expect(mail.plainText).not.toContain('To fix:');
-    expect(mail.html).toContain('through logical server sql-shop, shared with production: public network access Enabled');
+    expect(mail.html).toContain(
+      'through logical server sql-shop, shared with production: public network access Enabled',
+    );
     expect(mail.html).toContain('<li>firewall rule office 203.0.113.0-203.0.113.255</li>');
   });
 
   it('a closed logical server still gets its line: public access Disabled, no firewall rules', async () => {
-    const mail = await render(sqlCopy({ via: 'logical server', parentId: LOGICAL, publicNetworkAccess: 'Disabled', firewallRules: [] }));
-    expect(mail.plainText).toMatch(/Network: {10}through logical server sql-shop, shared with production: public network access Disabled\n {20}- no firewall rules\n {20}reported, never changed/);
+    const mail = await render(
+      sqlCopy({ via: 'logical server', parentId: LOGICAL, publicNetworkAccess: 'Disabled', firewallRules: [] }),
+    );
+    expect(mail.plainText).toMatch(
+      /Network: {10}through logical server sql-shop, shared with production: public network access Disabled\n {20}- no firewall rules\n {20}reported, never changed/,
+    );
   });
 
   it('a flexible server has no such line: it owns its network', async () => {
@@ -60,15 +78,53 @@ describe("owner notices report a SQL copy's exposure through its logical server,
   });
 
   it('the row keeps the exposure (Table Storage too); a listing without firewall rules keeps those last read', () => {
-    const db = { id: COPY, name: 'shop-fix', location: 'westeurope', tags: { Owner: 'ana@contoso.com', ExpiresOn: '2026-11-27' }, properties: { status: 'Online', creationDate: '2026-11-20T00:00:00Z' } };
-    const read = { ...serverFromArm(withLogicalServer(db, { publicNetworkAccess: 'Enabled' })), firewallRules: [{ name: 'office', startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' }], locks: [] };
+    const db = {
+      id: COPY,
+      name: 'shop-fix',
+      location: 'westeurope',
+      tags: { Owner: 'ana@contoso.com', ExpiresOn: '2026-11-27' },
+      properties: { status: 'Online', creationDate: '2026-11-20T00:00:00Z' },
+    };
+    const read = {
+      ...serverFromArm(withLogicalServer(db, { publicNetworkAccess: 'Enabled' })),
+      firewallRules: [{ name: 'office', startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' }],
+      locks: [],
+    };
     const at = NOW.toISOString();
-    const first = recordFromPlan({ server: read, plan: buildPlan({ now: NOW, policy: DEFAULT_POLICY, servers: [read], inventory: [], settings: { fallbackMailbox: 'dba@contoso.com', allowedRecipientDomains: ['contoso.com'] } }).servers[0]!, previous: undefined, now: at, observedAt: at });
-    expect(first.exposure).toEqual({ via: 'logical server', parentId: LOGICAL, publicNetworkAccess: 'Enabled', firewallRules: read.firewallRules });
+    const first = recordFromPlan({
+      server: read,
+      plan: buildPlan({
+        now: NOW,
+        policy: DEFAULT_POLICY,
+        servers: [read],
+        inventory: [],
+        settings: { fallbackMailbox: 'dba@contoso.com', allowedRecipientDomains: ['contoso.com'] },
+      }).servers[0]!,
+      previous: undefined,
+      now: at,
+      observedAt: at,
+    });
+    expect(first.exposure).toEqual({
+      via: 'logical server',
+      parentId: LOGICAL,
+      publicNetworkAccess: 'Enabled',
+      firewallRules: read.firewallRules,
+    });
     expect(fromInventoryEntity(toInventoryEntity(first)).exposure).toEqual(first.exposure);
     // A later listing (no rules read) sees public access closed: the rules stay as last read.
     const listed = serverFromArm(withLogicalServer(db, { publicNetworkAccess: 'Disabled' }));
-    const plan = buildPlan({ now: NOW, policy: DEFAULT_POLICY, servers: [listed], inventory: [first], settings: { fallbackMailbox: 'dba@contoso.com', allowedRecipientDomains: ['contoso.com'] } }).servers[0]!;
-    expect(recordFromPlan({ server: listed, plan, previous: first, now: at, observedAt: at }).exposure).toEqual({ via: 'logical server', parentId: LOGICAL, publicNetworkAccess: 'Disabled', firewallRules: read.firewallRules });
+    const plan = buildPlan({
+      now: NOW,
+      policy: DEFAULT_POLICY,
+      servers: [listed],
+      inventory: [first],
+      settings: { fallbackMailbox: 'dba@contoso.com', allowedRecipientDomains: ['contoso.com'] },
+    }).servers[0]!;
+    expect(recordFromPlan({ server: listed, plan, previous: first, now: at, observedAt: at }).exposure).toEqual({
+      via: 'logical server',
+      parentId: LOGICAL,
+      publicNetworkAccess: 'Disabled',
+      firewallRules: read.firewallRules,
+    });
   });
 });

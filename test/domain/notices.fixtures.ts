@@ -4,7 +4,9 @@ import { serverId } from '../../src/domain/ids.js';
 import type { InventoryRecord } from '../../src/domain/model.js';
 import { noticeItemFromRecord, type NoticeItem, type NoticeItemOptions } from '../../src/domain/notices/item.js';
 
-const table = JSON.parse(readFileSync(new URL('../../data/retail-prices-2026-11-01.json', import.meta.url), 'utf8')) as { asOf: string; Items: PriceItem[] };
+const table = JSON.parse(
+  readFileSync(new URL('../../data/retail-prices-2026-11-01.json', import.meta.url), 'utf8'),
+) as { asOf: string; Items: PriceItem[] };
 export const prices: Prices = { items: table.Items, source: { kind: 'price-table', asOf: table.asOf } };
 export const NOW = new Date('2026-11-22T09:00:00Z');
 export const SUB_A = '00000000-0000-4000-8000-000000000001';
@@ -26,8 +28,18 @@ export function record(name: string, overrides: Partial<InventoryRecord> = {}): 
     location: 'eastus',
     classification: 'clone',
     classificationEvidence: ['restored through the warden'],
-    proof: { level: 'proven', basis: 'governed-restore', evidence: ['restored through the warden'], contradictions: [], provenAt: '2026-11-20T00:05:00Z' },
-    lineage: { sourceServerId: serverId(subscriptionId, 'rg-prod', 'pg-prod'), restorePointUtc: '2026-11-19T23:15:00Z', restoredBy: 'ana@contoso.com' },
+    proof: {
+      level: 'proven',
+      basis: 'governed-restore',
+      evidence: ['restored through the warden'],
+      contradictions: [],
+      provenAt: '2026-11-20T00:05:00Z',
+    },
+    lineage: {
+      sourceServerId: serverId(subscriptionId, 'rg-prod', 'pg-prod'),
+      restorePointUtc: '2026-11-19T23:15:00Z',
+      restoredBy: 'ana@contoso.com',
+    },
     owner: 'ana@contoso.com',
     ownerSource: 'tag-at-restore',
     expiresOn: '2026-11-27T00:00:00.000Z',
@@ -51,13 +63,23 @@ export function record(name: string, overrides: Partial<InventoryRecord> = {}): 
 
 export function costFor(r: InventoryRecord) {
   return estimateCost(
-    { skuName: r.skuName ?? '', tier: r.skuTier, storageSizeGb: r.storageSizeGb ?? 0, region: r.location, createdAt: r.createdAt, until: r.deletedAt },
+    {
+      skuName: r.skuName ?? '',
+      tier: r.skuTier,
+      storageSizeGb: r.storageSizeGb ?? 0,
+      region: r.location,
+      createdAt: r.createdAt,
+      until: r.deletedAt,
+    },
     prices,
     NOW,
   );
 }
 
-export function item(r: InventoryRecord, options: Partial<NoticeItemOptions> & Pick<NoticeItemOptions, 'stage'>): NoticeItem {
+export function item(
+  r: InventoryRecord,
+  options: Partial<NoticeItemOptions> & Pick<NoticeItemOptions, 'stage'>,
+): NoticeItem {
   return noticeItemFromRecord(r, {
     recipient: r.owner ?? 'dba-team@contoso.com',
     cost: costFor(r),

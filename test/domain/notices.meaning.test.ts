@@ -20,7 +20,15 @@ function mailOf(...items: ReturnType<typeof item>[]) {
 
 /** The live server a record describes, as `extend` reads it. */
 function serverOf(r: InventoryRecord) {
-  return serverFromArm(armServer({ subscriptionId: r.subscriptionId, resourceGroup: r.resourceGroup, name: r.name, tags: r.tags, ...(r.createdAt ? { createdAt: r.createdAt } : {}) }));
+  return serverFromArm(
+    armServer({
+      subscriptionId: r.subscriptionId,
+      resourceGroup: r.resourceGroup,
+      name: r.name,
+      tags: r.tags,
+      ...(r.createdAt ? { createdAt: r.createdAt } : {}),
+    }),
+  );
 }
 
 const EXTEND = /pitr-warden extend (\S+) --until (\S+)/;
@@ -29,21 +37,36 @@ describe('the extension an owner notice advises', () => {
   it('is a command `extend` accepts: after now and the current expiry, within the maximum lifetime', () => {
     const cases: Array<[string, Partial<InventoryRecord>]> = [
       ['pg-young', { createdAt: '2026-11-20T06:30:00Z' }],
-      ['pg-late-day', { createdAt: '2026-10-24T10:00:00Z', expiresOn: '2026-11-23T00:00:00.000Z', tags: { Owner: 'ana@contoso.com', ExpiresOn: '2026-11-23' } }],
-      ['pg-unparseable', { expiresOn: undefined, expiresOnTag: 'next week', tags: { Owner: 'ana@contoso.com', ExpiresOn: 'next week' } }],
+      [
+        'pg-late-day',
+        {
+          createdAt: '2026-10-24T10:00:00Z',
+          expiresOn: '2026-11-23T00:00:00.000Z',
+          tags: { Owner: 'ana@contoso.com', ExpiresOn: '2026-11-23' },
+        },
+      ],
+      [
+        'pg-unparseable',
+        { expiresOn: undefined, expiresOnTag: 'next week', tags: { Owner: 'ana@contoso.com', ExpiresOn: 'next week' } },
+      ],
     ];
     for (const [name, overrides] of cases) {
       const r = record(name, overrides);
       const mail = mailOf(item(r, { stage: 'reminder', leadDays: 3 }));
       const [, server, until] = EXTEND.exec(mail.plainText) ?? [];
       expect(server, `${name}: no extend command in\n${mail.plainText}`).toBe(name);
-      expect(planExtend({ server: serverOf(r), until: until!, now: NOW, policy: DEFAULT_POLICY }), `${name}: extend --until ${until}`).toMatchObject({ ok: true });
+      expect(
+        planExtend({ server: serverOf(r), until: until!, now: NOW, policy: DEFAULT_POLICY }),
+        `${name}: extend --until ${until}`,
+      ).toMatchObject({ ok: true });
       expect(mail.html).toContain(`pitr-warden extend ${name} --until ${until}`);
     }
   });
 
   it('is the last day of the maximum lifetime: created 2026-11-20 06:30 UTC + 30 days', () => {
-    const mail = mailOf(item(record('pg-ext', { createdAt: '2026-11-20T06:30:00Z' }), { stage: 'reminder', leadDays: 3 }));
+    const mail = mailOf(
+      item(record('pg-ext', { createdAt: '2026-11-20T06:30:00Z' }), { stage: 'reminder', leadDays: 3 }),
+    );
     expect(mail.plainText).toContain('pitr-warden extend pg-ext --until 2026-12-20');
     expect(mail.plainText).toContain('2026-12-20 06:30 UTC');
   });
@@ -64,7 +87,11 @@ describe('the extension an owner notice advises', () => {
 
   it('is never beyond what extend accepts: an expiry already past the maximum lifetime cannot move later', () => {
     // Someone set ExpiresOn by hand beyond the maximum lifetime (2026-12-20): extend refuses any date.
-    const r = record('pg-far', { expiresOn: '2027-01-15T00:00:00.000Z', expiresOnTag: '2027-01-15', tags: { Owner: 'ana@contoso.com', ExpiresOn: '2027-01-15' } });
+    const r = record('pg-far', {
+      expiresOn: '2027-01-15T00:00:00.000Z',
+      expiresOnTag: '2027-01-15',
+      tags: { Owner: 'ana@contoso.com', ExpiresOn: '2027-01-15' },
+    });
     const mail = mailOf(item(r, { stage: 'new-clone' }));
     expect(mail.plainText).not.toMatch(EXTEND);
     expect(mail.plainText).toContain('cannot be extended');
@@ -87,7 +114,10 @@ describe('the extension an owner notice advises', () => {
 
 describe('held clones', () => {
   it('never asks the owner of a held clone to set a hold; it shows how to release it', () => {
-    const r = record('pg-held', { state: 'held', tags: { Owner: 'ana@contoso.com', ExpiresOn: '2026-11-27', LegalHold: 'litigation case 88' } });
+    const r = record('pg-held', {
+      state: 'held',
+      tags: { Owner: 'ana@contoso.com', ExpiresOn: '2026-11-27', LegalHold: 'litigation case 88' },
+    });
     const mail = mailOf(item(r, { stage: 'new-clone' }));
     for (const part of [mail.plainText, mail.html]) {
       expect(part).not.toContain('pitr-warden hold pg-held');
@@ -109,15 +139,44 @@ describe('held clones', () => {
 describe('fixed problems read as fixed', () => {
   const at = '2026-11-21T10:14:00Z';
   const entries: EvidenceEntry[] = [
-    { serverKey: 'k', id: 'a', at, actor: 'pitr-warden', kind: 'delete-firewall-rule', summary: 'Deleted firewall rule AllowAll', before: { name: 'AllowAll', startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' }, after: { rule: 'AllowAll', deleted: true } },
-    { serverKey: 'k', id: 'b', at: '2026-11-21T10:15:00Z', actor: 'pitr-warden', kind: 'disable-public-access', summary: 'Disabled public network access', after: { publicNetworkAccess: 'Disabled' } },
-    { serverKey: 'k', id: 'c', at: '2026-11-21T10:16:00Z', actor: 'pitr-warden', kind: 'tag', summary: 'Tagged', after: { ExpiresOn: '2026-11-28T00:00:00Z', SourceOwner: 'prod@contoso.com', Owner: 'ana@contoso.com' } },
+    {
+      serverKey: 'k',
+      id: 'a',
+      at,
+      actor: 'pitr-warden',
+      kind: 'delete-firewall-rule',
+      summary: 'Deleted firewall rule AllowAll',
+      before: { name: 'AllowAll', startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' },
+      after: { rule: 'AllowAll', deleted: true },
+    },
+    {
+      serverKey: 'k',
+      id: 'b',
+      at: '2026-11-21T10:15:00Z',
+      actor: 'pitr-warden',
+      kind: 'disable-public-access',
+      summary: 'Disabled public network access',
+      after: { publicNetworkAccess: 'Disabled' },
+    },
+    {
+      serverKey: 'k',
+      id: 'c',
+      at: '2026-11-21T10:16:00Z',
+      actor: 'pitr-warden',
+      kind: 'tag',
+      summary: 'Tagged',
+      after: { ExpiresOn: '2026-11-28T00:00:00Z', SourceOwner: 'prod@contoso.com', Owner: 'ana@contoso.com' },
+    },
   ];
 
   it('in the past tense, with the time it was fixed and by whom', () => {
     const fixes = describeFixes(
       [
-        { rule: 'network-firewall', detail: 'firewall rule "AllowAll" opens 0.0.0.0-255.255.255.255 (4294967296 addresses), and no range is allowed' },
+        {
+          rule: 'network-firewall',
+          detail:
+            'firewall rule "AllowAll" opens 0.0.0.0-255.255.255.255 (4294967296 addresses), and no range is allowed',
+        },
         { rule: 'network-firewall', detail: 'public network access is enabled' },
         { rule: 'required-tags', detail: 'missing ExpiresOn tag (a default is stamped)' },
         { rule: 'replace-inherited-ownership', detail: 'Owner tag "prod@contoso.com" is inherited from the source' },
@@ -137,10 +196,22 @@ describe('fixed problems read as fixed', () => {
 
   it('a notice shows what was fixed as done, not as a problem', () => {
     const r = record('pg-fixed');
-    const fixed = describeFixes([{ rule: 'network-firewall', detail: 'firewall rule "AllowAll" opens 0.0.0.0-255.255.255.255 (4294967296 addresses), and no range is allowed' }], entries, { checkedAt: NOW.toISOString() });
+    const fixed = describeFixes(
+      [
+        {
+          rule: 'network-firewall',
+          detail:
+            'firewall rule "AllowAll" opens 0.0.0.0-255.255.255.255 (4294967296 addresses), and no range is allowed',
+        },
+      ],
+      entries,
+      { checkedAt: NOW.toISOString() },
+    );
     const mail = mailOf(item(r, { stage: 'new-clone', violationsFixed: fixed }));
     for (const part of [mail.plainText, mail.html]) {
-      expect(part).toContain('Firewall rule AllowAll (0.0.0.0-255.255.255.255) was deleted by pitr-warden at 2026-11-21 10:14 UTC.');
+      expect(part).toContain(
+        'Firewall rule AllowAll (0.0.0.0-255.255.255.255) was deleted by pitr-warden at 2026-11-21 10:14 UTC.',
+      );
       expect(part).not.toContain('opens 0.0.0.0-255.255.255.255');
     }
   });
@@ -150,9 +221,16 @@ describe('subjects name the server (or the count) and the nearest date', () => {
   it('one clone: its name and the date that matters', () => {
     const reminder = mailOf(item(record('pg-one'), { stage: 'reminder', leadDays: 3 }));
     expect(reminder.subject).toBe('[pitr-warden] pg-one: expiring soon, expires 2026-11-27 00:00 UTC');
-    const final = mailOf(item(record('pg-final', { expiresOn: '2026-11-21T00:00:00Z' }), { stage: 'final-notice', deleteAfter: '2026-11-24T09:00:00Z' }));
+    const final = mailOf(
+      item(record('pg-final', { expiresOn: '2026-11-21T00:00:00Z' }), {
+        stage: 'final-notice',
+        deleteAfter: '2026-11-24T09:00:00Z',
+      }),
+    );
     expect(final.subject).toBe('[pitr-warden] pg-final: final notice, deleted no earlier than 2026-11-24 09:00 UTC');
-    const gone = mailOf(item(record('pg-gone', { state: 'deleted', deletedAt: '2026-11-21T10:00:00Z' }), { stage: 'deleted' }));
+    const gone = mailOf(
+      item(record('pg-gone', { state: 'deleted', deletedAt: '2026-11-21T10:00:00Z' }), { stage: 'deleted' }),
+    );
     expect(gone.subject).toBe('[pitr-warden] pg-gone: deleted 2026-11-21 10:00 UTC');
   });
 
@@ -162,14 +240,22 @@ describe('subjects name the server (or the count) and the nearest date', () => {
       item(record('pg-b', { expiresOn: '2026-11-25T00:00:00Z' }), { stage: 'reminder', leadDays: 3 }),
       item(record('pg-c', { expiresOn: '2026-11-28T00:00:00Z' }), { stage: 'new-clone' }),
     );
-    expect(mail.subject).toBe('[pitr-warden] Your 3 restore clones: 1 expiring soon, 2 new; nearest: pg-b expires 2026-11-25 00:00 UTC');
+    expect(mail.subject).toBe(
+      '[pitr-warden] Your 3 restore clones: 1 expiring soon, 2 new; nearest: pg-b expires 2026-11-25 00:00 UTC',
+    );
   });
 });
 
 describe('the three ways out, only for proven clones', () => {
   it('every notice of a proven clone gives the exact extend, promote and hold commands', () => {
     for (const stage of ['new-clone', 'reminder', 'noncompliant', 'final-notice'] as const) {
-      const mail = mailOf(item(record('pg-way'), { stage, ...(stage === 'reminder' ? { leadDays: 3 } : {}), ...(stage === 'final-notice' ? { deleteAfter: '2026-11-24T09:00:00Z' } : {}) }));
+      const mail = mailOf(
+        item(record('pg-way'), {
+          stage,
+          ...(stage === 'reminder' ? { leadDays: 3 } : {}),
+          ...(stage === 'final-notice' ? { deleteAfter: '2026-11-24T09:00:00Z' } : {}),
+        }),
+      );
       for (const part of [mail.plainText, mail.html]) {
         expect(part, stage).toContain('pitr-warden extend pg-way --until 2026-12-20');
         expect(part, stage).toContain('pitr-warden promote pg-way --reason');
@@ -179,10 +265,19 @@ describe('the three ways out, only for proven clones', () => {
   });
 
   it('the owner of an unproven server is never told it will be deleted: no notice is built for it', () => {
-    const claimed = record('pg-claimed', { proof: { level: 'claimed', evidence: ['lineage tags only'], contradictions: [] } });
-    const suspected = record('pg-suspected', { classification: 'probable-clone', proof: { level: 'suspected', evidence: ['looks like pg-prod'], contradictions: [] } });
+    const claimed = record('pg-claimed', {
+      proof: { level: 'claimed', evidence: ['lineage tags only'], contradictions: [] },
+    });
+    const suspected = record('pg-suspected', {
+      classification: 'probable-clone',
+      proof: { level: 'suspected', evidence: ['looks like pg-prod'], contradictions: [] },
+    });
     const digests = buildDigests(
-      [item(claimed, { stage: 'reminder', leadDays: 1 }), item(claimed, { stage: 'final-notice', deleteAfter: '2026-11-24T09:00:00Z' }), item(suspected, { stage: 'new-clone' })],
+      [
+        item(claimed, { stage: 'reminder', leadDays: 1 }),
+        item(claimed, { stage: 'final-notice', deleteAfter: '2026-11-24T09:00:00Z' }),
+        item(suspected, { stage: 'new-clone' }),
+      ],
       { now: NOW },
     );
     expect(digests).toEqual([]);
@@ -194,7 +289,9 @@ describe('long values wrap at phone and desktop widths', () => {
     const mail = mailOf(item(record('pg-wrap'), { stage: 'new-clone' }));
     expect(mail.html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     expect(mail.html).toMatch(/<td[^>]*overflow-wrap: ?anywhere[^>]*>/);
-    expect(mail.html).toMatch(/<table[^>]*table-layout: ?fixed[^>]*width: ?100%|<table[^>]*width: ?100%[^>]*table-layout: ?fixed/);
+    expect(mail.html).toMatch(
+      /<table[^>]*table-layout: ?fixed[^>]*width: ?100%|<table[^>]*width: ?100%[^>]*table-layout: ?fixed/,
+    );
   });
 });
 
@@ -207,6 +304,8 @@ describe('the estimate note', () => {
       { kind: 'price-table', asOf: '2026-11-01' },
     ]);
     expect(note.match(/Retail Prices API \(list prices/g)).toHaveLength(1);
-    expect(note).toContain('from the price table dated 2026-11-01 shipped with pitr-warden (used when the Retail Prices API cannot be reached) and the Azure Retail Prices API (list prices fetched 2026-12-05 10:40 UTC).');
+    expect(note).toContain(
+      'from the price table dated 2026-11-01 shipped with pitr-warden (used when the Retail Prices API cannot be reached) and the Azure Retail Prices API (list prices fetched 2026-12-05 10:40 UTC).',
+    );
   });
 });

@@ -9,11 +9,22 @@ const shipped = new URL('../../templates', import.meta.url).pathname;
 
 describe('renderTemplate', () => {
   it('renders values, dotted names, lists, conditions and inverted sections', () => {
-    const view = { who: 'Ana', box: { n: 2 }, items: [{ name: 'a' }, { name: 'b' }], none: [], yes: true, no: false, zero: 0, words: ['<x>', 'y'] };
+    const view = {
+      who: 'Ana',
+      box: { n: 2 },
+      items: [{ name: 'a' }, { name: 'b' }],
+      none: [],
+      yes: true,
+      no: false,
+      zero: 0,
+      words: ['<x>', 'y'],
+    };
     expect(renderTemplate('Hi {{ who }} ({{box.n}})', view, 'text')).toBe('Hi Ana (2)');
     expect(renderTemplate('{{#items}}[{{name}} for {{who}}]{{/items}}', view, 'text')).toBe('[a for Ana][b for Ana]');
     expect(renderTemplate('{{#none}}x{{/none}}{{^none}}empty{{/none}}', view, 'text')).toBe('empty');
-    expect(renderTemplate('{{#yes}}Y{{/yes}}{{#no}}N{{/no}}{{^no}}n{{/no}}{{#zero}}Z{{/zero}}', view, 'text')).toBe('Yn');
+    expect(renderTemplate('{{#yes}}Y{{/yes}}{{#no}}N{{/no}}{{^no}}n{{/no}}{{#zero}}Z{{/zero}}', view, 'text')).toBe(
+      'Yn',
+    );
     expect(renderTemplate('{{#items.length}}{{items.length}} items{{/items.length}}', view, 'text')).toBe('2 items');
     expect(renderTemplate('{{#words}}[{{.}}]{{/words}}', view, 'html')).toBe('[&lt;x&gt;][y]');
     expect(renderTemplate('a{{! a comment }}b', view, 'text')).toBe('ab');
@@ -27,14 +38,20 @@ describe('renderTemplate', () => {
   it('escapes & < > " \' ` in html mode and nothing in text mode', () => {
     const value = `&<>"'\``;
     expect(escapeHtml(value)).toBe('&amp;&lt;&gt;&quot;&#39;&#96;');
-    expect(renderTemplate('<a title="{{v}}">{{v}}</a>', { v: value }, 'html')).toBe('<a title="&amp;&lt;&gt;&quot;&#39;&#96;">&amp;&lt;&gt;&quot;&#39;&#96;</a>');
+    expect(renderTemplate('<a title="{{v}}">{{v}}</a>', { v: value }, 'html')).toBe(
+      '<a title="&amp;&lt;&gt;&quot;&#39;&#96;">&amp;&lt;&gt;&quot;&#39;&#96;</a>',
+    );
     expect(renderTemplate('{{v}}', { v: value }, 'text')).toBe(value);
   });
 
   it('fails loudly on an unknown name, an unclosed or mismatched section, and a bad placeholder', () => {
-    expect(() => renderTemplate('{{nmae}}', { name: 'x' }, 'text', 'owner-digest.txt')).toThrow(new TemplateError('owner-digest.txt: "{{nmae}}" is not defined here'));
+    expect(() => renderTemplate('{{nmae}}', { name: 'x' }, 'text', 'owner-digest.txt')).toThrow(
+      new TemplateError('owner-digest.txt: "{{nmae}}" is not defined here'),
+    );
     expect(() => renderTemplate('{{#a}}x', { a: true }, 'text', 't')).toThrow('t: "{{#a}}" is never closed');
-    expect(() => renderTemplate('{{#a}}x{{/b}}', { a: true, b: true }, 'text', 't')).toThrow('t: "{{/b}}" closes "{{#a}}"');
+    expect(() => renderTemplate('{{#a}}x{{/b}}', { a: true, b: true }, 'text', 't')).toThrow(
+      't: "{{/b}}" closes "{{#a}}"',
+    );
     expect(() => renderTemplate('{{{raw}}}', { raw: '<b>' }, 'html', 't')).toThrow(TemplateError);
   });
 });
@@ -73,6 +90,8 @@ describe('loadTemplates', () => {
   it('names the missing file and the setting to fix', async () => {
     const dir = copy();
     rmSync(join(dir, 'owner-digest.txt'));
-    await expect(loadTemplates(dir)).rejects.toThrow(`Cannot read notice template ${join(dir, 'owner-digest.txt')} (set TEMPLATES_DIR to the templates folder)`);
+    await expect(loadTemplates(dir)).rejects.toThrow(
+      `Cannot read notice template ${join(dir, 'owner-digest.txt')} (set TEMPLATES_DIR to the templates folder)`,
+    );
   });
 });

@@ -11,13 +11,25 @@ const NOW = new Date('2026-11-20T12:00:00Z');
 const SETTINGS = { fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] };
 const OFFICE: FirewallRule = { name: 'office', startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' };
 const AZURE: FirewallRule = { name: 'AllowAllWindowsAzureIps', startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' };
-const PITR = sample('sql-2022-08-01-preview/CreateDatabasePITRMode.json') as { responses: Record<string, { body: Record<string, unknown> }> };
+const PITR = sample('sql-2022-08-01-preview/CreateDatabasePITRMode.json') as {
+  responses: Record<string, { body: Record<string, unknown> }>;
+};
 
 /** Microsoft's PITR database example as another database of the logical server sql-shop, seen with the server's exposure. */
 function database(name: string, o: { tags?: Record<string, string>; createdAt?: string } = {}): Server {
   const body = PITR.responses['200']!.body as { properties: Record<string, unknown> };
   const id = resourceIdOf('sql-database', SUB, 'rg-shop', ['sql-shop', name]);
-  const db = { ...body, id, name, tags: o.tags ?? {}, properties: { ...body.properties, creationDate: o.createdAt ?? '2026-01-10T08:00:00Z', network: { publicNetworkAccess: 'Enabled' } } };
+  const db = {
+    ...body,
+    id,
+    name,
+    tags: o.tags ?? {},
+    properties: {
+      ...body.properties,
+      creationDate: o.createdAt ?? '2026-01-10T08:00:00Z',
+      network: { publicNetworkAccess: 'Enabled' },
+    },
+  };
   return serverFromArm(db, { firewallRules: [OFFICE, AZURE], locks: [] });
 }
 
@@ -37,14 +49,35 @@ const restore: RestoreEvidence = {
 };
 
 describe('the plan of a SQL database copy', () => {
-  const plan = buildPlan({ now: NOW, policy: parsePolicy({}), servers: [prod, copy], inventory: [], restoreEvidence: [restore], settings: SETTINGS });
+  const plan = buildPlan({
+    now: NOW,
+    policy: parsePolicy({}),
+    servers: [prod, copy],
+    inventory: [],
+    restoreEvidence: [restore],
+    settings: SETTINGS,
+  });
   const ofCopy = plan.servers.find((s) => s.name === 'shop-fix')!;
   const ofProd = plan.servers.find((s) => s.name === 'shop')!;
 
   it('tags the proven copy on the database (lineage, owner from claims, expiry) and notifies its owner', () => {
-    expect(ofCopy).toMatchObject({ engine: 'sql-database', classification: 'clone', proof: { level: 'proven', basis: 'activity-log' }, owner: 'alice@contoso.com' });
-    expect(ofCopy.actions.find((a) => a.type === 'tag')).toMatchObject({ set: { RestoredFrom: prod.id, RestorePointUtc: '2026-11-20T08:00:00.000Z', Owner: 'alice@contoso.com', ExpiresOn: expect.any(String) } });
-    expect(ofCopy.actions).toContainEqual(expect.objectContaining({ type: 'notify', stage: 'new-clone', to: 'alice@contoso.com' }));
+    expect(ofCopy).toMatchObject({
+      engine: 'sql-database',
+      classification: 'clone',
+      proof: { level: 'proven', basis: 'activity-log' },
+      owner: 'alice@contoso.com',
+    });
+    expect(ofCopy.actions.find((a) => a.type === 'tag')).toMatchObject({
+      set: {
+        RestoredFrom: prod.id,
+        RestorePointUtc: '2026-11-20T08:00:00.000Z',
+        Owner: 'alice@contoso.com',
+        ExpiresOn: expect.any(String),
+      },
+    });
+    expect(ofCopy.actions).toContainEqual(
+      expect.objectContaining({ type: 'notify', stage: 'new-clone', to: 'alice@contoso.com' }),
+    );
   });
 
   it('reports the logical server exposure and never plans a network change, saying why', () => {
@@ -65,9 +98,16 @@ describe('the plan of a SQL database copy', () => {
     expect(ofCopy.actions).toContainEqual({
       type: 'skip',
       reason: 'network-report-only',
-      detail: 'delete firewall rule "office" (203.0.113.0-203.0.113.255): the network of a SQL database belongs to its logical server, shared with production: reported, never changed',
+      detail:
+        'delete firewall rule "office" (203.0.113.0-203.0.113.255): the network of a SQL database belongs to its logical server, shared with production: reported, never changed',
     });
-    expect(ofCopy.actions).toContainEqual(expect.objectContaining({ type: 'notify', stage: 'noncompliant', reason: expect.stringContaining('logical server sql-shop, which the warden never changes') }));
+    expect(ofCopy.actions).toContainEqual(
+      expect.objectContaining({
+        type: 'notify',
+        stage: 'noncompliant',
+        reason: expect.stringContaining('logical server sql-shop, which the warden never changes'),
+      }),
+    );
   });
 
   it('the production database of the same logical server gets no modifying action', () => {
@@ -76,14 +116,33 @@ describe('the plan of a SQL database copy', () => {
   });
 
   it('once expired, noticed and past grace, the only action is the deletion of the database', () => {
-    const expired = { ...copy, tags: { Owner: 'alice@contoso.com', Incident: 'INC-1', ExpiresOn: '2026-11-25', RestoredFrom: prod.id, RestorePointUtc: '2026-11-20T08:00:00.000Z' } };
+    const expired = {
+      ...copy,
+      tags: {
+        Owner: 'alice@contoso.com',
+        Incident: 'INC-1',
+        ExpiresOn: '2026-11-25',
+        RestoredFrom: prod.id,
+        RestorePointUtc: '2026-11-20T08:00:00.000Z',
+      },
+    };
     const later = new Date('2026-11-29T12:00:00Z');
     const sent = [
       { server: copy.id, stage: 'new-clone' as const, sentAt: '2026-11-20T12:00:00Z' },
       { server: copy.id, stage: 'final-notice' as const, sentAt: '2026-11-25T12:00:00Z' },
     ];
-    const after = buildPlan({ now: later, policy: parsePolicy({}), servers: [prod, expired], inventory: [], restoreEvidence: [restore], noticesSent: sent, settings: SETTINGS });
-    expect(after.servers.find((s) => s.name === 'shop-fix')!.actions).toEqual([expect.objectContaining({ type: 'delete-server' })]);
+    const after = buildPlan({
+      now: later,
+      policy: parsePolicy({}),
+      servers: [prod, expired],
+      inventory: [],
+      restoreEvidence: [restore],
+      noticesSent: sent,
+      settings: SETTINGS,
+    });
+    expect(after.servers.find((s) => s.name === 'shop-fix')!.actions).toEqual([
+      expect.objectContaining({ type: 'delete-server' }),
+    ]);
     expect(after.servers.find((s) => s.name === 'shop')!.actions.filter(isModifying)).toEqual([]);
   });
 });

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { firewallRuleFromArm, lockFromArm, parseSnapshot, parseSnapshotText, serverFromArm, SnapshotError } from '../../src/domain/snapshot.js';
+import {
+  firewallRuleFromArm,
+  lockFromArm,
+  parseSnapshot,
+  parseSnapshotText,
+  serverFromArm,
+  SnapshotError,
+} from '../../src/domain/snapshot.js';
 import { sample as readSample } from '../support/samples.js';
 import { serversGetBody, serverIdOf, SUB, vnetServerBody } from '../fixtures/snapshots/build.js';
 
@@ -29,15 +36,40 @@ describe('serverFromArm', () => {
   });
 
   it('reads the VNet server of ServersListBySubscription.json, and the SDK flattened shape', () => {
-    expect(serverFromArm(vnetServerBody())).toMatchObject({ publicNetworkAccess: 'Disabled', delegatedSubnetId: expect.stringContaining('/subnets/examplesubnet1'), tags: { VnetServer: '1' }, storageSizeGb: 512 });
+    expect(serverFromArm(vnetServerBody())).toMatchObject({
+      publicNetworkAccess: 'Disabled',
+      delegatedSubnetId: expect.stringContaining('/subnets/examplesubnet1'),
+      tags: { VnetServer: '1' },
+      storageSizeGb: 512,
+    });
     const body = serversGetBody();
-    const flattened = { ...body, ...body.properties, properties: undefined, systemData: { createdAt: new Date('2025-06-01T18:30:22Z'), createdBy: 'alice@contoso.com', createdByType: 'User' } };
-    expect(serverFromArm(flattened)).toMatchObject({ version: '17', administratorLogin: 'exampleadministratorlogin', storageSizeGb: 128, createdAt: '2025-06-01T18:30:22.000Z' });
+    const flattened = {
+      ...body,
+      ...body.properties,
+      properties: undefined,
+      systemData: {
+        createdAt: new Date('2025-06-01T18:30:22Z'),
+        createdBy: 'alice@contoso.com',
+        createdByType: 'User',
+      },
+    };
+    expect(serverFromArm(flattened)).toMatchObject({
+      version: '17',
+      administratorLogin: 'exampleadministratorlogin',
+      storageSizeGb: 128,
+      createdAt: '2025-06-01T18:30:22.000Z',
+    });
   });
 
   it('names the field of a malformed server', () => {
-    expect(() => serverFromArm({ id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/x', location: 'eastus' })).toThrow(/server\.id: ".*Microsoft.Sql\/servers\/x" is not the id of a PostgreSQL flexible server, MySQL flexible server or SQL database/);
-    expect(() => serverFromArm({ ...serversGetBody(), tags: { a: 1 } })).toThrow(/server\.tags\.a: tag values must be strings/);
+    expect(() =>
+      serverFromArm({ id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/x', location: 'eastus' }),
+    ).toThrow(
+      /server\.id: ".*Microsoft.Sql\/servers\/x" is not the id of a PostgreSQL flexible server, MySQL flexible server or SQL database/,
+    );
+    expect(() => serverFromArm({ ...serversGetBody(), tags: { a: 1 } })).toThrow(
+      /server\.tags\.a: tag values must be strings/,
+    );
   });
 
   it('reads firewall rules (FirewallRulesListByServer.json) and locks', () => {
@@ -46,7 +78,11 @@ describe('serverFromArm', () => {
       { name: 'examplefirewallrule1', startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' },
       { name: 'examplefirewallrule2', startIpAddress: '1.0.0.0', endIpAddress: '255.0.0.0' },
     ]);
-    expect(lockFromArm({ name: 'keep', properties: { level: 'CanNotDelete', notes: 'evidence' } })).toEqual({ name: 'keep', level: 'CanNotDelete', notes: 'evidence' });
+    expect(lockFromArm({ name: 'keep', properties: { level: 'CanNotDelete', notes: 'evidence' } })).toEqual({
+      name: 'keep',
+      level: 'CanNotDelete',
+      notes: 'evidence',
+    });
     expect(lockFromArm({ name: 'none', properties: { level: 'NotSpecified' } })).toBeUndefined();
   });
 });
@@ -57,14 +93,20 @@ describe('parseSnapshot', () => {
     const b = { ...serversGetBody(), id: serverIdOf('pg-b', 'rg-other'), name: 'pg-b' };
     const snapshot = parseSnapshot({
       servers: [a, b],
-      firewallRules: { [serverIdOf('pg-a').toUpperCase()]: [{ name: 'office', properties: { startIpAddress: '203.0.113.1', endIpAddress: '203.0.113.9' } }] },
+      firewallRules: {
+        [serverIdOf('pg-a').toUpperCase()]: [
+          { name: 'office', properties: { startIpAddress: '203.0.113.1', endIpAddress: '203.0.113.9' } },
+        ],
+      },
       locks: {
         [`/subscriptions/${SUB}/resourcegroups/RG-OTHER`]: [{ name: 'rg-lock', properties: { level: 'ReadOnly' } }],
         [`/subscriptions/${SUB}/`]: [{ name: 'sub-lock', properties: { level: 'CanNotDelete' } }],
       },
     });
     const [first, second] = snapshot.servers;
-    expect(first!.firewallRules).toEqual([{ name: 'office', startIpAddress: '203.0.113.1', endIpAddress: '203.0.113.9' }]);
+    expect(first!.firewallRules).toEqual([
+      { name: 'office', startIpAddress: '203.0.113.1', endIpAddress: '203.0.113.9' },
+    ]);
     expect(first!.locks!.map((l) => l.name)).toEqual(['sub-lock']);
     expect(second!.firewallRules).toEqual([]);
     expect(second!.locks!.map((l) => l.name).sort()).toEqual(['rg-lock', 'sub-lock']);
@@ -72,7 +114,9 @@ describe('parseSnapshot', () => {
   });
 
   it('turns Activity Log restore entries into restore evidence and reads inventory and notice history', () => {
-    const snapshot = parseSnapshotText(readFileSync(new URL('../fixtures/snapshots/small-estate.json', import.meta.url), 'utf8'));
+    const snapshot = parseSnapshotText(
+      readFileSync(new URL('../fixtures/snapshots/small-estate.json', import.meta.url), 'utf8'),
+    );
     expect(snapshot.restoreEvidence).toHaveLength(7);
     expect(snapshot.restoreEvidence[0]).toEqual(
       expect.objectContaining({
@@ -83,8 +127,19 @@ describe('parseSnapshot', () => {
         actor: expect.objectContaining({ type: 'user', upn: 'alice@contoso.com' }),
       }),
     );
-    expect(snapshot.inventory[0]).toMatchObject({ key: serverIdOf('pg-old-restore').toLowerCase(), state: 'deleted', noticesSent: [expect.objectContaining({ stage: 'new-clone' }), expect.objectContaining({ stage: 'final-notice' })] });
-    expect(snapshot.noticesSent).toContainEqual({ server: serverIdOf('pg-prod-copy').toUpperCase(), stage: 'new-clone', sentAt: '2026-11-20T11:00:00.000Z' });
+    expect(snapshot.inventory[0]).toMatchObject({
+      key: serverIdOf('pg-old-restore').toLowerCase(),
+      state: 'deleted',
+      noticesSent: [
+        expect.objectContaining({ stage: 'new-clone' }),
+        expect.objectContaining({ stage: 'final-notice' }),
+      ],
+    });
+    expect(snapshot.noticesSent).toContainEqual({
+      server: serverIdOf('pg-prod-copy').toUpperCase(),
+      stage: 'new-clone',
+      sentAt: '2026-11-20T11:00:00.000Z',
+    });
     expect(snapshot.servers).toHaveLength(10);
   });
 

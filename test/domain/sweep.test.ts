@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/domain/policy.js';
-import { changeSincePlanning, deletionCap, disagreementStop, knownClones, planForSweep, sweepSelection, type PlannedSubscription } from '../../src/domain/sweep.js';
+import {
+  changeSincePlanning,
+  deletionCap,
+  disagreementStop,
+  knownClones,
+  planForSweep,
+  sweepSelection,
+  type PlannedSubscription,
+} from '../../src/domain/sweep.js';
 import type { InventoryRecord, Server } from '../../src/domain/model.js';
 import { cloneServer, domainServer, MAIL, noticesFor, rowsFor } from '../jobs/sweepSeed.js';
 
@@ -8,7 +16,12 @@ const NOW = new Date('2026-12-10T10:00:00Z');
 const CONTEXT = { policy: DEFAULT_POLICY, settings: MAIL };
 
 function planned(servers: Server[], rows: InventoryRecord[]): PlannedSubscription {
-  return { servers, rows, plans: planForSweep(servers, rows, NOW, CONTEXT), live: new Map(servers.map((s) => [s.key, s])) };
+  return {
+    servers,
+    rows,
+    plans: planForSweep(servers, rows, NOW, CONTEXT),
+    live: new Map(servers.map((s) => [s.key, s])),
+  };
 }
 
 function estate() {
@@ -16,7 +29,11 @@ function estate() {
   const expired = cloneServer('pg-expired', '2026-12-01');
   const hold = cloneServer('pg-hold', '2026-12-01', { tags: { LegalHold: 'CASE-1' } });
   const grace = cloneServer('pg-grace', '2026-12-08', { createdAt: '2026-11-20T00:00:00Z' });
-  const prod = domainServer({ name: 'pg-prod', tags: { Owner: 'team@contoso.com' }, createdAt: '2025-01-01T00:00:00Z' });
+  const prod = domainServer({
+    name: 'pg-prod',
+    tags: { Owner: 'team@contoso.com' },
+    createdAt: '2025-01-01T00:00:00Z',
+  });
   // Locks read (none): an unread lock list never deletes.
   const servers = [expired, older, hold, grace, prod].map((s) => ({ ...s, locks: [] }));
   const rows = rowsFor(servers, new Date('2026-12-09T00:00:00Z'), {
@@ -39,12 +56,17 @@ describe('sweep decisions (pure)', () => {
 
   it('counts known clones and the disagreements of inventory and ARM', () => {
     const e = estate();
-    const listedOnly = planned(e.servers.filter((s) => s.name !== 'pg-older'), e.rows);
+    const listedOnly = planned(
+      e.servers.filter((s) => s.name !== 'pg-older'),
+      e.rows,
+    );
     const known = knownClones([listedOnly]);
     expect(known.clones).toBe(4);
     expect(known.disagreements).toEqual(['pg-older: in the inventory, not listed by ARM']);
     expect(disagreementStop(known, 25)).toBeUndefined();
-    expect(disagreementStop(known, 20)).toMatch(/^inventory and ARM disagree on 1 server\(s\), 25\.0% of 4 known clone\(s\) \(limit 20%\): pg-older/);
+    expect(disagreementStop(known, 20)).toMatch(
+      /^inventory and ARM disagree on 1 server\(s\), 25\.0% of 4 known clone\(s\) \(limit 20%\): pg-older/,
+    );
   });
 
   it('caps deletions by count and by share, allowing one for a small estate and none at 0%', () => {

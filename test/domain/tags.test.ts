@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { findTagKey, formatUtc, getTag, isLegalHold, mergeTags, parseExpiresOn, tagChanges } from '../../src/domain/tags.js';
+import {
+  findTagKey,
+  formatUtc,
+  getTag,
+  isLegalHold,
+  mergeTags,
+  parseExpiresOn,
+  tagChanges,
+} from '../../src/domain/tags.js';
 
 describe('tags compared as Azure does', () => {
   it('finds keys case-insensitively', () => {
@@ -9,7 +17,11 @@ describe('tags compared as Azure does', () => {
   });
 
   it('merges onto the existing casing, never creating a case twin', () => {
-    expect(mergeTags({ owner: 'old', Env: 'prod' }, { Owner: 'new', Incident: 'INC-1' })).toEqual({ owner: 'new', Env: 'prod', Incident: 'INC-1' });
+    expect(mergeTags({ owner: 'old', Env: 'prod' }, { Owner: 'new', Incident: 'INC-1' })).toEqual({
+      owner: 'new',
+      Env: 'prod',
+      Incident: 'INC-1',
+    });
     expect(tagChanges({ owner: 'same', Env: 'prod' }, { Owner: 'same', env: 'dev' })).toEqual({ Env: 'dev' });
   });
 
@@ -34,13 +46,21 @@ describe('parseExpiresOn', () => {
     expect(parsed.ok && parsed.at.toISOString()).toBe(iso);
   });
 
-  it.each(['next week', '01/12/2026', '2026-12-01T10:00:00+02:00', '2026-12-01T10:00:00', '2026-12-01t10:00:00z', '2026-02-30', '2026-13-01', '2026-12-01T24:00:00Z', '20261201', ''])(
-    'rejects %j',
-    (value) => {
-      const parsed = parseExpiresOn(value);
-      expect(parsed.ok).toBe(false);
-    },
-  );
+  it.each([
+    'next week',
+    '01/12/2026',
+    '2026-12-01T10:00:00+02:00',
+    '2026-12-01T10:00:00',
+    '2026-12-01t10:00:00z',
+    '2026-02-30',
+    '2026-13-01',
+    '2026-12-01T24:00:00Z',
+    '20261201',
+    '',
+  ])('rejects %j', (value) => {
+    const parsed = parseExpiresOn(value);
+    expect(parsed.ok).toBe(false);
+  });
 
   it('names the value in the reason', () => {
     const parsed = parseExpiresOn('next week');

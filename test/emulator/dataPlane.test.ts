@@ -7,7 +7,12 @@ import { call, clients, seedServer, serverIdOf, SUB1 } from './helpers.js';
 const source = seedServer(SUB1, 'rg-prod', 'pg-prod', { tags: { Environment: 'Production' } });
 const snapshot: EmulatorSnapshot = {
   servers: [source, seedServer(SUB1, 'rg-prod', 'pg-plain')],
-  dataPlanes: { [source.id]: { database: 'orders', seedSql: ['create table orders (id int primary key, note text)', "insert into orders values (1, 'seed')"] } },
+  dataPlanes: {
+    [source.id]: {
+      database: 'orders',
+      seedSql: ['create table orders (id int primary key, note text)', "insert into orders values (1, 'seed')"],
+    },
+  },
 };
 
 let emulator: Emulator;
@@ -19,11 +24,28 @@ afterAll(async () => {
 });
 
 const restoreTo = (name: string, pointInTime: Date) =>
-  clients(emulator).postgres.servers.beginCreateOrUpdateAndWait('rg-prod', name, { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: source.id, pointInTimeUTC: pointInTime }, { updateIntervalInMs: 20 });
+  clients(emulator).postgres.servers.beginCreateOrUpdateAndWait(
+    'rg-prod',
+    name,
+    {
+      location: 'eastus',
+      createMode: 'PointInTimeRestore',
+      sourceServerResourceId: source.id,
+      pointInTimeUTC: pointInTime,
+    },
+    { updateIntervalInMs: 20 },
+  );
 
 async function rowsOver(tls: boolean, serverId: string): Promise<number[]> {
   const c = emulator.dataPlanes.connection(serverId)!;
-  const client = new pg.Client({ host: c.host, port: c.port, user: c.user, password: c.password, database: c.database, ssl: tls ? { ca: c.caCertPem } : false });
+  const client = new pg.Client({
+    host: c.host,
+    port: c.port,
+    user: c.user,
+    password: c.password,
+    database: c.database,
+    ssl: tls ? { ca: c.caCertPem } : false,
+  });
   await client.connect();
   try {
     return (await client.query<{ id: number }>('select id from orders order by id')).rows.map((r) => r.id);
@@ -57,7 +79,12 @@ describe('data plane: real PostgreSQL behind the servers the snapshot names', ()
     const plainClone = await clients(emulator).postgres.servers.beginCreateOrUpdateAndWait(
       'rg-prod',
       'pg-plain-pitr',
-      { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: serverIdOf(SUB1, 'rg-prod', 'pg-plain'), pointInTimeUTC: emulator.clock.now() },
+      {
+        location: 'eastus',
+        createMode: 'PointInTimeRestore',
+        sourceServerResourceId: serverIdOf(SUB1, 'rg-prod', 'pg-plain'),
+        pointInTimeUTC: emulator.clock.now(),
+      },
       { updateIntervalInMs: 20 },
     );
     expect(plainClone.state).toBe('Ready');
@@ -65,12 +92,34 @@ describe('data plane: real PostgreSQL behind the servers the snapshot names', ()
   });
 
   it('the admin endpoint gives connection details; a snapshot naming an unknown server is refused before anything starts', async () => {
-    const one = await call(emulator, 'GET', `/_emulator/dataplanes?server=${encodeURIComponent(source.id.toUpperCase())}`);
+    const one = await call(
+      emulator,
+      'GET',
+      `/_emulator/dataplanes?server=${encodeURIComponent(source.id.toUpperCase())}`,
+    );
     expect(one.status).toBe(200);
     expect(one.body).toEqual(emulator.dataPlanes.connection(source.id));
     expect(one.body).toMatchObject({ host: '127.0.0.1', user: 'ordersadmin', database: 'orders' });
-    expect((await call(emulator, 'GET', `/_emulator/dataplanes?server=${encodeURIComponent(serverIdOf(SUB1, 'rg-prod', 'pg-plain'))}`)).status).toBe(404);
-    await expect(startEmulator({ snapshot: { servers: [], dataPlanes: { [serverIdOf(SUB1, 'rg', 'ghost')]: {} } }, dataPlane: true })).rejects.toThrow(SnapshotError);
-    await expect(startEmulator({ snapshot: { servers: [], dataPlanes: { [serverIdOf(SUB1, 'rg', 'ghost')]: {} } }, dataPlane: true })).rejects.toThrow(/dataPlanes\[".*ghost"\]: no such server/);
+    expect(
+      (
+        await call(
+          emulator,
+          'GET',
+          `/_emulator/dataplanes?server=${encodeURIComponent(serverIdOf(SUB1, 'rg-prod', 'pg-plain'))}`,
+        )
+      ).status,
+    ).toBe(404);
+    await expect(
+      startEmulator({
+        snapshot: { servers: [], dataPlanes: { [serverIdOf(SUB1, 'rg', 'ghost')]: {} } },
+        dataPlane: true,
+      }),
+    ).rejects.toThrow(SnapshotError);
+    await expect(
+      startEmulator({
+        snapshot: { servers: [], dataPlanes: { [serverIdOf(SUB1, 'rg', 'ghost')]: {} } },
+        dataPlane: true,
+      }),
+    ).rejects.toThrow(/dataPlanes\[".*ghost"\]: no such server/);
   });
 });

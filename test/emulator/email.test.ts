@@ -10,8 +10,15 @@ let emulator: Emulator;
 const mailboxDir = mkdtempSync(join(tmpdir(), 'emulator-mailbox-'));
 const message: EmailMessage = {
   senderAddress: 'DoNotReply@warden.example.com',
-  content: { subject: 'Your clone pg-orders-pitr expires on 2026-11-28', plainText: 'Extend it by moving the ExpiresOn tag.', html: '<p>Extend it</p>' },
-  recipients: { to: [{ address: 'alice@contoso.com', displayName: 'Alice' }], cc: [{ address: 'dba-team@contoso.com' }] },
+  content: {
+    subject: 'Your clone pg-orders-pitr expires on 2026-11-28',
+    plainText: 'Extend it by moving the ExpiresOn tag.',
+    html: '<p>Extend it</p>',
+  },
+  recipients: {
+    to: [{ address: 'alice@contoso.com', displayName: 'Alice' }],
+    cc: [{ address: 'dba-team@contoso.com' }],
+  },
 };
 
 beforeAll(async () => {
@@ -29,14 +36,23 @@ describe('ACS Email through @azure/communication-email', () => {
     expect(result.status).toBe('Succeeded');
     expect(statuses[0]).toBe(202);
     const [sent] = emulator.mailbox.to('alice@contoso.com');
-    expect(sent).toMatchObject({ id: result.id, subject: message.content.subject, senderAddress: message.senderAddress, auth: 'hmac', sentAt: now().toISOString() });
+    expect(sent).toMatchObject({
+      id: result.id,
+      subject: message.content.subject,
+      senderAddress: message.senderAddress,
+      auth: 'hmac',
+      sentAt: now().toISOString(),
+    });
     expect(sent!.cc).toEqual([{ address: 'dba-team@contoso.com' }]);
     expect(emulator.requests.count({ operation: 'Email_Send', status: 202 })).toBe(1);
     expect(emulator.requests.count({ operation: 'Email_GetSendResult', status: 200 })).toBeGreaterThan(0);
   });
 
   it('rejects a wrong access key with 401 and keeps the mailbox empty', async () => {
-    const wrong = emulator.acsConnectionString.replace(/accesskey=.*/, `accesskey=${Buffer.from('not the key').toString('base64')}`);
+    const wrong = emulator.acsConnectionString.replace(
+      /accesskey=.*/,
+      `accesskey=${Buffer.from('not the key').toString('base64')}`,
+    );
     const client = new EmailClient(wrong, emailClientOptions(emulator));
     await expect(client.beginSend(message)).rejects.toMatchObject({ statusCode: 401 });
     expect(emulator.mailbox.list()).toEqual([]);
@@ -56,7 +72,11 @@ describe('ACS Email through @azure/communication-email', () => {
   });
 
   it('reports Failed when a failed send is injected', async () => {
-    emulator.faults.add({ operation: 'Email_Send', failLro: true, errorMessage: 'Email was dropped after several attempts to deliver.' });
+    emulator.faults.add({
+      operation: 'Email_Send',
+      failLro: true,
+      errorMessage: 'Email was dropped after several attempts to deliver.',
+    });
     const client = new EmailClient(emulator.acsConnectionString, emailClientOptions(emulator));
     // beginSend polls once itself, so the failure surfaces there or in pollUntilDone.
     await expect(client.beginSend(message).then((poller) => poller.pollUntilDone())).rejects.toThrow(
@@ -71,7 +91,11 @@ describe('ACS Email through @azure/communication-email', () => {
     expect(listing.status).toBe(200);
     expect((listing.body.value as { subject: string }[]).map((m) => m.subject)).toEqual([message.content.subject]);
     const files = readdirSync(mailboxDir).filter((f) => f.endsWith('.json'));
-    const onDisk = files.map((f) => JSON.parse(readFileSync(join(mailboxDir, f), 'utf8')) as { subject: string; to: { address: string }[] });
-    expect(onDisk.some((m) => m.subject === message.content.subject && m.to[0]?.address === 'alice@contoso.com')).toBe(true);
+    const onDisk = files.map(
+      (f) => JSON.parse(readFileSync(join(mailboxDir, f), 'utf8')) as { subject: string; to: { address: string }[] },
+    );
+    expect(onDisk.some((m) => m.subject === message.content.subject && m.to[0]?.address === 'alice@contoso.com')).toBe(
+      true,
+    );
   });
 });

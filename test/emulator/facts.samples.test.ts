@@ -38,21 +38,34 @@ function arm(method: string, path: string, body?: unknown, apiVersion = '2025-08
   if (!url.searchParams.has('api-version') && apiVersion) url.searchParams.set('api-version', apiVersion);
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(url, { method, ca: emulator.caCertPem, headers: { authorization: 'Bearer any', ...(payload ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-      });
-    });
+    const req = request(
+      url,
+      {
+        method,
+        ca: emulator.caCertPem,
+        headers: { authorization: 'Bearer any', ...(payload ? { 'content-type': 'application/json' } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
 }
 
 /** Sends an example's request (method and path given, body from its `parameters.parameters`). */
-const send = (method: string, example: Editable, suffix = '', body: unknown = method === 'GET' || method === 'DELETE' ? undefined : example.parameters.parameters) => arm(method, pathOf(example.parameters, suffix), body, example.parameters['api-version']);
+const send = (
+  method: string,
+  example: Editable,
+  suffix = '',
+  body: unknown = method === 'GET' || method === 'DELETE' ? undefined : example.parameters.parameters,
+) => arm(method, pathOf(example.parameters, suffix), body, example.parameters['api-version']);
 const header = (a: Answer, name: string): string => String(a.headers[name.toLowerCase()] ?? '');
 
 /** A polling URL's shape: host, ids and api-version left out (the examples' ids are placeholders, their api-version an older one). */
@@ -67,8 +80,13 @@ function expectSame202(example: Editable, answer: Answer, what: string): void {
   expect(answer.status, what).toBe(202);
   for (const name of Object.keys(expected.headers)) {
     expect(header(answer, name), `${what}: ${name}`).not.toBe('');
-    expect(urlShape(header(answer, name)), `${what}: ${name}`).toBe(urlShape(expected.headers[name]).replace('ffffffff-ffff-ffff-ffff-ffffffffffff', '{id}'));
-    expect(new URL(header(answer, name)).searchParams.get('api-version'), `${what}: ${name} repeats the request's api-version`).toBe(example.parameters['api-version']);
+    expect(urlShape(header(answer, name)), `${what}: ${name}`).toBe(
+      urlShape(expected.headers[name]).replace('ffffffff-ffff-ffff-ffff-ffffffffffff', '{id}'),
+    );
+    expect(
+      new URL(header(answer, name)).searchParams.get('api-version'),
+      `${what}: ${name} repeats the request's api-version`,
+    ).toBe(example.parameters['api-version']);
   }
 }
 
@@ -78,11 +96,21 @@ const sampleServer = (): Editable => ex('ServersGet').responses['200'].body;
 /** The examples' server as a seed, a restore source beside it with tags, and the rule the firewall examples delete. */
 function exampleEstate(): EmulatorSnapshot {
   const server = sampleServer();
-  const sourceId = ex('ServersCreatePointInTimeRestore').parameters.parameters.properties.sourceServerResourceId as string;
-  const source = { ...sampleServer(), id: sourceId, name: sourceId.split('/').pop(), tags: { Environment: 'Production', Owner: 'orders-team@contoso.com' } };
+  const sourceId = ex('ServersCreatePointInTimeRestore').parameters.parameters.properties
+    .sourceServerResourceId as string;
+  const source = {
+    ...sampleServer(),
+    id: sourceId,
+    name: sourceId.split('/').pop(),
+    tags: { Environment: 'Production', Owner: 'orders-team@contoso.com' },
+  };
   return {
     servers: [server, source],
-    firewallRules: { [server.id]: [{ name: 'examplefirewallrule', properties: { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' } }] },
+    firewallRules: {
+      [server.id]: [
+        { name: 'examplefirewallrule', properties: { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' } },
+      ],
+    },
   };
 }
 
@@ -107,7 +135,10 @@ async function restoredClone(pointInTimeUTC?: string): Promise<{ accepted: Answe
   const accepted = await send('PUT', example, '', body);
   emulator.clock.advance(7 * MINUTE);
   const got = await send('GET', example, '', undefined);
-  if (got.status !== 200) throw new Error(`restore ${accepted.status} ${JSON.stringify(accepted.body)}; GET ${got.status} ${JSON.stringify(got.body)}`);
+  if (got.status !== 200)
+    throw new Error(
+      `restore ${accepted.status} ${JSON.stringify(accepted.body)}; GET ${got.status} ${JSON.stringify(got.body)}`,
+    );
   return { accepted, clone: got.body };
 }
 
@@ -145,7 +176,9 @@ describe('issue 14 facts, checked against Microsoft examples', () => {
     expect(missing).toEqual(['properties.backup.earliestRestoreDate']);
     expect(clone.location).toBe('East US'); // the example's request says "eastus"
     emulator.clock.advance(10 * MINUTE);
-    expect((await send('GET', ex('ServersCreatePointInTimeRestore'))).body.properties.backup).toHaveProperty('earliestRestoreDate');
+    expect((await send('GET', ex('ServersCreatePointInTimeRestore'))).body.properties.backup).toHaveProperty(
+      'earliestRestoreDate',
+    );
   });
 
   it('a stopped server omits backup.earliestRestoreDate (ServersGet of a Ready server shows it)', async () => {
@@ -154,7 +187,11 @@ describe('issue 14 facts, checked against Microsoft examples', () => {
     emulator.clock.advance(3 * MINUTE);
     const stopped = (await send('GET', ex('ServersGet'))).body;
     expect(stopped.properties.state).toBe('Stopped');
-    expect(Object.keys(stopped.properties.backup).sort()).toEqual(Object.keys(sampleServer().properties.backup).filter((k) => k !== 'earliestRestoreDate').sort());
+    expect(Object.keys(stopped.properties.backup).sort()).toEqual(
+      Object.keys(sampleServer().properties.backup)
+        .filter((k) => k !== 'earliestRestoreDate')
+        .sort(),
+    );
   });
 
   it('a restore point in the future is accepted and the restore runs (the example request, its point moved after now)', async () => {
@@ -171,16 +208,19 @@ describe('issue 14 facts, checked against Microsoft examples', () => {
     ['FirewallRulesCreateOrUpdate', 'UpsertServerFirewallRulesManagementOperation', 'PUT', ''],
     ['FirewallRulesDelete', 'DropServerFirewallRulesManagementOperation', 'DELETE', ''],
     ['ServersDelete', 'DropServerManagementOperation', 'DELETE', ''],
-  ])('202 answers: %s has the example headers and the body {operation: "%s", startTime}', async (name, operation, method, suffix) => {
-    if (name === 'ServersCreatePointInTimeRestore') await freeTargetName();
-    const example = ex(name);
-    const answer = await send(method, example, suffix);
-    expectSame202(example, answer, name);
-    expect(answer.body).toEqual({ operation, startTime: emulator.clock.now().toISOString() });
-    expect(Number(header(answer, 'Retry-After'))).toBeGreaterThanOrEqual(0);
-  });
+  ])(
+    '202 answers: %s has the example headers and the body {operation: "%s", startTime}',
+    async (name, operation, method, suffix) => {
+      if (name === 'ServersCreatePointInTimeRestore') await freeTargetName();
+      const example = ex(name);
+      const answer = await send(method, example, suffix);
+      expectSame202(example, answer, name);
+      expect(answer.body).toEqual({ operation, startTime: emulator.clock.now().toISOString() });
+      expect(Number(header(answer, 'Retry-After'))).toBeGreaterThanOrEqual(0);
+    },
+  );
 
-  it('202 answers: ServersStart of a stopped server is StartServerManagementOperation; DELETE answers 202, not the example\'s 204, while the server exists', async () => {
+  it("202 answers: ServersStart of a stopped server is StartServerManagementOperation; DELETE answers 202, not the example's 204, while the server exists", async () => {
     await send('POST', ex('ServersStop'), '/stop');
     emulator.clock.advance(3 * MINUTE);
     const start = await send('POST', ex('ServersStart'), '/start');
@@ -230,10 +270,18 @@ describe('issue 14 facts, checked against Microsoft examples', () => {
     expectSame202(ex('ServersUpdate'), patch, 'PATCH of a stopped server');
     emulator.clock.advance(MINUTE);
     const failed = await arm('GET', header(patch, 'Azure-AsyncOperation'));
-    expect(failed.body).toMatchObject({ status: 'Failed', error: { code: 'UpsertServerManagementOperationUnsupportedForStoppedServer' } });
+    expect(failed.body).toMatchObject({
+      status: 'Failed',
+      error: { code: 'UpsertServerManagementOperationUnsupportedForStoppedServer' },
+    });
     const server = (await send('GET', ex('ServersGet'))).body;
     expect(server.sku).toEqual(sampleServer().sku); // the example's new SKU was not applied
-    const tags = await arm('PATCH', `${pathOf(ex('ServersGet').parameters)}/providers/Microsoft.Resources/tags/default`, { operation: 'Merge', properties: { tags: { Quarantined: 'yes' } } }, '2021-04-01');
+    const tags = await arm(
+      'PATCH',
+      `${pathOf(ex('ServersGet').parameters)}/providers/Microsoft.Resources/tags/default`,
+      { operation: 'Merge', properties: { tags: { Quarantined: 'yes' } } },
+      '2021-04-01',
+    );
     expect(tags.status).toBe(200);
   });
 
@@ -242,9 +290,13 @@ describe('issue 14 facts, checked against Microsoft examples', () => {
     for (const version of POSTGRES_API_VERSIONS) {
       const get = await arm('GET', pathOf(ex('ServersGet').parameters), undefined, version);
       expect(get.status, version).toBe(200);
-      expect(expected.filter((k) => !keyPaths(get.body).has(k)), version).toEqual([]);
+      expect(
+        expected.filter((k) => !keyPaths(get.body).has(k)),
+        version,
+      ).toEqual([]);
     }
-    for (const version of ['2021-06-01', '2022-12-01', '2024-08-01', '2025-08-01', '2026-01-01-preview']) expect(POSTGRES_API_VERSIONS).toContain(version);
+    for (const version of ['2021-06-01', '2022-12-01', '2024-08-01', '2025-08-01', '2026-01-01-preview'])
+      expect(POSTGRES_API_VERSIONS).toContain(version);
   });
 
   it('durations on the scaled clock: the example restore is Provisioning for about 6.5 minutes, a stop about 3, a delete about 1', async () => {

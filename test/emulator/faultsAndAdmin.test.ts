@@ -18,7 +18,9 @@ describe('fault injection', () => {
     const server = await c.postgres.servers.get('rg-prod', 'pg-prod');
     expect(server.name).toBe('pg-prod');
     expect(emulator.requests.entries({ operation: 'Servers_Get' }).map((r) => r.status)).toEqual([429, 429, 200]);
-    expect(emulator.requests.entries({ operation: 'Servers_Get', status: 429 }).every((r) => r.fault !== undefined)).toBe(true);
+    expect(
+      emulator.requests.entries({ operation: 'Servers_Get', status: 429 }).every((r) => r.fault !== undefined),
+    ).toBe(true);
     expect(emulator.faults.list()[0]?.hits).toBe(2);
   });
 
@@ -30,7 +32,10 @@ describe('fault injection', () => {
 
   it('a non-retryable injected status surfaces as the SDK error with its code', async () => {
     emulator.faults.add({ operation: 'Tags_GetAtScope', status: 400, errorCode: 'InjectedBadRequest' });
-    await expect(c.resources.tagsOperations.getAtScope(`subscriptions/${SUB1}`)).rejects.toMatchObject({ statusCode: 400, code: 'InjectedBadRequest' });
+    await expect(c.resources.tagsOperations.getAtScope(`subscriptions/${SUB1}`)).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'InjectedBadRequest',
+    });
   });
 
   it('adds latency to matching requests only', async () => {
@@ -48,16 +53,31 @@ describe('fault injection', () => {
   });
 
   it('draws a probability from the seed: the same faults for the same requests in any order, others for another seed', () => {
-    const requests = Array.from({ length: 400 }, (_, i) => ({ operation: 'Servers_Get', method: 'GET', path: `/subscriptions/s/resourceGroups/rg/providers/x/flexibleServers/pg-${i % 200}` }));
+    const requests = Array.from({ length: 400 }, (_, i) => ({
+      operation: 'Servers_Get',
+      method: 'GET',
+      path: `/subscriptions/s/resourceGroups/rg/providers/x/flexibleServers/pg-${i % 200}`,
+    }));
     const hits = (seed: number, order: typeof requests) => {
       const faults = new Faults(seed);
       faults.add({ status: 503, probability: 0.2 });
       // Keyed by request and repetition, as the draw is.
       const seen = new Map<string, number>();
-      return new Set(order.filter((r) => faults.decide(r).reply).map((r) => `${r.path}#${seen.set(r.path, (seen.get(r.path) ?? 0) + 1).get(r.path)}`));
+      return new Set(
+        order
+          .filter((r) => faults.decide(r).reply)
+          .map((r) => `${r.path}#${seen.set(r.path, (seen.get(r.path) ?? 0) + 1).get(r.path)}`),
+      );
     };
     const forward = hits(42, requests);
-    expect([...hits(42, [...requests].reverse().sort((a, b) => (a.path < b.path ? -1 : 1)))].sort()).toEqual([...forward].sort());
+    expect(
+      [
+        ...hits(
+          42,
+          [...requests].reverse().sort((a, b) => (a.path < b.path ? -1 : 1)),
+        ),
+      ].sort(),
+    ).toEqual([...forward].sort());
     expect(forward.size).toBeGreaterThan(50);
     expect(forward.size).toBeLessThan(110);
     expect([...hits(43, requests)].sort()).not.toEqual([...forward].sort());
@@ -66,7 +86,12 @@ describe('fault injection', () => {
 
 describe('admin endpoints under /_emulator', () => {
   it('adds faults and reads request counters over HTTP', async () => {
-    const added = await call(emulator, 'POST', '/_emulator/faults', { operation: 'Servers_Get', status: 429, retryAfterSeconds: 0, times: 1 });
+    const added = await call(emulator, 'POST', '/_emulator/faults', {
+      operation: 'Servers_Get',
+      status: 429,
+      retryAfterSeconds: 0,
+      times: 1,
+    });
     expect(added.status).toBe(201);
     await c.postgres.servers.get('rg-prod', 'pg-prod');
     const log = await call(emulator, 'GET', '/_emulator/requests?operation=Servers_Get');
@@ -83,9 +108,15 @@ describe('admin endpoints under /_emulator', () => {
   });
 
   it('pins and advances the clock, which moves restore windows', async () => {
-    expect((await call(emulator, 'POST', '/_emulator/clock', { now: '2026-12-01T00:00:00Z' })).body.now).toBe('2026-12-01T00:00:00.000Z');
-    expect((await call(emulator, 'POST', '/_emulator/clock', { advanceMs: 60_000 })).body.now).toBe('2026-12-01T00:01:00.000Z');
-    expect((await c.postgres.servers.get('rg-prod', 'pg-prod')).backup?.earliestRestoreDate?.toISOString()).toBe('2026-11-17T00:01:00.000Z');
+    expect((await call(emulator, 'POST', '/_emulator/clock', { now: '2026-12-01T00:00:00Z' })).body.now).toBe(
+      '2026-12-01T00:00:00.000Z',
+    );
+    expect((await call(emulator, 'POST', '/_emulator/clock', { advanceMs: 60_000 })).body.now).toBe(
+      '2026-12-01T00:01:00.000Z',
+    );
+    expect((await c.postgres.servers.get('rg-prod', 'pg-prod')).backup?.earliestRestoreDate?.toISOString()).toBe(
+      '2026-11-17T00:01:00.000Z',
+    );
     expect((await call(emulator, 'DELETE', '/_emulator/clock')).body.now).toBe(now().toISOString());
   });
 

@@ -23,7 +23,10 @@ function arm(method: string, path: string, body?: unknown, apiVersion = '2025-08
   if (!url.searchParams.has('api-version') && apiVersion) url.searchParams.set('api-version', apiVersion);
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { authorization: 'Bearer any', ...(payload ? { 'content-type': 'application/json' } : {}) };
+    const headers: Record<string, string> = {
+      authorization: 'Bearer any',
+      ...(payload ? { 'content-type': 'application/json' } : {}),
+    };
     const req = request(url, { method, ca: emulator.caCertPem, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -60,24 +63,52 @@ afterAll(async () => emulator?.close());
 
 describe('202 answers name their operation and carry the polling headers', () => {
   it.each([
-    ['PUT PointInTimeRestore', 'RestoreSnapshotManagementOperation', () => arm('PUT', serverIdOf(SUB1, 'rg-prod', 'pg-prod-pitr'), restoreBody('2026-11-20T00:00:00Z'))],
+    [
+      'PUT PointInTimeRestore',
+      'RestoreSnapshotManagementOperation',
+      () => arm('PUT', serverIdOf(SUB1, 'rg-prod', 'pg-prod-pitr'), restoreBody('2026-11-20T00:00:00Z')),
+    ],
     [
       'PUT Default',
       'UpsertServerManagementOperation',
-      () => arm('PUT', serverIdOf(SUB1, 'rg-new', 'pg-new'), { location: 'westeurope', sku: { name: 'Standard_B1ms', tier: 'Burstable' }, properties: { administratorLogin: 'a', administratorLoginPassword: 'p', version: '17' } }),
+      () =>
+        arm('PUT', serverIdOf(SUB1, 'rg-new', 'pg-new'), {
+          location: 'westeurope',
+          sku: { name: 'Standard_B1ms', tier: 'Burstable' },
+          properties: { administratorLogin: 'a', administratorLoginPassword: 'p', version: '17' },
+        }),
     ],
-    ['PATCH', 'UpsertServerManagementOperation', () => arm('PATCH', PROD, { properties: { network: { publicNetworkAccess: 'Disabled' } } })],
+    [
+      'PATCH',
+      'UpsertServerManagementOperation',
+      () => arm('PATCH', PROD, { properties: { network: { publicNetworkAccess: 'Disabled' } } }),
+    ],
     ['DELETE', 'DropServerManagementOperation', () => arm('DELETE', OTHER)],
     ['POST stop', 'StopServerManagementOperation', () => arm('POST', `${PROD}/stop`)],
     ['POST restart', 'RestartServerManagementOperation', () => arm('POST', `${PROD}/restart`)],
-    ['PUT firewall rule', 'UpsertServerFirewallRulesManagementOperation', () => arm('PUT', `${PROD}/firewallRules/new-rule`, { properties: { startIpAddress: '198.51.100.1', endIpAddress: '198.51.100.1' } })],
-    ['DELETE firewall rule', 'DropServerFirewallRulesManagementOperation', () => arm('DELETE', `${PROD}/firewallRules/office`)],
+    [
+      'PUT firewall rule',
+      'UpsertServerFirewallRulesManagementOperation',
+      () =>
+        arm('PUT', `${PROD}/firewallRules/new-rule`, {
+          properties: { startIpAddress: '198.51.100.1', endIpAddress: '198.51.100.1' },
+        }),
+    ],
+    [
+      'DELETE firewall rule',
+      'DropServerFirewallRulesManagementOperation',
+      () => arm('DELETE', `${PROD}/firewallRules/office`),
+    ],
   ])('%s: 202 {operation: %s, startTime}', async (_what, operation, send) => {
     const accepted = await send();
     expect(accepted.status).toBe(202);
     expect(accepted.body).toEqual({ operation, startTime: now().toISOString() });
-    expect(header(accepted, 'Azure-AsyncOperation')).toMatch(/\/subscriptions\/[^/]+\/providers\/Microsoft\.DBforPostgreSQL\/locations\/[a-z0-9]+\/azureAsyncOperation\/[0-9a-f-]{36}\?api-version=2025-08-01$/);
-    expect(header(accepted, 'Location')).toMatch(/\/providers\/Microsoft\.DBforPostgreSQL\/locations\/[a-z0-9]+\/operationResults\/[0-9a-f-]{36}\?api-version=2025-08-01$/);
+    expect(header(accepted, 'Azure-AsyncOperation')).toMatch(
+      /\/subscriptions\/[^/]+\/providers\/Microsoft\.DBforPostgreSQL\/locations\/[a-z0-9]+\/azureAsyncOperation\/[0-9a-f-]{36}\?api-version=2025-08-01$/,
+    );
+    expect(header(accepted, 'Location')).toMatch(
+      /\/providers\/Microsoft\.DBforPostgreSQL\/locations\/[a-z0-9]+\/operationResults\/[0-9a-f-]{36}\?api-version=2025-08-01$/,
+    );
     expect(Number(header(accepted, 'Retry-After'))).toBeGreaterThanOrEqual(0);
   });
 
@@ -155,7 +186,12 @@ describe('polls and results', () => {
     expect(Object.keys(failed.body.error).sort()).toEqual(['code', 'message']);
     const server = (await arm('GET', PROD)).body;
     expect(server.properties).toMatchObject({ state: 'Stopped', network: { publicNetworkAccess: 'Enabled' } });
-    const tags = await arm('PATCH', `${PROD}/providers/Microsoft.Resources/tags/default`, { operation: 'Merge', properties: { tags: { Quarantined: 'yes' } } }, '2021-04-01');
+    const tags = await arm(
+      'PATCH',
+      `${PROD}/providers/Microsoft.Resources/tags/default`,
+      { operation: 'Merge', properties: { tags: { Quarantined: 'yes' } } },
+      '2021-04-01',
+    );
     expect(tags.status).toBe(200);
     expect((await arm('GET', PROD)).body.tags).toMatchObject({ Quarantined: 'yes' });
   });
@@ -164,13 +200,20 @@ describe('polls and results', () => {
 describe('replaying recorded traffic', () => {
   it('a polling URL with an operation id the emulator never issued answers for the latest operation polled that way', async () => {
     const stop = await arm('POST', `${PROD}/stop`);
-    const recorded = (kind: string, id: string) => `/subscriptions/${SUB1}/providers/Microsoft.DBforPostgreSQL/locations/eastus/${kind}/${id}?api-version=2025-08-01`;
+    const recorded = (kind: string, id: string) =>
+      `/subscriptions/${SUB1}/providers/Microsoft.DBforPostgreSQL/locations/eastus/${kind}/${id}?api-version=2025-08-01`;
     const status = await arm('GET', recorded('azureAsyncOperation', 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa'));
     expect(status.status).toBe(200);
     expect(status.body).toMatchObject({ name: (await poll(stop)).body.name, status: 'InProgress' });
     emulator.clock.advance(3 * MINUTE);
-    expect((await arm('GET', recorded('azureAsyncOperation', 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa'))).body.status).toBe('Succeeded');
-    expect((await arm('GET', recorded('operationResults', 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb'))).body).toEqual({ properties: {}, name: 'pg-prod', type: 'PostgreSQL' });
+    expect(
+      (await arm('GET', recorded('azureAsyncOperation', 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa'))).body.status,
+    ).toBe('Succeeded');
+    expect((await arm('GET', recorded('operationResults', 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb'))).body).toEqual({
+      properties: {},
+      name: 'pg-prod',
+      type: 'PostgreSQL',
+    });
     expect((await arm('GET', recorded('azureAsyncOperation', 'not-a-guid'))).status).toBe(404);
   });
 });
@@ -205,18 +248,44 @@ describe('durations on the scaled clock, with the phases a client sees', () => {
     expect((await arm('GET', PROD)).body.properties.state).toBe('Updating');
     emulator.clock.advance(MINUTE);
     expect((await poll(patch)).body.status).toBe('Succeeded');
-    expect((await arm('GET', PROD)).body.properties).toMatchObject({ state: 'Ready', network: { publicNetworkAccess: 'Disabled' } });
+    expect((await arm('GET', PROD)).body.properties).toMatchObject({
+      state: 'Ready',
+      network: { publicNetworkAccess: 'Disabled' },
+    });
 
     const target = serverIdOf(SUB1, 'rg-prod', 'pg-prod-pitr');
     await arm('PUT', target, restoreBody('2026-11-20T00:00:00Z'));
     const busy = await arm('PATCH', target, { tags: { Owner: 'alice@contoso.com' } });
     expect(busy.status).toBe(409);
-    expect(busy.body).toEqual({ error: { code: 'ServerBusy', message: "Server 'pg-prod-pitr' is busy with another operation. Please try again later." } });
+    expect(busy.body).toEqual({
+      error: {
+        code: 'ServerBusy',
+        message: "Server 'pg-prod-pitr' is busy with another operation. Please try again later.",
+      },
+    });
     expect((await arm('POST', `${target}/stop`)).body.error.code).toBe('ServerBusy');
-    expect((await arm('PUT', `${target}/firewallRules/r`, { properties: { startIpAddress: '10.0.0.1', endIpAddress: '10.0.0.1' } })).status).toBe(409);
+    expect(
+      (
+        await arm('PUT', `${target}/firewallRules/r`, {
+          properties: { startIpAddress: '10.0.0.1', endIpAddress: '10.0.0.1' },
+        })
+      ).status,
+    ).toBe(409);
     // The Tags API is another resource provider: it still works.
-    expect((await arm('PATCH', `${target}/providers/Microsoft.Resources/tags/default`, { operation: 'Merge', properties: { tags: { Owner: 'alice@contoso.com' } } }, '2021-04-01')).status).toBe(200);
-    expect((await arm('GET', target)).body).toMatchObject({ tags: { Owner: 'alice@contoso.com' }, properties: { state: 'Provisioning' } });
+    expect(
+      (
+        await arm(
+          'PATCH',
+          `${target}/providers/Microsoft.Resources/tags/default`,
+          { operation: 'Merge', properties: { tags: { Owner: 'alice@contoso.com' } } },
+          '2021-04-01',
+        )
+      ).status,
+    ).toBe(200);
+    expect((await arm('GET', target)).body).toMatchObject({
+      tags: { Owner: 'alice@contoso.com' },
+      properties: { state: 'Provisioning' },
+    });
     emulator.clock.advance(7 * MINUTE);
     expect((await arm('GET', target)).body.properties.state).toBe('Ready');
     expect((await arm('PATCH', target, { tags: { Owner: 'bob@contoso.com' } })).status).toBe(202);
@@ -251,14 +320,20 @@ describe('server shapes', () => {
     const server = (await arm('GET', PROD)).body;
     expect(server.systemData).toEqual({ createdAt: '2026-01-10T08:00:00Z' });
     expect(server.location).toBe('East US');
-    const listed = (await arm('GET', `/subscriptions/${SUB1}/providers/Microsoft.DBforPostgreSQL/flexibleServers`)).body.value as Json[];
+    const listed = (await arm('GET', `/subscriptions/${SUB1}/providers/Microsoft.DBforPostgreSQL/flexibleServers`)).body
+      .value as Json[];
     expect(listed.every((s) => Object.keys(s.systemData).join() === 'createdAt')).toBe(true);
   });
 
   it('a server never tagged has no tags key; one whose tags were emptied shows {}', async () => {
     const other = (await arm('GET', OTHER)).body;
     expect(other).not.toHaveProperty('tags');
-    await arm('PATCH', `${OTHER}/providers/Microsoft.Resources/tags/default`, { operation: 'Merge', properties: { tags: { a: '1' } } }, '2021-04-01');
+    await arm(
+      'PATCH',
+      `${OTHER}/providers/Microsoft.Resources/tags/default`,
+      { operation: 'Merge', properties: { tags: { a: '1' } } },
+      '2021-04-01',
+    );
     await arm('DELETE', `${OTHER}/providers/Microsoft.Resources/tags/default`, undefined, '2021-04-01');
     expect((await arm('GET', OTHER)).body.tags).toEqual({});
   });
@@ -270,7 +345,8 @@ describe('server shapes', () => {
     const clone = (await arm('GET', target)).body;
     expect(clone.properties.state).toBe('Ready');
     expect(clone.tags).toEqual((await arm('GET', PROD)).body.tags);
-    for (const field of ['createMode', 'sourceServerResourceId', 'pointInTimeUTC']) expect(clone.properties).not.toHaveProperty(field);
+    for (const field of ['createMode', 'sourceServerResourceId', 'pointInTimeUTC'])
+      expect(clone.properties).not.toHaveProperty(field);
     expect(clone.properties.backup).not.toHaveProperty('earliestRestoreDate');
     expect(clone.location).toBe('East US');
     emulator.clock.advance(10 * MINUTE);
@@ -299,7 +375,22 @@ describe('server shapes', () => {
 
 describe('api-versions', () => {
   it('accepts every published version of the resource type, from 2021-06-01-preview to 2026-01-01-preview', async () => {
-    for (const version of ['2021-06-01-preview', '2021-06-01', '2022-03-08-preview', '2022-12-01', '2023-03-01-preview', '2023-06-01-preview', '2023-12-01-preview', '2024-03-01-preview', '2024-08-01', '2024-11-01-preview', '2025-01-01-preview', '2025-06-01-preview', '2025-08-01', '2026-01-01-preview']) {
+    for (const version of [
+      '2021-06-01-preview',
+      '2021-06-01',
+      '2022-03-08-preview',
+      '2022-12-01',
+      '2023-03-01-preview',
+      '2023-06-01-preview',
+      '2023-12-01-preview',
+      '2024-03-01-preview',
+      '2024-08-01',
+      '2024-11-01-preview',
+      '2025-01-01-preview',
+      '2025-06-01-preview',
+      '2025-08-01',
+      '2026-01-01-preview',
+    ]) {
       expect(POSTGRES_API_VERSIONS).toContain(version);
       expect((await arm('GET', PROD, undefined, version)).status, version).toBe(200);
       expect((await arm('GET', `${PROD}/firewallRules`, undefined, version)).status, version).toBe(200);

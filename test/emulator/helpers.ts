@@ -21,7 +21,12 @@ export const serverIdOf = (sub: string, rg: string, name: string): string =>
   `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}`;
 
 /** A minimal seed server; the emulator completes the rest. */
-export function seedServer(sub: string, rg: string, name: string, extra: Partial<ArmServer> & { properties?: ArmServer['properties'] } = {}): ArmServer {
+export function seedServer(
+  sub: string,
+  rg: string,
+  name: string,
+  extra: Partial<ArmServer> & { properties?: ArmServer['properties'] } = {},
+): ArmServer {
   return {
     id: serverIdOf(sub, rg, name),
     name,
@@ -30,7 +35,13 @@ export function seedServer(sub: string, rg: string, name: string, extra: Partial
     sku: { name: 'Standard_D4ds_v5', tier: 'GeneralPurpose' },
     systemData: { createdAt: '2026-01-10T08:00:00Z' },
     ...extra,
-    properties: { administratorLogin: 'ordersadmin', version: '16', storage: { storageSizeGB: 512 }, backup: { backupRetentionDays: 14 }, ...extra.properties },
+    properties: {
+      administratorLogin: 'ordersadmin',
+      version: '16',
+      storage: { storageSizeGB: 512 },
+      backup: { backupRetentionDays: 14 },
+      ...extra.properties,
+    },
   };
 }
 
@@ -42,18 +53,26 @@ export const VNET_NETWORK = {
 
 /** Production server in rg-prod with two firewall rules, a VNet server, and one in another resource group. */
 export function baseSnapshot(): EmulatorSnapshot {
-  const prod = seedServer(SUB1, 'rg-prod', 'pg-prod', { tags: { Environment: 'Production', Owner: 'orders-team@contoso.com', CostCenter: 'CC-1001' } });
+  const prod = seedServer(SUB1, 'rg-prod', 'pg-prod', {
+    tags: { Environment: 'Production', Owner: 'orders-team@contoso.com', CostCenter: 'CC-1001' },
+  });
   return {
     servers: [
       prod,
-      seedServer(SUB1, 'rg-prod', 'pg-vnet', { tags: { Environment: 'Production' }, properties: { network: VNET_NETWORK } }),
+      seedServer(SUB1, 'rg-prod', 'pg-vnet', {
+        tags: { Environment: 'Production' },
+        properties: { network: VNET_NETWORK },
+      }),
       seedServer(SUB1, 'rg-other', 'pg-other'),
       seedServer(SUB2, 'rg-two', 'pg-two', { location: 'uksouth' }),
     ],
     firewallRules: {
       [prod.id]: [
         { name: 'office', properties: { startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' } },
-        { name: 'AllowAllAzureServicesAndResourcesWithinAzureIps', properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' } },
+        {
+          name: 'AllowAllAzureServicesAndResourcesWithinAzureIps',
+          properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' },
+        },
       ],
     },
   };
@@ -70,17 +89,26 @@ export function clients(emulator: Emulator, credential: TokenCredential = emulat
 }
 
 /** Plain HTTPS call (admin endpoints, the Retail Prices API), trusting only the emulator's certificate. */
-export function call(emulator: Emulator, method: string, path: string, body?: unknown): Promise<{ status: number; headers: Record<string, unknown>; body: Json }> {
+export function call(
+  emulator: Emulator,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; headers: Record<string, unknown>; body: Json }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(`${emulator.armEndpoint}${path}`, { method, ca: emulator.caCertPem, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text)) : undefined });
-      });
-    });
+    const req = request(
+      `${emulator.armEndpoint}${path}`,
+      { method, ca: emulator.caCertPem, headers: payload ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });

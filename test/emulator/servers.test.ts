@@ -13,7 +13,11 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 beforeEach(() => emulator.reset());
 
-const restoreOf = (name: string, pointInTimeUTC = new Date('2026-11-20T09:30:00Z'), extra: Record<string, unknown> = {}) =>
+const restoreOf = (
+  name: string,
+  pointInTimeUTC = new Date('2026-11-20T09:30:00Z'),
+  extra: Record<string, unknown> = {},
+) =>
   pg.servers.beginCreateOrUpdateAndWait('rg-restore', name, {
     location: 'eastus',
     createMode: 'PointInTimeRestore',
@@ -26,7 +30,12 @@ describe('flexible servers through @azure/arm-postgresql-flexible (api-version 2
   it('lists a subscription page by page, following nextLink', async () => {
     const pages = await collect(pg.servers.listBySubscription().byPage());
     expect(pages.map((p) => p.length)).toEqual([2, 1]);
-    expect(pages.flat().map((s) => s.name).sort()).toEqual(['pg-other', 'pg-prod', 'pg-vnet']);
+    expect(
+      pages
+        .flat()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['pg-other', 'pg-prod', 'pg-vnet']);
     expect(emulator.requests.count({ operation: 'Servers_ListBySubscription', status: 200 })).toBe(2);
   });
 
@@ -38,7 +47,13 @@ describe('flexible servers through @azure/arm-postgresql-flexible (api-version 2
   it('gets a server with its properties and systemData', async () => {
     const server = await pg.servers.get('rg-prod', 'pg-prod');
     // Azure answers the region's display name and systemData.createdAt only.
-    expect(server).toMatchObject({ name: 'pg-prod', location: 'East US', administratorLogin: 'ordersadmin', version: '16', state: 'Ready' });
+    expect(server).toMatchObject({
+      name: 'pg-prod',
+      location: 'East US',
+      administratorLogin: 'ordersadmin',
+      version: '16',
+      state: 'Ready',
+    });
     expect(server.sku).toEqual({ name: 'Standard_D4ds_v5', tier: 'GeneralPurpose' });
     expect(server.systemData?.createdAt?.toISOString()).toBe('2026-01-10T08:00:00.000Z');
     expect(Object.keys(server.systemData ?? {})).toEqual(['createdAt']);
@@ -49,17 +64,29 @@ describe('flexible servers through @azure/arm-postgresql-flexible (api-version 2
     const error = (await pg.servers.get('rg-prod', 'nope').catch((e: unknown) => e)) as RestError;
     expect(error.statusCode).toBe(404);
     expect(error.code).toBe('ResourceNotFound');
-    expect(error.message).toContain("Microsoft.DBforPostgreSQL/flexibleServers/nope");
+    expect(error.message).toContain('Microsoft.DBforPostgreSQL/flexibleServers/nope');
   });
 
   it('restores a public server: the clone inherits SKU, version, storage, backup, login, tags (request wins) and firewall rules', async () => {
-    const clone = await restoreOf('pg-prod-pitr', undefined, { tags: { Owner: 'alice@contoso.com', Incident: 'INC-1' } });
-    expect(clone).toMatchObject({ name: 'pg-prod-pitr', state: 'Ready', administratorLogin: 'ordersadmin', version: '16' });
+    const clone = await restoreOf('pg-prod-pitr', undefined, {
+      tags: { Owner: 'alice@contoso.com', Incident: 'INC-1' },
+    });
+    expect(clone).toMatchObject({
+      name: 'pg-prod-pitr',
+      state: 'Ready',
+      administratorLogin: 'ordersadmin',
+      version: '16',
+    });
     expect(clone.sku).toEqual({ name: 'Standard_D4ds_v5', tier: 'GeneralPurpose' });
     expect(clone.storage?.storageSizeGB).toBe(512);
     expect(clone.backup?.backupRetentionDays).toBe(14);
     expect(clone.network?.publicNetworkAccess).toBe('Enabled');
-    expect(clone.tags).toEqual({ Environment: 'Production', CostCenter: 'CC-1001', Owner: 'alice@contoso.com', Incident: 'INC-1' });
+    expect(clone.tags).toEqual({
+      Environment: 'Production',
+      CostCenter: 'CC-1001',
+      Owner: 'alice@contoso.com',
+      Incident: 'INC-1',
+    });
     expect(Object.keys(clone.systemData ?? {})).toEqual(['createdAt']);
     const rules = await collect(pg.firewallRules.listByServer('rg-restore', 'pg-prod-pitr'));
     expect(rules.map((r) => [r.name, r.startIpAddress, r.endIpAddress]).sort()).toEqual([
@@ -78,7 +105,12 @@ describe('flexible servers through @azure/arm-postgresql-flexible (api-version 2
       const poller = await client.servers.beginCreateOrUpdate(
         'rg-restore',
         'pg-slow',
-        { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: serverIdOf(SUB1, 'rg-prod', 'pg-prod'), pointInTimeUTC: new Date('2026-11-20T00:00:00Z') },
+        {
+          location: 'eastus',
+          createMode: 'PointInTimeRestore',
+          sourceServerResourceId: serverIdOf(SUB1, 'rg-prod', 'pg-prod'),
+          pointInTimeUTC: new Date('2026-11-20T00:00:00Z'),
+        },
         { updateIntervalInMs: 25 },
       );
       expect((await client.servers.get('rg-restore', 'pg-slow')).state).toBe('Provisioning');
@@ -96,7 +128,9 @@ describe('flexible servers through @azure/arm-postgresql-flexible (api-version 2
   });
 
   it('refuses a restore point outside the retention window', async () => {
-    const error = (await restoreOf('pg-too-old', new Date('2026-11-01T00:00:00Z')).catch((e: unknown) => e)) as RestError;
+    const error = (await restoreOf('pg-too-old', new Date('2026-11-01T00:00:00Z')).catch(
+      (e: unknown) => e,
+    )) as RestError;
     expect(error.statusCode).toBe(400);
     expect(error.code).toBe('InvalidRestorePointInTime');
     await expect(pg.servers.get('rg-restore', 'pg-too-old')).rejects.toMatchObject({ statusCode: 404 });
@@ -136,19 +170,31 @@ describe('flexible servers through @azure/arm-postgresql-flexible (api-version 2
       version: '17',
       storage: { storageSizeGB: 32 },
     });
-    expect(created).toMatchObject({ name: 'pg-new', location: 'West Europe', state: 'Ready', administratorLogin: 'newadmin' });
-    expect(emulator.snapshot().servers.find((s) => s.name === 'pg-new')?.properties).not.toHaveProperty('administratorLoginPassword');
+    expect(created).toMatchObject({
+      name: 'pg-new',
+      location: 'West Europe',
+      state: 'Ready',
+      administratorLogin: 'newadmin',
+    });
+    expect(emulator.snapshot().servers.find((s) => s.name === 'pg-new')?.properties).not.toHaveProperty(
+      'administratorLoginPassword',
+    );
   });
 
   it('patches tags and public network access', async () => {
-    const updated = await pg.servers.beginUpdateAndWait('rg-prod', 'pg-prod', { tags: { Owner: 'bob@contoso.com' }, network: { publicNetworkAccess: 'Disabled' } });
+    const updated = await pg.servers.beginUpdateAndWait('rg-prod', 'pg-prod', {
+      tags: { Owner: 'bob@contoso.com' },
+      network: { publicNetworkAccess: 'Disabled' },
+    });
     expect(updated.tags).toEqual({ Owner: 'bob@contoso.com' });
     expect(updated.network?.publicNetworkAccess).toBe('Disabled');
     expect(Object.keys((await pg.servers.get('rg-prod', 'pg-prod')).systemData ?? {})).toEqual(['createdAt']);
   });
 
   it('refuses to change public network access of a VNet-integrated server (400) and changes nothing', async () => {
-    const error = (await pg.servers.beginUpdateAndWait('rg-prod', 'pg-vnet', { network: { publicNetworkAccess: 'Enabled' } }).catch((e: unknown) => e)) as RestError;
+    const error = (await pg.servers
+      .beginUpdateAndWait('rg-prod', 'pg-vnet', { network: { publicNetworkAccess: 'Enabled' } })
+      .catch((e: unknown) => e)) as RestError;
     expect(error.statusCode).toBe(400);
     expect((await pg.servers.get('rg-prod', 'pg-vnet')).network?.publicNetworkAccess).toBe('Disabled');
   });
@@ -170,7 +216,13 @@ describe('flexible servers through @azure/arm-postgresql-flexible (api-version 2
   });
 
   it('ends an operation Failed when a failed LRO is injected, and leaves the server as it was', async () => {
-    emulator.faults.add({ operation: 'Servers_Delete', failLro: true, errorCode: 'InternalServerError', errorMessage: 'disk detach failed', times: 1 });
+    emulator.faults.add({
+      operation: 'Servers_Delete',
+      failLro: true,
+      errorCode: 'InternalServerError',
+      errorMessage: 'disk detach failed',
+      times: 1,
+    });
     const error = (await pg.servers.beginDeleteAndWait('rg-other', 'pg-other').catch((e: unknown) => e)) as Error;
     // core-lro reports a Failed operation as an Error whose message carries the operation's error code and message.
     expect(error.message).toBe('The long-running operation has failed. InternalServerError. disk detach failed');

@@ -22,7 +22,7 @@ describe('virtual time: the clock moves only when someone waits for it', () => {
     expect(plain.now()).toEqual(NOW);
   });
 
-  it('knows when in real time it showed an instant (what a real engine\'s timestamps call it)', () => {
+  it("knows when in real time it showed an instant (what a real engine's timestamps call it)", () => {
     const clock = new EmulatorClock(now, 0, { virtual: true });
     const before = Date.now();
     clock.advance(MINUTE);
@@ -54,7 +54,12 @@ describe('virtual time in the emulator: operations take their Azure durations on
     const restored = await pg.servers.beginCreateOrUpdateAndWait(
       'rg-prod',
       'pg-prod-pitr',
-      { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: source.id, pointInTimeUTC: new Date(NOW.getTime() - 10 * MINUTE) },
+      {
+        location: 'eastus',
+        createMode: 'PointInTimeRestore',
+        sourceServerResourceId: source.id,
+        pointInTimeUTC: new Date(NOW.getTime() - 10 * MINUTE),
+      },
       { updateIntervalInMs: 1 },
     );
     expect(restored.state).toBe('Ready');
@@ -62,7 +67,9 @@ describe('virtual time in the emulator: operations take their Azure durations on
     await pg.servers.beginDeleteAndWait('rg-prod', 'pg-prod-pitr', { updateIntervalInMs: 1 });
     expect(emulator.clock.now().getTime() - NOW.getTime()).toBe(7.5 * MINUTE);
     // Polls are what moved it: every status poll of the restore but the last moved the clock 30 s.
-    expect(emulator.requests.entries({}).filter((r) => r.path.includes('/azureAsyncOperation/')).length).toBeGreaterThanOrEqual(13);
+    expect(
+      emulator.requests.entries({}).filter((r) => r.path.includes('/azureAsyncOperation/')).length,
+    ).toBeGreaterThanOrEqual(13);
     const clock = await call(emulator, 'GET', '/_emulator/clock');
     expect(clock.body).toMatchObject({ now: new Date(NOW.getTime() + 7.5 * MINUTE).toISOString(), virtual: true });
   });

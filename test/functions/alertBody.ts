@@ -5,7 +5,10 @@ import { sample } from '../support/samples.js';
  * (common-alert-schema_envelope_sample.json) with Activity Log essentials, and the Administrative alertContext
  * (common-alert-schema_alertContext_ActivityLog-Administrative.json), both pointed at one flexible server and a user.
  */
-export function activityLogAlert(serverId: string, options: { operationName?: string; upn?: string; at?: string } = {}): Record<string, unknown> {
+export function activityLogAlert(
+  serverId: string,
+  options: { operationName?: string; upn?: string; at?: string } = {},
+): Record<string, unknown> {
   const read = (name: string) => sample(`activity-log/${name}`) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- sample JSON
   const envelope = read('common-alert-schema_envelope_sample.json');
   const { alertContext } = read('common-alert-schema_alertContext_ActivityLog-Administrative.json');

@@ -9,7 +9,11 @@ describe('health (HTTP trigger)', () => {
   let stack: TestStack;
   let stores: TableStores;
   let health: (request: HttpRequest, context: InvocationContext) => Promise<{ status?: number; jsonBody?: unknown }>;
-  const call = () => health(new HttpRequest({ method: 'GET', url: 'http://127.0.0.1/api/health' }), new InvocationContext({ functionName: 'health' }));
+  const call = () =>
+    health(
+      new HttpRequest({ method: 'GET', url: 'http://127.0.0.1/api/health' }),
+      new InvocationContext({ functionName: 'health' }),
+    );
 
   beforeAll(async () => {
     stack = await startStack({ snapshot: { servers: [] } });
@@ -31,7 +35,11 @@ describe('health (HTTP trigger)', () => {
     }
     const response = await call();
     expect(response.status).toBe(200);
-    const body = response.jsonBody as { status: string; jobs: Array<{ job: string; status: string }>; problems: string[] };
+    const body = response.jsonBody as {
+      status: string;
+      jobs: Array<{ job: string; status: string }>;
+      problems: string[];
+    };
     expect(body.status).toBe('ok');
     expect(body.problems).toEqual([]);
     expect(body.jobs.find((j) => j.job === 'sendFinopsSummary')?.status).toBe('pending');
@@ -40,11 +48,16 @@ describe('health (HTTP trigger)', () => {
   it('answers 503 naming a job whose last run failed, though it is not stale yet', async () => {
     const at = new Date().toISOString();
     await stores.runs.started('reconcile', at);
-    await stores.runs.finished('reconcile', at, { ok: false, error: 'listing subscription 0000 failed: 403 AuthorizationFailed' });
+    await stores.runs.finished('reconcile', at, {
+      ok: false,
+      error: 'listing subscription 0000 failed: 403 AuthorizationFailed',
+    });
     const response = await call();
     expect(response.status).toBe(503);
     const body = response.jsonBody as { status: string; problems: string[] };
     expect(body.status).toBe('unhealthy');
-    expect(body.problems).toEqual([expect.stringMatching(/^reconcile: last run .*failed: listing subscription 0000 failed: 403 AuthorizationFailed/)]);
+    expect(body.problems).toEqual([
+      expect.stringMatching(/^reconcile: last run .*failed: listing subscription 0000 failed: 403 AuthorizationFailed/),
+    ]);
   });
 });

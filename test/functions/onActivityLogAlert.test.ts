@@ -30,9 +30,21 @@ describe('onActivityLogAlert (HTTP trigger), called with a real InvocationContex
     logged.length = 0;
   });
 
-  const context = () => new InvocationContext({ functionName: 'onActivityLogAlert', invocationId: 'test', logHandler: (level, ...args) => logged.push(`${level}: ${args.join(' ')}`) });
-  const post = (body: string) => handler(new HttpRequest({ method: 'POST', url: 'http://127.0.0.1/api/activity-log-alert', body: { string: body } }), context());
-  const queued = async () => (await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 })).receivedMessageItems.map((m) => Buffer.from(m.messageText, 'base64').toString('utf8'));
+  const context = () =>
+    new InvocationContext({
+      functionName: 'onActivityLogAlert',
+      invocationId: 'test',
+      logHandler: (level, ...args) => logged.push(`${level}: ${args.join(' ')}`),
+    });
+  const post = (body: string) =>
+    handler(
+      new HttpRequest({ method: 'POST', url: 'http://127.0.0.1/api/activity-log-alert', body: { string: body } }),
+      context(),
+    );
+  const queued = async () =>
+    (await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 })).receivedMessageItems.map((m) =>
+      Buffer.from(m.messageText, 'base64').toString('utf8'),
+    );
 
   it('accepts a valid alert on a flexible server: 202, and the alert is on the events queue as the pipeline reads it', async () => {
     const body = JSON.stringify(activityLogAlert(SERVER_ID, { at: '2026-11-20T09:14:03Z' }));
@@ -43,7 +55,12 @@ describe('onActivityLogAlert (HTTP trigger), called with a real InvocationContex
     const messages = await queued();
     expect(messages).toEqual([body]);
     const [event] = parseQueueMessage(JSON.parse(messages[0]!) as unknown);
-    expect(event).toMatchObject({ source: 'activity-log', kind: 'changed', key: SERVER_ID.toLowerCase(), eventTime: '2026-11-20T09:14:03.000Z' });
+    expect(event).toMatchObject({
+      source: 'activity-log',
+      kind: 'changed',
+      key: SERVER_ID.toLowerCase(),
+      eventTime: '2026-11-20T09:14:03.000Z',
+    });
     expect(logged.join('\n')).toMatch(/queued 1 event/);
   });
 
@@ -59,7 +76,9 @@ describe('onActivityLogAlert (HTTP trigger), called with a real InvocationContex
     const alert = activityLogAlert(SERVER_ID);
     const response = await post(JSON.stringify({ ...alert, schemaId: 'Microsoft.Insights/activityLogs' }));
     expect(response.status).toBe(400);
-    expect((response.jsonBody as { error: string }).error).toMatch(/schemaId: expected "azureMonitorCommonAlertSchema", got "Microsoft.Insights\/activityLogs"/);
+    expect((response.jsonBody as { error: string }).error).toMatch(
+      /schemaId: expected "azureMonitorCommonAlertSchema", got "Microsoft.Insights\/activityLogs"/,
+    );
     expect(await queued()).toEqual([]);
   });
 
@@ -74,7 +93,9 @@ describe('onActivityLogAlert (HTTP trigger), called with a real InvocationContex
 
   it('accepts but queues nothing for an alert on another resource type (202, counted as ignored)', async () => {
     const vm = `/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/vm-1`;
-    const response = await post(JSON.stringify(activityLogAlert(vm, { operationName: 'Microsoft.Compute/virtualMachines/restart/action' })));
+    const response = await post(
+      JSON.stringify(activityLogAlert(vm, { operationName: 'Microsoft.Compute/virtualMachines/restart/action' })),
+    );
     expect(response.status).toBe(202);
     expect(response.jsonBody).toEqual({ queued: 0, ignored: 1 });
     expect(await queued()).toEqual([]);

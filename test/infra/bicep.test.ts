@@ -2,7 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS, type SettingName } from '../../src/config.js';
-import { ARM_ACTIONS, REST_OPERATION_ACTIONS, SDK_OPERATION_ACTIONS } from '../../src/adapters/azure/arm/permissions.js';
+import {
+  ARM_ACTIONS,
+  REST_OPERATION_ACTIONS,
+  SDK_OPERATION_ACTIONS,
+} from '../../src/adapters/azure/arm/permissions.js';
 import {
   allowedValues,
   balanced,
@@ -45,10 +49,12 @@ const EVENT_TYPES = [
   'Microsoft.Resources.ResourceActionSuccess',
 ];
 
-
 /** Actions the code needs that the role lacks, and actions the role grants that no call needs. */
 function roleGap(role: readonly string[], needed: ReadonlySet<string>): { missing: string[]; extra: string[] } {
-  return { missing: [...needed].filter((a) => !role.includes(a)).sort(), extra: role.filter((a) => !needed.has(a)).sort() };
+  return {
+    missing: [...needed].filter((a) => !role.includes(a)).sort(),
+    extra: role.filter((a) => !needed.has(a)).sort(),
+  };
 }
 
 /** The Azure adapters' sources, with their path under src/adapters/azure. */
@@ -73,7 +79,8 @@ const file = (path: string): BicepFile => {
   if (!found) throw new Error(`infra/${path} is missing`);
   return found;
 };
-const created = (f: BicepFile, type: string): ResourceDeclaration[] => f.resources.filter((r) => r.type === type && !r.existing);
+const created = (f: BicepFile, type: string): ResourceDeclaration[] =>
+  f.resources.filter((r) => r.type === type && !r.existing);
 const theOne = (f: BicepFile, type: string): ResourceDeclaration => {
   const found = created(f, type);
   if (found.length !== 1) throw new Error(`${relative(root, f.path)}: expected one ${type}, found ${found.length}`);
@@ -99,7 +106,9 @@ describe('app settings of the Function App', () => {
   });
 
   it('sets every setting the code reads in Azure, and every catalogue entry is accounted for', () => {
-    const inAzure = (Object.keys(SETTINGS) as SettingName[]).filter((name) => !LOCAL_ONLY.includes(name) && !PLATFORM_PROVIDED.includes(name));
+    const inAzure = (Object.keys(SETTINGS) as SettingName[]).filter(
+      (name) => !LOCAL_ONLY.includes(name) && !PLATFORM_PROVIDED.includes(name),
+    );
     const missing = inAzure.filter((name) => !settings.has(name));
     expect(missing).toEqual([]);
   });
@@ -117,9 +126,9 @@ describe('app settings of the Function App', () => {
   it('leaves the worker runtime to Flex Consumption (node), not to FUNCTIONS_WORKER_RUNTIME', () => {
     const site = theOne(functionApp, 'Microsoft.Web/sites');
     expect(settings.has('FUNCTIONS_WORKER_RUNTIME')).toBe(false);
-    expect(unquote(required(pathOf(site.body, 'properties', 'functionAppConfig', 'runtime', 'name'), 'runtime name'))).toBe(
-      SETTINGS.FUNCTIONS_WORKER_RUNTIME.local,
-    );
+    expect(
+      unquote(required(pathOf(site.body, 'properties', 'functionAppConfig', 'runtime', 'name'), 'runtime name')),
+    ).toBe(SETTINGS.FUNCTIONS_WORKER_RUNTIME.local);
     expect(unquote(required(pathOf(site.body, 'kind'), 'kind'))).toBe('functionapp,linux');
     const plan = theOne(functionApp, 'Microsoft.Web/serverfarms');
     expect(pathOf(plan.body, 'sku', 'tier')).toBe("'FlexConsumption'");
@@ -139,7 +148,10 @@ describe('app settings of the Function App', () => {
 
   it('deploys the package from blob storage with the user-assigned identity', () => {
     const site = theOne(functionApp, 'Microsoft.Web/sites');
-    const storage = required(pathOf(site.body, 'properties', 'functionAppConfig', 'deployment', 'storage'), 'deployment storage');
+    const storage = required(
+      pathOf(site.body, 'properties', 'functionAppConfig', 'deployment', 'storage'),
+      'deployment storage',
+    );
     expect(unquote(required(valueOf(storage, 'type'), 'type'))).toBe('blobContainer');
     expect(pathOf(storage, 'authentication', 'type')).toBe("'UserAssignedIdentity'");
     expect(pathOf(site.body, 'identity', 'type')).toBe("'UserAssigned'");
@@ -229,22 +241,38 @@ describe('least privilege', () => {
         }
       }
     }
-    expect(new Set(calls.map((c) => c.pkg)).size, 'every SDK package of the map is used').toBe(Object.keys(SDK_OPERATION_ACTIONS).length);
-    const unlisted = calls.filter(({ pkg, call }) => !(call in SDK_OPERATION_ACTIONS[pkg]!)).map(({ path, pkg, call }) => `${path}: ${pkg} ${call}`);
-    expect(unlisted, 'new SDK calls: list their RBAC actions in SDK_OPERATION_ACTIONS (src/adapters/azure/arm/permissions.ts)').toEqual([]);
+    expect(new Set(calls.map((c) => c.pkg)).size, 'every SDK package of the map is used').toBe(
+      Object.keys(SDK_OPERATION_ACTIONS).length,
+    );
+    const unlisted = calls
+      .filter(({ pkg, call }) => !(call in SDK_OPERATION_ACTIONS[pkg]!))
+      .map(({ path, pkg, call }) => `${path}: ${pkg} ${call}`);
+    expect(
+      unlisted,
+      'new SDK calls: list their RBAC actions in SDK_OPERATION_ACTIONS (src/adapters/azure/arm/permissions.ts)',
+    ).toEqual([]);
     const needed = new Set(calls.flatMap(({ pkg, call }) => SDK_OPERATION_ACTIONS[pkg]![call] ?? []));
     const sources = azureAdapterSources();
     for (const [path, actions] of Object.entries(REST_OPERATION_ACTIONS)) {
-      expect(sources.some(({ text }) => text.includes(path)), `a REST call of ${path} in src/adapters/azure`).toBe(true);
+      expect(
+        sources.some(({ text }) => text.includes(path)),
+        `a REST call of ${path} in src/adapters/azure`,
+      ).toBe(true);
       for (const action of actions) needed.add(action);
     }
     expect(roleGap(ARM_ACTIONS, needed)).toEqual({ missing: [], extra: [] });
   });
 
   it('would catch an extra and a missing action (the same comparison, on a role with one of each)', () => {
-    const needed = new Set<string>([...Object.values(SDK_OPERATION_ACTIONS).flatMap((ops) => Object.values(ops).flat()), ...Object.values(REST_OPERATION_ACTIONS).flat()]);
+    const needed = new Set<string>([
+      ...Object.values(SDK_OPERATION_ACTIONS).flatMap((ops) => Object.values(ops).flat()),
+      ...Object.values(REST_OPERATION_ACTIONS).flat(),
+    ]);
     // MySQL rule writes: no call makes one (drills connect to PostgreSQL only), so granting it is an extra action.
-    const role = [...ARM_ACTIONS.filter((a) => a !== 'Microsoft.Resources/tags/write'), 'Microsoft.DBforMySQL/flexibleServers/firewallRules/write'];
+    const role = [
+      ...ARM_ACTIONS.filter((a) => a !== 'Microsoft.Resources/tags/write'),
+      'Microsoft.DBforMySQL/flexibleServers/firewallRules/write',
+    ];
     expect(roleGap(role, needed)).toEqual({
       missing: ['Microsoft.Resources/tags/write'],
       extra: ['Microsoft.DBforMySQL/flexibleServers/firewallRules/write'],
@@ -256,10 +284,15 @@ describe('least privilege', () => {
     const definitions = files.flatMap((f) => created(f, 'Microsoft.Authorization/roleDefinitions'));
     expect(definitions.length).toBeGreaterThanOrEqual(2);
     for (const definition of definitions) {
-      for (const permission of objectItems(required(pathOf(definition.body, 'properties', 'permissions'), 'permissions'))) {
+      for (const permission of objectItems(
+        required(pathOf(definition.body, 'properties', 'permissions'), 'permissions'),
+      )) {
         const granted = ['actions', 'dataActions'].flatMap((key) => stringItems(valueOf(permission, key) ?? '[]'));
         expect(granted.length).toBeGreaterThan(0);
-        expect(granted.filter((a) => a.includes('*')), definition.symbol).toEqual([]);
+        expect(
+          granted.filter((a) => a.includes('*')),
+          definition.symbol,
+        ).toEqual([]);
       }
     }
   });
@@ -269,7 +302,9 @@ describe('least privilege', () => {
     const assignment = theOne(governed, 'Microsoft.Authorization/roleAssignments');
     expect(pathOf(assignment.body, 'properties', 'roleDefinitionId')).toContain('wardenRoleDefinitionName');
     expect(pathOf(assignment.body, 'properties', 'principalId')).toBe('appPrincipalId');
-    expect(main.code).toMatch(/module governedSubscriptions 'app\/governed-subscription\.bicep' = \[\s*for subscriptionId in governed:/);
+    expect(main.code).toMatch(
+      /module governedSubscriptions 'app\/governed-subscription\.bicep' = \[\s*for subscriptionId in governed:/,
+    );
     expect(main.code).toMatch(/scope: subscription\(subscriptionId\)/);
   });
 
@@ -278,7 +313,10 @@ describe('least privilege', () => {
     for (const f of files) {
       for (const id of FORBIDDEN_ROLE_IDS) expect(f.code.toLowerCase(), relative(root, f.path)).not.toContain(id);
       const guids = f.code.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? [];
-      expect(guids.filter((g) => !named.has(g.toLowerCase())), relative(root, f.path)).toEqual([]);
+      expect(
+        guids.filter((g) => !named.has(g.toLowerCase())),
+        relative(root, f.path),
+      ).toEqual([]);
     }
     expect(named.size).toBeGreaterThanOrEqual(6);
   });
@@ -289,7 +327,9 @@ describe('least privilege', () => {
     expect(scopes).toHaveLength(7);
     const existing = new Map(rbac.resources.filter((r) => r.existing).map((r) => [r.symbol, r.type]));
     for (const scope of scopes) expect(existing.get(required(scope, 'scope'))).toBeDefined();
-    expect(scopes).toEqual(expect.arrayContaining(['storage', 'eventsQueue', 'deadLetterContainer', 'communication', 'appInsights']));
+    expect(scopes).toEqual(
+      expect.arrayContaining(['storage', 'eventsQueue', 'deadLetterContainer', 'communication', 'appInsights']),
+    );
   });
 
   it('turns shared-key access, public blob access and old TLS off on the storage account', () => {
@@ -312,7 +352,9 @@ describe('storage the app uses', () => {
     const tables = stringItems(required(/var tableNames = (\[.*\])/.exec(main.code)?.[1], 'var tableNames'));
     const prefix = SETTINGS.TABLE_PREFIX.local;
     expect(tables.map((t) => t.replace('${tablePrefix}', prefix)).sort()).toEqual(
-      ['wardenCheckpoints', 'wardenDrills', 'wardenEvidence', 'wardenInventory', 'wardenRuns'].map((t) => t.replace('warden', prefix)),
+      ['wardenCheckpoints', 'wardenDrills', 'wardenEvidence', 'wardenInventory', 'wardenRuns'].map((t) =>
+        t.replace('warden', prefix),
+      ),
     );
   });
 });
@@ -330,12 +372,16 @@ describe('Event Grid on each governed subscription', () => {
   it('filters the three resource event types to flexible-server operations', () => {
     const subscription = theOne(events, 'Microsoft.EventGrid/systemTopics/eventSubscriptions');
     const filter = required(pathOf(subscription.body, 'properties', 'filter'), 'filter');
-    expect(stringItems(required(valueOf(filter, 'includedEventTypes'), 'includedEventTypes')).sort()).toEqual([...EVENT_TYPES].sort());
+    expect(stringItems(required(valueOf(filter, 'includedEventTypes'), 'includedEventTypes')).sort()).toEqual(
+      [...EVENT_TYPES].sort(),
+    );
     const advanced = objectItems(required(valueOf(filter, 'advancedFilters'), 'advancedFilters'));
     const onOperation = advanced.filter((f) => unquote(valueOf(f, 'key') ?? '') === 'data.operationName');
     expect(onOperation).toHaveLength(1);
     expect(['StringBeginsWith', 'StringContains']).toContain(unquote(valueOf(onOperation[0]!, 'operatorType') ?? ''));
-    expect(stringItems(valueOf(onOperation[0]!, 'values') ?? '[]')).toContain('Microsoft.DBforPostgreSQL/flexibleServers');
+    expect(stringItems(valueOf(onOperation[0]!, 'values') ?? '[]')).toContain(
+      'Microsoft.DBforPostgreSQL/flexibleServers',
+    );
     expect(stringItems(valueOf(onOperation[0]!, 'values') ?? '[]')).toContain('Microsoft.Sql/servers/databases');
     expect(stringItems(valueOf(onOperation[0]!, 'values') ?? '[]')).toContain('Microsoft.DBforMySQL/flexibleServers');
   });
@@ -346,7 +392,10 @@ describe('Event Grid on each governed subscription', () => {
     const destination = required(pathOf(properties, 'deliveryWithResourceIdentity', 'destination'), 'destination');
     expect(valueOf(destination, 'endpointType')).toBe("'StorageQueue'");
     expect(pathOf(destination, 'properties', 'queueName')).toBe('eventsQueueName');
-    const deadLetter = required(pathOf(properties, 'deadLetterWithResourceIdentity', 'deadLetterDestination'), 'dead letter');
+    const deadLetter = required(
+      pathOf(properties, 'deadLetterWithResourceIdentity', 'deadLetterDestination'),
+      'dead letter',
+    );
     expect(valueOf(deadLetter, 'endpointType')).toBe("'StorageBlob'");
     expect(pathOf(deadLetter, 'properties', 'blobContainerName')).toBe('deadLetterContainerName');
     expect(pathOf(properties, 'retryPolicy', 'eventTimeToLiveInMinutes')).toBe('1440');
@@ -360,11 +409,19 @@ describe('Activity Log alert', () => {
     expect(valueOf(alert.body, 'location')).toBe("'global'");
     const conditions = objectItems(required(pathOf(alert.body, 'properties', 'condition', 'allOf'), 'allOf'));
     const leaves = conditions.flatMap((c) => [c, ...objectItems(valueOf(c, 'anyOf') ?? '[]')]);
-    const equals = (field: string) => leaves.filter((c) => unquote(valueOf(c, 'field') ?? '') === field).map((c) => unquote(valueOf(c, 'equals') ?? ''));
+    const equals = (field: string) =>
+      leaves
+        .filter((c) => unquote(valueOf(c, 'field') ?? '') === field)
+        .map((c) => unquote(valueOf(c, 'equals') ?? ''));
     expect(equals('category')).toEqual(['Administrative']);
     expect(equals('resourceType')).toContain('microsoft.dbforpostgresql/flexibleservers');
     expect(equals('resourceType')).toContain('microsoft.sql/servers/databases');
-    expect(equals('resourceType')).toEqual(expect.arrayContaining(['microsoft.dbformysql/flexibleservers', 'microsoft.dbformysql/flexibleservers/firewallrules']));
+    expect(equals('resourceType')).toEqual(
+      expect.arrayContaining([
+        'microsoft.dbformysql/flexibleservers',
+        'microsoft.dbformysql/flexibleservers/firewallrules',
+      ]),
+    );
     expect(pathOf(alert.body, 'properties', 'actions', 'actionGroups')).toContain('actionGroupId');
   });
 
@@ -379,7 +436,8 @@ describe('Activity Log alert', () => {
     expect(url).toMatch(/^https:\/\/\$\{functionAppHostName\}\/api\/activity-log-alert\?code=\$\{functionKey\}$/);
     const trigger = join(root, 'functions', 'onActivityLogAlert.ts');
     if (existsSync(trigger)) {
-      const registration = /app\.http\('onActivityLogAlert',\s*\{([^}]*)\}/.exec(readFileSync(trigger, 'utf8'))?.[1] ?? '';
+      const registration =
+        /app\.http\('onActivityLogAlert',\s*\{([^}]*)\}/.exec(readFileSync(trigger, 'utf8'))?.[1] ?? '';
       expect(registration).toContain("route: 'activity-log-alert'");
       expect(registration).toContain("authLevel: 'function'");
     }
@@ -388,22 +446,29 @@ describe('Activity Log alert', () => {
 
 describe('restore drills: how the app reaches a clone and signs in', () => {
   const site = theOne(functionApp, 'Microsoft.Web/sites');
-  const settings = required(valueOf(theOne(functionApp, 'Microsoft.Web/sites/config').body, 'properties'), 'appsettings');
+  const settings = required(
+    valueOf(theOne(functionApp, 'Microsoft.Web/sites/config').body, 'properties'),
+    'appsettings',
+  );
   const appModule = moduleParams(main, 'app/function-app.bicep');
   const appParams = paramsOf(functionApp.code);
 
-  it('joins the app to the drill subnet when one is given (VNet clones land in the source\'s delegated subnet), and only then', () => {
+  it("joins the app to the drill subnet when one is given (VNet clones land in the source's delegated subnet), and only then", () => {
     const declared = required(mainParams.get('drillSubnetId'), 'main.bicep param drillSubnetId');
     expect(declared.type).toBe('string');
     expect(unquote(required(declared.defaultValue, 'drillSubnetId default'))).toBe('');
     expect(appModule.get('drillSubnetId')).toBe('drillSubnetId');
     expect(appParams.get('drillSubnetId')?.type).toBe('string');
-    expect(pathOf(site.body, 'properties', 'virtualNetworkSubnetId')).toBe('empty(drillSubnetId) ? null : drillSubnetId');
+    expect(pathOf(site.body, 'properties', 'virtualNetworkSubnetId')).toBe(
+      'empty(drillSubnetId) ? null : drillSubnetId',
+    );
     expect(pathOf(site.body, 'properties', 'vnetRouteAllEnabled')).toBe('!empty(drillSubnetId)');
   });
 
-  it('feeds DRILL_CLIENT_ADDRESSES from the parameter, else the site\'s possible outbound addresses (none behind a drill subnet)', () => {
-    expect(unquote(required(mainParams.get('drillClientAddresses')?.defaultValue, 'drillClientAddresses default'))).toBe('');
+  it("feeds DRILL_CLIENT_ADDRESSES from the parameter, else the site's possible outbound addresses (none behind a drill subnet)", () => {
+    expect(
+      unquote(required(mainParams.get('drillClientAddresses')?.defaultValue, 'drillClientAddresses default')),
+    ).toBe('');
     expect(appModule.get('drillClientAddresses')).toBe('drillClientAddresses');
     expect(valueOf(settings, 'DRILL_CLIENT_ADDRESSES')).toBe(
       "!empty(drillClientAddresses) ? drillClientAddresses : empty(drillSubnetId) ? functionApp.properties.possibleOutboundIpAddresses : ''",
@@ -411,24 +476,39 @@ describe('restore drills: how the app reaches a clone and signs in', () => {
     expect(SETTINGS.DRILL_CLIENT_ADDRESSES.local).toBe('');
   });
 
-  it('gives the app identity Key Vault Secrets User on the drill password\'s vault, only when a vault is named', () => {
+  it("gives the app identity Key Vault Secrets User on the drill password's vault, only when a vault is named", () => {
     expect(unquote(required(mainParams.get('drillKeyVaultName')?.defaultValue, 'drillKeyVaultName default'))).toBe('');
     const rbacModule = moduleParams(main, 'rbac.bicep');
     expect(rbacModule.get('drillKeyVaultName')).toBe('drillKeyVaultName');
-    expect(rbacModule.get('drillKeyVaultResourceGroup')).toBe('empty(drillKeyVaultResourceGroup) ? appGroup.name : drillKeyVaultResourceGroup');
+    expect(rbacModule.get('drillKeyVaultResourceGroup')).toBe(
+      'empty(drillKeyVaultResourceGroup) ? appGroup.name : drillKeyVaultResourceGroup',
+    );
     expect(namedRoleIds().has('4633458b-17de-408a-b874-0445c86b69e6')).toBe(true);
     const rbac = file('rbac.bicep');
-    expect(rbac.code).toMatch(/^module drillKeyVaultAccess 'app\/drill-key-vault-access\.bicep' = if \(!empty\(drillKeyVaultName\)\) \{/m);
+    expect(rbac.code).toMatch(
+      /^module drillKeyVaultAccess 'app\/drill-key-vault-access\.bicep' = if \(!empty\(drillKeyVaultName\)\) \{/m,
+    );
     const vaultModule = moduleParams(rbac, 'app/drill-key-vault-access.bicep');
-    expect(Object.fromEntries(vaultModule)).toEqual({ keyVaultName: 'drillKeyVaultName', principalId: 'appPrincipalId', roleDefinitionGuid: 'roles.keyVaultSecretsUser' });
-    expect(/var roles = \{[\s\S]*?keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'/.test(rbac.code)).toBe(true);
+    expect(Object.fromEntries(vaultModule)).toEqual({
+      keyVaultName: 'drillKeyVaultName',
+      principalId: 'appPrincipalId',
+      roleDefinitionGuid: 'roles.keyVaultSecretsUser',
+    });
+    expect(/var roles = \{[\s\S]*?keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'/.test(rbac.code)).toBe(
+      true,
+    );
 
     const access = file('app/drill-key-vault-access.bicep');
-    const vault = required(access.resources.find((r) => r.existing && r.type === 'Microsoft.KeyVault/vaults'), 'existing vault');
+    const vault = required(
+      access.resources.find((r) => r.existing && r.type === 'Microsoft.KeyVault/vaults'),
+      'existing vault',
+    );
     expect(valueOf(vault.body, 'name')).toBe('keyVaultName');
     const assignment = theOne(access, 'Microsoft.Authorization/roleAssignments');
     expect(valueOf(assignment.body, 'scope')).toBe(vault.symbol);
-    expect(pathOf(assignment.body, 'properties', 'roleDefinitionId')).toBe("subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionGuid)");
+    expect(pathOf(assignment.body, 'properties', 'roleDefinitionId')).toBe(
+      "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionGuid)",
+    );
     expect(pathOf(assignment.body, 'properties', 'principalId')).toBe('principalId');
   });
 
@@ -441,10 +521,21 @@ describe('restore drills: how the app reaches a clone and signs in', () => {
       expect(appModule.get(param), param).toBe(param);
       expect(valueOf(settings, setting), setting).toBe(param);
     }
-    const parametersFile = JSON.parse(readFileSync(join(infra, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: unknown }> };
+    const parametersFile = JSON.parse(readFileSync(join(infra, 'main.parameters.json'), 'utf8')) as {
+      parameters: Record<string, { value: unknown }>;
+    };
     const drillParams = [...mainParams.keys()].filter((name) => name.startsWith('drill') && name !== 'drillsSchedule');
-    expect(drillParams.sort()).toEqual(['drillClientAddresses', 'drillDbAuth', 'drillDbPasswordSecretUri', 'drillDbUser', 'drillKeyVaultName', 'drillKeyVaultResourceGroup', 'drillSubnetId']);
-    for (const name of drillParams) expect(parametersFile.parameters[name]?.value, name).toMatch(/^\$\{DRILL_[A-Z_]+=[a-z-]*\}$/);
+    expect(drillParams.sort()).toEqual([
+      'drillClientAddresses',
+      'drillDbAuth',
+      'drillDbPasswordSecretUri',
+      'drillDbUser',
+      'drillKeyVaultName',
+      'drillKeyVaultResourceGroup',
+      'drillSubnetId',
+    ]);
+    for (const name of drillParams)
+      expect(parametersFile.parameters[name]?.value, name).toMatch(/^\$\{DRILL_[A-Z_]+=[a-z-]*\}$/);
   });
 });
 
@@ -460,7 +551,15 @@ describe('README "Deploy to Azure"', () => {
   });
 
   it('covers prerequisites, azd up, widening, enforce, rollback and cost', () => {
-    for (const heading of ['Prerequisites', '`azd up`', 'What gets created', 'Govern more subscriptions', 'dry-run to enforce', 'Roll back', 'Cost']) {
+    for (const heading of [
+      'Prerequisites',
+      '`azd up`',
+      'What gets created',
+      'Govern more subscriptions',
+      'dry-run to enforce',
+      'Roll back',
+      'Cost',
+    ]) {
       expect(section, heading).toContain(heading);
     }
     expect(section).toContain('azd env set SWEEP_MODE enforce');
@@ -470,7 +569,10 @@ describe('README "Deploy to Azure"', () => {
 
 /** `name: value` pairs of the params of the module declared from `path` in `f`. */
 function moduleParams(f: BicepFile, path: string): Map<string, string> {
-  const declaration = new RegExp(`^module \\w+ '${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}' = (\\[\\s*for [^:]+:\\s*)?`, 'm').exec(f.code);
+  const declaration = new RegExp(
+    `^module \\w+ '${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}' = (\\[\\s*for [^:]+:\\s*)?`,
+    'm',
+  ).exec(f.code);
   if (!declaration) throw new Error(`${relative(root, f.path)} declares no module ${path}`);
   const body = balanced(f.code, f.code.indexOf('{', declaration.index));
   const params = required(valueOf(body, 'params'), `params of ${path}`);

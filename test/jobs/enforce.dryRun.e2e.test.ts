@@ -28,7 +28,12 @@ describe('policy in dry-run mode, through the event path', () => {
     await pg.servers.beginCreateOrUpdateAndWait(
       'rg-prod',
       'pg-orders-restore',
-      { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: prod.id, pointInTimeUTC: new Date(Date.now() - 3_600_000) },
+      {
+        location: 'eastus',
+        createMode: 'PointInTimeRestore',
+        sourceServerResourceId: prod.id,
+        pointInTimeUTC: new Date(Date.now() - 3_600_000),
+      },
       { updateIntervalInMs: 5 },
     );
     await stack.emulator.events.flushed();
@@ -37,7 +42,9 @@ describe('policy in dry-run mode, through the event path', () => {
     await expect.poll(() => host.invocations.length, { timeout: 20_000, interval: 20 }).toBe(emitted);
     expect(host.invocations[0]?.outcome).toBe('succeeded');
 
-    const key = serverKey(`/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`);
+    const key = serverKey(
+      `/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`,
+    );
     const row = (await stores.inventory.get(key))!.value;
     expect(row).toMatchObject({ classification: 'clone', compliant: false, state: 'detected' });
     expect(row.violations.map((v) => v.rule)).toEqual(expect.arrayContaining(['required-tags', 'network-firewall']));
@@ -45,13 +52,22 @@ describe('policy in dry-run mode, through the event path', () => {
 
     const evidence = await stores.evidence.list(key);
     expect(evidence.map((e) => e.kind).sort()).toEqual(['classified', ...row.violations.map(() => 'violation')].sort());
-    const reported = evidence.filter((e) => e.kind === 'violation').map((e) => e.details as { rule: string; detail: string });
-    expect(reported.map((v) => `${v.rule}: ${v.detail}`).sort()).toEqual(row.violations.map((v) => `${v.rule}: ${v.detail}`).sort());
+    const reported = evidence
+      .filter((e) => e.kind === 'violation')
+      .map((e) => e.details as { rule: string; detail: string });
+    expect(reported.map((v) => `${v.rule}: ${v.detail}`).sort()).toEqual(
+      row.violations.map((v) => `${v.rule}: ${v.detail}`).sort(),
+    );
 
     // The only write ARM saw is the user's restore; the clone still carries what it inherited.
     expect(stack.emulator.requests.count({ method: 'PATCH' })).toBe(0);
     expect(stack.emulator.requests.count({ method: 'DELETE' })).toBe(0);
-    expect(stack.emulator.requests.entries().filter((r) => r.method === 'PUT').map((r) => r.operation)).toEqual(['Servers_Create']);
+    expect(
+      stack.emulator.requests
+        .entries()
+        .filter((r) => r.method === 'PUT')
+        .map((r) => r.operation),
+    ).toEqual(['Servers_Create']);
     const clone = await pg.servers.get('rg-prod', 'pg-orders-restore');
     expect(clone.tags).toEqual(prod.tags);
     const rules: string[] = [];

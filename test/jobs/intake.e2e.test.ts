@@ -18,7 +18,12 @@ describe('restore intake, end to end on the emulator and Azurite', () => {
   let pipeline: EventPipeline | undefined;
 
   beforeAll(async () => {
-    pipeline = await startEventPipeline({ snapshot, rules: DEFAULT_RULES.map((r) => (r.type === 'network-firewall' ? { ...r, allowedRanges: ['203.0.113.0/24'] } : r)) });
+    pipeline = await startEventPipeline({
+      snapshot,
+      rules: DEFAULT_RULES.map((r) =>
+        r.type === 'network-firewall' ? { ...r, allowedRanges: ['203.0.113.0/24'] } : r,
+      ),
+    });
     ({ stack, host, stores, pg } = pipeline);
   });
   afterAll(async () => pipeline?.close());
@@ -27,19 +32,30 @@ describe('restore intake, end to end on the emulator and Azurite', () => {
     await pg.servers.beginCreateOrUpdateAndWait(
       'rg-prod',
       'pg-orders-restore',
-      { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: prod.id, pointInTimeUTC: new Date(Date.now() - 3_600_000) },
+      {
+        location: 'eastus',
+        createMode: 'PointInTimeRestore',
+        sourceServerResourceId: prod.id,
+        pointInTimeUTC: new Date(Date.now() - 3_600_000),
+      },
       { updateIntervalInMs: 10 },
     );
-    const key = serverKey(`/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`);
+    const key = serverKey(
+      `/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`,
+    );
 
-    await expect.poll(async () => (await stores.inventory.get(key))?.value.classification, { timeout: 20_000, interval: 50 }).toBe('clone');
+    await expect
+      .poll(async () => (await stores.inventory.get(key))?.value.classification, { timeout: 20_000, interval: 50 })
+      .toBe('clone');
     const row = (await stores.inventory.get(key))!.value;
     expect(row.owner).toBe('operator@contoso.com');
     expect(row.ownerSource).toBe('claims');
     expect(row.lineage.sourceServerId?.toLowerCase()).toBe(prod.id.toLowerCase());
 
     // What reached ARM: lineage and owner tags, the inherited open rule gone, the office rule kept, production untouched.
-    await expect.poll(async () => (await pg.servers.get('rg-prod', 'pg-orders-restore')).tags?.RestoredFrom, { timeout: 20_000 }).toBeTruthy();
+    await expect
+      .poll(async () => (await pg.servers.get('rg-prod', 'pg-orders-restore')).tags?.RestoredFrom, { timeout: 20_000 })
+      .toBeTruthy();
     const clone = await pg.servers.get('rg-prod', 'pg-orders-restore');
     expect(clone.tags?.Owner).toBe('operator@contoso.com');
     expect(clone.tags?.SourceOwner).toBe('orders-team@contoso.com');
@@ -57,18 +73,32 @@ describe('restore intake, end to end on the emulator and Azurite', () => {
   });
 
   it('a redelivered event makes no further Azure writes and no new evidence', async () => {
-    const key = serverKey(`/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`);
+    const key = serverKey(
+      `/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`,
+    );
     const before = (await stores.evidence.list(key)).length;
-    const writesBefore = stack.emulator.requests.count({ method: 'PATCH' }) + stack.emulator.requests.count({ method: 'DELETE' }) + stack.emulator.requests.count({ method: 'PUT' });
+    const writesBefore =
+      stack.emulator.requests.count({ method: 'PATCH' }) +
+      stack.emulator.requests.count({ method: 'DELETE' }) +
+      stack.emulator.requests.count({ method: 'PUT' });
     // Re-deliver every event the emulator queued so far.
     const { QueueServiceClient } = await import('@azure/storage-queue');
-    const queue = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient('resource-events');
-    const sent = stack.emulator.events.emitted().filter((e) => JSON.stringify(e).toLowerCase().includes('pg-orders-restore'));
+    const queue = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient(
+      'resource-events',
+    );
+    const sent = stack.emulator.events
+      .emitted()
+      .filter((e) => JSON.stringify(e).toLowerCase().includes('pg-orders-restore'));
     expect(sent.length).toBeGreaterThan(0);
     const invocationsBefore = host.invocations.length;
     for (const e of sent) await queue.sendMessage(Buffer.from(JSON.stringify(e)).toString('base64'));
-    await expect.poll(() => host.invocations.length - invocationsBefore, { timeout: 20_000 }).toBeGreaterThanOrEqual(sent.length);
-    const writesAfter = stack.emulator.requests.count({ method: 'PATCH' }) + stack.emulator.requests.count({ method: 'DELETE' }) + stack.emulator.requests.count({ method: 'PUT' });
+    await expect
+      .poll(() => host.invocations.length - invocationsBefore, { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(sent.length);
+    const writesAfter =
+      stack.emulator.requests.count({ method: 'PATCH' }) +
+      stack.emulator.requests.count({ method: 'DELETE' }) +
+      stack.emulator.requests.count({ method: 'PUT' });
     expect(writesAfter).toBe(writesBefore);
     expect((await stores.evidence.list(key)).length).toBe(before);
   });

@@ -34,14 +34,23 @@ describe('a delivered event handled again changes nothing', () => {
       activity: new ArmActivityFeed(arm),
       ...stores,
       policy: DEFAULT_POLICY,
-      settings: { subscriptionIds: [SUB1], fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] },
+      settings: {
+        subscriptionIds: [SUB1],
+        fallbackMailbox: 'dba-team@contoso.com',
+        allowedRecipientDomains: ['contoso.com'],
+      },
       actor: 'pitr-warden',
     };
     const pg = new PostgreSQLManagementFlexibleServerClient(emulator.credential, SUB1, armClientOptions(emulator));
     await pg.servers.beginCreateOrUpdateAndWait(
       'rg-prod',
       'pg-orders-restore',
-      { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: prod.id, pointInTimeUTC: new Date(Date.now() - 3_600_000) },
+      {
+        location: 'eastus',
+        createMode: 'PointInTimeRestore',
+        sourceServerResourceId: prod.id,
+        pointInTimeUTC: new Date(Date.now() - 3_600_000),
+      },
       { updateIntervalInMs: 1 },
     );
   });
@@ -49,7 +58,10 @@ describe('a delivered event handled again changes nothing', () => {
     await emulator.close();
   });
 
-  const writes = () => emulator.requests.count({ method: 'PATCH' }) + emulator.requests.count({ method: 'DELETE' }) + emulator.requests.count({ method: 'PUT' });
+  const writes = () =>
+    emulator.requests.count({ method: 'PATCH' }) +
+    emulator.requests.count({ method: 'DELETE' }) +
+    emulator.requests.count({ method: 'PUT' });
 
   it('the row (version included), the evidence and ARM stay as the first delivery left them', async () => {
     const [restore] = emulator.events.emitted();
@@ -88,7 +100,10 @@ describe('a delivered event handled again changes nothing', () => {
     const { observedAt: _o0, updatedAt: _u0, checkedAt: _c0, ...restBefore } = row!.value;
     expect(rest).toEqual(restBefore);
     // Newer facts move observedAt forward; an older event delivered late never moves it back.
-    const newest = own.map((e) => String(e.eventTime)).sort().at(-1)!;
+    const newest = own
+      .map((e) => String(e.eventTime))
+      .sort()
+      .at(-1)!;
     expect(after.observedAt).toBe(new Date(newest).toISOString());
     await handleQueueMessage(restore, deps);
     expect((await stores.inventory.get(key))!.value.observedAt).toBe(after.observedAt);
@@ -98,7 +113,16 @@ describe('a delivered event handled again changes nothing', () => {
     const [restore] = emulator.events.emitted();
     await handleQueueMessage(restore, deps);
     const fresh = (await stores.inventory.get(key))!;
-    const old = { ...fresh.value, state: 'deleted' as const, deletedAt: '2026-01-01T00:00:00.000Z', firstSeenAt: '2025-12-01T00:00:00.000Z', lineage: { sourceServerId: '/subscriptions/x/resourceGroups/y/providers/Microsoft.DBforPostgreSQL/flexibleServers/older' }, noticesSent: [{ stage: 'new-clone' as const, sentAt: '2025-12-01T09:00:00.000Z', to: 'bob@contoso.com' }] };
+    const old = {
+      ...fresh.value,
+      state: 'deleted' as const,
+      deletedAt: '2026-01-01T00:00:00.000Z',
+      firstSeenAt: '2025-12-01T00:00:00.000Z',
+      lineage: {
+        sourceServerId: '/subscriptions/x/resourceGroups/y/providers/Microsoft.DBforPostgreSQL/flexibleServers/older',
+      },
+      noticesSent: [{ stage: 'new-clone' as const, sentAt: '2025-12-01T09:00:00.000Z', to: 'bob@contoso.com' }],
+    };
     await stores.inventory.upsert(old, { ifMatch: fresh.etag });
 
     clock.advance(60_000);
@@ -146,11 +170,23 @@ describe('a delivered event handled again changes nothing', () => {
     const outcome = await handleQueueMessage(restore, racing);
     expect(raced).toBe(true);
     // The second attempt starts from the server as the first left it: nothing is done twice, the evidence stands.
-    expect([...outcome.governed[0]!.actionsDone].sort()).toEqual(['delete-firewall-rule', 'delete-firewall-rule', 'tag']);
+    expect([...outcome.governed[0]!.actionsDone].sort()).toEqual([
+      'delete-firewall-rule',
+      'delete-firewall-rule',
+      'tag',
+    ]);
     expect(emulator.requests.count({ operation: 'Tags_UpdateAtScope' })).toBe(1);
     expect(emulator.requests.count({ operation: 'FirewallRules_Delete' })).toBe(2);
     const kinds = (await stores.evidence.list(key)).map((e) => e.kind).sort();
-    expect(kinds.filter((k) => k === 'tag' || k === 'delete-firewall-rule')).toEqual(['delete-firewall-rule', 'delete-firewall-rule', 'tag']);
-    expect((await stores.inventory.get(key))?.value).toMatchObject({ serverState: 'Ready', state: 'governed', updatedAt: clock.now().toISOString() });
+    expect(kinds.filter((k) => k === 'tag' || k === 'delete-firewall-rule')).toEqual([
+      'delete-firewall-rule',
+      'delete-firewall-rule',
+      'tag',
+    ]);
+    expect((await stores.inventory.get(key))?.value).toMatchObject({
+      serverState: 'Ready',
+      state: 'governed',
+      updatedAt: clock.now().toISOString(),
+    });
   });
 });

@@ -12,7 +12,12 @@ import { handleEvents } from '../../src/jobs/intake.js';
 import { reconcile, runLimited } from '../../src/jobs/reconcile.js';
 import { fixedClock, type Clock } from '../../src/ports/clock.js';
 import type { InventoryStores } from '../../src/ports/inventory.js';
-import { armClientOptions, startEmulator, type Emulator, type EmulatorSnapshot } from '../../src/local/emulator/index.js';
+import {
+  armClientOptions,
+  startEmulator,
+  type Emulator,
+  type EmulatorSnapshot,
+} from '../../src/local/emulator/index.js';
 import { SUB1, SUB2, armRule, armServer } from '../support/estate.js';
 
 /** Deterministic pseudo-random numbers (mulberry32), so the corpus and the shuffle are the same on every run. */
@@ -35,7 +40,11 @@ function deps(emulator: Emulator, stores: InventoryStores, clock: Clock): Govern
     activity: new ArmActivityFeed(arm),
     ...stores,
     policy: DEFAULT_POLICY,
-    settings: { subscriptionIds: [SUB1, SUB2], fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] },
+    settings: {
+      subscriptionIds: [SUB1, SUB2],
+      fallbackMailbox: 'dba-team@contoso.com',
+      allowedRecipientDomains: ['contoso.com'],
+    },
     actor: 'pitr-warden',
   };
 }
@@ -45,16 +54,47 @@ function seedEstate(): EmulatorSnapshot {
   const servers: ReturnType<typeof armServer>[] = [];
   const firewallRules: EmulatorSnapshot['firewallRules'] = {};
   for (let i = 0; i < 8; i++) {
-    const s = armServer({ subscriptionId: i < 5 ? SUB1 : SUB2, resourceGroup: 'rg-prod', name: `pg-app${i}-prod`, administratorLogin: `app${i}`, tags: { Owner: `team${i}@contoso.com`, Environment: 'production' } });
+    const s = armServer({
+      subscriptionId: i < 5 ? SUB1 : SUB2,
+      resourceGroup: 'rg-prod',
+      name: `pg-app${i}-prod`,
+      administratorLogin: `app${i}`,
+      tags: { Owner: `team${i}@contoso.com`, Environment: 'production' },
+    });
     servers.push(s);
-    firewallRules[s.id] = [armRule(s.id, 'office', '203.0.113.0', '203.0.113.255'), armRule(s.id, 'allow-all', '0.0.0.0', '255.255.255.255')];
+    firewallRules[s.id] = [
+      armRule(s.id, 'office', '203.0.113.0', '203.0.113.255'),
+      armRule(s.id, 'allow-all', '0.0.0.0', '255.255.255.255'),
+    ];
   }
   for (let i = 0; i < 58; i++) {
-    servers.push(armServer({ subscriptionId: i % 2 ? SUB2 : SUB1, resourceGroup: 'rg-dev', name: `pg-dev-${i}`, administratorLogin: `dev${i}`, tags: { Team: `t${i % 5}` } }));
+    servers.push(
+      armServer({
+        subscriptionId: i % 2 ? SUB2 : SUB1,
+        resourceGroup: 'rg-dev',
+        name: `pg-dev-${i}`,
+        administratorLogin: `dev${i}`,
+        tags: { Team: `t${i % 5}` },
+      }),
+    );
   }
   for (let i = 0; i < 4; i++) {
     const source = servers[i]!;
-    servers.push(armServer({ resourceGroup: 'rg-prod', name: `pg-app${i}-old-restore`, administratorLogin: `app${i}`, createdAt: '2026-01-12T09:00:00Z', tags: { RestoredFrom: source.id, RestorePointUtc: '2026-01-12T08:00:00Z', Owner: 'alice@contoso.com', Incident: `INC-${i}`, ExpiresOn: '2099-01-01' } }));
+    servers.push(
+      armServer({
+        resourceGroup: 'rg-prod',
+        name: `pg-app${i}-old-restore`,
+        administratorLogin: `app${i}`,
+        createdAt: '2026-01-12T09:00:00Z',
+        tags: {
+          RestoredFrom: source.id,
+          RestorePointUtc: '2026-01-12T08:00:00Z',
+          Owner: 'alice@contoso.com',
+          Incident: `INC-${i}`,
+          ExpiresOn: '2099-01-01',
+        },
+      }),
+    );
   }
   return { servers, firewallRules, locks: {} };
 }
@@ -62,11 +102,22 @@ function seedEstate(): EmulatorSnapshot {
 /** Restores, firewall rule writes (some open), Tags API merges, child rule deletes and server deletes, through the SDKs as a user. */
 async function operate(emulator: Emulator, rnd: () => number, target: number): Promise<void> {
   const options = armClientOptions(emulator);
-  const clients = new Map([SUB1, SUB2].map((sub) => [sub, { pg: new PostgreSQLManagementFlexibleServerClient(emulator.credential, sub, options), tags: new ResourceManagementClient(emulator.credential, sub, options) }]));
+  const clients = new Map(
+    [SUB1, SUB2].map((sub) => [
+      sub,
+      {
+        pg: new PostgreSQLManagementFlexibleServerClient(emulator.credential, sub, options),
+        tags: new ResourceManagementClient(emulator.credential, sub, options),
+      },
+    ]),
+  );
   const pg = (sub: string) => clients.get(sub)!.pg;
   const tags = (sub: string) => clients.get(sub)!.tags;
   const poll = { updateIntervalInMs: 1 };
-  const live = () => emulator.snapshot().servers.map((s) => ({ id: s.id, sub: s.id.split('/')[2]!, rg: s.id.split('/')[4]!, name: s.name }));
+  const live = () =>
+    emulator
+      .snapshot()
+      .servers.map((s) => ({ id: s.id, sub: s.id.split('/')[2]!, rg: s.id.split('/')[4]!, name: s.name }));
   const pick = <T>(items: readonly T[]) => items[Math.floor(rnd() * items.length)]!;
 
   for (let i = 0; i < 4; i++) {
@@ -74,7 +125,12 @@ async function operate(emulator: Emulator, rnd: () => number, target: number): P
     await pg(source.sub).servers.beginCreateOrUpdateAndWait(
       source.rg,
       `pg-app${i * 2}-restore`,
-      { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: source.id, pointInTimeUTC: new Date(Date.now() - 3_600_000) },
+      {
+        location: 'eastus',
+        createMode: 'PointInTimeRestore',
+        sourceServerResourceId: source.id,
+        pointInTimeUTC: new Date(Date.now() - 3_600_000),
+      },
       poll,
     );
   }
@@ -86,15 +142,34 @@ async function operate(emulator: Emulator, rnd: () => number, target: number): P
   while (emulator.events.emitted().length < target) {
     const roll = rnd();
     const s = pick(live());
-    const rules = Object.entries(emulator.snapshot().firewallRules ?? {}).find(([id]) => id.toLowerCase() === s.id.toLowerCase())?.[1] ?? [];
+    const rules =
+      Object.entries(emulator.snapshot().firewallRules ?? {}).find(
+        ([id]) => id.toLowerCase() === s.id.toLowerCase(),
+      )?.[1] ?? [];
     if (roll < 0.15 && rules.length > 0) {
       await pg(s.sub).firewallRules.beginDeleteAndWait(s.rg, s.name, pick(rules).name!, poll);
     } else if (roll < 0.6) {
       const n = Math.floor(rnd() * 250);
-      const range = rnd() < 0.3 ? { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' } : { startIpAddress: `198.51.100.${n}`, endIpAddress: `198.51.100.${n}` };
-      await pg(s.sub).firewallRules.beginCreateOrUpdateAndWait(s.rg, s.name, `rule-${Math.floor(rnd() * 4)}`, range, poll);
+      const range =
+        rnd() < 0.3
+          ? { startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' }
+          : { startIpAddress: `198.51.100.${n}`, endIpAddress: `198.51.100.${n}` };
+      await pg(s.sub).firewallRules.beginCreateOrUpdateAndWait(
+        s.rg,
+        s.name,
+        `rule-${Math.floor(rnd() * 4)}`,
+        range,
+        poll,
+      );
     } else {
-      await tags(s.sub).tagsOperations.beginUpdateAtScopeAndWait(s.id.slice(1), { operation: 'Merge', properties: { tags: { [`Note${Math.floor(rnd() * 3)}`]: `v${Math.floor(rnd() * 100)}` } } }, poll);
+      await tags(s.sub).tagsOperations.beginUpdateAtScopeAndWait(
+        s.id.slice(1),
+        {
+          operation: 'Merge',
+          properties: { tags: { [`Note${Math.floor(rnd() * 3)}`]: `v${Math.floor(rnd() * 100)}` } },
+        },
+        poll,
+      );
     }
   }
 }
@@ -107,7 +182,12 @@ interface ReplayResult {
 }
 
 /** One delivery run on a fresh emulator at state `state` and a fresh inventory holding `rows`: every message handled as the queue trigger would. */
-async function replay(state: EmulatorSnapshot, rows: readonly InventoryRecord[], messages: readonly Record<string, unknown>[], at: Date): Promise<ReplayResult> {
+async function replay(
+  state: EmulatorSnapshot,
+  rows: readonly InventoryRecord[],
+  messages: readonly Record<string, unknown>[],
+  at: Date,
+): Promise<ReplayResult> {
   const emulator = await startEmulator({ snapshot: state });
   try {
     const stores = createMemoryStores();
@@ -115,12 +195,19 @@ async function replay(state: EmulatorSnapshot, rows: readonly InventoryRecord[],
     const d = deps(emulator, stores, fixedClock(at));
     // Up to 16 messages in flight, as the host's queue batch; work on one server stays in delivery order (KeyedQueue).
     const failures: unknown[] = [];
-    await runLimited(messages.map((m) => async () => void (await handleEvents(parseQueueMessage(m), d))), 16, (e) => failures.push(e));
+    await runLimited(
+      messages.map((m) => async () => void (await handleEvents(parseQueueMessage(m), d))),
+      16,
+      (e) => failures.push(e),
+    );
     expect(failures).toEqual([]);
     const finalRows = await stores.inventory.list();
     const evidence = new Map<string, EvidenceEntry[]>();
     for (const row of finalRows) evidence.set(row.key, await stores.evidence.list(row.key));
-    const writes = emulator.requests.count({ method: 'PATCH' }) + emulator.requests.count({ method: 'DELETE' }) + emulator.requests.count({ method: 'PUT' });
+    const writes =
+      emulator.requests.count({ method: 'PATCH' }) +
+      emulator.requests.count({ method: 'DELETE' }) +
+      emulator.requests.count({ method: 'PUT' });
     return { rows: finalRows, evidence, arm: emulator.snapshot(), writes };
   } finally {
     await emulator.close();
@@ -129,8 +216,19 @@ async function replay(state: EmulatorSnapshot, rows: readonly InventoryRecord[],
 
 /** What must not depend on delivery order: the row without its write time; evidence by content (ids name the triggering event). */
 const comparableRow = ({ updatedAt: _u, ...row }: InventoryRecord) => row;
-const evidenceContent = (e: EvidenceEntry) => JSON.stringify({ kind: e.kind, summary: e.summary, reason: e.reason, before: e.before, after: e.after, details: e.details });
-const armState = (s: EmulatorSnapshot) => ({ servers: s.servers.map((x) => ({ id: x.id, tags: x.tags })), rules: s.firewallRules });
+const evidenceContent = (e: EvidenceEntry) =>
+  JSON.stringify({
+    kind: e.kind,
+    summary: e.summary,
+    reason: e.reason,
+    before: e.before,
+    after: e.after,
+    details: e.details,
+  });
+const armState = (s: EmulatorSnapshot) => ({
+  servers: s.servers.map((x) => ({ id: x.id, tags: x.tags })),
+  rules: s.firewallRules,
+});
 
 describe('replaying 1,000 events (30% duplicates) shuffled gives the inventory of in-order delivery', () => {
   let inOrder: ReplayResult;
@@ -179,7 +277,9 @@ describe('replaying 1,000 events (30% duplicates) shuffled gives the inventory o
         'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/delete',
       ]),
     );
-    expect(new Set(messages.map((m) => String(m.subject).split('/').slice(0, 9).join('/').toLowerCase())).size).toBeGreaterThan(60);
+    expect(
+      new Set(messages.map((m) => String(m.subject).split('/').slice(0, 9).join('/').toLowerCase())).size,
+    ).toBeGreaterThan(60);
   });
 
   it('the same rows, the same ARM state, the same number of ARM writes', () => {
@@ -188,7 +288,8 @@ describe('replaying 1,000 events (30% duplicates) shuffled gives the inventory o
     expect(shuffled.writes).toBe(inOrder.writes);
     // The replay did govern: the four restores are clones with their open rules gone, deleted servers are recorded deleted.
     const byName = new Map(inOrder.rows.map((r) => [r.name, r]));
-    for (const i of [0, 2, 4, 6]) expect(byName.get(`pg-app${i}-restore`)).toMatchObject({ classification: 'clone', state: 'governed' });
+    for (const i of [0, 2, 4, 6])
+      expect(byName.get(`pg-app${i}-restore`)).toMatchObject({ classification: 'clone', state: 'governed' });
     for (const name of ['pg-dev-3', 'pg-dev-4', 'pg-app1-old-restore']) expect(byName.get(name)?.state).toBe('deleted');
     expect(inOrder.rows.filter((r) => r.classification === 'not-a-clone')).toHaveLength(66);
   });
@@ -201,8 +302,11 @@ describe('replaying 1,000 events (30% duplicates) shuffled gives the inventory o
         expect(new Set(contents).size, key).toBe(contents.length);
       }
     }
-    const facts = (r: ReplayResult) => Object.fromEntries([...r.evidence].map(([k, entries]) => [k, entries.map(evidenceContent).sort()]));
+    const facts = (r: ReplayResult) =>
+      Object.fromEntries([...r.evidence].map(([k, entries]) => [k, entries.map(evidenceContent).sort()]));
     expect(facts(shuffled)).toEqual(facts(inOrder));
-    expect([...inOrder.evidence.values()].flat().filter((e) => e.kind === 'delete-firewall-rule').length).toBeGreaterThan(4);
+    expect(
+      [...inOrder.evidence.values()].flat().filter((e) => e.kind === 'delete-firewall-rule').length,
+    ).toBeGreaterThan(4);
   });
 });

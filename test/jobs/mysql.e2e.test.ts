@@ -20,10 +20,20 @@ const cloneId = `/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microso
  * as one Terraform module makes them) are never written to.
  */
 describe('MySQL flexible server clone: proven, governed, noticed, deleted; production untouched', () => {
-  const prod = armMySqlServer({ name: 'my-orders-prod', tags: { Owner: 'orders-team@contoso.com', Environment: 'production', CostCenter: 'CC-1001' } });
+  const prod = armMySqlServer({
+    name: 'my-orders-prod',
+    tags: { Owner: 'orders-team@contoso.com', Environment: 'production', CostCenter: 'CC-1001' },
+  });
   // Same module, same tags: looks like a clone of my-orders-prod, but nothing proves it.
-  const twin = armMySqlServer({ name: 'my-orders-prod-2', createdAt: '2026-02-01T00:00:00Z', tags: { Owner: 'orders-team@contoso.com', Environment: 'production', CostCenter: 'CC-1001' } });
-  const pg = armServer({ name: 'pg-orders-prod', tags: { Owner: 'orders-team@contoso.com', Environment: 'production' } });
+  const twin = armMySqlServer({
+    name: 'my-orders-prod-2',
+    createdAt: '2026-02-01T00:00:00Z',
+    tags: { Owner: 'orders-team@contoso.com', Environment: 'production', CostCenter: 'CC-1001' },
+  });
+  const pg = armServer({
+    name: 'pg-orders-prod',
+    tags: { Owner: 'orders-team@contoso.com', Environment: 'production' },
+  });
   let pipeline: EventPipeline;
   let mysql: MySQLManagementFlexibleServerClient;
   const restoredAt = new Date();
@@ -33,22 +43,30 @@ describe('MySQL flexible server clone: proven, governed, noticed, deleted; produ
       snapshot: {
         servers: [prod, twin, pg],
         firewallRules: {
-          [prod.id]: [armMySqlRule(prod.id, 'office', '203.0.113.0', '203.0.113.255'), armMySqlRule(prod.id, 'AllowAll', '0.0.0.0', '255.255.255.255')],
+          [prod.id]: [
+            armMySqlRule(prod.id, 'office', '203.0.113.0', '203.0.113.255'),
+            armMySqlRule(prod.id, 'AllowAll', '0.0.0.0', '255.255.255.255'),
+          ],
           [twin.id]: [armMySqlRule(twin.id, 'AllowAll', '0.0.0.0', '255.255.255.255')],
           [pg.id]: [armRule(pg.id, 'AllowAll', '0.0.0.0', '255.255.255.255')],
         },
       },
-      rules: DEFAULT_RULES.map((r) => (r.type === 'network-firewall' ? { ...r, allowedRanges: ['203.0.113.0/24'] } : r)),
+      rules: DEFAULT_RULES.map((r) =>
+        r.type === 'network-firewall' ? { ...r, allowedRanges: ['203.0.113.0/24'] } : r,
+      ),
     });
-    mysql = new MySQLManagementFlexibleServerClient(pipeline.stack.emulator.credential, SUB1, armClientOptions(pipeline.stack.emulator));
+    mysql = new MySQLManagementFlexibleServerClient(
+      pipeline.stack.emulator.credential,
+      SUB1,
+      armClientOptions(pipeline.stack.emulator),
+    );
   });
   afterAll(async () => pipeline?.close());
 
-
-
   const rulesOf = async (name: string) => {
     const names: string[] = [];
-    for await (const r of mysql.firewallRules.listByServer('rg-prod', name)) names.push(`${r.name}:${r.startIpAddress}-${r.endIpAddress}`);
+    for await (const r of mysql.firewallRules.listByServer('rg-prod', name))
+      names.push(`${r.name}:${r.startIpAddress}-${r.endIpAddress}`);
     return names.sort();
   };
 
@@ -56,21 +74,38 @@ describe('MySQL flexible server clone: proven, governed, noticed, deleted; produ
     await mysql.servers.beginCreateAndWait(
       'rg-prod',
       CLONE,
-      { location: 'eastus', createMode: 'PointInTimeRestore', sourceServerResourceId: prod.id, restorePointInTime: new Date(restoredAt.getTime() - 3_600_000) },
+      {
+        location: 'eastus',
+        createMode: 'PointInTimeRestore',
+        sourceServerResourceId: prod.id,
+        restorePointInTime: new Date(restoredAt.getTime() - 3_600_000),
+      },
       { updateIntervalInMs: 5 },
     );
     await pipeline.settled();
 
     const clone = await mysql.servers.get('rg-prod', CLONE);
-    expect(clone.tags).toMatchObject({ Owner: 'operator@contoso.com', SourceOwner: 'orders-team@contoso.com', RestoredFrom: prod.id, RestoredBy: 'operator@contoso.com' });
+    expect(clone.tags).toMatchObject({
+      Owner: 'operator@contoso.com',
+      SourceOwner: 'orders-team@contoso.com',
+      RestoredFrom: prod.id,
+      RestoredBy: 'operator@contoso.com',
+    });
     expect(clone.tags?.ExpiresOn).toMatch(/^\d{4}-\d{2}-\d{2}/);
     expect(await rulesOf(CLONE)).toEqual(['office:203.0.113.0-203.0.113.255']);
 
     const row = (await pipeline.stores.inventory.get(serverKey(cloneId)))!.value;
-    expect(row).toMatchObject({ engine: 'mysql-flexible', classification: 'clone', owner: 'operator@contoso.com', state: 'governed' });
+    expect(row).toMatchObject({
+      engine: 'mysql-flexible',
+      classification: 'clone',
+      owner: 'operator@contoso.com',
+      state: 'governed',
+    });
     expect(row.proof).toMatchObject({ level: 'proven' });
     const evidence = await pipeline.stores.evidence.list(serverKey(cloneId));
-    expect(evidence.filter((e) => e.kind === 'delete-firewall-rule').map((e) => e.summary)).toEqual([expect.stringContaining('AllowAll')]);
+    expect(evidence.filter((e) => e.kind === 'delete-firewall-rule').map((e) => e.summary)).toEqual([
+      expect.stringContaining('AllowAll'),
+    ]);
   });
 
   it('the owner gets the new-clone notice naming the MySQL clone', async () => {
@@ -93,20 +128,37 @@ describe('MySQL flexible server clone: proven, governed, noticed, deleted; produ
 
     // No event of the clone is still being handled: its row is the one the sweep lists (and deletes by, with its ETag).
     await pipeline.settled();
-    const tooEarly = await sweep(await pipeline.jobDeps(new Date(expiresAt + 2 * 3_600_000)), { mode: 'enforce', maxDeletionsPerRun: 5, maxDeletionPercent: 100, maxDisagreementPercent: 50 });
+    const tooEarly = await sweep(await pipeline.jobDeps(new Date(expiresAt + 2 * 3_600_000)), {
+      mode: 'enforce',
+      maxDeletionsPerRun: 5,
+      maxDeletionPercent: 100,
+      maxDisagreementPercent: 50,
+    });
     expect(tooEarly.deleted).toEqual([]);
 
-    const result = await sweep(await pipeline.jobDeps(new Date(expiresAt + 3 * DAY + 3_600_000)), { mode: 'enforce', maxDeletionsPerRun: 5, maxDeletionPercent: 100, maxDisagreementPercent: 50 });
+    const result = await sweep(await pipeline.jobDeps(new Date(expiresAt + 3 * DAY + 3_600_000)), {
+      mode: 'enforce',
+      maxDeletionsPerRun: 5,
+      maxDeletionPercent: 100,
+      maxDisagreementPercent: 50,
+    });
     expect(result.failed).toEqual([]);
-    expect(result.deleted.map((d) => (typeof d === 'string' ? d : d.id).toLowerCase())).toEqual([cloneId.toLowerCase()]);
+    expect(result.deleted.map((d) => (typeof d === 'string' ? d : d.id).toLowerCase())).toEqual([
+      cloneId.toLowerCase(),
+    ]);
     await expect(mysql.servers.get('rg-prod', CLONE)).rejects.toMatchObject({ statusCode: 404 });
     expect((await pipeline.stores.inventory.get(serverKey(cloneId)))!.value.state).toBe('deleted');
   });
 
   it('production servers were never written to: no PUT, PATCH, POST or DELETE on them or their rules, tags untouched', async () => {
-    const writes = pipeline.stack.emulator.requests.entries().filter((r) => ['PUT', 'PATCH', 'DELETE', 'POST'].includes(r.method));
+    const writes = pipeline.stack.emulator.requests
+      .entries()
+      .filter((r) => ['PUT', 'PATCH', 'DELETE', 'POST'].includes(r.method));
     for (const server of [prod, twin, pg]) {
-      expect(writes.filter((w) => w.path.toLowerCase().startsWith(server.id.toLowerCase())), server.name).toEqual([]);
+      expect(
+        writes.filter((w) => w.path.toLowerCase().startsWith(server.id.toLowerCase())),
+        server.name,
+      ).toEqual([]);
     }
     expect((await mysql.servers.get('rg-prod', 'my-orders-prod')).tags).toEqual(prod.tags);
     expect(await rulesOf('my-orders-prod-2')).toEqual(['AllowAll:0.0.0.0-255.255.255.255']);

@@ -15,8 +15,13 @@ function busiestWindow(times: readonly number[], windowMs: number): number {
 
 describe('owner notices within the ACS limits (memory adapters, injected clock)', () => {
   it('250 owners at 30/minute and 100/hour: no minute over 30, no hour over 100, none lost, the rest in later runs', async () => {
-    const servers = Array.from({ length: 250 }, (_, i) => cloneServer(`pg-clone-${String(i).padStart(3, '0')}`, `owner-${i}@contoso.com`));
-    const { deps, clock, mailer, stores, sleep } = await memoryNoticesDeps(servers, { MAIL_LIMIT_PER_MINUTE: '30', MAIL_LIMIT_PER_HOUR: '100' });
+    const servers = Array.from({ length: 250 }, (_, i) =>
+      cloneServer(`pg-clone-${String(i).padStart(3, '0')}`, `owner-${i}@contoso.com`),
+    );
+    const { deps, clock, mailer, stores, sleep } = await memoryNoticesDeps(servers, {
+      MAIL_LIMIT_PER_MINUTE: '30',
+      MAIL_LIMIT_PER_HOUR: '100',
+    });
     const start = clock.now().getTime();
 
     const outcomes = [];
@@ -44,7 +49,10 @@ describe('owner notices within the ACS limits (memory adapters, injected clock)'
 
   it('spreads sends within a run: the 31st waits a minute on the injected clock', async () => {
     const servers = Array.from({ length: 35 }, (_, i) => cloneServer(`pg-c${i}`, `o${i}@contoso.com`));
-    const { deps, clock, mailer, sleep } = await memoryNoticesDeps(servers, { MAIL_LIMIT_PER_MINUTE: '30', MAIL_LIMIT_PER_HOUR: '100' });
+    const { deps, clock, mailer, sleep } = await memoryNoticesDeps(servers, {
+      MAIL_LIMIT_PER_MINUTE: '30',
+      MAIL_LIMIT_PER_HOUR: '100',
+    });
     const start = clock.now().getTime();
     const outcome = await sendOwnerNotices(deps, { sleep });
     expect(outcome).toMatchObject({ sent: 35, deferred: 0 });
@@ -94,6 +102,8 @@ describe('owner notices within the ACS limits (memory adapters, injected clock)'
     expect(conflicts).toBe(1);
     const row = (await stores.inventory.get(server.key))!.value;
     expect(row.serverState).toBe('Stopped');
-    expect(row.noticesSent).toEqual([{ stage: 'new-clone', sentAt: '2026-11-21T09:00:00.000Z', to: 'race@contoso.com' }]);
+    expect(row.noticesSent).toEqual([
+      { stage: 'new-clone', sentAt: '2026-11-21T09:00:00.000Z', to: 'race@contoso.com' },
+    ]);
   });
 });

@@ -23,7 +23,16 @@ describe('owner notices: stages, cost and the FinOps summary (memory adapters)',
     await sendOwnerNotices(deps); // the new-clone notice
     servers.splice(0, servers.length); // deleted in ARM
     const row = (await stores.inventory.get(gone.key))!;
-    await stores.inventory.upsert({ ...row.value, state: 'deleted', deletedAt: '2026-11-21T10:30:00Z', deletedBy: 'pitr-warden', deleteReason: 'expired 2026-11-18, final notice sent' }, { ifMatch: row.etag });
+    await stores.inventory.upsert(
+      {
+        ...row.value,
+        state: 'deleted',
+        deletedAt: '2026-11-21T10:30:00Z',
+        deletedBy: 'pitr-warden',
+        deleteReason: 'expired 2026-11-18, final notice sent',
+      },
+      { ifMatch: row.etag },
+    );
 
     clock.advance(2 * HOUR);
     const outcome = await sendOwnerNotices(deps);
@@ -33,7 +42,10 @@ describe('owner notices: stages, cost and the FinOps summary (memory adapters)',
     expect(mail.plainText).toContain('pg-gone');
     expect(mail.plainText).toContain('2026-11-21 10:30 UTC');
     expect(mail.plainText).toContain('expired 2026-11-18, final notice sent');
-    expect((await stores.inventory.get(gone.key))!.value.noticesSent.map((n) => n.stage)).toEqual(['new-clone', 'deleted']);
+    expect((await stores.inventory.get(gone.key))!.value.noticesSent.map((n) => n.stage)).toEqual([
+      'new-clone',
+      'deleted',
+    ]);
 
     clock.advance(HOUR);
     expect(await sendOwnerNotices(deps)).toMatchObject({ owners: 0, sent: 0 });
@@ -59,35 +71,58 @@ describe('owner notices: stages, cost and the FinOps summary (memory adapters)',
 
   it('a thrown send (not an authentication failure) is a failed notice, the run goes on', async () => {
     const { MailerError } = await import('../../src/ports/mailer.js');
-    const { deps, mailer, stores } = await memoryNoticesDeps([cloneServer('pg-a', 'a@contoso.com'), cloneServer('pg-b', 'b@contoso.com')]);
-    mailer.throwNext('a@contoso.com', new MailerError('Could not send email to a@contoso.com through ACS at x: socket hang up', 'a@contoso.com'));
+    const { deps, mailer, stores } = await memoryNoticesDeps([
+      cloneServer('pg-a', 'a@contoso.com'),
+      cloneServer('pg-b', 'b@contoso.com'),
+    ]);
+    mailer.throwNext(
+      'a@contoso.com',
+      new MailerError('Could not send email to a@contoso.com through ACS at x: socket hang up', 'a@contoso.com'),
+    );
     const outcome = await sendOwnerNotices(deps);
-    expect(outcome).toMatchObject({ owners: 2, sent: 1, failed: [{ to: 'a@contoso.com', reason: expect.stringContaining('socket hang up') as unknown }] });
+    expect(outcome).toMatchObject({
+      owners: 2,
+      sent: 1,
+      failed: [{ to: 'a@contoso.com', reason: expect.stringContaining('socket hang up') as unknown }],
+    });
     const rows = await stores.inventory.list();
     expect(rows.map((r) => [r.name, r.noticesSent.length])).toEqual([
       ['pg-a', 0],
       ['pg-b', 1],
     ]);
     expect((await stores.evidence.list(rows[0]!.key)).map((e) => e.kind)).toContain('notice-failed');
-    expect((await stores.runs.list()).find((r) => r.job === 'sendOwnerNotices')).toMatchObject({ lastOutcome: 'failed' });
+    expect((await stores.runs.list()).find((r) => r.job === 'sendOwnerNotices')).toMatchObject({
+      lastOutcome: 'failed',
+    });
   });
 
   it('previews without sending or recording, one recipient with --owner', async () => {
-    const { deps, mailer, stores } = await memoryNoticesDeps([cloneServer('pg-a', 'a@contoso.com'), cloneServer('pg-b', 'b@contoso.com')]);
+    const { deps, mailer, stores } = await memoryNoticesDeps([
+      cloneServer('pg-a', 'a@contoso.com'),
+      cloneServer('pg-b', 'b@contoso.com'),
+    ]);
     const all = await previewOwnerNotices(deps);
     expect(all.digests.map((d) => d.to)).toEqual(['a@contoso.com', 'b@contoso.com']);
     const one = await previewOwnerNotices(deps, { owner: 'B@contoso.com' });
-    expect(one.digests.map((d) => [d.to, d.notices.map((n) => `${n.server}:${n.stage}`)])).toEqual([['b@contoso.com', ['pg-b:new-clone']]]);
+    expect(one.digests.map((d) => [d.to, d.notices.map((n) => `${n.server}:${n.stage}`)])).toEqual([
+      ['b@contoso.com', ['pg-b:new-clone']],
+    ]);
     expect(one.digests[0]?.html).toContain('pg-b');
     expect(mailer.sent).toEqual([]);
     expect((await stores.inventory.list()).every((r) => r.noticesSent.length === 0)).toBe(true);
   });
 
   it('sends the weekly FinOps summary to FINOPS_MAILBOX, alive and deleted clones with cost', async () => {
-    const servers = [cloneServer('pg-alive', 'a@contoso.com'), cloneServer('pg-old', 'b@contoso.com', { ExpiresOn: '2026-11-20' })];
+    const servers = [
+      cloneServer('pg-alive', 'a@contoso.com'),
+      cloneServer('pg-old', 'b@contoso.com', { ExpiresOn: '2026-11-20' }),
+    ];
     const { deps, mailer, stores } = await memoryNoticesDeps(servers, { FINOPS_MAILBOX: 'finops@contoso.com' });
     const row = (await stores.inventory.get(servers[1]!.key))!;
-    await stores.inventory.upsert({ ...row.value, state: 'deleted', deletedAt: NOW, deletedBy: 'pitr-warden', deleteReason: 'expired' }, { ifMatch: row.etag });
+    await stores.inventory.upsert(
+      { ...row.value, state: 'deleted', deletedAt: NOW, deletedBy: 'pitr-warden', deleteReason: 'expired' },
+      { ifMatch: row.etag },
+    );
 
     const outcome = await sendFinopsSummary(deps);
     expect(outcome).toMatchObject({ sent: true, to: 'finops@contoso.com', clones: 2 });
@@ -96,7 +131,9 @@ describe('owner notices: stages, cost and the FinOps summary (memory adapters)',
     expect(mail?.plainText).toContain('pg-alive');
     expect(mail?.plainText).toContain('pg-old');
     expect(mail?.plainText).toContain('USD 0.53');
-    expect((await stores.runs.list()).find((r) => r.job === 'sendFinopsSummary')).toMatchObject({ lastOutcome: 'succeeded' });
+    expect((await stores.runs.list()).find((r) => r.job === 'sendFinopsSummary')).toMatchObject({
+      lastOutcome: 'succeeded',
+    });
   });
 
   it('skips the FinOps summary when FINOPS_MAILBOX is not set', async () => {
@@ -106,7 +143,7 @@ describe('owner notices: stages, cost and the FinOps summary (memory adapters)',
   });
 });
 
-describe('mailRoute: where a notice goes, decided once in the domain (the notices job sends to the plan\'s recipient)', () => {
+describe("mailRoute: where a notice goes, decided once in the domain (the notices job sends to the plan's recipient)", () => {
   const settings = { fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] };
 
   it('keeps an owner in an allowed domain, with no note', () => {

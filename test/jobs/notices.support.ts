@@ -1,7 +1,11 @@
 // Memory deps for notice job tests: stores, a list-only servers port, the memory mailer, prices from the shipped table.
 import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
 import { MemoryMailer } from '../../src/adapters/memory/mailer.js';
-import { DEFAULT_PRICE_TABLE_FILE, loadPriceTable, type PriceSource } from '../../src/adapters/azure/prices/retailPrices.js';
+import {
+  DEFAULT_PRICE_TABLE_FILE,
+  loadPriceTable,
+  type PriceSource,
+} from '../../src/adapters/azure/prices/retailPrices.js';
 import { loadTemplates } from '../../src/adapters/noticeTemplates.js';
 import { loadConfig } from '../../src/config.js';
 import { serverFromArm } from '../../src/domain/snapshot.js';
@@ -27,7 +31,15 @@ export function cloneServer(name: string, owner: string, extra: Record<string, s
       publicAccess: false,
       sku: { name: 'Standard_B1ms', tier: 'Burstable' },
       storageSizeGb: 32,
-      tags: { Owner: owner, RestoredFrom: SOURCE_ID, RestorePointUtc: '2026-11-19T08:00:00Z', RestoredBy: owner, Incident: 'INC-1', ExpiresOn: '2026-12-01', ...extra },
+      tags: {
+        Owner: owner,
+        RestoredFrom: SOURCE_ID,
+        RestorePointUtc: '2026-11-19T08:00:00Z',
+        RestoredBy: owner,
+        Incident: 'INC-1',
+        ExpiresOn: '2026-12-01',
+        ...extra,
+      },
     }),
   );
 }
@@ -35,12 +47,33 @@ export function cloneServer(name: string, owner: string, extra: Record<string, s
 /** Only `list` is used by the notice jobs; anything else is a test failure. */
 export function listOnlyServers(servers: () => Server[]): ServersPort {
   const no = () => Promise.reject(new Error('the notice jobs only list servers'));
-  return { list: (subscriptionId) => Promise.resolve(servers().filter((s) => s.subscriptionId === subscriptionId)), get: no, listFirewallRules: no, listLocks: no, listSubscriptionLocks: no, mergeTags: no, deleteTags: no, deleteFirewallRule: no, upsertFirewallRule: no, disablePublicAccess: no, stop: no, delete: no, checkName: no, restore: no };
+  return {
+    list: (subscriptionId) => Promise.resolve(servers().filter((s) => s.subscriptionId === subscriptionId)),
+    get: no,
+    listFirewallRules: no,
+    listLocks: no,
+    listSubscriptionLocks: no,
+    mergeTags: no,
+    deleteTags: no,
+    deleteFirewallRule: no,
+    upsertFirewallRule: no,
+    disablePublicAccess: no,
+    stop: no,
+    delete: no,
+    checkName: no,
+    restore: no,
+  };
 }
 
 export async function tablePrices(): Promise<PriceSource> {
   const table = await loadPriceTable(DEFAULT_PRICE_TABLE_FILE);
-  return { itemsFor: (region) => Promise.resolve({ items: table.Items.filter((i) => i.armRegionName === region), source: { kind: 'price-table', asOf: table.asOf } }) };
+  return {
+    itemsFor: (region) =>
+      Promise.resolve({
+        items: table.Items.filter((i) => i.armRegionName === region),
+        source: { kind: 'price-table', asOf: table.asOf },
+      }),
+  };
 }
 
 /** Memory deps over `servers`, with an inventory row per server as reconcile would have written it. */
@@ -48,13 +81,31 @@ export async function memoryNoticesDeps(servers: Server[], settings: Record<stri
   const clock = fixedClock(NOW);
   const stores = createMemoryStores();
   const mailer = new MemoryMailer(clock);
-  const config = loadConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', GOVERNED_SUBSCRIPTION_IDS: SUB1, FALLBACK_MAILBOX: 'dba-team@contoso.com', ALLOWED_RECIPIENT_DOMAINS: 'contoso.com', ...settings });
-  const mail = { fallbackMailbox: config.mail.fallbackMailbox, allowedRecipientDomains: [...config.mail.allowedRecipientDomains] };
+  const config = loadConfig({
+    AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    GOVERNED_SUBSCRIPTION_IDS: SUB1,
+    FALLBACK_MAILBOX: 'dba-team@contoso.com',
+    ALLOWED_RECIPIENT_DOMAINS: 'contoso.com',
+    ...settings,
+  });
+  const mail = {
+    fallbackMailbox: config.mail.fallbackMailbox,
+    allowedRecipientDomains: [...config.mail.allowedRecipientDomains],
+  };
   // The clones' restores are in the Activity Log: reconcile recorded them proven.
-  const plan = buildPlan({ now: clock.now(), policy: DEFAULT_POLICY, servers, inventory: [], restoreEvidence: restoresOf(servers), settings: mail });
+  const plan = buildPlan({
+    now: clock.now(),
+    policy: DEFAULT_POLICY,
+    servers,
+    inventory: [],
+    restoreEvidence: restoresOf(servers),
+    settings: mail,
+  });
   for (const server of servers) {
     const serverPlan = plan.servers.find((p) => p.key === server.key)!;
-    await stores.inventory.upsert(recordFromPlan({ server, plan: serverPlan, previous: undefined, now: NOW, observedAt: NOW }));
+    await stores.inventory.upsert(
+      recordFromPlan({ server, plan: serverPlan, previous: undefined, now: NOW, observedAt: NOW }),
+    );
   }
   const templates = await loadTemplates();
   const deps: NoticesDeps = {

@@ -13,7 +13,12 @@ import { withRestoreLog } from '../support/restoreLog.js';
 
 const ALLOWED_SUBNET = `/subscriptions/${SUB1}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-restore/subnets/clones`;
 const PROD_SUBNET = `/subscriptions/${SUB1}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-prod/subnets/db`;
-const lineage = (source: { id: string }) => ({ RestoredFrom: source.id, RestorePointUtc: '2026-11-20T08:00:00Z', Owner: 'alice@contoso.com', Incident: 'INC-9' });
+const lineage = (source: { id: string }) => ({
+  RestoredFrom: source.id,
+  RestorePointUtc: '2026-11-20T08:00:00Z',
+  Owner: 'alice@contoso.com',
+  Incident: 'INC-9',
+});
 
 /**
  * Network remediation that ARM allows (public access off) and quarantine where it cannot remediate (a VNet clone in a
@@ -23,7 +28,12 @@ describe('network policy: disable public access, quarantine what cannot be fixed
   const prodPublic = armServer({ name: 'pg-pay-prod', createdAt: '2026-01-01T00:00:00Z' });
   const prodVnet = armServer({ name: 'pg-hr-prod', subnetId: PROD_SUBNET, createdAt: '2026-01-01T00:00:00Z' });
   const publicClone = armServer({ name: 'pg-pay-fix', createdAt: '2026-11-20T09:00:00Z', tags: lineage(prodPublic) });
-  const vnetClone = armServer({ name: 'pg-hr-fix', subnetId: PROD_SUBNET, createdAt: '2026-11-20T09:00:00Z', tags: lineage(prodVnet) });
+  const vnetClone = armServer({
+    name: 'pg-hr-fix',
+    subnetId: PROD_SUBNET,
+    createdAt: '2026-11-20T09:00:00Z',
+    tags: lineage(prodVnet),
+  });
   let stack: TestStack;
   let deps: Wired;
   let pg: PostgreSQLManagementFlexibleServerClient;
@@ -35,11 +45,19 @@ describe('network policy: disable public access, quarantine what cannot be fixed
       { type: 'network-subnet', mode: 'enforce', allowedSubnets: [ALLOWED_SUBNET], quarantine: true },
     ];
     stack = await startStack({
-      snapshot: withRestoreLog({ servers: [prodPublic, prodVnet, publicClone, vnetClone], firewallRules: { [publicClone.id]: [armRule(publicClone.id, 'office', '203.0.113.0', '203.0.113.255')] }, locks: {} }),
+      snapshot: withRestoreLog({
+        servers: [prodPublic, prodVnet, publicClone, vnetClone],
+        firewallRules: { [publicClone.id]: [armRule(publicClone.id, 'office', '203.0.113.0', '203.0.113.255')] },
+        locks: {},
+      }),
       settings: { POLICY_PATH: policyFile(rules) },
     });
     deps = await build(loadConfig(stack.settings));
-    pg = new PostgreSQLManagementFlexibleServerClient(stack.emulator.credential, SUB1, armClientOptions(stack.emulator));
+    pg = new PostgreSQLManagementFlexibleServerClient(
+      stack.emulator.credential,
+      SUB1,
+      armClientOptions(stack.emulator),
+    );
     await reconcile(deps);
   });
   afterAll(async () => stack?.close());

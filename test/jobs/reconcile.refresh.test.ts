@@ -19,7 +19,13 @@ const PERIOD = 6 * HOUR;
 function setup(clones = 8) {
   const prod = domainServer({ name: 'pg-prod', createdAt: '2026-10-01T00:00:00Z' });
   // Public clones: an open firewall rule on one is a violation the warden removes.
-  const servers = [prod, ...Array.from({ length: clones }, (_, i) => ({ ...cloneServer(`pg-restore-${i}`, '2099-01-01', { createdAt: '2026-11-01T00:00:00Z' }), publicNetworkAccess: 'Enabled' as const }))];
+  const servers = [
+    prod,
+    ...Array.from({ length: clones }, (_, i) => ({
+      ...cloneServer(`pg-restore-${i}`, '2099-01-01', { createdAt: '2026-11-01T00:00:00Z' }),
+      publicNetworkAccess: 'Enabled' as const,
+    })),
+  ];
   const memory = new MemoryServers(servers);
   const stores = createMemoryStores();
   const clock = fixedClock('2026-12-01T00:00:00Z');
@@ -60,11 +66,14 @@ describe('reconcile: the full refresh brings every clone back into view once per
     expect(t.memory.calls.filter((c) => c.op === 'get' || c.op === 'listLocks')).toEqual([]);
   });
 
-  it('a rule opened with no event and no Activity Log entry is found and removed at the clone\'s refresh turn, within the period', async () => {
+  it("a rule opened with no event and no Activity Log entry is found and removed at the clone's refresh turn, within the period", async () => {
     const t = setup(3);
     await reconcile(t.deps, { refreshPeriodMs: PERIOD });
     const target = t.clones[1]!;
-    t.memory.put({ ...t.memory.peek(target.id)!, firewallRules: [{ name: 'everyone', startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' }] });
+    t.memory.put({
+      ...t.memory.peek(target.id)!,
+      firewallRules: [{ name: 'everyone', startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' }],
+    });
 
     let removedAfterRuns = 0;
     for (let run = 1; run <= 12 && removedAfterRuns === 0; run++) {
@@ -79,7 +88,7 @@ describe('reconcile: the full refresh brings every clone back into view once per
     expect(evidence.some((e) => e.kind === 'delete-firewall-rule')).toBe(true);
   });
 
-  it('a lock on the clone (seen in the subscription\'s lock list) brings it back into view at once', async () => {
+  it("a lock on the clone (seen in the subscription's lock list) brings it back into view at once", async () => {
     const t = setup(3);
     await reconcile(t.deps, { refreshPeriodMs: PERIOD });
     t.memory.calls.length = 0;
@@ -88,7 +97,10 @@ describe('reconcile: the full refresh brings every clone back into view once per
     const outcome = await reconcile(t.deps, { refreshPeriodMs: PERIOD });
     expect(outcome).toMatchObject({ cloneReads: 1, refreshed: 0 });
     expect(t.rulesReads()).toEqual([t.clones[2]!.key]);
-    expect((await t.stores.inventory.get(t.clones[2]!.key))?.value).toMatchObject({ state: 'held', lockSignature: 'CanNotDelete:keep' });
+    expect((await t.stores.inventory.get(t.clones[2]!.key))?.value).toMatchObject({
+      state: 'held',
+      lockSignature: 'CanNotDelete:keep',
+    });
   });
 });
 

@@ -20,18 +20,40 @@ const WRITES = new Set(['mergeTags', 'deleteTags', 'deleteFirewallRule', 'disabl
  * are forged (its own id as source, a restore point after its creation, an expiry long past), and one proven clone.
  */
 function estate() {
-  const prod = domainServer({ name: 'pg-orders-prod', tags: PROD_TAGS, createdAt: '2026-06-01T08:00:00Z', login: 'ordersadmin' });
+  const prod = domainServer({
+    name: 'pg-orders-prod',
+    tags: PROD_TAGS,
+    createdAt: '2026-06-01T08:00:00Z',
+    login: 'ordersadmin',
+  });
   const twin: Server = {
-    ...domainServer({ name: 'pg-orders-prod-2', tags: PROD_TAGS, createdAt: '2026-06-01T08:04:00Z', login: 'ordersadmin' }),
+    ...domainServer({
+      name: 'pg-orders-prod-2',
+      tags: PROD_TAGS,
+      createdAt: '2026-06-01T08:04:00Z',
+      login: 'ordersadmin',
+    }),
     publicNetworkAccess: 'Enabled',
     firewallRules: [{ name: 'app', startIpAddress: '0.0.0.0', endIpAddress: '255.255.255.255' }],
     locks: [],
   };
-  const twinB = domainServer({ name: 'pg-orders-prod-3', tags: PROD_TAGS, createdAt: '2026-06-01T08:09:00Z', login: 'ordersadmin' });
+  const twinB = domainServer({
+    name: 'pg-orders-prod-3',
+    tags: PROD_TAGS,
+    createdAt: '2026-06-01T08:09:00Z',
+    login: 'ordersadmin',
+  });
   const forgedBase = domainServer({ name: 'pg-payments-prod', createdAt: '2024-06-01T08:00:00Z' });
   const forged: Server = {
     ...forgedBase,
-    tags: { Owner: 'payments-team@contoso.com', Environment: 'production', RestoredFrom: forgedBase.id, RestorePointUtc: '2026-11-01T00:00:00Z', ExpiresOn: '2026-11-15', Incident: 'INC-0' },
+    tags: {
+      Owner: 'payments-team@contoso.com',
+      Environment: 'production',
+      RestoredFrom: forgedBase.id,
+      RestorePointUtc: '2026-11-01T00:00:00Z',
+      ExpiresOn: '2026-11-15',
+      Incident: 'INC-0',
+    },
   };
   const fix = cloneServer('pg-orders-fix', '2026-12-20', { createdAt: '2026-12-08T00:00:00Z' });
   const promoted = cloneServer('pg-orders-service', '2026-12-20', { createdAt: '2026-12-01T00:00:00Z' });
@@ -48,14 +70,34 @@ async function world(settings: Record<string, string> = {}) {
       { stage: 'final-notice', sentAt: '2026-11-16T09:00:00Z', to: 'payments-team@contoso.com' },
     ],
   };
-  const rows = rowsFor(e.all, new Date(Date.parse(NOW) - DAY), history, { restoreEvidence: restoresOf([e.fix, e.promoted]) });
+  const rows = rowsFor(e.all, new Date(Date.parse(NOW) - DAY), history, {
+    restoreEvidence: restoresOf([e.fix, e.promoted]),
+  });
   const t = await memoryDeps({ now: NOW, servers: e.all, rows, subscriptions: [SUB_A] });
-  const config = loadConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', GOVERNED_SUBSCRIPTION_IDS: SUB_A, FALLBACK_MAILBOX: 'dba-team@contoso.com', ALLOWED_RECIPIENT_DOMAINS: 'contoso.com', REVIEW_MAILBOX: 'platform-review@contoso.com', ...settings });
+  const config = loadConfig({
+    AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    GOVERNED_SUBSCRIPTION_IDS: SUB_A,
+    FALLBACK_MAILBOX: 'dba-team@contoso.com',
+    ALLOWED_RECIPIENT_DOMAINS: 'contoso.com',
+    REVIEW_MAILBOX: 'platform-review@contoso.com',
+    ...settings,
+  });
   const mailer = new MemoryMailer(t.clock);
   const templates = await loadTemplates();
-  const deps: NoticesDeps = { ...t.deps, checkpoints: t.stores.checkpoints, activity: { list: () => Promise.resolve([]) }, config, mailer, prices: await tablePrices(), templates: () => Promise.resolve(templates) };
+  const deps: NoticesDeps = {
+    ...t.deps,
+    checkpoints: t.stores.checkpoints,
+    activity: { list: () => Promise.resolve([]) },
+    config,
+    mailer,
+    prices: await tablePrices(),
+    templates: () => Promise.resolve(templates),
+  };
   const operator: OperatorDeps = { ...t.deps, checkpoints: t.stores.checkpoints, operator: 'dana@contoso.com' };
-  await confirmServer({ server: e.twinB.name, verdict: 'not-a-clone', reason: 'deployed by Terraform module orders-db' }, operator);
+  await confirmServer(
+    { server: e.twinB.name, verdict: 'not-a-clone', reason: 'deployed by Terraform module orders-db' },
+    operator,
+  );
   await promoteServer({ server: e.promoted.name, reason: 'CHG-88: applications now use pg-orders-service' }, operator);
   const writes = () => t.servers.calls.filter((c) => WRITES.has(c.op));
   const sleep = (ms: number) => {
@@ -79,9 +121,24 @@ describe('the review digest (memory adapters)', () => {
       // The twin: suspected, with the evidence, the firewall rule and tags confirming would change, and both commands.
       expect(text).toContain('pg-orders-prod-2');
       expect(text).toMatch(/matches .*pg-orders-prod created earlier/);
-      expect(text).toContain('delete firewall rule &quot;app&quot; (0.0.0.0-255.255.255.255)'.replace(/&quot;/g, text === mail.html ? '&quot;' : '"'));
-      expect(text).toContain('pitr-warden confirm pg-orders-prod-2 --clone --reason &quot;...&quot;'.replace(/&quot;/g, text === mail.html ? '&quot;' : '"'));
-      expect(text).toContain('pitr-warden confirm pg-orders-prod-2 --not-a-clone --reason &quot;...&quot;'.replace(/&quot;/g, text === mail.html ? '&quot;' : '"'));
+      expect(text).toContain(
+        'delete firewall rule &quot;app&quot; (0.0.0.0-255.255.255.255)'.replace(
+          /&quot;/g,
+          text === mail.html ? '&quot;' : '"',
+        ),
+      );
+      expect(text).toContain(
+        'pitr-warden confirm pg-orders-prod-2 --clone --reason &quot;...&quot;'.replace(
+          /&quot;/g,
+          text === mail.html ? '&quot;' : '"',
+        ),
+      );
+      expect(text).toContain(
+        'pitr-warden confirm pg-orders-prod-2 --not-a-clone --reason &quot;...&quot;'.replace(
+          /&quot;/g,
+          text === mail.html ? '&quot;' : '"',
+        ),
+      );
       // The forged one: claimed, and its claim contradicts itself.
       expect(text).toContain('pg-payments-prod');
       expect(text).toContain('the claimed source is the server itself');
@@ -94,7 +151,11 @@ describe('the review digest (memory adapters)', () => {
     // Listed, not touched: reads only; each listed server's evidence says so.
     expect(w.writes().length).toBe(writesBefore);
     expect((await w.stores.evidence.list(w.e.twin.key)).filter((x) => x.kind === 'review-listed')).toEqual([
-      expect.objectContaining({ id: 'review-listed:2026-12-10', summary: expect.stringContaining('nothing changed on it'), details: expect.objectContaining({ to: 'platform-review@contoso.com', proof: 'suspected' }) }),
+      expect.objectContaining({
+        id: 'review-listed:2026-12-10',
+        summary: expect.stringContaining('nothing changed on it'),
+        details: expect.objectContaining({ to: 'platform-review@contoso.com', proof: 'suspected' }),
+      }),
     ]);
   });
 
@@ -103,13 +164,22 @@ describe('the review digest (memory adapters)', () => {
     expect((await sendReviewDigest(w.deps, { sleep: w.sleep })).sent).toBe(true);
     w.clock.advance(4 * 3_600_000);
     const again = await sendReviewDigest(w.deps, { sleep: w.sleep });
-    expect(again).toMatchObject({ sent: false, skipped: expect.stringMatching(/^today's review digest was sent at 2026-12-10T10:00/) });
+    expect(again).toMatchObject({
+      sent: false,
+      skipped: expect.stringMatching(/^today's review digest was sent at 2026-12-10T10:00/),
+    });
     expect(w.mailer.sent).toHaveLength(1);
     w.clock.advance(DAY);
     expect((await sendReviewDigest(w.deps, { sleep: w.sleep })).sent).toBe(true);
     expect(w.mailer.sent).toHaveLength(2);
-    expect(JSON.parse((await w.stores.checkpoints.get(REVIEW_DIGEST_CHECKPOINT))!.value)).toMatchObject({ day: '2026-12-11', state: 'sent', servers: 2 });
-    expect((await w.stores.runs.list()).find((r) => r.job === 'sendReviewDigest')).toMatchObject({ lastOutcome: 'succeeded' });
+    expect(JSON.parse((await w.stores.checkpoints.get(REVIEW_DIGEST_CHECKPOINT))!.value)).toMatchObject({
+      day: '2026-12-11',
+      state: 'sent',
+      servers: 2,
+    });
+    expect((await w.stores.runs.list()).find((r) => r.job === 'sendReviewDigest')).toMatchObject({
+      lastOutcome: 'succeeded',
+    });
   });
 
   it('defaults to FALLBACK_MAILBOX; a failed send leaves the day open, so a later run that day sends it', async () => {
@@ -119,7 +189,11 @@ describe('the review digest (memory adapters)', () => {
     expect(failed).toMatchObject({ sent: false, to: 'dba-team@contoso.com', error: 'EmailDropped (injected)' });
     expect((await w.stores.evidence.list(w.e.twin.key)).some((x) => x.kind === 'review-listed')).toBe(false);
     w.clock.advance(3_600_000);
-    expect(await sendReviewDigest(w.deps, { sleep: w.sleep })).toMatchObject({ sent: true, to: 'dba-team@contoso.com', servers: 2 });
+    expect(await sendReviewDigest(w.deps, { sleep: w.sleep })).toMatchObject({
+      sent: true,
+      to: 'dba-team@contoso.com',
+      servers: 2,
+    });
     expect(w.mailer.succeeded().map((m) => m.to)).toEqual(['dba-team@contoso.com']);
   });
 
@@ -127,9 +201,16 @@ describe('the review digest (memory adapters)', () => {
     const w = await world();
     const operator: OperatorDeps = { ...w.deps, operator: 'dana@contoso.com' };
     await confirmServer({ server: w.e.twin.name, verdict: 'not-a-clone', reason: 'Terraform twin' }, operator);
-    await confirmServer({ server: w.e.forged.name, verdict: 'not-a-clone', reason: 'production since 2024; the tags were a test' }, operator);
+    await confirmServer(
+      { server: w.e.forged.name, verdict: 'not-a-clone', reason: 'production since 2024; the tags were a test' },
+      operator,
+    );
     for (let day = 0; day < 3; day++) {
-      expect(await sendReviewDigest(w.deps, { sleep: w.sleep })).toMatchObject({ sent: false, servers: 0, skipped: 'no server waits for review' });
+      expect(await sendReviewDigest(w.deps, { sleep: w.sleep })).toMatchObject({
+        sent: false,
+        servers: 0,
+        skipped: 'no server waits for review',
+      });
       w.clock.advance(DAY);
     }
     expect(w.mailer.sent).toEqual([]);
@@ -146,15 +227,22 @@ describe('owner notices never speak of unproven servers', () => {
     // The proven clone's owner does hear (the check is not vacuous).
     expect(w.mailer.succeeded().map((m) => m.to)).toContain('alice@contoso.com');
     const unprovenKeys = new Set(unproven.map((s) => s.key));
-    for (const digest of preview.digests) for (const n of digest.notices) expect(unprovenKeys.has(n.serverKey), `${n.server} in a digest to ${digest.to}`).toBe(false);
-    for (const mail of [...w.mailer.sent, ...preview.digests.map((d) => ({ to: d.to, subject: d.subject, plainText: d.plainText, html: d.html }))]) {
+    for (const digest of preview.digests)
+      for (const n of digest.notices)
+        expect(unprovenKeys.has(n.serverKey), `${n.server} in a digest to ${digest.to}`).toBe(false);
+    for (const mail of [
+      ...w.mailer.sent,
+      ...preview.digests.map((d) => ({ to: d.to, subject: d.subject, plainText: d.plainText, html: d.html })),
+    ]) {
       for (const server of unproven) {
-        for (const text of [mail.subject, mail.plainText, mail.html]) expect(text, `mail to ${mail.to} names ${server.name}`).not.toContain(server.name);
+        for (const text of [mail.subject, mail.plainText, mail.html])
+          expect(text, `mail to ${mail.to} names ${server.name}`).not.toContain(server.name);
       }
       // Nobody who owns (or is tagged as owning) an unproven server is mailed about it.
       expect(['orders-team@contoso.com', 'payments-team@contoso.com']).not.toContain(mail.to);
     }
-    for (const server of unproven) expect((await w.stores.inventory.get(server.key))!.value.noticesSent.filter((n) => n.sentAt >= NOW)).toEqual([]);
+    for (const server of unproven)
+      expect((await w.stores.inventory.get(server.key))!.value.noticesSent.filter((n) => n.sentAt >= NOW)).toEqual([]);
     expect(w.writes().filter((c) => unprovenKeys.has(c.target))).toEqual([]);
   });
 });

@@ -16,7 +16,15 @@ const copyId = `${SERVER}/databases/${COPY}`;
 function estate(): EmulatorSnapshot {
   return {
     servers: [],
-    sqlServers: [{ id: SERVER, name: 'sql-shop', type: 'Microsoft.Sql/servers', location: 'westeurope', properties: { administratorLogin: 'shopadmin', publicNetworkAccess: 'Enabled' } }],
+    sqlServers: [
+      {
+        id: SERVER,
+        name: 'sql-shop',
+        type: 'Microsoft.Sql/servers',
+        location: 'westeurope',
+        properties: { administratorLogin: 'shopadmin', publicNetworkAccess: 'Enabled' },
+      },
+    ],
     sqlFirewallRules: {
       [SERVER]: [
         { name: 'office', properties: { startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' } },
@@ -53,28 +61,43 @@ describe('SQL database copy: proven, tagged, noticed with cost and exposure, del
   });
   afterAll(async () => pipeline?.close());
 
-
-
   it('a point-in-time restore of a database is proven from the Activity Log and tagged on the database', async () => {
     await sql.databases.beginCreateOrUpdateAndWait(
       'rg-shop',
       'sql-shop',
       COPY,
-      { location: 'westeurope', createMode: 'PointInTimeRestore', sourceDatabaseId: PROD, restorePointInTime: new Date(restoredAt.getTime() - 3_600_000) },
+      {
+        location: 'westeurope',
+        createMode: 'PointInTimeRestore',
+        sourceDatabaseId: PROD,
+        restorePointInTime: new Date(restoredAt.getTime() - 3_600_000),
+      },
       { updateIntervalInMs: 5 },
     );
     await pipeline.settled();
 
     const copy = await sql.databases.get('rg-shop', 'sql-shop', COPY);
     // The restored database carried no tags: every one of these is the warden's.
-    expect(copy.tags).toMatchObject({ Owner: 'operator@contoso.com', RestoredFrom: PROD, RestoredBy: 'operator@contoso.com' });
+    expect(copy.tags).toMatchObject({
+      Owner: 'operator@contoso.com',
+      RestoredFrom: PROD,
+      RestoredBy: 'operator@contoso.com',
+    });
     expect(copy.tags?.ExpiresOn).toMatch(/^\d{4}-\d{2}-\d{2}/);
 
     const row = (await pipeline.stores.inventory.get(serverKey(copyId)))!.value;
-    expect(row).toMatchObject({ engine: 'sql-database', classification: 'clone', owner: 'operator@contoso.com', skuName: 'S0' });
+    expect(row).toMatchObject({
+      engine: 'sql-database',
+      classification: 'clone',
+      owner: 'operator@contoso.com',
+      skuName: 'S0',
+    });
     expect(row.proof).toMatchObject({ level: 'proven', basis: 'activity-log' });
     expect(row.violations.map((v) => v.detail)).toEqual(
-      expect.arrayContaining([expect.stringContaining('firewall rule "AllowAllWindowsAzureIps" allows every Azure service'), expect.stringContaining('on logical server sql-shop, shared with production')]),
+      expect.arrayContaining([
+        expect.stringContaining('firewall rule "AllowAllWindowsAzureIps" allows every Azure service'),
+        expect.stringContaining('on logical server sql-shop, shared with production'),
+      ]),
     );
     const evidence = await pipeline.stores.evidence.list(serverKey(copyId));
     expect(evidence.some((e) => e.kind === 'delete-firewall-rule' || e.kind === 'disable-public-access')).toBe(false);
@@ -92,7 +115,9 @@ describe('SQL database copy: proven, tagged, noticed with cost and exposure, del
     expect(text).toContain('logical server sql-shop');
     expect(text).toContain('AllowAllWindowsAzureIps');
     // The exposure has its own lines, whatever the violations say.
-    expect(text).toContain('Network:          through logical server sql-shop, shared with production: public network access Enabled');
+    expect(text).toContain(
+      'Network:          through logical server sql-shop, shared with production: public network access Enabled',
+    );
     expect(text).toContain('- firewall rule office 203.0.113.0-203.0.113.255');
     expect(pipeline.stack.emulator.mailbox.to('shop-team@contoso.com')).toEqual([]);
   });
@@ -102,9 +127,16 @@ describe('SQL database copy: proven, tagged, noticed with cost and exposure, del
     const expiresAt = Date.parse(row.expiresOn!);
     const notices = await sendOwnerNotices(await pipeline.jobDeps(new Date(expiresAt + 3_600_000)));
     expect(notices.failed).toEqual([]);
-    expect((await pipeline.stores.inventory.get(serverKey(copyId)))!.value.noticesSent.map((n) => n.stage)).toContain('final-notice');
+    expect((await pipeline.stores.inventory.get(serverKey(copyId)))!.value.noticesSent.map((n) => n.stage)).toContain(
+      'final-notice',
+    );
 
-    const options = { mode: 'enforce' as const, maxDeletionsPerRun: 5, maxDeletionPercent: 100, maxDisagreementPercent: 50 };
+    const options = {
+      mode: 'enforce' as const,
+      maxDeletionsPerRun: 5,
+      maxDeletionPercent: 100,
+      maxDisagreementPercent: 50,
+    };
     // No event of the copy is still being handled: its row is the one the sweep lists (and deletes by, with its ETag).
     await pipeline.settled();
     expect((await sweep(await pipeline.jobDeps(new Date(expiresAt + 2 * 3_600_000)), options)).deleted).toEqual([]);
@@ -116,12 +148,19 @@ describe('SQL database copy: proven, tagged, noticed with cost and exposure, del
   });
 
   it('the production database and the logical server received no write (the request log shows it)', async () => {
-    const writes = pipeline.stack.emulator.requests.entries().filter((r) => ['PUT', 'PATCH', 'DELETE', 'POST'].includes(r.method));
-    const under = (path: string, id: string) => path.toLowerCase() === id.toLowerCase() || path.toLowerCase().startsWith(`${id.toLowerCase()}/`);
+    const writes = pipeline.stack.emulator.requests
+      .entries()
+      .filter((r) => ['PUT', 'PATCH', 'DELETE', 'POST'].includes(r.method));
+    const under = (path: string, id: string) =>
+      path.toLowerCase() === id.toLowerCase() || path.toLowerCase().startsWith(`${id.toLowerCase()}/`);
     expect(writes.filter((w) => under(w.path, PROD))).toEqual([]);
     // Only the copy was written under the logical server: its create, its tags and its delete.
     const underServer = writes.filter((w) => under(w.path, SERVER));
-    expect(underServer.map((w) => w.operation)).toEqual(['Databases_CreateOrUpdate', 'Tags_UpdateAtScope', 'Databases_Delete']);
+    expect(underServer.map((w) => w.operation)).toEqual([
+      'Databases_CreateOrUpdate',
+      'Tags_UpdateAtScope',
+      'Databases_Delete',
+    ]);
     expect(underServer.filter((w) => !under(w.path, copyId))).toEqual([]);
     expect((await sql.databases.get('rg-shop', 'sql-shop', 'shop')).tags).toEqual(estate().sqlDatabases![0]!.tags);
     const rules = [];

@@ -21,15 +21,27 @@ const estate = parseSnapshotText(readFileSync(ESTATE, 'utf8'), 'examples/estate.
 // my-payments-prod-pitr-1116 is a MySQL flexible server clone, proven by its Activity Log record like the others.
 const ELIGIBLE = ['my-payments-prod-pitr-1116', 'pg-crm-prod-pitr-1030', 'pg-orders-prod-restore-1114'];
 const byName = (name: string) => estate.servers.find((s) => s.name === name)!;
-const ENFORCE: SweepOptions = { mode: 'enforce', maxDeletionsPerRun: 10, maxDeletionPercent: 100, maxDisagreementPercent: 25 };
+const ENFORCE: SweepOptions = {
+  mode: 'enforce',
+  maxDeletionsPerRun: 10,
+  maxDeletionPercent: 100,
+  maxDisagreementPercent: 25,
+};
 
 /** What the notices job would have sent by now: new-clone at creation, the final notice an hour after expiry. */
 function noticeHistory(): Record<string, NoticeSent[]> {
   const out: Record<string, NoticeSent[]> = {};
   for (const server of estate.servers) {
     const expiry = parseExpiresOn(server.tags.ExpiresOn);
-    const history: NoticeSent[] = [{ stage: 'new-clone', sentAt: server.createdAt ?? '2026-11-01T00:00:00Z', to: 'owner@contoso.com' }];
-    if (expiry.ok) history.push({ stage: 'final-notice', sentAt: new Date(expiry.at.getTime() + 3_600_000).toISOString(), to: 'owner@contoso.com' });
+    const history: NoticeSent[] = [
+      { stage: 'new-clone', sentAt: server.createdAt ?? '2026-11-01T00:00:00Z', to: 'owner@contoso.com' },
+    ];
+    if (expiry.ok)
+      history.push({
+        stage: 'final-notice',
+        sentAt: new Date(expiry.at.getTime() + 3_600_000).toISOString(),
+        to: 'owner@contoso.com',
+      });
     out[server.key] = history;
   }
   return out;
@@ -51,7 +63,12 @@ describe('expiry sweep on the emulator with examples/estate.json, a month later'
     stack.emulator.reset();
     const config = loadConfig({ ...stack.settings, TABLE_PREFIX: `${stack.config.tablePrefix}s${prefixes++}` });
     const wired = await build(config);
-    const rows = rowsFor(estate.servers.map(({ locks: _l, firewallRules: _f, ...s }) => s), new Date('2026-11-22T00:00:00Z'), noticeHistory(), { restoreEvidence: estate.restoreEvidence });
+    const rows = rowsFor(
+      estate.servers.map(({ locks: _l, firewallRules: _f, ...s }) => s),
+      new Date('2026-11-22T00:00:00Z'),
+      noticeHistory(),
+      { restoreEvidence: estate.restoreEvidence },
+    );
     await wired.inventory.upsertMany(rows.map((record) => ({ record })));
     return { deps: { ...wired, clock: fixedClock(NOW) }, wired };
   }
@@ -83,7 +100,17 @@ describe('expiry sweep on the emulator with examples/estate.json, a month later'
     expect(deleteRequests().sort()).toEqual(ELIGIBLE);
     const live = liveNames();
     for (const name of ELIGIBLE) expect(live.has(name)).toBe(false);
-    for (const name of ['my-payments-prod', 'pg-billing-prod-pitr-1020', 'pg-analytics-prod-pitr-1101', 'pg-crm-prod-pitr-1115', 'pg-orders-prod-pitr-20261121', 'pg-orders-copy', 'pg-inventory-prod-pitr-1109', 'pg-dev-sandbox', 'pg-orders-prod']) {
+    for (const name of [
+      'my-payments-prod',
+      'pg-billing-prod-pitr-1020',
+      'pg-analytics-prod-pitr-1101',
+      'pg-crm-prod-pitr-1115',
+      'pg-orders-prod-pitr-20261121',
+      'pg-orders-copy',
+      'pg-inventory-prod-pitr-1109',
+      'pg-dev-sandbox',
+      'pg-orders-prod',
+    ]) {
       expect(live.has(name)).toBe(true);
     }
     expect(result.held.map((h) => [h.name, h.reason.split(':')[0]]).sort()).toEqual([
@@ -91,17 +118,31 @@ describe('expiry sweep on the emulator with examples/estate.json, a month later'
       ['pg-billing-prod-pitr-1020', 'legal-hold'],
     ]);
     const row = (await deps.inventory.get(byName('pg-orders-prod-restore-1114').key))!.value;
-    expect(row).toMatchObject({ state: 'deleted', deletedBy: deps.actor, deleteReason: expect.stringContaining('expired') });
+    expect(row).toMatchObject({
+      state: 'deleted',
+      deletedBy: deps.actor,
+      deleteReason: expect.stringContaining('expired'),
+    });
     expect((await deps.inventory.get(byName('pg-inventory-prod-pitr-1109').key))!.value.state).not.toBe('deleted');
   });
 
   it('the seeded lock keeps its clone without a DELETE; a lock placed after the re-check gets 409 ScopeLocked and is recorded held', async () => {
     const { deps } = await fresh();
     const target = byName('pg-orders-prod-restore-1114');
-    const locks = new ManagementLockClient(stack.emulator.credential, target.subscriptionId, armClientOptions(stack.emulator));
+    const locks = new ManagementLockClient(
+      stack.emulator.credential,
+      target.subscriptionId,
+      armClientOptions(stack.emulator),
+    );
     const result = await sweep(deps, {
       ...ENFORCE,
-      hooks: { beforeDelete: async (id) => void (id === target.id && (await locks.managementLocks.createOrUpdateByScope(target.id, 'late-hold', { level: 'CanNotDelete' }))) },
+      hooks: {
+        beforeDelete: async (id) =>
+          void (
+            id === target.id &&
+            (await locks.managementLocks.createOrUpdateByScope(target.id, 'late-hold', { level: 'CanNotDelete' }))
+          ),
+      },
     });
     expect(deleteRequests(409)).toEqual(['pg-orders-prod-restore-1114']);
     expect(deleteRequests().filter((n) => n === 'pg-analytics-prod-pitr-1101')).toEqual([]);
@@ -117,7 +158,12 @@ describe('expiry sweep on the emulator with examples/estate.json, a month later'
     // 10 known clones (PostgreSQL and MySQL flexible servers and the SQL database copy): 20% allows two, the oldest expiries.
     expect(result.counts).toMatchObject({ knownClones: 10, cap: 2 });
     expect(deleteRequests().sort()).toEqual(['my-payments-prod-pitr-1116', 'pg-crm-prod-pitr-1030']);
-    expect(result.skipped.filter((s) => s.reason.startsWith('deferred')).map((s) => s.name).sort()).toEqual(['pg-orders-prod-restore-1114']);
+    expect(
+      result.skipped
+        .filter((s) => s.reason.startsWith('deferred'))
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['pg-orders-prod-restore-1114']);
   });
 
   it('with 20% of ARM calls failing (429, 503) the sweep completes, deletes nothing wrong, and retries failures next run', async () => {
@@ -125,7 +171,13 @@ describe('expiry sweep on the emulator with examples/estate.json, a month later'
     const crm = byName('pg-crm-prod-pitr-1030');
     // One delete fails past the SDK's three retries; a fixed few faults on every kind of call, and 20% at random,
     // are retried by the SDK (Retry-After 0 keeps the test fast).
-    stack.emulator.faults.add({ operation: 'Servers_Delete', pathContains: crm.name, status: 503, retryAfterSeconds: 0, times: 4 });
+    stack.emulator.faults.add({
+      operation: 'Servers_Delete',
+      pathContains: crm.name,
+      status: 503,
+      retryAfterSeconds: 0,
+      times: 4,
+    });
     for (const operation of ['Servers_ListBySubscription', 'ManagementLocks_List', 'Servers_Get', 'Servers_Delete']) {
       stack.emulator.faults.add({ operation, status: 429, retryAfterSeconds: 0, times: 1 });
       stack.emulator.faults.add({ operation, status: 503, retryAfterSeconds: 0, times: 1 });
@@ -133,7 +185,9 @@ describe('expiry sweep on the emulator with examples/estate.json, a month later'
     stack.emulator.faults.add({ operation: '*', status: 429, retryAfterSeconds: 0, probability: 0.1 });
     stack.emulator.faults.add({ operation: '*', status: 503, retryAfterSeconds: 0, probability: 0.1 });
     const first = await sweep(deps, ENFORCE);
-    expect(stack.emulator.requests.count({ status: 429 }) + stack.emulator.requests.count({ status: 503 })).toBeGreaterThanOrEqual(12);
+    expect(
+      stack.emulator.requests.count({ status: 429 }) + stack.emulator.requests.count({ status: 503 }),
+    ).toBeGreaterThanOrEqual(12);
     expect(first.deleted.every((d) => ELIGIBLE.includes(d.name))).toBe(true);
     // A listing that failed past the retries (rare at random) stops the run instead; either way nothing wrong went.
     if (!first.stoppedBecause) expect(first.failed.map((f) => f.name)).toContain(crm.name);
@@ -154,7 +208,15 @@ describe('expiry sweep on the emulator with examples/estate.json, a month later'
     const { deps } = await fresh();
     let deletes = 0;
     await expect(
-      sweep(deps, { ...ENFORCE, concurrency: 1, hooks: { afterDelete: () => { if (++deletes === 1) throw new Error('process killed'); } } }),
+      sweep(deps, {
+        ...ENFORCE,
+        concurrency: 1,
+        hooks: {
+          afterDelete: () => {
+            if (++deletes === 1) throw new Error('process killed');
+          },
+        },
+      }),
     ).rejects.toThrow('process killed');
     expect(deleteRequests()).toHaveLength(1);
 

@@ -15,22 +15,60 @@ describe('deleteExpiredClones, the timer function, on the emulator and Azurite',
   // The function runs on the system clock: dates are relative to now.
   const now = Date.now();
   const day = (offset: number) => new Date(now + offset * DAY).toISOString();
-  const lineage = { Owner: 'alice@contoso.com', Incident: 'INC-1', RestoredFrom: `/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-prod`, RestorePointUtc: day(-15) };
-  const expired = armServer({ name: 'pg-expired-clone', createdAt: day(-15), tags: { ...lineage, ExpiresOn: day(-10).slice(0, 10) } });
-  const fresh = armServer({ name: 'pg-fresh-clone', createdAt: day(-1), tags: { ...lineage, ExpiresOn: day(5).slice(0, 10) } });
-  const prod = armServer({ name: 'pg-prod', createdAt: '2025-01-01T00:00:00Z', tags: { Owner: 'team@contoso.com', ExpiresOn: '2025-06-01' }, administratorLogin: 'prodadmin' });
+  const lineage = {
+    Owner: 'alice@contoso.com',
+    Incident: 'INC-1',
+    RestoredFrom: `/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-prod`,
+    RestorePointUtc: day(-15),
+  };
+  const expired = armServer({
+    name: 'pg-expired-clone',
+    createdAt: day(-15),
+    tags: { ...lineage, ExpiresOn: day(-10).slice(0, 10) },
+  });
+  const fresh = armServer({
+    name: 'pg-fresh-clone',
+    createdAt: day(-1),
+    tags: { ...lineage, ExpiresOn: day(5).slice(0, 10) },
+  });
+  const prod = armServer({
+    name: 'pg-prod',
+    createdAt: '2025-01-01T00:00:00Z',
+    tags: { Owner: 'team@contoso.com', ExpiresOn: '2025-06-01' },
+    administratorLogin: 'prodadmin',
+  });
   let stack: TestStack;
   let host: LocalHost;
   let stores: TableStores;
   const lines: string[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ snapshot: withRestoreLog({ servers: [expired, fresh, prod] }), settings: { SWEEP_MODE: 'enforce', SWEEP_MAX_DELETION_PERCENT: '100', GOVERNED_SUBSCRIPTION_IDS: SUB1, SWEEP_SCHEDULE: '0 0 0 1 1 *' } });
+    stack = await startStack({
+      snapshot: withRestoreLog({ servers: [expired, fresh, prod] }),
+      settings: {
+        SWEEP_MODE: 'enforce',
+        SWEEP_MAX_DELETION_PERCENT: '100',
+        GOVERNED_SUBSCRIPTION_IDS: SUB1,
+        SWEEP_SCHEDULE: '0 0 0 1 1 *',
+      },
+    });
     stores = await openTables({ connectionString: stack.azurite.connectionString, prefix: stack.config.tablePrefix });
-    const servers = parseSnapshot({ servers: [expired, fresh, prod] }).servers.map(({ locks: _l, firewallRules: _f, ...s }) => s);
-    const history = { [servers[0]!.key]: [{ stage: 'new-clone' as const, sentAt: day(-15), to: 'alice@contoso.com' }, { stage: 'final-notice' as const, sentAt: day(-9), to: 'alice@contoso.com' }] };
+    const servers = parseSnapshot({ servers: [expired, fresh, prod] }).servers.map(
+      ({ locks: _l, firewallRules: _f, ...s }) => s,
+    );
+    const history = {
+      [servers[0]!.key]: [
+        { stage: 'new-clone' as const, sentAt: day(-15), to: 'alice@contoso.com' },
+        { stage: 'final-notice' as const, sentAt: day(-9), to: 'alice@contoso.com' },
+      ],
+    };
     await stores.inventory.upsertMany(rowsFor(servers, new Date(now - DAY), history).map((record) => ({ record })));
-    host = await startLocalHost({ entry, settings: stack.settings, only: ['deleteExpiredClones'], log: (line) => lines.push(line) });
+    host = await startLocalHost({
+      entry,
+      settings: stack.settings,
+      only: ['deleteExpiredClones'],
+      log: (line) => lines.push(line),
+    });
   });
   afterAll(async () => {
     await host?.close();
@@ -39,8 +77,12 @@ describe('deleteExpiredClones, the timer function, on the emulator and Azurite',
 
   it('reads SWEEP_MODE and the caps from settings, deletes the one eligible clone and writes the heartbeat', async () => {
     await host.runTimer('deleteExpiredClones');
-    expect(host.invocations).toEqual([expect.objectContaining({ functionName: 'deleteExpiredClones', trigger: 'timer', outcome: 'succeeded' })]);
-    const deletes = stack.emulator.requests.entries({ method: 'DELETE' }).map((r) => r.path.split('?')[0]!.split('/').at(-1));
+    expect(host.invocations).toEqual([
+      expect.objectContaining({ functionName: 'deleteExpiredClones', trigger: 'timer', outcome: 'succeeded' }),
+    ]);
+    const deletes = stack.emulator.requests
+      .entries({ method: 'DELETE' })
+      .map((r) => r.path.split('?')[0]!.split('/').at(-1));
     expect(deletes).toEqual(['pg-expired-clone']);
     expect(lines.join('\n')).toMatch(/deleteExpiredClones \(enforce\): 1 eligible, 1 deleted, 0 would delete/);
     const run = (await stores.runs.list()).find((r) => r.job === SWEEP_JOB);

@@ -17,13 +17,38 @@ const NOW = '2026-12-20T10:00:00Z';
 /** Per subscription: production, three clones expired and announced long ago, and one clone that expires next year. */
 function estate() {
   const arm = [SUB1, SUB2].flatMap((sub, s) => {
-    const prod = armServer({ subscriptionId: sub, name: `pg-prod-${s}`, tags: { Owner: 'team@contoso.com', Environment: 'production' }, createdAt: '2026-01-01T00:00:00Z' });
+    const prod = armServer({
+      subscriptionId: sub,
+      name: `pg-prod-${s}`,
+      tags: { Owner: 'team@contoso.com', Environment: 'production' },
+      createdAt: '2026-01-01T00:00:00Z',
+    });
     const clone = (name: string, expiresOn: string, createdAt: string) =>
-      armServer({ subscriptionId: sub, name, createdAt, tags: { RestoredFrom: prod.id, RestorePointUtc: '2026-10-31T23:00:00Z', Owner: 'alice@contoso.com', Incident: `INC-${s}`, ExpiresOn: expiresOn } });
-    return [prod, ...[0, 1, 2].map((i) => clone(`pg-old-${s}-${i}`, '2026-11-20', '2026-11-01T00:00:00Z')), clone(`pg-new-${s}`, '2027-01-30', '2026-12-15T00:00:00Z')];
+      armServer({
+        subscriptionId: sub,
+        name,
+        createdAt,
+        tags: {
+          RestoredFrom: prod.id,
+          RestorePointUtc: '2026-10-31T23:00:00Z',
+          Owner: 'alice@contoso.com',
+          Incident: `INC-${s}`,
+          ExpiresOn: expiresOn,
+        },
+      });
+    return [
+      prod,
+      ...[0, 1, 2].map((i) => clone(`pg-old-${s}-${i}`, '2026-11-20', '2026-11-01T00:00:00Z')),
+      clone(`pg-new-${s}`, '2027-01-30', '2026-12-15T00:00:00Z'),
+    ];
   });
   const servers = arm.map((a) => serverFromArm(a));
-  const notices = Object.fromEntries(servers.map((s) => [s.key, noticesFor(s, s.tags.ExpiresOn === '2026-11-20' ? { finalAt: '2026-11-20T09:00:00Z' } : {})]));
+  const notices = Object.fromEntries(
+    servers.map((s) => [
+      s.key,
+      noticesFor(s, s.tags.ExpiresOn === '2026-11-20' ? { finalAt: '2026-11-20T09:00:00Z' } : {}),
+    ]),
+  );
   return { arm, servers, rows: rowsFor(servers, new Date('2026-12-16T00:00:00Z'), notices) };
 }
 
@@ -40,13 +65,24 @@ describe('sweep listing through Resource Graph, with one lock read per deletion 
     const stores = createMemoryStores();
     for (const row of e.rows) await stores.inventory.upsert(row);
     const rowGets: string[] = [];
-    const arm = { credential: emulatorCredential, clientOptions: { ...armClientOptions(emulator), retryOptions: { maxRetries: 0 } }, pollIntervalInMs: 1 };
+    const arm = {
+      credential: emulatorCredential,
+      clientOptions: { ...armClientOptions(emulator), retryOptions: { maxRetries: 0 } },
+      pollIntervalInMs: 1,
+    };
     const lines: string[] = [];
     const deps: SweepDeps = {
       clock: fixedClock(NOW),
       servers: new ArmServers(arm),
       listing: new ResourceGraphListing(arm),
-      inventory: { ...stores.inventory, get: (key) => (rowGets.push(key), stores.inventory.get(key)), list: (o) => stores.inventory.list(o), listVersioned: (o) => stores.inventory.listVersioned(o), upsert: (r, o) => stores.inventory.upsert(r, o), upsertMany: (w) => stores.inventory.upsertMany(w) },
+      inventory: {
+        ...stores.inventory,
+        get: (key) => (rowGets.push(key), stores.inventory.get(key)),
+        list: (o) => stores.inventory.list(o),
+        listVersioned: (o) => stores.inventory.listVersioned(o),
+        upsert: (r, o) => stores.inventory.upsert(r, o),
+        upsertMany: (w) => stores.inventory.upsertMany(w),
+      },
       evidence: stores.evidence,
       runs: stores.runs,
       policy: DEFAULT_POLICY,
@@ -63,7 +99,10 @@ describe('sweep listing through Resource Graph, with one lock read per deletion 
     const t = await setup();
     const result = await sweep(t.deps, ENFORCE);
     expect(result.stoppedBecause).toBeUndefined();
-    expect(result).toMatchObject({ failed: [], counts: { subscriptions: 2, servers: 10, knownClones: 8, disagreements: 0 } });
+    expect(result).toMatchObject({
+      failed: [],
+      counts: { subscriptions: 2, servers: 10, knownClones: 8, disagreements: 0 },
+    });
     expect(result.deleted.map((d) => d.name).sort()).toEqual(expired);
     const names = new Set(t.emulator.snapshot().servers.map((s) => (s as { name: string }).name));
     expect([...names].sort()).toEqual(['pg-new-0', 'pg-new-1', 'pg-prod-0', 'pg-prod-1']);
@@ -97,7 +136,10 @@ describe('sweep listing through Resource Graph, with one lock read per deletion 
               if (id === extendedClone.id && !extended) {
                 extended = true;
                 const row = (await t.stores.inventory.get(extendedClone.key))!;
-                await t.stores.inventory.upsert({ ...row.value, updatedAt: '2026-12-20T09:59:00Z' }, { ifMatch: row.etag });
+                await t.stores.inventory.upsert(
+                  { ...row.value, updatedAt: '2026-12-20T09:59:00Z' },
+                  { ifMatch: row.etag },
+                );
               }
               return arm.get(id, o);
             }
@@ -107,7 +149,12 @@ describe('sweep listing through Resource Graph, with one lock read per deletion 
     expect(result.stoppedBecause).toBeUndefined();
     expect(result.failed).toEqual([]);
     expect(result.deleted.map((d) => d.name).sort()).toEqual(expired.filter((n) => n !== 'pg-old-1-0'));
-    expect(result.skipped).toEqual([expect.objectContaining({ name: 'pg-old-1-0', reason: 'changed since planning: the inventory row was written meanwhile' })]);
+    expect(result.skipped).toEqual([
+      expect.objectContaining({
+        name: 'pg-old-1-0',
+        reason: 'changed since planning: the inventory row was written meanwhile',
+      }),
+    ]);
     expect(t.emulator.snapshot().servers.some((s) => (s as { name: string }).name === 'pg-old-1-0')).toBe(true);
   });
 
@@ -117,7 +164,9 @@ describe('sweep listing through Resource Graph, with one lock read per deletion 
     const result = await sweep(t.deps, ENFORCE);
     expect(result.deleted.map((d) => d.name).sort()).toEqual(expired);
     expect(t.emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBeGreaterThanOrEqual(2);
-    expect(t.lines.join('\n')).toMatch(/sweep: the Resource Graph listing failed, listing the remaining subscriptions through ARM/);
+    expect(t.lines.join('\n')).toMatch(
+      /sweep: the Resource Graph listing failed, listing the remaining subscriptions through ARM/,
+    );
   });
 
   it('a subscription whose ARM list fails (after the query failed too) stops the run before any DELETE', async () => {

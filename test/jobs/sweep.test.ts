@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { sweep, SWEEP_JOB } from '../../src/jobs/sweep.js';
 import type { Server } from '../../src/domain/model.js';
-import { ACTOR, cloneServer, domainServer, DRY_RUN, ENFORCE, memoryDeps, noticesFor, rowsFor, SUB_A, SUB_B } from './sweepSeed.js';
+import {
+  ACTOR,
+  cloneServer,
+  domainServer,
+  DRY_RUN,
+  ENFORCE,
+  memoryDeps,
+  noticesFor,
+  rowsFor,
+  SUB_A,
+  SUB_B,
+} from './sweepSeed.js';
 
 const NOW = '2026-12-10T10:00:00Z';
 const PLANNED_AT = new Date('2026-12-09T00:00:00Z');
@@ -15,7 +26,11 @@ function estate() {
   const locked = cloneServer('pg-locked', '2026-12-01');
   const bad = cloneServer('pg-bad', 'soon');
   const future = cloneServer('pg-future', '2026-12-20', { createdAt: '2026-11-20T00:00:00Z' });
-  const prod = domainServer({ name: 'pg-prod', tags: { Owner: 'team@contoso.com', ExpiresOn: '2026-01-01' }, createdAt: '2025-01-01T00:00:00Z' });
+  const prod = domainServer({
+    name: 'pg-prod',
+    tags: { Owner: 'team@contoso.com', ExpiresOn: '2026-01-01' },
+    createdAt: '2025-01-01T00:00:00Z',
+  });
   const servers = [expired, older, grace, hold, locked, bad, future, prod];
   const notices = {
     [expired.key]: noticesFor(expired, { finalAt: '2026-12-01T09:00:00Z' }),
@@ -33,11 +48,17 @@ async function setup(extra: { servers?: Server[]; rowsOnly?: Server[] } = {}) {
   const e = estate();
   const servers = [...e.servers, ...(extra.servers ?? [])];
   const rows = rowsFor([...servers, ...(extra.rowsOnly ?? [])], PLANNED_AT, e.notices);
-  const ctx = await memoryDeps({ now: NOW, servers, rows, locks: { [e.locked.id]: [{ name: 'keep', level: 'CanNotDelete' }] } });
+  const ctx = await memoryDeps({
+    now: NOW,
+    servers,
+    rows,
+    locks: { [e.locked.id]: [{ name: 'keep', level: 'CanNotDelete' }] },
+  });
   return { ...e, ...ctx };
 }
 
-const deleteCalls = (s: { calls: { op: string; target: string }[] }) => s.calls.filter((c) => c.op === 'delete').map((c) => c.target);
+const deleteCalls = (s: { calls: { op: string; target: string }[] }) =>
+  s.calls.filter((c) => c.op === 'delete').map((c) => c.target);
 
 describe('sweep in enforce mode (memory adapters)', () => {
   it('deletes exactly the expired, announced, past-grace clones without hold or lock, oldest first, and records who, what and why', async () => {
@@ -52,25 +73,55 @@ describe('sweep in enforce mode (memory adapters)', () => {
       ['pg-expired', 'deleted'],
     ]);
     expect(t.servers.peek(t.expired.id)).toBeUndefined();
-    for (const name of ['pg-grace', 'pg-hold', 'pg-locked', 'pg-bad', 'pg-future', 'pg-prod']) expect(t.servers.peek(`/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}`)).toBeDefined();
+    for (const name of ['pg-grace', 'pg-hold', 'pg-locked', 'pg-bad', 'pg-future', 'pg-prod'])
+      expect(
+        t.servers.peek(
+          `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}`,
+        ),
+      ).toBeDefined();
 
     const row = (await t.stores.inventory.get(t.expired.key))!.value;
-    expect(row).toMatchObject({ state: 'deleted', deletedAt: NOW.replace('Z', '.000Z'), deletedBy: ACTOR, deleteReason: expect.stringContaining('expired 2026-12-01') });
+    expect(row).toMatchObject({
+      state: 'deleted',
+      deletedAt: NOW.replace('Z', '.000Z'),
+      deletedBy: ACTOR,
+      deleteReason: expect.stringContaining('expired 2026-12-01'),
+    });
     const evidence = await t.stores.evidence.list(t.expired.key);
     expect(evidence.map((e) => [e.kind, e.id])).toEqual([
       ['deleted', 'sweep:deleted:2026-12-01T00:00:00Z'],
       ['deleting', 'sweep:deleting:2026-12-01T00:00:00Z'],
     ]);
     const deleted = evidence.find((e) => e.kind === 'deleted')!;
-    expect(deleted).toMatchObject({ actor: ACTOR, reason: expect.stringContaining('final notice sent 2026-12-01T09:00:00Z') });
-    expect(deleted.details).toMatchObject({ outcome: 'deleted', action: { type: 'delete-server', expiresOn: '2026-12-01T00:00:00Z' }, noticesSent: [{ stage: 'new-clone' }, { stage: 'final-notice' }] });
+    expect(deleted).toMatchObject({
+      actor: ACTOR,
+      reason: expect.stringContaining('final notice sent 2026-12-01T09:00:00Z'),
+    });
+    expect(deleted.details).toMatchObject({
+      outcome: 'deleted',
+      action: { type: 'delete-server', expiresOn: '2026-12-01T00:00:00Z' },
+      noticesSent: [{ stage: 'new-clone' }, { stage: 'final-notice' }],
+    });
 
-    expect(result.held.map((h) => [h.name, h.reason.split(':')[0]])).toEqual(expect.arrayContaining([['pg-hold', 'legal-hold'], ['pg-locked', 'locked']]));
-    expect(result.skipped.map((s) => [s.name, s.reason.split(':')[0]])).toEqual(expect.arrayContaining([['pg-grace', 'grace-period'], ['pg-bad', 'expiry-unparseable']]));
+    expect(result.held.map((h) => [h.name, h.reason.split(':')[0]])).toEqual(
+      expect.arrayContaining([
+        ['pg-hold', 'legal-hold'],
+        ['pg-locked', 'locked'],
+      ]),
+    );
+    expect(result.skipped.map((s) => [s.name, s.reason.split(':')[0]])).toEqual(
+      expect.arrayContaining([
+        ['pg-grace', 'grace-period'],
+        ['pg-bad', 'expiry-unparseable'],
+      ]),
+    );
     expect(result.failed).toEqual([]);
 
     const run = (await t.stores.runs.list()).find((r) => r.job === SWEEP_JOB)!;
-    expect(run).toMatchObject({ lastOutcome: 'succeeded', counts: expect.objectContaining({ deleted: 2, planned: 2, held: 2, failed: 0, stopped: 0 }) });
+    expect(run).toMatchObject({
+      lastOutcome: 'succeeded',
+      counts: expect.objectContaining({ deleted: 2, planned: 2, held: 2, failed: 0, stopped: 0 }),
+    });
   });
 
   it('a second run deletes nothing more and writes no new evidence', async () => {
@@ -112,7 +163,10 @@ describe('sweep in enforce mode (memory adapters)', () => {
   it('deletes nothing and says why when listing any subscription fails', async () => {
     const t = await setup();
     t.deps = { ...t.deps, settings: { ...t.deps.settings, subscriptionIds: [SUB_A, SUB_B] } };
-    t.servers.fault = (call) => (call.op === 'list' && call.target === SUB_B ? new Error('Could not list flexible servers of subscription b: 503') : undefined);
+    t.servers.fault = (call) =>
+      call.op === 'list' && call.target === SUB_B
+        ? new Error('Could not list flexible servers of subscription b: 503')
+        : undefined;
     const result = await sweep(t.deps, ENFORCE);
     expect(result.stoppedBecause).toMatch(/listing failed for 1 of 2 subscription\(s\).*503/);
     expect(deleteCalls(t.servers)).toEqual([]);
@@ -125,7 +179,9 @@ describe('sweep in enforce mode (memory adapters)', () => {
     const result = await sweep(t.deps, ENFORCE);
     // 3 rows without a listed server among 10 known clones: 30% > 25%.
     expect(result.counts).toMatchObject({ knownClones: 10, disagreements: 3 });
-    expect(result.stoppedBecause).toMatch(/disagree on 3 server\(s\), 30.0% of 10 known clone\(s\) \(limit 25%\).*pg-ghost-1/);
+    expect(result.stoppedBecause).toMatch(
+      /disagree on 3 server\(s\), 30.0% of 10 known clone\(s\) \(limit 25%\).*pg-ghost-1/,
+    );
     expect(deleteCalls(t.servers)).toEqual([]);
     expect(result.deleted).toEqual([]);
   });
@@ -147,18 +203,24 @@ describe('sweep in enforce mode (memory adapters)', () => {
   it('cancels a delete when a lock appeared since planning', async () => {
     const t = await setup();
     t.servers.beforeCall = (call) => {
-      if (call.op === 'get' && call.target === t.expired.key) t.servers.setLocks(t.expired.id, [{ name: 'late', level: 'ReadOnly' }]);
+      if (call.op === 'get' && call.target === t.expired.key)
+        t.servers.setLocks(t.expired.id, [{ name: 'late', level: 'ReadOnly' }]);
     };
     const result = await sweep(t.deps, ENFORCE);
     expect(deleteCalls(t.servers)).toEqual([t.older.key]);
-    expect(result.skipped.find((s) => s.name === 'pg-expired')?.reason).toBe('changed since planning: locks none -> ReadOnly:late');
+    expect(result.skipped.find((s) => s.name === 'pg-expired')?.reason).toBe(
+      'changed since planning: locks none -> ReadOnly:late',
+    );
   });
 
   it('records a 409 ScopeLocked (a lock after the re-check) as held, not as a failure', async () => {
     const t = await setup();
     const result = await sweep(t.deps, {
       ...ENFORCE,
-      hooks: { beforeDelete: (id) => void (id === t.expired.id && t.servers.setLocks(id, [{ name: 'race', level: 'CanNotDelete' }])) },
+      hooks: {
+        beforeDelete: (id) =>
+          void (id === t.expired.id && t.servers.setLocks(id, [{ name: 'race', level: 'CanNotDelete' }])),
+      },
     });
     expect(deleteCalls(t.servers)).toEqual([t.older.key, t.expired.key]);
     expect(result.held.find((h) => h.name === 'pg-expired')?.reason).toMatch(/409 ScopeLocked/);
@@ -173,9 +235,14 @@ describe('sweep in enforce mode (memory adapters)', () => {
   it('a failed delete is reported and retried next run, once', async () => {
     const t = await setup();
     let failures = 1;
-    t.servers.fault = (call) => (call.op === 'delete' && call.target === t.expired.key && failures-- > 0 ? new Error('Could not delete: 500 InternalServerError') : undefined);
+    t.servers.fault = (call) =>
+      call.op === 'delete' && call.target === t.expired.key && failures-- > 0
+        ? new Error('Could not delete: 500 InternalServerError')
+        : undefined;
     const first = await sweep(t.deps, ENFORCE);
-    expect(first.failed).toEqual([expect.objectContaining({ name: 'pg-expired', reason: expect.stringContaining('500') })]);
+    expect(first.failed).toEqual([
+      expect.objectContaining({ name: 'pg-expired', reason: expect.stringContaining('500') }),
+    ]);
     expect((await t.stores.inventory.get(t.expired.key))!.value.state).toBe('deleting');
     expect((await t.stores.runs.list())[0]?.lastOutcome).toBe('failed');
 
@@ -189,24 +256,54 @@ describe('sweep in enforce mode (memory adapters)', () => {
   it('a crash after the DELETE: the next run records the deletion without a second DELETE or evidence', async () => {
     const t = await setup();
     await expect(
-      sweep(t.deps, { ...ENFORCE, concurrency: 1, hooks: { afterDelete: () => { throw new Error('process killed'); } } }),
+      sweep(t.deps, {
+        ...ENFORCE,
+        concurrency: 1,
+        hooks: {
+          afterDelete: () => {
+            throw new Error('process killed');
+          },
+        },
+      }),
     ).rejects.toThrow('process killed');
     expect(deleteCalls(t.servers)).toEqual([t.older.key]);
     expect((await t.stores.inventory.get(t.older.key))!.value).toMatchObject({ state: 'deleting', deletedBy: ACTOR });
     expect((await t.stores.runs.list())[0]).toMatchObject({ lastOutcome: 'failed', lastError: 'process killed' });
 
     const second = await sweep(t.deps, { ...ENFORCE, concurrency: 1 });
-    expect(second.deleted.map((d) => [d.name, d.outcome])).toEqual(expect.arrayContaining([['pg-older', 'finished'], ['pg-expired', 'deleted']]));
+    expect(second.deleted.map((d) => [d.name, d.outcome])).toEqual(
+      expect.arrayContaining([
+        ['pg-older', 'finished'],
+        ['pg-expired', 'deleted'],
+      ]),
+    );
     const deletes = deleteCalls(t.servers);
     expect(deletes.filter((k) => k === t.older.key)).toHaveLength(1);
     expect(deletes.filter((k) => k === t.expired.key)).toHaveLength(1);
-    expect((await t.stores.inventory.get(t.older.key))!.value).toMatchObject({ state: 'deleted', deletedBy: ACTOR, deleteReason: expect.stringContaining('expired 2026-11-25') });
-    expect((await t.stores.evidence.list(t.older.key)).map((e) => e.id).sort()).toEqual(['sweep:deleted:2026-11-25T00:00:00Z', 'sweep:deleting:2026-11-25T00:00:00Z']);
+    expect((await t.stores.inventory.get(t.older.key))!.value).toMatchObject({
+      state: 'deleted',
+      deletedBy: ACTOR,
+      deleteReason: expect.stringContaining('expired 2026-11-25'),
+    });
+    expect((await t.stores.evidence.list(t.older.key)).map((e) => e.id).sort()).toEqual([
+      'sweep:deleted:2026-11-25T00:00:00Z',
+      'sweep:deleting:2026-11-25T00:00:00Z',
+    ]);
   });
 
   it('a crash between intent and DELETE: the next run deletes it once', async () => {
     const t = await setup();
-    await expect(sweep(t.deps, { ...ENFORCE, concurrency: 1, hooks: { beforeDelete: () => { throw new Error('killed'); } } })).rejects.toThrow('killed');
+    await expect(
+      sweep(t.deps, {
+        ...ENFORCE,
+        concurrency: 1,
+        hooks: {
+          beforeDelete: () => {
+            throw new Error('killed');
+          },
+        },
+      }),
+    ).rejects.toThrow('killed');
     expect(deleteCalls(t.servers)).toEqual([]);
     await sweep(t.deps, ENFORCE);
     expect(deleteCalls(t.servers)).toEqual([t.older.key, t.expired.key]);
@@ -215,11 +312,23 @@ describe('sweep in enforce mode (memory adapters)', () => {
 
   it('an interrupted deletion whose server became locked is released, not deleted', async () => {
     const t = await setup();
-    await expect(sweep(t.deps, { ...ENFORCE, concurrency: 1, hooks: { beforeDelete: () => { throw new Error('killed'); } } })).rejects.toThrow();
+    await expect(
+      sweep(t.deps, {
+        ...ENFORCE,
+        concurrency: 1,
+        hooks: {
+          beforeDelete: () => {
+            throw new Error('killed');
+          },
+        },
+      }),
+    ).rejects.toThrow();
     t.servers.setLocks(t.older.id, [{ name: 'keep', level: 'CanNotDelete' }]);
     const result = await sweep(t.deps, ENFORCE);
     expect(deleteCalls(t.servers)).toEqual([t.expired.key]);
-    expect(result.skipped.find((s) => s.name === 'pg-older')?.reason).toMatch(/^interrupted deletion cancelled: locked/);
+    expect(result.skipped.find((s) => s.name === 'pg-older')?.reason).toMatch(
+      /^interrupted deletion cancelled: locked/,
+    );
     const row = (await t.stores.inventory.get(t.older.key))!.value;
     expect(row.state).toBe('held');
     expect(row.deletedBy).toBeUndefined();
@@ -230,12 +339,15 @@ describe('sweep in enforce mode (memory adapters)', () => {
     t.servers.put({ ...t.servers.peek(t.expired.id)!, state: 'Dropping' });
     const result = await sweep(t.deps, ENFORCE);
     expect(deleteCalls(t.servers)).toEqual([t.older.key]);
-    expect(result.skipped.find((s) => s.name === 'pg-expired')?.reason).toMatch(/Dropping: a delete is already under way/);
+    expect(result.skipped.find((s) => s.name === 'pg-expired')?.reason).toMatch(
+      /Dropping: a delete is already under way/,
+    );
   });
 
   it('locks that cannot be read keep the clones (unknown locks never delete)', async () => {
     const t = await setup();
-    t.servers.fault = (call) => (call.op === 'listSubscriptionLocks' ? new Error('Could not list locks: 403') : undefined);
+    t.servers.fault = (call) =>
+      call.op === 'listSubscriptionLocks' ? new Error('Could not list locks: 403') : undefined;
     const result = await sweep(t.deps, ENFORCE);
     expect(deleteCalls(t.servers)).toEqual([]);
     expect(result.failed.map((f) => f.name)).toEqual(expect.arrayContaining(['pg-expired', 'pg-older']));
@@ -244,10 +356,13 @@ describe('sweep in enforce mode (memory adapters)', () => {
 
   it('a lock that fails the re-check right before the DELETE keeps that clone; the other is deleted', async () => {
     const t = await setup();
-    t.servers.fault = (call) => (call.op === 'get' && call.target === t.expired.key ? new Error('Could not list locks: 403') : undefined);
+    t.servers.fault = (call) =>
+      call.op === 'get' && call.target === t.expired.key ? new Error('Could not list locks: 403') : undefined;
     const result = await sweep(t.deps, ENFORCE);
     expect(deleteCalls(t.servers)).toEqual([t.older.key]);
-    expect(result.failed).toEqual([expect.objectContaining({ name: 'pg-expired', reason: expect.stringContaining('re-read before delete') })]);
+    expect(result.failed).toEqual([
+      expect.objectContaining({ name: 'pg-expired', reason: expect.stringContaining('re-read before delete') }),
+    ]);
   });
 
   it('reads locks once per deletion: one list per subscription to plan, one re-read right before each DELETE', async () => {
@@ -255,7 +370,12 @@ describe('sweep in enforce mode (memory adapters)', () => {
     await sweep(t.deps, ENFORCE);
     expect(t.servers.calls.filter((c) => c.op === 'listSubscriptionLocks')).toHaveLength(1);
     expect(t.servers.calls.filter((c) => c.op === 'listLocks')).toHaveLength(0);
-    expect(t.servers.calls.filter((c) => c.op === 'get').map((c) => c.target).sort()).toEqual(deleteCalls(t.servers).sort());
+    expect(
+      t.servers.calls
+        .filter((c) => c.op === 'get')
+        .map((c) => c.target)
+        .sort(),
+    ).toEqual(deleteCalls(t.servers).sort());
   });
 });
 
@@ -268,12 +388,18 @@ describe('sweep in dry-run mode', () => {
     expect(result.wouldDelete.map((w) => w.name)).toEqual(['pg-older', 'pg-expired']);
     expect(result.deleted).toEqual([]);
     const evidence = await t.stores.evidence.list(t.expired.key);
-    expect(evidence).toEqual([expect.objectContaining({ kind: 'would-delete', id: 'sweep:would-delete:2026-12-01T00:00:00Z', actor: ACTOR })]);
+    expect(evidence).toEqual([
+      expect.objectContaining({ kind: 'would-delete', id: 'sweep:would-delete:2026-12-01T00:00:00Z', actor: ACTOR }),
+    ]);
     expect((await t.stores.inventory.get(t.expired.key))!.value.state).not.toBe('deleting');
 
     t.clock.advance(3_600_000);
     await sweep(t.deps, DRY_RUN);
     expect(await t.stores.evidence.list(t.expired.key)).toHaveLength(1);
-    expect((await t.stores.runs.list())[0]).toMatchObject({ job: SWEEP_JOB, lastOutcome: 'succeeded', counts: expect.objectContaining({ wouldDelete: 2, deleted: 0 }) });
+    expect((await t.stores.runs.list())[0]).toMatchObject({
+      job: SWEEP_JOB,
+      lastOutcome: 'succeeded',
+      counts: expect.objectContaining({ wouldDelete: 2, deleted: 0 }),
+    });
   });
 });

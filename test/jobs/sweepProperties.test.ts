@@ -42,7 +42,9 @@ const specArb: fc.Arbitrary<Spec> = fc.record({
 function expiryOf(spec: Spec): Date | undefined {
   if ('raw' in spec.expiry) return undefined;
   const at = new Date(NOW.getTime() + spec.expiry.days * DAY);
-  return spec.expiry.dateOnly ? new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate())) : new Date(Math.floor(at.getTime() / 1000) * 1000);
+  return spec.expiry.dateOnly
+    ? new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()))
+    : new Date(Math.floor(at.getTime() / 1000) * 1000);
 }
 
 function tagOf(spec: Spec): string | undefined {
@@ -53,9 +55,16 @@ function tagOf(spec: Spec): string | undefined {
 
 /** The estate: a production source, then one server per spec (probable clones copy the source's tags and login). */
 function build(specs: readonly Spec[]) {
-  const source = domainServer({ name: 'pg-src', tags: { ...SOURCE_TAGS, ExpiresOn: '2026-01-01' }, createdAt: '2025-01-01T00:00:00Z', login: 'shared' });
+  const source = domainServer({
+    name: 'pg-src',
+    tags: { ...SOURCE_TAGS, ExpiresOn: '2026-01-01' },
+    createdAt: '2025-01-01T00:00:00Z',
+    login: 'shared',
+  });
   const servers: Server[] = [source];
-  const notices: Record<string, NoticeSent[]> = { [source.key]: [{ stage: 'final-notice', sentAt: '2026-01-02T00:00:00Z', to: 'team@contoso.com' }] };
+  const notices: Record<string, NoticeSent[]> = {
+    [source.key]: [{ stage: 'final-notice', sentAt: '2026-01-02T00:00:00Z', to: 'team@contoso.com' }],
+  };
   const locks: Record<string, { name: string; level: LockLevel }[]> = {};
   specs.forEach((spec, i) => {
     const name = `pg-${i}-${spec.kind}`;
@@ -70,12 +79,22 @@ function build(specs: readonly Spec[]) {
       const { ExpiresOn: _e, ...lineageTags } = cloneServer(name, 'x').tags;
       server = { ...cloneServer(name, 'x', { createdAt }), tags: { ...lineageTags, ...extra } };
     } else {
-      server = domainServer({ name, createdAt, tags: spec.kind === 'probable' ? { ...SOURCE_TAGS, ...extra } : { Owner: 'x@contoso.com', ...extra }, login: spec.kind === 'probable' ? 'shared' : undefined });
+      server = domainServer({
+        name,
+        createdAt,
+        tags: spec.kind === 'probable' ? { ...SOURCE_TAGS, ...extra } : { Owner: 'x@contoso.com', ...extra },
+        login: spec.kind === 'probable' ? 'shared' : undefined,
+      });
     }
     servers.push(server);
     const history: NoticeSent[] = [];
     if (spec.newCloneNotice) history.push({ stage: 'new-clone', sentAt: createdAt, to: 'team@contoso.com' });
-    if (spec.finalAfterHours !== undefined && expiry) history.push({ stage: 'final-notice', sentAt: new Date(expiry.getTime() + spec.finalAfterHours * 3_600_000).toISOString(), to: 'team@contoso.com' });
+    if (spec.finalAfterHours !== undefined && expiry)
+      history.push({
+        stage: 'final-notice',
+        sentAt: new Date(expiry.getTime() + spec.finalAfterHours * 3_600_000).toISOString(),
+        to: 'team@contoso.com',
+      });
     notices[server.key] = history;
     if (spec.lock) locks[server.id] = [{ name: 'keep', level: spec.lock }];
   });
@@ -107,24 +126,39 @@ async function world(specs: readonly Spec[]) {
   return { ...t, estate: servers, source };
 }
 
-const keyOf = (i: number, spec: Spec) => `/subscriptions/${SUB_A}/resourcegroups/rg/providers/microsoft.dbforpostgresql/flexibleservers/pg-${i}-${spec.kind}`;
+const keyOf = (i: number, spec: Spec) =>
+  `/subscriptions/${SUB_A}/resourcegroups/rg/providers/microsoft.dbforpostgresql/flexibleservers/pg-${i}-${spec.kind}`;
 
 describe('sweep properties over random estates and histories', () => {
   it('deletes a server only when every condition holds; never a not-a-clone, an unparseable expiry, a hold, a lock, or before grace', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(specArb, { minLength: 1, maxLength: 10 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 100 }), fc.boolean(), async (specs, maxPerRun, percent, faults) => {
-        const t = await world(specs);
-        let calls = 0;
-        // Transient ARM failures on some calls: they may fail items, never widen what is deleted.
-        if (faults) t.servers.fault = (call) => (call.op !== 'list' && ++calls % 4 === 0 ? new Error(`injected 503 on ${call.op}`) : undefined);
-        const result = await sweep(t.deps, { ...ENFORCE, maxDeletionsPerRun: maxPerRun, maxDeletionPercent: percent });
-        const deleted = new Set(t.servers.calls.filter((c) => c.op === 'delete').map((c) => c.target));
-        specs.forEach((spec, i) => {
-          if (deleted.has(keyOf(i, spec))) expect(mayBeDeleted(spec), JSON.stringify(spec)).toBe(true);
-        });
-        expect(deleted.has(t.source.key)).toBe(false);
-        expect(result.deleted.length).toBeLessThanOrEqual(Math.min(maxPerRun, Math.max(1, Math.floor((result.counts.knownClones * percent) / 100))));
-      }),
+      fc.asyncProperty(
+        fc.array(specArb, { minLength: 1, maxLength: 10 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 1, max: 100 }),
+        fc.boolean(),
+        async (specs, maxPerRun, percent, faults) => {
+          const t = await world(specs);
+          let calls = 0;
+          // Transient ARM failures on some calls: they may fail items, never widen what is deleted.
+          if (faults)
+            t.servers.fault = (call) =>
+              call.op !== 'list' && ++calls % 4 === 0 ? new Error(`injected 503 on ${call.op}`) : undefined;
+          const result = await sweep(t.deps, {
+            ...ENFORCE,
+            maxDeletionsPerRun: maxPerRun,
+            maxDeletionPercent: percent,
+          });
+          const deleted = new Set(t.servers.calls.filter((c) => c.op === 'delete').map((c) => c.target));
+          specs.forEach((spec, i) => {
+            if (deleted.has(keyOf(i, spec))) expect(mayBeDeleted(spec), JSON.stringify(spec)).toBe(true);
+          });
+          expect(deleted.has(t.source.key)).toBe(false);
+          expect(result.deleted.length).toBeLessThanOrEqual(
+            Math.min(maxPerRun, Math.max(1, Math.floor((result.counts.knownClones * percent) / 100))),
+          );
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -136,7 +170,12 @@ describe('sweep properties over random estates and histories', () => {
         const result = await sweep(t.deps, ENFORCE);
         const expected = specs.flatMap((spec, i) => (eligible(spec) ? [keyOf(i, spec)] : [])).sort();
         expect(result.stoppedBecause).toBeUndefined();
-        expect(t.servers.calls.filter((c) => c.op === 'delete').map((c) => c.target).sort()).toEqual(expected);
+        expect(
+          t.servers.calls
+            .filter((c) => c.op === 'delete')
+            .map((c) => c.target)
+            .sort(),
+        ).toEqual(expected);
         for (const key of expected) expect(t.servers.peek(key)).toBeUndefined();
       }),
       { numRuns: 150 },
@@ -155,8 +194,10 @@ describe('sweep properties over random estates and histories', () => {
           const server = t.servers.peek(call.target);
           if (!spec || !server || spec.change === 'none') return;
           changed.add(call.target);
-          if (spec.change === 'expiry-extended') t.servers.put({ ...server, tags: { ...server.tags, ExpiresOn: '2026-12-31' } });
-          if (spec.change === 'hold-added') t.servers.put({ ...server, tags: { ...server.tags, LegalHold: 'CASE-late' } });
+          if (spec.change === 'expiry-extended')
+            t.servers.put({ ...server, tags: { ...server.tags, ExpiresOn: '2026-12-31' } });
+          if (spec.change === 'hold-added')
+            t.servers.put({ ...server, tags: { ...server.tags, LegalHold: 'CASE-late' } });
           if (spec.change === 'state-changed') t.servers.put({ ...server, state: 'Stopped' });
           if (spec.change === 'lock-added') t.servers.setLocks(server.id, [{ name: 'late', level: 'CanNotDelete' }]);
         };
@@ -179,7 +220,8 @@ describe('sweep properties over random estates and histories', () => {
         expect(t.servers.calls.filter((c) => c.op === 'delete')).toEqual([]);
         const expected = specs.flatMap((spec, i) => (eligible(spec) ? [keyOf(i, spec)] : [])).sort();
         expect(result.wouldDelete.map((w) => w.id.toLowerCase()).sort()).toEqual(expected);
-        for (const key of expected) expect((await t.stores.evidence.list(key)).map((e) => e.kind)).toEqual(['would-delete']);
+        for (const key of expected)
+          expect((await t.stores.evidence.list(key)).map((e) => e.kind)).toEqual(['would-delete']);
       }),
       { numRuns: 100 },
     );

@@ -13,7 +13,15 @@ export const SUB_B = '00000000-0000-4000-8000-00000000000b';
 export const MAIL = { fallbackMailbox: 'dba-team@contoso.com', allowedRecipientDomains: ['contoso.com'] };
 export const ACTOR = 'pitr-warden (test)';
 
-export function domainServer(o: { name: string; sub?: string; rg?: string; tags?: Record<string, string>; createdAt?: string; state?: string; login?: string }): Server {
+export function domainServer(o: {
+  name: string;
+  sub?: string;
+  rg?: string;
+  tags?: Record<string, string>;
+  createdAt?: string;
+  state?: string;
+  login?: string;
+}): Server {
   const sub = o.sub ?? SUB_A;
   const id = `/subscriptions/${sub}/resourceGroups/${o.rg ?? 'rg'}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${o.name}`;
   return {
@@ -37,7 +45,11 @@ export function domainServer(o: { name: string; sub?: string; rg?: string; tags?
 }
 
 /** A clone with the warden's lineage tags, an owner, an incident and the given expiry. */
-export function cloneServer(name: string, expiresOn: string, o: { sub?: string; tags?: Record<string, string>; createdAt?: string; state?: string } = {}): Server {
+export function cloneServer(
+  name: string,
+  expiresOn: string,
+  o: { sub?: string; tags?: Record<string, string>; createdAt?: string; state?: string } = {},
+): Server {
   const sub = o.sub ?? SUB_A;
   return domainServer({
     name,
@@ -59,7 +71,8 @@ export function cloneServer(name: string, expiresOn: string, o: { sub?: string; 
 /** The notices an owner got: new-clone at creation, final notice `finalAfterHours` after expiry. */
 export function noticesFor(server: Server, o: { finalAt?: string; newClone?: boolean } = {}): NoticeSent[] {
   const out: NoticeSent[] = [];
-  if (o.newClone !== false) out.push({ stage: 'new-clone', sentAt: server.createdAt ?? '2026-11-01T00:00:00Z', to: 'alice@contoso.com' });
+  if (o.newClone !== false)
+    out.push({ stage: 'new-clone', sentAt: server.createdAt ?? '2026-11-01T00:00:00Z', to: 'alice@contoso.com' });
   if (o.finalAt) out.push({ stage: 'final-notice', sentAt: o.finalAt, to: 'alice@contoso.com' });
   return out;
 }
@@ -88,19 +101,44 @@ export function restoresOf(servers: readonly Server[]): RestoreEvidence[] {
  * Rows as reconcile would write them at `at`, with the given notice histories. Servers with lineage tags were proven
  * by their Activity Log record (`restoresOf`) unless `restoreEvidence` says otherwise.
  */
-export function rowsFor(servers: readonly Server[], at: Date, notices: Readonly<Record<string, readonly NoticeSent[]>> = {}, o: { policy?: Policy; restoreEvidence?: RestoreEvidence[] } = {}): InventoryRecord[] {
-  const plan = buildPlan({ now: at, policy: o.policy ?? DEFAULT_POLICY, servers, inventory: [], restoreEvidence: o.restoreEvidence ?? restoresOf(servers), settings: MAIL });
+export function rowsFor(
+  servers: readonly Server[],
+  at: Date,
+  notices: Readonly<Record<string, readonly NoticeSent[]>> = {},
+  o: { policy?: Policy; restoreEvidence?: RestoreEvidence[] } = {},
+): InventoryRecord[] {
+  const plan = buildPlan({
+    now: at,
+    policy: o.policy ?? DEFAULT_POLICY,
+    servers,
+    inventory: [],
+    restoreEvidence: o.restoreEvidence ?? restoresOf(servers),
+    settings: MAIL,
+  });
   return plan.servers
     .filter((p) => servers.some((s) => s.key === p.key))
     .map((p) => {
       const server = servers.find((s) => s.key === p.key)!;
-      const record = recordFromPlan({ server, plan: p, previous: undefined, now: at.toISOString(), observedAt: at.toISOString() });
+      const record = recordFromPlan({
+        server,
+        plan: p,
+        previous: undefined,
+        now: at.toISOString(),
+        observedAt: at.toISOString(),
+      });
       return { ...record, noticesSent: [...(notices[p.key] ?? [])] };
     });
 }
 
 /** Memory stores, MemoryServers and a fixed clock, ready for `sweep`. */
-export async function memoryDeps(o: { now: string; servers: readonly Server[]; rows: readonly InventoryRecord[]; locks?: Record<string, readonly ManagementLock[]>; subscriptions?: string[]; policy?: Policy }) {
+export async function memoryDeps(o: {
+  now: string;
+  servers: readonly Server[];
+  rows: readonly InventoryRecord[];
+  locks?: Record<string, readonly ManagementLock[]>;
+  subscriptions?: string[];
+  policy?: Policy;
+}) {
   const stores = createMemoryStores();
   for (const row of o.rows) await stores.inventory.upsert(row);
   const servers = new MemoryServers(o.servers, { locks: o.locks ?? {} });
@@ -118,5 +156,10 @@ export async function memoryDeps(o: { now: string; servers: readonly Server[]; r
   return { deps, stores, servers, clock };
 }
 
-export const ENFORCE: SweepOptions = { mode: 'enforce', maxDeletionsPerRun: 100, maxDeletionPercent: 100, maxDisagreementPercent: 25 };
+export const ENFORCE: SweepOptions = {
+  mode: 'enforce',
+  maxDeletionsPerRun: 100,
+  maxDeletionPercent: 100,
+  maxDisagreementPercent: 25,
+};
 export const DRY_RUN: SweepOptions = { ...ENFORCE, mode: 'dry-run' };

@@ -20,7 +20,12 @@ describe('local functions host', () => {
     azurite = await workerAzurite();
     host = await startLocalHost({
       entry,
-      settings: { AzureWebJobsStorage: azurite.connectionString, FIXTURE_QUEUE: 'fixture-events', FIXTURE_SCHEDULE: '*/1 * * * * *', FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '4096' },
+      settings: {
+        AzureWebJobsStorage: azurite.connectionString,
+        FIXTURE_QUEUE: 'fixture-events',
+        FIXTURE_SCHEDULE: '*/1 * * * * *',
+        FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '4096',
+      },
       log: (line) => lines.push(line),
       httpPort: 0,
       queueSettings: { visibilityTimeoutInMs: 0, maxPollingIntervalInMs: 200 },
@@ -68,7 +73,9 @@ describe('local functions host', () => {
     await queue.sendMessage(JSON.stringify({ fail: true }));
     await fifth;
     const poison = service.getQueueClient('fixture-events-poison');
-    await expect.poll(async () => (await poison.exists()) && (await poison.peekMessages()).peekedMessageItems.length).toBe(1);
+    await expect
+      .poll(async () => (await poison.exists()) && (await poison.peekMessages()).peekedMessageItems.length)
+      .toBe(1);
     expect(failures).toHaveLength(5);
   });
 
@@ -84,19 +91,36 @@ describe('local functions host', () => {
   it('logs why a message failed on every attempt, and when it moves it to the poison queue', async () => {
     const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('fixture-events');
     const { messageId } = await queue.sendMessage(JSON.stringify({ fail: 'again' }));
-    await expect.poll(() => lines.filter((l) => l.includes(`queue message ${messageId} failed 5 times; moved to fixture-events-poison`)).length, { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(
+        () =>
+          lines.filter((l) => l.includes(`queue message ${messageId} failed 5 times; moved to fixture-events-poison`))
+            .length,
+        { timeout: 10_000 },
+      )
+      .toBe(1);
     expect(lines.filter((l) => l === '[onMessage] failed: asked to fail').length).toBeGreaterThanOrEqual(5);
   });
 
   it('runs a function now on POST /admin/functions/<name> with {"input": ...}, answering 202 as Core Tools does', async () => {
     const done = next((r) => r.functionName === 'onMessage' && r.outcome === 'succeeded');
-    const response = await fetch(`${host.httpUrl}/admin/functions/onMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: '{"via":"admin"}' }) });
+    const response = await fetch(`${host.httpUrl}/admin/functions/onMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ input: '{"via":"admin"}' }),
+    });
     expect(response.status).toBe(202);
     const record = await done;
     expect(received().find((r) => r.invocationId === record.invocationId)?.input).toEqual({ via: 'admin' });
-    expect((await fetch(`${host.httpUrl}/admin/functions/nothere`, { method: 'POST', body: '{"input":""}' })).status).toBe(404);
-    expect((await fetch(`${host.httpUrl}/admin/functions/onMessage`, { method: 'POST', body: 'not json' })).status).toBe(400);
-    expect((await fetch(`${host.httpUrl}/admin/functions/echo`, { method: 'POST', body: '{"input":""}' })).status).toBe(400);
+    expect(
+      (await fetch(`${host.httpUrl}/admin/functions/nothere`, { method: 'POST', body: '{"input":""}' })).status,
+    ).toBe(404);
+    expect(
+      (await fetch(`${host.httpUrl}/admin/functions/onMessage`, { method: 'POST', body: 'not json' })).status,
+    ).toBe(400);
+    expect((await fetch(`${host.httpUrl}/admin/functions/echo`, { method: 'POST', body: '{"input":""}' })).status).toBe(
+      400,
+    );
   });
 
   it('refuses a request body over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT with 413 before any function runs', async () => {
@@ -111,7 +135,10 @@ describe('local functions host', () => {
   it('fires a timer function on its NCRONTAB schedule', async () => {
     const record = await next((r) => r.functionName === 'tick');
     expect(record.outcome).toBe('succeeded');
-    const timer = received().find((r) => r.invocationId === record.invocationId)?.input as { isPastDue: boolean; scheduleStatus: { next: string } };
+    const timer = received().find((r) => r.invocationId === record.invocationId)?.input as {
+      isPastDue: boolean;
+      scheduleStatus: { next: string };
+    };
     expect(timer.isPastDue).toBe(false);
     expect(Date.parse(timer.scheduleStatus.next)).toBeGreaterThan(Date.parse('2020-01-01'));
   });
@@ -141,7 +168,11 @@ describe('local functions host HTTP port', () => {
     const lines: string[] = [];
     const host = await startLocalHost({
       entry,
-      settings: { AzureWebJobsStorage: azurite.connectionString, FIXTURE_QUEUE: 'fixture-port', FIXTURE_SCHEDULE: '0 0 0 1 1 *' },
+      settings: {
+        AzureWebJobsStorage: azurite.connectionString,
+        FIXTURE_QUEUE: 'fixture-port',
+        FIXTURE_SCHEDULE: '0 0 0 1 1 *',
+      },
       httpPort: busy,
       log: (l) => lines.push(l),
     });
@@ -151,7 +182,9 @@ describe('local functions host HTTP port', () => {
       expect(lines.join('\n')).toContain(`port ${busy} is busy`);
       expect((await fetch(`${host.httpUrl}/api/echo`, { method: 'POST', body: 'x' })).status).toBe(200);
       const ticked = received().filter((r) => r.fn === 'tick').length;
-      expect((await fetch(`${host.httpUrl}/admin/functions/tick`, { method: 'POST', body: '{"input":""}' })).status).toBe(202);
+      expect(
+        (await fetch(`${host.httpUrl}/admin/functions/tick`, { method: 'POST', body: '{"input":""}' })).status,
+      ).toBe(202);
       await expect.poll(() => received().filter((r) => r.fn === 'tick').length).toBe(ticked + 1);
     } finally {
       await host.close();
@@ -162,9 +195,11 @@ describe('local functions host HTTP port', () => {
 });
 
 describe('local functions host start hooks', () => {
-  it('runs the app\'s appStart hooks before any trigger, and a hook that throws stops the start', async () => {
+  it("runs the app's appStart hooks before any trigger, and a hook that throws stops the start", async () => {
     const failing = new URL('../fixtures/app/failingStart.ts', import.meta.url).pathname;
-    await expect(startLocalHost({ entry: failing, settings: {}, httpPort: 0 })).rejects.toThrow('POLICY_PATH: fixture says no');
+    await expect(startLocalHost({ entry: failing, settings: {}, httpPort: 0 })).rejects.toThrow(
+      'POLICY_PATH: fixture says no',
+    );
     expect((globalThis as { __neverRan?: boolean }).__neverRan).toBeUndefined();
   });
 });

@@ -25,7 +25,8 @@ describe('npm start (the local runner on embedded defaults)', () => {
     // The whole demo, PostgreSQL of pg-orders-prod and its drill included: a hung-test bound for a loaded machine.
     const result = run({}, ['--once'], 240_000);
     expect(result.status, result.stderr).toBe(0);
-    for (const fn of ['onResourceEvent', 'onActivityLogAlert', 'reconcile', 'health']) expect(result.stdout).toContain(fn);
+    for (const fn of ['onResourceEvent', 'onActivityLogAlert', 'reconcile', 'health'])
+      expect(result.stdout).toContain(fn);
     expect(result.stdout).toMatch(/ARM emulator\s+https:\/\/127\.0\.0\.1:\d+/);
     expect(result.stdout).toMatch(/reconcile: \d+ servers in 2 subscriptions, [1-9]\d* clones/);
     expect(result.stdout).toMatch(/reconcile \(timer\) succeeded/);
@@ -39,7 +40,12 @@ describe('npm start (the local runner on embedded defaults)', () => {
   it('bundles the app without test code or the local sandbox', () => {
     const inputs = JSON.parse(readFileSync(`${root}/dist/app-inputs.json`, 'utf8')) as string[];
     expect(inputs).toContain('functions/index.ts');
-    expect(inputs.filter((i) => i.startsWith('test/') || i.startsWith('src/local/') || i.startsWith('src/cli/') || i.startsWith('bench/'))).toEqual([]);
+    expect(
+      inputs.filter(
+        (i) =>
+          i.startsWith('test/') || i.startsWith('src/local/') || i.startsWith('src/cli/') || i.startsWith('bench/'),
+      ),
+    ).toEqual([]);
     expect(inputs.some((i) => i.includes('node_modules/azurite') || i.includes('node_modules/vitest'))).toBe(false);
   });
 
@@ -47,30 +53,38 @@ describe('npm start (the local runner on embedded defaults)', () => {
     const result = run({ SWEEP_MODE: 'yolo', MAIL_LIMIT_PER_MINUTE: '-1', FALLBACK_MAILBOX: 'not-an-address' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Invalid settings (3)');
-    for (const name of ['SWEEP_MODE', 'MAIL_LIMIT_PER_MINUTE', 'FALLBACK_MAILBOX']) expect(result.stderr).toContain(name);
+    for (const name of ['SWEEP_MODE', 'MAIL_LIMIT_PER_MINUTE', 'FALLBACK_MAILBOX'])
+      expect(result.stderr).toContain(name);
     expect(result.stdout).not.toContain('is running locally');
   }, 90_000);
 
   it('stops at once on a missing policy file, naming POLICY_PATH, with nothing started', () => {
     const result = run({ POLICY_PATH: join(scratch, 'missing-policy.json') });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`POLICY_PATH: cannot read the policy file "${join(scratch, 'missing-policy.json')}": no such file`);
+    expect(result.stderr).toContain(
+      `POLICY_PATH: cannot read the policy file "${join(scratch, 'missing-policy.json')}": no such file`,
+    );
     expect(result.stdout).not.toContain('is running locally');
     expect(result.stdout).not.toContain('reconcile');
   }, 90_000);
 
   it('stops at once on an invalid policy, listing every problem under POLICY_PATH together with bad settings', () => {
     const broken = join(scratch, 'broken-policy.json');
-    writeFileSync(broken, JSON.stringify({ rules: [{ type: 'expiry', mode: 'enforce', defaultLifetimeDays: 0 }, { type: 'sweep' }] }));
+    writeFileSync(
+      broken,
+      JSON.stringify({ rules: [{ type: 'expiry', mode: 'enforce', defaultLifetimeDays: 0 }, { type: 'sweep' }] }),
+    );
     const result = run({ POLICY_PATH: broken, SWEEP_MODE: 'yolo' });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/Invalid settings \([3-9]\)/);
     expect(result.stderr).toContain('SWEEP_MODE');
-    expect(result.stderr.split('\n').filter((l) => l.includes(`POLICY_PATH: ${broken}: `)).length).toBeGreaterThanOrEqual(2);
+    expect(
+      result.stderr.split('\n').filter((l) => l.includes(`POLICY_PATH: ${broken}: `)).length,
+    ).toBeGreaterThanOrEqual(2);
     expect(result.stdout).not.toContain('is running locally');
   }, 90_000);
 
-  it('does not silently replace an invalid GOVERNED_SUBSCRIPTION_IDS with the emulator\'s subscriptions', () => {
+  it("does not silently replace an invalid GOVERNED_SUBSCRIPTION_IDS with the emulator's subscriptions", () => {
     const result = run({ GOVERNED_SUBSCRIPTION_IDS: 'prod-sub-1' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('GOVERNED_SUBSCRIPTION_IDS');
@@ -80,10 +94,19 @@ describe('npm start (the local runner on embedded defaults)', () => {
   it('a second `npm start` refuses, naming the running one, while that one lives', () => {
     const settings = join(scratch, 'running.json');
     // This test process plays the running stack: its pid is alive.
-    writeFileSync(settings, JSON.stringify({ PITR_WARDEN_LOCAL_PID: String(process.pid), PITR_WARDEN_LOCAL_STARTED_AT: '2026-12-05T07:00:00.000Z', PITR_WARDEN_LOCAL_HTTP_URL: 'http://127.0.0.1:7071' }));
+    writeFileSync(
+      settings,
+      JSON.stringify({
+        PITR_WARDEN_LOCAL_PID: String(process.pid),
+        PITR_WARDEN_LOCAL_STARTED_AT: '2026-12-05T07:00:00.000Z',
+        PITR_WARDEN_LOCAL_HTTP_URL: 'http://127.0.0.1:7071',
+      }),
+    );
     const result = run({ PITR_WARDEN_LOCAL_SETTINGS: settings }, []);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`another local stack is running (pid ${process.pid}, started 2026-12-05T07:00:00.000Z, functions at http://127.0.0.1:7071)`);
+    expect(result.stderr).toContain(
+      `another local stack is running (pid ${process.pid}, started 2026-12-05T07:00:00.000Z, functions at http://127.0.0.1:7071)`,
+    );
     expect(JSON.parse(readFileSync(settings, 'utf8'))).toMatchObject({ PITR_WARDEN_LOCAL_PID: String(process.pid) });
   }, 90_000);
 });

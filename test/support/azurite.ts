@@ -13,7 +13,10 @@ export async function workerAzurite(): Promise<AzuriteHandle> {
   const all = inject('azurites');
   const worker = Number(process.env.VITEST_POOL_ID ?? '1');
   const shared = all[(worker - 1) % all.length];
-  if (!shared) throw new Error('No shared Azurite: run the tests through vitest.config.ts (its globalSetup starts one per worker).');
+  if (!shared)
+    throw new Error(
+      'No shared Azurite: run the tests through vitest.config.ts (its globalSetup starts one per worker).',
+    );
   await empty(shared.connectionString);
   return { ...shared, close: () => Promise.resolve() };
 }

@@ -25,7 +25,9 @@ export function armServer(o: {
     systemData: { createdAt },
     properties: {
       storage: { storageSizeGB: o.storageSizeGb ?? 128, autoGrow: 'Disabled', tier: 'P10', iops: 500 },
-      network: o.subnetId ? { publicNetworkAccess: 'Disabled', delegatedSubnetResourceId: o.subnetId } : { publicNetworkAccess: o.publicAccess === false ? 'Disabled' : 'Enabled' },
+      network: o.subnetId
+        ? { publicNetworkAccess: 'Disabled', delegatedSubnetResourceId: o.subnetId }
+        : { publicNetworkAccess: o.publicAccess === false ? 'Disabled' : 'Enabled' },
       fullyQualifiedDomainName: `${o.name}.postgres.database.azure.com`,
       version: o.version ?? '16',
       minorVersion: '4',
@@ -43,24 +45,46 @@ export function armServer(o: {
 }
 
 export function armRule(serverId: string, name: string, start: string, end: string) {
-  return { id: `${serverId}/firewallRules/${name}`, name, type: 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules', properties: { startIpAddress: start, endIpAddress: end } };
+  return {
+    id: `${serverId}/firewallRules/${name}`,
+    name,
+    type: 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules',
+    properties: { startIpAddress: start, endIpAddress: end },
+  };
 }
 
 /** A production server, public, with an office range and the open "allow all" rule a restore would inherit. */
 export function productionEstate() {
-  const prod = armServer({ name: 'pg-orders-prod', tags: { Owner: 'orders-team@contoso.com', Environment: 'production', CostCenter: 'CC-1001' } });
+  const prod = armServer({
+    name: 'pg-orders-prod',
+    tags: { Owner: 'orders-team@contoso.com', Environment: 'production', CostCenter: 'CC-1001' },
+  });
   return {
     prod,
     snapshot: {
       servers: [prod],
-      firewallRules: { [prod.id]: [armRule(prod.id, 'office', '203.0.113.0', '203.0.113.255'), armRule(prod.id, 'allow-all', '0.0.0.0', '255.255.255.255')] },
+      firewallRules: {
+        [prod.id]: [
+          armRule(prod.id, 'office', '203.0.113.0', '203.0.113.255'),
+          armRule(prod.id, 'allow-all', '0.0.0.0', '255.255.255.255'),
+        ],
+      },
       locks: {},
     },
   };
 }
 
 /** A MySQL flexible server as GET returns it (Microsoft's MySQL 2024-12-30 ServerGet example), for tests. */
-export function armMySqlServer(o: { subscriptionId?: string; resourceGroup?: string; name: string; location?: string; tags?: Record<string, string>; createdAt?: string; subnetId?: string; state?: string }) {
+export function armMySqlServer(o: {
+  subscriptionId?: string;
+  resourceGroup?: string;
+  name: string;
+  location?: string;
+  tags?: Record<string, string>;
+  createdAt?: string;
+  subnetId?: string;
+  state?: string;
+}) {
   const subscriptionId = o.subscriptionId ?? SUB1;
   const resourceGroup = o.resourceGroup ?? 'rg-prod';
   return {
@@ -71,7 +95,9 @@ export function armMySqlServer(o: { subscriptionId?: string; resourceGroup?: str
       version: '8.0.21',
       state: o.state ?? 'Ready',
       storage: { storageSizeGB: 100, autoGrow: 'Enabled', iops: 600 },
-      network: o.subnetId ? { publicNetworkAccess: 'Disabled', delegatedSubnetResourceId: o.subnetId } : { publicNetworkAccess: 'Enabled' },
+      network: o.subnetId
+        ? { publicNetworkAccess: 'Disabled', delegatedSubnetResourceId: o.subnetId }
+        : { publicNetworkAccess: 'Enabled' },
       backup: { backupRetentionDays: 7, geoRedundantBackup: 'Disabled' },
     },
     location: o.location ?? 'eastus',
@@ -83,5 +109,10 @@ export function armMySqlServer(o: { subscriptionId?: string; resourceGroup?: str
 }
 
 export function armMySqlRule(serverId: string, name: string, start: string, end: string) {
-  return { id: `${serverId}/firewallRules/${name}`, name, type: 'Microsoft.DBforMySQL/flexibleServers/firewallRules', properties: { startIpAddress: start, endIpAddress: end } };
+  return {
+    id: `${serverId}/firewallRules/${name}`,
+    name,
+    type: 'Microsoft.DBforMySQL/flexibleServers/firewallRules',
+    properties: { startIpAddress: start, endIpAddress: end },
+  };
 }

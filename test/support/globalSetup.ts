@@ -21,7 +21,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const handles: AzuriteHandle[] = await Promise.all(Array.from({ length: workers }, () => startAzurite()));
   project.provide(
     'azurites',
-    handles.map(({ tableEndpoint, queueEndpoint, connectionString }) => ({ tableEndpoint, queueEndpoint, connectionString })),
+    handles.map(({ tableEndpoint, queueEndpoint, connectionString }) => ({
+      tableEndpoint,
+      queueEndpoint,
+      connectionString,
+    })),
   );
   return async () => {
     await Promise.all(handles.map((h) => h.close()));

@@ -41,12 +41,29 @@ export interface EventPipeline {
  * The event path of the app on the emulator and Azurite: a change made through the SDK is emitted by the emulator,
  * queued in Azurite and handled by `onResourceEvent` on the local host, polled briskly.
  */
-export async function startEventPipeline(options: { snapshot: EmulatorOptions['snapshot']; rules?: readonly unknown[] }): Promise<EventPipeline> {
-  const stack = await startStack({ snapshot: options.snapshot, settings: options.rules ? { POLICY_PATH: policyFile(options.rules) } : {} });
+export async function startEventPipeline(options: {
+  snapshot: EmulatorOptions['snapshot'];
+  rules?: readonly unknown[];
+}): Promise<EventPipeline> {
+  const stack = await startStack({
+    snapshot: options.snapshot,
+    settings: options.rules ? { POLICY_PATH: policyFile(options.rules) } : {},
+  });
   const entry = new URL('../../functions/onResourceEvent.ts', import.meta.url).pathname;
-  const host = await startLocalHost({ entry, settings: stack.settings, queueSettings: { maxPollingIntervalInMs: 20, visibilityTimeoutInMs: 0 } });
-  const stores = await openTables({ connectionString: stack.azurite.connectionString, prefix: stack.config.tablePrefix });
-  const pg = new PostgreSQLManagementFlexibleServerClient(stack.emulator.credential, SUB1, armClientOptions(stack.emulator));
+  const host = await startLocalHost({
+    entry,
+    settings: stack.settings,
+    queueSettings: { maxPollingIntervalInMs: 20, visibilityTimeoutInMs: 0 },
+  });
+  const stores = await openTables({
+    connectionString: stack.azurite.connectionString,
+    prefix: stack.config.tablePrefix,
+  });
+  const pg = new PostgreSQLManagementFlexibleServerClient(
+    stack.emulator.credential,
+    SUB1,
+    armClientOptions(stack.emulator),
+  );
   return {
     stack,
     host,
@@ -66,7 +83,12 @@ export async function startEventPipeline(options: { snapshot: EmulatorOptions['s
     },
     jobDeps: async (at) => {
       const wired = await build(loadConfig(stack.settings));
-      const mailer = createAcsMailer({ sender: wired.config.mail.sender, connectionString: stack.emulator.acsConnectionString, clientOptions: emailClientOptions(stack.emulator), pollIntervalInMs: 10 });
+      const mailer = createAcsMailer({
+        sender: wired.config.mail.sender,
+        connectionString: stack.emulator.acsConnectionString,
+        clientOptions: emailClientOptions(stack.emulator),
+        pollIntervalInMs: 10,
+      });
       return { ...wired, clock: fixedClock(at.toISOString()), mailer };
     },
     close: async () => {

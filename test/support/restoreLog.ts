@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 
-type ArmServerLike = { id: string; location?: string; tags?: Readonly<Record<string, string>>; createdAt?: string; systemData?: { createdAt?: string } };
+type ArmServerLike = {
+  id: string;
+  location?: string;
+  tags?: Readonly<Record<string, string>>;
+  createdAt?: string;
+  systemData?: { createdAt?: string };
+};
 
 /**
  * The Activity Log's start record of each restore in a snapshot (every server carrying RestoredFrom and
@@ -9,7 +15,10 @@ type ArmServerLike = { id: string; location?: string; tags?: Readonly<Record<str
  * @example startStack({ snapshot: withRestoreLog({ servers: [prod, clone] }) })
  */
 export function withRestoreLog<T extends { servers: unknown[]; activityLog?: unknown[] }>(snapshot: T): T {
-  return { ...snapshot, activityLog: [...(snapshot.activityLog ?? []), ...restoreLogEntries(snapshot.servers as ArmServerLike[])] };
+  return {
+    ...snapshot,
+    activityLog: [...(snapshot.activityLog ?? []), ...restoreLogEntries(snapshot.servers as ArmServerLike[])],
+  };
 }
 
 /**
@@ -23,7 +32,9 @@ export function restoreLogEntries(servers: readonly ArmServerLike[]) {
       const hash = createHash('sha1').update(s.id.toLowerCase()).digest('hex');
       const eventDataId = `${hash.slice(0, 8)}-${hash.slice(8, 12)}-4${hash.slice(13, 16)}-8${hash.slice(17, 20)}-${hash.slice(20, 32)}`;
       const who = s.tags!.RestoredBy ?? 'alice@contoso.com';
-      const at = new Date(Date.parse(s.createdAt ?? s.systemData?.createdAt ?? '2026-01-10T09:00:00Z') + 5_000).toISOString();
+      const at = new Date(
+        Date.parse(s.createdAt ?? s.systemData?.createdAt ?? '2026-01-10T09:00:00Z') + 5_000,
+      ).toISOString();
       const parts = s.id.split('/');
       return {
         authorization: { action: 'Microsoft.DBforPostgreSQL/flexibleServers/write', scope: s.id },
@@ -34,15 +45,28 @@ export function restoreLogEntries(servers: readonly ArmServerLike[]) {
         category: { value: 'Administrative', localizedValue: 'Administrative' },
         eventTimestamp: at,
         id: `${s.id}/events/${eventDataId}/ticks/1`,
-        operationName: { value: 'Microsoft.DBforPostgreSQL/flexibleServers/write', localizedValue: 'Create/Update Server' },
+        operationName: {
+          value: 'Microsoft.DBforPostgreSQL/flexibleServers/write',
+          localizedValue: 'Create/Update Server',
+        },
         status: { value: 'Accepted', localizedValue: 'Accepted' },
         resourceId: s.id,
         resourceProviderName: { value: 'Microsoft.DBforPostgreSQL', localizedValue: 'Microsoft.DBforPostgreSQL' },
-        resourceType: { value: 'Microsoft.DBforPostgreSQL/flexibleServers', localizedValue: 'Microsoft.DBforPostgreSQL/flexibleServers' },
+        resourceType: {
+          value: 'Microsoft.DBforPostgreSQL/flexibleServers',
+          localizedValue: 'Microsoft.DBforPostgreSQL/flexibleServers',
+        },
         resourceGroupName: parts[4],
         subscriptionId: parts[2],
         properties: {
-          requestbody: JSON.stringify({ location: s.location, properties: { createMode: 'PointInTimeRestore', sourceServerResourceId: s.tags!.RestoredFrom, pointInTimeUTC: s.tags!.RestorePointUtc } }),
+          requestbody: JSON.stringify({
+            location: s.location,
+            properties: {
+              createMode: 'PointInTimeRestore',
+              sourceServerResourceId: s.tags!.RestoredFrom,
+              pointInTimeUTC: s.tags!.RestorePointUtc,
+            },
+          }),
         },
       };
     });
@@ -54,7 +78,12 @@ export function restoreLogFeed(servers: readonly ArmServerLike[]) {
   return {
     list: (subscriptionId: string, window: { from: Date; to: Date }) =>
       Promise.resolve(
-        entries.filter((e) => e.subscriptionId?.toLowerCase() === subscriptionId.toLowerCase() && Date.parse(e.eventTimestamp) >= window.from.getTime() && Date.parse(e.eventTimestamp) <= window.to.getTime()) as unknown[],
+        entries.filter(
+          (e) =>
+            e.subscriptionId?.toLowerCase() === subscriptionId.toLowerCase() &&
+            Date.parse(e.eventTimestamp) >= window.from.getTime() &&
+            Date.parse(e.eventTimestamp) <= window.to.getTime(),
+        ) as unknown[],
       ),
   };
 }

@@ -17,5 +17,7 @@ fc.configureGlobal({ seed: TEST_SEED });
 process.env.EMULATOR_SEED = String(TEST_SEED);
 
 beforeEach(({ onTestFailed }) => {
-  onTestFailed(() => console.error(`[seed] this run used TEST_SEED=${TEST_SEED}; replay with: TEST_SEED=${TEST_SEED} npm test`));
+  onTestFailed(() =>
+    console.error(`[seed] this run used TEST_SEED=${TEST_SEED}; replay with: TEST_SEED=${TEST_SEED} npm test`),
+  );
 });

@@ -16,7 +16,15 @@ export interface TestStack {
 let tablePrefixCounter = 0;
 
 /** The worker's Azurite (emptied) plus a local Azure emulator (with real PostgreSQL behind the snapshot's `dataPlanes` when `dataPlane`, on virtual time when `virtualTime`), and settings for the app that point at both. */
-export async function startStack(options: { snapshot?: EmulatorOptions['snapshot']; now?: () => Date; settings?: Record<string, string>; dataPlane?: EmulatorOptions['dataPlane']; virtualTime?: boolean } = {}): Promise<TestStack> {
+export async function startStack(
+  options: {
+    snapshot?: EmulatorOptions['snapshot'];
+    now?: () => Date;
+    settings?: Record<string, string>;
+    dataPlane?: EmulatorOptions['dataPlane'];
+    virtualTime?: boolean;
+  } = {},
+): Promise<TestStack> {
   const azurite = await workerAzurite();
   const emulator = await startEmulator({
     snapshot: options.snapshot,

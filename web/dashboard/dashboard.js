@@ -25,8 +25,11 @@
   function fill(tbody, rows) {
     tbody.replaceChildren(...rows);
     // Labels for the phone layout, where a row reads as a card.
-    const headers = [...tbody.parentElement.tHead.rows[0].cells].map((th) => th.textContent.replace(/[↕↑↓]/g, '').trim());
-    for (const tr of tbody.rows) [...tr.cells].forEach((td, i) => td.colSpan === 1 && td.setAttribute('data-label', headers[i] || ''));
+    const headers = [...tbody.parentElement.tHead.rows[0].cells].map((th) =>
+      th.textContent.replace(/[↕↑↓]/g, '').trim(),
+    );
+    for (const tr of tbody.rows)
+      [...tr.cells].forEach((td, i) => td.colSpan === 1 && td.setAttribute('data-label', headers[i] || ''));
   }
   function emptyRow(columns, message) {
     return el('tr', {}, el('td', { colspan: columns, class: 'note' }, message));
@@ -36,7 +39,11 @@
   let currency = 'USD';
   function money(n) {
     if (n === undefined || n === null) return '—';
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: n >= 1000 ? 0 : 2 }).format(n);
+    return new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency,
+      maximumFractionDigits: n >= 1000 ? 0 : 2,
+    }).format(n);
   }
   function utc(iso) {
     if (!iso) return '—';
@@ -76,7 +83,11 @@
     const hash = location.hash.slice(1) || 'overview';
     const [path, query] = hash.split('?');
     const [view, ...rest] = path.split('/');
-    return { view: view || 'overview', arg: rest.length ? decodeURIComponent(rest.join('/')) : '', params: new URLSearchParams(query || '') };
+    return {
+      view: view || 'overview',
+      arg: rest.length ? decodeURIComponent(rest.join('/')) : '',
+      params: new URLSearchParams(query || ''),
+    };
   }
   async function show() {
     const r = route();
@@ -103,7 +114,12 @@
   }
 
   function card(value, label, href, tone) {
-    return el('a', { class: 'card' + (tone ? ' ' + tone : ''), href }, el('span', { class: 'value' }, value), el('span', { class: 'label' }, label));
+    return el(
+      'a',
+      { class: 'card' + (tone ? ' ' + tone : ''), href },
+      el('span', { class: 'value' }, value),
+      el('span', { class: 'label' }, label),
+    );
   }
 
   function countTable(title, counts) {
@@ -115,8 +131,27 @@
         'table',
         {},
         el('caption', { id }, title),
-        el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, title.replace(/^Clones by (.)/, (_, c) => c.toUpperCase())), el('th', { scope: 'col', class: 'num' }, 'Clones'))),
-        el('tbody', {}, ...(counts.length ? counts : [{ value: '(none)', count: 0 }]).slice(0, 12).map((c) => el('tr', {}, el('td', {}, c.value), el('td', { class: 'num' }, c.count)))),
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            el(
+              'th',
+              { scope: 'col' },
+              title.replace(/^Clones by (.)/, (_, c) => c.toUpperCase()),
+            ),
+            el('th', { scope: 'col', class: 'num' }, 'Clones'),
+          ),
+        ),
+        el(
+          'tbody',
+          {},
+          ...(counts.length ? counts : [{ value: '(none)', count: 0 }])
+            .slice(0, 12)
+            .map((c) => el('tr', {}, el('td', {}, c.value), el('td', { class: 'num' }, c.count))),
+        ),
       ),
     );
   }
@@ -165,7 +200,15 @@
                 el('td', { class: 'optional' }, row.engine),
                 el('td', {}, row.proof ? badge(row.proof) : badge(row.classification, 'unknown')),
                 el('td', { class: 'optional' }, row.reason || '—'),
-                el('td', {}, row.expiresOn ? day(row.expiresOn) : row.expiresOnInvalid ? 'not understood: ' + row.expiresOnInvalid : '—'),
+                el(
+                  'td',
+                  {},
+                  row.expiresOn
+                    ? day(row.expiresOn)
+                    : row.expiresOnInvalid
+                      ? 'not understood: ' + row.expiresOnInvalid
+                      : '—',
+                ),
                 el('td', { class: 'num' }, row.costUnknown ? 'unknown' : money(row.costPerDay)),
                 el('td', { class: 'num optional' }, money(row.costToDate)),
               ),
@@ -181,12 +224,18 @@
       for (const th of $('clones-table').tHead.rows[0].cells) {
         const key = th.dataset.sort;
         if (!key) continue;
-        th.setAttribute('aria-sort', params.sort === key ? (params.dir === 'desc' ? 'descending' : 'ascending') : 'none');
+        th.setAttribute(
+          'aria-sort',
+          params.sort === key ? (params.dir === 'desc' ? 'descending' : 'ascending') : 'none',
+        );
       }
       const csvParams = new URLSearchParams(params);
       csvParams.delete('page');
       csvParams.delete('pageSize');
-      $('inventory-csv').setAttribute('href', base + 'export/inventory.csv' + (csvParams.toString() ? '?' + csvParams : ''));
+      $('inventory-csv').setAttribute(
+        'href',
+        base + 'export/inventory.csv' + (csvParams.toString() ? '?' + csvParams : ''),
+      );
       setCommand('clones', data.command);
     },
 
@@ -198,34 +247,84 @@
         card(money(data.toDate), 'to date, all clones', '#cost'),
         card(data.unknown, 'clones without a known price', '#clones'),
       );
-      const sources = data.priceSources.map((p) => (p.kind === 'price-table' ? 'the price table of ' : 'the Retail Prices API as of ') + day(p.asOf));
+      const sources = data.priceSources.map(
+        (p) => (p.kind === 'price-table' ? 'the price table of ' : 'the Retail Prices API as of ') + day(p.asOf),
+      );
       $('cost-note').textContent =
-        'Estimate at pay-as-you-go list prices (compute and storage; backup not included), from ' + (sources.length ? sources.join(', ') : 'no prices yet') + '.';
+        'Estimate at pay-as-you-go list prices (compute and storage; backup not included), from ' +
+        (sources.length ? sources.join(', ') : 'no prices yet') +
+        '.';
       fill(
         $('cost-days').tBodies[0],
-        data.series.map((d) => el('tr', {}, el('td', {}, d.day), el('td', { class: 'num' }, money(d.cost)), el('td', { class: 'num' }, money(d.cumulative)))),
+        data.series.map((d) =>
+          el(
+            'tr',
+            {},
+            el('td', {}, d.day),
+            el('td', { class: 'num' }, money(d.cost)),
+            el('td', { class: 'num' }, money(d.cumulative)),
+          ),
+        ),
       );
       fill(
         $('cost-owners').tBodies[0],
         data.byOwner.length
-          ? data.byOwner.map((o) => el('tr', {}, el('td', {}, o.owner), el('td', { class: 'num' }, o.clones), el('td', { class: 'num' }, money(o.perDay)), el('td', { class: 'num' }, money(o.toDate))))
+          ? data.byOwner.map((o) =>
+              el(
+                'tr',
+                {},
+                el('td', {}, o.owner),
+                el('td', { class: 'num' }, o.clones),
+                el('td', { class: 'num' }, money(o.perDay)),
+                el('td', { class: 'num' }, money(o.toDate)),
+              ),
+            )
           : [emptyRow(4, 'No priced clones.')],
       );
       const canvas = $('cost-chart');
-      canvas.setAttribute('aria-label', 'Estimated cost of clones per day over ' + data.series.length + ' days; ' + money(data.perDay) + ' today; the table below has the figures.');
+      canvas.setAttribute(
+        'aria-label',
+        'Estimated cost of clones per day over ' +
+          data.series.length +
+          ' days; ' +
+          money(data.perDay) +
+          ' today; the table below has the figures.',
+      );
       draw('cost', canvas, {
         type: 'bar',
         data: {
           labels: data.series.map((d) => d.day),
           datasets: [
-            { type: 'bar', label: 'Cost that day', data: data.series.map((d) => d.cost), backgroundColor: '#0a58ca', yAxisID: 'y' },
-            { type: 'line', label: 'Cumulative since ' + (data.series.length ? data.series[0].day : '—'), data: data.series.map((d) => d.cumulative), borderColor: '#cf222e', backgroundColor: '#cf222e', pointRadius: 0, yAxisID: 'y1' },
+            {
+              type: 'bar',
+              label: 'Cost that day',
+              data: data.series.map((d) => d.cost),
+              backgroundColor: '#0a58ca',
+              yAxisID: 'y',
+            },
+            {
+              type: 'line',
+              label: 'Cumulative since ' + (data.series.length ? data.series[0].day : '—'),
+              data: data.series.map((d) => d.cumulative),
+              borderColor: '#cf222e',
+              backgroundColor: '#cf222e',
+              pointRadius: 0,
+              yAxisID: 'y1',
+            },
           ],
         },
         options: {
           maintainAspectRatio: false,
           animation: false,
-          scales: { y: { beginAtZero: true, title: { display: true, text: currency + ' per day' } }, y1: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: 'cumulative' } } },
+          scales: {
+            y: { beginAtZero: true, title: { display: true, text: currency + ' per day' } },
+            y1: {
+              beginAtZero: true,
+              position: 'right',
+              grid: { drawOnChartArea: false },
+              title: { display: true, text: 'cumulative' },
+            },
+          },
         },
       });
       setCommand('cost', data.command);
@@ -236,7 +335,17 @@
       fill(
         $('expiring-table').tBodies[0],
         data.items.length
-          ? data.items.map((row) => el('tr', {}, el('td', {}, cloneLink(row)), el('td', {}, row.owner || '—'), el('td', {}, row.expiresOn ? day(row.expiresOn) : row.expiresOnInvalid || '—'), el('td', {}, row.note), el('td', { class: 'num' }, money(row.costPerDay))))
+          ? data.items.map((row) =>
+              el(
+                'tr',
+                {},
+                el('td', {}, cloneLink(row)),
+                el('td', {}, row.owner || '—'),
+                el('td', {}, row.expiresOn ? day(row.expiresOn) : row.expiresOnInvalid || '—'),
+                el('td', {}, row.note),
+                el('td', { class: 'num' }, money(row.costPerDay)),
+              ),
+            )
           : [emptyRow(5, 'Nothing expires in the next 14 days.')],
       );
       setCommand('expiring', data.command);
@@ -248,7 +357,15 @@
         $('review-table').tBodies[0],
         data.items.length
           ? data.items.map((row) =>
-              el('tr', {}, el('td', {}, cloneLink(row)), el('td', {}, row.owner || '—'), el('td', {}, badge(row.proof || row.classification, row.proof || 'suspected')), el('td', {}, el('code', {}, row.confirm)), el('td', {}, el('code', {}, row.dismiss))),
+              el(
+                'tr',
+                {},
+                el('td', {}, cloneLink(row)),
+                el('td', {}, row.owner || '—'),
+                el('td', {}, badge(row.proof || row.classification, row.proof || 'suspected')),
+                el('td', {}, el('code', {}, row.confirm)),
+                el('td', {}, el('code', {}, row.dismiss)),
+              ),
             )
           : [emptyRow(5, 'Nothing waits for review.')],
       );
@@ -257,17 +374,31 @@
 
     async health() {
       const data = await getJson('health');
-      $('health-verdict').replaceChildren(badge(data.healthy ? 'healthy' : 'unhealthy', data.healthy ? 'ok' : 'stale'), ' as of ' + utc(data.now));
+      $('health-verdict').replaceChildren(
+        badge(data.healthy ? 'healthy' : 'unhealthy', data.healthy ? 'ok' : 'stale'),
+        ' as of ' + utc(data.now),
+      );
       $('health-problems').replaceChildren(...[...data.problems, ...data.warnings].map((p) => el('li', {}, p)));
       fill(
         $('jobs-table').tBodies[0],
         data.jobs.map((j) =>
-          el('tr', {}, el('td', {}, j.job), el('td', {}, badge(j.status)), el('td', {}, utc(j.lastStartedAt)), el('td', {}, utc(j.lastSucceededAt)), el('td', { class: 'optional' }, utc(j.dueBy)), el('td', { class: 'optional' }, j.detail)),
+          el(
+            'tr',
+            {},
+            el('td', {}, j.job),
+            el('td', {}, badge(j.status)),
+            el('td', {}, utc(j.lastStartedAt)),
+            el('td', {}, utc(j.lastSucceededAt)),
+            el('td', { class: 'optional' }, utc(j.dueBy)),
+            el('td', { class: 'optional' }, j.detail),
+          ),
         ),
       );
       fill(
         $('queues-table').tBodies[0],
-        [data.queues.events, data.queues.poison].map((q) => el('tr', {}, el('td', {}, q.name), el('td', { class: 'num' }, q.depth === null ? 'no queue' : q.depth))),
+        [data.queues.events, data.queues.poison].map((q) =>
+          el('tr', {}, el('td', {}, q.name), el('td', { class: 'num' }, q.depth === null ? 'no queue' : q.depth)),
+        ),
       );
       setCommand('health', data.command);
     },
@@ -279,7 +410,16 @@
         $('drills-table').tBodies[0],
         data.recent.length
           ? data.recent.map((d) =>
-              el('tr', {}, el('td', {}, utc(d.requestedAt)), el('td', {}, d.sourceName), el('td', {}, badge(d.outcome)), el('td', { class: 'num' }, d.minutesToReady ?? '—'), el('td', { class: 'num' }, d.minutesToValidated ?? '—'), el('td', { class: 'num optional' }, d.sizeGb ?? '—')),
+              el(
+                'tr',
+                {},
+                el('td', {}, utc(d.requestedAt)),
+                el('td', {}, d.sourceName),
+                el('td', {}, badge(d.outcome)),
+                el('td', { class: 'num' }, d.minutesToReady ?? '—'),
+                el('td', { class: 'num' }, d.minutesToValidated ?? '—'),
+                el('td', { class: 'num optional' }, d.sizeGb ?? '—'),
+              ),
             )
           : [emptyRow(6, 'No restore drills recorded yet.')],
       );
@@ -304,7 +444,10 @@
           maintainAspectRatio: false,
           animation: false,
           parsing: false,
-          scales: { x: { type: 'linear', ticks: { callback: (v) => new Date(v).toISOString().slice(5, 16).replace('T', ' ') } }, y: { beginAtZero: true, title: { display: true, text: 'minutes to Ready' } } },
+          scales: {
+            x: { type: 'linear', ticks: { callback: (v) => new Date(v).toISOString().slice(5, 16).replace('T', ' ') } },
+            y: { beginAtZero: true, title: { display: true, text: 'minutes to Ready' } },
+          },
         },
       });
       setCommand('drills', data.command);
@@ -321,22 +464,46 @@
         ['Engine', s.engine],
         ['Owner', (s.owner || '—') + (s.ownerSource ? ' (from ' + s.ownerSource + ')' : '')],
         ['Reason', s.reason || '—'],
-        ['Expires', s.expiresOn ? utc(s.expiresOn) : s.expiresOnInvalid ? 'not understood: ' + s.expiresOnInvalid : '—'],
+        [
+          'Expires',
+          s.expiresOn ? utc(s.expiresOn) : s.expiresOnInvalid ? 'not understood: ' + s.expiresOnInvalid : '—',
+        ],
         ['Restored from', s.lineage.sourceServerId || '—'],
         ['Restore point', utc(s.lineage.restorePointUtc)],
         ['Restored by', s.lineage.restoredBy || '—'],
         ['Created', utc(s.createdAt)],
-        ['Cost', s.costUnknown ? s.costUnknown : money(s.costPerDay) + ' per day, ' + money(s.costToDate) + ' to date (estimate)'],
+        [
+          'Cost',
+          s.costUnknown
+            ? s.costUnknown
+            : money(s.costPerDay) + ' per day, ' + money(s.costToDate) + ' to date (estimate)',
+        ],
         ['Compliance', s.compliant ? 'compliant' : s.violationDetails.map((v) => v.rule + ': ' + v.detail).join('; ')],
-        ['Notices sent', s.noticesSent.length ? s.noticesSent.map((n) => n.stage + ' ' + day(n.sentAt) + ' to ' + n.to).join('; ') : 'none'],
+        [
+          'Notices sent',
+          s.noticesSent.length
+            ? s.noticesSent.map((n) => n.stage + ' ' + day(n.sentAt) + ' to ' + n.to).join('; ')
+            : 'none',
+        ],
       ];
       $('clone-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
       const tags = Object.entries(s.tags || {});
-      fill($('clone-tags').tBodies[0], tags.length ? tags.map(([k, v]) => el('tr', {}, el('td', {}, k), el('td', {}, v))) : [emptyRow(2, 'No tags.')]);
+      fill(
+        $('clone-tags').tBodies[0],
+        tags.length ? tags.map(([k, v]) => el('tr', {}, el('td', {}, k), el('td', {}, v))) : [emptyRow(2, 'No tags.')],
+      );
       $('timeline').replaceChildren(
         ...(data.timeline.length
           ? data.timeline.map((e) =>
-              el('li', {}, el('time', { datetime: e.at }, utc(e.at)), el('span', { class: 'kind' }, e.kind), el('span', {}, e.summary), e.reason ? el('div', { class: 'note' }, 'Why: ' + e.reason) : null, el('div', { class: 'note' }, 'by ' + e.actor)),
+              el(
+                'li',
+                {},
+                el('time', { datetime: e.at }, utc(e.at)),
+                el('span', { class: 'kind' }, e.kind),
+                el('span', {}, e.summary),
+                e.reason ? el('div', { class: 'note' }, 'Why: ' + e.reason) : null,
+                el('div', { class: 'note' }, 'by ' + e.actor),
+              ),
             )
           : [el('li', {}, 'No evidence recorded.')]),
       );
@@ -358,12 +525,17 @@
       const select = $('f-' + name);
       const chosen = select.value;
       const first = select.options[0];
-      select.replaceChildren(first, ...list.map((c) => el('option', { value: c.value }, c.value + ' (' + c.count + ')')));
+      select.replaceChildren(
+        first,
+        ...list.map((c) => el('option', { value: c.value }, c.value + ' (' + c.count + ')')),
+      );
       select.value = chosen;
     }
   }
   function goClones(params) {
-    const clean = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== '' && v !== undefined && v !== null));
+    const clean = Object.fromEntries(
+      Object.entries(params).filter(([, v]) => v !== '' && v !== undefined && v !== null),
+    );
     const query = new URLSearchParams(clean).toString();
     location.hash = 'clones' + (query ? '?' + query : '');
   }
@@ -395,7 +567,9 @@
     });
   }
   for (const id of ['prev', 'next']) {
-    $(id).addEventListener('click', (event) => goClones(Object.assign({}, state.clonesQuery || {}, { page: event.currentTarget.dataset.page })));
+    $(id).addEventListener('click', (event) =>
+      goClones(Object.assign({}, state.clonesQuery || {}, { page: event.currentTarget.dataset.page })),
+    );
   }
   $('refresh').addEventListener('click', async () => {
     say('Refreshing…');

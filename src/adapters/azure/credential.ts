@@ -21,7 +21,9 @@ export const emulatorCredential: TokenCredential = unsignedTokenCredential((aud)
 /** DefaultAzureCredential in Azure (the user-assigned identity when AZURE_CLIENT_ID is set); the any-token one locally. */
 export function credentialFor(config: Config): TokenCredential {
   if (config.arm.credential === 'emulator') return emulatorCredential;
-  return new DefaultAzureCredential(config.managedIdentityClientId ? { managedIdentityClientId: config.managedIdentityClientId } : {});
+  return new DefaultAzureCredential(
+    config.managedIdentityClientId ? { managedIdentityClientId: config.managedIdentityClientId } : {},
+  );
 }
 
 /** Options every ARM SDK client gets: the endpoint, and the local emulator's CA when one is configured. */

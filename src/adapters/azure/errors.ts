@@ -19,7 +19,10 @@ export class AzureCallError extends Error {
     const status = statusOf(cause);
     const code = (cause as { code?: unknown } | undefined)?.code;
     const detail = errorMessage(cause);
-    super(`Could not ${operation}: ${status ? `${status} ` : ''}${typeof code === 'string' ? `${code}: ` : ''}${detail}${hint(status, detail, options.action)}`, { cause });
+    super(
+      `Could not ${operation}: ${status ? `${status} ` : ''}${typeof code === 'string' ? `${code}: ` : ''}${detail}${hint(status, detail, options.action)}`,
+      { cause },
+    );
     this.statusCode = status;
     this.code = typeof code === 'string' ? code : undefined;
   }

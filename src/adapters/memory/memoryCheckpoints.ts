@@ -20,7 +20,10 @@ export class MemoryCheckpoints implements CheckpointsPort {
     return settle(() => {
       const entity = toCheckpointEntity(name, value);
       const current = this.rows.get(name);
-      const stale = options.ifMatch === null ? current !== undefined : typeof options.ifMatch === 'string' && current?.etag !== options.ifMatch;
+      const stale =
+        options.ifMatch === null
+          ? current !== undefined
+          : typeof options.ifMatch === 'string' && current?.etag !== options.ifMatch;
       if (stale) throw new ConcurrencyError(name, { what: 'Checkpoint' });
       const etag = nextEtag();
       this.rows.set(name, { entity, etag });

@@ -16,7 +16,9 @@ export class MemoryDrills implements DrillsPort {
   }
 
   list(options: { sourceId?: string } = {}): Promise<DrillRecord[]> {
-    const all = [...this.records.values()].filter((r) => !options.sourceId || r.sourceId.toLowerCase() === options.sourceId.toLowerCase());
+    const all = [...this.records.values()].filter(
+      (r) => !options.sourceId || r.sourceId.toLowerCase() === options.sourceId.toLowerCase(),
+    );
     return Promise.resolve(all.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1)).map((r) => jsonCopy(r)));
   }
 
@@ -27,7 +29,8 @@ export class MemoryDrills implements DrillsPort {
 
   claim(sourceKey: string, drillId: string, at: Date, staleAfterMs = 86_400_000): Promise<boolean> {
     const held = this.claims.get(sourceKey);
-    if (held && held.drillId !== drillId && at.getTime() - held.at.getTime() <= staleAfterMs) return Promise.resolve(false);
+    if (held && held.drillId !== drillId && at.getTime() - held.at.getTime() <= staleAfterMs)
+      return Promise.resolve(false);
     this.claims.set(sourceKey, { drillId, at });
     return Promise.resolve(true);
   }

@@ -14,13 +14,19 @@ export class MemoryRuns implements RunsPort {
     return Promise.resolve();
   }
 
-  finished(job: string, at: string, outcome: { ok: boolean; error?: string; counts?: Record<string, number> }): Promise<void> {
+  finished(
+    job: string,
+    at: string,
+    outcome: { ok: boolean; error?: string; counts?: Record<string, number> },
+  ): Promise<void> {
     this.merge(job, finishedProps(job, at, outcome));
     return Promise.resolve();
   }
 
   list(): Promise<JobRun[]> {
-    return Promise.resolve([...this.rows.values()].map(fromRunEntity).sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : 0)));
+    return Promise.resolve(
+      [...this.rows.values()].map(fromRunEntity).sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : 0)),
+    );
   }
 
   private merge(job: string, props: Record<string, unknown>): void {

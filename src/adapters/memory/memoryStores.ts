@@ -11,5 +11,10 @@ export { MemoryCheckpoints, MemoryEvidence, MemoryInventory, MemoryRuns };
  * @example const stores = createMemoryStores(); await handleEvent(event, { ...stores, servers, clock });
  */
 export function createMemoryStores(): InventoryStores {
-  return { inventory: new MemoryInventory(), evidence: new MemoryEvidence(), runs: new MemoryRuns(), checkpoints: new MemoryCheckpoints() };
+  return {
+    inventory: new MemoryInventory(),
+    evidence: new MemoryEvidence(),
+    runs: new MemoryRuns(),
+    checkpoints: new MemoryCheckpoints(),
+  };
 }

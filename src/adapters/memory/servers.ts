@@ -32,7 +32,13 @@ export class MemoryServers implements ServersPort {
   private readonly locks = new Map<string, ManagementLock[]>();
   private readonly rules = new Map<string, FirewallRule[]>();
 
-  constructor(servers: readonly Server[] = [], options: { locks?: Record<string, readonly ManagementLock[]>; firewallRules?: Record<string, readonly FirewallRule[]> } = {}) {
+  constructor(
+    servers: readonly Server[] = [],
+    options: {
+      locks?: Record<string, readonly ManagementLock[]>;
+      firewallRules?: Record<string, readonly FirewallRule[]>;
+    } = {},
+  ) {
     for (const server of servers) this.put(server);
     for (const [id, locks] of Object.entries(options.locks ?? {})) this.locks.set(serverKey(id), [...locks]);
     for (const [id, rules] of Object.entries(options.firewallRules ?? {})) this.rules.set(serverKey(id), [...rules]);
@@ -57,7 +63,9 @@ export class MemoryServers implements ServersPort {
 
   list(subscriptionId: string): Promise<Server[]> {
     return this.answer('list', subscriptionId.toLowerCase(), () =>
-      [...this.servers.values()].filter((s) => s.subscriptionId.toLowerCase() === subscriptionId.toLowerCase()).sort((a, b) => (a.key < b.key ? -1 : 1)),
+      [...this.servers.values()]
+        .filter((s) => s.subscriptionId.toLowerCase() === subscriptionId.toLowerCase())
+        .sort((a, b) => (a.key < b.key ? -1 : 1)),
     );
   }
 
@@ -84,7 +92,9 @@ export class MemoryServers implements ServersPort {
   listSubscriptionLocks(subscriptionId: string): Promise<ScopedLock[]> {
     const prefix = `/subscriptions/${subscriptionId.toLowerCase()}/`;
     return this.answer('listSubscriptionLocks', subscriptionId.toLowerCase(), () =>
-      [...this.locks.entries()].filter(([key]) => key.startsWith(prefix)).flatMap(([key, locks]) => locks.map((l) => ({ ...l, scope: key }))),
+      [...this.locks.entries()]
+        .filter(([key]) => key.startsWith(prefix))
+        .flatMap(([key, locks]) => locks.map((l) => ({ ...l, scope: key }))),
     );
   }
 
@@ -116,7 +126,9 @@ export class MemoryServers implements ServersPort {
   upsertFirewallRule(id: string, rule: FirewallRule): Promise<void> {
     return this.answer('upsertFirewallRule', serverKey(id), () => {
       this.require(id, `write firewall rule ${rule.name} on`);
-      const rules = (this.rules.get(serverKey(id)) ?? []).filter((r) => r.name.toLowerCase() !== rule.name.toLowerCase());
+      const rules = (this.rules.get(serverKey(id)) ?? []).filter(
+        (r) => r.name.toLowerCase() !== rule.name.toLowerCase(),
+      );
       this.rules.set(serverKey(id), [...rules, { ...rule }]);
     });
   }
@@ -148,7 +160,12 @@ export class MemoryServers implements ServersPort {
     });
   }
 
-  checkName(_subscriptionId: string, _location: string, name: string, engine: Engine = DEFAULT_ENGINE): Promise<NameAvailability> {
+  checkName(
+    _subscriptionId: string,
+    _location: string,
+    name: string,
+    engine: Engine = DEFAULT_ENGINE,
+  ): Promise<NameAvailability> {
     return this.answer('checkName', name.toLowerCase(), () =>
       [...this.servers.values()].some((s) => s.engine === engine && s.name.toLowerCase() === name.toLowerCase())
         ? { available: false, reason: 'AlreadyExists', message: 'Specified server name is already used.' }
@@ -162,7 +179,16 @@ export class MemoryServers implements ServersPort {
       const from = this.require(request.sourceServerId, 'restore');
       if (!source) throw new Error(`Could not restore ${request.sourceServerId}: not a flexible server id`);
       const id = resourceIdOf(source.engine, source.subscriptionId, request.targetResourceGroup, [request.targetName]);
-      const clone: Server = { ...from, id, key: id.toLowerCase(), resourceGroup: request.targetResourceGroup, name: request.targetName, location: request.location, tags: { ...from.tags, ...request.tags }, state: 'Ready' };
+      const clone: Server = {
+        ...from,
+        id,
+        key: id.toLowerCase(),
+        resourceGroup: request.targetResourceGroup,
+        name: request.targetName,
+        location: request.location,
+        tags: { ...from.tags, ...request.tags },
+        state: 'Ready',
+      };
       this.put(clone);
       this.rules.set(clone.key, [...(this.rules.get(from.key) ?? [])]);
       return clone;

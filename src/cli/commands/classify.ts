@@ -33,7 +33,10 @@ export function classifyFileText(text: string): { lines: string[] } {
 
 /** Reads the delivery as bytes, refusing more than the delivery limit without reading it all. */
 async function readInput(file: string, stdin: AsyncIterable<Buffer | string>): Promise<string> {
-  const tooLarge = (bytes: number) => new EventFormatError(`${file === '-' ? 'standard input' : file}: ${bytes} bytes is over the limit of ${MAX_DELIVERY_BYTES} bytes (1 MiB)`);
+  const tooLarge = (bytes: number) =>
+    new EventFormatError(
+      `${file === '-' ? 'standard input' : file}: ${bytes} bytes is over the limit of ${MAX_DELIVERY_BYTES} bytes (1 MiB)`,
+    );
   if (file !== '-') {
     const { size } = await stat(file);
     if (size > MAX_DELIVERY_BYTES) throw tooLarge(size);
@@ -66,7 +69,9 @@ export interface ClassifyOptions {
 export function classifyCommand(io: Io = processIo, options: ClassifyOptions = {}): Command {
   const setExitCode = options.setExitCode ?? ((code: number) => (process.exitCode = code));
   return new Command('classify')
-    .description('print the events of one delivery (Event Grid, CloudEvents 1.0 or an Activity Log alert) as JSON lines, without calling Azure')
+    .description(
+      'print the events of one delivery (Event Grid, CloudEvents 1.0 or an Activity Log alert) as JSON lines, without calling Azure',
+    )
     .argument('<file>', 'the delivery exactly as received (JSON or base64 JSON); - reads standard input')
     .action(async (file: string) => {
       let lines: string[];
@@ -76,7 +81,8 @@ export function classifyCommand(io: Io = processIo, options: ClassifyOptions = {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (!(error instanceof EventFormatError) && code === undefined) throw error;
-        const message = error instanceof EventFormatError ? error.message : `cannot read ${file}: ${(error as Error).message}`;
+        const message =
+          error instanceof EventFormatError ? error.message : `cannot read ${file}: ${(error as Error).message}`;
         io.err(`pitr-warden classify: ${message}`);
         setExitCode(2);
         return;

@@ -35,9 +35,15 @@ interface Opts {
 export function dashboardCommand(options: DashboardCommandOptions = {}): Command {
   const io = options.io ?? processIo;
   return new Command('dashboard')
-    .description("the dashboard's views: summary, clones, cost, expiring, review, drills (health: pitr-warden status; a clone's timeline: pitr-warden evidence)")
+    .description(
+      "the dashboard's views: summary, clones, cost, expiring, review, drills (health: pitr-warden status; a clone's timeline: pitr-warden evidence)",
+    )
     .addArgument(new Command().createArgument('<view>', 'which view').choices(VIEWS))
-    .addOption(new Option('-o, --output <format>', 'output format (csv: clones only)').choices(['json', 'table', 'csv']).default('table'))
+    .addOption(
+      new Option('-o, --output <format>', 'output format (csv: clones only)')
+        .choices(['json', 'table', 'csv'])
+        .default('table'),
+    )
     .addOption(new Option('--local', 'talk to the stack `npm start` runs (its Azurite and emulator)'))
     .option('--all', 'clones: servers that are not clones too')
     .option('--owner <mail>', 'clones: only this owner')
@@ -50,15 +56,24 @@ export function dashboardCommand(options: DashboardCommandOptions = {}): Command
     .option('--page <n>', 'clones: page number (pages of --page-size)')
     .option('--page-size <n>', 'clones: rows per page (default 50, at most 500)')
     .action(async (view: (typeof VIEWS)[number], opts: Opts) => {
-      const reader = await (options.reader ?? defaultReader)({ ...(opts.local !== undefined ? { local: opts.local } : {}) });
+      const reader = await (options.reader ?? defaultReader)({
+        ...(opts.local !== undefined ? { local: opts.local } : {}),
+      });
       const query: Record<string, string> = {
         ...(opts.all ? { scope: 'all' } : {}),
-        ...Object.fromEntries((['owner', 'state', 'engine', 'proof', 'text', 'sort', 'page'] as const).flatMap((k) => (opts[k] ? [[k, opts[k]]] : []))),
+        ...Object.fromEntries(
+          (['owner', 'state', 'engine', 'proof', 'text', 'sort', 'page'] as const).flatMap((k) =>
+            opts[k] ? [[k, opts[k]]] : [],
+          ),
+        ),
         ...(opts.desc ? { dir: 'desc' } : {}),
         ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
       };
       if (opts.output === 'csv') {
-        if (view !== 'clones') throw new Error(`--output csv is for the clones view; for one clone's evidence use the dashboard's CSV export`);
+        if (view !== 'clones')
+          throw new Error(
+            `--output csv is for the clones view; for one clone's evidence use the dashboard's CSV export`,
+          );
         io.out(await reader.inventoryCsv(query));
         return;
       }
@@ -88,7 +103,18 @@ function renderView(view: (typeof VIEWS)[number], data: Record<string, unknown>)
     }
     case 'clones':
       return [
-        renderTable(items.map((r) => ({ name: r.name, owner: r.owner, state: r.state, engine: r.engine, proof: r.proof ?? r.classification, expiresOn: r.expiresOn ?? r.expiresOnInvalid, perDay: r.costPerDay, toDate: r.costToDate }))),
+        renderTable(
+          items.map((r) => ({
+            name: r.name,
+            owner: r.owner,
+            state: r.state,
+            engine: r.engine,
+            proof: r.proof ?? r.classification,
+            expiresOn: r.expiresOn ?? r.expiresOnInvalid,
+            perDay: r.costPerDay,
+            toDate: r.costToDate,
+          })),
+        ),
         `page ${data.page as number} of ${data.pages as number} (${data.total as number} rows)`,
       ].join('\n');
     case 'cost': {
@@ -96,16 +122,41 @@ function renderView(view: (typeof VIEWS)[number], data: Record<string, unknown>)
       const sources = (data.priceSources as Rows).map((s) => `${s.kind as string} ${s.asOf as string}`).join(', ');
       return [
         `${data.perDay as number} ${data.currency as string} per day, ${data.toDate as number} to date (estimate at list prices: ${sources || 'no prices'})`,
-        renderTable((data.byOwner as Rows).map((o) => ({ owner: o.owner, clones: o.clones, perDay: o.perDay, toDate: o.toDate }))),
+        renderTable(
+          (data.byOwner as Rows).map((o) => ({ owner: o.owner, clones: o.clones, perDay: o.perDay, toDate: o.toDate })),
+        ),
         '',
         renderTable(series.slice(-14)),
       ].join('\n');
     }
     case 'expiring':
-      return renderTable(items.map((r) => ({ name: r.name, owner: r.owner, expiresOn: r.expiresOn ?? r.expiresOnInvalid, note: r.note })));
+      return renderTable(
+        items.map((r) => ({
+          name: r.name,
+          owner: r.owner,
+          expiresOn: r.expiresOn ?? r.expiresOnInvalid,
+          note: r.note,
+        })),
+      );
     case 'review':
-      return renderTable(items.map((r) => ({ name: r.name, owner: r.owner, proof: r.proof ?? r.classification, confirm: r.confirm, dismiss: r.dismiss })));
+      return renderTable(
+        items.map((r) => ({
+          name: r.name,
+          owner: r.owner,
+          proof: r.proof ?? r.classification,
+          confirm: r.confirm,
+          dismiss: r.dismiss,
+        })),
+      );
     case 'drills':
-      return renderTable((data.recent as Rows).map((d) => ({ requestedAt: d.requestedAt, source: d.sourceName, outcome: d.outcome, minutesToReady: d.minutesToReady, minutesToValidated: d.minutesToValidated })));
+      return renderTable(
+        (data.recent as Rows).map((d) => ({
+          requestedAt: d.requestedAt,
+          source: d.sourceName,
+          outcome: d.outcome,
+          minutesToReady: d.minutesToReady,
+          minutesToValidated: d.minutesToValidated,
+        })),
+      );
   }
 }

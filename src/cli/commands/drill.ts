@@ -27,16 +27,23 @@ interface RunOpts {
 export function drillCommand(options: OperatorCommandOptions = {}): Command {
   const io = options.io ?? processIo;
   const setExitCode = options.setExitCode ?? ((code: number) => void (process.exitCode = code));
-  const drill = new Command('drill').description('Restore drills: a governed restore, measured phase by phase, validated on its data, then deleted');
+  const drill = new Command('drill').description(
+    'Restore drills: a governed restore, measured phase by phase, validated on its data, then deleted',
+  );
 
   drill
     .command('run')
-    .description("Run a drill now: restore through the warden, wait for Ready, connect, validate, record, mail the owner, delete the clone")
+    .description(
+      'Run a drill now: restore through the warden, wait for Ready, connect, validate, record, mail the owner, delete the clone',
+    )
     .requiredOption('--source <server>', 'server to drill (name or resource id); never touched itself')
     .option('--plan <name>', 'drill plan of the policy (default: the plan covering the source, else an ad-hoc drill)')
-    .option('--point <utc|latest>', 'restore point: latest, or ISO 8601 with Z or an offset (default: the plan\'s)')
+    .option('--point <utc|latest>', "restore point: latest, or ISO 8601 with Z or an offset (default: the plan's)")
     .option('--owner <email>', 'who hears the outcome of an ad-hoc drill (default: the fallback mailbox)')
-    .option('--wait', "also wait out the plan's keep period and delete the clone (else the runRestoreDrills timer deletes a kept clone)")
+    .option(
+      '--wait',
+      "also wait out the plan's keep period and delete the clone (else the runRestoreDrills timer deletes a kept clone)",
+    )
     .addOption(asOption())
     .addOption(outputOption())
     .addOption(localOption())
@@ -45,7 +52,13 @@ export function drillCommand(options: OperatorCommandOptions = {}): Command {
         const deps = await operatorDeps(options, opts);
         const plans = deps.policy.drills;
         let plan = opts.plan ? plans.find((p) => p.name === opts.plan) : undefined;
-        if (opts.plan && !plan) throw new PreflightError([`--plan: no drill plan named ${opts.plan} in the policy (${plans.map((p) => p.name).join(', ') || 'it has none'})`], 'drill');
+        if (opts.plan && !plan)
+          throw new PreflightError(
+            [
+              `--plan: no drill plan named ${opts.plan} in the policy (${plans.map((p) => p.name).join(', ') || 'it has none'})`,
+            ],
+            'drill',
+          );
         if (!plan) {
           const located = await locateServer(opts.source, deps);
           plan = located.server ? plans.find((p) => planCovers(p, located.server!)) : undefined;
@@ -98,7 +111,12 @@ export function drillCommand(options: OperatorCommandOptions = {}): Command {
         setExitCode(2);
         return;
       }
-      const text = opts.output === 'html' ? renderDrillHtml(record) : opts.output === 'json' ? JSON.stringify(record, null, 2) : renderDrillText(record);
+      const text =
+        opts.output === 'html'
+          ? renderDrillHtml(record)
+          : opts.output === 'json'
+            ? JSON.stringify(record, null, 2)
+            : renderDrillText(record);
       if (opts.out) {
         writeFileSync(opts.out, text, 'utf8');
         io.err(`wrote ${opts.out}`);

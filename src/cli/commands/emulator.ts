@@ -40,18 +40,23 @@ function untilSignal(): Promise<void> {
 
 const integer = (name: string, value: string): number => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number >= 0; got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`--${name} must be a whole number >= 0; got ${JSON.stringify(value)}`);
   return n;
 };
 
 const scale = (value: string): number => {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`--time-scale must be a number >= 0; got ${JSON.stringify(value)}`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new Error(`--time-scale must be a number >= 0; got ${JSON.stringify(value)}`);
   return n;
 };
 
 function loopbackHost(value: string): string {
-  if (!isLoopbackHost(value)) throw new InvalidArgumentError(`the emulator listens on loopback only (127.0.0.1, ::1 or localhost), not ${JSON.stringify(value)}`);
+  if (!isLoopbackHost(value))
+    throw new InvalidArgumentError(
+      `the emulator listens on loopback only (127.0.0.1, ::1 or localhost), not ${JSON.stringify(value)}`,
+    );
   return value;
 }
 
@@ -63,13 +68,28 @@ function loopbackHost(value: string): string {
 export function emulatorCommand(options: EmulatorCommandOptions = {}): Command {
   const io = options.io ?? processIo;
   return new Command('emulator')
-    .description('Run the local Azure emulator (ARM, ACS Email, retail prices) with Azurite for the event queue, until stopped')
+    .description(
+      'Run the local Azure emulator (ARM, ACS Email, retail prices) with Azurite for the event queue, until stopped',
+    )
     .option('-s, --snapshot <file>', `seed snapshot (default: ${DEMO_ESTATE} when present)`)
     .option('-p, --port <n>', 'HTTPS port (0 picks a free one)', '0')
-    .option('--host <address>', 'loopback address to listen on (127.0.0.1, ::1 or localhost; nothing else)', loopbackHost, '127.0.0.1')
-    .addOption(new Option('--schema <schema>', 'Event Grid delivery schema').choices(['EventGridSchema', 'CloudEventSchemaV1_0']).default('EventGridSchema'))
+    .option(
+      '--host <address>',
+      'loopback address to listen on (127.0.0.1, ::1 or localhost; nothing else)',
+      loopbackHost,
+      '127.0.0.1',
+    )
+    .addOption(
+      new Option('--schema <schema>', 'Event Grid delivery schema')
+        .choices(['EventGridSchema', 'CloudEventSchemaV1_0'])
+        .default('EventGridSchema'),
+    )
     .option('--queue <name>', 'queue that receives the resource events', DEFAULTS.EVENTS_QUEUE_NAME)
-    .option('--time-scale <x>', "real time per unit of Azure time for long-running operations (1: as long as Azure, e.g. a restore 6.5 min; 0.01: 100x faster; 0: done at the first poll)", '0')
+    .option(
+      '--time-scale <x>',
+      'real time per unit of Azure time for long-running operations (1: as long as Azure, e.g. a restore 6.5 min; 0.01: 100x faster; 0: done at the first poll)',
+      '0',
+    )
     .option('--page-size <n>', 'items per page of list operations', '100')
     .option('--mailbox-dir <dir>', 'also write each sent email as a JSON file here')
     .option('--no-data-plane', 'do not start real PostgreSQL behind the servers the snapshot lists in "dataPlanes"')
@@ -121,7 +141,10 @@ export function emulatorCommand(options: EmulatorCommandOptions = {}): Command {
             `  Event queue            ${info.queueName} (${info.eventSchema}, one Base64 JSON event per message)`,
             `  Seed                   ${info.snapshot ?? '(empty)'}`,
             `  Admin                  ${info.admin} (requests, faults, mailbox, events, clock, snapshot, dataplanes, reset)`,
-            ...info.dataPlanes.map((c) => `  PostgreSQL             ${c.serverId.split('/').pop()!}: host=${c.host} port=${c.port} user=${c.user} password=${c.password} dbname=${c.database} sslmode=verify-full sslrootcert=${info.caCertPath}`),
+            ...info.dataPlanes.map(
+              (c) =>
+                `  PostgreSQL             ${c.serverId.split('/').pop()!}: host=${c.host} port=${c.port} user=${c.user} password=${c.password} dbname=${c.database} sslmode=verify-full sslrootcert=${info.caCertPath}`,
+            ),
             '',
             'Point the warden at it:',
             `  ARM_ENDPOINT=${info.armEndpoint} ARM_CA_CERT_PATH=${info.caCertPath} WARDEN_CREDENTIAL=emulator \\`,

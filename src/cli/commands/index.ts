@@ -17,5 +17,24 @@ import { tagCommands } from './tags.js';
 
 /** Every command of the CLI, in one list. */
 export function commands(): Command[] {
-  return [classifyCommand(), confirmCommand(), dashboardCommand(), drillCommand(), emulatorCommand(), inventoryCommand(), evidenceCommand(), noticesCommand(), planCommand(), policyCommand(), reconcileCommand(), restoreCommand(), runCommand(), snapshotCommand(), statusCommand(), sweepCommand(), ...tagCommands(), promoteCommand()];
+  return [
+    classifyCommand(),
+    confirmCommand(),
+    dashboardCommand(),
+    drillCommand(),
+    emulatorCommand(),
+    inventoryCommand(),
+    evidenceCommand(),
+    noticesCommand(),
+    planCommand(),
+    policyCommand(),
+    reconcileCommand(),
+    restoreCommand(),
+    runCommand(),
+    snapshotCommand(),
+    statusCommand(),
+    sweepCommand(),
+    ...tagCommands(),
+    promoteCommand(),
+  ];
 }

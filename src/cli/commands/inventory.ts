@@ -9,7 +9,9 @@ const localOption = () => new Option('--local', 'talk to the stack `npm start` r
 
 /** `pitr-warden inventory list|export`: the clones table as people and `plan --snapshot` read it. */
 export function inventoryCommand(io: Io = processIo): Command {
-  const inventory = new Command('inventory').description('the inventory of servers the warden has seen (Table Storage)');
+  const inventory = new Command('inventory').description(
+    'the inventory of servers the warden has seen (Table Storage)',
+  );
   inventory
     .command('list')
     .description('list inventory rows (clones first, soonest expiry first)')
@@ -19,9 +21,9 @@ export function inventoryCommand(io: Io = processIo): Command {
     .option('--subscription <id>', 'only this subscription')
     .action(async (opts: { output: OutputFormat; local?: boolean; all?: boolean; subscription?: string }) => {
       const deps = await cliDeps({ local: opts.local });
-      const rows = sortRows(await deps.inventory.list(opts.subscription ? { subscriptionId: opts.subscription.toLowerCase() } : undefined)).filter(
-        (r) => opts.all || (r.classification !== 'not-a-clone' && r.state !== 'deleted'),
-      );
+      const rows = sortRows(
+        await deps.inventory.list(opts.subscription ? { subscriptionId: opts.subscription.toLowerCase() } : undefined),
+      ).filter((r) => opts.all || (r.classification !== 'not-a-clone' && r.state !== 'deleted'));
       print(io, opts.output, rows, () =>
         renderTable(
           rows.map((r) => ({
@@ -29,7 +31,9 @@ export function inventoryCommand(io: Io = processIo): Command {
             engine: ENGINE_SPECS[r.engine].shortLabel,
             resourceGroup: r.resourceGroup,
             class: r.classification,
-            proof: proofOfRecord(r).level + (r.proof?.basis ? ` (${r.proof.basis})` : r.proof ? '' : ' (recorded before proof)'),
+            proof:
+              proofOfRecord(r).level +
+              (r.proof?.basis ? ` (${r.proof.basis})` : r.proof ? '' : ' (recorded before proof)'),
             state: r.state,
             owner: r.owner ? `${r.owner} (${r.ownerSource})` : '',
             expiresOn: r.expiresOn ?? (r.expiresOnTag ? `invalid: ${r.expiresOnTag}` : ''),
@@ -62,7 +66,18 @@ export function evidenceCommand(io: Io = processIo): Command {
       const row = findServer(await deps.inventory.list(), server);
       const entries = await deps.evidence.list(row.key);
       print(io, opts.output, { server: row.id, entries }, () =>
-        [`${row.id}`, renderTable(entries.map((e) => ({ at: e.at, kind: e.kind, actor: e.actor, summary: e.summary, reason: e.reason ?? '' })))].join('\n'),
+        [
+          `${row.id}`,
+          renderTable(
+            entries.map((e) => ({
+              at: e.at,
+              kind: e.kind,
+              actor: e.actor,
+              summary: e.summary,
+              reason: e.reason ?? '',
+            })),
+          ),
+        ].join('\n'),
       );
     });
 }
@@ -71,11 +86,20 @@ export function findServer(rows: readonly InventoryRecord[], nameOrId: string): 
   const wanted = nameOrId.trim().toLowerCase();
   const matches = rows.filter((r) => r.key === wanted || r.name.toLowerCase() === wanted);
   if (matches.length === 1) return matches[0]!;
-  if (matches.length === 0) throw new Error(`No server named ${nameOrId} in the inventory (run the reconcile job, or give the full resource id)`);
-  throw new Error(`${matches.length} servers are named ${nameOrId}; give the resource id: ${matches.map((m) => m.id).join(', ')}`);
+  if (matches.length === 0)
+    throw new Error(
+      `No server named ${nameOrId} in the inventory (run the reconcile job, or give the full resource id)`,
+    );
+  throw new Error(
+    `${matches.length} servers are named ${nameOrId}; give the resource id: ${matches.map((m) => m.id).join(', ')}`,
+  );
 }
 
 function sortRows(rows: InventoryRecord[]): InventoryRecord[] {
-  const rank = (r: InventoryRecord) => (r.classification === 'clone' ? 0 : r.classification === 'probable-clone' ? 1 : 2);
-  return [...rows].sort((a, b) => rank(a) - rank(b) || (a.expiresOn ?? '9999').localeCompare(b.expiresOn ?? '9999') || a.key.localeCompare(b.key));
+  const rank = (r: InventoryRecord) =>
+    r.classification === 'clone' ? 0 : r.classification === 'probable-clone' ? 1 : 2;
+  return [...rows].sort(
+    (a, b) =>
+      rank(a) - rank(b) || (a.expiresOn ?? '9999').localeCompare(b.expiresOn ?? '9999') || a.key.localeCompare(b.key),
+  );
 }

@@ -21,8 +21,15 @@ export function noticesCommand(options: NoticesCommandOptions = {}): Command {
   const notices = new Command('notices').description('owner notices (per-owner digests through ACS Email)');
   notices
     .command('preview')
-    .description('render what the next notices run would send, without sending (plans live servers and reads the inventory)')
-    .addOption(new Option('--owner <email>', 'only the digest of this recipient (an e-mail address or an Entra object id)').argParser(emailOrObjectId))
+    .description(
+      'render what the next notices run would send, without sending (plans live servers and reads the inventory)',
+    )
+    .addOption(
+      new Option(
+        '--owner <email>',
+        'only the digest of this recipient (an e-mail address or an Entra object id)',
+      ).argParser(emailOrObjectId),
+    )
     .addOption(outputOption('table'))
     .addOption(new Option('--local', 'talk to the stack `npm start` runs (its Azurite and emulator)'))
     .action(async (opts: { owner?: string; output: OutputFormat; local?: boolean }) => {

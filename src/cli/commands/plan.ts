@@ -18,7 +18,10 @@ export interface PlanCommandOptions {
 }
 
 /** The mail settings of an offline plan: flags, else the environment, else the catalogue's local values. */
-export function mailDefaults(env: Readonly<Record<string, string | undefined>>): { fallbackMailbox: string; allowedDomains: string } {
+export function mailDefaults(env: Readonly<Record<string, string | undefined>>): {
+  fallbackMailbox: string;
+  allowedDomains: string;
+} {
   return {
     fallbackMailbox: env.FALLBACK_MAILBOX?.trim() || SETTINGS.FALLBACK_MAILBOX.local,
     allowedDomains: env.ALLOWED_RECIPIENT_DOMAINS?.trim() || SETTINGS.ALLOWED_RECIPIENT_DOMAINS.local,
@@ -43,44 +46,71 @@ export function planCommand(options: PlanCommandOptions = {}): Command {
   const defaults = mailDefaults(env);
   return new Command('plan')
     .description('Show what the warden would do to each server of a snapshot (offline: never calls Azure)')
-    .requiredOption('--snapshot <file>', 'snapshot JSON (the emulator seed format, optional "inventory" and "noticesSent")')
-    .option('--policy <file>', 'policy JSON (default: POLICY_PATH, else the built-in policy)', env.POLICY_PATH?.trim() || undefined)
+    .requiredOption(
+      '--snapshot <file>',
+      'snapshot JSON (the emulator seed format, optional "inventory" and "noticesSent")',
+    )
+    .option(
+      '--policy <file>',
+      'policy JSON (default: POLICY_PATH, else the built-in policy)',
+      env.POLICY_PATH?.trim() || undefined,
+    )
     .option('--now <iso>', 'the time to plan at, ISO 8601 (default: now)')
     .addOption(outputOption('json'))
-    .addOption(new Option('--fallback-mailbox <address>', 'mailbox for clones without a mailable owner').default(defaults.fallbackMailbox))
-    .addOption(new Option('--allowed-domains <list>', 'comma-separated mail domains owners may be mailed at').default(defaults.allowedDomains))
-    .action(async (opts: { snapshot: string; policy?: string; now?: string; output: OutputFormat; fallbackMailbox: string; allowedDomains: string }) => {
-      try {
-        const now = opts.now === undefined ? (options.now ?? (() => new Date()))() : parseNow(opts.now);
-        const policy = await readPolicy(opts.policy);
-        const snapshot = parseSnapshotText(await readFile(opts.snapshot, 'utf8'), `snapshot ${opts.snapshot}`);
-        const plan = buildPlan({
-          now,
-          policy,
-          servers: snapshot.servers,
-          inventory: snapshot.inventory,
-          noticesSent: snapshot.noticesSent,
-          restoreEvidence: snapshot.restoreEvidence,
-          settings: {
-            fallbackMailbox: opts.fallbackMailbox,
-            allowedRecipientDomains: opts.allowedDomains.split(/[,;\s]+/).map((d) => d.trim().toLowerCase()).filter(Boolean),
-          },
-        });
-        io.out(opts.output === 'json' ? JSON.stringify(plan, null, 2) : renderPlanTable(plan));
-      } catch (error) {
-        if (error instanceof PolicyError || error instanceof SnapshotError || error instanceof UsageError) {
-          io.err(`pitr-warden plan: ${error.message}`);
-          setExitCode(2);
-          return;
+    .addOption(
+      new Option('--fallback-mailbox <address>', 'mailbox for clones without a mailable owner').default(
+        defaults.fallbackMailbox,
+      ),
+    )
+    .addOption(
+      new Option('--allowed-domains <list>', 'comma-separated mail domains owners may be mailed at').default(
+        defaults.allowedDomains,
+      ),
+    )
+    .action(
+      async (opts: {
+        snapshot: string;
+        policy?: string;
+        now?: string;
+        output: OutputFormat;
+        fallbackMailbox: string;
+        allowedDomains: string;
+      }) => {
+        try {
+          const now = opts.now === undefined ? (options.now ?? (() => new Date()))() : parseNow(opts.now);
+          const policy = await readPolicy(opts.policy);
+          const snapshot = parseSnapshotText(await readFile(opts.snapshot, 'utf8'), `snapshot ${opts.snapshot}`);
+          const plan = buildPlan({
+            now,
+            policy,
+            servers: snapshot.servers,
+            inventory: snapshot.inventory,
+            noticesSent: snapshot.noticesSent,
+            restoreEvidence: snapshot.restoreEvidence,
+            settings: {
+              fallbackMailbox: opts.fallbackMailbox,
+              allowedRecipientDomains: opts.allowedDomains
+                .split(/[,;\s]+/)
+                .map((d) => d.trim().toLowerCase())
+                .filter(Boolean),
+            },
+          });
+          io.out(opts.output === 'json' ? JSON.stringify(plan, null, 2) : renderPlanTable(plan));
+        } catch (error) {
+          if (error instanceof PolicyError || error instanceof SnapshotError || error instanceof UsageError) {
+            io.err(`pitr-warden plan: ${error.message}`);
+            setExitCode(2);
+            return;
+          }
+          if (isFileError(error)) {
+            io.err(`pitr-warden plan: cannot read ${error.path ?? 'file'}: ${error.message}`);
+            setExitCode(2);
+            return;
+          }
+          throw error;
         }
-        if (isFileError(error)) {
-          io.err(`pitr-warden plan: cannot read ${error.path ?? 'file'}: ${error.message}`);
-          setExitCode(2);
-          return;
-        }
-        throw error;
-      }
-    });
+      },
+    );
 }
 
 class UsageError extends Error {}
@@ -115,25 +145,42 @@ export function renderPlanTable(plan: Plan): string {
 }
 
 function serverBlock(s: ServerPlan): string[] {
-  const field = (label: string, values: readonly string[]) => values.map((v, i) => `  ${(i === 0 ? label : '').padEnd(12)}${v}`);
+  const field = (label: string, values: readonly string[]) =>
+    values.map((v, i) => `  ${(i === 0 ? label : '').padEnd(12)}${v}`);
   const lines = [`${s.name}  [${s.classification}]${s.held ? '  HELD' : ''}`];
   lines.push(...field('server', [`${ENGINE_SPECS[s.engine].label}, ${s.subscriptionId} / ${s.resourceGroup}`]));
   lines.push(...field('proof', [proofLine(s)]));
-  if (s.lineage.sourceServerId) lines.push(...field('source', [`${s.lineage.sourceServerId}${s.lineage.restorePointUtc ? ` at ${s.lineage.restorePointUtc}` : ''}`]));
+  if (s.lineage.sourceServerId)
+    lines.push(
+      ...field('source', [
+        `${s.lineage.sourceServerId}${s.lineage.restorePointUtc ? ` at ${s.lineage.restorePointUtc}` : ''}`,
+      ]),
+    );
   if (s.owner) lines.push(...field('owner', [`${s.owner} (${s.ownerSource ?? 'unknown'})`]));
   lines.push(...field('expires', [s.expiresOn ?? (s.expiresOnTag ? `unparseable: "${s.expiresOnTag}"` : 'none')]));
-  if (s.classification !== 'not-a-clone' || s.proof.evidence.some((l) => l.startsWith('operator:'))) lines.push(...field('evidence', s.classificationEvidence));
+  if (s.classification !== 'not-a-clone' || s.proof.evidence.some((l) => l.startsWith('operator:')))
+    lines.push(...field('evidence', s.classificationEvidence));
   if (s.exposure) {
     const e = describeExposure(s.exposure);
     lines.push(...field('exposure', [e.summary, ...e.rules, e.why]));
   }
-  lines.push(...field('violations', s.violations.length === 0 ? ['none'] : s.violations.map((v) => `${v.rule}: ${v.detail}`)));
-  lines.push(...field('actions', s.actions.map((a) => (a.type === 'skip' ? describe(a) : `${a.type}: ${describe(a)} -- ${a.reason}`))));
+  lines.push(
+    ...field('violations', s.violations.length === 0 ? ['none'] : s.violations.map((v) => `${v.rule}: ${v.detail}`)),
+  );
+  lines.push(
+    ...field(
+      'actions',
+      s.actions.map((a) => (a.type === 'skip' ? describe(a) : `${a.type}: ${describe(a)} -- ${a.reason}`)),
+    ),
+  );
   return lines;
 }
 
-
-const BASIS: Record<string, string> = { 'activity-log': "the Activity Log's record of the restore", 'governed-restore': 'a governed restore (pitr-warden restore)', operator: "an operator's confirmation" };
+const BASIS: Record<string, string> = {
+  'activity-log': "the Activity Log's record of the restore",
+  'governed-restore': 'a governed restore (pitr-warden restore)',
+  operator: "an operator's confirmation",
+};
 
 /** One line on how well the warden knows what the server is. */
 function proofLine(s: ServerPlan): string {
@@ -145,6 +192,8 @@ function proofLine(s: ServerPlan): string {
     case 'suspected':
       return 'suspected (looks like an earlier server): reported, never changed';
     case 'none':
-      return s.proof.evidence.some((l) => l.startsWith('operator:')) ? 'dismissed by an operator: not a clone' : 'none: not a clone';
+      return s.proof.evidence.some((l) => l.startsWith('operator:'))
+        ? 'dismissed by an operator: not a clone'
+        : 'none: not a clone';
   }
 }

@@ -32,7 +32,9 @@ export function policyCommand(options: PolicyCommandOptions = {}): Command {
       try {
         document = JSON.parse(await readFile(file, 'utf8'));
       } catch (error) {
-        io.err(`${file}: ${error instanceof SyntaxError ? 'not valid JSON: ' : 'cannot read: '}${(error as Error).message}`);
+        io.err(
+          `${file}: ${error instanceof SyntaxError ? 'not valid JSON: ' : 'cannot read: '}${(error as Error).message}`,
+        );
         setExitCode(2);
         return;
       }
@@ -42,13 +44,19 @@ export function policyCommand(options: PolicyCommandOptions = {}): Command {
         setExitCode(2);
         return;
       }
-      io.out(`${file}: valid; ${result.policy.rules.length} rule(s): ${result.policy.rules.map((r) => `${r.type} (${r.mode})`).join(', ')}`);
+      io.out(
+        `${file}: valid; ${result.policy.rules.length} rule(s): ${result.policy.rules.map((r) => `${r.type} (${r.mode})`).join(', ')}`,
+      );
     });
 
   policy
     .command('show')
     .description('Show the effective policy (the file with defaults filled in, or the built-in policy)')
-    .option('--policy <file>', 'policy JSON (default: POLICY_PATH, else the built-in policy)', env.POLICY_PATH?.trim() || undefined)
+    .option(
+      '--policy <file>',
+      'policy JSON (default: POLICY_PATH, else the built-in policy)',
+      env.POLICY_PATH?.trim() || undefined,
+    )
     .addOption(outputOption('table'))
     .action(async (opts: { policy?: string; output: OutputFormat }) => {
       try {
@@ -75,7 +83,10 @@ export function policyCommand(options: PolicyCommandOptions = {}): Command {
 export function renderPolicyTable(policy: Policy, source?: string): string {
   const keys = Object.entries(policy.tagKeys).map(([name, key]) => ({ name, key }));
   const rules = policy.rules.map((rule) => ({ rule: rule.type, mode: rule.mode, settings: ruleSettings(rule) }));
-  const restore = Object.entries(policy.restore).map(([name, value]) => ({ name, value: value.length === 0 ? '(any / from settings)' : value.join(', ') }));
+  const restore = Object.entries(policy.restore).map(([name, value]) => ({
+    name,
+    value: value.length === 0 ? '(any / from settings)' : value.join(', '),
+  }));
   return [
     `Policy: ${source ?? 'built-in defaults'}`,
     '',
@@ -93,6 +104,9 @@ export function renderPolicyTable(policy: Policy, source?: string): string {
 function ruleSettings(rule: Rule): string {
   const { type: _type, mode: _mode, ...settings } = rule;
   return Object.entries(settings)
-    .map(([name, value]) => `${name}=${Array.isArray(value) ? `[${value.join(', ')}]` : typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .map(
+      ([name, value]) =>
+        `${name}=${Array.isArray(value) ? `[${value.join(', ')}]` : typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+    )
     .join('; ');
 }

@@ -19,7 +19,8 @@ export interface OperatorCommandOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-export const localOption = (): Option => new Option('--local', 'talk to the stack `npm start` runs (its Azurite and emulator) instead of Azure');
+export const localOption = (): Option =>
+  new Option('--local', 'talk to the stack `npm start` runs (its Azurite and emulator) instead of Azure');
 const EMAIL = /^[^\s@<>"(),;:]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$/i;
 const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -31,17 +32,27 @@ export function emailOrObjectId(value: string): string {
 }
 
 export const asOption = (): Option =>
-  new Option('--as <email-or-object-id>', 'who you are, when the sign-in carries no user name (default: $USER): an e-mail address or an Entra object id').argParser(emailOrObjectId);
+  new Option(
+    '--as <email-or-object-id>',
+    'who you are, when the sign-in carries no user name (default: $USER): an e-mail address or an Entra object id',
+  ).argParser(emailOrObjectId);
 
 /** Wired deps plus the operator's name (from the sign-in, --as or USER). */
-export async function operatorDeps(options: OperatorCommandOptions, opts: { local?: boolean; as?: string }): Promise<OperatorDeps & { wired: Wired }> {
+export async function operatorDeps(
+  options: OperatorCommandOptions,
+  opts: { local?: boolean; as?: string },
+): Promise<OperatorDeps & { wired: Wired }> {
   const wired = await (options.deps ?? cliDeps)({ ...(opts.local !== undefined ? { local: opts.local } : {}) });
   const operator = await operatorName(credentialFor(wired.config), opts.as ?? (options.env ?? process.env).USER);
   return { ...wired, operator, wired };
 }
 
 /** Runs an action; a refused request prints every problem on stderr and exits 2 (nothing was changed). */
-export async function refusalsExit2(options: OperatorCommandOptions, command: string, action: () => Promise<void>): Promise<void> {
+export async function refusalsExit2(
+  options: OperatorCommandOptions,
+  command: string,
+  action: () => Promise<void>,
+): Promise<void> {
   try {
     await action();
   } catch (error) {
@@ -77,54 +88,83 @@ interface RestoreOpts {
  */
 export function restoreCommand(options: OperatorCommandOptions = {}): Command {
   const io = options.io ?? processIo;
-  return new Command('restore')
-    .description('Governed point-in-time restore: preflight every check, then create the clone with its lineage, owner and expiry tags')
-    .requiredOption('--source <server>', 'source server name or resource id')
-    .requiredOption('--time <iso>', 'restore point, ISO 8601 in UTC (2026-11-20T08:00:00Z) or with an offset (2026-11-20T09:00:00+01:00)')
-    .requiredOption('--name <new>', 'name of the new server (3-63 lower-case letters, digits, hyphens), or of the new database')
-    .addOption(
-      new Option('--engine <engine>', `the source's engine (${ENGINES.join(', ')}); sql-database restores a database on its logical server (--server)`).argParser((value: string) => {
-        try {
-          return parseEngine(value);
-        } catch (error) {
-          throw new InvalidArgumentError((error as Error).message);
-        }
-      }),
-    )
-    .option('--server <logical-server>', 'SQL Database: the logical server of --source; the new database goes on the same server')
-    .option('--resource-group <rg>', "target resource group (default: the source's; others only when the policy allows them)")
-    .addOption(new Option('--owner <email>', 'who answers for the clone: an e-mail address in an allowed mail domain').argParser(emailOrObjectId).makeOptionMandatory())
-    // Not commander conflicts: the preflight reports "both" together with every other problem.
-    .option('--incident <id>', 'incident the clone serves (give this or --purpose)')
-    .option('--purpose <text>', 'why the clone exists, when there is no incident')
-    .option('--ttl <lifetime>', 'lifetime such as 36h, 7d, 2w (default: the policy default; at most its maximum)')
-    .option('--wait', 'wait until the clone is Ready, with progress on stderr')
-    .addOption(asOption())
-    .addOption(outputOption())
-    .addOption(localOption())
-    .action((opts: RestoreOpts) =>
-      refusalsExit2(options, 'restore', async () => {
-        const deps = await operatorDeps(options, opts);
-        const started = Date.now();
-        const record = await restoreClone(
-          {
-            source: opts.source,
-            ...(opts.engine !== undefined ? { engine: opts.engine } : {}),
-            ...(opts.server !== undefined ? { server: opts.server } : {}),
-            time: opts.time,
-            name: opts.name,
-            owner: opts.owner,
-            ...(opts.resourceGroup !== undefined ? { resourceGroup: opts.resourceGroup } : {}),
-            ...(opts.incident !== undefined ? { incident: opts.incident } : {}),
-            ...(opts.purpose !== undefined ? { purpose: opts.purpose } : {}),
-            ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
-            ...(opts.wait ? { wait: true, onProgress: (state: string) => io.err(`restore ${opts.name}: ${state} after ${Math.round((Date.now() - started) / 1000)}s`) } : {}),
-          },
-          deps,
-        );
-        print(io, opts.output, record, () => renderRestoreRecord(record));
-      }),
-    );
+  return (
+    new Command('restore')
+      .description(
+        'Governed point-in-time restore: preflight every check, then create the clone with its lineage, owner and expiry tags',
+      )
+      .requiredOption('--source <server>', 'source server name or resource id')
+      .requiredOption(
+        '--time <iso>',
+        'restore point, ISO 8601 in UTC (2026-11-20T08:00:00Z) or with an offset (2026-11-20T09:00:00+01:00)',
+      )
+      .requiredOption(
+        '--name <new>',
+        'name of the new server (3-63 lower-case letters, digits, hyphens), or of the new database',
+      )
+      .addOption(
+        new Option(
+          '--engine <engine>',
+          `the source's engine (${ENGINES.join(', ')}); sql-database restores a database on its logical server (--server)`,
+        ).argParser((value: string) => {
+          try {
+            return parseEngine(value);
+          } catch (error) {
+            throw new InvalidArgumentError((error as Error).message);
+          }
+        }),
+      )
+      .option(
+        '--server <logical-server>',
+        'SQL Database: the logical server of --source; the new database goes on the same server',
+      )
+      .option(
+        '--resource-group <rg>',
+        "target resource group (default: the source's; others only when the policy allows them)",
+      )
+      .addOption(
+        new Option('--owner <email>', 'who answers for the clone: an e-mail address in an allowed mail domain')
+          .argParser(emailOrObjectId)
+          .makeOptionMandatory(),
+      )
+      // Not commander conflicts: the preflight reports "both" together with every other problem.
+      .option('--incident <id>', 'incident the clone serves (give this or --purpose)')
+      .option('--purpose <text>', 'why the clone exists, when there is no incident')
+      .option('--ttl <lifetime>', 'lifetime such as 36h, 7d, 2w (default: the policy default; at most its maximum)')
+      .option('--wait', 'wait until the clone is Ready, with progress on stderr')
+      .addOption(asOption())
+      .addOption(outputOption())
+      .addOption(localOption())
+      .action((opts: RestoreOpts) =>
+        refusalsExit2(options, 'restore', async () => {
+          const deps = await operatorDeps(options, opts);
+          const started = Date.now();
+          const record = await restoreClone(
+            {
+              source: opts.source,
+              ...(opts.engine !== undefined ? { engine: opts.engine } : {}),
+              ...(opts.server !== undefined ? { server: opts.server } : {}),
+              time: opts.time,
+              name: opts.name,
+              owner: opts.owner,
+              ...(opts.resourceGroup !== undefined ? { resourceGroup: opts.resourceGroup } : {}),
+              ...(opts.incident !== undefined ? { incident: opts.incident } : {}),
+              ...(opts.purpose !== undefined ? { purpose: opts.purpose } : {}),
+              ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
+              ...(opts.wait
+                ? {
+                    wait: true,
+                    onProgress: (state: string) =>
+                      io.err(`restore ${opts.name}: ${state} after ${Math.round((Date.now() - started) / 1000)}s`),
+                  }
+                : {}),
+            },
+            deps,
+          );
+          print(io, opts.output, record, () => renderRestoreRecord(record));
+        }),
+      )
+  );
 }
 
 /** The evidence record as aligned lines, for a person or a ticket pasted as text. */

@@ -21,7 +21,9 @@ export function statusCommand(options: StatusCommandOptions = {}): Command {
   const io = options.io ?? processIo;
   const setExitCode = options.setExitCode ?? ((code: number) => void (process.exitCode = code));
   return new Command('status')
-    .description('Health of the warden: jobs (last run, last success, stale?), event and poison queue depths, clones by state')
+    .description(
+      'Health of the warden: jobs (last run, last success, stale?), event and poison queue depths, clones by state',
+    )
     .addOption(outputOption())
     .addOption(localOption())
     .action(async (opts: { output: OutputFormat; local?: boolean }) => {
@@ -67,7 +69,22 @@ function renderStatus(s: WardenStatus): string {
     '',
     `queues: ${depth(s.queues.events)}; ${depth(s.queues.poison)}`,
     `clones: ${s.clones.total}${states ? ` (${states})` : ''}`,
-    ...(s.drills.length ? ['', 'Last drill of each source:', renderTable(s.drills.map((d) => ({ source: d.sourceName, drill: d.drillId, at: d.at, status: d.status, healthy: d.healthy ? 'yes' : 'NO', detail: d.detail })))] : []),
+    ...(s.drills.length
+      ? [
+          '',
+          'Last drill of each source:',
+          renderTable(
+            s.drills.map((d) => ({
+              source: d.sourceName,
+              drill: d.drillId,
+              at: d.at,
+              status: d.status,
+              healthy: d.healthy ? 'yes' : 'NO',
+              detail: d.detail,
+            })),
+          ),
+        ]
+      : []),
     ...s.problems.map((p) => `problem: ${p}`),
     ...s.warnings.map((w) => `warning: ${w}`),
   ].join('\n');

@@ -35,7 +35,11 @@ export function sweepCommand(options: SweepCommandOptions = {}): Command {
         return;
       }
       const deps = await (options.deps ?? cliDeps)({ local: opts.local });
-      const result = await sweep(deps, { ...deps.config.sweep, mode: opts.enforce ? 'enforce' : 'dry-run', onProgress: options.onProgress ?? progress(io) });
+      const result = await sweep(deps, {
+        ...deps.config.sweep,
+        mode: opts.enforce ? 'enforce' : 'dry-run',
+        onProgress: options.onProgress ?? progress(io),
+      });
       print(io, opts.output, result, () => renderSweepTable(result));
       if (result.stoppedBecause || result.failed.length > 0) setExitCode(1);
     });
@@ -44,11 +48,19 @@ export function sweepCommand(options: SweepCommandOptions = {}): Command {
 /** A summary line, then one row per server the run acted on or reported: server, action, reason. */
 export function renderSweepTable(result: SweepResult): string {
   const rows = [
-    ...result.deleted.map((d) => ({ server: d.name, action: d.outcome === 'deleted' ? 'deleted' : `deleted (${d.outcome})`, reason: d.reason })),
+    ...result.deleted.map((d) => ({
+      server: d.name,
+      action: d.outcome === 'deleted' ? 'deleted' : `deleted (${d.outcome})`,
+      reason: d.reason,
+    })),
     ...result.wouldDelete.map((w) => ({ server: w.name, action: 'would delete', reason: w.reason })),
     ...result.held.map((h) => ({ server: h.name, action: 'held', reason: h.reason })),
     ...result.failed.map((f) => ({ server: f.name || f.id, action: 'failed', reason: f.reason })),
-    ...result.skipped.map((s) => ({ server: s.name, action: s.reason.startsWith('deferred') ? 'deferred' : 'skipped', reason: s.reason })),
+    ...result.skipped.map((s) => ({
+      server: s.name,
+      action: s.reason.startsWith('deferred') ? 'deferred' : 'skipped',
+      reason: s.reason,
+    })),
   ];
   const c = result.counts;
   const head = `Sweep (${result.mode}) at ${result.at}: ${c.servers} server(s) in ${c.subscriptions} subscription(s), ${c.knownClones} known clone(s), ${result.planned.length} eligible, cap ${c.cap}`;

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { activityRecordFields, actorFromCaller, actorFromClaims, claimsObject } from './claims.js';
-import { findServer, ignored, isServerDeleteOperation, isoTime, notAServer, serverEvent, statusProblem } from './resource.js';
+import {
+  findServer,
+  ignored,
+  isServerDeleteOperation,
+  isoTime,
+  notAServer,
+  serverEvent,
+  statusProblem,
+} from './resource.js';
 import { EventFormatError, type ParsedEvent } from './types.js';
 import { validate } from './validate.js';
 
@@ -35,11 +43,19 @@ const alertContextSchema = z.object({
 export function parseActivityLogAlert(body: unknown, where = 'alert'): ParsedEvent[] {
   const alert = validate(envelopeSchema, body, where);
   if (alert.schemaId !== COMMON_ALERT_SCHEMA) {
-    throw new EventFormatError(`${where}.schemaId: expected ${JSON.stringify(COMMON_ALERT_SCHEMA)}, got ${JSON.stringify(alert.schemaId)}`);
+    throw new EventFormatError(
+      `${where}.schemaId: expected ${JSON.stringify(COMMON_ALERT_SCHEMA)}, got ${JSON.stringify(alert.schemaId)}`,
+    );
   }
   const { essentials } = alert.data;
   if (essentials.monitoringService !== ADMINISTRATIVE) {
-    return [ignored('activity-log', `not an Activity Log Administrative alert (monitoringService ${essentials.monitoringService})`, essentials.alertId)];
+    return [
+      ignored(
+        'activity-log',
+        `not an Activity Log Administrative alert (monitoringService ${essentials.monitoringService})`,
+        essentials.alertId,
+      ),
+    ];
   }
   const contextPath = `${where}.data.alertContext`;
   const context = validate(alertContextSchema, alert.data.alertContext, contextPath);
@@ -47,12 +63,19 @@ export function parseActivityLogAlert(body: unknown, where = 'alert'): ParsedEve
   const eventTime = isoTime(context.eventTimestamp, `${contextPath}.eventTimestamp`);
   const claims = claimsObject(context.claims, `${contextPath}.claims`);
   if (context.eventSource !== undefined && context.eventSource !== 'Administrative') {
-    return [ignored('activity-log', `not an Administrative category event (eventSource ${context.eventSource})`, eventId)];
+    return [
+      ignored('activity-log', `not an Administrative category event (eventSource ${context.eventSource})`, eventId),
+    ];
   }
   const entity = context.properties?.entity;
-  const candidates = [context.authorization?.scope, typeof entity === 'string' ? entity : undefined, ...(essentials.alertTargetIDs ?? [])];
+  const candidates = [
+    context.authorization?.scope,
+    typeof entity === 'string' ? entity : undefined,
+    ...(essentials.alertTargetIDs ?? []),
+  ];
   const named = candidates.find((id) => id !== undefined && id.trim() !== '');
-  if (named === undefined) throw new EventFormatError(`${where}.data.essentials.alertTargetIDs: missing (the alert names no resource)`);
+  if (named === undefined)
+    throw new EventFormatError(`${where}.data.essentials.alertTargetIDs: missing (the alert names no resource)`);
   const found = findServer(candidates);
   if (!found) return [notAServer('activity-log', named, eventId)];
   const problem = statusProblem(context.status);

@@ -17,7 +17,9 @@ const APP_ID = ['appid', 'azp'];
 const EMAIL_ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 /** Event claims: an object (Event Grid, Activity Log REST) or a JSON string (Activity Log alerts). */
-export const claimsSchema = z.union([z.record(z.string(), z.unknown()), z.string()], { error: expected('an object or a JSON string') });
+export const claimsSchema = z.union([z.record(z.string(), z.unknown()), z.string()], {
+  error: expected('an object or a JSON string'),
+});
 
 /**
  * The fields an Activity Log record carries in every form it reaches the warden (a REST or SDK entry, an Activity Log
@@ -36,7 +38,10 @@ export const activityRecordFields = {
  * Turns claims given as a JSON string into an object; throws EventFormatError naming `where` when the
  * string is not a JSON object. An empty string means no claims.
  */
-export function claimsObject(claims: Record<string, unknown> | string | undefined, where: string): Record<string, unknown> | undefined {
+export function claimsObject(
+  claims: Record<string, unknown> | string | undefined,
+  where: string,
+): Record<string, unknown> | undefined {
   if (claims === undefined || typeof claims === 'object') return claims;
   if (claims.trim() === '') return undefined;
   let parsed: unknown;
@@ -51,7 +56,11 @@ export function claimsObject(claims: Record<string, unknown> | string | undefine
   return parsed as Record<string, unknown>;
 }
 
-function first(claims: Record<string, unknown>, names: readonly string[], accept: (value: string) => boolean = () => true): string | undefined {
+function first(
+  claims: Record<string, unknown>,
+  names: readonly string[],
+  accept: (value: string) => boolean = () => true,
+): string | undefined {
   for (const name of names) {
     const value = claims[name];
     if (typeof value !== 'string') continue;
@@ -91,6 +100,7 @@ export function actorFromCaller(caller: string | undefined): Actor {
   const value = caller?.trim();
   if (!value) return { type: 'unknown' };
   if (EMAIL_ADDRESS.test(value)) return { type: 'user', upn: value };
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return { type: 'unknown', objectId: value };
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value))
+    return { type: 'unknown', objectId: value };
   return { type: 'unknown', name: value };
 }

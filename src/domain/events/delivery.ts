@@ -17,7 +17,9 @@ function oneEvent(value: unknown, where: string): ParsedEvent {
   if (!isObject(value)) throw new EventFormatError(`${where}: expected an event object, got ${describeValue(value)}`);
   if ('specversion' in value) return parseCloudEvent(value, where);
   if ('eventType' in value) return parseEventGridEvent(value, where);
-  throw new EventFormatError(`${where}: not an Event Grid event (no eventType) nor a CloudEvents event (no specversion)`);
+  throw new EventFormatError(
+    `${where}: not an Event Grid event (no eventType) nor a CloudEvents event (no specversion)`,
+  );
 }
 
 /** Parsed JSON whose size was already checked. */
@@ -25,11 +27,14 @@ function parseValue(input: unknown): ParsedEvent[] {
   if (Array.isArray(input)) {
     if (input.length === 0) throw new EventFormatError('delivery: empty array, expected at least one event');
     if (input.length > MAX_EVENTS_PER_DELIVERY) {
-      throw new EventFormatError(`delivery: ${input.length} events is over the limit of ${MAX_EVENTS_PER_DELIVERY} per delivery`);
+      throw new EventFormatError(
+        `delivery: ${input.length} events is over the limit of ${MAX_EVENTS_PER_DELIVERY} per delivery`,
+      );
     }
     return input.map((event, index) => oneEvent(event, `event[${index}]`));
   }
-  if (!isObject(input)) throw new EventFormatError(`delivery: expected an event object or an array of events, got ${describeValue(input)}`);
+  if (!isObject(input))
+    throw new EventFormatError(`delivery: expected an event object or an array of events, got ${describeValue(input)}`);
   if ('specversion' in input || 'eventType' in input) return [oneEvent(input, 'event')];
   if ('schemaId' in input || (isObject(input.data) && 'essentials' in input.data)) return parseActivityLogAlert(input);
   throw new EventFormatError(
@@ -77,7 +82,10 @@ export function parseDeliveryText(text: string): ParsedEvent[] {
   }
   const compact = body.replace(/\s+/g, '');
   if (!/^[{[]/.test(body) && BASE64.test(compact)) {
-    const decoded = Buffer.from(compact, 'base64').toString('utf8').replace(/^\uFEFF/, '').trim();
+    const decoded = Buffer.from(compact, 'base64')
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trim();
     if (/^[{[]/.test(decoded)) {
       try {
         return parseValue(JSON.parse(decoded));

@@ -104,13 +104,15 @@ function fromNotice(notice: Notice): ParsedEvent {
   if (!resourceEvent) return ignored(source, `event type ${eventType} is not an ARM resource event`, eventId);
   const data = validate(resourceDataSchema, notice.data, notice.dataPath);
   const eventTime = notice.eventTime();
-  if (resourceEvent[2]?.toLowerCase() !== 'success') return ignored(source, `operation did not succeed (${eventType})`, eventId);
+  if (resourceEvent[2]?.toLowerCase() !== 'success')
+    return ignored(source, `operation did not succeed (${eventType})`, eventId);
   const found = findServer([data.resourceUri]);
   if (!found) return notAServer(source, data.resourceUri, eventId);
   return serverEvent({
     source,
     ...found,
-    deleteReported: resourceEvent[1]?.toLowerCase() === 'delete' && isServerDeleteOperation(data.operationName, found.ref.engine),
+    deleteReported:
+      resourceEvent[1]?.toLowerCase() === 'delete' && isServerDeleteOperation(data.operationName, found.ref.engine),
     operationName: data.operationName ?? eventType,
     eventTime,
     correlationId: data.correlationId,

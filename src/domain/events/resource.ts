@@ -1,4 +1,11 @@
-import { ENGINE_SPECS, ENGINES, GOVERNED_LABELS, isSystemResource, parentResourceTypeOf, type Engine } from '../engines.js';
+import {
+  ENGINE_SPECS,
+  ENGINES,
+  GOVERNED_LABELS,
+  isSystemResource,
+  parentResourceTypeOf,
+  type Engine,
+} from '../engines.js';
 import type { Actor } from '../model.js';
 import { parseServerId, type ServerRef } from '../ids.js';
 import { EventFormatError, type EventSource, type ParsedEvent } from './types.js';
@@ -11,7 +18,9 @@ export function isoTime(value: string | Date, where: string): string {
 }
 
 /** The first id that names a flexible server (or one of its children), with the id as received. */
-export function findServer(candidates: ReadonlyArray<string | undefined>): { ref: ServerRef; receivedId: string } | undefined {
+export function findServer(
+  candidates: ReadonlyArray<string | undefined>,
+): { ref: ServerRef; receivedId: string } | undefined {
   for (const candidate of candidates) {
     const ref = candidate === undefined ? undefined : parseServerId(candidate);
     if (ref && candidate !== undefined) return { ref, receivedId: candidate.trim() };
@@ -22,7 +31,9 @@ export function findServer(candidates: ReadonlyArray<string | undefined>): { ref
 export function notAServer(source: EventSource, receivedId: string, eventId?: string): ParsedEvent {
   const parent = parentNamed(receivedId);
   // A logical server (or its firewall rules, elastic pools, ...) is the parent of governed databases, never governed itself.
-  const why = parent ? `${parent.what} is never governed or changed, only the ${ENGINE_SPECS[parent.engine].label}s on it: ` : '';
+  const why = parent
+    ? `${parent.what} is never governed or changed, only the ${ENGINE_SPECS[parent.engine].label}s on it: `
+    : '';
   return ignored(source, `not a ${GOVERNED_LABELS}: ${why}${receivedId}`, eventId);
 }
 
@@ -30,7 +41,9 @@ export function notAServer(source: EventSource, receivedId: string, eventId?: st
 function parentNamed(id: string): { engine: Engine; what: string } | undefined {
   for (const engine of ENGINES) {
     const type = parentResourceTypeOf(engine);
-    const match = type ? new RegExp(`/providers/${type.replace(/\./g, '\\.')}/([^/]+)(/.*)?$`, 'i').exec(id.trim()) : null;
+    const match = type
+      ? new RegExp(`/providers/${type.replace(/\./g, '\\.')}/([^/]+)(/.*)?$`, 'i').exec(id.trim())
+      : null;
     if (!match) continue;
     const what = `the ${ENGINE_SPECS[engine].parent!.label} ${match[1]} (${type})`;
     return { engine, what: match[2] ? `${match[2].slice(1)} of ${what}` : what };
@@ -61,7 +74,11 @@ export function serverEvent(notice: ServerNotice): ParsedEvent {
   const { ref } = notice;
   if (isSystemResource(ref.engine, ref.name)) {
     const spec = ENGINE_SPECS[ref.engine];
-    return ignored(notice.source, `the ${ref.name} database of a ${spec.parent?.label ?? 'parent resource'} is a system ${spec.label}, never a copy: ${notice.receivedId}`, notice.eventId);
+    return ignored(
+      notice.source,
+      `the ${ref.name} database of a ${spec.parent?.label ?? 'parent resource'} is a system ${spec.label}, never a copy: ${notice.receivedId}`,
+      notice.eventId,
+    );
   }
   const serverDeleted = notice.deleteReported && !ref.child;
   return {
@@ -88,7 +105,10 @@ export function serverEvent(notice: ServerNotice): ParsedEvent {
  * the handler's ARM read finds a server that is really gone.
  */
 export function isServerDeleteOperation(operationName: string | undefined, engine: Engine): boolean {
-  return operationName === undefined || operationName.trim().toLowerCase() === ENGINE_SPECS[engine].operations.delete.toLowerCase();
+  return (
+    operationName === undefined ||
+    operationName.trim().toLowerCase() === ENGINE_SPECS[engine].operations.delete.toLowerCase()
+  );
 }
 
 /** Activity Log statuses: only Succeeded is a completed change; Started/Accepted are still running. */

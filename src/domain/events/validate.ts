@@ -29,14 +29,25 @@ export function expected(what: string): (issue: { input?: unknown }) => string {
   return (issue) => (issue.input === undefined ? 'missing' : `expected ${what}, got ${describeValue(issue.input)}`);
 }
 
-const ARTICLE: Record<string, string> = { object: 'an object', record: 'an object', array: 'an array', string: 'a string', number: 'a number', boolean: 'a boolean', date: 'a date' };
+const ARTICLE: Record<string, string> = {
+  object: 'an object',
+  record: 'an object',
+  array: 'an array',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'a boolean',
+  date: 'a date',
+};
 
 function problem(issue: z.core.$ZodIssue): string {
   const input = (issue as { input?: unknown }).input;
   if (issue.code === 'invalid_type') {
-    return input === undefined ? 'missing' : `expected ${ARTICLE[issue.expected] ?? issue.expected}, got ${describeValue(input)}`;
+    return input === undefined
+      ? 'missing'
+      : `expected ${ARTICLE[issue.expected] ?? issue.expected}, got ${describeValue(input)}`;
   }
-  if (issue.code === 'invalid_value') return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(input)}`;
+  if (issue.code === 'invalid_value')
+    return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(input)}`;
   if (issue.code === 'too_small' && issue.origin === 'string') return 'empty';
   return issue.message;
 }

@@ -70,9 +70,15 @@ export function buildDigests(items: readonly NoticeItem[], options: { readonly n
 
 /** Merges one clone's items: facts of the most urgent, violations and dates from all of them. */
 function toEntry(items: NoticeItem[]): DigestEntry {
-  const sorted = [...items].sort((a, b) => STAGE_RANK[a.stage] - STAGE_RANK[b.stage] || (a.leadDays ?? 0) - (b.leadDays ?? 0));
+  const sorted = [...items].sort(
+    (a, b) => STAGE_RANK[a.stage] - STAGE_RANK[b.stage] || (a.leadDays ?? 0) - (b.leadDays ?? 0),
+  );
   const stages = new Map<string, { stage: NoticeStage; leadDays?: number }>();
-  for (const i of sorted) stages.set(`${i.stage}:${i.leadDays ?? ''}`, i.leadDays === undefined ? { stage: i.stage } : { stage: i.stage, leadDays: i.leadDays });
+  for (const i of sorted)
+    stages.set(
+      `${i.stage}:${i.leadDays ?? ''}`,
+      i.leadDays === undefined ? { stage: i.stage } : { stage: i.stage, leadDays: i.leadDays },
+    );
   const primary = sorted[0]!;
   const item: NoticeItem = {
     ...primary,

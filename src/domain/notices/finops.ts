@@ -26,27 +26,49 @@ export type CostsByKey = ReadonlyMap<string, CostEstimate> | Readonly<Record<str
  * after the maximum lifetime avoid 0 by this measure; "per day no longer billed" shows their saving.
  * @example await mailer.send(config.mail.finopsMailbox, buildFinopsSummary(records, costs, now, { templates, maxLifetimeDays: 30, graceDays: 2, legalHoldTagKey: 'LegalHold' }));
  */
-export function buildFinopsSummary(records: readonly InventoryRecord[], costs: CostsByKey, now: Date, options: FinopsOptions): RenderedMail {
+export function buildFinopsSummary(
+  records: readonly InventoryRecord[],
+  costs: CostsByKey,
+  now: Date,
+  options: FinopsOptions,
+): RenderedMail {
   return renderMail(options.templates.finopsSummary, finopsView(records, costs, now, options), 'finops-summary');
 }
 
 /** What the finops-summary templates can use; every key is always present. */
-export function finopsView(records: readonly InventoryRecord[], costs: CostsByKey, now: Date, options: Omit<FinopsOptions, 'templates'>) {
+export function finopsView(
+  records: readonly InventoryRecord[],
+  costs: CostsByKey,
+  now: Date,
+  options: Omit<FinopsOptions, 'templates'>,
+) {
   const costOf = (key: string): CostEstimate | undefined =>
-    costs instanceof Map ? (costs as ReadonlyMap<string, CostEstimate>).get(key) : (costs as Readonly<Record<string, CostEstimate>>)[key];
-  const clones = records.filter((r) => r.classification !== 'not-a-clone').sort((a, b) => compareText(a.name.toLowerCase(), b.name.toLowerCase()) || compareText(a.key, b.key));
+    costs instanceof Map
+      ? (costs as ReadonlyMap<string, CostEstimate>).get(key)
+      : (costs as Readonly<Record<string, CostEstimate>>)[key];
+  const clones = records
+    .filter((r) => r.classification !== 'not-a-clone')
+    .sort((a, b) => compareText(a.name.toLowerCase(), b.name.toLowerCase()) || compareText(a.key, b.key));
   const alive = clones.filter((r) => r.state !== 'deleted');
   const deleted = clones.filter((r) => r.state === 'deleted');
   const since = now.getTime() - (options.recentDays ?? 7) * DAY_MS;
   const recent = deleted.filter((r) => r.deletedAt !== undefined && Date.parse(r.deletedAt) >= since);
-  const known = (list: readonly InventoryRecord[]) => list.map((r) => costOf(r.key)).filter((c): c is CostEstimate => c !== undefined);
+  const known = (list: readonly InventoryRecord[]) =>
+    list.map((r) => costOf(r.key)).filter((c): c is CostEstimate => c !== undefined);
   const avoided = (r: InventoryRecord): number | undefined => costAvoided(r, costOf(r.key), options.maxLifetimeDays);
   const sumAvoided = (list: readonly InventoryRecord[]) => {
     const currency = known(list).find((c) => c.known)?.currency ?? 'USD';
     const values = list.map(avoided).filter((v): v is number => v !== undefined);
-    return values.length === 0 ? '' : money(values.reduce((a, b) => a + b, 0), currency);
+    return values.length === 0
+      ? ''
+      : money(
+          values.reduce((a, b) => a + b, 0),
+          currency,
+        );
   };
-  const pastExpiry = alive.map((r) => ({ r, why: pastExpiryReason(r, now, options) })).filter((x): x is { r: InventoryRecord; why: string } => x.why !== undefined);
+  const pastExpiry = alive
+    .map((r) => ({ r, why: pastExpiryReason(r, now, options) }))
+    .filter((x): x is { r: InventoryRecord; why: string } => x.why !== undefined);
   const sources: (PriceSourceInfo | undefined)[] = known(clones).map((c) => c.priceSource);
   return {
     generatedAt: displayUtc(now.toISOString()),
@@ -57,7 +79,10 @@ export function finopsView(records: readonly InventoryRecord[], costs: CostsByKe
     alivePerDay: totalOf(known(alive), (c) => c.perDay),
     aliveToDate: totalOf(known(alive), (c) => c.toDate),
     aliveUnknownCost: alive.filter((r) => !costOf(r.key)?.known).length,
-    aliveClones: alive.map((r) => ({ ...rowView(r, costOf(r.key)), expiresOn: displayUtc(r.expiresOn) || r.expiresOnTag || 'not set' })),
+    aliveClones: alive.map((r) => ({
+      ...rowView(r, costOf(r.key)),
+      expiresOn: displayUtc(r.expiresOn) || r.expiresOnTag || 'not set',
+    })),
     deletedRecentCount: recent.length,
     deletedRecentPerDay: totalOf(known(recent), (c) => c.perDay),
     deletedRecentAvoided: sumAvoided(recent),
@@ -76,12 +101,20 @@ export function finopsView(records: readonly InventoryRecord[], costs: CostsByKe
       };
     }),
     pastExpiryCount: pastExpiry.length,
-    pastExpiry: pastExpiry.map(({ r, why }) => ({ ...rowView(r, costOf(r.key)), expiresOn: displayUtc(r.expiresOn) || r.expiresOnTag || '', why })),
+    pastExpiry: pastExpiry.map(({ r, why }) => ({
+      ...rowView(r, costOf(r.key)),
+      expiresOn: displayUtc(r.expiresOn) || r.expiresOnTag || '',
+      why,
+    })),
   };
 }
 
 /** Per-day cost x days left of the maximum lifetime at deletion; undefined when cost or dates are unknown. */
-export function costAvoided(record: InventoryRecord, cost: CostEstimate | undefined, maxLifetimeDays: number): number | undefined {
+export function costAvoided(
+  record: InventoryRecord,
+  cost: CostEstimate | undefined,
+  maxLifetimeDays: number,
+): number | undefined {
   const created = record.createdAt ? Date.parse(record.createdAt) : NaN;
   const deletedAt = record.deletedAt ? Date.parse(record.deletedAt) : NaN;
   if (!cost?.known || !Number.isFinite(created) || !Number.isFinite(deletedAt)) return undefined;
@@ -90,15 +123,24 @@ export function costAvoided(record: InventoryRecord, cost: CostEstimate | undefi
 }
 
 /** Why a live clone is still there although past (or without a readable) expiry; undefined when not past expiry. */
-export function pastExpiryReason(record: InventoryRecord, now: Date, options: Pick<FinopsOptions, 'graceDays' | 'legalHoldTagKey'>): string | undefined {
+export function pastExpiryReason(
+  record: InventoryRecord,
+  now: Date,
+  options: Pick<FinopsOptions, 'graceDays' | 'legalHoldTagKey'>,
+): string | undefined {
   const expires = record.expiresOn ? Date.parse(record.expiresOn) : NaN;
   const unparseable = !Number.isFinite(expires) && (record.expiresOnTag ?? '').trim() !== '';
   if (!unparseable && !(Number.isFinite(expires) && expires <= now.getTime())) return undefined;
   if (isLegalHold(getTag(record.tags, options.legalHoldTagKey))) return `legal hold (tag ${options.legalHoldTagKey})`;
   if (record.state === 'held') return 'held (a delete lock or hold on the server)';
-  if (unparseable) return `expiry tag "${record.expiresOnTag ?? ''}" cannot be read as a date: never deleted on it, owner notified`;
+  if (unparseable)
+    return `expiry tag "${record.expiresOnTag ?? ''}" cannot be read as a date: never deleted on it, owner notified`;
   if (record.state === 'quarantined') return 'quarantined';
-  const finalNotice = record.noticesSent.filter((n) => n.stage === 'final-notice').map((n) => Date.parse(n.sentAt)).filter(Number.isFinite).sort((a, b) => a - b)[0];
+  const finalNotice = record.noticesSent
+    .filter((n) => n.stage === 'final-notice')
+    .map((n) => Date.parse(n.sentAt))
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b)[0];
   if (finalNotice === undefined) return 'final notice not sent yet';
   const graceEnds = finalNotice + options.graceDays * DAY_MS;
   if (graceEnds > now.getTime()) return `in grace period until ${displayUtc(new Date(graceEnds).toISOString())}`;

@@ -9,7 +9,11 @@ import type { FixedViolation } from './item.js';
  * @example describeFixes([{ rule: 'network-firewall', detail: 'firewall rule "AllowAll" opens ...' }], evidence, { checkedAt })
  *   // [{ ..., text: 'Firewall rule AllowAll (0.0.0.0-255.255.255.255) was deleted by pitr-warden at 2026-12-05 10:14 UTC.' }]
  */
-export function describeFixes(fixed: readonly Violation[], evidence: readonly EvidenceEntry[], options: { readonly checkedAt: string }): FixedViolation[] {
+export function describeFixes(
+  fixed: readonly Violation[],
+  evidence: readonly EvidenceEntry[],
+  options: { readonly checkedAt: string },
+): FixedViolation[] {
   const latestFirst = [...evidence].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
   return fixed.map((v) => ({ ...v, text: fixText(v, latestFirst) ?? resolvedText(v, options.checkedAt) }));
 }
@@ -19,12 +23,16 @@ const INHERITED = / tag "(.*)" is inherited from the source$/;
 
 function fixText(v: Violation, entries: readonly EvidenceEntry[]): string | undefined {
   // The violation's subject says what it is about; rows written before subjects existed are read from their text.
-  const ruleName = v.subject?.kind === 'firewall-rule' ? v.subject.name : v.subject ? undefined : FIREWALL_RULE.exec(v.detail)?.[1];
+  const ruleName =
+    v.subject?.kind === 'firewall-rule' ? v.subject.name : v.subject ? undefined : FIREWALL_RULE.exec(v.detail)?.[1];
   if (ruleName !== undefined) {
     const entry = entries.find((e) => e.kind === 'delete-firewall-rule' && firewallRuleOf(e) === ruleName);
     if (!entry) return undefined;
     const before = entry.before as { startIpAddress?: unknown; endIpAddress?: unknown } | undefined;
-    const range = typeof before?.startIpAddress === 'string' && typeof before.endIpAddress === 'string' ? ` (${before.startIpAddress}-${before.endIpAddress})` : '';
+    const range =
+      typeof before?.startIpAddress === 'string' && typeof before.endIpAddress === 'string'
+        ? ` (${before.startIpAddress}-${before.endIpAddress})`
+        : '';
     return `Firewall rule ${ruleName}${range} was deleted ${byAt(entry)}.`;
   }
   if (v.subject?.kind === 'public-network-access' || (!v.subject && v.detail === 'public network access is enabled')) {
@@ -36,13 +44,17 @@ function fixText(v: Violation, entries: readonly EvidenceEntry[]): string | unde
     if (entry.kind !== 'tag') continue;
     const set = tagsOf(entry.after);
     const about = v.subject?.kind === 'tag' && v.subject.name ? v.subject.name : v.detail;
-    const key = Object.keys(set).find((k) => new RegExp(`(^|[^A-Za-z0-9_])${escapeRegExp(k)}([^A-Za-z0-9_]|$)`).test(about));
+    const key = Object.keys(set).find((k) =>
+      new RegExp(`(^|[^A-Za-z0-9_])${escapeRegExp(k)}([^A-Za-z0-9_]|$)`).test(about),
+    );
     if (key === undefined) continue;
     const value = set[key]!;
     if (v.detail.startsWith('missing ')) return `The missing ${key} tag was set to ${value} ${byAt(entry)}.`;
     const inherited = INHERITED.exec(v.detail);
     if (inherited) {
-      const kept = Object.keys(set).find((k) => k !== key && k.toLowerCase().endsWith(key.toLowerCase()) && set[k] === inherited[1]);
+      const kept = Object.keys(set).find(
+        (k) => k !== key && k.toLowerCase().endsWith(key.toLowerCase()) && set[k] === inherited[1],
+      );
       return `The ${key} tag inherited from the source ("${inherited[1]}") was replaced with ${value} ${byAt(entry)}${kept ? ` (the source's value is kept in ${kept})` : ''}.`;
     }
     return `The ${key} tag was set to ${value} ${byAt(entry)} (before: ${v.detail}).`;
@@ -66,7 +78,9 @@ function firewallRuleOf(entry: EvidenceEntry): string | undefined {
 
 function tagsOf(value: unknown): Record<string, string> {
   if (!value || typeof value !== 'object') return {};
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
 }
 
 function escapeRegExp(text: string): string {

@@ -5,7 +5,10 @@ export function displayUtc(iso: string | undefined): string {
   if (!iso) return '';
   const t = Date.parse(iso);
   if (!Number.isFinite(t)) return iso;
-  return new Date(t).toISOString().replace('T', ' ').replace(/:\d{2}\.\d{3}Z$/, ' UTC');
+  return new Date(t)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/:\d{2}\.\d{3}Z$/, ' UTC');
 }
 
 /** `USD 12.34` */
@@ -21,7 +24,10 @@ export function daysLeftText(daysLeft: number | undefined): string {
 }
 
 /** Sums known costs per currency: `USD 12.34` (or `USD 1.00 + EUR 2.00`); '' when none is known. */
-export function totalOf(costs: readonly CostEstimate[], pick: (cost: Extract<CostEstimate, { known: true }>) => number | undefined): string {
+export function totalOf(
+  costs: readonly CostEstimate[],
+  pick: (cost: Extract<CostEstimate, { known: true }>) => number | undefined,
+): string {
   const sums = new Map<string, number>();
   for (const cost of costs) {
     const value = cost.known ? pick(cost) : undefined;

@@ -65,7 +65,12 @@ export interface NoticeItem {
     readonly maxLifetimeDays?: number;
   };
   /** `value`: the tag's value (the reason a hold gives). `lock`: held by a delete lock (the row is held, no hold tag). */
-  readonly legalHold: { readonly tagKey: string; readonly held: boolean; readonly value?: string; readonly lock?: boolean };
+  readonly legalHold: {
+    readonly tagKey: string;
+    readonly held: boolean;
+    readonly value?: string;
+    readonly lock?: boolean;
+  };
   /** `{portalUrl}/#@/resource{id}` */
   readonly portalLink: string;
   /**
@@ -82,7 +87,12 @@ export interface NoticeItemOptions {
   readonly recipientNote?: string;
   readonly cost: CostEstimate;
   readonly now: Date;
-  readonly tagKeys: { readonly incident: string; readonly purpose: string; readonly expiresOn: string; readonly legalHold: string };
+  readonly tagKeys: {
+    readonly incident: string;
+    readonly purpose: string;
+    readonly expiresOn: string;
+    readonly legalHold: string;
+  };
   /** The policy's maximum lifetime for the clone's engine (operator.ts lifetimeLimits); undefined when it sets none. */
   readonly maxLifetimeDays: number | undefined;
   readonly portalUrl: string;
@@ -104,10 +114,18 @@ export function noticeItemFromRecord(record: InventoryRecord, options: NoticeIte
     leadDays: options.leadDays,
     recipient: options.recipient,
     recipientNote: options.recipientNote,
-    server: { id: record.id, key: record.key, name: record.name, subscriptionId: record.subscriptionId, resourceGroup: record.resourceGroup, location: record.location },
+    server: {
+      id: record.id,
+      key: record.key,
+      name: record.name,
+      subscriptionId: record.subscriptionId,
+      resourceGroup: record.resourceGroup,
+      location: record.location,
+    },
     sourceServer: record.lineage.sourceServerId,
     restorePointUtc: record.lineage.restorePointUtc,
-    incidentOrPurpose: [incident && `Incident ${incident}`, purpose && `Purpose: ${purpose}`].filter(Boolean).join('; ') || undefined,
+    incidentOrPurpose:
+      [incident && `Incident ${incident}`, purpose && `Purpose: ${purpose}`].filter(Boolean).join('; ') || undefined,
     expiresOn: Number.isFinite(expires) ? new Date(expires).toISOString() : undefined,
     expiresOnRaw: record.expiresOnTag ?? getTag(record.tags, options.tagKeys.expiresOn),
     daysLeft: Number.isFinite(expires) ? Math.floor((expires - options.now.getTime()) / DAY_MS) : undefined,
@@ -121,7 +139,10 @@ export function noticeItemFromRecord(record: InventoryRecord, options: NoticeIte
     deleted: record.deletedAt ? { at: record.deletedAt, by: record.deletedBy, reason: record.deleteReason } : undefined,
     extend: {
       expiryTagKey: options.tagKeys.expiresOn,
-      latestAllowed: Number.isFinite(created) && options.maxLifetimeDays !== undefined ? addDays(new Date(created), options.maxLifetimeDays).toISOString() : undefined,
+      latestAllowed:
+        Number.isFinite(created) && options.maxLifetimeDays !== undefined
+          ? addDays(new Date(created), options.maxLifetimeDays).toISOString()
+          : undefined,
       maxLifetimeDays: options.maxLifetimeDays,
     },
     legalHold: legalHoldOf(record, options.tagKeys.legalHold),

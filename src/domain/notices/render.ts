@@ -37,7 +37,10 @@ export function renderDigest(digest: Digest, templates: NoticeTemplates): Render
 
 /** Renders any of the templates against a view (subject on one line, at most 250 characters). */
 export function renderMail(template: MailTemplate, view: object, name: string): RenderedMail {
-  const subject = renderTemplate(template.subject, view, 'text', `${name}.subject.txt`).replace(/\s+/g, ' ').trim().slice(0, 250);
+  const subject = renderTemplate(template.subject, view, 'text', `${name}.subject.txt`)
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 250);
   return {
     subject,
     plainText: renderTemplate(template.text, view, 'text', `${name}.txt`),
@@ -82,14 +85,18 @@ export function digestView(digest: Digest) {
  * `Your 3 restore clones: 1 expiring soon, 2 new; nearest: pg-b expires 2026-11-25 00:00 UTC`.
  */
 function subjectOf(digest: Digest): string {
-  const dated = digest.entries.map((entry) => ({ entry, date: datePhrase(entry) })).filter((d) => d.date !== undefined && Number.isFinite(d.date.at));
+  const dated = digest.entries
+    .map((entry) => ({ entry, date: datePhrase(entry) }))
+    .filter((d) => d.date !== undefined && Number.isFinite(d.date.at));
   const upcoming = dated.filter((d) => !d.date!.deleted).sort((a, b) => a.date!.at - b.date!.at);
   const done = dated.filter((d) => d.date!.deleted).sort((a, b) => b.date!.at - a.date!.at);
   const nearest = upcoming[0] ?? done[0];
   const [only] = digest.entries;
   if (digest.entries.length === 1 && only) {
     // "deleted" is said by the date itself.
-    const words = only.stages.map((s) => STAGE_WORDS[s.stage]).filter((w, i, all) => all.indexOf(w) === i && !(w === 'deleted' && nearest?.date!.deleted));
+    const words = only.stages
+      .map((s) => STAGE_WORDS[s.stage])
+      .filter((w, i, all) => all.indexOf(w) === i && !(w === 'deleted' && nearest?.date!.deleted));
     return `${only.item.server.name}: ${[...words, ...(nearest ? [nearest.date!.text] : [])].join(', ')}`;
   }
   const counts = new Map<NoticeStage, number>();
@@ -112,7 +119,11 @@ function cloneView(entry: DigestEntry, now: Date) {
     resourceGroup: item.server.resourceGroup,
     location: item.server.location ?? '',
     recipientNote: item.recipientNote ?? '',
-    stages: entry.stages.map((s) => (s.stage === 'reminder' && s.leadDays !== undefined ? `reminder (${s.leadDays} days before expiry)` : s.stage)).join(', '),
+    stages: entry.stages
+      .map((s) =>
+        s.stage === 'reminder' && s.leadDays !== undefined ? `reminder (${s.leadDays} days before expiry)` : s.stage,
+      )
+      .join(', '),
     isFinal: has('final-notice'),
     isDeleted: deleted,
     isReminder: has('reminder') && !deleted,
@@ -135,7 +146,9 @@ function cloneView(entry: DigestEntry, now: Date) {
     held: item.legalHold.held,
     violationsFound: item.violationsFound.map(violationView),
     violationsFixed: item.violationsFixed.map(fixedView),
-    violationsOpen: item.violationsFound.filter((v) => !item.violationsFixed.some((f) => sameViolation(f, v))).map(violationView),
+    violationsOpen: item.violationsFound
+      .filter((v) => !item.violationsFixed.some((f) => sameViolation(f, v)))
+      .map(violationView),
     deleteAfter: displayUtc(item.deleteAfter),
     deletedAt: displayUtc(item.deleted?.at),
     deletedBy: item.deleted?.by ?? '',
@@ -147,7 +160,9 @@ function cloneView(entry: DigestEntry, now: Date) {
     legalHoldTag: item.legalHold.tagKey,
     portalLink: item.portalLink,
     // Only for a clone whose network belongs to a parent shared with production (a SQL database): '' hides the lines.
-    exposure: item.exposure ? { summary: item.exposure.summary, rules: [...item.exposure.rules], why: item.exposure.why } : '',
+    exposure: item.exposure
+      ? { summary: item.exposure.summary, rules: [...item.exposure.rules], why: item.exposure.why }
+      : '',
     waysOut: waysOutView(item, now),
   };
 }

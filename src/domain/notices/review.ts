@@ -110,7 +110,11 @@ export function reviewDigestView(entries: readonly ReviewEntry[], options: { now
  * Renders the review digest (subject, plain text, HTML; every value escaped in HTML).
  * @example const mail = buildReviewDigest(reviewEntries(plan.servers, live), templates.reviewDigest, { now, recipient: config.mail.reviewMailbox });
  */
-export function buildReviewDigest(entries: readonly ReviewEntry[], template: MailTemplate, options: { now: Date; recipient: string }): RenderedMail {
+export function buildReviewDigest(
+  entries: readonly ReviewEntry[],
+  template: MailTemplate,
+  options: { now: Date; recipient: string },
+): RenderedMail {
   return renderMail(template, reviewDigestView(entries, options), 'review-digest');
 }
 

@@ -39,7 +39,10 @@ export function parseTemplate(source: string, templateName = 'template'): Node[]
     if (sigil === '!') continue;
     if (!NAME.test(name)) throw new TemplateError(`${templateName}: "${whole}" is not a placeholder name`);
     if (sigil === '/') {
-      if (stack.length === 1 || top.name !== name) throw new TemplateError(`${templateName}: "{{/${name}}}" closes ${stack.length === 1 ? 'nothing' : `"{{#${top.name}}}"`}`);
+      if (stack.length === 1 || top.name !== name)
+        throw new TemplateError(
+          `${templateName}: "{{/${name}}}" closes ${stack.length === 1 ? 'nothing' : `"{{#${top.name}}}"`}`,
+        );
       stack.pop();
     } else if (sigil === '#' || sigil === '^') {
       const section: Node = { kind: 'section', name, inverted: sigil === '^', children: [] };
@@ -49,7 +52,8 @@ export function parseTemplate(source: string, templateName = 'template'): Node[]
       top.children.push({ kind: 'value', name });
     }
   }
-  if (stack.length > 1) throw new TemplateError(`${templateName}: "{{#${stack[stack.length - 1]!.name}}}" is never closed`);
+  if (stack.length > 1)
+    throw new TemplateError(`${templateName}: "{{#${stack[stack.length - 1]!.name}}}" is never closed`);
   if (last < text.length) root.push({ kind: 'text', text: text.slice(last) });
   return root;
 }
@@ -59,7 +63,12 @@ export function renderTemplate(source: string, view: object, mode: TemplateMode,
   return renderNodes(parseTemplate(source, templateName), [view], mode, templateName);
 }
 
-function renderNodes(nodes: readonly Node[], scopes: readonly unknown[], mode: TemplateMode, templateName: string): string {
+function renderNodes(
+  nodes: readonly Node[],
+  scopes: readonly unknown[],
+  mode: TemplateMode,
+  templateName: string,
+): string {
   let out = '';
   for (const node of nodes) {
     if (node.kind === 'text') {
@@ -68,7 +77,13 @@ function renderNodes(nodes: readonly Node[], scopes: readonly unknown[], mode: T
       out += escapeFor(mode, display(lookup(node.name, scopes, templateName)));
     } else {
       const value = lookup(node.name, scopes, templateName);
-      const empty = value === undefined || value === null || value === false || value === '' || value === 0 || (Array.isArray(value) && value.length === 0);
+      const empty =
+        value === undefined ||
+        value === null ||
+        value === false ||
+        value === '' ||
+        value === 0 ||
+        (Array.isArray(value) && value.length === 0);
       if (node.inverted) {
         if (empty) out += renderNodes(node.children, scopes, mode, templateName);
       } else if (Array.isArray(value)) {
@@ -90,7 +105,10 @@ function lookup(name: string, scopes: readonly unknown[], templateName: string):
     if (scope !== null && typeof scope === 'object' && Object.prototype.hasOwnProperty.call(scope, head)) {
       let value: unknown = (scope as Record<string, unknown>)[head];
       for (const part of rest) {
-        value = value !== null && typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, part) ? (value as Record<string, unknown>)[part] : undefined;
+        value =
+          value !== null && typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, part)
+            ? (value as Record<string, unknown>)[part]
+            : undefined;
       }
       return value;
     }
@@ -112,7 +130,14 @@ function escapeFor(mode: TemplateMode, value: string): string {
   return mode === 'html' ? escapeHtml(flat) : flat;
 }
 
-const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+const HTML_ENTITIES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+};
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: string): string {

@@ -22,7 +22,15 @@ export interface ActivityInput {
   readonly error?: { code: string; message: string };
 }
 
-const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'NoContent', 400: 'BadRequest', 409: 'Conflict', 500: 'InternalServerError' };
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'NoContent',
+  400: 'BadRequest',
+  409: 'Conflict',
+  500: 'InternalServerError',
+};
 const localized = (value: string) => ({ value, localizedValue: value });
 
 /** One Activity Log record in the shape of `Microsoft.Insights/eventtypes/management/values` (Administrative). */
@@ -39,7 +47,9 @@ export function activityEntry(input: ActivityInput): ActivityLogEntry {
     correlationId: input.correlationId,
     description: '',
     eventDataId,
-    eventName: ended ? { value: 'EndRequest', localizedValue: 'End request' } : { value: 'BeginRequest', localizedValue: 'Begin request' },
+    eventName: ended
+      ? { value: 'EndRequest', localizedValue: 'End request' }
+      : { value: 'BeginRequest', localizedValue: 'Begin request' },
     category: localized('Administrative'),
     eventTimestamp: input.at.toISOString(),
     httpRequest: input.httpRequest,
@@ -52,7 +62,9 @@ export function activityEntry(input: ActivityInput): ActivityLogEntry {
     resourceType: localized(facts.resourceType ?? 'Microsoft.Resources/subscriptions'),
     resourceId: input.resourceId,
     status: localized(input.status),
-    subStatus: ended ? { value: statusText, localizedValue: `${statusText} (HTTP Status Code: ${input.httpStatus})` } : localized(''),
+    subStatus: ended
+      ? { value: statusText, localizedValue: `${statusText} (HTTP Status Code: ${input.httpStatus})` }
+      : localized(''),
     submissionTimestamp: new Date(input.at.getTime() + 12_000).toISOString(),
     subscriptionId: facts.subscriptionId,
     tenantId: input.caller.identity.tenantId,
@@ -91,8 +103,10 @@ export function parseActivityFilter(filter: string | null, now: Date): ActivityF
   if (!match) throw new HttpError(400, 'BadRequest', `${usage} Got: ${filter}`);
   const from = Date.parse(match[1]!);
   const to = match[2] ? Date.parse(match[2]) : now.getTime();
-  if (Number.isNaN(from) || Number.isNaN(to)) throw new HttpError(400, 'BadRequest', `The eventTimestamp values of the $filter are not valid dates: ${filter}`);
-  if (from > to) throw new HttpError(400, 'BadRequest', `The start time of the $filter is after its end time: ${filter}`);
+  if (Number.isNaN(from) || Number.isNaN(to))
+    throw new HttpError(400, 'BadRequest', `The eventTimestamp values of the $filter are not valid dates: ${filter}`);
+  if (from > to)
+    throw new HttpError(400, 'BadRequest', `The start time of the $filter is after its end time: ${filter}`);
   return {
     from,
     to,
@@ -101,7 +115,12 @@ export function parseActivityFilter(filter: string | null, now: Date): ActivityF
 }
 
 function fieldOf(entry: ActivityLogEntry, field: NonNullable<ActivityFilter['field']>): string {
-  const value = (v: unknown): string => (typeof v === 'string' ? v : typeof (v as { value?: unknown })?.value === 'string' ? (v as { value: string }).value : '');
+  const value = (v: unknown): string =>
+    typeof v === 'string'
+      ? v
+      : typeof (v as { value?: unknown })?.value === 'string'
+        ? (v as { value: string }).value
+        : '';
   switch (field) {
     case 'resourcegroupname':
       return value(entry.resourceGroupName);

@@ -44,9 +44,16 @@ export function adminHandler(services: AdminServices): (ctx: RequestContext) => 
         return ok({ endpoints: ENDPOINTS });
       case 'GET requests': {
         const status = ctx.query.get('status');
-        const filter = { ...(ctx.query.get('operation') ? { operation: ctx.query.get('operation')! } : {}), ...(status ? { status: Number(status) } : {}) };
+        const filter = {
+          ...(ctx.query.get('operation') ? { operation: ctx.query.get('operation')! } : {}),
+          ...(status ? { status: Number(status) } : {}),
+        };
         const limit = Number(ctx.query.get('limit') ?? '1000');
-        return ok({ total: services.requests.total, counters: services.requests.counters(), entries: services.requests.entries(filter).slice(-limit) });
+        return ok({
+          total: services.requests.total,
+          counters: services.requests.counters(),
+          entries: services.requests.entries(filter).slice(-limit),
+        });
       }
       case 'DELETE requests':
         services.requests.clear();
@@ -55,7 +62,8 @@ export function adminHandler(services: AdminServices): (ctx: RequestContext) => 
         return ok({ seed: services.faults.seed, value: services.faults.list() });
       case 'POST faults': {
         const rules = Array.isArray(ctx.body) ? ctx.body : [ctx.body];
-        if (!rules.every(isFaultRule)) throw new HttpError(400, 'BadRequest', 'A fault needs at least one of status, latencyMs, failLro.');
+        if (!rules.every(isFaultRule))
+          throw new HttpError(400, 'BadRequest', 'A fault needs at least one of status, latencyMs, failLro.');
         return { status: 201, body: { ids: rules.map((r) => services.faults.add(r)) } };
       }
       case 'DELETE faults':
@@ -70,18 +78,35 @@ export function adminHandler(services: AdminServices): (ctx: RequestContext) => 
         services.mailbox.clear();
         return { status: 204 };
       case 'GET events':
-        return ok({ schema: services.events.schema, delivered: services.events.delivered, value: services.events.emitted() });
+        return ok({
+          schema: services.events.schema,
+          delivered: services.events.delivered,
+          value: services.events.emitted(),
+        });
       case 'GET clock':
-        return ok({ now: services.clock.now().toISOString(), timeScale: services.clock.timeScale, virtual: services.clock.virtual });
+        return ok({
+          now: services.clock.now().toISOString(),
+          timeScale: services.clock.timeScale,
+          virtual: services.clock.virtual,
+        });
       case 'POST clock': {
         const body = isRecord(ctx.body) ? ctx.body : {};
         const scale = body.timeScale;
         if (scale !== undefined && (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0)) {
-          throw new HttpError(400, 'BadRequest', `timeScale must be a number >= 0 (real ms per Azure ms); got ${JSON.stringify(scale)}.`);
+          throw new HttpError(
+            400,
+            'BadRequest',
+            `timeScale must be a number >= 0 (real ms per Azure ms); got ${JSON.stringify(scale)}.`,
+          );
         }
         if (typeof body.now === 'string' && !Number.isNaN(Date.parse(body.now))) services.clock.pin(new Date(body.now));
         else if (typeof body.advanceMs === 'number') services.clock.advance(body.advanceMs);
-        else if (scale === undefined) throw new HttpError(400, 'BadRequest', 'Send {"now": "<ISO time>"}, {"advanceMs": <number>} or {"timeScale": <number>}.');
+        else if (scale === undefined)
+          throw new HttpError(
+            400,
+            'BadRequest',
+            'Send {"now": "<ISO time>"}, {"advanceMs": <number>} or {"timeScale": <number>}.',
+          );
         if (typeof scale === 'number') services.clock.timeScale = scale;
         return ok({ now: services.clock.now().toISOString(), timeScale: services.clock.timeScale });
       }

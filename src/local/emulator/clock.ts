@@ -119,7 +119,9 @@ export class EmulatorClock {
   /** Azure time since `since` for what the service does on its own schedule (backups): never instant, even at scale 0. */
   scheduleElapsedMs(since: TimeMark): number {
     const byClock = this.now().getTime() - since.clockMs;
-    return this.scale === 0 || this.virtual ? byClock : Math.max(byClock, (performance.now() - since.realMs) / this.scale);
+    return this.scale === 0 || this.virtual
+      ? byClock
+      : Math.max(byClock, (performance.now() - since.realMs) / this.scale);
   }
 
   /** Real milliseconds until `azureMs` of Azure time have passed since `since` (0 when they have). */
@@ -141,6 +143,7 @@ export class EmulatorClock {
 }
 
 function checkedScale(value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new Error(`timeScale must be a number >= 0 (real ms per Azure ms); got ${value}`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`timeScale must be a number >= 0 (real ms per Azure ms); got ${value}`);
   return value;
 }

@@ -25,7 +25,10 @@ export const DEFAULT_IDENTITY: EmulatorIdentity = {
 };
 
 /** An unsigned JWT (alg none) carrying the identity's claims; the emulator reads them, nothing verifies them. */
-export function fakeJwt(identity: EmulatorIdentity = DEFAULT_IDENTITY, audience = 'https://management.azure.com/'): string {
+export function fakeJwt(
+  identity: EmulatorIdentity = DEFAULT_IDENTITY,
+  audience = 'https://management.azure.com/',
+): string {
   return unsignedJwt(claimsOf(identity, audience));
 }
 

@@ -65,7 +65,15 @@ export function resourceEvent(input: ResourceEventInput, schema: EventSchema): R
   const topic = `/subscriptions/${facts.subscriptionId}`;
   const id = randomUUID();
   if (schema === 'CloudEventSchemaV1_0') {
-    return { id, source: topic, specversion: '1.0', type: EVENT_TYPES[input.kind], subject: input.resourceId, time: input.at.toISOString(), data: eventData(input) };
+    return {
+      id,
+      source: topic,
+      specversion: '1.0',
+      type: EVENT_TYPES[input.kind],
+      subject: input.resourceId,
+      time: input.at.toISOString(),
+      data: eventData(input),
+    };
   }
   return {
     subject: input.resourceId,
@@ -107,7 +115,9 @@ export class EventSink {
       await this.ready;
     } catch (cause) {
       this.ready = undefined;
-      throw new Error(`Cannot create the Event Grid destination queue '${this.queue.name}' at ${this.queue.url}`, { cause });
+      throw new Error(`Cannot create the Event Grid destination queue '${this.queue.name}' at ${this.queue.url}`, {
+        cause,
+      });
     }
   }
 
@@ -126,7 +136,9 @@ export class EventSink {
         this.onDelivered?.(event);
       } catch (cause) {
         this.ready = undefined;
-        this.deliveryErrors.push(new Error(`Event Grid delivery of ${String(event.id)} to queue ${queue.name} failed`, { cause }));
+        this.deliveryErrors.push(
+          new Error(`Event Grid delivery of ${String(event.id)} to queue ${queue.name} failed`, { cause }),
+        );
       }
     });
   }

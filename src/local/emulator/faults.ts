@@ -103,7 +103,8 @@ export class Faults {
     for (const entry of this.rules) {
       const { rule } = entry;
       if (rule.times !== undefined && entry.hits >= rule.times) continue;
-      if (rule.operation && rule.operation !== '*' && rule.operation.toLowerCase() !== request.operation.toLowerCase()) continue;
+      if (rule.operation && rule.operation !== '*' && rule.operation.toLowerCase() !== request.operation.toLowerCase())
+        continue;
       if (rule.method && rule.method.toUpperCase() !== request.method) continue;
       if (rule.pathContains && !request.path.toLowerCase().includes(rule.pathContains.toLowerCase())) continue;
       if (rule.probability !== undefined && this.draw(entry, request) >= rule.probability) continue;
@@ -116,7 +117,8 @@ export class Faults {
       if (rule.failLro) {
         failLro = {
           code: rule.errorCode ?? 'InternalServerError',
-          message: rule.errorMessage ?? 'An unexpected error occured while processing the request (injected by the emulator).',
+          message:
+            rule.errorMessage ?? 'An unexpected error occured while processing the request (injected by the emulator).',
         };
       }
     }
@@ -151,6 +153,8 @@ function faultReply(rule: FaultRule): Reply {
   const code = rule.errorCode ?? STATUS_CODES[status] ?? 'InjectedFault';
   const message =
     rule.errorMessage ??
-    (status === 429 ? 'Number of requests exceeded the limit (injected by the emulator). Please retry after some time.' : `Injected fault: HTTP ${status}.`);
+    (status === 429
+      ? 'Number of requests exceeded the limit (injected by the emulator). Please retry after some time.'
+      : `Injected fault: HTTP ${status}.`);
   return armError(status, code, message, headers);
 }

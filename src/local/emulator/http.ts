@@ -44,7 +44,11 @@ export function armError(status: number, code: string, message: string, headers:
   return { status, headers, body: { error: { code, message } } };
 }
 
-export const ok = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, ...(headers ? { headers } : {}) });
+export const ok = (body: unknown, headers?: Record<string, string>): Reply => ({
+  status: 200,
+  body,
+  ...(headers ? { headers } : {}),
+});
 
 export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -61,7 +65,11 @@ export function parseJsonBody(raw: string): unknown {
   try {
     return JSON.parse(raw) as unknown;
   } catch (cause) {
-    throw new HttpError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: ${(cause as Error).message}`);
+    throw new HttpError(
+      400,
+      'InvalidRequestContent',
+      `The request content was invalid and could not be deserialized: ${(cause as Error).message}`,
+    );
   }
 }
 

@@ -42,16 +42,28 @@ export function resourceType(engine: EmulatedEngine): string {
 }
 
 /** The id of a resource from its names, parents first. */
-export function resourceId(engine: EmulatedEngine, subscriptionId: string, resourceGroup: string, ...names: string[]): string {
+export function resourceId(
+  engine: EmulatedEngine,
+  subscriptionId: string,
+  resourceGroup: string,
+  ...names: string[]
+): string {
   const layout = layoutOf(engine);
-  if (names.length !== layout.path.length) throw new Error(`${resourceType(engine)} ids have ${layout.path.length} name(s), got ${names.length}`);
+  if (names.length !== layout.path.length)
+    throw new Error(`${resourceType(engine)} ids have ${layout.path.length} name(s), got ${names.length}`);
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${layout.namespace}/${layout.path.map((type, i) => `${type}/${names[i]}`).join('/')}`;
 }
 
 /** Reads an id of a governed resource or one of its children, in any casing; undefined for anything else. */
 export function parseResourceId(text: string): ResourceRef | undefined {
   const segments = text.trim().replace(/^\/+/, '').split('/');
-  if (segments.length < 6 || !same(segments[0], 'subscriptions') || !same(segments[2], 'resourceGroups') || !same(segments[4], 'providers')) return undefined;
+  if (
+    segments.length < 6 ||
+    !same(segments[0], 'subscriptions') ||
+    !same(segments[2], 'resourceGroups') ||
+    !same(segments[4], 'providers')
+  )
+    return undefined;
   const [subscription, resourceGroup, namespace] = [segments[1]!, segments[3]!, segments[5]!];
   for (const layout of LAYOUTS) {
     if (!same(namespace, layout.namespace)) continue;

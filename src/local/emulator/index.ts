@@ -52,7 +52,10 @@ export type { DataPlaneConnection, DataPlaneSpec } from './dataPlane/index.js';
 export { DataPlanes } from './dataPlane/index.js';
 
 /** The subscriptions of an empty emulator: the defaults of GOVERNED_SUBSCRIPTION_IDS in src/config.ts. */
-export const DEFAULT_SUBSCRIPTION_IDS = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
+export const DEFAULT_SUBSCRIPTION_IDS = [
+  '00000000-0000-4000-8000-000000000001',
+  '00000000-0000-4000-8000-000000000002',
+];
 
 /**
  * How to start the emulator. Every field is optional.
@@ -141,14 +144,25 @@ export interface Emulator {
 
 /** True for 127.0.0.0/8, ::1 and localhost: the only addresses the emulator (any-token ARM, no auth) may listen on. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  return (
+    h === 'localhost' ||
+    h === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ||
+    /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
+  );
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1';
   // It accepts any token and serves every subscription it holds: reachable from this machine only.
-  if (!isLoopbackHost(host)) throw new Error(`The emulator listens on loopback only (127.0.0.1, ::1 or localhost); refused host ${JSON.stringify(host)}`);
+  if (!isLoopbackHost(host))
+    throw new Error(
+      `The emulator listens on loopback only (127.0.0.1, ::1 or localhost); refused host ${JSON.stringify(host)}`,
+    );
   const pageSize = options.pageSize ?? 100;
   const acsKey = options.acsKey ?? randomBytes(32).toString('base64');
   const seed = options.snapshot ? readSnapshot(options.snapshot) : undefined;
@@ -161,9 +175,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const requests = new RequestLog();
   const faults = new Faults(options.seed ?? defaultFaultSeed());
   const mailbox = new Mailbox(options.mailboxDir);
-  const throttle = options.throttling ? new Throttle(options.throttling === 'arm' ? ARM_BUDGETS : options.throttling) : undefined;
+  const throttle = options.throttling
+    ? new Throttle(options.throttling === 'arm' ? ARM_BUDGETS : options.throttling)
+    : undefined;
   const certificate = await createLoopbackCertificate();
-  const dataPlanes = new DataPlanes({ tls: { certPem: certificate.certPem, keyPem: certificate.keyPem }, clock, ...(typeof options.dataPlane === 'object' ? options.dataPlane : {}) });
+  const dataPlanes = new DataPlanes({
+    tls: { certPem: certificate.certPem, keyPem: certificate.keyPem },
+    clock,
+    ...(typeof options.dataPlane === 'object' ? options.dataPlane : {}),
+  });
   const services: ArmServices = {
     store,
     operations,
@@ -182,7 +202,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sql.clear();
     if (seed) loadSnapshot(seed, store, activityLog, clock.now());
     const sqlProblems = seed ? loadSqlSnapshot(seed, sql, clock) : [];
-    if (sqlProblems.length > 0) throw new SnapshotError(`Emulator snapshot has ${sqlProblems.length} problem(s):\n${sqlProblems.map((p) => `  - ${p}`).join('\n')}`);
+    if (sqlProblems.length > 0)
+      throw new SnapshotError(
+        `Emulator snapshot has ${sqlProblems.length} problem(s):\n${sqlProblems.map((p) => `  - ${p}`).join('\n')}`,
+      );
     sql.subscriptions.forEach((s) => store.subscriptions.add(s));
     if (store.subscriptions.size === 0) DEFAULT_SUBSCRIPTION_IDS.forEach((s) => store.subscriptions.add(s));
   };
@@ -200,7 +223,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let baseUrl = '';
   const routes = [
-    ...FLEXIBLE_PROVIDERS.flatMap((provider) => [...serverRoutes(services, provider), ...nameAvailabilityRoutes(services, provider), ...firewallRuleRoutes(services, provider)]),
+    ...FLEXIBLE_PROVIDERS.flatMap((provider) => [
+      ...serverRoutes(services, provider),
+      ...nameAvailabilityRoutes(services, provider),
+      ...firewallRuleRoutes(services, provider),
+    ]),
     ...sqlRoutes(services),
     ...tagRoutes(services),
     ...lockRoutes(services),
@@ -222,8 +249,32 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults.clear();
     throttle?.clear();
   };
-  const admin = adminHandler({ requests, faults, mailbox, events, clock, reset, dataPlanes, snapshot: () => ({ ...exportSnapshot(store, activityLog), ...exportSqlSnapshot(sql), ...(seed?.dataPlanes ? { dataPlanes: seed.dataPlanes } : {}) }) });
-  const server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, createRouter({ routes, admin, faults, requests, baseUrl: () => baseUrl, beforeArm: () => operations.settleDue(), ...(throttle ? { throttle } : {}) }));
+  const admin = adminHandler({
+    requests,
+    faults,
+    mailbox,
+    events,
+    clock,
+    reset,
+    dataPlanes,
+    snapshot: () => ({
+      ...exportSnapshot(store, activityLog),
+      ...exportSqlSnapshot(sql),
+      ...(seed?.dataPlanes ? { dataPlanes: seed.dataPlanes } : {}),
+    }),
+  });
+  const server = createServer(
+    { key: certificate.keyPem, cert: certificate.certPem },
+    createRouter({
+      routes,
+      admin,
+      faults,
+      requests,
+      baseUrl: () => baseUrl,
+      beforeArm: () => operations.settleDue(),
+      ...(throttle ? { throttle } : {}),
+    }),
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -253,7 +304,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     events,
     clock,
     dataPlanes,
-    snapshot: () => ({ ...exportSnapshot(store, activityLog), ...exportSqlSnapshot(sql), ...(seed?.dataPlanes ? { dataPlanes: seed.dataPlanes } : {}) }),
+    snapshot: () => ({
+      ...exportSnapshot(store, activityLog),
+      ...exportSqlSnapshot(sql),
+      ...(seed?.dataPlanes ? { dataPlanes: seed.dataPlanes } : {}),
+    }),
     reset,
     close: async () => {
       operations.clear();
@@ -269,11 +324,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 }
 
 /** Starts the data planes the snapshot asks for, all at once; a server it names must be in the snapshot. */
-async function provisionDataPlanes(seed: EmulatorSnapshot | undefined, store: ArmStore, dataPlanes: DataPlanes): Promise<void> {
+async function provisionDataPlanes(
+  seed: EmulatorSnapshot | undefined,
+  store: ArmStore,
+  dataPlanes: DataPlanes,
+): Promise<void> {
   const wanted = Object.entries(seed?.dataPlanes ?? {});
-  const problems = wanted.flatMap(([id, spec]) => dataPlaneProblems(id, spec, store).map((p) => `  - dataPlanes["${id}"]${p}`));
-  if (problems.length > 0) throw new SnapshotError(`Emulator snapshot has ${problems.length} problem(s):\n${problems.join('\n')}`);
-  await Promise.all(wanted.map(([id, spec]) => dataPlanes.provision(store.get(id)!.server.id, store.get(id)!.server.properties.administratorLogin ?? 'azureadmin', spec)));
+  const problems = wanted.flatMap(([id, spec]) =>
+    dataPlaneProblems(id, spec, store).map((p) => `  - dataPlanes["${id}"]${p}`),
+  );
+  if (problems.length > 0)
+    throw new SnapshotError(`Emulator snapshot has ${problems.length} problem(s):\n${problems.join('\n')}`);
+  await Promise.all(
+    wanted.map(([id, spec]) =>
+      dataPlanes.provision(
+        store.get(id)!.server.id,
+        store.get(id)!.server.properties.administratorLogin ?? 'azureadmin',
+        spec,
+      ),
+    ),
+  );
 }
 
 /** What an ARM SDK client needs to talk to the emulator: its endpoint and its certificate as a trusted CA. */
@@ -301,12 +371,19 @@ export function emailClientOptions(emulator: Pick<Emulator, 'caCertPem'>): { tls
 
 function dataPlaneProblems(id: string, spec: unknown, store: ArmStore): string[] {
   if (!store.get(id)) return [': no such server in "servers"'];
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return [': must be an object ({} for an empty database)'];
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+    return [': must be an object ({} for an empty database)'];
   const s = spec as Record<string, unknown>;
   const problems: string[] = [];
-  if (s.database !== undefined && (typeof s.database !== 'string' || s.database === '')) problems.push('.database: must be a database name');
-  if (s.seedSql !== undefined && !(Array.isArray(s.seedSql) && s.seedSql.every((q) => typeof q === 'string'))) problems.push('.seedSql: must be an array of SQL statements');
+  if (s.database !== undefined && (typeof s.database !== 'string' || s.database === ''))
+    problems.push('.database: must be a database name');
+  if (s.seedSql !== undefined && !(Array.isArray(s.seedSql) && s.seedSql.every((q) => typeof q === 'string')))
+    problems.push('.seedSql: must be an array of SQL statements');
   const w = s.workload as Record<string, unknown> | undefined;
-  if (w !== undefined && (typeof w !== 'object' || w === null || typeof w.sql !== 'string' || typeof w.everyMs !== 'number')) problems.push('.workload: needs sql (text) and everyMs (number)');
+  if (
+    w !== undefined &&
+    (typeof w !== 'object' || w === null || typeof w.sql !== 'string' || typeof w.everyMs !== 'number')
+  )
+    problems.push('.workload: needs sql (text) and everyMs (number)');
   return problems;
 }

@@ -115,7 +115,11 @@ export class Operations {
   /** Starts an operation and answers the 202 that accepts it. */
   accept(input: StartOperation, baseUrl: string): Reply {
     const operation = this.start(input);
-    return { status: 202, headers: this.headers(operation, baseUrl), body: { operation: operation.name, startTime: operation.startTime } };
+    return {
+      status: 202,
+      headers: this.headers(operation, baseUrl),
+      body: { operation: operation.name, startTime: operation.startTime },
+    };
   }
 
   start(input: StartOperation): LroOperation {
@@ -209,7 +213,12 @@ export class Operations {
     if (!op) return armError(404, 'OperationNotFound', `The operation '${id}' could not be found.`);
     if (op.status === 'InProgress') return { status: 202, headers: this.headers(op, baseUrl) };
     const entry = this.tracked.get(op.id)!;
-    if (op.status === 'Failed') return armError(entry.failedStatus ?? 500, op.error?.code ?? 'InternalServerError', op.error?.message ?? 'The operation failed.');
+    if (op.status === 'Failed')
+      return armError(
+        entry.failedStatus ?? 500,
+        op.error?.code ?? 'InternalServerError',
+        op.error?.message ?? 'The operation failed.',
+      );
     const body = entry.result?.();
     return body === undefined ? { status: 200 } : { status: 200, body };
   }
@@ -232,7 +241,12 @@ export class Operations {
   }
 
   private settleIfDue(entry: Tracked): void {
-    if (entry.operation.status === 'InProgress' && !entry.waiting && this.clock.elapsedMs(entry.started) >= entry.durationMs) this.settle(entry);
+    if (
+      entry.operation.status === 'InProgress' &&
+      !entry.waiting &&
+      this.clock.elapsedMs(entry.started) >= entry.durationMs
+    )
+      this.settle(entry);
   }
 
   /** (Re)sets the real-time timer that completes an operation; timers never keep the process alive. */
@@ -257,7 +271,11 @@ export class Operations {
         return;
       } catch (cause) {
         const c = cause as { code?: string; status?: number; message?: string };
-        failure = { code: c.code ?? 'InternalServerError', message: c.message ?? 'The operation failed.', ...(c.status ? { status: c.status } : {}) };
+        failure = {
+          code: c.code ?? 'InternalServerError',
+          message: c.message ?? 'The operation failed.',
+          ...(c.status ? { status: c.status } : {}),
+        };
       }
     }
     op.status = 'Failed';

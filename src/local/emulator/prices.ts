@@ -48,7 +48,24 @@ export function loadPriceTable(path = findPriceTable()): PriceTable {
 
 /** Fixed conversion rates for `currencyCode` (the emulator's assumption; the real API uses monthly rates). */
 const RATES: Record<string, number> = { USD: 1, EUR: 0.92, GBP: 0.79 };
-const FIELDS = new Set(['serviceName', 'serviceId', 'serviceFamily', 'armRegionName', 'location', 'productName', 'productId', 'skuName', 'skuId', 'meterName', 'meterId', 'armSkuName', 'type', 'priceType', 'unitOfMeasure', 'currencyCode']);
+const FIELDS = new Set([
+  'serviceName',
+  'serviceId',
+  'serviceFamily',
+  'armRegionName',
+  'location',
+  'productName',
+  'productId',
+  'skuName',
+  'skuId',
+  'meterName',
+  'meterId',
+  'armSkuName',
+  'type',
+  'priceType',
+  'unitOfMeasure',
+  'currencyCode',
+]);
 
 type Clause = (item: RetailPriceItem) => boolean;
 
@@ -86,7 +103,12 @@ export function priceRoutes(table: PriceTable, pageSize: number): Route[] {
       handle: (ctx) => {
         const currency = (ctx.query.get('currencyCode') ?? 'USD').replace(/'/g, '').toUpperCase();
         const rate = RATES[currency];
-        if (rate === undefined) throw new HttpError(400, 'BadRequest', `currencyCode '${currency}' is not supported by the emulator (USD, EUR, GBP).`);
+        if (rate === undefined)
+          throw new HttpError(
+            400,
+            'BadRequest',
+            `currencyCode '${currency}' is not supported by the emulator (USD, EUR, GBP).`,
+          );
         const filter = ctx.query.get('$filter');
         const clauses = filter ? parsePriceFilter(filter) : [];
         const matching = table.Items.filter((item) => clauses.every((c) => c(item)));
@@ -103,7 +125,14 @@ export function priceRoutes(table: PriceTable, pageSize: number): Route[] {
           next.set('$skip', String(skip + pageSize));
           nextPageLink = `${ctx.baseUrl}/api/retail/prices?${next.toString()}`;
         }
-        return ok({ BillingCurrency: currency, CustomerEntityId: 'Default', CustomerEntityType: 'Retail', Items: page, NextPageLink: nextPageLink, Count: page.length });
+        return ok({
+          BillingCurrency: currency,
+          CustomerEntityId: 'Default',
+          CustomerEntityType: 'Retail',
+          Items: page,
+          NextPageLink: nextPageLink,
+          Count: page.length,
+        });
       },
     },
   ];

@@ -66,7 +66,9 @@ export class RequestLog {
   }
 
   counters(): RequestCounter[] {
-    return [...this.counts.values()].map((c) => ({ ...c })).sort((a, b) => a.operation.localeCompare(b.operation) || a.status - b.status);
+    return [...this.counts.values()]
+      .map((c) => ({ ...c }))
+      .sort((a, b) => a.operation.localeCompare(b.operation) || a.status - b.status);
   }
 
   clear(): void {

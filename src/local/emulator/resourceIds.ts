@@ -14,10 +14,16 @@ export function resourceFacts(resourceId: string): ResourceFacts {
   const groupAt = segments.findIndex((s) => s.toLowerCase() === 'resourcegroups');
   const resourceGroup = groupAt >= 0 ? segments[groupAt + 1] : undefined;
   const providerAt = segments.map((s) => s.toLowerCase()).lastIndexOf('providers');
-  if (providerAt < 0 || !segments[providerAt + 1]) return { subscriptionId, ...(resourceGroup ? { resourceGroup } : {}) };
+  if (providerAt < 0 || !segments[providerAt + 1])
+    return { subscriptionId, ...(resourceGroup ? { resourceGroup } : {}) };
   const provider = segments[providerAt + 1]!;
   const types = segments.slice(providerAt + 2).filter((_, i) => i % 2 === 0);
-  return { subscriptionId, ...(resourceGroup ? { resourceGroup } : {}), provider, resourceType: [provider, ...types].join('/') };
+  return {
+    subscriptionId,
+    ...(resourceGroup ? { resourceGroup } : {}),
+    provider,
+    resourceType: [provider, ...types].join('/'),
+  };
 }
 
 /** .NET ticks, as Activity Log ids end with. */

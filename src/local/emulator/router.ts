@@ -58,7 +58,11 @@ function send(res: ServerResponse, reply: Reply, extraHeaders: Record<string, st
 
 const toReply = (error: unknown, ctx: RequestContext): Reply => {
   if (error instanceof HttpError) return armError(error.status, error.code, error.message, error.headers);
-  return armError(500, 'InternalServerError', `The emulator failed on ${ctx.method} ${ctx.path}: ${(error as Error).message}`);
+  return armError(
+    500,
+    'InternalServerError',
+    `The emulator failed on ${ctx.method} ${ctx.path}: ${(error as Error).message}`,
+  );
 };
 
 /** Checks every route kind needs before its handler: ARM wants a bearer token and a known api-version. */
@@ -68,7 +72,12 @@ function preconditions(route: Route, ctx: RequestContext): void {
   }
   if (!route.apiVersions) return;
   const version = ctx.query.get('api-version');
-  if (!version) throw new HttpError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+  if (!version)
+    throw new HttpError(
+      400,
+      'MissingApiVersionParameter',
+      'The api-version query parameter (?api-version=) is required for all requests.',
+    );
   if (!route.apiVersions.includes(version)) {
     throw new HttpError(
       400,
@@ -92,7 +101,10 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     const started = performance.now();
     const raw = await readBody(req);
     const base = contextOf(req, raw, options.baseUrl());
-    const responseHeaders: Record<string, string> = { 'x-ms-request-id': randomUUID(), 'x-ms-correlation-request-id': base.correlationId };
+    const responseHeaders: Record<string, string> = {
+      'x-ms-request-id': randomUUID(),
+      'x-ms-correlation-request-id': base.correlationId,
+    };
     if (base.path === '/_emulator' || base.path.startsWith('/_emulator/')) {
       let reply: Reply;
       try {

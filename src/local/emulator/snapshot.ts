@@ -20,7 +20,8 @@ export function readSnapshot(source: EmulatorSnapshot | string): EmulatorSnapsho
   } catch (cause) {
     throw new SnapshotError(`Cannot read emulator snapshot ${source}: ${(cause as Error).message}`, { cause });
   }
-  if (!isRecord(parsed) || !Array.isArray(parsed.servers)) throw new SnapshotError(`Emulator snapshot ${source} needs a "servers" array.`);
+  if (!isRecord(parsed) || !Array.isArray(parsed.servers))
+    throw new SnapshotError(`Emulator snapshot ${source} needs a "servers" array.`);
   return parsed as unknown as EmulatorSnapshot;
 }
 
@@ -54,7 +55,12 @@ export function shiftSnapshotDates(source: EmulatorSnapshot | string, to: Date):
 export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activityLog: ActivityLog, now: Date): void {
   const problems: string[] = [];
   snapshot.servers.forEach((server, i) => {
-    if (!isRecord(server) || typeof server.id !== 'string' || !parseResourceId(server.id) || parseResourceId(server.id)?.child) {
+    if (
+      !isRecord(server) ||
+      typeof server.id !== 'string' ||
+      !parseResourceId(server.id) ||
+      parseResourceId(server.id)?.child
+    ) {
       problems.push(`servers[${i}]: needs the id of a flexible server`);
       return;
     }
@@ -64,7 +70,11 @@ export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activi
     }
     const record = store.put(completeServer(server, now));
     // A seeded server has been Ready since it was created: its first backup follows on the emulator clock.
-    if (record.server.properties.state !== 'Provisioning') record.readyAt = { clockMs: Date.parse(record.server.systemData?.createdAt ?? now.toISOString()), realMs: performance.now() };
+    if (record.server.properties.state !== 'Provisioning')
+      record.readyAt = {
+        clockMs: Date.parse(record.server.systemData?.createdAt ?? now.toISOString()),
+        realMs: performance.now(),
+      };
   });
   for (const [id, rules] of Object.entries(snapshot.firewallRules ?? {})) {
     const record = store.get(parseResourceId(id)?.key ?? id);
@@ -76,7 +86,9 @@ export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activi
       const start = rule.properties?.startIpAddress;
       const end = rule.properties?.endIpAddress;
       if (typeof rule.name !== 'string' || typeof start !== 'string' || typeof end !== 'string') {
-        problems.push(`firewallRules["${id}"]: every rule needs name, properties.startIpAddress and properties.endIpAddress`);
+        problems.push(
+          `firewallRules["${id}"]: every rule needs name, properties.startIpAddress and properties.endIpAddress`,
+        );
         continue;
       }
       record.rules.set(rule.name.toLowerCase(), {
@@ -95,7 +107,12 @@ export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activi
         problems.push(`locks["${scope}"]: every lock needs name and properties.level CanNotDelete or ReadOnly`);
         continue;
       }
-      const full: ArmLock = { id: lockId(canonicalScope, lock.name), name: lock.name, type: 'Microsoft.Authorization/locks', properties: { ...lock.properties, level } };
+      const full: ArmLock = {
+        id: lockId(canonicalScope, lock.name),
+        name: lock.name,
+        type: 'Microsoft.Authorization/locks',
+        properties: { ...lock.properties, level },
+      };
       store.putLock(canonicalScope, full);
       const sub = /^\/subscriptions\/([^/]+)/i.exec(canonicalScope)?.[1];
       if (sub) store.subscriptions.add(sub.toLowerCase());
@@ -108,7 +125,10 @@ export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activi
     }
     activityLog.add(entry);
   });
-  if (problems.length > 0) throw new SnapshotError(`Emulator snapshot has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new SnapshotError(
+      `Emulator snapshot has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
 }
 
 /** The current state in the snapshot format (what GET returns), e.g. to save a demo estate after changes. */
@@ -121,7 +141,9 @@ export function exportSnapshot(store: ArmStore, activityLog: ActivityLog): Emula
   }
   return {
     servers: records.map((r) => r.server),
-    firewallRules: Object.fromEntries(records.filter((r) => r.rules.size > 0).map((r) => [r.server.id, [...r.rules.values()]])),
+    firewallRules: Object.fromEntries(
+      records.filter((r) => r.rules.size > 0).map((r) => [r.server.id, [...r.rules.values()]]),
+    ),
     locks,
     activityLog: activityLog.all(),
   };

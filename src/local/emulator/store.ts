@@ -25,7 +25,8 @@ interface LockRecord {
   readonly lock: ArmLock;
 }
 
-const groupKeyOf = (subscriptionId: string, resourceGroup: string): string => `${subscriptionId}/${resourceGroup}`.toLowerCase();
+const groupKeyOf = (subscriptionId: string, resourceGroup: string): string =>
+  `${subscriptionId}/${resourceGroup}`.toLowerCase();
 /** Listings are per resource type: a key of an engine's servers in a subscription or resource group. */
 const engineKeyOf = (engine: EmulatedEngine, key: string): string => `${engine}|${key}`;
 
@@ -114,7 +115,9 @@ export class ArmStore {
 
   /** Servers of this name in any subscription and resource group (of one engine when named: each engine has its DNS zone). */
   serversNamed(name: string, engine?: EmulatedEngine): ServerRecord[] {
-    return [...(this.byName.get(name.toLowerCase()) ?? [])].flatMap((key) => this.servers.get(key) ?? []).filter((r) => !engine || r.engine === engine);
+    return [...(this.byName.get(name.toLowerCase()) ?? [])]
+      .flatMap((key) => this.servers.get(key) ?? [])
+      .filter((r) => !engine || r.engine === engine);
   }
 
   allServers(): ServerRecord[] {
@@ -144,7 +147,9 @@ export class ArmStore {
   /** Locks that apply to `scope` plus those on anything below it, as the list operations return them. */
   locksAround(scope: string, atScopeOnly: boolean): ArmLock[] {
     const key = scope.toLowerCase();
-    return [...this.locks.values()].filter((l) => isWithin(key, l.scope) || (!atScopeOnly && isWithin(l.scope, key))).map((l) => l.lock);
+    return [...this.locks.values()]
+      .filter((l) => isWithin(key, l.scope) || (!atScopeOnly && isWithin(l.scope, key)))
+      .map((l) => l.lock);
   }
 
   /** Locks with the scope each sits on, for snapshots. */

@@ -31,7 +31,8 @@ export const ARM_BUDGETS: Required<Omit<ThrottlingOptions, 'speedup'>> = {
   deletes: { capacity: 200, refillPerSecond: 10 },
 };
 
-export const budgetKindOf = (method: string): BudgetKind => (method === 'GET' || method === 'HEAD' ? 'reads' : method === 'DELETE' ? 'deletes' : 'writes');
+export const budgetKindOf = (method: string): BudgetKind =>
+  method === 'GET' || method === 'HEAD' ? 'reads' : method === 'DELETE' ? 'deletes' : 'writes';
 
 const KIND_WORD: Record<BudgetKind, string> = { reads: 'read', writes: 'write', deletes: 'delete' };
 
@@ -53,13 +54,19 @@ export class Throttle {
    * Takes one token for a request, or refuses it. Either way the answer carries the remaining-requests header.
    * @returns `{ headers }` to add to the handler's reply, or `{ reply }`: the 429 to send instead.
    */
-  take(request: { principal: string; subscriptionId: string; method: string }): { headers: Record<string, string>; reply?: Reply } {
+  take(request: { principal: string; subscriptionId: string; method: string }): {
+    headers: Record<string, string>;
+    reply?: Reply;
+  } {
     const kind = budgetKindOf(request.method);
     const budget = this.budgets[kind];
     const key = `${request.principal}|${request.subscriptionId.toLowerCase()}|${kind}`;
     const now = this.monotonicMs();
     const bucket = this.buckets.get(key) ?? { tokens: budget.capacity, at: now };
-    bucket.tokens = Math.min(budget.capacity, bucket.tokens + ((now - bucket.at) / 1000) * budget.refillPerSecond * this.speedup);
+    bucket.tokens = Math.min(
+      budget.capacity,
+      bucket.tokens + ((now - bucket.at) / 1000) * budget.refillPerSecond * this.speedup,
+    );
     bucket.at = now;
     this.buckets.set(key, bucket);
     const header = `x-ms-ratelimit-remaining-subscription-${kind}`;
@@ -67,11 +74,19 @@ export class Throttle {
       const waitMs = ((1 - bucket.tokens) / (budget.refillPerSecond * this.speedup)) * 1000;
       const seconds = Math.max(1, Math.ceil(waitMs / 1000));
       // ARM sends whole seconds; on a scaled clock the exact wait goes in x-ms-retry-after-ms, which the SDK prefers.
-      const scaled: Record<string, string> = this.speedup === 1 ? {} : { 'x-ms-retry-after-ms': String(Math.ceil(waitMs)) };
+      const scaled: Record<string, string> =
+        this.speedup === 1 ? {} : { 'x-ms-retry-after-ms': String(Math.ceil(waitMs)) };
       const message =
         `Number of '${KIND_WORD[kind]}' requests for subscription '${request.subscriptionId}' actor '${request.principal}' exceeded. ` +
         `Please try again after '${seconds}' seconds after the last request.`;
-      return { headers: { [header]: '0' }, reply: armError(429, 'SubscriptionRequestsThrottled', message, { 'Retry-After': String(seconds), ...scaled, [header]: '0' }) };
+      return {
+        headers: { [header]: '0' },
+        reply: armError(429, 'SubscriptionRequestsThrottled', message, {
+          'Retry-After': String(seconds),
+          ...scaled,
+          [header]: '0',
+        }),
+      };
     }
     bucket.tokens -= 1;
     return { headers: { [header]: String(Math.floor(bucket.tokens)) } };

@@ -18,11 +18,31 @@ export interface ArmServerProperties {
   fullyQualifiedDomainName?: string;
   availabilityZone?: string;
   /** MySQL adds autoIoScaling, storageRedundancy and storageSku. */
-  storage?: { storageSizeGB?: number; autoGrow?: string; tier?: string; iops?: number; type?: string; throughput?: number; autoIoScaling?: string; storageRedundancy?: string; storageSku?: string };
+  storage?: {
+    storageSizeGB?: number;
+    autoGrow?: string;
+    tier?: string;
+    iops?: number;
+    type?: string;
+    throughput?: number;
+    autoIoScaling?: string;
+    storageRedundancy?: string;
+    storageSku?: string;
+  };
   /** MySQL adds backupIntervalHours. */
-  backup?: { backupRetentionDays?: number; geoRedundantBackup?: string; earliestRestoreDate?: string; backupIntervalHours?: number };
+  backup?: {
+    backupRetentionDays?: number;
+    geoRedundantBackup?: string;
+    earliestRestoreDate?: string;
+    backupIntervalHours?: number;
+  };
   /** MySQL names the DNS zone privateDnsZoneResourceId. */
-  network?: { publicNetworkAccess?: string; delegatedSubnetResourceId?: string; privateDnsZoneArmResourceId?: string; privateDnsZoneResourceId?: string };
+  network?: {
+    publicNetworkAccess?: string;
+    delegatedSubnetResourceId?: string;
+    privateDnsZoneArmResourceId?: string;
+    privateDnsZoneResourceId?: string;
+  };
   highAvailability?: { mode?: string; state?: string; standbyAvailabilityZone?: string };
   replicationRole?: string;
   replicaCapacity?: number;

@@ -62,7 +62,8 @@ export function armBudgetPolicy(options: ArmBudgetOptions): PipelinePolicy & { r
   const acquire = async (subscription: string) => {
     let slot = slots.get(subscription);
     if (!slot) slots.set(subscription, (slot = { active: 0, waiting: [] }));
-    if (slot.active >= options.concurrencyPerSubscription) await new Promise<void>((resolve) => slot.waiting.push(resolve));
+    if (slot.active >= options.concurrencyPerSubscription)
+      await new Promise<void>((resolve) => slot.waiting.push(resolve));
     else slot.active++;
     return () => {
       const next = slot.waiting.shift();

@@ -13,8 +13,16 @@ export interface EngineApiOptions {
 }
 
 /** An SDK's checkNameAvailability answer (every engine's has these fields) as the port's NameAvailability. */
-export function nameAvailabilityOf(answer: { nameAvailable?: boolean; reason?: string; message?: string }): NameAvailability {
-  return { available: answer.nameAvailable === true, ...(answer.reason ? { reason: answer.reason } : {}), ...(answer.message ? { message: answer.message } : {}) };
+export function nameAvailabilityOf(answer: {
+  nameAvailable?: boolean;
+  reason?: string;
+  message?: string;
+}): NameAvailability {
+  return {
+    available: answer.nameAvailable === true,
+    ...(answer.reason ? { reason: answer.reason } : {}),
+    ...(answer.message ? { message: answer.message } : {}),
+  };
 }
 
 /** A long-running restore as the SDKs' pollers (@azure/core-lro 2) show it, with the result as the warden's Server. */
@@ -56,5 +64,9 @@ export interface EngineServersApi {
    */
   restoreProgress?(target: ServerRef): Promise<string | undefined>;
   /** Sends the PointInTimeRestore create request with the engine's field names; `onResponse` sees every HTTP answer. */
-  beginRestore(source: ServerRef, request: RestoreRequest, onResponse: (raw: { status: number; headers: { get(name: string): string | undefined } }) => void): Promise<RestorePoller>;
+  beginRestore(
+    source: ServerRef,
+    request: RestoreRequest,
+    onResponse: (raw: { status: number; headers: { get(name: string): string | undefined } }) => void,
+  ): Promise<RestorePoller>;
 }

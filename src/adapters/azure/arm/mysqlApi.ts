@@ -17,7 +17,10 @@ export const MYSQL_WRITE_API_VERSION = ENGINE_SPECS['mysql-flexible'].writeApiVe
  * api-version 2024-12-30 (see the README: why not 4.0.0-beta).
  */
 export class MySqlServersApi implements EngineServersApi {
-  private readonly clients = new Map<string, { mysql: MySQLManagementFlexibleServerClient; resources: ResourceManagementClient }>();
+  private readonly clients = new Map<
+    string,
+    { mysql: MySQLManagementFlexibleServerClient; resources: ResourceManagementClient }
+  >();
 
   constructor(private readonly options: EngineApiOptions) {}
 
@@ -25,7 +28,10 @@ export class MySqlServersApi implements EngineServersApi {
     let c = this.clients.get(subscriptionId);
     if (!c) {
       const { credential, clientOptions } = this.options;
-      c = { mysql: new MySQLManagementFlexibleServerClient(credential, subscriptionId, clientOptions), resources: new ResourceManagementClient(credential, subscriptionId, clientOptions) };
+      c = {
+        mysql: new MySQLManagementFlexibleServerClient(credential, subscriptionId, clientOptions),
+        resources: new ResourceManagementClient(credential, subscriptionId, clientOptions),
+      };
       this.clients.set(subscriptionId, c);
     }
     return c;
@@ -48,14 +54,22 @@ export class MySqlServersApi implements EngineServersApi {
 
   async listFirewallRules(ref: ServerRef): Promise<FirewallRule[]> {
     const rules: FirewallRule[] = [];
-    for await (const r of this.client(ref.subscriptionId).mysql.firewallRules.listByServer(ref.resourceGroup, ref.name)) {
+    for await (const r of this.client(ref.subscriptionId).mysql.firewallRules.listByServer(
+      ref.resourceGroup,
+      ref.name,
+    )) {
       rules.push({ name: r.name ?? '', startIpAddress: r.startIpAddress, endIpAddress: r.endIpAddress });
     }
     return rules;
   }
 
   async deleteFirewallRule(ref: ServerRef, ruleName: string): Promise<void> {
-    await this.client(ref.subscriptionId).mysql.firewallRules.beginDeleteAndWait(ref.resourceGroup, ref.name, ruleName, this.options.poll);
+    await this.client(ref.subscriptionId).mysql.firewallRules.beginDeleteAndWait(
+      ref.resourceGroup,
+      ref.name,
+      ruleName,
+      this.options.poll,
+    );
   }
 
   async disablePublicAccess(ref: ServerRef): Promise<void> {
@@ -69,19 +83,34 @@ export class MySqlServersApi implements EngineServersApi {
   }
 
   async stop(ref: ServerRef): Promise<void> {
-    await this.client(ref.subscriptionId).mysql.servers.beginStopAndWait(ref.resourceGroup, ref.name, this.options.poll);
+    await this.client(ref.subscriptionId).mysql.servers.beginStopAndWait(
+      ref.resourceGroup,
+      ref.name,
+      this.options.poll,
+    );
   }
 
   async delete(ref: ServerRef): Promise<void> {
-    await this.client(ref.subscriptionId).mysql.servers.beginDeleteAndWait(ref.resourceGroup, ref.name, this.options.poll);
+    await this.client(ref.subscriptionId).mysql.servers.beginDeleteAndWait(
+      ref.resourceGroup,
+      ref.name,
+      this.options.poll,
+    );
   }
 
   async checkName(subscriptionId: string, region: string, name: string): Promise<NameAvailability> {
-    const answer = await this.client(subscriptionId).mysql.checkNameAvailability.execute(region, { name, type: 'Microsoft.DBforMySQL/flexibleServers' });
+    const answer = await this.client(subscriptionId).mysql.checkNameAvailability.execute(region, {
+      name,
+      type: 'Microsoft.DBforMySQL/flexibleServers',
+    });
     return nameAvailabilityOf(answer);
   }
 
-  async beginRestore(source: ServerRef, request: RestoreRequest, onResponse: (raw: { status: number; headers: { get(name: string): string | undefined } }) => void): Promise<RestorePoller> {
+  async beginRestore(
+    source: ServerRef,
+    request: RestoreRequest,
+    onResponse: (raw: { status: number; headers: { get(name: string): string | undefined } }) => void,
+  ): Promise<RestorePoller> {
     // MySQL takes the tags in the create request (the clone is born governed) and names the point restorePointInTime.
     const body: MySqlServer = {
       location: request.location,
@@ -90,7 +119,12 @@ export class MySqlServersApi implements EngineServersApi {
       sourceServerResourceId: source.id,
       restorePointInTime: new Date(request.pointInTimeUtc),
     };
-    const poller = await this.client(source.subscriptionId).mysql.servers.beginCreate(request.targetResourceGroup, request.targetName, body, { ...this.options.poll, onResponse });
+    const poller = await this.client(source.subscriptionId).mysql.servers.beginCreate(
+      request.targetResourceGroup,
+      request.targetName,
+      body,
+      { ...this.options.poll, onResponse },
+    );
     return {
       isDone: () => poller.isDone(),
       poll: () => poller.poll(),

@@ -65,9 +65,18 @@ export const ARM_ACTIONS = [
 /** One of the RBAC actions the warden's identity holds. */
 export type ArmAction = (typeof ARM_ACTIONS)[number];
 
-const SQL_DATABASE_LRO = ['Microsoft.Sql/locations/databaseAzureAsyncOperation/read', 'Microsoft.Sql/locations/databaseOperationResults/read'] as const;
-const PG_LRO = ['Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read', 'Microsoft.DBforPostgreSQL/locations/operationResults/read'] as const;
-const MYSQL_LRO = ['Microsoft.DBforMySQL/locations/azureAsyncOperation/read', 'Microsoft.DBforMySQL/locations/operationResults/read'] as const;
+const SQL_DATABASE_LRO = [
+  'Microsoft.Sql/locations/databaseAzureAsyncOperation/read',
+  'Microsoft.Sql/locations/databaseOperationResults/read',
+] as const;
+const PG_LRO = [
+  'Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read',
+  'Microsoft.DBforPostgreSQL/locations/operationResults/read',
+] as const;
+const MYSQL_LRO = [
+  'Microsoft.DBforMySQL/locations/azureAsyncOperation/read',
+  'Microsoft.DBforMySQL/locations/operationResults/read',
+] as const;
 
 /**
  * The RBAC actions each Azure SDK operation needs, per SDK package: the one place a new engine adds its calls

@@ -16,7 +16,15 @@ export class PostgresServersApi implements EngineServersApi {
 
   private pg(subscriptionId: string): PostgreSQLManagementFlexibleServerClient {
     let client = this.clients.get(subscriptionId);
-    if (!client) this.clients.set(subscriptionId, (client = new PostgreSQLManagementFlexibleServerClient(this.options.credential, subscriptionId, this.options.clientOptions)));
+    if (!client)
+      this.clients.set(
+        subscriptionId,
+        (client = new PostgreSQLManagementFlexibleServerClient(
+          this.options.credential,
+          subscriptionId,
+          this.options.clientOptions,
+        )),
+      );
     return client;
   }
 
@@ -44,7 +52,12 @@ export class PostgresServersApi implements EngineServersApi {
   }
 
   async deleteFirewallRule(ref: ServerRef, ruleName: string): Promise<void> {
-    await this.pg(ref.subscriptionId).firewallRules.beginDeleteAndWait(ref.resourceGroup, ref.name, ruleName, this.options.poll);
+    await this.pg(ref.subscriptionId).firewallRules.beginDeleteAndWait(
+      ref.resourceGroup,
+      ref.name,
+      ruleName,
+      this.options.poll,
+    );
   }
 
   async upsertFirewallRule(ref: ServerRef, rule: FirewallRule): Promise<void> {
@@ -58,7 +71,12 @@ export class PostgresServersApi implements EngineServersApi {
   }
 
   async disablePublicAccess(ref: ServerRef): Promise<void> {
-    await this.pg(ref.subscriptionId).servers.beginUpdateAndWait(ref.resourceGroup, ref.name, { network: { publicNetworkAccess: 'Disabled' } }, this.options.poll);
+    await this.pg(ref.subscriptionId).servers.beginUpdateAndWait(
+      ref.resourceGroup,
+      ref.name,
+      { network: { publicNetworkAccess: 'Disabled' } },
+      this.options.poll,
+    );
   }
 
   async stop(ref: ServerRef): Promise<void> {
@@ -70,11 +88,18 @@ export class PostgresServersApi implements EngineServersApi {
   }
 
   async checkName(subscriptionId: string, region: string, name: string): Promise<NameAvailability> {
-    const answer = await this.pg(subscriptionId).nameAvailability.checkWithLocation(region, { name, type: 'Microsoft.DBforPostgreSQL/flexibleServers' });
+    const answer = await this.pg(subscriptionId).nameAvailability.checkWithLocation(region, {
+      name,
+      type: 'Microsoft.DBforPostgreSQL/flexibleServers',
+    });
     return nameAvailabilityOf(answer);
   }
 
-  async beginRestore(source: ServerRef, request: RestoreRequest, onResponse: (raw: { status: number; headers: { get(name: string): string | undefined } }) => void): Promise<RestorePoller> {
+  async beginRestore(
+    source: ServerRef,
+    request: RestoreRequest,
+    onResponse: (raw: { status: number; headers: { get(name: string): string | undefined } }) => void,
+  ): Promise<RestorePoller> {
     const body: PgServer = {
       location: request.location,
       tags: { ...request.tags },
@@ -82,7 +107,12 @@ export class PostgresServersApi implements EngineServersApi {
       sourceServerResourceId: source.id,
       pointInTimeUTC: new Date(request.pointInTimeUtc),
     };
-    const poller = await this.pg(source.subscriptionId).servers.beginCreateOrUpdate(request.targetResourceGroup, request.targetName, body, { ...this.options.poll, onResponse });
+    const poller = await this.pg(source.subscriptionId).servers.beginCreateOrUpdate(
+      request.targetResourceGroup,
+      request.targetName,
+      body,
+      { ...this.options.poll, onResponse },
+    );
     return {
       isDone: () => poller.isDone(),
       poll: () => poller.poll(),

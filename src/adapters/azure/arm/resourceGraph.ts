@@ -12,7 +12,9 @@ const API_VERSION = '2022-10-01';
 /** Resource Graph's largest page. */
 const PAGE_ROWS = 1000;
 /** Parent resources whose settings a governed resource is read with (a SQL database's logical server: its exposure). */
-const PARENT_TYPES = [...new Set(ENGINES.flatMap((engine) => parentResourceTypeOf(engine) ?? []))].map((type) => type.toLowerCase());
+const PARENT_TYPES = [...new Set(ENGINES.flatMap((engine) => parentResourceTypeOf(engine) ?? []))].map((type) =>
+  type.toLowerCase(),
+);
 /**
  * The one query the warden sends: the governed resources of every engine (flexible servers, SQL databases) and the
  * logical servers of those databases, grouped by subscription (the emulator serves this subset).
@@ -42,14 +44,20 @@ export class ResourceGraphListing implements ServerListing {
 
   constructor(options: { credential: TokenCredential; clientOptions?: CommonClientOptions & { endpoint?: string } }) {
     this.endpoint = (options.clientOptions?.endpoint ?? 'https://management.azure.com').replace(/\/+$/, '');
-    this.client = new ServiceClient({ ...options.clientOptions, credential: options.credential, credentialScopes: [`${this.endpoint}/.default`] });
+    this.client = new ServiceClient({
+      ...options.clientOptions,
+      credential: options.credential,
+      credentialScopes: [`${this.endpoint}/.default`],
+    });
   }
 
   /**
    * Pages in, one subscription out at a time (rows come ordered by subscription), so memory holds one subscription and
    * one page. Subscriptions without servers are not yielded. Throws when a page fails, after yielding what was complete.
    */
-  async *listBySubscription(subscriptionIds: readonly string[]): AsyncIterable<{ subscriptionId: string; servers: Server[] }> {
+  async *listBySubscription(
+    subscriptionIds: readonly string[],
+  ): AsyncIterable<{ subscriptionId: string; servers: Server[] }> {
     let group: SubscriptionRows | undefined;
     let skipToken: string | undefined;
     let page = 0;
@@ -75,12 +83,20 @@ export class ResourceGraphListing implements ServerListing {
     }
   }
 
-  private async query(subscriptions: readonly string[], skipToken: string | undefined, page: number): Promise<QueryResponse> {
+  private async query(
+    subscriptions: readonly string[],
+    skipToken: string | undefined,
+    page: number,
+  ): Promise<QueryResponse> {
     const request = createPipelineRequest({
       url: `${this.endpoint}/providers/Microsoft.ResourceGraph/resources?api-version=${API_VERSION}`,
       method: 'POST',
       headers: createHttpHeaders({ 'Content-Type': 'application/json' }),
-      body: JSON.stringify({ subscriptions, query: SERVERS_QUERY, options: { $top: PAGE_ROWS, resultFormat: 'objectArray', ...(skipToken ? { $skipToken: skipToken } : {}) } }),
+      body: JSON.stringify({
+        subscriptions,
+        query: SERVERS_QUERY,
+        options: { $top: PAGE_ROWS, resultFormat: 'objectArray', ...(skipToken ? { $skipToken: skipToken } : {}) },
+      }),
     });
     const what = `query Resource Graph for the governed servers and databases of ${subscriptions.length} subscription(s) (page ${page})`;
     let response;
@@ -104,11 +120,13 @@ interface SubscriptionRows {
   readonly parents: Map<string, unknown>;
 }
 
-const idOf = (row: unknown): string => (typeof row === 'object' && row !== null && 'id' in row ? String(row.id).toLowerCase() : '');
+const idOf = (row: unknown): string =>
+  typeof row === 'object' && row !== null && 'id' in row ? String(row.id).toLowerCase() : '';
 
 function subscriptionOf(row: unknown): string {
   const match = /^\/subscriptions\/([^/]+)\//.exec(idOf(row));
-  if (!match) throw new Error(`Resource Graph returned a row without a resource id: ${JSON.stringify(row).slice(0, 200)}`);
+  if (!match)
+    throw new Error(`Resource Graph returned a row without a resource id: ${JSON.stringify(row).slice(0, 200)}`);
   return match[1]!;
 }
 
@@ -120,8 +138,17 @@ function serversOf(group: SubscriptionRows): { subscriptionId: string; servers: 
     if (ref && isSystemResource(ref.engine, ref.name)) continue;
     const parentId = ref?.parents?.length ? idOf(row).replace(/\/[^/]+\/[^/]+$/, '') : undefined;
     const parent = parentId ? group.parents.get(parentId) : undefined;
-    const properties = typeof parent === 'object' && parent !== null && 'properties' in parent && typeof parent.properties === 'object' && parent.properties !== null ? parent.properties : undefined;
-    servers.push(serverFromArm(properties && typeof row === 'object' && row !== null ? withLogicalServer(row, properties) : row));
+    const properties =
+      typeof parent === 'object' &&
+      parent !== null &&
+      'properties' in parent &&
+      typeof parent.properties === 'object' &&
+      parent.properties !== null
+        ? parent.properties
+        : undefined;
+    servers.push(
+      serverFromArm(properties && typeof row === 'object' && row !== null ? withLogicalServer(row, properties) : row),
+    );
   }
   return { subscriptionId: group.subscriptionId, servers };
 }

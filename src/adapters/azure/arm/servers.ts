@@ -7,7 +7,13 @@ import { ENGINE_SPECS, ENGINES, type Engine } from '../../../domain/engines.js';
 import { parseServerId, resourceIdOf, type ServerRef } from '../../../domain/ids.js';
 import { lockScopeOf, type ScopedLock } from '../../../domain/locks.js';
 import type { FirewallRule, LockLevel, ManagementLock, Server } from '../../../domain/model.js';
-import type { ActivityFeedPort, DeleteOutcome, NameAvailability, RestoreRequest, ServersPort } from '../../../ports/servers.js';
+import type {
+  ActivityFeedPort,
+  DeleteOutcome,
+  NameAvailability,
+  RestoreRequest,
+  ServersPort,
+} from '../../../ports/servers.js';
 import { AzureCallError, statusOf } from '../errors.js';
 import type { EngineApiOptions, EngineServersApi } from './engineApi.js';
 import { MySqlServersApi } from './mysqlApi.js';
@@ -64,7 +70,11 @@ export class ArmServers implements ServersPort {
   private api(engine: Engine): EngineServersApi {
     let api = this.engines.get(engine);
     if (!api) {
-      api = ENGINE_APIS[engine]({ credential: this.options.credential, clientOptions: this.options.clientOptions ?? {}, poll: this.poll });
+      api = ENGINE_APIS[engine]({
+        credential: this.options.credential,
+        clientOptions: this.options.clientOptions ?? {},
+        poll: this.poll,
+      });
       this.engines.set(engine, api);
     }
     return api;
@@ -83,7 +93,10 @@ export class ArmServers implements ServersPort {
     return servers;
   }
 
-  async get(id: string, options: { withFirewallRules?: boolean; withLocks?: boolean } = {}): Promise<Server | undefined> {
+  async get(
+    id: string,
+    options: { withFirewallRules?: boolean; withLocks?: boolean } = {},
+  ): Promise<Server | undefined> {
     const ref = ref_(id);
     let server: Server | undefined;
     try {
@@ -139,7 +152,13 @@ export class ArmServers implements ServersPort {
       for await (const page of this.client(subscriptionId).locks.managementLocks.listAtSubscriptionLevel().byPage()) {
         for (const l of page) {
           const scope = l.id ? lockScopeOf(l.id) : undefined;
-          if (scope) locks.push({ scope, name: l.name ?? '', level: l.level as LockLevel, ...(l.notes ? { notes: l.notes } : {}) });
+          if (scope)
+            locks.push({
+              scope,
+              name: l.name ?? '',
+              level: l.level as LockLevel,
+              ...(l.notes ? { notes: l.notes } : {}),
+            });
         }
       }
     } catch (error) {
@@ -158,7 +177,9 @@ export class ArmServers implements ServersPort {
         this.poll,
       );
     } catch (error) {
-      throw new AzureCallError(`merge tags ${Object.keys(tags).join(', ')} on ${ref.id}`, error, { action: 'Microsoft.Resources/tags/write' });
+      throw new AzureCallError(`merge tags ${Object.keys(tags).join(', ')} on ${ref.id}`, error, {
+        action: 'Microsoft.Resources/tags/write',
+      });
     }
   }
 
@@ -172,7 +193,9 @@ export class ArmServers implements ServersPort {
         this.poll,
       );
     } catch (error) {
-      throw new AzureCallError(`delete tags ${Object.keys(tags).join(', ')} on ${ref.id}`, error, { action: 'Microsoft.Resources/tags/write' });
+      throw new AzureCallError(`delete tags ${Object.keys(tags).join(', ')} on ${ref.id}`, error, {
+        action: 'Microsoft.Resources/tags/write',
+      });
     }
   }
 
@@ -190,13 +213,20 @@ export class ArmServers implements ServersPort {
   async upsertFirewallRule(id: string, rule: FirewallRule): Promise<void> {
     const ref = ref_(id);
     const api = this.api(ref.engine);
-    if (!api.upsertFirewallRule) throw new Error(`Refused to write firewall rule ${rule.name} on ${ref.id}: the warden writes firewall rules only on PostgreSQL flexible servers (restore drills)`);
+    if (!api.upsertFirewallRule)
+      throw new Error(
+        `Refused to write firewall rule ${rule.name} on ${ref.id}: the warden writes firewall rules only on PostgreSQL flexible servers (restore drills)`,
+      );
     try {
       await api.upsertFirewallRule(ref, rule);
     } catch (error) {
-      throw new AzureCallError(`write firewall rule ${rule.name} (${rule.startIpAddress}-${rule.endIpAddress}) on ${ref.id}`, error, {
-        action: `${ENGINE_SPECS[ref.engine].providerNamespace}/flexibleServers/firewallRules/write`,
-      });
+      throw new AzureCallError(
+        `write firewall rule ${rule.name} (${rule.startIpAddress}-${rule.endIpAddress}) on ${ref.id}`,
+        error,
+        {
+          action: `${ENGINE_SPECS[ref.engine].providerNamespace}/flexibleServers/firewallRules/write`,
+        },
+      );
     }
   }
 
@@ -226,29 +256,46 @@ export class ArmServers implements ServersPort {
     } catch (error) {
       const status = statusOf(error);
       if (status === 404) return 'already-gone';
-      if (status === 409 && /ScopeLocked/i.test(String((error as { code?: string }).code ?? (error as Error).message))) return 'locked';
+      if (status === 409 && /ScopeLocked/i.test(String((error as { code?: string }).code ?? (error as Error).message)))
+        return 'locked';
       throw new AzureCallError(`delete ${ref.id}`, error);
     }
   }
 
-  async checkName(subscriptionId: string, location: string, name: string, engine: Engine = 'postgresql-flexible'): Promise<NameAvailability> {
+  async checkName(
+    subscriptionId: string,
+    location: string,
+    name: string,
+    engine: Engine = 'postgresql-flexible',
+  ): Promise<NameAvailability> {
     // ARM wants the location's short name (eastus) in the path; servers report the display name (East US).
     const region = location.replace(/\s+/g, '').toLowerCase();
     try {
       return await this.api(engine).checkName(subscriptionId, region, name);
     } catch (error) {
-      throw new AzureCallError(`check whether the ${ENGINE_SPECS[engine].label} name ${name} is available in ${region}`, error, {
-        action: `${ENGINE_SPECS[engine].providerNamespace}/locations/checkNameAvailability/action`,
-      });
+      throw new AzureCallError(
+        `check whether the ${ENGINE_SPECS[engine].label} name ${name} is available in ${region}`,
+        error,
+        {
+          action: `${ENGINE_SPECS[engine].providerNamespace}/locations/checkNameAvailability/action`,
+        },
+      );
     }
   }
 
-  async restore(request: RestoreRequest, options: { wait?: boolean; onProgress?: (state: string) => void } = {}): Promise<Server> {
+  async restore(
+    request: RestoreRequest,
+    options: { wait?: boolean; onProgress?: (state: string) => void } = {},
+  ): Promise<Server> {
     const source = ref_(request.sourceServerId);
     const api = this.api(source.engine);
     // A database goes under a logical server (the request's, else the source's): its id names it.
-    const parents = (source.parents ?? []).map((p, i, all) => (i === all.length - 1 && request.targetParent ? request.targetParent : p.name));
-    const targetRef = ref_(resourceIdOf(source.engine, source.subscriptionId, request.targetResourceGroup, [...parents, request.targetName]));
+    const parents = (source.parents ?? []).map((p, i, all) =>
+      i === all.length - 1 && request.targetParent ? request.targetParent : p.name,
+    );
+    const targetRef = ref_(
+      resourceIdOf(source.engine, source.subscriptionId, request.targetResourceGroup, [...parents, request.targetName]),
+    );
     const target = `${request.targetResourceGroup}/${[...parents, request.targetName].join('/')}`;
     // The wait Azure asks for between polls (Retry-After of the 202 and of each poll), seen on every response.
     let retryAfterMs: number | undefined;
@@ -277,8 +324,13 @@ export class ArmServers implements ServersPort {
       // Poll by hand so each step can report the new server's own state (Provisioning, ... Ready), or the engine's own
       // progress (a SQL database's percentComplete), waiting as long as Azure's Retry-After says (the configured
       // interval when it sends none, or 0).
-      const stateNow = () => current().then((s) => s?.state ?? (ENGINE_SPECS[source.engine].notFoundWhileRestoring ? 'Restoring' : 'Provisioning'), () => 'Provisioning');
-      const progressNow = async () => (api.restoreProgress ? await api.restoreProgress(targetRef) : undefined) ?? (await stateNow());
+      const stateNow = () =>
+        current().then(
+          (s) => s?.state ?? (ENGINE_SPECS[source.engine].notFoundWhileRestoring ? 'Restoring' : 'Provisioning'),
+          () => 'Provisioning',
+        );
+      const progressNow = async () =>
+        (api.restoreProgress ? await api.restoreProgress(targetRef) : undefined) ?? (await stateNow());
       let last = 'Accepted';
       while (!poller.isDone()) {
         await poller.poll();
@@ -292,7 +344,9 @@ export class ArmServers implements ServersPort {
       options.onProgress?.(api.restoreProgress ? `${state} (100%)` : state);
       return requireServer(done, target);
     } catch (error) {
-      throw new AzureCallError(`restore ${source.id} to ${target} at ${request.pointInTimeUtc}`, error, { action: ENGINE_SPECS[source.engine].operations.write });
+      throw new AzureCallError(`restore ${source.id} to ${target} at ${request.pointInTimeUtc}`, error, {
+        action: ENGINE_SPECS[source.engine].operations.write,
+      });
     }
   }
 }
@@ -317,7 +371,11 @@ export class ArmActivityFeed implements ActivityFeedPort {
   private readonly clients = new Map<string, MonitorClient>();
   constructor(private readonly options: ArmOptions) {}
 
-  async list(subscriptionId: string, window: { from: Date; to: Date }, options: { resourceUri?: string } = {}): Promise<unknown[]> {
+  async list(
+    subscriptionId: string,
+    window: { from: Date; to: Date },
+    options: { resourceUri?: string } = {},
+  ): Promise<unknown[]> {
     let client = this.clients.get(subscriptionId);
     if (!client) {
       client = new MonitorClient(this.options.credential, subscriptionId, this.options.clientOptions ?? {});
@@ -327,13 +385,18 @@ export class ArmActivityFeed implements ActivityFeedPort {
     // ARM's filter takes one resourceUri or resourceProvider clause: one query per engine's provider.
     const filters = options.resourceUri
       ? [`${between} and resourceUri eq '${options.resourceUri}'`]
-      : [...new Set(ENGINES.map((engine) => ENGINE_SPECS[engine].providerNamespace))].map((provider) => `${between} and resourceProvider eq '${provider}'`);
+      : [...new Set(ENGINES.map((engine) => ENGINE_SPECS[engine].providerNamespace))].map(
+          (provider) => `${between} and resourceProvider eq '${provider}'`,
+        );
     const entries: unknown[] = [];
     for (const filter of filters) {
       try {
         for await (const entry of client.activityLogs.list(filter)) entries.push(entry);
       } catch (error) {
-        throw new AzureCallError(`read the Activity Log of subscription ${subscriptionId} (${filter.replace(`${between} and `, '')})`, error);
+        throw new AzureCallError(
+          `read the Activity Log of subscription ${subscriptionId} (${filter.replace(`${between} and `, '')})`,
+          error,
+        );
       }
     }
     return entries;

@@ -32,7 +32,11 @@ export class SqlDatabasesApi implements EngineServersApi {
 
   private sql(subscriptionId: string): SqlManagementClient {
     let client = this.clients.get(subscriptionId);
-    if (!client) this.clients.set(subscriptionId, (client = new SqlManagementClient(this.options.credential, subscriptionId, this.options.clientOptions)));
+    if (!client)
+      this.clients.set(
+        subscriptionId,
+        (client = new SqlManagementClient(this.options.credential, subscriptionId, this.options.clientOptions)),
+      );
     return client;
   }
 
@@ -57,14 +61,20 @@ export class SqlDatabasesApi implements EngineServersApi {
   async get(ref: ServerRef): Promise<Server | undefined> {
     const sql = this.sql(ref.subscriptionId);
     const serverName = logicalServerOf(ref);
-    const [logical, db] = await Promise.all([sql.servers.get(ref.resourceGroup, serverName), sql.databases.get(ref.resourceGroup, serverName, ref.name)]);
+    const [logical, db] = await Promise.all([
+      sql.servers.get(ref.resourceGroup, serverName),
+      sql.databases.get(ref.resourceGroup, serverName, ref.name),
+    ]);
     return databaseFromSdk(db, logical);
   }
 
   /** The logical server's firewall rules: the copy's exposure, shared with production. */
   async listFirewallRules(ref: ServerRef): Promise<FirewallRule[]> {
     const rules: FirewallRule[] = [];
-    for await (const r of this.sql(ref.subscriptionId).firewallRules.listByServer(ref.resourceGroup, logicalServerOf(ref))) {
+    for await (const r of this.sql(ref.subscriptionId).firewallRules.listByServer(
+      ref.resourceGroup,
+      logicalServerOf(ref),
+    )) {
       rules.push({ name: r.name ?? '', startIpAddress: r.startIpAddress ?? '', endIpAddress: r.endIpAddress ?? '' });
     }
     return rules;
@@ -83,16 +93,27 @@ export class SqlDatabasesApi implements EngineServersApi {
   }
 
   async delete(ref: ServerRef): Promise<void> {
-    await this.sql(ref.subscriptionId).databases.beginDeleteAndWait(ref.resourceGroup, logicalServerOf(ref), ref.name, this.options.poll);
+    await this.sql(ref.subscriptionId).databases.beginDeleteAndWait(
+      ref.resourceGroup,
+      logicalServerOf(ref),
+      ref.name,
+      this.options.poll,
+    );
   }
 
   /** A database name is free when its logical server has none of that name: the restore reads the target id instead. */
   checkName(_subscriptionId: string, _region: string, name: string): Promise<NameAvailability> {
-    return Promise.reject(new Error(`A SQL database name (${name}) is checked on its logical server: read the target database instead`));
+    return Promise.reject(
+      new Error(`A SQL database name (${name}) is checked on its logical server: read the target database instead`),
+    );
   }
 
   /** PointInTimeRestore into a new database on `request.targetParent` (default the source's logical server); the request's tags are all it gets. */
-  async beginRestore(source: ServerRef, request: RestoreRequest, onResponse: (raw: { status: number; headers: { get(name: string): string | undefined } }) => void): Promise<RestorePoller> {
+  async beginRestore(
+    source: ServerRef,
+    request: RestoreRequest,
+    onResponse: (raw: { status: number; headers: { get(name: string): string | undefined } }) => void,
+  ): Promise<RestorePoller> {
     const serverName = request.targetParent ?? logicalServerOf(source);
     const body: Database = {
       location: request.location,
@@ -102,9 +123,20 @@ export class SqlDatabasesApi implements EngineServersApi {
       sourceDatabaseId: source.id,
       restorePointInTime: new Date(request.pointInTimeUtc),
     };
-    const poller = await this.sql(source.subscriptionId).databases.beginCreateOrUpdate(request.targetResourceGroup, serverName, request.targetName, body, { ...this.options.poll, onResponse });
+    const poller = await this.sql(source.subscriptionId).databases.beginCreateOrUpdate(
+      request.targetResourceGroup,
+      serverName,
+      request.targetName,
+      body,
+      { ...this.options.poll, onResponse },
+    );
     // The database result has no logical server: read it whole (with its exposure) when done.
-    const target = parseServerId(resourceIdOf('sql-database', source.subscriptionId, request.targetResourceGroup, [serverName, request.targetName]))!;
+    const target = parseServerId(
+      resourceIdOf('sql-database', source.subscriptionId, request.targetResourceGroup, [
+        serverName,
+        request.targetName,
+      ]),
+    )!;
     return {
       isDone: () => poller.isDone(),
       poll: () => poller.poll(),
@@ -120,7 +152,12 @@ export class SqlDatabasesApi implements EngineServersApi {
   async restoreProgress(target: ServerRef): Promise<string | undefined> {
     try {
       let latest: { percentComplete?: number } | undefined;
-      for await (const op of this.sql(target.subscriptionId).databaseOperations.listByDatabase(target.resourceGroup, logicalServerOf(target), target.name)) latest = op;
+      for await (const op of this.sql(target.subscriptionId).databaseOperations.listByDatabase(
+        target.resourceGroup,
+        logicalServerOf(target),
+        target.name,
+      ))
+        latest = op;
       return latest?.percentComplete === undefined ? undefined : `Restoring ${latest.percentComplete}%`;
     } catch {
       return undefined; // progress is a courtesy: the restore's own poll decides
@@ -140,7 +177,9 @@ function resourceGroupOf(id: string | undefined): string | undefined {
 }
 
 function untouched(ref: ServerRef, change: string): LogicalServerUntouchedError {
-  return new LogicalServerUntouchedError(`Refused to ${change} for ${ref.id}: the network of a SQL database belongs to its logical server, shared with production; the warden never changes it`);
+  return new LogicalServerUntouchedError(
+    `Refused to ${change} for ${ref.id}: the network of a SQL database belongs to its logical server, shared with production; the warden never changes it`,
+  );
 }
 
 /**

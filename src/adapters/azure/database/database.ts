@@ -42,7 +42,10 @@ export class PgDatabase implements DatabasePort {
       await client.connect();
     } catch (error) {
       await client.end().catch(() => undefined);
-      throw new Error(`Cannot connect to ${server.name} (${e.host}:${e.port}, database ${database}, user ${e.user}): ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `Cannot connect to ${server.name} (${e.host}:${e.port}, database ${database}, user ${e.user}): ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     return {
       firstValue: async (sql, options) => {
@@ -52,7 +55,14 @@ export class PgDatabase implements DatabasePort {
         const row = result.rows[0] as unknown[] | undefined;
         return row?.[0];
       },
-      sizeBytes: async () => Number((await client.query<{ bytes: string }>('select coalesce(sum(pg_database_size(datname)), 0)::text as bytes from pg_database')).rows[0]?.bytes ?? 0),
+      sizeBytes: async () =>
+        Number(
+          (
+            await client.query<{ bytes: string }>(
+              'select coalesce(sum(pg_database_size(datname)), 0)::text as bytes from pg_database',
+            )
+          ).rows[0]?.bytes ?? 0,
+        ),
       close: () => client.end(),
     };
   }
@@ -74,7 +84,11 @@ export function entraEndpoint(credential: TokenCredential, user: string): (serve
 }
 
 /** Azure, password alternative: the secret at `secretUri` (read with the managed identity), user a login. */
-export function keyVaultEndpoint(credential: TokenCredential, secretUri: string, user: string | undefined): (server: Server) => Promise<Endpoint> {
+export function keyVaultEndpoint(
+  credential: TokenCredential,
+  secretUri: string,
+  user: string | undefined,
+): (server: Server) => Promise<Endpoint> {
   return (server) =>
     Promise.resolve({
       host: `${server.name}.postgres.database.azure.com`,
@@ -83,7 +97,9 @@ export function keyVaultEndpoint(credential: TokenCredential, secretUri: string,
       password: async () => {
         const token = await credential.getToken(KEY_VAULT_SCOPE);
         if (!token) throw new Error(`No Microsoft Entra token for ${KEY_VAULT_SCOPE}`);
-        const body = await getJson(`${secretUri.replace(/\/+$/, '')}?api-version=7.4`, { Authorization: `Bearer ${token.token}` });
+        const body = await getJson(`${secretUri.replace(/\/+$/, '')}?api-version=7.4`, {
+          Authorization: `Bearer ${token.token}`,
+        });
         if (typeof body.value !== 'string') throw new Error(`Key Vault secret ${secretUri} has no value`);
         return body.value;
       },
@@ -95,25 +111,36 @@ export function emulatorEndpoint(armEndpoint: string, ca: string | undefined): (
   return async (server) => {
     const body = await getJson(`${armEndpoint}/_emulator/dataplanes?server=${encodeURIComponent(server.id)}`, {}, ca);
     if (typeof body.port !== 'number') throw new Error(`The emulator has no data plane for ${server.id}`);
-    return { host: String(body.host), port: body.port, user: String(body.user), password: () => Promise.resolve(String(body.password)), ...(typeof body.caCertPem === 'string' ? { ca: body.caCertPem } : {}) };
+    return {
+      host: String(body.host),
+      port: body.port,
+      user: String(body.user),
+      password: () => Promise.resolve(String(body.password)),
+      ...(typeof body.caCertPem === 'string' ? { ca: body.caCertPem } : {}),
+    };
   };
 }
 
 function getJson(url: string, headers: Record<string, string>, ca?: string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', headers: { Accept: 'application/json', ...headers }, ...(ca ? { ca } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if ((res.statusCode ?? 500) >= 300) return reject(new Error(`GET ${url.split('?')[0]} answered ${res.statusCode}: ${text.slice(0, 300)}`));
-        try {
-          resolve(JSON.parse(text) as Record<string, unknown>);
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      });
-    });
+    const req = request(
+      url,
+      { method: 'GET', headers: { Accept: 'application/json', ...headers }, ...(ca ? { ca } : {}) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if ((res.statusCode ?? 500) >= 300)
+            return reject(new Error(`GET ${url.split('?')[0]} answered ${res.statusCode}: ${text.slice(0, 300)}`));
+          try {
+            resolve(JSON.parse(text) as Record<string, unknown>);
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+      },
+    );
     req.on('error', reject);
     req.end();
   });

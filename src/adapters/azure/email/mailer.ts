@@ -23,7 +23,11 @@ export interface AcsMailerOptions {
 }
 
 /** The ACS mailer of the app's settings; the EmailClient is built on the first send, so jobs that never mail pay nothing. */
-export function acsMailerFor(config: Config, credential: TokenCredential, clientOptions: EmailClientOptions = {}): MailerPort {
+export function acsMailerFor(
+  config: Config,
+  credential: TokenCredential,
+  clientOptions: EmailClientOptions = {},
+): MailerPort {
   return createAcsMailer({
     sender: config.mail.sender,
     connectionString: config.mail.connectionString,
@@ -38,11 +42,16 @@ export function acsMailerFor(config: Config, credential: TokenCredential, client
 /** A MailerPort on `@azure/communication-email`: beginSend, then poll until Succeeded or Failed. */
 export function createAcsMailer(options: AcsMailerOptions): MailerPort {
   let client: EmailClient | undefined;
-  const where = options.connectionString ? endpointOf(options.connectionString) : (options.endpoint ?? '(not configured)');
+  const where = options.connectionString
+    ? endpointOf(options.connectionString)
+    : (options.endpoint ?? '(not configured)');
   const clientFor = async (to: string): Promise<EmailClient> => {
     if (client) return client;
     if (!options.connectionString && !(options.endpoint && options.credential)) {
-      throw new MailerError(`Could not send email to ${to}: ACS is not configured (set ACS_CONNECTION_STRING locally, or ACS_ENDPOINT with a managed identity in Azure)`, to);
+      throw new MailerError(
+        `Could not send email to ${to}: ACS is not configured (set ACS_CONNECTION_STRING locally, or ACS_ENDPOINT with a managed identity in Azure)`,
+        to,
+      );
     }
     // Loaded on the first send: functions that never mail do not load the SDK.
     const { EmailClient: Client } = await import('@azure/communication-email');
@@ -63,10 +72,17 @@ export function createAcsMailer(options: AcsMailerOptions): MailerPort {
       };
       const client = await clientFor(message.to);
       try {
-        const poller = await client.beginSend(email, { operationId: id, updateIntervalInMs: options.pollIntervalInMs ?? 1000 });
+        const poller = await client.beginSend(email, {
+          operationId: id,
+          updateIntervalInMs: options.pollIntervalInMs ?? 1000,
+        });
         const result = await poller.pollUntilDone();
         if (result.status === 'Succeeded') return { id: result.id || id, status: 'Succeeded' };
-        return { id: result.id || id, status: 'Failed', error: result.error?.message ?? `ACS ended the send ${result.status}` };
+        return {
+          id: result.id || id,
+          status: 'Failed',
+          error: result.error?.message ?? `ACS ended the send ${result.status}`,
+        };
       } catch (error) {
         const failed = operationFailure(error);
         if (failed !== undefined) return { id, status: 'Failed', error: failed };
@@ -98,7 +114,12 @@ function sendError(to: string, where: string, cause: unknown): MailerError {
         : status === 429
           ? ' (ACS throttled the send after the SDK retries: lower MAIL_LIMIT_PER_MINUTE / MAIL_LIMIT_PER_HOUR)'
           : '';
-  return new MailerError(`Could not send email to ${to} through ACS at ${where}: ${status ? `${status} ` : ''}${detail}${hint}`, to, status, { cause });
+  return new MailerError(
+    `Could not send email to ${to} through ACS at ${where}: ${status ? `${status} ` : ''}${detail}${hint}`,
+    to,
+    status,
+    { cause },
+  );
 }
 
 /** The endpoint of an ACS connection string (never the key, which must not reach logs). */

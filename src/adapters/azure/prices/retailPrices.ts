@@ -7,22 +7,33 @@ import type { Clock } from '../../../ports/clock.js';
 import type { CheckpointsPort } from '../../../ports/inventory.js';
 import type { PriceSource } from '../../../ports/prices.js';
 import { errorMessage } from '../../../errorMessage.js';
-import { loadPriceTable as loadDatedPriceTable, PRICE_TABLE_FILE, type PriceTable as DatedPriceTable } from '../../../priceTable.js';
+import {
+  loadPriceTable as loadDatedPriceTable,
+  PRICE_TABLE_FILE,
+  type PriceTable as DatedPriceTable,
+} from '../../../priceTable.js';
 
 export type { PriceSource };
 
 /** The checkpoint of one region's prices: `prices:<region>` for PostgreSQL (as before engines), `prices:<engine>:<region>` else. */
-const cacheKey = (region: string, engine: Engine): string => (engine === DEFAULT_ENGINE ? `prices:${region}` : `prices:${engine}:${region}`);
+const cacheKey = (region: string, engine: Engine): string =>
+  engine === DEFAULT_ENGINE ? `prices:${region}` : `prices:${engine}:${region}`;
 
 /** The items an engine's estimate reads: pay-as-you-go flexible server meters, or single-database SQL meters. */
 function isEngineConsumption(item: PriceItem, engine: Engine): boolean {
   if (item.type !== 'Consumption' || typeof item.unitPrice !== 'number') return false;
-  return engine === 'sql-database' ? /^SQL Database Single/i.test(item.productName ?? '') : /flexible server/i.test(item.productName ?? '');
+  return engine === 'sql-database'
+    ? /^SQL Database Single/i.test(item.productName ?? '')
+    : /flexible server/i.test(item.productName ?? '');
 }
 
 /** The table's items of one region and engine (items of a table written before engines carry PostgreSQL's service). */
 const tableItems = (table: PriceTable, region: string, engine: Engine): PriceItem[] =>
-  table.Items.filter((i) => i.armRegionName.toLowerCase() === region && (i.serviceName ?? ENGINE_SPECS[DEFAULT_ENGINE].priceServiceName) === ENGINE_SPECS[engine].priceServiceName);
+  table.Items.filter(
+    (i) =>
+      i.armRegionName.toLowerCase() === region &&
+      (i.serviceName ?? ENGINE_SPECS[DEFAULT_ENGINE].priceServiceName) === ENGINE_SPECS[engine].priceServiceName,
+  );
 
 /** The dated price table shipped in the repo (`data/retail-prices-YYYY-MM-DD.json`). */
 /** The dated table (src/priceTable.ts) of the API's items. */
@@ -54,7 +65,16 @@ interface CachedPrices {
   /** Compact rows (see `toRow`) keep the value small: checkpoints live in one Table Storage property. */
   readonly rows: readonly Row[];
 }
-type Row = [productName: string, skuName: string, meterName: string, armSkuName: string, unitOfMeasure: string, unitPrice: number, effectiveStartDate: string, currencyCode: string];
+type Row = [
+  productName: string,
+  skuName: string,
+  meterName: string,
+  armSkuName: string,
+  unitOfMeasure: string,
+  unitPrice: number,
+  effectiveStartDate: string,
+  currencyCode: string,
+];
 
 /**
  * Prices from the Retail Prices API, cached per region for a day in checkpoints, falling back to the shipped
@@ -75,7 +95,10 @@ export function createRetailPriceSource(options: RetailPriceSourceOptions): Pric
       const key = cacheKey(region, engine);
       const cached = await readCache(options.checkpoints, key);
       if (cached && now.getTime() - Date.parse(cached.value.fetchedAt) < ttl && cached.value.rows.length > 0) {
-        return { items: cached.value.rows.map((row) => fromRow(row, region, engine)), source: { kind: 'retail-prices-api', asOf: cached.value.fetchedAt } };
+        return {
+          items: cached.value.rows.map((row) => fromRow(row, region, engine)),
+          source: { kind: 'retail-prices-api', asOf: cached.value.fetchedAt },
+        };
       }
       let fallbackReason: string;
       try {
@@ -104,16 +127,23 @@ export function createRetailPriceSource(options: RetailPriceSourceOptions): Pric
  * and reconcile jobs refresh them), else the shipped dated table. For read-only views such as the dashboard.
  * @example const { items, source } = await cachedPriceSource({ checkpoints, priceTablePath }).itemsFor('eastus');
  */
-export function cachedPriceSource(options: Pick<RetailPriceSourceOptions, 'checkpoints' | 'priceTable' | 'priceTablePath'>): PriceSource {
+export function cachedPriceSource(
+  options: Pick<RetailPriceSourceOptions, 'checkpoints' | 'priceTable' | 'priceTablePath'>,
+): PriceSource {
   let table: Promise<PriceTable> | undefined;
   return {
     async itemsFor(rawRegion, engine = DEFAULT_ENGINE) {
       const region = rawRegion.trim().toLowerCase();
       const cached = await readCache(options.checkpoints, cacheKey(region, engine));
       if (cached && cached.value.rows.length > 0) {
-        return { items: cached.value.rows.map((row) => fromRow(row, region, engine)), source: { kind: 'retail-prices-api', asOf: cached.value.fetchedAt } };
+        return {
+          items: cached.value.rows.map((row) => fromRow(row, region, engine)),
+          source: { kind: 'retail-prices-api', asOf: cached.value.fetchedAt },
+        };
       }
-      table ??= options.priceTable ? Promise.resolve(options.priceTable) : loadPriceTable(resolve(process.cwd(), options.priceTablePath ?? DEFAULT_PRICE_TABLE_FILE));
+      table ??= options.priceTable
+        ? Promise.resolve(options.priceTable)
+        : loadPriceTable(resolve(process.cwd(), options.priceTablePath ?? DEFAULT_PRICE_TABLE_FILE));
       const fallback = await table;
       return { items: tableItems(fallback, region, engine), source: { kind: 'price-table', asOf: fallback.asOf } };
     },
@@ -126,10 +156,12 @@ export const loadPriceTable = (path: string): Promise<PriceTable> => loadDatedPr
 async function fetchRegion(options: RetailPriceSourceOptions, region: string, engine: Engine): Promise<PriceItem[]> {
   if (!/^[a-z0-9]+$/.test(region)) throw new Error(`Region "${region}" is not an ARM region name`);
   const filter = `serviceName eq '${ENGINE_SPECS[engine].priceServiceName}' and armRegionName eq '${region}'`;
-  let url: string | undefined = `${options.endpoint.replace(/\/+$/, '')}/api/retail/prices?$filter=${encodeURIComponent(filter)}`;
+  let url: string | undefined =
+    `${options.endpoint.replace(/\/+$/, '')}/api/retail/prices?$filter=${encodeURIComponent(filter)}`;
   const items: PriceItem[] = [];
   for (let page = 0; url; page++) {
-    if (page >= MAX_PAGES) throw new Error(`Retail Prices API: more than ${MAX_PAGES} pages for ${region}; stopped following NextPageLink`);
+    if (page >= MAX_PAGES)
+      throw new Error(`Retail Prices API: more than ${MAX_PAGES} pages for ${region}; stopped following NextPageLink`);
     const body = (await getJson(url, options)) as { Items?: unknown; NextPageLink?: unknown };
     if (!Array.isArray(body.Items)) throw new Error(`Retail Prices API: no "Items" in the answer to GET ${url}`);
     items.push(...(body.Items as PriceItem[]));
@@ -143,30 +175,43 @@ function getJson(url: string, options: Pick<RetailPriceSourceOptions, 'ca' | 'ti
   return new Promise((resolvePromise, reject) => {
     const target = new URL(url);
     const client = target.protocol === 'https:' ? https : http;
-    const request = client.get(target, { headers: { accept: 'application/json' }, ...(options.ca ? { ca: options.ca } : {}) }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', (error) => reject(new Error(`Retail Prices API request failed: GET ${url}`, { cause: error })));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const status = response.statusCode ?? 0;
-        if (status < 200 || status >= 300) {
-          reject(new Error(`Retail Prices API request failed with status code ${status}: GET ${url}`));
-          return;
-        }
-        try {
-          resolvePromise(JSON.parse(text));
-        } catch (error) {
-          reject(new Error(`Retail Prices API answered with invalid JSON: GET ${url}`, { cause: error }));
-        }
-      });
-    });
-    request.setTimeout(options.timeoutInMs ?? 15_000, () => request.destroy(new Error(`timed out after ${options.timeoutInMs ?? 15_000} ms`)));
-    request.on('error', (error) => reject(new Error(`Retail Prices API request failed: GET ${url}: ${error.message}`, { cause: error })));
+    const request = client.get(
+      target,
+      { headers: { accept: 'application/json' }, ...(options.ca ? { ca: options.ca } : {}) },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (error) =>
+          reject(new Error(`Retail Prices API request failed: GET ${url}`, { cause: error })),
+        );
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = response.statusCode ?? 0;
+          if (status < 200 || status >= 300) {
+            reject(new Error(`Retail Prices API request failed with status code ${status}: GET ${url}`));
+            return;
+          }
+          try {
+            resolvePromise(JSON.parse(text));
+          } catch (error) {
+            reject(new Error(`Retail Prices API answered with invalid JSON: GET ${url}`, { cause: error }));
+          }
+        });
+      },
+    );
+    request.setTimeout(options.timeoutInMs ?? 15_000, () =>
+      request.destroy(new Error(`timed out after ${options.timeoutInMs ?? 15_000} ms`)),
+    );
+    request.on('error', (error) =>
+      reject(new Error(`Retail Prices API request failed: GET ${url}: ${error.message}`, { cause: error })),
+    );
   });
 }
 
-async function readCache(checkpoints: CheckpointsPort, key: string): Promise<{ value: CachedPrices; etag: string } | undefined> {
+async function readCache(
+  checkpoints: CheckpointsPort,
+  key: string,
+): Promise<{ value: CachedPrices; etag: string } | undefined> {
   try {
     const entry = await checkpoints.get(key);
     if (!entry) return undefined;
@@ -178,7 +223,12 @@ async function readCache(checkpoints: CheckpointsPort, key: string): Promise<{ v
   }
 }
 
-async function writeCache(checkpoints: CheckpointsPort, key: string, value: CachedPrices, etag: string | undefined): Promise<void> {
+async function writeCache(
+  checkpoints: CheckpointsPort,
+  key: string,
+  value: CachedPrices,
+  etag: string | undefined,
+): Promise<void> {
   try {
     await checkpoints.set(key, JSON.stringify(value), { ifMatch: etag ?? null });
   } catch {
@@ -187,10 +237,31 @@ async function writeCache(checkpoints: CheckpointsPort, key: string, value: Cach
 }
 
 function toRow(i: PriceItem): Row {
-  return [i.productName, i.skuName, i.meterName, i.armSkuName ?? '', i.unitOfMeasure, i.unitPrice, i.effectiveStartDate, i.currencyCode ?? 'USD'];
+  return [
+    i.productName,
+    i.skuName,
+    i.meterName,
+    i.armSkuName ?? '',
+    i.unitOfMeasure,
+    i.unitPrice,
+    i.effectiveStartDate,
+    i.currencyCode ?? 'USD',
+  ];
 }
 
 function fromRow(row: Row, region: string, engine: Engine): PriceItem {
   const [productName, skuName, meterName, armSkuName, unitOfMeasure, unitPrice, effectiveStartDate, currencyCode] = row;
-  return { armRegionName: region, productName, skuName, meterName, armSkuName, unitOfMeasure, unitPrice, effectiveStartDate, currencyCode, type: 'Consumption', serviceName: ENGINE_SPECS[engine].priceServiceName };
+  return {
+    armRegionName: region,
+    productName,
+    skuName,
+    meterName,
+    armSkuName,
+    unitOfMeasure,
+    unitPrice,
+    effectiveStartDate,
+    currencyCode,
+    type: 'Consumption',
+    serviceName: ENGINE_SPECS[engine].priceServiceName,
+  };
 }

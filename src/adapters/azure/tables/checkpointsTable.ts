@@ -36,7 +36,8 @@ export class CheckpointsTable implements CheckpointsPort {
       return await this.table.replace(entity, options.ifMatch);
     } catch (error) {
       const status = statusOf(error);
-      const conflict = options.ifMatch === null ? status === 409 : options.ifMatch !== undefined && (status === 412 || status === 404);
+      const conflict =
+        options.ifMatch === null ? status === 409 : options.ifMatch !== undefined && (status === 412 || status === 404);
       if (conflict) throw new ConcurrencyError(name, { cause: error, what: 'Checkpoint' });
       throw tableError('Checkpoints', 'set', name, error);
     }
@@ -51,10 +52,13 @@ export function toCheckpointEntity(name: string, value: string): Entity {
   }
   const bytes = Buffer.from(value, 'utf8');
   if (bytes.byteLength > CHECKPOINT_VALUE_MAX_BYTES) {
-    throw new Error(`Checkpoint ${name} is ${bytes.byteLength} bytes; one table row holds at most ${CHECKPOINT_VALUE_MAX_BYTES}`);
+    throw new Error(
+      `Checkpoint ${name} is ${bytes.byteLength} bytes; one table row holds at most ${CHECKPOINT_VALUE_MAX_BYTES}`,
+    );
   }
   const parts = Math.ceil(bytes.byteLength / BYTES_PER_PART);
-  for (let i = 0; i < parts; i++) entity[`bytes__${i}`] = new Uint8Array(bytes.subarray(i * BYTES_PER_PART, (i + 1) * BYTES_PER_PART));
+  for (let i = 0; i < parts; i++)
+    entity[`bytes__${i}`] = new Uint8Array(bytes.subarray(i * BYTES_PER_PART, (i + 1) * BYTES_PER_PART));
   entity.bytes__parts = parts;
   return entity;
 }
@@ -65,7 +69,8 @@ export function fromCheckpointEntity(entity: Record<string, unknown>): string {
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < parts; i++) {
     const part = entity[`bytes__${i}`];
-    if (!(part instanceof Uint8Array)) throw new Error(`Checkpoint ${String(entity.name)} is missing part ${i} of ${parts}`);
+    if (!(part instanceof Uint8Array))
+      throw new Error(`Checkpoint ${String(entity.name)} is missing part ${i} of ${parts}`);
     chunks.push(part);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -38,7 +38,9 @@ export class CountedTable {
   /** Every row of one partition (or of the table), page by page. */
   async *query(partitionKey?: string): AsyncGenerator<StoredEntity> {
     const filter = partitionKey === undefined ? undefined : odata`PartitionKey eq ${partitionKey}`;
-    const pages = this.client.listEntities<Record<string, unknown>>(filter ? { queryOptions: { filter } } : {}).byPage({ maxPageSize: PAGE_SIZE });
+    const pages = this.client
+      .listEntities<Record<string, unknown>>(filter ? { queryOptions: { filter } } : {})
+      .byPage({ maxPageSize: PAGE_SIZE });
     for await (const page of pages) {
       this.counter.reads++;
       yield* page;
@@ -55,7 +57,9 @@ export class CountedTable {
     const found = new Set<string>();
     if (sorted.length === 0) return found;
     const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${sorted[0]} and RowKey le ${sorted[sorted.length - 1]}`;
-    const pages = this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: PAGE_SIZE });
+    const pages = this.client
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['RowKey'] } })
+      .byPage({ maxPageSize: PAGE_SIZE });
     for await (const page of pages) {
       this.counter.reads++;
       for (const { rowKey } of page) if (rowKey !== undefined && wanted.has(rowKey)) found.add(rowKey);

@@ -28,7 +28,8 @@ export function fromDrillEntity(entity: Record<string, unknown>): DrillRecord | 
   return getJson<DrillRecord>(entity, 'record');
 }
 
-const newestFirst = (a: DrillRecord, b: DrillRecord): number => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.id < b.id ? 1 : -1);
+const newestFirst = (a: DrillRecord, b: DrillRecord): number =>
+  a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.id < b.id ? 1 : -1;
 
 /**
  * Drills in Table Storage: PartitionKey `drills` (RowKey the drill id) and `claims` (RowKey the source key). A claim is
@@ -51,7 +52,8 @@ export class DrillsTable implements DrillsPort {
     try {
       for await (const entity of this.table.query(DRILLS_PARTITION)) {
         const record = fromDrillEntity(entity);
-        if (record && (!options.sourceId || record.sourceId.toLowerCase() === options.sourceId.toLowerCase())) records.push(record);
+        if (record && (!options.sourceId || record.sourceId.toLowerCase() === options.sourceId.toLowerCase()))
+          records.push(record);
       }
     } catch (error) {
       throw tableError('Drills', 'list', DRILLS_PARTITION, error);
@@ -68,7 +70,12 @@ export class DrillsTable implements DrillsPort {
   }
 
   async claim(sourceKey: string, drillId: string, at: Date, staleAfterMs = DAY_MS): Promise<boolean> {
-    const entity: Entity = { partitionKey: CLAIMS_PARTITION, rowKey: encodeKey(sourceKey), drillId, claimedAt: at.toISOString() };
+    const entity: Entity = {
+      partitionKey: CLAIMS_PARTITION,
+      rowKey: encodeKey(sourceKey),
+      drillId,
+      claimedAt: at.toISOString(),
+    };
     try {
       await this.table.create(entity);
       return true;

@@ -26,7 +26,9 @@ export function toEvidenceEntity(entry: EvidenceEntry): Entity {
   putJson(entity, 'details', fitted.details);
   const size = entitySizeBytes(entity);
   if (size > MAX_ENTITY_BYTES) {
-    throw new Error(`Evidence ${entry.id} for ${entry.serverKey} would be ${size} bytes; Table Storage takes at most ${MAX_ENTITY_BYTES}`);
+    throw new Error(
+      `Evidence ${entry.id} for ${entry.serverKey} would be ${size} bytes; Table Storage takes at most ${MAX_ENTITY_BYTES}`,
+    );
   }
   return entity;
 }
@@ -54,7 +56,10 @@ export function fromEvidenceEntity(entity: Record<string, unknown>): EvidenceEnt
  * Entries grouped by server, an id repeated within the call kept once (the first) and counted as already present.
  * Shared with the memory twin so both count the same.
  */
-export function groupByServer(entries: readonly EvidenceEntry[], result: { alreadyPresent: number }): Map<string, EvidenceEntry[]> {
+export function groupByServer(
+  entries: readonly EvidenceEntry[],
+  result: { alreadyPresent: number },
+): Map<string, EvidenceEntry[]> {
   const groups = new Map<string, EvidenceEntry[]>();
   const seen = new Set<string>();
   for (const entry of entries) {

@@ -44,7 +44,10 @@ export class EvidenceTable implements EvidencePort {
     const partitionKey = batch[0]?.partitionKey ?? '';
     let present: Set<string>;
     try {
-      present = await this.table.existing(partitionKey, batch.map((e) => e.rowKey ?? ''));
+      present = await this.table.existing(
+        partitionKey,
+        batch.map((e) => e.rowKey ?? ''),
+      );
     } catch (error) {
       throw tableError('Evidence', 'append (existence check)', String(batch[0]?.serverKey), error);
     }

@@ -8,13 +8,46 @@ import { entitySizeBytes, getJson, MAX_ENTITY_BYTES, putJson } from './tableFiel
 
 /** Plain (string, number, boolean) fields of a record, stored as properties of the same name. */
 const SCALARS = [
-  'key', 'id', 'engine', 'subscriptionId', 'resourceGroup', 'name', 'location', 'classification', 'owner', 'ownerSource',
-  'expiresOn', 'expiresOnTag', 'compliant', 'skuName', 'skuTier', 'storageSizeGb', 'createdAt', 'state', 'serverState',
-  'lockSignature', 'checkedAt', 'firstSeenAt', 'observedAt', 'updatedAt', 'deletedAt', 'deletedBy', 'deleteReason',
+  'key',
+  'id',
+  'engine',
+  'subscriptionId',
+  'resourceGroup',
+  'name',
+  'location',
+  'classification',
+  'owner',
+  'ownerSource',
+  'expiresOn',
+  'expiresOnTag',
+  'compliant',
+  'skuName',
+  'skuTier',
+  'storageSizeGb',
+  'createdAt',
+  'state',
+  'serverState',
+  'lockSignature',
+  'checkedAt',
+  'firstSeenAt',
+  'observedAt',
+  'updatedAt',
+  'deletedAt',
+  'deletedBy',
+  'deleteReason',
 ] as const satisfies readonly (keyof InventoryRecord)[];
 
 /** Structured fields, stored as JSON strings (split when long). */
-const STRUCTURED = ['classificationEvidence', 'proof', 'decisions', 'lineage', 'violations', 'noticesSent', 'tags', 'exposure'] as const satisfies readonly (keyof InventoryRecord)[];
+const STRUCTURED = [
+  'classificationEvidence',
+  'proof',
+  'decisions',
+  'lineage',
+  'violations',
+  'noticesSent',
+  'tags',
+  'exposure',
+] as const satisfies readonly (keyof InventoryRecord)[];
 
 /**
  * One inventory row: PartitionKey = subscription id, RowKey = the encoded server key.
@@ -29,7 +62,9 @@ export function toInventoryEntity(record: InventoryRecord): Entity {
   for (const field of STRUCTURED) putJson(entity, field, record[field]);
   const size = entitySizeBytes(entity);
   if (size > MAX_ENTITY_BYTES) {
-    throw new Error(`Inventory row for ${record.key} would be ${size} bytes; Table Storage takes at most ${MAX_ENTITY_BYTES}`);
+    throw new Error(
+      `Inventory row for ${record.key} would be ${size} bytes; Table Storage takes at most ${MAX_ENTITY_BYTES}`,
+    );
   }
   return entity;
 }
@@ -54,7 +89,8 @@ export function fromInventoryEntity(entity: Record<string, unknown>): InventoryR
   if (exposure !== undefined) record.exposure = exposure;
   record.compliant = entity.compliant === true;
   // Rows written before engines existed have no engine column: they are PostgreSQL (their ids say so too).
-  if (!isEngine(record.engine)) record.engine = (typeof record.id === 'string' ? engineOfId(record.id) : undefined) ?? DEFAULT_ENGINE;
+  if (!isEngine(record.engine))
+    record.engine = (typeof record.id === 'string' ? engineOfId(record.id) : undefined) ?? DEFAULT_ENGINE;
   return record as unknown as InventoryRecord;
 }
 
@@ -62,7 +98,8 @@ export function fromInventoryEntity(entity: Record<string, unknown>): InventoryR
 export function checkedWrites(writes: readonly InventoryWrite[]): readonly InventoryWrite[] {
   const seen = new Set<string>();
   for (const { record } of writes) {
-    if (seen.has(record.key)) throw new Error(`Inventory upsertMany got ${record.key} twice; write each row once per call`);
+    if (seen.has(record.key))
+      throw new Error(`Inventory upsertMany got ${record.key} twice; write each row once per call`);
     seen.add(record.key);
   }
   return writes;

@@ -40,7 +40,8 @@ export class InventoryTable implements InventoryPort {
     const partition = options.subscriptionId?.trim().toLowerCase();
     const rows: Versioned<InventoryRecord>[] = [];
     try {
-      for await (const entity of this.table.query(partition)) rows.push({ value: fromInventoryEntity(entity), etag: entity.etag });
+      for await (const entity of this.table.query(partition))
+        rows.push({ value: fromInventoryEntity(entity), etag: entity.etag });
     } catch (error) {
       throw tableError('Inventory', 'list', partition ?? 'every subscription', error);
     }
@@ -60,7 +61,11 @@ export class InventoryTable implements InventoryPort {
   }
 
   async upsertMany(writes: readonly InventoryWrite[]): Promise<InventoryWriteOutcome[]> {
-    const prepared = checkedWrites(writes).map((write, index) => ({ write, index, entity: toInventoryEntity(write.record) }));
+    const prepared = checkedWrites(writes).map((write, index) => ({
+      write,
+      index,
+      entity: toInventoryEntity(write.record),
+    }));
     const outcomes: InventoryWriteOutcome[] = new Array<InventoryWriteOutcome>(writes.length);
     for (const group of groupBy(prepared, (item) => item.entity.partitionKey ?? '').values()) {
       for (const batch of batchesOf(group, (item) => Buffer.byteLength(JSON.stringify(item.entity)) + 200)) {
@@ -74,7 +79,10 @@ export class InventoryTable implements InventoryPort {
   }
 
   /** True when the batch was written; false when a row conflicted (nothing was written). */
-  private async tryBatch(batch: { write: InventoryWrite; index: number; entity: Entity }[], outcomes: InventoryWriteOutcome[]): Promise<boolean> {
+  private async tryBatch(
+    batch: { write: InventoryWrite; index: number; entity: Entity }[],
+    outcomes: InventoryWriteOutcome[],
+  ): Promise<boolean> {
     const actions: TransactionAction[] = batch.map(({ write, entity }): TransactionAction => {
       if (write.ifMatch === undefined) return ['upsert', entity, 'Replace'];
       if (write.ifMatch === null) return ['create', entity];
@@ -86,13 +94,21 @@ export class InventoryTable implements InventoryPort {
       return true;
     } catch (error) {
       if ([409, 404, 412].includes(statusOf(error) ?? 0)) return false;
-      throw tableError('Inventory', `batch upsert of ${batch.length} rows`, `subscription ${batch[0]?.entity.partitionKey}`, error);
+      throw tableError(
+        'Inventory',
+        `batch upsert of ${batch.length} rows`,
+        `subscription ${batch[0]?.entity.partitionKey}`,
+        error,
+      );
     }
   }
 
   private async upsertOne(write: InventoryWrite): Promise<InventoryWriteOutcome> {
     try {
-      return { key: write.record.key, etag: await this.upsert(write.record, write.ifMatch === undefined ? {} : { ifMatch: write.ifMatch }) };
+      return {
+        key: write.record.key,
+        etag: await this.upsert(write.record, write.ifMatch === undefined ? {} : { ifMatch: write.ifMatch }),
+      };
     } catch (error) {
       if (error instanceof ConcurrencyError) return { key: write.record.key, conflict: error };
       throw error;

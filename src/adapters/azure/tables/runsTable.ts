@@ -18,7 +18,11 @@ export class RunsTable implements RunsPort {
     await this.merge(job, 'started', { job, lastStartedAt: at });
   }
 
-  async finished(job: string, at: string, outcome: { ok: boolean; error?: string; counts?: Record<string, number> }): Promise<void> {
+  async finished(
+    job: string,
+    at: string,
+    outcome: { ok: boolean; error?: string; counts?: Record<string, number> },
+  ): Promise<void> {
     await this.merge(job, 'finished', finishedProps(job, at, outcome));
   }
 
@@ -42,7 +46,11 @@ export class RunsTable implements RunsPort {
 }
 
 /** The properties `finished` merges: the outcome, and '' for what this run clears. */
-export function finishedProps(job: string, at: string, outcome: { ok: boolean; error?: string; counts?: Record<string, number> }): Entity {
+export function finishedProps(
+  job: string,
+  at: string,
+  outcome: { ok: boolean; error?: string; counts?: Record<string, number> },
+): Entity {
   const props: Entity = {
     partitionKey: RUNS_PARTITION,
     rowKey: encodeKey(job),

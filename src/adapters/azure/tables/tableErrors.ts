@@ -17,6 +17,7 @@ export function tableError(table: string, operation: string, key: string, cause:
   const status = statusOf(cause);
   const code = codeOf(cause);
   const why = [status, code].filter((part) => part !== undefined).join(' ') || errorMessage(cause);
-  const hint = code === 'TableNotFound' ? ' (the table does not exist yet: deploy the infrastructure, or start the app once)' : '';
+  const hint =
+    code === 'TableNotFound' ? ' (the table does not exist yet: deploy the infrastructure, or start the app once)' : '';
   return new Error(`${table} ${operation} failed for ${key}: ${why}${hint}`, { cause });
 }

@@ -25,7 +25,12 @@ export interface TruncatedValue {
 }
 
 export function isTruncatedValue(value: unknown): value is TruncatedValue {
-  return typeof value === 'object' && value !== null && (value as { truncated?: unknown }).truncated === true && 'originalChars' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { truncated?: unknown }).truncated === true &&
+    'originalChars' in value
+  );
 }
 
 type Props = Record<string, unknown>;
@@ -92,7 +97,9 @@ export function fitEvidence(entry: EvidenceEntry): EvidenceEntry {
   };
   const size = () => (json.before?.length ?? 0) + (json.after?.length ?? 0) + (json.details?.length ?? 0);
   while (size() > EVIDENCE_JSON_BUDGET_CHARS) {
-    const largest = (['before', 'after', 'details'] as const).reduce((a, b) => ((json[b]?.length ?? 0) > (json[a]?.length ?? 0) ? b : a));
+    const largest = (['before', 'after', 'details'] as const).reduce((a, b) =>
+      (json[b]?.length ?? 0) > (json[a]?.length ?? 0) ? b : a,
+    );
     const original = json[largest] ?? '';
     const marker: TruncatedValue = {
       truncated: true,

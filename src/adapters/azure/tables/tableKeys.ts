@@ -61,10 +61,14 @@ export function inventoryPartition(key: string): string | undefined {
 export function partitionOfRecord(record: { readonly key: string; readonly subscriptionId: string }): string {
   const partition = inventoryPartition(record.key);
   if (partition === undefined) {
-    throw new Error(`Inventory key must be a resource id under /subscriptions/{id}/, got ${JSON.stringify(record.key)}`);
+    throw new Error(
+      `Inventory key must be a resource id under /subscriptions/{id}/, got ${JSON.stringify(record.key)}`,
+    );
   }
   if (partition !== record.subscriptionId.trim().toLowerCase()) {
-    throw new Error(`Inventory record ${record.key} has subscriptionId ${record.subscriptionId}, not the key's ${partition}`);
+    throw new Error(
+      `Inventory record ${record.key} has subscriptionId ${record.subscriptionId}, not the key's ${partition}`,
+    );
   }
   return partition;
 }

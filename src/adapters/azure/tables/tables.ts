@@ -42,7 +42,13 @@ export interface TableStores extends InventoryStores {
 export async function openTables(options: OpenTablesOptions): Promise<TableStores> {
   const counter = new TableCounter();
   const table = (suffix: string) => new CountedTable(tableClient(options, `${options.prefix}${suffix}`), counter);
-  const tables = { inventory: table('Inventory'), evidence: table('Evidence'), runs: table('Runs'), checkpoints: table('Checkpoints'), drills: table('Drills') };
+  const tables = {
+    inventory: table('Inventory'),
+    evidence: table('Evidence'),
+    runs: table('Runs'),
+    checkpoints: table('Checkpoints'),
+    drills: table('Drills'),
+  };
   if (options.createIfMissing ?? true) {
     await Promise.all(
       Object.values(tables).map(async ({ client }) => {
@@ -71,9 +77,13 @@ export function tableClient(options: OpenTablesOptions, tableName: string): Tabl
   if (options.connectionString) {
     const endpoint = tableEndpointOf(options.connectionString);
     if (endpoint.toLowerCase().startsWith('http:') && !isLoopbackHttp(endpoint)) {
-      throw new Error(`Table endpoint ${endpoint} is plain http on another machine; use https (http is for Azurite on loopback only)`);
+      throw new Error(
+        `Table endpoint ${endpoint} is plain http on another machine; use https (http is for Azurite on loopback only)`,
+      );
     }
-    return TableClient.fromConnectionString(options.connectionString, tableName, { allowInsecureConnection: isLoopbackHttp(endpoint) });
+    return TableClient.fromConnectionString(options.connectionString, tableName, {
+      allowInsecureConnection: isLoopbackHttp(endpoint),
+    });
   }
   if (options.accountName && options.credential) {
     return new TableClient(`https://${options.accountName}.table.core.windows.net`, tableName, options.credential);

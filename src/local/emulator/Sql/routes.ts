@@ -4,12 +4,27 @@ import type { Reply, RequestContext } from '../http.js';
 import { HttpError, isRecord, ok } from '../http.js';
 import type { Route } from '../route.js';
 import type { ArmServices } from '../arm/common.js';
-import { acceptOperation, assertNotLocked, assertSubscription, pageOf, resourceNotFound, validateTags } from '../arm/common.js';
+import {
+  acceptOperation,
+  assertNotLocked,
+  assertSubscription,
+  pageOf,
+  resourceNotFound,
+  validateTags,
+} from '../arm/common.js';
 import { SQL_API_VERSIONS } from '../arm/apiVersions.js';
 import { regionName } from '../arm/regions.js';
 import { SQL_DURATIONS_MS } from '../durations.js';
 import type { DatabaseOperation, DatabaseRecord, LogicalServerRecord, SqlStore } from './store.js';
-import { completeDatabase, databaseView, DATABASE_TYPE, earliestRestoreDate, operationView, serverView, SQL_SERVER_TYPE } from './shapes.js';
+import {
+  completeDatabase,
+  databaseView,
+  DATABASE_TYPE,
+  earliestRestoreDate,
+  operationView,
+  serverView,
+  SQL_SERVER_TYPE,
+} from './shapes.js';
 import type { ArmDatabase } from './types.js';
 
 const PROVIDER = 'Microsoft.Sql';
@@ -52,30 +67,60 @@ function createDatabase(services: ArmServices, ctx: RequestContext, fault: Fault
   const existing = server.databases.get(name.toLowerCase());
   if (existing) {
     // Updates of an existing database are not emulated: the warden never writes a database (tags go through the Tags API).
-    throw new HttpError(409, 'DatabaseAlreadyExists', `The database '${serverName}/${name}' already exists; choose another name for a ${createMode}.`);
+    throw new HttpError(
+      409,
+      'DatabaseAlreadyExists',
+      `The database '${serverName}/${name}' already exists; choose another name for a ${createMode}.`,
+    );
   }
-  if (!DATABASE_NAME.test(name) || /[. ]$/.test(name)) throw invalid('InvalidDatabaseName', `The database name '${name}' is not valid.`);
+  if (!DATABASE_NAME.test(name) || /[. ]$/.test(name))
+    throw invalid('InvalidDatabaseName', `The database name '${name}' is not valid.`);
   if (typeof body.location !== 'string' || regionName(body.location) !== server.server.location) {
-    throw invalid('InvalidLocation', `A database of server '${serverName}' is in '${server.server.location}'; got location '${String(body.location)}'.`);
+    throw invalid(
+      'InvalidLocation',
+      `A database of server '${serverName}' is in '${server.server.location}'; got location '${String(body.location)}'.`,
+    );
   }
   const id = `${server.server.id}/databases/${name}`;
-  const tags = body.tags === undefined || body.tags === null ? undefined : validateTags(body.tags, `database '${name}'`);
+  const tags =
+    body.tags === undefined || body.tags === null ? undefined : validateTags(body.tags, `database '${name}'`);
   const now = services.clock.now();
   let database: ArmDatabase;
   if (createMode === 'PointInTimeRestore') {
     database = restoredDatabase(services, { server, name, properties, tags, now });
   } else if (createMode === 'Default') {
     const sku = isRecord(body.sku) ? (body.sku as ArmDatabase['sku']) : undefined;
-    database = completeDatabase({ id, name, type: DATABASE_TYPE, location: server.server.location, ...(tags ? { tags } : {}), ...(sku ? { sku } : {}), properties: { status: 'Creating', creationDate: now.toISOString() } }, server.server, now);
+    database = completeDatabase(
+      {
+        id,
+        name,
+        type: DATABASE_TYPE,
+        location: server.server.location,
+        ...(tags ? { tags } : {}),
+        ...(sku ? { sku } : {}),
+        properties: { status: 'Creating', creationDate: now.toISOString() },
+      },
+      server.server,
+      now,
+    );
   } else {
-    throw invalid('UnsupportedCreateMode', `createMode '${createMode}' is not supported by the emulator (Default, PointInTimeRestore).`);
+    throw invalid(
+      'UnsupportedCreateMode',
+      `createMode '${createMode}' is not supported by the emulator (Default, PointInTimeRestore).`,
+    );
   }
   assertNotLocked(services.store, id, 'write');
   const store = sqlStore(services);
   const request = services.audit.request(ctx, true);
   const record = store.putDatabase(server, database);
   const restore = createMode === 'PointInTimeRestore';
-  const operation = track(services, record, restore ? 'CreateRestoreRequest' : 'CreateLogicalDatabase', restore ? 'CREATE RESTORE REQUEST' : 'CREATE DATABASE', SQL_DURATIONS_MS.sqlRestore);
+  const operation = track(
+    services,
+    record,
+    restore ? 'CreateRestoreRequest' : 'CreateLogicalDatabase',
+    restore ? 'CREATE RESTORE REQUEST' : 'CREATE DATABASE',
+    SQL_DURATIONS_MS.sqlRestore,
+  );
   return acceptOperation(services, ctx, fault, {
     request,
     resourceId: database.id,
@@ -85,7 +130,11 @@ function createDatabase(services: ArmServices, ctx: RequestContext, fault: Fault
     kind: 'write',
     managementOperation: restore ? 'CreateRestoreRequest' : 'CreateLogicalDatabase',
     durationMs: operation.durationMs,
-    polling: { resourceGroup: server.resourceGroup, status: 'databaseAzureAsyncOperation', result: 'databaseOperationResults' },
+    polling: {
+      resourceGroup: server.resourceGroup,
+      status: 'databaseAzureAsyncOperation',
+      result: 'databaseOperationResults',
+    },
     apply: () => {
       record.database = { ...record.database, properties: { ...record.database.properties, status: 'Online' } };
       record.onlineAt = services.clock.mark();
@@ -106,18 +155,43 @@ function createDatabase(services: ArmServices, ctx: RequestContext, fault: Fault
  */
 function restoredDatabase(
   services: ArmServices,
-  input: { server: LogicalServerRecord; name: string; properties: Record<string, unknown>; tags: Record<string, string> | undefined; now: Date },
+  input: {
+    server: LogicalServerRecord;
+    name: string;
+    properties: Record<string, unknown>;
+    tags: Record<string, string> | undefined;
+    now: Date;
+  },
 ): ArmDatabase {
   const store = sqlStore(services);
   const sourceId = input.properties.sourceDatabaseId;
-  if (typeof sourceId !== 'string' || sourceId === '') throw invalid('InvalidParameterValue', `The point-in-time restore of database '${input.name}' needs properties.sourceDatabaseId.`);
+  if (typeof sourceId !== 'string' || sourceId === '')
+    throw invalid(
+      'InvalidParameterValue',
+      `The point-in-time restore of database '${input.name}' needs properties.sourceDatabaseId.`,
+    );
   const source = store.getDatabase(sourceId);
-  if (!source || source.database.kind === 'v12.0,system') throw invalid('SourceDatabaseNotFound', `The source database '${sourceId}' of the point-in-time restore of '${input.name}' does not exist.`);
-  if (source.server.subscriptionId !== input.server.subscriptionId || source.server.server.location !== input.server.server.location) {
-    throw invalid('InvalidParameterValue', `A point-in-time restore stays in the source's subscription and region; '${sourceId}' is elsewhere.`);
+  if (!source || source.database.kind === 'v12.0,system')
+    throw invalid(
+      'SourceDatabaseNotFound',
+      `The source database '${sourceId}' of the point-in-time restore of '${input.name}' does not exist.`,
+    );
+  if (
+    source.server.subscriptionId !== input.server.subscriptionId ||
+    source.server.server.location !== input.server.server.location
+  ) {
+    throw invalid(
+      'InvalidParameterValue',
+      `A point-in-time restore stays in the source's subscription and region; '${sourceId}' is elsewhere.`,
+    );
   }
-  const point = typeof input.properties.restorePointInTime === 'string' ? Date.parse(input.properties.restorePointInTime) : NaN;
-  if (Number.isNaN(point)) throw invalid('InvalidParameterValue', `The point-in-time restore of database '${input.name}' needs properties.restorePointInTime as an ISO 8601 UTC time.`);
+  const point =
+    typeof input.properties.restorePointInTime === 'string' ? Date.parse(input.properties.restorePointInTime) : NaN;
+  if (Number.isNaN(point))
+    throw invalid(
+      'InvalidParameterValue',
+      `The point-in-time restore of database '${input.name}' needs properties.restorePointInTime as an ISO 8601 UTC time.`,
+    );
   const earliest = earliestRestoreDate(source.database, input.now);
   if (point < earliest.getTime() || point > input.now.getTime()) {
     throw invalid(
@@ -127,7 +201,11 @@ function restoredDatabase(
   }
   const inProgress = store.restoresInProgress(input.server.subscriptionId);
   if (inProgress >= MAX_RESTORES_IN_PROGRESS) {
-    throw new HttpError(409, 'TooManyRestoreRequestsInProgress', `The subscription has ${inProgress} restores in progress; at most ${MAX_RESTORES_IN_PROGRESS} may run at a time. Try again when one has finished.`);
+    throw new HttpError(
+      409,
+      'TooManyRestoreRequestsInProgress',
+      `The subscription has ${inProgress} restores in progress; at most ${MAX_RESTORES_IN_PROGRESS} may run at a time. Try again when one has finished.`,
+    );
   }
   const src = source.database;
   return completeDatabase(
@@ -152,8 +230,22 @@ function restoredDatabase(
   );
 }
 
-function track(services: ArmServices, record: DatabaseRecord, operation: string, friendlyName: string, durationMs: number): DatabaseOperation {
-  const entry: DatabaseOperation = { id: randomUUID(), operation, friendlyName, started: services.clock.mark(), startTime: services.clock.now().toISOString(), durationMs, state: 'InProgress' };
+function track(
+  services: ArmServices,
+  record: DatabaseRecord,
+  operation: string,
+  friendlyName: string,
+  durationMs: number,
+): DatabaseOperation {
+  const entry: DatabaseOperation = {
+    id: randomUUID(),
+    operation,
+    friendlyName,
+    started: services.clock.mark(),
+    startTime: services.clock.now().toISOString(),
+    durationMs,
+    state: 'InProgress',
+  };
   record.operations.push(entry);
   return entry;
 }
@@ -163,7 +255,11 @@ function deleteDatabase(services: ArmServices, ctx: RequestContext, fault: Fault
   const server = findServer(services, sub, rg, serverName);
   const record = server.databases.get(name.toLowerCase());
   if (!record) return { status: 204 };
-  if (record.database.kind === 'v12.0,system') throw invalid('CannotDropSystemDatabase', `The system database '${name}' of server '${serverName}' cannot be dropped.`);
+  if (record.database.kind === 'v12.0,system')
+    throw invalid(
+      'CannotDropSystemDatabase',
+      `The system database '${name}' of server '${serverName}' cannot be dropped.`,
+    );
   assertNotLocked(services.store, record.database.id, 'delete');
   const request = services.audit.request(ctx, false);
   const previous = record.database.properties.status;
@@ -178,7 +274,11 @@ function deleteDatabase(services: ArmServices, ctx: RequestContext, fault: Fault
     kind: 'delete',
     managementOperation: 'DropLogicalDatabase',
     durationMs: operation.durationMs,
-    polling: { resourceGroup: server.resourceGroup, status: 'databaseAzureAsyncOperation', result: 'databaseOperationResults' },
+    polling: {
+      resourceGroup: server.resourceGroup,
+      status: 'databaseAzureAsyncOperation',
+      result: 'databaseOperationResults',
+    },
     apply: () => {
       operation.state = 'Succeeded';
       sqlStore(services).removeDatabase(record);
@@ -203,8 +303,21 @@ export function sqlRoutes(services: ArmServices): Route[] {
       pattern: /^\/subscriptions\/([^/]+)\/providers\/microsoft\.sql\/servers$/i,
       handle: (ctx, [sub]) => listed(ctx, sqlStore(services).listServers(assertSubscription(sub!)).map(serverView)),
     },
-    { ...arm, operation: 'Servers_ListByResourceGroup', method: 'GET', pattern: re(`${GROUP}/servers`), handle: (ctx, [sub, rg]) => listed(ctx, sqlStore(services).listServers(assertSubscription(sub!), rg).map(serverView)) },
-    { ...arm, operation: 'Servers_Get', method: 'GET', pattern: re(SERVER), handle: (_ctx, [sub, rg, name]) => ok(serverView(findServer(services, sub!, rg!, name!))) },
+    {
+      ...arm,
+      operation: 'Servers_ListByResourceGroup',
+      method: 'GET',
+      pattern: re(`${GROUP}/servers`),
+      handle: (ctx, [sub, rg]) =>
+        listed(ctx, sqlStore(services).listServers(assertSubscription(sub!), rg).map(serverView)),
+    },
+    {
+      ...arm,
+      operation: 'Servers_Get',
+      method: 'GET',
+      pattern: re(SERVER),
+      handle: (_ctx, [sub, rg, name]) => ok(serverView(findServer(services, sub!, rg!, name!))),
+    },
     {
       ...arm,
       operation: 'FirewallRules_ListByServer',
@@ -228,11 +341,33 @@ export function sqlRoutes(services: ArmServices): Route[] {
       operation: 'Databases_ListByServer',
       method: 'GET',
       pattern: re(`${SERVER}/databases`),
-      handle: (ctx, [sub, rg, name]) => listed(ctx, [...findServer(services, sub!, rg!, name!).databases.values()].map((d) => databaseView(d, services.clock))),
+      handle: (ctx, [sub, rg, name]) =>
+        listed(
+          ctx,
+          [...findServer(services, sub!, rg!, name!).databases.values()].map((d) => databaseView(d, services.clock)),
+        ),
     },
-    { ...arm, operation: 'Databases_Get', method: 'GET', pattern: re(DATABASE), handle: (_ctx, params) => ok(databaseView(findDatabase(services, params), services.clock)) },
-    { ...arm, operation: 'Databases_CreateOrUpdate', method: 'PUT', pattern: re(DATABASE), handle: (ctx, params, fault) => createDatabase(services, ctx, fault, params) },
-    { ...arm, operation: 'Databases_Delete', method: 'DELETE', pattern: re(DATABASE), handle: (ctx, params, fault) => deleteDatabase(services, ctx, fault, params) },
+    {
+      ...arm,
+      operation: 'Databases_Get',
+      method: 'GET',
+      pattern: re(DATABASE),
+      handle: (_ctx, params) => ok(databaseView(findDatabase(services, params), services.clock)),
+    },
+    {
+      ...arm,
+      operation: 'Databases_CreateOrUpdate',
+      method: 'PUT',
+      pattern: re(DATABASE),
+      handle: (ctx, params, fault) => createDatabase(services, ctx, fault, params),
+    },
+    {
+      ...arm,
+      operation: 'Databases_Delete',
+      method: 'DELETE',
+      pattern: re(DATABASE),
+      handle: (ctx, params, fault) => deleteDatabase(services, ctx, fault, params),
+    },
     {
       ...arm,
       operation: 'DatabaseOperations_ListByDatabase',
@@ -242,21 +377,26 @@ export function sqlRoutes(services: ArmServices): Route[] {
         // Completes what is due first, so a finished restore reads 100 and Succeeded.
         services.operations.settleDue();
         const record = findDatabase(services, params);
-        return listed(ctx, record.operations.map((o) => operationView(record, o, services.clock)));
+        return listed(
+          ctx,
+          record.operations.map((o) => operationView(record, o, services.clock)),
+        );
       },
     },
     {
       kind: 'arm',
       operation: 'DatabaseAzureAsyncOperation_Get',
       method: 'GET',
-      pattern: /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.sql\/locations\/[^/]+\/databaseazureasyncoperation\/([^/]+)$/i,
+      pattern:
+        /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.sql\/locations\/[^/]+\/databaseazureasyncoperation\/([^/]+)$/i,
       handle: (_ctx, [id]) => services.operations.statusReply(id!),
     },
     {
       kind: 'arm',
       operation: 'DatabaseOperationResults_Get',
       method: 'GET',
-      pattern: /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.sql\/locations\/[^/]+\/databaseoperationresults\/([^/]+)$/i,
+      pattern:
+        /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.sql\/locations\/[^/]+\/databaseoperationresults\/([^/]+)$/i,
       handle: (ctx, [id]) => services.operations.resultReply(id!, ctx.baseUrl),
     },
   ];

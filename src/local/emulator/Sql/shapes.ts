@@ -25,7 +25,10 @@ const VCORE_TIERS: Record<string, string> = { GP: 'GeneralPurpose', BC: 'Busines
  * The sku and service objective of a database from what a snapshot or request names: a service objective (`S0`,
  * `GP_Gen5_2`) or a sku (`{ name: 'GP_Gen5', capacity: 2 }`, `{ name: 'Standard', capacity: 10 }`).
  */
-export function skuOf(input: { name?: string; tier?: string; capacity?: number; family?: string } | undefined, objective?: string): { sku: NonNullable<ArmDatabase['sku']>; objective: string; maxSizeGb: number } {
+export function skuOf(
+  input: { name?: string; tier?: string; capacity?: number; family?: string } | undefined,
+  objective?: string,
+): { sku: NonNullable<ArmDatabase['sku']>; objective: string; maxSizeGb: number } {
   const wanted = objective ?? (input?.name && DTU_OBJECTIVES[input.name] ? input.name : undefined);
   if (wanted && DTU_OBJECTIVES[wanted]) {
     const o = DTU_OBJECTIVES[wanted];
@@ -35,11 +38,26 @@ export function skuOf(input: { name?: string; tier?: string; capacity?: number; 
   if (vcore) {
     const capacity = Number(vcore[3] ?? input?.capacity ?? 2);
     const prefix = vcore[1]!.toUpperCase();
-    return { sku: { name: `${prefix}_${vcore[2]}`, tier: VCORE_TIERS[prefix]!, family: vcore[2]!, capacity }, objective: `${prefix}_${vcore[2]}_${capacity}`, maxSizeGb: 32 };
+    return {
+      sku: { name: `${prefix}_${vcore[2]}`, tier: VCORE_TIERS[prefix]!, family: vcore[2]!, capacity },
+      objective: `${prefix}_${vcore[2]}_${capacity}`,
+      maxSizeGb: 32,
+    };
   }
-  const dtu = Object.entries(DTU_OBJECTIVES).find(([, o]) => o.name === input?.name && o.capacity === (input?.capacity ?? o.capacity));
-  if (dtu) return { sku: { name: dtu[1].name, tier: dtu[1].tier, capacity: dtu[1].capacity }, objective: dtu[0], maxSizeGb: dtu[1].maxSizeGb };
-  return { sku: { name: 'GP_Gen5', tier: 'GeneralPurpose', family: 'Gen5', capacity: 2 }, objective: 'GP_Gen5_2', maxSizeGb: 32 };
+  const dtu = Object.entries(DTU_OBJECTIVES).find(
+    ([, o]) => o.name === input?.name && o.capacity === (input?.capacity ?? o.capacity),
+  );
+  if (dtu)
+    return {
+      sku: { name: dtu[1].name, tier: dtu[1].tier, capacity: dtu[1].capacity },
+      objective: dtu[0],
+      maxSizeGb: dtu[1].maxSizeGb,
+    };
+  return {
+    sku: { name: 'GP_Gen5', tier: 'GeneralPurpose', family: 'Gen5', capacity: 2 },
+    objective: 'GP_Gen5_2',
+    maxSizeGb: 32,
+  };
 }
 
 /** Fills a logical server with the fields GET returns, keeping what it has. */
@@ -66,9 +84,18 @@ export function completeLogicalServer(input: ArmSqlServer): ArmSqlServer {
 /** Fills a database with the fields GET returns (the shape of Microsoft's CreateDatabasePITRMode example), keeping what it has. */
 export function completeDatabase(input: ArmDatabase, server: ArmSqlServer, now: Date): ArmDatabase {
   const p = input.properties ?? {};
-  const { sku, objective, maxSizeGb } = skuOf(input.sku, typeof p.currentServiceObjectiveName === 'string' ? p.currentServiceObjectiveName : undefined);
+  const { sku, objective, maxSizeGb } = skuOf(
+    input.sku,
+    typeof p.currentServiceObjectiveName === 'string' ? p.currentServiceObjectiveName : undefined,
+  );
   const system = input.name.toLowerCase() === 'master';
-  const { earliestRestoreDate: _earliest, createMode: _mode, sourceDatabaseId: _source, restorePointInTime: _point, ...rest } = p;
+  const {
+    earliestRestoreDate: _earliest,
+    createMode: _mode,
+    sourceDatabaseId: _source,
+    restorePointInTime: _point,
+    ...rest
+  } = p;
   return {
     ...input,
     id: `${server.id}/databases/${input.name}`,
@@ -102,7 +129,17 @@ export function completeDatabase(input: ArmDatabase, server: ArmSqlServer, now: 
 
 /** The master database every logical server has (listed by `databases.listByServer`, never restored). */
 export function masterDatabase(server: ArmSqlServer, now: Date): ArmDatabase {
-  return completeDatabase({ id: `${server.id}/databases/master`, name: 'master', type: DATABASE_TYPE, location: server.location, properties: {} }, server, now);
+  return completeDatabase(
+    {
+      id: `${server.id}/databases/master`,
+      name: 'master',
+      type: DATABASE_TYPE,
+      location: server.location,
+      properties: {},
+    },
+    server,
+    now,
+  );
 }
 
 /** Retention of point-in-time backups in days (Azure's default for a new database). */
@@ -112,23 +149,44 @@ const RETENTION_DAYS = 7;
 export function earliestRestoreDate(database: ArmDatabase, now: Date): Date {
   const windowStart = now.getTime() - RETENTION_DAYS * DAY_MS;
   const created = Date.parse(database.properties.creationDate ?? '');
-  return new Date(Number.isNaN(created) ? windowStart : Math.max(created + SQL_DURATIONS_MS.sqlFirstBackup, windowStart));
+  return new Date(
+    Number.isNaN(created) ? windowStart : Math.max(created + SQL_DURATIONS_MS.sqlFirstBackup, windowStart),
+  );
 }
 
 /** The database as GET returns it now: `earliestRestoreDate` (moving with the clock) once its first backup exists. */
 export function databaseView(record: DatabaseRecord, clock: EmulatorClock): ArmDatabase {
   const database = record.database;
-  const backedUp = record.onlineAt !== undefined && clock.scheduleElapsedMs(record.onlineAt) >= SQL_DURATIONS_MS.sqlFirstBackup && database.kind !== 'v12.0,system';
+  const backedUp =
+    record.onlineAt !== undefined &&
+    clock.scheduleElapsedMs(record.onlineAt) >= SQL_DURATIONS_MS.sqlFirstBackup &&
+    database.kind !== 'v12.0,system';
   return {
     ...database,
-    properties: { ...database.properties, ...(backedUp ? { earliestRestoreDate: earliestRestoreDate(database, clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}) },
+    properties: {
+      ...database.properties,
+      ...(backedUp
+        ? {
+            earliestRestoreDate: earliestRestoreDate(database, clock.now())
+              .toISOString()
+              .replace(/\.\d{3}Z$/, 'Z'),
+          }
+        : {}),
+    },
   };
 }
 
 /** One entry of `GET …/databases/{db}/operations`: the operation with its progress on the emulator clock. */
-export function operationView(record: DatabaseRecord, operation: DatabaseOperation, clock: EmulatorClock): Record<string, unknown> {
+export function operationView(
+  record: DatabaseRecord,
+  operation: DatabaseOperation,
+  clock: EmulatorClock,
+): Record<string, unknown> {
   const elapsed = clock.elapsedMs(operation.started);
-  const percentComplete = operation.state === 'Succeeded' ? 100 : Math.min(99, Math.floor((Math.min(elapsed, operation.durationMs) / operation.durationMs) * 100));
+  const percentComplete =
+    operation.state === 'Succeeded'
+      ? 100
+      : Math.min(99, Math.floor((Math.min(elapsed, operation.durationMs) / operation.durationMs) * 100));
   return {
     id: `${record.database.id}/operations/${operation.id}`,
     name: operation.id,

@@ -23,7 +23,11 @@ export function loadSqlSnapshot(snapshot: SqlSnapshot, store: SqlStore, clock: E
   const problems: string[] = [];
   const now = clock.now();
   (snapshot.sqlServers ?? []).forEach((server, i) => {
-    if (!isRecord(server) || typeof server.id !== 'string' || !/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.sql\/servers\/[^/]+$/i.test(server.id)) {
+    if (
+      !isRecord(server) ||
+      typeof server.id !== 'string' ||
+      !/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.sql\/servers\/[^/]+$/i.test(server.id)
+    ) {
       problems.push(`sqlServers[${i}]: needs the id of a logical server (…/providers/Microsoft.Sql/servers/{name})`);
       return;
     }
@@ -42,10 +46,17 @@ export function loadSqlSnapshot(snapshot: SqlSnapshot, store: SqlStore, clock: E
       const start = rule.properties?.startIpAddress;
       const end = rule.properties?.endIpAddress;
       if (typeof rule.name !== 'string' || typeof start !== 'string' || typeof end !== 'string') {
-        problems.push(`sqlFirewallRules["${id}"]: every rule needs name, properties.startIpAddress and properties.endIpAddress`);
+        problems.push(
+          `sqlFirewallRules["${id}"]: every rule needs name, properties.startIpAddress and properties.endIpAddress`,
+        );
         continue;
       }
-      server.rules.set(rule.name.toLowerCase(), { id: `${server.server.id}/firewallRules/${rule.name}`, name: rule.name, type: `${SQL_SERVER_TYPE}/firewallRules`, properties: { startIpAddress: start, endIpAddress: end } });
+      server.rules.set(rule.name.toLowerCase(), {
+        id: `${server.server.id}/firewallRules/${rule.name}`,
+        name: rule.name,
+        type: `${SQL_SERVER_TYPE}/firewallRules`,
+        properties: { startIpAddress: start, endIpAddress: end },
+      });
     }
   }
   (snapshot.sqlDatabases ?? []).forEach((database, i) => {
@@ -57,9 +68,17 @@ export function loadSqlSnapshot(snapshot: SqlSnapshot, store: SqlStore, clock: E
     }
     const name = database.id.split('/').pop()!;
     const created = new Date(Date.parse(String(database.properties?.creationDate ?? '')) || now.getTime());
-    const record = store.putDatabase(server, completeDatabase({ ...database, name, properties: { ...(database.properties ?? {}), creationDate: created.toISOString() } }, server.server, now));
+    const record = store.putDatabase(
+      server,
+      completeDatabase(
+        { ...database, name, properties: { ...(database.properties ?? {}), creationDate: created.toISOString() } },
+        server.server,
+        now,
+      ),
+    );
     // A seeded database has been Online since its creation: its first backup follows on the emulator clock.
-    if (record.database.properties.status !== 'Restoring') record.onlineAt = { clockMs: created.getTime(), realMs: performance.now() };
+    if (record.database.properties.status !== 'Restoring')
+      record.onlineAt = { clockMs: created.getTime(), realMs: performance.now() };
   });
   return problems;
 }
@@ -69,7 +88,11 @@ export function exportSqlSnapshot(store: SqlStore): Required<SqlSnapshot> {
   const servers = store.allServers();
   return {
     sqlServers: servers.map((s) => s.server),
-    sqlFirewallRules: Object.fromEntries(servers.filter((s) => s.rules.size > 0).map((s) => [s.server.id, [...s.rules.values()]])),
-    sqlDatabases: servers.flatMap((s) => [...s.databases.values()].filter((d) => d.database.kind !== 'v12.0,system').map((d) => d.database)),
+    sqlFirewallRules: Object.fromEntries(
+      servers.filter((s) => s.rules.size > 0).map((s) => [s.server.id, [...s.rules.values()]]),
+    ),
+    sqlDatabases: servers.flatMap((s) =>
+      [...s.databases.values()].filter((d) => d.database.kind !== 'v12.0,system').map((d) => d.database),
+    ),
   };
 }

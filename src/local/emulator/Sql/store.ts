@@ -50,7 +50,14 @@ export class SqlStore {
       existing.server = server;
       return existing;
     }
-    const record: LogicalServerRecord = { server, key, subscriptionId: match[1]!.toLowerCase(), resourceGroup: match[2]!, rules: new Map(), databases: new Map() };
+    const record: LogicalServerRecord = {
+      server,
+      key,
+      subscriptionId: match[1]!.toLowerCase(),
+      resourceGroup: match[2]!,
+      rules: new Map(),
+      databases: new Map(),
+    };
     this.servers.set(key, record);
     this.subscriptions.add(record.subscriptionId);
     return record;
@@ -67,7 +74,9 @@ export class SqlStore {
 
   listServers(subscriptionId: string, resourceGroup?: string): LogicalServerRecord[] {
     return [...this.servers.values()].filter(
-      (r) => r.subscriptionId === subscriptionId.toLowerCase() && (resourceGroup === undefined || r.resourceGroup.toLowerCase() === resourceGroup.toLowerCase()),
+      (r) =>
+        r.subscriptionId === subscriptionId.toLowerCase() &&
+        (resourceGroup === undefined || r.resourceGroup.toLowerCase() === resourceGroup.toLowerCase()),
     );
   }
 
@@ -102,7 +111,8 @@ export class SqlStore {
   restoresInProgress(subscriptionId: string): number {
     return this.listServers(subscriptionId)
       .flatMap((s) => [...s.databases.values()])
-      .filter((d) => d.operations.some((o) => o.operation === 'CreateRestoreRequest' && o.state === 'InProgress')).length;
+      .filter((d) => d.operations.some((o) => o.operation === 'CreateRestoreRequest' && o.state === 'InProgress'))
+      .length;
   }
 
   clear(): void {

@@ -38,7 +38,8 @@ const addresses = (value: unknown, field: string): MailAddress[] => {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw new HttpError(400, 'BadRequest', `recipients.${field} must be an array.`);
   return value.map((v: unknown) => {
-    if (!isRecord(v) || typeof v.address !== 'string' || !v.address.includes('@')) throw new HttpError(400, 'BadRequest', `recipients.${field} has an invalid address.`);
+    if (!isRecord(v) || typeof v.address !== 'string' || !v.address.includes('@'))
+      throw new HttpError(400, 'BadRequest', `recipients.${field} has an invalid address.`);
     return { address: v.address, ...(typeof v.displayName === 'string' ? { displayName: v.displayName } : {}) };
   });
 };
@@ -49,7 +50,11 @@ const addresses = (value: unknown, field: string): MailAddress[] => {
  */
 export function emailRoutes(services: EmailServices): Route[] {
   const operations = new Map<string, SendOperation>();
-  const statusBody = (op: SendOperation) => ({ id: op.id, status: op.status, ...(op.status === 'Failed' && op.error ? { error: op.error } : {}) });
+  const statusBody = (op: SendOperation) => ({
+    id: op.id,
+    status: op.status,
+    ...(op.status === 'Failed' && op.error ? { error: op.error } : {}),
+  });
 
   const send = (ctx: RequestContext, fault: FaultDecision): Reply => {
     const auth = authenticate(ctx, services.accessKey);
@@ -57,15 +62,19 @@ export function emailRoutes(services: EmailServices): Route[] {
     if (!isRecord(body)) throw new HttpError(400, 'BadRequest', 'The email message is missing.');
     const content = isRecord(body.content) ? body.content : {};
     const recipients = isRecord(body.recipients) ? body.recipients : {};
-    if (typeof body.senderAddress !== 'string' || !body.senderAddress.includes('@')) throw new HttpError(400, 'BadRequest', 'senderAddress is required.');
+    if (typeof body.senderAddress !== 'string' || !body.senderAddress.includes('@'))
+      throw new HttpError(400, 'BadRequest', 'senderAddress is required.');
     if (typeof content.subject !== 'string') throw new HttpError(400, 'BadRequest', 'content.subject is required.');
-    if (typeof content.plainText !== 'string' && typeof content.html !== 'string') throw new HttpError(400, 'BadRequest', 'content.plainText or content.html is required.');
+    if (typeof content.plainText !== 'string' && typeof content.html !== 'string')
+      throw new HttpError(400, 'BadRequest', 'content.plainText or content.html is required.');
     const to = addresses(recipients.to, 'to');
     const cc = addresses(recipients.cc, 'cc');
     const bcc = addresses(recipients.bcc, 'bcc');
-    if (to.length + cc.length + bcc.length === 0) throw new HttpError(400, 'BadRequest', 'At least one recipient is required.');
+    if (to.length + cc.length + bcc.length === 0)
+      throw new HttpError(400, 'BadRequest', 'At least one recipient is required.');
     const id = ctx.header('operation-id') ?? randomUUID();
-    if (operations.has(id)) throw new HttpError(409, 'Conflict', `An email with operation id '${id}' was already sent.`);
+    if (operations.has(id))
+      throw new HttpError(409, 'Conflict', `An email with operation id '${id}' was already sent.`);
     const attachments = Array.isArray(body.attachments) ? body.attachments.filter(isRecord) : [];
     services.mailbox.add({
       id,
@@ -97,7 +106,11 @@ export function emailRoutes(services: EmailServices): Route[] {
     return {
       status: 202,
       // retry-after as the service sends it; the SDK only honours it on poll responses, not on this one.
-      headers: { 'Operation-Location': `${ctx.baseUrl}/emails/operations/${id}?api-version=${apiVersion}`, 'operation-id': id, 'retry-after': '1' },
+      headers: {
+        'Operation-Location': `${ctx.baseUrl}/emails/operations/${id}?api-version=${apiVersion}`,
+        'operation-id': id,
+        'retry-after': '1',
+      },
       body: statusBody(op),
     };
   };
@@ -107,13 +120,33 @@ export function emailRoutes(services: EmailServices): Route[] {
     const op = operations.get(id);
     if (!op) throw new HttpError(404, 'NotFound', `The email operation '${id}' was not found.`);
     if (op.status === 'Running') services.clock.polled(op.started, AZURE_DURATIONS_MS.emailSend);
-    if (op.status === 'Running' && services.clock.elapsedMs(op.started) >= AZURE_DURATIONS_MS.emailSend) op.status = op.error ? 'Failed' : 'Succeeded';
+    if (op.status === 'Running' && services.clock.elapsedMs(op.started) >= AZURE_DURATIONS_MS.emailSend)
+      op.status = op.error ? 'Failed' : 'Succeeded';
     const remainingMs = services.clock.realMsUntil(op.started, AZURE_DURATIONS_MS.emailSend);
-    return ok(statusBody(op), op.status === 'Running' && remainingMs >= 1000 ? { 'retry-after': String(Math.ceil(remainingMs / 1000)) } : undefined);
+    return ok(
+      statusBody(op),
+      op.status === 'Running' && remainingMs >= 1000
+        ? { 'retry-after': String(Math.ceil(remainingMs / 1000)) }
+        : undefined,
+    );
   };
 
   return [
-    { kind: 'acs', apiVersions: EMAIL_API_VERSIONS, operation: 'Email_Send', method: 'POST', pattern: /^\/emails:send$/i, handle: (ctx, _params, fault) => send(ctx, fault) },
-    { kind: 'acs', apiVersions: EMAIL_API_VERSIONS, operation: 'Email_GetSendResult', method: 'GET', pattern: /^\/emails\/operations\/([^/]+)$/i, handle: (ctx, [id]) => status(ctx, id!) },
+    {
+      kind: 'acs',
+      apiVersions: EMAIL_API_VERSIONS,
+      operation: 'Email_Send',
+      method: 'POST',
+      pattern: /^\/emails:send$/i,
+      handle: (ctx, _params, fault) => send(ctx, fault),
+    },
+    {
+      kind: 'acs',
+      apiVersions: EMAIL_API_VERSIONS,
+      operation: 'Email_GetSendResult',
+      method: 'GET',
+      pattern: /^\/emails\/operations\/([^/]+)$/i,
+      handle: (ctx, [id]) => status(ctx, id!),
+    },
   ];
 }

@@ -20,5 +20,7 @@ export function hmacProblem(ctx: RequestContext, accessKey: string): string | un
   const stringToSign = `${ctx.method}\n${pathAndQuery}\n${values.join(';')}`;
   const expected = createHmac('sha256', Buffer.from(accessKey, 'base64')).update(stringToSign).digest();
   const given = Buffer.from(match[2]!, 'base64');
-  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'the signature does not match the access key';
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? undefined
+    : 'the signature does not match the access key';
 }

@@ -38,7 +38,11 @@ export class Mailbox {
 
   add(message: MailboxMessage): void {
     this.messages.push(message);
-    if (this.dir) writeFileSync(join(this.dir, `${message.sentAt.replace(/[:.]/g, '-')}-${message.id}.json`), `${JSON.stringify(message, null, 2)}\n`);
+    if (this.dir)
+      writeFileSync(
+        join(this.dir, `${message.sentAt.replace(/[:.]/g, '-')}-${message.id}.json`),
+        `${JSON.stringify(message, null, 2)}\n`,
+      );
   }
 
   list(): readonly MailboxMessage[] {

@@ -8,7 +8,10 @@ import { ACTIVITY_LOG_API_VERSIONS, assertSubscription, pageOf } from './common.
 /** `$select` keeps the named top-level properties only. */
 function project(entry: ActivityLogEntry, select: string | null): Record<string, unknown> {
   if (!select) return entry;
-  const names = select.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = select
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return Object.fromEntries(names.filter((n) => n in entry).map((n) => [n, entry[n]]));
 }
 

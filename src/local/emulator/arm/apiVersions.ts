@@ -27,7 +27,20 @@ export const POSTGRES_API_VERSIONS = [
 ] as const;
 
 /** `Microsoft.Resources` (tags at scope). */
-export const RESOURCES_API_VERSIONS = ['2025-04-01', '2025-03-01', '2024-11-01', '2024-07-01', '2024-03-01', '2023-07-01', '2022-09-01', '2021-04-01', '2021-01-01', '2020-10-01', '2020-06-01', '2019-10-01'] as const;
+export const RESOURCES_API_VERSIONS = [
+  '2025-04-01',
+  '2025-03-01',
+  '2024-11-01',
+  '2024-07-01',
+  '2024-03-01',
+  '2023-07-01',
+  '2022-09-01',
+  '2021-04-01',
+  '2021-01-01',
+  '2020-10-01',
+  '2020-06-01',
+  '2019-10-01',
+] as const;
 /** `Microsoft.Authorization/locks`. */
 export const LOCKS_API_VERSIONS = ['2020-05-01', '2016-09-01'] as const;
 /** `Microsoft.Insights/eventtypes/management/values`. */

@@ -12,7 +12,12 @@ import type { ArmStore } from '../store.js';
 import type { SqlStore } from '../Sql/store.js';
 import type { ArmLock, Tags } from '../types.js';
 
-export { ACTIVITY_LOG_API_VERSIONS, LOCKS_API_VERSIONS, POSTGRES_API_VERSIONS, RESOURCES_API_VERSIONS } from './apiVersions.js';
+export {
+  ACTIVITY_LOG_API_VERSIONS,
+  LOCKS_API_VERSIONS,
+  POSTGRES_API_VERSIONS,
+  RESOURCES_API_VERSIONS,
+} from './apiVersions.js';
 
 /** Everything ARM handlers share. */
 export interface ArmServices {
@@ -33,7 +38,11 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function assertSubscription(subscriptionId: string): string {
   if (!GUID.test(subscriptionId)) {
-    throw new HttpError(400, 'InvalidSubscriptionId', `The provided subscription identifier '${subscriptionId}' is malformed or invalid.`);
+    throw new HttpError(
+      400,
+      'InvalidSubscriptionId',
+      `The provided subscription identifier '${subscriptionId}' is malformed or invalid.`,
+    );
   }
   return subscriptionId.toLowerCase();
 }
@@ -47,11 +56,14 @@ export function resourceNotFound(type: string, name: string, resourceGroup: stri
 }
 
 /** The scope a lock sits on, from its id. */
-const lockScope = (lock: ArmLock): string => lock.id.replace(/\/providers\/Microsoft\.Authorization\/locks\/[^/]+$/i, '');
+const lockScope = (lock: ArmLock): string =>
+  lock.id.replace(/\/providers\/Microsoft\.Authorization\/locks\/[^/]+$/i, '');
 
 /** 409 ScopeLocked when a lock forbids the operation: any lock forbids delete, ReadOnly forbids write and actions. */
 export function assertNotLocked(store: ArmStore, target: string, operation: 'delete' | 'write' | 'action'): void {
-  const locks = store.locksApplyingTo(target).filter((l) => operation === 'delete' || l.properties.level === 'ReadOnly');
+  const locks = store
+    .locksApplyingTo(target)
+    .filter((l) => operation === 'delete' || l.properties.level === 'ReadOnly');
   if (locks.length === 0) return;
   const scopes = [...new Set(locks.map(lockScope))].map((s) => `'${s}'`).join(',');
   throw new HttpError(
@@ -62,7 +74,11 @@ export function assertNotLocked(store: ArmStore, target: string, operation: 'del
 }
 
 /** A page of a list and the nextLink that continues it (`$skiptoken` is the offset). */
-export function pageOf<T>(items: readonly T[], ctx: RequestContext, pageSize: number): { value: T[]; nextLink?: string } {
+export function pageOf<T>(
+  items: readonly T[],
+  ctx: RequestContext,
+  pageSize: number,
+): { value: T[]; nextLink?: string } {
   const token = ctx.query.get('$skiptoken');
   const offset = token && /^\d+$/.test(token) ? Number(token) : 0;
   const value = items.slice(offset, offset + pageSize);
@@ -78,15 +94,27 @@ const TAG_NAME_FORBIDDEN = /[<>%&\\?/]/;
 /** ARM's tag limits: at most 50, names up to 512 characters without <>%&\?/, values up to 256. */
 export function validateTags(tags: unknown, where: string): Tags {
   if (tags === undefined || tags === null) return {};
-  if (typeof tags !== 'object' || Array.isArray(tags)) throw new HttpError(400, 'InvalidTagFormat', `The tags of ${where} must be an object of strings.`);
+  if (typeof tags !== 'object' || Array.isArray(tags))
+    throw new HttpError(400, 'InvalidTagFormat', `The tags of ${where} must be an object of strings.`);
   const entries = Object.entries(tags as Record<string, unknown>);
-  if (entries.length > 50) throw new HttpError(400, 'InvalidTagCount', `The tags of ${where} are ${entries.length}; at most 50 are allowed.`);
+  if (entries.length > 50)
+    throw new HttpError(400, 'InvalidTagCount', `The tags of ${where} are ${entries.length}; at most 50 are allowed.`);
   for (const [name, value] of entries) {
-    if (typeof value !== 'string') throw new HttpError(400, 'InvalidTagFormat', `The tag '${name}' of ${where} must have a string value.`);
+    if (typeof value !== 'string')
+      throw new HttpError(400, 'InvalidTagFormat', `The tag '${name}' of ${where} must have a string value.`);
     if (name.length === 0 || name.length > 512 || TAG_NAME_FORBIDDEN.test(name)) {
-      throw new HttpError(400, 'InvalidTagNameCharacters', `The tag name '${name}' of ${where} has characters that are not allowed (<,>,%,&,\\,?,/) or a bad length.`);
+      throw new HttpError(
+        400,
+        'InvalidTagNameCharacters',
+        `The tag name '${name}' of ${where} has characters that are not allowed (<,>,%,&,\\,?,/) or a bad length.`,
+      );
     }
-    if (value.length > 256) throw new HttpError(400, 'InvalidTagValueLength', `The value of tag '${name}' of ${where} is longer than 256 characters.`);
+    if (value.length > 256)
+      throw new HttpError(
+        400,
+        'InvalidTagValueLength',
+        `The value of tag '${name}' of ${where} is longer than 256 characters.`,
+      );
   }
   return Object.fromEntries(entries) as Tags;
 }
@@ -146,7 +174,12 @@ export class Audit {
       caller: request.caller,
       correlationId: request.correlationId,
       at,
-      httpRequest: { clientRequestId: request.clientRequestId, clientIpAddress: request.clientIp, method: request.method, url: request.url },
+      httpRequest: {
+        clientRequestId: request.clientRequestId,
+        clientIpAddress: request.clientIp,
+        method: request.method,
+        url: request.url,
+      },
     });
   }
 
@@ -154,7 +187,13 @@ export class Audit {
     this.entry(request, op, 'Failed', op.httpStatus, error);
   }
 
-  private entry(request: AuditedRequest, op: AuditedOperation, status: ActivityStatus, httpStatus: number, error?: { code: string; message: string }): void {
+  private entry(
+    request: AuditedRequest,
+    op: AuditedOperation,
+    status: ActivityStatus,
+    httpStatus: number,
+    error?: { code: string; message: string },
+  ): void {
     this.activityLog.add(
       activityEntry({
         resourceId: op.resourceId,
@@ -165,7 +204,11 @@ export class Audit {
         correlationId: request.correlationId,
         operationId: request.operationId,
         at: this.clock.now(),
-        httpRequest: { clientRequestId: request.clientRequestId, clientIpAddress: request.clientIp, method: request.method },
+        httpRequest: {
+          clientRequestId: request.clientRequestId,
+          clientIpAddress: request.clientIp,
+          method: request.method,
+        },
         ...(request.requestBody !== undefined ? { requestBody: request.requestBody } : {}),
         ...(error ? { error } : {}),
       }),
@@ -188,7 +231,12 @@ export interface AcceptedOperation extends Omit<StartOperation, 'subscriptionId'
  * Accepts an LRO: 202 with `{operation, startTime}` and the polling headers, Activity Log "Accepted" now; on completion
  * the effect, "Succeeded" and the Event Grid event (or "Failed").
  */
-export function acceptOperation(services: ArmServices, ctx: RequestContext, fault: FaultDecision, input: AcceptedOperation): Reply {
+export function acceptOperation(
+  services: ArmServices,
+  ctx: RequestContext,
+  fault: FaultDecision,
+  input: AcceptedOperation,
+): Reply {
   const op = { resourceId: input.resourceId, operationName: input.operationName, kind: input.kind, httpStatus: 202 };
   services.audit.accepted(input.request, op);
   const failure = fault.failLro ?? input.failure;

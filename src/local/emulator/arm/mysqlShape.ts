@@ -14,7 +14,8 @@ const TIER_BY_SKU_PREFIX: [prefix: string, tier: string][] = [
   ['Standard_D', 'GeneralPurpose'],
 ];
 
-export const mysqlTierOfSku = (skuName: string): string => TIER_BY_SKU_PREFIX.find(([prefix]) => skuName.startsWith(prefix))?.[1] ?? 'GeneralPurpose';
+export const mysqlTierOfSku = (skuName: string): string =>
+  TIER_BY_SKU_PREFIX.find(([prefix]) => skuName.startsWith(prefix))?.[1] ?? 'GeneralPurpose';
 
 /**
  * A MySQL flexible server with every field GET returns at 2024-12-30 (Microsoft's ServerGet example): `databasePort`,
@@ -36,8 +37,16 @@ export function completeMySqlServer(input: ArmServer, now: Date, ref: ResourceRe
     fullyQualifiedDomainName: p.fullyQualifiedDomainName ?? `${ref.name}.mysql.database.azure.com`,
     highAvailability: { mode: 'Disabled', state: 'NotEnabled', ...p.highAvailability },
     maintenancePolicy: p.maintenancePolicy ?? { patchStrategy: 'Regular' },
-    maintenanceWindow: p.maintenanceWindow ?? { batchOfMaintenance: 'Default', customWindow: 'Disabled', dayOfWeek: 0, startHour: 0, startMinute: 0 },
-    network: vnet ? { publicNetworkAccess: 'Disabled', ...p.network } : { publicNetworkAccess: 'Enabled', ...p.network },
+    maintenanceWindow: p.maintenanceWindow ?? {
+      batchOfMaintenance: 'Default',
+      customWindow: 'Disabled',
+      dayOfWeek: 0,
+      startHour: 0,
+      startMinute: 0,
+    },
+    network: vnet
+      ? { publicNetworkAccess: 'Disabled', ...p.network }
+      : { publicNetworkAccess: 'Enabled', ...p.network },
     dataEncryption: p.dataEncryption ?? { type: 'SystemManaged' },
     replicaCapacity: p.replicaCapacity ?? 10,
     replicationRole: p.replicationRole ?? 'None',

@@ -43,15 +43,27 @@ function check(services: ArmServices, provider: FlexibleProvider, ctx: RequestCo
   assertSubscription(subscriptionId);
   const body = ctx.body;
   if (!isRecord(body) || typeof body.name !== 'string' || body.name === '') {
-    throw new HttpError(400, 'InvalidRequestContent', `The request needs a JSON body with "name" (and "type": "${serverType}").`);
+    throw new HttpError(
+      400,
+      'InvalidRequestContent',
+      `The request needs a JSON body with "name" (and "type": "${serverType}").`,
+    );
   }
   const type = typeof body.type === 'string' && body.type !== '' ? body.type : serverType;
   if (type.toLowerCase() !== serverType.toLowerCase()) {
-    throw new HttpError(400, 'InvalidResourceType', `The emulator checks names of ${serverType} only; got type '${type}'.`);
+    throw new HttpError(
+      400,
+      'InvalidResourceType',
+      `The emulator checks names of ${serverType} only; got type '${type}'.`,
+    );
   }
   const name = body.name;
   if (!NAME.test(name)) {
-    return ok({ nameAvailable: false, reason: 'Invalid', message: `The server name '${name}' must be 3 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen.` });
+    return ok({
+      nameAvailable: false,
+      reason: 'Invalid',
+      message: `The server name '${name}' must be 3 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen.`,
+    });
   }
   if (services.store.serversNamed(name, provider.engine).length > 0) {
     return ok({ nameAvailable: false, reason: 'AlreadyExists', message: 'Specified server name is already used.' });

@@ -33,7 +33,10 @@ export interface FlexibleProvider {
   readonly privateDnsZoneField: string;
 }
 
-function provider(engine: EmulatedEngine, specific: Omit<FlexibleProvider, 'engine' | 'namespace' | 'serverType' | 'ruleType' | 'pathNamespace'>): FlexibleProvider {
+function provider(
+  engine: EmulatedEngine,
+  specific: Omit<FlexibleProvider, 'engine' | 'namespace' | 'serverType' | 'ruleType' | 'pathNamespace'>,
+): FlexibleProvider {
   const namespace = LAYOUTS.find((l) => l.engine === engine)!.namespace;
   return {
     engine,

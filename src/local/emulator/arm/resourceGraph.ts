@@ -10,7 +10,19 @@ import { databaseView, serverView as logicalServerView } from '../Sql/shapes.js'
 export const RESOURCE_GRAPH_API_VERSIONS = ['2022-10-01', '2021-03-01'] as const;
 
 /** Columns of the `resources` table the emulator can project (Resource Graph has no systemData column). */
-const COLUMNS = ['id', 'name', 'type', 'location', 'tags', 'sku', 'properties', 'subscriptionId', 'resourceGroup', 'tenantId', 'kind'] as const;
+const COLUMNS = [
+  'id',
+  'name',
+  'type',
+  'location',
+  'tags',
+  'sku',
+  'properties',
+  'subscriptionId',
+  'resourceGroup',
+  'tenantId',
+  'kind',
+] as const;
 type Column = (typeof COLUMNS)[number];
 
 /**
@@ -33,7 +45,11 @@ function parseQuery(text: string): Query {
     .map((s) => s.trim())
     .filter(Boolean);
   const unsupported = (what: string) =>
-    new HttpError(400, 'BadRequest', `The emulator's Resource Graph serves only "resources | where type =~ '<type>' | project ... | order by ..."; not: ${what}`);
+    new HttpError(
+      400,
+      'BadRequest',
+      `The emulator's Resource Graph serves only "resources | where type =~ '<type>' | project ... | order by ..."; not: ${what}`,
+    );
   if (stages[0]?.toLowerCase() !== 'resources') throw unsupported(stages[0] ?? '(empty query)');
   let types: string[] | undefined;
   let project: Column[] | undefined;
@@ -77,7 +93,8 @@ interface Viewed {
 }
 
 function rowOf(view: Viewed): Record<Column, unknown> {
-  const [, subscriptionId = '', resourceGroup = ''] = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\//i.exec(view.id) ?? [];
+  const [, subscriptionId = '', resourceGroup = ''] =
+    /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\//i.exec(view.id) ?? [];
   return {
     id: view.id,
     name: view.name,
@@ -106,7 +123,10 @@ function resourcesOf(services: ArmServices, subscriptions: readonly string[], ty
     .map((r) => serverView(r, clock) as Viewed);
   const logical = subscriptions.flatMap((s) => services.sql?.listServers(s) ?? []);
   const sqlServers = logical.filter((r) => wanted(r.server.type)).map((r) => logicalServerView(r) as Viewed);
-  const databases = logical.flatMap((r) => [...r.databases.values()]).filter((d) => wanted(d.database.type)).map((d) => databaseView(d, clock) as Viewed);
+  const databases = logical
+    .flatMap((r) => [...r.databases.values()])
+    .filter((d) => wanted(d.database.type))
+    .map((d) => databaseView(d, clock) as Viewed);
   return [...flexible, ...sqlServers, ...databases];
 }
 
@@ -124,13 +144,25 @@ export function resourceGraphRoutes(services: ArmServices): Route[] {
       pattern: /^\/providers\/microsoft\.resourcegraph\/resources$/i,
       handle: (ctx) => {
         const body = ctx.body;
-        if (!isRecord(body) || typeof body.query !== 'string') throw new HttpError(400, 'BadRequest', 'The request body needs a "query" string.');
-        const subscriptions = Array.isArray(body.subscriptions) ? body.subscriptions.map((s) => assertSubscription(String(s))) : [...new Set([...services.store.subscriptions, ...(services.sql?.subscriptions ?? [])])];
+        if (!isRecord(body) || typeof body.query !== 'string')
+          throw new HttpError(400, 'BadRequest', 'The request body needs a "query" string.');
+        const subscriptions = Array.isArray(body.subscriptions)
+          ? body.subscriptions.map((s) => assertSubscription(String(s)))
+          : [...new Set([...services.store.subscriptions, ...(services.sql?.subscriptions ?? [])])];
         const options = isRecord(body.options) ? body.options : {};
         const top = options.$top === undefined ? 100 : Number(options.$top);
-        if (!Number.isInteger(top) || top < 1 || top > 1000) throw new HttpError(400, 'BadRequest', `options.$top must be an integer from 1 to 1000; got ${JSON.stringify(options.$top)}.`);
-        const skip = typeof options.$skipToken === 'string' ? Number(Buffer.from(options.$skipToken, 'base64url').toString('utf8')) : 0;
-        if (!Number.isInteger(skip) || skip < 0) throw new HttpError(400, 'BadRequest', 'options.$skipToken is not one this service issued.');
+        if (!Number.isInteger(top) || top < 1 || top > 1000)
+          throw new HttpError(
+            400,
+            'BadRequest',
+            `options.$top must be an integer from 1 to 1000; got ${JSON.stringify(options.$top)}.`,
+          );
+        const skip =
+          typeof options.$skipToken === 'string'
+            ? Number(Buffer.from(options.$skipToken, 'base64url').toString('utf8'))
+            : 0;
+        if (!Number.isInteger(skip) || skip < 0)
+          throw new HttpError(400, 'BadRequest', 'options.$skipToken is not one this service issued.');
         const query = parseQuery(body.query);
         let rows = resourcesOf(services, subscriptions, query.types).map(rowOf);
         if (query.orderBy.length > 0) {
@@ -143,7 +175,9 @@ export function resourceGraphRoutes(services: ArmServices): Route[] {
             return 0;
           });
         }
-        const page = rows.slice(skip, skip + top).map((row) => (query.project ? Object.fromEntries(query.project.map((c) => [c, row[c]])) : row));
+        const page = rows
+          .slice(skip, skip + top)
+          .map((row) => (query.project ? Object.fromEntries(query.project.map((c) => [c, row[c]])) : row));
         const more = skip + top < rows.length;
         return ok({
           totalRecords: rows.length,

@@ -35,12 +35,18 @@ export function restoredServer(request: RestoreRequest): { server: ArmServer; ru
   if (typeof sourceId !== 'string' || sourceId === '') {
     throw invalid(`The point-in-time restore of server '${targetId}' needs properties.sourceServerResourceId.`);
   }
-  const source = request.source && !request.source.hidden && request.source.engine === provider.engine ? request.source : undefined;
-  if (!source) throw invalid(`The source server '${sourceId}' of the point-in-time restore of '${request.name}' does not exist (a ${provider.serverType} is needed).`);
+  const source =
+    request.source && !request.source.hidden && request.source.engine === provider.engine ? request.source : undefined;
+  if (!source)
+    throw invalid(
+      `The source server '${sourceId}' of the point-in-time restore of '${request.name}' does not exist (a ${provider.serverType} is needed).`,
+    );
   const field = provider.restorePointField;
   const pointInTime = typeof properties[field] === 'string' ? Date.parse(properties[field]) : NaN;
   if (Number.isNaN(pointInTime)) {
-    throw invalid(`The point-in-time restore of server '${targetId}' needs properties.${field} as an ISO 8601 UTC time.`);
+    throw invalid(
+      `The point-in-time restore of server '${targetId}' needs properties.${field} as an ISO 8601 UTC time.`,
+    );
   }
   const earliest = earliestRestoreDate(source.server, request.now);
   // A restore point in the future is accepted (Azure restores to the latest point); one before the window is not.
@@ -52,9 +58,12 @@ export function restoredServer(request: RestoreRequest): { server: ArmServer; ru
         `choose a time after '${earliest.toISOString()}'.`,
     );
   }
-  const location = typeof request.body.location === 'string' ? regionName(request.body.location) : source.server.location;
+  const location =
+    typeof request.body.location === 'string' ? regionName(request.body.location) : source.server.location;
   if (location !== source.server.location) {
-    throw invalid(`A point-in-time restore stays in the source's region '${source.server.location}'; got location '${location}'. Use GeoRestore for another region.`);
+    throw invalid(
+      `A point-in-time restore stays in the source's region '${source.server.location}'; got location '${location}'. Use GeoRestore for another region.`,
+    );
   }
   const src = source.server;
   const requestedNetwork = isRecord(properties.network) ? properties.network : {};
@@ -77,11 +86,17 @@ export function restoredServer(request: RestoreRequest): { server: ArmServer; ru
   const network = vnet
     ? {
         publicNetworkAccess: 'Disabled',
-        delegatedSubnetResourceId: (requestedNetwork.delegatedSubnetResourceId as string | undefined) ?? src.properties.network?.delegatedSubnetResourceId,
-        [dnsField]: (requestedNetwork[dnsField] as string | undefined) ?? (sourceNetwork[dnsField] as string | undefined),
+        delegatedSubnetResourceId:
+          (requestedNetwork.delegatedSubnetResourceId as string | undefined) ??
+          src.properties.network?.delegatedSubnetResourceId,
+        [dnsField]:
+          (requestedNetwork[dnsField] as string | undefined) ?? (sourceNetwork[dnsField] as string | undefined),
       }
     : { publicNetworkAccess: 'Enabled' };
-  if (vnet && !network.delegatedSubnetResourceId) throw invalid(`The restore of '${request.name}' into a virtual network needs properties.network.delegatedSubnetResourceId.`);
+  if (vnet && !network.delegatedSubnetResourceId)
+    throw invalid(
+      `The restore of '${request.name}' into a virtual network needs properties.network.delegatedSubnetResourceId.`,
+    );
   const server = completeServer(
     {
       id: targetId,
@@ -97,24 +112,31 @@ export function restoredServer(request: RestoreRequest): { server: ArmServer; ru
         minorVersion: src.properties.minorVersion,
         administratorLogin: src.properties.administratorLogin,
         storage: { ...src.properties.storage },
-        backup: { backupRetentionDays: src.properties.backup?.backupRetentionDays, geoRedundantBackup: src.properties.backup?.geoRedundantBackup },
+        backup: {
+          backupRetentionDays: src.properties.backup?.backupRetentionDays,
+          geoRedundantBackup: src.properties.backup?.geoRedundantBackup,
+        },
         network,
         authConfig: src.properties.authConfig,
         dataEncryption: src.properties.dataEncryption,
-        availabilityZone: typeof properties.availabilityZone === 'string' ? properties.availabilityZone : src.properties.availabilityZone,
+        availabilityZone:
+          typeof properties.availabilityZone === 'string'
+            ? properties.availabilityZone
+            : src.properties.availabilityZone,
         state: 'Provisioning',
       },
     },
     request.now,
   );
   // The source's rules come along when both are public (a private source has none to give).
-  const rules = vnet || sourceVnet
-    ? []
-    : [...source.rules.values()].map((rule) => ({
-        id: `${targetId}/firewallRules/${rule.name}`,
-        name: rule.name,
-        type: rule.type,
-        properties: { ...rule.properties },
-      }));
+  const rules =
+    vnet || sourceVnet
+      ? []
+      : [...source.rules.values()].map((rule) => ({
+          id: `${targetId}/firewallRules/${rule.name}`,
+          name: rule.name,
+          type: rule.type,
+          properties: { ...rule.properties },
+        }));
   return { server, rules };
 }

@@ -38,7 +38,8 @@ export function tierOfSku(skuName: string): string {
   return TIER_BY_SKU_PREFIX.find(([prefix]) => skuName.startsWith(prefix))?.[1] ?? 'GeneralPurpose';
 }
 
-export const isVnetServer = (server: ArmServer): boolean => Boolean(server.properties.network?.delegatedSubnetResourceId);
+export const isVnetServer = (server: ArmServer): boolean =>
+  Boolean(server.properties.network?.delegatedSubnetResourceId);
 
 /**
  * Fills a server object with every field GET returns for its engine, keeping what it has. Used for seeds and new
@@ -79,7 +80,8 @@ export function completeServer(input: ArmServer, now: Date): ArmServer {
   delete properties.administratorLoginPassword;
   delete properties.createMode;
   delete properties.pointInTimeUTC;
-  if (properties.replicationRole !== 'AsyncReplica' && properties.replicationRole !== 'GeoAsyncReplica') delete properties.sourceServerResourceId;
+  if (properties.replicationRole !== 'AsyncReplica' && properties.replicationRole !== 'GeoAsyncReplica')
+    delete properties.sourceServerResourceId;
   if (properties.backup) delete properties.backup.earliestRestoreDate;
   const skuName = input.sku?.name ?? 'Standard_B1ms';
   const { tags, systemData: _systemData, ...rest } = input;
@@ -98,7 +100,16 @@ export function completeServer(input: ArmServer, now: Date): ArmServer {
   };
 }
 
-const MINOR: Record<string, string> = { '11': '22', '12': '22', '13': '18', '14': '15', '15': '10', '16': '6', '17': '5', '18': '0' };
+const MINOR: Record<string, string> = {
+  '11': '22',
+  '12': '22',
+  '13': '18',
+  '14': '15',
+  '15': '10',
+  '16': '6',
+  '17': '5',
+  '18': '0',
+};
 const minorOf = (major: string): string => MINOR[major] ?? '0';
 
 /** The earliest restore point: the first backup (creation + its delay) or the start of the retention window, whichever is later. */
@@ -106,7 +117,9 @@ export function earliestRestoreDate(server: ArmServer, now: Date): Date {
   const retentionDays = server.properties.backup?.backupRetentionDays ?? 7;
   const windowStart = now.getTime() - retentionDays * DAY_MS;
   const created = Date.parse(server.systemData?.createdAt ?? '');
-  return new Date(Number.isNaN(created) ? windowStart : Math.max(created + AZURE_DURATIONS_MS.pgFirstBackup, windowStart));
+  return new Date(
+    Number.isNaN(created) ? windowStart : Math.max(created + AZURE_DURATIONS_MS.pgFirstBackup, windowStart),
+  );
 }
 
 /** True once the server's first backup is taken, some Azure time after it was first Ready. */
@@ -126,7 +139,10 @@ export function serverView(record: ServerRecord, clock: EmulatorClock): ArmServe
     location: regionDisplayName(server.location),
     properties: {
       ...server.properties,
-      backup: { ...server.properties.backup, ...(showEarliest ? { earliestRestoreDate: earliestRestoreDate(server, clock.now()).toISOString() } : {}) },
+      backup: {
+        ...server.properties.backup,
+        ...(showEarliest ? { earliestRestoreDate: earliestRestoreDate(server, clock.now()).toISOString() } : {}),
+      },
     },
   };
 }

@@ -6,18 +6,34 @@ import type { ServerRecord } from '../store.js';
 import type { ArmServer, SystemData } from '../types.js';
 import { AZURE_DURATIONS_MS, restoreDurationMs } from '../durations.js';
 import type { ArmServices } from './common.js';
-import { acceptOperation, assertNotLocked, assertSubscription, pageOf, resourceNotFound, validateTags } from './common.js';
+import {
+  acceptOperation,
+  assertNotLocked,
+  assertSubscription,
+  pageOf,
+  resourceNotFound,
+  validateTags,
+} from './common.js';
 import { POSTGRES_PROVIDER, type FlexibleProvider } from './providers.js';
 import { restoredServer } from './restore.js';
 import { completeServer, isVnetServer, serverView, storageTier, tierOfSku } from './serverShape.js';
 import { resourceId } from '../ids.js';
 
-const serversPath = (provider: FlexibleProvider): string => `/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/${provider.pathNamespace}/flexibleservers`;
+const serversPath = (provider: FlexibleProvider): string =>
+  `/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/${provider.pathNamespace}/flexibleservers`;
 const NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /** The server as a read finds it: 404 when it does not exist, or while a restore creates it on a provider that hides it (MySQL). */
-export function findServer(services: ArmServices, subscriptionId: string, resourceGroup: string, name: string, provider: FlexibleProvider = POSTGRES_PROVIDER): ServerRecord {
-  const record = services.store.get(resourceId(provider.engine, assertSubscription(subscriptionId), resourceGroup, name));
+export function findServer(
+  services: ArmServices,
+  subscriptionId: string,
+  resourceGroup: string,
+  name: string,
+  provider: FlexibleProvider = POSTGRES_PROVIDER,
+): ServerRecord {
+  const record = services.store.get(
+    resourceId(provider.engine, assertSubscription(subscriptionId), resourceGroup, name),
+  );
   if (!record || record.hidden) throw resourceNotFound(provider.serverType, name, resourceGroup);
   return record;
 }
@@ -35,11 +51,18 @@ const running = new WeakMap<ServerRecord, number>();
 export function assertNotBusy(record: ServerRecord): void {
   const state = String(record.server.properties.state ?? '').toLowerCase();
   if (!BUSY_STATES.has(state) && (running.get(record) ?? 0) === 0) return;
-  throw new HttpError(409, 'ServerBusy', `Server '${record.server.name}' is busy with another operation. Please try again later.`);
+  throw new HttpError(
+    409,
+    'ServerBusy',
+    `Server '${record.server.name}' is busy with another operation. Please try again later.`,
+  );
 }
 
 /** Counts an operation as running on the server until it succeeds or fails. */
-function tracked<T extends { apply: () => void; onFailed?: (error: { code: string; message: string }) => void }>(record: ServerRecord, input: T): T {
+function tracked<T extends { apply: () => void; onFailed?: (error: { code: string; message: string }) => void }>(
+  record: ServerRecord,
+  input: T,
+): T {
   running.set(record, (running.get(record) ?? 0) + 1);
   const done = () => running.set(record, Math.max(0, (running.get(record) ?? 1) - 1));
   return {
@@ -56,7 +79,8 @@ function tracked<T extends { apply: () => void; onFailed?: (error: { code: strin
 }
 
 /** The servers a listing shows (not those a restore is still creating on a provider that hides them). */
-const visible = (records: readonly ServerRecord[]): readonly ServerRecord[] => (records.some((r) => r.hidden) ? records.filter((r) => !r.hidden) : records);
+const visible = (records: readonly ServerRecord[]): readonly ServerRecord[] =>
+  records.some((r) => r.hidden) ? records.filter((r) => !r.hidden) : records;
 
 /** ARM's systemData of a resource: `createdAt` only, kept from creation. */
 export function systemDataFor(at: Date, created?: SystemData): SystemData {
@@ -64,9 +88,19 @@ export function systemDataFor(at: Date, created?: SystemData): SystemData {
 }
 
 /** What GET on the Location URL of a start, stop or restart answers once it is done. */
-const actionResult = (name: string, provider: FlexibleProvider) => () => ({ properties: {}, name, type: provider.actionResultType });
+const actionResult = (name: string, provider: FlexibleProvider) => () => ({
+  properties: {},
+  name,
+  type: provider.actionResultType,
+});
 
-function createServer(services: ArmServices, provider: FlexibleProvider, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
+function createServer(
+  services: ArmServices,
+  provider: FlexibleProvider,
+  ctx: RequestContext,
+  fault: FaultDecision,
+  [sub, rg, name]: string[],
+): Reply {
   const subscriptionId = assertSubscription(sub!);
   const id = resourceId(provider.engine, subscriptionId, rg!, name!);
   const body = ctx.body;
@@ -75,14 +109,27 @@ function createServer(services: ArmServices, provider: FlexibleProvider, ctx: Re
   const createMode = typeof properties.createMode === 'string' ? properties.createMode : 'Default';
   const existing = services.store.get(id);
   if (existing && (existing.hidden || (createMode !== 'Default' && createMode !== 'Update'))) {
-    throw new HttpError(409, 'ServerNameAlreadyExists', `The server name '${name}' is already in use; a ${createMode} needs a new server name.`);
+    throw new HttpError(
+      409,
+      'ServerNameAlreadyExists',
+      `The server name '${name}' is already in use; a ${createMode} needs a new server name.`,
+    );
   }
   if (existing) return updateServer(services, provider, ctx, fault, [sub!, rg!, name!]);
   // A flexible server name is a DNS name of its engine's zone: unique across Azure, not only in the resource group.
   const elsewhere = services.store.serversNamed(name!, provider.engine)[0];
-  if (elsewhere) throw new HttpError(409, 'ServerNameAlreadyExists', `The server name '${name}' is already in use (server names are unique across Azure); choose another name.`);
+  if (elsewhere)
+    throw new HttpError(
+      409,
+      'ServerNameAlreadyExists',
+      `The server name '${name}' is already in use (server names are unique across Azure); choose another name.`,
+    );
   if (!NAME.test(name!)) {
-    throw new HttpError(400, 'InvalidServerName', `The server name '${name}' must be 3 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen.`);
+    throw new HttpError(
+      400,
+      'InvalidServerName',
+      `The server name '${name}' must be 3 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen.`,
+    );
   }
   assertNotLocked(services.store, id, 'write');
   const request = services.audit.request(ctx, true);
@@ -107,7 +154,11 @@ function createServer(services: ArmServices, provider: FlexibleProvider, ctx: Re
   } else if (provider.createModes.includes(createMode)) {
     server = newServer(provider, id, body, properties, tags, systemData, now);
   } else {
-    throw new HttpError(400, 'UnsupportedCreateMode', `createMode '${createMode}' is not supported by the emulator (${[...provider.createModes, 'PointInTimeRestore'].join(', ')}).`);
+    throw new HttpError(
+      400,
+      'UnsupportedCreateMode',
+      `createMode '${createMode}' is not supported by the emulator (${[...provider.createModes, 'PointInTimeRestore'].join(', ')}).`,
+    );
   }
   const record = services.store.put(server);
   for (const rule of rules) record.rules.set(rule.name.toLowerCase(), rule);
@@ -117,7 +168,11 @@ function createServer(services: ArmServices, provider: FlexibleProvider, ctx: Re
   // A source with a data plane gives its clone one: base backup plus WAL replay to the restore point.
   const restoring =
     restore && !fault.failLro
-      ? services.dataPlanes?.restore(String(properties.sourceServerResourceId), id, new Date(String(properties[provider.restorePointField])))
+      ? services.dataPlanes?.restore(
+          String(properties.sourceServerResourceId),
+          id,
+          new Date(String(properties[provider.restorePointField])),
+        )
       : undefined;
   return acceptOperation(services, ctx, fault, {
     request,
@@ -127,7 +182,9 @@ function createServer(services: ArmServices, provider: FlexibleProvider, ctx: Re
     operationName: `${provider.serverType}/write`,
     kind: 'write',
     managementOperation: restore ? 'RestoreSnapshotManagementOperation' : 'UpsertServerManagementOperation',
-    durationMs: restore ? restoreDurationMs(services.dataPlanes?.bytesOf(String(properties.sourceServerResourceId))) : AZURE_DURATIONS_MS.pgCreate,
+    durationMs: restore
+      ? restoreDurationMs(services.dataPlanes?.bytesOf(String(properties.sourceServerResourceId)))
+      : AZURE_DURATIONS_MS.pgCreate,
     apply: () => {
       record.server = { ...record.server, properties: { ...record.server.properties, state: 'Ready' } };
       record.hidden = false;
@@ -142,11 +199,21 @@ function createServer(services: ArmServices, provider: FlexibleProvider, ctx: Re
   });
 }
 
-function newServer(provider: FlexibleProvider, id: string, body: Record<string, unknown>, properties: Record<string, unknown>, tags: Record<string, string> | undefined, systemData: SystemData, now: Date): ArmServer {
+function newServer(
+  provider: FlexibleProvider,
+  id: string,
+  body: Record<string, unknown>,
+  properties: Record<string, unknown>,
+  tags: Record<string, string> | undefined,
+  systemData: SystemData,
+  now: Date,
+): ArmServer {
   const sku = isRecord(body.sku) && typeof body.sku.name === 'string' ? body.sku.name : undefined;
   if (!sku) throw new HttpError(400, 'InvalidParameterValue', `Creating server '${id}' needs sku.name.`);
-  if (typeof body.location !== 'string' || body.location === '') throw new HttpError(400, 'LocationRequired', `Creating server '${id}' needs a location.`);
-  if (typeof properties.administratorLogin !== 'string') throw new HttpError(400, 'InvalidParameterValue', `Creating server '${id}' needs properties.administratorLogin.`);
+  if (typeof body.location !== 'string' || body.location === '')
+    throw new HttpError(400, 'LocationRequired', `Creating server '${id}' needs a location.`);
+  if (typeof properties.administratorLogin !== 'string')
+    throw new HttpError(400, 'InvalidParameterValue', `Creating server '${id}' needs properties.administratorLogin.`);
   const { administratorLoginPassword: _password, createMode: _mode, ...rest } = properties;
   return completeServer(
     {
@@ -155,7 +222,10 @@ function newServer(provider: FlexibleProvider, id: string, body: Record<string, 
       type: provider.serverType,
       location: body.location,
       ...(tags ? { tags } : {}),
-      sku: { name: sku, tier: isRecord(body.sku) && typeof body.sku.tier === 'string' ? body.sku.tier : tierOfSku(sku) },
+      sku: {
+        name: sku,
+        tier: isRecord(body.sku) && typeof body.sku.tier === 'string' ? body.sku.tier : tierOfSku(sku),
+      },
       systemData,
       properties: { ...rest, state: 'Provisioning' },
     },
@@ -164,14 +234,25 @@ function newServer(provider: FlexibleProvider, id: string, body: Record<string, 
 }
 
 /** The request's `network`, without `publicNetworkAccess` where the api-version has it read-only (ignored, as ARM does). */
-function requestedNetwork(provider: FlexibleProvider, properties: Record<string, unknown>, apiVersion: string): Record<string, unknown> | undefined {
+function requestedNetwork(
+  provider: FlexibleProvider,
+  properties: Record<string, unknown>,
+  apiVersion: string,
+): Record<string, unknown> | undefined {
   if (!isRecord(properties.network)) return undefined;
-  if (!provider.publicAccessWritableFrom || apiVersion.slice(0, 10) >= provider.publicAccessWritableFrom) return properties.network;
+  if (!provider.publicAccessWritableFrom || apiVersion.slice(0, 10) >= provider.publicAccessWritableFrom)
+    return properties.network;
   const { publicNetworkAccess: _readOnly, ...rest } = properties.network;
   return rest;
 }
 
-function updateServer(services: ArmServices, provider: FlexibleProvider, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
+function updateServer(
+  services: ArmServices,
+  provider: FlexibleProvider,
+  ctx: RequestContext,
+  fault: FaultDecision,
+  [sub, rg, name]: string[],
+): Reply {
   const record = findServer(services, sub!, rg!, name!, provider);
   const id = record.server.id;
   const body = isRecord(ctx.body) ? ctx.body : {};
@@ -184,8 +265,16 @@ function updateServer(services: ArmServices, provider: FlexibleProvider, ctx: Re
       `Server '${name}' is integrated with a virtual network: network.publicNetworkAccess cannot be changed.`,
     );
   }
-  if (network && typeof network.publicNetworkAccess === 'string' && !['Enabled', 'Disabled'].includes(network.publicNetworkAccess)) {
-    throw new HttpError(400, 'InvalidParameterValue', `network.publicNetworkAccess of server '${name}' must be Enabled or Disabled.`);
+  if (
+    network &&
+    typeof network.publicNetworkAccess === 'string' &&
+    !['Enabled', 'Disabled'].includes(network.publicNetworkAccess)
+  ) {
+    throw new HttpError(
+      400,
+      'InvalidParameterValue',
+      `network.publicNetworkAccess of server '${name}' must be Enabled or Disabled.`,
+    );
   }
   const tags = 'tags' in body ? validateTags(body.tags, `server '${name}'`) : undefined;
   assertNotBusy(record);
@@ -198,57 +287,83 @@ function updateServer(services: ArmServices, provider: FlexibleProvider, ctx: Re
   const updating = state === 'Ready';
   if (updating) record.server = { ...record.server, properties: { ...record.server.properties, state: 'Updating' } };
   /** Back from Updating to the state before, unless another operation has moved the server on meanwhile. */
-  const settledState = (): string | undefined => (record.server.properties.state === 'Updating' && updating ? state : record.server.properties.state);
-  return acceptOperation(services, ctx, fault, tracked(record, {
-    request,
-    resourceId: id,
-    provider: provider.namespace,
-    location: record.server.location,
-    operationName: `${provider.serverType}/write`,
-    kind: 'write',
-    managementOperation: 'UpsertServerManagementOperation',
-    durationMs: AZURE_DURATIONS_MS.pgUpdate,
-    ...(stopped
-      ? {
-          failure: {
-            code: 'UpsertServerManagementOperationUnsupportedForStoppedServer',
-            message: `Operation UpsertServerManagementOperation is not supported for the server '${name}' because it is stopped. Start the server and try again.`,
-            status: 400,
+  const settledState = (): string | undefined =>
+    record.server.properties.state === 'Updating' && updating ? state : record.server.properties.state;
+  return acceptOperation(
+    services,
+    ctx,
+    fault,
+    tracked(record, {
+      request,
+      resourceId: id,
+      provider: provider.namespace,
+      location: record.server.location,
+      operationName: `${provider.serverType}/write`,
+      kind: 'write',
+      managementOperation: 'UpsertServerManagementOperation',
+      durationMs: AZURE_DURATIONS_MS.pgUpdate,
+      ...(stopped
+        ? {
+            failure: {
+              code: 'UpsertServerManagementOperationUnsupportedForStoppedServer',
+              message: `Operation UpsertServerManagementOperation is not supported for the server '${name}' because it is stopped. Start the server and try again.`,
+              status: 400,
+            },
+          }
+        : {}),
+      result: () => serverView(record, services.clock),
+      onFailed: () => {
+        record.server = { ...record.server, properties: { ...record.server.properties, state: settledState() } };
+      },
+      apply: () => {
+        const current = record.server;
+        const p = current.properties;
+        const skuName = isRecord(body.sku) && typeof body.sku.name === 'string' ? body.sku.name : undefined;
+        const requestedStorage = isRecord(properties.storage) ? properties.storage : undefined;
+        // PostgreSQL storage has a performance tier by size; MySQL's IOPS are set on their own.
+        const resized =
+          typeof requestedStorage?.storageSizeGB === 'number' && provider.engine === 'postgresql-flexible'
+            ? storageTier(requestedStorage.storageSizeGB)
+            : {};
+        record.server = {
+          ...current,
+          ...(tags ? { tags } : {}),
+          ...(skuName
+            ? {
+                sku: {
+                  name: skuName,
+                  tier: isRecord(body.sku) && typeof body.sku.tier === 'string' ? body.sku.tier : tierOfSku(skuName),
+                },
+              }
+            : {}),
+          properties: {
+            ...p,
+            state: settledState(),
+            ...(typeof properties.version === 'string' ? { version: properties.version } : {}),
+            storage: requestedStorage ? { ...p.storage, ...resized, ...requestedStorage } : p.storage,
+            backup: isRecord(properties.backup) ? { ...p.backup, ...(properties.backup as object) } : p.backup,
+            network: network ? { ...p.network, ...network } : p.network,
+            ...(isRecord(properties.highAvailability)
+              ? { highAvailability: { ...p.highAvailability, ...properties.highAvailability } }
+              : {}),
+            ...(isRecord(properties.maintenanceWindow) ? { maintenanceWindow: properties.maintenanceWindow } : {}),
+            ...(isRecord(properties.authConfig)
+              ? { authConfig: { ...(p.authConfig as object), ...properties.authConfig } }
+              : {}),
           },
-        }
-      : {}),
-    result: () => serverView(record, services.clock),
-    onFailed: () => {
-      record.server = { ...record.server, properties: { ...record.server.properties, state: settledState() } };
-    },
-    apply: () => {
-      const current = record.server;
-      const p = current.properties;
-      const skuName = isRecord(body.sku) && typeof body.sku.name === 'string' ? body.sku.name : undefined;
-      const requestedStorage = isRecord(properties.storage) ? properties.storage : undefined;
-      // PostgreSQL storage has a performance tier by size; MySQL's IOPS are set on their own.
-      const resized = typeof requestedStorage?.storageSizeGB === 'number' && provider.engine === 'postgresql-flexible' ? storageTier(requestedStorage.storageSizeGB) : {};
-      record.server = {
-        ...current,
-        ...(tags ? { tags } : {}),
-        ...(skuName ? { sku: { name: skuName, tier: isRecord(body.sku) && typeof body.sku.tier === 'string' ? body.sku.tier : tierOfSku(skuName) } } : {}),
-        properties: {
-          ...p,
-          state: settledState(),
-          ...(typeof properties.version === 'string' ? { version: properties.version } : {}),
-          storage: requestedStorage ? { ...p.storage, ...resized, ...requestedStorage } : p.storage,
-          backup: isRecord(properties.backup) ? { ...p.backup, ...(properties.backup as object) } : p.backup,
-          network: network ? { ...p.network, ...network } : p.network,
-          ...(isRecord(properties.highAvailability) ? { highAvailability: { ...p.highAvailability, ...properties.highAvailability } } : {}),
-          ...(isRecord(properties.maintenanceWindow) ? { maintenanceWindow: properties.maintenanceWindow } : {}),
-          ...(isRecord(properties.authConfig) ? { authConfig: { ...(p.authConfig as object), ...properties.authConfig } } : {}),
-        },
-      };
-    },
-  }));
+        };
+      },
+    }),
+  );
 }
 
-function deleteServer(services: ArmServices, provider: FlexibleProvider, ctx: RequestContext, fault: FaultDecision, [sub, rg, name]: string[]): Reply {
+function deleteServer(
+  services: ArmServices,
+  provider: FlexibleProvider,
+  ctx: RequestContext,
+  fault: FaultDecision,
+  [sub, rg, name]: string[],
+): Reply {
   const id = resourceId(provider.engine, assertSubscription(sub!), rg!, name!);
   const record = services.store.get(id);
   if (!record || record.hidden) return { status: 204 };
@@ -276,19 +391,47 @@ function deleteServer(services: ArmServices, provider: FlexibleProvider, ctx: Re
 }
 
 const ACTIONS: Record<string, { from: string[]; during: string; to: string; operation: string; durationMs: number }> = {
-  start: { from: ['Stopped'], during: 'Starting', to: 'Ready', operation: 'StartServerManagementOperation', durationMs: AZURE_DURATIONS_MS.pgStart },
-  stop: { from: ['Ready'], during: 'Stopping', to: 'Stopped', operation: 'StopServerManagementOperation', durationMs: AZURE_DURATIONS_MS.pgStop },
-  restart: { from: ['Ready'], during: 'Restarting', to: 'Ready', operation: 'RestartServerManagementOperation', durationMs: AZURE_DURATIONS_MS.pgRestart },
+  start: {
+    from: ['Stopped'],
+    during: 'Starting',
+    to: 'Ready',
+    operation: 'StartServerManagementOperation',
+    durationMs: AZURE_DURATIONS_MS.pgStart,
+  },
+  stop: {
+    from: ['Ready'],
+    during: 'Stopping',
+    to: 'Stopped',
+    operation: 'StopServerManagementOperation',
+    durationMs: AZURE_DURATIONS_MS.pgStop,
+  },
+  restart: {
+    from: ['Ready'],
+    during: 'Restarting',
+    to: 'Ready',
+    operation: 'RestartServerManagementOperation',
+    durationMs: AZURE_DURATIONS_MS.pgRestart,
+  },
 };
 
-function serverAction(services: ArmServices, provider: FlexibleProvider, ctx: RequestContext, fault: FaultDecision, [sub, rg, name, action]: string[]): Reply {
+function serverAction(
+  services: ArmServices,
+  provider: FlexibleProvider,
+  ctx: RequestContext,
+  fault: FaultDecision,
+  [sub, rg, name, action]: string[],
+): Reply {
   const record = findServer(services, sub!, rg!, name!, provider);
   const verb = action!.toLowerCase();
   const rule = ACTIONS[verb]!;
   const state = record.server.properties.state ?? 'Ready';
   assertNotBusy(record);
   if (!rule.from.includes(state)) {
-    throw new HttpError(400, 'InvalidServerState', `Server '${name}' is '${state}'; ${verb} needs it to be ${rule.from.join(' or ')}.`);
+    throw new HttpError(
+      400,
+      'InvalidServerState',
+      `Server '${name}' is '${state}'; ${verb} needs it to be ${rule.from.join(' or ')}.`,
+    );
   }
   assertNotLocked(services.store, record.server.id, 'action');
   const request = services.audit.request(ctx, false);
@@ -324,7 +467,11 @@ export function serverRoutes(services: ArmServices, provider: FlexibleProvider =
       method: 'GET',
       pattern: new RegExp(`^/subscriptions/([^/]+)/providers/${provider.pathNamespace}/flexibleservers$`, 'i'),
       handle: (ctx, [sub]) => {
-        const page = pageOf(visible(services.store.listBySubscription(assertSubscription(sub!), provider.engine)), ctx, services.pageSize);
+        const page = pageOf(
+          visible(services.store.listBySubscription(assertSubscription(sub!), provider.engine)),
+          ctx,
+          services.pageSize,
+        );
         return ok({ ...page, value: page.value.map((r) => serverView(r, services.clock)) });
       },
     },
@@ -334,7 +481,11 @@ export function serverRoutes(services: ArmServices, provider: FlexibleProvider =
       method: 'GET',
       pattern: new RegExp(`^${SERVERS}$`, 'i'),
       handle: (ctx, [sub, rg]) => {
-        const page = pageOf(visible(services.store.listByGroup(assertSubscription(sub!), rg!, provider.engine)), ctx, services.pageSize);
+        const page = pageOf(
+          visible(services.store.listByGroup(assertSubscription(sub!), rg!, provider.engine)),
+          ctx,
+          services.pageSize,
+        );
         return ok({ ...page, value: page.value.map((r) => serverView(r, services.clock)) });
       },
     },
@@ -343,17 +494,37 @@ export function serverRoutes(services: ArmServices, provider: FlexibleProvider =
       operation: 'Servers_Get',
       method: 'GET',
       pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'),
-      handle: (_ctx, [sub, rg, name]) => ok(serverView(findServer(services, sub!, rg!, name!, provider), services.clock)),
+      handle: (_ctx, [sub, rg, name]) =>
+        ok(serverView(findServer(services, sub!, rg!, name!, provider), services.clock)),
     },
-    { ...arm, operation: 'Servers_Create', method: 'PUT', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => createServer(services, provider, ctx, fault, params) },
-    { ...arm, operation: 'Servers_Update', method: 'PATCH', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => updateServer(services, provider, ctx, fault, params) },
-    { ...arm, operation: 'Servers_Delete', method: 'DELETE', pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'), handle: (ctx, params, fault) => deleteServer(services, provider, ctx, fault, params) },
+    {
+      ...arm,
+      operation: 'Servers_Create',
+      method: 'PUT',
+      pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'),
+      handle: (ctx, params, fault) => createServer(services, provider, ctx, fault, params),
+    },
+    {
+      ...arm,
+      operation: 'Servers_Update',
+      method: 'PATCH',
+      pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'),
+      handle: (ctx, params, fault) => updateServer(services, provider, ctx, fault, params),
+    },
+    {
+      ...arm,
+      operation: 'Servers_Delete',
+      method: 'DELETE',
+      pattern: new RegExp(`^${SERVERS}/([^/]+)$`, 'i'),
+      handle: (ctx, params, fault) => deleteServer(services, provider, ctx, fault, params),
+    },
     ...(['Start', 'Stop', 'Restart'] as const).map((verb) => ({
       ...arm,
       operation: `Servers_${verb}`,
       method: 'POST',
       pattern: new RegExp(`^${SERVERS}/([^/]+)/(${verb.toLowerCase()})$`, 'i'),
-      handle: (ctx: RequestContext, params: string[], fault: FaultDecision) => serverAction(services, provider, ctx, fault, params),
+      handle: (ctx: RequestContext, params: string[], fault: FaultDecision) =>
+        serverAction(services, provider, ctx, fault, params),
     })),
     {
       kind: 'arm',

@@ -84,16 +84,29 @@ export class DataPlanes {
   /** A new cluster for a source: administrator login as its superuser, the seed, a first base backup. */
   async provision(serverId: string, administratorLogin: string, spec: DataPlaneSpec = {}): Promise<void> {
     if (this.has(serverId)) return;
-    const cluster = await PostgresCluster.initialise({ dir: await this.folderFor(serverId), user: administratorLogin, password: newPassword(), tls: this.options.tls });
+    const cluster = await PostgresCluster.initialise({
+      dir: await this.folderFor(serverId),
+      user: administratorLogin,
+      password: newPassword(),
+      tls: this.options.tls,
+    });
     const database = spec.database ?? 'postgres';
     try {
       if (database !== 'postgres') await cluster.query(`create database "${database.replace(/"/g, '""')}"`);
       for (const [i, sql] of (spec.seedSql ?? []).entries()) {
         await cluster.query(sql, [], database).catch((error: unknown) => {
-          throw new Error(`seedSql[${i}] of the data plane of ${serverId} failed: ${(error as Error).message}`, { cause: error });
+          throw new Error(`seedSql[${i}] of the data plane of ${serverId} failed: ${(error as Error).message}`, {
+            cause: error,
+          });
         });
       }
-      const plane: Plane = { serverId, cluster, database, backups: [await cluster.baseBackup()], bytes: await cluster.sizeBytes() };
+      const plane: Plane = {
+        serverId,
+        cluster,
+        database,
+        backups: [await cluster.baseBackup()],
+        bytes: await cluster.sizeBytes(),
+      };
       this.planes.set(keyOf(serverId), plane);
       if (spec.workload) this.startWorkload(plane, spec.workload);
     } catch (error) {
@@ -133,7 +146,12 @@ export class DataPlanes {
     const backup = usable[usable.length - 1] ?? source.backups[0]!;
     const target: RecoveryTarget = usable.length > 0 ? { time: at } : { immediate: true };
     const cluster = await PostgresCluster.restore(
-      { dir: await this.folderFor(targetId), user: source.cluster.options.user, password: source.cluster.options.password, tls: this.options.tls },
+      {
+        dir: await this.folderFor(targetId),
+        user: source.cluster.options.user,
+        password: source.cluster.options.password,
+        tls: this.options.tls,
+      },
       { backup, archiveDir: source.cluster.archiveDir, target },
     );
     this.planes.set(keyOf(targetId), { serverId: targetId, cluster, database: source.database, backups: [] });
@@ -152,11 +170,23 @@ export class DataPlanes {
     const plane = this.planes.get(keyOf(serverId));
     if (!plane) return undefined;
     const { user, password } = plane.cluster.options;
-    return { serverId: plane.serverId, host: '127.0.0.1', port: plane.cluster.port, user, password, database: plane.database, caCertPem: this.options.tls.certPem };
+    return {
+      serverId: plane.serverId,
+      host: '127.0.0.1',
+      port: plane.cluster.port,
+      user,
+      password,
+      database: plane.database,
+      caCertPem: this.options.tls.certPem,
+    };
   }
 
   /** Runs one statement on the server's database (tests and the demo write rows with it). */
-  async query<R extends Record<string, unknown> = Record<string, unknown>>(serverId: string, sql: string, params: unknown[] = []): Promise<R[]> {
+  async query<R extends Record<string, unknown> = Record<string, unknown>>(
+    serverId: string,
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<R[]> {
     const plane = this.require(serverId);
     return plane.cluster.query<R>(sql, params, plane.database);
   }
@@ -200,12 +230,16 @@ export class DataPlanes {
 
   private require(serverId: string): Plane {
     const plane = this.planes.get(keyOf(serverId));
-    if (!plane) throw new Error(`Server ${serverId} has no data plane (only servers listed in the snapshot's "dataPlanes" have one)`);
+    if (!plane)
+      throw new Error(
+        `Server ${serverId} has no data plane (only servers listed in the snapshot's "dataPlanes" have one)`,
+      );
     return plane;
   }
 
   private async folderFor(serverId: string): Promise<string> {
-    this.root ??= (async () => sharedFolder(this.options.root ?? (await mkdtemp(join(tmpdir(), 'pitr-warden-dataplane-')))))();
+    this.root ??= (async () =>
+      sharedFolder(this.options.root ?? (await mkdtemp(join(tmpdir(), 'pitr-warden-dataplane-')))))();
     return join(await this.root, `${parseResourceId(serverId)?.name ?? 'server'}-${++this.counter}`);
   }
 

@@ -20,9 +20,14 @@ let owner: Promise<{ uid: number; gid: number } | undefined> | undefined;
 export function postgresOwner(): Promise<{ uid: number; gid: number } | undefined> {
   owner ??= (async () => {
     if (process.getuid?.() !== 0) return undefined;
-    const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]).catch((cause: unknown) => {
-      throw new Error('PostgreSQL cannot run as root and there is no `postgres` user to run it as (useradd postgres)', { cause });
-    });
+    const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]).catch(
+      (cause: unknown) => {
+        throw new Error(
+          'PostgreSQL cannot run as root and there is no `postgres` user to run it as (useradd postgres)',
+          { cause },
+        );
+      },
+    );
     return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
   })();
   return owner;
@@ -105,18 +110,27 @@ export class PostgresCluster {
     await sharedFolder(join(options.dir, 'wal-archive'));
     const cluster = await PostgresCluster.create(options, { archive: true });
     await cluster.instance.initialise().catch((error: unknown) => {
-      throw new Error(`initdb of ${cluster.dataDir} failed: ${String((error as Error | undefined)?.message ?? error)}`, { cause: error });
+      throw new Error(
+        `initdb of ${cluster.dataDir} failed: ${String((error as Error | undefined)?.message ?? error)}`,
+        { cause: error },
+      );
     });
     await cluster.start();
     return cluster;
   }
 
   /** A clone: the base backup copied, then WAL from `archiveDir` replayed to `target`, then promoted; started. */
-  static async restore(options: ClusterOptions, from: { backup: BaseBackup; archiveDir: string; target: RecoveryTarget }): Promise<PostgresCluster> {
+  static async restore(
+    options: ClusterOptions,
+    from: { backup: BaseBackup; archiveDir: string; target: RecoveryTarget },
+  ): Promise<PostgresCluster> {
     await sharedFolder(options.dir);
     const cluster = await PostgresCluster.create(options, { archive: false });
     await copyAsPostgres(from.backup.dir, cluster.dataDir);
-    const target = 'time' in from.target ? `recovery_target_time = '${from.target.time.toISOString().replace('T', ' ').replace('Z', '+00')}'` : `recovery_target = 'immediate'`;
+    const target =
+      'time' in from.target
+        ? `recovery_target_time = '${from.target.time.toISOString().replace('T', ' ').replace('Z', '+00')}'`
+        : `recovery_target = 'immediate'`;
     await appendAsPostgres(
       join(cluster.dataDir, 'postgresql.auto.conf'),
       [`restore_command = 'cp ${from.archiveDir}/%f %p'`, target, `recovery_target_action = 'promote'`, ''].join('\n'),
@@ -143,7 +157,12 @@ export class PostgresCluster {
       ['fsync', 'off'],
       ['wal_level', 'replica'],
       ['archive_mode', settings.archive ? 'on' : 'off'],
-      ['archive_command', settings.archive ? `test ! -f ${join(options.dir, 'wal-archive')}/%f && cp %p ${join(options.dir, 'wal-archive')}/%f` : ''],
+      [
+        'archive_command',
+        settings.archive
+          ? `test ! -f ${join(options.dir, 'wal-archive')}/%f && cp %p ${join(options.dir, 'wal-archive')}/%f`
+          : '',
+      ],
       ['max_connections', '20'],
       ['shared_buffers', '16MB'],
     ].flatMap(([name, value]) => ['-c', `${name}=${value}`]);
@@ -172,19 +191,36 @@ export class PostgresCluster {
     try {
       await this.instance.start();
     } catch (cause) {
-      const reason = this.log.filter((l) => /FATAL|PANIC|ERROR/.test(l)).slice(-3).join(' | ') || this.log.slice(-3).join(' | ') || 'it exited';
+      const reason =
+        this.log
+          .filter((l) => /FATAL|PANIC|ERROR/.test(l))
+          .slice(-3)
+          .join(' | ') ||
+        this.log.slice(-3).join(' | ') ||
+        'it exited';
       throw new Error(`PostgreSQL in ${this.dataDir} did not start: ${reason}`, { cause });
     }
   }
 
   /** A client over TLS (the certificate as CA), connected. */
   async connect(database = 'postgres'): Promise<pg.Client> {
-    const client = new pg.Client({ host: '127.0.0.1', port: this.port, user: this.options.user, password: this.options.password, database, ssl: { ca: this.options.tls.certPem } });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: this.port,
+      user: this.options.user,
+      password: this.options.password,
+      database,
+      ssl: { ca: this.options.tls.certPem },
+    });
     await client.connect();
     return client;
   }
 
-  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = [], database = 'postgres'): Promise<R[]> {
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params: unknown[] = [],
+    database = 'postgres',
+  ): Promise<R[]> {
     const client = await this.connect(database);
     try {
       return (await client.query<R>(sql, params)).rows;
@@ -201,7 +237,9 @@ export class PostgresCluster {
       await client.query(`select pg_backup_start($1, true)`, [`emulator base backup ${this.backups}`]);
       await copyAsPostgres(this.dataDir, dir);
       // Wait for the archive too, so a restore may start from this backup at once.
-      const stop = await client.query<{ labelfile: string; spcmapfile: string | null }>(`select labelfile, spcmapfile from pg_backup_stop(true)`);
+      const stop = await client.query<{ labelfile: string; spcmapfile: string | null }>(
+        `select labelfile, spcmapfile from pg_backup_stop(true)`,
+      );
       await writeAsPostgres(join(dir, 'backup_label'), stop.rows[0]!.labelfile);
       if (stop.rows[0]!.spcmapfile) await writeAsPostgres(join(dir, 'tablespace_map'), stop.rows[0]!.spcmapfile);
       const endedAt = (await client.query<{ now: Date }>(`select clock_timestamp() as now`)).rows[0]!.now;
@@ -219,10 +257,12 @@ export class PostgresCluster {
     const client = await this.connect();
     try {
       await client.query('select txid_current()');
-      const segment = (await client.query<{ name: string }>(`select pg_walfile_name(pg_switch_wal()) as name`)).rows[0]!.name;
+      const segment = (await client.query<{ name: string }>(`select pg_walfile_name(pg_switch_wal()) as name`)).rows[0]!
+        .name;
       const deadline = Date.now() + timeoutMs;
       while (!(await exists(join(this.archiveDir, segment)))) {
-        if (Date.now() > deadline) throw new Error(`WAL segment ${segment} of ${this.dataDir} was not archived within ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`WAL segment ${segment} of ${this.dataDir} was not archived within ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     } finally {
@@ -232,7 +272,9 @@ export class PostgresCluster {
 
   /** Bytes of all databases: the storage a restore has to bring back. */
   async sizeBytes(): Promise<number> {
-    const rows = await this.query<{ bytes: string }>(`select coalesce(sum(pg_database_size(datname)), 0)::text as bytes from pg_database`);
+    const rows = await this.query<{ bytes: string }>(
+      `select coalesce(sum(pg_database_size(datname)), 0)::text as bytes from pg_database`,
+    );
     return Number(rows[0]?.bytes ?? 0);
   }
 
