@@ -1,9 +1,8 @@
-import { request } from 'node:https';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { POSTGRES_API_VERSIONS } from '../../src/local/emulator/arm/apiVersions.js';
 import { startEmulator, type Emulator, type EmulatorSnapshot } from '../../src/local/emulator/index.js';
 import { sample, type Editable } from '../support/samples.js';
-import { keyPaths, type Json } from './helpers.js';
+import { armRequest, keyPaths, type Answer, type Json } from './helpers.js';
 
 /**
  * Each fact of issue 14 (what real Azure answers for Microsoft.DBforPostgreSQL/flexibleServers), checked with
@@ -20,44 +19,15 @@ const NOW = new Date('2025-06-02T00:00:00Z');
 
 let emulator: Emulator;
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Json;
-}
-
 /** The ARM path of an example's request, from its `parameters`. */
 function pathOf(parameters: Editable, suffix = ''): string {
   const server = `/subscriptions/${parameters.subscriptionId}/resourceGroups/${parameters.resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${parameters.serverName}`;
   return `${server}${parameters.firewallRuleName ? `/firewallRules/${parameters.firewallRuleName}` : ''}${suffix}`;
 }
 
-/** One HTTPS request, as a client sends it: a bearer token, the example's api-version unless the path has one. */
-function arm(method: string, path: string, body?: unknown, apiVersion = '2025-08-01'): Promise<Answer> {
-  const url = new URL(path.startsWith('https://') ? path : `${emulator.armEndpoint}${path}`);
-  if (!url.searchParams.has('api-version') && apiVersion) url.searchParams.set('api-version', apiVersion);
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      url,
-      {
-        method,
-        ca: emulator.caCertPem,
-        headers: { authorization: 'Bearer any', ...(payload ? { 'content-type': 'application/json' } : {}) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+/** One ARM request with a bearer token; `path` may be a full polling URL the emulator handed out. */
+const arm = (method: string, path: string, body?: unknown, apiVersion = '2025-08-01'): Promise<Answer> =>
+  armRequest(emulator, method, path, body, apiVersion);
 
 /** Sends an example's request (method and path given, body from its `parameters.parameters`). */
 const send = (

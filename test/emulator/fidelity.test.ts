@@ -1,8 +1,7 @@
-import { request } from 'node:https';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { POSTGRES_API_VERSIONS } from '../../src/local/emulator/arm/apiVersions.js';
 import { startEmulator, type Emulator } from '../../src/local/emulator/index.js';
-import { baseSnapshot, now, SUB1, serverIdOf, type Json } from './helpers.js';
+import { armRequest, baseSnapshot, now, SUB1, serverIdOf, type Answer, type Json } from './helpers.js';
 
 /**
  * What real Azure answers, as traffic recorded against Azure by other projects' test suites shows it (issue 14), over
@@ -11,34 +10,9 @@ import { baseSnapshot, now, SUB1, serverIdOf, type Json } from './helpers.js';
  */
 let emulator: Emulator;
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Json;
-}
-
 /** One ARM request with a bearer token; `path` may be a full polling URL the emulator handed out. */
-function arm(method: string, path: string, body?: unknown, apiVersion = '2025-08-01'): Promise<Answer> {
-  const url = new URL(path.startsWith('https://') ? path : `${emulator.armEndpoint}${path}`);
-  if (!url.searchParams.has('api-version') && apiVersion) url.searchParams.set('api-version', apiVersion);
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = {
-      authorization: 'Bearer any',
-      ...(payload ? { 'content-type': 'application/json' } : {}),
-    };
-    const req = request(url, { method, ca: emulator.caCertPem, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const arm = (method: string, path: string, body?: unknown, apiVersion = '2025-08-01'): Promise<Answer> =>
+  armRequest(emulator, method, path, body, apiVersion);
 
 const PROD = serverIdOf(SUB1, 'rg-prod', 'pg-prod');
 const OTHER = serverIdOf(SUB1, 'rg-other', 'pg-other');

@@ -88,18 +88,29 @@ export function clients(emulator: Emulator, credential: TokenCredential = emulat
   };
 }
 
-/** Plain HTTPS call (admin endpoints, the Retail Prices API), trusting only the emulator's certificate. */
-export function call(
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Json;
+}
+
+/** One HTTPS request to the emulator, trusting only its certificate; `path` may be a full URL it handed out. */
+function send(
   emulator: Emulator,
   method: string,
-  path: string,
+  url: URL,
   body?: unknown,
-): Promise<{ status: number; headers: Record<string, unknown>; body: Json }> {
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
-      `${emulator.armEndpoint}${path}`,
-      { method, ca: emulator.caCertPem, headers: payload ? { 'content-type': 'application/json' } : {} },
+      url,
+      {
+        method,
+        ca: emulator.caCertPem,
+        headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -112,6 +123,27 @@ export function call(
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** Plain HTTPS call (admin endpoints, the Retail Prices API), trusting only the emulator's certificate. */
+export function call(emulator: Emulator, method: string, path: string, body?: unknown): Promise<Answer> {
+  return send(emulator, method, new URL(`${emulator.armEndpoint}${path}`), body);
+}
+
+/**
+ * One ARM request with a bearer token, `api-version` added unless the path has one; `path` may be a full polling URL
+ * the emulator handed out.
+ */
+export function armRequest(
+  emulator: Emulator,
+  method: string,
+  path: string,
+  body: unknown,
+  apiVersion: string,
+): Promise<Answer> {
+  const url = new URL(path.startsWith('https://') ? path : `${emulator.armEndpoint}${path}`);
+  if (!url.searchParams.has('api-version') && apiVersion) url.searchParams.set('api-version', apiVersion);
+  return send(emulator, method, url, body, { authorization: 'Bearer any' });
 }
 
 /** Dotted key paths of a JSON value; arrays contribute their first element; `tags` and `claims` are leaves (their keys are data). */

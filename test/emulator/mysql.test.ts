@@ -3,7 +3,6 @@ import { MonitorClient } from '@azure/arm-monitor';
 import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import type { FullOperationResponse } from '@azure/core-client';
-import { request } from 'node:https';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MYSQL_API_VERSIONS } from '../../src/local/emulator/arm/apiVersions.js';
 import {
@@ -14,7 +13,18 @@ import {
   type EmulatorSnapshot,
 } from '../../src/local/emulator/index.js';
 import { sample } from '../support/samples.js';
-import { collect, missingKeys, now, NOW, SUB1, SUB2, seedServer, type Json } from './helpers.js';
+import {
+  armRequest,
+  collect,
+  missingKeys,
+  now,
+  NOW,
+  SUB1,
+  SUB2,
+  seedServer,
+  type Answer,
+  type Json,
+} from './helpers.js';
 
 /**
  * Microsoft.DBforMySQL/flexibleServers on the emulator, through the real @azure/arm-mysql-flexible 3.1.0 client (api
@@ -75,33 +85,9 @@ interface EmittedEvent {
   data: { operationName: string };
 }
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Json;
-}
-
-function arm(method: string, path: string, body?: unknown, apiVersion = '2024-12-30'): Promise<Answer> {
-  const url = new URL(path.startsWith('https://') ? path : `${emulator.armEndpoint}${path}`);
-  if (!url.searchParams.has('api-version') && apiVersion) url.searchParams.set('api-version', apiVersion);
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = {
-      authorization: 'Bearer any',
-      ...(payload ? { 'content-type': 'application/json' } : {}),
-    };
-    const req = request(url, { method, ca: emulator.caCertPem, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+/** One ARM request with a bearer token; `path` may be a full polling URL the emulator handed out. */
+const arm = (method: string, path: string, body?: unknown, apiVersion = '2024-12-30'): Promise<Answer> =>
+  armRequest(emulator, method, path, body, apiVersion);
 const header = (a: Answer, name: string): string => String(a.headers[name.toLowerCase()] ?? '');
 /** Polls a 202's operation once: at timeScale 0 that ends it. */
 const done = async (accepted: Answer): Promise<void> => {
