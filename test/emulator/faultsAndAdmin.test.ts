@@ -128,3 +128,29 @@ describe('admin endpoints under /_emulator', () => {
     expect(emulator.requests.count({ operation: 'Servers_Delete' })).toBe(0);
   });
 });
+
+describe('reseed (one emulator serving test after test)', () => {
+  it('serves the new seed and clock as a fresh emulator would: state, request log, faults, mailbox and time scale reset', async () => {
+    const other = await startEmulator({ snapshot: baseSnapshot(), now });
+    try {
+      const client = clients(other).postgres;
+      other.faults.add({ operation: 'Servers_Get', status: 500, times: 100 });
+      other.clock.timeScale = 1;
+      expect((await collect(client.servers.listBySubscription())).map((s) => s.name)).toContain('pg-prod');
+
+      const later = new Date('2026-12-24T08:00:00Z');
+      await other.reseed({
+        snapshot: { servers: [baseSnapshot().servers[2]!] },
+        now: () => later,
+      });
+      expect((await collect(client.servers.listBySubscription())).map((s) => s.name)).toEqual(['pg-other']);
+      expect(other.requests.entries().map((r) => r.operation)).toEqual(['Servers_ListBySubscription']);
+      expect(other.faults.list()).toEqual([]);
+      expect(other.clock.timeScale).toBe(0);
+      expect(other.clock.now()).toEqual(later);
+      expect(other.mailbox.list()).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+});

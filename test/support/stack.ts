@@ -14,8 +14,15 @@ export interface TestStack {
 }
 
 let tablePrefixCounter = 0;
+/** The worker's emulator (vitest.config.ts keeps a worker's modules from file to file), reseeded for each stack. */
+let workerEmulator: Promise<Emulator> | undefined;
 
-/** The worker's Azurite (emptied) plus a local Azure emulator (with real PostgreSQL behind the snapshot's `dataPlanes` when `dataPlane`, on virtual time when `virtualTime`), and settings for the app that point at both. */
+/**
+ * The worker's Azurite (emptied) plus a local Azure emulator and settings for the app that point at both. The emulator
+ * is the worker's own, reseeded with `snapshot` and `now` (as fresh as a new one: state, logs, faults, clock); one with
+ * real PostgreSQL behind the snapshot's `dataPlanes` (`dataPlane`) or on virtual time (`virtualTime`) is started for
+ * the stack alone and closed with it.
+ */
 export async function startStack(
   options: {
     snapshot?: EmulatorOptions['snapshot'];
@@ -26,13 +33,25 @@ export async function startStack(
   } = {},
 ): Promise<TestStack> {
   const azurite = await workerAzurite();
-  const emulator = await startEmulator({
-    snapshot: options.snapshot,
-    now: options.now,
-    ...(options.dataPlane ? { dataPlane: options.dataPlane } : {}),
-    ...(options.virtualTime ? { virtualTime: true } : {}),
-    events: { connectionString: azurite.connectionString, queueName: 'resource-events' },
-  });
+  const events = { connectionString: azurite.connectionString, queueName: 'resource-events' };
+  const own = Boolean(options.dataPlane) || Boolean(options.virtualTime);
+  let emulator: Emulator;
+  if (own) {
+    emulator = await startEmulator({
+      snapshot: options.snapshot,
+      now: options.now,
+      ...(options.dataPlane ? { dataPlane: options.dataPlane } : {}),
+      ...(options.virtualTime ? { virtualTime: true } : {}),
+      events,
+    });
+  } else {
+    const started = (workerEmulator ??= startEmulator({ events }).catch((error: unknown) => {
+      workerEmulator = undefined;
+      throw error;
+    }));
+    emulator = await started;
+    await emulator.reseed({ snapshot: options.snapshot, now: options.now });
+  }
   const settings: Record<string, string> = {
     ...sandboxSettings(azurite, emulator),
     EVENTS_QUEUE_NAME: 'resource-events',
@@ -48,7 +67,8 @@ export async function startStack(
     settings,
     config: loadConfig(settings),
     close: async () => {
-      await emulator.close();
+      if (own) await emulator.close();
+      else await emulator.events.flushed();
       await azurite.close();
     },
   };

@@ -32,7 +32,7 @@ export class EmulatorClock {
   readonly virtual: boolean;
 
   constructor(
-    private readonly base: () => Date = () => new Date(),
+    private base: () => Date = () => new Date(),
     timeScale = 0,
     options: { virtual?: boolean } = {},
   ) {
@@ -68,6 +68,13 @@ export class EmulatorClock {
     this.offsetMs += ms;
     if (this.pinned && ms > 0) this.moves.push({ fromMs, toMs: fromMs + ms, realMs: Date.now() });
     this.changed();
+  }
+
+  /** Another base clock and time scale (an emulator reseeded for another test), then `reset()`. */
+  rebase(base: (() => Date) | undefined, timeScale: number): void {
+    this.base = base ?? (() => new Date());
+    this.scale = checkedScale(timeScale);
+    this.reset();
   }
 
   /** Back to the base clock (a virtual clock pins itself again at the base's now). */

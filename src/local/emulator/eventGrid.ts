@@ -160,4 +160,11 @@ export class EventSink {
   clear(): void {
     this.events.length = 0;
   }
+
+  /** Forgets that the queue exists (its storage was emptied): the next delivery, or `open()`, creates it again. */
+  reopen(): void {
+    this.ready = undefined;
+    this.deliveredCount = 0;
+    this.deliveryErrors.length = 0;
+  }
 }

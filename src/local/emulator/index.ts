@@ -139,6 +139,11 @@ export interface Emulator {
   snapshot(): EmulatorSnapshot;
   /** Back to the seed: state, Activity Log, events, mailbox, request log, faults and clock. */
   reset(): void;
+  /**
+   * Serves another seed from now on, as a fresh emulator would (a test run's next file on the same emulator): the
+   * snapshot and clock given, then `reset()`; the destination queue is created again if it went missing.
+   */
+  reseed(options: Pick<EmulatorOptions, 'snapshot' | 'now'>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -165,7 +170,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     );
   const pageSize = options.pageSize ?? 100;
   const acsKey = options.acsKey ?? randomBytes(32).toString('base64');
-  const seed = options.snapshot ? readSnapshot(options.snapshot) : undefined;
+  let seed = options.snapshot ? readSnapshot(options.snapshot) : undefined;
   const clock = new EmulatorClock(options.now, options.timeScale ?? 0, { virtual: options.virtualTime ?? false });
   const store = new ArmStore();
   const sql = new SqlStore();
@@ -249,6 +254,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults.clear();
     throttle?.clear();
   };
+  const reseed = async (next: Pick<EmulatorOptions, 'snapshot' | 'now'>): Promise<void> => {
+    if (options.dataPlane) throw new Error('An emulator with data planes cannot be reseeded: start another');
+    seed = next.snapshot ? readSnapshot(next.snapshot) : undefined;
+    clock.rebase(next.now, options.timeScale ?? 0);
+    reset();
+    events.reopen();
+    await events.open();
+  };
   const admin = adminHandler({
     requests,
     faults,
@@ -310,6 +323,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ...(seed?.dataPlanes ? { dataPlanes: seed.dataPlanes } : {}),
     }),
     reset,
+    reseed,
     close: async () => {
       operations.clear();
       await new Promise<void>((resolve) => {
