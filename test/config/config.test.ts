@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, SETTINGS, loadConfig } from '../../src/config.js';
+import { ConfigError, SETTINGS, loadConfig, perSettings } from '../../src/config.js';
 
 const sample = JSON.parse(readFileSync(new URL('../../local.settings.sample.json', import.meta.url), 'utf8')) as {
   Values: Record<string, string>;
@@ -119,5 +119,26 @@ describe('settings', () => {
       `DRILL_CLIENT_ADDRESSES: "10.0.0.0/8" spans 16777216 addresses; at most 256 per entry (the app's outbound addresses, not a network) ${got}`,
       `DRILL_CLIENT_ADDRESSES: "2001:db8::1" is not an IPv4 address, range (a.b.c.d-e.f.g.h) or CIDR block ${got}`,
     ]);
+  });
+
+  it('builds a process-wide value once per settings: again when an app setting in the environment changes, not otherwise', () => {
+    const saved = process.env.TABLE_PREFIX;
+    let builds = 0;
+    const value = perSettings(() => ({ build: ++builds, prefix: process.env.TABLE_PREFIX }));
+    try {
+      process.env.TABLE_PREFIX = 'first';
+      const first = value();
+      expect(value()).toBe(first);
+      process.env.UNRELATED_TO_THE_APP = 'x';
+      expect(value()).toBe(first);
+      process.env.TABLE_PREFIX = 'second';
+      expect(value()).toEqual({ build: 2, prefix: 'second' });
+      value.forget();
+      expect(value()).toEqual({ build: 3, prefix: 'second' });
+    } finally {
+      delete process.env.UNRELATED_TO_THE_APP;
+      if (saved === undefined) delete process.env.TABLE_PREFIX;
+      else process.env.TABLE_PREFIX = saved;
+    }
   });
 });

@@ -194,6 +194,31 @@ describe('local functions host HTTP port', () => {
   });
 });
 
+describe('local functions host entries in one process (a test worker hosts the app file after file)', () => {
+  it('a second host of an entry gets the functions that entry registered, and one a test imported first gets its own', async () => {
+    const single = new URL('../fixtures/app/single.ts', import.meta.url).pathname;
+    // Imported directly, as a test calls a trigger: the module registers 'single' now, so hosting it registers nothing new.
+    await import('../fixtures/app/single.js');
+    const storage = (await workerAzurite()).connectionString;
+    const first = await startLocalHost({ entry: single, settings: {} });
+    const again = await startLocalHost({
+      entry,
+      settings: { AzureWebJobsStorage: storage, FIXTURE_QUEUE: 'fixture-events', FIXTURE_SCHEDULE: '0 0 0 1 1 *' },
+    });
+    const third = await startLocalHost({
+      entry,
+      settings: { AzureWebJobsStorage: storage, FIXTURE_QUEUE: 'fixture-events', FIXTURE_SCHEDULE: '0 0 0 1 1 *' },
+    });
+    try {
+      expect(first.functions.map((f) => f.name)).toEqual(['single']);
+      expect(third.functions.map((f) => f.name)).toEqual(again.functions.map((f) => f.name));
+      expect(third.functions.map((f) => f.name)).not.toContain('single');
+    } finally {
+      await Promise.all([first.close(), again.close(), third.close()]);
+    }
+  });
+});
+
 describe('local functions host start hooks', () => {
   it("runs the app's appStart hooks before any trigger, and a hook that throws stops the start", async () => {
     const failing = new URL('../fixtures/app/failingStart.ts', import.meta.url).pathname;
