@@ -1,11 +1,7 @@
 // Memory deps for notice job tests: stores, a list-only servers port, the memory mailer, prices from the shipped table.
 import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
 import { MemoryMailer } from '../../src/adapters/memory/mailer.js';
-import {
-  DEFAULT_PRICE_TABLE_FILE,
-  loadPriceTable,
-  type PriceSource,
-} from '../../src/adapters/azure/prices/retailPrices.js';
+import { loadPriceTable, type PriceSource } from '../../src/adapters/azure/prices/retailPrices.js';
 import { loadTemplates } from '../../src/adapters/noticeTemplates.js';
 import { loadConfig } from '../../src/config.js';
 import { serverFromArm } from '../../src/domain/snapshot.js';
@@ -18,6 +14,7 @@ import type { NoticesDeps } from '../../src/jobs/notices.js';
 import { fixedClock } from '../../src/ports/clock.js';
 import type { ServersPort } from '../../src/ports/servers.js';
 import { armServer, SUB1 } from '../support/estate.js';
+import { PRICE_TABLE_FILE } from '../../src/priceTable.js';
 
 export const NOW = '2026-11-21T09:00:00.000Z';
 const SOURCE_ID = `/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-src`;
@@ -66,7 +63,7 @@ export function listOnlyServers(servers: () => Server[]): ServersPort {
 }
 
 export async function tablePrices(): Promise<PriceSource> {
-  const table = await loadPriceTable(DEFAULT_PRICE_TABLE_FILE);
+  const table = await loadPriceTable(PRICE_TABLE_FILE);
   return {
     itemsFor: (region) =>
       Promise.resolve({

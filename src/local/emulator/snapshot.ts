@@ -4,7 +4,7 @@ import { completeServer } from './arm/serverShape.js';
 import { lockId } from './arm/locks.js';
 import { isRecord } from './http.js';
 import type { ArmStore } from './store.js';
-import type { ArmLock, EmulatorSnapshot } from './types.js';
+import type { ArmFirewallRule, ArmLock, EmulatorSnapshot } from './types.js';
 import { parseResourceId } from './ids.js';
 
 /** A snapshot that cannot seed the emulator; the message names the file and every problem. */
@@ -82,22 +82,7 @@ export function loadSnapshot(snapshot: EmulatorSnapshot, store: ArmStore, activi
       problems.push(`firewallRules["${id}"]: no such server in "servers"`);
       continue;
     }
-    for (const rule of rules) {
-      const start = rule.properties?.startIpAddress;
-      const end = rule.properties?.endIpAddress;
-      if (typeof rule.name !== 'string' || typeof start !== 'string' || typeof end !== 'string') {
-        problems.push(
-          `firewallRules["${id}"]: every rule needs name, properties.startIpAddress and properties.endIpAddress`,
-        );
-        continue;
-      }
-      record.rules.set(rule.name.toLowerCase(), {
-        id: `${record.server.id}/firewallRules/${rule.name}`,
-        name: rule.name,
-        type: `${record.server.type}/firewallRules`,
-        properties: { startIpAddress: start, endIpAddress: end },
-      });
-    }
+    seedFirewallRules(`firewallRules["${id}"]`, record.server, rules, record.rules, problems);
   }
   for (const [scope, locks] of Object.entries(snapshot.locks ?? {})) {
     const canonicalScope = store.get(parseResourceId(scope)?.key ?? '')?.server.id ?? scope;
@@ -147,4 +132,31 @@ export function exportSnapshot(store: ArmStore, activityLog: ActivityLog): Emula
     locks,
     activityLog: activityLog.all(),
   };
+}
+
+/**
+ * One server's firewall rules from a snapshot into `into` (flexible server or logical server alike), completed as GET
+ * returns them; a rule without a name or a range is a problem named by `where`.
+ */
+export function seedFirewallRules(
+  where: string,
+  parent: { readonly id: string; readonly type: string },
+  rules: readonly Partial<ArmFirewallRule>[],
+  into: Map<string, ArmFirewallRule>,
+  problems: string[],
+): void {
+  for (const rule of rules) {
+    const start = rule.properties?.startIpAddress;
+    const end = rule.properties?.endIpAddress;
+    if (typeof rule.name !== 'string' || typeof start !== 'string' || typeof end !== 'string') {
+      problems.push(`${where}: every rule needs name, properties.startIpAddress and properties.endIpAddress`);
+      continue;
+    }
+    into.set(rule.name.toLowerCase(), {
+      id: `${parent.id}/firewallRules/${rule.name}`,
+      name: rule.name,
+      type: `${parent.type}/firewallRules`,
+      properties: { startIpAddress: start, endIpAddress: end },
+    });
+  }
 }

@@ -39,7 +39,6 @@ const tableItems = (table: PriceTable, region: string, engine: Engine): PriceIte
 /** The dated table (src/priceTable.ts) of the API's items. */
 export type PriceTable = DatedPriceTable<PriceItem>;
 
-export const DEFAULT_PRICE_TABLE_FILE = PRICE_TABLE_FILE;
 const DAY_MS = 86_400_000;
 const MAX_PAGES = 50;
 
@@ -86,7 +85,7 @@ export function createRetailPriceSource(options: RetailPriceSourceOptions): Pric
   const loadTable = (): Promise<PriceTable> =>
     (table ??= options.priceTable
       ? Promise.resolve(options.priceTable)
-      : loadPriceTable(resolve(process.cwd(), options.priceTablePath ?? DEFAULT_PRICE_TABLE_FILE)));
+      : loadPriceTable(resolve(process.cwd(), options.priceTablePath ?? PRICE_TABLE_FILE)));
 
   return {
     async itemsFor(rawRegion, engine = DEFAULT_ENGINE) {
@@ -143,7 +142,7 @@ export function cachedPriceSource(
       }
       table ??= options.priceTable
         ? Promise.resolve(options.priceTable)
-        : loadPriceTable(resolve(process.cwd(), options.priceTablePath ?? DEFAULT_PRICE_TABLE_FILE));
+        : loadPriceTable(resolve(process.cwd(), options.priceTablePath ?? PRICE_TABLE_FILE));
       const fallback = await table;
       return { items: tableItems(fallback, region, engine), source: { kind: 'price-table', asOf: fallback.asOf } };
     },

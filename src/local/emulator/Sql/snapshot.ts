@@ -1,4 +1,5 @@
 import { isRecord } from '../http.js';
+import { seedFirewallRules } from '../snapshot.js';
 import type { EmulatorClock } from '../clock.js';
 import type { SqlStore } from './store.js';
 import { completeDatabase, completeLogicalServer, masterDatabase, SQL_SERVER_TYPE } from './shapes.js';
@@ -42,22 +43,13 @@ export function loadSqlSnapshot(snapshot: SqlSnapshot, store: SqlStore, clock: E
       problems.push(`sqlFirewallRules["${id}"]: no such logical server in "sqlServers"`);
       continue;
     }
-    for (const rule of rules) {
-      const start = rule.properties?.startIpAddress;
-      const end = rule.properties?.endIpAddress;
-      if (typeof rule.name !== 'string' || typeof start !== 'string' || typeof end !== 'string') {
-        problems.push(
-          `sqlFirewallRules["${id}"]: every rule needs name, properties.startIpAddress and properties.endIpAddress`,
-        );
-        continue;
-      }
-      server.rules.set(rule.name.toLowerCase(), {
-        id: `${server.server.id}/firewallRules/${rule.name}`,
-        name: rule.name,
-        type: `${SQL_SERVER_TYPE}/firewallRules`,
-        properties: { startIpAddress: start, endIpAddress: end },
-      });
-    }
+    seedFirewallRules(
+      `sqlFirewallRules["${id}"]`,
+      { id: server.server.id, type: SQL_SERVER_TYPE },
+      rules,
+      server.rules,
+      problems,
+    );
   }
   (snapshot.sqlDatabases ?? []).forEach((database, i) => {
     const serverId = typeof database?.id === 'string' ? database.id.replace(/\/databases\/[^/]+$/i, '') : '';

@@ -1,3 +1,4 @@
+import type { ArmFirewallRule } from '../types.js';
 import type { SystemData, Tags } from '../types.js';
 
 /** SQL Database payload shapes as the REST API returns them (api 2022-08-01-preview, what @azure/arm-sql 10.0.0 sends). */
@@ -47,9 +48,5 @@ export interface ArmDatabase {
   [property: string]: unknown;
 }
 
-export interface ArmSqlFirewallRule {
-  id: string;
-  name: string;
-  type: string;
-  properties: { startIpAddress: string; endIpAddress: string };
-}
+/** A logical server's firewall rule: the same shape as a flexible server's. */
+export type ArmSqlFirewallRule = ArmFirewallRule;
