@@ -25,17 +25,7 @@ describe('policy in dry-run mode, through the event path', () => {
   afterAll(async () => pipeline?.close());
 
   it('only reports: violations in the row and the evidence, and no PATCH or DELETE reaches ARM', async () => {
-    await pg.servers.beginCreateOrUpdateAndWait(
-      'rg-prod',
-      'pg-orders-restore',
-      {
-        location: 'eastus',
-        createMode: 'PointInTimeRestore',
-        sourceServerResourceId: prod.id,
-        pointInTimeUTC: new Date(Date.now() - 3_600_000),
-      },
-      { updateIntervalInMs: 5 },
-    );
+    await pipeline!.restore(prod.id, 'pg-orders-restore');
     await stack.emulator.events.flushed();
     const emitted = stack.emulator.events.emitted().length;
     expect(emitted).toBe(1);

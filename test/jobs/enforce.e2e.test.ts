@@ -46,17 +46,7 @@ describe('policy on clones, enforced through the event path', () => {
       .filter((r) => ['PUT', 'PATCH', 'DELETE', 'POST'].includes(r.method) && !r.path.includes('/_emulator'));
 
   it('a PITR restore of a public production server ends with lineage and owner tags, the open rule deleted, evidence before/after', async () => {
-    await pg.servers.beginCreateOrUpdateAndWait(
-      'rg-prod',
-      'pg-orders-restore',
-      {
-        location: 'eastus',
-        createMode: 'PointInTimeRestore',
-        sourceServerResourceId: prod.id,
-        pointInTimeUTC: new Date(Date.now() - 3_600_000),
-      },
-      { updateIntervalInMs: 5 },
-    );
+    await pipeline!.restore(prod.id, 'pg-orders-restore');
     await pipeline!.settled(redelivered);
 
     const clone = await pg.servers.get('rg-prod', 'pg-orders-restore');

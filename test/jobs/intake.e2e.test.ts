@@ -29,17 +29,7 @@ describe('restore intake, end to end on the emulator and Azurite', () => {
   afterAll(async () => pipeline?.close());
 
   it('a PITR restore made through the SDK becomes a governed clone: classified, owned, tagged, firewall closed', async () => {
-    await pg.servers.beginCreateOrUpdateAndWait(
-      'rg-prod',
-      'pg-orders-restore',
-      {
-        location: 'eastus',
-        createMode: 'PointInTimeRestore',
-        sourceServerResourceId: prod.id,
-        pointInTimeUTC: new Date(Date.now() - 3_600_000),
-      },
-      { updateIntervalInMs: 10 },
-    );
+    await pipeline!.restore(prod.id, 'pg-orders-restore');
     const key = serverKey(
       `/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-orders-restore`,
     );

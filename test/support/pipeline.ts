@@ -27,6 +27,8 @@ export interface EventPipeline {
   readonly stores: TableStores;
   /** An SDK client on subscription 1 of the emulator, to restore and change servers as people do. */
   readonly pg: PostgreSQLManagementFlexibleServerClient;
+  /** A point-in-time restore of `sourceId` an hour back, made through the SDK as a person makes it, to `name` in rg-prod. */
+  restore(sourceId: string, name: string): Promise<void>;
   /**
    * Waits until every event emitted so far was delivered and handled (the warden's own writes emit events too,
    * handled in turn), `extra` deliveries more (redeliveries a test queued itself); no invocation may have failed.
@@ -69,6 +71,19 @@ export async function startEventPipeline(options: {
     host,
     stores,
     pg,
+    restore: async (sourceId, name) => {
+      await pg.servers.beginCreateOrUpdateAndWait(
+        'rg-prod',
+        name,
+        {
+          location: 'eastus',
+          createMode: 'PointInTimeRestore',
+          sourceServerResourceId: sourceId,
+          pointInTimeUTC: new Date(Date.now() - 3_600_000),
+        },
+        { updateIntervalInMs: 5 },
+      );
+    },
     settled: async (extra = 0) => {
       await expect
         .poll(
