@@ -190,7 +190,9 @@ function sweepEstate(total: number, subscriptions: number, expired: number): Est
         now: '2026-12-16T00:00:00Z',
         observedAt: '2026-12-16T00:00:00Z',
       });
-      rows.push({ ...record, noticesSent: notices.get(p.key) ?? [] });
+      // Reconcile reads every clone with its locks and records them (none in this estate); production is not read so.
+      const locks = p.classification === 'not-a-clone' ? {} : { lockSignature: '' };
+      rows.push({ ...record, ...locks, noticesSent: notices.get(p.key) ?? [] });
     }
   }
   return { snapshot: { servers: arm }, rows, now: SWEEP_NOW };

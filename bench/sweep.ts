@@ -46,13 +46,13 @@ export async function run(args: string[]): Promise<void> {
     });
     for (const r of ours.runs) printRun(r, servers);
     for (const r of naive.runs) printRun(r, servers);
-    const [mine] = ours.runs;
+    const [mine, next] = ours.runs;
     const [naiveRun] = naive.runs;
     const lockReads = (mine?.arm.counters ?? [])
       .filter((c) => c.operation === 'ManagementLocks_List')
       .reduce((n, c) => n + c.count, 0);
     console.log(
-      `\nlock reads: ${lockReads} for ${String(mine?.outcome.deleted)} deletions; warden process peak RSS over its life: ${ours.maxRssMb.toFixed(0)} MB (naive: ${naive.maxRssMb.toFixed(0)} MB)`,
+      `\nlock reads: ${lockReads} for ${String(mine?.outcome.deleted)} deletions (${String(mine?.outcome.requested)} accepted by ARM, recorded deleted by the next run: ${String(next?.outcome.finished)}); warden process peak RSS over its life: ${ours.maxRssMb.toFixed(0)} MB (naive: ${naive.maxRssMb.toFixed(0)} MB)`,
     );
     console.log(
       JSON.stringify({
@@ -64,12 +64,21 @@ export async function run(args: string[]): Promise<void> {
         listing,
         maxOldSpaceMb: maxOldSpaceMb ?? 'default',
         throttle,
-        sweep: mine && { ...summary(mine), deleted: mine.outcome.deleted, failed: mine.outcome.failed, lockReads },
+        sweep: mine && {
+          ...summary(mine),
+          deleted: mine.outcome.deleted,
+          requested: mine.outcome.requested,
+          failed: mine.outcome.failed,
+          lockReads,
+        },
+        nextSweep: next && { ...summary(next), finished: next.outcome.finished, failed: next.outcome.failed },
         naive: naiveRun && summary(naiveRun),
         maxRssMb: { warden: Math.round(ours.maxRssMb), naive: Math.round(naive.maxRssMb) },
       }),
     );
+    // Every eligible clone asked of ARM in the sweep, and recorded deleted by the next run, with no failure in either.
     if (mine?.outcome.deleted !== expired || mine.outcome.failed !== 0) process.exitCode = 1;
+    if (next?.outcome.finished !== mine?.outcome.requested || next?.outcome.failed !== 0) process.exitCode = 1;
   } finally {
     await sandbox.close();
   }

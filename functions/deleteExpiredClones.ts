@@ -7,11 +7,14 @@ export async function deleteExpiredClones(_timer: Timer, context: InvocationCont
   const outcome = await job.sweep(wired, wired.config.sweep);
   if (outcome.stoppedBecause)
     context.warn(`deleteExpiredClones (${outcome.mode}): stopped, nothing deleted: ${outcome.stoppedBecause}`);
+  const requested = outcome.deleted.filter((d) => d.outcome === 'requested').length;
   context.log(
-    `deleteExpiredClones (${outcome.mode}): ${outcome.planned.length} eligible, ${outcome.deleted.length} deleted, ` +
+    `deleteExpiredClones (${outcome.mode}): ${outcome.planned.length} eligible, ${outcome.deleted.length} deleted` +
+      `${requested > 0 ? ` (${requested} accepted by ARM, recorded when gone)` : ''}, ` +
       `${outcome.wouldDelete.length} would delete, ${outcome.held.length} held, ${outcome.skipped.length} skipped, ${outcome.failed.length} failed`,
   );
-  for (const d of outcome.deleted) context.log(`deleted ${d.id} (${d.outcome}): ${d.reason}`);
+  for (const d of outcome.deleted)
+    context.log(`${d.outcome === 'requested' ? 'delete requested' : 'deleted'} ${d.id} (${d.outcome}): ${d.reason}`);
   for (const f of outcome.failed) context.warn(`${f.id}: ${f.reason}`);
 }
 

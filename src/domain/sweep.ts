@@ -1,5 +1,6 @@
+import { blockingLocks } from './lifecycle.js';
 import { lockSignature } from './locks.js';
-import type { InventoryRecord, Server, SkipReason } from './model.js';
+import type { EvidenceEntry, InventoryRecord, Server, SkipReason } from './model.js';
 import { buildPlan, planOneServer, type PlanAction, type ServerPlan } from './plan.js';
 import type { Policy } from './policy.js';
 import type { MailSettings } from './owner.js';
@@ -221,6 +222,17 @@ export function changeSincePlanning(
 }
 
 /**
+ * The locks of the live re-read that keep the clone (ARM refuses a delete under either level), as a held reason; a
+ * lock placed after the plan's locks were read (the subscription's list, or the row's record of reconcile's read).
+ * @example lockedLive(live) // 'locked: CanNotDelete lock "keep" (placed after the locks the plan used were read)'
+ */
+export function lockedLive(live: Server): string | undefined {
+  const locks = blockingLocks(live.locks);
+  if (locks.length === 0) return undefined;
+  return `locked: ${locks.map((l) => `${l.level} lock "${l.name}"`).join(', ')} (placed after the locks the plan used were read)`;
+}
+
+/**
  * The peers a classification of `server` can rest on (a probable-clone twin is an earlier server with the same
  * administrator login), so a re-plan is one server's work, not the subscription's. Fewer peers can only lower the
  * classification, so this never widens what is deleted.
@@ -238,6 +250,45 @@ export function twinCandidates(server: Server, peers: readonly Server[]): Server
 }
 
 /** The reason of a row released from `deleting` because its re-plan no longer deletes it. */
+/** What a deletion came to, as its evidence says it (`finished`: a run or event after the DELETE found the server gone). */
+export interface DeletionOutcome {
+  readonly outcome: string;
+  readonly reason: string;
+  readonly details: Record<string, unknown>;
+}
+
+/**
+ * The evidence entry and the row of a clone recorded deleted after the sweep's intent (its row at `deleting`). The
+ * entry's id rests on the intent's expiry, so whoever records it (the sweep that asked ARM, the next sweep, reconcile
+ * or the delete event) writes the same entry once.
+ * @example deletionRecorded(row, { outcome: 'finished', reason: row.deleteReason, details: {} }, 'pitr-warden', at)
+ */
+export function deletionRecorded(
+  row: InventoryRecord,
+  what: DeletionOutcome,
+  actor: string,
+  at: string,
+): { entry: EvidenceEntry; record: InventoryRecord } {
+  // Whoever asked ARM to delete it (the intent's), not whoever notices it gone.
+  const by = row.deletedBy ?? actor;
+  return {
+    entry: {
+      serverKey: row.key,
+      // The intent set expiresOn to the action's: a finishing run writes the same id.
+      id: `sweep:deleted:${row.expiresOn ?? 'none'}`,
+      at,
+      actor,
+      kind: 'deleted',
+      summary: `Deleted ${row.name} (${what.outcome})`,
+      reason: what.reason,
+      before: { state: row.state },
+      after: { state: 'deleted', deletedAt: at, deletedBy: by },
+      details: { outcome: what.outcome, ...what.details },
+    },
+    record: { ...row, state: 'deleted', deletedAt: at, deletedBy: by, deleteReason: what.reason, updatedAt: at },
+  };
+}
+
 export function releaseReason(plan: ServerPlan | undefined): string {
   const why = plan?.actions.find((a) => a.type === 'skip');
   return why?.type === 'skip' ? skipText(why) : 'no longer eligible';

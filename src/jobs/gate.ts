@@ -60,9 +60,16 @@ export async function modify(
   servers: ServersPort,
   target: GateTarget,
   action: Extract<ModifyingAction, { type: 'delete-server' }>,
+  /** A delete's: `wait: false` asks ARM and does not wait for the operation (see ServersPort.delete). */
+  options?: { wait?: boolean },
 ): Promise<DeleteOutcome>;
 export async function modify(servers: ServersPort, target: GateTarget, action: GateAction): Promise<ModifyOutcome>;
-export async function modify(servers: ServersPort, target: GateTarget, action: GateAction): Promise<ModifyOutcome> {
+export async function modify(
+  servers: ServersPort,
+  target: GateTarget,
+  action: GateAction,
+  options: { wait?: boolean } = {},
+): Promise<ModifyOutcome> {
   if (!mayModify(target.proof))
     throw new UnprovenError(target.server.name, action.type, target.proof?.level ?? 'unknown');
   const id = target.server.id;
@@ -89,6 +96,6 @@ export async function modify(servers: ServersPort, target: GateTarget, action: G
       await servers.stop(id);
       return 'done';
     case 'delete-server':
-      return servers.delete(id);
+      return servers.delete(id, options);
   }
 }

@@ -3,6 +3,7 @@ import type { EvidenceEntry, InventoryRecord, RestoreEvidence, Server } from '..
 import { planOneServer, isModifying, type ModifyingAction, type PlanAction, type ServerPlan } from '../domain/plan.js';
 import { rowOfIncarnation } from '../domain/proof.js';
 import { recordFromPlan } from '../domain/record.js';
+import { deletionRecorded } from '../domain/sweep.js';
 import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 import { modify } from './gate.js';
@@ -224,6 +225,33 @@ async function recordGone(
 ): Promise<GovernOutcome> {
   if (!previous || previous.state === 'deleted')
     return { key: input.key, deleted: true, actionsDone: [], failed: [], evidenceWritten: 0 };
+  if (previous.state === 'deleting') {
+    // The sweep asked ARM to delete it and did not wait: this records the deletion it asked for, under its evidence id.
+    const { entry, record } = deletionRecorded(
+      previous,
+      {
+        outcome: 'finished',
+        reason: previous.deleteReason ?? 'expired clone',
+        details: { noticesSent: previous.noticesSent },
+      },
+      deps.actor,
+      at,
+    );
+    // Evidence first: a retry after a failed row write finds the same entry there and writes the row.
+    const { written } = await deps.evidence.append([entry]);
+    await deps.inventory.upsert(
+      { ...record, observedAt: maxIso(previous.observedAt, input.observedAt) },
+      { ifMatch: etag ?? null },
+    );
+    return {
+      key: input.key,
+      classification: previous.classification,
+      deleted: true,
+      actionsDone: [],
+      failed: [],
+      evidenceWritten: written,
+    };
+  }
   const record: InventoryRecord = {
     ...previous,
     state: 'deleted',

@@ -1,18 +1,21 @@
-import { locksOn } from '../domain/locks.js';
+import { locksOfSignature, locksOn } from '../domain/locks.js';
 import type { EvidenceEntry, InventoryRecord, Server } from '../domain/model.js';
 import type { ServerPlan } from '../domain/plan.js';
 import {
   changeSincePlanning,
   deletionCap,
+  deletionRecorded,
   deleteUnderWay,
   disagreementStop,
   knownClones,
+  lockedLive,
   needingLocks,
   planForSweep,
   releaseReason,
   sweepItem as item,
   sweepSelection,
   twinCandidates,
+  type DeletionOutcome,
   type Eligible,
   type PlannedSubscription,
   type SweepCandidate,
@@ -23,6 +26,8 @@ import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 import { modify } from './gate.js';
 import { forEachListed, runLimited, runLimitedPerKey, withCreationTimes } from './listing.js';
+import { chunksOf, groupBy } from '../domain/collections.js';
+import type { DeleteOutcome } from '../ports/servers.js';
 import { errorMessage } from '../errorMessage.js';
 
 /** The runs-table name of the sweep (also the function name). */
@@ -60,8 +65,12 @@ export interface SweepOptions {
 export type { SweepCandidate, SweepItem } from '../domain/sweep.js';
 
 export interface SweepDeletion extends SweepItem {
-  /** `finished`: an interrupted earlier run had asked ARM; this run found the server gone and recorded it. */
-  readonly outcome: 'deleted' | 'already-gone' | 'finished';
+  /**
+   * `requested`: ARM accepted the DELETE (a flexible server takes about a minute to go); the row stays `deleting` until
+   * the delete event, reconcile or the next sweep records the server gone. `finished`: an earlier run had asked ARM;
+   * this run found the server gone and recorded it.
+   */
+  readonly outcome: 'requested' | 'deleted' | 'already-gone' | 'finished';
 }
 
 /** What one sweep did; `stoppedBecause` set means nothing was deleted (or recorded as would-delete). */
@@ -90,7 +99,8 @@ interface Selected extends Eligible {
 
 /** A row an interrupted run left at `deleting` that this run must settle: release it, or confirm its server is gone. */
 interface Interrupted {
-  readonly row: InventoryRecord;
+  /** As listed, with its ETag: recording the deletion writes only over it. */
+  readonly row: Versioned<InventoryRecord>;
   /** Still listed (and no longer eligible): released. Not listed: read, and recorded deleted when gone. */
   readonly listed: boolean;
   readonly plan: ServerPlan | undefined;
@@ -252,11 +262,12 @@ async function planSubscription(
   const { eligible, skipped, held } = sweepSelection([planned]);
   const interrupted: Interrupted[] = [];
   const stillEligible = new Set(eligible.map((e) => e.plan.key));
-  for (const row of listing.rows) {
-    if (row.state !== 'deleting') continue;
-    const listed = planned.live.has(row.key);
-    if (listed && stillEligible.has(row.key)) continue;
-    interrupted.push({ row, listed, plan: listed ? planned.plans.find((p) => p.key === row.key) : undefined });
+  for (const row of versioned) {
+    const { key, state } = row.value;
+    if (state !== 'deleting') continue;
+    const listed = planned.live.has(key);
+    if (listed && stillEligible.has(key)) continue;
+    interrupted.push({ row, listed, plan: listed ? planned.plans.find((p) => p.key === key) : undefined });
   }
   return {
     servers: servers.length,
@@ -280,17 +291,27 @@ async function planWithLocks(
   const first = planForSweep(listing.servers, listing.rows, now, context);
   const needLocks = needingLocks(first);
   const live = new Map(listing.servers.map((s) => [s.key, s]));
-  if (needLocks.length > 0) {
-    // One lock list for the subscription; the only other lock read is the re-check right before each DELETE.
+  // The locks each row recorded when reconcile last read them (it compares every row with the subscription's lock list
+  // each run); the live re-check right before each DELETE reads them again, so a lock placed since still keeps its
+  // clone. Only rows that never recorded their locks need the subscription's lock list here.
+  const recorded = new Map(listing.rows.map((r) => [r.key, r.lockSignature]));
+  const unread: ServerPlan[] = [];
+  for (const p of needLocks) {
+    const server = live.get(p.key);
+    const signature = recorded.get(p.key);
+    if (server && signature !== undefined) live.set(p.key, { ...server, locks: locksOfSignature(signature) });
+    else unread.push(p);
+  }
+  if (unread.length > 0) {
     try {
       const locks = await deps.servers.listSubscriptionLocks(listing.subscriptionId);
-      for (const p of needLocks) {
+      for (const p of unread) {
         const server = live.get(p.key);
         if (server) live.set(p.key, { ...server, locks: locksOn(server.key, locks) });
       }
     } catch (error) {
       // Unknown locks never delete: the plan keeps them at locks-not-read.
-      for (const p of needLocks) failed.push(item(p, `read locks: ${errorMessage(error)}`));
+      for (const p of unread) failed.push(item(p, `read locks: ${errorMessage(error)}`));
     }
   }
   if (needLocks.length === 0) return { ...listing, plans: first, live };
@@ -352,19 +373,24 @@ async function finishInterrupted(
   deps: SweepDeps,
   out: Mutable<SweepResult>,
 ): Promise<void> {
-  const work = interrupted.map(({ row, listed, plan }) => async () => {
+  const work = interrupted.map(({ row: stored, listed, plan }) => async () => {
+    const row = stored.value;
     if (listed) return releaseRow(row, plan, deps, out);
     // The list did not show it: confirm with a read before recording the deletion.
     if (await deps.servers.get(row.id)) return;
-    const stored = await deps.inventory.get(row.key);
-    if (!stored || stored.value.state !== 'deleting') return;
-    const reason = stored.value.deleteReason ?? 'expired clone';
-    await recordDeleted(
-      stored,
-      { outcome: 'finished', reason, details: { noticesSent: stored.value.noticesSent } },
-      deps,
-      out.at,
-    );
+    const reason = row.deleteReason ?? 'expired clone';
+    try {
+      await recordDeleted(
+        stored,
+        { outcome: 'finished', reason, details: { noticesSent: row.noticesSent } },
+        deps,
+        out.at,
+      );
+    } catch (error) {
+      // Written since listing: the delete event (or another run) recorded it first.
+      if (error instanceof ConcurrencyError) return;
+      throw error;
+    }
     out.deleted.push({
       id: row.id,
       name: row.name,
@@ -418,98 +444,180 @@ async function deleteSelected(
   now: Date,
   out: Mutable<SweepResult>,
 ): Promise<void> {
-  let aborted: unknown;
+  const abort: Abort = { error: undefined };
   let done = 0;
-  const tasks = selected.map((candidate) => ({
-    key: candidate.server.subscriptionId.toLowerCase(),
-    run: async () => {
-      if (aborted !== undefined) return;
-      try {
-        await deleteOne(candidate, deps, options, now, out, (error) => (aborted ??= error));
-      } finally {
-        options.onProgress?.(++done, selected.length, 'delete');
-      }
-    },
-  }));
-  const perSubscription = options.concurrencyPerSubscription ?? DEFAULT_CONCURRENCY_PER_SUBSCRIPTION;
-  await runLimitedPerKey(tasks, options.concurrency ?? DEFAULT_CONCURRENCY, perSubscription, (error) => {
-    if (!(error instanceof SweepAborted)) aborted ??= error;
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const perSubscription = Math.max(1, options.concurrencyPerSubscription ?? DEFAULT_CONCURRENCY_PER_SUBSCRIPTION);
+  // A subscription's deletions go in groups whose intents are one Table transaction (the rows share the subscription's
+  // partition); a group is as large as the subscription's share of the deletions in flight.
+  const size = Math.min(perSubscription, concurrency);
+  const tasks = [...groupBy(selected, (c) => c.server.subscriptionId.toLowerCase())].flatMap(([key, candidates]) =>
+    chunksOf(candidates, size).map((group) => ({
+      key,
+      run: async () => {
+        if (abort.error !== undefined) return;
+        try {
+          await deleteGroup(group, deps, options, now, out, abort);
+        } finally {
+          done += group.length;
+          options.onProgress?.(done, selected.length, 'delete');
+        }
+      },
+    })),
+  );
+  await runLimitedPerKey(tasks, Math.max(1, Math.floor(concurrency / size)), 1, (error) => {
+    if (!(error instanceof SweepAborted)) abort.error ??= error;
   });
-  if (aborted !== undefined) throw aborted instanceof Error ? aborted : new Error(errorMessage(aborted));
+  if (abort.error !== undefined)
+    throw abort.error instanceof Error ? abort.error : new Error(errorMessage(abort.error));
 }
 
-async function deleteOne(
-  candidate: Selected,
+/** The first error a hook threw: the run stops as a crash would, writing nothing more. */
+interface Abort {
+  error: unknown;
+}
+
+/** A candidate that passed its live re-check, with the intent to record before ARM is asked. */
+interface Checked {
+  readonly candidate: Selected;
+  readonly live: Server;
+  readonly stored: Versioned<InventoryRecord>;
+  readonly intent: InventoryRecord;
+}
+
+/**
+ * One group of a subscription's deletions: each is re-read live (server and locks) and must show nothing changed since
+ * planning; the intents go to the rows in one transaction, each over the version planned from (a row written since
+ * cancels only its own deletion), then to the evidence; then ARM is asked to delete, without waiting for the minute a
+ * delete takes. An accepted delete leaves its row at `deleting`: the delete event, reconcile or the next sweep records
+ * the server gone under the same evidence id.
+ */
+async function deleteGroup(
+  group: readonly Selected[],
   deps: SweepDeps,
   options: SweepOptions,
   now: Date,
   out: Mutable<SweepResult>,
-  abort: (error: unknown) => void,
+  abort: Abort,
 ): Promise<void> {
+  const checked = (await Promise.all(group.map((candidate) => recheck(candidate, deps, now, out)))).filter(
+    (c): c is Checked => c !== undefined,
+  );
+  if (checked.length === 0) return;
+  const intended = await recordIntents(checked, deps, out);
+  await Promise.all(intended.map((c) => deleteOne(c, deps, options, out, abort)));
+}
+
+/** The live re-read right before the DELETE; undefined (and the reason recorded) when the clone must not go now. */
+async function recheck(
+  candidate: Selected,
+  deps: SweepDeps,
+  now: Date,
+  out: Mutable<SweepResult>,
+): Promise<Checked | undefined> {
   const { plan, action } = candidate;
-  const hook = async (run: () => void | Promise<void>) => {
-    try {
-      await run();
-    } catch (error) {
-      abort(error);
-      throw new SweepAborted('aborted by a hook');
-    }
-  };
-  // The row as planned, with its ETag: the intent below writes only over that version, so a row written since
-  // (an extend, a hold, a concurrent run) cancels this deletion instead of being read again here.
+  // The row as planned, with its ETag: the intent writes only over that version, so a row written since (an extend, a
+  // hold, a concurrent run) cancels this deletion instead of being read again here.
   const stored = candidate.row;
   let live: Server | undefined;
   try {
     live = await deps.servers.get(plan.id, { withLocks: true });
   } catch (error) {
     out.failed.push(item(plan, `re-read before delete: ${errorMessage(error)}`));
-    return;
+    return undefined;
   }
-  if (!live) return void out.skipped.push(item(plan, 'gone before the delete (not by this run; reconcile records it)'));
+  if (!live) {
+    out.skipped.push(item(plan, 'gone before the delete (not by this run; reconcile records it)'));
+    return undefined;
+  }
   const underWay = deleteUnderWay(live);
   if (underWay) return void out.skipped.push(item(plan, underWay));
   if (!stored) return void out.skipped.push(item(plan, 'no inventory row to record the deletion in'));
   const change = changeSincePlanning(candidate, live, stored.value, now, planContext(deps));
-  if (change) return void out.skipped.push(item(plan, `changed since planning: ${change}`));
-
-  const at = out.at;
-  const noticesSent = stored.value.noticesSent;
-  // Intent: the row first (a concurrent writer cancels cleanly), then the evidence; both before ARM is asked.
+  if (change) {
+    const locked = lockedLive(live);
+    return void (locked ? out.held : out.skipped).push(item(plan, locked ?? `changed since planning: ${change}`));
+  }
   const intent: InventoryRecord = {
     ...stored.value,
     state: 'deleting',
     expiresOn: action.expiresOn,
     deletedBy: deps.actor,
     deleteReason: action.reason,
-    updatedAt: at,
+    updatedAt: out.at,
   };
-  let intentEtag: string;
-  try {
-    intentEtag = await deps.inventory.upsert(intent, { ifMatch: stored.etag });
-    await deps.evidence.append([
-      {
-        serverKey: plan.key,
-        id: `sweep:deleting:${action.expiresOn}`,
-        at,
-        actor: deps.actor,
-        kind: 'deleting',
-        summary: `Deleting ${plan.name}: expired ${action.expiresOn}`,
-        reason: action.reason,
-        before: { state: stored.value.state, tags: live.tags },
-        details: { action, noticesSent, proof: plan.proof },
-      },
-    ]);
-  } catch (error) {
-    if (error instanceof ConcurrencyError)
-      return void out.skipped.push(item(plan, 'changed since planning: the inventory row was written meanwhile'));
-    out.failed.push(item(plan, `record the intent to delete: ${errorMessage(error)}`));
-    return;
-  }
+  return { candidate, live, stored, intent };
+}
 
-  await hook(() => options.hooks?.beforeDelete?.(plan.id));
-  let outcome: Awaited<ReturnType<SweepDeps['servers']['delete']>>;
+/** Intent: the rows first (a concurrent writer cancels cleanly), then the evidence; both before ARM is asked. */
+async function recordIntents(
+  checked: readonly Checked[],
+  deps: SweepDeps,
+  out: Mutable<SweepResult>,
+): Promise<Versioned<Checked>[]> {
+  let outcomes;
   try {
-    outcome = await modify(deps.servers, { server: plan, proof: plan.proof }, action);
+    outcomes = await deps.inventory.upsertMany(checked.map((c) => ({ record: c.intent, ifMatch: c.stored.etag })));
+  } catch (error) {
+    for (const { candidate } of checked)
+      out.failed.push(item(candidate.plan, `record the intent to delete: ${errorMessage(error)}`));
+    return [];
+  }
+  const written = await Promise.all(
+    checked.map(async (c, i): Promise<Versioned<Checked> | undefined> => {
+      const outcome = outcomes[i]!;
+      const { plan, action } = c.candidate;
+      if ('conflict' in outcome) {
+        out.skipped.push(item(plan, 'changed since planning: the inventory row was written meanwhile'));
+        return undefined;
+      }
+      try {
+        await deps.evidence.append([
+          {
+            serverKey: plan.key,
+            id: `sweep:deleting:${action.expiresOn}`,
+            at: out.at,
+            actor: deps.actor,
+            kind: 'deleting',
+            summary: `Deleting ${plan.name}: expired ${action.expiresOn}`,
+            reason: action.reason,
+            before: { state: c.stored.value.state, tags: c.live.tags },
+            details: { action, noticesSent: c.stored.value.noticesSent, proof: plan.proof },
+          },
+        ]);
+      } catch (error) {
+        // The row stays at `deleting` without a DELETE: the next run finds the clone still eligible and tries again.
+        out.failed.push(item(plan, `record the intent to delete: ${errorMessage(error)}`));
+        return undefined;
+      }
+      return { value: c, etag: outcome.etag };
+    }),
+  );
+  return written.filter((w): w is Versioned<Checked> => w !== undefined);
+}
+
+async function deleteOne(
+  checked: Versioned<Checked>,
+  deps: SweepDeps,
+  options: SweepOptions,
+  out: Mutable<SweepResult>,
+  abort: Abort,
+): Promise<void> {
+  const { candidate, intent } = checked.value;
+  const { plan, action } = candidate;
+  const hook = async (run: () => void | Promise<void>) => {
+    if (abort.error !== undefined) throw new SweepAborted('aborted by a hook');
+    try {
+      await run();
+    } catch (error) {
+      abort.error ??= error;
+      throw new SweepAborted('aborted by a hook');
+    }
+  };
+  await hook(() => options.hooks?.beforeDelete?.(plan.id));
+  let outcome: DeleteOutcome;
+  try {
+    outcome = await modify(deps.servers, { server: plan, proof: plan.proof }, action, { wait: false });
   } catch (error) {
     // The row stays at `deleting`: the next run sees whether ARM took it (gone) or not (deletes again).
     out.failed.push(item(plan, `delete: ${errorMessage(error)}`));
@@ -517,8 +625,15 @@ async function deleteOne(
   }
   await hook(() => options.hooks?.afterDelete?.(plan.id, outcome));
 
-  const intended = { value: intent, etag: intentEtag };
+  const at = out.at;
+  const intended = { value: intent, etag: checked.etag };
+  const noticesSent = intent.noticesSent;
   try {
+    if (outcome === 'requested') {
+      // ARM accepted it and deletes for about a minute; the row's `deleting` is the record until the server is gone.
+      out.deleted.push({ ...item(plan, action.reason), outcome });
+      return;
+    }
     if (outcome === 'locked') {
       const reason = 'ARM refused the delete: 409 ScopeLocked (a lock appeared after the re-check)';
       await deps.evidence.append([
@@ -548,30 +663,13 @@ async function deleteOne(
 /** Evidence first, then the row: a crash in between leaves `deleting`, which the next run finishes under the same evidence id. */
 async function recordDeleted(
   stored: Versioned<InventoryRecord>,
-  what: { outcome: string; reason: string; details: Record<string, unknown> },
+  what: DeletionOutcome,
   deps: SweepDeps,
   at: string,
 ): Promise<void> {
-  const row = stored.value;
-  await deps.evidence.append([
-    {
-      serverKey: row.key,
-      // The intent set expiresOn to the action's: a finishing run writes the same id.
-      id: `sweep:deleted:${row.expiresOn ?? 'none'}`,
-      at,
-      actor: deps.actor,
-      kind: 'deleted',
-      summary: `Deleted ${row.name} (${what.outcome})`,
-      reason: what.reason,
-      before: { state: row.state },
-      after: { state: 'deleted', deletedAt: at, deletedBy: deps.actor },
-      details: { outcome: what.outcome, ...what.details },
-    },
-  ]);
-  await deps.inventory.upsert(
-    { ...row, state: 'deleted', deletedAt: at, deletedBy: deps.actor, deleteReason: what.reason, updatedAt: at },
-    { ifMatch: stored.etag },
-  );
+  const { entry, record } = deletionRecorded(stored.value, what, deps.actor, at);
+  await deps.evidence.append([entry]);
+  await deps.inventory.upsert(record, { ifMatch: stored.etag });
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -595,6 +693,7 @@ function countsOf(r: SweepResult): Record<string, number> {
     ...r.counts,
     planned: r.planned.length,
     deleted: r.deleted.length,
+    requested: r.deleted.filter((d) => d.outcome === 'requested').length,
     wouldDelete: r.wouldDelete.length,
     skipped: r.skipped.length,
     failed: r.failed.length,

@@ -4,8 +4,11 @@ import type { FirewallRule, ManagementLock, Server } from '../domain/model.js';
 
 export type { ScopedLock };
 
-/** Outcome of a delete that ARM may refuse because of a lock. */
-export type DeleteOutcome = 'deleted' | 'already-gone' | 'locked';
+/**
+ * Outcome of a delete that ARM may refuse because of a lock. `requested`: ARM accepted it (202) and is deleting; only
+ * a delete that does not wait (`{ wait: false }`) answers it, and the server is gone when ARM's operation ends.
+ */
+export type DeleteOutcome = 'deleted' | 'already-gone' | 'locked' | 'requested';
 
 export interface RestoreRequest {
   readonly sourceServerId: string;
@@ -61,7 +64,12 @@ export interface ServersPort {
   upsertFirewallRule(id: string, rule: FirewallRule): Promise<void>;
   disablePublicAccess(id: string): Promise<void>;
   stop(id: string): Promise<void>;
-  delete(id: string): Promise<DeleteOutcome>;
+  /**
+   * Deletes the server. By default it resolves when ARM's operation ended (a flexible server takes about a minute).
+   * `wait: false` sends the DELETE and resolves on ARM's answer, without polling: `requested` when ARM accepted it.
+   * @example await servers.delete(clone.id, { wait: false }) // 'requested'
+   */
+  delete(id: string, options?: { wait?: boolean }): Promise<DeleteOutcome>;
   /**
    * Azure's name availability check for a new flexible server of an engine (PostgreSQL when left out): the name is a
    * DNS name of the engine's zone, unique across all of Azure.

@@ -146,8 +146,19 @@ describe('MySQL flexible server clone: proven, governed, noticed, deleted; produ
     expect(result.deleted.map((d) => (typeof d === 'string' ? d : d.id).toLowerCase())).toEqual([
       cloneId.toLowerCase(),
     ]);
+    // ARM accepted the DELETE; a minute later it is done, and its delete event records the deletion the sweep asked for.
+    expect(result.deleted.map((d) => d.outcome)).toEqual(['requested']);
+    expect((await pipeline.stores.inventory.get(serverKey(cloneId)))!.value.state).toBe('deleting');
+    pipeline.stack.emulator.clock.advance(60_000);
+    await pipeline.settled();
     await expect(mysql.servers.get('rg-prod', CLONE)).rejects.toMatchObject({ statusCode: 404 });
-    expect((await pipeline.stores.inventory.get(serverKey(cloneId)))!.value.state).toBe('deleted');
+    const recorded = (await pipeline.stores.inventory.get(serverKey(cloneId)))!.value;
+    expect(recorded).toMatchObject({ state: 'deleted', deleteReason: result.deleted[0]!.reason });
+    const kinds = (await pipeline.stores.evidence.list(serverKey(cloneId))).map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'deleting' || k === 'deleted' || k === 'gone').sort()).toEqual([
+      'deleted',
+      'deleting',
+    ]);
   });
 
   it('production servers were never written to: no PUT, PATCH, POST or DELETE on them or their rules, tags untouched', async () => {

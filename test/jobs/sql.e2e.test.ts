@@ -143,8 +143,19 @@ describe('SQL database copy: proven, tagged, noticed with cost and exposure, del
     const result = await sweep(await pipeline.jobDeps(new Date(expiresAt + 3 * DAY + 3_600_000)), options);
     expect(result.failed).toEqual([]);
     expect(result.deleted.map((d) => (typeof d === 'string' ? d : d.id).toLowerCase())).toEqual([copyId.toLowerCase()]);
+    // ARM accepted the DELETE; a minute later it is done, and its delete event records the deletion the sweep asked for.
+    expect(result.deleted.map((d) => d.outcome)).toEqual(['requested']);
+    expect((await pipeline.stores.inventory.get(serverKey(copyId)))!.value.state).toBe('deleting');
+    pipeline.stack.emulator.clock.advance(60_000);
+    await pipeline.settled();
     await expect(sql.databases.get('rg-shop', 'sql-shop', COPY)).rejects.toMatchObject({ statusCode: 404 });
-    expect((await pipeline.stores.inventory.get(serverKey(copyId)))!.value.state).toBe('deleted');
+    const recorded = (await pipeline.stores.inventory.get(serverKey(copyId)))!.value;
+    expect(recorded).toMatchObject({ state: 'deleted', deleteReason: result.deleted[0]!.reason });
+    const kinds = (await pipeline.stores.evidence.list(serverKey(copyId))).map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'deleting' || k === 'deleted' || k === 'gone').sort()).toEqual([
+      'deleted',
+      'deleting',
+    ]);
   });
 
   it('the production database and the logical server received no write (the request log shows it)', async () => {

@@ -84,10 +84,13 @@ describe('deleteExpiredClones, the timer function, on the emulator and Azurite',
       .entries({ method: 'DELETE' })
       .map((r) => r.path.split('?')[0]!.split('/').at(-1));
     expect(deletes).toEqual(['pg-expired-clone']);
-    expect(lines.join('\n')).toMatch(/deleteExpiredClones \(enforce\): 1 eligible, 1 deleted, 0 would delete/);
+    expect(lines.join('\n')).toMatch(
+      /deleteExpiredClones \(enforce\): 1 eligible, 1 deleted \(1 accepted by ARM, recorded when gone\), 0 would delete/,
+    );
     const run = (await stores.runs.list()).find((r) => r.job === SWEEP_JOB);
     expect(run).toMatchObject({ lastOutcome: 'succeeded', counts: expect.objectContaining({ deleted: 1 }) });
+    // ARM accepted the DELETE: the row is `deleting` until the server is recorded gone.
     const row = await stores.inventory.get(expired.id.toLowerCase());
-    expect(row?.value).toMatchObject({ state: 'deleted', deletedBy: 'pitr-warden' });
+    expect(row?.value).toMatchObject({ state: 'deleting', deletedBy: 'pitr-warden' });
   });
 });

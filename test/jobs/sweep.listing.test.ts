@@ -1,3 +1,4 @@
+import { ManagementLockClient } from '@azure/arm-locks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorCredential } from '../../src/adapters/azure/credential.js';
 import { ResourceGraphListing } from '../../src/adapters/azure/arm/resourceGraph.js';
@@ -49,7 +50,11 @@ function estate() {
       noticesFor(s, s.tags.ExpiresOn === '2026-11-20' ? { finalAt: '2026-11-20T09:00:00Z' } : {}),
     ]),
   );
-  return { arm, servers, rows: rowsFor(servers, new Date('2026-12-16T00:00:00Z'), notices) };
+  // Reconcile reads every clone with its locks and records what it found (none here); production is never read so.
+  const rows = rowsFor(servers, new Date('2026-12-16T00:00:00Z'), notices).map((row) =>
+    row.classification === 'not-a-clone' ? row : { ...row, lockSignature: '' },
+  );
+  return { arm, servers, rows };
 }
 
 describe('sweep listing through Resource Graph, with one lock read per deletion and no row read per deletion', () => {
@@ -103,24 +108,80 @@ describe('sweep listing through Resource Graph, with one lock read per deletion 
       failed: [],
       counts: { subscriptions: 2, servers: 10, knownClones: 8, disagreements: 0 },
     });
-    expect(result.deleted.map((d) => d.name).sort()).toEqual(expired);
-    const names = new Set(t.emulator.snapshot().servers.map((s) => (s as { name: string }).name));
-    expect([...names].sort()).toEqual(['pg-new-0', 'pg-new-1', 'pg-prod-0', 'pg-prod-1']);
+    // ARM accepted every DELETE (202); the sweep does not wait for the minute each delete takes.
+    expect(result.deleted.map((d) => [d.name, d.outcome]).sort()).toEqual(expired.map((n) => [n, 'requested']));
+    expect(t.emulator.requests.entries({ method: 'DELETE' }).map((r) => r.status)).toEqual(expired.map(() => 202));
 
     const count = (operation: string) => t.emulator.requests.count({ operation });
     expect(count('Resources_Query')).toBe(1);
     expect(count('Servers_ListBySubscription')).toBe(0);
     // One live re-read per deletion (the rows gave every listed server its creation time: no other GET).
     expect(count('Servers_Get')).toBe(expired.length);
-    // One lock list per subscription to plan, and one lock read per deletion right before its DELETE.
-    expect(count('ManagementLocks_List')).toBe(expired.length + 2);
+    // Planned from the locks the rows recorded: the only lock read is the one right before each DELETE.
+    expect(count('ManagementLocks_List')).toBe(expired.length);
+    // No poll of the delete operations.
+    expect(count('AzureAsyncOperation_Get') + count('OperationResults_Get')).toBe(0);
     // The rows as listed, with their ETags, carry each deletion: none is read again.
     expect(t.rowGets).toEqual([]);
     for (const name of expired) {
       const server = t.servers.find((s) => s.name === name)!;
-      expect((await t.stores.inventory.get(server.key))?.value.state).toBe('deleted');
+      expect((await t.stores.inventory.get(server.key))?.value).toMatchObject({ state: 'deleting', deletedBy: ACTOR });
+      expect((await t.stores.evidence.list(server.key)).map((e) => e.kind)).toEqual(['deleting']);
+    }
+
+    // A minute later ARM has finished: the next run finds them gone and records each once, without a second DELETE.
+    t.emulator.clock.advance(60_000);
+    const names = new Set(t.emulator.snapshot().servers.map((s) => (s as { name: string }).name));
+    expect([...names].sort()).toEqual(['pg-new-0', 'pg-new-1', 'pg-prod-0', 'pg-prod-1']);
+    const next = await sweep({ ...t.deps, clock: fixedClock('2026-12-20T10:05:00Z') }, ENFORCE);
+    expect(next.failed).toEqual([]);
+    expect(next.deleted.map((d) => [d.name, d.outcome]).sort()).toEqual(expired.map((n) => [n, 'finished']));
+    expect(t.emulator.requests.count({ method: 'DELETE' })).toBe(expired.length);
+    expect(t.rowGets).toEqual([]);
+    for (const name of expired) {
+      const server = t.servers.find((s) => s.name === name)!;
+      expect((await t.stores.inventory.get(server.key))?.value).toMatchObject({ state: 'deleted', deletedBy: ACTOR });
       expect((await t.stores.evidence.list(server.key)).map((e) => e.kind).sort()).toEqual(['deleted', 'deleting']);
     }
+  });
+
+  it('rows that never recorded their locks are planned from one lock list of their subscription', async () => {
+    const t = await setup();
+    for (const row of t.rows) {
+      const { lockSignature: _never, ...unread } = row;
+      await t.stores.inventory.upsert(unread);
+    }
+    const result = await sweep(t.deps, ENFORCE);
+    expect(result.failed).toEqual([]);
+    expect(result.deleted.map((d) => d.name).sort()).toEqual(expired);
+    expect(t.emulator.requests.count({ operation: 'ManagementLocks_List' })).toBe(expired.length + 2);
+  });
+
+  it('a lock placed since reconcile recorded none keeps its clone: held by the re-check, no DELETE', async () => {
+    const t = await setup();
+    const target = t.servers.find((s) => s.name === 'pg-old-0-1')!;
+    const locks = new ManagementLockClient(emulatorCredential, SUB1, armClientOptions(t.emulator));
+    await locks.managementLocks.createOrUpdateAtResourceLevel(
+      'rg-prod',
+      'Microsoft.DBforPostgreSQL',
+      '',
+      'flexibleServers',
+      target.name,
+      'keep-for-audit',
+      { level: 'CanNotDelete' },
+    );
+    const result = await sweep(t.deps, ENFORCE);
+    expect(result.failed).toEqual([]);
+    expect(result.deleted.map((d) => d.name).sort()).toEqual(expired.filter((n) => n !== target.name));
+    expect(result.held).toEqual([
+      expect.objectContaining({
+        name: target.name,
+        reason: expect.stringMatching(/^locked: CanNotDelete lock "keep-for-audit"/),
+      }),
+    ]);
+    const deleted = t.emulator.requests.entries({ method: 'DELETE' }).map((r) => decodeURIComponent(r.path));
+    expect(deleted.some((p) => p.includes(`/${target.name}?`) || p.endsWith(`/${target.name}`))).toBe(false);
+    expect((await t.stores.inventory.get(target.key))?.value.state).not.toBe('deleting');
   });
 
   it('a row written after the listing (an extend) cancels that deletion: the intent writes only over the version planned', async () => {

@@ -200,7 +200,7 @@ describe('sweep in enforce mode (memory adapters)', () => {
     expect((await t.stores.inventory.get(t.expired.key))!.value.state).not.toBe('deleting');
   });
 
-  it('cancels a delete when a lock appeared since planning', async () => {
+  it('keeps a clone whose lock appeared since planning: held by the re-check, not deleted', async () => {
     const t = await setup();
     t.servers.beforeCall = (call) => {
       if (call.op === 'get' && call.target === t.expired.key)
@@ -208,9 +208,10 @@ describe('sweep in enforce mode (memory adapters)', () => {
     };
     const result = await sweep(t.deps, ENFORCE);
     expect(deleteCalls(t.servers)).toEqual([t.older.key]);
-    expect(result.skipped.find((s) => s.name === 'pg-expired')?.reason).toBe(
-      'changed since planning: locks none -> ReadOnly:late',
+    expect(result.held.find((s) => s.name === 'pg-expired')?.reason).toBe(
+      'locked: ReadOnly lock "late" (placed after the locks the plan used were read)',
     );
+    expect(result.skipped.find((s) => s.name === 'pg-expired')).toBeUndefined();
   });
 
   it('records a 409 ScopeLocked (a lock after the re-check) as held, not as a failure', async () => {

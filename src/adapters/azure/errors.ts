@@ -6,6 +6,27 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 /**
+ * ARM's error answer to a request sent through a pipeline (which does not throw on a status) as the SDKs throw it: an
+ * Error with `statusCode`, ARM's `code` and ARM's message.
+ * @example throw armErrorOf(409, '{"error":{"code":"ScopeLocked","message":"..."}}') // .code 'ScopeLocked'
+ */
+export function armErrorOf(
+  status: number,
+  body: string | undefined | null,
+): Error & { statusCode: number; code?: string } {
+  let code: string | undefined;
+  let text: string;
+  try {
+    const parsed = JSON.parse(body ?? '') as { error?: { code?: string; message?: string } };
+    code = parsed.error?.code;
+    text = parsed.error?.message ?? '';
+  } catch {
+    text = (body ?? '').slice(0, 200);
+  }
+  return Object.assign(new Error(text || `HTTP ${status}`), { statusCode: status, ...(code ? { code } : {}) });
+}
+
+/**
  * An Azure call that failed, named by what the warden was doing. The SDK error stays as `cause`; the message says
  * what a person can do about the common cases (login, permission, throttling).
  */

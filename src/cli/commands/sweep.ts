@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { Config } from '../../config.js';
-import { sweep, type SweepDeps, type SweepResult } from '../../jobs/sweep.js';
+import { sweep, type SweepDeletion, type SweepDeps, type SweepResult } from '../../jobs/sweep.js';
 import { cliDeps } from '../context.js';
 import { outputOption, print, processIo, progress, renderTable, type Io, type OutputFormat } from '../output.js';
 
@@ -45,12 +45,20 @@ export function sweepCommand(options: SweepCommandOptions = {}): Command {
     });
 }
 
+/** How the table names each deletion outcome. */
+const SWEEP_ACTIONS: Record<SweepDeletion['outcome'], string> = {
+  requested: 'delete requested (ARM deleting)',
+  deleted: 'deleted',
+  'already-gone': 'deleted (already gone)',
+  finished: 'deleted (finished)',
+};
+
 /** A summary line, then one row per server the run acted on or reported: server, action, reason. */
 export function renderSweepTable(result: SweepResult): string {
   const rows = [
     ...result.deleted.map((d) => ({
       server: d.name,
-      action: d.outcome === 'deleted' ? 'deleted' : `deleted (${d.outcome})`,
+      action: SWEEP_ACTIONS[d.outcome],
       reason: d.reason,
     })),
     ...result.wouldDelete.map((w) => ({ server: w.name, action: 'would delete', reason: w.reason })),

@@ -42,6 +42,11 @@ export interface RestorePoller {
  * as its own and refuses to change it.
  */
 export interface EngineServersApi {
+  /**
+   * The api-version the engine's SDK deletes the resource at. ArmServers sends a DELETE that does not wait itself: the
+   * SDKs' `beginDelete` polls once before it returns.
+   */
+  readonly deleteApiVersion: string;
   /** Every server of the engine in the subscription, all pages. */
   list(subscriptionId: string): Promise<Server[]>;
   /** The server (a SQL database with its logical server's exposure); throws the SDK's 404 when it is gone (or, on MySQL, still being restored). */

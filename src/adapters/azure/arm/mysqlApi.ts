@@ -17,6 +17,7 @@ export const MYSQL_WRITE_API_VERSION = ENGINE_SPECS['mysql-flexible'].writeApiVe
  * api-version 2024-12-30 (see the README: why not 4.0.0-beta).
  */
 export class MySqlServersApi implements EngineServersApi {
+  readonly deleteApiVersion = '2021-05-01';
   private readonly clients = new Map<
     string,
     { mysql: MySQLManagementFlexibleServerClient; resources: ResourceManagementClient }

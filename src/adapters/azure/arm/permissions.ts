@@ -133,6 +133,12 @@ export const SDK_OPERATION_ACTIONS: Readonly<Record<string, Readonly<Record<stri
     'tagsOperations.beginUpdateAtScope': ['Microsoft.Resources/tags/write', 'Microsoft.Resources/tags/read'],
     // Only MySQL calls it: the PATCH of network.publicNetworkAccess at api-version 2024-12-30 (the GA SDK speaks 2021-05-01).
     'resources.beginUpdateById': ['Microsoft.DBforMySQL/flexibleServers/write', ...MYSQL_LRO],
+    // The sweep's DELETE of a governed resource through this client's pipeline, without polling the operation.
+    'resources.sendRequest': [
+      'Microsoft.DBforPostgreSQL/flexibleServers/delete',
+      'Microsoft.DBforMySQL/flexibleServers/delete',
+      'Microsoft.Sql/servers/databases/delete',
+    ],
   },
   '@azure/arm-monitor': {
     'activityLogs.list': ['Microsoft.Insights/eventtypes/values/read'],

@@ -10,6 +10,7 @@ import { serverFromSdk } from './sdkServer.js';
  * PATCH of public network access, stop, delete, name check and the restore (`pointInTimeUTC`).
  */
 export class PostgresServersApi implements EngineServersApi {
+  readonly deleteApiVersion = '2025-08-01';
   private readonly clients = new Map<string, PostgreSQLManagementFlexibleServerClient>();
 
   constructor(private readonly options: EngineApiOptions) {}

@@ -6,7 +6,7 @@ import { parseServerId } from '../../../domain/ids.js';
 import { serverFromArm, withLogicalServer } from '../../../domain/snapshot.js';
 import type { Server } from '../../../domain/model.js';
 import type { ServerListing } from '../../../ports/servers.js';
-import { AzureCallError } from '../errors.js';
+import { armErrorOf, AzureCallError } from '../errors.js';
 
 const API_VERSION = '2022-10-01';
 /** Resource Graph's largest page. */
@@ -106,8 +106,9 @@ export class ResourceGraphListing implements ServerListing {
       throw new AzureCallError(what, error);
     }
     if (response.status !== 200) {
-      const error = Object.assign(new Error(errorText(response.bodyAsText)), { statusCode: response.status });
-      throw new AzureCallError(what, error, { action: 'Microsoft.ResourceGraph/resources/read' });
+      throw new AzureCallError(what, armErrorOf(response.status, response.bodyAsText), {
+        action: 'Microsoft.ResourceGraph/resources/read',
+      });
     }
     return JSON.parse(response.bodyAsText ?? '{}') as QueryResponse;
   }
@@ -151,13 +152,4 @@ function serversOf(group: SubscriptionRows): { subscriptionId: string; servers: 
     );
   }
   return { subscriptionId: group.subscriptionId, servers };
-}
-
-function errorText(body: string | undefined | null): string {
-  try {
-    const parsed = JSON.parse(body ?? '') as { error?: { code?: string; message?: string } };
-    return `${parsed.error?.code ?? ''}: ${parsed.error?.message ?? ''}`.trim();
-  } catch {
-    return (body ?? '').slice(0, 200);
-  }
 }

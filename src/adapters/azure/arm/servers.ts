@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { CommonClientOptions } from '@azure/core-client';
+import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import { ManagementLockClient } from '@azure/arm-locks';
 import { MonitorClient } from '@azure/arm-monitor';
 import { ResourceManagementClient } from '@azure/arm-resources';
@@ -14,7 +15,7 @@ import type {
   RestoreRequest,
   ServersPort,
 } from '../../../ports/servers.js';
-import { AzureCallError, statusOf } from '../errors.js';
+import { armErrorOf, AzureCallError, statusOf } from '../errors.js';
 import type { EngineApiOptions, EngineServersApi } from './engineApi.js';
 import { MySqlServersApi } from './mysqlApi.js';
 import { PostgresServersApi } from './postgresApi.js';
@@ -248,9 +249,10 @@ export class ArmServers implements ServersPort {
     }
   }
 
-  async delete(id: string): Promise<DeleteOutcome> {
+  async delete(id: string, options: { wait?: boolean } = {}): Promise<DeleteOutcome> {
     const ref = ref_(id);
     try {
+      if (options.wait === false) return await this.requestDelete(ref);
       await this.api(ref.engine).delete(ref);
       return 'deleted';
     } catch (error) {
@@ -260,6 +262,26 @@ export class ArmServers implements ServersPort {
         return 'locked';
       throw new AzureCallError(`delete ${ref.id}`, error);
     }
+  }
+
+  /**
+   * The DELETE alone, through the Tags API client's pipeline (credential, retries, ARM's budget), at the engine SDK's
+   * api-version: 202 is ARM's acceptance (`requested`), 200 a delete already done, 204 nothing to delete (ARM's answer
+   * for a resource that does not exist). Anything else throws ARM's error, mapped by `delete`.
+   */
+  private async requestDelete(ref: ServerRef): Promise<DeleteOutcome> {
+    // The endpoint every SDK client is given (the emulator's, locally), as the SDK requests build their URLs.
+    const endpoint = (this.options.clientOptions?.endpoint ?? 'https://management.azure.com').replace(/\/+$/, '');
+    const response = await this.client(ref.subscriptionId).resources.sendRequest(
+      createPipelineRequest({
+        url: `${endpoint}${ref.id}?api-version=${this.api(ref.engine).deleteApiVersion}`,
+        method: 'DELETE',
+      }),
+    );
+    if (response.status === 202) return 'requested';
+    if (response.status === 200) return 'deleted';
+    if (response.status === 204) return 'already-gone';
+    throw armErrorOf(response.status, response.bodyAsText);
   }
 
   async checkName(

@@ -26,6 +26,7 @@ export class LogicalServerUntouchedError extends Error {
  * through the Tags API, locks through the locks API, both in ArmServers.
  */
 export class SqlDatabasesApi implements EngineServersApi {
+  readonly deleteApiVersion = '2022-08-01-preview';
   private readonly clients = new Map<string, SqlManagementClient>();
 
   constructor(private readonly options: EngineApiOptions) {}
