@@ -158,6 +158,43 @@ describe('reconcile on the emulator: the safety net under the event path', () =>
     expect((await stores.inventory.get(serverKey(prod.id)))?.value.state).toBe('listed');
   });
 
+  it('records a clone the sweep asked ARM to delete (row deleting) as the deletion it asked for, once, without "gone"', async () => {
+    const { prod, snapshot } = productionEstate();
+    const restored = armServer({
+      name: 'pg-orders-restore-asked',
+      tags: {
+        RestoredFrom: prod.id,
+        RestorePointUtc: '2026-01-12T08:00:00Z',
+        Owner: 'alice@contoso.com',
+        ExpiresOn: '2026-02-01',
+      },
+    });
+    const { stores, deps: d, user } = await start({ ...snapshot, servers: [prod, restored] });
+    await reconcile(d);
+    const key = serverKey(restored.id);
+    const row = (await stores.inventory.get(key))!;
+    // What the sweep's intent leaves before it asks ARM (and does not wait for the delete to end).
+    await stores.inventory.upsert(
+      { ...row.value, state: 'deleting', deletedBy: 'pitr-warden (sweep)', deleteReason: 'expired 2026-02-01' },
+      { ifMatch: row.etag },
+    );
+    await user(SUB1).servers.beginDeleteAndWait('rg-prod', 'pg-orders-restore-asked', { updateIntervalInMs: 1 });
+    expect((await reconcile(d)).vanished).toBe(1);
+    expect((await stores.inventory.get(key))?.value).toMatchObject({
+      state: 'deleted',
+      deletedBy: 'pitr-warden (sweep)',
+      deleteReason: 'expired 2026-02-01',
+    });
+    const entries = await stores.evidence.list(key);
+    expect(entries.filter((e) => e.kind === 'gone')).toEqual([]);
+    expect(entries.filter((e) => e.kind === 'deleted')).toEqual([
+      expect.objectContaining({
+        id: `sweep:deleted:${row.value.expiresOn}`,
+        details: expect.objectContaining({ outcome: 'finished' }),
+      }),
+    ]);
+  });
+
   it('skips a subscription whose listing fails, whole: none of its rows is marked deleted, the other is reconciled', async () => {
     const { prod, snapshot } = productionEstate();
     const other = armServer({
