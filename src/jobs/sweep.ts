@@ -365,46 +365,58 @@ async function recordWouldDelete(
 }
 
 /**
- * Rows left at `deleting` by an interrupted run: a server that is gone is recorded deleted (no second DELETE);
- * one still listed but no longer eligible gets its row back, so nothing stays marked for deletion by mistake.
+ * Rows left at `deleting` by an earlier run (one that asked ARM and did not wait, or died): a server that is gone is
+ * recorded deleted (no second DELETE); one still listed but no longer eligible gets its row back, so nothing stays
+ * marked for deletion by mistake.
  */
 async function finishInterrupted(
   interrupted: readonly Interrupted[],
   deps: SweepDeps,
   out: Mutable<SweepResult>,
 ): Promise<void> {
-  const work = interrupted.map(({ row: stored, listed, plan }) => async () => {
-    const row = stored.value;
-    if (listed) return releaseRow(row, plan, deps, out);
-    // The list did not show it: confirm with a read before recording the deletion.
-    if (await deps.servers.get(row.id)) return;
-    const reason = row.deleteReason ?? 'expired clone';
-    try {
-      await recordDeleted(
-        stored,
+  // Gone: its evidence entry first (each server its own partition), then the rows in batches per subscription.
+  const gone: { stored: Versioned<InventoryRecord>; record: InventoryRecord; reason: string }[] = [];
+  const work = interrupted.map(({ row: stored, listed, plan }) => ({
+    key: stored.value.subscriptionId.toLowerCase(),
+    run: async () => {
+      const row = stored.value;
+      if (listed) return releaseRow(row, plan, deps, out);
+      // The list did not show it: confirm with a read before recording the deletion.
+      if (await deps.servers.get(row.id)) return;
+      const reason = row.deleteReason ?? 'expired clone';
+      const { entry, record } = deletionRecorded(
+        row,
         { outcome: 'finished', reason, details: { noticesSent: row.noticesSent } },
-        deps,
+        deps.actor,
         out.at,
       );
-    } catch (error) {
-      // Written since listing: the delete event (or another run) recorded it first.
-      if (error instanceof ConcurrencyError) return;
-      throw error;
-    }
+      await deps.evidence.append([entry]);
+      gone.push({ stored, record, reason });
+    },
+  }));
+  await runLimitedPerKey(work, DEFAULT_CONCURRENCY, DEFAULT_CONCURRENCY_PER_SUBSCRIPTION, (error, index) => {
+    const row = interrupted[index]!.row.value;
+    out.failed.push(item(row, `finish an interrupted deletion: ${errorMessage(error)}`));
+  });
+  let outcomes;
+  try {
+    outcomes = await deps.inventory.upsertMany(gone.map((g) => ({ record: g.record, ifMatch: g.stored.etag })));
+  } catch (error) {
+    // The rows stay at `deleting` and their evidence is written: the next run writes the rows under the same entry.
+    for (const { stored } of gone)
+      out.failed.push(item(stored.value, `record a finished deletion: ${errorMessage(error)}`));
+    return;
+  }
+  gone.forEach(({ stored: { value: row }, reason }, i) => {
+    // Written since listing: the delete event (or another run) recorded it first.
+    if ('conflict' in outcomes[i]!) return;
     out.deleted.push({
       id: row.id,
       name: row.name,
       outcome: 'finished',
-      reason: `an interrupted run asked ARM to delete it; now gone (${reason})`,
+      reason: `an earlier run asked ARM to delete it; now gone (${reason})`,
     });
   });
-  await runLimited(work, 8, (error, index) =>
-    out.failed.push({
-      id: `interrupted#${index}`,
-      name: '',
-      reason: `finish an interrupted deletion: ${errorMessage(error)}`,
-    }),
-  );
 }
 
 async function releaseRow(
