@@ -225,53 +225,24 @@ async function recordGone(
 ): Promise<GovernOutcome> {
   if (!previous || previous.state === 'deleted')
     return { key: input.key, deleted: true, actionsDone: [], failed: [], evidenceWritten: 0 };
-  if (previous.state === 'deleting') {
-    // The sweep asked ARM to delete it and did not wait: this records the deletion it asked for, under its evidence id.
-    const { entry, record } = deletionRecorded(
-      previous,
-      {
-        outcome: 'finished',
-        reason: previous.deleteReason ?? 'expired clone',
-        details: { noticesSent: previous.noticesSent },
-      },
-      deps.actor,
-      at,
-    );
-    // Evidence first: a retry after a failed row write finds the same entry there and writes the row.
-    const { written } = await deps.evidence.append([entry]);
-    await deps.inventory.upsert(
-      { ...record, observedAt: maxIso(previous.observedAt, input.observedAt) },
-      { ifMatch: etag ?? null },
-    );
-    return {
-      key: input.key,
-      classification: previous.classification,
-      deleted: true,
-      actionsDone: [],
-      failed: [],
-      evidenceWritten: written,
-    };
-  }
-  const record: InventoryRecord = {
-    ...previous,
-    state: 'deleted',
-    deletedAt: previous.deletedAt ?? input.observedAt,
-    updatedAt: at,
-    observedAt: maxIso(previous.observedAt, input.observedAt),
-  };
-  await deps.inventory.upsert(record, { ifMatch: etag ?? null });
-  const { written } = await deps.evidence.append([
-    {
-      serverKey: input.key,
-      id: 'gone',
-      at,
-      actor: deps.actor,
-      kind: 'gone',
-      summary: `${previous.name} no longer exists in ARM`,
-      before: { state: previous.state },
-      after: { state: 'deleted' },
-    },
-  ]);
+  const observedAt = maxIso(previous.observedAt, input.observedAt);
+  const { entry, record } =
+    previous.state === 'deleting'
+      ? // The sweep asked ARM to delete it and did not wait: this records the deletion it asked for, under its entry id.
+        deletionRecorded(
+          previous,
+          {
+            outcome: 'finished',
+            reason: previous.deleteReason ?? 'expired clone',
+            details: { noticesSent: previous.noticesSent },
+          },
+          deps.actor,
+          at,
+        )
+      : goneRecorded(previous, input, deps.actor, at);
+  // Evidence first: a retry after a failed row write finds the same entry there and writes the row.
+  const { written } = await deps.evidence.append([entry]);
+  await deps.inventory.upsert({ ...record, observedAt }, { ifMatch: etag ?? null });
   return {
     key: input.key,
     classification: previous.classification,
@@ -279,6 +250,28 @@ async function recordGone(
     actionsDone: [],
     failed: [],
     evidenceWritten: written,
+  };
+}
+
+/** A server that vanished without the warden asking: the row deleted and a `gone` entry. */
+function goneRecorded(
+  previous: InventoryRecord,
+  input: GovernInput,
+  actor: string,
+  at: string,
+): { entry: EvidenceEntry; record: InventoryRecord } {
+  return {
+    entry: {
+      serverKey: input.key,
+      id: 'gone',
+      at,
+      actor,
+      kind: 'gone',
+      summary: `${previous.name} no longer exists in ARM`,
+      before: { state: previous.state },
+      after: { state: 'deleted' },
+    },
+    record: { ...previous, state: 'deleted', deletedAt: previous.deletedAt ?? input.observedAt, updatedAt: at },
   };
 }
 
