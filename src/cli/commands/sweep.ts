@@ -50,7 +50,7 @@ const SWEEP_ACTIONS: Record<SweepDeletion['outcome'], string> = {
   requested: 'delete requested (ARM deleting)',
   deleted: 'deleted',
   'already-gone': 'deleted (already gone)',
-  finished: 'deleted (finished)',
+  finished: 'deleted (ARM finished)',
 };
 
 /** A summary line, then one row per server the run acted on or reported: server, action, reason. */
