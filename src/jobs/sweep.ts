@@ -22,10 +22,10 @@ import {
   type SweepItem,
   type SweepPlanContext,
 } from '../domain/sweep.js';
-import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
+import type { Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 import { modify } from './gate.js';
-import { forEachListed, runLimited, runLimitedPerKey, withCreationTimes } from './listing.js';
+import { forEachListed, runLimitedPerKey, withCreationTimes } from './listing.js';
 import { chunksOf, groupBy } from '../domain/collections.js';
 import type { DeleteOutcome } from '../ports/servers.js';
 import { errorMessage } from '../errorMessage.js';
