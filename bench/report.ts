@@ -1,4 +1,4 @@
-import type { ArmCounter } from './sandbox.js';
+import type { ArmCounter } from './emulatorRequests.js';
 import type { RunFigures } from './worker.js';
 
 /**

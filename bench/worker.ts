@@ -6,7 +6,7 @@ import { reconcile, runLimited } from '../src/jobs/reconcile.js';
 import { sweep } from '../src/jobs/sweep.js';
 import { fixedClock, type Clock } from '../src/ports/clock.js';
 import { build, type Wired } from '../src/wiring.js';
-import { EmulatorRequests, type ArmCounter } from './sandbox.js';
+import { EmulatorRequests, type ArmCounter } from './emulatorRequests.js';
 
 /**
  * The warden's side of a benchmark, in a process of its own (the sandbox runs Azurite and the emulator in another), so

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { TokenCredential } from '@azure/core-auth';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import type { CommonClientOptions } from '@azure/core-client';
-import { DefaultAzureCredential } from '@azure/identity';
 import type { Config } from '../../config.js';
 import { unsignedTokenCredential } from '../../unsignedJwt.js';
 
@@ -18,12 +17,27 @@ export const emulatorCredential: TokenCredential = unsignedTokenCredential((aud)
   sub: 'pitr-warden',
 }));
 
-/** DefaultAzureCredential in Azure (the user-assigned identity when AZURE_CLIENT_ID is set); the any-token one locally. */
+/**
+ * DefaultAzureCredential in Azure (the user-assigned identity when AZURE_CLIENT_ID is set); the any-token one locally.
+ * `@azure/identity` (about 20 MB of code with MSAL) is loaded on the first token asked for, so a process that never
+ * signs in (the local sandbox, the emulator's tests) does not load it.
+ */
 export function credentialFor(config: Config): TokenCredential {
   if (config.arm.credential === 'emulator') return emulatorCredential;
-  return new DefaultAzureCredential(
-    config.managedIdentityClientId ? { managedIdentityClientId: config.managedIdentityClientId } : {},
-  );
+  const options = config.managedIdentityClientId ? { managedIdentityClientId: config.managedIdentityClientId } : {};
+  let credential: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> {
+      credential ??= import('@azure/identity').then(
+        ({ DefaultAzureCredential }) => new DefaultAzureCredential(options),
+        (error: unknown) => {
+          credential = undefined;
+          throw error;
+        },
+      );
+      return (await credential).getToken(scopes, getTokenOptions);
+    },
+  };
 }
 
 /** Options every ARM SDK client gets: the endpoint, and the local emulator's CA when one is configured. */

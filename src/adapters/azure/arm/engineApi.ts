@@ -75,3 +75,67 @@ export interface EngineServersApi {
     onResponse: (raw: { status: number; headers: { get(name: string): string | undefined } }) => void,
   ): Promise<RestorePoller>;
 }
+
+/**
+ * What ArmServers needs of an engine's API before its module is loaded: the api-version of its DELETE (sent without the
+ * SDK) and the optional calls it has (they change what ArmServers does).
+ */
+export interface EngineApiEntry {
+  readonly deleteApiVersion: string;
+  readonly upsertFirewallRule?: boolean;
+  readonly restoreProgress?: boolean;
+}
+
+/**
+ * An engine's API whose module, and so its SDK (10 to 20 MB of code each), is loaded on the first call: a job that
+ * never meets an engine (a sweep without SQL databases) never loads its SDK. `known` is what the entry says of the API
+ * before it is loaded; a loaded API that differs is a programming error, thrown on first use. A failed load is tried
+ * again on the next call.
+ * @example lazyEngineApi(async () => new (await import('./postgresApi.js')).PostgresServersApi(options), { deleteApiVersion: '2025-08-01', upsertFirewallRule: true })
+ */
+export function lazyEngineApi(load: () => Promise<EngineServersApi>, known: EngineApiEntry): EngineServersApi {
+  let api: Promise<EngineServersApi> | undefined;
+  const loaded = (): Promise<EngineServersApi> =>
+    (api ??= load().then(
+      (a) => {
+        if (a.deleteApiVersion !== known.deleteApiVersion)
+          throw new Error(
+            `The engine API ${a.constructor.name} deletes at api-version ${a.deleteApiVersion}, its entry says ${known.deleteApiVersion}`,
+          );
+        for (const call of ['upsertFirewallRule', 'restoreProgress'] as const)
+          if ((typeof a[call] === 'function') !== (known[call] === true))
+            throw new Error(
+              `The engine API ${a.constructor.name} ${known[call] ? 'lacks' : 'has'} ${call}, unlike its entry`,
+            );
+        return a;
+      },
+      (error: unknown) => {
+        api = undefined;
+        throw error;
+      },
+    ));
+  return {
+    deleteApiVersion: known.deleteApiVersion,
+    list: async (...args) => (await loaded()).list(...args),
+    get: async (...args) => (await loaded()).get(...args),
+    listFirewallRules: async (...args) => (await loaded()).listFirewallRules(...args),
+    deleteFirewallRule: async (...args) => (await loaded()).deleteFirewallRule(...args),
+    ...(known.upsertFirewallRule
+      ? {
+          upsertFirewallRule: async (...args: Parameters<NonNullable<EngineServersApi['upsertFirewallRule']>>) =>
+            (await loaded()).upsertFirewallRule!(...args),
+        }
+      : {}),
+    disablePublicAccess: async (...args) => (await loaded()).disablePublicAccess(...args),
+    stop: async (...args) => (await loaded()).stop(...args),
+    delete: async (...args) => (await loaded()).delete(...args),
+    checkName: async (...args) => (await loaded()).checkName(...args),
+    ...(known.restoreProgress
+      ? {
+          restoreProgress: async (...args: Parameters<NonNullable<EngineServersApi['restoreProgress']>>) =>
+            (await loaded()).restoreProgress!(...args),
+        }
+      : {}),
+    beginRestore: async (...args) => (await loaded()).beginRestore(...args),
+  };
+}

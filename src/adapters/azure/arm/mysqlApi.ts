@@ -1,5 +1,5 @@
 import { MySQLManagementFlexibleServerClient, type Server as MySqlServer } from '@azure/arm-mysql-flexible';
-import { ResourceManagementClient } from '@azure/arm-resources';
+import type { ResourceManagementClient } from '@azure/arm-resources';
 import { ENGINE_SPECS } from '../../../domain/engines.js';
 import type { ServerRef } from '../../../domain/ids.js';
 import type { FirewallRule, Server } from '../../../domain/model.js';
@@ -18,10 +18,8 @@ export const MYSQL_WRITE_API_VERSION = ENGINE_SPECS['mysql-flexible'].writeApiVe
  */
 export class MySqlServersApi implements EngineServersApi {
   readonly deleteApiVersion = '2021-05-01';
-  private readonly clients = new Map<
-    string,
-    { mysql: MySQLManagementFlexibleServerClient; resources: ResourceManagementClient }
-  >();
+  private readonly clients = new Map<string, { mysql: MySQLManagementFlexibleServerClient }>();
+  private readonly resourceClients = new Map<string, ResourceManagementClient>();
 
   constructor(private readonly options: EngineApiOptions) {}
 
@@ -29,11 +27,19 @@ export class MySqlServersApi implements EngineServersApi {
     let c = this.clients.get(subscriptionId);
     if (!c) {
       const { credential, clientOptions } = this.options;
-      c = {
-        mysql: new MySQLManagementFlexibleServerClient(credential, subscriptionId, clientOptions),
-        resources: new ResourceManagementClient(credential, subscriptionId, clientOptions),
-      };
+      c = { mysql: new MySQLManagementFlexibleServerClient(credential, subscriptionId, clientOptions) };
       this.clients.set(subscriptionId, c);
+    }
+    return c;
+  }
+
+  /** The generic resources API of the one PATCH (`@azure/arm-resources`, loaded on first use). */
+  private async resources(subscriptionId: string): Promise<ResourceManagementClient> {
+    const { ResourceManagementClient: Client } = await import('@azure/arm-resources');
+    let c = this.resourceClients.get(subscriptionId);
+    if (!c) {
+      const { credential, clientOptions } = this.options;
+      this.resourceClients.set(subscriptionId, (c = new Client(credential, subscriptionId, clientOptions)));
     }
     return c;
   }
@@ -75,7 +81,9 @@ export class MySqlServersApi implements EngineServersApi {
 
   async disablePublicAccess(ref: ServerRef): Promise<void> {
     // GenericResource PATCH: only the properties named change, as with the provider's own PATCH.
-    await this.client(ref.subscriptionId).resources.resources.beginUpdateByIdAndWait(
+    await (
+      await this.resources(ref.subscriptionId)
+    ).resources.beginUpdateByIdAndWait(
       ref.id,
       MYSQL_WRITE_API_VERSION,
       { properties: { network: { publicNetworkAccess: 'Disabled' } } },

@@ -1,9 +1,9 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { CommonClientOptions } from '@azure/core-client';
 import { createPipelineRequest } from '@azure/core-rest-pipeline';
-import { ManagementLockClient } from '@azure/arm-locks';
-import { MonitorClient } from '@azure/arm-monitor';
-import { ResourceManagementClient } from '@azure/arm-resources';
+import type { ManagementLockClient } from '@azure/arm-locks';
+import type { MonitorClient } from '@azure/arm-monitor';
+import type { ResourceManagementClient } from '@azure/arm-resources';
 import { ENGINE_SPECS, ENGINES, type Engine } from '../../../domain/engines.js';
 import { parseServerId, resourceIdOf, type ServerRef } from '../../../domain/ids.js';
 import { lockScopeOf, type ScopedLock } from '../../../domain/locks.js';
@@ -16,10 +16,7 @@ import type {
   ServersPort,
 } from '../../../ports/servers.js';
 import { armErrorOf, AzureCallError, statusOf } from '../errors.js';
-import type { EngineApiOptions, EngineServersApi } from './engineApi.js';
-import { MySqlServersApi } from './mysqlApi.js';
-import { PostgresServersApi } from './postgresApi.js';
-import { SqlDatabasesApi } from './sqlApi.js';
+import { lazyEngineApi, type EngineApiOptions, type EngineServersApi } from './engineApi.js';
 
 export { serverFromSdk } from './sdkServer.js';
 
@@ -31,12 +28,43 @@ export interface ArmOptions {
   readonly pollIntervalInMs?: number;
 }
 
-/** The SDK calls of each engine the port serves (postgresApi.ts, mysqlApi.ts, sqlApi.ts): one file per engine. */
+/**
+ * The SDK calls of each engine the port serves (postgresApi.ts, mysqlApi.ts, sqlApi.ts): one file per engine, each
+ * loaded with its SDK on the engine's first call, so a process meets only the SDKs of the engines it touches.
+ */
 const ENGINE_APIS: { readonly [E in Engine]: (options: EngineApiOptions) => EngineServersApi } = {
-  'postgresql-flexible': (options) => new PostgresServersApi(options),
-  'mysql-flexible': (options) => new MySqlServersApi(options),
-  'sql-database': (options) => new SqlDatabasesApi(options),
+  'postgresql-flexible': (options) =>
+    lazyEngineApi(async () => new (await import('./postgresApi.js')).PostgresServersApi(options), {
+      deleteApiVersion: '2025-08-01',
+      upsertFirewallRule: true,
+    }),
+  'mysql-flexible': (options) =>
+    lazyEngineApi(async () => new (await import('./mysqlApi.js')).MySqlServersApi(options), {
+      deleteApiVersion: '2021-05-01',
+    }),
+  'sql-database': (options) =>
+    lazyEngineApi(async () => new (await import('./sqlApi.js')).SqlDatabasesApi(options), {
+      deleteApiVersion: '2022-08-01-preview',
+      restoreProgress: true,
+    }),
 };
+
+/** The ARM SDKs every engine shares, each loaded on first use (Tags API, locks, Activity Log). */
+const sharedSdks = {
+  resources: once(() => import('@azure/arm-resources')),
+  locks: once(() => import('@azure/arm-locks')),
+  monitor: once(() => import('@azure/arm-monitor')),
+};
+
+/** A module import made once, tried again after a failure. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () =>
+    (loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    }));
+}
 
 /**
  * The ServersPort on the Azure SDKs. The engine of each id picks the engine's SDK calls (EngineServersApi:
@@ -46,7 +74,8 @@ const ENGINE_APIS: { readonly [E in Engine]: (options: EngineApiOptions) => Engi
  * @example const servers = new ArmServers({ credential, clientOptions }); await servers.list(subscriptionId) // every engine's
  */
 export class ArmServers implements ServersPort {
-  private readonly clients = new Map<string, { resources: ResourceManagementClient; locks: ManagementLockClient }>();
+  private readonly resourceClients = new Map<string, ResourceManagementClient>();
+  private readonly lockClients = new Map<string, ManagementLockClient>();
   private readonly engines = new Map<Engine, EngineServersApi>();
   private readonly poll: { updateIntervalInMs?: number };
 
@@ -54,15 +83,27 @@ export class ArmServers implements ServersPort {
     this.poll = options.pollIntervalInMs === undefined ? {} : { updateIntervalInMs: options.pollIntervalInMs };
   }
 
-  private client(subscriptionId: string) {
-    let c = this.clients.get(subscriptionId);
+  /** The Tags API's client of a subscription (`@azure/arm-resources`, loaded on first use). */
+  private async resources(subscriptionId: string): Promise<ResourceManagementClient> {
+    const { ResourceManagementClient } = await sharedSdks.resources();
+    let c = this.resourceClients.get(subscriptionId);
     if (!c) {
       const { credential, clientOptions = {} } = this.options;
-      c = {
-        resources: new ResourceManagementClient(credential, subscriptionId, clientOptions),
-        locks: new ManagementLockClient(credential, subscriptionId, clientOptions),
-      };
-      this.clients.set(subscriptionId, c);
+      this.resourceClients.set(
+        subscriptionId,
+        (c = new ResourceManagementClient(credential, subscriptionId, clientOptions)),
+      );
+    }
+    return c;
+  }
+
+  /** The locks API's client of a subscription (`@azure/arm-locks`, loaded on first use). */
+  private async locks(subscriptionId: string): Promise<ManagementLockClient> {
+    const { ManagementLockClient } = await sharedSdks.locks();
+    let c = this.lockClients.get(subscriptionId);
+    if (!c) {
+      const { credential, clientOptions = {} } = this.options;
+      this.lockClients.set(subscriptionId, (c = new ManagementLockClient(credential, subscriptionId, clientOptions)));
     }
     return c;
   }
@@ -130,7 +171,7 @@ export class ArmServers implements ServersPort {
     try {
       // A resource under a parent (a database under its logical server) names the parent path: `servers/sql-shop`.
       const spec = ENGINE_SPECS[ref.engine];
-      const iterator = this.client(ref.subscriptionId).locks.managementLocks.listAtResourceLevel(
+      const iterator = (await this.locks(ref.subscriptionId)).managementLocks.listAtResourceLevel(
         ref.resourceGroup,
         spec.providerNamespace,
         (ref.parents ?? []).map((p) => `${p.type}/${p.name}`).join('/'),
@@ -150,7 +191,8 @@ export class ArmServers implements ServersPort {
   async listSubscriptionLocks(subscriptionId: string): Promise<ScopedLock[]> {
     const locks: ScopedLock[] = [];
     try {
-      for await (const page of this.client(subscriptionId).locks.managementLocks.listAtSubscriptionLevel().byPage()) {
+      const client = await this.locks(subscriptionId);
+      for await (const page of client.managementLocks.listAtSubscriptionLevel().byPage()) {
         for (const l of page) {
           const scope = l.id ? lockScopeOf(l.id) : undefined;
           if (scope)
@@ -172,7 +214,9 @@ export class ArmServers implements ServersPort {
     const ref = ref_(id);
     try {
       // The Tags API takes the scope without a leading slash.
-      await this.client(ref.subscriptionId).resources.tagsOperations.beginUpdateAtScopeAndWait(
+      await (
+        await this.resources(ref.subscriptionId)
+      ).tagsOperations.beginUpdateAtScopeAndWait(
         ref.id.replace(/^\//, ''),
         { operation: 'Merge', properties: { tags: { ...tags } } },
         this.poll,
@@ -188,7 +232,9 @@ export class ArmServers implements ServersPort {
     const ref = ref_(id);
     try {
       // Delete with name/value pairs removes a tag only while it still has the value that was read.
-      await this.client(ref.subscriptionId).resources.tagsOperations.beginUpdateAtScopeAndWait(
+      await (
+        await this.resources(ref.subscriptionId)
+      ).tagsOperations.beginUpdateAtScopeAndWait(
         ref.id.replace(/^\//, ''),
         { operation: 'Delete', properties: { tags: { ...tags } } },
         this.poll,
@@ -272,7 +318,9 @@ export class ArmServers implements ServersPort {
   private async requestDelete(ref: ServerRef): Promise<DeleteOutcome> {
     // The endpoint every SDK client is given (the emulator's, locally), as the SDK requests build their URLs.
     const endpoint = (this.options.clientOptions?.endpoint ?? 'https://management.azure.com').replace(/\/+$/, '');
-    const response = await this.client(ref.subscriptionId).resources.sendRequest(
+    const response = await (
+      await this.resources(ref.subscriptionId)
+    ).sendRequest(
       createPipelineRequest({
         url: `${endpoint}${ref.id}?api-version=${this.api(ref.engine).deleteApiVersion}`,
         method: 'DELETE',
@@ -400,7 +448,8 @@ export class ArmActivityFeed implements ActivityFeedPort {
   ): Promise<unknown[]> {
     let client = this.clients.get(subscriptionId);
     if (!client) {
-      client = new MonitorClient(this.options.credential, subscriptionId, this.options.clientOptions ?? {});
+      const { MonitorClient: Client } = await sharedSdks.monitor();
+      client = new Client(this.options.credential, subscriptionId, this.options.clientOptions ?? {});
       this.clients.set(subscriptionId, client);
     }
     const between = `eventTimestamp ge '${window.from.toISOString()}' and eventTimestamp le '${window.to.toISOString()}'`;

@@ -1,6 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { request } from 'node:https';
-import pg from 'pg';
 import type { Server } from '../../../domain/model.js';
 import type { DatabasePort, DatabaseSession } from '../../../ports/database.js';
 
@@ -28,6 +27,8 @@ export class PgDatabase implements DatabasePort {
 
   async connect(server: Server, database: string): Promise<DatabaseSession> {
     const e = await this.endpoint(server);
+    // Loaded on the first connection: only restore drills connect.
+    const { default: pg } = await import('pg');
     const client = new pg.Client({
       host: e.host,
       port: e.port,

@@ -1,12 +1,16 @@
-import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import type { QueueClient } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../../../config.js';
 import type { QueueDepths } from '../../../jobs/operator.js';
 import { statusOf } from '../errors.js';
 import { errorMessage } from '../../../errorMessage.js';
 
-/** The events queue the Event Grid subscription delivers to; the HTTP alert endpoint adds to it too. */
-export function eventsQueue(config: Config, credential: TokenCredential): QueueClient {
+/**
+ * The events queue the Event Grid subscription delivers to; the HTTP alert endpoint adds to it too.
+ * `@azure/storage-queue` is loaded here, on first use: the jobs that never touch the queue do not load it.
+ */
+export async function eventsQueue(config: Config, credential: TokenCredential): Promise<QueueClient> {
+  const { QueueServiceClient } = await import('@azure/storage-queue');
   const { connectionString, accountName } = config.storage;
   if (connectionString)
     return QueueServiceClient.fromConnectionString(connectionString).getQueueClient(config.eventsQueueName);
@@ -25,12 +29,17 @@ export async function enqueue(queue: QueueClient, body: string): Promise<void> {
  * creates it in Azure; locally the first alert may come before any event), and carries on if it may not create it.
  */
 export function eventsSender(config: Config, credential: TokenCredential): (body: string) => Promise<void> {
-  const queue = eventsQueue(config, credential);
+  let queue: Promise<QueueClient> | undefined;
   let ready: Promise<unknown> | undefined;
   return async (body) => {
-    ready ??= queue.createIfNotExists().catch(() => undefined);
+    queue ??= eventsQueue(config, credential).catch((error: unknown) => {
+      queue = undefined;
+      throw error;
+    });
+    const q = await queue;
+    ready ??= q.createIfNotExists().catch(() => undefined);
     await ready;
-    await enqueue(queue, body);
+    await enqueue(q, body);
   };
 }
 
@@ -48,9 +57,16 @@ export function queueDepths(config: Config, credential: TokenCredential): () => 
       throw new Error(`Could not read the depth of queue ${queue.name}: ${errorMessage(error)}`, { cause: error });
     }
   };
-  const events = eventsQueue(config, credential);
-  const poison = eventsQueue({ ...config, eventsQueueName: `${config.eventsQueueName}-poison` }, credential);
+  let queues: Promise<[QueueClient, QueueClient]> | undefined;
   return async () => {
+    queues ??= Promise.all([
+      eventsQueue(config, credential),
+      eventsQueue({ ...config, eventsQueueName: `${config.eventsQueueName}-poison` }, credential),
+    ]).catch((error: unknown) => {
+      queues = undefined;
+      throw error;
+    });
+    const [events, poison] = await queues;
     const [e, p] = await Promise.all([depth(events), depth(poison)]);
     return { events: e, poison: p };
   };
