@@ -70,7 +70,8 @@ const GETS_BEFORE_A_LIST = 20;
 /**
  * A listing without systemData (Resource Graph) has no creation times, which classification compares: a server takes
  * its own from its row, and a server without one (new to the warden) is read from ARM: a GET each, or, when many are
- * new (a first run), one ARM list of the subscription (a page per 100 servers). Throws when such a read fails.
+ * new (a first run), one ARM list of the subscription and those servers' engines (a page per 100 servers). Throws
+ * when such a read fails.
  */
 export async function withCreationTimes(
   servers: Server[],
@@ -89,8 +90,10 @@ export async function withCreationTimes(
     else missing.push(i);
   });
   if (missing.length > GETS_BEFORE_A_LIST) {
+    // Only the engines of the servers without one: a SQL database has its creationDate in any listing.
+    const engines = [...new Set(missing.map((i) => out[i]!.engine))];
     const listed = new Map(
-      (await deps.servers.list(out[missing[0]!]!.subscriptionId)).map((s) => [s.key, s.createdAt]),
+      (await deps.servers.list(out[missing[0]!]!.subscriptionId, { engines })).map((s) => [s.key, s.createdAt]),
     );
     for (const i of missing.splice(0)) {
       const createdAt = listed.get(out[i]!.key);

@@ -33,8 +33,11 @@ export interface RestoreRequest {
  *   if (live) await servers.mergeTags(live.id, { ExpiresOn: '2026-12-01' });
  */
 export interface ServersPort {
-  /** Every server of a subscription, all pages. Throws when any page fails: a partial list is never returned. */
-  list(subscriptionId: string): Promise<Server[]>;
+  /**
+   * Every server of a subscription (of the engines named, default every engine), all pages. Throws when any page
+   * fails: a partial list is never returned.
+   */
+  list(subscriptionId: string, options?: { readonly engines?: readonly Engine[] }): Promise<Server[]>;
   /** The live server, or undefined when ARM answers 404. */
   get(id: string, options?: { withFirewallRules?: boolean; withLocks?: boolean }): Promise<Server | undefined>;
   listFirewallRules(id: string): Promise<FirewallRule[]>;

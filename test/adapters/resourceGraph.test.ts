@@ -251,7 +251,7 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
       ]);
     });
 
-    it('a first run with many servers new to the warden takes their creation times from one ARM list, not a GET each', async () => {
+    it('a first run with many servers new to the warden takes their creation times from one ARM list of their engine, not a GET each', async () => {
       const prod = armServer({
         name: 'pg-orders-prod',
         administratorLogin: 'orders',
@@ -270,8 +270,12 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
       expect(await reconcile(d)).toMatchObject({ subscriptions: 2, servers: 32, failed: [] });
       expect(emulator.requests.count({ operation: 'Resources_Query' })).toBe(1);
       expect(emulator.requests.count({ operation: 'Servers_Get' })).toBe(0);
-      // One list per flexible-server provider of the subscription that had servers (PostgreSQL and MySQL).
-      expect(emulator.requests.count({ operation: 'Servers_ListBySubscription' })).toBe(2);
+      // One list of the subscription that had servers, of the engine of those new servers alone (PostgreSQL): no MySQL
+      // list, and no SQL one (whose SDK the job then never loads).
+      expect(
+        emulator.requests.entries({ operation: 'Servers_ListBySubscription' }).map((r) => r.path.split('/')[4]),
+      ).toEqual(['Microsoft.DBforPostgreSQL']);
+      expect(emulator.requests.count({ operation: 'Servers_List' })).toBe(0);
       expect((await d.stores.inventory.get(twin.id.toLowerCase()))?.value).toMatchObject({
         classification: 'probable-clone',
         createdAt: '2026-02-01T00:00:00.000Z',

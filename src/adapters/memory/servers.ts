@@ -61,10 +61,11 @@ export class MemoryServers implements ServersPort {
     this.locks.set(serverKey(id), [...locks]);
   }
 
-  list(subscriptionId: string): Promise<Server[]> {
+  list(subscriptionId: string, options: { readonly engines?: readonly Engine[] } = {}): Promise<Server[]> {
     return this.answer('list', subscriptionId.toLowerCase(), () =>
       [...this.servers.values()]
         .filter((s) => s.subscriptionId.toLowerCase() === subscriptionId.toLowerCase())
+        .filter((s) => !options.engines || options.engines.includes(s.engine))
         .sort((a, b) => (a.key < b.key ? -1 : 1)),
     );
   }

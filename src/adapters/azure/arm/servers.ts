@@ -122,10 +122,10 @@ export class ArmServers implements ServersPort {
     return api;
   }
 
-  /** Every governed resource of every engine (one list per engine); any failed page fails the whole list. */
-  async list(subscriptionId: string): Promise<Server[]> {
+  /** Every governed resource of the engines named (default every engine; one list per engine); any failed page fails the whole list. */
+  async list(subscriptionId: string, options: { readonly engines?: readonly Engine[] } = {}): Promise<Server[]> {
     const servers: Server[] = [];
-    for (const engine of ENGINES) {
+    for (const engine of ENGINES.filter((e) => !options.engines || options.engines.includes(e))) {
       try {
         servers.push(...(await this.api(engine).list(subscriptionId)));
       } catch (error) {
