@@ -1,7 +1,8 @@
 import { build, type Metafile } from 'esbuild';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appBuildOptions } from '../../scripts/appBuild.mjs';
 
@@ -13,15 +14,11 @@ import { appBuildOptions } from '../../scripts/appBuild.mjs';
  */
 describe('the app bundle loads each Azure SDK on first use', () => {
   let outputs: Metafile['outputs'];
+  const outdir = join(mkdtempSync(join(tmpdir(), 'warden-bundle-')), 'app');
 
   beforeAll(async () => {
-    const result = await build({
-      ...appBuildOptions,
-      outdir: join(mkdtempSync(join(tmpdir(), 'warden-bundle-')), 'app'),
-      write: false,
-      sourcemap: false,
-      logLevel: 'silent',
-    });
+    // Written to a scratch folder: the last test imports chunks of it, as the Functions host would.
+    const result = await build({ ...appBuildOptions, outdir, sourcemap: false, logLevel: 'silent' });
     outputs = result.metafile.outputs;
   }, 120_000);
 
@@ -93,6 +90,22 @@ describe('the app bundle loads each Azure SDK on first use', () => {
         Object.keys(outputs[o]!.inputs).some((i) => i.includes(`node_modules/${sdk}/`)),
       );
       expect(chunks.length, sdk).toBeGreaterThan(0);
+    }
+  });
+
+  it('a module loaded on first use hands its SDK class from the bundle, whatever the package format', async () => {
+    // arm-locks and arm-monitor are CommonJS: an import() of the package itself would give the bundle's default only.
+    const classes: Record<string, string> = {
+      'src/adapters/azure/sdk/locks.ts': 'ManagementLockClient',
+      'src/adapters/azure/sdk/monitor.ts': 'MonitorClient',
+      'src/adapters/azure/sdk/resources.ts': 'ResourceManagementClient',
+      'src/adapters/azure/sdk/identity.ts': 'DefaultAzureCredential',
+      'src/adapters/azure/sdk/queues.ts': 'QueueServiceClient',
+    };
+    for (const [file, name] of Object.entries(classes)) {
+      // The chunk's path in the metafile is relative to the working directory.
+      const loaded = (await import(pathToFileURL(resolve(chunkOf(file))).href)) as Record<string, unknown>;
+      expect(typeof loaded[name], `${name} from ${file}`).toBe('function');
     }
   });
 });

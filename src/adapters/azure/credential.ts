@@ -28,7 +28,7 @@ export function credentialFor(config: Config): TokenCredential {
   let credential: Promise<TokenCredential> | undefined;
   return {
     async getToken(scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> {
-      credential ??= import('@azure/identity').then(
+      credential ??= import('./sdk/identity.js').then(
         ({ DefaultAzureCredential }) => new DefaultAzureCredential(options),
         (error: unknown) => {
           credential = undefined;

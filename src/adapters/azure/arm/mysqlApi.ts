@@ -35,7 +35,7 @@ export class MySqlServersApi implements EngineServersApi {
 
   /** The generic resources API of the one PATCH (`@azure/arm-resources`, loaded on first use). */
   private async resources(subscriptionId: string): Promise<ResourceManagementClient> {
-    const { ResourceManagementClient: Client } = await import('@azure/arm-resources');
+    const { ResourceManagementClient: Client } = await import('../sdk/resources.js');
     let c = this.resourceClients.get(subscriptionId);
     if (!c) {
       const { credential, clientOptions } = this.options;

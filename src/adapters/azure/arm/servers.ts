@@ -51,9 +51,9 @@ const ENGINE_APIS: { readonly [E in Engine]: (options: EngineApiOptions) => Engi
 
 /** The ARM SDKs every engine shares, each loaded on first use (Tags API, locks, Activity Log). */
 const sharedSdks = {
-  resources: once(() => import('@azure/arm-resources')),
-  locks: once(() => import('@azure/arm-locks')),
-  monitor: once(() => import('@azure/arm-monitor')),
+  resources: once(() => import('../sdk/resources.js')),
+  locks: once(() => import('../sdk/locks.js')),
+  monitor: once(() => import('../sdk/monitor.js')),
 };
 
 /** A module import made once, tried again after a failure. */

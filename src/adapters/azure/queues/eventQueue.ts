@@ -10,7 +10,7 @@ import { errorMessage } from '../../../errorMessage.js';
  * `@azure/storage-queue` is loaded here, on first use: the jobs that never touch the queue do not load it.
  */
 export async function eventsQueue(config: Config, credential: TokenCredential): Promise<QueueClient> {
-  const { QueueServiceClient } = await import('@azure/storage-queue');
+  const { QueueServiceClient } = await import('../sdk/queues.js');
   const { connectionString, accountName } = config.storage;
   if (connectionString)
     return QueueServiceClient.fromConnectionString(connectionString).getQueueClient(config.eventsQueueName);

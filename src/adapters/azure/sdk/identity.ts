@@ -1,0 +1,3 @@
+// `@azure/identity`'s DefaultAzureCredential, imported statically here: the adapters load this module with `import()` on first use, and
+// the bundler hands its named export whatever the package's format (CommonJS or ESM).
+export { DefaultAzureCredential } from '@azure/identity';

@@ -1,0 +1,3 @@
+// `@azure/arm-monitor`'s MonitorClient, imported statically here: the adapters load this module with `import()` on first use, and
+// the bundler hands its named export whatever the package's format (CommonJS or ESM).
+export { MonitorClient } from '@azure/arm-monitor';

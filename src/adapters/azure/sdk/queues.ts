@@ -1,0 +1,3 @@
+// `@azure/storage-queue`'s QueueServiceClient, imported statically here: the adapters load this module with `import()` on first use, and
+// the bundler hands its named export whatever the package's format (CommonJS or ESM).
+export { QueueServiceClient } from '@azure/storage-queue';
