@@ -111,22 +111,49 @@ function rowOf(view: Viewed): Record<Column, unknown> {
 }
 
 /**
+ * A resource of the query's result, whose full row (the view GET shows) is built only when a page or a sort needs it:
+ * the warden's order (subscription, then id) and its filters rest on the id, name and type alone.
+ */
+interface Candidate {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  row(): Record<Column, unknown>;
+}
+
+/** Columns read from the id, name and type, without building the view. */
+const CHEAP: Partial<Record<Column, (c: Candidate) => string>> = {
+  id: (c) => c.id,
+  name: (c) => c.name,
+  type: (c) => c.type.toLowerCase(),
+  subscriptionId: (c) => (/^\/subscriptions\/([^/]+)/i.exec(c.id)?.[1] ?? '').toLowerCase(),
+  resourceGroup: (c) => (/^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)\//i.exec(c.id)?.[1] ?? '').toLowerCase(),
+};
+
+function candidate(id: string, name: string, type: string, view: () => Viewed): Candidate {
+  let row: Record<Column, unknown> | undefined;
+  return { id, name, type, row: () => (row ??= rowOf(view())) };
+}
+
+/**
  * Every resource of the subscriptions whose type the query names: flexible servers, and SQL Database's logical servers
  * and databases (the `master` database included, as Resource Graph lists it).
  */
-function resourcesOf(services: ArmServices, subscriptions: readonly string[], types: readonly string[]): Viewed[] {
+function resourcesOf(services: ArmServices, subscriptions: readonly string[], types: readonly string[]): Candidate[] {
   const wanted = (type: string) => types.includes(type.toLowerCase());
   const clock: EmulatorClock = services.clock;
   const flexible = subscriptions
     .flatMap((s) => services.store.listBySubscription(s))
     .filter((r: ServerRecord) => !r.hidden && wanted(r.server.type))
-    .map((r) => serverView(r, clock) as Viewed);
+    .map((r) => candidate(r.server.id, r.server.name, r.server.type, () => serverView(r, clock) as Viewed));
   const logical = subscriptions.flatMap((s) => services.sql?.listServers(s) ?? []);
-  const sqlServers = logical.filter((r) => wanted(r.server.type)).map((r) => logicalServerView(r) as Viewed);
+  const sqlServers = logical
+    .filter((r) => wanted(r.server.type))
+    .map((r) => candidate(r.server.id, r.server.name, r.server.type, () => logicalServerView(r) as Viewed));
   const databases = logical
     .flatMap((r) => [...r.databases.values()])
     .filter((d) => wanted(d.database.type))
-    .map((d) => databaseView(d, clock) as Viewed);
+    .map((d) => candidate(d.database.id, d.database.name, d.database.type, () => databaseView(d, clock) as Viewed));
   return [...flexible, ...sqlServers, ...databases];
 }
 
@@ -164,19 +191,22 @@ export function resourceGraphRoutes(services: ArmServices): Route[] {
         if (!Number.isInteger(skip) || skip < 0)
           throw new HttpError(400, 'BadRequest', 'options.$skipToken is not one this service issued.');
         const query = parseQuery(body.query);
-        let rows = resourcesOf(services, subscriptions, query.types).map(rowOf);
+        const rows = resourcesOf(services, subscriptions, query.types);
         if (query.orderBy.length > 0) {
-          rows = rows.sort((a, b) => {
-            for (const { column, descending } of query.orderBy) {
-              const x = sortKey(a[column]);
-              const y = sortKey(b[column]);
-              if (x !== y) return (x < y ? -1 : 1) * (descending ? -1 : 1);
+          const keyOf = (c: Candidate, column: Column) => CHEAP[column]?.(c) ?? sortKey(c.row()[column]);
+          const keys = new Map(rows.map((c) => [c, query.orderBy.map(({ column }) => keyOf(c, column))]));
+          rows.sort((a, b) => {
+            const ka = keys.get(a)!;
+            const kb = keys.get(b)!;
+            for (const [i, { descending }] of query.orderBy.entries()) {
+              if (ka[i] !== kb[i]) return (ka[i]! < kb[i]! ? -1 : 1) * (descending ? -1 : 1);
             }
             return 0;
           });
         }
         const page = rows
           .slice(skip, skip + top)
+          .map((c) => c.row())
           .map((row) => (query.project ? Object.fromEntries(query.project.map((c) => [c, row[c]])) : row));
         const more = skip + top < rows.length;
         return ok({
