@@ -65,6 +65,11 @@ export interface PlanInput {
   readonly settings: MailSettings;
   /** The app's outbound addresses (DRILL_CLIENT_ADDRESSES): a drill's own rule for them on its clone is the drill's to remove. */
   readonly drillClientAddresses?: readonly { readonly start: string; readonly end: string }[];
+  /**
+   * Keys of the live servers to plan; the other live servers are only peers (a source, a twin) of those, and get no
+   * plan. All of them when left out.
+   */
+  readonly only?: ReadonlySet<string>;
 }
 
 export type PlanAction =
@@ -175,7 +180,7 @@ export function buildPlan(input: PlanInput): Plan {
   for (const server of [...input.servers].sort(byKey)) if (!live.has(server.key)) live.set(server.key, server);
   const estate = [...live.values()];
 
-  const plans: ServerPlan[] = estate.map((server) =>
+  const plans: ServerPlan[] = (input.only ? estate.filter((s) => input.only!.has(s.key)) : estate).map((server) =>
     planLive(server, { input, estate, record: inventory.get(server.key), notices: notices.get(server.key) ?? [] }),
   );
   for (const [key, record] of inventory) {

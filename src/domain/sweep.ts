@@ -2,6 +2,7 @@ import { blockingLocks } from './lifecycle.js';
 import { lockSignature } from './locks.js';
 import type { EvidenceEntry, InventoryRecord, Server, SkipReason } from './model.js';
 import { buildPlan, planOneServer, type PlanAction, type ServerPlan } from './plan.js';
+import { mayModify } from './proof.js';
 import type { Policy } from './policy.js';
 import type { MailSettings } from './owner.js';
 
@@ -64,14 +65,36 @@ const HOLD_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['legal-hold', '
 /** ARM states of a server whose delete is already under way: never sent a second DELETE. */
 const DROPPING: ReadonlySet<string> = new Set(['dropping', 'deleting']);
 
-/** The plan of the sweep: the domain's plan of these servers and rows, nothing the sweep adds. */
+/**
+ * The plan of the sweep: the domain's plan of these servers and rows, nothing the sweep adds, for every server but
+ * those reconcile settled as not a clone (`settledNotAClone`), which stay peers of the others.
+ */
 export function planForSweep(
   servers: readonly Server[],
   rows: readonly InventoryRecord[],
   now: Date,
   context: SweepPlanContext,
 ): ServerPlan[] {
-  return buildPlan({ now, policy: context.policy, servers, inventory: rows, settings: context.settings }).servers;
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const only = new Set(servers.filter((s) => !settledNotAClone(s, byKey.get(s.key))).map((s) => s.key));
+  return buildPlan({ now, policy: context.policy, servers, inventory: rows, settings: context.settings, only }).servers;
+}
+
+/**
+ * A listed server the sweep need not plan again: its row says not a clone and not proven, it is not being deleted,
+ * and its tags are those the row recorded. The sweep deletes only proven clones, so its plan could only confirm that
+ * (a confirmation or a restore's record would have changed the row, a new tag its tags); left unplanned, it counts as
+ * no clone, as its row does, which never raises a cap.
+ */
+export function settledNotAClone(server: Server, row: InventoryRecord | undefined): boolean {
+  return (
+    row !== undefined &&
+    row.classification === 'not-a-clone' &&
+    !mayModify(row.proof) &&
+    row.state !== 'deleting' &&
+    row.state !== 'deleted' &&
+    changedKeys(row.tags, server.tags).length === 0
+  );
 }
 
 /**

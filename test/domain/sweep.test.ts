@@ -54,6 +54,29 @@ describe('sweep decisions (pure)', () => {
     expect(skipped.map((x) => [x.name, x.reason.split(':')[0]])).toEqual([['pg-grace', 'grace-period']]);
   });
 
+  it('does not plan again a server its row settled as not a clone with the same tags; plans it once its tags change', () => {
+    const e = estate();
+    const prod = e.servers.find((s) => s.name === 'pg-prod')!;
+    expect(e.rows.find((r) => r.key === prod.key)?.classification).toBe('not-a-clone');
+    const keys = (servers: Server[]) => planForSweep(servers, e.rows, NOW, CONTEXT).map((p) => p.name);
+    expect(keys(e.servers)).not.toContain('pg-prod');
+    expect(keys(e.servers)).toEqual(expect.arrayContaining(['pg-older', 'pg-expired', 'pg-hold', 'pg-grace']));
+    // Lineage tags written on it since reconcile: planned again (and, never proven, still never deleted).
+    const tagged = { ...prod, tags: { ...prod.tags, RestoredFrom: e.servers[0]!.id } };
+    const plans = planForSweep(
+      e.servers.map((s) => (s.key === prod.key ? tagged : s)),
+      e.rows,
+      NOW,
+      CONTEXT,
+    );
+    const again = plans.find((p) => p.name === 'pg-prod');
+    expect(again).toBeDefined();
+    expect(again!.actions.some((a) => a.type === 'delete-server')).toBe(false);
+    // The eligible clones are the same whether or not the settled server was planned.
+    const { eligible } = sweepSelection([planned(e.servers, e.rows)]);
+    expect(eligible.map((x) => x.plan.name)).toEqual(['pg-older', 'pg-expired']);
+  });
+
   it('counts known clones and the disagreements of inventory and ARM', () => {
     const e = estate();
     const listedOnly = planned(
