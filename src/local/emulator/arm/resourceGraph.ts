@@ -145,15 +145,15 @@ function resourcesOf(services: ArmServices, subscriptions: readonly string[], ty
   const flexible = subscriptions
     .flatMap((s) => services.store.listBySubscription(s))
     .filter((r: ServerRecord) => !r.hidden && wanted(r.server.type))
-    .map((r) => candidate(r.server.id, r.server.name, r.server.type, () => serverView(r, clock) as Viewed));
+    .map((r) => candidate(r.server.id, r.server.name, r.server.type, () => serverView(r, clock)));
   const logical = subscriptions.flatMap((s) => services.sql?.listServers(s) ?? []);
   const sqlServers = logical
     .filter((r) => wanted(r.server.type))
-    .map((r) => candidate(r.server.id, r.server.name, r.server.type, () => logicalServerView(r) as Viewed));
+    .map((r) => candidate(r.server.id, r.server.name, r.server.type, () => logicalServerView(r)));
   const databases = logical
     .flatMap((r) => [...r.databases.values()])
     .filter((d) => wanted(d.database.type))
-    .map((d) => candidate(d.database.id, d.database.name, d.database.type, () => databaseView(d, clock) as Viewed));
+    .map((d) => candidate(d.database.id, d.database.name, d.database.type, () => databaseView(d, clock)));
   return [...flexible, ...sqlServers, ...databases];
 }
 
