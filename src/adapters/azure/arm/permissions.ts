@@ -133,12 +133,6 @@ export const SDK_OPERATION_ACTIONS: Readonly<Record<string, Readonly<Record<stri
     'tagsOperations.beginUpdateAtScope': ['Microsoft.Resources/tags/write', 'Microsoft.Resources/tags/read'],
     // Only MySQL calls it: the PATCH of network.publicNetworkAccess at api-version 2024-12-30 (the GA SDK speaks 2021-05-01).
     'resources.beginUpdateById': ['Microsoft.DBforMySQL/flexibleServers/write', ...MYSQL_LRO],
-    // The sweep's DELETE of a governed resource through this client's pipeline, without polling the operation.
-    'resources.sendRequest': [
-      'Microsoft.DBforPostgreSQL/flexibleServers/delete',
-      'Microsoft.DBforMySQL/flexibleServers/delete',
-      'Microsoft.Sql/servers/databases/delete',
-    ],
   },
   '@azure/arm-monitor': {
     'activityLogs.list': ['Microsoft.Insights/eventtypes/values/read'],
@@ -152,4 +146,10 @@ export const SDK_OPERATION_ACTIONS: Readonly<Record<string, Readonly<Record<stri
 export const REST_OPERATION_ACTIONS: Readonly<Record<string, readonly ArmAction[]>> = {
   // Resource Graph through the REST API (@azure/arm-resourcegraph 5 needs Node 22).
   '/providers/Microsoft.ResourceGraph/resources?': ['Microsoft.ResourceGraph/resources/read'],
+  // The sweep's DELETE of a governed resource (its id, at the engine SDK's api-version), without polling the operation.
+  '${ref.id}?api-version=${this.api(ref.engine).deleteApiVersion}': [
+    'Microsoft.DBforPostgreSQL/flexibleServers/delete',
+    'Microsoft.DBforMySQL/flexibleServers/delete',
+    'Microsoft.Sql/servers/databases/delete',
+  ],
 };
