@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ArmCounter } from './emulatorRequests.js';
 import type { RunFigures } from './worker.js';
 
@@ -89,12 +92,47 @@ export function listingOf(args: readonly string[]): 'arm' | 'resource-graph' {
   return given;
 }
 
-/** `--max-old-space-mb=N`: V8's old-space limit of the warden's process (the naive runs get the same). */
+/**
+ * `--max-old-space-mb=N`: V8's old-space limit of the warden's process (the naive runs get the same). Left out, the
+ * deployed app's (`appMaxOldSpaceMb`); `--max-old-space-mb=v8`: none, V8's own sizing for this machine.
+ */
 export function maxOldSpaceOf(args: readonly string[]): number | undefined {
   const given = args.find((a) => a.startsWith('--max-old-space-mb='))?.slice('--max-old-space-mb='.length);
-  if (given === undefined) return undefined;
+  if (given === undefined) return appMaxOldSpaceMb();
+  if (given === 'v8') return undefined;
   const mb = Number(given);
   if (!Number.isInteger(mb) || mb < 16)
-    throw new Error(`--max-old-space-mb must be a whole number of MB, at least 16; got ${JSON.stringify(given)}`);
+    throw new Error(
+      `--max-old-space-mb must be a whole number of MB, at least 16, or v8 (V8's own sizing); got ${JSON.stringify(given)}`,
+    );
   return mb;
+}
+
+/** The Function App's template, whose app settings give the worker's Node arguments. */
+const FUNCTION_APP_BICEP = join('infra', 'app', 'function-app.bicep');
+
+/**
+ * The old-space limit the deployed Functions app runs with: its `languageWorkers__node__arguments` setting in
+ * infra/app/function-app.bicep (`--max-old-space-size=${instanceMemoryMB / 2}`) at the template's default instance
+ * memory. Read from the template itself, so the benchmark measures the warden as it is deployed.
+ */
+export function appMaxOldSpaceMb(bicepPath = findUp(FUNCTION_APP_BICEP)): number {
+  const text = readFileSync(bicepPath, 'utf8');
+  const setting = /^\s*languageWorkers__node__arguments:\s*'([^']*)'/m.exec(text)?.[1];
+  const instance = /^\s*param instanceMemoryMB int = (\d+)/m.exec(text)?.[1];
+  const value = setting?.replace(/\$\{instanceMemoryMB \/ 2\}/g, String(Number(instance) / 2));
+  const mb = value === undefined ? undefined : /^--max-old-space-size=(\d+)$/.exec(value)?.[1];
+  if (mb === undefined || instance === undefined)
+    throw new Error(
+      `${bicepPath}: expected languageWorkers__node__arguments '--max-old-space-size=<MB or \${instanceMemoryMB / 2}>' and a default instanceMemoryMB; found ${JSON.stringify(setting)}`,
+    );
+  return Number(mb);
+}
+
+/** A file of the repository, from wherever this module was bundled to (bench/, dist/bench/, dist/shared/). */
+function findUp(relativePath: string): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir))
+    if (existsSync(join(dir, relativePath))) return join(dir, relativePath);
+  throw new Error(`${relativePath} not found above ${fileURLToPath(import.meta.url)}`);
 }

@@ -151,6 +151,10 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     AzureWebJobsStorage__clientId: identityClientId
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    // V8's old space sized for the instance, half its memory: what V8 gives itself on a machine of that memory, stated
+    // so it does not depend on Node reading the instance's limit. Sized for a large host instead, V8 lets garbage grow
+    // to four times what is live before collecting (README, Scale); `npm run bench` runs the warden with the same.
+    languageWorkers__node__arguments: '--max-old-space-size=${instanceMemoryMB / 2}'
     // DefaultAzureCredential picks the user-assigned identity by this client id.
     AZURE_CLIENT_ID: identityClientId
     WARDEN_CREDENTIAL: 'default'

@@ -240,8 +240,7 @@ function classifyLive(server: Server, context: ClassifyContext): ClassificationR
 /** The restore entries of this server that created it from a source, oldest first, failed attempts excluded. */
 function restoresOf(server: Server, entries: readonly RestoreEvidence[]): RestoreEvidence[] {
   return (
-    entries
-      .filter((e) => serverKey(e.serverId) === server.key)
+    (entries.length === 0 ? entries : (evidenceIndex(entries).get(server.key) ?? []))
       // Create modes that make a new server out of another server's backups (a read replica is not a restore clone).
       .filter((e) =>
         ENGINE_SPECS[server.engine].cloneCreateModes.some(
@@ -267,13 +266,15 @@ export function actorName(e: Pick<RestoreEvidence, 'actor'>): string | undefined
 
 function earlierTwin(server: Server, context: ClassifyContext): Server | undefined {
   if (!server.createdAt || server.administratorLogin === undefined) return undefined;
+  // Only the other servers with the same login (the estate's index): the rest can never be this server's twin.
+  const sameLogin = (estateIndex(context.servers).byLogin.get(server.administratorLogin) ?? []).filter(
+    (other) => other.key !== server.key,
+  );
+  if (sameLogin.length === 0) return undefined;
   const mine = inheritedTagSet(server.tags, context);
-  return context.servers
+  return sameLogin
     .filter(
-      // The login first: it rules out nearly every other server at the cost of one comparison (this runs for every pair).
       (other) =>
-        other.administratorLogin === server.administratorLogin &&
-        other.key !== server.key &&
         other.engine === server.engine &&
         other.subscriptionId.toLowerCase() === server.subscriptionId.toLowerCase() &&
         other.createdAt !== undefined &&
@@ -316,8 +317,57 @@ export function inheritedTagSet(tags: Tags, context: Pick<ClassifyContext, 'tagK
 
 function findServer(servers: readonly Server[], id: string | undefined): Server | undefined {
   if (!id) return undefined;
-  const key = serverKey(id);
-  return servers.find((s) => s.key === key);
+  return estateIndex(servers).byKey.get(serverKey(id));
+}
+
+/** An estate's servers by key (the first of a key, as a search in order finds) and by administrator login. */
+interface EstateIndex {
+  readonly size: number;
+  readonly byKey: ReadonlyMap<string, Server>;
+  readonly byLogin: ReadonlyMap<string, readonly Server[]>;
+}
+
+const estateIndexes = new WeakMap<readonly Server[], EstateIndex>();
+
+/**
+ * The index of an estate, built once per array and kept while the array lives: a plan classifies every server of a
+ * subscription against the same array, and a search of the whole array for each server would make that quadratic.
+ */
+function estateIndex(servers: readonly Server[]): EstateIndex {
+  const known = estateIndexes.get(servers);
+  if (known && known.size === servers.length) return known;
+  const byKey = new Map<string, Server>();
+  const byLogin = new Map<string, Server[]>();
+  for (const s of servers) {
+    if (!byKey.has(s.key)) byKey.set(s.key, s);
+    if (s.administratorLogin === undefined) continue;
+    const same = byLogin.get(s.administratorLogin);
+    if (same) same.push(s);
+    else byLogin.set(s.administratorLogin, [s]);
+  }
+  const index = { size: servers.length, byKey, byLogin };
+  estateIndexes.set(servers, index);
+  return index;
+}
+
+const evidenceIndexes = new WeakMap<
+  readonly RestoreEvidence[],
+  { readonly size: number; readonly byServer: ReadonlyMap<string, readonly RestoreEvidence[]> }
+>();
+
+/** Restore evidence by the key of the server it created, built once per array (in the array's order). */
+function evidenceIndex(entries: readonly RestoreEvidence[]): ReadonlyMap<string, readonly RestoreEvidence[]> {
+  const known = evidenceIndexes.get(entries);
+  if (known && known.size === entries.length) return known.byServer;
+  const byServer = new Map<string, RestoreEvidence[]>();
+  for (const e of entries) {
+    const key = serverKey(e.serverId);
+    const same = byServer.get(key);
+    if (same) same.push(e);
+    else byServer.set(key, [e]);
+  }
+  evidenceIndexes.set(entries, { size: entries.length, byServer });
+  return byServer;
 }
 
 function definedOnly<T extends object>(value: T): T {

@@ -65,9 +65,15 @@ const serverFields = z.object({
 
 const armServer = z
   .object({
-    id: text.refine((id) => parseServerId(id) !== undefined && !parseServerId(id)?.child, {
-      error: (issue) => `${JSON.stringify(issue.input)} is not the id of a ${GOVERNED_LABELS}`,
-    }),
+    id: text.refine(
+      (id) => {
+        const ref = parseServerId(id);
+        return ref !== undefined && !ref.child;
+      },
+      {
+        error: (issue) => `${JSON.stringify(issue.input)} is not the id of a ${GOVERNED_LABELS}`,
+      },
+    ),
     name: z.string().optional(),
     location: text,
     tags: z.record(z.string(), z.string({ error: 'tag values must be strings' })).nullish(),

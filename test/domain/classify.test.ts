@@ -84,6 +84,30 @@ describe('classify', () => {
     expect(classify(prod, { servers: [prod, twin], tagKeys }).classification).toBe('not-a-clone');
   });
 
+  it('finds the earliest twin and the source among many servers, the same as a search of the estate would', () => {
+    // 300 servers of other logins, two twins of prod (the earlier one is the match), and a clone whose tags name prod.
+    const others = Array.from({ length: 300 }, (_, i) =>
+      server({ name: `pg-app-${i}`, login: `app${i}`, createdAt: '2026-11-01T00:00:00Z', tags: PROD_TAGS }),
+    );
+    const early = server({ name: 'pg-copy-a', createdAt: '2026-11-10T10:00:00Z', tags: PROD_TAGS });
+    const late = server({ name: 'pg-copy-b', createdAt: '2026-11-20T10:00:00Z', tags: PROD_TAGS });
+    const clone = server({
+      name: 'pg-restore',
+      createdAt: '2026-11-29T08:00:00Z',
+      tags: { ...PROD_TAGS, ...lineageTags() },
+    });
+    const estate = [...others, late, clone, early, prod];
+    expect(classify(late, { servers: estate, tagKeys }).source?.key).toBe(prod.key);
+    expect(classify(early, { servers: estate, tagKeys }).source?.key).toBe(prod.key);
+    expect(classify(clone, { servers: estate, tagKeys }).source?.key).toBe(prod.key);
+    expect(classify(others[7]!, { servers: estate, tagKeys }).classification).toBe('not-a-clone');
+    // An array that grew since it was last searched is searched as it is now.
+    const growing = [late];
+    expect(classify(late, { servers: growing, tagKeys }).classification).toBe('not-a-clone');
+    growing.push(early);
+    expect(classify(late, { servers: growing, tagKeys }).source?.key).toBe(early.key);
+  });
+
   it.each([
     ['another login', { login: 'someone' }],
     ['another version', { version: '16' }],

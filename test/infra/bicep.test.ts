@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { appMaxOldSpaceMb } from '../../bench/report.js';
 import { SETTINGS, type SettingName } from '../../src/config.js';
 import {
   ARM_ACTIONS,
@@ -36,6 +37,8 @@ const HOST_SETTINGS = [
   'AzureWebJobsStorage__clientId',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  // The worker's Node arguments: V8's heap sized for the instance.
+  'languageWorkers__node__arguments',
 ];
 /** Built-in roles the warden must never hold: Owner, Contributor, User Access Administrator. */
 const FORBIDDEN_ROLE_IDS = [
@@ -121,6 +124,16 @@ describe('app settings of the Function App', () => {
   it('sets nothing outside the catalogue but the identity-based host settings', () => {
     const unknown = [...settings.keys()].filter((name) => !(name in SETTINGS) && !HOST_SETTINGS.includes(name));
     expect(unknown).toEqual([]);
+  });
+
+  it("runs the Node worker with V8's old space at half the instance's memory, as the benchmarks run the warden", () => {
+    expect(settings.get('languageWorkers__node__arguments')).toBe("'--max-old-space-size=${instanceMemoryMB / 2}'");
+    const instance = Number(
+      required(paramsOf(functionApp.code).get('instanceMemoryMB'), 'instanceMemoryMB').defaultValue,
+    );
+    expect(instance).toBe(2048);
+    // bench/report.ts reads the setting from the template: `npm run bench` measures the warden as deployed.
+    expect(appMaxOldSpaceMb(functionApp.path)).toBe(instance / 2);
   });
 
   it('leaves the worker runtime to Flex Consumption (node), not to FUNCTIONS_WORKER_RUNTIME', () => {
