@@ -22,10 +22,11 @@ import {
   type SweepItem,
   type SweepPlanContext,
 } from '../domain/sweep.js';
-import type { Versioned } from '../ports/inventory.js';
+import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
+import { serverKey } from '../domain/ids.js';
 import type { GovernDeps } from './deps.js';
 import { modify } from './gate.js';
-import { forEachListed, runLimitedPerKey, withCreationTimes } from './listing.js';
+import { forEachListed, runLimited, runLimitedPerKey, withCreationTimes } from './listing.js';
 import { chunksOf, groupBy } from '../domain/collections.js';
 import type { DeleteOutcome } from '../ports/servers.js';
 import { errorMessage } from '../errorMessage.js';
@@ -417,6 +418,89 @@ async function finishInterrupted(
       reason: `an earlier run asked ARM to delete it; now gone (${reason})`,
     });
   });
+}
+
+/** How `awaitDeletions` waits. */
+export interface AwaitOptions {
+  /** Between two reads of the servers still there (default 10 s; a delete takes ARM about a minute). */
+  readonly pollIntervalMs?: number;
+  /** Gives up after this long in all (default 10 minutes); what is left is recorded by the next run or its event. */
+  readonly timeoutMs?: number;
+  readonly onProgress?: (done: number, total: number, label: string) => void;
+  /** The wait between reads (tests pass one that moves a clock). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Waits for the deletions a sweep asked of ARM (`requested`) to end, reading each server until ARM no longer has it,
+ * and records each gone as the next run or its delete event would (same evidence entry, the row over the version read):
+ * `pitr-warden sweep --enforce --wait`. Returns the deletions with their outcome now, `finished` for those recorded.
+ * @example const { deletions, pending } = await awaitDeletions(deps, result.deleted, { pollIntervalMs: 10_000 })
+ */
+export async function awaitDeletions(
+  deps: Pick<SweepDeps, 'servers' | 'inventory' | 'evidence' | 'actor' | 'clock'>,
+  deletions: readonly SweepDeletion[],
+  options: AwaitOptions = {},
+): Promise<{
+  deletions: SweepDeletion[];
+  /** Still under way at the deadline, or gone but not recorded. */ pending: number;
+}> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = Date.now() + (options.timeoutMs ?? 600_000);
+  const waiting = new Set(deletions.filter((d) => d.outcome === 'requested').map((d) => d.id));
+  const total = waiting.size;
+  const finished = new Set<string>();
+  let unrecorded = 0;
+  while (waiting.size > 0) {
+    const gone: string[] = [];
+    await runLimited(
+      [...waiting].map((id) => async () => {
+        if (!(await deps.servers.get(id))) gone.push(id);
+      }),
+      DEFAULT_CONCURRENCY,
+      () => undefined, // a failed read is read again next round
+    );
+    for (const id of gone) {
+      waiting.delete(id);
+      try {
+        if (await recordGone(id, deps)) finished.add(id);
+      } catch {
+        // Gone but not recorded: the next run (or the delete event) records it.
+        unrecorded++;
+      }
+    }
+    options.onProgress?.(total - waiting.size, total, 'deleted by ARM');
+    if (waiting.size === 0 || Date.now() >= deadline) break;
+    await sleep(options.pollIntervalMs ?? 10_000);
+  }
+  return {
+    deletions: deletions.map((d) => (finished.has(d.id) ? { ...d, outcome: 'finished' } : d)),
+    pending: waiting.size + unrecorded,
+  };
+}
+
+/** The row of a server ARM deleted at the sweep's request, recorded deleted; false when someone else recorded it. */
+async function recordGone(
+  id: string,
+  deps: Pick<SweepDeps, 'inventory' | 'evidence' | 'actor' | 'clock'>,
+): Promise<boolean> {
+  const stored = await deps.inventory.get(serverKey(id));
+  if (!stored || stored.value.state !== 'deleting') return stored?.value.state === 'deleted';
+  const row = stored.value;
+  const { entry, record } = deletionRecorded(
+    row,
+    { outcome: 'finished', reason: row.deleteReason ?? 'expired clone', details: { noticesSent: row.noticesSent } },
+    deps.actor,
+    deps.clock.now().toISOString(),
+  );
+  await deps.evidence.append([entry]);
+  try {
+    await deps.inventory.upsert(record, { ifMatch: stored.etag });
+  } catch (error) {
+    // The delete event recorded it meanwhile, under the same entry.
+    if (!(error instanceof ConcurrencyError)) throw error;
+  }
+  return true;
 }
 
 async function releaseRow(

@@ -5,7 +5,7 @@ import { cloneServer, memoryDeps, noticesFor, rowsFor } from '../jobs/sweepSeed.
 
 const NOW = '2026-12-10T10:00:00Z';
 
-async function world() {
+async function world(o: { acceptDeletes?: boolean } = {}) {
   const expired = cloneServer('pg-expired', '2026-12-01');
   const hold = cloneServer('pg-hold', '2026-12-01', { tags: { LegalHold: 'CASE-9' } });
   const notices = {
@@ -16,6 +16,7 @@ async function world() {
     now: NOW,
     servers: [expired, hold],
     rows: rowsFor([expired, hold], new Date('2026-12-09T00:00:00Z'), notices),
+    ...o,
   });
   return { ...t, expired, hold };
 }
@@ -40,6 +41,7 @@ async function run(
     deps: () => Promise.resolve({ ...t.deps, config: { sweep: sweepSettings } }),
     setExitCode: (code) => (exitCode = code),
     onProgress: (done, total, label) => progress.push(`${label} ${done}/${total}`),
+    pollIntervalMs: 1,
   });
   command.exitOverride().configureOutput({ writeOut: (text) => out.push(text), writeErr: (text) => err.push(text) });
   await command.parseAsync(args, { from: 'user' });
@@ -73,6 +75,38 @@ describe('pitr-warden sweep', () => {
     expect(deletes(t)).toBe(1);
     expect(t.servers.peek(t.hold.id)).toBeDefined();
     expect(result.progress).toEqual(['list 1/1', 'delete 1/1']);
+  });
+
+  it('--enforce reports a delete ARM accepted as requested; --wait waits for ARM, then records it deleted', async () => {
+    const t = await world({ acceptDeletes: true });
+    const asked = await run(['--enforce'], t);
+    expect(asked.stdout).toMatch(/pg-expired\s+delete requested \(ARM deleting\)\s+expired 2026-12-01/);
+    expect((await t.stores.inventory.get(t.expired.key))?.value.state).toBe('deleting');
+
+    const u = await world({ acceptDeletes: true });
+    const waited = await run(['--enforce', '--wait'], u);
+    expect(waited.stdout).toMatch(/pg-expired\s+deleted \(ARM finished\)\s+expired 2026-12-01/);
+    expect(waited.progress).toEqual(['list 1/1', 'delete 1/1', 'deleted by ARM 1/1']);
+    expect(waited.exitCode).toBeUndefined();
+    expect(waited.stderr).toBe('');
+    expect((await u.stores.inventory.get(u.expired.key))?.value).toMatchObject({ state: 'deleted' });
+    const kinds = (await u.stores.evidence.list(u.expired.key)).map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'deleting' || k === 'deleted').sort()).toEqual(['deleted', 'deleting']);
+    // One DELETE; the wait only reads.
+    expect(deletes(u)).toBe(1);
+  });
+
+  it('refuses --wait without --enforce, and a --wait-timeout that is not a positive number of minutes', async () => {
+    const t = await world();
+    expect(await run(['--wait'], t)).toMatchObject({
+      exitCode: 2,
+      stderr: 'pitr-warden sweep: --wait waits for deletions: give it with --enforce',
+    });
+    expect(await run(['--enforce', '--wait', '--wait-timeout', 'soon'], t)).toMatchObject({
+      exitCode: 2,
+      stderr: 'pitr-warden sweep: --wait-timeout must be a number of minutes above 0; got "soon"',
+    });
+    expect(t.servers.calls).toEqual([]);
   });
 
   it('refuses --dry-run with --enforce', async () => {

@@ -7,7 +7,7 @@ import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
 import { DEFAULT_POLICY } from '../../src/domain/policy.js';
 import { serverFromArm } from '../../src/domain/snapshot.js';
 import { runLimitedPerKey } from '../../src/jobs/listing.js';
-import { sweep, type SweepDeps } from '../../src/jobs/sweep.js';
+import { awaitDeletions, sweep, type SweepDeps } from '../../src/jobs/sweep.js';
 import { armClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
 import { fixedClock } from '../../src/ports/clock.js';
 import { SUB1, SUB2, armServer } from '../support/estate.js';
@@ -141,6 +141,28 @@ describe('sweep listing through Resource Graph, with one lock read per deletion 
     for (const name of expired) {
       const server = t.servers.find((s) => s.name === name)!;
       expect((await t.stores.inventory.get(server.key))?.value).toMatchObject({ state: 'deleted', deletedBy: ACTOR });
+      expect((await t.stores.evidence.list(server.key)).map((e) => e.kind).sort()).toEqual(['deleted', 'deleting']);
+    }
+  });
+
+  it('awaitDeletions reads the accepted deletes until ARM has finished them and records each once', async () => {
+    const t = await setup();
+    const result = await sweep(t.deps, ENFORCE);
+    const gets = () => t.emulator.requests.count({ operation: 'Servers_Get' });
+    const before = gets();
+    let waits = 0;
+    const waited = await awaitDeletions(t.deps, result.deleted, {
+      // ARM's minute passes while the CLI waits.
+      sleep: () => Promise.resolve(void (waits++, t.emulator.clock.advance(60_000))),
+    });
+    expect(waited.pending).toBe(0);
+    expect(waited.deletions.map((d) => [d.name, d.outcome]).sort()).toEqual(expired.map((n) => [n, 'finished']));
+    expect(waits).toBeLessThanOrEqual(1);
+    expect(gets() - before).toBeGreaterThanOrEqual(expired.length);
+    expect(t.emulator.requests.count({ method: 'DELETE' })).toBe(expired.length);
+    for (const name of expired) {
+      const server = t.servers.find((s) => s.name === name)!;
+      expect((await t.stores.inventory.get(server.key))?.value.state).toBe('deleted');
       expect((await t.stores.evidence.list(server.key)).map((e) => e.kind).sort()).toEqual(['deleted', 'deleting']);
     }
   });

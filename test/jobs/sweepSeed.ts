@@ -138,10 +138,12 @@ export async function memoryDeps(o: {
   locks?: Record<string, readonly ManagementLock[]>;
   subscriptions?: string[];
   policy?: Policy;
+  /** ARM's 202 for a delete that does not wait (see MemoryServers). */
+  acceptDeletes?: boolean;
 }) {
   const stores = createMemoryStores();
   for (const row of o.rows) await stores.inventory.upsert(row);
-  const servers = new MemoryServers(o.servers, { locks: o.locks ?? {} });
+  const servers = new MemoryServers(o.servers, { locks: o.locks ?? {}, acceptDeletes: o.acceptDeletes ?? false });
   const clock = fixedClock(o.now);
   const deps: SweepDeps = {
     clock,

@@ -31,14 +31,23 @@ export class MemoryServers implements ServersPort {
   private readonly servers = new Map<string, Server>();
   private readonly locks = new Map<string, ManagementLock[]>();
   private readonly rules = new Map<string, FirewallRule[]>();
+  /** Servers ARM accepted a delete for and is dropping; gone at their next read. */
+  private readonly dropping = new Set<string>();
+  private readonly acceptDeletes: boolean;
 
+  /**
+   * `acceptDeletes`: a delete that does not wait answers `requested` as ARM's 202 does, the server `Dropping` until
+   * its next read finds it gone (ARM's minute passed); without it every delete is done at once.
+   */
   constructor(
     servers: readonly Server[] = [],
     options: {
       locks?: Record<string, readonly ManagementLock[]>;
       firewallRules?: Record<string, readonly FirewallRule[]>;
+      acceptDeletes?: boolean;
     } = {},
   ) {
+    this.acceptDeletes = options.acceptDeletes ?? false;
     for (const server of servers) this.put(server);
     for (const [id, locks] of Object.entries(options.locks ?? {})) this.locks.set(serverKey(id), [...locks]);
     for (const [id, rules] of Object.entries(options.firewallRules ?? {})) this.rules.set(serverKey(id), [...rules]);
@@ -72,6 +81,7 @@ export class MemoryServers implements ServersPort {
 
   get(id: string, options: { withFirewallRules?: boolean; withLocks?: boolean } = {}): Promise<Server | undefined> {
     return this.answer('get', serverKey(id), () => {
+      if (this.dropping.delete(serverKey(id))) this.remove(serverKey(id));
       const server = this.servers.get(serverKey(id));
       if (!server) return undefined;
       return {
@@ -148,17 +158,27 @@ export class MemoryServers implements ServersPort {
     });
   }
 
-  delete(id: string): Promise<DeleteOutcome> {
+  delete(id: string, options: { wait?: boolean } = {}): Promise<DeleteOutcome> {
     return this.answer('delete', serverKey(id), (): DeleteOutcome => {
       const key = serverKey(id);
-      if (!this.servers.has(key)) return 'already-gone';
+      const server = this.servers.get(key);
+      if (!server) return 'already-gone';
       // ARM refuses a delete under any lock, ReadOnly included.
       if ((this.locks.get(key) ?? []).length > 0) return 'locked';
-      this.servers.delete(key);
-      this.rules.delete(key);
-      this.locks.delete(key);
+      if (options.wait === false && this.acceptDeletes) {
+        this.servers.set(key, { ...server, state: 'Dropping' });
+        this.dropping.add(key);
+        return 'requested';
+      }
+      this.remove(key);
       return 'deleted';
     });
+  }
+
+  private remove(key: string): void {
+    this.servers.delete(key);
+    this.rules.delete(key);
+    this.locks.delete(key);
   }
 
   checkName(

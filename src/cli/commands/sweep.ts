@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { Config } from '../../config.js';
-import { sweep, type SweepDeletion, type SweepDeps, type SweepResult } from '../../jobs/sweep.js';
+import { awaitDeletions, sweep, type SweepDeletion, type SweepDeps, type SweepResult } from '../../jobs/sweep.js';
 import { cliDeps } from '../context.js';
 import { outputOption, print, processIo, progress, renderTable, type Io, type OutputFormat } from '../output.js';
 
@@ -11,11 +11,14 @@ export interface SweepCommandOptions {
   /** Sets the exit status (default `process.exitCode`). */
   readonly setExitCode?: (code: number) => void;
   readonly onProgress?: (done: number, total: number, label: string) => void;
+  /** Between two reads while `--wait` waits (default `awaitDeletions`' 10 s). */
+  readonly pollIntervalMs?: number;
 }
 
 /**
- * `pitr-warden sweep [--dry-run|--enforce] [--output json|table] [--local]`: the deleteExpiredClones job from a
- * terminal. Dry-run unless --enforce (whatever SWEEP_MODE says); caps and checks from the SWEEP_* settings.
+ * `pitr-warden sweep [--dry-run|--enforce [--wait [--wait-timeout <minutes>]]] [--output json|table] [--local]`: the
+ * deleteExpiredClones job from a terminal. Dry-run unless --enforce (whatever SWEEP_MODE says); caps and checks from
+ * the SWEEP_* settings. --wait waits for ARM to finish the deletes it accepted and records them.
  * Exit status 1 when the run stopped or an item failed.
  * @example program.addCommand(sweepCommand());
  */
@@ -26,23 +29,67 @@ export function sweepCommand(options: SweepCommandOptions = {}): Command {
     .description('delete clones past expiry and grace, after a live re-check (dry-run unless --enforce)')
     .option('--dry-run', 'record and show what would be deleted (the default)')
     .option('--enforce', 'delete for real, within the SWEEP_MAX_* caps')
+    .option(
+      '--wait',
+      'with --enforce: wait until ARM has deleted what it accepted (about a minute each) and record it; without it the delete event or the next run records it',
+    )
+    .addOption(
+      new Option('--wait-timeout <minutes>', 'give up waiting after this long (the rest is recorded later)').default(
+        '10',
+      ),
+    )
     .addOption(outputOption())
     .addOption(new Option('--local', 'talk to the stack `npm start` runs (its Azurite and emulator)'))
-    .action(async (opts: { dryRun?: boolean; enforce?: boolean; output: OutputFormat; local?: boolean }) => {
-      if (opts.dryRun && opts.enforce) {
-        io.err('pitr-warden sweep: give --dry-run or --enforce, not both');
+    .action(async (opts: SweepFlags) => {
+      const invalid = flagProblem(opts);
+      if (invalid) {
+        io.err(`pitr-warden sweep: ${invalid}`);
         setExitCode(2);
         return;
       }
       const deps = await (options.deps ?? cliDeps)({ local: opts.local });
-      const result = await sweep(deps, {
+      const onProgress = options.onProgress ?? progress(io);
+      let result = await sweep(deps, {
         ...deps.config.sweep,
         mode: opts.enforce ? 'enforce' : 'dry-run',
-        onProgress: options.onProgress ?? progress(io),
+        onProgress,
       });
+      let pending = 0;
+      if (opts.wait && result.deleted.some((d) => d.outcome === 'requested')) {
+        const waited = await awaitDeletions(deps, result.deleted, {
+          timeoutMs: Number(opts.waitTimeout) * 60_000,
+          onProgress,
+          ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+        });
+        result = { ...result, deleted: waited.deletions };
+        pending = waited.pending;
+      }
       print(io, opts.output, result, () => renderSweepTable(result));
+      if (pending > 0)
+        io.err(
+          `${pending} deletion(s) still under way after ${opts.waitTimeout} minute(s): the delete event or the next run records them`,
+        );
       if (result.stoppedBecause || result.failed.length > 0) setExitCode(1);
     });
+}
+
+interface SweepFlags {
+  dryRun?: boolean;
+  enforce?: boolean;
+  wait?: boolean;
+  waitTimeout: string;
+  output: OutputFormat;
+  local?: boolean;
+}
+
+/** What is wrong with the flags given together, or undefined. */
+function flagProblem(opts: SweepFlags): string | undefined {
+  if (opts.dryRun && opts.enforce) return 'give --dry-run or --enforce, not both';
+  if (opts.wait && !opts.enforce) return '--wait waits for deletions: give it with --enforce';
+  const minutes = Number(opts.waitTimeout);
+  if (!Number.isFinite(minutes) || minutes <= 0)
+    return `--wait-timeout must be a number of minutes above 0; got ${JSON.stringify(opts.waitTimeout)}`;
+  return undefined;
 }
 
 /** How the table names each deletion outcome. */
