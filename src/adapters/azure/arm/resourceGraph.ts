@@ -110,7 +110,9 @@ export class ResourceGraphListing implements ServerListing {
         action: 'Microsoft.ResourceGraph/resources/read',
       });
     }
-    return JSON.parse(response.bodyAsText ?? '{}') as QueryResponse;
+    // The client's pipeline parsed the JSON page already (its deserialization policy): a page is parsed once.
+    const parsed = (response as { parsedBody?: unknown }).parsedBody;
+    return (parsed ?? JSON.parse(response.bodyAsText ?? '{}')) as QueryResponse;
   }
 }
 
