@@ -600,8 +600,7 @@ async function deleteGroup(
     (c): c is Checked => c !== undefined,
   );
   if (checked.length === 0) return;
-  const intended = await recordIntents(checked, deps, out);
-  await Promise.all(intended.map((c) => deleteOne(c, deps, options, out, abort)));
+  await withIntents(checked, deps, out, (c) => deleteOne(c, deps, options, out, abort));
 }
 
 /** The live re-read right before the DELETE; undefined (and the reason recorded) when the clone must not go now. */
@@ -645,27 +644,31 @@ async function recheck(
   return { candidate, live, stored, intent };
 }
 
-/** Intent: the rows first (a concurrent writer cancels cleanly), then the evidence; both before ARM is asked. */
-async function recordIntents(
+/**
+ * Intent: the rows first (a concurrent writer cancels cleanly), then each one's evidence, then `act` on it (its
+ * DELETE) as soon as its own evidence is written; ARM is asked only after both.
+ */
+async function withIntents(
   checked: readonly Checked[],
   deps: SweepDeps,
   out: Mutable<SweepResult>,
-): Promise<Versioned<Checked>[]> {
+  act: (intended: Versioned<Checked>) => Promise<void>,
+): Promise<void> {
   let outcomes;
   try {
     outcomes = await deps.inventory.upsertMany(checked.map((c) => ({ record: c.intent, ifMatch: c.stored.etag })));
   } catch (error) {
     for (const { candidate } of checked)
       out.failed.push(item(candidate.plan, `record the intent to delete: ${errorMessage(error)}`));
-    return [];
+    return;
   }
-  const written = await Promise.all(
-    checked.map(async (c, i): Promise<Versioned<Checked> | undefined> => {
+  await Promise.all(
+    checked.map(async (c, i): Promise<void> => {
       const outcome = outcomes[i]!;
       const { plan, action } = c.candidate;
       if ('conflict' in outcome) {
         out.skipped.push(item(plan, 'changed since planning: the inventory row was written meanwhile'));
-        return undefined;
+        return;
       }
       try {
         await deps.evidence.append([
@@ -684,12 +687,11 @@ async function recordIntents(
       } catch (error) {
         // The row stays at `deleting` without a DELETE: the next run finds the clone still eligible and tries again.
         out.failed.push(item(plan, `record the intent to delete: ${errorMessage(error)}`));
-        return undefined;
+        return;
       }
-      return { value: c, etag: outcome.etag };
+      await act({ value: c, etag: outcome.etag });
     }),
   );
-  return written.filter((w): w is Versioned<Checked> => w !== undefined);
 }
 
 async function deleteOne(
