@@ -42,7 +42,11 @@ const isoTime = z.union([z.string(), z.date()]).transform((v, ctx) => {
   return new Date(ms).toISOString();
 });
 
-/** Fields of a server, read from `properties` (REST) or from the object itself (the SDK flattens them). */
+/**
+ * Fields of a server, read from `properties` (REST) or from the object itself (the SDK flattens them). The Resource
+ * Graph listing projects exactly these (PROPERTY_COLUMNS, src/adapters/azure/arm/resourceGraph.ts): a field read here
+ * must be added there too.
+ */
 const serverFields = z.object({
   administratorLogin: z.string().optional(),
   version: z.string().optional(),

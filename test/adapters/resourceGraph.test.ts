@@ -3,7 +3,7 @@ import { ServiceClient } from '@azure/core-client';
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorCredential } from '../../src/adapters/azure/credential.js';
-import { ResourceGraphListing } from '../../src/adapters/azure/arm/resourceGraph.js';
+import { ResourceGraphListing, SERVERS_QUERY } from '../../src/adapters/azure/arm/resourceGraph.js';
 import { ArmActivityFeed, ArmServers } from '../../src/adapters/azure/arm/servers.js';
 import { createMemoryStores } from '../../src/adapters/memory/memoryStores.js';
 import { DEFAULT_POLICY } from '../../src/domain/policy.js';
@@ -16,14 +16,15 @@ import {
   type EmulatorSnapshot,
 } from '../../src/local/emulator/index.js';
 import { systemClock } from '../../src/ports/clock.js';
-import { SUB1, SUB2, armServer } from '../support/estate.js';
+import type { Server } from '../../src/domain/model.js';
+import { SUB1, SUB2, armMySqlServer, armServer } from '../support/estate.js';
 
 const SUB3 = '00000000-0000-4000-8000-000000000003';
 const LOGICAL = `/subscriptions/${SUB2}/resourceGroups/rg-shop/providers/Microsoft.Sql/servers/sql-shop`;
 const PROD_DB = `${LOGICAL}/databases/shop`;
 
 /** A logical server open to the public with two firewall rules, and its production database (plus the `master` every server has). */
-function sqlEstate(servers = [armServer({ name: 'pg-a' })]): EmulatorSnapshot {
+function sqlEstate(servers: EmulatorSnapshot['servers'] = [armServer({ name: 'pg-a' })]): EmulatorSnapshot {
   return {
     servers,
     sqlServers: [
@@ -123,6 +124,50 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
     // One query; no ARM list of logical servers or databases.
     expect(emulator.requests.count({ operation: 'Resources_Query' })).toBe(1);
     expect(emulator.requests.count({ operation: 'Databases_ListByServer' })).toBe(0);
+  });
+
+  it("gives the same servers as ARM's lists (creation times aside) from rows of only the properties it reads", async () => {
+    const subnet = `/subscriptions/${SUB1}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/db`;
+    emulator = await startEmulator({
+      snapshot: sqlEstate([
+        armServer({ name: 'pg-public', tags: { Owner: 'a@contoso.com' }, storageSizeGb: 256, version: '17' }),
+        armServer({ name: 'pg-private', subnetId: subnet, administratorLogin: 'orders', state: 'Stopped' }),
+        armServer({ name: 'pg-closed', publicAccess: false }),
+        armMySqlServer({ name: 'my-app', tags: { Owner: 'b@contoso.com' } }),
+        armMySqlServer({ name: 'my-private', subnetId: subnet }),
+      ]),
+      // A fixed clock: a server's earliest restore point moves with it.
+      now: () => new Date('2026-12-01T09:00:00Z'),
+    });
+    const listing = new ResourceGraphListing({
+      credential: emulatorCredential,
+      clientOptions: armClientOptions(emulator),
+    });
+    const arm = new ArmServers({ credential: emulatorCredential, clientOptions: armClientOptions(emulator) });
+    const withoutCreation = (servers: readonly Server[]) =>
+      servers.map(({ createdAt: _createdAt, ...rest }) => rest).sort((a, b) => (a.key < b.key ? -1 : 1));
+    for await (const group of listing.listBySubscription([SUB1, SUB2])) {
+      const listed = await arm.list(group.subscriptionId);
+      expect(withoutCreation(group.servers), group.subscriptionId).toEqual(withoutCreation(listed));
+      expect(group.servers.length).toBeGreaterThan(0);
+    }
+    // What went over the wire: the projected columns, not the resources' whole properties.
+    const client = new ServiceClient({
+      credential: emulatorCredential,
+      credentialScopes: ['https://management.azure.com/.default'],
+      ...armClientOptions(emulator),
+    });
+    const response = await client.sendRequest(
+      createPipelineRequest({
+        url: `${emulator.armEndpoint}/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01`,
+        method: 'POST',
+        headers: createHttpHeaders({ 'Content-Type': 'application/json' }),
+        body: JSON.stringify({ subscriptions: [SUB1], query: SERVERS_QUERY }),
+      }),
+    );
+    const [row] = (JSON.parse(response.bodyAsText ?? '{}') as { data: Array<Record<string, unknown>> }).data;
+    expect(row).not.toHaveProperty('properties');
+    expect(row).toMatchObject({ administratorLogin: 'mysqladmin', storageSizeGB: 100, networkPublicAccess: 'Enabled' });
   });
 
   it('answers a query outside the subset it serves with a 400 that names the part', async () => {

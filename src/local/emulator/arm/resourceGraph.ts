@@ -29,15 +29,19 @@ type Column = (typeof COLUMNS)[number];
  * The subset of KQL the warden sends (and only that; anything else is a 400 naming what is not supported):
  *   resources
  *   | where type =~ 'microsoft.dbforpostgresql/flexibleservers'     (or: where type in~ ('<type>', '<type>'))
- *   [| project col, col, ...]
+ *   [| project col, col, name = properties.a.b, ...]
  *   [| order by col [asc|desc], ...]
+ * A projected property path the resource lacks is null, as Resource Graph answers it.
  */
 interface Query {
   /** Lower-case resource types. */
   readonly types: readonly string[];
-  readonly project?: readonly Column[];
+  readonly project?: readonly Projected[];
   readonly orderBy: ReadonlyArray<{ column: Column; descending: boolean }>;
 }
+
+/** One item of `project`: a column as it is, or a path below `properties` under a name of its own. */
+type Projected = { readonly name: string } & ({ readonly column: Column } | { readonly path: readonly string[] });
 
 function parseQuery(text: string): Query {
   const stages = text
@@ -52,7 +56,7 @@ function parseQuery(text: string): Query {
     );
   if (stages[0]?.toLowerCase() !== 'resources') throw unsupported(stages[0] ?? '(empty query)');
   let types: string[] | undefined;
-  let project: Column[] | undefined;
+  let project: Projected[] | undefined;
   const orderBy: Array<{ column: Column; descending: boolean }> = [];
   const column = (name: string): Column => {
     const found = COLUMNS.find((c) => c.toLowerCase() === name.trim().toLowerCase());
@@ -66,7 +70,13 @@ function parseQuery(text: string): Query {
     const order = /^(?:order|sort)\s+by\s+(.+)$/i.exec(stage);
     if (where) types = [where[2]!.toLowerCase()];
     else if (whereIn) types = whereIn[1]!.split(',').map((t) => t.trim().slice(1, -1).toLowerCase());
-    else if (projection) project = projection[1]!.split(',').map(column);
+    else if (projection)
+      project = projection[1]!.split(',').map((item): Projected => {
+        const named = /^\s*(\w+)\s*=\s*properties((?:\.\w+)+)\s*$/i.exec(item);
+        if (named) return { name: named[1]!, path: named[2]!.slice(1).split('.') };
+        const c = column(item);
+        return { name: c, column: c };
+      });
     else if (order) {
       for (const part of order[1]!.split(',')) {
         const [name = '', direction = 'desc'] = part.trim().split(/\s+/);
@@ -76,6 +86,14 @@ function parseQuery(text: string): Query {
   }
   if (!types) throw unsupported('a query without "where type =~ ..."');
   return { types, ...(project ? { project } : {}), orderBy };
+}
+
+/** The value of one projected item in a row: a column, or the value at a path below `properties` (null when absent). */
+function projected(row: Record<Column, unknown>, item: Projected): unknown {
+  if ('column' in item) return row[item.column];
+  let value: unknown = row.properties;
+  for (const segment of item.path) value = isRecord(value) ? value[segment] : undefined;
+  return value ?? null;
 }
 
 const sortKey = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? ''));
@@ -207,7 +225,9 @@ export function resourceGraphRoutes(services: ArmServices): Route[] {
         const page = rows
           .slice(skip, skip + top)
           .map((c) => c.row())
-          .map((row) => (query.project ? Object.fromEntries(query.project.map((c) => [c, row[c]])) : row));
+          .map((row) =>
+            query.project ? Object.fromEntries(query.project.map((p) => [p.name, projected(row, p)])) : row,
+          );
         const more = skip + top < rows.length;
         return ok({
           totalRecords: rows.length,
