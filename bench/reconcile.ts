@@ -3,7 +3,7 @@ import { startSandbox } from './sandbox.js';
 import { runWorker } from './worker.js';
 
 /**
- * `npm run bench -- reconcile [servers] [subscriptions] [--throttle=off] [--listing=arm|resource-graph] [--max-old-space-mb=N]`: reconcile over an emulated estate (default
+ * `npm run bench -- reconcile [servers] [subscriptions] [--throttle=off] [--listing=arm|resource-graph] [--max-old-space-mb=N|v8]`: reconcile over an emulated estate (default
  * 10,000 servers in 20 subscriptions, a third of them MySQL flexible servers and the rest PostgreSQL, 10% of them clones
  * with lineage tags, a third of those with an open firewall rule)
  * into Azurite tables, with the emulator throttling like ARM (token buckets per principal and subscription).
@@ -11,8 +11,9 @@ import { runWorker } from './worker.js';
  * Runs: the first reconcile (records and governs), the next one 5 minutes later with nothing changed, and in the same
  * run the naive strategy (one GET of every server, rules and locks of every clone) on the same estate.
  * Prints wall time, ARM calls by kind, Table operations, peak RSS and the inventory per engine of each; the last line is JSON.
- * `--max-old-space-mb=N`: V8's old-space limit of the warden's processes (a Functions app takes it from the
- * languageWorkers__node__arguments setting); by default V8 lets the heap grow far past what is live.
+ * `--max-old-space-mb=N`: V8's old-space limit of the warden's processes; by default the deployed app's, read from its
+ * languageWorkers__node__arguments setting (infra/app/function-app.bicep); `v8`: V8's own sizing for this machine,
+ * which on a large machine lets the heap grow to four times what is live.
  * `--listing`: how the warden lists servers (SERVER_LISTING; default resource-graph, one query for every subscription,
  * 1,000 rows a page; arm: a list per subscription and engine, 100 servers a page).
  */

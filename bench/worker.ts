@@ -27,7 +27,8 @@ export interface WorkerSpec {
   readonly settings: Record<string, string>;
   /**
    * V8's old-space limit of the warden's process (`--max-old-space-size`, which a Functions app takes from the
-   * languageWorkers__node__arguments setting); left out, V8's default, which lets the heap grow lazily far past what is live.
+   * languageWorkers__node__arguments setting, which the benches pass by default: report.ts `maxOldSpaceOf`); left out,
+   * V8's own sizing for this machine.
    */
   readonly maxOldSpaceMb?: number;
   /** The sandbox process (emulator and Azurite), whose CPU time each run reads from /proc. */
