@@ -67,6 +67,8 @@ const serverFields = z.object({
   earliestRestoreDate: isoTime.optional(),
 });
 
+type ServerFields = z.output<typeof serverFields>;
+
 const armServer = z
   .object({
     id: text.refine(
@@ -133,9 +135,13 @@ export function serverFromArm(
   if (!result.success)
     throw new SnapshotError(result.error.issues.map((i) => `${where}${pathText(i.path)}: ${say(i.message)}`));
   const s = result.data;
-  const p = { ...s, ...(s.properties ?? {}) };
+  // A field of `properties` (REST), else of the object itself (the SDK flattens them): what `{ ...s, ...properties }`
+  // would hold, without copying either.
+  const props: Partial<ServerFields> = s.properties ?? {};
+  const p = <K extends keyof ServerFields>(key: K): ServerFields[K] | undefined => (key in props ? props[key] : s[key]);
   const ref = parseServerId(s.id)!;
-  const access = p.network?.publicNetworkAccess;
+  const access = p('network')?.publicNetworkAccess;
+  const maxSizeBytes = p('maxSizeBytes');
   const server: Server = {
     id: s.id.trim(),
     key: ref.key,
@@ -148,18 +154,18 @@ export function serverFromArm(
     tags: { ...(s.tags ?? {}) },
     ...defined({
       // A SQL database's service objective (S0, GP_Gen5_2) names its size; its sku.name (Standard, GP_Gen5) does not.
-      skuName: p.currentServiceObjectiveName ?? s.sku?.name,
+      skuName: p('currentServiceObjectiveName') ?? s.sku?.name,
       skuTier: s.sku?.tier,
-      version: p.version,
-      administratorLogin: p.administratorLogin,
+      version: p('version'),
+      administratorLogin: p('administratorLogin'),
       storageSizeGb:
-        p.storage?.storageSizeGB ?? (p.maxSizeBytes === undefined ? undefined : Math.round(p.maxSizeBytes / 2 ** 30)),
-      state: p.state ?? p.status,
-      createdAt: s.systemData?.createdAt ?? p.creationDate,
+        p('storage')?.storageSizeGB ?? (maxSizeBytes === undefined ? undefined : Math.round(maxSizeBytes / 2 ** 30)),
+      state: p('state') ?? p('status'),
+      createdAt: s.systemData?.createdAt ?? p('creationDate'),
       publicNetworkAccess: access === 'Enabled' || access === 'Disabled' ? access : undefined,
-      delegatedSubnetId: p.network?.delegatedSubnetResourceId,
-      sourceServerId: p.sourceServerResourceId,
-      earliestRestoreDate: p.backup?.earliestRestoreDate ?? p.earliestRestoreDate,
+      delegatedSubnetId: p('network')?.delegatedSubnetResourceId,
+      sourceServerId: p('sourceServerResourceId'),
+      earliestRestoreDate: p('backup')?.earliestRestoreDate ?? p('earliestRestoreDate'),
     }),
     ...(extras.firewallRules ? { firewallRules: [...extras.firewallRules] } : {}),
     ...(extras.locks ? { locks: [...extras.locks] } : {}),
@@ -527,7 +533,9 @@ function pathText(path: readonly PropertyKey[]): string {
 }
 
 function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const out: Partial<T> = {};
+  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] !== undefined) out[key] = value[key];
+  return out;
 }
 
 /**
