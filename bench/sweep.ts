@@ -4,14 +4,15 @@ import { startSandbox } from './sandbox.js';
 import { runWorker } from './worker.js';
 
 /**
- * `npm run bench -- sweep [servers] [subscriptions] [expired] [concurrency] [--throttle=off] [--listing=arm|resource-graph] [--max-old-space-mb=N]`: an enforce sweep over
+ * `npm run bench -- sweep [servers] [subscriptions] [expired] [concurrency] [--throttle=off] [--listing=arm|resource-graph] [--max-old-space-mb=N|v8]`: an enforce sweep over
  * an estate on the emulator and Azurite (default 10,000 servers over 20 subscriptions, every third one a MySQL flexible
  * server, 1,000 expired clones whose notices went out long ago, caps raised), with the emulator throttling like ARM;
- * the inventory per engine (servers, clones, deleted) after the sweep. The warden runs in a process of its
- * own, so peak RSS is the warden's. In the same run, before the sweep deletes anything, the naive strategy's reads
- * (one GET of every server, rules and locks of every clone) on the same estate. The last line is JSON.
- * `--max-old-space-mb=N`: V8's old-space limit of the warden's processes (a Functions app takes it from the
- * languageWorkers__node__arguments setting); by default V8 lets the heap grow far past what is live.
+ * the inventory per engine (servers, clones, deleting, deleted) after the sweep. Then the next sweep, which records
+ * the deletions ARM finished (the sweep asks ARM and does not wait). The warden runs in a process of its own, so peak
+ * RSS is the warden's. In the same run, before the sweep deletes anything, the naive strategy's reads (one GET of
+ * every server, rules and locks of every clone) on the same estate. The last line is JSON.
+ * `--max-old-space-mb=N`: V8's old-space limit of the warden's processes; by default the app's own setting (the
+ * languageWorkers__node__arguments of infra/app/function-app.bicep), `v8` for V8's sizing for this machine.
  * `--listing`: how the warden lists servers (SERVER_LISTING; default resource-graph, one query for every subscription;
  * arm: a list per subscription and engine). `concurrency`: deletions in flight at once (default the sweep's own, 16 in
  * all and 4 per subscription).

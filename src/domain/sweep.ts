@@ -260,19 +260,38 @@ export function lockedLive(live: Server): string | undefined {
  * administrator login), so a re-plan is one server's work, not the subscription's. Fewer peers can only lower the
  * classification, so this never widens what is deleted.
  */
-export function twinCandidates(server: Server, peers: readonly Server[]): Server[] {
+export function twinCandidates(server: Server, peers: readonly Server[] | TwinIndex): Server[] {
   const created = server.createdAt ? Date.parse(server.createdAt) : NaN;
   if (Number.isNaN(created)) return [];
-  return peers.filter(
-    (p) =>
-      p.key !== server.key &&
-      p.administratorLogin === server.administratorLogin &&
-      p.createdAt !== undefined &&
-      Date.parse(p.createdAt) < created,
-  );
+  const index = peers instanceof TwinIndex ? peers : new TwinIndex(peers);
+  return index
+    .byLogin(server.administratorLogin)
+    .flatMap(({ peer, at }) => (peer.key !== server.key && at < created ? [peer] : []));
 }
 
-/** The reason of a row released from `deleting` because its re-plan no longer deletes it. */
+/**
+ * Servers by administrator login, with their creation times parsed once: `twinCandidates` of many candidates against
+ * one subscription's servers reads only the servers of each candidate's login.
+ * @example const index = new TwinIndex(servers); for (const c of candidates) twinCandidates(c, index);
+ */
+export class TwinIndex {
+  private readonly logins = new Map<string | undefined, { peer: Server; at: number }[]>();
+
+  constructor(peers: readonly Server[]) {
+    for (const peer of peers) {
+      if (peer.createdAt === undefined) continue;
+      const entry = { peer, at: Date.parse(peer.createdAt) };
+      const list = this.logins.get(peer.administratorLogin);
+      if (list) list.push(entry);
+      else this.logins.set(peer.administratorLogin, [entry]);
+    }
+  }
+
+  byLogin(login: string | undefined): readonly { peer: Server; at: number }[] {
+    return this.logins.get(login) ?? [];
+  }
+}
+
 /** What a deletion came to, as its evidence says it (`finished`: a run or event after the DELETE found the server gone). */
 export interface DeletionOutcome {
   readonly outcome: string;
@@ -312,6 +331,7 @@ export function deletionRecorded(
   };
 }
 
+/** The reason of a row released from `deleting` because its re-plan no longer deletes it. */
 export function releaseReason(plan: ServerPlan | undefined): string {
   const why = plan?.actions.find((a) => a.type === 'skip');
   return why?.type === 'skip' ? skipText(why) : 'no longer eligible';

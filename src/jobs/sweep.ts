@@ -15,6 +15,7 @@ import {
   sweepItem as item,
   sweepSelection,
   twinCandidates,
+  TwinIndex,
   type DeletionOutcome,
   type Eligible,
   type PlannedSubscription,
@@ -270,11 +271,12 @@ async function planSubscription(
     if (listed && stillEligible.has(key)) continue;
     interrupted.push({ row, listed, plan: listed ? planned.plans.find((p) => p.key === key) : undefined });
   }
+  const twins = new TwinIndex(servers);
   return {
     servers: servers.length,
     known,
     // A re-plan rests on the candidate and its possible twins only: keep those, not the subscription's listing.
-    eligible: eligible.map((e) => ({ ...e, peers: twinCandidates(e.server, servers), row: rowsByKey.get(e.plan.key) })),
+    eligible: eligible.map((e) => ({ ...e, peers: twinCandidates(e.server, twins), row: rowsByKey.get(e.plan.key) })),
     skipped,
     held,
     failed,
@@ -318,11 +320,12 @@ async function planWithLocks(
   if (needLocks.length === 0) return { ...listing, plans: first, live };
   // The second pass plans only the candidates and the peers their classification can rest on.
   const subset = new Set<string>();
+  const twins = new TwinIndex(listing.servers);
   for (const p of needLocks) {
     const server = live.get(p.key);
     if (!server) continue;
     subset.add(p.key);
-    for (const twin of twinCandidates(server, listing.servers)) subset.add(twin.key);
+    for (const twin of twinCandidates(server, twins)) subset.add(twin.key);
   }
   const second = planForSweep(
     [...subset].map((key) => live.get(key)!),

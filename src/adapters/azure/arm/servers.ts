@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
-import type { CommonClientOptions } from '@azure/core-client';
+import { ServiceClient, type CommonClientOptions } from '@azure/core-client';
 import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import type { ManagementLockClient } from '@azure/arm-locks';
 import type { MonitorClient } from '@azure/arm-monitor';
@@ -77,10 +77,28 @@ export class ArmServers implements ServersPort {
   private readonly resourceClients = new Map<string, ResourceManagementClient>();
   private readonly lockClients = new Map<string, ManagementLockClient>();
   private readonly engines = new Map<Engine, EngineServersApi>();
+  private restClient: { client: ServiceClient; endpoint: string } | undefined;
   private readonly poll: { updateIntervalInMs?: number };
 
   constructor(private readonly options: ArmOptions) {
     this.poll = options.pollIntervalInMs === undefined ? {} : { updateIntervalInMs: options.pollIntervalInMs };
+  }
+
+  /**
+   * A core client for ARM requests no SDK operation sends as the warden needs them (the DELETE that does not poll),
+   * with what every SDK client is given (credential, endpoint, CA, retries, ARM's budget), for every subscription.
+   */
+  private rest(): { client: ServiceClient; endpoint: string } {
+    if (!this.restClient) {
+      const endpoint = (this.options.clientOptions?.endpoint ?? 'https://management.azure.com').replace(/\/+$/, '');
+      const client = new ServiceClient({
+        ...this.options.clientOptions,
+        credential: this.options.credential,
+        credentialScopes: [`${endpoint}/.default`],
+      });
+      this.restClient = { client, endpoint };
+    }
+    return this.restClient;
   }
 
   /** The Tags API's client of a subscription (`@azure/arm-resources`, loaded on first use). */
@@ -316,13 +334,9 @@ export class ArmServers implements ServersPort {
    * for a resource that does not exist). Anything else throws ARM's error, mapped by `delete`.
    */
   private async requestDelete(ref: ServerRef): Promise<DeleteOutcome> {
-    // The endpoint every SDK client is given (the emulator's, locally), as the SDK requests build their URLs.
-    const endpoint = (this.options.clientOptions?.endpoint ?? 'https://management.azure.com').replace(/\/+$/, '');
-    const response = await (
-      await this.resources(ref.subscriptionId)
-    ).sendRequest(
+    const response = await this.rest().client.sendRequest(
       createPipelineRequest({
-        url: `${endpoint}${ref.id}?api-version=${this.api(ref.engine).deleteApiVersion}`,
+        url: `${this.rest().endpoint}${ref.id}?api-version=${this.api(ref.engine).deleteApiVersion}`,
         method: 'DELETE',
       }),
     );
