@@ -54,6 +54,23 @@ function sqlEstate(servers: EmulatorSnapshot['servers'] = [armServer({ name: 'pg
   };
 }
 
+/** A Resource Graph query sent as it is, through a core client, as ARM receives it. */
+function postQuery(emulator: Emulator, body: { subscriptions: string[]; query: string }) {
+  const client = new ServiceClient({
+    credential: emulatorCredential,
+    credentialScopes: ['https://management.azure.com/.default'],
+    ...armClientOptions(emulator),
+  });
+  return client.sendRequest(
+    createPipelineRequest({
+      url: `${emulator.armEndpoint}/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01`,
+      method: 'POST',
+      headers: createHttpHeaders({ 'Content-Type': 'application/json' }),
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
 describe('Resource Graph listing (REST through the Azure core pipeline) against the emulator', () => {
   let emulator: Emulator | undefined;
   afterEach(async () => {
@@ -152,19 +169,7 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
       expect(group.servers.length).toBeGreaterThan(0);
     }
     // What went over the wire: the projected columns, not the resources' whole properties.
-    const client = new ServiceClient({
-      credential: emulatorCredential,
-      credentialScopes: ['https://management.azure.com/.default'],
-      ...armClientOptions(emulator),
-    });
-    const response = await client.sendRequest(
-      createPipelineRequest({
-        url: `${emulator.armEndpoint}/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01`,
-        method: 'POST',
-        headers: createHttpHeaders({ 'Content-Type': 'application/json' }),
-        body: JSON.stringify({ subscriptions: [SUB1], query: SERVERS_QUERY }),
-      }),
-    );
+    const response = await postQuery(emulator, { subscriptions: [SUB1], query: SERVERS_QUERY });
     const [row] = (JSON.parse(response.bodyAsText ?? '{}') as { data: Array<Record<string, unknown>> }).data;
     expect(row).not.toHaveProperty('properties');
     expect(row).toMatchObject({ administratorLogin: 'mysqladmin', storageSizeGB: 100, networkPublicAccess: 'Enabled' });
@@ -172,22 +177,10 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
 
   it('answers a query outside the subset it serves with a 400 that names the part', async () => {
     emulator = await startEmulator();
-    const client = new ServiceClient({
-      credential: emulatorCredential,
-      credentialScopes: ['https://management.azure.com/.default'],
-      ...armClientOptions(emulator),
+    const response = await postQuery(emulator, {
+      subscriptions: [SUB1],
+      query: "resources | where type =~ 'x' | summarize count() by location",
     });
-    const response = await client.sendRequest(
-      createPipelineRequest({
-        url: `${emulator.armEndpoint}/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01`,
-        method: 'POST',
-        headers: createHttpHeaders({ 'Content-Type': 'application/json' }),
-        body: JSON.stringify({
-          subscriptions: [SUB1],
-          query: "resources | where type =~ 'x' | summarize count() by location",
-        }),
-      }),
-    );
     expect(response.status).toBe(400);
     expect(response.bodyAsText).toMatch(/summarize count\(\) by location/);
   });
