@@ -331,6 +331,23 @@ export function deletionRecorded(
   };
 }
 
+/**
+ * A deletion the sweep asked ARM for (row at `deleting`), recorded once ARM has finished it: by the next sweep, a
+ * reconcile or the delete event, or `sweep --wait`. The reason is the intent's.
+ * @example const { entry, record } = finishedDeletion(row, 'pitr-warden', at)
+ */
+export function finishedDeletion(
+  row: InventoryRecord,
+  actor: string,
+  at: string,
+): { entry: EvidenceEntry; record: InventoryRecord; reason: string } {
+  const reason = row.deleteReason ?? 'expired clone';
+  return {
+    ...deletionRecorded(row, { outcome: 'finished', reason, details: { noticesSent: row.noticesSent } }, actor, at),
+    reason,
+  };
+}
+
 /** The reason of a row released from `deleting` because its re-plan no longer deletes it. */
 export function releaseReason(plan: ServerPlan | undefined): string {
   const why = plan?.actions.find((a) => a.type === 'skip');

@@ -3,7 +3,7 @@ import type { EvidenceEntry, InventoryRecord, RestoreEvidence, Server } from '..
 import { planOneServer, isModifying, type ModifyingAction, type PlanAction, type ServerPlan } from '../domain/plan.js';
 import { rowOfIncarnation } from '../domain/proof.js';
 import { recordFromPlan } from '../domain/record.js';
-import { deletionRecorded } from '../domain/sweep.js';
+import { finishedDeletion } from '../domain/sweep.js';
 import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
 import type { GovernDeps } from './deps.js';
 import { modify } from './gate.js';
@@ -229,16 +229,7 @@ async function recordGone(
   const { entry, record } =
     previous.state === 'deleting'
       ? // The sweep asked ARM to delete it and did not wait: this records the deletion it asked for, under its entry id.
-        deletionRecorded(
-          previous,
-          {
-            outcome: 'finished',
-            reason: previous.deleteReason ?? 'expired clone',
-            details: { noticesSent: previous.noticesSent },
-          },
-          deps.actor,
-          at,
-        )
+        finishedDeletion(previous, deps.actor, at)
       : goneRecorded(previous, input, deps.actor, at);
   // Evidence first: a retry after a failed row write finds the same entry there and writes the row.
   const { written } = await deps.evidence.append([entry]);

@@ -6,6 +6,7 @@ import {
   deletionCap,
   deletionRecorded,
   deleteUnderWay,
+  finishedDeletion,
   disagreementStop,
   knownClones,
   lockedLive,
@@ -387,13 +388,7 @@ async function finishInterrupted(
       if (listed) return releaseRow(row, plan, deps, out);
       // The list did not show it: confirm with a read before recording the deletion.
       if (await deps.servers.get(row.id)) return;
-      const reason = row.deleteReason ?? 'expired clone';
-      const { entry, record } = deletionRecorded(
-        row,
-        { outcome: 'finished', reason, details: { noticesSent: row.noticesSent } },
-        deps.actor,
-        out.at,
-      );
+      const { entry, record, reason } = finishedDeletion(row, deps.actor, out.at);
       await deps.evidence.append([entry]);
       gone.push({ stored, record, reason });
     },
@@ -466,7 +461,7 @@ export async function awaitDeletions(
     for (const id of gone) {
       waiting.delete(id);
       try {
-        if (await recordGone(id, deps)) finished.add(id);
+        if (await recordFinished(id, deps)) finished.add(id);
       } catch {
         // Gone but not recorded: the next run (or the delete event) records it.
         unrecorded++;
@@ -483,19 +478,13 @@ export async function awaitDeletions(
 }
 
 /** The row of a server ARM deleted at the sweep's request, recorded deleted; false when someone else recorded it. */
-async function recordGone(
+async function recordFinished(
   id: string,
   deps: Pick<SweepDeps, 'inventory' | 'evidence' | 'actor' | 'clock'>,
 ): Promise<boolean> {
   const stored = await deps.inventory.get(serverKey(id));
   if (!stored || stored.value.state !== 'deleting') return stored?.value.state === 'deleted';
-  const row = stored.value;
-  const { entry, record } = deletionRecorded(
-    row,
-    { outcome: 'finished', reason: row.deleteReason ?? 'expired clone', details: { noticesSent: row.noticesSent } },
-    deps.actor,
-    deps.clock.now().toISOString(),
-  );
+  const { entry, record } = finishedDeletion(stored.value, deps.actor, deps.clock.now().toISOString());
   await deps.evidence.append([entry]);
   try {
     await deps.inventory.upsert(record, { ifMatch: stored.etag });
