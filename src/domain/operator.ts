@@ -5,6 +5,7 @@ import type { Server } from './model.js';
 import { ruleOf, type Policy } from './policy.js';
 import {
   addDays,
+  calendarUtc,
   AZURE_MAX_TAGS,
   DAY_MS,
   findTagKey,
@@ -53,27 +54,12 @@ export function parseZonedTime(text: string): Parsed<Date> {
   }
   if (!m[8])
     return { ok: false, problem: `"${text}" has no time zone: add Z for UTC (${t}Z) or an offset (${t}+01:00)` };
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
   const zone = m[8].toUpperCase();
   const offsetMinutes =
     zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
-  const local = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
-  const real =
-    local.getUTCFullYear() === year &&
-    local.getUTCMonth() === month - 1 &&
-    local.getUTCDate() === day &&
-    hour < 24 &&
-    minute < 60 &&
-    second < 60;
-  if (!real || Math.abs(offsetMinutes) > 14 * 60)
+  // The wall-clock time as if it were UTC; the offset moves it below.
+  const local = calendarUtc(m);
+  if (!local || Math.abs(offsetMinutes) > 14 * 60)
     return { ok: false, problem: `"${text}" is not a real date, time and offset` };
   return { ok: true, value: new Date(local.getTime() - offsetMinutes * 60_000) };
 }

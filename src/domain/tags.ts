@@ -73,6 +73,17 @@ export function parseExpiresOn(value: string | undefined): ExpiresOnParse {
       ok: false,
       reason: `"${value}" is not an ISO 8601 UTC date (2026-12-01) or date-time ending in Z (2026-12-01T10:00:00Z)`,
     };
+  const at = calendarUtc(match);
+  if (!at) return { ok: false, reason: `"${value}" is not a real calendar date and time` };
+  return { ok: true, at };
+}
+
+/**
+ * The instant a date-time pattern's groups name as UTC (1 year, 2 month, 3 day, 4-6 hour, minute, second, 7 the
+ * fraction; time groups may be absent), or undefined when they are no real calendar date and time (2026-02-30, 24:00).
+ * @example calendarUtc(/^(\d{4})-(\d{2})-(\d{2})$/.exec('2026-02-30')!) // undefined
+ */
+export function calendarUtc(match: RegExpExecArray): Date | undefined {
   const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(match[i] ?? 0)) as [
     number,
     number,
@@ -81,17 +92,16 @@ export function parseExpiresOn(value: string | undefined): ExpiresOnParse {
     number,
     number,
   ];
-  const fraction = match[7] ? Number(`0.${match[7]}`) * 1000 : 0;
-  const at = new Date(Date.UTC(year, month - 1, day, hour, minute, second, Math.floor(fraction)));
-  const roundTrips =
+  const fraction = match[7] ? Math.floor(Number(`0.${match[7]}`) * 1000) : 0;
+  const at = new Date(Date.UTC(year, month - 1, day, hour, minute, second, fraction));
+  const real =
     at.getUTCFullYear() === year &&
     at.getUTCMonth() === month - 1 &&
     at.getUTCDate() === day &&
     hour < 24 &&
     minute < 60 &&
     second < 60;
-  if (!roundTrips) return { ok: false, reason: `"${value}" is not a real calendar date and time` };
-  return { ok: true, at };
+  return real ? at : undefined;
 }
 
 /**

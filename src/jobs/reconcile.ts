@@ -63,18 +63,7 @@ export async function reconcile(deps: GovernDeps, options: ReconcileOptions = {}
   const now = deps.clock.now();
   const runId = `reconcile:${now.toISOString()}`;
   await deps.runs.started('reconcile', now.toISOString());
-  const totals = {
-    subscriptions: 0,
-    servers: 0,
-    clones: 0,
-    added: 0,
-    updated: 0,
-    governed: 0,
-    vanished: 0,
-    unchanged: 0,
-    cloneReads: 0,
-    refreshed: 0,
-  };
+  const totals = { subscriptions: 0, ...noCounts() };
   const failed: Array<{ id: string; reason: string }> = [];
   try {
     await recordWardenStart(deps.checkpoints, now.toISOString());
@@ -149,17 +138,7 @@ async function reconcileSubscription(
   failed: Array<{ id: string; reason: string }>,
 ): Promise<{ counts: Counts; complete: boolean }> {
   const { since, now } = window;
-  const counts: Counts = {
-    servers: 0,
-    clones: 0,
-    added: 0,
-    updated: 0,
-    governed: 0,
-    vanished: 0,
-    unchanged: 0,
-    cloneReads: 0,
-    refreshed: 0,
-  };
+  const counts = noCounts();
   if ('error' in listing) {
     failed.push({ id: `/subscriptions/${subscriptionId}`, reason: listing.error });
     return { counts, complete: false };
@@ -316,6 +295,20 @@ type Counts = {
   refreshed: number;
 };
 type Task = { readonly id: string; readonly run: () => Promise<void> };
+
+function noCounts(): Counts {
+  return {
+    servers: 0,
+    clones: 0,
+    added: 0,
+    updated: 0,
+    governed: 0,
+    vanished: 0,
+    unchanged: 0,
+    cloneReads: 0,
+    refreshed: 0,
+  };
+}
 
 /** What every server of one subscription's pass shares. */
 interface SubscriptionPass {
