@@ -245,27 +245,15 @@ export async function extendClone(
   const now = deps.clock.now();
   const decision = planExtend({ server: live, until: input.until, now, policy: deps.policy });
   if (!decision.ok) throw new PreflightError(decision.problems, `extension of ${live.name}`);
-  const before = { [Object.keys(decision.set)[0]!]: decision.before ?? null };
-  if (decision.before === decision.expiresOn)
-    return {
-      serverId: live.id,
-      name: live.name,
-      outcome: 'unchanged',
-      before,
-      after: decision.set,
-      note: `already expires ${decision.expiresOn}`,
-    };
-  await modify(
-    deps.servers,
-    { server: live, proof },
-    { type: 'tag', set: decision.set, reason: `extend to ${decision.expiresOn}` },
-  );
-  await record(deps, live, 'extend', `Extended ${live.name} to ${decision.expiresOn}`, {
-    before,
-    after: decision.set,
-    reason: input.reason,
+  return writeTags(deps, live, proof, {
+    kind: 'extend',
+    before: { [Object.keys(decision.set)[0]!]: decision.before ?? null },
+    set: decision.set,
+    ...(decision.before === decision.expiresOn ? { unchanged: `already expires ${decision.expiresOn}` } : {}),
+    reason: `extend to ${decision.expiresOn}`,
+    summary: `Extended ${live.name} to ${decision.expiresOn}`,
+    recordReason: input.reason,
   });
-  return { serverId: live.id, name: live.name, outcome: 'changed', before, after: decision.set };
 }
 
 /** `hold`: sets the legal-hold tag to the reason; a held clone is never deleted. */
@@ -277,27 +265,44 @@ export async function holdClone(
   const decision = planHold({ server: live, reason: input.reason, policy: deps.policy });
   if (!decision.ok) throw new PreflightError(decision.problems, `hold of ${live.name}`);
   const key = Object.keys(decision.set)[0]!;
-  const before = { [key]: getTag(live.tags, key) ?? null };
-  if (before[key] === decision.set[key])
-    return {
-      serverId: live.id,
-      name: live.name,
-      outcome: 'unchanged',
-      before,
-      after: decision.set,
-      note: 'already held for this reason',
-    };
-  await modify(
-    deps.servers,
-    { server: live, proof },
-    { type: 'tag', set: decision.set, reason: `legal hold: ${decision.set[key]}` },
-  );
-  await record(deps, live, 'hold', `Legal hold on ${live.name}`, {
-    before,
-    after: decision.set,
-    reason: decision.set[key],
+  const before = getTag(live.tags, key) ?? null;
+  return writeTags(deps, live, proof, {
+    kind: 'hold',
+    before: { [key]: before },
+    set: decision.set,
+    ...(before === decision.set[key] ? { unchanged: 'already held for this reason' } : {}),
+    reason: `legal hold: ${decision.set[key]}`,
+    summary: `Legal hold on ${live.name}`,
+    recordReason: decision.set[key],
   });
-  return { serverId: live.id, name: live.name, outcome: 'changed', before, after: decision.set };
+}
+
+/**
+ * The tag write of an operator command: `unchanged` (with why) when the tags already say it; else through the gate,
+ * then recorded in the evidence with the tags before and after.
+ */
+async function writeTags(
+  deps: OperatorDeps,
+  live: Server,
+  proof: Proof,
+  change: {
+    readonly kind: string;
+    readonly before: Record<string, string | null>;
+    readonly set: Record<string, string>;
+    /** Why nothing is written, when the tags already say it. */
+    readonly unchanged?: string;
+    /** The Tags API write's reason, and the evidence's summary and reason. */
+    readonly reason: string;
+    readonly summary: string;
+    readonly recordReason: string | undefined;
+  },
+): Promise<TagChangeOutcome> {
+  const { before, set } = change;
+  if (change.unchanged !== undefined)
+    return { serverId: live.id, name: live.name, outcome: 'unchanged', before, after: set, note: change.unchanged };
+  await modify(deps.servers, { server: live, proof }, { type: 'tag', set, reason: change.reason });
+  await record(deps, live, change.kind, change.summary, { before, after: set, reason: change.recordReason });
+  return { serverId: live.id, name: live.name, outcome: 'changed', before, after: set };
 }
 
 /**
