@@ -229,28 +229,22 @@ export async function startLocalHost(options: StartHostOptions): Promise<LocalHo
         log(`[${fn.name}] ${level === 'information' ? '' : `${level}: `}${args.map(String).join(' ')}`),
     });
     const startedAt = new Date();
-    try {
-      const result = await fn.handler(input, context);
+    const ended = (outcome: { outcome: 'succeeded' } | { outcome: 'failed'; error: string }) =>
       record({
         functionName: fn.name,
         invocationId,
         trigger: kind,
         startedAt,
         durationInMs: Date.now() - startedAt.getTime(),
-        outcome: 'succeeded',
+        ...outcome,
       });
+    try {
+      const result = await fn.handler(input, context);
+      ended({ outcome: 'succeeded' });
       return result;
     } catch (error) {
       const message = errorMessage(error);
-      record({
-        functionName: fn.name,
-        invocationId,
-        trigger: kind,
-        startedAt,
-        durationInMs: Date.now() - startedAt.getTime(),
-        outcome: 'failed',
-        error: message,
-      });
+      ended({ outcome: 'failed', error: message });
       log(`[${fn.name}] failed: ${message}`);
       throw error;
     }
