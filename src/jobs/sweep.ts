@@ -260,19 +260,21 @@ async function planSubscription(
   const servers = await withCreationTimes(listedServers, rowsByKey, deps, 8);
   const listing = { subscriptionId, servers, rows: versioned.map((r) => r.value) };
   const failed: SweepItem[] = [];
-  const planned = await planWithLocks(listing, now, deps, failed);
+  // The servers by login, for each candidate's possible twins: built once for the subscription.
+  const twins = new TwinIndex(servers);
+  const planned = await planWithLocks(listing, twins, now, deps, failed);
   const known = knownClones([planned]);
   const { eligible, skipped, held } = sweepSelection([planned]);
   const interrupted: Interrupted[] = [];
   const stillEligible = new Set(eligible.map((e) => e.plan.key));
+  const plansByKey = new Map(planned.plans.map((p) => [p.key, p]));
   for (const row of versioned) {
     const { key, state } = row.value;
     if (state !== 'deleting') continue;
     const listed = planned.live.has(key);
     if (listed && stillEligible.has(key)) continue;
-    interrupted.push({ row, listed, plan: listed ? planned.plans.find((p) => p.key === key) : undefined });
+    interrupted.push({ row, listed, plan: listed ? plansByKey.get(key) : undefined });
   }
-  const twins = new TwinIndex(servers);
   return {
     servers: servers.length,
     known,
@@ -287,6 +289,7 @@ async function planSubscription(
 
 async function planWithLocks(
   listing: { subscriptionId: string; servers: Server[]; rows: InventoryRecord[] },
+  twins: TwinIndex,
   now: Date,
   deps: SweepDeps,
   failed: SweepItem[],
@@ -321,7 +324,6 @@ async function planWithLocks(
   if (needLocks.length === 0) return { ...listing, plans: first, live };
   // The second pass plans only the candidates and the peers their classification can rest on.
   const subset = new Set<string>();
-  const twins = new TwinIndex(listing.servers);
   for (const p of needLocks) {
     const server = live.get(p.key);
     if (!server) continue;
