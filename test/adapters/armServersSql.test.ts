@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArmServers } from '../../src/adapters/azure/arm/servers.js';
 import { armClientOptions, startEmulator, type Emulator } from '../../src/local/emulator/index.js';
-import { SUB1, armServer } from '../support/estate.js';
+import { SUB1, armServer, sqlShop } from '../support/estate.js';
 
-const LOGICAL = `/subscriptions/${SUB1}/resourceGroups/rg-shop/providers/Microsoft.Sql/servers/sql-shop`;
+const LOGICAL = sqlShop(SUB1).logical;
 const PROD = `${LOGICAL}/databases/shop`;
 const KEPT = `${LOGICAL}/databases/shop-kept`;
 
@@ -20,29 +20,7 @@ describe('ArmServers on SQL databases (@azure/arm-sql through the engine table)'
     emulator = await startEmulator({
       snapshot: {
         servers: [armServer({ name: 'pg-orders-prod' })],
-        sqlServers: [
-          {
-            id: LOGICAL,
-            name: 'sql-shop',
-            type: 'Microsoft.Sql/servers',
-            location: 'westeurope',
-            properties: { administratorLogin: 'shopadmin', publicNetworkAccess: 'Enabled' },
-          },
-        ],
-        sqlFirewallRules: {
-          [LOGICAL]: [
-            { name: 'AllowAllWindowsAzureIps', properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' } },
-          ],
-        },
-        sqlDatabases: [
-          {
-            id: PROD,
-            name: 'shop',
-            type: 'Microsoft.Sql/servers/databases',
-            location: 'westeurope',
-            tags: { Owner: 'shop-team@contoso.com' },
-            properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' },
-          },
+        ...sqlShop(SUB1, [
           {
             id: KEPT,
             name: 'shop-kept',
@@ -50,7 +28,7 @@ describe('ArmServers on SQL databases (@azure/arm-sql through the engine table)'
             location: 'westeurope',
             properties: { creationDate: '2026-01-10T08:00:00Z' },
           },
-        ],
+        ]).snapshot,
         locks: { [KEPT]: [{ name: 'keep', properties: { level: 'CanNotDelete' } }] },
       },
       // A 10-minute restore takes about 0.6 s here: long enough for the progress to show between polls.

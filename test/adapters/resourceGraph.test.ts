@@ -17,41 +17,15 @@ import {
 } from '../../src/local/emulator/index.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { Server } from '../../src/domain/model.js';
-import { SUB1, SUB2, armMySqlServer, armServer } from '../support/estate.js';
+import { SUB1, SUB2, armMySqlServer, armServer, sqlShop } from '../support/estate.js';
 
 const SUB3 = '00000000-0000-4000-8000-000000000003';
-const LOGICAL = `/subscriptions/${SUB2}/resourceGroups/rg-shop/providers/Microsoft.Sql/servers/sql-shop`;
+const LOGICAL = sqlShop(SUB2).logical;
 const PROD_DB = `${LOGICAL}/databases/shop`;
 
 /** A logical server open to the public with two firewall rules, and its production database (plus the `master` every server has). */
 function sqlEstate(servers: EmulatorSnapshot['servers'] = [armServer({ name: 'pg-a' })]): EmulatorSnapshot {
-  return {
-    servers,
-    sqlServers: [
-      {
-        id: LOGICAL,
-        name: 'sql-shop',
-        type: 'Microsoft.Sql/servers',
-        location: 'westeurope',
-        properties: { administratorLogin: 'shopadmin', publicNetworkAccess: 'Enabled' },
-      },
-    ],
-    sqlFirewallRules: {
-      [LOGICAL]: [
-        { name: 'AllowAllWindowsAzureIps', properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' } },
-      ],
-    },
-    sqlDatabases: [
-      {
-        id: PROD_DB,
-        name: 'shop',
-        type: 'Microsoft.Sql/servers/databases',
-        location: 'westeurope',
-        tags: { Owner: 'shop-team@contoso.com' },
-        properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' },
-      },
-    ],
-  };
+  return { servers, ...sqlShop(SUB2).snapshot };
 }
 
 /** A Resource Graph query sent as it is, through a core client, as ARM receives it. */

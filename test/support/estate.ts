@@ -1,4 +1,5 @@
 // Builders of ARM-shaped servers, rules and snapshots (as ServersGet.json in test/fixtures/azure-samples), for tests.
+import type { EmulatorSnapshot } from '../../src/local/emulator/index.js';
 export const SUB1 = '00000000-0000-4000-8000-000000000001';
 export const SUB2 = '00000000-0000-4000-8000-000000000002';
 
@@ -114,5 +115,46 @@ export function armMySqlRule(serverId: string, name: string, start: string, end:
     name,
     type: 'Microsoft.DBforMySQL/flexibleServers/firewallRules',
     properties: { startIpAddress: start, endIpAddress: end },
+  };
+}
+
+/**
+ * SQL Database in a snapshot: the logical server `sql-shop` of `rg-shop` (public, a rule open to all Azure services) and
+ * its production database `shop`, plus `databases` (copies, under the same server). `logical` is the server's id.
+ */
+export function sqlShop(
+  subscriptionId: string,
+  databases: NonNullable<EmulatorSnapshot['sqlDatabases']> = [],
+): { logical: string; snapshot: Pick<EmulatorSnapshot, 'sqlServers' | 'sqlFirewallRules' | 'sqlDatabases'> } {
+  const logical = `/subscriptions/${subscriptionId}/resourceGroups/rg-shop/providers/Microsoft.Sql/servers/sql-shop`;
+  return {
+    logical,
+    snapshot: {
+      sqlServers: [
+        {
+          id: logical,
+          name: 'sql-shop',
+          type: 'Microsoft.Sql/servers',
+          location: 'westeurope',
+          properties: { administratorLogin: 'shopadmin', publicNetworkAccess: 'Enabled' },
+        },
+      ],
+      sqlFirewallRules: {
+        [logical]: [
+          { name: 'AllowAllWindowsAzureIps', properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' } },
+        ],
+      },
+      sqlDatabases: [
+        {
+          id: `${logical}/databases/shop`,
+          name: 'shop',
+          type: 'Microsoft.Sql/servers/databases',
+          location: 'westeurope',
+          tags: { Owner: 'shop-team@contoso.com' },
+          properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' },
+        },
+        ...databases,
+      ],
+    },
   };
 }
