@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   sweep: () => import('./sweep.js'),
   dashboard: () => import('./dashboard.js'),
   drill: () => import('./drill.js'),
+  'table-read': () => import('./tableRead.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,24 +1,31 @@
 import { odata } from '@azure/data-tables';
-import type { TableClient, TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
 import { statusOf } from '../errors.js';
+import { EntityReader } from './entityReader.js';
+import type { StoredEntity } from './entityReader.js';
 import { codeOf } from './tableErrors.js';
 import type { TableCounter } from './tableStats.js';
 
 export type Entity = TableEntity<Record<string, unknown>>;
-export type StoredEntity = TableEntityResult<Record<string, unknown>>;
+export type { StoredEntity } from './entityReader.js';
 
 /** Rows per query page: the service maximum. */
 const PAGE_SIZE = 1000;
 
 /**
- * A TableClient that counts what it does. SDK errors pass through unchanged; the stores name them.
+ * A TableClient that counts what it does. SDK errors pass through unchanged; the stores name them. Queries go through
+ * the client's pipeline but are read without the SDK's deserialization (EntityReader): same rows, same errors.
  * @example const row = await table.get('runs', 'reconcile'); // undefined when missing
  */
 export class CountedTable {
+  private readonly reader: EntityReader;
+
   constructor(
     readonly client: TableClient,
     private readonly counter: TableCounter,
-  ) {}
+  ) {
+    this.reader = new EntityReader(client);
+  }
 
   get name(): string {
     return this.client.tableName;
@@ -38,10 +45,7 @@ export class CountedTable {
   /** Every row of one partition (or of the table), page by page. */
   async *query(partitionKey?: string): AsyncGenerator<StoredEntity> {
     const filter = partitionKey === undefined ? undefined : odata`PartitionKey eq ${partitionKey}`;
-    const pages = this.client
-      .listEntities<Record<string, unknown>>(filter ? { queryOptions: { filter } } : {})
-      .byPage({ maxPageSize: PAGE_SIZE });
-    for await (const page of pages) {
+    for await (const page of this.reader.pages({ filter, pageSize: PAGE_SIZE })) {
       this.counter.reads++;
       yield* page;
     }
@@ -57,10 +61,7 @@ export class CountedTable {
     const found = new Set<string>();
     if (sorted.length === 0) return found;
     const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${sorted[0]} and RowKey le ${sorted[sorted.length - 1]}`;
-    const pages = this.client
-      .listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['RowKey'] } })
-      .byPage({ maxPageSize: PAGE_SIZE });
-    for await (const page of pages) {
+    for await (const page of this.reader.pages({ filter, select: ['RowKey'], pageSize: PAGE_SIZE })) {
       this.counter.reads++;
       for (const { rowKey } of page) if (rowKey !== undefined && wanted.has(rowKey)) found.add(rowKey);
     }

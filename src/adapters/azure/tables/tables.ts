@@ -4,6 +4,7 @@ import type { InventoryStores } from '../../../ports/inventory.js';
 import { CheckpointsTable } from './checkpointsTable.js';
 import { CountedTable } from './countedTable.js';
 import { DrillsTable } from './drillsTable.js';
+import { isLoopbackHttp } from './entityReader.js';
 import { EvidenceTable } from './evidenceTable.js';
 import { InventoryTable } from './inventoryTable.js';
 import { RunsTable } from './runsTable.js';
@@ -12,6 +13,7 @@ import { TableCounter } from './tableStats.js';
 import type { TableStats } from './tableStats.js';
 
 export type { TableStats } from './tableStats.js';
+export { isLoopbackHttp } from './entityReader.js';
 
 export interface OpenTablesOptions {
   /** A storage connection string (Azurite, local runs); `UseDevelopmentStorage=true` works. */
@@ -106,16 +108,4 @@ export function tableEndpointOf(connectionString: string): string {
   if (explicit) return explicit;
   const protocol = parts.get('defaultendpointsprotocol') ?? 'https';
   return `${protocol}://${parts.get('accountname') ?? ''}.table.${parts.get('endpointsuffix') ?? 'core.windows.net'}`;
-}
-
-/** Plain http is allowed only to this machine (Azurite); anything else must be https. */
-export function isLoopbackHttp(endpoint: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    return false;
-  }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  return url.protocol === 'http:' && (host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host));
 }
