@@ -1,4 +1,4 @@
-import { locksOfSignature, locksOn } from '../domain/locks.js';
+import { locksOfSignature, locksOn, type ScopedLock } from '../domain/locks.js';
 import type { EvidenceEntry, InventoryRecord, Server } from '../domain/model.js';
 import type { ServerPlan } from '../domain/plan.js';
 import {
@@ -590,35 +590,52 @@ async function deleteGroup(
   out: Mutable<SweepResult>,
   abort: Abort,
 ): Promise<void> {
-  const checked = (await Promise.all(group.map((candidate) => recheck(candidate, deps, now, out)))).filter(
-    (c): c is Checked => c !== undefined,
-  );
+  // The servers and their subscription's locks are read at once: one lock list for the group, not a read per server.
+  const [locks, lives] = await Promise.all([
+    deps.servers.listSubscriptionLocks(group[0]!.server.subscriptionId).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    Promise.allSettled(group.map((candidate) => deps.servers.get(candidate.plan.id))),
+  ]);
+  if ('error' in locks) {
+    // Unknown locks never delete: the group waits for the next run.
+    for (const { plan } of group)
+      out.failed.push(item(plan, `re-read locks before delete: ${errorMessage(locks.error)}`));
+    return;
+  }
+  const checked = group
+    .map((candidate, i) => recheck(candidate, lives[i]!, locks.value, deps, now, out))
+    .filter((c): c is Checked => c !== undefined);
   if (checked.length === 0) return;
   await withIntents(checked, deps, out, (c) => deleteOne(c, deps, options, out, abort));
 }
 
-/** The live re-read right before the DELETE; undefined (and the reason recorded) when the clone must not go now. */
-async function recheck(
+/**
+ * The live re-read right before the DELETE (the server, and its subscription's locks of the same moment); undefined
+ * (and the reason recorded) when the clone must not go now.
+ */
+function recheck(
   candidate: Selected,
+  read: PromiseSettledResult<Server | undefined>,
+  locks: readonly ScopedLock[],
   deps: SweepDeps,
   now: Date,
   out: Mutable<SweepResult>,
-): Promise<Checked | undefined> {
+): Checked | undefined {
   const { plan, action } = candidate;
   // The row as planned, with its ETag: the intent writes only over that version, so a row written since (an extend, a
   // hold, a concurrent run) cancels this deletion instead of being read again here.
   const stored = candidate.row;
-  let live: Server | undefined;
-  try {
-    live = await deps.servers.get(plan.id, { withLocks: true });
-  } catch (error) {
-    out.failed.push(item(plan, `re-read before delete: ${errorMessage(error)}`));
+  if (read.status === 'rejected') {
+    out.failed.push(item(plan, `re-read before delete: ${errorMessage(read.reason)}`));
     return undefined;
   }
-  if (!live) {
+  if (!read.value) {
     out.skipped.push(item(plan, 'gone before the delete (not by this run; reconcile records it)'));
     return undefined;
   }
+  const live: Server = { ...read.value, locks: locksOn(read.value.key, locks) };
   const underWay = deleteUnderWay(live);
   if (underWay) return void out.skipped.push(item(plan, underWay));
   if (!stored) return void out.skipped.push(item(plan, 'no inventory row to record the deletion in'));

@@ -117,8 +117,13 @@ describe('sweep listing through Resource Graph, with one lock read per deletion 
     expect(count('Servers_ListBySubscription')).toBe(0);
     // One live re-read per deletion (the rows gave every listed server its creation time: no other GET).
     expect(count('Servers_Get')).toBe(expired.length);
-    // Planned from the locks the rows recorded: the only lock read is the one right before each DELETE.
-    expect(count('ManagementLocks_List')).toBe(expired.length);
+    // Planned from the locks the rows recorded: the only lock reads are right before the DELETEs, one list of the
+    // subscription for each group of its deletions (here each subscription's three expired clones are one group).
+    const lockReads = t.emulator.requests.entries({ operation: 'ManagementLocks_List' });
+    expect(lockReads.map((r) => r.path.toLowerCase()).sort()).toEqual(
+      [SUB1, SUB2].map((s) => `/subscriptions/${s}/providers/microsoft.authorization/locks`).sort(),
+    );
+    expect(lockReads.length).toBeLessThanOrEqual(expired.length);
     // No poll of the delete operations.
     expect(count('AzureAsyncOperation_Get') + count('OperationResults_Get')).toBe(0);
     // The rows as listed, with their ETags, carry each deletion: none is read again.
@@ -176,7 +181,8 @@ describe('sweep listing through Resource Graph, with one lock read per deletion 
     const result = await sweep(t.deps, ENFORCE);
     expect(result.failed).toEqual([]);
     expect(result.deleted.map((d) => d.name).sort()).toEqual(expired);
-    expect(t.emulator.requests.count({ operation: 'ManagementLocks_List' })).toBe(expired.length + 2);
+    // One list per subscription to plan, one per subscription's group right before its DELETEs.
+    expect(t.emulator.requests.count({ operation: 'ManagementLocks_List' })).toBe(2 + 2);
   });
 
   it('a lock placed since reconcile recorded none keeps its clone: held by the re-check, no DELETE', async () => {

@@ -202,11 +202,16 @@ describe('sweep in enforce mode (memory adapters)', () => {
 
   it('keeps a clone whose lock appeared since planning: held by the re-check, not deleted', async () => {
     const t = await setup();
-    t.servers.beforeCall = (call) => {
-      if (call.op === 'get' && call.target === t.expired.key)
-        t.servers.setLocks(t.expired.id, [{ name: 'late', level: 'ReadOnly' }]);
-    };
-    const result = await sweep(t.deps, ENFORCE);
+    const result = await sweep(t.deps, {
+      ...ENFORCE,
+      // Every subscription is planned: the lock is placed before the re-check reads the locks again.
+      onProgress: (done, total, label) =>
+        void (
+          label === 'list' &&
+          done === total &&
+          t.servers.setLocks(t.expired.id, [{ name: 'late', level: 'ReadOnly' }])
+        ),
+    });
     expect(deleteCalls(t.servers)).toEqual([t.older.key]);
     expect(result.held.find((s) => s.name === 'pg-expired')?.reason).toBe(
       'locked: ReadOnly lock "late" (placed after the locks the plan used were read)',
@@ -355,10 +360,31 @@ describe('sweep in enforce mode (memory adapters)', () => {
     expect(result.failed.every((f) => f.reason.includes('read locks'))).toBe(true);
   });
 
-  it('a lock that fails the re-check right before the DELETE keeps that clone; the other is deleted', async () => {
+  it('locks that cannot be read again right before the DELETEs keep every clone of the group', async () => {
+    const t = await setup();
+    let planned = false;
+    t.servers.fault = (call) =>
+      planned && call.op === 'listSubscriptionLocks'
+        ? new Error('Could not list locks: 429 TooManyRequests')
+        : undefined;
+    const result = await sweep(t.deps, {
+      ...ENFORCE,
+      onProgress: (_d, _t, label) => void (planned ||= label === 'list'),
+    });
+    expect(deleteCalls(t.servers)).toEqual([]);
+    expect(result.failed.map((f) => [f.name, f.reason]).sort()).toEqual([
+      ['pg-expired', 're-read locks before delete: Could not list locks: 429 TooManyRequests'],
+      ['pg-older', 're-read locks before delete: Could not list locks: 429 TooManyRequests'],
+    ]);
+    // Nothing was marked for deletion: the next run plans them afresh.
+    for (const key of [t.expired.key, t.older.key])
+      expect((await t.stores.inventory.get(key))!.value.state).not.toBe('deleting');
+  });
+
+  it('a server whose re-read fails right before the DELETE is kept; the other is deleted', async () => {
     const t = await setup();
     t.servers.fault = (call) =>
-      call.op === 'get' && call.target === t.expired.key ? new Error('Could not list locks: 403') : undefined;
+      call.op === 'get' && call.target === t.expired.key ? new Error('Could not read the server: 500') : undefined;
     const result = await sweep(t.deps, ENFORCE);
     expect(deleteCalls(t.servers)).toEqual([t.older.key]);
     expect(result.failed).toEqual([
@@ -366,10 +392,12 @@ describe('sweep in enforce mode (memory adapters)', () => {
     ]);
   });
 
-  it('reads locks once per deletion: one list per subscription to plan, one re-read right before each DELETE', async () => {
+  it('reads locks at most once per deletion: one list per subscription to plan, one per group right before its DELETEs', async () => {
     const t = await setup();
     await sweep(t.deps, ENFORCE);
-    expect(t.servers.calls.filter((c) => c.op === 'listSubscriptionLocks')).toHaveLength(1);
+    expect(deleteCalls(t.servers)).toHaveLength(2);
+    // The two deletions of the subscription are one group: its locks are listed again once, right before them.
+    expect(t.servers.calls.filter((c) => c.op === 'listSubscriptionLocks')).toHaveLength(2);
     expect(t.servers.calls.filter((c) => c.op === 'listLocks')).toHaveLength(0);
     expect(
       t.servers.calls
