@@ -29,7 +29,10 @@ function sqlEstate(servers: EmulatorSnapshot['servers'] = [armServer({ name: 'pg
 }
 
 /** A Resource Graph query sent as it is, through a core client, as ARM receives it. */
-function postQuery(emulator: Emulator, body: { subscriptions: string[]; query: string }) {
+function postQuery(
+  emulator: Emulator,
+  body: { subscriptions: string[]; query: string; options?: { $top?: number; $skipToken?: string } },
+) {
   const client = new ServiceClient({
     credential: emulatorCredential,
     credentialScopes: ['https://management.azure.com/.default'],
@@ -147,6 +150,54 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
     const [row] = (JSON.parse(response.bodyAsText ?? '{}') as { data: Array<Record<string, unknown>> }).data;
     expect(row).not.toHaveProperty('properties');
     expect(row).toMatchObject({ administratorLogin: 'mysqladmin', storageSizeGB: 100, networkPublicAccess: 'Enabled' });
+  });
+
+  it("pages through the result of the query's first page: a server deleted meanwhile shifts no row", async () => {
+    emulator = await startEmulator({
+      snapshot: { servers: Array.from({ length: 5 }, (_, i) => armServer({ subscriptionId: SUB1, name: `pg-a${i}` })) },
+    });
+    const query =
+      "resources | where type =~ 'microsoft.dbforpostgresql/flexibleservers' | project name | order by name asc";
+    const page = async ($skipToken?: string) => {
+      const response = await postQuery(emulator!, {
+        subscriptions: [SUB1],
+        query,
+        options: { $top: 2, ...($skipToken ? { $skipToken } : {}) },
+      });
+      expect(response.status).toBe(200);
+      const body = JSON.parse(response.bodyAsText!) as { data: { name: string }[]; $skipToken?: string };
+      return { names: body.data.map((r) => r.name), token: body.$skipToken };
+    };
+    const first = await page();
+    expect(first.names).toEqual(['pg-a0', 'pg-a1']);
+
+    // pg-a0 goes between the first and the second page: the second still starts where the first ended.
+    const deleted = await new ServiceClient({
+      credential: emulatorCredential,
+      credentialScopes: ['https://management.azure.com/.default'],
+      ...armClientOptions(emulator),
+    }).sendRequest(
+      createPipelineRequest({
+        url: `${emulator.armEndpoint}/subscriptions/${SUB1}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-a0?api-version=2024-08-01`,
+        method: 'DELETE',
+      }),
+    );
+    expect(deleted.status).toBe(202);
+    emulator.clock.advance(60_000);
+    const second = await page(first.token);
+    expect(second.names).toEqual(['pg-a2', 'pg-a3']);
+    const third = await page(second.token);
+    expect(third).toEqual({ names: ['pg-a4'], token: undefined });
+    // A new query sees the store as it is now.
+    expect((await page()).names).toEqual(['pg-a1', 'pg-a2']);
+
+    const bad = await postQuery(emulator, {
+      subscriptions: [SUB1],
+      query,
+      options: { $skipToken: Buffer.from('x.y').toString('base64url') },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.bodyAsText).toMatch(/\$skipToken is not one this service issued/);
   });
 
   it('answers a query outside the subset it serves with a 400 that names the part', async () => {

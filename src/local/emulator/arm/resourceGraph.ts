@@ -175,11 +175,64 @@ function resourcesOf(services: ArmServices, subscriptions: readonly string[], ty
   return [...flexible, ...sqlServers, ...databases];
 }
 
+/** Results whose later pages a `$skipToken` may still ask for: the latest few queries' sorted resources. */
+const KEPT_RESULTS = 8;
+
+/** The matched resources in the query's order, kept under an id the query's `$skipToken`s carry. */
+class ResultSnapshots {
+  private readonly kept = new Map<number, Candidate[]>();
+  private next = 1;
+
+  keep(rows: Candidate[]): number {
+    const id = this.next++;
+    this.kept.set(id, rows);
+    if (this.kept.size > KEPT_RESULTS) this.kept.delete(this.kept.keys().next().value!);
+    return id;
+  }
+
+  get(id: number): Candidate[] | undefined {
+    return this.kept.get(id);
+  }
+}
+
+/** `{result}.{offset}` in base64url; a bare offset (tokens of earlier emulator versions) is taken as well. */
+function parseSkipToken(token: unknown): { result?: number; offset: number } {
+  if (typeof token !== 'string') return { offset: 0 };
+  const text = Buffer.from(token, 'base64url').toString('utf8');
+  const [first, second] = text.split('.');
+  const parsed = second === undefined ? { offset: Number(first) } : { result: Number(first), offset: Number(second) };
+  if (
+    !Number.isInteger(parsed.offset) ||
+    parsed.offset < 0 ||
+    (second !== undefined && !Number.isInteger(parsed.result))
+  )
+    throw new HttpError(400, 'BadRequest', 'options.$skipToken is not one this service issued.');
+  return parsed;
+}
+
+function matching(services: ArmServices, subscriptions: readonly string[], query: Query): Candidate[] {
+  const rows = resourcesOf(services, subscriptions, query.types);
+  if (query.orderBy.length === 0) return rows;
+  const keyOf = (c: Candidate, column: Column) => CHEAP[column]?.(c) ?? sortKey(c.row()[column]);
+  const keys = new Map(rows.map((c) => [c, query.orderBy.map(({ column }) => keyOf(c, column))]));
+  return rows.sort((a, b) => {
+    const ka = keys.get(a)!;
+    const kb = keys.get(b)!;
+    for (const [i, { descending }] of query.orderBy.entries()) {
+      if (ka[i] !== kb[i]) return (ka[i]! < kb[i]! ? -1 : 1) * (descending ? -1 : 1);
+    }
+    return 0;
+  });
+}
+
 /**
  * `POST /providers/Microsoft.ResourceGraph/resources`: one query across the subscriptions named in the body, pages of
- * `options.$top` rows (at most 1,000) continued by `$skipToken`, rows as objects (`resultFormat` objectArray).
+ * `options.$top` rows (at most 1,000) continued by `$skipToken`, rows as objects (`resultFormat` objectArray). The
+ * first page settles which resources match and in what order; the later pages of that query page through the same
+ * result (each row as the store shows it when its page is served), so a 10,000-row result is matched and sorted once.
  */
 export function resourceGraphRoutes(services: ArmServices): Route[] {
+  const snapshots = new ResultSnapshots();
   return [
     {
       kind: 'arm',
@@ -202,40 +255,29 @@ export function resourceGraphRoutes(services: ArmServices): Route[] {
             'BadRequest',
             `options.$top must be an integer from 1 to 1000; got ${JSON.stringify(options.$top)}.`,
           );
-        const skip =
-          typeof options.$skipToken === 'string'
-            ? Number(Buffer.from(options.$skipToken, 'base64url').toString('utf8'))
-            : 0;
-        if (!Number.isInteger(skip) || skip < 0)
-          throw new HttpError(400, 'BadRequest', 'options.$skipToken is not one this service issued.');
+        const skip = parseSkipToken(options.$skipToken);
         const query = parseQuery(body.query);
-        const rows = resourcesOf(services, subscriptions, query.types);
-        if (query.orderBy.length > 0) {
-          const keyOf = (c: Candidate, column: Column) => CHEAP[column]?.(c) ?? sortKey(c.row()[column]);
-          const keys = new Map(rows.map((c) => [c, query.orderBy.map(({ column }) => keyOf(c, column))]));
-          rows.sort((a, b) => {
-            const ka = keys.get(a)!;
-            const kb = keys.get(b)!;
-            for (const [i, { descending }] of query.orderBy.entries()) {
-              if (ka[i] !== kb[i]) return (ka[i]! < kb[i]! ? -1 : 1) * (descending ? -1 : 1);
-            }
-            return 0;
-          });
-        }
-        const page = rows
-          .slice(skip, skip + top)
+        // A token of a result no longer kept: matched again (as a bare offset would be).
+        let result = skip.result === undefined ? undefined : snapshots.get(skip.result);
+        const id = result === undefined ? undefined : skip.result;
+        result ??= matching(services, subscriptions, query);
+        const page = result
+          .slice(skip.offset, skip.offset + top)
           .map((c) => c.row())
           .map((row) =>
             query.project ? Object.fromEntries(query.project.map((p) => [p.name, projected(row, p)])) : row,
           );
-        const more = skip + top < rows.length;
+        const more = skip.offset + top < result.length;
+        const token = more
+          ? Buffer.from(`${id ?? snapshots.keep(result)}.${skip.offset + top}`, 'utf8').toString('base64url')
+          : undefined;
         return ok({
-          totalRecords: rows.length,
+          totalRecords: result.length,
           count: page.length,
           resultTruncated: 'false',
           facets: [],
           data: page,
-          ...(more ? { $skipToken: Buffer.from(String(skip + top), 'utf8').toString('base64url') } : {}),
+          ...(token ? { $skipToken: token } : {}),
         });
       },
     },
