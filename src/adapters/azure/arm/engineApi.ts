@@ -47,6 +47,11 @@ export interface EngineServersApi {
    * SDKs' `beginDelete` polls once before it returns.
    */
   readonly deleteApiVersion: string;
+  /**
+   * Set when the engine's server is its resource alone (no parent's network to add): a GET of the id at this
+   * api-version answers what `serverFromArm` reads, and ArmServers sends it itself (raw JSON, no SDK model to build).
+   */
+  readonly readApiVersion?: string;
   /** Every server of the engine in the subscription, all pages. */
   list(subscriptionId: string): Promise<Server[]>;
   /** The server (a SQL database with its logical server's exposure); throws the SDK's 404 when it is gone (or, on MySQL, still being restored). */
@@ -82,6 +87,7 @@ export interface EngineServersApi {
  */
 export interface EngineApiEntry {
   readonly deleteApiVersion: string;
+  readonly readApiVersion?: string;
   readonly upsertFirewallRule?: boolean;
   readonly restoreProgress?: boolean;
 }
@@ -102,6 +108,10 @@ export function lazyEngineApi(load: () => Promise<EngineServersApi>, known: Engi
           throw new Error(
             `The engine API ${a.constructor.name} deletes at api-version ${a.deleteApiVersion}, its entry says ${known.deleteApiVersion}`,
           );
+        if (a.readApiVersion !== known.readApiVersion)
+          throw new Error(
+            `The engine API ${a.constructor.name} reads at api-version ${a.readApiVersion}, its entry says ${known.readApiVersion}`,
+          );
         for (const call of ['upsertFirewallRule', 'restoreProgress'] as const)
           if ((typeof a[call] === 'function') !== (known[call] === true))
             throw new Error(
@@ -116,6 +126,7 @@ export function lazyEngineApi(load: () => Promise<EngineServersApi>, known: Engi
     ));
   return {
     deleteApiVersion: known.deleteApiVersion,
+    ...(known.readApiVersion ? { readApiVersion: known.readApiVersion } : {}),
     list: async (...args) => (await loaded()).list(...args),
     get: async (...args) => (await loaded()).get(...args),
     listFirewallRules: async (...args) => (await loaded()).listFirewallRules(...args),

@@ -18,6 +18,7 @@ export const MYSQL_WRITE_API_VERSION = ENGINE_SPECS['mysql-flexible'].writeApiVe
  */
 export class MySqlServersApi implements EngineServersApi {
   readonly deleteApiVersion = '2021-05-01';
+  readonly readApiVersion = '2021-05-01';
   private readonly clients = new Map<string, { mysql: MySQLManagementFlexibleServerClient }>();
   private readonly resourceClients = new Map<string, ResourceManagementClient>();
 

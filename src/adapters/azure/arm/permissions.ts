@@ -146,6 +146,11 @@ export const SDK_OPERATION_ACTIONS: Readonly<Record<string, Readonly<Record<stri
 export const REST_OPERATION_ACTIONS: Readonly<Record<string, readonly ArmAction[]>> = {
   // Resource Graph through the REST API (@azure/arm-resourcegraph 5 needs Node 22).
   '/providers/Microsoft.ResourceGraph/resources?': ['Microsoft.ResourceGraph/resources/read'],
+  // The live GET of a flexible server (its id, at the engine SDK's api-version), read as REST JSON.
+  '${ref.id}?api-version=${apiVersion}': [
+    'Microsoft.DBforPostgreSQL/flexibleServers/read',
+    'Microsoft.DBforMySQL/flexibleServers/read',
+  ],
   // The sweep's DELETE of a governed resource (its id, at the engine SDK's api-version), without polling the operation.
   '${ref.id}?api-version=${this.api(ref.engine).deleteApiVersion}': [
     'Microsoft.DBforPostgreSQL/flexibleServers/delete',

@@ -11,6 +11,7 @@ import { serverFromSdk } from './sdkServer.js';
  */
 export class PostgresServersApi implements EngineServersApi {
   readonly deleteApiVersion = '2025-08-01';
+  readonly readApiVersion = '2025-08-01';
   private readonly clients = new Map<string, PostgreSQLManagementFlexibleServerClient>();
 
   constructor(private readonly options: EngineApiOptions) {}

@@ -7,6 +7,7 @@ import type { ResourceManagementClient } from '@azure/arm-resources';
 import { ENGINE_SPECS, ENGINES, type Engine } from '../../../domain/engines.js';
 import { parseServerId, resourceIdOf, type ServerRef } from '../../../domain/ids.js';
 import { lockScopeOf, type ScopedLock } from '../../../domain/locks.js';
+import { serverFromArm } from '../../../domain/snapshot.js';
 import type { FirewallRule, LockLevel, ManagementLock, Server } from '../../../domain/model.js';
 import type {
   ActivityFeedPort,
@@ -36,11 +37,13 @@ const ENGINE_APIS: { readonly [E in Engine]: (options: EngineApiOptions) => Engi
   'postgresql-flexible': (options) =>
     lazyEngineApi(async () => new (await import('./postgresApi.js')).PostgresServersApi(options), {
       deleteApiVersion: '2025-08-01',
+      readApiVersion: '2025-08-01',
       upsertFirewallRule: true,
     }),
   'mysql-flexible': (options) =>
     lazyEngineApi(async () => new (await import('./mysqlApi.js')).MySqlServersApi(options), {
       deleteApiVersion: '2021-05-01',
+      readApiVersion: '2021-05-01',
     }),
   'sql-database': (options) =>
     lazyEngineApi(async () => new (await import('./sqlApi.js')).SqlDatabasesApi(options), {
@@ -160,7 +163,8 @@ export class ArmServers implements ServersPort {
     const ref = ref_(id);
     let server: Server | undefined;
     try {
-      server = await this.api(ref.engine).get(ref);
+      const api = this.api(ref.engine);
+      server = api.readApiVersion ? await this.requestGet(ref, api.readApiVersion) : await api.get(ref);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw new AzureCallError(`get server ${ref.id}`, error);
@@ -326,6 +330,26 @@ export class ArmServers implements ServersPort {
         return 'locked';
       throw new AzureCallError(`delete ${ref.id}`, error);
     }
+  }
+
+  /**
+   * The GET of a server that is its resource alone, through the core pipeline (credential, retries, ARM's budget) at
+   * the engine SDK's api-version: the REST JSON goes to `serverFromArm` as a Resource Graph row does, without the SDK's
+   * model of every property. 404 is undefined; anything else but 200 throws ARM's error, mapped by `get`.
+   */
+  private async requestGet(ref: ServerRef, apiVersion: string): Promise<Server | undefined> {
+    const response = await this.rest().client.sendRequest(
+      createPipelineRequest({ url: `${this.rest().endpoint}${ref.id}?api-version=${apiVersion}`, method: 'GET' }),
+    );
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw armErrorOf(response.status, response.bodyAsText);
+    let body: unknown;
+    try {
+      body = JSON.parse(response.bodyAsText ?? '');
+    } catch {
+      throw new Error(`ARM answered the GET of ${ref.id} with a body that is not JSON`);
+    }
+    return serverFromArm(body, {}, ref.id);
   }
 
   /**
