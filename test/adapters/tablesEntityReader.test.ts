@@ -10,6 +10,9 @@ import {
   TableTransaction,
 } from '@azure/data-tables';
 import type { TableEntity, TableEntityResult } from '@azure/data-tables';
+import { createHttpHeaders } from '@azure/core-rest-pipeline';
+import type { HttpClient, PipelineRequest } from '@azure/core-rest-pipeline';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusOf } from '../../src/adapters/azure/errors.js';
 import { entityOf, EntityReader } from '../../src/adapters/azure/tables/entityReader.js';
@@ -272,6 +275,106 @@ describe('EntityReader: Query Entities without the SDK deserialization', () => {
     expect(() => entityOf({ PartitionKey: 'p', x: 1, 'x@odata.type': 'Edm.Decimal' })).toThrow(
       'Unknown EDM type Edm.Decimal',
     );
+  });
+});
+
+/** Answers every request from a script of pages, and keeps what was sent: nothing leaves the process. */
+function scriptedService(
+  pages: { body: string; next?: [string, string?] }[],
+): HttpClient & { sent: PipelineRequest[] } {
+  const sent: PipelineRequest[] = [];
+  return {
+    sent,
+    sendRequest: (request) => {
+      sent.push(request);
+      const next = /NextPartitionKey=([^&]+)/.exec(request.url)?.[1];
+      const page = pages[next === undefined ? 0 : Number(decodeURIComponent(next))]!;
+      const headers = createHttpHeaders({ 'content-type': 'application/json;odata=minimalmetadata;streaming=true' });
+      if (page.next) {
+        headers.set('x-ms-continuation-NextPartitionKey', page.next[0]);
+        if (page.next[1]) headers.set('x-ms-continuation-NextRowKey', page.next[1]);
+      }
+      return Promise.resolve({ request, status: 200, headers, bodyAsText: page.body });
+    },
+  };
+}
+
+describe('EntityReader in Azure: the request the SDK sends, with an Entra token', () => {
+  it('sends the SDK’s Query Entities request, signed with a bearer token, and maps what Azure answers like the SDK', async () => {
+    const scopes: string[] = [];
+    const credential: TokenCredential = {
+      getToken: (scope): Promise<AccessToken> => {
+        scopes.push(...(Array.isArray(scope) ? scope : [scope]));
+        return Promise.resolve({ token: 'entra-token', expiresOnTimestamp: Date.now() + 3_600_000 });
+      },
+    };
+    // Azure's JSON puts a type annotation before its value; a page may end with a continuation that has no row key.
+    const pages = [
+      {
+        body: JSON.stringify({
+          'odata.metadata': 'https://wardenstore.table.core.windows.net/$metadata#wardenInventory',
+          value: [
+            {
+              'odata.etag': `W/"datetime'2026-11-01T08%3A00%3A00.1234567Z'"`,
+              PartitionKey: 'sub-1',
+              RowKey: 'a',
+              Timestamp: '2026-11-01T08:00:00.1234567Z',
+              'CustomerSince@odata.type': 'Edm.DateTime',
+              CustomerSince: '2008-10-01T15:25:05.2852025Z',
+              'Big@odata.type': 'Edm.Int64',
+              Big: '255',
+              'Id@odata.type': 'Edm.Guid',
+              Id: 'c9da6455-213d-42c9-9a79-3e9149a57833',
+              Half: 0.5,
+              'Whole@odata.type': 'Edm.Double',
+              Whole: 2.0,
+              'Bytes@odata.type': 'Edm.Binary',
+              Bytes: 'AQID',
+              On: true,
+              Text: 'zoë',
+            },
+          ],
+        }),
+        next: ['1', '1!8!YQ--'] as [string, string],
+      },
+      {
+        body: JSON.stringify({ value: [{ PartitionKey: 'sub-1', RowKey: 'b', 'odata.etag': 'W/"2"' }] }),
+        next: ['2'] as [string],
+      },
+      { body: JSON.stringify({ value: [] }) },
+    ];
+    const ours = scriptedService(pages);
+    const theirs = scriptedService(pages);
+    const url = 'https://wardenstore.table.core.windows.net';
+    const readerClient = new TableClient(url, 'wardenInventory', credential, { httpClient: ours });
+    const sdkClient = new TableClient(url, 'wardenInventory', credential, { httpClient: theirs });
+    const query = { pageSize: 1000, filter: odata`PartitionKey eq ${'sub-1'}` };
+
+    const read: StoredEntity[][] = [];
+    for await (const page of new EntityReader(readerClient, ours).pages(query)) read.push(page);
+    expect(read).toStrictEqual(await sdkPages(sdkClient, query));
+    expect(read.map((page) => page.length)).toEqual([1, 1, 0]);
+    expect(read[0]![0]).toMatchObject({ CustomerSince: new Date('2008-10-01T15:25:05.2852025Z'), Big: 255n, Whole: 2 });
+
+    expect(ours.sent.map((r) => r.url)).toEqual(theirs.sent.map((r) => r.url));
+    expect(ours.sent.map((r) => r.url)).toEqual([
+      `${url}/wardenInventory()?$top=1000&$filter=PartitionKey%20eq%20%27sub-1%27`,
+      `${url}/wardenInventory()?$top=1000&$filter=PartitionKey%20eq%20%27sub-1%27&NextPartitionKey=1&NextRowKey=1!8!YQ--`,
+      `${url}/wardenInventory()?$top=1000&$filter=PartitionKey%20eq%20%27sub-1%27&NextPartitionKey=2`,
+    ]);
+    const headersOf = (request: PipelineRequest) => {
+      const { 'x-ms-client-request-id': id, 'user-agent': agent, ...rest } = request.headers.toJSON();
+      return { ...rest, id: typeof id, agent: typeof agent };
+    };
+    expect(ours.sent.map(headersOf)).toEqual(theirs.sent.map(headersOf));
+    expect(headersOf(ours.sent[0]!)).toMatchObject({
+      accept: 'application/json;odata=minimalmetadata',
+      dataserviceversion: '3.0',
+      'x-ms-version': '2019-02-02',
+      authorization: 'Bearer entra-token',
+    });
+    expect(ours.sent.every((r) => r.method === 'GET')).toBe(true);
+    expect(new Set(scopes)).toEqual(new Set(['https://storage.azure.com/.default']));
   });
 });
 

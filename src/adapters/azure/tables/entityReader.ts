@@ -65,7 +65,10 @@ export class EntityReader {
     if (query.filter !== undefined) params.push(`$filter=${encodeURIComponent(query.filter)}`);
     if (next.partitionKey) params.push(`NextPartitionKey=${encodeURIComponent(next.partitionKey)}`);
     if (next.rowKey) params.push(`NextRowKey=${encodeURIComponent(next.rowKey)}`);
-    return `${this.path}?${params.join('&')}`;
+    // Set as the SDK sets it (core-client's appendQueryParams), so the URL's own escaping (`'` as %27) is the same.
+    const url = new URL(this.path);
+    url.search = `?${params.join('&')}`;
+    return url.toString();
   }
 
   private send(url: string): Promise<PipelineResponse> {
