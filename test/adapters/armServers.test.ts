@@ -145,4 +145,22 @@ describe('ArmServers (ServersPort on the Azure SDKs)', () => {
       await small.close();
     }
   });
+
+  it("listSubscriptionLocks: ARM's refusal fails the whole list, naming the subscription and ARM's code", async () => {
+    const small = await startEmulator({ snapshot: { servers: [prod], locks: {} } });
+    try {
+      small.faults.add({
+        operation: 'ManagementLocks_List',
+        status: 403,
+        errorCode: 'AuthorizationFailed',
+        errorMessage: 'The client does not have authorization to perform action Microsoft.Authorization/locks/read.',
+      });
+      const port = new ArmServers({ credential: small.credential, clientOptions: armClientOptions(small) });
+      await expect(port.listSubscriptionLocks(SUB1)).rejects.toThrow(
+        new RegExp(`list the locks of subscription ${SUB1}.*403.*AuthorizationFailed`),
+      );
+    } finally {
+      await small.close();
+    }
+  });
 });

@@ -151,6 +151,8 @@ export const REST_OPERATION_ACTIONS: Readonly<Record<string, readonly ArmAction[
     'Microsoft.DBforPostgreSQL/flexibleServers/read',
     'Microsoft.DBforMySQL/flexibleServers/read',
   ],
+  // Every lock of a subscription (the sweep's re-check before each group of deletions), as REST JSON.
+  '/providers/Microsoft.Authorization/locks?api-version=': ['Microsoft.Authorization/locks/read'],
   // The sweep's DELETE of a governed resource (its id, at the engine SDK's api-version), without polling the operation.
   '${ref.id}?api-version=${this.api(ref.engine).deleteApiVersion}': [
     'Microsoft.DBforPostgreSQL/flexibleServers/delete',

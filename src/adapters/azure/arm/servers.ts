@@ -7,7 +7,7 @@ import type { ResourceManagementClient } from '@azure/arm-resources';
 import { ENGINE_SPECS, ENGINES, type Engine } from '../../../domain/engines.js';
 import { parseServerId, resourceIdOf, type ServerRef } from '../../../domain/ids.js';
 import { lockScopeOf, type ScopedLock } from '../../../domain/locks.js';
-import { serverFromArm } from '../../../domain/snapshot.js';
+import { lockFromArm, serverFromArm } from '../../../domain/snapshot.js';
 import type { FirewallRule, LockLevel, ManagementLock, Server } from '../../../domain/model.js';
 import type {
   ActivityFeedPort,
@@ -210,21 +210,31 @@ export class ArmServers implements ServersPort {
     return locks;
   }
 
+  /**
+   * Every lock of the subscription, through the core pipeline as REST JSON (`nextLink` pages), each read by
+   * `lockFromArm`: the sweep reads it right before each group of deletions, so it skips the locks SDK and its models.
+   */
   async listSubscriptionLocks(subscriptionId: string): Promise<ScopedLock[]> {
     const locks: ScopedLock[] = [];
+    const { client, endpoint } = this.rest();
+    let url: string | undefined =
+      `${endpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Authorization/locks?api-version=${LOCKS_API_VERSION}`;
     try {
-      const client = await this.locks(subscriptionId);
-      for await (const page of client.managementLocks.listAtSubscriptionLevel().byPage()) {
-        for (const l of page) {
-          const scope = l.id ? lockScopeOf(l.id) : undefined;
-          if (scope)
-            locks.push({
-              scope,
-              name: l.name ?? '',
-              level: l.level as LockLevel,
-              ...(l.notes ? { notes: l.notes } : {}),
-            });
+      while (url) {
+        const response = await client.sendRequest(createPipelineRequest({ url, method: 'GET' }));
+        if (response.status !== 200) throw armErrorOf(response.status, response.bodyAsText);
+        const page = jsonOf(response.bodyAsText, `the lock list of subscription ${subscriptionId}`) as {
+          value?: unknown;
+          nextLink?: unknown;
+        };
+        if (!Array.isArray(page.value)) throw new Error('ARM answered a lock list without a "value" array');
+        for (const [i, item] of page.value.entries()) {
+          const id = (item as { id?: unknown }).id;
+          const scope = typeof id === 'string' ? lockScopeOf(id) : undefined;
+          const lock = lockFromArm(item, `locks[${i}]`);
+          if (scope && lock) locks.push({ scope, ...lock });
         }
+        url = typeof page.nextLink === 'string' && page.nextLink !== '' ? page.nextLink : undefined;
       }
     } catch (error) {
       throw new AzureCallError(`list the locks of subscription ${subscriptionId}`, error);
@@ -343,13 +353,7 @@ export class ArmServers implements ServersPort {
     );
     if (response.status === 404) return undefined;
     if (response.status !== 200) throw armErrorOf(response.status, response.bodyAsText);
-    let body: unknown;
-    try {
-      body = JSON.parse(response.bodyAsText ?? '');
-    } catch {
-      throw new Error(`ARM answered the GET of ${ref.id} with a body that is not JSON`);
-    }
-    return serverFromArm(body, {}, ref.id);
+    return serverFromArm(jsonOf(response.bodyAsText, `the GET of ${ref.id}`), {}, ref.id);
   }
 
   /**
@@ -529,4 +533,16 @@ function ref_(id: string): ServerRef {
 function requireServer(server: Server | undefined, target: string): Server {
   if (!server) throw new Error(`ARM returned no usable server for ${target}`);
   return server;
+}
+
+/** The management locks REST API version `@azure/arm-locks` 2.x speaks. */
+const LOCKS_API_VERSION = '2020-05-01';
+
+/** A body ARM answered, parsed; a body that is not JSON says which answer it was. */
+function jsonOf(text: string | null | undefined, what: string): unknown {
+  try {
+    return JSON.parse(text ?? '');
+  } catch {
+    throw new Error(`ARM answered ${what} with a body that is not JSON`);
+  }
 }
