@@ -3,6 +3,8 @@ import type { TableClient, TableEntity, TransactionAction } from '@azure/data-ta
 import { statusOf } from '../errors.js';
 import { EntityReader } from './entityReader.js';
 import type { StoredEntity } from './entityReader.js';
+import { EntityWriter } from './entityWriter.js';
+import { TableRequests } from './tableRequests.js';
 import { codeOf } from './tableErrors.js';
 import type { TableCounter } from './tableStats.js';
 
@@ -13,18 +15,22 @@ export type { StoredEntity } from './entityReader.js';
 const PAGE_SIZE = 1000;
 
 /**
- * A TableClient that counts what it does. SDK errors pass through unchanged; the stores name them. Queries go through
- * the client's pipeline but are read without the SDK's deserialization (EntityReader): same rows, same errors.
+ * A TableClient that counts what it does. SDK errors pass through unchanged; the stores name them. Queries and creates
+ * go through the client's pipeline without the SDK's serialization and deserialization (EntityReader, EntityWriter):
+ * same requests, rows and errors. Updates, upserts, gets and transactions are the SDK's own.
  * @example const row = await table.get('runs', 'reconcile'); // undefined when missing
  */
 export class CountedTable {
   private readonly reader: EntityReader;
+  private readonly writer: EntityWriter;
 
   constructor(
     readonly client: TableClient,
     private readonly counter: TableCounter,
   ) {
-    this.reader = new EntityReader(client);
+    const requests = new TableRequests(client);
+    this.reader = new EntityReader(requests);
+    this.writer = new EntityWriter(requests);
   }
 
   get name(): string {
@@ -68,9 +74,10 @@ export class CountedTable {
     return found;
   }
 
+  /** A new row: fails with the service's 409 when its keys are taken. */
   async create(entity: Entity): Promise<string> {
     this.counter.writes++;
-    return this.written(await this.client.createEntity(entity));
+    return this.written({ etag: await this.writer.create(entity) });
   }
 
   async replace(entity: Entity, etag: string): Promise<string> {

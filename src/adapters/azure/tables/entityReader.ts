@@ -1,8 +1,9 @@
-import { createDefaultHttpClient, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
-import type { HttpClient, Pipeline, PipelineResponse } from '@azure/core-rest-pipeline';
+import type { HttpClient, PipelineResponse } from '@azure/core-rest-pipeline';
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import { parseBody, restErrorOf, TableRequests } from './tableRequests.js';
 
 export type StoredEntity = TableEntityResult<Record<string, unknown>>;
+export { isLoopbackHttp } from './tableRequests.js';
 
 export interface EntityQuery {
   /** An OData filter, as `odata\`...\`` builds it. */
@@ -20,68 +21,33 @@ export interface EntityQuery {
  * @example for await (const page of new EntityReader(client).pages({ filter, pageSize: 1000 })) rows.push(...page);
  */
 export class EntityReader {
-  private readonly pipeline: Pipeline;
-  private readonly path: string;
-  private readonly fixedQuery: string;
-  private readonly allowInsecureConnection: boolean;
+  private readonly requests: TableRequests;
 
-  constructor(
-    client: TableClient,
-    private readonly httpClient: HttpClient = sharedHttpClient(),
-  ) {
-    // The same policies, less the SDK's response deserialization: it would parse every body a second time.
-    this.pipeline = client.pipeline.clone();
-    this.pipeline.removePolicy({ name: 'deserializationPolicy' });
-    const url = new URL(client.url);
-    this.path = `${url.origin}${url.pathname.replace(/\/+$/, '')}/${encodeURIComponent(client.tableName)}()`;
-    this.fixedQuery = url.search.slice(1);
-    // The client was allowed plain http only to this machine (tableClient); the same rule here.
-    this.allowInsecureConnection = isLoopbackHttp(client.url);
+  /** From a client (its pipeline cloned), or from the TableRequests a writer of the same table shares. */
+  constructor(client: TableClient | TableRequests, httpClient?: HttpClient) {
+    this.requests = client instanceof TableRequests ? client : new TableRequests(client, httpClient);
   }
 
   /** Every page of the query, following continuation tokens until the service gives none. */
   async *pages(query: EntityQuery): AsyncGenerator<StoredEntity[]> {
     let next: Continuation | undefined = {};
     while (next) {
-      const response = await this.send(this.urlOf(query, next));
+      const response = await this.requests.send('GET', this.urlOf(query, next));
       const body = parseBody(response) as { value?: Record<string, unknown>[] } | undefined;
       // Query Entities answers 200 or an error: anything else is what the SDK throws, a RestError with the body.
-      if (response.status !== 200) {
-        throw new RestError(response.bodyAsText ?? '', {
-          statusCode: response.status,
-          request: response.request,
-          response,
-        });
-      }
+      if (response.status !== 200) throw restErrorOf(response);
       yield (body?.value ?? []).map(entityOf);
       next = continuationOf(response);
     }
   }
 
   private urlOf(query: EntityQuery, next: Continuation): string {
-    const params = this.fixedQuery ? [this.fixedQuery] : [];
-    params.push(`$top=${query.pageSize}`);
+    const params = [`$top=${query.pageSize}`];
     if (query.select) params.push(`$select=${encodeURIComponent(query.select.join(','))}`);
     if (query.filter !== undefined) params.push(`$filter=${encodeURIComponent(query.filter)}`);
     if (next.partitionKey) params.push(`NextPartitionKey=${encodeURIComponent(next.partitionKey)}`);
     if (next.rowKey) params.push(`NextRowKey=${encodeURIComponent(next.rowKey)}`);
-    // Set as the SDK sets it (core-client's appendQueryParams), so the URL's own escaping (`'` as %27) is the same.
-    const url = new URL(this.path);
-    url.search = `?${params.join('&')}`;
-    return url.toString();
-  }
-
-  private send(url: string): Promise<PipelineResponse> {
-    const request = createPipelineRequest({
-      url,
-      method: 'GET',
-      allowInsecureConnection: this.allowInsecureConnection,
-    });
-    request.headers.set('Accept', 'application/json;odata=minimalmetadata');
-    request.headers.set('DataServiceVersion', '3.0');
-    // The service version the SDK's generated client sends.
-    request.headers.set('x-ms-version', '2019-02-02');
-    return this.pipeline.sendRequest(this.httpClient, request);
+    return this.requests.url('()', params);
   }
 }
 
@@ -96,25 +62,6 @@ function continuationOf(response: PipelineResponse): Continuation | undefined {
   if (!partitionKey) return undefined;
   const rowKey = response.headers.get('x-ms-continuation-NextRowKey');
   return rowKey ? { partitionKey, rowKey } : { partitionKey };
-}
-
-/** A JSON body parsed as core-client parses it: a JSON content type (or none) that does not parse is a PARSE_ERROR. */
-function parseBody(response: PipelineResponse): unknown {
-  const text = response.bodyAsText;
-  if (!text) return undefined;
-  const contentType = response.headers.get('Content-Type') ?? '';
-  const parts = contentType ? contentType.split(';').map((part) => part.toLowerCase()) : [];
-  if (parts.length > 0 && !parts.includes('application/json') && !parts.includes('text/json')) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new RestError(`Error "${String(error)}" occurred while parsing the response body - ${text}.`, {
-      code: RestError.PARSE_ERROR,
-      statusCode: response.status,
-      request: response.request,
-      response,
-    });
-  }
 }
 
 const ANNOTATION = '@odata.type';
@@ -167,23 +114,4 @@ function typedValue(value: unknown, type: unknown): unknown {
     default:
       throw new Error(`Unknown EDM type ${String(type)}`);
   }
-}
-
-let httpClient: HttpClient | undefined;
-
-/** One HTTP client (and its keep-alive connections) for every reader, as the SDK shares its own. */
-function sharedHttpClient(): HttpClient {
-  return (httpClient ??= createDefaultHttpClient());
-}
-
-/** Plain http is allowed only to this machine (Azurite); anything else must be https. */
-export function isLoopbackHttp(endpoint: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    return false;
-  }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  return url.protocol === 'http:' && (host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host));
 }

@@ -4,7 +4,7 @@ import type { InventoryStores } from '../../../ports/inventory.js';
 import { CheckpointsTable } from './checkpointsTable.js';
 import { CountedTable } from './countedTable.js';
 import { DrillsTable } from './drillsTable.js';
-import { isLoopbackHttp } from './entityReader.js';
+import { isLoopbackHttp } from './tableRequests.js';
 import { EvidenceTable } from './evidenceTable.js';
 import { InventoryTable } from './inventoryTable.js';
 import { RunsTable } from './runsTable.js';
@@ -13,7 +13,7 @@ import { TableCounter } from './tableStats.js';
 import type { TableStats } from './tableStats.js';
 
 export type { TableStats } from './tableStats.js';
-export { isLoopbackHttp } from './entityReader.js';
+export { isLoopbackHttp } from './tableRequests.js';
 
 export interface OpenTablesOptions {
   /** A storage connection string (Azurite, local runs); `UseDevelopmentStorage=true` works. */
