@@ -7,12 +7,16 @@ const benches: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   dashboard: () => import('./dashboard.js'),
   drill: () => import('./drill.js'),
   'table-read': () => import('./tableRead.js'),
+  'table-write': () => import('./tableWrite.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
 if (name === '__sandbox') {
   // A benchmark's child process: Azurite and the emulator (bench/sandbox.ts).
   await (await import('./sandbox.js')).sandboxMain(args[0]!);
+} else if (name === '__azurite') {
+  // A benchmark's child process: Azurite alone (bench/tableWrite.ts).
+  await (await import('./tableWrite.js')).azuriteMain();
 } else if (name === '__worker') {
   // A benchmark's child process: the warden running one job (bench/worker.ts).
   await (await import('./worker.js')).workerMain(args[0]!);
