@@ -1,6 +1,12 @@
 // The lean Insert Entity path (EntityWriter, CountedTable.create) against Azurite and against scripted answers, checked
 // against the SDK's own createEntity: the same request on the wire, the same rows stored, the same errors thrown.
-import { AzureNamedKeyCredential, RestError, TableClient } from '@azure/data-tables';
+import {
+  AzureNamedKeyCredential,
+  AzureSASCredential,
+  generateTableSas,
+  RestError,
+  TableClient,
+} from '@azure/data-tables';
 import type { TableEntity } from '@azure/data-tables';
 import { createDefaultHttpClient, createHttpHeaders } from '@azure/core-rest-pipeline';
 import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
@@ -188,6 +194,44 @@ describe('EntityWriter: Insert Entity without the SDK serialization', () => {
       404,
       'TableNotFound',
     );
+  });
+
+  it('signs with the client’s own credential: a SAS credential, a SAS in the URL, none at all', async () => {
+    const { sdk, lean } = await tablePair();
+    const http = recording(createDefaultHttpClient());
+    const key = new AzureNamedKeyCredential(DEV_ACCOUNT, DEV_KEY);
+    const sasOf = (table: string) => generateTableSas(table, key, { permissions: { add: true } });
+    const sdkSas = sasOf(sdk.tableName);
+    const leanSas = sasOf(lean.tableName);
+    const options = { allowInsecureConnection: true, httpClient: http };
+    const pairs = [
+      [
+        new TableClient(sdk.url, sdk.tableName, new AzureSASCredential(sdkSas), options),
+        new TableClient(lean.url, lean.tableName, new AzureSASCredential(leanSas), options),
+      ],
+      [
+        new TableClient(`${sdk.url}?${sdkSas}`, sdk.tableName, options),
+        new TableClient(`${lean.url}?${leanSas}`, lean.tableName, options),
+      ],
+    ] as const;
+    for (const [i, [sdkClient, leanClient]] of pairs.entries()) {
+      http.sent.length = 0;
+      const row = { partitionKey: 'sas', rowKey: `r${i}`, n: i };
+      await sdkClient.createEntity(row);
+      await new EntityWriter(leanClient, http).create(row);
+      const [theirs, ours] = http.sent;
+      // The same URL for the other table: its name, and its SAS.
+      expect(theirs!.url).toContain(sdkSas);
+      expect(ours!.url).toBe(theirs!.url.replace(sdkSas, leanSas).replace(`/${sdk.tableName}`, `/${lean.tableName}`));
+      expect(await readBack(lean, row)).toStrictEqual(await readBack(sdk, row));
+    }
+    const unsigned = new TableClient(lean.url, lean.tableName, { allowInsecureConnection: true });
+    const refused = await new EntityWriter(unsigned)
+      .create({ partitionKey: 'p', rowKey: 'r' })
+      .catch((e: unknown) => e);
+    const sdkRefused = await unsigned.createEntity({ partitionKey: 'p', rowKey: 'r' }).catch((e: unknown) => e);
+    expect(statusOf(refused)).toBe(403);
+    expect([statusOf(refused), codeOf(refused)]).toEqual([statusOf(sdkRefused), codeOf(sdkRefused)]);
   });
 
   it('refuses what the SDK cannot store, with its message, before sending anything', async () => {
