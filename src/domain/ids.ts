@@ -64,30 +64,16 @@ export function parseEngineId(spec: IdSpec, resourceId: string): ServerRef | und
 }
 
 /**
- * Ids parsed lately, and what they parsed to (null: not a governed resource). A run meets each server's id many times
- * (its listing, its row, the plan's lookups) and the parse is a regular expression per engine: a sweep of 10,000
- * servers made 90 MB of garbage parsing them again. Refs are read-only, so one is shared by every caller; the map is
- * emptied when it reaches PARSED_KEPT ids, which bounds its memory (a few MB).
- */
-const PARSED = new Map<string, ServerRef | null>();
-const PARSED_KEPT = 25_000;
-
-/**
  * Parses a resource id of a governed server (any engine) or of one of its children, in any casing; undefined for anything else.
  * @example parseServerId('/SUBSCRIPTIONS/s/resourcegroups/rg/providers/Microsoft.DBforMySQL/flexibleServers/my/firewallRules/r')
  *   // { engine: 'mysql-flexible', name: 'my', child: { type: 'firewallRules', name: 'r' }, key: '/subscriptions/s/resourcegroups/rg/providers/microsoft.dbformysql/flexibleservers/my', ... }
  */
 export function parseServerId(resourceId: string): ServerRef | undefined {
-  const known = PARSED.get(resourceId);
-  if (known !== undefined) return known ?? undefined;
-  let ref: ServerRef | undefined;
   for (const engine of ENGINES) {
-    ref = parseEngineId(ENGINE_SPECS[engine], resourceId);
-    if (ref) break;
+    const ref = parseEngineId(ENGINE_SPECS[engine], resourceId);
+    if (ref) return ref;
   }
-  if (PARSED.size >= PARSED_KEPT) PARSED.clear();
-  PARSED.set(resourceId, ref ? Object.freeze(ref) : null);
-  return ref;
+  return undefined;
 }
 
 /**
