@@ -1,3 +1,4 @@
+import type { HttpClient } from '@azure/core-rest-pipeline';
 import { odata } from '@azure/data-tables';
 import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
 import { statusOf } from '../errors.js';
@@ -15,20 +16,22 @@ export type { StoredEntity } from './entityReader.js';
 const PAGE_SIZE = 1000;
 
 /**
- * A TableClient that counts what it does. SDK errors pass through unchanged; the stores name them. Queries and creates
- * go through the client's pipeline without the SDK's serialization and deserialization (EntityReader, EntityWriter):
- * same requests, rows and errors. Updates, upserts, gets and transactions are the SDK's own.
+ * A TableClient that counts what it does. SDK errors pass through unchanged; the stores name them. Queries, creates and
+ * transactions go through the client's pipeline without the SDK's serialization and deserialization (EntityReader,
+ * EntityWriter): same requests, rows and errors. Updates, upserts and gets are the SDK's own.
  * @example const row = await table.get('runs', 'reconcile'); // undefined when missing
  */
 export class CountedTable {
   private readonly reader: EntityReader;
   private readonly writer: EntityWriter;
 
+  /** `httpClient`: where the lean requests go (tests script it); by default one shared client, as the SDK's. */
   constructor(
     readonly client: TableClient,
     private readonly counter: TableCounter,
+    httpClient?: HttpClient,
   ) {
-    const requests = new TableRequests(client);
+    const requests = new TableRequests(client, httpClient);
     this.reader = new EntityReader(requests);
     this.writer = new EntityWriter(requests);
   }
@@ -93,10 +96,10 @@ export class CountedTable {
   /** One entity group transaction: all or nothing. Returns the new ETag of each row, in order. */
   async transaction(actions: TransactionAction[]): Promise<string[]> {
     this.counter.batches++;
-    const response = await this.client.submitTransaction(actions);
+    const subResponses = await this.writer.transaction(actions);
     this.counter.entitiesWritten += actions.length;
-    // Sub-responses come in request order; only creates also carry their rowKey.
-    return actions.map((_, i) => response.subResponses[i]?.etag ?? '');
+    // Sub-responses come in request order (a delete's carries no ETag).
+    return actions.map((_, i) => subResponses[i]?.etag ?? '');
   }
 
   private written(response: { etag?: string }): string {

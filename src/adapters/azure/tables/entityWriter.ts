@@ -1,12 +1,38 @@
+import { randomUUID } from 'node:crypto';
 import type { HttpClient } from '@azure/core-rest-pipeline';
-import type { TableClient } from '@azure/data-tables';
+import type { TableClient, TableEntity, TableTransactionResponse, TransactionAction } from '@azure/data-tables';
+import { subResponsesOf, transactionBody } from './entityTransaction.js';
+import type { SubRequest, SubResponse } from './entityTransaction.js';
 import { parseBody, restErrorOf, TableRequests } from './tableRequests.js';
+
+export type { SubResponse } from './entityTransaction.js';
 
 /** The headers of the SDK's Insert Entity beside the common ones: a JSON body, and no entity echoed back. */
 const INSERT_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'application/json;odata=nometadata',
   Prefer: 'return-no-content',
 };
+
+/** The headers of the SDK's batch request (its getTransactionHeaders), beside its multipart Content-Type. */
+const BATCH_HEADERS: Readonly<Record<string, string>> = {
+  Accept: 'application/json',
+  DataServiceVersion: '3.0;',
+  MaxDataServiceVersion: '3.0;NetFx',
+  'Accept-Charset': 'UTF-8',
+  Connection: 'Keep-Alive',
+};
+
+/** Each operation's headers in a transaction, as the SDK's generated client sets them (x-ms-version taken out). */
+const SUB_HEADERS = {
+  create: [
+    'Content-Type: application/json;odata=nometadata',
+    'Accept: application/json;odata=minimalmetadata',
+    'DataServiceVersion: 3.0',
+    'Prefer: return-no-content',
+  ],
+  update: ['Content-Type: application/json', 'DataServiceVersion: 3.0', 'Accept: application/json'],
+  delete: ['Accept: application/json;odata=minimalmetadata', 'DataServiceVersion: 3.0', 'If-Match: *'],
+} as const;
 
 /**
  * Insert Entity sent as `TableClient.createEntity` sends it (same URL, headers and JSON body), through the client's own
@@ -35,6 +61,64 @@ export class EntityWriter {
     if (!created) throw restErrorOf(response);
     return response.headers.get('etag') ?? '';
   }
+
+  /**
+   * An Entity Group Transaction (all operations in one partition, all or nothing) sent as `TableClient.submitTransaction`
+   * sends it: the same multipart body (new batch and changeset ids), URL and headers, without building each operation
+   * through the SDK's generated client (about 0.9 ms of CPU and 67 KB of garbage per transaction of 4). Returns each
+   * operation's answer in request order; a failed transaction throws the SDK's RestError (the failing operation's
+   * status: 409, 404, 412; its OData code; its message, prefixed by its index).
+   * @example const [created] = await writer.transaction([['create', entity], ['delete', { partitionKey, rowKey }]]);
+   */
+  async transaction(actions: readonly TransactionAction[]): Promise<SubResponse[]> {
+    // Cosmos DB's table API gets operations the SDK writes differently (MERGE, x-ms-version): the SDK's own, there.
+    if (this.requests.cosmosClient)
+      return subResponsesOfSdk(await this.requests.cosmosClient.submitTransaction([...actions]));
+    // No actions at all fails here, as the SDK's (it reads the first action's partition key).
+    const partitionKey = actions[0]![1].partitionKey;
+    const operations = actions.map((action) => this.subRequestOf(action, partitionKey));
+    const batchId = randomUUID();
+    const body = transactionBody(operations, batchId, randomUUID());
+    const headers = { ...BATCH_HEADERS, 'Content-Type': `multipart/mixed; boundary=batch_${batchId}` };
+    return subResponsesOf(await this.requests.send('POST', this.requests.batchUrl, headers, body));
+  }
+
+  /** One operation as the SDK's submitTransaction writes it, with its checks and their messages. */
+  private subRequestOf([kind, entity, mode = 'Merge', options]: TransactionAction, partitionKey: unknown): SubRequest {
+    if (entity.partitionKey !== partitionKey)
+      throw new Error('All operations in a transaction must target the same partitionKey');
+    if (kind === 'create')
+      return { method: 'POST', url: this.requests.subRequestUrl(), headers: SUB_HEADERS.create, body: bodyOf(entity) };
+    const url = this.requests.subRequestUrl(keysOf(entity));
+    if (kind === 'delete') return { method: 'DELETE', url, headers: SUB_HEADERS.delete };
+    if (kind !== 'update' && kind !== 'upsert') throw new Error(`Unknown transaction action ${String(kind)}`);
+    if (mode !== 'Merge' && mode !== 'Replace') throw new Error(`Unexpected value for update mode: ${String(mode)}`);
+    // An update without an ETag overwrites whatever is there (`*`), as the SDK's; an upsert sends none.
+    const etag = kind === 'update' ? (options?.etag ?? '*') : undefined;
+    const headers = etag === undefined ? SUB_HEADERS.update : [...SUB_HEADERS.update, `If-Match: ${etag}`];
+    return { method: mode === 'Replace' ? 'PUT' : 'PATCH', url, headers, body: bodyOf(entity) };
+  }
+}
+
+function subResponsesOfSdk(response: TableTransactionResponse): SubResponse[] {
+  return response.subResponses.map(({ status, etag }) => (etag === undefined ? { status } : { status, etag }));
+}
+
+function bodyOf(entity: Record<string, unknown>): string {
+  return JSON.stringify(serializeEntity(entity));
+}
+
+/** `(PartitionKey='..',RowKey='..')`: quotes doubled, then URI-encoded, as the SDK's generated client writes keys. */
+function keysOf(entity: TableEntity): string {
+  for (const name of ['partitionKey', 'rowKey'] as const) {
+    if (entity[name] === undefined || entity[name] === null)
+      throw new Error(`The entity's ${name} cannot be undefined or null.`);
+  }
+  return `(PartitionKey='${encodeKey(entity.partitionKey)}',RowKey='${encodeKey(entity.rowKey)}')`;
+}
+
+function encodeKey(key: string): string {
+  return encodeURIComponent(key.replace(/'/g, "''"));
 }
 
 /** Service names of the system properties, by the names the SDK gives them. */

@@ -10,9 +10,14 @@ import type { TableClient } from '@azure/data-tables';
  */
 export class TableRequests {
   readonly tableName: string;
+  /** The account's Entity Group Transaction URL, as the SDK's submitTransaction sends it (the client's SAS after it). */
+  readonly batchUrl: string;
+  /** The client, when it is a Cosmos DB table endpoint (by the SDK's rule): its transactions stay the SDK's. */
+  readonly cosmosClient: TableClient | undefined;
   private readonly pipeline: Pipeline;
   private readonly tablePath: string;
   private readonly fixedQuery: string;
+  private readonly subRequestQuery: string;
   private readonly allowInsecureConnection: boolean;
 
   constructor(
@@ -26,6 +31,9 @@ export class TableRequests {
     const url = new URL(client.url);
     this.tablePath = `${url.origin}${url.pathname.replace(/\/+$/, '')}/${encodeURIComponent(client.tableName)}`;
     this.fixedQuery = url.search.slice(1);
+    this.batchUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}/$batch${url.search}`;
+    this.subRequestQuery = subRequestQueryOf(url);
+    this.cosmosClient = isCosmosEndpoint(url) ? client : undefined;
     // The client was allowed plain http only to this machine (tableClient); the same rule here.
     this.allowInsecureConnection = isLoopbackHttp(client.url);
   }
@@ -39,6 +47,14 @@ export class TableRequests {
     const url = new URL(`${this.tablePath}${suffix}`);
     if (all.length > 0) url.search = `?${all.join('&')}`;
     return url.toString();
+  }
+
+  /**
+   * The URL of an operation inside a transaction: the table (`keys` `(PartitionKey='..',RowKey='..')`) with the client's
+   * query less its SAS, as the SDK writes it into the batch body (the batch request itself carries the SAS).
+   */
+  subRequestUrl(keys = ''): string {
+    return `${this.tablePath}${keys}${this.subRequestQuery}`;
   }
 
   /** One request with the headers of the SDK's generated client (Accept, x-ms-version, DataServiceVersion) and `headers`. */
@@ -87,6 +103,26 @@ export function restErrorOf(response: PipelineResponse): RestError {
     request: response.request,
     response,
   });
+}
+
+/** The SAS parameters the SDK takes out of a sub-request's URL (its getSubRequestUrl); others stay, re-encoded. */
+const SAS_PARAMETERS = ['sv', 'ss', 'srt', 'sp', 'se', 'st', 'spr', 'sig'];
+
+function subRequestQueryOf(clientUrl: URL): string {
+  if (!clientUrl.search) return '';
+  const url = new URL(clientUrl.toString());
+  for (const name of SAS_PARAMETERS) url.searchParams.delete(name);
+  return url.search;
+}
+
+/** The SDK's isCosmosEndpoint: a Cosmos host, or localhost that is not Azurite's path-style account. */
+function isCosmosEndpoint(url: URL): boolean {
+  const host = url.hostname;
+  if (host.includes('.table.cosmosdb.') || host.includes('.table.cosmos.')) return true;
+  if ((host === 'localhost' || host === '127.0.0.1') && url.pathname.startsWith('/devstoreaccount1')) return false;
+  const azuriteAccount = process.env.AZURITE_ACCOUNTS?.split(':')[0];
+  if (azuriteAccount && host.includes(azuriteAccount)) return false;
+  return host === 'localhost';
 }
 
 let httpClient: HttpClient | undefined;
