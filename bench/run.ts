@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   drill: () => import('./drill.js'),
   'table-read': () => import('./tableRead.js'),
   'table-write': () => import('./tableWrite.js'),
+  'table-batch': () => import('./tableBatch.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -119,7 +119,7 @@ function deletionEvidence(batch: number, i: number): Entity {
 }
 
 /** Azurite in a child process of its own, so this process's CPU time is the client's alone. */
-async function startAzuriteProcess(): Promise<{ connectionString: string; close: () => Promise<void> }> {
+export async function startAzuriteProcess(): Promise<{ connectionString: string; close: () => Promise<void> }> {
   const child = fork(process.argv[1]!, ['__azurite'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const connectionString = await new Promise<string>((resolve, reject) => {
     child.once('message', (message) => resolve((message as { connectionString: string }).connectionString));
@@ -144,7 +144,7 @@ export async function azuriteMain(): Promise<void> {
 }
 
 /** A full collection, so garbage is counted to the way that made it (V8's gc(), exposed for this process). */
-function collectGarbage(): void {
+export function collectGarbage(): void {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
 }
