@@ -53,13 +53,26 @@ function identityFromHeader(value: string): EmulatorIdentity {
   return identityFromFields({ type: 'service-principal', name: trimmed, appid: guidFrom(trimmed) });
 }
 
+/**
+ * The identities of the Authorization headers seen lately: a client sends one token until it expires (an hour), so
+ * the emulator decodes it once rather than on every request. Bounded: emptied when it holds TOKENS_KEPT.
+ */
+const TOKEN_IDENTITIES = new Map<string, EmulatorIdentity>();
+const TOKENS_KEPT = 256;
+
 export function identityOf(ctx: RequestContext): EmulatorIdentity {
   const header = ctx.header('x-emulator-caller');
   if (header) return identityFromHeader(header);
   const auth = ctx.header('authorization');
-  const token = auth?.match(/^Bearer\s+(.+)$/i)?.[1];
+  if (!auth) return DEFAULT_IDENTITY;
+  const known = TOKEN_IDENTITIES.get(auth);
+  if (known) return known;
+  const token = auth.match(/^Bearer\s+(.+)$/i)?.[1];
   const claims = token ? decodeJwtClaims(token) : undefined;
-  return claims ? identityFromFields(claims) : DEFAULT_IDENTITY;
+  const identity = claims ? identityFromFields(claims) : DEFAULT_IDENTITY;
+  if (TOKEN_IDENTITIES.size >= TOKENS_KEPT) TOKEN_IDENTITIES.clear();
+  TOKEN_IDENTITIES.set(auth, identity);
+  return identity;
 }
 
 export function callerOf(ctx: RequestContext, at: Date): Caller {
