@@ -4,7 +4,8 @@ import { CountedTable } from '../src/adapters/azure/tables/countedTable.js';
 import { toInventoryEntity } from '../src/adapters/azure/tables/inventoryEntity.js';
 import { TableCounter } from '../src/adapters/azure/tables/tableStats.js';
 import type { InventoryRecord } from '../src/domain/model.js';
-import { collectGarbage, startAzuriteProcess } from './tableWrite.js';
+import { alternate, measured, median } from './alternate.js';
+import { startAzuriteProcess } from './tableWrite.js';
 
 /** Rows per transaction: the sweep records its deletion intents four at a time. */
 const ROWS_PER_TRANSACTION = 4;
@@ -43,7 +44,7 @@ export async function run(args: string[]): Promise<void> {
       for (let t = 0; t < transactions; t++) way.etags[t] = await way.submit(groupOf(t, 0).map((e) => ['create', e]));
     }
     let round = 0;
-    const measure = async (way: { submit: Submit; etags: string[][] }) => {
+    const measure = (way: { submit: Submit; etags: string[][] }) => {
       // The intents are built before the clock starts: only the transactions are measured.
       const stamp = ++round;
       const groups = Array.from({ length: transactions }, (_, t) =>
@@ -54,36 +55,22 @@ export async function run(args: string[]): Promise<void> {
           { etag: way.etags[t]![i]! },
         ]),
       );
-      collectGarbage();
-      const cpu = process.cpuUsage();
-      const started = performance.now();
       let next = 0;
-      await Promise.all(
-        Array.from({ length: IN_FLIGHT }, async () => {
-          while (next < groups.length) {
-            const t = next++;
-            way.etags[t] = await way.submit(groups[t]!);
-          }
-        }),
-      );
-      collectGarbage();
-      const used = process.cpuUsage(cpu);
-      return { cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - started };
+      return measured(async () => {
+        await Promise.all(
+          Array.from({ length: IN_FLIGHT }, async () => {
+            while (next < groups.length) {
+              const t = next++;
+              way.etags[t] = await way.submit(groups[t]!);
+            }
+          }),
+        );
+      });
     };
-    // Two of each first, unmeasured: the JIT and the connections warm up.
-    for (let i = 0; i < 2; i++) for (const way of Object.values(ways)) await measure(way);
-    const results = new Map<string, { cpuMs: number[]; wallMs: number[] }>();
-    for (let r = 0; r < rounds; r++) {
-      const order = Object.entries(ways);
-      if (r % 2 === 1) order.reverse();
-      for (const [name, way] of order) {
-        const result = await measure(way);
-        const slot = results.get(name) ?? { cpuMs: [], wallMs: [] };
-        slot.cpuMs.push(result.cpuMs);
-        slot.wallMs.push(result.wallMs);
-        results.set(name, slot);
-      }
-    }
+    const results = await alternate(
+      Object.fromEntries(Object.entries(ways).map(([name, way]) => [name, () => measure(way)])),
+      rounds,
+    );
     const summary: Record<string, { cpuMs: number; cpuMsPerTransaction: number; wallMs: number }> = {};
     for (const [name, r] of results) {
       const cpuMs = median(r.cpuMs);
@@ -152,10 +139,4 @@ function cloneRecord(subscriptionId: string, i: number, stamp: number): Inventor
     observedAt: '2026-12-05T08:00:00.000Z',
     updatedAt: new Date(Date.UTC(2026, 11, 5, 8, 0, stamp % 60)).toISOString(),
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

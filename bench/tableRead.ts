@@ -1,11 +1,10 @@
 import { odata, TableClient } from '@azure/data-tables';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { EntityReader } from '../src/adapters/azure/tables/entityReader.js';
 import type { StoredEntity } from '../src/adapters/azure/tables/entityReader.js';
 import { fromInventoryEntity } from '../src/adapters/azure/tables/inventoryEntity.js';
 import { subscriptionIds } from './estates.js';
 import { startSandbox } from './sandbox.js';
+import { alternate, measured, median } from './alternate.js';
 
 type Lister = (client: TableClient, partition: string) => AsyncIterable<StoredEntity[]>;
 
@@ -40,44 +39,28 @@ export async function run(args: string[]): Promise<void> {
       allowInsecureConnection: true,
     });
     const partitions = subscriptionIds(subscriptions, 0x100);
-    const measure = async (name: string, list: Lister, map: boolean) => {
-      // Each way pays for its own garbage: collect what the one before left.
-      collectGarbage();
-      const cpu = process.cpuUsage();
-      const started = performance.now();
+    const rowCounts = new Map<string, number>();
+    const measure = (name: string, list: Lister, map: boolean) => {
       let rows = 0;
-      for (const partition of partitions) {
-        for await (const page of list(client, partition)) {
-          rows += page.length;
-          if (map) for (const entity of page) fromInventoryEntity(entity);
+      return measured(async () => {
+        for (const partition of partitions) {
+          for await (const page of list(client, partition)) {
+            rows += page.length;
+            if (map) for (const entity of page) fromInventoryEntity(entity);
+          }
         }
-      }
-      collectGarbage();
-      const used = process.cpuUsage(cpu);
-      return { name, rows, cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - started };
+      }).then((figures) => (rowCounts.set(name, rows), figures));
     };
-    // Two of each first, unmeasured: the JIT and the connections warm up.
-    for (let i = 0; i < 2; i++) {
-      await measure('warm-up', sdk, true);
-      await measure('warm-up', lean, true);
-    }
-    const results = new Map<string, { cpuMs: number[]; wallMs: number[]; rows: number }>();
-    for (let round = 0; round < rounds; round++) {
-      const order: [string, Lister, boolean][] = [
-        ['sdk', sdk, false],
-        ['lean', lean, false],
-        ['sdk+map', sdk, true],
-        ['lean+map', lean, true],
-      ];
-      if (round % 2 === 1) order.reverse();
-      for (const [name, list, map] of order) {
-        const r = await measure(name, list, map);
-        const slot = results.get(name) ?? { cpuMs: [], wallMs: [], rows: r.rows };
-        slot.cpuMs.push(r.cpuMs);
-        slot.wallMs.push(r.wallMs);
-        results.set(name, slot);
-      }
-    }
+    const figures = await alternate(
+      {
+        sdk: () => measure('sdk', sdk, false),
+        lean: () => measure('lean', lean, false),
+        'sdk+map': () => measure('sdk+map', sdk, true),
+        'lean+map': () => measure('lean+map', lean, true),
+      },
+      rounds,
+    );
+    const results = new Map([...figures].map(([name, r]) => [name, { ...r, rows: rowCounts.get(name) ?? 0 }]));
     const summary: Record<string, { rows: number; cpuMs: number; wallMs: number }> = {};
     for (const [name, r] of results) {
       summary[name] = { rows: r.rows, cpuMs: Math.round(median(r.cpuMs)), wallMs: Math.round(median(r.wallMs)) };
@@ -89,16 +72,4 @@ export async function run(args: string[]): Promise<void> {
   } finally {
     await sandbox.close();
   }
-}
-
-/** A full collection, so garbage is counted to the way that made it (V8's gc(), exposed for this process). */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

@@ -1,11 +1,10 @@
 import { TableClient } from '@azure/data-tables';
 import type { TableEntity } from '@azure/data-tables';
 import { fork } from 'node:child_process';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { EntityWriter } from '../src/adapters/azure/tables/entityWriter.js';
 import { toEvidenceEntity } from '../src/adapters/azure/tables/evidenceEntity.js';
 import { startAzurite } from '../src/local/azurite.js';
+import { alternate, measured, median } from './alternate.js';
 
 type Entity = TableEntity<Record<string, unknown>>;
 type Creator = (entity: Entity) => Promise<unknown>;
@@ -35,36 +34,19 @@ export async function run(args: string[]): Promise<void> {
       lean: (entity) => writer.create(entity),
     };
     let batch = 0;
-    const measure = async (create: Creator) => {
+    const measure = (create: Creator) => {
       // Fresh keys each time, built before the clock starts: only the create is measured.
       const entities = Array.from({ length: creates }, (_, i) => deletionEvidence(++batch, i));
-      collectGarbage();
-      const cpu = process.cpuUsage();
-      const started = performance.now();
       let next = 0;
-      await Promise.all(
-        Array.from({ length: IN_FLIGHT }, async () => {
-          while (next < entities.length) await create(entities[next++]!);
-        }),
-      );
-      collectGarbage();
-      const used = process.cpuUsage(cpu);
-      return { cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - started };
+      return measured(async () => {
+        await Promise.all(
+          Array.from({ length: IN_FLIGHT }, async () => {
+            while (next < entities.length) await create(entities[next++]!);
+          }),
+        );
+      });
     };
-    // Two of each first, unmeasured: the JIT and the connections warm up.
-    for (let i = 0; i < 2; i++) for (const create of Object.values(ways)) await measure(create);
-    const results = new Map<string, { cpuMs: number[]; wallMs: number[] }>();
-    for (let round = 0; round < rounds; round++) {
-      const order = Object.entries(ways);
-      if (round % 2 === 1) order.reverse();
-      for (const [name, create] of order) {
-        const r = await measure(create);
-        const slot = results.get(name) ?? { cpuMs: [], wallMs: [] };
-        slot.cpuMs.push(r.cpuMs);
-        slot.wallMs.push(r.wallMs);
-        results.set(name, slot);
-      }
-    }
+    const results = await alternate({ sdk: () => measure(ways.sdk!), lean: () => measure(ways.lean!) }, rounds);
     const summary: Record<string, { cpuMs: number; cpuMsPerCreate: number; wallMs: number }> = {};
     for (const [name, r] of results) {
       const cpuMs = median(r.cpuMs);
@@ -141,16 +123,4 @@ export async function azuriteMain(): Promise<void> {
     void azurite.close().then(() => process.exit(0));
   });
   process.send!({ connectionString: azurite.connectionString });
-}
-
-/** A full collection, so garbage is counted to the way that made it (V8's gc(), exposed for this process). */
-export function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
