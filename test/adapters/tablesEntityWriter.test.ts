@@ -8,8 +8,8 @@ import {
   TableClient,
 } from '@azure/data-tables';
 import type { TableEntity } from '@azure/data-tables';
-import { createDefaultHttpClient, createHttpHeaders } from '@azure/core-rest-pipeline';
-import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
+import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { statusOf } from '../../src/adapters/azure/errors.js';
@@ -24,6 +24,7 @@ import type { AzuriteHandle } from '../../src/local/azurite.js';
 import { ConcurrencyError } from '../../src/ports/inventory.js';
 import { evidenceEntry, fullRecord, serverKeyOf, SUB_A } from '../contract/inventoryFixtures.js';
 import { workerAzurite } from '../support/azurite.js';
+import { AZURE, recording, scriptedService, type Answer, type Sent } from '../support/tableHttp.js';
 
 type Row = TableEntity<Record<string, unknown>>;
 
@@ -36,29 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await azurite.close();
 });
-
-interface Sent {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: Record<string, string>;
-  readonly body: unknown;
-}
-
-function sentOf(request: PipelineRequest): Sent {
-  return { method: request.method, url: request.url, headers: request.headers.toJSON(), body: request.body };
-}
-
-/** Passes every request on to `inner` and keeps what was sent. */
-function recording(inner: HttpClient): HttpClient & { sent: Sent[] } {
-  const sent: Sent[] = [];
-  return {
-    sent,
-    sendRequest: (request) => {
-      sent.push(sentOf(request));
-      return inner.sendRequest(request);
-    },
-  };
-}
 
 /** A table written by the SDK and one written by EntityWriter, both through one recording HTTP client. */
 async function tablePair(): Promise<{ sdk: TableClient; lean: TableClient; writer: EntityWriter; http: Recording }> {
@@ -271,31 +249,6 @@ function expectSameError(ours: unknown, theirs: unknown, status: number, code: s
   expect((ours as RestError).response?.status).toBe(status);
 }
 
-/** Answers every request with the next scripted answer, and keeps what was sent: nothing leaves the process. */
-interface Answer {
-  readonly status: number;
-  readonly headers?: Record<string, string>;
-  readonly body?: string;
-}
-
-function scriptedService(answers: Answer[]): HttpClient & { sent: Sent[] } {
-  const sent: Sent[] = [];
-  return {
-    sent,
-    sendRequest: (request): Promise<PipelineResponse> => {
-      sent.push(sentOf(request));
-      const answer = answers[(sent.length - 1) % answers.length]!;
-      return Promise.resolve({
-        request,
-        status: answer.status,
-        headers: createHttpHeaders(answer.headers),
-        ...(answer.body === undefined ? {} : { bodyAsText: answer.body }),
-      });
-    },
-  };
-}
-
-const AZURE = 'https://wardenstore.table.core.windows.net';
 const CREATED = { status: 204, headers: { etag: `W/"datetime'2026-11-01T08%3A00%3A00.1234567Z'"` } };
 const ODATA_JSON = { 'content-type': 'application/json;odata=minimalmetadata;streaming=true;charset=utf-8' };
 const azureError = (code: string, text: string) =>

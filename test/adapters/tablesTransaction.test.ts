@@ -3,8 +3,8 @@
 // and changeset ids), the same rows stored, the same ETags returned, the same errors thrown.
 import { AzureNamedKeyCredential, AzureSASCredential, odata, RestError, TableClient } from '@azure/data-tables';
 import type { TableEntity, TransactionAction } from '@azure/data-tables';
-import { createDefaultHttpClient, createHttpHeaders } from '@azure/core-rest-pipeline';
-import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
+import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { statusOf } from '../../src/adapters/azure/errors.js';
@@ -20,6 +20,7 @@ import type { AzuriteHandle } from '../../src/local/azurite.js';
 import { ConcurrencyError } from '../../src/ports/inventory.js';
 import { evidenceEntry, fullRecord, minimalRecord, serverKeyOf, SUB_A } from '../contract/inventoryFixtures.js';
 import { workerAzurite } from '../support/azurite.js';
+import { AZURE, recording, scriptedService, type Answer, type Sent } from '../support/tableHttp.js';
 
 type Row = TableEntity<Record<string, unknown>>;
 
@@ -32,29 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await azurite.close();
 });
-
-interface Sent {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: Record<string, string>;
-  readonly body: unknown;
-}
-
-function sentOf(request: PipelineRequest): Sent {
-  return { method: request.method, url: request.url, headers: request.headers.toJSON(), body: request.body };
-}
-
-/** Passes every request on to `inner` and keeps what was sent. */
-function recording(inner: HttpClient): HttpClient & { sent: Sent[] } {
-  const sent: Sent[] = [];
-  return {
-    sent,
-    sendRequest: (request) => {
-      sent.push(sentOf(request));
-      return inner.sendRequest(request);
-    },
-  };
-}
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
@@ -412,31 +390,6 @@ function expectSameError(ours: unknown, theirs: unknown, status: number, code: s
   expect((ours as RestError).response?.status).toBe(202);
 }
 
-/** Answers every request with the next scripted answer, and keeps what was sent: nothing leaves the process. */
-interface Answer {
-  readonly status: number;
-  readonly headers?: Record<string, string>;
-  readonly body?: string;
-}
-
-function scriptedService(answers: Answer[]): HttpClient & { sent: Sent[] } {
-  const sent: Sent[] = [];
-  return {
-    sent,
-    sendRequest: (request): Promise<PipelineResponse> => {
-      sent.push(sentOf(request));
-      const answer = answers[(sent.length - 1) % answers.length]!;
-      return Promise.resolve({
-        request,
-        status: answer.status,
-        headers: createHttpHeaders(answer.headers),
-        ...(answer.body === undefined ? {} : { bodyAsText: answer.body }),
-      });
-    },
-  };
-}
-
-const AZURE = 'https://wardenstore.table.core.windows.net';
 const BATCH = 'batchresponse_7c2b3a1e-1d2f-4e5a-9b8c-0d1e2f3a4b5c';
 const CHANGESET = 'changesetresponse_4f5e6d7c-8b9a-4c1d-8e2f-3a4b5c6d7e8f';
 

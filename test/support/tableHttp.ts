@@ -1,0 +1,54 @@
+import { createHttpHeaders } from '@azure/core-rest-pipeline';
+import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
+
+/** A storage account's Table endpoint as Azure names it; scripted clients answer for it, nothing reaches it. */
+export const AZURE = 'https://wardenstore.table.core.windows.net';
+
+/** A request as it left the pipeline. */
+export interface Sent {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
+}
+
+export function sentOf(request: PipelineRequest): Sent {
+  return { method: request.method, url: request.url, headers: request.headers.toJSON(), body: request.body };
+}
+
+/** Passes every request on to `inner` and keeps what was sent. */
+export function recording(inner: HttpClient): HttpClient & { sent: Sent[] } {
+  const sent: Sent[] = [];
+  return {
+    sent,
+    sendRequest: (request) => {
+      sent.push(sentOf(request));
+      return inner.sendRequest(request);
+    },
+  };
+}
+
+/** One scripted answer of the service. */
+export interface Answer {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
+/** Answers every request with the next scripted answer, and keeps what was sent: nothing leaves the process. */
+export function scriptedService(answers: Answer[]): HttpClient & { sent: Sent[] } {
+  const sent: Sent[] = [];
+  return {
+    sent,
+    sendRequest: (request): Promise<PipelineResponse> => {
+      sent.push(sentOf(request));
+      const answer = answers[(sent.length - 1) % answers.length]!;
+      return Promise.resolve({
+        request,
+        status: answer.status,
+        headers: createHttpHeaders(answer.headers),
+        ...(answer.body === undefined ? {} : { bodyAsText: answer.body }),
+      });
+    },
+  };
+}
