@@ -10,7 +10,7 @@ import {
 import type { TableEntity } from '@azure/data-tables';
 import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import type { HttpClient } from '@azure/core-rest-pipeline';
-import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/core-auth';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { statusOf } from '../../src/adapters/azure/errors.js';
 import { EntityWriter, serializeEntity } from '../../src/adapters/azure/tables/entityWriter.js';
@@ -24,7 +24,7 @@ import type { AzuriteHandle } from '../../src/local/azurite.js';
 import { ConcurrencyError } from '../../src/ports/inventory.js';
 import { evidenceEntry, fullRecord, serverKeyOf, SUB_A } from '../contract/inventoryFixtures.js';
 import { workerAzurite } from '../support/azurite.js';
-import { AZURE, recording, scriptedService, type Answer, type Sent } from '../support/tableHttp.js';
+import { AZURE, CREDENTIALS, recording, scriptedService, type Answer, type Sent } from '../support/tableHttp.js';
 
 type Row = TableEntity<Record<string, unknown>>;
 
@@ -267,16 +267,7 @@ describe('EntityWriter in Azure: the request the SDK sends, with a shared key or
     vi.useRealTimers();
   });
 
-  const entraToken = (scopes: string[]): TokenCredential => ({
-    getToken: (scope): Promise<AccessToken> => {
-      scopes.push(...(Array.isArray(scope) ? scope : [scope]));
-      return Promise.resolve({ token: 'entra-token', expiresOnTimestamp: Date.now() + 3_600_000 });
-    },
-  });
-  const credentials: [string, (scopes: string[]) => TokenCredential | AzureNamedKeyCredential][] = [
-    ['shared key', () => new AzureNamedKeyCredential(DEV_ACCOUNT, DEV_KEY)],
-    ['Entra token', entraToken],
-  ];
+  const credentials = CREDENTIALS;
 
   it.each(credentials)('sends the SDK’s Insert Entity request, signed with a %s', async (name, credentialOf) => {
     // One clock for both, so the shared key signature (over x-ms-date) can be compared too.

@@ -5,7 +5,7 @@ import { AzureNamedKeyCredential, AzureSASCredential, odata, RestError, TableCli
 import type { TableEntity, TransactionAction } from '@azure/data-tables';
 import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import type { HttpClient } from '@azure/core-rest-pipeline';
-import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/core-auth';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { statusOf } from '../../src/adapters/azure/errors.js';
 import { CountedTable } from '../../src/adapters/azure/tables/countedTable.js';
@@ -20,7 +20,7 @@ import type { AzuriteHandle } from '../../src/local/azurite.js';
 import { ConcurrencyError } from '../../src/ports/inventory.js';
 import { evidenceEntry, fullRecord, minimalRecord, serverKeyOf, SUB_A } from '../contract/inventoryFixtures.js';
 import { workerAzurite } from '../support/azurite.js';
-import { AZURE, recording, scriptedService, type Answer, type Sent } from '../support/tableHttp.js';
+import { AZURE, CREDENTIALS, recording, scriptedService, type Answer, type Sent } from '../support/tableHttp.js';
 
 type Row = TableEntity<Record<string, unknown>>;
 
@@ -430,16 +430,7 @@ describe('EntityWriter.transaction in Azure: the SDK’s request, signed with a 
     vi.useRealTimers();
   });
 
-  const entraToken = (scopes: string[]): TokenCredential => ({
-    getToken: (scope): Promise<AccessToken> => {
-      scopes.push(...(Array.isArray(scope) ? scope : [scope]));
-      return Promise.resolve({ token: 'entra-token', expiresOnTimestamp: Date.now() + 3_600_000 });
-    },
-  });
-  const credentials: [string, (scopes: string[]) => TokenCredential | AzureNamedKeyCredential][] = [
-    ['shared key', () => new AzureNamedKeyCredential(DEV_ACCOUNT, DEV_KEY)],
-    ['Entra token', entraToken],
-  ];
+  const credentials = CREDENTIALS;
   const keys = "a'b ü/~!*()-._%+&=😀";
   const mix: TransactionAction[] = [
     ['create', everyKind(keys, "c'1")],

@@ -1,5 +1,8 @@
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { AzureNamedKeyCredential } from '@azure/data-tables';
 import { createHttpHeaders } from '@azure/core-rest-pipeline';
 import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
+import { DEV_ACCOUNT, DEV_KEY } from '../../src/local/azurite.js';
 
 /** A storage account's Table endpoint as Azure names it; scripted clients answer for it, nothing reaches it. */
 export const AZURE = 'https://wardenstore.table.core.windows.net';
@@ -52,3 +55,19 @@ export function scriptedService(answers: Answer[]): HttpClient & { sent: Sent[] 
     },
   };
 }
+
+/** An Entra token credential that hands out one fixed token and keeps the scopes it was asked for. */
+export function entraToken(scopes: string[]): TokenCredential {
+  return {
+    getToken: (scope): Promise<AccessToken> => {
+      scopes.push(...(Array.isArray(scope) ? scope : [scope]));
+      return Promise.resolve({ token: 'entra-token', expiresOnTimestamp: Date.now() + 3_600_000 });
+    },
+  };
+}
+
+/** The two ways the warden signs Table requests: Azurite's shared key and an Entra token. */
+export const CREDENTIALS: [string, (scopes: string[]) => TokenCredential | AzureNamedKeyCredential][] = [
+  ['shared key', () => new AzureNamedKeyCredential(DEV_ACCOUNT, DEV_KEY)],
+  ['Entra token', entraToken],
+];
