@@ -53,7 +53,7 @@ describe('lazyEngineApi', () => {
     const load = loader(() => api);
     const lazy = lazyEngineApi(load, KNOWN);
     expect(load.loads).toBe(0);
-    await Promise.all([lazy.list(SUB1), lazy.get(ref), lazy.delete(ref)]);
+    await Promise.all([lazy.list(SUB1), lazy.get!(ref), lazy.delete(ref)]);
     await lazy.stop(ref);
     expect(load.loads).toBe(1);
     expect(api.calls.sort()).toEqual(['delete', 'get', 'list', 'stop']);
@@ -97,6 +97,30 @@ describe('lazyEngineApi', () => {
       KNOWN,
     );
     await expect(extra.list(SUB1)).rejects.toThrow(/has restoreProgress/);
+  });
+
+  it('an entry that reads its servers at an api-version has no get; an API that differs is refused, naming why', async () => {
+    const restRead: EngineServersApi = { ...fakeApi(), get: undefined };
+    const reads = lazyEngineApi(
+      loader(() => ({ ...restRead, readApiVersion: '2025-08-01' })),
+      { ...KNOWN, readApiVersion: '2025-08-01' },
+    );
+    expect(reads.readApiVersion).toBe('2025-08-01');
+    expect('get' in reads).toBe(false);
+    await expect(reads.list(SUB1)).resolves.toEqual([]);
+
+    const both = lazyEngineApi(
+      loader(() => ({ ...fakeApi(), readApiVersion: '2025-08-01' })),
+      { ...KNOWN, readApiVersion: '2025-08-01' },
+    );
+    await expect(both.list(SUB1)).rejects.toThrow(
+      /has get, though its entry reads its servers at api-version 2025-08-01/,
+    );
+    const neither = lazyEngineApi(
+      loader(() => restRead),
+      KNOWN,
+    );
+    await expect(neither.list(SUB1)).rejects.toThrow(/lacks get, and its entry names no api-version/);
   });
 
   it('tries a failed load again on the next call', async () => {

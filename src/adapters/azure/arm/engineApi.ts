@@ -50,12 +50,16 @@ export interface EngineServersApi {
   /**
    * Set when the engine's server is its resource alone (no parent's network to add): a GET of the id at this
    * api-version answers what `serverFromArm` reads, and ArmServers sends it itself (raw JSON, no SDK model to build).
+   * Such an engine has no `get`; every other engine has one.
    */
   readonly readApiVersion?: string;
   /** Every server of the engine in the subscription, all pages. */
   list(subscriptionId: string): Promise<Server[]>;
-  /** The server (a SQL database with its logical server's exposure); throws the SDK's 404 when it is gone (or, on MySQL, still being restored). */
-  get(ref: ServerRef): Promise<Server | undefined>;
+  /**
+   * The server read through the SDK, for an engine without `readApiVersion` (a SQL database, with its logical server's
+   * exposure); throws the SDK's 404 when it is gone.
+   */
+  get?(ref: ServerRef): Promise<Server | undefined>;
   /** The server's firewall rules (a SQL database: its logical server's). */
   listFirewallRules(ref: ServerRef): Promise<FirewallRule[]>;
   /** Refused (rejects) by an engine whose network belongs to a parent shared with production. */
@@ -112,6 +116,12 @@ export function lazyEngineApi(load: () => Promise<EngineServersApi>, known: Engi
           throw new Error(
             `The engine API ${a.constructor.name} reads at api-version ${a.readApiVersion}, its entry says ${known.readApiVersion}`,
           );
+        if ((typeof a.get === 'function') === (known.readApiVersion !== undefined))
+          throw new Error(
+            known.readApiVersion
+              ? `The engine API ${a.constructor.name} has get, though its entry reads its servers at api-version ${known.readApiVersion}`
+              : `The engine API ${a.constructor.name} lacks get, and its entry names no api-version to read its servers at`,
+          );
         for (const call of ['upsertFirewallRule', 'restoreProgress'] as const)
           if ((typeof a[call] === 'function') !== (known[call] === true))
             throw new Error(
@@ -128,7 +138,9 @@ export function lazyEngineApi(load: () => Promise<EngineServersApi>, known: Engi
     deleteApiVersion: known.deleteApiVersion,
     ...(known.readApiVersion ? { readApiVersion: known.readApiVersion } : {}),
     list: async (...args) => (await loaded()).list(...args),
-    get: async (...args) => (await loaded()).get(...args),
+    ...(known.readApiVersion
+      ? {}
+      : { get: async (...args: Parameters<NonNullable<EngineServersApi['get']>>) => (await loaded()).get!(...args) }),
     listFirewallRules: async (...args) => (await loaded()).listFirewallRules(...args),
     deleteFirewallRule: async (...args) => (await loaded()).deleteFirewallRule(...args),
     ...(known.upsertFirewallRule

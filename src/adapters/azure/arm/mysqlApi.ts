@@ -56,10 +56,6 @@ export class MySqlServersApi implements EngineServersApi {
     return servers;
   }
 
-  async get(ref: ServerRef): Promise<Server | undefined> {
-    return serverFromSdk(await this.client(ref.subscriptionId).mysql.servers.get(ref.resourceGroup, ref.name));
-  }
-
   async listFirewallRules(ref: ServerRef): Promise<FirewallRule[]> {
     const rules: FirewallRule[] = [];
     for await (const r of this.client(ref.subscriptionId).mysql.firewallRules.listByServer(

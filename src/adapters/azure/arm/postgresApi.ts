@@ -41,10 +41,6 @@ export class PostgresServersApi implements EngineServersApi {
     return servers;
   }
 
-  async get(ref: ServerRef): Promise<Server | undefined> {
-    return serverFromSdk(await this.pg(ref.subscriptionId).servers.get(ref.resourceGroup, ref.name));
-  }
-
   async listFirewallRules(ref: ServerRef): Promise<FirewallRule[]> {
     const rules: FirewallRule[] = [];
     for await (const r of this.pg(ref.subscriptionId).firewallRules.listByServer(ref.resourceGroup, ref.name)) {

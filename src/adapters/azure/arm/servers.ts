@@ -163,8 +163,7 @@ export class ArmServers implements ServersPort {
     const ref = ref_(id);
     let server: Server | undefined;
     try {
-      const api = this.api(ref.engine);
-      server = api.readApiVersion ? await this.requestGet(ref, api.readApiVersion) : await api.get(ref);
+      server = await this.read(ref);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw new AzureCallError(`get server ${ref.id}`, error);
@@ -342,6 +341,13 @@ export class ArmServers implements ServersPort {
     }
   }
 
+  /** The server as ARM shows it now, by the engine's way of reading it; undefined (or the SDK's 404) when it is gone. */
+  private async read(ref: ServerRef): Promise<Server | undefined> {
+    const api = this.api(ref.engine);
+    if (api.readApiVersion) return this.requestGet(ref, api.readApiVersion);
+    return api.get!(ref);
+  }
+
   /**
    * The GET of a server that is its resource alone, through the core pipeline (credential, retries, ARM's budget) at
    * the engine SDK's api-version: the REST JSON goes to `serverFromArm` as a Resource Graph row does, without the SDK's
@@ -423,7 +429,7 @@ export class ArmServers implements ServersPort {
     /** The new server as ARM shows it now; MySQL answers 404 while it restores, so the request stands for it then. */
     const current = async (): Promise<Server | undefined> => {
       try {
-        return await api.get(targetRef);
+        return await this.read(targetRef);
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
         throw error;
