@@ -10,7 +10,6 @@ import {
 import type { TableEntity } from '@azure/data-tables';
 import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import type { HttpClient } from '@azure/core-rest-pipeline';
-import type { TokenCredential } from '@azure/core-auth';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { statusOf } from '../../src/adapters/azure/errors.js';
 import { EntityWriter, serializeEntity } from '../../src/adapters/azure/tables/entityWriter.js';
@@ -24,7 +23,15 @@ import type { AzuriteHandle } from '../../src/local/azurite.js';
 import { ConcurrencyError } from '../../src/ports/inventory.js';
 import { evidenceEntry, fullRecord, serverKeyOf, SUB_A } from '../contract/inventoryFixtures.js';
 import { workerAzurite } from '../support/azurite.js';
-import { AZURE, CREDENTIALS, recording, scriptedService, type Answer, type Sent } from '../support/tableHttp.js';
+import {
+  AZURE,
+  CREDENTIALS,
+  recording,
+  scriptedService,
+  type Answer,
+  type Sent,
+  scriptedPair,
+} from '../support/tableHttp.js';
 
 type Row = TableEntity<Record<string, unknown>>;
 
@@ -267,21 +274,14 @@ describe('EntityWriter in Azure: the request the SDK sends, with a shared key or
     vi.useRealTimers();
   });
 
-  const credentials = CREDENTIALS;
-
-  it.each(credentials)('sends the SDK’s Insert Entity request, signed with a %s', async (name, credentialOf) => {
-    // One clock for both, so the shared key signature (over x-ms-date) can be compared too.
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(new Date('2026-11-01T08:00:00Z'));
+  it.each(CREDENTIALS)('sends the SDK’s Insert Entity request, signed with a %s', async (name, credentialOf) => {
     const scopes: string[] = [];
-    const ours = scriptedService([CREATED]);
-    const theirs = scriptedService([CREATED]);
-    const sdkClient = new TableClient(AZURE, 'wardenEvidence', credentialOf(scopes) as TokenCredential, {
-      httpClient: theirs,
-    });
-    const leanClient = new TableClient(AZURE, 'wardenEvidence', credentialOf(scopes) as TokenCredential, {
-      httpClient: ours,
-    });
+    const {
+      sdk: sdkClient,
+      lean: leanClient,
+      ours,
+      theirs,
+    } = scriptedPair('wardenEvidence', [CREATED], credentialOf(scopes));
     const writer = new EntityWriter(leanClient, ours);
     const evidence = toEvidenceEntity(
       evidenceEntry(serverKeyOf(SUB_A, 'rg', 'pg-1'), 'delete:corr-1', '2026-11-20T08:00:00Z', { details: { n: 1 } }),

@@ -5,7 +5,6 @@ import { AzureNamedKeyCredential, AzureSASCredential, odata, RestError, TableCli
 import type { TableEntity, TransactionAction } from '@azure/data-tables';
 import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import type { HttpClient } from '@azure/core-rest-pipeline';
-import type { TokenCredential } from '@azure/core-auth';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { statusOf } from '../../src/adapters/azure/errors.js';
 import { CountedTable } from '../../src/adapters/azure/tables/countedTable.js';
@@ -20,7 +19,15 @@ import type { AzuriteHandle } from '../../src/local/azurite.js';
 import { ConcurrencyError } from '../../src/ports/inventory.js';
 import { evidenceEntry, fullRecord, minimalRecord, serverKeyOf, SUB_A } from '../contract/inventoryFixtures.js';
 import { workerAzurite } from '../support/azurite.js';
-import { AZURE, CREDENTIALS, recording, scriptedService, type Answer, type Sent } from '../support/tableHttp.js';
+import {
+  AZURE,
+  CREDENTIALS,
+  recording,
+  scriptedService,
+  type Answer,
+  type Sent,
+  scriptedPair,
+} from '../support/tableHttp.js';
 
 type Row = TableEntity<Record<string, unknown>>;
 
@@ -430,7 +437,6 @@ describe('EntityWriter.transaction in Azure: the SDK’s request, signed with a 
     vi.useRealTimers();
   });
 
-  const credentials = CREDENTIALS;
   const keys = "a'b ü/~!*()-._%+&=😀";
   const mix: TransactionAction[] = [
     ['create', everyKind(keys, "c'1")],
@@ -454,19 +460,14 @@ describe('EntityWriter.transaction in Azure: the SDK’s request, signed with a 
     actions.map((a, i) => ({ status: '204 No Content', headers: a[0] === 'delete' ? [] : [etagHeader(i)] })),
   );
 
-  it.each(credentials)('sends the SDK’s batch request, signed with a %s', async (name, credentialOf) => {
-    // One clock for both, so the shared key signature (over x-ms-date) can be compared too.
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(new Date('2026-11-01T08:00:00Z'));
+  it.each(CREDENTIALS)('sends the SDK’s batch request, signed with a %s', async (name, credentialOf) => {
     const scopes: string[] = [];
-    const ours = scriptedService([answer]);
-    const theirs = scriptedService([answer]);
-    const sdkClient = new TableClient(AZURE, 'wardenInventory', credentialOf(scopes) as TokenCredential, {
-      httpClient: theirs,
-    });
-    const leanClient = new TableClient(AZURE, 'wardenInventory', credentialOf(scopes) as TokenCredential, {
-      httpClient: ours,
-    });
+    const {
+      sdk: sdkClient,
+      lean: leanClient,
+      ours,
+      theirs,
+    } = scriptedPair('wardenInventory', [answer], credentialOf(scopes));
     const result = await new EntityWriter(leanClient, ours).transaction(actions);
     const sdkResult = await sdkClient.submitTransaction(actions);
     expect(result).toEqual(sdkResult.subResponses.map(({ status, etag }) => (etag ? { status, etag } : { status })));

@@ -1,5 +1,6 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { AzureNamedKeyCredential } from '@azure/data-tables';
+import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
+import { vi } from 'vitest';
 import { createHttpHeaders } from '@azure/core-rest-pipeline';
 import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
 import { DEV_ACCOUNT, DEV_KEY } from '../../src/local/azurite.js';
@@ -71,3 +72,22 @@ export const CREDENTIALS: [string, (scopes: string[]) => TokenCredential | Azure
   ['shared key', () => new AzureNamedKeyCredential(DEV_ACCOUNT, DEV_KEY)],
   ['Entra token', entraToken],
 ];
+
+/**
+ * The SDK's TableClient and one for the lean path, on the same table and credential, each answered by a scripted
+ * service of its own and on one fixed clock, so even shared-key signatures (over x-ms-date) compare. The caller puts
+ * the real timers back (`vi.useRealTimers()`).
+ */
+export function scriptedPair(
+  table: string,
+  answers: Answer[],
+  credential: TokenCredential | AzureNamedKeyCredential,
+): { sdk: TableClient; lean: TableClient; ours: HttpClient & { sent: Sent[] }; theirs: HttpClient & { sent: Sent[] } } {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date('2026-11-01T08:00:00Z'));
+  const ours = scriptedService(answers);
+  const theirs = scriptedService(answers);
+  const client = (httpClient: HttpClient) =>
+    new TableClient(AZURE, table, credential as TokenCredential, { httpClient });
+  return { sdk: client(theirs), lean: client(ours), ours, theirs };
+}
