@@ -1,7 +1,7 @@
 import { SqlManagementClient } from '@azure/arm-sql';
 import { ServiceClient } from '@azure/core-client';
-import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
-import { afterEach, describe, expect, it } from 'vitest';
+import { createHttpHeaders, createPipelineRequest, type HttpClient } from '@azure/core-rest-pipeline';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { emulatorCredential } from '../../src/adapters/azure/credential.js';
 import { ResourceGraphListing, SERVERS_QUERY } from '../../src/adapters/azure/arm/resourceGraph.js';
 import { ArmActivityFeed, ArmServers } from '../../src/adapters/azure/arm/servers.js';
@@ -198,6 +198,43 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
     });
     expect(bad.status).toBe(400);
     expect(bad.bodyAsText).toMatch(/\$skipToken is not one this service issued/);
+  });
+
+  it('asks for the next page as soon as a page arrives; a page that fails fails the listing where it is read', async () => {
+    // Resource Graph as a scripted HTTP client: a first page that ends in SUB2, then a second page refused.
+    const asked: string[] = [];
+    const row = (subscriptionId: string, name: string) => ({
+      id: `/subscriptions/${subscriptionId}/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}`,
+      name,
+      type: 'microsoft.dbforpostgresql/flexibleservers',
+      location: 'eastus',
+      tags: {},
+      subscriptionId,
+    });
+    const httpClient: HttpClient = {
+      sendRequest: (request) => {
+        const skipToken = (JSON.parse(String(request.body)) as { options: { $skipToken?: string } }).options.$skipToken;
+        asked.push(skipToken ?? 'first page');
+        const [status, body] = skipToken
+          ? [403, { error: { code: 'AuthorizationFailed', message: 'The client has no access.' } }]
+          : [200, { data: [row(SUB1, 'pg-a'), row(SUB2, 'pg-b')], $skipToken: 'second' }];
+        return Promise.resolve({
+          request,
+          status,
+          headers: createHttpHeaders({ 'content-type': 'application/json' }),
+          bodyAsText: JSON.stringify(body),
+        });
+      },
+    };
+    const listing = new ResourceGraphListing({ credential: emulatorCredential, clientOptions: { httpClient } });
+    const groups = listing.listBySubscription([SUB1, SUB2])[Symbol.asyncIterator]();
+    const first = await groups.next();
+    expect(first.value).toMatchObject({ subscriptionId: SUB1, servers: [{ name: 'pg-a' }] });
+    // While the caller still holds SUB1, the second page has been asked for, and refused: nothing surfaces yet.
+    await vi.waitFor(() => expect(asked).toEqual(['first page', 'second']));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // SUB2 is not whole without the second page: the listing fails there, naming the page.
+    await expect(groups.next()).rejects.toThrow(/\(page 2\): 403 AuthorizationFailed/);
   });
 
   it('answers a query outside the subset it serves with a 400 that names the part', async () => {

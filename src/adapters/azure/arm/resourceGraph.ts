@@ -99,17 +99,20 @@ export class ResourceGraphListing implements ServerListing {
   }
 
   /**
-   * Pages in, one subscription out at a time (rows come ordered by subscription), so memory holds one subscription and
-   * one page. Subscriptions without servers are not yielded. Throws when a page fails, after yielding what was complete.
+   * Pages in, one subscription out at a time (rows come ordered by subscription), so memory holds one subscription, the
+   * page being handed out and the next one on its way: the next page is asked for as soon as a page arrives, so Resource
+   * Graph answers while the caller works. Subscriptions without servers are not yielded. Throws when a page fails, after
+   * yielding what was complete.
    */
   async *listBySubscription(
     subscriptionIds: readonly string[],
   ): AsyncIterable<{ subscriptionId: string; servers: Server[] }> {
     let group: SubscriptionRows | undefined;
-    let skipToken: string | undefined;
     let page = 0;
-    do {
-      const response = await this.query(subscriptionIds, skipToken, ++page);
+    let next: Promise<QueryResponse> | undefined = this.query(subscriptionIds, undefined, ++page);
+    while (next) {
+      const response: QueryResponse = await next;
+      next = response.$skipToken ? ahead(this.query(subscriptionIds, response.$skipToken, ++page)) : undefined;
       for (const row of response.data ?? []) {
         const subscriptionId = subscriptionOf(row);
         if (group !== undefined && group.subscriptionId !== subscriptionId) {
@@ -123,8 +126,7 @@ export class ResourceGraphListing implements ServerListing {
         if (PARENT_TYPES.includes(type)) group.parents.set(idOf(row), resourceOfRow(row).properties);
         else group.rows.push(resourceOfRow(row));
       }
-      skipToken = response.$skipToken;
-    } while (skipToken);
+    }
     if (group !== undefined) {
       const done = serversOf(group);
       if (done.servers.length > 0) yield done;
@@ -162,6 +164,15 @@ export class ResourceGraphListing implements ServerListing {
     const parsed = (response as { parsedBody?: unknown }).parsedBody;
     return (parsed ?? JSON.parse(response.bodyAsText ?? '{}')) as QueryResponse;
   }
+}
+
+/**
+ * A page asked for ahead of its use: its failure waits for the await that reads it (the page before is still being
+ * handed out), or is moot when the caller stops first, instead of surfacing meanwhile as an unhandled rejection.
+ */
+function ahead<T>(request: Promise<T>): Promise<T> {
+  request.catch(() => undefined);
+  return request;
 }
 
 /** One subscription's rows as they arrive: governed resources, and the properties of parents by lower-case id. */
