@@ -131,10 +131,8 @@ export function serverFromArm(
   extras: { firewallRules?: readonly FirewallRule[]; locks?: readonly ManagementLock[] } = {},
   where = 'server',
 ): Server {
-  const result = armServer.safeParse(obj);
-  if (!result.success)
-    throw new SnapshotError(result.error.issues.map((i) => `${where}${pathText(i.path)}: ${say(i.message)}`));
-  const s = result.data;
+  // A well-formed server (every listing and GET but a broken one) is read directly; the schema names what is wrong.
+  const s = wellFormedServer(obj) ?? armServerOf(obj, where);
   // A field of `properties` (REST), else of the object itself (the SDK flattens them): what `{ ...s, ...properties }`
   // would hold, without copying either.
   const props: Partial<ServerFields> = s.properties ?? {};
@@ -171,6 +169,103 @@ export function serverFromArm(
     ...(extras.locks ? { locks: [...extras.locks] } : {}),
   };
   return server;
+}
+
+/** What `serverFromArm` reads of a server, as the schema gives it (ids and locations trimmed, times in ISO form). */
+export type ArmServer = Pick<
+  z.output<typeof armServer>,
+  'id' | 'name' | 'location' | 'tags' | 'sku' | 'systemData' | 'properties' | keyof ServerFields
+>;
+
+/**
+ * The schema's reading of a server (exported for the test that the direct reading agrees with it).
+ * @throws SnapshotError naming each field that is wrong.
+ */
+export function armServerOf(obj: unknown, where = 'server'): ArmServer {
+  const result = armServer.safeParse(obj);
+  if (!result.success)
+    throw new SnapshotError(result.error.issues.map((i) => `${where}${pathText(i.path)}: ${say(i.message)}`));
+  return result.data;
+}
+
+/** A field that is not what the schema asks: the direct reading gives up and the schema reads the server. */
+const WRONG = Symbol('wrong');
+type Reader = (value: unknown) => unknown;
+
+const optionalString: Reader = (v) => (v === undefined || typeof v === 'string' ? v : WRONG);
+const optionalNumber: Reader = (v) => (v === undefined || (typeof v === 'number' && Number.isFinite(v)) ? v : WRONG);
+const optionalTime: Reader = (v) => {
+  if (v === undefined) return undefined;
+  const ms = typeof v === 'string' ? Date.parse(v) : v instanceof Date ? v.getTime() : Number.NaN;
+  return Number.isNaN(ms) ? WRONG : new Date(ms).toISOString();
+};
+const optionalObject =
+  (fields: Readonly<Record<string, Reader>>): Reader =>
+  (v) =>
+    v === undefined ? undefined : isObject(v) ? readFields(v, fields) : WRONG;
+
+/** The named fields present in `value` (present as undefined too, as the schema keeps them), each read; WRONG for any wrong. */
+function readFields(value: Record<string, unknown>, fields: Readonly<Record<string, Reader>>): unknown {
+  const out: Record<string, unknown> = {};
+  for (const key in fields) {
+    if (!(key in value)) continue;
+    const read = fields[key]!(value[key]);
+    if (read === WRONG) return WRONG;
+    out[key] = read;
+  }
+  return out;
+}
+
+/** serverFields, field by field. */
+const SERVER_FIELDS: Readonly<Record<keyof ServerFields, Reader>> = {
+  administratorLogin: optionalString,
+  version: optionalString,
+  state: optionalString,
+  storage: optionalObject({ storageSizeGB: optionalNumber }),
+  network: optionalObject({ publicNetworkAccess: optionalString, delegatedSubnetResourceId: optionalString }),
+  sourceServerResourceId: optionalString,
+  backup: optionalObject({ earliestRestoreDate: optionalTime }),
+  status: optionalString,
+  creationDate: optionalTime,
+  maxSizeBytes: optionalNumber,
+  currentServiceObjectiveName: optionalString,
+  earliestRestoreDate: optionalTime,
+};
+
+/** armServer, field by field, but `id`, `location` and `tags`, which `wellFormedServer` reads itself. */
+const ARM_SERVER_FIELDS: Readonly<Record<string, Reader>> = {
+  name: optionalString,
+  sku: optionalObject({ name: optionalString, tier: optionalString, capacity: optionalNumber }),
+  systemData: optionalObject({ createdAt: optionalTime }),
+  properties: optionalObject(SERVER_FIELDS),
+  ...SERVER_FIELDS,
+};
+
+/**
+ * What the schema reads of a server whose every field is well formed, without the schema's cost (a listing of 10,000
+ * servers, a GET before each deletion); undefined when any field is not, and the schema then names what is wrong.
+ * @example wellFormedServer(getResponse.body)?.properties?.version // '17'
+ */
+export function wellFormedServer(obj: unknown): ArmServer | undefined {
+  if (!isObject(obj) || typeof obj.id !== 'string' || typeof obj.location !== 'string') return undefined;
+  const id = obj.id.trim();
+  const location = obj.location.trim();
+  if (id === '' || location === '') return undefined;
+  const ref = parseServerId(id);
+  if (!ref || ref.child) return undefined;
+  const tags = obj.tags;
+  if (tags !== undefined && tags !== null) {
+    if (!isObject(tags)) return undefined;
+    for (const key in tags) if (typeof tags[key] !== 'string') return undefined;
+  }
+  const rest = readFields(obj, ARM_SERVER_FIELDS);
+  if (rest === WRONG) return undefined;
+  return {
+    ...(rest as Omit<ArmServer, 'id' | 'location' | 'tags'>),
+    id,
+    location,
+    ...('tags' in obj ? { tags: tags as ArmServer['tags'] } : {}),
+  };
 }
 
 /** A firewall rule as ARM returns it (`properties.startIpAddress`), or flattened as the SDK does. */

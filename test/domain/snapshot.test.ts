@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  armServerOf,
   firewallRuleFromArm,
   lockFromArm,
   parseSnapshot,
   parseSnapshotText,
   serverFromArm,
   SnapshotError,
+  wellFormedServer,
+  withLogicalServer,
 } from '../../src/domain/snapshot.js';
+import { resourceOfRow } from '../../src/adapters/azure/arm/resourceGraph.js';
 import { sample as readSample } from '../support/samples.js';
 import { serversGetBody, serverIdOf, SUB, vnetServerBody } from '../fixtures/snapshots/build.js';
 
@@ -70,6 +74,67 @@ describe('serverFromArm', () => {
     expect(() => serverFromArm({ ...serversGetBody(), tags: { a: 1 } })).toThrow(
       /server\.tags\.a: tag values must be strings/,
     );
+  });
+
+  it('reads a well-formed server directly exactly as the schema does, and leaves every malformed one to the schema', () => {
+    const body = serversGetBody();
+    const database = (
+      readSample('sql-2022-08-01-preview/CreateDatabasePITRMode.json') as {
+        responses: { 200: { body: Record<string, unknown> } };
+      }
+    ).responses[200].body;
+    const wellFormed: Array<[string, Record<string, unknown>]> = [
+      ['ServersGet', body],
+      ['the VNet server', vnetServerBody()],
+      ['the SDK flattened shape', { ...body, ...body.properties, properties: undefined }],
+      ['a Resource Graph row', resourceOfRow({ ...body, properties: undefined, version: '17', storageSizeGB: 64 })],
+      ['a database with its logical server', withLogicalServer(database, { publicNetworkAccess: 'Disabled' })],
+      [
+        'padded id and location, null tags',
+        { ...body, id: `  ${String(body.id)} `, location: ' Canada Central ', tags: null },
+      ],
+      ['fields present as undefined', { ...body, name: undefined, sku: undefined, properties: { version: undefined } }],
+      [
+        'times as dates and in other forms',
+        {
+          ...body,
+          systemData: { createdAt: new Date('2025-06-01T18:30:22Z') },
+          properties: { backup: { earliestRestoreDate: '2025-06-01 18:35:22Z' } },
+        },
+      ],
+    ];
+    for (const [what, server] of wellFormed) {
+      const direct = wellFormedServer(server);
+      expect(direct, what).toBeDefined();
+      expect(armServerOf(server), what).toMatchObject(direct!);
+    }
+    // Of known fields only, the schema's reading has nothing more: the two are the same, a field present as undefined too.
+    const known = {
+      id: String(body.id),
+      location: 'eastus',
+      version: '16',
+      systemData: { createdAt: '2025-06-01T18:30:22Z' },
+      properties: { version: undefined, storage: { storageSizeGB: 32 }, creationDate: '2025-06-01T18:30:22Z' },
+    };
+    expect(wellFormedServer(known)).toStrictEqual(armServerOf(known));
+    expect(serverFromArm(known).version).toBeUndefined();
+    const malformed: Array<[string, unknown]> = [
+      ['not an object', [body]],
+      ['a logical server', { ...body, id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/x' }],
+      ['a firewall rule', { ...body, id: `${String(body.id)}/firewallRules/r` }],
+      ['an empty location', { ...body, location: ' ' }],
+      ['a number tag', { ...body, tags: { a: 1 } }],
+      ['a null property', { ...body, properties: { network: { delegatedSubnetResourceId: null } } }],
+      ['a text size', { ...body, properties: { storage: { storageSizeGB: '128' } } }],
+      ['a time that is none', { ...body, systemData: { createdAt: 'soon' } }],
+      ['a flattened time that is none', { ...body, creationDate: 'soon' }],
+      ['a sku capacity in text', { ...body, sku: { name: 'S0', capacity: '10' } }],
+    ];
+    for (const [what, server] of malformed) {
+      expect(wellFormedServer(server), what).toBeUndefined();
+      expect(() => armServerOf(server), what).toThrow(SnapshotError);
+      expect(() => serverFromArm(server), what).toThrow(SnapshotError);
+    }
   });
 
   it('reads firewall rules (FirewallRulesListByServer.json) and locks', () => {
