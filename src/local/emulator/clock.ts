@@ -7,6 +7,13 @@ export interface TimeMark {
   readonly realMs: number;
 }
 
+/** A moment by the clock and in real time (at the time scale it was taken at); see `EmulatorClock.dueAt`. */
+export interface Due {
+  readonly clockMs: number;
+  readonly realMs: number;
+  readonly scale: number;
+}
+
 /**
  * The emulator's notion of "now" for every timestamp it writes (systemData, Activity Log, restore windows), and of how
  * much Azure time has passed since a moment, for long-running operations that take as long as they take in Azure.
@@ -121,6 +128,23 @@ export class EmulatorClock {
     if (this.virtual) return byClock;
     if (this.scale === 0) return Number.POSITIVE_INFINITY;
     return Math.max(byClock, (performance.now() - since.realMs) / this.scale);
+  }
+
+  /**
+   * When `azureMs` of Azure time since `since` will have passed: by the clock, or (not in virtual time) in real time at
+   * the current scale; `reached` tells whether either has come.
+   */
+  dueAt(since: TimeMark, azureMs: number): Due {
+    return {
+      clockMs: since.clockMs + azureMs,
+      realMs: this.virtual ? Number.POSITIVE_INFINITY : since.realMs + azureMs * this.scale,
+      scale: this.scale,
+    };
+  }
+
+  /** Whether `due` has come; a due taken at another time scale has, so that it is taken again. */
+  reached(due: Due): boolean {
+    return due.scale !== this.scale || this.now().getTime() >= due.clockMs || performance.now() >= due.realMs;
   }
 
   /** Azure time since `since` for what the service does on its own schedule (backups): never instant, even at scale 0. */

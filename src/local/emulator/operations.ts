@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EmulatorClock, TimeMark } from './clock.js';
+import type { Due, EmulatorClock, TimeMark } from './clock.js';
 import type { Reply } from './http.js';
 import { armError } from './http.js';
 import { errorMessage } from '../../errorMessage.js';
@@ -104,6 +104,11 @@ export class Operations {
   private readonly pending = new Set<Tracked>();
   /** Operation ids the emulator never issued, each bound to the operation it was taken for. */
   private readonly aliases = new Map<string, Tracked>();
+  /**
+   * Before this no pending operation can be due (the earliest of their ends; one that ended meanwhile leaves it earlier
+   * than it need be, which only costs a look): every ARM request asks, and most find nothing due without a look at each.
+   */
+  private earliest: Due | undefined;
 
   constructor(private readonly clock: EmulatorClock) {
     clock.onChange(() => {
@@ -147,6 +152,7 @@ export class Operations {
     };
     this.tracked.set(operation.id, entry);
     this.pending.add(entry);
+    if (this.earliest) this.earliest = earlier(this.earliest, this.clock.dueAt(entry.started, entry.durationMs));
     this.arm(entry);
     input.until?.then(
       () => {
@@ -225,7 +231,13 @@ export class Operations {
 
   /** Completes every operation whose Azure time has passed. */
   settleDue(): void {
+    if (this.pending.size === 0 || (this.earliest && !this.clock.reached(this.earliest))) return;
     for (const entry of [...this.pending]) this.settleIfDue(entry);
+    this.earliest = undefined;
+    for (const entry of this.pending) {
+      const due = this.clock.dueAt(entry.started, entry.durationMs);
+      this.earliest = this.earliest ? earlier(this.earliest, due) : due;
+    }
   }
 
   /** Completes everything still running (on close and reset). */
@@ -238,6 +250,7 @@ export class Operations {
     this.tracked.clear();
     this.pending.clear();
     this.aliases.clear();
+    this.earliest = undefined;
   }
 
   private settleIfDue(entry: Tracked): void {
@@ -290,4 +303,9 @@ export class Operations {
     const seconds = Math.floor(this.clock.realMsUntil(entry.started, entry.durationMs) / 1000);
     return { 'Retry-After': String(Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, seconds))) };
   }
+}
+
+/** The earlier of two dues, by the clock and in real time each. */
+function earlier(a: Due, b: Due): Due {
+  return { clockMs: Math.min(a.clockMs, b.clockMs), realMs: Math.min(a.realMs, b.realMs), scale: a.scale };
 }
