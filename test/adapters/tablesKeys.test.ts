@@ -9,6 +9,7 @@ import {
   partitionOfRecord,
 } from '../../src/adapters/azure/tables/tableKeys.js';
 import { fitEvidence, getJson, JSON_CHUNK_CHARS, putJson } from '../../src/adapters/azure/tables/tableFields.js';
+import { fromEvidenceEntity, toEvidenceEntity } from '../../src/adapters/azure/tables/evidenceEntity.js';
 
 /** Characters Table Storage forbids in keys, and the two that break point operations. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must not appear
@@ -108,6 +109,45 @@ describe('table fields', () => {
     expect(fitted.summary.length).toBeLessThanOrEqual(JSON_CHUNK_CHARS);
     expect(fitted.summary).toMatch(/ … \[truncated \d+ characters\] … /);
     expect(fitEvidence(fitted)).toEqual(fitted);
+  });
+
+  it('stores an entry as fitEvidence gives it, property by property, and reads it back so', () => {
+    const entries = [
+      {
+        serverKey: 'k',
+        id: 'small',
+        at: 't',
+        actor: 'a',
+        kind: 'deleting',
+        summary: 's',
+        reason: 'r',
+        details: { a: [1] },
+      },
+      {
+        serverKey: 'k',
+        id: 'large',
+        at: 't',
+        actor: 'a',
+        kind: 'k',
+        summary: 's'.repeat(40_000),
+        before: { big: 'b'.repeat(70_000), at: new Date(0), gone: undefined },
+        after: { '2': 'two', b: 1 },
+        details: 'd'.repeat(400_000),
+      },
+    ];
+    for (const entry of entries) {
+      const fitted = fitEvidence(entry);
+      const expected: Record<string, unknown> = {};
+      for (const name of ['before', 'after', 'details'] as const) putJson(expected, name, fitted[name]);
+      const entity = toEvidenceEntity(entry);
+      expect(entity, entry.id).toMatchObject(expected);
+      expect(
+        Object.keys(entity)
+          .filter((k) => /^(before|after|details)/.test(k))
+          .sort(),
+      ).toEqual(Object.keys(expected).sort());
+      expect(fromEvidenceEntity(entity), entry.id).toEqual(fitted);
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import type { EvidenceEntry } from '../../../domain/model.js';
 import type { Entity } from './countedTable.js';
 import { encodeKey } from './tableKeys.js';
-import { entitySizeBytes, fitEvidence, getJson, MAX_ENTITY_BYTES, putJson } from './tableFields.js';
+import { entitySizeBytes, evidenceJson, fitString, getJson, MAX_ENTITY_BYTES, putLongString } from './tableFields.js';
 
 /**
  * One evidence row: PartitionKey = the encoded server key, RowKey = the encoded entry id. The RowKey holds no time,
@@ -9,21 +9,23 @@ import { entitySizeBytes, fitEvidence, getJson, MAX_ENTITY_BYTES, putJson } from
  * @example toEvidenceEntity({ serverKey, id: 'tag:corr-1', ... }) // { partitionKey: '|subscriptions|...', rowKey: 'tag:corr-1', ... }
  */
 export function toEvidenceEntity(entry: EvidenceEntry): Entity {
-  const fitted = fitEvidence(entry);
+  // fitEvidence's entry, written as its JSON is made (not parsed back to be written again).
+  const json = evidenceJson(entry);
   const entity: Entity = {
     partitionKey: encodeKey(entry.serverKey),
     rowKey: encodeKey(entry.id),
     serverKey: entry.serverKey,
     id: entry.id,
-    at: fitted.at,
-    actor: fitted.actor,
-    kind: fitted.kind,
-    summary: fitted.summary,
+    at: fitString(entry.at),
+    actor: fitString(entry.actor),
+    kind: fitString(entry.kind),
+    summary: fitString(entry.summary),
   };
-  if (fitted.reason !== undefined) entity.reason = fitted.reason;
-  putJson(entity, 'before', fitted.before);
-  putJson(entity, 'after', fitted.after);
-  putJson(entity, 'details', fitted.details);
+  if (entry.reason !== undefined) entity.reason = fitString(entry.reason);
+  for (const name of ['before', 'after', 'details'] as const) {
+    const text = json[name];
+    if (text !== undefined) putLongString(entity, name, text);
+  }
   const size = entitySizeBytes(entity);
   if (size > MAX_ENTITY_BYTES) {
     throw new Error(
