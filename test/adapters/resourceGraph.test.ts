@@ -213,7 +213,8 @@ describe('Resource Graph listing (REST through the Azure core pipeline) against 
     });
     const httpClient: HttpClient = {
       sendRequest: (request) => {
-        const skipToken = (JSON.parse(String(request.body)) as { options: { $skipToken?: string } }).options.$skipToken;
+        const skipToken = (JSON.parse(request.body as string) as { options: { $skipToken?: string } }).options
+          .$skipToken;
         asked.push(skipToken ?? 'first page');
         const [status, body] = skipToken
           ? [403, { error: { code: 'AuthorizationFailed', message: 'The client has no access.' } }]
