@@ -1,7 +1,7 @@
 import type { EvidenceEntry } from '../../../domain/model.js';
 import type { Entity } from './countedTable.js';
 import { encodeKey } from './tableKeys.js';
-import { entitySizeBytes, evidenceJson, fitString, getJson, MAX_ENTITY_BYTES, putLongString } from './tableFields.js';
+import { entitySizeBytes, fittedEvidence, getJson, MAX_ENTITY_BYTES, putLongString } from './tableFields.js';
 
 /**
  * One evidence row: PartitionKey = the encoded server key, RowKey = the encoded entry id. The RowKey holds no time,
@@ -10,18 +10,8 @@ import { entitySizeBytes, evidenceJson, fitString, getJson, MAX_ENTITY_BYTES, pu
  */
 export function toEvidenceEntity(entry: EvidenceEntry): Entity {
   // fitEvidence's entry, written as its JSON is made (not parsed back to be written again).
-  const json = evidenceJson(entry);
-  const entity: Entity = {
-    partitionKey: encodeKey(entry.serverKey),
-    rowKey: encodeKey(entry.id),
-    serverKey: entry.serverKey,
-    id: entry.id,
-    at: fitString(entry.at),
-    actor: fitString(entry.actor),
-    kind: fitString(entry.kind),
-    summary: fitString(entry.summary),
-  };
-  if (entry.reason !== undefined) entity.reason = fitString(entry.reason);
+  const { fields, json } = fittedEvidence(entry);
+  const entity: Entity = { partitionKey: encodeKey(entry.serverKey), rowKey: encodeKey(entry.id), ...fields };
   for (const name of ['before', 'after', 'details'] as const) {
     const text = json[name];
     if (text !== undefined) putLongString(entity, name, text);

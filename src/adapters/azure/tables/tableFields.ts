@@ -90,15 +90,9 @@ export function fitString(text: string): string {
  * @example fitEvidence({ ...entry, details: hugeObject }).details // { truncated: true, originalChars: 5000000, ... }
  */
 export function fitEvidence(entry: EvidenceEntry): EvidenceEntry {
-  const json = evidenceJson(entry);
+  const { fields, json } = fittedEvidence(entry);
   return {
-    serverKey: entry.serverKey,
-    id: entry.id,
-    at: fitString(entry.at),
-    actor: fitString(entry.actor),
-    kind: fitString(entry.kind),
-    summary: fitString(entry.summary),
-    ...(entry.reason === undefined ? {} : { reason: fitString(entry.reason) }),
+    ...fields,
     ...(json.before === undefined ? {} : { before: JSON.parse(json.before) as unknown }),
     ...(json.after === undefined ? {} : { after: JSON.parse(json.after) as unknown }),
     ...(json.details === undefined ? {} : { details: JSON.parse(json.details) as unknown }),
@@ -106,11 +100,14 @@ export function fitEvidence(entry: EvidenceEntry): EvidenceEntry {
 }
 
 /**
- * The JSON an entry's before, after and details are stored as (what `fitEvidence` gives them, as text): the largest
- * replaced by a truncation marker while the three are over the row budget.
- * @example evidenceJson({ ...entry, details: { a: 1 } }).details // '{"a":1}'
+ * `fitEvidence`'s entry as it is written: the plain fields fitted, and before, after and details as their JSON (the
+ * largest replaced by a truncation marker while the three are over the row budget), not yet parsed back.
+ * @example fittedEvidence({ ...entry, details: { a: 1 } }).json.details // '{"a":1}'
  */
-export function evidenceJson(entry: EvidenceEntry): Record<'before' | 'after' | 'details', string | undefined> {
+export function fittedEvidence(entry: EvidenceEntry): {
+  fields: Omit<EvidenceEntry, 'before' | 'after' | 'details'>;
+  json: Record<'before' | 'after' | 'details', string | undefined>;
+} {
   const json: Record<'before' | 'after' | 'details', string | undefined> = {
     before: entry.before === undefined ? undefined : JSON.stringify(entry.before),
     after: entry.after === undefined ? undefined : JSON.stringify(entry.after),
@@ -130,7 +127,16 @@ export function evidenceJson(entry: EvidenceEntry): Record<'before' | 'after' | 
     };
     json[largest] = JSON.stringify(marker);
   }
-  return json;
+  const fields = {
+    serverKey: entry.serverKey,
+    id: entry.id,
+    at: fitString(entry.at),
+    actor: fitString(entry.actor),
+    kind: fitString(entry.kind),
+    summary: fitString(entry.summary),
+    ...(entry.reason === undefined ? {} : { reason: fitString(entry.reason) }),
+  };
+  return { fields, json };
 }
 
 /** A deep copy as a JSON round trip makes it (undefined members dropped, dates as strings), like a table row read back. */
