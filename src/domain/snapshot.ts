@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { restoreEvidenceFrom } from './activityLog.js';
 import { DEFAULT_ENGINE, ENGINES, GOVERNED_LABELS, isSystemResource, resourceTypeOf } from './engines.js';
-import { armRegionName, parseServerId, serverKey } from './ids.js';
+import { armRegionName, parseServerId, serverKey, type ServerRef } from './ids.js';
 import type { FirewallRule, InventoryRecord, ManagementLock, RestoreEvidence, Server } from './model.js';
 import type { NoticeSentInput } from './plan.js';
 import { RULE_TYPES } from './policy.js';
@@ -132,12 +132,13 @@ export function serverFromArm(
   where = 'server',
 ): Server {
   // A well-formed server (every listing and GET but a broken one) is read directly; the schema names what is wrong.
-  const s = wellFormedServer(obj) ?? armServerOf(obj, where);
+  const direct = readWellFormed(obj);
+  const s = direct?.server ?? armServerOf(obj, where);
   // A field of `properties` (REST), else of the object itself (the SDK flattens them): what `{ ...s, ...properties }`
   // would hold, without copying either.
   const props: Partial<ServerFields> = s.properties ?? {};
   const p = <K extends keyof ServerFields>(key: K): ServerFields[K] | undefined => (key in props ? props[key] : s[key]);
-  const ref = parseServerId(s.id)!;
+  const ref = direct?.ref ?? parseServerId(s.id)!;
   const access = p('network')?.publicNetworkAccess;
   const maxSizeBytes = p('maxSizeBytes');
   const server: Server = {
@@ -247,6 +248,11 @@ const ARM_SERVER_FIELDS: Readonly<Record<string, Reader>> = {
  * @example wellFormedServer(getResponse.body)?.properties?.version // '17'
  */
 export function wellFormedServer(obj: unknown): ArmServer | undefined {
+  return readWellFormed(obj)?.server;
+}
+
+/** `wellFormedServer`, with the parts of the id it parsed to check it. */
+function readWellFormed(obj: unknown): { server: ArmServer; ref: ServerRef } | undefined {
   if (!isObject(obj) || typeof obj.id !== 'string' || typeof obj.location !== 'string') return undefined;
   const id = obj.id.trim();
   const location = obj.location.trim();
@@ -260,12 +266,13 @@ export function wellFormedServer(obj: unknown): ArmServer | undefined {
   }
   const rest = readFields(obj, ARM_SERVER_FIELDS);
   if (rest === WRONG) return undefined;
-  return {
+  const server = {
     ...(rest as Omit<ArmServer, 'id' | 'location' | 'tags'>),
     id,
     location,
     ...('tags' in obj ? { tags: tags as ArmServer['tags'] } : {}),
   };
+  return { server, ref };
 }
 
 /** A firewall rule as ARM returns it (`properties.startIpAddress`), or flattened as the SDK does. */
