@@ -31,6 +31,9 @@ import {
   type Answer,
   type Sent,
   scriptedPair,
+  expectSameError,
+  odataErrorBody,
+  writerPair,
 } from '../support/tableHttp.js';
 
 type Row = TableEntity<Record<string, unknown>>;
@@ -44,23 +47,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await azurite.close();
 });
-
-/** A table written by the SDK and one written by EntityWriter, both through one recording HTTP client. */
-async function tablePair(): Promise<{ sdk: TableClient; lean: TableClient; writer: EntityWriter; http: Recording }> {
-  const http = recording(createDefaultHttpClient());
-  const client = (name: string) =>
-    TableClient.fromConnectionString(azurite.connectionString, name, {
-      allowInsecureConnection: true,
-      httpClient: http,
-    });
-  const n = ++tables;
-  const sdk = client(`writerSdk${n}`);
-  const lean = client(`writerLean${n}`);
-  await sdk.createTable();
-  await lean.createTable();
-  return { sdk, lean, writer: new EntityWriter(lean, http), http };
-}
-type Recording = ReturnType<typeof recording>;
 
 /** A row as read back by the SDK, less what the service stamps on it (ETag and Timestamp differ per write). */
 async function readBack(client: TableClient, row: Row): Promise<Record<string, unknown>> {
@@ -109,7 +95,7 @@ const everyKind: Row = {
 
 describe('EntityWriter: Insert Entity without the SDK serialization', () => {
   it('writes every property kind so the row reads back as the SDK’s createEntity writes it, with the same body', async () => {
-    const { sdk, lean, writer, http } = await tablePair();
+    const { sdk, lean, writer, http } = await writerPair(azurite.connectionString, 'writer');
     const entry = evidenceEntry(serverKeyOf(SUB_A, 'rg', 'pg-1'), 'delete:corr-1', '2026-11-20T08:00:00Z', {
       reason: 'expired 3 days ago — ñ',
       before: { tags: { owner: 'zoë' } },
@@ -160,7 +146,7 @@ describe('EntityWriter: Insert Entity without the SDK serialization', () => {
   });
 
   it('answers a second create of the same keys, and a missing table, with the SDK’s error', async () => {
-    const { sdk, lean, writer } = await tablePair();
+    const { sdk, lean, writer } = await writerPair(azurite.connectionString, 'writer');
     const row = { partitionKey: 'p', rowKey: 'r', n: 1 };
     await sdk.createEntity(row);
     await writer.create(row);
@@ -182,7 +168,7 @@ describe('EntityWriter: Insert Entity without the SDK serialization', () => {
   });
 
   it('signs with the client’s own credential: a SAS credential, a SAS in the URL, none at all', async () => {
-    const { sdk, lean } = await tablePair();
+    const { sdk, lean } = await writerPair(azurite.connectionString, 'writer');
     const http = recording(createDefaultHttpClient());
     const key = new AzureNamedKeyCredential(DEV_ACCOUNT, DEV_KEY);
     const sasOf = (table: string) => generateTableSas(table, key, { permissions: { add: true } });
@@ -220,7 +206,7 @@ describe('EntityWriter: Insert Entity without the SDK serialization', () => {
   });
 
   it('refuses what the SDK cannot store, with its message, before sending anything', async () => {
-    const { sdk, writer, http } = await tablePair();
+    const { sdk, writer, http } = await writerPair(azurite.connectionString, 'writer');
     http.sent.length = 0;
     for (const value of [[1, 2], { nested: true }, { value: 1, type: 'Decimal' }, Symbol('s')]) {
       const row = { partitionKey: 'p', rowKey: 'r', value };
@@ -243,31 +229,8 @@ describe('EntityWriter: Insert Entity without the SDK serialization', () => {
   });
 });
 
-function expectSameError(ours: unknown, theirs: unknown, status: number, code: string): void {
-  expect(ours).toBeInstanceOf(RestError);
-  expect(theirs).toBeInstanceOf(RestError);
-  expect([statusOf(ours), codeOf(ours)]).toEqual([status, code]);
-  expect([statusOf(ours), codeOf(ours)]).toEqual([statusOf(theirs), codeOf(theirs)]);
-  expect((ours as RestError).code).toBe((theirs as RestError).code);
-  expect((ours as RestError).name).toBe((theirs as RestError).name);
-  // The service's own words, less its request id and time.
-  const words = (error: unknown) => (error as Error).message.replace(/RequestId:[^\\]*\\nTime:[^"]*/, '');
-  expect(words(ours)).toBe(words(theirs));
-  expect((ours as RestError).response?.status).toBe(status);
-}
-
 const CREATED = { status: 204, headers: { etag: `W/"datetime'2026-11-01T08%3A00%3A00.1234567Z'"` } };
 const ODATA_JSON = { 'content-type': 'application/json;odata=minimalmetadata;streaming=true;charset=utf-8' };
-const azureError = (code: string, text: string) =>
-  JSON.stringify({
-    'odata.error': {
-      code,
-      message: {
-        lang: 'en-US',
-        value: `${text}\nRequestId:0f5c2b4e-0002-0035-1b2a-000000000000\nTime:2026-11-01T08:00:00Z`,
-      },
-    },
-  });
 
 describe('EntityWriter in Azure: the request the SDK sends, with a shared key or an Entra token', () => {
   afterEach(() => {
@@ -331,13 +294,17 @@ describe('EntityWriter in Azure: the request the SDK sends, with a shared key or
       {
         status: 409,
         headers: ODATA_JSON,
-        body: azureError('EntityAlreadyExists', 'The specified entity already exists.'),
+        body: odataErrorBody('EntityAlreadyExists', 'The specified entity already exists.'),
       },
-      { status: 404, headers: ODATA_JSON, body: azureError('TableNotFound', 'The table specified does not exist.') },
+      {
+        status: 404,
+        headers: ODATA_JSON,
+        body: odataErrorBody('TableNotFound', 'The table specified does not exist.'),
+      },
       {
         status: 403,
         headers: ODATA_JSON,
-        body: azureError('AuthorizationPermissionMismatch', 'This request is not authorized.'),
+        body: odataErrorBody('AuthorizationPermissionMismatch', 'This request is not authorized.'),
       },
       { status: 500, headers: ODATA_JSON, body: '{"odata.error": ' },
       { status: 503, headers: {}, body: '' },

@@ -1,9 +1,8 @@
 // The lean Entity Group Transaction (EntityWriter.transaction, CountedTable.transaction) against Azurite and against
 // scripted answers, checked against the SDK's own submitTransaction: the same request on the wire (less its random batch
 // and changeset ids), the same rows stored, the same ETags returned, the same errors thrown.
-import { AzureNamedKeyCredential, AzureSASCredential, odata, RestError, TableClient } from '@azure/data-tables';
-import type { TableEntity, TransactionAction } from '@azure/data-tables';
-import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
+import { AzureNamedKeyCredential, AzureSASCredential, odata, TableClient } from '@azure/data-tables';
+import type { RestError, TableEntity, TransactionAction } from '@azure/data-tables';
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { statusOf } from '../../src/adapters/azure/errors.js';
@@ -22,11 +21,13 @@ import { workerAzurite } from '../support/azurite.js';
 import {
   AZURE,
   CREDENTIALS,
-  recording,
   scriptedService,
   type Answer,
   type Sent,
   scriptedPair,
+  expectSameError,
+  odataErrorBody,
+  writerPair,
 } from '../support/tableHttp.js';
 
 type Row = TableEntity<Record<string, unknown>>;
@@ -65,24 +66,6 @@ function comparable({ headers, body, ...rest }: Sent, from?: string, to?: string
     headers: { ...Object.fromEntries(Object.entries(others).map(([k, v]) => [k, named(v)])), id: typeof requestId },
     body: typeof body === 'string' ? renamed(named(body)) : body,
   };
-}
-
-/** A table the SDK writes and one EntityWriter writes, both through one recording HTTP client, with the same rows. */
-async function tablePair(seed: Row[] = []) {
-  const http = recording(createDefaultHttpClient());
-  const client = (name: string) =>
-    TableClient.fromConnectionString(azurite.connectionString, name, {
-      allowInsecureConnection: true,
-      httpClient: http,
-    });
-  const n = ++tables;
-  const sdk = client(`batchSdk${n}`);
-  // Names of one length: the two requests' Content-Length is compared too.
-  const lean = client(`batchOur${n}`);
-  await Promise.all([sdk.createTable(), lean.createTable()]);
-  for (const row of seed) await Promise.all([sdk.createEntity(row), lean.createEntity(row)]);
-  http.sent.length = 0;
-  return { sdk, lean, writer: new EntityWriter(lean, http), http };
 }
 
 /** Every row of a table as the SDK reads it, less what the service stamps on each write. */
@@ -152,7 +135,7 @@ const seedRows: Row[] = [
 
 describe('EntityWriter.transaction on Azurite: what the SDK’s submitTransaction stores and answers', () => {
   it('stores the same rows and answers each operation’s new ETag for a mix of every operation', async () => {
-    const { sdk, lean, writer, http } = await tablePair(seedRows);
+    const { sdk, lean, writer, http } = await writerPair(azurite.connectionString, 'batch', seedRows);
     const leanEtags = await etagMap(lean, P);
     const actions: TransactionAction[] = [
       ['create', everyKind(P, 'created ü')],
@@ -195,7 +178,7 @@ describe('EntityWriter.transaction on Azurite: what the SDK’s submitTransactio
   });
 
   it('returns from CountedTable.transaction the ETags the SDK’s did, and counts one batch of n entities', async () => {
-    const { sdk, lean, http } = await tablePair(seedRows);
+    const { sdk, lean, http } = await writerPair(azurite.connectionString, 'batch', seedRows);
     const counter = new TableCounter();
     const table = new CountedTable(lean, counter, http);
     const etags = await etagMap(lean, P);
@@ -223,7 +206,7 @@ describe('EntityWriter.transaction on Azurite: what the SDK’s submitTransactio
   });
 
   it('fails a stale ETag with the SDK’s 412, writes nothing, and the inventory then goes row by row', async () => {
-    const { sdk, lean, writer } = await tablePair(seedRows);
+    const { sdk, lean, writer } = await writerPair(azurite.connectionString, 'batch', seedRows);
     const stale = `W/"datetime'2020-01-01T00%3A00%3A00.0000000Z'"`;
     const actions = (etags: Map<string, string>): TransactionAction[] => [
       ['update', { partitionKey: P, rowKey: 'replace-me', n: 9 }, 'Replace', { etag: etags.get('replace-me')! }],
@@ -232,7 +215,7 @@ describe('EntityWriter.transaction on Azurite: what the SDK’s submitTransactio
     ];
     const ours = await writer.transaction(actions(await etagMap(lean, P))).catch((e: unknown) => e);
     const theirs = await sdk.submitTransaction(actions(await etagMap(sdk, P))).catch((e: unknown) => e);
-    expectSameError(ours, theirs, 412, 'UpdateConditionNotSatisfied');
+    expectSameError(ours, theirs, 412, 'UpdateConditionNotSatisfied', 202);
     expect((ours as Error).message).toMatch(/^1:The update condition specified in the request was not satisfied\./);
     expect(await rowsOf(lean)).toStrictEqual(await rowsOf(sdk));
     expect((await rowsOf(lean)).map((row) => row.n)).toEqual(seedRows.map(() => 1));
@@ -275,14 +258,14 @@ describe('EntityWriter.transaction on Azurite: what the SDK’s submitTransactio
   });
 
   it('fails a create of keys already there with the SDK’s 409, and evidence counts the replay as present', async () => {
-    const { sdk, lean, writer } = await tablePair(seedRows);
+    const { sdk, lean, writer } = await writerPair(azurite.connectionString, 'batch', seedRows);
     const actions: TransactionAction[] = [
       ['create', { partitionKey: P, rowKey: 'fresh', n: 1 }],
       ['create', { partitionKey: P, rowKey: 'star', n: 2 }],
     ];
     const ours = await writer.transaction(actions).catch((e: unknown) => e);
     const theirs = await sdk.submitTransaction(actions).catch((e: unknown) => e);
-    expectSameError(ours, theirs, 409, 'EntityAlreadyExists');
+    expectSameError(ours, theirs, 409, 'EntityAlreadyExists', 202);
     expect(await rowsOf(lean)).toStrictEqual(await rowsOf(sdk));
     expect(await rowsOf(lean)).toHaveLength(seedRows.length);
 
@@ -292,7 +275,7 @@ describe('EntityWriter.transaction on Azurite: what the SDK’s submitTransactio
     const sdkMissing = await sdk
       .submitTransaction([['update', { partitionKey: P, rowKey: 'nobody', n: 1 }, 'Replace']])
       .catch((e: unknown) => e);
-    expectSameError(missing, sdkMissing, 404, 'ResourceNotFound');
+    expectSameError(missing, sdkMissing, 404, 'ResourceNotFound', 202);
 
     const stores = await openTables({ connectionString: azurite.connectionString, prefix: `batchEv${++tables}` });
     const serverKey = serverKeyOf(SUB_A, 'rg', 'pg-restored');
@@ -307,7 +290,7 @@ describe('EntityWriter.transaction on Azurite: what the SDK’s submitTransactio
 
   it('writes 100 operations in one transaction as the SDK does', async () => {
     const seed = Array.from({ length: 50 }, (_, i): Row => ({ partitionKey: 'big', rowKey: `old-${i}`, n: i }));
-    const { sdk, lean, writer, http } = await tablePair(seed);
+    const { sdk, lean, writer, http } = await writerPair(azurite.connectionString, 'batch', seed);
     const record = toInventoryEntity(fullRecord(SUB_A, 'pg-big'));
     const actions = (etags: Map<string, string>): TransactionAction[] => [
       ...Array.from({ length: 50 }, (_, i): TransactionAction => [
@@ -346,13 +329,14 @@ describe('EntityWriter.transaction on Azurite: what the SDK’s submitTransactio
       await missing.submitTransaction(actions).catch((e: unknown) => e),
       404,
       'TableNotFound',
+      202,
     );
     const table = new CountedTable(missing, new TableCounter());
     await expect(table.transaction(actions)).rejects.toMatchObject({ statusCode: 404, code: 'TableNotFound' });
   });
 
   it('refuses what the SDK refuses, with its message, before sending anything', async () => {
-    const { sdk, writer, http } = await tablePair();
+    const { sdk, writer, http } = await writerPair(azurite.connectionString, 'batch');
     const cases: TransactionAction[][] = [
       [
         ['create', { partitionKey: 'a', rowKey: '1' }],
@@ -381,22 +365,6 @@ function sameEtags(theirs: unknown, ours: unknown): string {
   return String(theirs).replace(/If-Match: (.*)\r\n/g, () => `If-Match: ${etags[i++]}\r\n`);
 }
 
-function expectSameError(ours: unknown, theirs: unknown, status: number, code: string): void {
-  expect(ours).toBeInstanceOf(RestError);
-  expect(theirs).toBeInstanceOf(RestError);
-  expect([statusOf(ours), codeOf(ours)]).toEqual([status, code]);
-  expect([statusOf(ours), codeOf(ours), (ours as RestError).code, (ours as RestError).name]).toEqual([
-    statusOf(theirs),
-    codeOf(theirs),
-    (theirs as RestError).code,
-    (theirs as RestError).name,
-  ]);
-  // The service's own words (with the operation's index), less its request id and time.
-  const words = (error: unknown) => (error as Error).message.replace(/RequestId:[^\n]*\nTime:.*/, '');
-  expect(words(ours)).toBe(words(theirs));
-  expect((ours as RestError).response?.status).toBe(202);
-}
-
 const BATCH = 'batchresponse_7c2b3a1e-1d2f-4e5a-9b8c-0d1e2f3a4b5c';
 const CHANGESET = 'changesetresponse_4f5e6d7c-8b9a-4c1d-8e2f-3a4b5c6d7e8f';
 
@@ -416,16 +384,6 @@ function batchAnswer(parts: { status: string; headers?: string[]; body?: string 
 }
 
 const etagHeader = (n: number) => `ETag: W/"datetime'2026-11-01T08%3A00%3A0${n}.1234567Z'"`;
-const odataError = (index: number, code: string, text: string) =>
-  JSON.stringify({
-    'odata.error': {
-      code,
-      message: {
-        lang: 'en-US',
-        value: `${index}:${text}\nRequestId:0f5c2b4e-0002-0035-1b2a-000000000000\nTime:2026-11-01T08:00:00.0000000Z`,
-      },
-    },
-  });
 const JSON_PART = [
   'Content-ID: 2',
   'DataServiceVersion: 3.0;',
@@ -556,10 +514,10 @@ describe('EntityWriter.transaction in Azure: the SDK’s request, signed with a 
         {
           status: '412 Precondition Failed',
           headers: JSON_PART,
-          body: odataError(
-            1,
+          body: odataErrorBody(
             'UpdateConditionNotSatisfied',
             'The update condition specified in the request was not satisfied.',
+            1,
           ),
         },
       ]),
@@ -567,14 +525,14 @@ describe('EntityWriter.transaction in Azure: the SDK’s request, signed with a 
         {
           status: '409 Conflict',
           headers: JSON_PART,
-          body: odataError(0, 'EntityAlreadyExists', 'The specified entity already exists.'),
+          body: odataErrorBody('EntityAlreadyExists', 'The specified entity already exists.', 0),
         },
       ]),
       batchAnswer([
         {
           status: '404 Not Found',
           headers: JSON_PART,
-          body: odataError(0, 'TableNotFound', 'The table specified does not exist.'),
+          body: odataErrorBody('TableNotFound', 'The table specified does not exist.', 0),
         },
       ]),
       batchAnswer([{ status: '400 Bad Request', headers: JSON_PART, body: '{"odata.error": broken}' }]),
@@ -582,10 +540,10 @@ describe('EntityWriter.transaction in Azure: the SDK’s request, signed with a 
       {
         status: 403,
         headers: { 'content-type': 'application/json' },
-        body: odataError(
-          0,
+        body: odataErrorBody(
           'AuthorizationPermissionMismatch',
           'This request is not authorized to perform this operation using this permission.',
+          0,
         ),
       },
       {

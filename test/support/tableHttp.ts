@@ -1,8 +1,11 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
-import { vi } from 'vitest';
-import { createHttpHeaders } from '@azure/core-rest-pipeline';
+import { AzureNamedKeyCredential, RestError, TableClient, type TableEntity } from '@azure/data-tables';
+import { expect, vi } from 'vitest';
+import { createDefaultHttpClient, createHttpHeaders } from '@azure/core-rest-pipeline';
 import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
+import { statusOf } from '../../src/adapters/azure/errors.js';
+import { EntityWriter } from '../../src/adapters/azure/tables/entityWriter.js';
+import { codeOf } from '../../src/adapters/azure/tables/tableErrors.js';
 import { DEV_ACCOUNT, DEV_KEY } from '../../src/local/azurite.js';
 
 /** A storage account's Table endpoint as Azure names it; scripted clients answer for it, nothing reaches it. */
@@ -90,4 +93,68 @@ export function scriptedPair(
   const client = (httpClient: HttpClient) =>
     new TableClient(AZURE, table, credential as TokenCredential, { httpClient });
   return { sdk: client(theirs), lean: client(ours), ours, theirs };
+}
+
+let pairs = 0;
+
+/**
+ * A table the SDK writes and one EntityWriter writes (`<prefix>Sdk<n>` and `<prefix>Our<n>`: names of one length, so
+ * even the requests' Content-Length compares), both through one recording HTTP client and holding the same `seed`
+ * rows; the recording starts empty.
+ */
+export async function writerPair(
+  connectionString: string,
+  prefix: string,
+  seed: TableEntity<Record<string, unknown>>[] = [],
+): Promise<{ sdk: TableClient; lean: TableClient; writer: EntityWriter; http: HttpClient & { sent: Sent[] } }> {
+  const http = recording(createDefaultHttpClient());
+  const client = (name: string) =>
+    TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection: true, httpClient: http });
+  const n = ++pairs;
+  const sdk = client(`${prefix}Sdk${n}`);
+  const lean = client(`${prefix}Our${n}`);
+  await Promise.all([sdk.createTable(), lean.createTable()]);
+  for (const row of seed) await Promise.all([sdk.createEntity(row), lean.createEntity(row)]);
+  http.sent.length = 0;
+  return { sdk, lean, writer: new EntityWriter(lean, http), http };
+}
+
+/**
+ * The error the lean path threw is the SDK's for the same answer: both RestErrors of this status and code, with the
+ * same name and the service's same words (its request id and time aside). `responseStatus`: the answer's HTTP status
+ * (202 for a transaction, whatever its failing operation's status).
+ */
+export function expectSameError(
+  ours: unknown,
+  theirs: unknown,
+  status: number,
+  code: string,
+  responseStatus = status,
+): void {
+  expect(ours).toBeInstanceOf(RestError);
+  expect(theirs).toBeInstanceOf(RestError);
+  expect([statusOf(ours), codeOf(ours)]).toEqual([status, code]);
+  expect([statusOf(ours), codeOf(ours), (ours as RestError).code, (ours as RestError).name]).toEqual([
+    statusOf(theirs),
+    codeOf(theirs),
+    (theirs as RestError).code,
+    (theirs as RestError).name,
+  ]);
+  // The message holds the service's JSON (its newlines escaped) or, for a transaction, its text.
+  const words = (error: unknown) => (error as Error).message.replace(/RequestId:[^\\\n]*(?:\\n|\n)Time:[^"\n]*/, '');
+  expect(words(ours)).toBe(words(theirs));
+  expect((ours as RestError).response?.status).toBe(responseStatus);
+}
+
+/** Table Storage's JSON error body; a transaction's message starts with the failing operation's index. */
+export function odataErrorBody(code: string, text: string, index?: number): string {
+  return JSON.stringify({
+    'odata.error': {
+      code,
+      message: {
+        lang: 'en-US',
+        value: `${index === undefined ? '' : `${index}:`}${text}\nRequestId:0f5c2b4e-0002-0035-1b2a-000000000000\nTime:2026-11-01T08:00:00.0000000Z`,
+      },
+    },
+  });
 }
