@@ -4,43 +4,32 @@ import { serverKey } from '../../src/domain/ids.js';
 import { sendOwnerNotices } from '../../src/jobs/notices.js';
 import { sweep } from '../../src/jobs/sweep.js';
 import { armClientOptions, type EmulatorSnapshot } from '../../src/local/emulator/index.js';
-import { SUB1 } from '../support/estate.js';
+import { SUB1, sqlShop } from '../support/estate.js';
 import { startEventPipeline, type EventPipeline } from '../support/pipeline.js';
 
 const DAY = 86_400_000;
-const SERVER = `/subscriptions/${SUB1}/resourceGroups/rg-shop/providers/Microsoft.Sql/servers/sql-shop`;
+const SHOP = sqlShop(SUB1);
+const SERVER = SHOP.logical;
 const PROD = `${SERVER}/databases/shop`;
 const COPY = 'shop-fix';
 const copyId = `${SERVER}/databases/${COPY}`;
 
+/** The shop's logical server with an office rule besides Azure's, and its production database tagged as production. */
 function estate(): EmulatorSnapshot {
+  const { sqlFirewallRules = {}, sqlDatabases = [] } = SHOP.snapshot;
   return {
     servers: [],
-    sqlServers: [
-      {
-        id: SERVER,
-        name: 'sql-shop',
-        type: 'Microsoft.Sql/servers',
-        location: 'westeurope',
-        properties: { administratorLogin: 'shopadmin', publicNetworkAccess: 'Enabled' },
-      },
-    ],
+    ...SHOP.snapshot,
     sqlFirewallRules: {
       [SERVER]: [
         { name: 'office', properties: { startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' } },
-        { name: 'AllowAllWindowsAzureIps', properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' } },
+        ...(sqlFirewallRules[SERVER] ?? []),
       ],
     },
-    sqlDatabases: [
-      {
-        id: PROD,
-        name: 'shop',
-        type: 'Microsoft.Sql/servers/databases',
-        location: 'westeurope',
-        tags: { Owner: 'shop-team@contoso.com', Environment: 'production', CostCenter: 'CC-2002' },
-        properties: { currentServiceObjectiveName: 'S0', creationDate: '2026-01-10T08:00:00Z' },
-      },
-    ],
+    sqlDatabases: sqlDatabases.map((db) => ({
+      ...db,
+      tags: { ...db.tags, Environment: 'production', CostCenter: 'CC-2002' },
+    })),
   };
 }
 
