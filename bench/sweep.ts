@@ -14,8 +14,8 @@ import { runWorker } from './worker.js';
  * `--max-old-space-mb=N`: V8's old-space limit of the warden's processes; by default the app's own setting (the
  * languageWorkers__node__arguments of infra/app/function-app.bicep), `v8` for V8's sizing for this machine.
  * `--listing`: how the warden lists servers (SERVER_LISTING; default resource-graph, one query for every subscription;
- * arm: a list per subscription and engine). `concurrency`: deletions in flight at once (default the sweep's own, 16 in
- * all and 4 per subscription).
+ * arm: a list per subscription and engine). `concurrency`: deletions in flight at once (default the sweep's own, 32 in
+ * all and 8 per subscription).
  */
 export async function run(args: string[]): Promise<void> {
   const [servers = 10_000, subscriptions = 20, expired = 1_000, concurrency] = args
@@ -34,7 +34,7 @@ export async function run(args: string[]): Promise<void> {
   try {
     console.log(
       `sweep: seeded ${servers} servers over ${subscriptions} subscriptions and their inventory rows in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s; ` +
-        `${expired} expired; concurrency ${concurrency ?? 'default (16, 4 per subscription)'}; listing ${listing}; ARM throttling ${throttle === 'arm' ? "on (ARM's buckets)" : 'off'}; warden heap ${maxOldSpaceMb ? `--max-old-space-size=${maxOldSpaceMb}` : "V8's default"}; sandbox process ${(await sandbox.rssMb()).toFixed(0)} MB`,
+        `${expired} expired; concurrency ${concurrency ?? 'default (32, 8 per subscription)'}; listing ${listing}; ARM throttling ${throttle === 'arm' ? "on (ARM's buckets)" : 'off'}; warden heap ${maxOldSpaceMb ? `--max-old-space-size=${maxOldSpaceMb}` : "V8's default"}; sandbox process ${(await sandbox.rssMb()).toFixed(0)} MB`,
     );
     const settings = { ...sandbox.settings, SERVER_LISTING: listing };
     const naive = await runWorker({ job: 'sweep-naive', sandboxPid: sandbox.pid, ...heap, settings: sandbox.settings });

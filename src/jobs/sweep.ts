@@ -54,9 +54,9 @@ export interface SweepOptions {
   /** Inventory and ARM disagreeing on more than this share of known clones stops the run. */
   readonly maxDisagreementPercent: number;
   readonly onProgress?: (done: number, total: number, label: string) => void;
-  /** Deletions in flight at once (default 16). */
+  /** Deletions in flight at once (default 32). */
   readonly concurrency?: number;
-  /** Of those, at most this many of one subscription (default 4): ARM's budgets are per subscription. */
+  /** Of those, at most this many of one subscription (default 8): ARM's budgets are per subscription. */
   readonly concurrencyPerSubscription?: number;
   /** Test seams around each DELETE; a throw aborts the run the way a crash would (nothing more is written). */
   readonly hooks?: {
@@ -124,9 +124,13 @@ class SweepAborted extends Error {}
 
 /** Subscriptions listed and planned at once: memory holds these and the candidates, not the estate. */
 const SUBSCRIPTIONS_AT_ONCE = 4;
-/** Deletions in flight at once in all, and per subscription (within ARM's budgets: 200 deletes, refilled 10/s). */
-const DEFAULT_CONCURRENCY = 16;
-const DEFAULT_CONCURRENCY_PER_SUBSCRIPTION = 4;
+/**
+ * Deletions in flight at once in all, and per subscription (within ARM's budgets: 200 deletes, refilled 10/s). Eight
+ * per subscription, as many ARM requests as ARM_CONCURRENCY_PER_SUBSCRIPTION lets the warden have in flight there by
+ * default: a subscription's group of eight shares one lock list and one Table transaction.
+ */
+const DEFAULT_CONCURRENCY = 32;
+const DEFAULT_CONCURRENCY_PER_SUBSCRIPTION = 8;
 
 /**
  * The expiry sweep: lists every governed subscription, plans with the inventory's notice history, and executes only
