@@ -127,6 +127,7 @@ export async function workerMain(specJson: string): Promise<void> {
               maxDeletionsPerRun: s.maxDeletions,
               maxDeletionPercent: 100,
               maxDisagreementPercent: 25,
+              concurrencyPerSubscription: wired.config.sweep.concurrencyPerSubscription,
               ...(s.concurrency ? { concurrency: s.concurrency } : {}),
             },
           );

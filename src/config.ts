@@ -88,7 +88,7 @@ export const SETTINGS = {
   },
   ARM_CONCURRENCY_PER_SUBSCRIPTION: {
     description:
-      'ARM requests the warden has in flight at once per subscription; it also slows down when ARM reports its request budget running low.',
+      "ARM requests the warden has in flight at once per subscription, and the sweep's deletions (each group shares one lock list); it also slows down when ARM reports its request budget running low.",
     local: String(DEFAULTS.ARM_CONCURRENCY_PER_SUBSCRIPTION),
   },
   SERVER_LISTING: {
@@ -324,6 +324,8 @@ export interface Config {
     readonly maxDeletionsPerRun: number;
     readonly maxDeletionPercent: number;
     readonly maxDisagreementPercent: number;
+    /** A subscription's deletions in flight at once, and so its group (one lock list, one row transaction): ARM_CONCURRENCY_PER_SUBSCRIPTION. */
+    readonly concurrencyPerSubscription: number;
   };
   readonly mail: {
     readonly endpoint?: string;
@@ -422,6 +424,7 @@ function toConfig(p: Parsed, clientAddresses: Config['drills']['clientAddresses'
       maxDeletionsPerRun: p.SWEEP_MAX_DELETIONS_PER_RUN,
       maxDeletionPercent: p.SWEEP_MAX_DELETION_PERCENT,
       maxDisagreementPercent: p.SWEEP_MAX_DISAGREEMENT_PERCENT,
+      concurrencyPerSubscription: p.ARM_CONCURRENCY_PER_SUBSCRIPTION,
     },
     mail: {
       endpoint: p.ACS_ENDPOINT,

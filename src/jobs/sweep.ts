@@ -125,9 +125,9 @@ class SweepAborted extends Error {}
 /** Subscriptions listed and planned at once: memory holds these and the candidates, not the estate. */
 const SUBSCRIPTIONS_AT_ONCE = 4;
 /**
- * Deletions in flight at once in all, and per subscription (within ARM's budgets: 200 deletes, refilled 10/s). Eight
- * per subscription, as many ARM requests as ARM_CONCURRENCY_PER_SUBSCRIPTION lets the warden have in flight there by
- * default: a subscription's group of eight shares one lock list and one Table transaction.
+ * Deletions in flight at once in all, and per subscription (within ARM's budgets: 200 deletes, refilled 10/s). The app
+ * passes ARM_CONCURRENCY_PER_SUBSCRIPTION (`config.sweep`), whose default is eight: a subscription's group of deletions
+ * in flight shares one lock list and one Table transaction.
  */
 const DEFAULT_CONCURRENCY = 32;
 const DEFAULT_CONCURRENCY_PER_SUBSCRIPTION = 8;

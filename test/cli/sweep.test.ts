@@ -30,6 +30,7 @@ async function run(
     maxDeletionsPerRun: 10,
     maxDeletionPercent: 100,
     maxDisagreementPercent: 25,
+    concurrencyPerSubscription: 8,
   },
 ) {
   const out: string[] = [];

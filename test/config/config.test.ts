@@ -23,7 +23,12 @@ describe('settings', () => {
       maxDeletionsPerRun: 10,
       maxDeletionPercent: 20,
       maxDisagreementPercent: 25,
+      concurrencyPerSubscription: 8,
     });
+    // The sweep's deletions in flight per subscription are ARM's requests in flight there.
+    expect(
+      loadConfig({ ...sample.Values, ARM_CONCURRENCY_PER_SUBSCRIPTION: '3' }).sweep.concurrencyPerSubscription,
+    ).toBe(3);
     expect(config.mail.limitPerMinute).toBe(30);
     expect(Object.isFrozen(config) && Object.isFrozen(config.mail) && Object.isFrozen(config.subscriptionIds)).toBe(
       true,

@@ -407,31 +407,40 @@ describe('sweep in enforce mode (memory adapters)', () => {
     ).toEqual(deleteCalls(t.servers).sort());
   });
 
-  it("goes through a subscription's deletions in groups of eight: one lock list and one row transaction each", async () => {
-    // With the estate's two, 20 deletions in one subscription: groups of 8, 8 and 4.
-    const more = Array.from({ length: 18 }, (_, i) =>
-      cloneServer(`pg-more-${String(i).padStart(2, '0')}`, '2026-12-01'),
-    );
-    const t = await setup({ servers: more });
-    const notices = Object.fromEntries(more.map((s) => [s.key, noticesFor(s, { finalAt: '2026-12-01T09:00:00Z' })]));
-    for (const row of rowsFor(more, PLANNED_AT, notices)) await t.stores.inventory.upsert(row);
-    const transactions: number[] = [];
-    const upsertMany = t.stores.inventory.upsertMany.bind(t.stores.inventory);
-    t.deps = {
-      ...t.deps,
-      inventory: Object.assign(Object.create(t.stores.inventory) as typeof t.stores.inventory, {
-        upsertMany: (writes: Parameters<typeof upsertMany>[0]) => {
-          if (writes.length > 0) transactions.push(writes.length);
-          return upsertMany(writes);
-        },
-      }),
-    };
-    const result = await sweep(t.deps, ENFORCE);
-    expect(result.failed).toEqual([]);
-    expect(deleteCalls(t.servers)).toHaveLength(20);
-    expect(t.servers.calls.filter((c) => c.op === 'listSubscriptionLocks')).toHaveLength(1 + 3);
-    expect(transactions).toEqual([8, 8, 4]);
-  });
+  it.each([
+    { perSubscription: undefined, groups: [8, 8, 4] },
+    { perSubscription: 6, groups: [6, 6, 6, 2] },
+  ])(
+    "goes through a subscription's deletions in groups of its deletions in flight ($perSubscription; default 8): one lock list and one row transaction each",
+    async ({ perSubscription, groups }) => {
+      // With the estate's two, 20 deletions in one subscription.
+      const more = Array.from({ length: 18 }, (_, i) =>
+        cloneServer(`pg-more-${String(i).padStart(2, '0')}`, '2026-12-01'),
+      );
+      const t = await setup({ servers: more });
+      const notices = Object.fromEntries(more.map((s) => [s.key, noticesFor(s, { finalAt: '2026-12-01T09:00:00Z' })]));
+      for (const row of rowsFor(more, PLANNED_AT, notices)) await t.stores.inventory.upsert(row);
+      const transactions: number[] = [];
+      const upsertMany = t.stores.inventory.upsertMany.bind(t.stores.inventory);
+      t.deps = {
+        ...t.deps,
+        inventory: Object.assign(Object.create(t.stores.inventory) as typeof t.stores.inventory, {
+          upsertMany: (writes: Parameters<typeof upsertMany>[0]) => {
+            if (writes.length > 0) transactions.push(writes.length);
+            return upsertMany(writes);
+          },
+        }),
+      };
+      const result = await sweep(t.deps, {
+        ...ENFORCE,
+        ...(perSubscription ? { concurrencyPerSubscription: perSubscription } : {}),
+      });
+      expect(result.failed).toEqual([]);
+      expect(deleteCalls(t.servers)).toHaveLength(20);
+      expect(t.servers.calls.filter((c) => c.op === 'listSubscriptionLocks')).toHaveLength(1 + groups.length);
+      expect(transactions).toEqual(groups);
+    },
+  );
 });
 
 describe('sweep in dry-run mode', () => {
