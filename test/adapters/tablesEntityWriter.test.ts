@@ -1,12 +1,6 @@
 // The lean Insert Entity path (EntityWriter, CountedTable.create) against Azurite and against scripted answers, checked
 // against the SDK's own createEntity: the same request on the wire, the same rows stored, the same errors thrown.
-import {
-  AzureNamedKeyCredential,
-  AzureSASCredential,
-  generateTableSas,
-  RestError,
-  TableClient,
-} from '@azure/data-tables';
+import { AzureNamedKeyCredential, AzureSASCredential, generateTableSas, TableClient } from '@azure/data-tables';
 import type { TableEntity } from '@azure/data-tables';
 import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import type { HttpClient } from '@azure/core-rest-pipeline';
@@ -330,14 +324,7 @@ describe('EntityWriter in Azure: the request the SDK sends, with a shared key or
     ] as const) {
       const our = await writer.create(row).catch((error: unknown) => error);
       const their = await sdkClient.createEntity(row).catch((error: unknown) => error);
-      expect(our).toBeInstanceOf(RestError);
-      expect([statusOf(our), codeOf(our)]).toEqual([status, code]);
-      expect([statusOf(our), codeOf(our), (our as RestError).code, (our as Error).message]).toEqual([
-        statusOf(their),
-        codeOf(their),
-        (their as RestError).code,
-        (their as Error).message,
-      ]);
+      expectSameError(our, their, status, code);
     }
     expect(ours.sent).toHaveLength(answers.length);
     expect(theirs.sent).toHaveLength(answers.length);

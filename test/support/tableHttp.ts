@@ -120,15 +120,15 @@ export async function writerPair(
 }
 
 /**
- * The error the lean path threw is the SDK's for the same answer: both RestErrors of this status and code, with the
- * same name and the service's same words (its request id and time aside). `responseStatus`: the answer's HTTP status
+ * The error the lean path threw is the SDK's for the same answer: both RestErrors of this status and code (undefined
+ * when the answer names none), with the same name and the service's same words (its request id and time aside). `responseStatus`: the answer's HTTP status
  * (202 for a transaction, whatever its failing operation's status).
  */
 export function expectSameError(
   ours: unknown,
   theirs: unknown,
   status: number,
-  code: string,
+  code: string | undefined,
   responseStatus = status,
 ): void {
   expect(ours).toBeInstanceOf(RestError);
