@@ -24,6 +24,7 @@ import {
   type SweepItem,
   type SweepPlanContext,
 } from '../domain/sweep.js';
+import { DEFAULTS } from '../config.js';
 import { ConcurrencyError, type Versioned } from '../ports/inventory.js';
 import { serverKey } from '../domain/ids.js';
 import type { GovernDeps } from './deps.js';
@@ -125,12 +126,12 @@ class SweepAborted extends Error {}
 /** Subscriptions listed and planned at once: memory holds these and the candidates, not the estate. */
 const SUBSCRIPTIONS_AT_ONCE = 4;
 /**
- * Deletions in flight at once in all, and per subscription (within ARM's budgets: 200 deletes, refilled 10/s). The app
- * passes ARM_CONCURRENCY_PER_SUBSCRIPTION (`config.sweep`), whose default is eight: a subscription's group of deletions
- * in flight shares one lock list and one Table transaction.
+ * Deletions in flight per subscription (within ARM's budgets: 200 deletes, refilled 10/s), and in all: four
+ * subscriptions' worth. The app passes ARM_CONCURRENCY_PER_SUBSCRIPTION (`config.sweep`); its default is the fallback.
+ * A subscription's group of deletions in flight shares one lock list and one Table transaction.
  */
-const DEFAULT_CONCURRENCY = 32;
-const DEFAULT_CONCURRENCY_PER_SUBSCRIPTION = 8;
+const DEFAULT_CONCURRENCY_PER_SUBSCRIPTION = DEFAULTS.ARM_CONCURRENCY_PER_SUBSCRIPTION;
+const DEFAULT_CONCURRENCY = SUBSCRIPTIONS_AT_ONCE * DEFAULT_CONCURRENCY_PER_SUBSCRIPTION;
 
 /**
  * The expiry sweep: lists every governed subscription, plans with the inventory's notice history, and executes only
